@@ -1,0 +1,149 @@
+//! Required node affinity and `nodeSelector`: upstream's
+//! `nodeaffinity.GetRequiredNodeAffinity(pod).Match(node)`.
+
+use crate::intern::{Resolve, Sym};
+use crate::label::{Label, Labels};
+use crate::selector::Requirement;
+use crate::table::Span;
+
+/// A `matchFields` requirement: a node field compared with one value.
+///
+/// A node exposes one field, `metadata.name` (and only when its name is set); any
+/// other field reads as the empty string, as upstream's `fields.Set` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FieldRequirement {
+    /// The field as written.
+    pub field: Sym,
+    /// Whether the field is `metadata.name`.
+    pub is_name: bool,
+    /// `true` for `In`, `false` for `NotIn`.
+    pub equal: bool,
+    /// The one value.
+    pub value: Sym,
+}
+
+/// The node field key dsr knows.
+pub const NAME_FIELD: &str = "metadata.name";
+
+impl FieldRequirement {
+    /// Whether a node called `node_name` satisfies this requirement.
+    pub fn matches(&self, node_name: Sym) -> bool {
+        // A node without a name has no fields, and upstream then skips matchFields.
+        if node_name.is_empty() {
+            return true;
+        }
+        let have = if self.is_name { node_name } else { Sym::EMPTY };
+        (have == self.value) == self.equal
+    }
+}
+
+/// Why a node-selector term is invalid, so that it matches nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TermProblem {
+    /// Expression `index` has an operator that node affinity does not know.
+    UnknownOperator {
+        /// Index in `matchExpressions`.
+        index: u16,
+    },
+    /// Expression `index` fails upstream's requirement validation (key, value count,
+    /// values, integer for `Gt`/`Lt`).
+    InvalidExpression {
+        /// Index in `matchExpressions`.
+        index: u16,
+    },
+    /// Field requirement `index` is not `metadata.name` `In`/`NotIn` with one value.
+    InvalidField {
+        /// Index in `matchFields`.
+        index: u16,
+    },
+}
+
+/// One compiled node-selector term. Empty terms are not stored: they select nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Term {
+    /// Position in the user's `nodeSelectorTerms`, for messages.
+    pub index: u16,
+    /// Label requirements (`matchExpressions`), in the requirement pool.
+    pub expressions: Span,
+    /// Field requirements (`matchFields`), in the field pool.
+    pub fields: Span,
+    /// Set when the term does not parse: it then matches nothing.
+    pub problem: Option<TermProblem>,
+}
+
+/// The first reason a term does not match a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TermMiss {
+    /// The term is invalid.
+    Invalid(TermProblem),
+    /// `matchExpressions[index]` is not satisfied.
+    Expression {
+        /// Index in the stored (key-sorted) requirements of the term.
+        index: u16,
+    },
+    /// `matchFields[index]` is not satisfied.
+    Field {
+        /// Index in `matchFields`.
+        index: u16,
+    },
+}
+
+/// The pools a term refers to.
+pub struct TermPools<'a, R: Resolve> {
+    /// Requirements.
+    pub requirements: &'a [Requirement],
+    /// Values of requirements.
+    pub values: &'a [Sym],
+    /// Field requirements.
+    pub fields: &'a [FieldRequirement],
+    /// Text, for integer comparisons.
+    pub strings: &'a R,
+}
+
+impl Term {
+    /// `None` when the term matches the node, else the first thing that failed.
+    pub fn check<R: Resolve>(
+        &self,
+        pools: &TermPools<'_, R>,
+        node_name: Sym,
+        labels: Labels<'_>,
+    ) -> Option<TermMiss> {
+        if let Some(p) = self.problem {
+            return Some(TermMiss::Invalid(p));
+        }
+        let reqs = span(pools.requirements, self.expressions);
+        for (i, r) in reqs.iter().enumerate() {
+            if !r.matches(span(pools.values, r.values), labels, pools.strings) {
+                return Some(TermMiss::Expression { index: i as u16 });
+            }
+        }
+        let fields = span(pools.fields, self.fields);
+        for (i, f) in fields.iter().enumerate() {
+            if !f.matches(node_name) {
+                return Some(TermMiss::Field { index: i as u16 });
+            }
+        }
+        None
+    }
+}
+
+/// The entries of `span` in `pool`; empty when out of range.
+pub(crate) fn span<T>(pool: &[T], span: Span) -> &[T] {
+    let start = span.start as usize;
+    pool.get(start..start + span.len()).unwrap_or(&[])
+}
+
+/// The first `nodeSelector` entry the node's labels do not satisfy.
+pub fn node_selector_miss<'a>(node_selector: &'a [Label], labels: Labels<'_>) -> Option<&'a Label> {
+    node_selector
+        .iter()
+        .find(|want| labels.get(want.key) != Some(want.value))
+}

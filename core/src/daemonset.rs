@@ -1,0 +1,329 @@
+//! Adding DaemonSets to the engine: compiling their selector, node selector, node
+//! affinity and the daemon pod's tolerations.
+
+use crate::affinity::{FieldRequirement, Term, TermProblem, NAME_FIELD};
+use crate::engine::{DaemonSet, Engine, SetId};
+use crate::error::{Error, Field, Result, Table};
+use crate::input::{
+    DaemonSetInput, LabelSelectorInput, NodeSelectorTermInput, RequirementInput, TolerationInput,
+};
+use crate::intern::Sym;
+use crate::selector::{validate_requirement, Operator, Requirement, RequirementProblem};
+use crate::table::Span;
+use crate::taint::{self, TaintEffect, Toleration, TolerationOperator, DAEMON_TOLERATIONS};
+
+/// Most tolerations a daemon pod may carry (the template's plus the automatic ones).
+pub const TOLERATIONS_MAX: usize = 64;
+
+/// Label-selector operator names (`metav1.LabelSelectorOperator`).
+fn label_selector_operator(s: &str) -> Option<Operator> {
+    Some(match s {
+        "In" => Operator::In,
+        "NotIn" => Operator::NotIn,
+        "Exists" => Operator::Exists,
+        "DoesNotExist" => Operator::DoesNotExist,
+        _ => return None,
+    })
+}
+
+/// Node-selector operator names (`v1.NodeSelectorOperator`).
+fn node_selector_operator(s: &str) -> Option<Operator> {
+    Some(match s {
+        "Gt" => Operator::GreaterThan,
+        "Lt" => Operator::LessThan,
+        _ => return label_selector_operator(s),
+    })
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Adds a DaemonSet. `namespace/name` is unique. A selector that upstream's
+    /// `LabelSelectorAsSelector` rejects is an error; an invalid node-affinity term is
+    /// stored and matches nothing, as upstream.
+    pub fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId> {
+        if self.find_daemon_set(input.namespace, input.name).is_some() {
+            return Err(Error::Duplicate(Table::DaemonSets));
+        }
+        self.sets.reserve()?;
+        self.atomically(|e| {
+            let set = e.compile_daemon_set(input)?;
+            e.sets.insert(set).map(SetId)
+        })
+    }
+
+    /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
+    pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
+        let old = *self
+            .sets
+            .get(id.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        if let Some(other) = self.find_daemon_set(input.namespace, input.name) {
+            if other != id {
+                return Err(Error::Duplicate(Table::DaemonSets));
+            }
+        }
+        let new = self.atomically(|e| e.compile_daemon_set(input))?;
+        let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
+        *slot = new;
+        self.free_set_parts(&old);
+        Ok(())
+    }
+
+    fn compile_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<DaemonSet> {
+        let name = self.intern(input.name, Field::Name)?;
+        let namespace = self.intern(input.namespace, Field::Namespace)?;
+        let uid = self.intern(input.uid, Field::Uid)?;
+        let selector = match &input.selector {
+            None => None,
+            Some(sel) => Some(self.compile_label_selector(sel)?),
+        };
+        let template_labels = self.push_labels(input.template_labels)?;
+        let node_selector = self.push_labels(input.node_selector)?;
+        let (affinity, written) = match input.required_node_affinity {
+            None => (None, 0),
+            Some(terms) => (
+                Some(self.compile_terms(terms)?),
+                u16::try_from(terms.len()).map_err(|_| Error::Full {
+                    table: Table::Terms,
+                    capacity: u16::MAX as usize,
+                })?,
+            ),
+        };
+        let tolerations = self.compile_daemon_tolerations(input.tolerations, input.host_network)?;
+        let node_name = self.intern(input.node_name, Field::NodeName)?;
+        Ok(DaemonSet {
+            name,
+            namespace,
+            uid,
+            selector,
+            template_labels,
+            node_selector,
+            affinity,
+            affinity_terms_written: written,
+            tolerations,
+            node_name,
+            host_network: input.host_network,
+        })
+    }
+
+    /// Stores one checked requirement and its values.
+    fn push_requirement(&mut self, key: &str, operator: Operator, values: &[&str]) -> Result<()> {
+        self.values.reserve(values.len())?;
+        let key = self.intern(key, Field::LabelKey)?;
+        let mark = self.values.mark();
+        for v in values {
+            let v = self.intern(v, Field::LabelValue)?;
+            self.values.push(v)?;
+        }
+        let values = self.values.since(mark);
+        self.requirements.push(Requirement {
+            key,
+            operator,
+            values,
+        })
+    }
+
+    /// Orders a selector's requirements by key text, as upstream does, so that
+    /// messages name the same requirement first whatever the input order.
+    fn sort_requirements(&mut self, span: Span) {
+        let strings = &self.strings;
+        // Requirements equal in all three are identical, so an unstable sort is
+        // deterministic.
+        self.requirements.get_mut(span).sort_unstable_by(|a, b| {
+            strings
+                .resolve(a.key)
+                .cmp(strings.resolve(b.key))
+                .then((a.operator as u8).cmp(&(b.operator as u8)))
+                .then(a.values.start.cmp(&b.values.start))
+        });
+    }
+
+    /// Compiles a `metav1.LabelSelector` as upstream's `LabelSelectorAsSelector`.
+    pub(crate) fn compile_label_selector(&mut self, sel: &LabelSelectorInput<'_>) -> Result<Span> {
+        let invalid = |problem| Error::Requirement {
+            field: Field::Selector,
+            problem,
+        };
+        // Check everything first, so nothing is stored for an invalid selector.
+        for l in sel.match_labels {
+            validate_requirement(l.key, Operator::Equals, core::iter::once(l.value))
+                .map_err(invalid)?;
+        }
+        for r in sel.match_expressions {
+            let op = label_selector_operator(r.operator)
+                .ok_or(invalid(RequirementProblem::UnknownOperator))?;
+            validate_requirement(r.key, op, r.values.iter().copied()).map_err(invalid)?;
+        }
+        self.requirements
+            .reserve(sel.match_labels.len() + sel.match_expressions.len())?;
+        let mark = self.requirements.mark();
+        for l in sel.match_labels {
+            self.push_requirement(l.key, Operator::Equals, &[l.value])?;
+        }
+        for r in sel.match_expressions {
+            let op = label_selector_operator(r.operator).ok_or(Error::LogicBug)?;
+            self.push_requirement(r.key, op, r.values)?;
+        }
+        let span = self.requirements.since(mark);
+        self.sort_requirements(span);
+        Ok(span)
+    }
+
+    /// Compiles required node-affinity terms as upstream's `NewLazyErrorNodeSelector`:
+    /// empty terms are dropped, invalid ones kept with their problem.
+    fn compile_terms(&mut self, terms: &[NodeSelectorTermInput<'_>]) -> Result<Span> {
+        self.terms.reserve(terms.len())?;
+        let first = self.terms.mark();
+        for (i, t) in terms.iter().enumerate() {
+            if t.match_expressions.is_empty() && t.match_fields.is_empty() {
+                continue;
+            }
+            let index = u16::try_from(i).map_err(|_| Error::LogicBug)?;
+            let term = self.compile_term(index, t)?;
+            self.terms.push(term)?;
+        }
+        Ok(self.terms.since(first))
+    }
+
+    fn compile_term(&mut self, index: u16, t: &NodeSelectorTermInput<'_>) -> Result<Term> {
+        let problem = term_problem(t);
+        let mut expressions = Span::EMPTY;
+        let mut fields = Span::EMPTY;
+        if problem.is_none() {
+            self.requirements.reserve(t.match_expressions.len())?;
+            let mark = self.requirements.mark();
+            for r in t.match_expressions {
+                let op = node_selector_operator(r.operator).ok_or(Error::LogicBug)?;
+                self.push_requirement(r.key, op, r.values)?;
+            }
+            expressions = self.requirements.since(mark);
+            self.sort_requirements(expressions);
+            self.fields.reserve(t.match_fields.len())?;
+            let mark = self.fields.mark();
+            for r in t.match_fields {
+                let field = self.intern(r.key, Field::MatchFields)?;
+                let value =
+                    self.intern(r.values.first().copied().unwrap_or(""), Field::MatchFields)?;
+                self.fields.push(FieldRequirement {
+                    field,
+                    is_name: r.key == NAME_FIELD,
+                    equal: r.operator == "In",
+                    value,
+                })?;
+            }
+            fields = self.fields.since(mark);
+        }
+        Ok(Term {
+            index,
+            expressions,
+            fields,
+            problem,
+        })
+    }
+
+    /// The daemon pod's tolerations: the template's, then the automatic ones merged
+    /// in as upstream's `AddOrUpdateDaemonPodTolerations` does.
+    fn compile_daemon_tolerations(
+        &mut self,
+        input: &[TolerationInput<'_>],
+        host_network: bool,
+    ) -> Result<Span> {
+        let mut list = [Toleration {
+            key: Sym::EMPTY,
+            operator: TolerationOperator::Unset,
+            value: Sym::EMPTY,
+            effect: TaintEffect::Unset,
+            toleration_seconds: None,
+        }; TOLERATIONS_MAX];
+        let too_many = Error::Full {
+            table: Table::Tolerations,
+            capacity: TOLERATIONS_MAX,
+        };
+        let mut len = 0usize;
+        for t in input {
+            let compiled = self.compile_toleration(t)?;
+            let slot = list.get_mut(len).ok_or(too_many)?;
+            *slot = compiled;
+            len += 1;
+        }
+        let automatic = if host_network {
+            &DAEMON_TOLERATIONS[..]
+        } else {
+            DAEMON_TOLERATIONS.get(..6).unwrap_or(&[])
+        };
+        for (key, effect) in automatic {
+            let auto = Toleration {
+                key: self.intern(key, Field::Toleration)?,
+                operator: TolerationOperator::Exists,
+                value: Sym::EMPTY,
+                effect: *effect,
+                toleration_seconds: None,
+            };
+            len = taint::add_or_update(&mut list, len, auto).ok_or(too_many)?;
+        }
+        let merged = list.get(..len).ok_or(Error::LogicBug)?;
+        self.tolerations.reserve(merged.len())?;
+        let mark = self.tolerations.mark();
+        for t in merged {
+            self.tolerations.push(*t)?;
+        }
+        Ok(self.tolerations.since(mark))
+    }
+
+    pub(crate) fn compile_toleration(&mut self, t: &TolerationInput<'_>) -> Result<Toleration> {
+        let key = self.intern(t.key, Field::Toleration)?;
+        let value = self.intern(t.value, Field::Toleration)?;
+        let effect = self.effect(t.effect, Field::Toleration)?;
+        let mut failure = None;
+        let operator = TolerationOperator::classify(t.operator, || {
+            match self.intern(t.operator, Field::Toleration) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            }
+        })
+        .ok_or(failure.unwrap_or(Error::LogicBug))?;
+        Ok(Toleration {
+            key,
+            operator,
+            value,
+            effect,
+            toleration_seconds: t.toleration_seconds,
+        })
+    }
+}
+
+/// Why a non-empty term is invalid, checked as upstream parses it.
+fn term_problem(t: &NodeSelectorTermInput<'_>) -> Option<TermProblem> {
+    for (i, r) in t.match_expressions.iter().enumerate() {
+        let index = u16::try_from(i).unwrap_or(u16::MAX);
+        let Some(op) = node_selector_operator(r.operator) else {
+            return Some(TermProblem::UnknownOperator { index });
+        };
+        if validate_requirement(r.key, op, r.values.iter().copied()).is_err() {
+            return Some(TermProblem::InvalidExpression { index });
+        }
+    }
+    for (i, r) in t.match_fields.iter().enumerate() {
+        let index = u16::try_from(i).unwrap_or(u16::MAX);
+        if !field_requirement_valid(r) {
+            return Some(TermProblem::InvalidField { index });
+        }
+    }
+    None
+}
+
+/// `matchFields` take `In` or `NotIn` with exactly one value; the key is not checked.
+fn field_requirement_valid(r: &RequirementInput<'_>) -> bool {
+    matches!(r.operator, "In" | "NotIn") && r.values.len() == 1
+}

@@ -1,0 +1,436 @@
+//! The engine: every table, with the capacities the integrator chose.
+
+use crate::affinity::{FieldRequirement, Term};
+use crate::error::{Error, Result, Table};
+use crate::intern::{Interner, Sym};
+use crate::label::Label;
+use crate::selector::Requirement;
+use crate::table::{Pool, Slots, Span};
+use crate::taint::{Taint, Toleration};
+
+/// Longest string the engine stores, in bytes. Kubernetes' own limits are lower for
+/// every field dsr reads (a label key is at most 317 bytes, a name 253).
+pub const STRING_MAX: usize = 1024;
+
+/// Index of a node in its engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct NodeId(pub u32);
+
+/// Index of a DaemonSet in its engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SetId(pub u32);
+
+/// A stored node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Node {
+    /// `metadata.name`.
+    pub name: Sym,
+    /// `metadata.labels`, sorted by key, in the label pool.
+    pub labels: Span,
+    /// `spec.taints` in order, in the taint pool.
+    pub taints: Span,
+    /// `spec.unschedulable`.
+    pub unschedulable: bool,
+}
+
+/// A stored DaemonSet, compiled for evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DaemonSet {
+    /// `metadata.name`.
+    pub name: Sym,
+    /// `metadata.namespace`.
+    pub namespace: Sym,
+    /// `metadata.uid`.
+    pub uid: Sym,
+    /// `spec.selector` as requirements sorted by key; `None` for a nil selector.
+    pub selector: Option<Span>,
+    /// `spec.template.metadata.labels`, sorted by key.
+    pub template_labels: Span,
+    /// `spec.template.spec.nodeSelector`, sorted by key.
+    pub node_selector: Span,
+    /// Required node affinity terms that are not empty; `None` without required
+    /// node affinity.
+    pub affinity: Option<Span>,
+    /// Number of terms the user wrote (empty ones included), for messages.
+    pub affinity_terms_written: u16,
+    /// The daemon pod's tolerations: the template's with the automatic ones merged in.
+    pub tolerations: Span,
+    /// `spec.template.spec.nodeName`, [`Sym::EMPTY`] when unset.
+    pub node_name: Sym,
+    /// `spec.template.spec.hostNetwork`.
+    pub host_network: bool,
+}
+
+/// Where every pool stood before an operation, so a failed one can be undone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpoint {
+    strings: u32,
+    labels: u32,
+    taints: u32,
+    tolerations: u32,
+    requirements: u32,
+    values: u32,
+    terms: u32,
+    fields: u32,
+}
+
+/// The engine: nodes, DaemonSets and (with the sync) pods in fixed-capacity tables.
+///
+/// Capacities:
+/// - `NODES`, `SETS`, `PODS`: objects of each kind;
+/// - `STRINGS`, `BYTES`: distinct strings and their total bytes;
+/// - `LABELS`: labels of all nodes, pods and templates, and `matchLabels`/`nodeSelector`
+///   entries;
+/// - `RULES`: each of taints, tolerations, requirements, requirement values,
+///   affinity terms and field requirements.
+///
+/// Every operation either completes or fails with an [`Error`] and leaves every table
+/// as it was.
+#[derive(Debug, Clone)]
+pub struct Engine<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+> {
+    pub(crate) strings: Interner<STRINGS, BYTES>,
+    pub(crate) labels: Pool<Label, LABELS>,
+    pub(crate) taints: Pool<Taint, RULES>,
+    pub(crate) tolerations: Pool<Toleration, RULES>,
+    pub(crate) requirements: Pool<Requirement, RULES>,
+    pub(crate) values: Pool<Sym, RULES>,
+    pub(crate) terms: Pool<Term, RULES>,
+    pub(crate) fields: Pool<FieldRequirement, RULES>,
+    pub(crate) nodes: Slots<Node, NODES>,
+    pub(crate) sets: Slots<DaemonSet, SETS>,
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Default for Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// An empty engine.
+    pub const fn new() -> Self {
+        Engine {
+            strings: Interner::new(),
+            labels: Pool::new(Table::Labels),
+            taints: Pool::new(Table::Taints),
+            tolerations: Pool::new(Table::Tolerations),
+            requirements: Pool::new(Table::Requirements),
+            values: Pool::new(Table::Values),
+            terms: Pool::new(Table::Terms),
+            fields: Pool::new(Table::Fields),
+            nodes: Slots::new(Table::Nodes),
+            sets: Slots::new(Table::DaemonSets),
+        }
+    }
+
+    /// Empties every table, keeping the memory.
+    pub fn clear(&mut self) {
+        *self = Self::new();
+    }
+
+    /// Bytes this engine occupies: the whole of its RAM, as nothing is allocated.
+    pub const fn footprint() -> usize {
+        core::mem::size_of::<Self>()
+    }
+
+    /// The interned text of a symbol.
+    pub fn text(&self, sym: Sym) -> &str {
+        self.strings.resolve(sym)
+    }
+
+    /// The string table.
+    pub fn strings(&self) -> &Interner<STRINGS, BYTES> {
+        &self.strings
+    }
+
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            strings: self.strings.mark(),
+            labels: self.labels.mark(),
+            taints: self.taints.mark(),
+            tolerations: self.tolerations.mark(),
+            requirements: self.requirements.mark(),
+            values: self.values.mark(),
+            terms: self.terms.mark(),
+            fields: self.fields.mark(),
+        }
+    }
+
+    pub(crate) fn rollback(&mut self, cp: Checkpoint) {
+        self.strings.rollback(cp.strings);
+        self.labels.truncate(cp.labels);
+        self.taints.truncate(cp.taints);
+        self.tolerations.truncate(cp.tolerations);
+        self.requirements.truncate(cp.requirements);
+        self.values.truncate(cp.values);
+        self.terms.truncate(cp.terms);
+        self.fields.truncate(cp.fields);
+    }
+
+    /// Runs `f`, undoing every pool push and interned string when it fails.
+    pub(crate) fn atomically<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let cp = self.checkpoint();
+        let r = f(self);
+        if r.is_err() {
+            self.rollback(cp);
+        }
+        r
+    }
+
+    /// Interns a string after checking its length.
+    pub(crate) fn intern(&mut self, s: &str, field: crate::error::Field) -> Result<Sym> {
+        if s.len() > STRING_MAX {
+            return Err(Error::TooLong {
+                field,
+                max: STRING_MAX,
+            });
+        }
+        self.strings.intern(s)
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Number of DaemonSets.
+    pub fn daemon_set_count(&self) -> usize {
+        self.sets.len()
+    }
+
+    /// A node by id.
+    pub fn node(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id.0)
+    }
+
+    /// A DaemonSet by id.
+    pub fn daemon_set(&self, id: SetId) -> Option<&DaemonSet> {
+        self.sets.get(id.0)
+    }
+
+    /// Every node with its id, in id order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> + '_ {
+        self.nodes.iter().map(|(i, n)| (NodeId(i), n))
+    }
+
+    /// Every DaemonSet with its id, in id order.
+    pub fn daemon_sets(&self) -> impl Iterator<Item = (SetId, &DaemonSet)> + '_ {
+        self.sets.iter().map(|(i, d)| (SetId(i), d))
+    }
+
+    /// The node called `name`.
+    pub fn find_node(&self, name: &str) -> Option<NodeId> {
+        let sym = self.strings.get(name)?;
+        self.nodes
+            .iter()
+            .find(|(_, n)| n.name == sym)
+            .map(|(i, _)| NodeId(i))
+    }
+
+    /// The DaemonSet `namespace/name`.
+    pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
+        let ns = self.strings.get(namespace)?;
+        let n = self.strings.get(name)?;
+        self.sets
+            .iter()
+            .find(|(_, d)| d.name == n && d.namespace == ns)
+            .map(|(i, _)| SetId(i))
+    }
+
+    /// A node's labels.
+    pub fn node_labels(&self, node: &Node) -> &[Label] {
+        self.labels.get(node.labels)
+    }
+
+    /// A node's taints.
+    pub fn node_taints(&self, node: &Node) -> &[Taint] {
+        self.taints.get(node.taints)
+    }
+
+    /// A DaemonSet's daemon-pod tolerations (automatic ones included).
+    pub fn daemon_tolerations(&self, set: &DaemonSet) -> &[Toleration] {
+        self.tolerations.get(set.tolerations)
+    }
+
+    /// A DaemonSet's `nodeSelector`, sorted by key.
+    pub fn node_selector(&self, set: &DaemonSet) -> &[Label] {
+        self.labels.get(set.node_selector)
+    }
+
+    /// The stored terms of a DaemonSet's required node affinity.
+    pub fn affinity_terms(&self, set: &DaemonSet) -> &[Term] {
+        set.affinity.map(|s| self.terms.get(s)).unwrap_or(&[])
+    }
+
+    /// The requirements of a span (a selector, or a term's expressions).
+    pub fn requirements(&self, span: Span) -> &[Requirement] {
+        self.requirements.get(span)
+    }
+
+    /// The values of a requirement.
+    pub fn requirement_values(&self, r: &Requirement) -> &[Sym] {
+        self.values.get(r.values)
+    }
+
+    /// The field requirements of a term.
+    pub fn term_fields(&self, t: &Term) -> &[FieldRequirement] {
+        self.fields.get(t.fields)
+    }
+
+    /// Removes a node, freeing its labels and taints.
+    pub fn remove_node(&mut self, id: NodeId) -> Result<()> {
+        let node = self
+            .nodes
+            .remove(id.0)
+            .ok_or(Error::NotFound(Table::Nodes))?;
+        self.remove_node_parts(&node);
+        Ok(())
+    }
+
+    pub(crate) fn remove_node_parts(&mut self, node: &Node) {
+        self.free_labels(node.labels);
+        self.free_taints(node.taints);
+    }
+
+    /// Removes a DaemonSet, freeing everything it holds.
+    pub fn remove_daemon_set(&mut self, id: SetId) -> Result<()> {
+        let set = self
+            .sets
+            .remove(id.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.free_set_parts(&set);
+        Ok(())
+    }
+
+    pub(crate) fn free_set_parts(&mut self, set: &DaemonSet) {
+        if let Some(sel) = set.selector {
+            self.free_requirements(sel);
+        }
+        self.free_labels(set.template_labels);
+        self.free_labels(set.node_selector);
+        if let Some(terms) = set.affinity {
+            // Free from the last term back so earlier spans stay valid as we go.
+            let n = terms.len();
+            for i in (0..n).rev() {
+                let Some(&t) = self.terms.get(terms).get(i) else {
+                    continue;
+                };
+                self.free_fields(t.fields);
+                self.free_requirements(t.expressions);
+            }
+            self.free_terms(terms);
+        }
+        self.free_tolerations(set.tolerations);
+    }
+
+    fn free_labels(&mut self, span: Span) {
+        self.labels.remove(span);
+        for (_, n) in self.nodes.iter_mut() {
+            n.labels.shift_after(span);
+        }
+        for (_, d) in self.sets.iter_mut() {
+            d.template_labels.shift_after(span);
+            d.node_selector.shift_after(span);
+        }
+    }
+
+    fn free_taints(&mut self, span: Span) {
+        self.taints.remove(span);
+        for (_, n) in self.nodes.iter_mut() {
+            n.taints.shift_after(span);
+        }
+    }
+
+    fn free_tolerations(&mut self, span: Span) {
+        self.tolerations.remove(span);
+        for (_, d) in self.sets.iter_mut() {
+            d.tolerations.shift_after(span);
+        }
+    }
+
+    fn free_requirements(&mut self, span: Span) {
+        // Values first: a span of requirements owns one contiguous run of values.
+        let reqs = self.requirements.get(span);
+        let start = reqs.iter().map(|r| r.values.start).min();
+        let end = reqs.iter().map(|r| r.values.start + r.values.len).max();
+        if let (Some(start), Some(end)) = (start, end) {
+            let values = Span {
+                start,
+                len: end.saturating_sub(start),
+            };
+            self.values.remove(values);
+            for r in self.all_requirements_mut() {
+                r.values.shift_after(values);
+            }
+        }
+        self.requirements.remove(span);
+        for (_, d) in self.sets.iter_mut() {
+            if let Some(s) = d.selector.as_mut() {
+                s.shift_after(span);
+            }
+        }
+        for t in self.all_terms_mut() {
+            t.expressions.shift_after(span);
+        }
+    }
+
+    fn all_requirements_mut(&mut self) -> &mut [Requirement] {
+        let len = self.requirements.len() as u32;
+        self.requirements.get_mut(Span { start: 0, len })
+    }
+
+    fn all_terms_mut(&mut self) -> &mut [Term] {
+        let len = self.terms.len() as u32;
+        self.terms.get_mut(Span { start: 0, len })
+    }
+
+    fn free_fields(&mut self, span: Span) {
+        self.fields.remove(span);
+        for t in self.all_terms_mut() {
+            t.fields.shift_after(span);
+        }
+    }
+
+    fn free_terms(&mut self, span: Span) {
+        self.terms.remove(span);
+        for (_, d) in self.sets.iter_mut() {
+            if let Some(s) = d.affinity.as_mut() {
+                s.shift_after(span);
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The one error type of the core.
+//!
+//! Every fallible operation returns [`Error`]. An operation that fails leaves every
+//! table exactly as it was before the call.
+
+use core::fmt;
+
+use crate::selector::syntax::ParseError;
+use crate::selector::RequirementProblem;
+use crate::validation::ValidationError;
+
+/// A fixed-capacity table of the engine, named in [`Error::Full`] so that the
+/// integrator knows which capacity to raise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Table {
+    /// Interned strings (count).
+    Strings,
+    /// Bytes of interned strings.
+    StringBytes,
+    /// Nodes.
+    Nodes,
+    /// DaemonSets.
+    DaemonSets,
+    /// Pods.
+    Pods,
+    /// Labels of nodes, pods, templates and `matchLabels`.
+    Labels,
+    /// Taints of nodes.
+    Taints,
+    /// Tolerations of DaemonSet templates.
+    Tolerations,
+    /// Label-selector and node-selector requirements.
+    Requirements,
+    /// Values of requirements.
+    Values,
+    /// Node-affinity terms.
+    Terms,
+    /// Node-affinity `matchFields` requirements.
+    Fields,
+    /// A caller-provided output buffer (a plan, a list of names).
+    Output,
+}
+
+impl Table {
+    /// The table's name as it appears in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Table::Strings => "strings",
+            Table::StringBytes => "string bytes",
+            Table::Nodes => "nodes",
+            Table::DaemonSets => "daemon sets",
+            Table::Pods => "pods",
+            Table::Labels => "labels",
+            Table::Taints => "taints",
+            Table::Tolerations => "tolerations",
+            Table::Requirements => "requirements",
+            Table::Values => "values",
+            Table::Terms => "terms",
+            Table::Fields => "field requirements",
+            Table::Output => "output",
+        }
+    }
+}
+
+/// Which input field an [`Error::Invalid`] or [`Error::TooLong`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Field {
+    /// An object's `metadata.name`.
+    Name,
+    /// An object's `metadata.namespace`.
+    Namespace,
+    /// An object's `metadata.uid`.
+    Uid,
+    /// A label key (`metadata.labels`, `nodeSelector`, a selector requirement).
+    LabelKey,
+    /// A label value.
+    LabelValue,
+    /// A DaemonSet's `spec.selector`.
+    Selector,
+    /// A selector requirement's `operator`.
+    Operator,
+    /// A selector requirement's `values`.
+    Values,
+    /// A node-affinity `matchFields` requirement.
+    MatchFields,
+    /// A taint.
+    Taint,
+    /// A toleration.
+    Toleration,
+    /// `spec.template.metadata.labels`: the selector does not match them.
+    TemplateLabels,
+    /// `spec.template.spec.restartPolicy`.
+    RestartPolicy,
+    /// `spec.updateStrategy`.
+    UpdateStrategy,
+    /// `spec.minReadySeconds`, `spec.revisionHistoryLimit` and other counts.
+    Count,
+    /// `spec.template.spec.nodeName`.
+    NodeName,
+    /// A pod's phase or other status field.
+    Status,
+    /// A timestamp.
+    Time,
+}
+
+impl Field {
+    /// The field's name as it appears in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Name => "metadata.name",
+            Field::Namespace => "metadata.namespace",
+            Field::Uid => "metadata.uid",
+            Field::LabelKey => "label key",
+            Field::LabelValue => "label value",
+            Field::Selector => "spec.selector",
+            Field::Operator => "operator",
+            Field::Values => "values",
+            Field::MatchFields => "matchFields",
+            Field::Taint => "taint",
+            Field::Toleration => "toleration",
+            Field::TemplateLabels => "spec.template.metadata.labels",
+            Field::RestartPolicy => "spec.template.spec.restartPolicy",
+            Field::UpdateStrategy => "spec.updateStrategy",
+            Field::Count => "count",
+            Field::NodeName => "spec.template.spec.nodeName",
+            Field::Status => "status",
+            Field::Time => "time",
+        }
+    }
+}
+
+/// Everything that can go wrong in the core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A fixed-capacity table is full; `capacity` is its size.
+    Full {
+        /// The table that is full.
+        table: Table,
+        /// Its capacity, as chosen by the integrator.
+        capacity: usize,
+    },
+    /// A string is longer than Kubernetes allows for the field.
+    TooLong {
+        /// The field.
+        field: Field,
+        /// The maximum length in bytes.
+        max: usize,
+    },
+    /// A value fails validation.
+    Invalid {
+        /// The field.
+        field: Field,
+        /// Why.
+        reason: ValidationError,
+    },
+    /// A selector requirement fails upstream's requirement checks.
+    Requirement {
+        /// The selector it belongs to.
+        field: Field,
+        /// What is wrong.
+        problem: RequirementProblem,
+    },
+    /// A selector string does not parse.
+    Parse(ParseError),
+    /// An object with this name (or uid) is already in the table.
+    Duplicate(Table),
+    /// No object with this id or name.
+    NotFound(Table),
+    /// An internal invariant does not hold: a bug in dsr, never the caller's fault.
+    LogicBug,
+}
+
+impl Error {
+    /// Shorthand for an invalid field.
+    pub const fn invalid(field: Field, reason: ValidationError) -> Self {
+        Error::Invalid { field, reason }
+    }
+}
+
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Self {
+        Error::Parse(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Full { table, capacity } => {
+                write!(f, "{} table is full (capacity {})", table.name(), capacity)
+            }
+            Error::TooLong { field, max } => {
+                write!(f, "{} is too long (at most {} bytes)", field.name(), max)
+            }
+            Error::Invalid { field, reason } => write!(f, "invalid {}: {}", field.name(), reason),
+            Error::Requirement { field, problem } => {
+                write!(f, "invalid requirement in {}: {}", field.name(), problem)
+            }
+            Error::Parse(e) => write!(f, "selector does not parse: {}", e),
+            Error::Duplicate(t) => write!(f, "already in the {} table", t.name()),
+            Error::NotFound(t) => write!(f, "not in the {} table", t.name()),
+            Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Error {
+    fn format(&self, f: defmt::Formatter) {
+        match self {
+            Error::Full { table, capacity } => {
+                defmt::write!(
+                    f,
+                    "{=str} table full (capacity {=usize})",
+                    table.name(),
+                    capacity
+                )
+            }
+            Error::TooLong { field, max } => {
+                defmt::write!(f, "{=str} too long (max {=usize})", field.name(), max)
+            }
+            Error::Invalid { field, .. } => defmt::write!(f, "invalid {=str}", field.name()),
+            Error::Requirement { field, .. } => {
+                defmt::write!(f, "invalid requirement in {=str}", field.name())
+            }
+            Error::Parse(_) => defmt::write!(f, "selector does not parse"),
+            Error::Duplicate(t) => defmt::write!(f, "duplicate in {=str}", t.name()),
+            Error::NotFound(t) => defmt::write!(f, "not found in {=str}", t.name()),
+            Error::LogicBug => defmt::write!(f, "logic bug"),
+        }
+    }
+}
+
+/// Result with the core's [`Error`].
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,72 @@
+//! # dsr-core
+//!
+//! The decision logic of the Kubernetes DaemonSet controller as a `no_std`,
+//! allocation-free library: label selectors, node affinity, taints and tolerations,
+//! and whether a DaemonSet's pod should run on a node, with the reason when not.
+//!
+//! Objects enter the [`Engine`] as borrowed [`input`] descriptions, are validated and
+//! interned once, and are evaluated from fixed-capacity tables after that. Every
+//! capacity is a const generic chosen by the integrator; a full table is an
+//! [`Error::Full`] that leaves the engine as it was.
+//!
+//! ```
+//! use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput};
+//!
+//! let mut engine = dsr_core::TinyEngine::new();
+//! let node = engine.add_node(&NodeInput {
+//!     name: "edge-rpi4-01",
+//!     labels: &[LabelInput { key: "kubernetes.io/arch", value: "arm64" }],
+//!     ..Default::default()
+//! }).unwrap();
+//! let app = [LabelInput { key: "app", value: "fluentd" }];
+//! let set = engine.add_daemon_set(&DaemonSetInput {
+//!     name: "fluentd", namespace: "kube-system",
+//!     selector: Some(LabelSelectorInput { match_labels: &app, ..Default::default() }),
+//!     template_labels: &app,
+//!     node_selector: &[LabelInput { key: "kubernetes.io/arch", value: "amd64" }],
+//!     ..Default::default()
+//! }).unwrap();
+//! let placement = engine.should_run(set, node).unwrap();
+//! assert!(!placement.should_run);
+//! let mut why = heapless::String::<128>::new();
+//! engine.describe(set, &placement.reason, &mut why).unwrap();
+//! assert_eq!(why, "nodeSelector wants kubernetes.io/arch=amd64 but the node has kubernetes.io/arch=arm64");
+//! ```
+#![no_std]
+#![deny(unsafe_code, missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+pub mod affinity;
+pub mod daemonset;
+pub mod eligibility;
+pub mod engine;
+pub mod error;
+pub mod input;
+pub mod intern;
+pub mod label;
+pub mod node;
+pub mod selector;
+pub mod table;
+pub mod taint;
+pub mod validation;
+
+pub use eligibility::{Placement, Reason};
+pub use engine::{DaemonSet, Engine, Node, NodeId, SetId};
+pub use error::{Error, Result};
+
+/// An engine for tests and examples: 8 nodes, 4 DaemonSets, 16 pods.
+pub type TinyEngine = Engine<8, 4, 16, 128, 4096, 128, 64>;
+
+/// An engine sized for an edge gateway: 1 node, 16 DaemonSets, 32 pods.
+pub type GatewayEngine = Engine<1, 16, 32, 256, 4096, 256, 128>;

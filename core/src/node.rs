@@ -1,0 +1,119 @@
+//! Adding nodes to the engine.
+
+use crate::engine::{Engine, Node, NodeId};
+use crate::error::{Error, Field, Result, Table};
+use crate::input::{LabelInput, NodeInput, TaintInput};
+use crate::label::{self, Label};
+use crate::table::Span;
+use crate::taint::{Taint, TaintEffect};
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Adds a node. Names are unique: a second node of the same name is
+    /// [`Error::Duplicate`].
+    ///
+    /// ```
+    /// use dsr_core::input::{LabelInput, NodeInput, TaintInput};
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let id = engine
+    ///     .add_node(&NodeInput {
+    ///         name: "edge-rpi4-01",
+    ///         labels: &[LabelInput { key: "kubernetes.io/arch", value: "arm64" }],
+    ///         taints: &[TaintInput { key: "edge", value: "", effect: "NoSchedule" }],
+    ///         unschedulable: false,
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(engine.find_node("edge-rpi4-01"), Some(id));
+    /// ```
+    pub fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
+        if self.find_node(input.name).is_some() {
+            return Err(Error::Duplicate(Table::Nodes));
+        }
+        self.nodes.reserve()?;
+        self.atomically(|e| {
+            let node = e.compile_node(input)?;
+            e.nodes.insert(node).map(NodeId)
+        })
+    }
+
+    /// Replaces a node's labels, taints and flags, keeping its id. On error the old
+    /// node is kept unchanged.
+    pub fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {
+        let old = *self.nodes.get(id.0).ok_or(Error::NotFound(Table::Nodes))?;
+        if let Some(other) = self.find_node(input.name) {
+            if other != id {
+                return Err(Error::Duplicate(Table::Nodes));
+            }
+        }
+        let new = self.atomically(|e| e.compile_node(input))?;
+        // The new parts sit at the end of their pools, after the old ones, so freeing
+        // the old parts moves them down with every other span.
+        let slot = self.nodes.get_mut(id.0).ok_or(Error::LogicBug)?;
+        *slot = new;
+        self.remove_node_parts(&old);
+        Ok(())
+    }
+
+    fn compile_node(&mut self, input: &NodeInput<'_>) -> Result<Node> {
+        let name = self.intern(input.name, Field::Name)?;
+        let labels = self.push_labels(input.labels)?;
+        let taints = self.push_taints(input.taints)?;
+        Ok(Node {
+            name,
+            labels,
+            taints,
+            unschedulable: input.unschedulable,
+        })
+    }
+
+    /// Stores a label map sorted by key; a repeated key keeps its last value.
+    pub(crate) fn push_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
+        self.labels.reserve(input.len())?;
+        let mark = self.labels.mark();
+        for l in input {
+            let key = self.intern(l.key, Field::LabelKey)?;
+            let value = self.intern(l.value, Field::LabelValue)?;
+            let span = self.labels.since(mark);
+            if let Some(existing) = self.labels.get_mut(span).iter_mut().find(|x| x.key == key) {
+                existing.value = value;
+            } else {
+                self.labels.push(Label { key, value })?;
+            }
+        }
+        let span = self.labels.since(mark);
+        label::sort(self.labels.get_mut(span));
+        Ok(span)
+    }
+
+    fn push_taints(&mut self, input: &[TaintInput<'_>]) -> Result<Span> {
+        self.taints.reserve(input.len())?;
+        let mark = self.taints.mark();
+        for t in input {
+            let key = self.intern(t.key, Field::Taint)?;
+            let value = self.intern(t.value, Field::Taint)?;
+            let effect = self.effect(t.effect, Field::Taint)?;
+            self.taints.push(Taint { key, value, effect })?;
+        }
+        Ok(self.taints.since(mark))
+    }
+
+    pub(crate) fn effect(&mut self, s: &str, field: Field) -> Result<TaintEffect> {
+        let mut failure = None;
+        let effect = TaintEffect::classify(s, || match self.intern(s, field) {
+            Ok(sym) => Some(sym),
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        });
+        effect.ok_or(failure.unwrap_or(Error::LogicBug))
+    }
+}

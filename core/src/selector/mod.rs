@@ -1,0 +1,203 @@
+//! Label selectors: requirements on labels, evaluated by one function,
+//! [`Requirement::matches`], that every caller uses (DaemonSet selectors, node
+//! affinity expressions, `kubectl -l` strings).
+
+pub mod syntax;
+
+use crate::intern::{Resolve, Sym};
+use crate::label::Labels;
+use crate::validation::{validate_label_key, validate_label_value, ValidationError};
+
+/// How a requirement compares a label, as upstream's `selection.Operator`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Operator {
+    /// The key is present and its value is one of the values.
+    In,
+    /// The key is absent or its value is none of the values.
+    NotIn,
+    /// The key is present.
+    Exists,
+    /// The key is absent.
+    DoesNotExist,
+    /// `key=value` (a `matchLabels` entry, or `=` in a string).
+    Equals,
+    /// `key==value` in a string.
+    DoubleEquals,
+    /// `key!=value`: absent, or present with another value.
+    NotEquals,
+    /// The value, read as a base-10 `i64`, is greater than the one value.
+    GreaterThan,
+    /// The value, read as a base-10 `i64`, is less than the one value.
+    LessThan,
+}
+
+impl Operator {
+    /// The operator as written in a selector string (`in`, `notin`, `=`, ...).
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            Operator::In => "in",
+            Operator::NotIn => "notin",
+            Operator::Exists => "exists",
+            Operator::DoesNotExist => "!",
+            Operator::Equals => "=",
+            Operator::DoubleEquals => "==",
+            Operator::NotEquals => "!=",
+            Operator::GreaterThan => ">",
+            Operator::LessThan => "<",
+        }
+    }
+}
+
+/// One requirement of a selector, interned. Its values live in the engine's value
+/// pool; [`Requirement::matches`] takes them as a slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Requirement {
+    /// The label key.
+    pub key: Sym,
+    /// The comparison.
+    pub operator: Operator,
+    /// The values, in the engine's value pool.
+    pub values: crate::table::Span,
+}
+
+/// Parses a base-10 `i64` as Go's `strconv.ParseInt(s, 10, 64)` does: an optional
+/// sign, then digits only, no spaces, overflow rejected.
+pub fn parse_i64(s: &str) -> Option<i64> {
+    let bytes = s.as_bytes();
+    let (negative, digits) = match bytes.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, bytes),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut acc: i64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        let d = i64::from(b - b'0');
+        // Accumulate negatively so i64::MIN parses.
+        acc = acc.checked_mul(10)?.checked_sub(d)?;
+    }
+    if negative {
+        Some(acc)
+    } else {
+        acc.checked_neg()
+    }
+}
+
+impl Requirement {
+    /// Whether `labels` satisfy this requirement; `values` are the requirement's
+    /// values from the pool.
+    ///
+    /// This is the only place a label requirement is decided.
+    pub fn matches(&self, values: &[Sym], labels: Labels<'_>, strings: &impl Resolve) -> bool {
+        let found = labels.get(self.key);
+        match self.operator {
+            Operator::In | Operator::Equals | Operator::DoubleEquals => {
+                found.is_some_and(|v| values.contains(&v))
+            }
+            Operator::NotIn | Operator::NotEquals => found.is_none_or(|v| !values.contains(&v)),
+            Operator::Exists => found.is_some(),
+            Operator::DoesNotExist => found.is_none(),
+            Operator::GreaterThan | Operator::LessThan => {
+                let Some(have) = found.and_then(|v| parse_i64(strings.resolve(v))) else {
+                    return false;
+                };
+                let Some(want) = values.first().and_then(|&v| parse_i64(strings.resolve(v))) else {
+                    return false;
+                };
+                if self.operator == Operator::GreaterThan {
+                    have > want
+                } else {
+                    have < want
+                }
+            }
+        }
+    }
+}
+
+/// Why a requirement is invalid: upstream's `labels.NewRequirement` checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RequirementProblem {
+    /// The operator is not one this kind of selector accepts.
+    UnknownOperator,
+    /// The key is not a valid label key.
+    Key(ValidationError),
+    /// `In`/`NotIn` without values, `=`/`==`/`!=`/`Gt`/`Lt` without exactly one, or
+    /// `Exists`/`DoesNotExist` with some.
+    ValueCount,
+    /// A `Gt`/`Lt` value is not a base-10 integer.
+    NotAnInteger,
+    /// A value is not a valid label value.
+    Value(ValidationError),
+}
+
+impl core::fmt::Display for RequirementProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RequirementProblem::UnknownOperator => f.write_str("unsupported operator"),
+            RequirementProblem::Key(e) => write!(f, "invalid key: {}", e),
+            RequirementProblem::ValueCount => {
+                f.write_str("wrong number of values for the operator")
+            }
+            RequirementProblem::NotAnInteger => f.write_str("value must be an integer"),
+            RequirementProblem::Value(e) => write!(f, "invalid value: {}", e),
+        }
+    }
+}
+
+/// Checks a requirement as upstream's `labels.NewRequirement` does, before anything
+/// is stored. Every way of building a requirement (structured selector, node affinity,
+/// selector string) goes through here.
+pub fn validate_requirement<'a>(
+    key: &str,
+    operator: Operator,
+    values: impl ExactSizeIterator<Item = &'a str> + Clone,
+) -> Result<(), RequirementProblem> {
+    validate_label_key(key).map_err(RequirementProblem::Key)?;
+    let n = values.len();
+    let count_ok = match operator {
+        Operator::In | Operator::NotIn => n > 0,
+        Operator::Equals | Operator::DoubleEquals | Operator::NotEquals => n == 1,
+        Operator::Exists | Operator::DoesNotExist => n == 0,
+        Operator::GreaterThan | Operator::LessThan => n == 1,
+    };
+    if !count_ok {
+        return Err(RequirementProblem::ValueCount);
+    }
+    if matches!(operator, Operator::GreaterThan | Operator::LessThan)
+        && values.clone().any(|v| parse_i64(v).is_none())
+    {
+        return Err(RequirementProblem::NotAnInteger);
+    }
+    for v in values {
+        validate_label_value(v).map_err(RequirementProblem::Value)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_i64_follows_go() {
+        assert_eq!(parse_i64("42"), Some(42));
+        assert_eq!(parse_i64("-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64("9223372036854775807"), Some(i64::MAX));
+        assert_eq!(parse_i64("9223372036854775808"), None);
+        assert_eq!(parse_i64("+7"), Some(7));
+        assert_eq!(parse_i64(""), None);
+        assert_eq!(parse_i64("-"), None);
+        assert_eq!(parse_i64(" 1"), None);
+        assert_eq!(parse_i64("1.0"), None);
+    }
+}

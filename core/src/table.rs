@@ -1,0 +1,290 @@
+//! Fixed-capacity storage: [`Pool`]s of variable-length lists addressed by [`Span`],
+//! and [`Slots`] of objects addressed by a stable index.
+
+use heapless::Vec;
+
+use crate::error::{Error, Result, Table};
+
+/// A run of consecutive entries in a [`Pool`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Span {
+    /// Index of the first entry.
+    pub start: u32,
+    /// Number of entries.
+    pub len: u32,
+}
+
+impl Span {
+    /// The empty span.
+    pub const EMPTY: Span = Span { start: 0, len: 0 };
+
+    /// Number of entries.
+    pub const fn len(self) -> usize {
+        self.len as usize
+    }
+
+    /// True when the span has no entries.
+    pub const fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    /// Moves this span down after `removed` was cut out of the same pool.
+    pub(crate) fn shift_after(&mut self, removed: Span) {
+        if removed.len > 0 && self.start >= removed.start + removed.len {
+            self.start -= removed.len;
+        }
+    }
+}
+
+/// A fixed-capacity list of `T` holding the variable-length parts of many objects
+/// (all the labels of all the nodes, say), each object owning one [`Span`].
+#[derive(Debug, Clone)]
+pub struct Pool<T, const N: usize> {
+    items: Vec<T, N>,
+    table: Table,
+}
+
+impl<T: Copy, const N: usize> Pool<T, N> {
+    /// An empty pool reporting `table` when it is full.
+    pub const fn new(table: Table) -> Self {
+        Pool {
+            items: Vec::new(),
+            table,
+        }
+    }
+
+    /// Entries in use.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when no entry is in use.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Free entries.
+    pub fn room(&self) -> usize {
+        N - self.items.len()
+    }
+
+    /// The error this pool reports when `needed` more entries do not fit, or `Ok`.
+    pub fn reserve(&self, needed: usize) -> Result<()> {
+        if self.room() < needed {
+            Err(Error::Full {
+                table: self.table,
+                capacity: N,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The entries of a span; empty for a span that is out of range.
+    pub fn get(&self, span: Span) -> &[T] {
+        let start = span.start as usize;
+        self.items.get(start..start + span.len()).unwrap_or(&[])
+    }
+
+    /// Every entry in use.
+    pub fn all(&self) -> &[T] {
+        &self.items
+    }
+
+    /// The entries of a span, mutably.
+    pub fn get_mut(&mut self, span: Span) -> &mut [T] {
+        let start = span.start as usize;
+        self.items
+            .get_mut(start..start + span.len())
+            .unwrap_or(&mut [])
+    }
+
+    /// The position the next [`push`](Self::push) will take.
+    pub fn mark(&self) -> u32 {
+        self.items.len() as u32
+    }
+
+    /// Appends one entry.
+    pub fn push(&mut self, item: T) -> Result<()> {
+        self.items.push(item).map_err(|_| Error::Full {
+            table: self.table,
+            capacity: N,
+        })
+    }
+
+    /// The span from `mark` to the end.
+    pub fn since(&self, mark: u32) -> Span {
+        Span {
+            start: mark,
+            len: (self.items.len() as u32).saturating_sub(mark),
+        }
+    }
+
+    /// Drops every entry from `mark` on: undoes pushes of an operation that failed.
+    pub fn truncate(&mut self, mark: u32) {
+        self.items.truncate(mark as usize);
+    }
+
+    /// Cuts a span out, moving later entries down. Spans that pointed after it must
+    /// then be moved with [`Span::shift_after`].
+    pub fn remove(&mut self, span: Span) {
+        let start = span.start as usize;
+        let end = start + span.len();
+        if span.is_empty() || end > self.items.len() {
+            return;
+        }
+        // Rotate the removed run to the end, then drop it: no allocation, no panic.
+        if let Some(tail) = self.items.get_mut(start..) {
+            tail.rotate_left(span.len());
+        }
+        let keep = self.items.len() - span.len();
+        self.items.truncate(keep);
+    }
+}
+
+/// An object table with stable indices: a removed object's slot is reused by a later
+/// insert, and no other object moves.
+#[derive(Debug, Clone)]
+pub struct Slots<T, const N: usize> {
+    slots: Vec<Option<T>, N>,
+    used: usize,
+    table: Table,
+}
+
+impl<T, const N: usize> Slots<T, N> {
+    /// An empty table reporting `table` when it is full.
+    pub const fn new(table: Table) -> Self {
+        Slots {
+            slots: Vec::new(),
+            used: 0,
+            table,
+        }
+    }
+
+    /// Objects held.
+    pub fn len(&self) -> usize {
+        self.used
+    }
+
+    /// True when no object is held.
+    pub fn is_empty(&self) -> bool {
+        self.used == 0
+    }
+
+    /// True when an insert would fail.
+    pub fn is_full(&self) -> bool {
+        self.used >= N
+    }
+
+    /// The error for a full table, or `Ok`.
+    pub fn reserve(&self) -> Result<()> {
+        if self.is_full() {
+            Err(Error::Full {
+                table: self.table,
+                capacity: N,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Stores an object and returns its index.
+    pub fn insert(&mut self, item: T) -> Result<u32> {
+        if let Some((i, slot)) = self.slots.iter_mut().enumerate().find(|(_, s)| s.is_none()) {
+            *slot = Some(item);
+            self.used += 1;
+            return Ok(i as u32);
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(Some(item)).map_err(|_| Error::Full {
+            table: self.table,
+            capacity: N,
+        })?;
+        self.used += 1;
+        Ok(i)
+    }
+
+    /// The object at an index.
+    pub fn get(&self, index: u32) -> Option<&T> {
+        self.slots.get(index as usize).and_then(Option::as_ref)
+    }
+
+    /// The object at an index, mutably.
+    pub fn get_mut(&mut self, index: u32) -> Option<&mut T> {
+        self.slots.get_mut(index as usize).and_then(Option::as_mut)
+    }
+
+    /// Takes an object out, freeing its slot.
+    pub fn remove(&mut self, index: u32) -> Option<T> {
+        let taken = self.slots.get_mut(index as usize).and_then(Option::take);
+        if taken.is_some() {
+            self.used -= 1;
+        }
+        taken
+    }
+
+    /// The objects in index order, with their indices.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().map(|t| (i as u32, t)))
+    }
+
+    /// The objects in index order, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut T)> + '_ {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_mut().map(|t| (i as u32, t)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_remove_moves_later_spans_down() {
+        let mut p: Pool<u8, 8> = Pool::new(Table::Labels);
+        let m = p.mark();
+        p.push(1).unwrap();
+        p.push(2).unwrap();
+        let a = p.since(m);
+        let m = p.mark();
+        p.push(3).unwrap();
+        let mut b = p.since(m);
+        p.remove(a);
+        b.shift_after(a);
+        assert_eq!(p.get(b), &[3]);
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn full_pool_reports_its_table_and_capacity() {
+        let mut p: Pool<u8, 1> = Pool::new(Table::Taints);
+        p.push(1).unwrap();
+        assert_eq!(
+            p.push(2),
+            Err(Error::Full {
+                table: Table::Taints,
+                capacity: 1
+            })
+        );
+        assert_eq!(p.len(), 1);
+    }
+
+    #[test]
+    fn slots_reuse_freed_index_and_keep_others() {
+        let mut s: Slots<&str, 3> = Slots::new(Table::Nodes);
+        let a = s.insert("a").unwrap();
+        let b = s.insert("b").unwrap();
+        assert_eq!(s.remove(a), Some("a"));
+        let c = s.insert("c").unwrap();
+        assert_eq!(c, a);
+        assert_eq!(s.get(b), Some(&"b"));
+        assert_eq!(s.len(), 2);
+    }
+}

@@ -1,0 +1,209 @@
+//! Taints and tolerations, and the tolerations every daemon pod gets.
+
+use crate::intern::Sym;
+
+/// A taint's effect, or a toleration's effect filter.
+///
+/// Kubernetes compares effects as strings, so an effect it does not know is kept
+/// ([`TaintEffect::Other`]) and only ever equals the same string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TaintEffect {
+    /// `""`: on a toleration, every effect.
+    Unset,
+    /// `NoSchedule`: no new pods unless tolerated.
+    NoSchedule,
+    /// `PreferNoSchedule`: a soft preference; never keeps a daemon pod off a node.
+    PreferNoSchedule,
+    /// `NoExecute`: no new pods, and running ones are evicted, unless tolerated.
+    NoExecute,
+    /// Any other string.
+    Other(Sym),
+}
+
+impl TaintEffect {
+    /// Classifies an effect string; `other` interns one that is not standard.
+    pub fn classify(s: &str, other: impl FnOnce() -> Option<Sym>) -> Option<TaintEffect> {
+        Some(match s {
+            "" => TaintEffect::Unset,
+            "NoSchedule" => TaintEffect::NoSchedule,
+            "PreferNoSchedule" => TaintEffect::PreferNoSchedule,
+            "NoExecute" => TaintEffect::NoExecute,
+            _ => TaintEffect::Other(other()?),
+        })
+    }
+
+    /// The standard name, or `None` for [`TaintEffect::Other`].
+    pub const fn name(self) -> Option<&'static str> {
+        match self {
+            TaintEffect::Unset => Some(""),
+            TaintEffect::NoSchedule => Some("NoSchedule"),
+            TaintEffect::PreferNoSchedule => Some("PreferNoSchedule"),
+            TaintEffect::NoExecute => Some("NoExecute"),
+            TaintEffect::Other(_) => None,
+        }
+    }
+}
+
+/// A node taint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Taint {
+    /// The key.
+    pub key: Sym,
+    /// The value.
+    pub value: Sym,
+    /// The effect.
+    pub effect: TaintEffect,
+}
+
+/// A toleration's operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum TolerationOperator {
+    /// `""`: the same as `Equal`.
+    Unset,
+    /// `Equal`: the values must be equal.
+    Equal,
+    /// `Exists`: any value.
+    Exists,
+    /// Anything else (including `Gt`/`Lt`, whose feature gate is off by default):
+    /// tolerates nothing.
+    Other(Sym),
+}
+
+impl TolerationOperator {
+    /// Classifies an operator string; `other` interns one that is not standard.
+    pub fn classify(s: &str, other: impl FnOnce() -> Option<Sym>) -> Option<Self> {
+        Some(match s {
+            "" => TolerationOperator::Unset,
+            "Equal" => TolerationOperator::Equal,
+            "Exists" => TolerationOperator::Exists,
+            _ => TolerationOperator::Other(other()?),
+        })
+    }
+}
+
+/// A pod toleration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Toleration {
+    /// The taint key it applies to; empty means every key.
+    pub key: Sym,
+    /// How the value is compared.
+    pub operator: TolerationOperator,
+    /// The value for `Equal`.
+    pub value: Sym,
+    /// The effect it applies to; [`TaintEffect::Unset`] means every effect.
+    pub effect: TaintEffect,
+    /// `tolerationSeconds`, for `NoExecute`.
+    pub toleration_seconds: Option<i64>,
+}
+
+impl Toleration {
+    /// Whether this toleration tolerates `taint`: upstream's `ToleratesTaint`.
+    pub fn tolerates(&self, taint: &Taint) -> bool {
+        if self.effect != TaintEffect::Unset && self.effect != taint.effect {
+            return false;
+        }
+        if !self.key.is_empty() && self.key != taint.key {
+            return false;
+        }
+        match self.operator {
+            TolerationOperator::Unset | TolerationOperator::Equal => self.value == taint.value,
+            TolerationOperator::Exists => true,
+            TolerationOperator::Other(_) => false,
+        }
+    }
+
+    /// Whether two tolerations have the same key, operator, value and effect
+    /// (upstream's `MatchToleration`, which ignores `tolerationSeconds`).
+    pub fn same_rule(&self, other: &Toleration) -> bool {
+        self.key == other.key
+            && self.operator == other.operator
+            && self.value == other.value
+            && self.effect == other.effect
+    }
+}
+
+/// Whether any of `tolerations` tolerates `taint`.
+pub fn tolerated(tolerations: &[Toleration], taint: &Taint) -> bool {
+    tolerations.iter().any(|t| t.tolerates(taint))
+}
+
+/// The first taint, in order, that passes `considered` and that no toleration
+/// tolerates: upstream's `FindMatchingUntoleratedTaint`.
+pub fn find_untolerated<'a>(
+    taints: &'a [Taint],
+    tolerations: &[Toleration],
+    considered: impl Fn(TaintEffect) -> bool,
+) -> Option<&'a Taint> {
+    taints
+        .iter()
+        .filter(|t| considered(t.effect))
+        .find(|t| !tolerated(tolerations, t))
+}
+
+/// Well-known node-condition taint keys that daemon pods tolerate automatically.
+pub mod keys {
+    /// The node is not ready.
+    pub const NOT_READY: &str = "node.kubernetes.io/not-ready";
+    /// The node controller cannot reach the node.
+    pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
+    /// The node's disk is under pressure.
+    pub const DISK_PRESSURE: &str = "node.kubernetes.io/disk-pressure";
+    /// The node's memory is under pressure.
+    pub const MEMORY_PRESSURE: &str = "node.kubernetes.io/memory-pressure";
+    /// The node is running out of process ids.
+    pub const PID_PRESSURE: &str = "node.kubernetes.io/pid-pressure";
+    /// The node is cordoned.
+    pub const UNSCHEDULABLE: &str = "node.kubernetes.io/unschedulable";
+    /// The node's network is not configured.
+    pub const NETWORK_UNAVAILABLE: &str = "node.kubernetes.io/network-unavailable";
+}
+
+/// The tolerations a daemon pod gets on top of its template's, in the order they are
+/// added: `(key, effect)`, all with operator `Exists`. The last one applies only to
+/// pods with `hostNetwork`.
+pub const DAEMON_TOLERATIONS: [(&str, TaintEffect); 7] = [
+    (keys::NOT_READY, TaintEffect::NoExecute),
+    (keys::UNREACHABLE, TaintEffect::NoExecute),
+    (keys::DISK_PRESSURE, TaintEffect::NoSchedule),
+    (keys::MEMORY_PRESSURE, TaintEffect::NoSchedule),
+    (keys::PID_PRESSURE, TaintEffect::NoSchedule),
+    (keys::UNSCHEDULABLE, TaintEffect::NoSchedule),
+    (keys::NETWORK_UNAVAILABLE, TaintEffect::NoSchedule),
+];
+
+/// Adds or updates one automatic toleration in `list[..len]`, as upstream's
+/// `AddOrUpdateTolerationInPodSpec`: when an existing toleration has the same rule it is
+/// replaced (all of them are), unless one is already identical, in which case nothing
+/// changes; otherwise it is appended. Returns the new length, or `None` when the
+/// list has no room to append.
+pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration) -> Option<usize> {
+    let mut replaced = false;
+    let current = list.get(..len)?;
+    // Upstream builds a new list and throws it away when it meets an identical entry,
+    // so check for that before touching anything.
+    for existing in current {
+        if existing.same_rule(&toleration) && *existing == toleration {
+            return Some(len);
+        }
+    }
+    for existing in list.iter_mut().take(len) {
+        if existing.same_rule(&toleration) {
+            *existing = toleration;
+            replaced = true;
+        }
+    }
+    if replaced {
+        return Some(len);
+    }
+    let slot = list.get_mut(len)?;
+    *slot = toleration;
+    Some(len + 1)
+}
