@@ -121,17 +121,8 @@ impl<
                 wanted: set.node_name,
             });
         }
-        let labels = Labels::sorted(self.labels.get(node.labels));
-        if let Some(miss) = node_selector_miss(self.labels.get(set.node_selector), labels) {
-            return Placement::no(Reason::NodeSelectorMismatch {
-                wanted: *miss,
-                found: labels.get(miss.key),
-            });
-        }
-        if let Some(terms) = set.affinity {
-            if let Some(reason) = self.affinity_miss(set, terms, node.name, labels) {
-                return Placement::no(reason);
-            }
+        if let Some(reason) = self.required_affinity_miss(set, node) {
+            return Placement::no(reason);
         }
         let taints = self.taints.get(node.taints);
         let tolerations = self.tolerations.get(set.tolerations);
@@ -152,8 +143,34 @@ impl<
         }
     }
 
-    /// Whether the node's labels and name satisfy the required node affinity; the
-    /// nodeSelector is checked apart.
+    /// Whether the node satisfies the DaemonSet's `nodeSelector` and required node
+    /// affinity: upstream's `GetRequiredNodeAffinity(pod).Match(node)`.
+    pub fn matches_node_affinity(&self, set: SetId, node: NodeId) -> Result<bool> {
+        let s = self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        let n = self
+            .nodes
+            .get(node.0)
+            .ok_or(Error::NotFound(Table::Nodes))?;
+        Ok(self.required_affinity_miss(s, n).is_none())
+    }
+
+    /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
+    fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
+        let labels = Labels::sorted(self.labels.get(node.labels));
+        if let Some(miss) = node_selector_miss(self.labels.get(set.node_selector), labels) {
+            return Some(Reason::NodeSelectorMismatch {
+                wanted: *miss,
+                found: labels.get(miss.key),
+            });
+        }
+        let terms = set.affinity?;
+        self.affinity_miss(set, terms, node.name, labels)
+    }
+
+    /// Whether the node's labels and name satisfy the required node affinity terms.
     fn affinity_miss(
         &self,
         set: &DaemonSet,

@@ -56,6 +56,7 @@ pub mod input;
 pub mod intern;
 pub mod label;
 pub mod node;
+pub mod query;
 pub mod selector;
 pub mod table;
 pub mod taint;

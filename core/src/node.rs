@@ -5,7 +5,7 @@ use crate::error::{Error, Field, Result, Table};
 use crate::input::{LabelInput, NodeInput, TaintInput};
 use crate::label::{self, Label};
 use crate::table::Span;
-use crate::taint::{Taint, TaintEffect};
+use crate::taint::TaintEffect;
 
 impl<
         const NODES: usize,
@@ -97,10 +97,8 @@ impl<
         self.taints.reserve(input.len())?;
         let mark = self.taints.mark();
         for t in input {
-            let key = self.intern(t.key, Field::Taint)?;
-            let value = self.intern(t.value, Field::Taint)?;
-            let effect = self.effect(t.effect, Field::Taint)?;
-            self.taints.push(Taint { key, value, effect })?;
+            let taint = self.compile_taint(t)?;
+            self.taints.push(taint)?;
         }
         Ok(self.taints.since(mark))
     }

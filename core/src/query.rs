@@ -1,0 +1,124 @@
+//! One-off questions about objects that are not stored: does this selector match
+//! these labels, does this toleration tolerate this taint. Each interns what it needs,
+//! answers with the same functions the engine uses for stored objects, and undoes
+//! every change before returning, so the engine is left exactly as it was.
+
+use crate::engine::{Engine, SetId};
+use crate::error::{Error, Field, Result, Table};
+use crate::input::{LabelInput, TaintInput, TolerationInput};
+use crate::label::Labels;
+use crate::taint::{find_untolerated, TaintEffect};
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Runs `f` and undoes everything it stored, whatever its outcome.
+    fn scratch<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let cp = self.checkpoint();
+        let r = f(self);
+        self.rollback(cp);
+        r
+    }
+
+    /// Whether the DaemonSet's `spec.selector` selects an object with `labels`. A nil
+    /// selector selects nothing; an empty one selects everything.
+    pub fn selector_matches(&mut self, set: SetId, labels: &[LabelInput<'_>]) -> Result<bool> {
+        let selector = self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?
+            .selector;
+        self.scratch(|e| {
+            let span = e.push_labels(labels)?;
+            let labels = Labels::sorted(e.labels.get(span));
+            Ok(selector.is_some_and(|s| e.selector_span_matches(s, labels)))
+        })
+    }
+
+    /// Whether every requirement of a stored selector matches `labels`.
+    pub(crate) fn selector_span_matches(
+        &self,
+        selector: crate::table::Span,
+        labels: Labels<'_>,
+    ) -> bool {
+        self.requirements
+            .get(selector)
+            .iter()
+            .all(|r| r.matches(self.values.get(r.values), labels, &self.strings))
+    }
+
+    /// Whether `toleration` tolerates `taint`: upstream's `ToleratesTaint`.
+    pub fn tolerates(
+        &mut self,
+        toleration: &TolerationInput<'_>,
+        taint: &TaintInput<'_>,
+    ) -> Result<bool> {
+        self.scratch(|e| {
+            let tol = e.compile_toleration(toleration)?;
+            let taint = e.compile_taint(taint)?;
+            Ok(tol.tolerates(&taint))
+        })
+    }
+
+    /// The index of the first taint, among those whose effect is in `effects`
+    /// (all when `None`), that no toleration tolerates: upstream's
+    /// `FindMatchingUntoleratedTaint`.
+    pub fn find_untolerated_taint(
+        &mut self,
+        taints: &[TaintInput<'_>],
+        tolerations: &[TolerationInput<'_>],
+        effects: Option<&[&str]>,
+    ) -> Result<Option<usize>> {
+        self.scratch(|e| {
+            let tmark = e.taints.mark();
+            for t in taints {
+                let t = e.compile_taint(t)?;
+                e.taints.push(t)?;
+            }
+            let tspan = e.taints.since(tmark);
+            let mark = e.tolerations.mark();
+            for t in tolerations {
+                let t = e.compile_toleration(t)?;
+                e.tolerations.push(t)?;
+            }
+            let tols = e.tolerations.get(e.tolerations.since(mark));
+            let mut wanted = [TaintEffect::Unset; 8];
+            let mut n = 0usize;
+            let filter = match effects {
+                None => None,
+                Some(list) => {
+                    for s in list {
+                        // A non-standard effect that no taint carries filters nothing in.
+                        let Some(eff) = TaintEffect::classify(s, || e.strings.get(s)) else {
+                            continue;
+                        };
+                        let slot = wanted.get_mut(n).ok_or(Error::Full {
+                            table: Table::Output,
+                            capacity: 8,
+                        })?;
+                        *slot = eff;
+                        n += 1;
+                    }
+                    Some(wanted.get(..n).unwrap_or(&[]))
+                }
+            };
+            let all = e.taints.get(tspan);
+            let found = find_untolerated(all, tols, |eff| filter.is_none_or(|f| f.contains(&eff)));
+            Ok(found.and_then(|t| all.iter().position(|x| core::ptr::eq(x, t))))
+        })
+    }
+
+    pub(crate) fn compile_taint(&mut self, t: &TaintInput<'_>) -> Result<crate::taint::Taint> {
+        let key = self.intern(t.key, Field::Taint)?;
+        let value = self.intern(t.value, Field::Taint)?;
+        let effect = self.effect(t.effect, Field::Taint)?;
+        Ok(crate::taint::Taint { key, value, effect })
+    }
+}
