@@ -1,0 +1,260 @@
+//! Test and benchmark support: loads a benchmark cluster (`{"nodes": [...],
+//! "daemonSets": [...]}` as made by `tests/data/bench/gen_cluster.py`) into core
+//! inputs. Host-only and deliberately narrow: the CLI owns the full Kubernetes loader.
+
+#![allow(dead_code)]
+
+use dsr_core::input::{
+    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, NodeSelectorTermInput,
+    RequirementInput, TaintInput, TolerationInput,
+};
+use serde_json::Value;
+
+/// Owned strings of one cluster, from which borrowed inputs are made.
+pub struct Cluster {
+    pub nodes: Vec<OwnedNode>,
+    pub sets: Vec<OwnedSet>,
+}
+
+pub struct OwnedNode {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub taints: Vec<(String, String, String)>,
+}
+
+pub struct OwnedReq {
+    pub key: String,
+    pub operator: String,
+    pub values: Vec<String>,
+}
+
+pub struct OwnedSet {
+    pub name: String,
+    pub namespace: String,
+    pub match_labels: Vec<(String, String)>,
+    pub template_labels: Vec<(String, String)>,
+    pub node_selector: Vec<(String, String)>,
+    pub terms: Option<Vec<(Vec<OwnedReq>, Vec<OwnedReq>)>>,
+    pub tolerations: Vec<(String, String, String, String, Option<i64>)>,
+    pub host_network: bool,
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+fn map(v: &Value) -> Vec<(String, String)> {
+    v.as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), s(v))).collect())
+        .unwrap_or_default()
+}
+
+fn reqs(v: &Value) -> Vec<OwnedReq> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|r| OwnedReq {
+                    key: s(&r["key"]),
+                    operator: s(&r["operator"]),
+                    values: r["values"]
+                        .as_array()
+                        .map(|v| v.iter().map(s).collect())
+                        .unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads a benchmark cluster file.
+pub fn load(path: &std::path::Path) -> Cluster {
+    let text = std::fs::read_to_string(path).expect("cluster file");
+    let v: Value = serde_json::from_str(&text).expect("cluster JSON");
+    let nodes = v["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| OwnedNode {
+            name: s(&n["metadata"]["name"]),
+            labels: map(&n["metadata"]["labels"]),
+            taints: n["spec"]["taints"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| (s(&t["key"]), s(&t["value"]), s(&t["effect"])))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let sets = v["daemonSets"]
+        .as_array()
+        .expect("daemonSets")
+        .iter()
+        .map(|d| {
+            let spec = &d["spec"]["template"]["spec"];
+            let required =
+                &spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"];
+            OwnedSet {
+                name: s(&d["metadata"]["name"]),
+                namespace: s(&d["metadata"]["namespace"]),
+                match_labels: map(&d["spec"]["selector"]["matchLabels"]),
+                template_labels: map(&d["spec"]["template"]["metadata"]["labels"]),
+                node_selector: map(&spec["nodeSelector"]),
+                terms: required.is_object().then(|| {
+                    required["nodeSelectorTerms"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|t| (reqs(&t["matchExpressions"]), reqs(&t["matchFields"])))
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }),
+                tolerations: spec["tolerations"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|t| {
+                                (
+                                    s(&t["key"]),
+                                    s(&t["operator"]),
+                                    s(&t["value"]),
+                                    s(&t["effect"]),
+                                    t["tolerationSeconds"].as_i64(),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                host_network: spec["hostNetwork"].as_bool().unwrap_or(false),
+            }
+        })
+        .collect();
+    Cluster { nodes, sets }
+}
+
+fn labels(v: &[(String, String)]) -> Vec<LabelInput<'_>> {
+    v.iter()
+        .map(|(k, v)| LabelInput { key: k, value: v })
+        .collect()
+}
+
+/// Calls `f` with the node's input.
+pub fn with_node<R>(n: &OwnedNode, f: impl FnOnce(&NodeInput<'_>) -> R) -> R {
+    let l = labels(&n.labels);
+    let t: Vec<TaintInput<'_>> = n
+        .taints
+        .iter()
+        .map(|(k, v, e)| TaintInput {
+            key: k,
+            value: v,
+            effect: e,
+        })
+        .collect();
+    f(&NodeInput {
+        name: &n.name,
+        labels: &l,
+        taints: &t,
+        unschedulable: false,
+    })
+}
+
+/// Calls `f` with the DaemonSet's input.
+pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R {
+    let ml = labels(&d.match_labels);
+    let tl = labels(&d.template_labels);
+    let ns = labels(&d.node_selector);
+    let values: Vec<Vec<Vec<&str>>> = d
+        .terms
+        .iter()
+        .flatten()
+        .map(|(e, f)| {
+            e.iter()
+                .chain(f.iter())
+                .map(|r| r.values.iter().map(String::as_str).collect())
+                .collect()
+        })
+        .collect();
+    let req_inputs: Vec<(Vec<RequirementInput<'_>>, Vec<RequirementInput<'_>>)> = d
+        .terms
+        .iter()
+        .flatten()
+        .zip(values.iter())
+        .map(|((e, f), vals)| {
+            let mut it = vals.iter();
+            let mut conv = |r: &'_ OwnedReq| RequirementInput {
+                key: &r.key,
+                operator: &r.operator,
+                values: it.next().map(Vec::as_slice).unwrap_or(&[]),
+            };
+            let e: Vec<_> = e.iter().map(&mut conv).collect();
+            let f: Vec<_> = f.iter().map(&mut conv).collect();
+            (e, f)
+        })
+        .collect();
+    let terms: Vec<NodeSelectorTermInput<'_>> = req_inputs
+        .iter()
+        .map(|(e, f)| NodeSelectorTermInput {
+            match_expressions: e,
+            match_fields: f,
+        })
+        .collect();
+    let tols: Vec<TolerationInput<'_>> = d
+        .tolerations
+        .iter()
+        .map(|(k, o, v, e, secs)| TolerationInput {
+            key: k,
+            operator: o,
+            value: v,
+            effect: e,
+            toleration_seconds: *secs,
+        })
+        .collect();
+    f(&DaemonSetInput {
+        name: &d.name,
+        namespace: &d.namespace,
+        uid: "",
+        selector: Some(LabelSelectorInput {
+            match_labels: &ml,
+            match_expressions: &[],
+        }),
+        template_labels: &tl,
+        node_selector: &ns,
+        required_node_affinity: d.terms.as_ref().map(|_| terms.as_slice()),
+        tolerations: &tols,
+        node_name: "",
+        host_network: d.host_network,
+        ..Default::default()
+    })
+}
+
+/// Path of a benchmark cluster in the repository's data copies.
+pub fn bench_path(file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/bench")
+        .join(file)
+}
+
+/// An engine large enough for the 5k-node benchmark cluster.
+pub type BenchEngine = dsr_core::Engine<8192, 64, 16, 65536, { 2 << 20 }, 262144, 16384>;
+
+/// Runs `f` on a thread whose stack holds a `BenchEngine` comfortably.
+pub fn on_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
+    std::thread::Builder::new()
+        .stack_size(4 * BenchEngine::footprint() + (16 << 20))
+        .spawn(f)
+        .expect("thread")
+        .join()
+        .expect("join")
+}
+
+/// Loads a cluster into an engine; panics on any core error (test data is valid).
+pub fn fill(engine: &mut BenchEngine, c: &Cluster) {
+    for n in &c.nodes {
+        with_node(n, |i| engine.add_node(i)).expect("node");
+    }
+    for d in &c.sets {
+        with_set(d, |i| engine.add_daemon_set(i)).expect("daemon set");
+    }
+}
