@@ -1,0 +1,2 @@
+//! Label selectors.
+pub mod syntax;
