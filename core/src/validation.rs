@@ -210,7 +210,7 @@ mod tests {
     use std::vec::Vec;
 
     fn rep(c: char, n: usize) -> String {
-        core::iter::repeat(c).take(n).collect()
+        (0..n).map(|_| c).collect()
     }
 
     // Transcribed from upstream validation_test.go TestIsDNS1123Label.
@@ -421,7 +421,10 @@ mod tests {
         let bad: Vec<(String, ValidationError)> = vec![
             ("nospecialchars%^=@".into(), ValidationError::InvalidFormat),
             ("cantendwithadash-".into(), ValidationError::InvalidFormat),
-            ("-cantstartwithadash-".into(), ValidationError::InvalidFormat),
+            (
+                "-cantstartwithadash-".into(),
+                ValidationError::InvalidFormat,
+            ),
             ("only/one/slash".into(), ValidationError::TooManySlashes),
             ("Example.com/abc".into(), ValidationError::InvalidPrefix),
             ("example_com/abc".into(), ValidationError::InvalidPrefix),
