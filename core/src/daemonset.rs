@@ -115,7 +115,12 @@ impl<
     }
 
     /// Stores one checked requirement and its values.
-    fn push_requirement(&mut self, key: &str, operator: Operator, values: &[&str]) -> Result<()> {
+    pub(crate) fn push_requirement(
+        &mut self,
+        key: &str,
+        operator: Operator,
+        values: &[&str],
+    ) -> Result<()> {
         self.values.reserve(values.len())?;
         let key = self.intern(key, Field::LabelKey)?;
         let mark = self.values.mark();

@@ -7,6 +7,7 @@ use crate::engine::{Engine, SetId};
 use crate::error::{Error, Field, Result, Table};
 use crate::input::{LabelInput, TaintInput, TolerationInput};
 use crate::label::Labels;
+use crate::selector::syntax::ParsedSelector;
 use crate::taint::{find_untolerated, TaintEffect};
 
 impl<
@@ -39,6 +40,35 @@ impl<
             let span = e.push_labels(labels)?;
             let labels = Labels::sorted(e.labels.get(span));
             Ok(selector.is_some_and(|s| e.selector_span_matches(s, labels)))
+        })
+    }
+
+    /// Whether a `kubectl -l` selector string selects an object with `labels`. The
+    /// string is parsed by [`ParsedSelector`] with room for `REQS` requirements and
+    /// `VALUES` values; a string that does not parse is [`Error::Parse`].
+    ///
+    /// ```
+    /// use dsr_core::input::LabelInput;
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let labels = [LabelInput { key: "tier", value: "edge" }];
+    /// assert_eq!(engine.selector_string_matches::<8, 16>("tier in (edge,core),!gpu", &labels), Ok(true));
+    /// assert!(engine.selector_string_matches::<8, 16>("tier in (", &labels).is_err());
+    /// ```
+    pub fn selector_string_matches<const REQS: usize, const VALUES: usize>(
+        &mut self,
+        selector: &str,
+        labels: &[LabelInput<'_>],
+    ) -> Result<bool> {
+        let parsed = ParsedSelector::<REQS, VALUES>::parse(selector)?;
+        self.scratch(|e| {
+            let mark = e.requirements.mark();
+            for (key, op, values) in parsed.requirements() {
+                e.push_requirement(key, op, values)?;
+            }
+            let selector = e.requirements.since(mark);
+            let span = e.push_labels(labels)?;
+            let labels = Labels::sorted(e.labels.get(span));
+            Ok(e.selector_span_matches(selector, labels))
         })
     }
 
