@@ -159,7 +159,18 @@ impl<
 
     /// Empties every table, keeping the memory.
     pub fn clear(&mut self) {
-        *self = Self::new();
+        // Field by field: building a whole new engine would put a temporary of the
+        // engine's full size on the stack.
+        self.strings.clear();
+        self.labels.truncate(0);
+        self.taints.truncate(0);
+        self.tolerations.truncate(0);
+        self.requirements.truncate(0);
+        self.values.truncate(0);
+        self.terms.truncate(0);
+        self.fields.truncate(0);
+        self.nodes.clear();
+        self.sets.clear();
     }
 
     /// Bytes this engine occupies: the whole of its RAM, as nothing is allocated.

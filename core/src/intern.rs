@@ -83,6 +83,13 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         }
     }
 
+    /// Forgets every string.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.entries.clear();
+        self.sorted.clear();
+    }
+
     /// Number of distinct strings held.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -168,6 +168,12 @@ impl<T, const N: usize> Slots<T, N> {
         self.used
     }
 
+    /// Removes every object.
+    pub fn clear(&mut self) {
+        self.slots.clear();
+        self.used = 0;
+    }
+
     /// True when no object is held.
     pub fn is_empty(&self) -> bool {
         self.used == 0

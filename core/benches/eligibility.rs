@@ -1,0 +1,54 @@
+//! Eligibility per (node, DaemonSet) pair on the benchmark clusters, after loading;
+//! loading is measured apart.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+#[path = "../tests/support/cluster.rs"]
+mod cluster;
+
+use cluster::{BenchEngine, Cluster};
+
+fn eligibility_pass(engine: &BenchEngine) -> usize {
+    let mut runs = 0usize;
+    for (_, set) in engine.daemon_sets() {
+        for (_, node) in engine.nodes() {
+            if engine.placement(set, node).should_run {
+                runs += 1;
+            }
+        }
+    }
+    runs
+}
+
+fn bench_cluster(c: &mut Criterion, file: &str) {
+    let data: &'static Cluster = Box::leak(Box::new(cluster::load(&cluster::bench_path(file))));
+    let pairs = (data.nodes.len() * data.sets.len()) as u64;
+
+    let mut group = c.benchmark_group(format!("eligibility/{file}"));
+    // The engine is large; keep it off the (small) main stack.
+    let mut engine: Box<BenchEngine> = cluster::on_big_stack(|| Box::new(BenchEngine::new()));
+    cluster::fill(&mut engine, data);
+    group.throughput(Throughput::Elements(pairs));
+    group.bench_function("all pairs", |b| {
+        b.iter(|| std::hint::black_box(eligibility_pass(&engine)))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group(format!("load/{file}"));
+    group.sample_size(10);
+    group.bench_function("nodes and daemon sets", |b| {
+        b.iter(|| {
+            engine.clear();
+            cluster::fill(&mut engine, data);
+        })
+    });
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    bench_cluster(c, "cluster-1k.json");
+    bench_cluster(c, "cluster-5k.json");
+}
+
+criterion_group!(eligibility, benches);
+criterion_main!(eligibility);
