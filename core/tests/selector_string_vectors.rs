@@ -1,4 +1,4 @@
-//! Checks the selector parser and the validators against the shared
+//! Checks the selector parser and the validators against the conformance
 //! conformance vectors, whose expectations were computed by upstream Go code.
 //! Only `selectorString` (error / canonical string) and `validate`
 //! (labelKey / labelValue / dnsSubdomain) cases are used here; matching is
@@ -13,7 +13,8 @@ use serde_json::Value;
 const FILES: [&str; 2] = ["random-seed1.json", "upstream-tables.json"];
 
 fn cases() -> Vec<Value> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/placement/");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance/placement/");
     let mut out = Vec::new();
     for f in FILES {
         let path = dir.join(f);

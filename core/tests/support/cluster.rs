@@ -182,13 +182,15 @@ pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R 
         .flatten()
         .zip(values.iter())
         .map(|((e, f), vals)| {
-            let mut inputs = e.iter().chain(f.iter()).zip(vals.iter()).map(|(r, v)| {
-                RequirementInput {
-                    key: &r.key,
-                    operator: &r.operator,
-                    values: v.as_slice(),
-                }
-            });
+            let mut inputs =
+                e.iter()
+                    .chain(f.iter())
+                    .zip(vals.iter())
+                    .map(|(r, v)| RequirementInput {
+                        key: &r.key,
+                        operator: &r.operator,
+                        values: v.as_slice(),
+                    });
             let e: Vec<_> = inputs.by_ref().take(e.len()).collect();
             let f: Vec<_> = inputs.collect();
             (e, f)

@@ -3,25 +3,96 @@
 //! core needs neither `std` nor an allocator.
 //!
 //! Only what is reachable from an exported function ends up in the archive,
-//! so [`dsr_nostd_probe`] should exercise as much of the core as is cheap:
-//! parse a selector, evaluate eligibility, run one sync into fixed tables.
+//! so [`dsr_nostd_probe`] exercises the core's entry points: adding nodes and
+//! DaemonSets, parsing and evaluating a selector string, eligibility with its
+//! reason in words, and the one-off queries.
 #![no_std]
 #![warn(missing_docs)]
 
-// TODO(lead): once the core API lands, call it from `dsr_nostd_probe`:
-// build a small `dsr_core::Engine` (fixed capacities), add one node and one
-// DaemonSet, parse a label selector and evaluate eligibility
-// (upstream's `NodeShouldRunDaemonPod`) for the pair; later, one sync into
-// fixed-capacity tables. Until then only the crate is linked.
-use dsr_core as _;
+use dsr_core::input::{
+    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, NodeSelectorTermInput,
+    RequirementInput, TaintInput, TolerationInput,
+};
+
+type ProbeEngine = dsr_core::Engine<4, 2, 4, 64, 2048, 64, 32>;
+
+static mut ENGINE: ProbeEngine = ProbeEngine::new();
 
 /// Exercises `dsr-core` from C; returns a value derived from the calls so the
 /// optimiser cannot drop them. Not meant to be called: the archive is only
 /// inspected.
 #[no_mangle]
 pub extern "C" fn dsr_nostd_probe() -> u32 {
-    // TODO(lead): call into dsr_core here (see the TODO above).
-    0
+    // SAFETY: the probe is the only user of ENGINE and is never called
+    // concurrently (it is not called at all; the archive is only inspected).
+    #[allow(static_mut_refs)]
+    let engine = unsafe { &mut ENGINE };
+    engine.clear();
+    let arch = [LabelInput {
+        key: "kubernetes.io/arch",
+        value: "arm64",
+    }];
+    let taints = [TaintInput {
+        key: "node-role.kubernetes.io/control-plane",
+        value: "",
+        effect: "NoSchedule",
+    }];
+    let Ok(node) = engine.add_node(&NodeInput {
+        name: "edge-rpi4-01",
+        labels: &arch,
+        taints: &taints,
+        unschedulable: false,
+    }) else {
+        return 1;
+    };
+    let app = [LabelInput {
+        key: "app",
+        value: "agent",
+    }];
+    let values = ["arm64", "amd64"];
+    let exprs = [RequirementInput {
+        key: "kubernetes.io/arch",
+        operator: "In",
+        values: &values,
+    }];
+    let terms = [NodeSelectorTermInput {
+        match_expressions: &exprs,
+        match_fields: &[],
+    }];
+    let tolerations = [TolerationInput {
+        key: "node-role.kubernetes.io/control-plane",
+        operator: "Exists",
+        ..Default::default()
+    }];
+    let Ok(set) = engine.add_daemon_set(&DaemonSetInput {
+        name: "agent",
+        namespace: "kube-system",
+        selector: Some(LabelSelectorInput {
+            match_labels: &app,
+            match_expressions: &[],
+        }),
+        template_labels: &app,
+        required_node_affinity: Some(&terms),
+        tolerations: &tolerations,
+        ..Default::default()
+    }) else {
+        return 2;
+    };
+    let mut out = 0u32;
+    if let Ok(p) = engine.should_run(set, node) {
+        out |= u32::from(p.should_run) | (u32::from(p.should_continue_running) << 1);
+        let mut why = heapless::String::<128>::new();
+        if engine.describe(set, &p.reason, &mut why).is_ok() {
+            out += why.len() as u32;
+        }
+    }
+    if let Ok(true) = engine.selector_string_matches::<4, 8>("app in (agent),!gpu", &app) {
+        out |= 1 << 8;
+    }
+    if let Ok(true) = engine.tolerates(&tolerations[0], &taints[0]) {
+        out |= 1 << 9;
+    }
+    out
 }
 
 /// A `no_std` staticlib has to bring its own panic handler; it spins, as
