@@ -1,5 +1,5 @@
 //! Checks the selector parser and the validators against the conformance
-//! conformance vectors, whose expectations were computed by upstream Go code.
+//! vectors, whose expectations were computed by upstream Go code.
 //! Only `selectorString` (error / canonical string) and `validate`
 //! (labelKey / labelValue / dnsSubdomain) cases are used here; matching is
 //! tested where the matcher lives.
