@@ -71,3 +71,8 @@ pub type TinyEngine = Engine<8, 4, 16, 128, 4096, 128, 64>;
 
 /// An engine sized for an edge gateway: 1 node, 16 DaemonSets, 32 pods.
 pub type GatewayEngine = Engine<1, 16, 32, 256, 4096, 256, 128>;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
