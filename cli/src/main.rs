@@ -1,0 +1,5 @@
+//! `dsr`: the host command line of dsr.
+mod convert;
+mod engine;
+mod load;
+fn main() {}
