@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use dsr_core::input::LabelInput;
+use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
 use dsr_core::Error;
 use k8s_openapi::api::apps::v1::DaemonSet;
@@ -241,19 +241,31 @@ fn label_selector(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failur
     }
 }
 
-fn selector_string(_engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
-    let _selector: String = input(case, "selector")?;
+/// Room for a selector string's requirements and values in the conformance runner.
+const STRING_REQUIREMENTS: usize = 64;
+const STRING_VALUES: usize = 256;
+
+fn selector_string(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let selector: String = input(case, "selector")?;
     let labels: Option<BTreeMap<String, String>> = optional(case, "labels")?;
-    let _labels: Option<Vec<LabelInput<'_>>> = labels.as_ref().map(|l| convert::labels(Some(l)));
-    // Waiting for the core: the parser (`dsr_core::selector::syntax`) is a
-    // placeholder. Once it lands this becomes
-    //   engine.selector_string_matches(&selector, labels) -> {"matches": ..}
-    //   canonical String() form                           -> {"string": ..}
-    //   Error::Parse(_)                                   -> {"error": true}
-    Err(
-        "selector strings are not in the core yet (dsr_core::selector::syntax is a placeholder)"
-            .into(),
-    )
+    let parsed = match ParsedSelector::<STRING_REQUIREMENTS, STRING_VALUES>::parse(&selector) {
+        Ok(p) => p,
+        // Running out of room is the runner's limit, not upstream's answer.
+        Err(e @ (ParseError::TooManyRequirements { .. } | ParseError::TooManyValues { .. })) => {
+            return Err(format!("selector too large for the runner: {e}"))
+        }
+        Err(_) => return Ok(json!({"error": true})),
+    };
+    let mut got = Map::new();
+    got.insert("string".into(), Value::String(parsed.to_string()));
+    if let Some(labels) = labels.as_ref() {
+        let labels = convert::labels(Some(labels));
+        let matches = engine
+            .selector_string_matches::<STRING_REQUIREMENTS, STRING_VALUES>(&selector, &labels)
+            .map_err(|e| core_error("selector", e))?;
+        got.insert("matches".into(), Value::Bool(matches));
+    }
+    Ok(Value::Object(got))
 }
 
 fn required_node_affinity(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
@@ -336,8 +348,8 @@ fn validate(case: &Value) -> Result<Value, Failure> {
             dsr_core::validation::validate_label_value(&v).is_ok()
         }
         "dnsSubdomain" => {
-            let _v: String = input(case, "value")?;
-            return Err("dsr_core::validation::validate_dns_subdomain does not exist yet".into());
+            let v: String = input(case, "value")?;
+            dsr_core::validation::validate_dns_subdomain(&v).is_ok()
         }
         "daemonSet" => {
             let _ds: DaemonSet = input(case, "value")?;

@@ -1,7 +1,6 @@
 //! `dsr conformance` on the placement vectors, and the runner's own rules (unknown
 //! kinds, unloadable inputs and `reconcile` are failures, never skips).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -12,20 +11,11 @@ fn dsr(args: &[&str]) -> Output {
         .expect("run dsr")
 }
 
-/// The placement vectors: the repository's copy (`tests/data/conformance/placement`),
-/// or the shared folder beside the repository while that copy is absent. Missing
-/// both is a failure, never a skip.
+/// The repository's copy of the placement vectors; missing is a failure, never a skip.
 fn placement_vectors() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let candidates = [
-        root.join("tests/data/conformance/placement"),
-        root.join("../shared/conformance/placement"),
-    ];
-    candidates
-        .iter()
-        .find(|p| p.is_dir())
-        .cloned()
-        .unwrap_or_else(|| panic!("no placement vectors in any of {candidates:?}"))
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance/placement");
+    assert!(dir.is_dir(), "no placement vectors at {}", dir.display());
+    dir
 }
 
 /// The failures in the output: `(kind, case name, why)`.
@@ -63,66 +53,16 @@ fn summary(out: &str) -> (usize, usize) {
     (p.parse().unwrap(), f.parse().unwrap())
 }
 
-/// Failures still expected while the core's modules are being merged: kind → most
-/// failures allowed. Lower these to zero as the core lands:
-/// - `selectorString`: the string parser (`dsr_core::selector::syntax`) is a placeholder;
-/// - `validate`: `validation` is a placeholder (every label key and value is valid, no
-///   `validate_dns_subdomain`);
-/// - `labelSelector`, `requiredNodeAffinity`, `shouldRun`: only cases whose selector or
-///   affinity term holds an invalid key or value, which the placeholder accepts.
-const BLOCKED_ON_CORE: [(&str, usize); 5] = [
-    ("selectorString", usize::MAX),
-    ("validate", usize::MAX),
-    ("labelSelector", 80),
-    ("requiredNodeAffinity", 3),
-    ("shouldRun", 2),
-];
-
 #[test]
-fn placement_vectors_pass_except_where_blocked_on_the_core() {
+fn every_placement_vector_passes() {
     let dir = placement_vectors();
     let o = dsr(&["conformance", dir.to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();
     let (passed, failed) = summary(&out);
-    assert!(
-        passed + failed >= 3156,
-        "too few cases: {passed} + {failed}\n{out}"
-    );
-    assert_eq!(o.status.success(), failed == 0);
-
-    let allowed: BTreeMap<&str, usize> = BLOCKED_ON_CORE.into_iter().collect();
-    let mut per_kind: BTreeMap<String, usize> = BTreeMap::new();
-    for (kind, name, why) in failures(&out) {
-        assert!(
-            allowed.contains_key(kind.as_str()),
-            "{kind} case {name:?} failed: {why}"
-        );
-        // The placeholder validation accepts what upstream rejects, never the other way.
-        match kind.as_str() {
-            "labelSelector" => assert!(
-                why.starts_with(r#"expected {"error":true}"#),
-                "{name}: {why}"
-            ),
-            "requiredNodeAffinity" => {
-                assert!(why.contains(r#"got {"matches":true}"#), "{name}: {why}")
-            }
-            "shouldRun" => assert!(
-                why.contains(r#""shouldRun":true"#)
-                    && why
-                        .contains(r#"expected {"shouldContinueRunning":false,"shouldRun":false}"#),
-                "{name}: {why}"
-            ),
-            _ => {}
-        }
-        *per_kind.entry(kind).or_default() += 1;
-    }
-    for (kind, n) in per_kind {
-        assert!(
-            n <= allowed[kind.as_str()],
-            "{n} {kind} failures, at most {} expected",
-            allowed[kind.as_str()]
-        );
-    }
+    let failed_cases = failures(&out);
+    assert!(failed_cases.is_empty(), "failures: {failed_cases:#?}");
+    assert_eq!((passed, failed), (3156, 0), "{out}");
+    assert!(o.status.success());
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
