@@ -622,3 +622,6 @@ pub(crate) fn by_age<'s>(a: &Pod, b: &Pod, text: impl Fn(Sym) -> &'s str) -> Ord
         .then(a.created.cmp(&b.created))
         .then_with(|| text(a.name).cmp(text(b.name)))
 }
+
+#[cfg(test)]
+mod tests;
