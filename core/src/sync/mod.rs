@@ -8,9 +8,11 @@
 //! worked out from the tables at each call, into a caller-sized [`Plan`].
 
 pub mod backoff;
+mod describe;
 pub mod expectations;
 pub mod intorstr;
 mod manage;
+pub mod owner;
 pub mod plan;
 mod rolling;
 mod status;
@@ -33,9 +35,10 @@ use crate::selector::parse_i64;
 pub use backoff::{Backoff, BackoffEntry};
 pub use expectations::Expectations;
 pub use intorstr::IntOrPercent;
+pub use owner::Propagation;
 pub use plan::{
     slow_start_batches, Create, CreateReason, DaemonSetStatus, Delete, DeleteReason, Plan,
-    SyncOutcome, BURST_REPLICAS,
+    RolloutBudget, RolloutHalt, SyncOutcome, BURST_REPLICAS,
 };
 use time::Timestamp;
 

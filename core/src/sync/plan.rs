@@ -120,6 +120,43 @@ pub struct DaemonSetStatus {
     pub observed_generation: i64,
 }
 
+/// Why a rolling update did nothing this sync, although its strategy asks for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum RolloutHalt {
+    /// `maxUnavailable` or `maxSurge` is a string that is not a percentage.
+    InvalidBudget,
+    /// With surge, an old pod is on a node that does not exist; upstream fails to
+    /// look the node up and gives up the pass.
+    MissingNode,
+}
+
+/// The rolling update's arithmetic in one sync, for people: how much of the budget
+/// is in use and how much this sync spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RolloutBudget {
+    /// Nodes that should run the daemon pod (the base of percentages).
+    pub desired: i64,
+    /// `maxUnavailable` scaled (1 when both budgets scale to 0).
+    pub max_unavailable: i64,
+    /// `maxSurge` scaled; when positive, the update surges.
+    pub max_surge: i64,
+    /// Budget in use: nodes counted unavailable (without surge) or surging (with
+    /// surge): new pods not yet available, nodes with excess pods, nodes without.
+    pub in_use: i64,
+    /// Nodes whose old pod is available and could be replaced within the budget.
+    pub candidates: i64,
+    /// Of those, how many this sync replaces.
+    pub chosen: i64,
+    /// Nodes whose old pod is not available, replaced whatever the budget.
+    pub replacements: i64,
+    /// Why nothing was done, when the pass stopped.
+    pub halted: Option<RolloutHalt>,
+}
+
 /// How far a sync went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -165,6 +202,9 @@ pub struct Plan<const N: usize> {
     /// Sync again after this many seconds: a failed pod's backoff ends, a ready pod
     /// may pass `minReadySeconds`, or pending expectations expire.
     pub requeue_after: Option<i64>,
+    /// The rolling update's budget arithmetic, when the strategy is RollingUpdate
+    /// and the sync managed the DaemonSet.
+    pub rollout: Option<RolloutBudget>,
     /// What created pods carry as `controller-revision-hash`.
     pub revision_hash: Sym,
     /// What created pods carry as `pod-template-generation`.
@@ -199,6 +239,7 @@ impl<const N: usize> Plan<N> {
             releases: Vec::new(),
             status: None,
             requeue_after: None,
+            rollout: None,
             revision_hash: Sym::EMPTY,
             template_generation: None,
             manage_creates: 0,
@@ -216,6 +257,7 @@ impl<const N: usize> Plan<N> {
         self.releases.clear();
         self.status = None;
         self.requeue_after = None;
+        self.rollout = None;
         self.revision_hash = Sym::EMPTY;
         self.template_generation = None;
         self.manage_creates = 0;

@@ -7,7 +7,9 @@
 use crate::engine::{DaemonSet, Engine, NodeId};
 use crate::error::Result;
 use crate::sync::manage::delete_of;
-use crate::sync::plan::{push, Create, CreateReason, DeleteReason, Plan, BURST_REPLICAS};
+use crate::sync::plan::{
+    push, Create, CreateReason, DeleteReason, Plan, RolloutBudget, RolloutHalt, BURST_REPLICAS,
+};
 use crate::sync::time::Timestamp;
 use crate::sync::{Group, Member};
 
@@ -35,6 +37,25 @@ fn find_updated(members: impl Iterator<Item = Member>, s: &DaemonSet) -> Entry {
         *slot = Some(m);
     }
     Entry::Pods { new, old }
+}
+
+/// Nodes that should run the daemon pod, as this sync sees them.
+fn plan_desired<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+>(
+    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+) -> i64 {
+    e.sync
+        .nodes
+        .iter()
+        .filter(|n| n.placement.should_run)
+        .count() as i64
 }
 
 /// Takes up to `limit` items, counting as it goes.
@@ -107,17 +128,18 @@ impl<
         now: Timestamp,
         plan: &mut Plan<N>,
     ) -> Result<()> {
-        let desired = self
-            .sync
-            .nodes
-            .iter()
-            .filter(|n| n.placement.should_run)
-            .count() as i64;
+        let desired = plan_desired(self);
         // An invalid budget stops the rolling update, as upstream's error does.
-        let Some(mut max_unavailable) = s.update_strategy.unavailable_count(desired) else {
-            return Ok(());
-        };
-        let Some(max_surge) = s.update_strategy.surge_count(desired) else {
+        let budgets = (
+            s.update_strategy.unavailable_count(desired),
+            s.update_strategy.surge_count(desired),
+        );
+        let (Some(mut max_unavailable), Some(max_surge)) = budgets else {
+            plan.rollout = Some(RolloutBudget {
+                desired,
+                halted: Some(RolloutHalt::InvalidBudget),
+                ..RolloutBudget::default()
+            });
             return Ok(());
         };
         // Neither budget would let the update progress: upstream accepts one
@@ -167,6 +189,16 @@ impl<
             Ok(())
         })?;
         let chosen = clamp(max_unavailable - unavailable, candidates);
+        plan.rollout = Some(RolloutBudget {
+            desired: plan_desired(self),
+            max_unavailable,
+            max_surge: 0,
+            in_use: unavailable,
+            candidates,
+            chosen,
+            replacements,
+            halted: None,
+        });
         let (replacements, chosen) = burst_split(replacements, chosen);
         let mut replace = Quota::new(replacements);
         let mut choose = Quota::new(chosen);
@@ -250,10 +282,20 @@ impl<
             }
             Ok(())
         })?;
+        let surge = clamp(max_surge - surging, candidates);
+        plan.rollout = Some(RolloutBudget {
+            desired,
+            max_unavailable: 0,
+            max_surge,
+            in_use: surging,
+            candidates,
+            chosen: if node_missing { 0 } else { surge },
+            replacements,
+            halted: node_missing.then_some(RolloutHalt::MissingNode),
+        });
         if node_missing {
             return Ok(());
         }
-        let surge = clamp(max_surge - surging, candidates);
         let sunset_deletes = clamp(available - desired, sunset);
         let (replacements, surge) = burst_split(replacements, surge);
         let (direct_deletes, sunset_deletes) = burst_split(direct_deletes, sunset_deletes);

@@ -757,3 +757,131 @@ fn min_ready_seconds_requeues_while_ready_pods_wait() {
     assert_eq!((st.number_ready, st.number_available), (1, 0));
     assert_eq!(plan.requeue_after, Some(30));
 }
+
+#[test]
+fn orphaned_pods_are_adopted_and_replaced_by_a_later_daemon_set() {
+    let pods = [p("fluentd-a", 0, &OLD), p("fluentd-b", 1, &OLD)];
+    let (mut e, set) = cluster(2, fluentd(ON_DELETE), &pods);
+    let mut released: heapless::Vec<crate::pod::PodId, 4> = heapless::Vec::new();
+    e.delete_daemon_set(set, crate::sync::Propagation::Orphan, &mut released)
+        .unwrap();
+    assert_eq!(released.len(), 2);
+    assert_eq!(e.daemon_set_count(), 0);
+    assert!(e.pods().all(|(_, p)| p.controller_uid.is_none()));
+
+    // A new DaemonSet (new uid, RollingUpdate) with the same selector.
+    let set = e
+        .add_daemon_set(&DaemonSetInput {
+            uid: "0f5e2c1a-7d3b-4c8e-9a6f-2b1d4e5c6a7b",
+            ..fluentd(RU1)
+        })
+        .unwrap();
+    let mut plan: Plan<32> = Plan::new();
+    e.sync(set, NOW, &mut plan).unwrap();
+    assert_eq!(plan.adoptions.len(), 2);
+    assert!(plan.creates.is_empty());
+    assert_eq!(plan.deletes.len(), 1);
+    assert_eq!(plan.deletes[0].reason, DeleteReason::RollingUpdate);
+    let budget = plan.rollout.unwrap();
+    assert_eq!(
+        (
+            budget.desired,
+            budget.max_unavailable,
+            budget.in_use,
+            budget.candidates,
+            budget.chosen
+        ),
+        (2, 1, 0, 2, 1)
+    );
+    for &id in &plan.adoptions {
+        e.set_pod_controller(id, Some(set)).unwrap();
+    }
+    e.observe_deletes(set, 1).unwrap();
+    e.sync(set, NOW.plus(1), &mut plan).unwrap();
+    assert!(plan.adoptions.is_empty());
+}
+
+#[test]
+fn cascading_deletion_lists_the_pods_to_delete() {
+    let pods = [
+        p("fluentd-a", 0, &NEW),
+        p("fluentd-b", 1, &NEW),
+        p("fluentd-orphan", 1, &NEW).orphan(),
+    ];
+    let (mut e, set) = cluster(2, fluentd(RU1), &pods);
+    let mut doomed: heapless::Vec<crate::pod::PodId, 1> = heapless::Vec::new();
+    assert!(matches!(
+        e.delete_daemon_set(set, crate::sync::Propagation::Background, &mut doomed),
+        Err(Error::Full { .. })
+    ));
+    assert_eq!(e.daemon_set_count(), 1);
+    let mut doomed: heapless::Vec<crate::pod::PodId, 4> = heapless::Vec::new();
+    e.delete_daemon_set(set, crate::sync::Propagation::Foreground, &mut doomed)
+        .unwrap();
+    let mut names: StdVec<&str> = doomed
+        .iter()
+        .map(|&i| e.text(e.pod(i).unwrap().name))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["fluentd-a", "fluentd-b"]);
+    assert!(e.pods().filter(|(_, p)| p.controller_uid.is_some()).count() == 2);
+}
+
+#[test]
+fn reasons_read_well() {
+    // Nodes without a pod would use up maxUnavailable, so every node has one.
+    let pods = [
+        p("fluentd-e", 4, &NEW),
+        p("fluentd-a", 0, &OLD),
+        p("fluentd-a2", 0, &OLD).age(1),
+        p("fluentd-b", 1, &NEW),
+        p("fluentd-c", 2, &NEW),
+        p("fluentd-d", 3, &NEW),
+    ];
+    let (mut e, set) = cluster(5, fluentd(RU1), &pods);
+    let mut plan: Plan<32> = Plan::new();
+    e.sync(set, NOW, &mut plan).unwrap();
+    let mut lines = StdVec::new();
+    for d in &plan.deletes {
+        let mut s = std::string::String::new();
+        e.describe_delete(set, d, &mut s).unwrap();
+        lines.push(std::format!("{}: {}", e.text(d.pod_name), s));
+    }
+    assert_eq!(
+        lines,
+        [
+            "fluentd-a: old revision, replaced within maxUnavailable",
+            "fluentd-a2: another pod of the DaemonSet on ip-10-0-1-23.us-west-2.compute.internal is kept (the oldest)",
+            "fluentd-e: must not run on ip-10-0-3-9.us-west-2.compute.internal: node has taint dedicated=gpu:NoExecute that the pod does not tolerate",
+        ]
+    );
+    assert!(plan.creates.is_empty());
+    let create = crate::sync::Create {
+        node: crate::NodeId(1),
+        node_name: plan.deletes[0].node_name,
+        reason: CreateReason::Missing,
+    };
+    let mut s = std::string::String::new();
+    e.describe_create(&create, &mut s).unwrap();
+    assert_eq!(s, "no daemon pod is running on the node");
+}
+
+#[test]
+fn invalid_budget_halts_the_rollout() {
+    let pods = [p("fluentd-a", 0, &OLD)];
+    let strategy = UpdateStrategyInput {
+        type_: "RollingUpdate",
+        rolling_update: Some(RollingUpdateInput {
+            max_unavailable: Some(IntOrStringInput::String("one")),
+            max_surge: None,
+        }),
+    };
+    let (mut e, set) = cluster(1, fluentd(strategy), &pods);
+    let mut plan: Plan<32> = Plan::new();
+    e.sync(set, NOW, &mut plan).unwrap();
+    assert!(plan.is_noop());
+    assert_eq!(
+        plan.rollout.unwrap().halted,
+        Some(crate::sync::RolloutHalt::InvalidBudget)
+    );
+}

@@ -1,0 +1,89 @@
+//! Ownership outside a sync: deleting a DaemonSet with or without its pods (what the
+//! garbage collector does for each propagation policy), and recording an adoption
+//! or a release that the caller carried out.
+
+use crate::engine::{Engine, SetId};
+use crate::error::{Error, Result, Table};
+use crate::pod::PodId;
+
+/// `propagationPolicy` of a DaemonSet deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum Propagation {
+    /// The DaemonSet goes now and its pods are deleted after it (the default).
+    Background,
+    /// The pods are deleted, then the DaemonSet.
+    Foreground,
+    /// The pods are released and keep running (`kubectl delete --cascade=orphan`). A
+    /// DaemonSet created later whose selector matches them adopts them, and replaces
+    /// those not of its current revision as its update strategy says.
+    Orphan,
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Deletes a DaemonSet. `pods` receives the pods it controls: with
+    /// [`Propagation::Background`] or [`Propagation::Foreground`] the caller deletes
+    /// them (and removes each from the engine once gone); with
+    /// [`Propagation::Orphan`] the engine releases them (their controller is
+    /// cleared) and they stay. The DaemonSet's expectations and backoff are dropped.
+    ///
+    /// A full `pods` buffer is an error and changes nothing.
+    pub fn delete_daemon_set<const N: usize>(
+        &mut self,
+        set: SetId,
+        propagation: Propagation,
+        pods: &mut heapless::Vec<PodId, N>,
+    ) -> Result<()> {
+        let s = *self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        pods.clear();
+        for (i, p) in self.pods.iter() {
+            if p.namespace == s.namespace && p.controller_uid == Some(s.uid) {
+                pods.push(PodId(i)).map_err(|_| Error::Full {
+                    table: Table::Output,
+                    capacity: N,
+                })?;
+            }
+        }
+        if propagation == Propagation::Orphan {
+            for id in pods.iter() {
+                if let Some(p) = self.pods.get_mut(id.0) {
+                    p.controller_uid = None;
+                }
+            }
+        }
+        self.remove_daemon_set(set)
+    }
+
+    /// Records a pod's new controller: the DaemonSet after the caller adopted it,
+    /// `None` after the caller released it (the plan's `adoptions` and `releases`).
+    pub fn set_pod_controller(&mut self, pod: PodId, controller: Option<SetId>) -> Result<()> {
+        let uid = match controller {
+            Some(set) => Some(
+                self.sets
+                    .get(set.0)
+                    .ok_or(Error::NotFound(Table::DaemonSets))?
+                    .uid,
+            ),
+            None => None,
+        };
+        let p = self
+            .pods
+            .get_mut(pod.0)
+            .ok_or(Error::NotFound(Table::Pods))?;
+        p.controller_uid = uid;
+        Ok(())
+    }
+}
