@@ -364,8 +364,10 @@ impl<
         if let Some(sel) = set.selector {
             self.free_requirements(sel);
         }
-        self.free_labels(set.template_labels);
+        // `set` is a copy whose spans are not shifted as we free: free the label span
+        // pushed last first, so the earlier one is still where the copy says.
         self.free_labels(set.node_selector);
+        self.free_labels(set.template_labels);
         if let Some(terms) = set.affinity {
             // Free from the last term back so earlier spans stay valid as we go.
             let n = terms.len();

@@ -180,7 +180,7 @@ pub enum SyncOutcome {
 ///
 /// Lists are sorted: creates by node name, deletes, adoptions and releases by pod
 /// name, so the same engine state gives the same plan, byte for byte.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan<const N: usize> {
     /// The DaemonSet planned for.
     pub set: Option<SetId>,

@@ -885,3 +885,37 @@ fn invalid_budget_halts_the_rollout() {
         Some(crate::sync::RolloutHalt::InvalidBudget)
     );
 }
+
+#[test]
+fn updating_a_daemon_set_with_a_node_selector_keeps_other_labels_intact() {
+    const ZONE: [LabelInput<'static>; 1] = [LabelInput {
+        key: "topology.kubernetes.io/zone",
+        value: "us-west-2a",
+    }];
+    let with_selector = DaemonSetInput {
+        node_selector: &ZONE,
+        ..fluentd(RU1)
+    };
+    let (mut e, set) = cluster(1, with_selector, &[]);
+    // The pod's labels sit after the DaemonSet's in the label pool.
+    e.add_pod(&p("fluentd-a", 0, &NEW).input()).unwrap();
+    e.update_daemon_set(set, &with_selector).unwrap();
+    e.update_daemon_set(set, &with_selector).unwrap();
+    let (_, pod) = e.pods().next().unwrap();
+    let labels: StdVec<(&str, &str)> = e
+        .pod_labels(pod)
+        .iter()
+        .map(|l| (e.text(l.key), e.text(l.value)))
+        .collect();
+    assert_eq!(labels.len(), 3);
+    assert!(labels.contains(&("name", "fluentd-elasticsearch")));
+    let s = *e.daemon_set(set).unwrap();
+    assert_eq!(e.node_selector(&s).len(), 1);
+    assert_eq!(e.text(e.node_selector(&s)[0].value), "us-west-2a");
+    let template = e.labels.get(s.template_labels);
+    assert_eq!(template.len(), 1);
+    assert_eq!(e.text(template[0].value), "fluentd-elasticsearch");
+    let mut plan: Plan<32> = Plan::new();
+    e.sync(set, NOW, &mut plan).unwrap();
+    assert!(plan.releases.is_empty());
+}
