@@ -281,7 +281,7 @@ impl<
         if let Some(e) = pending {
             plan.outcome = SyncOutcome::StatusOnly;
             let status = self.status(&s, now, plan, s.observed_generation)?;
-            self.requeue_for_status(&s, &status, plan);
+            self.requeue_for_status(&s, now, &status, plan);
             plan.requeue(e.expires_in(now));
             plan.status = Some(status);
             self.sort_plan(plan);
@@ -296,7 +296,7 @@ impl<
             sort_by_ids(plan);
         }
         let status = self.status(&s, now, plan, s.generation)?;
-        self.requeue_for_status(&s, &status, plan);
+        self.requeue_for_status(&s, now, &status, plan);
         plan.status = Some(status);
         plan.outcome = SyncOutcome::Synced;
         self.commit(set, &s, now, plan)?;
@@ -577,16 +577,37 @@ impl<
         Ok(())
     }
 
-    /// Upstream requeues after `minReadySeconds` while some ready pod is not yet
-    /// available.
+    /// Upstream requeues after `minReadySeconds` while some node's ready pod is not
+    /// yet available, and, on the event of a pod turning ready, once that pod can be
+    /// available. dsr has no events, so it asks for the second at the sync: the first
+    /// moment a ready pod of the DaemonSet passes `minReadySeconds`.
     fn requeue_for_status<const N: usize>(
         &self,
         s: &DaemonSet,
+        now: Timestamp,
         status: &DaemonSetStatus,
         plan: &mut Plan<N>,
     ) {
-        if s.min_ready_seconds > 0 && status.number_ready != status.number_available {
-            plan.requeue(i64::from(s.min_ready_seconds));
+        if s.min_ready_seconds <= 0 {
+            return;
+        }
+        let min_ready = i64::from(s.min_ready_seconds);
+        if status.number_ready != status.number_available {
+            plan.requeue(min_ready);
+        }
+        let deleted = |i: u32| plan.deletes.binary_search_by(|d| d.pod.0.cmp(&i)).is_ok();
+        let soonest = self
+            .sync
+            .pods
+            .iter()
+            .filter(|&&i| !deleted(i))
+            .filter_map(|&i| self.pods.get(i))
+            .filter(|p| p.ready && !p.is_available(s.min_ready_seconds, now))
+            .filter_map(|p| p.ready_since)
+            .map(|since| since.plus(min_ready + 1).since(now))
+            .min();
+        if let Some(wait) = soonest {
+            plan.requeue(wait);
         }
     }
 

@@ -919,3 +919,34 @@ fn updating_a_daemon_set_with_a_node_selector_keeps_other_labels_intact() {
     e.sync(set, NOW, &mut plan).unwrap();
     assert!(plan.releases.is_empty());
 }
+
+#[test]
+fn requeue_when_a_ready_surge_pod_can_be_available() {
+    // The node counts by its old, available pod; the new one has been ready for
+    // 20 s of the 30 it needs, so the old pod may go in 11 s.
+    let pods = [
+        p("fluentd-old", 0, &OLD).age(90),
+        p("fluentd-new", 0, &NEW).age(1).ready_for(None),
+    ];
+    let (mut e, set) = cluster(
+        1,
+        DaemonSetInput {
+            min_ready_seconds: 30,
+            ..fluentd(rolling_surge_one())
+        },
+        &pods,
+    );
+    let new = e.find_pod(NS, "fluentd-new").unwrap();
+    let mut input = pods[1].input();
+    input.ready = Some(PodConditionInput {
+        status: "True",
+        last_transition_time: Some(NOW.plus(-20)),
+    });
+    e.update_pod(new, &input).unwrap();
+    let mut plan: Plan<32> = Plan::new();
+    e.sync(set, NOW, &mut plan).unwrap();
+    assert!(plan.is_noop());
+    let st = plan.status.unwrap();
+    assert_eq!((st.number_ready, st.number_available), (1, 1));
+    assert_eq!(plan.requeue_after, Some(11));
+}
