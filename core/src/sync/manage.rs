@@ -73,10 +73,12 @@ impl<
             if g.node.is_some() {
                 return Ok(());
             }
-            for &i in g.pods {
-                let Some(p) = self.pods.get(i) else { continue };
+            for c in g.pods {
+                let Some(p) = self.pods.get(c.pod) else {
+                    continue;
+                };
                 if !p.is_scheduled() {
-                    burst.delete(plan, delete_of(i, p, DeleteReason::NodeMissing))?;
+                    burst.delete(plan, delete_of(c.pod, p, DeleteReason::NodeMissing))?;
                 }
             }
             Ok(())
@@ -100,7 +102,7 @@ impl<
         let pods = || {
             g.pods
                 .iter()
-                .filter_map(|&i| self.pods.get(i).map(|p| (i, p)))
+                .filter_map(|c| self.pods.get(c.pod).map(|p| (c.pod, p)))
         };
         let exists = !g.pods.is_empty();
         let create = Create {

@@ -108,8 +108,20 @@ pub(crate) struct NodeSlot {
 pub(crate) struct SyncState<const NODES: usize, const SETS: usize, const PODS: usize> {
     pub expectations: [Option<Expectations>; SETS],
     pub backoff: Backoff<PODS>,
+    /// Nodes in name order (kept while the nodes do not change).
     pub nodes: Vec<NodeSlot, NODES>,
-    pub pods: Vec<u32, PODS>,
+    /// Each node's name and its rank in `nodes`, by name symbol.
+    pub ranks: Vec<(Sym, u32), NODES>,
+    pub pods: Vec<Claimed, PODS>,
+}
+
+/// A pod the DaemonSet claims, with its place in the walk over nodes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Claimed {
+    /// 2r+1 for the node of rank r; 2p for a missing node sorting before rank p.
+    pub key: u32,
+    /// Index in the pod table.
+    pub pod: u32,
 }
 
 impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, SETS, PODS> {
@@ -118,6 +130,7 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, 
             expectations: [None; SETS],
             backoff: Backoff::new(),
             nodes: Vec::new(),
+            ranks: Vec::new(),
             pods: Vec::new(),
         }
     }
@@ -137,19 +150,19 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, 
 pub(crate) struct Group<'a> {
     /// The node, when it exists.
     pub node: Option<&'a NodeSlot>,
-    /// Indices of the pods in the pod table.
-    pub pods: &'a [u32],
+    /// The pods, with their indices in the pod table.
+    pub pods: &'a [Claimed],
 }
 
 /// A pod as the rolling update and status see it after the manage pass: a stored
 /// pod, or the one the manage pass creates.
 #[derive(Clone, Copy)]
-pub(crate) enum Member {
-    Real(u32, Pod),
+pub(crate) enum Member<'p> {
+    Real(u32, &'p Pod),
     Created,
 }
 
-impl Member {
+impl Member<'_> {
     pub fn deleting(&self) -> bool {
         match self {
             Member::Real(_, p) => p.deleting,
@@ -247,6 +260,40 @@ impl<
     ///
     /// A full plan buffer or backoff table is an error, and then nothing is
     /// remembered.
+    ///
+    /// ```
+    /// use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, PodInput};
+    /// use dsr_core::sync::{Plan, SyncOutcome};
+    /// use dsr_core::Timestamp;
+    ///
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// for name in ["ip-10-0-1-23.us-west-2.compute.internal", "ip-10-0-1-47.us-west-2.compute.internal"] {
+    ///     engine.add_node(&NodeInput { name, ..Default::default() }).unwrap();
+    /// }
+    /// let app = [LabelInput { key: "name", value: "fluentd-elasticsearch" }];
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "fluentd-elasticsearch", namespace: "kube-system", uid: "9b1c2d3e",
+    ///     selector: Some(LabelSelectorInput { match_labels: &app, ..Default::default() }),
+    ///     template_labels: &app,
+    ///     revision_hash: "6d8f7c9b5", template_generation: Some("1"), generation: 1,
+    ///     ..Default::default()
+    /// }).unwrap();
+    ///
+    /// let now = Timestamp::parse_rfc3339("2024-03-01T11:00:00Z").unwrap();
+    /// let mut plan: Plan<8> = Plan::new();
+    /// engine.sync(set, now, &mut plan).unwrap();
+    /// assert_eq!(plan.creates.len(), 2);
+    /// assert_eq!(plan.status.unwrap().desired_number_scheduled, 2);
+    ///
+    /// // Create the pods (carrying these labels), then report the outcome.
+    /// let mut labels = Vec::new();
+    /// engine.new_pod_labels(set, |k, v| labels.push(format!("{k}={v}"))).unwrap();
+    /// assert_eq!(labels, ["name=fluentd-elasticsearch", "pod-template-generation=1",
+    ///                     "controller-revision-hash=6d8f7c9b5"]);
+    /// engine.observe_creates(set, 2).unwrap();
+    /// engine.sync(set, now.plus(5), &mut plan).unwrap();
+    /// assert_eq!(plan.outcome, SyncOutcome::Synced);
+    /// ```
     pub fn sync<const N: usize>(
         &mut self,
         set: SetId,
@@ -374,14 +421,20 @@ impl<
             // Terminal pods being deleted are left to the kubelet and the pod GC, as
             // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
             if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
-                self.sync.pods.push(i).map_err(|_| Error::LogicBug)?;
+                let claimed = Claimed { key: 0, pod: i };
+                self.sync.pods.push(claimed).map_err(|_| Error::LogicBug)?;
             }
         }
         Ok(())
     }
 
-    /// Sorts the claimed pods by node name, then oldest first, and the nodes by name
-    /// with their placement, so groups can be walked side by side.
+    /// Puts the nodes in name order with their placement, and the claimed pods in
+    /// the same order by their node, oldest first within a node, so nodes and pods
+    /// can be walked side by side.
+    ///
+    /// The name order is kept between syncs while the nodes stay the same (checked
+    /// in one pass over integers), and pods are ordered by their node's rank, so a
+    /// steady-state sync compares almost no text.
     fn prepare(&mut self, s: &DaemonSet) {
         let Engine {
             sync,
@@ -390,33 +443,69 @@ impl<
             strings,
             ..
         } = self;
-        sync.nodes.clear();
-        for (i, n) in nodes.iter() {
-            // Capacities match, so this push cannot fail.
-            let _ = sync.nodes.push(NodeSlot {
-                id: i,
-                name: n.name,
-                placement: Placement {
-                    should_run: false,
-                    should_continue_running: false,
-                    reason: crate::eligibility::Reason::Eligible,
-                },
-            });
+        let cached = sync.nodes.len() == nodes.len()
+            && sync
+                .nodes
+                .iter()
+                .all(|slot| nodes.get(slot.id).is_some_and(|n| n.name == slot.name));
+        if !cached {
+            sync.nodes.clear();
+            sync.ranks.clear();
+            for (i, n) in nodes.iter() {
+                // Capacities match, so this push cannot fail.
+                let _ = sync.nodes.push(NodeSlot {
+                    id: i,
+                    name: n.name,
+                    placement: Placement {
+                        should_run: false,
+                        should_continue_running: false,
+                        reason: crate::eligibility::Reason::Eligible,
+                    },
+                });
+            }
+            sync.nodes
+                .sort_unstable_by(|a, b| strings.resolve(a.name).cmp(strings.resolve(b.name)));
+            for (rank, slot) in sync.nodes.iter().enumerate() {
+                let _ = sync.ranks.push((slot.name, rank as u32));
+            }
+            sync.ranks.sort_unstable_by_key(|&(name, _)| name);
         }
-        sync.nodes
-            .sort_unstable_by(|a, b| strings.resolve(a.name).cmp(strings.resolve(b.name)));
-        sync.pods
-            .sort_unstable_by(|&a, &b| match (pods.get(a), pods.get(b)) {
-                (Some(pa), Some(pb)) => {
-                    let ta = pa.target_node.unwrap_or(Sym::EMPTY);
-                    let tb = pb.target_node.unwrap_or(Sym::EMPTY);
-                    strings
-                        .resolve(ta)
-                        .cmp(strings.resolve(tb))
-                        .then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
+        // Node at rank r has key 2r+1; pods of a node that does not exist get 2p,
+        // p being how many node names sort before theirs.
+        for c in sync.pods.iter_mut() {
+            let target = pods
+                .get(c.pod)
+                .and_then(|p| p.target_node)
+                .unwrap_or(Sym::EMPTY);
+            c.key = match sync.ranks.binary_search_by_key(&target, |&(name, _)| name) {
+                Ok(i) => sync.ranks.get(i).map_or(0, |&(_, r)| 2 * r + 1),
+                Err(_) => {
+                    let text = strings.resolve(target);
+                    2 * sync
+                        .nodes
+                        .partition_point(|n| strings.resolve(n.name) < text)
+                        as u32
                 }
-                _ => a.cmp(&b),
-            });
+            };
+        }
+        sync.pods.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
+                    (Some(pa), Some(pb)) => {
+                        let ta = pa.target_node.unwrap_or(Sym::EMPTY);
+                        let tb = pb.target_node.unwrap_or(Sym::EMPTY);
+                        // Only pods of different missing nodes share a key.
+                        let by_node = if ta == tb {
+                            Ordering::Equal
+                        } else {
+                            strings.resolve(ta).cmp(strings.resolve(tb))
+                        };
+                        by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
+                    }
+                    _ => a.pod.cmp(&b.pod),
+                })
+        });
         for k in 0..self.sync.nodes.len() {
             let placement = self
                 .sync
@@ -435,67 +524,50 @@ impl<
     pub(crate) fn each_group(&self, mut f: impl FnMut(Group<'_>) -> Result<()>) -> Result<()> {
         let nodes = self.sync.nodes.as_slice();
         let pods = self.sync.pods.as_slice();
-        let target = |i: &u32| {
+        let target = |c: &Claimed| {
             self.pods
-                .get(*i)
+                .get(c.pod)
                 .and_then(|p| p.target_node)
                 .unwrap_or(Sym::EMPTY)
         };
-        let (mut i, mut j) = (0usize, 0usize);
-        let mut group: Option<(Sym, &[u32])> = None;
+        let (mut rank, mut j) = (0usize, 0usize);
         loop {
-            if group.is_none() {
-                group = pods.get(j..).and_then(|rest| {
-                    let t = target(rest.first()?);
-                    let len = rest.iter().take_while(|p| target(p) == t).count();
-                    Some((t, rest.get(..len)?))
-                });
-            }
-            match (nodes.get(i), group) {
+            let group = pods.get(j..).and_then(|rest| {
+                let first = rest.first()?;
+                let t = target(first);
+                let len = rest
+                    .iter()
+                    .take_while(|c| c.key == first.key && target(c) == t)
+                    .count();
+                Some((first.key, rest.get(..len)?))
+            });
+            let node = nodes.get(rank);
+            let node_key = 2 * rank as u32 + 1;
+            match (node, group) {
                 (None, None) => return Ok(()),
-                (Some(n), None) => {
+                (Some(n), Some((key, g))) if key == node_key => {
                     f(Group {
                         node: Some(n),
-                        pods: &[],
+                        pods: g,
                     })?;
-                    i += 1;
+                    rank += 1;
+                    j += g.len();
                 }
-                (None, Some((_, g))) => {
+                (_, Some((key, g))) if node.is_none() || key < node_key => {
                     f(Group {
                         node: None,
                         pods: g,
                     })?;
                     j += g.len();
-                    group = None;
                 }
-                (Some(n), Some((t, g))) => {
-                    match self.strings.resolve(n.name).cmp(self.strings.resolve(t)) {
-                        Ordering::Less => {
-                            f(Group {
-                                node: Some(n),
-                                pods: &[],
-                            })?;
-                            i += 1;
-                        }
-                        Ordering::Equal => {
-                            f(Group {
-                                node: Some(n),
-                                pods: g,
-                            })?;
-                            i += 1;
-                            j += g.len();
-                            group = None;
-                        }
-                        Ordering::Greater => {
-                            f(Group {
-                                node: None,
-                                pods: g,
-                            })?;
-                            j += g.len();
-                            group = None;
-                        }
-                    }
+                (Some(n), _) => {
+                    f(Group {
+                        node: Some(n),
+                        pods: &[],
+                    })?;
+                    rank += 1;
                 }
+                (None, Some(_)) => return Err(Error::LogicBug),
             }
         }
     }
@@ -503,21 +575,22 @@ impl<
     /// The pods of a group that the plan so far leaves in place, plus the pod it
     /// creates on the group's node, oldest first. `deletes` and `creates` must be
     /// sorted by id.
-    pub(crate) fn members<'a>(
-        &'a self,
-        g: Group<'a>,
-        deletes: &'a [Delete],
-        creates: &'a [Create],
+    pub(crate) fn members<'e: 'd, 'd>(
+        &'e self,
+        g: Group<'e>,
+        deletes: &'d [Delete],
+        creates: &'d [Create],
         now: Timestamp,
-    ) -> impl Iterator<Item = Member> + 'a {
+    ) -> impl Iterator<Item = Member<'e>> + 'd {
         let created = g
             .node
             .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());
         let mut real = g
             .pods
             .iter()
-            .filter(move |&&i| deletes.binary_search_by(|d| d.pod.0.cmp(&i)).is_err())
-            .filter_map(move |&i| self.pods.get(i).map(|p| Member::Real(i, *p)))
+            .map(|c| c.pod)
+            .filter(move |&i| deletes.binary_search_by(|d| d.pod.0.cmp(&i)).is_err())
+            .filter_map(move |i| self.pods.get(i).map(|p| Member::Real(i, p)))
             .peekable();
         let mut pending_created = created;
         core::iter::from_fn(move || {
@@ -600,8 +673,8 @@ impl<
             .sync
             .pods
             .iter()
-            .filter(|&&i| !deleted(i))
-            .filter_map(|&i| self.pods.get(i))
+            .filter(|c| !deleted(c.pod))
+            .filter_map(|c| self.pods.get(c.pod))
             .filter(|p| p.ready && !p.is_available(s.min_ready_seconds, now))
             .filter_map(|p| p.ready_since)
             .map(|since| since.plus(min_ready + 1).since(now))

@@ -4,7 +4,7 @@
 
 use crate::engine::{Engine, SetId};
 use crate::error::{Error, Result, Table};
-use crate::pod::PodId;
+use crate::pod::{self, PodId};
 
 /// `propagationPolicy` of a DaemonSet deletion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +65,32 @@ impl<
             }
         }
         self.remove_daemon_set(set)
+    }
+
+    /// Calls `f` with each label a pod created for the DaemonSet carries: the
+    /// template's, then `pod-template-generation` (when the DaemonSet has a template
+    /// generation) and `controller-revision-hash` (when it has a hash), which replace
+    /// template labels of the same keys, as upstream's `CreatePodTemplate`.
+    pub fn new_pod_labels(&self, set: SetId, mut f: impl FnMut(&str, &str)) -> Result<()> {
+        let s = self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        let generation = (s.template_generation.is_some())
+            .then_some((pod::TEMPLATE_GENERATION_LABEL, s.template_generation_label));
+        let hash =
+            (!s.revision_hash.is_empty()).then_some((pod::REVISION_HASH_LABEL, s.revision_hash));
+        let added = [generation, hash];
+        for l in self.labels.get(s.template_labels) {
+            let key = self.text(l.key);
+            if !added.iter().flatten().any(|(k, _)| *k == key) {
+                f(key, self.text(l.value));
+            }
+        }
+        for (key, value) in added.iter().flatten() {
+            f(key, self.text(*value));
+        }
+        Ok(())
     }
 
     /// Records a pod's new controller: the DaemonSet after the caller adopted it,

@@ -15,18 +15,18 @@ use crate::sync::{Group, Member};
 
 /// What the rolling update sees on one node.
 #[derive(Clone, Copy)]
-enum Entry {
+enum Entry<'p> {
     /// More than one old or more than one new pod: left to the manage pass.
     Excess,
     /// At most one of each.
     Pods {
-        new: Option<Member>,
-        old: Option<Member>,
+        new: Option<Member<'p>>,
+        old: Option<Member<'p>>,
     },
 }
 
 /// Upstream's `findUpdatedPodsOnNode` over pods not being deleted.
-fn find_updated(members: impl Iterator<Item = Member>, s: &DaemonSet) -> Entry {
+fn find_updated<'p>(members: impl Iterator<Item = Member<'p>>, s: &DaemonSet) -> Entry<'p> {
     let mut new = None;
     let mut old = None;
     for m in members.filter(|m| !m.deleting()) {
@@ -103,13 +103,13 @@ impl<
 {
     /// The node's entry in upstream's node-to-pods map after the manage pass, or
     /// `None` when the map has no entry for it.
-    fn entry<'a, const N: usize>(
-        &'a self,
-        g: Group<'a>,
+    fn entry<'e, const N: usize>(
+        &'e self,
+        g: Group<'e>,
         s: &DaemonSet,
-        plan: &'a Plan<N>,
+        plan: &Plan<N>,
         now: Timestamp,
-    ) -> Option<Entry> {
+    ) -> Option<Entry<'e>> {
         let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
         let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
         let mut members = self.members(g, deletes, creates, now).peekable();
@@ -218,7 +218,7 @@ impl<
                 choose.take().then_some(DeleteReason::RollingUpdate)
             };
             match reason {
-                Some(r) => push(&mut plan.deletes, delete_of(i, &old, r)),
+                Some(r) => push(&mut plan.deletes, delete_of(i, old, r)),
                 None => Ok(()),
             }
         })
@@ -321,14 +321,14 @@ impl<
             match new {
                 Some(new) => {
                     if new.available(s, now) && direct.take() {
-                        let d = delete_of(i, &old, DeleteReason::SurgeReplaced);
+                        let d = delete_of(i, old, DeleteReason::SurgeReplaced);
                         push(&mut plan.deletes, d)?;
                     }
                 }
                 None => match (old_available, node.placement.should_run) {
                     (false, false) => {
                         if direct.take() {
-                            let d = delete_of(i, &old, DeleteReason::RollingUpdateUnavailable);
+                            let d = delete_of(i, old, DeleteReason::RollingUpdateUnavailable);
                             push(&mut plan.deletes, d)?;
                         }
                     }
@@ -340,7 +340,7 @@ impl<
                     }
                     (true, false) => {
                         if retire.take() {
-                            let d = delete_of(i, &old, DeleteReason::RollingUpdateNodeIneligible);
+                            let d = delete_of(i, old, DeleteReason::RollingUpdateNodeIneligible);
                             push(&mut plan.deletes, d)?;
                         }
                     }
