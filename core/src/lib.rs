@@ -9,6 +9,10 @@
 //! capacity is a const generic chosen by the integrator; a full table is an
 //! [`Error::Full`] that leaves the engine as it was.
 //!
+//! With pods in the engine too, [`Engine::sync`] plans one sync of a DaemonSet as
+//! the controller does (creates, deletes with reasons, adoption, the rolling update,
+//! status) into a caller-sized [`Plan`]; see [`sync`].
+//!
 //! ```
 //! use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput};
 //!
