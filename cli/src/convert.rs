@@ -298,6 +298,9 @@ impl<'a> DaemonSetParts<'a> {
             tolerations: &self.tolerations,
             node_name: self.node_name,
             host_network: self.host_network,
+            // Sync fields (strategy, revision, generations) are filled by the
+            // reconcile loader; placement does not read them.
+            ..Default::default()
         };
         f(&input)
     }
