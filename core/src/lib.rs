@@ -63,6 +63,7 @@ pub mod node;
 pub mod pod;
 pub mod query;
 pub mod selector;
+pub mod spec;
 pub mod sync;
 pub mod table;
 pub mod taint;
