@@ -65,6 +65,18 @@ step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
     cargo clippy --workspace --all-targets -- -D warnings
 step doc "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps" \
     doc_step
+features_step() {
+    # Each optional feature of the core alone and all together, so a feature set
+    # that does not build is caught (cargo-hack style, without the tool).
+    local f
+    for f in "" defmt serde "defmt serde"; do
+        echo "-- dsr-core features: ${f:-none}"
+        cargo check -q -p dsr-core --no-default-features ${f:+--features "$f"}
+    done
+}
+
+step features "dsr-core with each feature set" \
+    features_step
 step test "cargo test --workspace" \
     cargo test --workspace
 step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \
