@@ -69,10 +69,17 @@ features_step() {
     # Each optional feature of the core alone and all together, so a feature set
     # that does not build is caught (cargo-hack style, without the tool).
     local f
-    for f in "" defmt serde "defmt serde"; do
+    for f in "" defmt log serde "defmt serde" "log serde"; do
         echo "-- dsr-core features: ${f:-none}"
         cargo check -q -p dsr-core --no-default-features ${f:+--features "$f"}
     done
+    # defmt and log exclude each other, with a readable compile_error!.
+    if cargo check -q -p dsr-core --features "defmt log" 2>/tmp/dsr-both.txt; then
+        echo "defmt + log built; it must not" >&2
+        return 1
+    fi
+    grep -q "exclude each other" /tmp/dsr-both.txt
+    cargo test -q -p dsr-core --features log --test logging
 }
 
 step features "dsr-core with each feature set" \

@@ -67,6 +67,7 @@ pub mod spec;
 pub mod sync;
 pub mod table;
 pub mod taint;
+mod trace;
 pub mod validation;
 
 pub use eligibility::{Placement, Reason};

@@ -361,6 +361,13 @@ impl<
         plan.outcome = SyncOutcome::Synced;
         self.commit(set, &s, now, plan)?;
         self.sort_plan(plan);
+        crate::trace::debug!(
+            "sync {:?}: {:?} creates, {:?} deletes, status {:?}",
+            set,
+            plan.creates.len(),
+            plan.deletes.len(),
+            plan.status
+        );
         Ok(())
     }
 
