@@ -8,6 +8,26 @@ use core::fmt;
 use crate::selector::syntax::ParseError;
 use crate::selector::RequirementProblem;
 use crate::spec::SpecProblem;
+
+/// Why a snapshot was refused (the module needs the `snapshot` feature).
+#[cfg(feature = "snapshot")]
+pub use crate::snapshot::SnapshotError;
+#[cfg(not(feature = "snapshot"))]
+pub use snapshot_off::SnapshotError;
+
+#[cfg(not(feature = "snapshot"))]
+mod snapshot_off {
+    /// Why a snapshot was refused; without the `snapshot` feature there are none.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+    pub enum SnapshotError {}
+
+    impl core::fmt::Display for SnapshotError {
+        fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            match *self {}
+        }
+    }
+}
 use crate::validation::ValidationError;
 
 /// A fixed-capacity table of the engine, named in [`Error::Full`] so that the
@@ -174,6 +194,8 @@ pub enum Error {
     Parse(ParseError),
     /// A DaemonSet spec the API server would reject.
     Spec(SpecProblem),
+    /// A snapshot could not be written or restored.
+    Snapshot(SnapshotError),
     /// An object with this name (or uid) is already in the table.
     Duplicate(Table),
     /// No object with this id or name.
@@ -210,6 +232,7 @@ impl fmt::Display for Error {
             }
             Error::Parse(e) => write!(f, "selector does not parse: {}", e),
             Error::Spec(p) => write!(f, "invalid DaemonSet: {}", p),
+            Error::Snapshot(e) => write!(f, "snapshot: {}", e),
             Error::Duplicate(t) => write!(f, "already in the {} table", t.name()),
             Error::NotFound(t) => write!(f, "not in the {} table", t.name()),
             Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
@@ -238,6 +261,7 @@ impl defmt::Format for Error {
             }
             Error::Parse(_) => defmt::write!(f, "selector does not parse"),
             Error::Spec(p) => defmt::write!(f, "invalid DaemonSet: {}", p),
+            Error::Snapshot(e) => defmt::write!(f, "snapshot: {}", e),
             Error::Duplicate(t) => defmt::write!(f, "duplicate in {=str}", t.name()),
             Error::NotFound(t) => defmt::write!(f, "not found in {=str}", t.name()),
             Error::LogicBug => defmt::write!(f, "logic bug"),

@@ -183,6 +183,38 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         self.sorted.retain(|&i| i < mark);
     }
 
+    /// Symbol indices ordered by their text.
+    pub fn sorted_index(&self) -> &[u32] {
+        &self.sorted
+    }
+
+    /// Appends a string without looking it up: restoring a snapshot whose strings
+    /// were checked to be unique.
+    #[cfg(feature = "snapshot")]
+    pub(crate) fn restore_push(&mut self, s: &str) -> Result<()> {
+        let start = u32::try_from(self.text.len()).map_err(|_| Error::LogicBug)?;
+        let len = u32::try_from(s.len()).map_err(|_| Error::LogicBug)?;
+        self.text.push_str(s).map_err(|_| Error::Full {
+            table: Table::StringBytes,
+            capacity: BYTES,
+        })?;
+        self.entries
+            .push(Entry { start, len })
+            .map_err(|_| Error::Full {
+                table: Table::Strings,
+                capacity: STRINGS,
+            })
+    }
+
+    /// Appends the next symbol of the text-ordered index when restoring.
+    #[cfg(feature = "snapshot")]
+    pub(crate) fn restore_sorted(&mut self, sym: u32) -> Result<()> {
+        self.sorted.push(sym).map_err(|_| Error::Full {
+            table: Table::Strings,
+            capacity: STRINGS,
+        })
+    }
+
     /// Whether `count` new strings totalling `bytes` bytes would fit.
     pub fn has_room(&self, count: usize, bytes: usize) -> bool {
         STRINGS - self.entries.len() >= count && BYTES - self.text.len() >= bytes

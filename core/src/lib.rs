@@ -63,6 +63,8 @@ pub mod node;
 pub mod pod;
 pub mod query;
 pub mod selector;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 pub mod spec;
 pub mod sync;
 pub mod table;

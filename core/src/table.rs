@@ -231,6 +231,30 @@ impl<T, const N: usize> Slots<T, N> {
         taken
     }
 
+    /// Slots in use or freed, up to the highest index ever used.
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Every slot in index order, `None` for a free one.
+    pub fn slots(&self) -> impl Iterator<Item = Option<&T>> + '_ {
+        self.slots.iter().map(Option::as_ref)
+    }
+
+    /// Appends a slot as it was: restoring a snapshot.
+    #[cfg(feature = "snapshot")]
+    pub(crate) fn restore_slot(&mut self, slot: Option<T>) -> Result<()> {
+        let used = slot.is_some();
+        self.slots.push(slot).map_err(|_| Error::Full {
+            table: self.table,
+            capacity: N,
+        })?;
+        if used {
+            self.used += 1;
+        }
+        Ok(())
+    }
+
     /// The objects in index order, with their indices.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &T)> + '_ {
         self.slots

@@ -251,7 +251,7 @@ check() {
     # normal release artefacts are not rebuilt).
     echo "--- building $lib (release, panic=abort)"
     (cd "$root" && cargo rustc -p "$crate" --lib --release --crate-type staticlib \
-        --config 'profile.release.panic="abort"') ||
+        --features staticlib --config 'profile.release.panic="abort"') ||
         die "FAILED: cargo could not build $lib as a no_std, allocator-free staticlib" \
             "(see above; 'no global memory allocator found' means dsr-core uses alloc)"
     local archive

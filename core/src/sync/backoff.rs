@@ -20,6 +20,7 @@ pub const MAX_SECONDS: i64 = 15 * 60;
 /// name; the engine keys by DaemonSet id (its state is dropped with the DaemonSet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BackoffEntry {
     /// The DaemonSet.
     pub set: SetId,
@@ -74,6 +75,20 @@ impl<const N: usize> Backoff<N> {
         self.entries
             .iter()
             .position(|e| e.set == set && e.observed_generation == generation && e.node == node)
+    }
+
+    /// Every entry.
+    pub fn entries(&self) -> &[BackoffEntry] {
+        &self.entries
+    }
+
+    /// Appends an entry as it was: restoring a snapshot.
+    #[cfg(feature = "snapshot")]
+    pub(crate) fn restore_push(&mut self, e: BackoffEntry) -> Result<()> {
+        self.entries.push(e).map_err(|_| Error::Full {
+            table: Table::Backoff,
+            capacity: N,
+        })
     }
 
     /// The entry of a key.

@@ -92,11 +92,29 @@ pub extern "C" fn dsr_nostd_probe() -> u32 {
     if let Ok(true) = engine.tolerates(&tolerations[0], &taints[0]) {
         out |= 1 << 9;
     }
+    // Snapshot and restore through a static buffer, as firmware keeps it in flash.
+    static mut FLASH: [u8; 4096] = [0; 4096];
+    // SAFETY: as for ENGINE above: the only user, never concurrent.
+    #[allow(static_mut_refs)]
+    let flash = unsafe { &mut FLASH };
+    if let Ok(n) = engine.snapshot(flash) {
+        if engine.restore(flash.get(..n).unwrap_or(&[])).is_ok() {
+            out |= 1 << 10;
+        }
+    }
+    let mut plan = dsr_core::sync::Plan::<4>::new();
+    if engine
+        .sync(set, dsr_core::Timestamp(1_764_000_000), &mut plan)
+        .is_ok()
+    {
+        out += plan.creates.len() as u32;
+    }
     out
 }
 
 /// A `no_std` staticlib has to bring its own panic handler; it spins, as
 /// firmware without an abort routine would.
+#[cfg(feature = "staticlib")]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
     loop {

@@ -1,0 +1,760 @@
+//! Snapshots: the whole engine state (interned strings, every table, expectations
+//! and backoff) as bytes in a caller buffer, and back, so a gateway that loses power
+//! comes back with the same view of its DaemonSets.
+//!
+//! # Format (version 1)
+//!
+//! All integers of the header are little-endian.
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 4 | magic `DSRS` |
+//! | 4 | 2 | format version (1) |
+//! | 6 | 2 | reserved, 0 |
+//! | 8 | 28 | capacities: nodes, DaemonSets, pods, strings, string bytes, labels, rules (`u32` each) |
+//! | 36 | 4 | payload length in bytes |
+//! | 40 | 4 | CRC-32 (ISO-HDLC, as zlib) of bytes 0..40 followed by the payload |
+//! | 44 | n | payload |
+//!
+//! The payload starts with the strings, as fixed-width little-endian `u32`s so that
+//! any string can be found without decoding the others: a count `n`, `n` offsets into
+//! the text, the text's length, the text (the strings in symbol order, back to back),
+//! then the `n` symbols in text order. Then come [postcard](https://docs.rs/postcard)
+//! values: each pool (labels, taints, tolerations,
+//! requirements, values, terms, field requirements: a count, then each entry), then
+//! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
+//! `Option`), then the expectations of each DaemonSet slot (`SETS` values) and the
+//! backoff entries (a count, then each entry).
+//!
+//! Restoring checks the header, the length and the checksum, then decodes and checks
+//! the whole payload (every count within its capacity, every symbol issued, every span
+//! inside its pool, strings sorted and unique, labels sorted by key) before it
+//! touches the engine: a snapshot that fails any check is rejected with its own
+//! [`SnapshotError`] and the engine is left exactly as it was.
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::affinity::{FieldRequirement, Term};
+use crate::engine::{DaemonSet, Engine, Node, STRING_MAX};
+use crate::error::{Error, Result};
+use crate::intern::Sym;
+use crate::label::Label;
+use crate::pod::Pod;
+use crate::selector::Requirement;
+use crate::sync::backoff::BackoffEntry;
+use crate::sync::expectations::Expectations;
+use crate::table::Span;
+use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
+
+/// The first four bytes of every snapshot.
+pub const MAGIC: [u8; 4] = *b"DSRS";
+
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// Bytes before the payload.
+pub const HEADER_LEN: usize = 44;
+
+const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+/// Why a snapshot was not written or not restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum SnapshotError {
+    /// The buffer to write into is too small.
+    BufferTooSmall,
+    /// Fewer bytes than the header, or than the header says the payload has.
+    Truncated,
+    /// The bytes do not start with [`MAGIC`].
+    BadMagic,
+    /// A format version this build does not read.
+    UnsupportedVersion {
+        /// The version found.
+        found: u16,
+    },
+    /// The snapshot was taken by an engine of other capacities.
+    CapacityMismatch,
+    /// Bytes follow the payload.
+    TrailingBytes,
+    /// The checksum does not match: the bytes were damaged.
+    Checksum,
+    /// A table holds more entries than its capacity.
+    OverCapacity,
+    /// The payload does not decode, or breaks an invariant of the engine.
+    Corrupt,
+}
+
+impl core::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SnapshotError::BufferTooSmall => f.write_str("buffer too small for the snapshot"),
+            SnapshotError::Truncated => f.write_str("snapshot is truncated"),
+            SnapshotError::BadMagic => f.write_str("not a dsr snapshot (bad magic)"),
+            SnapshotError::UnsupportedVersion { found } => {
+                write!(
+                    f,
+                    "snapshot format version {} is not supported (this build reads {})",
+                    found, FORMAT_VERSION
+                )
+            }
+            SnapshotError::CapacityMismatch => {
+                f.write_str("snapshot was taken by an engine with other capacities")
+            }
+            SnapshotError::TrailingBytes => f.write_str("bytes follow the snapshot payload"),
+            SnapshotError::Checksum => f.write_str("snapshot checksum does not match"),
+            SnapshotError::OverCapacity => {
+                f.write_str("snapshot holds more than a table's capacity")
+            }
+            SnapshotError::Corrupt => f.write_str("snapshot payload is corrupt"),
+        }
+    }
+}
+
+impl From<SnapshotError> for Error {
+    fn from(e: SnapshotError) -> Self {
+        Error::Snapshot(e)
+    }
+}
+
+/// An upper bound of the postcard encoding of a plain-data value of type `T`: every
+/// integer grows by at most a quarter as a varint, and every tag or length takes at
+/// most a few bytes that padding and niches already account for. Checked against
+/// real output by the tests.
+const fn item_max<T>() -> usize {
+    2 * core::mem::size_of::<T>() + 2
+}
+
+/// Varint bytes of a `u32` count.
+const COUNT_MAX: usize = 5;
+
+/// Writes values one after another into a buffer.
+struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Writer<'_> {
+    fn put<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let rest = self
+            .buf
+            .get_mut(self.pos..)
+            .ok_or(Error::Snapshot(SnapshotError::BufferTooSmall))?;
+        let used = postcard::to_slice(value, rest)
+            .map_err(|_| Error::Snapshot(SnapshotError::BufferTooSmall))?
+            .len();
+        self.pos += used;
+        Ok(())
+    }
+
+    fn count(&mut self, n: usize) -> Result<()> {
+        let n = u32::try_from(n).map_err(|_| Error::LogicBug)?;
+        self.put(&n)
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> Result<()> {
+        let end = self.pos + bytes.len();
+        self.buf
+            .get_mut(self.pos..end)
+            .ok_or(Error::Snapshot(SnapshotError::BufferTooSmall))?
+            .copy_from_slice(bytes);
+        self.pos = end;
+        Ok(())
+    }
+
+    fn raw_u32(&mut self, n: usize) -> Result<()> {
+        let n = u32::try_from(n).map_err(|_| Error::LogicBug)?;
+        self.raw(&n.to_le_bytes())
+    }
+}
+
+/// The strings section, checked for shape and read in place.
+struct Strings<'a> {
+    count: u32,
+    offsets: &'a [u8],
+    text: &'a [u8],
+    sorted: &'a [u8],
+}
+
+impl<'a> Strings<'a> {
+    fn read(
+        r: &mut Reader<'a>,
+        capacity: usize,
+        bytes: usize,
+    ) -> core::result::Result<Self, SnapshotError> {
+        let count = r.raw_u32()?;
+        if count as usize > capacity {
+            return Err(SnapshotError::OverCapacity);
+        }
+        let offsets = r.raw(4 * count as usize)?;
+        let len = r.raw_u32()? as usize;
+        if len > bytes {
+            return Err(SnapshotError::OverCapacity);
+        }
+        let text = r.raw(len)?;
+        let sorted = r.raw(4 * count as usize)?;
+        Ok(Strings {
+            count,
+            offsets,
+            text,
+            sorted,
+        })
+    }
+
+    fn offset(&self, i: u32) -> core::result::Result<usize, SnapshotError> {
+        if i == self.count {
+            return Ok(self.text.len());
+        }
+        Ok(le_u32(self.offsets, 4 * i as usize)? as usize)
+    }
+
+    /// The text of symbol `i`: checked to lie inside the text and be UTF-8.
+    fn text(&self, i: u32) -> core::result::Result<&'a str, SnapshotError> {
+        let start = self.offset(i)?;
+        let end = self.offset(i + 1)?;
+        let bytes = self.text.get(start..end).ok_or(SnapshotError::Corrupt)?;
+        core::str::from_utf8(bytes).map_err(|_| SnapshotError::Corrupt)
+    }
+
+    /// The `k`-th symbol in text order.
+    fn sorted(&self, k: u32) -> core::result::Result<u32, SnapshotError> {
+        let i = le_u32(self.sorted, 4 * k as usize)?;
+        if i >= self.count {
+            return Err(SnapshotError::Corrupt);
+        }
+        Ok(i)
+    }
+}
+
+/// Reads values one after another from a payload.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take<T: DeserializeOwned>(&mut self) -> core::result::Result<T, SnapshotError> {
+        let (v, rest) =
+            postcard::take_from_bytes::<T>(self.rest).map_err(|_| SnapshotError::Corrupt)?;
+        self.rest = rest;
+        Ok(v)
+    }
+
+    fn raw(&mut self, n: usize) -> core::result::Result<&'a [u8], SnapshotError> {
+        let (head, rest) = self
+            .rest
+            .split_at_checked(n)
+            .ok_or(SnapshotError::Corrupt)?;
+        self.rest = rest;
+        Ok(head)
+    }
+
+    fn raw_u32(&mut self) -> core::result::Result<u32, SnapshotError> {
+        let b = self.raw(4)?;
+        le_u32(b, 0)
+    }
+
+    /// A count, refused when over `capacity`.
+    fn count(&mut self, capacity: usize) -> core::result::Result<usize, SnapshotError> {
+        let n: u32 = self.take()?;
+        let n = n as usize;
+        if n > capacity {
+            return Err(SnapshotError::OverCapacity);
+        }
+        Ok(n)
+    }
+}
+
+/// The lengths everything in the payload is checked against.
+#[derive(Default)]
+struct Bounds {
+    strings: u32,
+    labels: u32,
+    taints: u32,
+    tolerations: u32,
+    requirements: u32,
+    values: u32,
+    terms: u32,
+    fields: u32,
+    sets: u32,
+}
+
+impl Bounds {
+    fn sym(&self, s: Sym) -> bool {
+        s.is_empty() || s.index() < self.strings
+    }
+
+    fn span(span: Span, len: u32) -> bool {
+        u64::from(span.start) + u64::from(span.len) <= u64::from(len)
+    }
+
+    fn effect(&self, e: TaintEffect) -> bool {
+        match e {
+            TaintEffect::Other(s) => self.sym(s),
+            _ => true,
+        }
+    }
+}
+
+/// What each stored entry must satisfy to be restored.
+trait Valid {
+    fn valid(&self, b: &Bounds) -> bool;
+}
+
+impl Valid for Sym {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(*self)
+    }
+}
+
+impl Valid for Label {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(self.key) && b.sym(self.value)
+    }
+}
+
+impl Valid for Taint {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(self.key) && b.sym(self.value) && b.effect(self.effect)
+    }
+}
+
+impl Valid for Toleration {
+    fn valid(&self, b: &Bounds) -> bool {
+        let op = match self.operator {
+            TolerationOperator::Other(s) => b.sym(s),
+            _ => true,
+        };
+        op && b.sym(self.key) && b.sym(self.value) && b.effect(self.effect)
+    }
+}
+
+impl Valid for Requirement {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(self.key) && Bounds::span(self.values, b.values)
+    }
+}
+
+impl Valid for Term {
+    fn valid(&self, b: &Bounds) -> bool {
+        Bounds::span(self.expressions, b.requirements) && Bounds::span(self.fields, b.fields)
+    }
+}
+
+impl Valid for FieldRequirement {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(self.field) && b.sym(self.value)
+    }
+}
+
+impl Valid for Node {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(self.name)
+            && Bounds::span(self.labels, b.labels)
+            && Bounds::span(self.taints, b.taints)
+    }
+}
+
+impl Valid for DaemonSet {
+    fn valid(&self, b: &Bounds) -> bool {
+        [
+            self.name,
+            self.namespace,
+            self.uid,
+            self.node_name,
+            self.revision_hash,
+            self.template_generation_label,
+        ]
+        .iter()
+        .all(|s| b.sym(*s))
+            && self
+                .selector
+                .is_none_or(|s| Bounds::span(s, b.requirements))
+            && Bounds::span(self.template_labels, b.labels)
+            && Bounds::span(self.node_selector, b.labels)
+            && self.affinity.is_none_or(|s| Bounds::span(s, b.terms))
+            && Bounds::span(self.tolerations, b.tolerations)
+    }
+}
+
+impl Valid for Pod {
+    fn valid(&self, b: &Bounds) -> bool {
+        [
+            self.name,
+            self.namespace,
+            self.uid,
+            self.node_name,
+            self.revision_hash,
+            self.template_generation,
+        ]
+        .iter()
+        .all(|s| b.sym(*s))
+            && self.controller_uid.is_none_or(|s| b.sym(s))
+            && self.target_node.is_none_or(|s| b.sym(s))
+            && Bounds::span(self.labels, b.labels)
+    }
+}
+
+impl Valid for BackoffEntry {
+    fn valid(&self, b: &Bounds) -> bool {
+        b.sym(self.node) && self.set.0 < b.sets
+    }
+}
+
+impl Valid for Expectations {
+    fn valid(&self, _: &Bounds) -> bool {
+        true
+    }
+}
+
+/// Decodes a pool (a count, then entries), checking each entry; `store` receives
+/// them when given.
+fn read_list<T: DeserializeOwned + Valid>(
+    r: &mut Reader<'_>,
+    capacity: usize,
+    bounds: &Bounds,
+    mut store: Option<&mut dyn FnMut(T) -> Result<()>>,
+) -> core::result::Result<u32, SnapshotError> {
+    let n = r.count(capacity)?;
+    for _ in 0..n {
+        let item: T = r.take()?;
+        if !item.valid(bounds) {
+            return Err(SnapshotError::Corrupt);
+        }
+        if let Some(store) = store.as_mut() {
+            store(item).map_err(|_| SnapshotError::Corrupt)?;
+        }
+    }
+    Ok(n as u32)
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    const CAPACITIES: [usize; 7] = [NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES];
+
+    /// The largest snapshot an engine of these capacities can write: a buffer of this
+    /// size always suffices for [`snapshot`](Self::snapshot).
+    pub const fn max_snapshot_size() -> usize {
+        HEADER_LEN
+            // Strings: count, offsets, text length, text, index.
+            + 4 + 4 * STRINGS + 4 + BYTES + 4 * STRINGS
+            + COUNT_MAX + LABELS * item_max::<Label>()
+            + COUNT_MAX + RULES * item_max::<Taint>()
+            + COUNT_MAX + RULES * item_max::<Toleration>()
+            + COUNT_MAX + RULES * item_max::<Requirement>()
+            + COUNT_MAX + RULES * item_max::<Sym>()
+            + COUNT_MAX + RULES * item_max::<Term>()
+            + COUNT_MAX + RULES * item_max::<FieldRequirement>()
+            + COUNT_MAX + NODES * item_max::<Option<Node>>()
+            + COUNT_MAX + SETS * item_max::<Option<DaemonSet>>()
+            + COUNT_MAX + PODS * item_max::<Option<Pod>>()
+            + SETS * item_max::<Option<Expectations>>()
+            + COUNT_MAX + PODS * item_max::<BackoffEntry>()
+    }
+
+    /// Writes the engine's whole state into `buf` and returns the bytes written.
+    /// [`max_snapshot_size`](Self::max_snapshot_size) bytes always suffice; a smaller
+    /// buffer that turns out too small is [`SnapshotError::BufferTooSmall`].
+    ///
+    /// ```
+    /// use dsr_core::input::NodeInput;
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// engine.add_node(&NodeInput { name: "edge-rpi4-01", ..Default::default() }).unwrap();
+    /// let mut flash = [0u8; 4096];
+    /// let n = engine.snapshot(&mut flash).unwrap();
+    ///
+    /// let mut after_reboot = dsr_core::TinyEngine::new();
+    /// after_reboot.restore(&flash[..n]).unwrap();
+    /// assert!(after_reboot.find_node("edge-rpi4-01").is_some());
+    /// ```
+    pub fn snapshot(&self, buf: &mut [u8]) -> Result<usize> {
+        let (header, payload) = buf
+            .split_at_mut_checked(HEADER_LEN)
+            .ok_or(Error::Snapshot(SnapshotError::BufferTooSmall))?;
+        let mut w = Writer {
+            buf: payload,
+            pos: 0,
+        };
+        self.write_strings(&mut w)?;
+        self.write_pool(&mut w, self.labels.all())?;
+        self.write_pool(&mut w, self.taints.all())?;
+        self.write_pool(&mut w, self.tolerations.all())?;
+        self.write_pool(&mut w, self.requirements.all())?;
+        self.write_pool(&mut w, self.values.all())?;
+        self.write_pool(&mut w, self.terms.all())?;
+        self.write_pool(&mut w, self.fields.all())?;
+        w.count(self.nodes.slot_count())?;
+        for slot in self.nodes.slots() {
+            w.put(&slot)?;
+        }
+        w.count(self.sets.slot_count())?;
+        for slot in self.sets.slots() {
+            w.put(&slot)?;
+        }
+        w.count(self.pods.slot_count())?;
+        for slot in self.pods.slots() {
+            w.put(&slot)?;
+        }
+        for e in &self.sync.expectations {
+            w.put(e)?;
+        }
+        self.write_pool(&mut w, self.sync.backoff.entries())?;
+        let payload_len = w.pos;
+        let mut head = [0u8; HEADER_LEN];
+        fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
+        let mut digest = CRC.digest();
+        digest.update(head.get(..40).ok_or(Error::LogicBug)?);
+        digest.update(payload.get(..payload_len).ok_or(Error::LogicBug)?);
+        let crc = digest.finalize().to_le_bytes();
+        head.get_mut(40..44)
+            .ok_or(Error::LogicBug)?
+            .copy_from_slice(&crc);
+        header.copy_from_slice(&head);
+        Ok(HEADER_LEN + payload_len)
+    }
+
+    fn write_pool<T: Serialize>(&self, w: &mut Writer<'_>, items: &[T]) -> Result<()> {
+        w.count(items.len())?;
+        for item in items {
+            w.put(item)?;
+        }
+        Ok(())
+    }
+
+    fn write_strings(&self, w: &mut Writer<'_>) -> Result<()> {
+        let strings = &self.strings;
+        let n = strings.len();
+        w.raw_u32(n)?;
+        let mut offset = 0usize;
+        for i in 0..n {
+            w.raw_u32(offset)?;
+            offset += strings
+                .resolve(Sym(u32::try_from(i).map_err(|_| Error::LogicBug)?))
+                .len();
+        }
+        w.raw_u32(offset)?;
+        for i in 0..n {
+            let text = strings.resolve(Sym(u32::try_from(i).map_err(|_| Error::LogicBug)?));
+            w.raw(text.as_bytes())?;
+        }
+        for &i in strings.sorted_index() {
+            w.raw_u32(i as usize)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the engine's state with a snapshot's. Every check runs before the
+    /// engine is touched: on any error the engine is exactly as it was.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        let payload = check_header(bytes, &Self::CAPACITIES)?;
+        // First pass: decode and check everything, storing nothing.
+        self.read_payload(payload, false)?;
+        // Second pass: the same reads, now storing. It cannot fail on a payload
+        // the first pass accepted; if it did, the engine is left empty.
+        self.clear();
+        if let Err(e) = self.read_payload(payload, true) {
+            self.clear();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    fn read_payload(&mut self, payload: &[u8], store: bool) -> Result<()> {
+        let mut r = Reader { rest: payload };
+        let mut b = Bounds {
+            sets: u32::try_from(SETS).unwrap_or(u32::MAX),
+            ..Bounds::default()
+        };
+        let strings = Strings::read(&mut r, STRINGS, BYTES)?;
+        b.strings = strings.count;
+        for i in 0..strings.count {
+            let text = strings.text(i)?;
+            if text.is_empty() || text.len() > STRING_MAX {
+                return Err(SnapshotError::Corrupt.into());
+            }
+            if store {
+                self.strings.restore_push(text)?;
+            }
+        }
+        // The index must list every symbol once in strictly increasing text order:
+        // strictly increasing implies distinct, and `count` distinct symbols below
+        // `count` are all of them.
+        let mut prev: Option<&str> = None;
+        for k in 0..strings.count {
+            let i = strings.sorted(k)?;
+            let text = strings.text(i)?;
+            if prev.is_some_and(|p| p >= text) {
+                return Err(SnapshotError::Corrupt.into());
+            }
+            prev = Some(text);
+            if store {
+                self.strings.restore_sorted(i)?;
+            }
+        }
+        macro_rules! pool {
+            ($field:ident, $ty:ty, $cap:expr) => {{
+                let mut push = |item: $ty| self.$field.push(item);
+                read_list::<$ty>(
+                    &mut r,
+                    $cap,
+                    &b,
+                    store.then_some(&mut push as &mut dyn FnMut($ty) -> Result<()>),
+                )?
+            }};
+        }
+        // Pools refer to later pools (requirements to values, terms to requirements
+        // and fields), so their lengths are read first from a look-ahead pass.
+        let lens = pool_lengths(r.rest)?;
+        b.labels = lens[0];
+        b.taints = lens[1];
+        b.tolerations = lens[2];
+        b.requirements = lens[3];
+        b.values = lens[4];
+        b.terms = lens[5];
+        b.fields = lens[6];
+        pool!(labels, Label, LABELS);
+        pool!(taints, Taint, RULES);
+        pool!(tolerations, Toleration, RULES);
+        pool!(requirements, Requirement, RULES);
+        pool!(values, Sym, RULES);
+        pool!(terms, Term, RULES);
+        pool!(fields, FieldRequirement, RULES);
+        macro_rules! slots {
+            ($field:ident, $ty:ty, $cap:expr) => {{
+                let n = r.count($cap)?;
+                for _ in 0..n {
+                    let slot: Option<$ty> = r.take()?;
+                    if slot.as_ref().is_some_and(|x| !x.valid(&b)) {
+                        return Err(SnapshotError::Corrupt.into());
+                    }
+                    if store {
+                        self.$field.restore_slot(slot)?;
+                    }
+                }
+            }};
+        }
+        slots!(nodes, Node, NODES);
+        slots!(sets, DaemonSet, SETS);
+        slots!(pods, Pod, PODS);
+        for i in 0..SETS {
+            let e: Option<Expectations> = r.take()?;
+            if store {
+                if let Some(slot) = self.sync.expectations.get_mut(i) {
+                    *slot = e;
+                }
+            }
+        }
+        {
+            let mut push = |e: BackoffEntry| self.sync.backoff.restore_push(e);
+            read_list::<BackoffEntry>(
+                &mut r,
+                PODS,
+                &b,
+                store.then_some(&mut push as &mut dyn FnMut(BackoffEntry) -> Result<()>),
+            )?;
+        }
+        if !r.rest.is_empty() {
+            return Err(SnapshotError::Corrupt.into());
+        }
+        Ok(())
+    }
+}
+
+/// The entry counts of the seven pools, read ahead without decoding their entries'
+/// contents beyond what skipping them needs.
+fn pool_lengths(rest: &[u8]) -> core::result::Result<[u32; 7], SnapshotError> {
+    let mut r = Reader { rest };
+    let mut lens = [0u32; 7];
+    macro_rules! skip {
+        ($i:expr, $ty:ty) => {{
+            let n: u32 = r.take()?;
+            for _ in 0..n {
+                let _: $ty = r.take()?;
+            }
+            if let Some(l) = lens.get_mut($i) {
+                *l = n;
+            }
+        }};
+    }
+    skip!(0, Label);
+    skip!(1, Taint);
+    skip!(2, Toleration);
+    skip!(3, Requirement);
+    skip!(4, Sym);
+    skip!(5, Term);
+    skip!(6, FieldRequirement);
+    Ok(lens)
+}
+
+fn fill_header(head: &mut [u8; HEADER_LEN], caps: &[usize; 7], payload_len: usize) -> Result<()> {
+    let mut put = |at: usize, bytes: &[u8]| -> Result<()> {
+        head.get_mut(at..at + bytes.len())
+            .ok_or(Error::LogicBug)?
+            .copy_from_slice(bytes);
+        Ok(())
+    };
+    put(0, &MAGIC)?;
+    put(4, &FORMAT_VERSION.to_le_bytes())?;
+    put(6, &[0, 0])?;
+    for (i, c) in caps.iter().enumerate() {
+        let c = u32::try_from(*c).map_err(|_| Error::LogicBug)?;
+        put(8 + 4 * i, &c.to_le_bytes())?;
+    }
+    let len = u32::try_from(payload_len).map_err(|_| Error::LogicBug)?;
+    put(36, &len.to_le_bytes())
+}
+
+fn le_u32(bytes: &[u8], at: usize) -> core::result::Result<u32, SnapshotError> {
+    let b: [u8; 4] = bytes
+        .get(at..at + 4)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(SnapshotError::Truncated)?;
+    Ok(u32::from_le_bytes(b))
+}
+
+/// Checks everything the header promises and returns the payload.
+fn check_header<'a>(
+    bytes: &'a [u8],
+    caps: &[usize; 7],
+) -> core::result::Result<&'a [u8], SnapshotError> {
+    let (head, rest) = bytes
+        .split_at_checked(HEADER_LEN)
+        .ok_or(SnapshotError::Truncated)?;
+    if head.get(0..4) != Some(&MAGIC[..]) {
+        return Err(SnapshotError::BadMagic);
+    }
+    let version = u16::from_le_bytes([
+        head.get(4).copied().unwrap_or(0),
+        head.get(5).copied().unwrap_or(0),
+    ]);
+    if version != FORMAT_VERSION {
+        return Err(SnapshotError::UnsupportedVersion { found: version });
+    }
+    if head.get(6..8) != Some(&[0, 0][..]) {
+        return Err(SnapshotError::Corrupt);
+    }
+    for (i, c) in caps.iter().enumerate() {
+        if le_u32(head, 8 + 4 * i)? as usize != *c {
+            return Err(SnapshotError::CapacityMismatch);
+        }
+    }
+    let len = le_u32(head, 36)? as usize;
+    let payload = rest.get(..len).ok_or(SnapshotError::Truncated)?;
+    if rest.len() > len {
+        return Err(SnapshotError::TrailingBytes);
+    }
+    let mut digest = CRC.digest();
+    digest.update(head.get(..40).ok_or(SnapshotError::Truncated)?);
+    digest.update(payload);
+    if digest.finalize() != le_u32(head, 40)? {
+        return Err(SnapshotError::Checksum);
+    }
+    Ok(payload)
+}

@@ -1,0 +1,247 @@
+//! Snapshots: an intact one restores to an engine that plans identically; one
+//! damaged at any single byte, truncated at any length, of another version or of
+//! other capacities is refused with the engine unchanged.
+
+use dsr_core::error::{Error, SnapshotError};
+use dsr_core::input::{
+    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, PodConditionInput, PodInput,
+    TaintInput, TolerationInput,
+};
+use dsr_core::sync::Plan;
+use dsr_core::{Engine, Timestamp};
+
+type E = Engine<8, 4, 16, 128, 4096, 128, 64>;
+
+const APP: [LabelInput<'static>; 1] = [LabelInput {
+    key: "name",
+    value: "fluentd-elasticsearch",
+}];
+
+fn now() -> Timestamp {
+    Timestamp::parse_rfc3339("2026-11-28T10:00:00Z").unwrap()
+}
+
+/// A gateway's view: three nodes (one tainted), a DaemonSet mid-rollout with a
+/// failed pod, so expectations and backoff hold state too.
+fn gateway() -> Box<E> {
+    let mut e = Box::new(E::new());
+    let linux = [LabelInput {
+        key: "kubernetes.io/os",
+        value: "linux",
+    }];
+    for name in ["edge-rpi4-01", "edge-rpi4-02"] {
+        e.add_node(&NodeInput {
+            name,
+            labels: &linux,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    e.add_node(&NodeInput {
+        name: "yurt-edge-gw-hz01",
+        labels: &linux,
+        taints: &[TaintInput {
+            key: "edge.example.io/metered",
+            value: "true",
+            effect: "NoSchedule",
+        }],
+        ..Default::default()
+    })
+    .unwrap();
+    let set = e
+        .add_daemon_set(&DaemonSetInput {
+            name: "fluentd-elasticsearch",
+            namespace: "kube-system",
+            uid: "8a6c2f4e-1b7d-4c3a-9e5f-0d2b6a8c4e1f",
+            selector: Some(LabelSelectorInput {
+                match_labels: &APP,
+                match_expressions: &[],
+            }),
+            template_labels: &APP,
+            node_selector: &linux,
+            tolerations: &[TolerationInput {
+                key: "node-role.kubernetes.io/control-plane",
+                operator: "Exists",
+                effect: "NoSchedule",
+                ..Default::default()
+            }],
+            revision_hash: "7b9d5c6f8",
+            template_generation: Some("2"),
+            generation: 2,
+            ..Default::default()
+        })
+        .unwrap();
+    let owner = Some("8a6c2f4e-1b7d-4c3a-9e5f-0d2b6a8c4e1f");
+    let pod = |name, node, phase, hash| PodInput {
+        name,
+        namespace: "kube-system",
+        uid: name,
+        labels: hash,
+        controller_uid: owner,
+        node_name: node,
+        phase,
+        ready: Some(PodConditionInput {
+            status: "True",
+            last_transition_time: Some(now().plus(-3600)),
+        }),
+        creation_timestamp: now().plus(-7200),
+        ..Default::default()
+    };
+    let old = [
+        APP[0],
+        LabelInput {
+            key: "controller-revision-hash",
+            value: "5f7c8d9b6",
+        },
+    ];
+    e.add_pod(&pod(
+        "fluentd-elasticsearch-x7k2p",
+        "edge-rpi4-01",
+        "Running",
+        &old,
+    ))
+    .unwrap();
+    e.add_pod(&pod(
+        "fluentd-elasticsearch-9qz4m",
+        "edge-rpi4-02",
+        "Failed",
+        &old,
+    ))
+    .unwrap();
+    let mut plan: Plan<16> = Plan::new();
+    e.sync(set, now(), &mut plan).unwrap();
+    assert!(!plan.deletes.is_empty(), "the failed pod is deleted");
+    e
+}
+
+fn plans(e: &mut E) -> String {
+    let mut out = String::new();
+    let sets: Vec<_> = e.daemon_sets().map(|(id, _)| id).collect();
+    for set in sets {
+        let mut plan: Plan<16> = Plan::new();
+        e.sync(set, now().plus(30), &mut plan).unwrap();
+        out += &format!("{plan:?}\n");
+    }
+    out
+}
+
+#[test]
+fn an_intact_snapshot_restores_an_engine_that_plans_identically() {
+    let e = gateway();
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let mut restored = Box::new(E::new());
+    restored.restore(&buf[..n]).unwrap();
+    assert_eq!(format!("{restored:?}"), format!("{e:?}"));
+    let mut original = e;
+    assert_eq!(plans(&mut restored), plans(&mut original));
+}
+
+#[test]
+fn every_damaged_byte_is_refused_and_changes_nothing() {
+    let e = gateway();
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let snap = &buf[..n];
+    // The target holds other state, which must survive every refusal.
+    let mut target = Box::new(E::new());
+    target
+        .add_node(&NodeInput {
+            name: "worker-1",
+            ..Default::default()
+        })
+        .unwrap();
+    let before = format!("{target:?}");
+    for i in 0..n {
+        let mut bad = snap.to_vec();
+        bad[i] ^= 0xA5;
+        let err = target.restore(&bad).unwrap_err();
+        assert!(matches!(err, Error::Snapshot(_)), "byte {i}: {err:?}");
+        assert_eq!(format!("{target:?}"), before, "byte {i} changed the engine");
+    }
+    for len in 0..n {
+        let err = target.restore(&snap[..len]).unwrap_err();
+        assert!(matches!(err, Error::Snapshot(_)), "length {len}: {err:?}");
+    }
+    assert_eq!(format!("{target:?}"), before);
+}
+
+#[test]
+fn each_kind_of_bad_snapshot_has_its_own_error() {
+    let e = gateway();
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let snap = buf[..n].to_vec();
+    let mut target = Box::new(E::new());
+    let refuse = |t: &mut E, bytes: &[u8]| match t.restore(bytes) {
+        Err(Error::Snapshot(s)) => s,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(refuse(&mut target, &snap[..10]), SnapshotError::Truncated);
+    let mut bad = snap.clone();
+    bad[0] = b'X';
+    assert_eq!(refuse(&mut target, &bad), SnapshotError::BadMagic);
+    let mut bad = snap.clone();
+    bad[4] = 2;
+    assert_eq!(
+        refuse(&mut target, &bad),
+        SnapshotError::UnsupportedVersion { found: 2 }
+    );
+    let mut bad = snap.clone();
+    bad[n - 1] ^= 1;
+    assert_eq!(refuse(&mut target, &bad), SnapshotError::Checksum);
+    let mut longer = snap.clone();
+    longer.push(0);
+    assert_eq!(refuse(&mut target, &longer), SnapshotError::TrailingBytes);
+    let mut other: Engine<9, 4, 16, 128, 4096, 128, 64> = Engine::new();
+    assert_eq!(
+        other.restore(&snap),
+        Err(Error::Snapshot(SnapshotError::CapacityMismatch))
+    );
+    let mut small = vec![0u8; n - 1];
+    assert_eq!(
+        e.snapshot(&mut small),
+        Err(Error::Snapshot(SnapshotError::BufferTooSmall))
+    );
+}
+
+#[test]
+fn a_full_engine_fits_in_max_snapshot_size() {
+    type Small = Engine<2, 1, 2, 16, 256, 8, 8>;
+    let mut e = Box::new(Small::new());
+    // Long strings and large integers make the encoding as big as it gets.
+    let long = |c: char, n: usize| -> String { std::iter::repeat_n(c, n).collect() };
+    let (n1, n2) = (long('a', 30), long('b', 30));
+    let labels = [LabelInput {
+        key: "k",
+        value: "v",
+    }];
+    for n in [&n1, &n2] {
+        e.add_node(&NodeInput {
+            name: n,
+            labels: &labels,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    e.add_daemon_set(&DaemonSetInput {
+        name: "ds",
+        namespace: "ns",
+        uid: "u",
+        selector: Some(LabelSelectorInput {
+            match_labels: &labels,
+            match_expressions: &[],
+        }),
+        template_labels: &labels,
+        generation: i64::MAX,
+        observed_generation: i64::MIN,
+        ..Default::default()
+    })
+    .unwrap();
+    let mut buf = vec![0u8; Small::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    assert!(n <= Small::max_snapshot_size());
+    let mut back = Box::new(Small::new());
+    back.restore(&buf[..n]).unwrap();
+    assert_eq!(format!("{back:?}"), format!("{e:?}"));
+}
