@@ -4,7 +4,10 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, test (cargo test --workspace, once), conformance
 #   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
-#   no_std / no-alloc symbol check), shared-data (tests/data vs ../shared).
+#   no_std / no-alloc symbol check), header (include/dsr.h fresh and
+#   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
+#   steps), c-tests (tests/c under ASan+UBSan), shared-data (tests/data vs
+#   ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -71,6 +74,12 @@ step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \
     cargo run --release -q -p dsr-cli -- conformance "${CONFORMANCE_DIRS[@]}"
 step nostd "tests/nostd-check/check.sh --self-test, then the check" \
     nostd_step
+step header "tests/header/check.sh: include/dsr.h regenerated and diffed, compiled alone as C99/C++" \
+    bash tests/header/check.sh
+step libdsr "cargo build -p dsr-ffi --release --lib (libdsr.a, libdsr.so)" \
+    cargo build -p dsr-ffi --release --lib
+step c-tests "tests/c/run.sh --no-build: C tests and examples/c against libdsr.a under ASan+UBSan" \
+    bash tests/c/run.sh --no-build
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check
 current=""
