@@ -6,8 +6,9 @@
 #   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
 #   no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
-#   steps), c-tests (tests/c under ASan+UBSan), shared-data (tests/data vs
-#   ../shared).
+#   steps), c-tests (tests/c under ASan+UBSan), firmware (no_std libdsr.a:
+#   no-alloc symbol check, linked into a C program), shared-data (tests/data
+#   vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -80,6 +81,8 @@ step libdsr "cargo build -p dsr-ffi --release --lib (libdsr.a, libdsr.so)" \
     cargo build -p dsr-ffi --release --lib
 step c-tests "tests/c/run.sh --no-build: C tests and examples/c against libdsr.a under ASan+UBSan" \
     bash tests/c/run.sh --no-build
+step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and decides placement from C" \
+    bash tests/firmware/check.sh
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check
 current=""
