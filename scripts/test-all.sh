@@ -7,8 +7,9 @@
 #   no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
 #   steps), c-tests (tests/c under ASan+UBSan), firmware (no_std libdsr.a:
-#   no-alloc symbol check, linked into a C program), shared-data (tests/data
-#   vs ../shared).
+#   no-alloc symbol check, linked into a C program), pkgconfig (install, then
+#   link examples/c with the documented flags, shared and static),
+#   shared-data (tests/data vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -81,6 +82,8 @@ step libdsr "cargo build -p dsr-ffi --release --lib (libdsr.a, libdsr.so)" \
     cargo build -p dsr-ffi --release --lib
 step c-tests "tests/c/run.sh --no-build: C tests and examples/c against libdsr.a under ASan+UBSan" \
     bash tests/c/run.sh --no-build
+step pkgconfig "tests/pkgconfig/check.sh: dsr.pc and dsr-static.pc link examples/c/placement.c" \
+    bash tests/pkgconfig/check.sh
 step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and decides placement from C" \
     bash tests/firmware/check.sh
 step shared-data "scripts/sync-shared-data.sh --check" \

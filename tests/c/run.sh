@@ -20,9 +20,10 @@ if [ "${1-}" != "--no-build" ]; then
 fi
 [ -f "$lib" ] || { echo "c-tests: no $lib" >&2; exit 1; }
 
-# What `rustc --print native-static-libs` lists for a std staticlib on Linux
-# (ffi/README.md documents it; tests/pkgconfig/check.sh keeps it honest).
-native_libs=(-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+# The libraries a std staticlib needs, as ffi/pkg/dsr-static.pc lists them
+# (tests/pkgconfig/check.sh compares them with rustc --print native-static-libs).
+read -r -a native_libs <<<"$(sed -n 's/^Libs: \${libdir}\/libdsr\.a //p' "$root/ffi/pkg/dsr-static.pc.in")"
+[ "${#native_libs[@]}" -gt 0 ] || { echo "c-tests: no libraries in ffi/pkg/dsr-static.pc.in" >&2; exit 1; }
 cflags=(-std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wconversion -Wno-sign-conversion
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
     -I"$root/include")
