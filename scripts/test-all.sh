@@ -6,10 +6,11 @@
 #   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
 #   no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
-#   steps), c-tests (tests/c under ASan+UBSan), firmware (no_std libdsr.a:
-#   no-alloc symbol check, linked into a C program), pkgconfig (install, then
-#   link examples/c with the documented flags, shared and static),
-#   shared-data (tests/data vs ../shared).
+#   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
+#   link examples/c with the documented flags, shared and static), firmware
+#   (no_std libdsr.a: no-alloc symbol check, linked into a C program), go
+#   (go vet, go test, go test with GOGC=1), shared-data (tests/data vs
+#   ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -86,6 +87,8 @@ step pkgconfig "tests/pkgconfig/check.sh: dsr.pc and dsr-static.pc link examples
     bash tests/pkgconfig/check.sh
 step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and decides placement from C" \
     bash tests/firmware/check.sh
+step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/" \
+    bash tests/go/run.sh
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check
 current=""
