@@ -7,6 +7,10 @@
  * plain structs that the library reads only during the call; out-parameters
  * come last and are written only on success. No function allocates: the
  * engine lives in memory the caller gives to dsr_engine_init().
+ *
+ * An engine is not synchronised: a function taking a `dsr_engine *` must not
+ * run concurrently with any other call on that engine; functions taking a
+ * `const dsr_engine *` may run concurrently with each other.
  */
 
 #ifndef DSR_H
