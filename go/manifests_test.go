@@ -150,3 +150,41 @@ func TestAgreesWithDsrExplain(t *testing.T) {
 		t.Errorf("binding and dsr explain disagree:\nbinding: %s\ndsr:     %s", ours, theirs)
 	}
 }
+
+// TestCExampleAgrees checks examples/c/placement.expected, what the C example
+// prints for four manifest nodes, against the binding's answer (which
+// TestAgreesWithDsrExplain holds against the CLI).
+func TestCExampleAgrees(t *testing.T) {
+	data, err := os.ReadFile("../examples/c/placement.expected")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]explainRow{}
+	for _, r := range explainFluentd(t) {
+		rows[r.Node] = r
+	}
+	lines := bytes.Split(bytes.TrimSpace(data), []byte("\n"))
+	if len(lines) < 3 {
+		t.Fatalf("only %d lines in placement.expected", len(lines))
+	}
+	for _, line := range lines {
+		fields := bytes.Fields(line)
+		name, status := string(fields[0]), string(fields[1])
+		why := string(bytes.Join(fields[2:], []byte(" ")))
+		r, ok := rows[name]
+		if !ok {
+			t.Errorf("%s is not a manifest node", name)
+			continue
+		}
+		wantStatus, wantWhy := "runs", "eligible"
+		if !r.ShouldRun {
+			wantStatus, wantWhy = "no", *r.Reason
+			if r.ShouldContinueRunning {
+				wantStatus = "stays"
+			}
+		}
+		if status != wantStatus || why != wantWhy {
+			t.Errorf("C example: %s %s %q; binding: %s %q", name, status, why, wantStatus, wantWhy)
+		}
+	}
+}
