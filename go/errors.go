@@ -37,6 +37,7 @@ const (
 	ErrFullTerms        Code = C.DSR_RESULT_FULL_TERMS
 	ErrFullFields       Code = C.DSR_RESULT_FULL_FIELDS
 	ErrFullOutput       Code = C.DSR_RESULT_FULL_OUTPUT
+	ErrFullBackoff      Code = C.DSR_RESULT_FULL_BACKOFF
 	ErrCallLimit        Code = C.DSR_RESULT_CALL_LIMIT
 	ErrInvalid          Code = C.DSR_RESULT_INVALID
 	ErrTooLong          Code = C.DSR_RESULT_TOO_LONG

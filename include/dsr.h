@@ -160,6 +160,10 @@ enum dsr_result
    */
   DSR_RESULT_FULL_OUTPUT = 213,
   /**
+   * The failed-pod backoff table is full (`DSR_PODS`).
+   */
+  DSR_RESULT_FULL_BACKOFF = 214,
+  /**
    * One call passes more items than the library's per-call limit (the
    * `call_*` fields of `dsr_capacities`, set by the `DSR_CALL_*` build
    * variables); nothing was stored.

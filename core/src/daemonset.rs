@@ -99,6 +99,7 @@ impl<
         };
         let tolerations = self.compile_daemon_tolerations(input.tolerations, input.host_network)?;
         let node_name = self.intern(input.node_name, Field::NodeName)?;
+        let rollout = self.compile_rollout(input)?;
         Ok(DaemonSet {
             name,
             namespace,
@@ -111,6 +112,14 @@ impl<
             tolerations,
             node_name,
             host_network: input.host_network,
+            generation: input.generation,
+            observed_generation: input.observed_generation,
+            deleting: input.deleting,
+            update_strategy: rollout.update_strategy,
+            min_ready_seconds: input.min_ready_seconds,
+            revision_hash: rollout.revision_hash,
+            template_generation: rollout.template_generation,
+            template_generation_label: rollout.template_generation_label,
         })
     }
 

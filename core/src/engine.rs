@@ -67,6 +67,23 @@ pub struct DaemonSet {
     pub node_name: Sym,
     /// `spec.template.spec.hostNetwork`.
     pub host_network: bool,
+    /// `metadata.generation`.
+    pub generation: i64,
+    /// `status.observedGeneration` as given.
+    pub observed_generation: i64,
+    /// `metadata.deletionTimestamp` is set.
+    pub deleting: bool,
+    /// `spec.updateStrategy`, with the API server's defaults applied.
+    pub update_strategy: crate::sync::UpdateStrategy,
+    /// `spec.minReadySeconds`.
+    pub min_ready_seconds: i32,
+    /// The current revision's hash ([`Sym::EMPTY`] when unknown).
+    pub revision_hash: Sym,
+    /// The template generation, when the annotation parses.
+    pub template_generation: Option<i64>,
+    /// The template generation in decimal, as pods carry it in their
+    /// `pod-template-generation` label ([`Sym::EMPTY`] when there is none).
+    pub template_generation_label: Sym,
 }
 
 /// Where every pool stood before an operation, so a failed one can be undone.
@@ -114,6 +131,10 @@ pub struct Engine<
     pub(crate) fields: Pool<FieldRequirement, RULES>,
     pub(crate) nodes: Slots<Node, NODES>,
     pub(crate) sets: Slots<DaemonSet, SETS>,
+    pub(crate) pods: Slots<crate::pod::Pod, PODS>,
+    /// What the sync remembers between calls (expectations, failed-pod backoff) and
+    /// its working space.
+    pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
 }
 
 impl<
@@ -154,6 +175,8 @@ impl<
             fields: Pool::new(Table::Fields),
             nodes: Slots::new(Table::Nodes),
             sets: Slots::new(Table::DaemonSets),
+            pods: Slots::new(Table::Pods),
+            sync: crate::sync::SyncState::new(),
         }
     }
 
@@ -344,6 +367,7 @@ impl<
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         self.free_set_parts(&set);
+        self.sync.forget_set(id);
         Ok(())
     }
 
@@ -351,8 +375,10 @@ impl<
         if let Some(sel) = set.selector {
             self.free_requirements(sel);
         }
-        self.free_labels(set.template_labels);
+        // `set` is a copy whose spans are not shifted as we free: free the label span
+        // pushed last first, so the earlier one is still where the copy says.
         self.free_labels(set.node_selector);
+        self.free_labels(set.template_labels);
         if let Some(terms) = set.affinity {
             // Free from the last term back so earlier spans stay valid as we go.
             let n = terms.len();
@@ -368,10 +394,13 @@ impl<
         self.free_tolerations(set.tolerations);
     }
 
-    fn free_labels(&mut self, span: Span) {
+    pub(crate) fn free_labels(&mut self, span: Span) {
         self.labels.remove(span);
         for (_, n) in self.nodes.iter_mut() {
             n.labels.shift_after(span);
+        }
+        for (_, p) in self.pods.iter_mut() {
+            p.labels.shift_after(span);
         }
         for (_, d) in self.sets.iter_mut() {
             d.template_labels.shift_after(span);

@@ -41,6 +41,9 @@ pub enum Table {
     Fields,
     /// A caller-provided output buffer (a plan, a list of names).
     Output,
+    /// Failed-pod backoff entries (one per DaemonSet and node with a recently
+    /// deleted failed pod; as many as there are pods).
+    Backoff,
 }
 
 impl Table {
@@ -60,6 +63,7 @@ impl Table {
             Table::Terms => "terms",
             Table::Fields => "field requirements",
             Table::Output => "output",
+            Table::Backoff => "failed-pod backoff",
         }
     }
 }

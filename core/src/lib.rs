@@ -9,6 +9,10 @@
 //! capacity is a const generic chosen by the integrator; a full table is an
 //! [`Error::Full`] that leaves the engine as it was.
 //!
+//! With pods in the engine too, [`Engine::sync`] plans one sync of a DaemonSet as
+//! the controller does (creates, deletes with reasons, adoption, the rolling update,
+//! status) into a caller-sized [`Plan`]; see [`sync`].
+//!
 //! ```
 //! use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput};
 //!
@@ -56,8 +60,10 @@ pub mod input;
 pub mod intern;
 pub mod label;
 pub mod node;
+pub mod pod;
 pub mod query;
 pub mod selector;
+pub mod sync;
 pub mod table;
 pub mod taint;
 pub mod validation;
@@ -65,9 +71,17 @@ pub mod validation;
 pub use eligibility::{Placement, Reason};
 pub use engine::{DaemonSet, Engine, Node, NodeId, SetId};
 pub use error::{Error, Result};
+pub use pod::{Pod, PodId};
+pub use sync::time::Timestamp;
+pub use sync::{DaemonSetStatus, Plan};
 
 /// An engine for tests and examples: 8 nodes, 4 DaemonSets, 16 pods.
 pub type TinyEngine = Engine<8, 4, 16, 128, 4096, 128, 64>;
 
 /// An engine sized for an edge gateway: 1 node, 16 DaemonSets, 32 pods.
 pub type GatewayEngine = Engine<1, 16, 32, 256, 4096, 256, 128>;
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -5,7 +5,7 @@
 
 use crate::engine::{Engine, SetId};
 use crate::error::{Error, Field, Result, Table};
-use crate::input::{LabelInput, TaintInput, TolerationInput};
+use crate::input::{LabelInput, LabelSelectorInput, TaintInput, TolerationInput};
 use crate::label::Labels;
 use crate::selector::syntax::ParsedSelector;
 use crate::taint::{find_untolerated, TaintEffect};
@@ -40,6 +40,21 @@ impl<
             let span = e.push_labels(labels)?;
             let labels = Labels::sorted(e.labels.get(span));
             Ok(selector.is_some_and(|s| e.selector_span_matches(s, labels)))
+        })
+    }
+
+    /// Whether a label selector (not stored) selects an object with `labels`;
+    /// [`Error::Requirement`] when the selector is invalid.
+    pub fn label_selector_matches(
+        &mut self,
+        selector: &LabelSelectorInput<'_>,
+        labels: &[LabelInput<'_>],
+    ) -> Result<bool> {
+        self.scratch(|e| {
+            let selector = e.compile_label_selector(selector)?;
+            let span = e.push_labels(labels)?;
+            let labels = Labels::sorted(e.labels.get(span));
+            Ok(e.selector_span_matches(selector, labels))
         })
     }
 

@@ -76,6 +76,8 @@ pub enum dsr_result {
     /// An output of fixed size is full (e.g. more than 8 effects given to
     /// `dsr_engine_find_untolerated_taint()`).
     DSR_RESULT_FULL_OUTPUT = 213,
+    /// The failed-pod backoff table is full (`DSR_PODS`).
+    DSR_RESULT_FULL_BACKOFF = 214,
     /// One call passes more items than the library's per-call limit (the
     /// `call_*` fields of `dsr_capacities`, set by the `DSR_CALL_*` build
     /// variables); nothing was stored.
@@ -140,6 +142,7 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_FULL_TERMS,
         DSR_RESULT_FULL_FIELDS,
         DSR_RESULT_FULL_OUTPUT,
+        DSR_RESULT_FULL_BACKOFF,
         DSR_RESULT_CALL_LIMIT,
         DSR_RESULT_INVALID,
         DSR_RESULT_TOO_LONG,
@@ -189,6 +192,7 @@ impl dsr_result {
             DSR_RESULT_FULL_TERMS => c"the node affinity term table is full (DSR_RULES)",
             DSR_RESULT_FULL_FIELDS => c"the matchFields table is full (DSR_RULES)",
             DSR_RESULT_FULL_OUTPUT => c"a fixed-size output is full",
+            DSR_RESULT_FULL_BACKOFF => c"the failed-pod backoff table is full (DSR_PODS)",
             DSR_RESULT_CALL_LIMIT => c"more items in one call than the per-call limit (DSR_CALL_*)",
             DSR_RESULT_INVALID => c"a value is invalid",
             DSR_RESULT_TOO_LONG => c"a string is too long",
@@ -223,6 +227,7 @@ impl dsr_result {
             Table::Terms => DSR_RESULT_FULL_TERMS,
             Table::Fields => DSR_RESULT_FULL_FIELDS,
             Table::Output => DSR_RESULT_FULL_OUTPUT,
+            Table::Backoff => DSR_RESULT_FULL_BACKOFF,
             _ => DSR_RESULT_FULL,
         }
     }
@@ -343,6 +348,7 @@ mod tests {
             (DSR_RESULT_FULL_TERMS, 211),
             (DSR_RESULT_FULL_FIELDS, 212),
             (DSR_RESULT_FULL_OUTPUT, 213),
+            (DSR_RESULT_FULL_BACKOFF, 214),
             (DSR_RESULT_CALL_LIMIT, 250),
             (DSR_RESULT_INVALID, 300),
             (DSR_RESULT_TOO_LONG, 301),
@@ -380,6 +386,7 @@ mod tests {
             Table::Terms,
             Table::Fields,
             Table::Output,
+            Table::Backoff,
         ] {
             assert_ne!(dsr_result::full(t), dsr_result::DSR_RESULT_FULL, "{t:?}");
         }

@@ -1,0 +1,471 @@
+//! `dsr conformance PATH...`: runs `dsr-conformance/v1` vectors (see
+//! `shared/conformance/SCHEMA.md`) against the core.
+//!
+//! Each case's inputs are read into k8s-openapi types, converted to core inputs, and
+//! asked of a small engine that is cleared before every case. A kind the runner
+//! does not know, or an input it cannot load, is a failed case, never a skipped one.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use dsr_core::selector::syntax::{ParseError, ParsedSelector};
+use dsr_core::taint::{TaintEffect, TolerationOperator};
+use dsr_core::Error;
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{Node, Pod, Taint, Toleration};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Map, Value};
+
+use crate::convert::{self, DaemonSetParts, NodeParts, SelectorParts};
+use crate::engine::CaseEngine;
+use crate::load::{self, Limits};
+
+/// The format these vectors are written in.
+pub const SCHEMA: &str = "dsr-conformance/v1";
+
+/// Why a case failed, in words.
+type Failure = String;
+
+/// Counts per kind, in kind order.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// `kind → (passed, failed)`.
+    pub per_kind: BTreeMap<String, (usize, usize)>,
+}
+
+impl Totals {
+    fn record(&mut self, kind: &str, passed: bool) {
+        let e = self.per_kind.entry(kind.to_owned()).or_default();
+        if passed {
+            e.0 += 1;
+        } else {
+            e.1 += 1;
+        }
+    }
+
+    /// Cases passed.
+    pub fn passed(&self) -> usize {
+        self.per_kind.values().map(|c| c.0).sum()
+    }
+
+    /// Cases failed.
+    pub fn failed(&self) -> usize {
+        self.per_kind.values().map(|c| c.1).sum()
+    }
+}
+
+/// Every `*.json` below the given files and folders: each argument in the order
+/// given, a folder's files sorted by path.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).with_context(|| format!("cannot read {}", p.display()))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            walk(p, &mut found)?;
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs every case of every file, printing each failure and a summary to `out`;
+/// the last line is `N passed, M failed`.
+pub fn run(files: &[PathBuf], limits: &Limits, out: &mut impl Write) -> Result<Totals> {
+    let mut totals = Totals::default();
+    let mut engine = CaseEngine::new();
+    for file in files {
+        run_file(&mut engine, file, limits, &mut totals, out)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{:<24} {:>7} {:>7}", "kind", "pass", "fail")?;
+    for (kind, (p, f)) in &totals.per_kind {
+        writeln!(out, "{kind:<24} {p:>7} {f:>7}")?;
+    }
+    writeln!(
+        out,
+        "{} passed, {} failed",
+        totals.passed(),
+        totals.failed()
+    )?;
+    Ok(totals)
+}
+
+fn run_file(
+    engine: &mut CaseEngine,
+    file: &Path,
+    limits: &Limits,
+    totals: &mut Totals,
+    out: &mut impl Write,
+) -> Result<()> {
+    let cases = match load_cases(file, limits) {
+        Ok(c) => c,
+        Err(e) => {
+            // The whole file is one failed case: nothing in it could be judged.
+            totals.record("(file)", false);
+            writeln!(
+                out,
+                "FAIL {} [(file)]\n     cannot load: {e:#}",
+                file.display()
+            )?;
+            return Ok(());
+        }
+    };
+    for (i, case) in cases.iter().enumerate() {
+        let name = case
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("case #{i}"));
+        let kind = case.get("kind").and_then(Value::as_str).unwrap_or("(none)");
+        engine.clear();
+        let result = run_case(engine, kind, case);
+        totals.record(kind, result.is_ok());
+        if let Err(why) = result {
+            writeln!(out, "FAIL {}: {name} [{kind}]\n     {why}", file.display())?;
+        }
+    }
+    Ok(())
+}
+
+fn load_cases(file: &Path, limits: &Limits) -> Result<Vec<Value>> {
+    let mut docs = load::read_documents(file, limits)?;
+    if docs.len() != 1 {
+        bail!("expected one JSON document, found {}", docs.len());
+    }
+    let Some(Value::Object(mut doc)) = docs.pop() else {
+        bail!("expected a JSON object");
+    };
+    match doc.get("schema").and_then(Value::as_str) {
+        Some(SCHEMA) => {}
+        other => bail!("schema is {other:?}, expected {SCHEMA:?}"),
+    }
+    match doc.remove("cases") {
+        Some(Value::Array(cases)) => Ok(cases),
+        _ => bail!("`cases` is missing or not an array"),
+    }
+}
+
+/// Runs one case: `Ok` when the core's answer is the expected one.
+fn run_case(engine: &mut CaseEngine, kind: &str, case: &Value) -> Result<(), Failure> {
+    let expect = match case.get("expect") {
+        Some(Value::Object(e)) => e,
+        _ => return Err("`expect` is missing or not an object".into()),
+    };
+    let got = match kind {
+        "labelSelector" => label_selector(engine, case)?,
+        "selectorString" => selector_string(engine, case)?,
+        "requiredNodeAffinity" => required_node_affinity(engine, case)?,
+        "toleratesTaint" => tolerates_taint(engine, case)?,
+        "untoleratedTaint" => {
+            let got = untolerated_taint(engine, case)?;
+            return compare(&normalise_untolerated(expect)?, &got);
+        }
+        "validate" => validate(case)?,
+        "daemonPodTolerations" => return daemon_pod_tolerations(engine, case, expect),
+        "shouldRun" => should_run(engine, case)?,
+        "reconcile" => return Err("kind reconcile not supported yet".into()),
+        other => return Err(format!("unknown kind {other:?}")),
+    };
+    compare(expect, &got)
+}
+
+/// Every key of `expect` must have the same value in `got`; an error that was not
+/// expected is a mismatch too.
+fn compare(expect: &Map<String, Value>, got: &Value) -> Result<(), Failure> {
+    let same = expect.iter().all(|(k, v)| got.get(k) == Some(v))
+        && (expect.contains_key("error") || got.get("error").is_none());
+    if same {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {}, got {got}",
+            Value::Object(expect.clone())
+        ))
+    }
+}
+
+/// Reads input `key` of a case into `T`.
+fn input<T: DeserializeOwned>(case: &Value, key: &str) -> Result<T, Failure> {
+    let v = case
+        .get(key)
+        .ok_or_else(|| format!("input `{key}` is missing"))?;
+    serde_json::from_value(v.clone()).map_err(|e| format!("cannot load input `{key}`: {e}"))
+}
+
+/// Reads an optional input: absent and `null` are `None`.
+fn optional<T: DeserializeOwned>(case: &Value, key: &str) -> Result<Option<T>, Failure> {
+    match case.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => input(case, key).map(Some),
+    }
+}
+
+fn core_error(what: &str, e: Error) -> Failure {
+    format!("core refused the {what}: {e}")
+}
+
+fn label_selector(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let selector: Option<LabelSelector> = optional(case, "selector")?;
+    let labels: BTreeMap<String, String> = optional(case, "labels")?.unwrap_or_default();
+    let labels = convert::labels(Some(&labels));
+    let parts = DaemonSetParts::default()
+        .with_name("conformance", "selector")
+        .with_selector(selector.as_ref().map(SelectorParts::new));
+    match parts.with_input(|i| engine.add_daemon_set(i)) {
+        Err(Error::Requirement { .. }) => Ok(json!({"error": true})),
+        Err(e) => Err(core_error("selector", e)),
+        Ok(set) => engine
+            .selector_matches(set, &labels)
+            .map(|m| json!({"matches": m}))
+            .map_err(|e| core_error("labels", e)),
+    }
+}
+
+/// Room for a selector string's requirements and values in the conformance runner.
+const STRING_REQUIREMENTS: usize = 64;
+const STRING_VALUES: usize = 256;
+
+fn selector_string(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let selector: String = input(case, "selector")?;
+    let labels: Option<BTreeMap<String, String>> = optional(case, "labels")?;
+    let parsed = match ParsedSelector::<STRING_REQUIREMENTS, STRING_VALUES>::parse(&selector) {
+        Ok(p) => p,
+        // Running out of room is the runner's limit, not upstream's answer.
+        Err(e @ (ParseError::TooManyRequirements { .. } | ParseError::TooManyValues { .. })) => {
+            return Err(format!("selector too large for the runner: {e}"))
+        }
+        Err(_) => return Ok(json!({"error": true})),
+    };
+    let mut got = Map::new();
+    got.insert("string".into(), Value::String(parsed.to_string()));
+    if let Some(labels) = labels.as_ref() {
+        let labels = convert::labels(Some(labels));
+        let matches = engine
+            .selector_string_matches::<STRING_REQUIREMENTS, STRING_VALUES>(&selector, &labels)
+            .map_err(|e| core_error("selector", e))?;
+        got.insert("matches".into(), Value::Bool(matches));
+    }
+    Ok(Value::Object(got))
+}
+
+fn required_node_affinity(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let pod: Pod = input(case, "pod")?;
+    let node: Node = input(case, "node")?;
+    let node_parts = NodeParts::new(&node);
+    let node_id = engine
+        .add_node(&node_parts.input())
+        .map_err(|e| core_error("node", e))?;
+    let set = DaemonSetParts::from_pod_spec(&pod.metadata, pod.spec.as_ref())
+        .with_input(|i| engine.add_daemon_set(i))
+        .map_err(|e| core_error("pod", e))?;
+    engine
+        .matches_node_affinity(set, node_id)
+        .map(|m| json!({"matches": m}))
+        .map_err(|e| core_error("query", e))
+}
+
+fn tolerates_taint(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let toleration: Toleration = input(case, "toleration")?;
+    let taint: Taint = input(case, "taint")?;
+    engine
+        .tolerates(&convert::toleration(&toleration), &convert::taint(&taint))
+        .map(|t| json!({"tolerates": t}))
+        .map_err(|e| core_error("toleration or taint", e))
+}
+
+/// A taint as the vectors write it, with absent fields as `""`.
+fn taint_json(key: &str, value: &str, effect: &str) -> Value {
+    json!({"key": key, "value": value, "effect": effect})
+}
+
+fn untolerated_taint(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let taints: Vec<Taint> = optional(case, "taints")?.unwrap_or_default();
+    let tolerations: Vec<Toleration> = optional(case, "tolerations")?.unwrap_or_default();
+    // Absent means every effect; `[]` means none.
+    let effects: Option<Vec<String>> = optional(case, "effects")?;
+    let effects: Option<Vec<&str>> = effects
+        .as_ref()
+        .map(|e| e.iter().map(String::as_str).collect());
+    let taint_inputs: Vec<_> = taints.iter().map(convert::taint).collect();
+    let toleration_inputs: Vec<_> = tolerations.iter().map(convert::toleration).collect();
+    let found = engine
+        .find_untolerated_taint(&taint_inputs, &toleration_inputs, effects.as_deref())
+        .map_err(|e| core_error("taints or tolerations", e))?;
+    let untolerated = match found {
+        None => Value::Null,
+        Some(i) => {
+            let t = taint_inputs.get(i).ok_or_else(|| {
+                format!("core returned taint index {i} of {}", taint_inputs.len())
+            })?;
+            taint_json(t.key, t.value, t.effect)
+        }
+    };
+    Ok(json!({"untolerated": untolerated}))
+}
+
+/// The expected `untolerated` taint with absent fields as `""`, as the answer is.
+fn normalise_untolerated(expect: &Map<String, Value>) -> Result<Map<String, Value>, Failure> {
+    let mut expect = expect.clone();
+    if let Some(v) = expect.get_mut("untolerated") {
+        if !v.is_null() {
+            let t: Taint = serde_json::from_value(v.clone())
+                .map_err(|e| format!("cannot load expect.untolerated: {e}"))?;
+            *v = taint_json(&t.key, t.value.as_deref().unwrap_or(""), &t.effect);
+        }
+    }
+    Ok(expect)
+}
+
+fn validate(case: &Value) -> Result<Value, Failure> {
+    let what: String = input(case, "what")?;
+    let valid = match what.as_str() {
+        "labelKey" => {
+            let v: String = input(case, "value")?;
+            dsr_core::validation::validate_label_key(&v).is_ok()
+        }
+        "labelValue" => {
+            let v: String = input(case, "value")?;
+            dsr_core::validation::validate_label_value(&v).is_ok()
+        }
+        "dnsSubdomain" => {
+            let v: String = input(case, "value")?;
+            dsr_core::validation::validate_dns_subdomain(&v).is_ok()
+        }
+        "daemonSet" => {
+            let _ds: DaemonSet = input(case, "value")?;
+            return Err(
+                "validate daemonSet is not supported yet (the core has no validate_daemon_set)"
+                    .into(),
+            );
+        }
+        other => return Err(format!("unknown validate target {other:?}")),
+    };
+    Ok(json!({"valid": valid}))
+}
+
+/// A toleration as `(key, operator, value, effect, tolerationSeconds)`, every absent
+/// string as `""` (the vectors omit empty strings, as the API does).
+type TolerationKey = (String, String, String, String, Option<i64>);
+
+fn daemon_pod_tolerations(
+    engine: &mut CaseEngine,
+    case: &Value,
+    expect: &Map<String, Value>,
+) -> Result<(), Failure> {
+    let ds: DaemonSet = input(case, "daemonSet")?;
+    let set = DaemonSetParts::new(&ds)
+        .with_input(|i| engine.add_daemon_set(i))
+        .map_err(|e| core_error("DaemonSet", e))?;
+    let stored = engine
+        .daemon_set(set)
+        .ok_or_else(|| "core lost the DaemonSet it just added".to_owned())?;
+    let mut got: Vec<TolerationKey> = engine
+        .daemon_tolerations(stored)
+        .iter()
+        .map(|t| {
+            let operator = match t.operator {
+                TolerationOperator::Unset => "",
+                TolerationOperator::Equal => "Equal",
+                TolerationOperator::Exists => "Exists",
+                TolerationOperator::Other(s) => engine.text(s),
+            };
+            (
+                engine.text(t.key).to_owned(),
+                operator.to_owned(),
+                engine.text(t.value).to_owned(),
+                effect_text(engine, t.effect).to_owned(),
+                t.toleration_seconds,
+            )
+        })
+        .collect();
+    let expected: Vec<Toleration> = match expect.get("tolerations") {
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| format!("cannot load expect.tolerations: {e}"))?,
+        None => return Err("expect.tolerations is missing".into()),
+    };
+    let mut want: Vec<TolerationKey> = expected
+        .iter()
+        .map(|t| {
+            let t = convert::toleration(t);
+            (
+                t.key.to_owned(),
+                t.operator.to_owned(),
+                t.value.to_owned(),
+                t.effect.to_owned(),
+                t.toleration_seconds,
+            )
+        })
+        .collect();
+    got.sort();
+    want.sort();
+    if got == want {
+        return Ok(());
+    }
+    let mut why = String::from("tolerations differ (compared as a set):");
+    for w in want.iter().filter(|w| !got.contains(w)) {
+        let _ = write!(why, "\n       missing    {}", show_toleration(w));
+    }
+    for g in got.iter().filter(|g| !want.contains(g)) {
+        let _ = write!(why, "\n       unexpected {}", show_toleration(g));
+    }
+    if want.len() != got.len() {
+        let _ = write!(
+            why,
+            "\n       expected {} tolerations, got {}",
+            want.len(),
+            got.len()
+        );
+    }
+    Err(why)
+}
+
+fn show_toleration(t: &TolerationKey) -> String {
+    let secs = t.4.map(|s| format!(" for {s}s")).unwrap_or_default();
+    format!(
+        "key={:?} operator={:?} value={:?} effect={:?}{secs}",
+        t.0, t.1, t.2, t.3
+    )
+}
+
+fn effect_text(engine: &CaseEngine, effect: TaintEffect) -> &str {
+    match effect {
+        TaintEffect::Other(s) => engine.text(s),
+        e => e.name().unwrap_or(""),
+    }
+}
+
+fn should_run(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+    let node: Node = input(case, "node")?;
+    let ds: DaemonSet = input(case, "daemonSet")?;
+    let node_parts = NodeParts::new(&node);
+    let node_id = engine
+        .add_node(&node_parts.input())
+        .map_err(|e| core_error("node", e))?;
+    let set = DaemonSetParts::new(&ds)
+        .with_input(|i| engine.add_daemon_set(i))
+        .map_err(|e| core_error("DaemonSet", e))?;
+    let p = engine
+        .should_run(set, node_id)
+        .map_err(|e| core_error("query", e))?;
+    Ok(json!({"shouldRun": p.should_run, "shouldContinueRunning": p.should_continue_running}))
+}

@@ -1,0 +1,165 @@
+//! `dsr`: the host command line of dsr. It reads Kubernetes objects (JSON or YAML),
+//! hands them to `dsr-core`, and prints what the core decides:
+//!
+//! - `dsr explain FILE`: per DaemonSet and node, whether the daemon pod runs there
+//!   and, when not, why;
+//! - `dsr conformance PATH...`: runs `dsr-conformance/v1` vectors.
+//!
+//! Every decision comes from the core; this crate only translates and prints.
+
+mod conformance;
+mod convert;
+mod engine;
+mod explain;
+mod load;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Kubernetes DaemonSet placement decisions, explained.
+#[derive(Debug, Parser)]
+#[command(name = "dsr", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Which nodes each DaemonSet's pod runs on, and why not elsewhere.
+    ///
+    /// FILE is a `kubectl get nodes,daemonsets,pods -A -o json` dump (or YAML, a
+    /// single object, a multi-document stream, or {"nodes": [...], "daemonSets": [...]}).
+    /// Exit status: 0 when every object loaded, 2 when some were skipped (each is
+    /// named in a warning on stderr), 1 on an error.
+    Explain(ExplainArgs),
+    /// Run conformance vectors (dsr-conformance/v1) and report every failure.
+    ///
+    /// PATH is a vectors file or a folder (all *.json below it, in sorted order).
+    /// Ends with the line `N passed, M failed`; exits non-zero when M > 0.
+    Conformance(ConformanceArgs),
+}
+
+/// Caps on input files.
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Largest input file, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = load::DEFAULT_MAX_BYTES)]
+    max_bytes: u64,
+    /// Most objects in one input file.
+    #[arg(long, value_name = "N", default_value_t = load::DEFAULT_MAX_OBJECTS)]
+    max_objects: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> load::Limits {
+        load::Limits {
+            max_bytes: self.max_bytes,
+            max_objects: self.max_objects,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ExplainArgs {
+    /// The cluster dump.
+    file: PathBuf,
+    /// Only this DaemonSet: NAMESPACE/NAME, or NAME when it is unique.
+    #[arg(long, value_name = "NS/NAME")]
+    daemonset: Option<String>,
+    /// Only this node.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    output: Format,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// How `explain` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Grouped and aligned, for a person.
+    Text,
+    /// A stable JSON document, for programs.
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct ConformanceArgs {
+    /// Vector files or folders.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        // `dsr explain ... | head`: the reader has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dsr: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    let pipe = Some(std::io::ErrorKind::BrokenPipe);
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().map(|io| io.kind()) == pipe
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                == pipe
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Conformance(args) => {
+            let files = conformance::collect_files(&args.paths)?;
+            let limits = args.limits.limits();
+            let engine_bytes = engine::CaseEngine::footprint();
+            let totals = engine::on_big_stack(engine_bytes, || {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let totals = conformance::run(&files, &limits, &mut out)?;
+                out.flush()?;
+                anyhow::Ok(totals)
+            })??;
+            Ok(if totals.failed() == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Explain(args) => {
+            let options = explain::Options {
+                daemon_set: args.daemonset,
+                node: args.node,
+                json: args.output == Format::Json,
+            };
+            let limits = args.limits.limits();
+            let engine_bytes = engine::HostEngine::footprint();
+            let complete = engine::on_big_stack(engine_bytes, || {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let complete = explain::run(&args.file, &limits, &options, &mut out)?;
+                out.flush()?;
+                anyhow::Ok(complete)
+            })??;
+            Ok(if complete {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+    }
+}

@@ -1,0 +1,470 @@
+//! Pods in the engine: what the DaemonSet controller reads of each one.
+
+use crate::affinity::NAME_FIELD;
+use crate::engine::Engine;
+use crate::error::{Error, Field, Result, Table};
+use crate::input::{NodeSelectorTermInput, PodInput};
+use crate::intern::Sym;
+use crate::label::{Label, Labels};
+use crate::sync::time::Timestamp;
+use crate::table::Span;
+
+/// The label that carries the hash of the revision a daemon pod was made from.
+pub const REVISION_HASH_LABEL: &str = "controller-revision-hash";
+
+/// The label that carries the template generation a daemon pod was made from.
+pub const TEMPLATE_GENERATION_LABEL: &str = "pod-template-generation";
+
+/// Index of a pod in its engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PodId(pub u32);
+
+/// `status.phase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum PodPhase {
+    /// Accepted, not all containers running yet.
+    Pending,
+    /// Bound to a node, containers running.
+    Running,
+    /// Every container ended successfully and will not restart.
+    Succeeded,
+    /// Every container ended, at least one in failure.
+    Failed,
+    /// The state could not be obtained.
+    Unknown,
+    /// Empty or a value Kubernetes does not define; treated as not terminal.
+    Other,
+}
+
+impl PodPhase {
+    /// Classifies a phase string.
+    pub fn classify(s: &str) -> PodPhase {
+        match s {
+            "Pending" => PodPhase::Pending,
+            "Running" => PodPhase::Running,
+            "Succeeded" => PodPhase::Succeeded,
+            "Failed" => PodPhase::Failed,
+            "Unknown" => PodPhase::Unknown,
+            _ => PodPhase::Other,
+        }
+    }
+
+    /// `Succeeded` or `Failed`: upstream's `IsPodTerminal`.
+    pub const fn is_terminal(self) -> bool {
+        matches!(self, PodPhase::Succeeded | PodPhase::Failed)
+    }
+}
+
+/// A stored pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Pod {
+    /// `metadata.name`.
+    pub name: Sym,
+    /// `metadata.namespace`.
+    pub namespace: Sym,
+    /// `metadata.uid`.
+    pub uid: Sym,
+    /// `metadata.labels`, sorted by key, in the label pool.
+    pub labels: Span,
+    /// The `uid` of the controller owner reference, if any.
+    pub controller_uid: Option<Sym>,
+    /// `spec.nodeName` ([`Sym::EMPTY`] while unscheduled).
+    pub node_name: Sym,
+    /// The node the pod is for: `spec.nodeName`, or else the node its required node
+    /// affinity pins it to, as upstream's `GetTargetNodeName`; `None` when neither
+    /// names one, and the controller then ignores the pod.
+    pub target_node: Option<Sym>,
+    /// `status.phase`.
+    pub phase: PodPhase,
+    /// The `Ready` condition is `True`.
+    pub ready: bool,
+    /// The `Ready` condition's `lastTransitionTime`, if set.
+    pub ready_since: Option<Timestamp>,
+    /// `metadata.deletionTimestamp` is set.
+    pub deleting: bool,
+    /// `metadata.creationTimestamp`.
+    pub created: Timestamp,
+    /// The `controller-revision-hash` label ([`Sym::EMPTY`] when absent).
+    pub revision_hash: Sym,
+    /// The `pod-template-generation` label ([`Sym::EMPTY`] when absent).
+    pub template_generation: Sym,
+}
+
+impl Pod {
+    /// `spec.nodeName` is set.
+    pub const fn is_scheduled(&self) -> bool {
+        !self.node_name.is_empty()
+    }
+
+    /// Ready and ready for longer than `min_ready_seconds` at `now`: upstream's
+    /// `IsPodAvailable`.
+    pub fn is_available(&self, min_ready_seconds: i32, now: Timestamp) -> bool {
+        is_available(self.ready, self.ready_since, min_ready_seconds, now)
+    }
+}
+
+/// Upstream's `IsPodAvailable` on the parts it reads.
+pub(crate) fn is_available(
+    ready: bool,
+    since: Option<Timestamp>,
+    min_ready_seconds: i32,
+    now: Timestamp,
+) -> bool {
+    if !ready {
+        return false;
+    }
+    if min_ready_seconds == 0 {
+        return true;
+    }
+    // A zero lastTransitionTime never satisfies a positive minReadySeconds.
+    since.is_some_and(|t| t.plus(i64::from(min_ready_seconds)) < now)
+}
+
+/// The node a pod's required node affinity pins it to, as upstream's
+/// `GetTargetNodeName` reads it: the first `matchFields` `metadata.name In` entry,
+/// which must have exactly one value.
+fn pinned_node<'a>(terms: Option<&'a [NodeSelectorTermInput<'a>]>) -> Option<&'a str> {
+    for term in terms? {
+        for r in term.match_fields {
+            if r.key == NAME_FIELD && r.operator == "In" {
+                return match r.values {
+                    [only] => Some(only),
+                    _ => None,
+                };
+            }
+        }
+    }
+    None
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Adds a pod. `namespace/name` is unique: a second pod of the same name in the
+    /// namespace is [`Error::Duplicate`].
+    ///
+    /// ```
+    /// use dsr_core::input::{LabelInput, PodInput};
+    /// use dsr_core::Timestamp;
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let id = engine.add_pod(&PodInput {
+    ///     name: "fluentd-elasticsearch-x7k2p",
+    ///     namespace: "kube-system",
+    ///     labels: &[LabelInput { key: "name", value: "fluentd-elasticsearch" }],
+    ///     node_name: "ip-10-0-1-23.us-west-2.compute.internal",
+    ///     phase: "Running",
+    ///     creation_timestamp: Timestamp(1_709_290_800),
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// assert_eq!(engine.find_pod("kube-system", "fluentd-elasticsearch-x7k2p"), Some(id));
+    /// ```
+    pub fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId> {
+        if self.find_pod(input.namespace, input.name).is_some() {
+            return Err(Error::Duplicate(Table::Pods));
+        }
+        self.pods.reserve()?;
+        self.atomically(|e| {
+            let pod = e.compile_pod(input)?;
+            e.pods.insert(pod).map(PodId)
+        })
+    }
+
+    /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
+    pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
+        let old = *self.pods.get(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        if let Some(other) = self.find_pod(input.namespace, input.name) {
+            if other != id {
+                return Err(Error::Duplicate(Table::Pods));
+            }
+        }
+        let new = self.atomically(|e| e.compile_pod(input))?;
+        // The new labels sit after the old ones, so freeing the old moves them down.
+        let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
+        *slot = new;
+        self.free_labels(old.labels);
+        Ok(())
+    }
+
+    /// Removes a pod, freeing its labels.
+    pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
+        let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        self.free_labels(pod.labels);
+        Ok(())
+    }
+
+    /// Number of pods.
+    pub fn pod_count(&self) -> usize {
+        self.pods.len()
+    }
+
+    /// A pod by id.
+    pub fn pod(&self, id: PodId) -> Option<&Pod> {
+        self.pods.get(id.0)
+    }
+
+    /// Every pod with its id, in id order.
+    pub fn pods(&self) -> impl Iterator<Item = (PodId, &Pod)> + '_ {
+        self.pods.iter().map(|(i, p)| (PodId(i), p))
+    }
+
+    /// The pod `namespace/name`.
+    pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
+        let ns = self.strings.get(namespace)?;
+        let n = self.strings.get(name)?;
+        self.pods
+            .iter()
+            .find(|(_, p)| p.name == n && p.namespace == ns)
+            .map(|(i, _)| PodId(i))
+    }
+
+    /// A pod's labels, sorted by key.
+    pub fn pod_labels(&self, pod: &Pod) -> &[Label] {
+        self.labels.get(pod.labels)
+    }
+
+    fn compile_pod(&mut self, input: &PodInput<'_>) -> Result<Pod> {
+        let name = self.intern(input.name, Field::Name)?;
+        let namespace = self.intern(input.namespace, Field::Namespace)?;
+        let uid = self.intern(input.uid, Field::Uid)?;
+        let labels = self.push_labels(input.labels)?;
+        let controller_uid = match input.controller_uid {
+            Some(u) => Some(self.intern(u, Field::Uid)?),
+            None => None,
+        };
+        let node_name = self.intern(input.node_name, Field::NodeName)?;
+        let target_node = if !node_name.is_empty() {
+            Some(node_name)
+        } else {
+            match pinned_node(input.required_node_affinity) {
+                Some(n) => Some(self.intern(n, Field::MatchFields)?),
+                None => None,
+            }
+        };
+        let (revision_hash, template_generation) = {
+            let l = Labels::sorted(self.labels.get(labels));
+            let get = |key: &str| {
+                self.strings
+                    .get(key)
+                    .and_then(|k| l.get(k))
+                    .unwrap_or(Sym::EMPTY)
+            };
+            (get(REVISION_HASH_LABEL), get(TEMPLATE_GENERATION_LABEL))
+        };
+        let ready = input.ready.is_some_and(|c| c.status == "True");
+        Ok(Pod {
+            name,
+            namespace,
+            uid,
+            labels,
+            controller_uid,
+            node_name,
+            target_node,
+            phase: PodPhase::classify(input.phase),
+            ready,
+            ready_since: input.ready.and_then(|c| c.last_transition_time),
+            deleting: input.deleting,
+            created: input.creation_timestamp,
+            revision_hash,
+            template_generation,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{LabelInput, RequirementInput};
+
+    type E = crate::TinyEngine;
+
+    const NODE: &str = "ip-10-0-1-23.us-west-2.compute.internal";
+
+    fn pinned(
+        field: &'static str,
+        op: &'static str,
+        values: &'static [&'static str],
+    ) -> PodInput<'static> {
+        let r: &'static [RequirementInput<'static>] =
+            std::boxed::Box::leak(std::boxed::Box::new([RequirementInput {
+                key: field,
+                operator: op,
+                values,
+            }]));
+        let t: &'static [NodeSelectorTermInput<'static>] =
+            std::boxed::Box::leak(std::boxed::Box::new([NodeSelectorTermInput {
+                match_expressions: &[],
+                match_fields: r,
+            }]));
+        PodInput {
+            name: "fluentd-elasticsearch-9qz4m",
+            namespace: "kube-system",
+            required_node_affinity: Some(t),
+            phase: "Pending",
+            ..Default::default()
+        }
+    }
+
+    extern crate std;
+
+    #[test]
+    fn target_node_as_get_target_node_name() {
+        let cases: &[(&str, PodInput<'static>, Option<&str>)] = &[
+            (
+                "nodeName wins",
+                PodInput {
+                    node_name: NODE,
+                    ..pinned("metadata.name", "In", &["other"])
+                },
+                Some(NODE),
+            ),
+            (
+                "pinned by matchFields",
+                pinned("metadata.name", "In", &[NODE]),
+                Some(NODE),
+            ),
+            (
+                "NotIn does not pin",
+                pinned("metadata.name", "NotIn", &[NODE]),
+                None,
+            ),
+            (
+                "two values do not pin",
+                pinned("metadata.name", "In", &[NODE, "b"]),
+                None,
+            ),
+            ("other field", pinned("metadata.uid", "In", &[NODE]), None),
+            (
+                "no affinity",
+                PodInput {
+                    name: "x",
+                    ..Default::default()
+                },
+                None,
+            ),
+        ];
+        for (what, input, want) in cases {
+            let mut e = E::new();
+            let id = e.add_pod(input).unwrap();
+            let p = *e.pod(id).unwrap();
+            assert_eq!(p.target_node.map(|s| e.text(s)), *want, "{what}");
+        }
+    }
+
+    #[test]
+    fn revision_labels_and_readiness_are_read() {
+        let mut e = E::new();
+        let labels = [
+            LabelInput {
+                key: "name",
+                value: "fluentd-elasticsearch",
+            },
+            LabelInput {
+                key: REVISION_HASH_LABEL,
+                value: "6d8f7c9b5",
+            },
+            LabelInput {
+                key: TEMPLATE_GENERATION_LABEL,
+                value: "3",
+            },
+        ];
+        let id = e
+            .add_pod(&PodInput {
+                name: "fluentd-elasticsearch-x7k2p",
+                namespace: "kube-system",
+                labels: &labels,
+                node_name: NODE,
+                phase: "Running",
+                ready: Some(crate::input::PodConditionInput {
+                    status: "True",
+                    last_transition_time: Some(Timestamp(100)),
+                }),
+                ..Default::default()
+            })
+            .unwrap();
+        let p = *e.pod(id).unwrap();
+        assert_eq!(e.text(p.revision_hash), "6d8f7c9b5");
+        assert_eq!(e.text(p.template_generation), "3");
+        assert!(p.ready && p.phase == PodPhase::Running);
+        assert!(p.is_available(0, Timestamp(0)));
+        assert!(!p.is_available(10, Timestamp(110)));
+        assert!(p.is_available(10, Timestamp(111)));
+        assert_eq!(e.pod_labels(&p).len(), 3);
+    }
+
+    #[test]
+    fn update_and_remove_keep_other_pods_labels() {
+        let mut e = E::new();
+        let a_labels = [LabelInput {
+            key: "app",
+            value: "a",
+        }];
+        let b_labels = [LabelInput {
+            key: "app",
+            value: "b",
+        }];
+        let a = e
+            .add_pod(&PodInput {
+                name: "a",
+                namespace: "ns",
+                labels: &a_labels,
+                ..Default::default()
+            })
+            .unwrap();
+        let b = e
+            .add_pod(&PodInput {
+                name: "b",
+                namespace: "ns",
+                labels: &b_labels,
+                ..Default::default()
+            })
+            .unwrap();
+        let two = [
+            LabelInput {
+                key: "app",
+                value: "a2",
+            },
+            LabelInput {
+                key: "x",
+                value: "y",
+            },
+        ];
+        e.update_pod(
+            a,
+            &PodInput {
+                name: "a",
+                namespace: "ns",
+                labels: &two,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let pb = *e.pod(b).unwrap();
+        assert_eq!(e.text(e.pod_labels(&pb)[0].value), "b");
+        e.remove_pod(b).unwrap();
+        let pa = *e.pod(a).unwrap();
+        assert_eq!(e.pod_labels(&pa).len(), 2);
+        assert_eq!(e.labels.len(), 2);
+        assert_eq!(
+            e.add_pod(&PodInput {
+                name: "a",
+                namespace: "ns",
+                ..Default::default()
+            }),
+            Err(Error::Duplicate(Table::Pods))
+        );
+        assert_eq!(e.remove_pod(b), Err(Error::NotFound(Table::Pods)));
+    }
+}

@@ -1,0 +1,456 @@
+//! DaemonSet spec validation: what the API server checks before it accepts a
+//! DaemonSet (upstream `ValidateDaemonSet`, after the `apps/v1` defaults are
+//! applied), for the fields dsr reads.
+//!
+//! Covered: `metadata.name` and `metadata.namespace`; `spec.selector` (present,
+//! not empty, valid, matching the template's labels); template labels and
+//! `nodeSelector` labels; required node affinity; tolerations; containers (at least
+//! one, names unique DNS labels); `restartPolicy`; `activeDeadlineSeconds`;
+//! `minReadySeconds`; `revisionHistoryLimit`; `updateStrategy`. Not covered: the rest
+//! of the pod spec (volumes, probes, resources, security contexts).
+
+use core::fmt;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::input::{
+    ContainerInput, DaemonSetInput, IntOrStringInput, LabelInput, LabelSelectorInput,
+    NodeSelectorTermInput, TolerationInput,
+};
+use crate::selector::{parse_i64, validate_requirement, Operator, RequirementProblem};
+use crate::validation::{
+    validate_dns_label, validate_dns_subdomain, validate_label_key, validate_label_value,
+    ValidationError,
+};
+
+/// Why a toleration is invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TolerationProblem {
+    /// The key is not a valid label key.
+    Key(ValidationError),
+    /// An empty key needs operator `Exists`.
+    EmptyKeyNeedsExists,
+    /// `tolerationSeconds` is only for effect `NoExecute`.
+    SecondsWithoutNoExecute,
+    /// An `Equal` value is not a valid label value.
+    Value(ValidationError),
+    /// `Exists` takes no value.
+    ValueWithExists,
+    /// The operator is not `Equal` or `Exists`.
+    Operator,
+    /// The effect is not `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    Effect,
+}
+
+/// Why a `maxUnavailable` or `maxSurge` value is invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum IntOrPercentProblem {
+    /// A negative integer.
+    Negative,
+    /// A string that is not a percentage like `25%`.
+    NotAPercent,
+    /// A percentage over 100%.
+    OverHundredPercent,
+}
+
+/// Which rolling-update field a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RollingUpdateField {
+    /// `maxUnavailable`.
+    MaxUnavailable,
+    /// `maxSurge`.
+    MaxSurge,
+}
+
+/// The first thing that makes a DaemonSet invalid, each a distinct value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum SpecProblem {
+    /// `metadata.name` is empty or not a DNS-1123 subdomain.
+    Name(ValidationError),
+    /// `metadata.namespace` is empty or not a DNS-1123 label.
+    Namespace(ValidationError),
+    /// `spec.selector` is missing.
+    SelectorMissing,
+    /// `spec.selector` has no `matchLabels` and no `matchExpressions`.
+    SelectorEmpty,
+    /// A `spec.selector` requirement is invalid.
+    Selector(RequirementProblem),
+    /// `spec.selector` does not select the template's labels.
+    SelectorDoesNotMatchTemplate,
+    /// A template label is invalid.
+    TemplateLabel(RequirementProblem),
+    /// A `nodeSelector` entry is invalid.
+    NodeSelector(RequirementProblem),
+    /// Required node affinity has no terms.
+    AffinityNoTerms,
+    /// A required node-affinity term is invalid.
+    AffinityTerm {
+        /// Index in `nodeSelectorTerms`.
+        term: u16,
+    },
+    /// A toleration is invalid.
+    Toleration {
+        /// Index in `tolerations`.
+        index: u16,
+        /// What is wrong with it.
+        problem: TolerationProblem,
+    },
+    /// The template has no containers.
+    NoContainers,
+    /// A container name is not a DNS-1123 label.
+    ContainerName {
+        /// Index in `containers`.
+        index: u16,
+    },
+    /// Two containers share a name.
+    DuplicateContainerName {
+        /// Index of the second one in `containers`.
+        index: u16,
+    },
+    /// `restartPolicy` is not `Always`.
+    RestartPolicy,
+    /// `activeDeadlineSeconds` is set.
+    ActiveDeadlineSeconds,
+    /// `minReadySeconds` is negative.
+    MinReadySeconds,
+    /// `revisionHistoryLimit` is negative.
+    RevisionHistoryLimit,
+    /// `updateStrategy.type` is not `RollingUpdate` or `OnDelete`.
+    UpdateStrategyType,
+    /// A rolling-update value is invalid.
+    RollingUpdate {
+        /// The field.
+        field: RollingUpdateField,
+        /// What is wrong with it.
+        problem: IntOrPercentProblem,
+    },
+    /// `maxUnavailable` and `maxSurge` are both non-zero.
+    SurgeWithUnavailable,
+    /// `maxUnavailable` and `maxSurge` are both zero.
+    NoUpdateBudget,
+}
+
+impl fmt::Display for SpecProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpecProblem::Name(e) => write!(f, "metadata.name: {}", e),
+            SpecProblem::Namespace(e) => write!(f, "metadata.namespace: {}", e),
+            SpecProblem::SelectorMissing => f.write_str("spec.selector: required"),
+            SpecProblem::SelectorEmpty => f.write_str("spec.selector: empty selector is invalid for daemonset"),
+            SpecProblem::Selector(p) => write!(f, "spec.selector: {}", p),
+            SpecProblem::SelectorDoesNotMatchTemplate => {
+                f.write_str("spec.template.metadata.labels: `selector` does not match template `labels`")
+            }
+            SpecProblem::TemplateLabel(p) => write!(f, "spec.template.metadata.labels: {}", p),
+            SpecProblem::NodeSelector(p) => write!(f, "spec.template.spec.nodeSelector: {}", p),
+            SpecProblem::AffinityNoTerms => f.write_str(
+                "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: must have at least one node selector term",
+            ),
+            SpecProblem::AffinityTerm { term } => write!(
+                f,
+                "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{}]: invalid",
+                term
+            ),
+            SpecProblem::Toleration { index, problem } => {
+                write!(f, "spec.template.spec.tolerations[{}]: {:?}", index, problem)
+            }
+            SpecProblem::NoContainers => f.write_str("spec.template.spec.containers: required"),
+            SpecProblem::ContainerName { index } => {
+                write!(f, "spec.template.spec.containers[{}].name: invalid", index)
+            }
+            SpecProblem::DuplicateContainerName { index } => {
+                write!(f, "spec.template.spec.containers[{}].name: duplicate", index)
+            }
+            SpecProblem::RestartPolicy => {
+                f.write_str("spec.template.spec.restartPolicy: supported values: \"Always\"")
+            }
+            SpecProblem::ActiveDeadlineSeconds => f.write_str(
+                "spec.template.spec.activeDeadlineSeconds: activeDeadlineSeconds in DaemonSet is not Supported",
+            ),
+            SpecProblem::MinReadySeconds => {
+                f.write_str("spec.minReadySeconds: must be greater than or equal to 0")
+            }
+            SpecProblem::RevisionHistoryLimit => {
+                f.write_str("spec.revisionHistoryLimit: must be greater than or equal to 0")
+            }
+            SpecProblem::UpdateStrategyType => f.write_str(
+                "spec.updateStrategy: supported values: \"RollingUpdate\", \"OnDelete\"",
+            ),
+            SpecProblem::RollingUpdate { field, problem } => write!(
+                f,
+                "spec.updateStrategy.rollingUpdate.{}: {:?}",
+                match field {
+                    RollingUpdateField::MaxUnavailable => "maxUnavailable",
+                    RollingUpdateField::MaxSurge => "maxSurge",
+                },
+                problem
+            ),
+            SpecProblem::SurgeWithUnavailable => f.write_str(
+                "spec.updateStrategy.rollingUpdate.maxSurge: may not be set when maxUnavailable is non-zero",
+            ),
+            SpecProblem::NoUpdateBudget => f.write_str(
+                "spec.updateStrategy.rollingUpdate.maxUnavailable: cannot be 0 when maxSurge is 0",
+            ),
+        }
+    }
+}
+
+fn index(i: usize) -> u16 {
+    u16::try_from(i).unwrap_or(u16::MAX)
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Checks a DaemonSet as the API server would accept it: [`validate_daemon_set`],
+    /// and that its selector selects its template's labels, evaluated by the engine's
+    /// one selector matcher (with scratch space that is released again).
+    ///
+    /// An invalid DaemonSet is [`Error::Spec`]; [`Error::Full`] when the scratch
+    /// space for the selector check does not fit.
+    pub fn validate_daemon_set(&mut self, ds: &DaemonSetInput<'_>) -> Result<()> {
+        validate_daemon_set(ds).map_err(Error::Spec)?;
+        let selector = ds.selector.as_ref().ok_or(Error::Spec(SpecProblem::SelectorMissing))?;
+        if self.label_selector_matches(selector, ds.template_labels)? {
+            Ok(())
+        } else {
+            Err(Error::Spec(SpecProblem::SelectorDoesNotMatchTemplate))
+        }
+    }
+}
+
+/// Checks a DaemonSet as the API server would accept it, except whether the selector
+/// selects the template's labels (a selector evaluation: see
+/// [`Engine::validate_daemon_set`]). Absent fields take their
+/// `apps/v1` defaults first (`restartPolicy: Always`, `updateStrategy: RollingUpdate`
+/// with `maxUnavailable: 1`, `maxSurge: 0`).
+///
+/// ```
+/// use dsr_core::input::{ContainerInput, DaemonSetInput, LabelInput, LabelSelectorInput};
+/// use dsr_core::spec::{validate_daemon_set, SpecProblem};
+/// let app = [LabelInput { key: "name", value: "fluentd-elasticsearch" }];
+/// let mut ds = DaemonSetInput {
+///     name: "fluentd-elasticsearch",
+///     namespace: "kube-system",
+///     selector: Some(LabelSelectorInput { match_labels: &app, match_expressions: &[] }),
+///     template_labels: &app,
+///     containers: &[ContainerInput { name: "fluentd-elasticsearch" }],
+///     ..Default::default()
+/// };
+/// assert_eq!(validate_daemon_set(&ds), Ok(()));
+/// ds.restart_policy = "OnFailure";
+/// assert_eq!(validate_daemon_set(&ds), Err(SpecProblem::RestartPolicy));
+///
+/// let mut engine = dsr_core::TinyEngine::new();
+/// ds.restart_policy = "Always";
+/// ds.template_labels = &[];
+/// assert_eq!(
+///     engine.validate_daemon_set(&ds),
+///     Err(dsr_core::Error::Spec(SpecProblem::SelectorDoesNotMatchTemplate))
+/// );
+/// ```
+pub fn validate_daemon_set(ds: &DaemonSetInput<'_>) -> core::result::Result<(), SpecProblem> {
+    validate_dns_subdomain(ds.name).map_err(SpecProblem::Name)?;
+    validate_dns_label(ds.namespace).map_err(SpecProblem::Namespace)?;
+    let selector = ds.selector.as_ref().ok_or(SpecProblem::SelectorMissing)?;
+    validate_label_selector(selector)?;
+    if selector.match_labels.is_empty() && selector.match_expressions.is_empty() {
+        return Err(SpecProblem::SelectorEmpty);
+    }
+    validate_labels(ds.template_labels).map_err(SpecProblem::TemplateLabel)?;
+    validate_labels(ds.node_selector).map_err(SpecProblem::NodeSelector)?;
+    if let Some(terms) = ds.required_node_affinity {
+        validate_node_selector(terms)?;
+    }
+    for (i, t) in ds.tolerations.iter().enumerate() {
+        validate_toleration(t).map_err(|problem| SpecProblem::Toleration {
+            index: index(i),
+            problem,
+        })?;
+    }
+    validate_containers(ds.containers)?;
+    if !matches!(ds.restart_policy, "" | "Always") {
+        return Err(SpecProblem::RestartPolicy);
+    }
+    if ds.active_deadline_seconds.is_some() {
+        return Err(SpecProblem::ActiveDeadlineSeconds);
+    }
+    if ds.min_ready_seconds < 0 {
+        return Err(SpecProblem::MinReadySeconds);
+    }
+    if ds.revision_history_limit.is_some_and(|l| l < 0) {
+        return Err(SpecProblem::RevisionHistoryLimit);
+    }
+    validate_update_strategy(ds)
+}
+
+/// `ValidateLabels`: keys are label keys, values label values.
+fn validate_labels(labels: &[LabelInput<'_>]) -> core::result::Result<(), RequirementProblem> {
+    for l in labels {
+        validate_label_key(l.key).map_err(RequirementProblem::Key)?;
+        validate_label_value(l.value).map_err(RequirementProblem::Value)?;
+    }
+    Ok(())
+}
+
+fn label_selector_operator(s: &str) -> Option<Operator> {
+    Some(match s {
+        "In" => Operator::In,
+        "NotIn" => Operator::NotIn,
+        "Exists" => Operator::Exists,
+        "DoesNotExist" => Operator::DoesNotExist,
+        _ => return None,
+    })
+}
+
+/// `ValidateLabelSelector`, which checks what `LabelSelectorAsSelector` needs.
+fn validate_label_selector(sel: &LabelSelectorInput<'_>) -> core::result::Result<(), SpecProblem> {
+    for l in sel.match_labels {
+        validate_requirement(l.key, Operator::Equals, core::iter::once(l.value))
+            .map_err(SpecProblem::Selector)?;
+    }
+    for r in sel.match_expressions {
+        let op = label_selector_operator(r.operator)
+            .ok_or(SpecProblem::Selector(RequirementProblem::UnknownOperator))?;
+        validate_requirement(r.key, op, r.values.iter().copied()).map_err(SpecProblem::Selector)?;
+    }
+    Ok(())
+}
+
+/// `ValidateNodeSelector` for required node affinity.
+fn validate_node_selector(terms: &[NodeSelectorTermInput<'_>]) -> core::result::Result<(), SpecProblem> {
+    if terms.is_empty() {
+        return Err(SpecProblem::AffinityNoTerms);
+    }
+    for (i, t) in terms.iter().enumerate() {
+        let bad = SpecProblem::AffinityTerm { term: index(i) };
+        for r in t.match_expressions {
+            let op = match r.operator {
+                "Gt" => Operator::GreaterThan,
+                "Lt" => Operator::LessThan,
+                other => label_selector_operator(other).ok_or(bad)?,
+            };
+            // The API checks Gt/Lt values as integers but not as label values.
+            let values_ok = match op {
+                Operator::In | Operator::NotIn => !r.values.is_empty(),
+                Operator::Exists | Operator::DoesNotExist => r.values.is_empty(),
+                _ => r.values.len() == 1 && r.values.iter().all(|v| parse_i64(v).is_some()),
+            };
+            if !values_ok || validate_label_key(r.key).is_err() {
+                return Err(bad);
+            }
+        }
+        for r in t.match_fields {
+            let ok = r.key == crate::affinity::NAME_FIELD
+                && matches!(r.operator, "In" | "NotIn")
+                && r.values.len() == 1
+                && r.values.iter().all(|v| validate_dns_subdomain(v).is_ok());
+            if !ok {
+                return Err(bad);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `ValidateTolerations` for one toleration.
+pub fn validate_toleration(t: &TolerationInput<'_>) -> core::result::Result<(), TolerationProblem> {
+    if !t.key.is_empty() {
+        validate_label_key(t.key).map_err(TolerationProblem::Key)?;
+    }
+    if t.key.is_empty() && t.operator != "Exists" {
+        return Err(TolerationProblem::EmptyKeyNeedsExists);
+    }
+    if t.toleration_seconds.is_some() && t.effect != "NoExecute" {
+        return Err(TolerationProblem::SecondsWithoutNoExecute);
+    }
+    match t.operator {
+        "" | "Equal" => validate_label_value(t.value).map_err(TolerationProblem::Value)?,
+        "Exists" => {
+            if !t.value.is_empty() {
+                return Err(TolerationProblem::ValueWithExists);
+            }
+        }
+        _ => return Err(TolerationProblem::Operator),
+    }
+    if !matches!(t.effect, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+        return Err(TolerationProblem::Effect);
+    }
+    Ok(())
+}
+
+fn validate_containers(containers: &[ContainerInput<'_>]) -> core::result::Result<(), SpecProblem> {
+    if containers.is_empty() {
+        return Err(SpecProblem::NoContainers);
+    }
+    for (i, c) in containers.iter().enumerate() {
+        validate_dns_label(c.name).map_err(|_| SpecProblem::ContainerName { index: index(i) })?;
+        if containers.iter().take(i).any(|o| o.name == c.name) {
+            return Err(SpecProblem::DuplicateContainerName { index: index(i) });
+        }
+    }
+    Ok(())
+}
+
+/// A percentage string's value (`IsValidPercent`: digits then `%`).
+fn percent(s: &str) -> Option<i64> {
+    let digits = s.strip_suffix('%')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Upstream reads the digits with Atoi and treats overflow as 0.
+    Some(parse_i64(digits).unwrap_or(0))
+}
+
+/// `ValidatePositiveIntOrPercent` and `IsNotMoreThan100Percent`; returns the value
+/// upstream compares with zero (`getIntOrPercentValue`).
+fn int_or_percent(v: IntOrStringInput<'_>) -> core::result::Result<i64, IntOrPercentProblem> {
+    match v {
+        IntOrStringInput::Int(i) if i < 0 => Err(IntOrPercentProblem::Negative),
+        IntOrStringInput::Int(i) => Ok(i64::from(i)),
+        IntOrStringInput::String(s) => match percent(s) {
+            None => Err(IntOrPercentProblem::NotAPercent),
+            Some(p) if p > 100 => Err(IntOrPercentProblem::OverHundredPercent),
+            Some(p) => Ok(p),
+        },
+    }
+}
+
+fn validate_update_strategy(ds: &DaemonSetInput<'_>) -> core::result::Result<(), SpecProblem> {
+    let strategy = &ds.update_strategy;
+    match strategy.type_ {
+        "OnDelete" => Ok(()),
+        "" | "RollingUpdate" => {
+            let ru = strategy.rolling_update.unwrap_or_default();
+            let check = |field, v| {
+                int_or_percent(v).map_err(|problem| SpecProblem::RollingUpdate { field, problem })
+            };
+            let unavailable = check(
+                RollingUpdateField::MaxUnavailable,
+                ru.max_unavailable.unwrap_or(IntOrStringInput::Int(1)),
+            )?;
+            let surge = check(
+                RollingUpdateField::MaxSurge,
+                ru.max_surge.unwrap_or(IntOrStringInput::Int(0)),
+            )?;
+            match (unavailable != 0, surge != 0) {
+                (true, true) => Err(SpecProblem::SurgeWithUnavailable),
+                (false, false) => Err(SpecProblem::NoUpdateBudget),
+                _ => Ok(()),
+            }
+        }
+        _ => Err(SpecProblem::UpdateStrategyType),
+    }
+}

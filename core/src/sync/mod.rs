@@ -1,0 +1,724 @@
+//! One sync of a DaemonSet, as upstream's `syncDaemonSet`: claim pods (adopt and
+//! release), the manage pass (create where missing, delete where not allowed,
+//! duplicates, failed and succeeded pods), the rolling-update pass seeing the manage
+//! pass's effects, then status.
+//!
+//! The engine keeps what upstream keeps between syncs: in-flight expectations per
+//! DaemonSet and the failed-pod backoff per DaemonSet and node. Everything else is
+//! worked out from the tables at each call, into a caller-sized [`Plan`].
+
+pub mod backoff;
+mod describe;
+pub mod expectations;
+pub mod intorstr;
+mod manage;
+pub mod owner;
+pub mod plan;
+mod rolling;
+mod status;
+pub mod time;
+
+use core::cmp::Ordering;
+use core::fmt::Write as _;
+
+use heapless::Vec;
+
+use crate::eligibility::Placement;
+use crate::engine::{DaemonSet, Engine, SetId};
+use crate::error::{Error, Field, Result, Table};
+use crate::input::DaemonSetInput;
+use crate::intern::Sym;
+use crate::label::Labels;
+use crate::pod::{Pod, PodId};
+use crate::selector::parse_i64;
+
+pub use backoff::{Backoff, BackoffEntry};
+pub use expectations::Expectations;
+pub use intorstr::IntOrPercent;
+pub use owner::Propagation;
+pub use plan::{
+    slow_start_batches, Create, CreateReason, DaemonSetStatus, Delete, DeleteReason, Plan,
+    RolloutBudget, RolloutHalt, SyncOutcome, BURST_REPLICAS,
+};
+use time::Timestamp;
+
+/// `spec.updateStrategy`, with the API server's defaults applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum UpdateStrategy {
+    /// Pods are replaced only when someone deletes them.
+    OnDelete,
+    /// Old pods are replaced by the controller, within the budgets.
+    RollingUpdate {
+        /// `maxUnavailable` (default 1).
+        max_unavailable: IntOrPercent,
+        /// `maxSurge` (default 0).
+        max_surge: IntOrPercent,
+    },
+    /// A type Kubernetes does not define: no rolling update, as upstream.
+    Other,
+}
+
+impl UpdateStrategy {
+    /// `maxSurge` scaled to `desired` nodes: upstream's `SurgeCount` (0 without
+    /// RollingUpdate; `None` when the value is invalid).
+    pub fn surge_count(self, desired: i64) -> Option<i64> {
+        match self {
+            UpdateStrategy::RollingUpdate { max_surge, .. } => max_surge.scaled(desired),
+            _ => Some(0),
+        }
+    }
+
+    /// `maxUnavailable` scaled to `desired` nodes: upstream's `UnavailableCount`.
+    pub fn unavailable_count(self, desired: i64) -> Option<i64> {
+        match self {
+            UpdateStrategy::RollingUpdate {
+                max_unavailable, ..
+            } => max_unavailable.scaled(desired),
+            _ => Some(0),
+        }
+    }
+
+    /// More than one pod may run on a node during an update: upstream's `AllowsSurge`.
+    pub fn allows_surge(self) -> bool {
+        self.surge_count(1).is_some_and(|n| n > 0)
+    }
+}
+
+/// What a DaemonSet record carries for the sync, compiled from its input.
+pub(crate) struct Rollout {
+    pub update_strategy: UpdateStrategy,
+    pub revision_hash: Sym,
+    pub template_generation: Option<i64>,
+    pub template_generation_label: Sym,
+}
+
+/// A node as one sync sees it: its placement is worked out once per sync.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeSlot {
+    pub id: u32,
+    pub name: Sym,
+    pub placement: Placement,
+}
+
+/// What the sync keeps in the engine: expectations and backoff (state), and room to
+/// sort nodes and pods (scratch, meaningless between calls).
+#[derive(Debug, Clone)]
+pub(crate) struct SyncState<const NODES: usize, const SETS: usize, const PODS: usize> {
+    pub expectations: [Option<Expectations>; SETS],
+    pub backoff: Backoff<PODS>,
+    /// Nodes in name order (kept while the nodes do not change).
+    pub nodes: Vec<NodeSlot, NODES>,
+    /// Each node's name and its rank in `nodes`, by name symbol.
+    pub ranks: Vec<(Sym, u32), NODES>,
+    pub pods: Vec<Claimed, PODS>,
+}
+
+/// A pod the DaemonSet claims, with its place in the walk over nodes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Claimed {
+    /// 2r+1 for the node of rank r; 2p for a missing node sorting before rank p.
+    pub key: u32,
+    /// Index in the pod table.
+    pub pod: u32,
+}
+
+impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, SETS, PODS> {
+    pub const fn new() -> Self {
+        SyncState {
+            expectations: [None; SETS],
+            backoff: Backoff::new(),
+            nodes: Vec::new(),
+            ranks: Vec::new(),
+            pods: Vec::new(),
+        }
+    }
+
+    /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`).
+    pub fn forget_set(&mut self, set: SetId) {
+        if let Some(e) = self.expectations.get_mut(set.0 as usize) {
+            *e = None;
+        }
+        self.backoff.forget_set(set);
+    }
+}
+
+/// Pods of one node (or of one missing node) as a sync sees them: sorted oldest
+/// first, scheduled before unscheduled, as upstream's `podByCreationTimestampAndPhase`.
+#[derive(Clone, Copy)]
+pub(crate) struct Group<'a> {
+    /// The node, when it exists.
+    pub node: Option<&'a NodeSlot>,
+    /// The pods, with their indices in the pod table.
+    pub pods: &'a [Claimed],
+}
+
+/// A pod as the rolling update and status see it after the manage pass: a stored
+/// pod, or the one the manage pass creates.
+#[derive(Clone, Copy)]
+pub(crate) enum Member<'p> {
+    Real(u32, &'p Pod),
+    Created,
+}
+
+impl Member<'_> {
+    pub fn deleting(&self) -> bool {
+        match self {
+            Member::Real(_, p) => p.deleting,
+            Member::Created => false,
+        }
+    }
+
+    pub fn ready(&self) -> bool {
+        match self {
+            Member::Real(_, p) => p.ready,
+            Member::Created => false,
+        }
+    }
+
+    pub fn available(&self, set: &DaemonSet, now: Timestamp) -> bool {
+        match self {
+            Member::Real(_, p) => p.is_available(set.min_ready_seconds, now),
+            Member::Created => false,
+        }
+    }
+
+    /// Upstream's `IsPodUpdated`: the hash or the template generation matches.
+    pub fn updated(&self, set: &DaemonSet) -> bool {
+        match self {
+            Member::Real(_, p) => is_updated(p, set),
+            // A created pod carries whichever of the two the DaemonSet has.
+            Member::Created => !set.revision_hash.is_empty() || set.template_generation.is_some(),
+        }
+    }
+}
+
+/// Upstream's `IsPodUpdated` on a stored pod.
+pub(crate) fn is_updated(p: &Pod, set: &DaemonSet) -> bool {
+    let hash = !set.revision_hash.is_empty() && p.revision_hash == set.revision_hash;
+    let generation =
+        set.template_generation.is_some() && p.template_generation == set.template_generation_label;
+    hash || generation
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    pub(crate) fn compile_rollout(&mut self, input: &DaemonSetInput<'_>) -> Result<Rollout> {
+        let s = &input.update_strategy;
+        let update_strategy = match s.type_ {
+            "" | "RollingUpdate" => {
+                let r = s.rolling_update.unwrap_or_default();
+                UpdateStrategy::RollingUpdate {
+                    max_unavailable: r
+                        .max_unavailable
+                        .map_or(IntOrPercent::Int(1), IntOrPercent::from_input),
+                    max_surge: r
+                        .max_surge
+                        .map_or(IntOrPercent::Int(0), IntOrPercent::from_input),
+                }
+            }
+            "OnDelete" => UpdateStrategy::OnDelete,
+            _ => UpdateStrategy::Other,
+        };
+        let revision_hash = self.intern(input.revision_hash, Field::LabelValue)?;
+        // An annotation that does not parse is ignored, as upstream.
+        let template_generation = input.template_generation.and_then(parse_i64);
+        let template_generation_label = match template_generation {
+            Some(g) => {
+                let mut text: heapless::String<24> = heapless::String::new();
+                write!(text, "{}", g).map_err(|_| Error::LogicBug)?;
+                self.intern(&text, Field::LabelValue)?
+            }
+            None => Sym::EMPTY,
+        };
+        Ok(Rollout {
+            update_strategy,
+            revision_hash,
+            template_generation,
+            template_generation_label,
+        })
+    }
+
+    /// Plans one sync of a DaemonSet at `now`, as upstream's `syncDaemonSet`, into
+    /// `plan` (cleared first).
+    ///
+    /// The engine remembers what the plan asks for: the DaemonSet is not managed again
+    /// until the caller has reported each create and delete with
+    /// [`observe_creates`](Self::observe_creates) and
+    /// [`observe_deletes`](Self::observe_deletes) (or five minutes have passed);
+    /// syncs before that only adopt, release and compute status. Failed-pod deletions
+    /// start or raise that node's backoff.
+    ///
+    /// A full plan buffer or backoff table is an error, and then nothing is
+    /// remembered.
+    ///
+    /// ```
+    /// use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, PodInput};
+    /// use dsr_core::sync::{Plan, SyncOutcome};
+    /// use dsr_core::Timestamp;
+    ///
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// for name in ["ip-10-0-1-23.us-west-2.compute.internal", "ip-10-0-1-47.us-west-2.compute.internal"] {
+    ///     engine.add_node(&NodeInput { name, ..Default::default() }).unwrap();
+    /// }
+    /// let app = [LabelInput { key: "name", value: "fluentd-elasticsearch" }];
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "fluentd-elasticsearch", namespace: "kube-system", uid: "9b1c2d3e",
+    ///     selector: Some(LabelSelectorInput { match_labels: &app, ..Default::default() }),
+    ///     template_labels: &app,
+    ///     revision_hash: "6d8f7c9b5", template_generation: Some("1"), generation: 1,
+    ///     ..Default::default()
+    /// }).unwrap();
+    ///
+    /// let now = Timestamp::parse_rfc3339("2024-03-01T11:00:00Z").unwrap();
+    /// let mut plan: Plan<8> = Plan::new();
+    /// engine.sync(set, now, &mut plan).unwrap();
+    /// assert_eq!(plan.creates.len(), 2);
+    /// assert_eq!(plan.status.unwrap().desired_number_scheduled, 2);
+    ///
+    /// // Create the pods (carrying these labels), then report the outcome.
+    /// let mut labels = Vec::new();
+    /// engine.new_pod_labels(set, |k, v| labels.push(format!("{k}={v}"))).unwrap();
+    /// assert_eq!(labels, ["name=fluentd-elasticsearch", "pod-template-generation=1",
+    ///                     "controller-revision-hash=6d8f7c9b5"]);
+    /// engine.observe_creates(set, 2).unwrap();
+    /// engine.sync(set, now.plus(5), &mut plan).unwrap();
+    /// assert_eq!(plan.outcome, SyncOutcome::Synced);
+    /// ```
+    pub fn sync<const N: usize>(
+        &mut self,
+        set: SetId,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<()> {
+        let s = *self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        plan.clear();
+        plan.set = Some(set);
+        plan.revision_hash = s.revision_hash;
+        plan.template_generation = s.template_generation;
+        if s.deleting {
+            plan.outcome = SyncOutcome::Deleting;
+            return Ok(());
+        }
+        if s.selector.is_some_and(|sel| sel.is_empty()) {
+            plan.outcome = SyncOutcome::SelectsEverything;
+            return Ok(());
+        }
+        self.claim(&s, plan)?;
+        self.prepare(&s);
+        let pending = self
+            .sync
+            .expectations
+            .get(set.0 as usize)
+            .copied()
+            .flatten()
+            .filter(|e| !e.satisfied(now));
+        if let Some(e) = pending {
+            plan.outcome = SyncOutcome::StatusOnly;
+            let status = self.status(&s, now, plan, s.observed_generation)?;
+            self.requeue_for_status(&s, now, &status, plan);
+            plan.requeue(e.expires_in(now));
+            plan.status = Some(status);
+            self.sort_plan(plan);
+            return Ok(());
+        }
+        self.manage(set, &s, now, plan)?;
+        plan.manage_creates = plan.creates.len();
+        plan.manage_deletes = plan.deletes.len();
+        sort_by_ids(plan);
+        if matches!(s.update_strategy, UpdateStrategy::RollingUpdate { .. }) {
+            self.rolling_update(&s, now, plan)?;
+            sort_by_ids(plan);
+        }
+        let status = self.status(&s, now, plan, s.generation)?;
+        self.requeue_for_status(&s, now, &status, plan);
+        plan.status = Some(status);
+        plan.outcome = SyncOutcome::Synced;
+        self.commit(set, &s, now, plan)?;
+        self.sort_plan(plan);
+        Ok(())
+    }
+
+    /// Reports that `n` planned creates of a DaemonSet happened (the pod appeared) or
+    /// failed or were skipped: upstream's `CreationObserved`.
+    pub fn observe_creates(&mut self, set: SetId, n: u32) -> Result<()> {
+        self.sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
+            e.creates = e.creates.saturating_sub(i64::from(n));
+        }
+        Ok(())
+    }
+
+    /// Reports that `n` planned deletes of a DaemonSet happened (the pod is gone) or
+    /// failed: upstream's `DeletionObserved`.
+    pub fn observe_deletes(&mut self, set: SetId, n: u32) -> Result<()> {
+        self.sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
+            e.deletes = e.deletes.saturating_sub(i64::from(n));
+        }
+        Ok(())
+    }
+
+    /// The creates and deletes a DaemonSet still waits to see, if any were planned.
+    pub fn expectations(&self, set: SetId) -> Option<Expectations> {
+        self.sync
+            .expectations
+            .get(set.0 as usize)
+            .copied()
+            .flatten()
+    }
+
+    /// The failed-pod backoff table.
+    pub fn backoff(&self) -> &Backoff<PODS> {
+        &self.sync.backoff
+    }
+
+    /// Upstream's `ClaimPods`: pods of the DaemonSet's namespace that it controls and
+    /// its selector matches, plus matching orphans (adopted); controlled pods the
+    /// selector no longer matches are released. Claimed pods with a target node go to
+    /// the scratch list.
+    fn claim<const N: usize>(&mut self, s: &DaemonSet, plan: &mut Plan<N>) -> Result<()> {
+        self.sync.pods.clear();
+        for (i, p) in self.pods.iter() {
+            if p.namespace != s.namespace {
+                continue;
+            }
+            let matches = s.selector.is_some_and(|sel| {
+                self.selector_span_matches(sel, Labels::sorted(self.labels.get(p.labels)))
+            });
+            let claimed = match p.controller_uid {
+                Some(owner) if owner != s.uid => false,
+                Some(_) => {
+                    if !matches {
+                        plan::push(&mut plan.releases, PodId(i))?;
+                    }
+                    matches
+                }
+                None => {
+                    let adopt = matches && !p.deleting;
+                    if adopt {
+                        plan::push(&mut plan.adoptions, PodId(i))?;
+                    }
+                    adopt
+                }
+            };
+            // Terminal pods being deleted are left to the kubelet and the pod GC, as
+            // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
+            if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
+                let claimed = Claimed { key: 0, pod: i };
+                self.sync.pods.push(claimed).map_err(|_| Error::LogicBug)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the nodes in name order with their placement, and the claimed pods in
+    /// the same order by their node, oldest first within a node, so nodes and pods
+    /// can be walked side by side.
+    ///
+    /// The name order is kept between syncs while the nodes stay the same (checked
+    /// in one pass over integers), and pods are ordered by their node's rank, so a
+    /// steady-state sync compares almost no text.
+    fn prepare(&mut self, s: &DaemonSet) {
+        let Engine {
+            sync,
+            nodes,
+            pods,
+            strings,
+            ..
+        } = self;
+        let cached = sync.nodes.len() == nodes.len()
+            && sync
+                .nodes
+                .iter()
+                .all(|slot| nodes.get(slot.id).is_some_and(|n| n.name == slot.name));
+        if !cached {
+            sync.nodes.clear();
+            sync.ranks.clear();
+            for (i, n) in nodes.iter() {
+                // Capacities match, so this push cannot fail.
+                let _ = sync.nodes.push(NodeSlot {
+                    id: i,
+                    name: n.name,
+                    placement: Placement {
+                        should_run: false,
+                        should_continue_running: false,
+                        reason: crate::eligibility::Reason::Eligible,
+                    },
+                });
+            }
+            sync.nodes
+                .sort_unstable_by(|a, b| strings.resolve(a.name).cmp(strings.resolve(b.name)));
+            for (rank, slot) in sync.nodes.iter().enumerate() {
+                let _ = sync.ranks.push((slot.name, rank as u32));
+            }
+            sync.ranks.sort_unstable_by_key(|&(name, _)| name);
+        }
+        // Node at rank r has key 2r+1; pods of a node that does not exist get 2p,
+        // p being how many node names sort before theirs.
+        for c in sync.pods.iter_mut() {
+            let target = pods
+                .get(c.pod)
+                .and_then(|p| p.target_node)
+                .unwrap_or(Sym::EMPTY);
+            c.key = match sync.ranks.binary_search_by_key(&target, |&(name, _)| name) {
+                Ok(i) => sync.ranks.get(i).map_or(0, |&(_, r)| 2 * r + 1),
+                Err(_) => {
+                    let text = strings.resolve(target);
+                    2 * sync
+                        .nodes
+                        .partition_point(|n| strings.resolve(n.name) < text)
+                        as u32
+                }
+            };
+        }
+        sync.pods.sort_unstable_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
+                    (Some(pa), Some(pb)) => {
+                        let ta = pa.target_node.unwrap_or(Sym::EMPTY);
+                        let tb = pb.target_node.unwrap_or(Sym::EMPTY);
+                        // Only pods of different missing nodes share a key.
+                        let by_node = if ta == tb {
+                            Ordering::Equal
+                        } else {
+                            strings.resolve(ta).cmp(strings.resolve(tb))
+                        };
+                        by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
+                    }
+                    _ => a.pod.cmp(&b.pod),
+                })
+        });
+        for k in 0..self.sync.nodes.len() {
+            let placement = self
+                .sync
+                .nodes
+                .get(k)
+                .and_then(|slot| self.nodes.get(slot.id))
+                .map(|n| self.placement(s, n));
+            if let (Some(p), Some(slot)) = (placement, self.sync.nodes.get_mut(k)) {
+                slot.placement = p;
+            }
+        }
+    }
+
+    /// Calls `f` on each node in name order with its pods, and on each group of pods
+    /// whose node does not exist, in the same order.
+    pub(crate) fn each_group(&self, mut f: impl FnMut(Group<'_>) -> Result<()>) -> Result<()> {
+        let nodes = self.sync.nodes.as_slice();
+        let pods = self.sync.pods.as_slice();
+        let target = |c: &Claimed| {
+            self.pods
+                .get(c.pod)
+                .and_then(|p| p.target_node)
+                .unwrap_or(Sym::EMPTY)
+        };
+        let (mut rank, mut j) = (0usize, 0usize);
+        loop {
+            let group = pods.get(j..).and_then(|rest| {
+                let first = rest.first()?;
+                let t = target(first);
+                let len = rest
+                    .iter()
+                    .take_while(|c| c.key == first.key && target(c) == t)
+                    .count();
+                Some((first.key, rest.get(..len)?))
+            });
+            let node = nodes.get(rank);
+            let node_key = 2 * rank as u32 + 1;
+            match (node, group) {
+                (None, None) => return Ok(()),
+                (Some(n), Some((key, g))) if key == node_key => {
+                    f(Group {
+                        node: Some(n),
+                        pods: g,
+                    })?;
+                    rank += 1;
+                    j += g.len();
+                }
+                (_, Some((key, g))) if node.is_none() || key < node_key => {
+                    f(Group {
+                        node: None,
+                        pods: g,
+                    })?;
+                    j += g.len();
+                }
+                (Some(n), _) => {
+                    f(Group {
+                        node: Some(n),
+                        pods: &[],
+                    })?;
+                    rank += 1;
+                }
+                (None, Some(_)) => return Err(Error::LogicBug),
+            }
+        }
+    }
+
+    /// The pods of a group that the plan so far leaves in place, plus the pod it
+    /// creates on the group's node, oldest first. `deletes` and `creates` must be
+    /// sorted by id.
+    pub(crate) fn members<'e: 'd, 'd>(
+        &'e self,
+        g: Group<'e>,
+        deletes: &'d [Delete],
+        creates: &'d [Create],
+        now: Timestamp,
+    ) -> impl Iterator<Item = Member<'e>> + 'd {
+        let created = g
+            .node
+            .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());
+        let mut real = g
+            .pods
+            .iter()
+            .map(|c| c.pod)
+            .filter(move |&i| deletes.binary_search_by(|d| d.pod.0.cmp(&i)).is_err())
+            .filter_map(move |i| self.pods.get(i).map(|p| Member::Real(i, p)))
+            .peekable();
+        let mut pending_created = created;
+        core::iter::from_fn(move || {
+            // The created pod is unscheduled and created now: it sorts after every
+            // scheduled pod and every pod created no later than now.
+            if pending_created {
+                let created_first = match real.peek() {
+                    Some(Member::Real(_, p)) => !p.is_scheduled() && p.created > now,
+                    Some(Member::Created) | None => true,
+                };
+                if created_first {
+                    pending_created = false;
+                    return Some(Member::Created);
+                }
+            }
+            real.next()
+        })
+    }
+
+    /// Records what the plan asks for: the expectations, and the backoff of each
+    /// failed pod it deletes. Checks room first, so a failure changes nothing.
+    fn commit<const N: usize>(
+        &mut self,
+        set: SetId,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &Plan<N>,
+    ) -> Result<()> {
+        let generation = s.observed_generation;
+        let failed = || {
+            plan.deletes
+                .iter()
+                .filter(|d| d.reason == DeleteReason::Failed)
+        };
+        let new_keys = failed()
+            .filter(|d| {
+                self.sync
+                    .backoff
+                    .get(set, generation, d.node_name)
+                    .is_none()
+            })
+            .count();
+        self.sync.backoff.reserve(new_keys, now)?;
+        for d in failed() {
+            self.sync.backoff.next(set, generation, d.node_name, now)?;
+        }
+        let slot = self
+            .sync
+            .expectations
+            .get_mut(set.0 as usize)
+            .ok_or(Error::LogicBug)?;
+        *slot = Some(Expectations {
+            creates: plan.creates.len() as i64,
+            deletes: plan.deletes.len() as i64,
+            set_at: now,
+        });
+        Ok(())
+    }
+
+    /// Upstream requeues after `minReadySeconds` while some node's ready pod is not
+    /// yet available, and, on the event of a pod turning ready, once that pod can be
+    /// available. dsr has no events, so it asks for the second at the sync: the first
+    /// moment a ready pod of the DaemonSet passes `minReadySeconds`.
+    fn requeue_for_status<const N: usize>(
+        &self,
+        s: &DaemonSet,
+        now: Timestamp,
+        status: &DaemonSetStatus,
+        plan: &mut Plan<N>,
+    ) {
+        if s.min_ready_seconds <= 0 {
+            return;
+        }
+        let min_ready = i64::from(s.min_ready_seconds);
+        if status.number_ready != status.number_available {
+            plan.requeue(min_ready);
+        }
+        let deleted = |i: u32| plan.deletes.binary_search_by(|d| d.pod.0.cmp(&i)).is_ok();
+        let soonest = self
+            .sync
+            .pods
+            .iter()
+            .filter(|c| !deleted(c.pod))
+            .filter_map(|c| self.pods.get(c.pod))
+            .filter(|p| p.ready && !p.is_available(s.min_ready_seconds, now))
+            .filter_map(|p| p.ready_since)
+            .map(|since| since.plus(min_ready + 1).since(now))
+            .min();
+        if let Some(wait) = soonest {
+            plan.requeue(wait);
+        }
+    }
+
+    /// Orders every list of the plan by name, for output.
+    fn sort_plan<const N: usize>(&self, plan: &mut Plan<N>) {
+        let text = |s: Sym| self.strings.resolve(s);
+        plan.creates.sort_unstable_by(|a, b| {
+            text(a.node_name)
+                .cmp(text(b.node_name))
+                .then(a.node.cmp(&b.node))
+        });
+        plan.deletes.sort_unstable_by(|a, b| {
+            text(a.pod_name)
+                .cmp(text(b.pod_name))
+                .then(a.pod.cmp(&b.pod))
+        });
+        let pod_name = |p: &PodId| self.pods.get(p.0).map(|p| text(p.name)).unwrap_or("");
+        plan.adoptions
+            .sort_unstable_by(|a, b| pod_name(a).cmp(pod_name(b)).then(a.cmp(b)));
+        plan.releases
+            .sort_unstable_by(|a, b| pod_name(a).cmp(pod_name(b)).then(a.cmp(b)));
+    }
+}
+
+/// Sorts creates by node id and deletes by pod id, for lookups.
+fn sort_by_ids<const N: usize>(plan: &mut Plan<N>) {
+    plan.creates.sort_unstable_by_key(|c| c.node.0);
+    plan.deletes.sort_unstable_by_key(|d| d.pod.0);
+}
+
+/// Upstream's `podByCreationTimestampAndPhase`: scheduled pods first, then oldest,
+/// then by name.
+pub(crate) fn by_age<'s>(a: &Pod, b: &Pod, text: impl Fn(Sym) -> &'s str) -> Ordering {
+    b.is_scheduled()
+        .cmp(&a.is_scheduled())
+        .then(a.created.cmp(&b.created))
+        .then_with(|| text(a.name).cmp(text(b.name)))
+}
+
+#[cfg(test)]
+mod tests;

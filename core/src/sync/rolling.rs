@@ -1,0 +1,357 @@
+//! The rolling-update pass: upstream's `rollingUpdate`, `findUpdatedPodsOnNode` and
+//! `updatedDesiredNodeCounts`, run on the pods as the manage pass leaves them.
+//!
+//! Upstream walks a map, so which candidates it picks within a budget is random;
+//! dsr picks them in node-name order. How many it picks does not depend on the order.
+
+use crate::engine::{DaemonSet, Engine, NodeId};
+use crate::error::Result;
+use crate::sync::manage::delete_of;
+use crate::sync::plan::{
+    push, Create, CreateReason, DeleteReason, Plan, RolloutBudget, RolloutHalt, BURST_REPLICAS,
+};
+use crate::sync::time::Timestamp;
+use crate::sync::{Group, Member};
+
+/// What the rolling update sees on one node.
+#[derive(Clone, Copy)]
+enum Entry<'p> {
+    /// More than one old or more than one new pod: left to the manage pass.
+    Excess,
+    /// At most one of each.
+    Pods {
+        new: Option<Member<'p>>,
+        old: Option<Member<'p>>,
+    },
+}
+
+/// Upstream's `findUpdatedPodsOnNode` over pods not being deleted.
+fn find_updated<'p>(members: impl Iterator<Item = Member<'p>>, s: &DaemonSet) -> Entry<'p> {
+    let mut new = None;
+    let mut old = None;
+    for m in members.filter(|m| !m.deleting()) {
+        let slot = if m.updated(s) { &mut new } else { &mut old };
+        if slot.is_some() {
+            return Entry::Excess;
+        }
+        *slot = Some(m);
+    }
+    Entry::Pods { new, old }
+}
+
+/// Nodes that should run the daemon pod, as this sync sees them.
+fn plan_desired<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+>(
+    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+) -> i64 {
+    e.sync
+        .nodes
+        .iter()
+        .filter(|n| n.placement.should_run)
+        .count() as i64
+}
+
+/// Takes up to `limit` items, counting as it goes.
+#[derive(Default)]
+struct Quota {
+    taken: i64,
+    limit: i64,
+}
+
+impl Quota {
+    fn new(limit: i64) -> Self {
+        Quota { taken: 0, limit }
+    }
+
+    fn take(&mut self) -> bool {
+        if self.taken < self.limit {
+            self.taken += 1;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn clamp(v: i64, hi: i64) -> i64 {
+    v.max(0).min(hi)
+}
+
+/// The part of a burst-limited list that the second of two sub-lists gets.
+fn burst_split(first: i64, second: i64) -> (i64, i64) {
+    let burst = BURST_REPLICAS as i64;
+    let a = first.min(burst);
+    (a, second.min(burst - a))
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// The node's entry in upstream's node-to-pods map after the manage pass, or
+    /// `None` when the map has no entry for it.
+    fn entry<'e, const N: usize>(
+        &'e self,
+        g: Group<'e>,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        now: Timestamp,
+    ) -> Option<Entry<'e>> {
+        let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
+        let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
+        let mut members = self.members(g, deletes, creates, now).peekable();
+        let wanted = g.node.is_some_and(|n| n.placement.should_run);
+        if members.peek().is_none() && !wanted {
+            return None;
+        }
+        Some(find_updated(members, s))
+    }
+
+    /// The rolling-update pass. The manage pass's creates and deletes must be the
+    /// plan's first entries, sorted by id.
+    pub(crate) fn rolling_update<const N: usize>(
+        &self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<()> {
+        let desired = plan_desired(self);
+        // An invalid budget stops the rolling update, as upstream's error does.
+        let budgets = (
+            s.update_strategy.unavailable_count(desired),
+            s.update_strategy.surge_count(desired),
+        );
+        let (Some(mut max_unavailable), Some(max_surge)) = budgets else {
+            plan.rollout = Some(RolloutBudget {
+                desired,
+                halted: Some(RolloutHalt::InvalidBudget),
+                ..RolloutBudget::default()
+            });
+            return Ok(());
+        };
+        // Neither budget would let the update progress: upstream accepts one
+        // unavailable pod.
+        if desired > 0 && max_unavailable == 0 && max_surge == 0 {
+            max_unavailable = 1;
+        }
+        if max_surge == 0 {
+            self.roll_without_surge(s, now, plan, max_unavailable)
+        } else {
+            self.roll_with_surge(s, now, plan, max_surge, desired)
+        }
+    }
+
+    /// Delete old pods within `maxUnavailable`; the manage pass recreates them.
+    fn roll_without_surge<const N: usize>(
+        &self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+        max_unavailable: i64,
+    ) -> Result<()> {
+        let mut unavailable = 0i64;
+        let mut replacements = 0i64;
+        let mut candidates = 0i64;
+        self.each_group(|g| {
+            match self.entry(g, s, plan, now) {
+                None => {}
+                Some(Entry::Excess) => unavailable += 1,
+                Some(Entry::Pods { new, old }) => match (new, old) {
+                    (None, None) | (Some(_), Some(_)) => unavailable += 1,
+                    (Some(new), None) => {
+                        if !new.available(s, now) {
+                            unavailable += 1;
+                        }
+                    }
+                    (None, Some(old)) => {
+                        if old.available(s, now) {
+                            candidates += 1;
+                        } else {
+                            replacements += 1;
+                            unavailable += 1;
+                        }
+                    }
+                },
+            }
+            Ok(())
+        })?;
+        let chosen = clamp(max_unavailable - unavailable, candidates);
+        plan.rollout = Some(RolloutBudget {
+            desired: plan_desired(self),
+            max_unavailable,
+            max_surge: 0,
+            in_use: unavailable,
+            candidates,
+            chosen,
+            replacements,
+            halted: None,
+        });
+        let (replacements, chosen) = burst_split(replacements, chosen);
+        let mut replace = Quota::new(replacements);
+        let mut choose = Quota::new(chosen);
+        self.each_group(|g| {
+            let Some(Entry::Pods {
+                new: None,
+                old: Some(Member::Real(i, old)),
+            }) = self.entry(g, s, plan, now)
+            else {
+                return Ok(());
+            };
+            let reason = if !old.is_available(s.min_ready_seconds, now) {
+                replace
+                    .take()
+                    .then_some(DeleteReason::RollingUpdateUnavailable)
+            } else {
+                choose.take().then_some(DeleteReason::RollingUpdate)
+            };
+            match reason {
+                Some(r) => push(&mut plan.deletes, delete_of(i, old, r)),
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// Start new pods beside old ones within `maxSurge`, and delete each old pod once
+    /// its replacement is available.
+    fn roll_with_surge<const N: usize>(
+        &self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+        max_surge: i64,
+        desired: i64,
+    ) -> Result<()> {
+        let mut surging = 0i64;
+        let mut available = 0i64;
+        let mut direct_deletes = 0i64;
+        let mut sunset = 0i64;
+        let mut replacements = 0i64;
+        let mut candidates = 0i64;
+        let mut node_missing = false;
+        self.each_group(|g| {
+            let (new, old) = match self.entry(g, s, plan, now) {
+                None => return Ok(()),
+                Some(Entry::Excess) => {
+                    surging += 1;
+                    return Ok(());
+                }
+                Some(Entry::Pods { new, old }) => (new, old),
+            };
+            // Availability counts on every node, those being sunset included.
+            match (old, new) {
+                (Some(o), _) if o.available(s, now) => available += 1,
+                (None, Some(n)) if n.available(s, now) => available += 1,
+                _ => {}
+            }
+            match (old, new) {
+                (None, _) => {}
+                (Some(old), None) => {
+                    let Some(node) = g.node else {
+                        // Upstream fails to look the node up and gives up the pass.
+                        node_missing = true;
+                        return Ok(());
+                    };
+                    let should_run = node.placement.should_run;
+                    match (old.available(s, now), should_run) {
+                        (false, false) => direct_deletes += 1,
+                        (false, true) => replacements += 1,
+                        (true, false) => sunset += 1,
+                        (true, true) => candidates += 1,
+                    }
+                }
+                (Some(_), Some(new)) => {
+                    if new.available(s, now) {
+                        direct_deletes += 1;
+                    } else {
+                        surging += 1;
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        let surge = clamp(max_surge - surging, candidates);
+        plan.rollout = Some(RolloutBudget {
+            desired,
+            max_unavailable: 0,
+            max_surge,
+            in_use: surging,
+            candidates,
+            chosen: if node_missing { 0 } else { surge },
+            replacements,
+            halted: node_missing.then_some(RolloutHalt::MissingNode),
+        });
+        if node_missing {
+            return Ok(());
+        }
+        let sunset_deletes = clamp(available - desired, sunset);
+        let (replacements, surge) = burst_split(replacements, surge);
+        let (direct_deletes, sunset_deletes) = burst_split(direct_deletes, sunset_deletes);
+        let mut replace = Quota::new(replacements);
+        let mut add = Quota::new(surge);
+        let mut direct = Quota::new(direct_deletes);
+        let mut retire = Quota::new(sunset_deletes);
+        self.each_group(|g| {
+            let Some(Entry::Pods {
+                new,
+                old: Some(Member::Real(i, old)),
+            }) = self.entry(g, s, plan, now)
+            else {
+                return Ok(());
+            };
+            let old_available = old.is_available(s.min_ready_seconds, now);
+            let Some(node) = g.node else { return Ok(()) };
+            let create = |reason| Create {
+                node: NodeId(node.id),
+                node_name: node.name,
+                reason,
+            };
+            match new {
+                Some(new) => {
+                    if new.available(s, now) && direct.take() {
+                        let d = delete_of(i, old, DeleteReason::SurgeReplaced);
+                        push(&mut plan.deletes, d)?;
+                    }
+                }
+                None => match (old_available, node.placement.should_run) {
+                    (false, false) => {
+                        if direct.take() {
+                            let d = delete_of(i, old, DeleteReason::RollingUpdateUnavailable);
+                            push(&mut plan.deletes, d)?;
+                        }
+                    }
+                    (false, true) => {
+                        if replace.take() {
+                            let c = create(CreateReason::ReplaceUnavailable);
+                            push(&mut plan.creates, c)?;
+                        }
+                    }
+                    (true, false) => {
+                        if retire.take() {
+                            let d = delete_of(i, old, DeleteReason::RollingUpdateNodeIneligible);
+                            push(&mut plan.deletes, d)?;
+                        }
+                    }
+                    (true, true) => {
+                        if add.take() {
+                            push(&mut plan.creates, create(CreateReason::Surge))?;
+                        }
+                    }
+                },
+            }
+            Ok(())
+        })
+    }
+}

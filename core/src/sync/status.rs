@@ -1,0 +1,61 @@
+//! Status at the end of a sync: upstream's `updateDaemonSetStatus`.
+
+use crate::engine::{DaemonSet, Engine};
+use crate::error::Result;
+use crate::sync::plan::{DaemonSetStatus, Plan};
+use crate::sync::time::Timestamp;
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    /// Counts nodes as the plan leaves them: its deletes gone, its creates present and
+    /// not ready. The plan's lists must be sorted by id. Each node counts by its
+    /// oldest pod.
+    pub(crate) fn status<const N: usize>(
+        &self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &Plan<N>,
+        observed_generation: i64,
+    ) -> Result<DaemonSetStatus> {
+        let mut st = DaemonSetStatus {
+            observed_generation,
+            ..DaemonSetStatus::default()
+        };
+        let inc = |n: &mut i32| *n = n.saturating_add(1);
+        self.each_group(|g| {
+            let Some(node) = g.node else { return Ok(()) };
+            let oldest = self.members(g, &plan.deletes, &plan.creates, now).next();
+            if !node.placement.should_run {
+                if oldest.is_some() {
+                    inc(&mut st.number_misscheduled);
+                }
+                return Ok(());
+            }
+            inc(&mut st.desired_number_scheduled);
+            let Some(pod) = oldest else { return Ok(()) };
+            inc(&mut st.current_number_scheduled);
+            if pod.ready() {
+                inc(&mut st.number_ready);
+                if pod.available(s, now) {
+                    inc(&mut st.number_available);
+                }
+            }
+            if pod.updated(s) {
+                inc(&mut st.updated_number_scheduled);
+            }
+            Ok(())
+        })?;
+        st.number_unavailable = st
+            .desired_number_scheduled
+            .saturating_sub(st.number_available);
+        Ok(st)
+    }
+}
