@@ -71,6 +71,25 @@ step clippy "cargo clippy --workspace --all-targets -- -D warnings" \
     cargo clippy --workspace --all-targets -- -D warnings
 step doc "RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps" \
     doc_step
+features_step() {
+    # Each optional feature of the core alone and all together, so a feature set
+    # that does not build is caught (cargo-hack style, without the tool).
+    local f
+    for f in "" defmt log serde "defmt serde" "log serde"; do
+        echo "-- dsr-core features: ${f:-none}"
+        cargo check -q -p dsr-core --no-default-features ${f:+--features "$f"}
+    done
+    # defmt and log exclude each other, with a readable compile_error!.
+    if cargo check -q -p dsr-core --features "defmt log" 2>/tmp/dsr-both.txt; then
+        echo "defmt + log built; it must not" >&2
+        return 1
+    fi
+    grep -q "exclude each other" /tmp/dsr-both.txt
+    cargo test -q -p dsr-core --features log --test logging
+}
+
+step features "dsr-core with each feature set" \
+    features_step
 step test "cargo test --workspace" \
     cargo test --workspace
 step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \

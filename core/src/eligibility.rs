@@ -111,7 +111,9 @@ impl<
             .nodes
             .get(node.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
-        Ok(self.placement(s, n))
+        let p = self.placement(s, n);
+        crate::trace::trace!("should_run {:?} {:?}: {:?}", set, node, p);
+        Ok(p)
     }
 
     /// [`should_run`](Self::should_run) on stored records.

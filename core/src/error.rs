@@ -7,6 +7,7 @@ use core::fmt;
 
 use crate::selector::syntax::ParseError;
 use crate::selector::RequirementProblem;
+use crate::spec::SpecProblem;
 use crate::validation::ValidationError;
 
 /// A fixed-capacity table of the engine, named in [`Error::Full`] so that the
@@ -171,6 +172,8 @@ pub enum Error {
     },
     /// A selector string does not parse.
     Parse(ParseError),
+    /// A DaemonSet spec the API server would reject.
+    Spec(SpecProblem),
     /// An object with this name (or uid) is already in the table.
     Duplicate(Table),
     /// No object with this id or name.
@@ -206,6 +209,7 @@ impl fmt::Display for Error {
                 write!(f, "invalid requirement in {}: {}", field.name(), problem)
             }
             Error::Parse(e) => write!(f, "selector does not parse: {}", e),
+            Error::Spec(p) => write!(f, "invalid DaemonSet: {}", p),
             Error::Duplicate(t) => write!(f, "already in the {} table", t.name()),
             Error::NotFound(t) => write!(f, "not in the {} table", t.name()),
             Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
@@ -233,6 +237,7 @@ impl defmt::Format for Error {
                 defmt::write!(f, "invalid requirement in {=str}", field.name())
             }
             Error::Parse(_) => defmt::write!(f, "selector does not parse"),
+            Error::Spec(p) => defmt::write!(f, "invalid DaemonSet: {}", p),
             Error::Duplicate(t) => defmt::write!(f, "duplicate in {=str}", t.name()),
             Error::NotFound(t) => defmt::write!(f, "not found in {=str}", t.name()),
             Error::LogicBug => defmt::write!(f, "logic bug"),

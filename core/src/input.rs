@@ -124,6 +124,21 @@ pub struct DaemonSetInput<'a> {
     /// present. When it parses as an integer, new pods carry it as their
     /// `pod-template-generation` label, and a pod carrying it is up to date.
     pub template_generation: Option<&'a str>,
+    /// `spec.template.spec.restartPolicy` as written; empty means `Always`.
+    pub restart_policy: &'a str,
+    /// `spec.template.spec.activeDeadlineSeconds`, which a DaemonSet may not set.
+    pub active_deadline_seconds: Option<i64>,
+    /// `spec.revisionHistoryLimit`.
+    pub revision_history_limit: Option<i32>,
+    /// `spec.template.spec.containers`: what validation reads of them.
+    pub containers: &'a [ContainerInput<'a>],
+}
+
+/// A container of a pod template: what DaemonSet validation reads of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ContainerInput<'a> {
+    /// `name`.
+    pub name: &'a str,
 }
 
 /// A `maxUnavailable` or `maxSurge` value.

@@ -63,9 +63,11 @@ pub mod node;
 pub mod pod;
 pub mod query;
 pub mod selector;
+pub mod spec;
 pub mod sync;
 pub mod table;
 pub mod taint;
+mod trace;
 pub mod validation;
 
 pub use eligibility::{Placement, Reason};

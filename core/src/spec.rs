@@ -222,7 +222,10 @@ impl<
     /// space for the selector check does not fit.
     pub fn validate_daemon_set(&mut self, ds: &DaemonSetInput<'_>) -> Result<()> {
         validate_daemon_set(ds).map_err(Error::Spec)?;
-        let selector = ds.selector.as_ref().ok_or(Error::Spec(SpecProblem::SelectorMissing))?;
+        let selector = ds
+            .selector
+            .as_ref()
+            .ok_or(Error::Spec(SpecProblem::SelectorMissing))?;
         if self.label_selector_matches(selector, ds.template_labels)? {
             Ok(())
         } else {
@@ -262,7 +265,14 @@ impl<
 /// );
 /// ```
 pub fn validate_daemon_set(ds: &DaemonSetInput<'_>) -> core::result::Result<(), SpecProblem> {
+    // Both are required before their format matters.
+    if ds.name.is_empty() {
+        return Err(SpecProblem::Name(ValidationError::Empty));
+    }
     validate_dns_subdomain(ds.name).map_err(SpecProblem::Name)?;
+    if ds.namespace.is_empty() {
+        return Err(SpecProblem::Namespace(ValidationError::Empty));
+    }
     validate_dns_label(ds.namespace).map_err(SpecProblem::Namespace)?;
     let selector = ds.selector.as_ref().ok_or(SpecProblem::SelectorMissing)?;
     validate_label_selector(selector)?;
@@ -330,7 +340,9 @@ fn validate_label_selector(sel: &LabelSelectorInput<'_>) -> core::result::Result
 }
 
 /// `ValidateNodeSelector` for required node affinity.
-fn validate_node_selector(terms: &[NodeSelectorTermInput<'_>]) -> core::result::Result<(), SpecProblem> {
+fn validate_node_selector(
+    terms: &[NodeSelectorTermInput<'_>],
+) -> core::result::Result<(), SpecProblem> {
     if terms.is_empty() {
         return Err(SpecProblem::AffinityNoTerms);
     }
@@ -385,7 +397,10 @@ pub fn validate_toleration(t: &TolerationInput<'_>) -> core::result::Result<(), 
         }
         _ => return Err(TolerationProblem::Operator),
     }
-    if !matches!(t.effect, "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+    if !matches!(
+        t.effect,
+        "" | "NoSchedule" | "PreferNoSchedule" | "NoExecute"
+    ) {
         return Err(TolerationProblem::Effect);
     }
     Ok(())
@@ -452,5 +467,222 @@ fn validate_update_strategy(ds: &DaemonSetInput<'_>) -> core::result::Result<(),
             }
         }
         _ => Err(SpecProblem::UpdateStrategyType),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{RequirementInput, RollingUpdateInput, UpdateStrategyInput};
+
+    const APP: [LabelInput<'static>; 1] = [LabelInput {
+        key: "name",
+        value: "fluentd-elasticsearch",
+    }];
+    const CONTAINERS: [ContainerInput<'static>; 1] = [ContainerInput {
+        name: "fluentd-elasticsearch",
+    }];
+
+    fn fluentd() -> DaemonSetInput<'static> {
+        DaemonSetInput {
+            name: "fluentd-elasticsearch",
+            namespace: "kube-system",
+            selector: Some(LabelSelectorInput {
+                match_labels: &APP,
+                match_expressions: &[],
+            }),
+            template_labels: &APP,
+            containers: &CONTAINERS,
+            ..Default::default()
+        }
+    }
+
+    fn rolling(
+        max_unavailable: Option<IntOrStringInput<'static>>,
+        max_surge: Option<IntOrStringInput<'static>>,
+    ) -> UpdateStrategyInput<'static> {
+        UpdateStrategyInput {
+            type_: "RollingUpdate",
+            rolling_update: Some(RollingUpdateInput {
+                max_unavailable,
+                max_surge,
+            }),
+        }
+    }
+
+    #[test]
+    fn the_fluentd_example_is_valid_and_each_defect_has_its_own_problem() {
+        use IntOrStringInput::{Int, String as Str};
+        let bad_tolerations = [TolerationInput {
+            key: "",
+            operator: "Equal",
+            value: "x",
+            ..Default::default()
+        }];
+        let seconds = [TolerationInput {
+            key: "node-role.kubernetes.io/control-plane",
+            operator: "Exists",
+            effect: "NoSchedule",
+            toleration_seconds: Some(30),
+            ..Default::default()
+        }];
+        let two_same = [
+            ContainerInput { name: "agent" },
+            ContainerInput { name: "agent" },
+        ];
+        let bad_label = [LabelInput {
+            key: "name",
+            value: "-bad",
+        }];
+        let gt_values = ["not-a-number"];
+        let gt = [RequirementInput {
+            key: "example.com/gpu-count",
+            operator: "Gt",
+            values: &gt_values,
+        }];
+        let gt_term = [NodeSelectorTermInput {
+            match_expressions: &gt,
+            match_fields: &[],
+        }];
+        type Edit = fn(&mut DaemonSetInput<'static>);
+        let cases: [(&str, Edit, Option<SpecProblem>); 16] = [
+            ("valid", |_| {}, None),
+            (
+                "uppercase name",
+                |d| d.name = "Fluentd",
+                Some(SpecProblem::Name(ValidationError::InvalidFormat)),
+            ),
+            (
+                "no namespace",
+                |d| d.namespace = "",
+                Some(SpecProblem::Namespace(ValidationError::Empty)),
+            ),
+            (
+                "no selector",
+                |d| d.selector = None,
+                Some(SpecProblem::SelectorMissing),
+            ),
+            (
+                "empty selector",
+                |d| d.selector = Some(LabelSelectorInput::default()),
+                Some(SpecProblem::SelectorEmpty),
+            ),
+            (
+                "restart policy",
+                |d| d.restart_policy = "Never",
+                Some(SpecProblem::RestartPolicy),
+            ),
+            (
+                "deadline",
+                |d| d.active_deadline_seconds = Some(60),
+                Some(SpecProblem::ActiveDeadlineSeconds),
+            ),
+            (
+                "min ready",
+                |d| d.min_ready_seconds = -1,
+                Some(SpecProblem::MinReadySeconds),
+            ),
+            (
+                "history",
+                |d| d.revision_history_limit = Some(-1),
+                Some(SpecProblem::RevisionHistoryLimit),
+            ),
+            (
+                "no containers",
+                |d| d.containers = &[],
+                Some(SpecProblem::NoContainers),
+            ),
+            (
+                "strategy type",
+                |d| d.update_strategy.type_ = "Recreate",
+                Some(SpecProblem::UpdateStrategyType),
+            ),
+            (
+                "both zero",
+                |d| d.update_strategy = rolling(Some(Int(0)), Some(Int(0))),
+                Some(SpecProblem::NoUpdateBudget),
+            ),
+            (
+                "both set",
+                |d| d.update_strategy = rolling(Some(Str("10%")), Some(Int(1))),
+                Some(SpecProblem::SurgeWithUnavailable),
+            ),
+            (
+                "over 100%",
+                |d| d.update_strategy = rolling(Some(Str("101%")), None),
+                Some(SpecProblem::RollingUpdate {
+                    field: RollingUpdateField::MaxUnavailable,
+                    problem: IntOrPercentProblem::OverHundredPercent,
+                }),
+            ),
+            (
+                "surge only",
+                |d| d.update_strategy = rolling(Some(Int(0)), Some(Str("25%"))),
+                None,
+            ),
+            ("on delete", |d| d.update_strategy.type_ = "OnDelete", None),
+        ];
+        for (name, edit, want) in cases {
+            let mut ds = fluentd();
+            edit(&mut ds);
+            assert_eq!(validate_daemon_set(&ds).err(), want, "{name}");
+        }
+        let mut ds = fluentd();
+        ds.tolerations = &bad_tolerations;
+        assert_eq!(
+            validate_daemon_set(&ds),
+            Err(SpecProblem::Toleration {
+                index: 0,
+                problem: TolerationProblem::EmptyKeyNeedsExists
+            })
+        );
+        ds.tolerations = &seconds;
+        assert_eq!(
+            validate_daemon_set(&ds),
+            Err(SpecProblem::Toleration {
+                index: 0,
+                problem: TolerationProblem::SecondsWithoutNoExecute
+            })
+        );
+        let mut ds = fluentd();
+        ds.containers = &two_same;
+        assert_eq!(
+            validate_daemon_set(&ds),
+            Err(SpecProblem::DuplicateContainerName { index: 1 })
+        );
+        let mut ds = fluentd();
+        ds.node_selector = &bad_label;
+        assert_eq!(
+            validate_daemon_set(&ds),
+            Err(SpecProblem::NodeSelector(RequirementProblem::Value(
+                ValidationError::InvalidFormat
+            )))
+        );
+        let mut ds = fluentd();
+        ds.required_node_affinity = Some(&gt_term);
+        assert_eq!(
+            validate_daemon_set(&ds),
+            Err(SpecProblem::AffinityTerm { term: 0 })
+        );
+        ds.required_node_affinity = Some(&[]);
+        assert_eq!(validate_daemon_set(&ds), Err(SpecProblem::AffinityNoTerms));
+    }
+
+    #[test]
+    fn the_selector_must_select_the_template() {
+        let mut engine = crate::TinyEngine::new();
+        let mut ds = fluentd();
+        assert_eq!(engine.validate_daemon_set(&ds), Ok(()));
+        let other = [LabelInput {
+            key: "name",
+            value: "fluent-bit",
+        }];
+        ds.template_labels = &other;
+        assert_eq!(
+            engine.validate_daemon_set(&ds),
+            Err(Error::Spec(SpecProblem::SelectorDoesNotMatchTemplate))
+        );
+        // Validation leaves nothing behind.
+        assert!(engine.strings().is_empty());
     }
 }

@@ -128,7 +128,7 @@ impl<T: Copy, const N: usize> Pool<T, N> {
     }
 
     /// Cuts a span out, moving later entries down. Spans that pointed after it must
-    /// then be moved with [`Span::shift_after`].
+    /// then be moved with `Span::shift_after`.
     pub fn remove(&mut self, span: Span) {
         let start = span.start as usize;
         let end = start + span.len();

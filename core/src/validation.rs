@@ -25,6 +25,7 @@ pub const LABEL_KEY_MAX: usize = DNS_SUBDOMAIN_MAX + 1 + QUALIFIED_NAME_MAX;
 
 /// Why a string failed validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ValidationError {
     /// The string (or, for a label key, its name part) is empty but must not be.

@@ -43,6 +43,7 @@ pub struct ParsedRequirement<'a> {
 
 /// Why a selector string was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum ParseError {
     /// An unexpected token starts at this byte offset of the input (the

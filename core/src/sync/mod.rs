@@ -104,7 +104,7 @@ pub(crate) struct NodeSlot {
 
 /// What the sync keeps in the engine: expectations and backoff (state), and room to
 /// sort nodes and pods (scratch, meaningless between calls).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct SyncState<const NODES: usize, const SETS: usize, const PODS: usize> {
     pub expectations: [Option<Expectations>; SETS],
     pub backoff: Backoff<PODS>,
@@ -122,6 +122,19 @@ pub(crate) struct Claimed {
     pub key: u32,
     /// Index in the pod table.
     pub pod: u32,
+}
+
+// Only the state shows: two engines that will plan alike print alike, whatever
+// their scratch holds.
+impl<const NODES: usize, const SETS: usize, const PODS: usize> core::fmt::Debug
+    for SyncState<NODES, SETS, PODS>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SyncState")
+            .field("expectations", &self.expectations)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, SETS, PODS> {
@@ -348,6 +361,13 @@ impl<
         plan.outcome = SyncOutcome::Synced;
         self.commit(set, &s, now, plan)?;
         self.sort_plan(plan);
+        crate::trace::debug!(
+            "sync {:?}: {:?} creates, {:?} deletes, status {:?}",
+            set,
+            plan.creates.len(),
+            plan.deletes.len(),
+            plan.status
+        );
         Ok(())
     }
 
