@@ -49,6 +49,7 @@ const (
 	ErrDuplicate        Code = C.DSR_RESULT_DUPLICATE
 	ErrNotFound         Code = C.DSR_RESULT_NOT_FOUND
 	ErrStaleReason      Code = C.DSR_RESULT_STALE_REASON
+	ErrInvalidDaemonSet Code = C.DSR_RESULT_INVALID_DAEMON_SET
 	ErrPanic            Code = C.DSR_RESULT_PANIC
 	ErrLogicBug         Code = C.DSR_RESULT_LOGIC_BUG
 	ErrUnmappedError    Code = C.DSR_RESULT_UNMAPPED_ERROR

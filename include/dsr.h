@@ -212,6 +212,11 @@ enum dsr_result
    */
   DSR_RESULT_STALE_REASON = 309,
   /**
+   * A DaemonSet is not one the API server would accept (name, selector,
+   * template, update strategy, ...); `dsr_engine_last_error()` says what.
+   */
+  DSR_RESULT_INVALID_DAEMON_SET = 310,
+  /**
    * A panic was caught at the boundary (hosted builds). Clear or
    * re-initialise the engine before using it again, and report a bug.
    */

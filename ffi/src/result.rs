@@ -105,6 +105,9 @@ pub enum dsr_result {
     /// A `dsr_reason` no longer matches the engine (its DaemonSet or node
     /// changed since `dsr_engine_should_run()` gave it), or was not made by it.
     DSR_RESULT_STALE_REASON = 309,
+    /// A DaemonSet is not one the API server would accept (name, selector,
+    /// template, update strategy, ...); `dsr_engine_last_error()` says what.
+    DSR_RESULT_INVALID_DAEMON_SET = 310,
 
     /// A panic was caught at the boundary (hosted builds). Clear or
     /// re-initialise the engine before using it again, and report a bug.
@@ -154,6 +157,7 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_DUPLICATE,
         DSR_RESULT_NOT_FOUND,
         DSR_RESULT_STALE_REASON,
+        DSR_RESULT_INVALID_DAEMON_SET,
         DSR_RESULT_PANIC,
         DSR_RESULT_LOGIC_BUG,
         DSR_RESULT_UNMAPPED_ERROR,
@@ -204,6 +208,7 @@ impl dsr_result {
             DSR_RESULT_DUPLICATE => c"an object of that name already exists",
             DSR_RESULT_NOT_FOUND => c"no object with that id or name",
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
+            DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
             DSR_RESULT_PANIC => c"internal error: a panic was caught (a bug in dsr)",
             DSR_RESULT_LOGIC_BUG => c"internal error: an invariant does not hold (a bug in dsr)",
             DSR_RESULT_UNMAPPED_ERROR => c"an error without a code of its own",
@@ -249,6 +254,7 @@ impl From<Error> for dsr_result {
             Error::Parse(_) => DSR_RESULT_SELECTOR_PARSE,
             Error::Duplicate(_) => DSR_RESULT_DUPLICATE,
             Error::NotFound(_) => DSR_RESULT_NOT_FOUND,
+            Error::Spec(_) => DSR_RESULT_INVALID_DAEMON_SET,
             Error::LogicBug => DSR_RESULT_LOGIC_BUG,
             _ => DSR_RESULT_UNMAPPED_ERROR,
         }
@@ -360,6 +366,7 @@ mod tests {
             (DSR_RESULT_DUPLICATE, 307),
             (DSR_RESULT_NOT_FOUND, 308),
             (DSR_RESULT_STALE_REASON, 309),
+            (DSR_RESULT_INVALID_DAEMON_SET, 310),
             (DSR_RESULT_PANIC, 900),
             (DSR_RESULT_LOGIC_BUG, 901),
             (DSR_RESULT_UNMAPPED_ERROR, 902),
