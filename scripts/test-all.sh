@@ -4,7 +4,13 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, test (cargo test --workspace, once), conformance
 #   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
-#   no_std / no-alloc symbol check), shared-data (tests/data vs ../shared).
+#   no_std / no-alloc symbol check), header (include/dsr.h fresh and
+#   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
+#   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
+#   link examples/c with the documented flags, shared and static), firmware
+#   (no_std libdsr.a: no-alloc symbol check, linked into a C program), go
+#   (go vet, go test, go test with GOGC=1), shared-data (tests/data vs
+#   ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -90,6 +96,18 @@ step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \
     cargo run --release -q -p dsr-cli -- conformance "${CONFORMANCE_DIRS[@]}"
 step nostd "tests/nostd-check/check.sh --self-test, then the check" \
     nostd_step
+step header "tests/header/check.sh: include/dsr.h regenerated and diffed, compiled alone as C99/C++" \
+    bash tests/header/check.sh
+step libdsr "cargo build -p dsr-ffi --release --lib (libdsr.a, libdsr.so)" \
+    cargo build -p dsr-ffi --release --lib
+step c-tests "tests/c/run.sh --no-build: C tests and examples/c against libdsr.a under ASan+UBSan" \
+    bash tests/c/run.sh --no-build
+step pkgconfig "tests/pkgconfig/check.sh: dsr.pc and dsr-static.pc link examples/c/placement.c" \
+    bash tests/pkgconfig/check.sh
+step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and decides placement from C" \
+    bash tests/firmware/check.sh
+step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/" \
+    bash tests/go/run.sh
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check
 current=""

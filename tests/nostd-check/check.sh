@@ -8,6 +8,10 @@
 #   tests/nostd-check/check.sh --self-test  show that the scan catches std and
 #                                           alloc (and passes a core-only archive),
 #                                           so it cannot pass silently
+#   tests/nostd-check/check.sh --scan ARCHIVE SYMBOL
+#                                           scan another archive (SYMBOL: one of
+#                                           its exported functions), e.g. the
+#                                           firmware build of libdsr.a
 #
 # The archive is a `#![no_std]` staticlib over dsr-core with default features
 # off. It legitimately contains `core` and `compiler_builtins`; anything from
@@ -103,8 +107,14 @@ scan() {
         return 2
     fi
     # (core's generics instantiated in our objects do not count: the symbols
-    # must come from the archived core object itself.)
-    if ! awk -F'\t' '$1 ~ /^core-/ && $2 != "U" && $3 ~ /^<?core::/ { f = 1 } END { exit !f }' \
+    # must come from the archived core object itself. An archive built with
+    # LTO has no separate core object: core's code is merged into ours, so
+    # there any defined core:: symbol shows that nm reads the Rust code.)
+    local core_member='^core-'
+    if ! awk -F'\t' '$1 ~ /^core-/ { f = 1 } END { exit !f }' "$tmp/demangled.tsv"; then
+        core_member=''
+    fi
+    if ! awk -F'\t' -v m="$core_member" '$1 ~ m && $2 != "U" && $3 ~ /^<?core::/ { f = 1 } END { exit !f }' \
         "$tmp/demangled.tsv"; then
         cat "$tmp/nm.err" >&2
         echo "nostd-check: $NM shows no symbols defined by the core library's object" \
@@ -270,6 +280,17 @@ check() {
 case "${1-}" in
     "") check ;;
     --self-test) self_test ;;
+    --scan)
+        # Used by tests/firmware/check.sh on the no_std build of libdsr.a.
+        [ $# -eq 3 ] || die "usage: check.sh --scan ARCHIVE EXPORTED_SYMBOL"
+        rc=0
+        scan "$2" "$3" || rc=$?
+        case $rc in
+            0) ;;
+            1) die "FAILED: $2 needs std, alloc or a heap" ;;
+            *) die "FAILED: could not inspect $2" ;;
+        esac
+        ;;
     -h | --help) sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" ;;
     *) die "unknown argument '$1' (try --help)" ;;
 esac

@@ -1,0 +1,424 @@
+//! From C arguments to the core's inputs, checking every pointer, length and
+//! string, and allocating nothing: C arrays are copied into fixed-size scratch
+//! arrays on the stack (sized by the `DSR_CALL_*` build variables), which the
+//! core's input slices then borrow for the duration of the call.
+//!
+//! Every function here only reads; nothing reaches the engine until every
+//! argument has been checked, so a failure changes nothing.
+
+use core::ops::Range;
+
+use dsr_core::input::{
+    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, NodeSelectorTermInput,
+    RequirementInput, TaintInput, TolerationInput,
+};
+use heapless::Vec;
+
+use crate::capacities::build::{
+    CALL_LABELS, CALL_REQUIREMENTS, CALL_TAINTS, CALL_TERMS, CALL_TOLERATIONS, CALL_VALUES,
+};
+use crate::result::{dsr_result, Failure};
+use crate::types::{
+    dsr_daemon_set, dsr_label, dsr_label_selector, dsr_node, dsr_node_selector_term,
+    dsr_requirement, dsr_str, dsr_taint, dsr_toleration,
+};
+
+use dsr_result::{
+    DSR_RESULT_BAD_LENGTH, DSR_RESULT_CALL_LIMIT, DSR_RESULT_INVALID_UTF8, DSR_RESULT_MISALIGNED,
+    DSR_RESULT_NULL_POINTER,
+};
+
+/// A C array as a slice: NULL is allowed when `len` is 0.
+///
+/// # Safety
+/// When `len > 0` and `ptr` is not NULL, `ptr` must point to `len` readable,
+/// initialised `T`s that stay valid and unmodified for `'a` (the call).
+pub(crate) unsafe fn slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], dsr_result> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(DSR_RESULT_NULL_POINTER);
+    }
+    if !ptr.is_aligned() {
+        return Err(DSR_RESULT_MISALIGNED);
+    }
+    if len > isize::MAX as usize / core::mem::size_of::<T>().max(1) {
+        return Err(DSR_RESULT_BAD_LENGTH);
+    }
+    // SAFETY: non-NULL and aligned (checked), `len` elements that fit in an
+    // isize (checked), readable for 'a (the caller's contract).
+    Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
+}
+
+/// A `dsr_str` as UTF-8 text.
+///
+/// # Safety
+/// As [`slice`], for `s.len` bytes at `s.ptr`.
+pub(crate) unsafe fn text<'a>(s: &dsr_str) -> Result<&'a str, dsr_result> {
+    // SAFETY: forwarded contract.
+    let bytes = unsafe { slice(s.ptr.cast::<u8>(), s.len) }?;
+    core::str::from_utf8(bytes).map_err(|_| DSR_RESULT_INVALID_UTF8)
+}
+
+/// A required input pointer as a reference.
+///
+/// # Safety
+/// When not NULL, `p` must point to an initialised `T` valid for `'a`.
+pub(crate) unsafe fn input<'a, T>(p: *const T) -> Result<&'a T, dsr_result> {
+    if p.is_null() {
+        return Err(DSR_RESULT_NULL_POINTER);
+    }
+    if !p.is_aligned() {
+        return Err(DSR_RESULT_MISALIGNED);
+    }
+    // SAFETY: non-NULL, aligned, valid (the caller's contract).
+    Ok(unsafe { &*p })
+}
+
+/// An optional input pointer: NULL is `None`.
+///
+/// # Safety
+/// As [`input`].
+pub(crate) unsafe fn optional<'a, T>(p: *const T) -> Result<Option<&'a T>, dsr_result> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded contract.
+    unsafe { input(p) }.map(Some)
+}
+
+/// A checked out-parameter, written only through [`Out::set`] (on success).
+pub(crate) struct Out<T>(*mut T);
+
+/// Checks an out-parameter: not NULL, aligned.
+///
+/// # Safety
+/// When not NULL, `p` must be valid for writing a `T` until the call returns.
+pub(crate) unsafe fn out<T>(p: *mut T) -> Result<Out<T>, dsr_result> {
+    if p.is_null() {
+        return Err(DSR_RESULT_NULL_POINTER);
+    }
+    if !p.is_aligned() {
+        return Err(DSR_RESULT_MISALIGNED);
+    }
+    Ok(Out(p))
+}
+
+impl<T> Out<T> {
+    /// Writes the value.
+    pub(crate) fn set(self, value: T) {
+        // SAFETY: `out()` checked NULL and alignment and its caller promised a
+        // writable T; `write` does not read or drop the old (C) contents.
+        unsafe { self.0.write(value) }
+    }
+}
+
+/// Reserves `n` more items in a scratch array, or `DSR_RESULT_CALL_LIMIT`.
+fn room<T, const N: usize>(v: &Vec<T, N>, n: usize) -> Result<(), dsr_result> {
+    if n > N - v.len() {
+        Err(DSR_RESULT_CALL_LIMIT)
+    } else {
+        Ok(())
+    }
+}
+
+fn push<T, const N: usize>(v: &mut Vec<T, N>, item: T) -> Result<(), dsr_result> {
+    v.push(item).map_err(|_| DSR_RESULT_CALL_LIMIT)
+}
+
+/// The items of a range of a scratch array.
+fn part<T>(all: &[T], r: Range<usize>) -> Result<&[T], dsr_result> {
+    all.get(r).ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)
+}
+
+/// Labels of a C array, appended to `pool`; returns where they are.
+///
+/// # Safety
+/// As [`slice`] for the array and every string in it.
+unsafe fn push_labels<'a>(
+    pool: &mut Vec<LabelInput<'a>, CALL_LABELS>,
+    ptr: *const dsr_label,
+    len: usize,
+) -> Result<Range<usize>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let labels = unsafe { slice(ptr, len) }?;
+    room(pool, labels.len())?;
+    let start = pool.len();
+    for l in labels {
+        // SAFETY: forwarded contract.
+        let (key, value) = unsafe { (text(&l.key)?, text(&l.value)?) };
+        push(pool, LabelInput { key, value })?;
+    }
+    Ok(start..pool.len())
+}
+
+/// A taint.
+///
+/// # Safety
+/// As [`text`] for its strings.
+pub(crate) unsafe fn taint<'a>(t: &dsr_taint) -> Result<TaintInput<'a>, dsr_result> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        Ok(TaintInput {
+            key: text(&t.key)?,
+            value: text(&t.value)?,
+            effect: text(&t.effect)?,
+        })
+    }
+}
+
+/// A toleration.
+///
+/// # Safety
+/// As [`text`] for its strings.
+pub(crate) unsafe fn toleration<'a>(t: &dsr_toleration) -> Result<TolerationInput<'a>, dsr_result> {
+    // SAFETY: forwarded contract.
+    unsafe {
+        Ok(TolerationInput {
+            key: text(&t.key)?,
+            operator: text(&t.op)?,
+            value: text(&t.value)?,
+            effect: text(&t.effect)?,
+            toleration_seconds: t.has_toleration_seconds.then_some(t.toleration_seconds),
+        })
+    }
+}
+
+/// Taints of a C array, into scratch.
+///
+/// # Safety
+/// As [`slice`] for the array and its strings.
+pub(crate) unsafe fn taints<'a>(
+    ptr: *const dsr_taint,
+    len: usize,
+) -> Result<Vec<TaintInput<'a>, CALL_TAINTS>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let all = unsafe { slice(ptr, len) }?;
+    let mut out = Vec::new();
+    room(&out, all.len())?;
+    for t in all {
+        // SAFETY: forwarded contract.
+        push(&mut out, unsafe { taint(t) }?)?;
+    }
+    Ok(out)
+}
+
+/// Tolerations of a C array, into scratch.
+///
+/// # Safety
+/// As [`slice`] for the array and its strings.
+pub(crate) unsafe fn tolerations<'a>(
+    ptr: *const dsr_toleration,
+    len: usize,
+) -> Result<Vec<TolerationInput<'a>, CALL_TOLERATIONS>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let all = unsafe { slice(ptr, len) }?;
+    let mut out = Vec::new();
+    room(&out, all.len())?;
+    for t in all {
+        // SAFETY: forwarded contract.
+        push(&mut out, unsafe { toleration(t) }?)?;
+    }
+    Ok(out)
+}
+
+/// Calls `f` with the labels of a C array.
+///
+/// # Safety
+/// As [`slice`] for the array and its strings.
+pub(crate) unsafe fn with_labels<T>(
+    ptr: *const dsr_label,
+    len: usize,
+    f: impl FnOnce(&[LabelInput<'_>]) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let mut pool = Vec::new();
+    // SAFETY: forwarded contract.
+    let r = unsafe { push_labels(&mut pool, ptr, len) }?;
+    f(part(&pool, r)?)
+}
+
+/// Calls `f` with a node.
+///
+/// # Safety
+/// As [`slice`] for every array and string the node points to.
+pub(crate) unsafe fn with_node<T>(
+    node: &dsr_node,
+    f: impl FnOnce(&NodeInput<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded contract.
+    let name = unsafe { text(&node.name) }?;
+    let mut labels = Vec::new();
+    // SAFETY: forwarded contract.
+    let r = unsafe { push_labels(&mut labels, node.labels, node.labels_len) }?;
+    // SAFETY: forwarded contract.
+    let taints = unsafe { taints(node.taints, node.taints_len) }?;
+    f(&NodeInput {
+        name,
+        labels: part(&labels, r)?,
+        taints: &taints,
+        unschedulable: node.unschedulable,
+    })
+}
+
+/// Scratch for selector requirements: their values, the requirements
+/// themselves (with empty values until [`attach_values`]), and where each
+/// requirement's values are.
+struct Requirements<'a> {
+    values: Vec<&'a str, CALL_VALUES>,
+    reqs: Vec<RequirementInput<'a>, CALL_REQUIREMENTS>,
+    spans: Vec<Range<usize>, CALL_REQUIREMENTS>,
+}
+
+/// Appends the requirements of a C array; returns where they are in `reqs`.
+///
+/// # Safety
+/// As [`slice`] for the array, its value arrays and strings.
+unsafe fn push_requirements<'a>(
+    s: &mut Requirements<'a>,
+    ptr: *const dsr_requirement,
+    len: usize,
+) -> Result<Range<usize>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let all = unsafe { slice(ptr, len) }?;
+    room(&s.reqs, all.len())?;
+    let start = s.reqs.len();
+    for r in all {
+        // SAFETY: forwarded contract.
+        let (key, operator) = unsafe { (text(&r.key)?, text(&r.op)?) };
+        // SAFETY: forwarded contract.
+        let values = unsafe { slice(r.values, r.values_len) }?;
+        room(&s.values, values.len())?;
+        let first = s.values.len();
+        for v in values {
+            // SAFETY: forwarded contract.
+            push(&mut s.values, unsafe { text(v) }?)?;
+        }
+        push(&mut s.spans, first..s.values.len())?;
+        push(
+            &mut s.reqs,
+            RequirementInput {
+                key,
+                operator,
+                values: &[],
+            },
+        )?;
+    }
+    Ok(start..s.reqs.len())
+}
+
+/// Points every requirement at its values, once all values are in.
+fn attach_values<'v>(
+    reqs: &mut [RequirementInput<'v>],
+    spans: &[Range<usize>],
+    values: &'v [&'v str],
+) -> Result<(), dsr_result> {
+    for (r, span) in reqs.iter_mut().zip(spans) {
+        r.values = part(values, span.clone())?;
+    }
+    Ok(())
+}
+
+/// Calls `f` with a DaemonSet.
+///
+/// # Safety
+/// As [`slice`] for every pointer, array and string the DaemonSet reaches.
+pub(crate) unsafe fn with_daemon_set<T>(
+    ds: &dsr_daemon_set,
+    f: impl FnOnce(&DaemonSetInput<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded contract (and for every block below).
+    let (name, namespace, uid, node_name) = unsafe {
+        (
+            text(&ds.name)?,
+            text(&ds.ns)?,
+            text(&ds.uid)?,
+            text(&ds.node_name)?,
+        )
+    };
+    let mut labels = Vec::new();
+    // SAFETY: see above.
+    let template = unsafe { push_labels(&mut labels, ds.template_labels, ds.template_labels_len) }?;
+    // SAFETY: see above.
+    let node_selector =
+        unsafe { push_labels(&mut labels, ds.node_selector, ds.node_selector_len) }?;
+    let mut s = Requirements {
+        values: Vec::new(),
+        reqs: Vec::new(),
+        spans: Vec::new(),
+    };
+    // SAFETY: see above.
+    let selector: Option<&dsr_label_selector> = unsafe { optional(ds.selector) }?;
+    let selector = match selector {
+        None => None,
+        Some(sel) => {
+            // SAFETY: see above.
+            let ml = unsafe { push_labels(&mut labels, sel.match_labels, sel.match_labels_len) }?;
+            // SAFETY: see above.
+            let me = unsafe {
+                push_requirements(&mut s, sel.match_expressions, sel.match_expressions_len)
+            }?;
+            Some((ml, me))
+        }
+    };
+    let mut term_spans: Vec<(Range<usize>, Range<usize>), CALL_TERMS> = Vec::new();
+    if ds.has_required_node_affinity {
+        // SAFETY: see above.
+        let terms: &[dsr_node_selector_term] =
+            unsafe { slice(ds.required_node_affinity, ds.required_node_affinity_len) }?;
+        room(&term_spans, terms.len())?;
+        for t in terms {
+            // SAFETY: see above.
+            let (me, mf) = unsafe {
+                (
+                    push_requirements(&mut s, t.match_expressions, t.match_expressions_len)?,
+                    push_requirements(&mut s, t.match_fields, t.match_fields_len)?,
+                )
+            };
+            push(&mut term_spans, (me, mf))?;
+        }
+    }
+    // SAFETY: see above.
+    let tolerations = unsafe { tolerations(ds.tolerations, ds.tolerations_len) }?;
+
+    let Requirements {
+        values,
+        mut reqs,
+        spans,
+    } = s;
+    attach_values(&mut reqs, &spans, &values)?;
+    let mut terms: Vec<NodeSelectorTermInput<'_>, CALL_TERMS> = Vec::new();
+    for (me, mf) in term_spans {
+        push(
+            &mut terms,
+            NodeSelectorTermInput {
+                match_expressions: part(&reqs, me)?,
+                match_fields: part(&reqs, mf)?,
+            },
+        )?;
+    }
+    let selector = match selector {
+        None => None,
+        Some((ml, me)) => Some(LabelSelectorInput {
+            match_labels: part(&labels, ml)?,
+            match_expressions: part(&reqs, me)?,
+        }),
+    };
+    // `..Default::default()`: fields the core adds later (the sync's) keep
+    // their defaults until the C struct grows them.
+    #[allow(clippy::needless_update)]
+    let input = DaemonSetInput {
+        name,
+        namespace,
+        uid,
+        selector,
+        template_labels: part(&labels, template)?,
+        node_selector: part(&labels, node_selector)?,
+        required_node_affinity: ds.has_required_node_affinity.then_some(terms.as_slice()),
+        tolerations: &tolerations,
+        node_name,
+        host_network: ds.host_network,
+        ..Default::default()
+    };
+    f(&input)
+}

@@ -1,0 +1,210 @@
+//! One-off questions about objects that are not stored: does this selector
+//! select these labels, does this toleration tolerate this taint. The engine is
+//! left exactly as it was (the core undoes its scratch work), but these take a
+//! `dsr_engine *` because they use its tables as scratch space.
+
+use core::ffi::c_char;
+
+use dsr_core::error::Error;
+use dsr_core::selector::syntax::{ParseError, ParsedSelector};
+use dsr_core::SetId;
+use heapless::Vec;
+
+use crate::capacities::build::{CALL_REQUIREMENTS, CALL_VALUES};
+use crate::convert::{input, out, slice, text, with_labels};
+use crate::engine::{dsr_engine, with_engine, write_text};
+use crate::result::{dsr_result, Failure};
+use crate::types::{dsr_label, dsr_str, dsr_taint, dsr_toleration};
+
+/// A selector string's parse failure; running out of scratch is the per-call
+/// limit, not a syntax error.
+fn parse_failure(e: ParseError) -> Failure {
+    match e {
+        ParseError::TooManyRequirements { .. } | ParseError::TooManyValues { .. } => Failure {
+            code: dsr_result::DSR_RESULT_CALL_LIMIT,
+            core: Some(Error::Parse(e)),
+        },
+        e => Error::Parse(e).into(),
+    }
+}
+
+/// Whether DaemonSet `set_id`'s `spec.selector` selects an object with these
+/// labels, into `*out`. A nil selector selects nothing; an empty one selects
+/// everything.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `labels` NULL or valid for `labels_len` labels whose strings
+/// are valid; `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_selector_matches(
+    engine: *mut dsr_engine,
+    set_id: u32,
+    labels: *const dsr_label,
+    labels_len: usize,
+    out: *mut bool,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let out = unsafe { crate::convert::out(out) }?;
+        // SAFETY: as above.
+        let m = unsafe {
+            with_engine(engine, |e| {
+                with_labels(labels, labels_len, |l| {
+                    Ok(e.selector_matches(SetId(set_id), l)?)
+                })
+            })
+        }?;
+        out.set(m);
+        Ok(())
+    })
+}
+
+/// Whether a `kubectl -l` selector string (`tier in (edge,core),!gpu`)
+/// selects an object with these labels, into `*out`. A string that does not
+/// parse is `DSR_RESULT_SELECTOR_PARSE`; one with more requirements or values
+/// than the per-call limits is `DSR_RESULT_CALL_LIMIT`.
+///
+/// # Safety
+/// As `dsr_engine_selector_matches()`, and `selector` valid for its length.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_selector_string_matches(
+    engine: *mut dsr_engine,
+    selector: dsr_str,
+    labels: *const dsr_label,
+    labels_len: usize,
+    out: *mut bool,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let out = unsafe { crate::convert::out(out) }?;
+        // SAFETY: as above.
+        let selector = unsafe { text(&selector) }?;
+        // Parse here first, so that a scratch overflow gets its own code.
+        ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::parse(selector).map_err(parse_failure)?;
+        // SAFETY: as above.
+        let m = unsafe {
+            with_engine(engine, |e| {
+                with_labels(labels, labels_len, |l| {
+                    Ok(e.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)?)
+                })
+            })
+        }?;
+        out.set(m);
+        Ok(())
+    })
+}
+
+/// Writes the canonical form of a selector string, as upstream's
+/// `Selector.String()` prints it (`x=a,y in (b,c)`), into `buf`
+/// (NUL-terminated) and its length into `*out_len`, as
+/// `dsr_engine_describe()` does. Needs no engine.
+///
+/// # Safety
+/// `selector` valid for its length; `buf` NULL or writable for `buf_len`
+/// bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_selector_canonical(
+    selector: dsr_str,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let out_len = unsafe { out(out_len) }?;
+        // SAFETY: as above.
+        let selector = unsafe { text(&selector) }?;
+        let parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::parse(selector)
+            .map_err(parse_failure)?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            write_text(buf, buf_len, out_len, |mut w| {
+                parsed.write_canonical(&mut w)
+            })
+        }
+    })
+}
+
+/// Whether `toleration` tolerates `taint` (upstream's `ToleratesTaint`), into
+/// `*out`.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `toleration` and `taint` NULL or valid with valid strings;
+/// `out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_tolerates(
+    engine: *mut dsr_engine,
+    toleration: *const dsr_toleration,
+    taint: *const dsr_taint,
+    out: *mut bool,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let (tol, t) = unsafe { (input(toleration)?, input(taint)?) };
+        // SAFETY: as above.
+        let out = unsafe { crate::convert::out(out) }?;
+        // SAFETY: as above.
+        let (tol, t) = unsafe { (crate::convert::toleration(tol)?, crate::convert::taint(t)?) };
+        // SAFETY: as above.
+        let m = unsafe { with_engine(engine, |e| Ok(e.tolerates(&tol, &t)?)) }?;
+        out.set(m);
+        Ok(())
+    })
+}
+
+/// Finds the first taint, among those whose effect is in `effects` (all
+/// effects when `filter_effects` is false), that no toleration tolerates
+/// (upstream's `FindMatchingUntoleratedTaint`). Stores whether there is one in
+/// `*out_found` and its index in `taints` in `*out_index` (0 when none).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; every array NULL or valid for its length, with valid strings;
+/// `out_found` and `out_index` NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn dsr_engine_find_untolerated_taint(
+    engine: *mut dsr_engine,
+    taints: *const dsr_taint,
+    taints_len: usize,
+    tolerations: *const dsr_toleration,
+    tolerations_len: usize,
+    filter_effects: bool,
+    effects: *const dsr_str,
+    effects_len: usize,
+    out_found: *mut bool,
+    out_index: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let (out_found, out_index) = unsafe { (out(out_found)?, out(out_index)?) };
+        // SAFETY: as above.
+        let taint_list = unsafe { crate::convert::taints(taints, taints_len) }?;
+        // SAFETY: as above.
+        let toleration_list = unsafe { crate::convert::tolerations(tolerations, tolerations_len) }?;
+        let mut effect_list: Vec<&str, CALL_VALUES> = Vec::new();
+        if filter_effects {
+            // SAFETY: as above.
+            let all = unsafe { slice(effects, effects_len) }?;
+            for e in all {
+                // SAFETY: as above.
+                let e = unsafe { text(e) }?;
+                effect_list
+                    .push(e)
+                    .map_err(|_| dsr_result::DSR_RESULT_CALL_LIMIT)?;
+            }
+        }
+        let filter = filter_effects.then_some(effect_list.as_slice());
+        // SAFETY: as above.
+        let found = unsafe {
+            with_engine(engine, |e| {
+                Ok(e.find_untolerated_taint(&taint_list, &toleration_list, filter)?)
+            })
+        }?;
+        out_found.set(found.is_some());
+        out_index.set(found.unwrap_or(0));
+        Ok(())
+    })
+}

@@ -1,0 +1,390 @@
+package dsr
+
+// #include <stdlib.h>
+// #include "dsr.h"
+import "C"
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"unsafe"
+)
+
+// Version is libdsr's version, MAJOR.MINOR.PATCH.
+func Version() string { return C.GoString(C.dsr_version()) }
+
+// GetCapacities reports the capacities libdsr was built with.
+func GetCapacities() Capacities {
+	var c C.dsr_capacities
+	if C.dsr_engine_capacities(&c) != C.DSR_RESULT_OK {
+		return Capacities{}
+	}
+	return Capacities{
+		EngineSize: int(c.engine_size), EngineAlign: int(c.engine_align),
+		Nodes: int(c.nodes), DaemonSets: int(c.daemon_sets), Pods: int(c.pods),
+		Strings: int(c.strings), StringBytes: int(c.string_bytes), Labels: int(c.labels),
+		Rules: int(c.rules), StringMax: int(c.string_max),
+		CallLabels: int(c.call_labels), CallTaints: int(c.call_taints),
+		CallTolerations: int(c.call_tolerations), CallRequirements: int(c.call_requirements),
+		CallValues: int(c.call_values), CallTerms: int(c.call_terms),
+	}
+}
+
+// Engine holds nodes and DaemonSets and answers placement questions. Its
+// memory is C memory (libdsr allocates nothing; the binding allocates the
+// engine with aligned_alloc), freed by Close or, failing that, by a
+// finalizer. An Engine is safe for use by several goroutines (calls are
+// serialised).
+type Engine struct {
+	mu  sync.Mutex
+	mem unsafe.Pointer
+	e   *C.dsr_engine
+}
+
+// NewEngine sets up an empty engine.
+func NewEngine() (*Engine, error) {
+	size, align := C.dsr_engine_size(), C.dsr_engine_align()
+	rounded := (size + align - 1) / align * align
+	mem := C.aligned_alloc(align, rounded)
+	if mem == nil {
+		return nil, errors.New("dsr: cannot allocate the engine's memory")
+	}
+	var e *C.dsr_engine
+	if err := check("dsr_engine_init", C.dsr_engine_init(mem, rounded, &e)); err != nil {
+		C.free(mem)
+		return nil, err
+	}
+	eng := &Engine{mem: mem, e: e}
+	runtime.SetFinalizer(eng, (*Engine).Close)
+	return eng, nil
+}
+
+// Close frees the engine's memory. Calling it again does nothing; any other
+// method of a closed engine fails with ErrNullPointer.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.mem != nil {
+		C.free(e.mem)
+		e.mem, e.e = nil, nil
+		runtime.SetFinalizer(e, nil)
+	}
+	return nil
+}
+
+// fail adds the engine's own description to a failed call's error.
+func (e *Engine) fail(op string, r C.dsr_result) error {
+	err := check(op, r)
+	if err == nil {
+		return nil
+	}
+	var buf [512]C.char
+	var n C.size_t
+	if e.e != nil && C.dsr_engine_last_error(e.e, &buf[0], C.size_t(len(buf)), &n) == C.DSR_RESULT_OK {
+		err.(*Error).Detail = C.GoStringN(&buf[0], C.int(n))
+	}
+	return err
+}
+
+// Clear empties the engine, keeping its memory; ids given out are void.
+func (e *Engine) Clear() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := C.dsr_engine_clear(e.e)
+	runtime.KeepAlive(e)
+	return check("dsr_engine_clear", r)
+}
+
+// AddNode adds a node; names are unique (ErrDuplicate).
+func (e *Engine) AddNode(n *Node) (NodeID, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	var id C.uint32_t
+	r := C.dsr_engine_add_node(e.e, a.node(n), &id)
+	runtime.KeepAlive(e)
+	return NodeID(id), e.fail("dsr_engine_add_node", r)
+}
+
+// UpdateNode replaces a node, keeping its id.
+func (e *Engine) UpdateNode(id NodeID, n *Node) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	r := C.dsr_engine_update_node(e.e, C.uint32_t(id), a.node(n))
+	runtime.KeepAlive(e)
+	return e.fail("dsr_engine_update_node", r)
+}
+
+// RemoveNode removes a node.
+func (e *Engine) RemoveNode(id NodeID) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := C.dsr_engine_remove_node(e.e, C.uint32_t(id))
+	runtime.KeepAlive(e)
+	return e.fail("dsr_engine_remove_node", r)
+}
+
+// AddDaemonSet adds a DaemonSet; namespace/name is unique (ErrDuplicate). A
+// selector upstream rejects is ErrInvalidSelector.
+func (e *Engine) AddDaemonSet(d *DaemonSet) (SetID, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	var id C.uint32_t
+	r := C.dsr_engine_add_daemon_set(e.e, a.daemonSet(d), &id)
+	runtime.KeepAlive(e)
+	return SetID(id), e.fail("dsr_engine_add_daemon_set", r)
+}
+
+// UpdateDaemonSet replaces a DaemonSet, keeping its id.
+func (e *Engine) UpdateDaemonSet(id SetID, d *DaemonSet) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	r := C.dsr_engine_update_daemon_set(e.e, C.uint32_t(id), a.daemonSet(d))
+	runtime.KeepAlive(e)
+	return e.fail("dsr_engine_update_daemon_set", r)
+}
+
+// RemoveDaemonSet removes a DaemonSet.
+func (e *Engine) RemoveDaemonSet(id SetID) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := C.dsr_engine_remove_daemon_set(e.e, C.uint32_t(id))
+	runtime.KeepAlive(e)
+	return e.fail("dsr_engine_remove_daemon_set", r)
+}
+
+// FindNode returns the id of the node called name (ErrNotFound if none).
+func (e *Engine) FindNode(name string) (NodeID, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	var id C.uint32_t
+	r := C.dsr_engine_find_node(e.e, a.str(name), &id)
+	runtime.KeepAlive(e)
+	return NodeID(id), check("dsr_engine_find_node", r)
+}
+
+// FindDaemonSet returns the id of the DaemonSet namespace/name (ErrNotFound
+// if none).
+func (e *Engine) FindDaemonSet(namespace, name string) (SetID, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	var id C.uint32_t
+	r := C.dsr_engine_find_daemon_set(e.e, a.str(namespace), a.str(name), &id)
+	runtime.KeepAlive(e)
+	return SetID(id), check("dsr_engine_find_daemon_set", r)
+}
+
+// Counts returns the number of nodes and DaemonSets.
+func (e *Engine) Counts() (nodes, daemonSets int, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var n, d C.size_t
+	r := C.dsr_engine_node_count(e.e, &n)
+	if r == C.DSR_RESULT_OK {
+		r = C.dsr_engine_daemon_set_count(e.e, &d)
+	}
+	runtime.KeepAlive(e)
+	return int(n), int(d), check("dsr_engine_node_count", r)
+}
+
+func index(i C.uint32_t) int {
+	if i == C.DSR_NONE {
+		return -1
+	}
+	return int(i)
+}
+
+// ShouldRun says whether the DaemonSet's pod should run on the node, and may
+// continue running there, with the reason.
+func (e *Engine) ShouldRun(set SetID, node NodeID) (Placement, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var p C.dsr_placement
+	r := C.dsr_engine_should_run(e.e, C.uint32_t(set), C.uint32_t(node), &p)
+	runtime.KeepAlive(e)
+	if err := check("dsr_engine_should_run", r); err != nil {
+		return Placement{}, err
+	}
+	return Placement{
+		ShouldRun:             bool(p.should_run),
+		ShouldContinueRunning: bool(p.should_continue_running),
+		Reason: Reason{
+			Kind:  ReasonKind(p.reason.kind),
+			Term:  index(p.reason.term),
+			Taint: index(p.reason.taint),
+			set:   uint32(p.reason.set_id),
+			node:  uint32(p.reason.node_id),
+			terms: uint32(p.reason.terms),
+		},
+	}, nil
+}
+
+// Describe puts a reason from ShouldRun in words. A reason whose DaemonSet
+// or node changed since is ErrStaleReason.
+func (e *Engine) Describe(reason Reason) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	term, taint := C.uint32_t(C.DSR_NONE), C.uint32_t(C.DSR_NONE)
+	if reason.Term >= 0 {
+		term = C.uint32_t(reason.Term)
+	}
+	if reason.Taint >= 0 {
+		taint = C.uint32_t(reason.Taint)
+	}
+	c := C.dsr_reason{
+		kind: C.uint32_t(reason.Kind), set_id: C.uint32_t(reason.set),
+		node_id: C.uint32_t(reason.node), terms: C.uint32_t(reason.terms),
+		term: term, taint: taint,
+	}
+	buf := make([]byte, 256)
+	for {
+		var n C.size_t
+		r := C.dsr_engine_describe(e.e, &c, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
+		runtime.KeepAlive(e)
+		if Code(r) == ErrBufferTooSmall && int(n) >= len(buf) {
+			buf = make([]byte, int(n)+1)
+			continue
+		}
+		if err := check("dsr_engine_describe", r); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+}
+
+// MatchesNodeAffinity says whether the node satisfies the DaemonSet's
+// nodeSelector and required node affinity.
+func (e *Engine) MatchesNodeAffinity(set SetID, node NodeID) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var m C.bool
+	r := C.dsr_engine_matches_node_affinity(e.e, C.uint32_t(set), C.uint32_t(node), &m)
+	runtime.KeepAlive(e)
+	return bool(m), check("dsr_engine_matches_node_affinity", r)
+}
+
+// SelectorMatches says whether the DaemonSet's spec.selector selects an
+// object with these labels (a nil selector selects nothing).
+func (e *Engine) SelectorMatches(set SetID, labels map[string]string) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	l, n := a.labels(labels)
+	var m C.bool
+	r := C.dsr_engine_selector_matches(e.e, C.uint32_t(set), l, n, &m)
+	runtime.KeepAlive(e)
+	return bool(m), e.fail("dsr_engine_selector_matches", r)
+}
+
+// SelectorStringMatches says whether a kubectl -l selector string selects an
+// object with these labels; a string that does not parse is ErrSelectorParse.
+func (e *Engine) SelectorStringMatches(selector string, labels map[string]string) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	l, n := a.labels(labels)
+	var m C.bool
+	r := C.dsr_engine_selector_string_matches(e.e, a.str(selector), l, n, &m)
+	runtime.KeepAlive(e)
+	return bool(m), e.fail("dsr_engine_selector_string_matches", r)
+}
+
+// Tolerates says whether the toleration tolerates the taint (upstream's
+// ToleratesTaint).
+func (e *Engine) Tolerates(t Toleration, taint Taint) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	ct := (*C.dsr_toleration)(a.alloc(unsafe.Sizeof(C.dsr_toleration{})))
+	*ct = a.toleration(t)
+	cx := (*C.dsr_taint)(a.alloc(unsafe.Sizeof(C.dsr_taint{})))
+	*cx = a.taint(taint)
+	var m C.bool
+	r := C.dsr_engine_tolerates(e.e, ct, cx, &m)
+	runtime.KeepAlive(e)
+	return bool(m), e.fail("dsr_engine_tolerates", r)
+}
+
+// FindUntoleratedTaint returns the index of the first taint, among those
+// whose effect is in effects (all when effects is nil), that no toleration
+// tolerates, or -1 (upstream's FindMatchingUntoleratedTaint).
+func (e *Engine) FindUntoleratedTaint(taints []Taint, tolerations []Toleration, effects []string) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var a arena
+	defer a.free()
+	tp, tn := a.taints(taints)
+	lp, ln := a.tolerations(tolerations)
+	ep, en := a.strs(effects)
+	var found C.bool
+	var i C.size_t
+	r := C.dsr_engine_find_untolerated_taint(e.e, tp, tn, lp, ln, C.bool(effects != nil), ep, en, &found, &i)
+	runtime.KeepAlive(e)
+	if err := e.fail("dsr_engine_find_untolerated_taint", r); err != nil {
+		return -1, err
+	}
+	if !bool(found) {
+		return -1, nil
+	}
+	return int(i), nil
+}
+
+func validate(op string, s string, f func(C.dsr_str) C.dsr_result) error {
+	var a arena
+	defer a.free()
+	return check(op, f(a.str(s)))
+}
+
+// ValidateLabelKey returns nil for a valid label key, else an error matching
+// ErrInvalidLabelKey (or ErrInvalidUTF8).
+func ValidateLabelKey(key string) error {
+	return validate("dsr_validate_label_key", key, func(s C.dsr_str) C.dsr_result { return C.dsr_validate_label_key(s) })
+}
+
+// ValidateLabelValue returns nil for a valid label value, else an error
+// matching ErrInvalidLabelVal (or ErrInvalidUTF8).
+func ValidateLabelValue(value string) error {
+	return validate("dsr_validate_label_value", value, func(s C.dsr_str) C.dsr_result { return C.dsr_validate_label_value(s) })
+}
+
+// ValidateDNSSubdomain returns nil for a DNS-1123 subdomain, else an error
+// matching ErrInvalidName (or ErrInvalidUTF8).
+func ValidateDNSSubdomain(name string) error {
+	return validate("dsr_validate_dns_subdomain", name, func(s C.dsr_str) C.dsr_result { return C.dsr_validate_dns_subdomain(s) })
+}
+
+// CanonicalSelector parses a kubectl -l selector string and prints it as
+// upstream's Selector.String() does.
+func CanonicalSelector(selector string) (string, error) {
+	var a arena
+	defer a.free()
+	s := a.str(selector)
+	buf := make([]byte, len(selector)*2+64)
+	for {
+		var n C.size_t
+		r := C.dsr_selector_canonical(s, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
+		if Code(r) == ErrBufferTooSmall && int(n) >= len(buf) {
+			buf = make([]byte, int(n)+1)
+			continue
+		}
+		if err := check("dsr_selector_canonical", r); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+}

@@ -1,0 +1,216 @@
+package dsr
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestVersionAndCapacities(t *testing.T) {
+	if v := Version(); v == "" || strings.Count(v, ".") != 2 {
+		t.Fatalf("Version() = %q", v)
+	}
+	c := GetCapacities()
+	if c.EngineSize == 0 || c.Nodes == 0 || c.CallLabels == 0 || c.StringMax != 1024 {
+		t.Fatalf("GetCapacities() = %+v", c)
+	}
+}
+
+func TestErrorsMatchTheirCode(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	n := &Node{Name: "worker-1", Labels: map[string]string{"kubernetes.io/os": "linux"}}
+	id, err := e.AddNode(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.AddNode(n)
+	if !errors.Is(err, ErrDuplicate) || errors.Is(err, ErrNotFound) {
+		t.Fatalf("second AddNode: %v", err)
+	}
+	var de *Error
+	if !errors.As(err, &de) || de.Code != ErrDuplicate || de.Op != "dsr_engine_add_node" || !strings.Contains(de.Detail, "already") {
+		t.Fatalf("errors.As: %#v", de)
+	}
+	if _, err := e.FindNode("nope"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("FindNode: %v", err)
+	}
+	if got, err := e.FindNode("worker-1"); err != nil || got != id {
+		t.Fatalf("FindNode: %v %v", got, err)
+	}
+	if _, err := e.AddNode(&Node{Name: "bad\xff"}); !errors.Is(err, ErrInvalidUTF8) {
+		t.Fatalf("invalid UTF-8: %v", err)
+	}
+	if _, err := e.AddNode(&Node{Name: strings.Repeat("a", 2000)}); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("too long: %v", err)
+	}
+	bad := &DaemonSet{Name: "x", Namespace: "y", Selector: &LabelSelector{MatchExpressions: []Requirement{{Key: "app", Operator: "Bogus"}}}}
+	if _, err := e.AddDaemonSet(bad); !errors.Is(err, ErrInvalidSelector) {
+		t.Fatalf("bad selector: %v", err)
+	}
+	if _, err := e.SelectorStringMatches("a in (", nil); !errors.Is(err, ErrSelectorParse) {
+		t.Fatalf("parse: %v", err)
+	}
+	if err := ValidateLabelKey("-x"); !errors.Is(err, ErrInvalidLabelKey) {
+		t.Fatalf("ValidateLabelKey: %v", err)
+	}
+	if err := ValidateDNSSubdomain("kube-system"); err != nil {
+		t.Fatal(err)
+	}
+	if !ErrFullNodes.IsFull() || ErrNotFound.IsFull() {
+		t.Fatal("IsFull")
+	}
+	if ErrNotFound.Error() != "no object with that id or name" {
+		t.Fatalf("Code.Error() = %q", ErrNotFound.Error())
+	}
+	if nodes, sets, err := e.Counts(); nodes != 1 || sets != 0 || err != nil {
+		t.Fatalf("Counts() = %d %d %v", nodes, sets, err)
+	}
+}
+
+func TestFullTableChangesNothing(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	c := GetCapacities()
+	var last error
+	for i := 0; i <= c.Nodes; i++ {
+		_, last = e.AddNode(&Node{Name: "node-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)})
+		if last != nil {
+			break
+		}
+	}
+	if !errors.Is(last, ErrFullNodes) {
+		t.Fatalf("got %v", last)
+	}
+	if nodes, _, _ := e.Counts(); nodes != c.Nodes {
+		t.Fatalf("%d nodes after a full table, want %d", nodes, c.Nodes)
+	}
+}
+
+func TestPlacementReasonsAndStaleness(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	set, err := e.AddDaemonSet(&DaemonSet{
+		Name: "agent", Namespace: "kube-system",
+		Selector:       &LabelSelector{MatchLabels: map[string]string{"app": "agent"}},
+		TemplateLabels: map[string]string{"app": "agent"},
+		RequiredNodeAffinity: &NodeSelector{Terms: []NodeSelectorTerm{
+			{MatchExpressions: []Requirement{{Key: "kubernetes.io/arch", Operator: "In", Values: []string{"arm64"}}}},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, err := e.AddNode(&Node{Name: "cp-1", Labels: map[string]string{"kubernetes.io/arch": "amd64"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.ShouldRun(set, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ShouldRun || p.ShouldContinueRunning || p.Reason.Kind != NodeAffinityMismatch || p.Reason.Term != 0 || p.Reason.Taint != -1 {
+		t.Fatalf("%+v", p)
+	}
+	why, err := e.Describe(p.Reason)
+	if err != nil || why != "required node affinity does not match; term 0: node labels do not satisfy kubernetes.io/arch in (arm64)" {
+		t.Fatalf("Describe: %q %v", why, err)
+	}
+	if err := e.UpdateNode(node, &Node{Name: "cp-1", Labels: map[string]string{"kubernetes.io/arch": "arm64"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Describe(p.Reason); !errors.Is(err, ErrStaleReason) {
+		t.Fatalf("stale: %v", err)
+	}
+	bogus := p.Reason
+	bogus.Kind = 42
+	if _, err := e.Describe(bogus); !errors.Is(err, ErrUnknownEnum) {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	if p, _ = e.ShouldRun(set, node); !p.ShouldRun || p.Reason.Kind != Eligible {
+		t.Fatalf("%+v", p)
+	}
+	if _, err := e.ShouldRun(set, 999); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("unknown node: %v", err)
+	}
+	if err := e.RemoveNode(node); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RemoveDaemonSet(set); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.RemoveDaemonSet(set); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("second remove: %v", err)
+	}
+}
+
+func TestCloseIsIdempotentAndFinalizerFrees(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.AddNode(&Node{Name: "n"}); !errors.Is(err, ErrNullPointer) {
+		t.Fatalf("use after Close: %v", err)
+	}
+	// Engines left to the garbage collector are freed by their finalizer
+	// (run with GOGC=1 and under the race detector to shake this out).
+	for i := 0; i < 200; i++ {
+		e, err := NewEngine()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.AddNode(&Node{Name: "n", Labels: map[string]string{"a": "b"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+}
+
+func TestConcurrentUse(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	set, err := e.AddDaemonSet(&DaemonSet{Name: "a", Namespace: "b", Selector: &LabelSelector{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				id, err := e.AddNode(&Node{Name: string(rune('a'+g)) + strings.Repeat("n", i%5+1)})
+				if err != nil && !errors.Is(err, ErrDuplicate) && !errors.Is(err, ErrFullNodes) {
+					t.Error(err)
+					return
+				}
+				if err == nil {
+					if _, err := e.ShouldRun(set, id); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}

@@ -1,0 +1,95 @@
+package dsr
+
+// #include "dsr.h"
+import "C"
+
+import "fmt"
+
+// Code is a dsr_result: the status of a call into libdsr. Every Code other
+// than OK is an error; compare with errors.Is:
+//
+//	if errors.Is(err, dsr.ErrDuplicate) { ... }
+//
+// Codes never change their numbers (see include/dsr.h).
+type Code uint32
+
+// The codes of include/dsr.h.
+const (
+	OK                  Code = C.DSR_RESULT_OK
+	ErrNullPointer      Code = C.DSR_RESULT_NULL_POINTER
+	ErrBadLength        Code = C.DSR_RESULT_BAD_LENGTH
+	ErrInvalidUTF8      Code = C.DSR_RESULT_INVALID_UTF8
+	ErrUnknownEnum      Code = C.DSR_RESULT_UNKNOWN_ENUM
+	ErrMisaligned       Code = C.DSR_RESULT_MISALIGNED
+	ErrBufferTooSmall   Code = C.DSR_RESULT_BUFFER_TOO_SMALL
+	ErrNotAnEngine      Code = C.DSR_RESULT_NOT_AN_ENGINE
+	ErrFull             Code = C.DSR_RESULT_FULL
+	ErrFullStrings      Code = C.DSR_RESULT_FULL_STRINGS
+	ErrFullStringBytes  Code = C.DSR_RESULT_FULL_STRING_BYTES
+	ErrFullNodes        Code = C.DSR_RESULT_FULL_NODES
+	ErrFullDaemonSets   Code = C.DSR_RESULT_FULL_DAEMON_SETS
+	ErrFullPods         Code = C.DSR_RESULT_FULL_PODS
+	ErrFullLabels       Code = C.DSR_RESULT_FULL_LABELS
+	ErrFullTaints       Code = C.DSR_RESULT_FULL_TAINTS
+	ErrFullTolerations  Code = C.DSR_RESULT_FULL_TOLERATIONS
+	ErrFullRequirements Code = C.DSR_RESULT_FULL_REQUIREMENTS
+	ErrFullValues       Code = C.DSR_RESULT_FULL_VALUES
+	ErrFullTerms        Code = C.DSR_RESULT_FULL_TERMS
+	ErrFullFields       Code = C.DSR_RESULT_FULL_FIELDS
+	ErrFullOutput       Code = C.DSR_RESULT_FULL_OUTPUT
+	ErrFullBackoff      Code = C.DSR_RESULT_FULL_BACKOFF
+	ErrCallLimit        Code = C.DSR_RESULT_CALL_LIMIT
+	ErrInvalid          Code = C.DSR_RESULT_INVALID
+	ErrTooLong          Code = C.DSR_RESULT_TOO_LONG
+	ErrInvalidLabelKey  Code = C.DSR_RESULT_INVALID_LABEL_KEY
+	ErrInvalidLabelVal  Code = C.DSR_RESULT_INVALID_LABEL_VALUE
+	ErrInvalidName      Code = C.DSR_RESULT_INVALID_NAME
+	ErrInvalidSelector  Code = C.DSR_RESULT_INVALID_SELECTOR
+	ErrSelectorParse    Code = C.DSR_RESULT_SELECTOR_PARSE
+	ErrDuplicate        Code = C.DSR_RESULT_DUPLICATE
+	ErrNotFound         Code = C.DSR_RESULT_NOT_FOUND
+	ErrStaleReason      Code = C.DSR_RESULT_STALE_REASON
+	ErrInvalidDaemonSet Code = C.DSR_RESULT_INVALID_DAEMON_SET
+	ErrPanic            Code = C.DSR_RESULT_PANIC
+	ErrLogicBug         Code = C.DSR_RESULT_LOGIC_BUG
+	ErrUnmappedError    Code = C.DSR_RESULT_UNMAPPED_ERROR
+)
+
+// Error returns libdsr's description of the code (dsr_result_str).
+func (c Code) Error() string {
+	return C.GoString(C.dsr_result_str(C.uint32_t(c)))
+}
+
+// IsFull reports whether the code says a table or a per-call limit is
+// exhausted (the 2xx range).
+func (c Code) IsFull() bool { return c >= 200 && c < 300 }
+
+// Error is a failed call: its Code and, for calls on an Engine, the engine's
+// description of the failure (dsr_engine_last_error). errors.Is matches it
+// against a Code; errors.As gives the details.
+type Error struct {
+	// Code is the dsr_result.
+	Code Code
+	// Op is the C function that failed.
+	Op string
+	// Detail is what the engine said about the failure, if anything.
+	Detail string
+}
+
+func (e *Error) Error() string {
+	if e.Detail != "" {
+		return fmt.Sprintf("dsr: %s: %s", e.Op, e.Detail)
+	}
+	return fmt.Sprintf("dsr: %s: %s", e.Op, e.Code.Error())
+}
+
+// Unwrap gives the Code, so that errors.Is(err, dsr.ErrNotFound) works.
+func (e *Error) Unwrap() error { return e.Code }
+
+// check turns a dsr_result into nil or an *Error.
+func check(op string, r C.dsr_result) error {
+	if Code(r) == OK {
+		return nil
+	}
+	return &Error{Code: Code(r), Op: op}
+}

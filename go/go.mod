@@ -1,0 +1,3 @@
+module example.invalid/dsr/go
+
+go 1.19

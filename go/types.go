@@ -1,0 +1,138 @@
+package dsr
+
+// Node is what placement reads of a v1.Node.
+type Node struct {
+	Name          string            // metadata.name, unique in an Engine
+	Labels        map[string]string // metadata.labels
+	Taints        []Taint           // spec.taints
+	Unschedulable bool              // spec.unschedulable
+}
+
+// Taint is a v1.Taint. Effect as the API writes it: NoSchedule,
+// PreferNoSchedule or NoExecute.
+type Taint struct {
+	Key, Value, Effect string
+}
+
+// Toleration is a v1.Toleration. Operator "" or "Equal" compares values,
+// "Exists" does not; anything else tolerates nothing.
+type Toleration struct {
+	Key, Operator, Value, Effect string
+	TolerationSeconds            *int64
+}
+
+// Requirement is a matchExpressions entry (In, NotIn, Exists, DoesNotExist;
+// Gt and Lt in node affinity) or a matchFields entry (metadata.name In/NotIn).
+type Requirement struct {
+	Key      string
+	Operator string
+	Values   []string
+}
+
+// LabelSelector is a metav1.LabelSelector.
+type LabelSelector struct {
+	MatchLabels      map[string]string
+	MatchExpressions []Requirement
+}
+
+// NodeSelectorTerm is one term of required node affinity: its requirements
+// are ANDed, the terms ORed.
+type NodeSelectorTerm struct {
+	MatchExpressions []Requirement
+	MatchFields      []Requirement
+}
+
+// NodeSelector is requiredDuringSchedulingIgnoredDuringExecution; with no
+// terms it selects no node.
+type NodeSelector struct {
+	Terms []NodeSelectorTerm
+}
+
+// DaemonSet is what placement reads of an apps/v1 DaemonSet.
+type DaemonSet struct {
+	Name, Namespace, UID string
+	// Selector is spec.selector; nil selects nothing.
+	Selector *LabelSelector
+	// TemplateLabels is spec.template.metadata.labels.
+	TemplateLabels map[string]string
+	// NodeSelector is spec.template.spec.nodeSelector.
+	NodeSelector map[string]string
+	// RequiredNodeAffinity is the template's required node affinity; nil
+	// when there is none.
+	RequiredNodeAffinity *NodeSelector
+	// Tolerations are the template's; dsr adds the automatic daemon-pod ones.
+	Tolerations []Toleration
+	// NodeName is spec.template.spec.nodeName.
+	NodeName string
+	// HostNetwork is spec.template.spec.hostNetwork.
+	HostNetwork bool
+}
+
+// NodeID identifies a node in its Engine; ids of removed nodes are reused.
+type NodeID uint32
+
+// SetID identifies a DaemonSet in its Engine.
+type SetID uint32
+
+// ReasonKind says why a daemon pod may not run on a node.
+type ReasonKind uint32
+
+// The reason kinds of include/dsr.h.
+const (
+	Eligible             ReasonKind = 0 // nothing stands in the way
+	NodeNameMismatch     ReasonKind = 1 // spec.template.spec.nodeName names another node
+	NodeSelectorMismatch ReasonKind = 2 // a nodeSelector entry is not satisfied
+	NodeAffinityMismatch ReasonKind = 3 // no required node-affinity term matches
+	UntoleratedTaint     ReasonKind = 4 // a NoSchedule or NoExecute taint is not tolerated
+)
+
+func (k ReasonKind) String() string {
+	switch k {
+	case Eligible:
+		return "Eligible"
+	case NodeNameMismatch:
+		return "NodeNameMismatch"
+	case NodeSelectorMismatch:
+		return "NodeSelectorMismatch"
+	case NodeAffinityMismatch:
+		return "NodeAffinityMismatch"
+	case UntoleratedTaint:
+		return "UntoleratedTaint"
+	}
+	return "ReasonKind(unknown)"
+}
+
+// Reason is why a daemon pod may or may not run on a node; Engine.Describe
+// puts it in words.
+type Reason struct {
+	Kind ReasonKind
+	// Term is, for NodeAffinityMismatch, the index of the first non-empty
+	// term (the one Describe explains), or -1 when every term is empty.
+	// Otherwise -1.
+	Term int
+	// Taint is, for UntoleratedTaint, the index of the taint in the node's
+	// taints. Otherwise -1.
+	Taint int
+
+	set, node, terms uint32
+}
+
+// Placement is the answer of Engine.ShouldRun: upstream's
+// NodeShouldRunDaemonPod.
+type Placement struct {
+	// ShouldRun: a daemon pod should be created on the node if it has none.
+	ShouldRun bool
+	// ShouldContinueRunning: a daemon pod already on the node may stay.
+	ShouldContinueRunning bool
+	// Reason says why not, when either is false.
+	Reason Reason
+}
+
+// Capacities are the sizes libdsr was built with (the DSR_* build variables).
+type Capacities struct {
+	EngineSize, EngineAlign                                   int
+	Nodes, DaemonSets, Pods, Strings, StringBytes, Labels     int
+	Rules, StringMax                                          int
+	CallLabels, CallTaints, CallTolerations, CallRequirements int
+	CallValues, CallTerms                                     int
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Build the C tests against libdsr.a with -Werror under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and run them (and the example program).
+#
+#   tests/c/run.sh            builds target/release/libdsr.a first (cargo)
+#   tests/c/run.sh --no-build uses the libdsr.a that is there
+#
+# Environment: CC (default cc), CARGO_TARGET_DIR (honoured).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CC=${CC:-cc}
+target=${CARGO_TARGET_DIR:-$root/target}
+case "$target" in /*) ;; *) target=$root/$target ;; esac
+lib=$target/release/libdsr.a
+
+if [ "${1-}" != "--no-build" ]; then
+    (cd "$root" && cargo build -p dsr-ffi --release --lib)
+fi
+[ -f "$lib" ] || { echo "c-tests: no $lib" >&2; exit 1; }
+
+# The libraries a std staticlib needs, as ffi/pkg/dsr-static.pc lists them
+# (tests/pkgconfig/check.sh compares them with rustc --print native-static-libs).
+read -r -a native_libs <<<"$(sed -n 's/^Libs: \${libdir}\/libdsr\.a //p' "$root/ffi/pkg/dsr-static.pc.in")"
+[ "${#native_libs[@]}" -gt 0 ] || { echo "c-tests: no libraries in ffi/pkg/dsr-static.pc.in" >&2; exit 1; }
+cflags=(-std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wconversion -Wno-sign-conversion
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+    -I"$root/include")
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "--- tests/c/test_dsr.c (ASan + UBSan)"
+"$CC" "${cflags[@]}" -o "$tmp/test_dsr" "$here/test_dsr.c" "$lib" "${native_libs[@]}"
+"$tmp/test_dsr"
+
+echo "--- examples/c/placement.c (ASan + UBSan)"
+"$CC" "${cflags[@]}" -o "$tmp/placement" "$root/examples/c/placement.c" "$lib" "${native_libs[@]}"
+"$tmp/placement" >"$tmp/placement.out"
+cat "$tmp/placement.out"
+diff -u "$root/examples/c/placement.expected" "$tmp/placement.out" ||
+    { echo "c-tests: examples/c/placement.c printed something else than placement.expected" >&2; exit 1; }
+echo "c-tests: passed"

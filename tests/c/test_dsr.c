@@ -1,0 +1,915 @@
+/*
+ * Every exported function of libdsr, with good and bad inputs: NULL, wrong
+ * length, invalid UTF-8, unknown enum value, misalignment, full tables, per-call
+ * limits, small buffers. Each failure must give its own code and change
+ * nothing (counts, out-parameters and buffers stay as they were).
+ *
+ * Built by tests/c/run.sh with -Werror and -fsanitize=address,undefined.
+ * Ends with "N passed, M failed".
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsr.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                       \
+    do {                                                                  \
+        if (cond) {                                                       \
+            passed++;                                                     \
+        } else {                                                          \
+            failed++;                                                     \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,        \
+                    __LINE__, #cond);                                     \
+        }                                                                 \
+    } while (0)
+
+/* A call's result must be the expected code. */
+#define EXPECT(code, call)                                                \
+    do {                                                                  \
+        dsr_result r_ = (call);                                           \
+        if (r_ == (code)) {                                               \
+            passed++;                                                     \
+        } else {                                                          \
+            failed++;                                                     \
+            fprintf(stderr, "%s:%d: %s\n  returned %u (%s), expected %u (%s)\n", \
+                    __FILE__, __LINE__, #call, (unsigned)r_,              \
+                    dsr_result_str((uint32_t)r_), (unsigned)(code),       \
+                    dsr_result_str((uint32_t)(code)));                    \
+        }                                                                 \
+    } while (0)
+
+static dsr_str S(const char *s) {
+    dsr_str out;
+    out.ptr = s;
+    out.len = s ? strlen(s) : 0;
+    return out;
+}
+
+static dsr_label L(const char *k, const char *v) {
+    dsr_label l;
+    l.key = S(k);
+    l.value = S(v);
+    return l;
+}
+
+static dsr_taint T(const char *k, const char *v, const char *effect) {
+    dsr_taint t;
+    t.key = S(k);
+    t.value = S(v);
+    t.effect = S(effect);
+    return t;
+}
+
+static dsr_toleration TOL(const char *k, const char *op, const char *v, const char *effect) {
+    dsr_toleration t;
+    memset(&t, 0, sizeof t);
+    t.key = S(k);
+    t.op = S(op);
+    t.value = S(v);
+    t.effect = S(effect);
+    return t;
+}
+
+static size_t node_count(const dsr_engine *e) {
+    size_t n = 12345;
+    if (dsr_engine_node_count(e, &n) != DSR_RESULT_OK) return 99999;
+    return n;
+}
+
+static size_t set_count(const dsr_engine *e) {
+    size_t n = 12345;
+    if (dsr_engine_daemon_set_count(e, &n) != DSR_RESULT_OK) return 99999;
+    return n;
+}
+
+static void *engine_memory(size_t *len) {
+    size_t size = dsr_engine_size(), align = dsr_engine_align();
+    size_t rounded = (size + align - 1) / align * align;
+    *len = rounded;
+    return aligned_alloc(align, rounded);
+}
+
+static dsr_engine *new_engine(void **mem) {
+    size_t len;
+    dsr_engine *e = NULL;
+    *mem = engine_memory(&len);
+    if (!*mem || dsr_engine_init(*mem, len, &e) != DSR_RESULT_OK) {
+        fprintf(stderr, "cannot set up an engine\n");
+        exit(2);
+    }
+    return e;
+}
+
+/* A node named `name` with labels and taints. */
+static dsr_node N(const char *name, const dsr_label *labels, size_t nl, const dsr_taint *taints, size_t nt) {
+    dsr_node n;
+    memset(&n, 0, sizeof n);
+    n.name = S(name);
+    n.labels = labels;
+    n.labels_len = nl;
+    n.taints = taints;
+    n.taints_len = nt;
+    return n;
+}
+
+static const dsr_label fluentd_labels[] = {{{"name", 4}, {"fluentd-elasticsearch", 21}}};
+static const dsr_label_selector fluentd_selector = {fluentd_labels, 1, NULL, 0};
+
+/* The fluentd-elasticsearch DaemonSet of the Kubernetes docs. */
+static dsr_daemon_set fluentd(const dsr_toleration *tols, size_t n) {
+    dsr_daemon_set d;
+    memset(&d, 0, sizeof d);
+    d.name = S("fluentd-elasticsearch");
+    d.ns = S("kube-system");
+    d.selector = &fluentd_selector;
+    d.template_labels = fluentd_labels;
+    d.template_labels_len = 1;
+    d.tolerations = tols;
+    d.tolerations_len = n;
+    return d;
+}
+
+static void test_version_and_macros(void) {
+    char buf[64];
+    const char *v = dsr_version();
+    CHECK(v != NULL);
+    CHECK(strcmp(v, DSR_VERSION_STRING) == 0);
+    snprintf(buf, sizeof buf, "%d.%d.%d", DSR_VERSION_MAJOR, DSR_VERSION_MINOR, DSR_VERSION_PATCH);
+    CHECK(strcmp(buf, DSR_VERSION_STRING) == 0);
+    CHECK(DSR_VERSION_AT_LEAST(DSR_VERSION_MAJOR, DSR_VERSION_MINOR, DSR_VERSION_PATCH));
+    CHECK(DSR_VERSION_AT_LEAST(0, 0, 0));
+    CHECK(!DSR_VERSION_AT_LEAST(DSR_VERSION_MAJOR + 1, 0, 0));
+    CHECK(!DSR_VERSION_AT_LEAST(DSR_VERSION_MAJOR, DSR_VERSION_MINOR + 1, 0));
+    CHECK(!DSR_VERSION_AT_LEAST(DSR_VERSION_MAJOR, DSR_VERSION_MINOR, DSR_VERSION_PATCH + 1));
+    if (DSR_VERSION_MINOR > 0) CHECK(DSR_VERSION_AT_LEAST(DSR_VERSION_MAJOR, DSR_VERSION_MINOR - 1, 99));
+    if (DSR_VERSION_MAJOR > 0) CHECK(DSR_VERSION_AT_LEAST(DSR_VERSION_MAJOR - 1, 99, 99));
+    {
+        dsr_str lit = DSR_STR_LIT("kube-system");
+        CHECK(lit.len == 11 && memcmp(lit.ptr, "kube-system", 11) == 0);
+    }
+    {
+        dsr_str empty = DSR_STR_LIT("");
+        CHECK(empty.len == 0);
+    }
+    CHECK(DSR_NONE == UINT32_MAX);
+}
+
+static void test_result_str(void) {
+    static const uint32_t codes[] = {
+        DSR_RESULT_OK, DSR_RESULT_NULL_POINTER, DSR_RESULT_BAD_LENGTH, DSR_RESULT_INVALID_UTF8,
+        DSR_RESULT_UNKNOWN_ENUM, DSR_RESULT_MISALIGNED, DSR_RESULT_BUFFER_TOO_SMALL,
+        DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_FULL, DSR_RESULT_FULL_STRINGS,
+        DSR_RESULT_FULL_STRING_BYTES, DSR_RESULT_FULL_NODES, DSR_RESULT_FULL_DAEMON_SETS,
+        DSR_RESULT_FULL_PODS, DSR_RESULT_FULL_LABELS, DSR_RESULT_FULL_TAINTS,
+        DSR_RESULT_FULL_TOLERATIONS, DSR_RESULT_FULL_REQUIREMENTS, DSR_RESULT_FULL_VALUES,
+        DSR_RESULT_FULL_TERMS, DSR_RESULT_FULL_FIELDS, DSR_RESULT_FULL_OUTPUT, DSR_RESULT_FULL_BACKOFF,
+        DSR_RESULT_CALL_LIMIT, DSR_RESULT_INVALID, DSR_RESULT_TOO_LONG,
+        DSR_RESULT_INVALID_LABEL_KEY, DSR_RESULT_INVALID_LABEL_VALUE, DSR_RESULT_INVALID_NAME,
+        DSR_RESULT_INVALID_SELECTOR, DSR_RESULT_SELECTOR_PARSE, DSR_RESULT_DUPLICATE,
+        DSR_RESULT_NOT_FOUND, DSR_RESULT_STALE_REASON, DSR_RESULT_INVALID_DAEMON_SET, DSR_RESULT_PANIC, DSR_RESULT_LOGIC_BUG,
+        DSR_RESULT_UNMAPPED_ERROR,
+    };
+    size_t i, j;
+    const char *unknown = dsr_result_str(1);
+    CHECK(unknown != NULL && strcmp(unknown, "unknown dsr_result") == 0);
+    CHECK(strcmp(dsr_result_str(UINT32_MAX), "unknown dsr_result") == 0);
+    CHECK(strcmp(dsr_result_str(DSR_RESULT_OK), "ok") == 0);
+    for (i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *s = dsr_result_str(codes[i]);
+        CHECK(s != NULL && s[0] != '\0' && strcmp(s, unknown) != 0);
+        for (j = 0; j < i; j++) CHECK(strcmp(s, dsr_result_str(codes[j])) != 0);
+    }
+}
+
+static void test_init(void) {
+    size_t len, size = dsr_engine_size(), align = dsr_engine_align();
+    dsr_capacities caps, untouched;
+    dsr_engine *e = (dsr_engine *)&len, *before = e;
+    unsigned char *mem;
+
+    CHECK(size > 0);
+    CHECK(align > 0 && (align & (align - 1)) == 0);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_capacities(NULL));
+    EXPECT(DSR_RESULT_OK, dsr_engine_capacities(&caps));
+    CHECK(caps.engine_size == size && caps.engine_align == align);
+    CHECK(caps.nodes > 0 && caps.daemon_sets > 0 && caps.strings > 0 && caps.labels > 0);
+    CHECK(caps.string_max == 1024);
+    CHECK(caps.call_labels > 0 && caps.call_requirements > 0 && caps.call_terms > 0);
+    memset(&untouched, 0xAB, sizeof untouched);
+    EXPECT(DSR_RESULT_MISALIGNED, dsr_engine_capacities((dsr_capacities *)((char *)&untouched + 1)));
+
+    mem = engine_memory(&len);
+    CHECK(mem != NULL);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_init(mem, len, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_init(NULL, len, &e));
+    CHECK(e == before);
+    EXPECT(DSR_RESULT_BAD_LENGTH, dsr_engine_init(mem, size - 1, &e));
+    EXPECT(DSR_RESULT_BAD_LENGTH, dsr_engine_init(mem, 0, &e));
+    CHECK(e == before);
+    if (align > 1) {
+        EXPECT(DSR_RESULT_MISALIGNED, dsr_engine_init(mem + 1, len - align, &e));
+        CHECK(e == before);
+    }
+    /* Memory that was never set up is not an engine. */
+    memset(mem, 0, len);
+    EXPECT(DSR_RESULT_NOT_AN_ENGINE, dsr_engine_clear((dsr_engine *)mem));
+    {
+        size_t n = 7;
+        EXPECT(DSR_RESULT_NOT_AN_ENGINE, dsr_engine_node_count((const dsr_engine *)mem, &n));
+        CHECK(n == 7);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_init(mem, size, &e));
+    CHECK((void *)e == (void *)mem);
+    CHECK(node_count(e) == 0 && set_count(e) == 0);
+    if (align > 1) {
+        size_t n = 7;
+        EXPECT(DSR_RESULT_MISALIGNED, dsr_engine_node_count((const dsr_engine *)(mem + 1), &n));
+    }
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_clear(NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_node_count(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_node_count(NULL, &len));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_daemon_set_count(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_daemon_set_count(NULL, &len));
+    free(mem);
+}
+
+static void test_nodes(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_label labels[] = {L("kubernetes.io/arch", "arm64"), L("kubernetes.io/os", "linux")};
+    dsr_taint taints[] = {T("node-role.kubernetes.io/control-plane", "", "NoSchedule")};
+    dsr_node n = N("edge-rpi4-01", labels, 2, taints, 1);
+    uint32_t id = 77, id2 = 77, found = 77;
+    static const char bad_utf8[] = {'n', (char)0xC3, (char)0x28, 0};
+
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(NULL, &n, &id));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(e, NULL, &id));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(e, &n, NULL));
+    CHECK(id == 77 && node_count(e) == 0);
+
+    /* A NULL array with a length, a NULL string with a length. */
+    n.labels = NULL;
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(e, &n, &id));
+    n.labels = labels;
+    labels[1].value.ptr = NULL;
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(e, &n, &id));
+    labels[1].value = S("linux");
+    /* An array longer than memory. */
+    n.taints_len = SIZE_MAX / 2;
+    EXPECT(DSR_RESULT_BAD_LENGTH, dsr_engine_add_node(e, &n, &id));
+    n.taints_len = 1;
+    /* Invalid UTF-8 in the name, a label, a taint. */
+    n.name = S(bad_utf8);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_node(e, &n, &id));
+    n.name = S("edge-rpi4-01");
+    labels[0].value = S(bad_utf8);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_node(e, &n, &id));
+    labels[0].value = S("arm64");
+    taints[0].effect = S(bad_utf8);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_node(e, &n, &id));
+    taints[0].effect = S("NoSchedule");
+    /* A misaligned array. */
+    {
+        unsigned char raw[sizeof(dsr_label) * 3];
+        dsr_node m = n;
+        memcpy(raw + 1, labels, sizeof(dsr_label));
+        m.labels = (const dsr_label *)(raw + 1);
+        m.labels_len = 1;
+        EXPECT(DSR_RESULT_MISALIGNED, dsr_engine_add_node(e, &m, &id));
+    }
+    /* Too long a string. */
+    {
+        char *long_name = malloc(2000);
+        dsr_node m = n;
+        memset(long_name, 'a', 2000);
+        m.name.ptr = long_name;
+        m.name.len = 2000;
+        EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_node(e, &m, &id));
+        free(long_name);
+    }
+    CHECK(id == 77 && node_count(e) == 0);
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n, &id));
+    CHECK(id != 77 && node_count(e) == 1);
+    EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &n, &id2));
+    CHECK(id2 == 77 && node_count(e) == 1);
+    {
+        char buf[128];
+        size_t len = 0;
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strstr(buf, "already") != NULL && len == strlen(buf));
+    }
+
+    /* NULL pointer and empty string are the same empty string. */
+    {
+        dsr_node m = N(NULL, NULL, 0, NULL, 0);
+        uint32_t a = 0, b = 0;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
+        m.name.ptr = "";
+        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &m, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, a));
+    }
+
+    /* Lookups. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_node(e, S("edge-rpi4-01"), &found));
+    CHECK(found == id);
+    found = 77;
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_find_node(e, S("nope"), &found));
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_find_node(e, S(bad_utf8), &found));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_node(e, S("edge-rpi4-01"), NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_node(NULL, S("edge-rpi4-01"), &found));
+    {
+        dsr_str broken = {NULL, 3};
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_node(e, broken, &found));
+    }
+    CHECK(found == 77);
+
+    /* Update: same id, new name; duplicates and unknown ids refused. */
+    {
+        dsr_node m = N("edge-rpi4-02", labels, 1, NULL, 0);
+        uint32_t other;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &other));
+        m.name = S("edge-rpi4-01");
+        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_update_node(e, other, &m));
+        m.name = S("edge-rpi4-03");
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, other, &m));
+        EXPECT(DSR_RESULT_OK, dsr_engine_find_node(e, S("edge-rpi4-03"), &found));
+        CHECK(found == other);
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_find_node(e, S("edge-rpi4-02"), &found));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_update_node(e, 9999, &m));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_update_node(e, other, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_update_node(NULL, other, &m));
+        m.name = S(bad_utf8);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_update_node(e, other, &m));
+        EXPECT(DSR_RESULT_OK, dsr_engine_find_node(e, S("edge-rpi4-03"), &found));
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, other));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_remove_node(e, other));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_remove_node(NULL, other));
+    }
+    CHECK(node_count(e) == 1);
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+    CHECK(node_count(e) == 0);
+    {
+        char buf[32];
+        size_t len;
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "no error") == 0 && len == 8);
+    }
+    free(mem);
+}
+
+/* Per-call limits: one label too many is DSR_RESULT_CALL_LIMIT. */
+static void test_call_limits(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_capacities caps;
+    dsr_label *labels;
+    dsr_requirement *reqs;
+    dsr_node_selector_term *terms;
+    dsr_daemon_set d;
+    uint32_t id = 77;
+    size_t i;
+
+    dsr_engine_capacities(&caps);
+    labels = calloc(caps.call_labels + 1, sizeof *labels);
+    for (i = 0; i <= caps.call_labels; i++) labels[i] = L("k", "v");
+    {
+        dsr_node n = N("n", labels, caps.call_labels + 1, NULL, 0);
+        EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_add_node(e, &n, &id));
+        n.labels_len = caps.call_labels;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n, &id));
+    }
+    /* Labels of one call add up across arrays. */
+    d = fluentd(NULL, 0);
+    d.node_selector = labels;
+    d.node_selector_len = caps.call_labels; /* + 1 template label */
+    EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_add_daemon_set(e, &d, &id));
+
+    reqs = calloc(caps.call_requirements + 1, sizeof *reqs);
+    for (i = 0; i <= caps.call_requirements; i++) {
+        reqs[i].key = S("zone");
+        reqs[i].op = S("Exists");
+    }
+    terms = calloc(caps.call_terms + 1, sizeof *terms);
+    d = fluentd(NULL, 0);
+    d.has_required_node_affinity = true;
+    d.required_node_affinity = terms;
+    d.required_node_affinity_len = caps.call_terms + 1;
+    EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_add_daemon_set(e, &d, &id));
+    terms[0].match_expressions = reqs;
+    terms[0].match_expressions_len = caps.call_requirements + 1;
+    d.required_node_affinity_len = 1;
+    EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_add_daemon_set(e, &d, &id));
+    CHECK(set_count(e) == 0);
+    terms[0].match_expressions_len = caps.call_requirements;
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &id));
+    CHECK(set_count(e) == 1);
+    {
+        /* A selector string with more requirements than the limit. */
+        size_t cap = caps.call_requirements + 1, used = 0;
+        char *sel = malloc(cap * 8 + 1);
+        bool m = true;
+        for (i = 0; i < cap; i++) used += (size_t)sprintf(sel + used, "%sk%u", i ? "," : "", (unsigned)i);
+        EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_selector_string_matches(e, S(sel), NULL, 0, &m));
+        CHECK(m == true);
+        free(sel);
+    }
+    free(labels);
+    free(reqs);
+    free(terms);
+    free(mem);
+}
+
+/* Full tables: each gives its own code and changes nothing. */
+static void test_full_tables(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_capacities caps;
+    char name[64];
+    uint32_t id;
+    size_t i, added = 0;
+    dsr_result r = DSR_RESULT_OK;
+
+    dsr_engine_capacities(&caps);
+    for (i = 0; i < caps.nodes + 1; i++) {
+        dsr_node n;
+        snprintf(name, sizeof name, "node-%u", (unsigned)i);
+        n = N(name, NULL, 0, NULL, 0);
+        r = dsr_engine_add_node(e, &n, &id);
+        if (r != DSR_RESULT_OK) break;
+        added++;
+    }
+    EXPECT(DSR_RESULT_FULL_NODES, r);
+    CHECK(added == caps.nodes && node_count(e) == caps.nodes);
+    {
+        char buf[256];
+        size_t len;
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strstr(buf, "nodes table is full") != NULL);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+
+    /* Labels: nodes with call_labels labels each, over few strings. */
+    {
+        size_t per = caps.call_labels, k;
+        dsr_label *labels = calloc(per, sizeof *labels);
+        char (*keys)[16] = calloc(per, sizeof *keys);
+        for (k = 0; k < per; k++) {
+            snprintf(keys[k], sizeof keys[k], "k%u", (unsigned)k);
+            labels[k] = L(keys[k], "v");
+        }
+        added = 0;
+        for (i = 0; i < caps.nodes; i++) {
+            dsr_node n;
+            snprintf(name, sizeof name, "n%u", (unsigned)i);
+            n = N(name, labels, per, NULL, 0);
+            r = dsr_engine_add_node(e, &n, &id);
+            if (r != DSR_RESULT_OK) break;
+            added++;
+        }
+        if (caps.labels / per < caps.nodes) {
+            EXPECT(DSR_RESULT_FULL_LABELS, r);
+            CHECK(node_count(e) == added);
+        }
+        free(labels);
+        free(keys);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+
+    /* Strings: template labels with distinct values. */
+    {
+        size_t per = caps.call_labels / 2, k;
+        dsr_label *labels = calloc(per, sizeof *labels);
+        char (*vals)[24] = calloc(per * (caps.daemon_sets + 1), sizeof *vals);
+        size_t before;
+        added = 0;
+        r = DSR_RESULT_OK;
+        for (i = 0; i < caps.daemon_sets && r == DSR_RESULT_OK; i++) {
+            dsr_daemon_set d = fluentd(NULL, 0);
+            for (k = 0; k < per; k++) {
+                char *v = vals[i * per + k];
+                snprintf(v, 24, "v%u-%u", (unsigned)i, (unsigned)k);
+                labels[k] = L("k", v);
+            }
+            snprintf(name, sizeof name, "ds-%u", (unsigned)i);
+            d.name = S(name);
+            d.node_selector = labels;
+            d.node_selector_len = per;
+            before = set_count(e);
+            r = dsr_engine_add_daemon_set(e, &d, &id);
+            if (r == DSR_RESULT_OK) added++;
+            else CHECK(set_count(e) == before);
+        }
+        if (caps.strings < caps.daemon_sets * per) {
+            CHECK(r == DSR_RESULT_FULL_STRINGS || r == DSR_RESULT_FULL_STRING_BYTES ||
+                  r == DSR_RESULT_FULL_LABELS);
+            EXPECT(DSR_RESULT_FULL_STRINGS, r);
+        }
+        free(labels);
+        free(vals);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+
+    /* String bytes: long distinct names. */
+    {
+        char *big = malloc(caps.string_max + 1);
+        size_t count = caps.string_bytes / caps.string_max + 2;
+        r = DSR_RESULT_OK;
+        added = 0;
+        for (i = 0; i < count && i < caps.nodes && r == DSR_RESULT_OK; i++) {
+            dsr_node n;
+            memset(big, 'a' + (int)(i % 26), caps.string_max);
+            snprintf(big, 16, "%08u", (unsigned)i);
+            big[8] = 'x';
+            n = N(NULL, NULL, 0, NULL, 0);
+            n.name.ptr = big;
+            n.name.len = caps.string_max;
+            r = dsr_engine_add_node(e, &n, &id);
+            if (r == DSR_RESULT_OK) added++;
+        }
+        if (count <= caps.nodes) {
+            EXPECT(DSR_RESULT_FULL_STRING_BYTES, r);
+            CHECK(node_count(e) == added);
+        }
+        free(big);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+
+    /* DaemonSets. */
+    added = 0;
+    for (i = 0; i < caps.daemon_sets + 1; i++) {
+        dsr_daemon_set d = fluentd(NULL, 0);
+        snprintf(name, sizeof name, "ds-%u", (unsigned)i);
+        d.name = S(name);
+        r = dsr_engine_add_daemon_set(e, &d, &id);
+        if (r != DSR_RESULT_OK) break;
+        added++;
+    }
+    EXPECT(DSR_RESULT_FULL_DAEMON_SETS, r);
+    CHECK(added == caps.daemon_sets && set_count(e) == caps.daemon_sets);
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+
+    /* Taints: the rule tables are shared by size; fill taints with nodes. */
+    {
+        size_t per = caps.call_taints, k;
+        dsr_taint *taints = calloc(per, sizeof *taints);
+        for (k = 0; k < per; k++) taints[k] = T("t", "v", "NoSchedule");
+        r = DSR_RESULT_OK;
+        added = 0;
+        for (i = 0; i < caps.nodes && r == DSR_RESULT_OK; i++) {
+            dsr_node n;
+            snprintf(name, sizeof name, "t%u", (unsigned)i);
+            n = N(name, NULL, 0, taints, per);
+            r = dsr_engine_add_node(e, &n, &id);
+            if (r == DSR_RESULT_OK) added++;
+        }
+        if (caps.rules / per < caps.nodes) {
+            EXPECT(DSR_RESULT_FULL_TAINTS, r);
+            CHECK(node_count(e) == added);
+        }
+        free(taints);
+    }
+    free(mem);
+}
+
+static void test_daemon_sets_and_placement(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_toleration tols[] = {TOL("node-role.kubernetes.io/master", "", "", "NoSchedule")};
+    dsr_daemon_set d = fluentd(tols, 1);
+    dsr_label arm[] = {L("kubernetes.io/arch", "arm64")};
+    dsr_taint cp[] = {T("node-role.kubernetes.io/control-plane", "", "NoSchedule")};
+    dsr_taint gpu[] = {T("a", "b", "PreferNoSchedule"), T("nvidia.com/gpu", "present", "NoExecute")};
+    dsr_node worker = N("worker-1", arm, 1, NULL, 0);
+    dsr_node cp1 = N("cp-1", arm, 1, cp, 1);
+    dsr_node g = N("gpu-1", arm, 1, gpu, 2);
+    uint32_t set = 77, w, c, gid, found;
+    dsr_placement p, untouched;
+    char buf[256];
+    size_t len;
+
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_daemon_set(NULL, &d, &set));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_daemon_set(e, NULL, &set));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_daemon_set(e, &d, NULL));
+    CHECK(set == 77);
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_daemon_set(e, &d, &found));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &worker, &w));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &cp1, &c));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &g, &gid));
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_daemon_set(e, S("kube-system"), S("fluentd-elasticsearch"), &found));
+    CHECK(found == set);
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_find_daemon_set(e, S("default"), S("fluentd-elasticsearch"), &found));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_daemon_set(e, S("kube-system"), S("x"), NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_daemon_set(NULL, S("kube-system"), S("x"), &found));
+    {
+        static const char bad[] = {(char)0xFF, 0};
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_find_daemon_set(e, S(bad), S("x"), &found));
+    }
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, w, &p));
+    CHECK(p.should_run && p.should_continue_running);
+    CHECK(p.reason.kind == DSR_REASON_KIND_ELIGIBLE && p.reason.set_id == set && p.reason.node_id == w);
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    CHECK(strcmp(buf, "eligible") == 0 && len == 8);
+
+    /* The control-plane taint is not the master one the DaemonSet tolerates. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, c, &p));
+    CHECK(!p.should_run && p.should_continue_running);
+    CHECK(p.reason.kind == DSR_REASON_KIND_UNTOLERATED_TAINT && p.reason.taint == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    CHECK(strcmp(buf, "node has taint node-role.kubernetes.io/control-plane:NoSchedule that the pod "
+                      "does not tolerate (a pod already there may stay)") == 0);
+    CHECK(len == strlen(buf));
+
+    /* Too small a buffer: nothing written, the length reported. */
+    {
+        char small[8];
+        size_t need = 0;
+        memset(small, 'Z', sizeof small);
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe(e, &p.reason, small, sizeof small, &need));
+        CHECK(need == len);
+        CHECK(small[0] == 'Z' && small[7] == 'Z');
+        need = 0;
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe(e, &p.reason, NULL, 0, &need));
+        CHECK(need == len);
+        /* Exactly the length is one byte short (the NUL). */
+        {
+            char *exact = malloc(len + 1);
+            EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe(e, &p.reason, exact, len, &need));
+            EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, exact, len + 1, &need));
+            CHECK(need == len && exact[len] == '\0');
+            free(exact);
+        }
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe(e, &p.reason, NULL, 1000, &need));
+    }
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe(e, NULL, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe(e, &p.reason, buf, sizeof buf, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe(NULL, &p.reason, buf, sizeof buf, &len));
+    {
+        dsr_reason r = p.reason;
+        r.kind = 99;
+        EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_describe(e, &r, buf, sizeof buf, &len));
+        r.kind = DSR_REASON_KIND_ELIGIBLE;
+        EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &r, buf, sizeof buf, &len));
+        r = p.reason;
+        r.node_id = 4000;
+        EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &r, buf, sizeof buf, &len));
+    }
+
+    /* NoExecute: may not stay either; the taint index skips PreferNoSchedule. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, gid, &p));
+    CHECK(!p.should_run && !p.should_continue_running);
+    CHECK(p.reason.kind == DSR_REASON_KIND_UNTOLERATED_TAINT && p.reason.taint == 1);
+    /* After the node changes, the old reason is stale. */
+    {
+        dsr_node g2 = N("gpu-1", arm, 1, gpu, 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, gid, &g2));
+        EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+        EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, gid, &p));
+        CHECK(p.should_run);
+    }
+
+    memset(&untouched, 0x5A, sizeof untouched);
+    p = untouched;
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_should_run(e, set, 4000, &p));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_should_run(e, 4000, w, &p));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_should_run(e, set, w, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_should_run(NULL, set, w, &p));
+    CHECK(memcmp(&p, &untouched, sizeof p) == 0);
+
+    /* nodeSelector, node affinity, nodeName. */
+    {
+        dsr_label want_amd[] = {L("kubernetes.io/arch", "amd64")};
+        dsr_str zones[] = {DSR_STR_LIT("zone-a"), DSR_STR_LIT("zone-b")};
+        dsr_requirement reqs[] = {{DSR_STR_LIT("topology.kubernetes.io/zone"), DSR_STR_LIT("In"), zones, 2}};
+        dsr_node_selector_term terms[2];
+        dsr_daemon_set d2 = fluentd(NULL, 0);
+        uint32_t s2;
+        bool m = true;
+
+        d2.name = S("pinned");
+        d2.node_selector = want_amd;
+        d2.node_selector_len = 1;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d2, &s2));
+        EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, s2, w, &p));
+        CHECK(!p.should_run && !p.should_continue_running && p.reason.kind == DSR_REASON_KIND_NODE_SELECTOR_MISMATCH);
+        EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "nodeSelector wants kubernetes.io/arch=amd64 but the node has kubernetes.io/arch=arm64") == 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_matches_node_affinity(e, s2, w, &m));
+        CHECK(!m);
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_matches_node_affinity(e, s2, w, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_matches_node_affinity(NULL, s2, w, &m));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_matches_node_affinity(e, s2, 4000, &m));
+
+        memset(terms, 0, sizeof terms);
+        terms[1].match_expressions = reqs;
+        terms[1].match_expressions_len = 1;
+        d2.node_selector_len = 0;
+        d2.has_required_node_affinity = true;
+        d2.required_node_affinity = terms;
+        d2.required_node_affinity_len = 2;
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_daemon_set(e, s2, &d2));
+        EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, s2, w, &p));
+        CHECK(p.reason.kind == DSR_REASON_KIND_NODE_AFFINITY_MISMATCH && p.reason.terms == 2 && p.reason.term == 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+        CHECK(strstr(buf, "topology.kubernetes.io/zone in (zone-a,zone-b)") != NULL);
+
+        /* Required node affinity with no terms selects nothing. */
+        d2.required_node_affinity = NULL;
+        d2.required_node_affinity_len = 0;
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_daemon_set(e, s2, &d2));
+        EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, s2, w, &p));
+        CHECK(p.reason.kind == DSR_REASON_KIND_NODE_AFFINITY_MISMATCH && p.reason.term == DSR_NONE);
+
+        d2.has_required_node_affinity = false;
+        d2.node_name = S("cp-1");
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_daemon_set(e, s2, &d2));
+        EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, s2, w, &p));
+        CHECK(p.reason.kind == DSR_REASON_KIND_NODE_NAME_MISMATCH);
+        EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "template spec.nodeName is \"cp-1\"") == 0);
+
+        /* Invalid selectors are refused and change nothing. */
+        {
+            dsr_requirement bad[] = {{DSR_STR_LIT("app"), DSR_STR_LIT("Bogus"), NULL, 0}};
+            dsr_label_selector sel = {NULL, 0, bad, 1};
+            dsr_daemon_set d3 = fluentd(NULL, 0);
+            size_t before = set_count(e);
+            uint32_t s3 = 77;
+            d3.name = S("bad-selector");
+            d3.selector = &sel;
+            EXPECT(DSR_RESULT_INVALID_SELECTOR, dsr_engine_add_daemon_set(e, &d3, &s3));
+            bad[0].op = S("In"); /* In without values */
+            EXPECT(DSR_RESULT_INVALID_SELECTOR, dsr_engine_add_daemon_set(e, &d3, &s3));
+            bad[0].op = S("Exists");
+            bad[0].key = S("-bad-key-");
+            EXPECT(DSR_RESULT_INVALID_SELECTOR, dsr_engine_add_daemon_set(e, &d3, &s3));
+            EXPECT(DSR_RESULT_INVALID_SELECTOR, dsr_engine_update_daemon_set(e, s2, &d3));
+            CHECK(set_count(e) == before && s3 == 77);
+            EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+            CHECK(strstr(buf, "invalid label selector") != NULL);
+            /* A NULL values array with a length. */
+            bad[0].key = S("app");
+            bad[0].op = S("In");
+            bad[0].values_len = 1;
+            EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_daemon_set(e, &d3, &s3));
+            /* A NULL term array with a length. */
+            d3.selector = NULL;
+            d3.has_required_node_affinity = true;
+            d3.required_node_affinity_len = 1;
+            EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_daemon_set(e, &d3, &s3));
+            CHECK(set_count(e) == before && s3 == 77);
+        }
+        /* A nil selector selects nothing; the DaemonSet is still placed. */
+        {
+            dsr_label lbl[] = {L("name", "fluentd-elasticsearch")};
+            d2 = fluentd(NULL, 0);
+            d2.name = S("nil-selector");
+            d2.selector = NULL;
+            EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d2, &s2));
+            m = true;
+            EXPECT(DSR_RESULT_OK, dsr_engine_selector_matches(e, s2, lbl, 1, &m));
+            CHECK(!m);
+            EXPECT(DSR_RESULT_OK, dsr_engine_selector_matches(e, set, lbl, 1, &m));
+            CHECK(m);
+            EXPECT(DSR_RESULT_OK, dsr_engine_selector_matches(e, set, NULL, 0, &m));
+            CHECK(!m);
+            EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_selector_matches(e, 4000, lbl, 1, &m));
+            EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_matches(e, set, NULL, 1, &m));
+            EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_matches(e, set, lbl, 1, NULL));
+            EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_matches(NULL, set, lbl, 1, &m));
+            EXPECT(DSR_RESULT_OK, dsr_engine_remove_daemon_set(e, s2));
+            EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_remove_daemon_set(e, s2));
+            EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_remove_daemon_set(NULL, s2));
+        }
+    }
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_update_daemon_set(e, set, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_update_daemon_set(NULL, set, &d));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_update_daemon_set(e, 4000, &d));
+    free(mem);
+}
+
+static void test_queries(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_label labels[] = {L("tier", "edge")};
+    dsr_taint taints[] = {T("a", "1", "PreferNoSchedule"), T("b", "2", "NoSchedule"), T("c", "3", "NoExecute")};
+    dsr_toleration tols[] = {TOL("b", "Equal", "2", "NoSchedule")};
+    dsr_toleration exists = TOL("", "Exists", "", "");
+    dsr_str effects[] = {DSR_STR_LIT("NoExecute")};
+    bool m = false, found = false;
+    size_t index = 77, len;
+    char buf[128];
+    static const char bad[] = {'x', (char)0x80, 0};
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_selector_string_matches(e, S("tier in (edge,core),!gpu"), labels, 1, &m));
+    CHECK(m);
+    EXPECT(DSR_RESULT_OK, dsr_engine_selector_string_matches(e, S("tier=core"), labels, 1, &m));
+    CHECK(!m);
+    m = true;
+    EXPECT(DSR_RESULT_SELECTOR_PARSE, dsr_engine_selector_string_matches(e, S("tier in ("), labels, 1, &m));
+    CHECK(m);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_selector_string_matches(e, S(bad), labels, 1, &m));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_string_matches(e, S("a"), NULL, 1, &m));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_string_matches(e, S("a"), labels, 1, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_string_matches(NULL, S("a"), labels, 1, &m));
+
+    EXPECT(DSR_RESULT_OK, dsr_selector_canonical(S("z=1, a in (c,b,b)"), buf, sizeof buf, &len));
+    CHECK(strcmp(buf, "a in (b,c),z=1") == 0 && len == strlen(buf));
+    EXPECT(DSR_RESULT_OK, dsr_selector_canonical(S(""), buf, sizeof buf, &len));
+    CHECK(buf[0] == '\0' && len == 0);
+    EXPECT(DSR_RESULT_SELECTOR_PARSE, dsr_selector_canonical(S("a in ("), buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_selector_canonical(S("abc"), buf, 3, &len));
+    CHECK(len == 3);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_selector_canonical(S("abc"), buf, sizeof buf, NULL));
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_selector_canonical(S(bad), buf, sizeof buf, &len));
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &tols[0], &taints[1], &m));
+    CHECK(m);
+    EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &tols[0], &taints[2], &m));
+    CHECK(!m);
+    EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &exists, &taints[2], &m));
+    CHECK(m);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_tolerates(e, NULL, &taints[0], &m));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_tolerates(e, &exists, NULL, &m));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_tolerates(e, &exists, &taints[0], NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_tolerates(NULL, &exists, &taints[0], &m));
+    {
+        dsr_toleration t = exists;
+        t.op = S(bad);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_tolerates(e, &t, &taints[0], &m));
+    }
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, false, NULL, 0, &found, &index));
+    CHECK(found && index == 0); /* PreferNoSchedule counts when all effects do */
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, true, effects, 1, &found, &index));
+    CHECK(found && index == 2);
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, true, NULL, 0, &found, &index));
+    CHECK(!found && index == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_untolerated_taint(e, taints, 3, &exists, 1, false, NULL, 0, &found, &index));
+    CHECK(!found);
+    found = true;
+    index = 77;
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_untolerated_taint(e, NULL, 3, tols, 1, false, NULL, 0, &found, &index));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_untolerated_taint(e, taints, 3, NULL, 1, false, NULL, 0, &found, &index));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, true, NULL, 1, &found, &index));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, false, NULL, 0, NULL, &index));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, false, NULL, 0, &found, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_untolerated_taint(NULL, taints, 3, tols, 1, false, NULL, 0, &found, &index));
+    {
+        dsr_str bad_effects[] = {{bad, 2}};
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, true, bad_effects, 1, &found, &index));
+    }
+    CHECK(found && index == 77);
+    /* Queries leave the engine as it was. */
+    CHECK(node_count(e) == 0 && set_count(e) == 0);
+    free(mem);
+}
+
+static void test_validation(void) {
+    static const char bad[] = {'a', (char)0xC0, 0};
+    EXPECT(DSR_RESULT_OK, dsr_validate_label_key(S("kubernetes.io/arch")));
+    EXPECT(DSR_RESULT_OK, dsr_validate_label_key(S("app")));
+    EXPECT(DSR_RESULT_INVALID_LABEL_KEY, dsr_validate_label_key(S("")));
+    EXPECT(DSR_RESULT_INVALID_LABEL_KEY, dsr_validate_label_key(S("a/b/c")));
+    EXPECT(DSR_RESULT_INVALID_LABEL_KEY, dsr_validate_label_key(S("Example.com/x")));
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_validate_label_key(S(bad)));
+    {
+        dsr_str null_with_len = {NULL, 4};
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_validate_label_key(null_with_len));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_validate_label_value(null_with_len));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_validate_dns_subdomain(null_with_len));
+    }
+    EXPECT(DSR_RESULT_OK, dsr_validate_label_value(S("")));
+    EXPECT(DSR_RESULT_OK, dsr_validate_label_value(S("v1.2_3-x")));
+    EXPECT(DSR_RESULT_INVALID_LABEL_VALUE, dsr_validate_label_value(S("-x")));
+    EXPECT(DSR_RESULT_INVALID_LABEL_VALUE,
+           dsr_validate_label_value(S("0123456789012345678901234567890123456789012345678901234567890123")));
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_validate_label_value(S(bad)));
+    EXPECT(DSR_RESULT_OK, dsr_validate_dns_subdomain(S("kube-system")));
+    EXPECT(DSR_RESULT_OK, dsr_validate_dns_subdomain(S("a.b-c.d")));
+    EXPECT(DSR_RESULT_INVALID_NAME, dsr_validate_dns_subdomain(S("")));
+    EXPECT(DSR_RESULT_INVALID_NAME, dsr_validate_dns_subdomain(S("Kube")));
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_validate_dns_subdomain(S(bad)));
+}
+
+int main(void) {
+    test_version_and_macros();
+    test_result_str();
+    test_init();
+    test_nodes();
+    test_call_limits();
+    test_full_tables();
+    test_daemon_sets_and_placement();
+    test_queries();
+    test_validation();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The firmware build of libdsr: dsr-ffi as a no_std staticlib (no `std`
+# feature, panic = "abort", opt-level "z", LTO) with a small capacity profile.
+#
+#   1. build it into target/firmware/release/libdsr.a (its own target dir, so
+#      the hosted libdsr.a is not overwritten);
+#   2. fail if nm shows malloc, calloc, realloc, free, __rust_alloc* or any
+#      symbol from std or alloc (tests/nostd-check/check.sh --scan);
+#   3. fail if dsr_engine_init builds the engine on the stack (x86-64 only:
+#      no stack frame as large as half the engine);
+#   4. link it into tests/firmware/firmware.c, a C program with the engine in
+#      a static array, run it, and check its placement decision;
+#   5. report the sizes.
+#
+# What the no_std staticlib needs when linked on a hosted target: only
+# memcpy, memmove, memcmp and bcmp, which the C library provides (on bare
+# metal, compiler_builtins' "mem" functions or the vendor libc do). The
+# panic handler comes from the `panic-handler` feature.
+#
+# Environment: CC (default cc), NM (default nm), OBJDUMP (default objdump).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CC=${CC:-cc}
+OBJDUMP=${OBJDUMP:-objdump}
+target=$root/target/firmware
+archive=$target/release/libdsr.a
+
+die() {
+    echo "firmware-check: $*" >&2
+    exit 1
+}
+
+# The capacity profile of a gateway (see ffi/README.md).
+export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYTES=4096 \
+    DSR_LABELS=256 DSR_RULES=128 DSR_CALL_LABELS=32 DSR_CALL_TAINTS=8 DSR_CALL_TOLERATIONS=8 \
+    DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4
+
+echo "--- building $archive (no_std, panic=abort, opt-level=z, lto)"
+(cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
+    --crate-type staticlib --no-default-features --features panic-handler \
+    --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
+    --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1') ||
+    die "FAILED: dsr-ffi does not build as a no_std staticlib"
+[ -f "$archive" ] || die "cargo finished but $archive does not exist"
+
+echo "--- scanning it for std, alloc and heap symbols"
+bash "$root/tests/nostd-check/check.sh" --scan "$archive" dsr_engine_init
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+member=$(ar t "$archive" | grep '^dsr-' | head -n 1)
+[ -n "$member" ] || die "no dsr object in $archive"
+(cd "$tmp" && ar x "$archive" "$member")
+
+if [ "$(uname -m)" = x86_64 ]; then
+    echo "--- dsr_engine_init must not build the engine on the stack"
+    "$OBJDUMP" -d --no-show-raw-insn "$tmp/$member" |
+        awk '/<dsr_engine_init>:/,/^$/' >"$tmp/init.s"
+    [ -s "$tmp/init.s" ] || die "no dsr_engine_init in $member"
+    biggest=0
+    for h in $(grep -oE 'sub +\$0x[0-9a-f]+,%rsp' "$tmp/init.s" | sed -E 's/.*\$0x([0-9a-f]+).*/\1/'); do
+        [ $((16#$h)) -le "$biggest" ] || biggest=$((16#$h))
+    done
+    echo "largest stack frame in dsr_engine_init: $biggest bytes"
+fi
+
+echo "--- linking tests/firmware/firmware.c against it"
+"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" \
+    -o "$tmp/firmware" "$here/firmware.c" "$archive" -Wl,--gc-sections
+"$tmp/firmware" | tee "$tmp/out"
+engine_size=$(sed -n 's/^firmware: engine \([0-9]*\) bytes.*/\1/p' "$tmp/out")
+if [ -n "${biggest:-}" ] && [ "$biggest" -ge $((engine_size / 2)) ]; then
+    die "FAILED: dsr_engine_init has a ${biggest}-byte stack frame for a ${engine_size}-byte engine"
+fi
+
+echo "--- sizes"
+echo "libdsr.a (firmware build): $(wc -c <"$archive") bytes on disk" \
+    "(mostly compiler_builtins objects a link leaves out)"
+size "$tmp/$member" | awk 'NR == 2 { printf "dsr object: text %d, data %d, bss %d bytes\n", $1, $2, $3 }'
+echo "undefined symbols of the dsr object: $(nm --plugin /dev/null "$tmp/$member" 2>/dev/null |
+    awk '$1 == "U" { print $2 }' | sort -u | tr '\n' ' ')"
+echo "engine: $engine_size bytes (DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS" \
+    "DSR_STRINGS=$DSR_STRINGS DSR_STRING_BYTES=$DSR_STRING_BYTES DSR_LABELS=$DSR_LABELS" \
+    "DSR_RULES=$DSR_RULES)"
+echo "firmware-check: passed"

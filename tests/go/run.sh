@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The Go package in go/: gofmt, go vet, go test, and go test again with
+# GOGC=1 (the garbage collector runs all the time, so a missing
+# runtime.KeepAlive or a finalizer freeing an engine in use shows up).
+# Needs target/release/libdsr.a (the libdsr step of test-all.sh); the dsr CLI
+# at target/release/dsr, when built, is compared with the binding too.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+lib=$root/target/release/libdsr.a
+[ -f "$lib" ] || { echo "go-tests: no $lib; run cargo build -p dsr-ffi --release" >&2; exit 1; }
+cd "$root/go"
+
+# cgo does not track the content of libdsr.a; put its hash into the flags so
+# that Go's build cache never links a stale copy.
+hash=$(sha256sum "$lib" | cut -c1-16)
+export CGO_CFLAGS="-g -O2 -DDSR_LIBDSR_HASH=0x$hash"
+
+unformatted=$(gofmt -l .)
+[ -z "$unformatted" ] || { echo "go-tests: not gofmt'ed: $unformatted" >&2; exit 1; }
+go version
+go vet ./...
+go test -count=1 ./...
+GOGC=1 go test -count=1 ./...
