@@ -229,6 +229,17 @@ impl Sim {
         twin.sync(self.set, self.now, &mut again).unwrap();
         assert_eq!(plan, again, "same state, same plan");
         assert_eq!(plan.outcome, SyncOutcome::Synced);
+        let st = plan.status.expect("a synced plan has a status");
+        assert!(
+            0 <= st.number_available
+                && st.number_available <= st.number_ready
+                && st.number_ready <= st.current_number_scheduled
+                && st.current_number_scheduled <= st.desired_number_scheduled
+                && st.updated_number_scheduled <= st.current_number_scheduled
+                && st.number_unavailable == st.desired_number_scheduled - st.number_available
+                && st.number_misscheduled >= 0,
+            "status counters inconsistent: {st:?}"
+        );
 
         // Pods are never relabelled here, so nothing the DaemonSet controls may be
         // released (a corrupted label pool once made this happen).
