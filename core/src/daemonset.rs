@@ -16,7 +16,7 @@ use crate::taint::{self, TaintEffect, Toleration, TolerationOperator, DAEMON_TOL
 pub const TOLERATIONS_MAX: usize = 64;
 
 /// Label-selector operator names (`metav1.LabelSelectorOperator`).
-fn label_selector_operator(s: &str) -> Option<Operator> {
+pub(crate) fn label_selector_operator(s: &str) -> Option<Operator> {
     Some(match s {
         "In" => Operator::In,
         "NotIn" => Operator::NotIn,
@@ -27,7 +27,7 @@ fn label_selector_operator(s: &str) -> Option<Operator> {
 }
 
 /// Node-selector operator names (`v1.NodeSelectorOperator`).
-fn node_selector_operator(s: &str) -> Option<Operator> {
+pub(crate) fn node_selector_operator(s: &str) -> Option<Operator> {
     Some(match s {
         "Gt" => Operator::GreaterThan,
         "Lt" => Operator::LessThan,

@@ -11,6 +11,7 @@
 
 use core::fmt;
 
+use crate::daemonset::{label_selector_operator, node_selector_operator};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::input::{
@@ -315,16 +316,6 @@ fn validate_labels(labels: &[LabelInput<'_>]) -> core::result::Result<(), Requir
     Ok(())
 }
 
-fn label_selector_operator(s: &str) -> Option<Operator> {
-    Some(match s {
-        "In" => Operator::In,
-        "NotIn" => Operator::NotIn,
-        "Exists" => Operator::Exists,
-        "DoesNotExist" => Operator::DoesNotExist,
-        _ => return None,
-    })
-}
-
 /// `ValidateLabelSelector`, which checks what `LabelSelectorAsSelector` needs.
 fn validate_label_selector(sel: &LabelSelectorInput<'_>) -> core::result::Result<(), SpecProblem> {
     for l in sel.match_labels {
@@ -349,11 +340,7 @@ fn validate_node_selector(
     for (i, t) in terms.iter().enumerate() {
         let bad = SpecProblem::AffinityTerm { term: index(i) };
         for r in t.match_expressions {
-            let op = match r.operator {
-                "Gt" => Operator::GreaterThan,
-                "Lt" => Operator::LessThan,
-                other => label_selector_operator(other).ok_or(bad)?,
-            };
+            let op = node_selector_operator(r.operator).ok_or(bad)?;
             // The API checks Gt/Lt values as integers but not as label values.
             let values_ok = match op {
                 Operator::In | Operator::NotIn => !r.values.is_empty(),
