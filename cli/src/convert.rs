@@ -15,7 +15,7 @@ use dsr_core::input::{
     TaintInput, TolerationInput, UpdateStrategyInput,
 };
 use dsr_core::Timestamp;
-use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
 use k8s_openapi::api::core::v1::{
     Node, NodeSelector, NodeSelectorRequirement, Pod, PodSpec, Taint, Toleration,
 };
@@ -28,6 +28,9 @@ pub const REVISION_ANNOTATION: &str = "dsr.io/current-revision";
 
 /// The annotation the DaemonSet controller keeps the template generation in.
 pub const TEMPLATE_GENERATION_ANNOTATION: &str = "deprecated.daemonset.template.generation";
+
+/// The label a ControllerRevision (and each pod made from it) carries its hash in.
+pub const REVISION_HASH_LABEL: &str = dsr_core::pod::REVISION_HASH_LABEL;
 
 fn s(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
@@ -86,6 +89,60 @@ fn annotation<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
         .as_ref()
         .and_then(|a| a.get(key))
         .map(String::as_str)
+}
+
+/// Where a DaemonSet's current revision hash came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionSource {
+    /// The `dsr.io/current-revision` annotation.
+    Annotation,
+    /// The newest ControllerRevision the DaemonSet controls.
+    ControllerRevision,
+    /// Neither: pods are judged by template generation only.
+    None,
+}
+
+impl RevisionSource {
+    /// The name `dsr plan -o json` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            RevisionSource::Annotation => "annotation",
+            RevisionSource::ControllerRevision => "controllerRevision",
+            RevisionSource::None => "none",
+        }
+    }
+}
+
+/// The hash of a DaemonSet's current revision, as `dsr` reads it:
+///
+/// 1. its `dsr.io/current-revision` annotation, when present (the conformance
+///    vectors' convention);
+/// 2. else, of the `ControllerRevision`s in `revisions` whose controller owner
+///    reference is the DaemonSet (by `uid`, in its namespace), the one with the
+///    highest `revision`: its `controller-revision-hash` label (the controller
+///    renumbers the revision matching the template to the highest, so this is the
+///    current one once the controller has synced the template);
+/// 3. else `""`: pods are then judged up to date by template generation only.
+pub fn current_revision_hash<'a>(
+    ds: &'a DaemonSet,
+    revisions: &'a [ControllerRevision],
+) -> (&'a str, RevisionSource) {
+    if let Some(hash) = annotation(&ds.metadata, REVISION_ANNOTATION) {
+        return (hash, RevisionSource::Annotation);
+    }
+    let Some(uid) = ds.metadata.uid.as_deref().filter(|u| !u.is_empty()) else {
+        return ("", RevisionSource::None);
+    };
+    revisions
+        .iter()
+        .filter(|r| r.metadata.namespace == ds.metadata.namespace)
+        .filter(|r| controller_uid(&r.metadata) == Some(uid))
+        .max_by_key(|r| r.revision)
+        .and_then(|r| r.metadata.labels.as_ref())
+        .and_then(|l| l.get(REVISION_HASH_LABEL))
+        .map_or(("", RevisionSource::None), |h| {
+            (h.as_str(), RevisionSource::ControllerRevision)
+        })
 }
 
 fn int_or_string(v: &IntOrString) -> IntOrStringInput<'_> {
@@ -292,7 +349,8 @@ pub struct DaemonSetParts<'a> {
 impl<'a> DaemonSetParts<'a> {
     /// Borrows a DaemonSet's metadata, selector, pod template, update strategy and
     /// status. The current revision hash is the `dsr.io/current-revision`
-    /// annotation, `""` without it.
+    /// annotation, `""` without it (see [`current_revision_hash`] and
+    /// [`Self::with_revision_hash`] for dumps with ControllerRevisions).
     ///
     /// k8s-openapi reads an absent `spec` or `spec.selector` as empty (both are
     /// required fields), so a DaemonSet without a selector has an empty one here, which
@@ -326,6 +384,12 @@ impl<'a> DaemonSetParts<'a> {
         parts.revision_hash = annotation(meta, REVISION_ANNOTATION).unwrap_or("");
         parts.template_generation = annotation(meta, TEMPLATE_GENERATION_ANNOTATION);
         parts
+    }
+
+    /// Sets the current revision hash (see [`current_revision_hash`]).
+    pub fn with_revision_hash(mut self, hash: &'a str) -> Self {
+        self.revision_hash = hash;
+        self
     }
 
     /// Borrows the placement fields of a pod spec (`nodeSelector`, required node
@@ -663,6 +727,55 @@ mod tests {
             assert_eq!((i.node_name, i.phase, i.controller_uid), ("", "", None));
             assert!(i.ready.is_none() && i.required_node_affinity.is_none() && !i.deleting);
         });
+    }
+
+    #[test]
+    fn the_current_revision_is_the_annotation_or_the_newest_owned_revision() {
+        let rev = |name: &str, owner: &str, n: i64, hash: &str| -> ControllerRevision {
+            serde_json::from_value(json!({
+                "metadata": {"name": name, "namespace": "kube-system",
+                             "labels": {"controller-revision-hash": hash},
+                             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                                  "name": "agent", "uid": owner, "controller": true}]},
+                "revision": n
+            }))
+            .unwrap()
+        };
+        let revisions = [
+            rev("agent-1", "u1", 1, "aaa"),
+            rev("agent-3", "u1", 3, "ccc"),
+            rev("other-9", "u2", 9, "zzz"),
+            rev("agent-2", "u1", 2, "bbb"),
+        ];
+        let plain = ds(
+            json!({"metadata": {"name": "agent", "namespace": "kube-system", "uid": "u1"},
+                              "spec": {"selector": {}, "template": {}}}),
+        );
+        assert_eq!(
+            current_revision_hash(&plain, &revisions),
+            ("ccc", RevisionSource::ControllerRevision)
+        );
+        assert_eq!(
+            current_revision_hash(&plain, &[]),
+            ("", RevisionSource::None)
+        );
+        let annotated = ds(
+            json!({"metadata": {"name": "agent", "namespace": "kube-system", "uid": "u1",
+                                               "annotations": {"dsr.io/current-revision": "ann"}},
+                                  "spec": {"selector": {}, "template": {}}}),
+        );
+        assert_eq!(
+            current_revision_hash(&annotated, &revisions),
+            ("ann", RevisionSource::Annotation)
+        );
+        let elsewhere = ds(
+            json!({"metadata": {"name": "agent", "namespace": "default", "uid": "u1"},
+                                  "spec": {"selector": {}, "template": {}}}),
+        );
+        assert_eq!(
+            current_revision_hash(&elsewhere, &revisions).1,
+            RevisionSource::None
+        );
     }
 
     #[test]
