@@ -18,9 +18,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # >>> CONFORMANCE_DIRS: vector folders (or files) run by `dsr conformance`.
-# Add tests/data/conformance/controller once the controller sync lands.
+# The whole tree: placement/ and controller/ (reconcile).
 CONFORMANCE_DIRS=(
-    tests/data/conformance/placement
+    tests/data/conformance
 )
 # <<< CONFORMANCE_DIRS
 

@@ -5,22 +5,23 @@
 //! asked of a small engine that is cleared before every case. A kind the runner
 //! does not know, or an input it cannot load, is a failed case, never a skipped one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
+use dsr_core::sync::{DaemonSetStatus, Plan};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
-use dsr_core::Error;
+use dsr_core::{Error, Timestamp};
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Node, Pod, Taint, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use crate::convert::{self, DaemonSetParts, NodeParts, SelectorParts};
+use crate::convert::{self, DaemonSetParts, NodeParts, PodParts, SelectorParts};
 use crate::engine::CaseEngine;
 use crate::load::{self, Limits};
 
@@ -147,6 +148,10 @@ fn run_file(
     Ok(())
 }
 
+/// Empties the engine between cases. `Engine::clear()` keeps the pods table and
+/// what the sync remembers (expectations, backoff), so pods and DaemonSets are
+/// removed one by one first (removing a DaemonSet forgets its expectations and
+/// backoff).
 fn load_cases(file: &Path, limits: &Limits) -> Result<Vec<Value>> {
     let mut docs = load::read_documents(file, limits)?;
     if docs.len() != 1 {
@@ -180,10 +185,10 @@ fn run_case(engine: &mut CaseEngine, kind: &str, case: &Value) -> Result<(), Fai
             let got = untolerated_taint(engine, case)?;
             return compare(&normalise_untolerated(expect)?, &got);
         }
-        "validate" => validate(case)?,
+        "validate" => validate(engine, case)?,
         "daemonPodTolerations" => return daemon_pod_tolerations(engine, case, expect),
         "shouldRun" => should_run(engine, case)?,
-        "reconcile" => return Err("kind reconcile not supported yet".into()),
+        "reconcile" => return reconcile(engine, case, expect),
         other => return Err(format!("unknown kind {other:?}")),
     };
     compare(expect, &got)
@@ -336,7 +341,7 @@ fn normalise_untolerated(expect: &Map<String, Value>) -> Result<Map<String, Valu
     Ok(expect)
 }
 
-fn validate(case: &Value) -> Result<Value, Failure> {
+fn validate(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
     let what: String = input(case, "what")?;
     let valid = match what.as_str() {
         "labelKey" => {
@@ -352,11 +357,12 @@ fn validate(case: &Value) -> Result<Value, Failure> {
             dsr_core::validation::validate_dns_subdomain(&v).is_ok()
         }
         "daemonSet" => {
-            let _ds: DaemonSet = input(case, "value")?;
-            return Err(
-                "validate daemonSet is not supported yet (the core has no validate_daemon_set)"
-                    .into(),
-            );
+            let ds: DaemonSet = input(case, "value")?;
+            match DaemonSetParts::new(&ds).with_input(|i| engine.validate_daemon_set(i)) {
+                Ok(()) => true,
+                Err(Error::Spec(_)) => false,
+                Err(e) => return Err(core_error("daemonSet", e)),
+            }
         }
         other => return Err(format!("unknown validate target {other:?}")),
     };
@@ -468,4 +474,150 @@ fn should_run(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
         .should_run(set, node_id)
         .map_err(|e| core_error("query", e))?;
     Ok(json!({"shouldRun": p.should_run, "shouldContinueRunning": p.should_continue_running}))
+}
+
+/// Room for one case's creates, deletes, adoptions and releases.
+const CASE_PLAN: usize = 128;
+
+/// One sync of the DaemonSet controller: nodes, the DaemonSet and its pods go into
+/// the engine, `Engine::sync` plans at `now`, and the plan's creates (node names),
+/// deletes (pod names) and status are compared with `expect`.
+fn reconcile(
+    engine: &mut CaseEngine,
+    case: &Value,
+    expect: &Map<String, Value>,
+) -> Result<(), Failure> {
+    let nodes: Vec<Node> = input(case, "nodes")?;
+    let ds: DaemonSet = input(case, "daemonSet")?;
+    let pods: Vec<Pod> = optional(case, "pods")?.unwrap_or_default();
+    let now: Option<String> = optional(case, "now")?;
+    let now = now.ok_or("input `now` is missing (a sync needs the time it runs at)")?;
+    let now = Timestamp::parse_rfc3339(&now)
+        .ok_or_else(|| format!("input `now` is not an RFC 3339 time: {now:?}"))?;
+    for node in &nodes {
+        let parts = NodeParts::new(node);
+        engine
+            .add_node(&parts.input())
+            .map_err(|e| core_error(&format!("node {:?}", parts.name()), e))?;
+    }
+    let set = DaemonSetParts::new(&ds)
+        .with_input(|i| engine.add_daemon_set(i))
+        .map_err(|e| core_error("DaemonSet", e))?;
+    for pod in &pods {
+        let parts = PodParts::new(pod);
+        parts
+            .with_input(|i| engine.add_pod(i))
+            .map_err(|e| core_error(&format!("pod {}", parts.display_name()), e))?;
+    }
+    let mut plan: Plan<CASE_PLAN> = Plan::new();
+    engine
+        .sync(set, now, &mut plan)
+        .map_err(|e| core_error("sync", e))?;
+    let creates: BTreeSet<&str> = plan
+        .creates
+        .iter()
+        .map(|c| engine.text(c.node_name))
+        .collect();
+    let deletes: BTreeSet<&str> = plan
+        .deletes
+        .iter()
+        .map(|d| engine.text(d.pod_name))
+        .collect();
+    let mut why = Vec::new();
+    if creates.len() != plan.creates.len() {
+        why.push(format!("the plan creates twice on a node: {creates:?}"));
+    }
+    if deletes.len() != plan.deletes.len() {
+        why.push(format!("the plan deletes a pod twice: {deletes:?}"));
+    }
+    for (key, want) in expect {
+        let mismatch = match key.as_str() {
+            "creates" => compare_names("creates", want, &creates),
+            "deletes" => compare_names("deletes", want, &deletes),
+            "status" => compare_status(want, plan.status.as_ref()),
+            other => Err(format!("unknown expectation `{other}`")),
+        };
+        if let Err(e) = mismatch {
+            why.push(e);
+        }
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(why.join("; "))
+    }
+}
+
+/// A `creates` or `deletes` expectation: a count, or names compared as a set.
+fn compare_names(what: &str, want: &Value, got: &BTreeSet<&str>) -> Result<(), Failure> {
+    match want {
+        Value::Number(n) => {
+            if n.as_u64() == Some(got.len() as u64) {
+                Ok(())
+            } else {
+                Err(format!("{what}: expected {n}, got {} {got:?}", got.len()))
+            }
+        }
+        Value::Array(names) => {
+            let want: BTreeSet<&str> = names
+                .iter()
+                .map(|n| {
+                    n.as_str()
+                        .ok_or_else(|| format!("expect.{what}: {n} is not a name"))
+                })
+                .collect::<Result<_, _>>()?;
+            if &want == got {
+                Ok(())
+            } else {
+                let missing: Vec<_> = want.difference(got).collect();
+                let unexpected: Vec<_> = got.difference(&want).collect();
+                Err(format!(
+                    "{what}: expected {want:?}, got {got:?} (missing {missing:?}, unexpected {unexpected:?})"
+                ))
+            }
+        }
+        other => Err(format!(
+            "expect.{what} is neither a count nor a list: {other}"
+        )),
+    }
+}
+
+/// The `DaemonSetStatus` fields the vectors may name, as the API spells them.
+fn status_field(st: &DaemonSetStatus, key: &str) -> Option<i64> {
+    Some(match key {
+        "desiredNumberScheduled" => i64::from(st.desired_number_scheduled),
+        "currentNumberScheduled" => i64::from(st.current_number_scheduled),
+        "numberMisscheduled" => i64::from(st.number_misscheduled),
+        "numberReady" => i64::from(st.number_ready),
+        "updatedNumberScheduled" => i64::from(st.updated_number_scheduled),
+        "numberAvailable" => i64::from(st.number_available),
+        "numberUnavailable" => i64::from(st.number_unavailable),
+        "observedGeneration" => st.observed_generation,
+        _ => return None,
+    })
+}
+
+/// A `status` expectation: only the keys it gives are compared.
+fn compare_status(want: &Value, got: Option<&DaemonSetStatus>) -> Result<(), Failure> {
+    let Value::Object(want) = want else {
+        return Err(format!("expect.status is not an object: {want}"));
+    };
+    let Some(st) = got else {
+        return Err("the sync computed no status".into());
+    };
+    let mut why = Vec::new();
+    for (key, v) in want {
+        match status_field(st, key) {
+            None => why.push(format!(
+                "status.{key} is not a DaemonSetStatus field dsr computes"
+            )),
+            Some(g) if v.as_i64() == Some(g) => {}
+            Some(g) => why.push(format!("status.{key}: expected {v}, got {g}")),
+        }
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(why.join("; "))
+    }
 }

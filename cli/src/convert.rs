@@ -10,12 +10,27 @@
 use std::collections::BTreeMap;
 
 use dsr_core::input::{
-    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, NodeSelectorTermInput,
-    RequirementInput, TaintInput, TolerationInput,
+    ContainerInput, DaemonSetInput, IntOrStringInput, LabelInput, LabelSelectorInput, NodeInput,
+    NodeSelectorTermInput, PodConditionInput, PodInput, RequirementInput, RollingUpdateInput,
+    TaintInput, TolerationInput, UpdateStrategyInput,
 };
-use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, PodSpec, Taint, Toleration};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use dsr_core::Timestamp;
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
+use k8s_openapi::api::core::v1::{
+    Node, NodeSelector, NodeSelectorRequirement, Pod, PodSpec, Taint, Toleration,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+/// The annotation the conformance vectors carry the current revision hash in (it
+/// stands in for the ControllerRevision objects they do not carry).
+pub const REVISION_ANNOTATION: &str = "dsr.io/current-revision";
+
+/// The annotation the DaemonSet controller keeps the template generation in.
+pub const TEMPLATE_GENERATION_ANNOTATION: &str = "deprecated.daemonset.template.generation";
+
+/// The label a ControllerRevision (and each pod made from it) carries its hash in.
+pub const REVISION_HASH_LABEL: &str = dsr_core::pod::REVISION_HASH_LABEL;
 
 fn s(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("")
@@ -46,6 +61,94 @@ pub fn toleration(t: &Toleration) -> TolerationInput<'_> {
         value: s(&t.value),
         effect: s(&t.effect),
         toleration_seconds: t.toleration_seconds,
+    }
+}
+
+/// A `metav1.Time` as the core's whole seconds since the epoch (a fraction is
+/// dropped, rounding down, as `Timestamp::parse_rfc3339` does).
+pub fn timestamp(t: &Time) -> Timestamp {
+    let secs = t.0.as_second();
+    Timestamp(if t.0.subsec_nanosecond() < 0 {
+        secs - 1
+    } else {
+        secs
+    })
+}
+
+/// The `uid` of an object's controller owner reference (`controller: true`), if any.
+pub fn controller_uid(meta: &ObjectMeta) -> Option<&str> {
+    meta.owner_references
+        .iter()
+        .flatten()
+        .find(|r| r.controller == Some(true))
+        .map(|r| r.uid.as_str())
+}
+
+fn annotation<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .map(String::as_str)
+}
+
+/// Where a DaemonSet's current revision hash came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RevisionSource {
+    /// The `dsr.io/current-revision` annotation.
+    Annotation,
+    /// The newest ControllerRevision the DaemonSet controls.
+    ControllerRevision,
+    /// Neither: pods are judged by template generation only.
+    None,
+}
+
+impl RevisionSource {
+    /// The name `dsr plan -o json` prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            RevisionSource::Annotation => "annotation",
+            RevisionSource::ControllerRevision => "controllerRevision",
+            RevisionSource::None => "none",
+        }
+    }
+}
+
+/// The hash of a DaemonSet's current revision, as `dsr` reads it:
+///
+/// 1. its `dsr.io/current-revision` annotation, when present (the conformance
+///    vectors' convention);
+/// 2. else, of the `ControllerRevision`s in `revisions` whose controller owner
+///    reference is the DaemonSet (by `uid`, in its namespace), the one with the
+///    highest `revision`: its `controller-revision-hash` label (the controller
+///    renumbers the revision matching the template to the highest, so this is the
+///    current one once the controller has synced the template);
+/// 3. else `""`: pods are then judged up to date by template generation only.
+pub fn current_revision_hash<'a>(
+    ds: &'a DaemonSet,
+    revisions: &'a [ControllerRevision],
+) -> (&'a str, RevisionSource) {
+    if let Some(hash) = annotation(&ds.metadata, REVISION_ANNOTATION) {
+        return (hash, RevisionSource::Annotation);
+    }
+    let Some(uid) = ds.metadata.uid.as_deref().filter(|u| !u.is_empty()) else {
+        return ("", RevisionSource::None);
+    };
+    revisions
+        .iter()
+        .filter(|r| r.metadata.namespace == ds.metadata.namespace)
+        .filter(|r| controller_uid(&r.metadata) == Some(uid))
+        .max_by_key(|r| r.revision)
+        .and_then(|r| r.metadata.labels.as_ref())
+        .and_then(|l| l.get(REVISION_HASH_LABEL))
+        .map_or(("", RevisionSource::None), |h| {
+            (h.as_str(), RevisionSource::ControllerRevision)
+        })
+}
+
+fn int_or_string(v: &IntOrString) -> IntOrStringInput<'_> {
+    match v {
+        IntOrString::Int(i) => IntOrStringInput::Int(*i),
+        IntOrString::String(s) => IntOrStringInput::String(s),
     }
 }
 
@@ -151,6 +254,73 @@ struct TermParts<'a> {
     match_fields: Vec<RequirementParts<'a>>,
 }
 
+impl<'a> TermParts<'a> {
+    /// The terms of a required node affinity, `None` when there is none.
+    fn required(spec: Option<&'a PodSpec>) -> Option<Vec<TermParts<'a>>> {
+        let required: Option<&NodeSelector> = spec
+            .and_then(|s| s.affinity.as_ref())
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            });
+        required.map(|r| {
+            r.node_selector_terms
+                .iter()
+                .map(|t| TermParts {
+                    match_expressions: t
+                        .match_expressions
+                        .iter()
+                        .flatten()
+                        .map(RequirementParts::node)
+                        .collect(),
+                    match_fields: t
+                        .match_fields
+                        .iter()
+                        .flatten()
+                        .map(RequirementParts::node)
+                        .collect(),
+                })
+                .collect()
+        })
+    }
+}
+
+/// Lends the core's term inputs over `terms` to `f` (`None` stays `None`).
+fn with_terms<R>(
+    terms: Option<&Vec<TermParts<'_>>>,
+    f: impl FnOnce(Option<&[NodeSelectorTermInput<'_>]>) -> R,
+) -> R {
+    let term_lists: Vec<(Vec<RequirementInput<'_>>, Vec<RequirementInput<'_>>)> = terms
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t.match_expressions
+                    .iter()
+                    .map(RequirementParts::input)
+                    .collect(),
+                t.match_fields.iter().map(RequirementParts::input).collect(),
+            )
+        })
+        .collect();
+    let inputs: Vec<NodeSelectorTermInput<'_>> = term_lists
+        .iter()
+        .map(|(e, f)| NodeSelectorTermInput {
+            match_expressions: e,
+            match_fields: f,
+        })
+        .collect();
+    f(terms.map(|_| inputs.as_slice()))
+}
+
+/// `spec.updateStrategy`'s parts.
+#[derive(Debug, Clone, Copy, Default)]
+struct StrategyParts<'a> {
+    type_: &'a str,
+    rolling_update: Option<RollingUpdateInput<'a>>,
+}
+
 /// The placement-relevant parts of a DaemonSet (or of a pod, for the
 /// `requiredNodeAffinity` vectors, whose pod spec is read the same way).
 #[derive(Debug, Clone, Default)]
@@ -167,10 +337,24 @@ pub struct DaemonSetParts<'a> {
     tolerations: Vec<TolerationInput<'a>>,
     node_name: &'a str,
     host_network: bool,
+    generation: i64,
+    observed_generation: i64,
+    deleting: bool,
+    update_strategy: StrategyParts<'a>,
+    min_ready_seconds: i32,
+    revision_hash: &'a str,
+    template_generation: Option<&'a str>,
+    restart_policy: &'a str,
+    active_deadline_seconds: Option<i64>,
+    revision_history_limit: Option<i32>,
+    containers: Vec<ContainerInput<'a>>,
 }
 
 impl<'a> DaemonSetParts<'a> {
-    /// Borrows a DaemonSet's metadata, selector and pod template.
+    /// Borrows a DaemonSet's metadata, selector, pod template, update strategy and
+    /// status. The current revision hash is the `dsr.io/current-revision`
+    /// annotation, `""` without it (see [`current_revision_hash`] and
+    /// [`Self::with_revision_hash`] for dumps with ControllerRevisions).
     ///
     /// k8s-openapi reads an absent `spec` or `spec.selector` as empty (both are
     /// required fields), so a DaemonSet without a selector has an empty one here, which
@@ -180,20 +364,43 @@ impl<'a> DaemonSetParts<'a> {
         let mut parts = Self::from_pod_spec(&ds.metadata, template.spec.as_ref());
         parts.selector = Some(SelectorParts::new(&ds.spec.selector));
         parts.template_labels = labels(template.metadata.as_ref().and_then(|m| m.labels.as_ref()));
+        let meta = &ds.metadata;
+        parts.generation = meta.generation.unwrap_or(0);
+        parts.observed_generation = ds
+            .status
+            .as_ref()
+            .and_then(|s| s.observed_generation)
+            .unwrap_or(0);
+        parts.deleting = meta.deletion_timestamp.is_some();
+        parts.update_strategy = ds
+            .spec
+            .update_strategy
+            .as_ref()
+            .map(|u| StrategyParts {
+                type_: s(&u.type_),
+                rolling_update: u.rolling_update.as_ref().map(|r| RollingUpdateInput {
+                    max_unavailable: r.max_unavailable.as_ref().map(int_or_string),
+                    max_surge: r.max_surge.as_ref().map(int_or_string),
+                }),
+            })
+            .unwrap_or_default();
+        parts.min_ready_seconds = ds.spec.min_ready_seconds.unwrap_or(0);
+        parts.revision_history_limit = ds.spec.revision_history_limit;
+        parts.revision_hash = annotation(meta, REVISION_ANNOTATION).unwrap_or("");
+        parts.template_generation = annotation(meta, TEMPLATE_GENERATION_ANNOTATION);
         parts
+    }
+
+    /// Sets the current revision hash (see [`current_revision_hash`]).
+    pub fn with_revision_hash(mut self, hash: &'a str) -> Self {
+        self.revision_hash = hash;
+        self
     }
 
     /// Borrows the placement fields of a pod spec (`nodeSelector`, required node
     /// affinity, tolerations, `nodeName`, `hostNetwork`), with the name, namespace
     /// and uid of `meta`. The selector is nil.
     pub fn from_pod_spec(meta: &'a ObjectMeta, spec: Option<&'a PodSpec>) -> Self {
-        let required = spec
-            .and_then(|s| s.affinity.as_ref())
-            .and_then(|a| a.node_affinity.as_ref())
-            .and_then(|n| {
-                n.required_during_scheduling_ignored_during_execution
-                    .as_ref()
-            });
         DaemonSetParts {
             name: s(&meta.name),
             namespace: s(&meta.namespace),
@@ -201,25 +408,7 @@ impl<'a> DaemonSetParts<'a> {
             selector: None,
             template_labels: Vec::new(),
             node_selector: labels(spec.and_then(|s| s.node_selector.as_ref())),
-            affinity: required.map(|r| {
-                r.node_selector_terms
-                    .iter()
-                    .map(|t| TermParts {
-                        match_expressions: t
-                            .match_expressions
-                            .iter()
-                            .flatten()
-                            .map(RequirementParts::node)
-                            .collect(),
-                        match_fields: t
-                            .match_fields
-                            .iter()
-                            .flatten()
-                            .map(RequirementParts::node)
-                            .collect(),
-                    })
-                    .collect()
-            }),
+            affinity: TermParts::required(spec),
             tolerations: spec
                 .and_then(|s| s.tolerations.as_ref())
                 .into_iter()
@@ -228,6 +417,14 @@ impl<'a> DaemonSetParts<'a> {
                 .collect(),
             node_name: spec.map(|p| s(&p.node_name)).unwrap_or(""),
             host_network: spec.and_then(|s| s.host_network).unwrap_or(false),
+            restart_policy: spec.map(|p| s(&p.restart_policy)).unwrap_or(""),
+            active_deadline_seconds: spec.and_then(|p| p.active_deadline_seconds),
+            containers: spec
+                .into_iter()
+                .flat_map(|p| &p.containers)
+                .map(|c| ContainerInput { name: &c.name })
+                .collect(),
+            ..Default::default()
         }
     }
 
@@ -263,46 +460,115 @@ impl<'a> DaemonSetParts<'a> {
             .flat_map(|s| &s.match_expressions)
             .map(RequirementParts::input)
             .collect();
-        let term_lists: Vec<(Vec<RequirementInput<'_>>, Vec<RequirementInput<'_>>)> = self
-            .affinity
-            .iter()
-            .flatten()
-            .map(|t| {
-                (
-                    t.match_expressions
-                        .iter()
-                        .map(RequirementParts::input)
-                        .collect(),
-                    t.match_fields.iter().map(RequirementParts::input).collect(),
-                )
+        with_terms(self.affinity.as_ref(), |terms| {
+            let input = DaemonSetInput {
+                name: self.name,
+                namespace: self.namespace,
+                uid: self.uid,
+                selector: self.selector.as_ref().map(|s| LabelSelectorInput {
+                    match_labels: &s.match_labels,
+                    match_expressions: &selector_expressions,
+                }),
+                template_labels: &self.template_labels,
+                node_selector: &self.node_selector,
+                required_node_affinity: terms,
+                tolerations: &self.tolerations,
+                node_name: self.node_name,
+                host_network: self.host_network,
+                generation: self.generation,
+                observed_generation: self.observed_generation,
+                deleting: self.deleting,
+                update_strategy: UpdateStrategyInput {
+                    type_: self.update_strategy.type_,
+                    rolling_update: self.update_strategy.rolling_update,
+                },
+                min_ready_seconds: self.min_ready_seconds,
+                revision_hash: self.revision_hash,
+                template_generation: self.template_generation,
+                restart_policy: self.restart_policy,
+                active_deadline_seconds: self.active_deadline_seconds,
+                revision_history_limit: self.revision_history_limit,
+                containers: &self.containers,
+            };
+            f(&input)
+        })
+    }
+}
+
+/// What the DaemonSet controller reads of a pod.
+#[derive(Debug, Clone)]
+pub struct PodParts<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    uid: &'a str,
+    labels: Vec<LabelInput<'a>>,
+    controller_uid: Option<&'a str>,
+    node_name: &'a str,
+    affinity: Option<Vec<TermParts<'a>>>,
+    phase: &'a str,
+    ready: Option<PodConditionInput<'a>>,
+    deleting: bool,
+    creation_timestamp: Timestamp,
+}
+
+impl<'a> PodParts<'a> {
+    /// Borrows a pod's metadata (name, namespace, uid, labels, controller owner
+    /// reference, deletion and creation times), `spec.nodeName`, its required node
+    /// affinity (an unscheduled daemon pod names its node there), `status.phase` and
+    /// its first `Ready` condition.
+    pub fn new(pod: &'a Pod) -> Self {
+        let meta = &pod.metadata;
+        let spec = pod.spec.as_ref();
+        let status = pod.status.as_ref();
+        PodParts {
+            name: s(&meta.name),
+            namespace: s(&meta.namespace),
+            uid: s(&meta.uid),
+            labels: labels(meta.labels.as_ref()),
+            controller_uid: controller_uid(meta),
+            node_name: spec.map(|p| s(&p.node_name)).unwrap_or(""),
+            affinity: TermParts::required(spec),
+            phase: status.map(|st| s(&st.phase)).unwrap_or(""),
+            ready: status
+                .and_then(|st| st.conditions.as_ref())
+                .into_iter()
+                .flatten()
+                .find(|c| c.type_ == "Ready")
+                .map(|c| PodConditionInput {
+                    status: &c.status,
+                    last_transition_time: c.last_transition_time.as_ref().map(timestamp),
+                }),
+            deleting: meta.deletion_timestamp.is_some(),
+            creation_timestamp: meta
+                .creation_timestamp
+                .as_ref()
+                .map(timestamp)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// `namespace/name`.
+    pub fn display_name(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// Lends the core input to `f`.
+    pub fn with_input<R>(&self, f: impl FnOnce(&PodInput<'_>) -> R) -> R {
+        with_terms(self.affinity.as_ref(), |terms| {
+            f(&PodInput {
+                name: self.name,
+                namespace: self.namespace,
+                uid: self.uid,
+                labels: &self.labels,
+                controller_uid: self.controller_uid,
+                node_name: self.node_name,
+                required_node_affinity: terms,
+                phase: self.phase,
+                ready: self.ready,
+                deleting: self.deleting,
+                creation_timestamp: self.creation_timestamp,
             })
-            .collect();
-        let terms: Vec<NodeSelectorTermInput<'_>> = term_lists
-            .iter()
-            .map(|(e, f)| NodeSelectorTermInput {
-                match_expressions: e,
-                match_fields: f,
-            })
-            .collect();
-        let input = DaemonSetInput {
-            name: self.name,
-            namespace: self.namespace,
-            uid: self.uid,
-            selector: self.selector.as_ref().map(|s| LabelSelectorInput {
-                match_labels: &s.match_labels,
-                match_expressions: &selector_expressions,
-            }),
-            template_labels: &self.template_labels,
-            node_selector: &self.node_selector,
-            required_node_affinity: self.affinity.as_ref().map(|_| terms.as_slice()),
-            tolerations: &self.tolerations,
-            node_name: self.node_name,
-            host_network: self.host_network,
-            // Sync fields (strategy, revision, generations) are filled by the
-            // reconcile loader; placement does not read them.
-            ..Default::default()
-        };
-        f(&input)
+        })
     }
 }
 
@@ -398,6 +664,142 @@ mod tests {
             DaemonSetParts::from_pod_spec(&meta, Some(&spec))
                 .with_input(|i| assert_eq!(i.required_node_affinity.map(<[_]>::len), want));
         }
+    }
+
+    #[test]
+    fn sync_fields_of_a_daemon_set() {
+        let d = ds(json!({
+            "metadata": {"name": "agent", "namespace": "kube-system", "uid": "u1", "generation": 4,
+                         "deletionTimestamp": "2024-03-01T11:00:00Z",
+                         "annotations": {"deprecated.daemonset.template.generation": "3",
+                                         "dsr.io/current-revision": "5d4f8b7c9"}},
+            "spec": {"selector": {}, "template": {}, "minReadySeconds": 10,
+                     "updateStrategy": {"type": "RollingUpdate",
+                                        "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": 0}}},
+            "status": {"observedGeneration": 3}
+        }));
+        DaemonSetParts::new(&d).with_input(|i| {
+            assert_eq!((i.generation, i.observed_generation), (4, 3));
+            assert!(i.deleting);
+            assert_eq!(i.min_ready_seconds, 10);
+            assert_eq!(i.update_strategy.type_, "RollingUpdate");
+            let r = i.update_strategy.rolling_update.unwrap();
+            assert_eq!(r.max_unavailable, Some(IntOrStringInput::String("25%")));
+            assert_eq!(r.max_surge, Some(IntOrStringInput::Int(0)));
+            assert_eq!(i.revision_hash, "5d4f8b7c9");
+            assert_eq!(i.template_generation, Some("3"));
+        });
+        let bare = ds(json!({"metadata": {"name": "b"}, "spec": {"selector": {}, "template": {}}}));
+        DaemonSetParts::new(&bare).with_input(|i| {
+            assert_eq!(
+                (i.generation, i.observed_generation, i.deleting),
+                (0, 0, false)
+            );
+            assert_eq!(i.update_strategy, UpdateStrategyInput::default());
+            assert_eq!((i.revision_hash, i.template_generation), ("", None));
+        });
+    }
+
+    #[test]
+    fn a_pod_maps_field_by_field() {
+        let p: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "agent-x7k2p", "namespace": "kube-system", "uid": "p1",
+                         "creationTimestamp": "2024-03-01T10:00:00Z",
+                         "deletionTimestamp": "2024-03-01T11:00:00Z",
+                         "labels": {"app": "agent", "controller-revision-hash": "5d4f8b7c9"},
+                         "ownerReferences": [
+                            {"apiVersion": "v1", "kind": "Node", "name": "n", "uid": "other"},
+                            {"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": "u1", "controller": true}]},
+            "spec": {"containers": [],
+                     "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+                        "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}]}]}}}},
+            "status": {"phase": "Running", "conditions": [
+                {"type": "PodScheduled", "status": "True"},
+                {"type": "Ready", "status": "True", "lastTransitionTime": "2024-03-01T10:00:30.5Z"}]}
+        }))
+        .unwrap();
+        let parts = PodParts::new(&p);
+        assert_eq!(parts.display_name(), "kube-system/agent-x7k2p");
+        parts.with_input(|i| {
+            assert_eq!(
+                (i.name, i.namespace, i.uid),
+                ("agent-x7k2p", "kube-system", "p1")
+            );
+            assert_eq!(i.labels.len(), 2);
+            assert_eq!(i.controller_uid, Some("u1"));
+            assert_eq!(i.node_name, "");
+            let terms = i.required_node_affinity.unwrap();
+            assert_eq!(terms[0].match_fields[0].values, &["n1"]);
+            assert_eq!(i.phase, "Running");
+            let ready = i.ready.unwrap();
+            assert_eq!(ready.status, "True");
+            let t = |s| Timestamp::parse_rfc3339(s).unwrap();
+            assert_eq!(ready.last_transition_time, Some(t("2024-03-01T10:00:30Z")));
+            assert!(i.deleting);
+            assert_eq!(i.creation_timestamp, t("2024-03-01T10:00:00Z"));
+        });
+        let bare: Pod = serde_json::from_value(json!({"metadata": {"name": "p"}})).unwrap();
+        PodParts::new(&bare).with_input(|i| {
+            assert_eq!((i.node_name, i.phase, i.controller_uid), ("", "", None));
+            assert!(i.ready.is_none() && i.required_node_affinity.is_none() && !i.deleting);
+        });
+    }
+
+    #[test]
+    fn the_current_revision_is_the_annotation_or_the_newest_owned_revision() {
+        let rev = |name: &str, owner: &str, n: i64, hash: &str| -> ControllerRevision {
+            serde_json::from_value(json!({
+                "metadata": {"name": name, "namespace": "kube-system",
+                             "labels": {"controller-revision-hash": hash},
+                             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "DaemonSet",
+                                                  "name": "agent", "uid": owner, "controller": true}]},
+                "revision": n
+            }))
+            .unwrap()
+        };
+        let revisions = [
+            rev("agent-1", "u1", 1, "aaa"),
+            rev("agent-3", "u1", 3, "ccc"),
+            rev("other-9", "u2", 9, "zzz"),
+            rev("agent-2", "u1", 2, "bbb"),
+        ];
+        let plain = ds(
+            json!({"metadata": {"name": "agent", "namespace": "kube-system", "uid": "u1"},
+                              "spec": {"selector": {}, "template": {}}}),
+        );
+        assert_eq!(
+            current_revision_hash(&plain, &revisions),
+            ("ccc", RevisionSource::ControllerRevision)
+        );
+        assert_eq!(
+            current_revision_hash(&plain, &[]),
+            ("", RevisionSource::None)
+        );
+        let annotated = ds(
+            json!({"metadata": {"name": "agent", "namespace": "kube-system", "uid": "u1",
+                                               "annotations": {"dsr.io/current-revision": "ann"}},
+                                  "spec": {"selector": {}, "template": {}}}),
+        );
+        assert_eq!(
+            current_revision_hash(&annotated, &revisions),
+            ("ann", RevisionSource::Annotation)
+        );
+        let elsewhere = ds(
+            json!({"metadata": {"name": "agent", "namespace": "default", "uid": "u1"},
+                                  "spec": {"selector": {}, "template": {}}}),
+        );
+        assert_eq!(
+            current_revision_hash(&elsewhere, &revisions).1,
+            RevisionSource::None
+        );
+    }
+
+    #[test]
+    fn times_round_down_to_seconds() {
+        let t = |s: &str| timestamp(&serde_json::from_value(json!(s)).unwrap());
+        assert_eq!(t("1970-01-01T00:01:00.9Z"), Timestamp(60));
+        assert_eq!(t("1969-12-31T23:59:59.5Z"), Timestamp(-1));
+        assert_eq!(t("2024-03-01T12:00:00+01:00"), t("2024-03-01T11:00:00Z"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::thread;
 pub const HOST_NODES: usize = 16_384;
 /// DaemonSets the host engine holds.
 pub const HOST_SETS: usize = 256;
-/// Pods the host engine holds (used once the core tracks pods).
+/// Pods the host engine holds.
 pub const HOST_PODS: usize = 1 << 17;
 /// Distinct interned strings of the host engine.
 pub const HOST_STRINGS: usize = 1 << 18;
@@ -34,9 +34,10 @@ pub type HostEngine = dsr_core::Engine<
     HOST_RULES,
 >;
 
-/// The engine a conformance case runs on: a case holds one node and one DaemonSet,
-/// so it is small, and it is reused for every case with `Engine::clear()`.
-pub type CaseEngine = dsr_core::Engine<4, 4, 64, 4096, { 1 << 18 }, 4096, 4096>;
+/// The engine a conformance case runs on: a placement case holds one node and one
+/// DaemonSet, a reconcile case a few dozen nodes and pods, so it is small, and it
+/// is reused for every case with `Engine::clear()`.
+pub type CaseEngine = dsr_core::Engine<64, 4, 256, 4096, { 1 << 18 }, 4096, 4096>;
 
 /// Stack left for everything but the engines: parsing results, formatting, the
 /// temporary `Engine::clear()` builds (accounted separately below).

@@ -66,7 +66,7 @@ pub struct NodeReport {
 /// An object left out.
 #[derive(Debug, Serialize)]
 pub struct Skipped {
-    /// `Node` or `DaemonSet`.
+    /// `Node`, `DaemonSet` or (for `dsr plan`) `Pod`.
     pub kind: &'static str,
     /// Its name (`namespace/name` for a DaemonSet).
     pub name: String,
@@ -173,7 +173,7 @@ pub fn build(
 }
 
 /// The DaemonSet `NAMESPACE/NAME`, or the only one called `NAME`.
-fn select_daemon_set<'a>(
+pub(crate) fn select_daemon_set<'a>(
     sets: &[(SetId, &'a str, &'a str)],
     wanted: &str,
 ) -> Result<Vec<(SetId, &'a str, &'a str)>> {
@@ -198,7 +198,7 @@ fn select_daemon_set<'a>(
     }
 }
 
-fn display_name(namespace: &str, name: &str) -> String {
+pub(crate) fn display_name(namespace: &str, name: &str) -> String {
     if namespace.is_empty() {
         name.to_owned()
     } else {
@@ -207,7 +207,7 @@ fn display_name(namespace: &str, name: &str) -> String {
 }
 
 /// Writes names as a comma-separated list wrapped at about 100 columns.
-fn write_names(out: &mut String, indent: &str, names: &[&str]) {
+pub(crate) fn write_names(out: &mut String, indent: &str, names: &[&str]) {
     let mut line = String::from(indent);
     for (i, n) in names.iter().enumerate() {
         let piece = if i + 1 < names.len() {
@@ -247,10 +247,13 @@ fn write_text(report: &Report, node_count: usize, pods: usize, out: &mut impl Wr
         node_count,
         report.daemon_sets.len()
     );
-    if pods > 0 {
-        let _ = write!(s, "; {pods} pod(s) not used by explain");
-    }
     let _ = writeln!(s);
+    if pods > 0 {
+        let _ = writeln!(
+            s,
+            "{pods} pod(s) not used by explain (`dsr plan` shows what the controller does with them)"
+        );
+    }
     for set in &report.daemon_sets {
         let runs: Vec<&str> = set
             .nodes

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
-use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use serde_json::Value;
 
@@ -53,6 +53,9 @@ pub struct Objects {
     pub daemon_sets: Vec<DaemonSet>,
     /// `v1` Pods.
     pub pods: Vec<Pod>,
+    /// `apps/v1` ControllerRevisions (a DaemonSet's current revision hash is read
+    /// from them).
+    pub controller_revisions: Vec<ControllerRevision>,
     /// Kinds that were present but are not used, with how many of each.
     pub ignored: Vec<(String, usize)>,
 }
@@ -246,6 +249,13 @@ impl Sorter {
                     .with_context(|| format!("Pod {n:?} is not a valid v1 Pod"))?;
                 self.objects.pods.push(pod);
             }
+            "ControllerRevision" => {
+                let n = name();
+                let rev = serde_json::from_value(item).with_context(|| {
+                    format!("ControllerRevision {n:?} is not a valid apps/v1 ControllerRevision")
+                })?;
+                self.objects.controller_revisions.push(rev);
+            }
             other => match self.objects.ignored.iter_mut().find(|(k, _)| k == other) {
                 Some((_, n)) => *n += 1,
                 None => self.objects.ignored.push((other.to_owned(), 1)),
@@ -278,10 +288,12 @@ mod tests {
         let text = format!(
             r#"{{"apiVersion":"v1","kind":"List","items":[{NODE},
             {{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{{"name":"d"}},"spec":{{"selector":{{}},"template":{{}}}}}},
+            {{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{{"name":"d-5d4f8b7c9"}},"revision":2}},
             {{"apiVersion":"v1","kind":"Service","metadata":{{"name":"s"}}}}]}}"#
         );
         let o = objects(&text).unwrap();
         assert_eq!((o.nodes.len(), o.daemon_sets.len()), (1, 1));
+        assert_eq!(o.controller_revisions[0].revision, Some(2));
         assert_eq!(o.ignored, vec![("Service".to_owned(), 1)]);
     }
 

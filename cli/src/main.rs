@@ -3,6 +3,7 @@
 //!
 //! - `dsr explain FILE`: per DaemonSet and node, whether the daemon pod runs there
 //!   and, when not, why;
+//! - `dsr plan FILE`: one sync of each DaemonSet, as the controller would do it;
 //! - `dsr conformance PATH...`: runs `dsr-conformance/v1` vectors.
 //!
 //! Every decision comes from the core; this crate only translates and prints.
@@ -12,6 +13,7 @@ mod convert;
 mod engine;
 mod explain;
 mod load;
+mod plan;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -36,6 +38,29 @@ enum Command {
     /// Exit status: 0 when every object loaded, 2 when some were skipped (each is
     /// named in a warning on stderr), 1 on an error.
     Explain(ExplainArgs),
+    /// What one sync of each DaemonSet would do now: creates, deletes, status, rollout.
+    ///
+    /// FILE is a `kubectl get nodes,daemonsets,pods,controllerrevisions -A -o json`
+    /// dump (or YAML, as for explain). For each DaemonSet it prints the pods the
+    /// controller would create (node and why) and delete (pod and why), the pods it
+    /// adopts or releases, the status it would write, when it would sync again and,
+    /// for a rolling update in progress, the budget arithmetic (desired nodes,
+    /// maxUnavailable / maxSurge scaled, budget in use, old pods to replace, how many
+    /// this sync replaces) and the nodes that hold it back.
+    ///
+    /// Which pods are up to date: a pod is of the current revision when its
+    /// `controller-revision-hash` label is the DaemonSet's current revision hash, or
+    /// its `pod-template-generation` label is the DaemonSet's
+    /// `deprecated.daemonset.template.generation` annotation. The current revision
+    /// hash is the `dsr.io/current-revision` annotation when present; else, when the
+    /// dump holds ControllerRevisions controlled by the DaemonSet, the
+    /// `controller-revision-hash` label of the one with the highest `revision`; else
+    /// there is none and pods are judged by template generation only (dsr does not
+    /// hash templates itself).
+    ///
+    /// The plan is what the controller would do with no earlier sync in memory: no
+    /// pending expectations, no failed-pod backoff. Exit status as for explain.
+    Plan(PlanArgs),
     /// Run conformance vectors (dsr-conformance/v1) and report every failure.
     ///
     /// PATH is a vectors file or a folder (all *.json below it, in sorted order).
@@ -80,13 +105,46 @@ struct ExplainArgs {
     limits: LimitArgs,
 }
 
-/// How `explain` prints.
+/// How `explain` and `plan` print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// Grouped and aligned, for a person.
     Text,
     /// A stable JSON document, for programs.
     Json,
+}
+
+#[derive(Debug, Args)]
+struct PlanArgs {
+    /// The cluster dump.
+    file: PathBuf,
+    /// Only this DaemonSet: NAMESPACE/NAME, or NAME when it is unique.
+    #[arg(long, value_name = "NS/NAME")]
+    daemonset: Option<String>,
+    /// The time the sync runs at (RFC 3339, e.g. 2024-03-01T11:00:00Z); default now.
+    /// Backoff, minReadySeconds and pod ages are judged against it.
+    #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
+    now: Option<dsr_core::Timestamp>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    output: Format,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+fn parse_time(s: &str) -> Result<dsr_core::Timestamp, String> {
+    dsr_core::Timestamp::parse_rfc3339(s)
+        .ok_or_else(|| format!("{s:?} is not an RFC 3339 time (like 2024-03-01T11:00:00Z)"))
+}
+
+/// The clock, read once: the core never reads one.
+fn clock() -> anyhow::Result<dsr_core::Timestamp> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| anyhow::anyhow!("the clock is before 1970: {e}"))?;
+    Ok(dsr_core::Timestamp(
+        i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+    ))
 }
 
 #[derive(Debug, Args)]
@@ -138,6 +196,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
+            })
+        }
+        Command::Plan(args) => {
+            let options = plan::Options {
+                daemon_set: args.daemonset,
+                now: match args.now {
+                    Some(t) => t,
+                    None => clock()?,
+                },
+                json: args.output == Format::Json,
+            };
+            let limits = args.limits.limits();
+            let bytes = engine::HostEngine::footprint() + std::mem::size_of::<plan::HostPlan>();
+            let complete = engine::on_big_stack(bytes, || {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let complete = plan::run(&args.file, &limits, &options, &mut out)?;
+                out.flush()?;
+                anyhow::Ok(complete)
+            })??;
+            Ok(if complete {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
             })
         }
         Command::Explain(args) => {

@@ -1,5 +1,5 @@
-//! `dsr conformance` on the placement vectors, and the runner's own rules (unknown
-//! kinds, unloadable inputs and `reconcile` are failures, never skips).
+//! `dsr conformance` on the whole vector tree (placement and controller), and the
+//! runner's own rules (unknown kinds and unloadable inputs are failures, never skips).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -11,11 +11,28 @@ fn dsr(args: &[&str]) -> Output {
         .expect("run dsr")
 }
 
-/// The repository's copy of the placement vectors; missing is a failure, never a skip.
-fn placement_vectors() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance/placement");
-    assert!(dir.is_dir(), "no placement vectors at {}", dir.display());
+/// The repository's copy of the vectors (`sub` of it); missing is a failure, never
+/// a skip.
+fn vectors(sub: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/conformance")
+        .join(sub);
+    assert!(dir.is_dir(), "no vectors at {}", dir.display());
     dir
+}
+
+/// The `kind pass fail` row of the summary table.
+fn kind_row(out: &str, kind: &str) -> (usize, usize) {
+    let row = out
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(kind))
+        .unwrap_or_else(|| panic!("no row for {kind}: {out}"));
+    let cols: Vec<usize> = row
+        .split_whitespace()
+        .skip(1)
+        .map(|c| c.parse().unwrap())
+        .collect();
+    (cols[0], cols[1])
 }
 
 /// The failures in the output: `(kind, case name, why)`.
@@ -55,13 +72,26 @@ fn summary(out: &str) -> (usize, usize) {
 
 #[test]
 fn every_placement_vector_passes() {
-    let dir = placement_vectors();
+    let dir = vectors("placement");
     let o = dsr(&["conformance", dir.to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();
     let (passed, failed) = summary(&out);
     let failed_cases = failures(&out);
     assert!(failed_cases.is_empty(), "failures: {failed_cases:#?}");
     assert_eq!((passed, failed), (3156, 0), "{out}");
+    assert!(o.status.success());
+}
+
+#[test]
+fn every_vector_passes_placement_and_controller() {
+    let dir = vectors("");
+    let o = dsr(&["conformance", dir.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    let failed_cases = failures(&out);
+    assert!(failed_cases.is_empty(), "failures: {failed_cases:#?}");
+    // 3156 placement cases, 593 controller cases (587 reconcile, 6 shouldRun).
+    assert_eq!(summary(&out), (3749, 0), "{out}");
+    assert_eq!(kind_row(&out, "reconcile"), (587, 0), "{out}");
     assert!(o.status.success());
 }
 
@@ -73,12 +103,13 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 #[test]
-fn unknown_kinds_bad_inputs_and_reconcile_fail_with_a_reason() {
+fn unknown_kinds_and_bad_inputs_fail_with_a_reason() {
     let dir = temp_dir("bad");
     std::fs::write(
         dir.join("cases.json"),
         r#"{"schema": "dsr-conformance/v1", "cases": [
             {"name": "r", "kind": "reconcile", "nodes": [], "daemonSet": {}, "pods": [], "expect": {"creates": 0}},
+            {"name": "t", "kind": "reconcile", "now": "yesterday", "nodes": [], "daemonSet": {}, "expect": {"creates": 0}},
             {"name": "u", "kind": "frobnicate", "expect": {}},
             {"name": "b", "kind": "toleratesTaint", "toleration": 5, "taint": {}, "expect": {"tolerates": true}},
             {"name": "m", "kind": "shouldRun", "node": {}, "expect": {"shouldRun": true, "shouldContinueRunning": true}}
@@ -89,7 +120,7 @@ fn unknown_kinds_bad_inputs_and_reconcile_fail_with_a_reason() {
     let o = dsr(&["conformance", dir.to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(!o.status.success());
-    assert_eq!(summary(&out), (0, 5), "{out}");
+    assert_eq!(summary(&out), (0, 6), "{out}");
     let f = failures(&out);
     let why = |name: &str| {
         f.iter()
@@ -97,7 +128,11 @@ fn unknown_kinds_bad_inputs_and_reconcile_fail_with_a_reason() {
             .map(|x| x.2.clone())
             .unwrap_or_default()
     };
-    assert_eq!(why("r"), "kind reconcile not supported yet");
+    assert!(why("r").starts_with("input `now` is missing"), "{out}");
+    assert_eq!(
+        why("t"),
+        "input `now` is not an RFC 3339 time: \"yesterday\""
+    );
     assert_eq!(why("u"), "unknown kind \"frobnicate\"");
     assert!(
         why("b").starts_with("cannot load input `toleration`"),
@@ -139,4 +174,150 @@ fn a_passing_file_exits_zero_and_files_run_in_sorted_order() {
         out.contains(r#"expected {"tolerates":false}, got {"tolerates":true}"#),
         "{out}"
     );
+}
+
+/// A reconcile case with two nodes and one pod, whose expectations are given by
+/// `expect` (a JSON object).
+fn reconcile_case(name: &str, expect: &str) -> String {
+    let node = |n: &str| format!(r#"{{"kind": "Node", "metadata": {{"name": "{n}"}}}}"#);
+    format!(
+        r#"{{"name": "{name}", "kind": "reconcile", "now": "2024-03-01T11:00:00Z",
+        "nodes": [{a}, {b}],
+        "daemonSet": {{"metadata": {{"name": "agent", "namespace": "kube-system", "uid": "u1", "generation": 2,
+                        "annotations": {{"deprecated.daemonset.template.generation": "2", "dsr.io/current-revision": "new"}}}},
+                      "spec": {{"selector": {{"matchLabels": {{"app": "agent"}}}},
+                               "template": {{"metadata": {{"labels": {{"app": "agent"}}}}, "spec": {{"containers": []}}}}}}}},
+        "pods": [{{"metadata": {{"name": "agent-old", "namespace": "kube-system", "creationTimestamp": "2024-03-01T10:00:00Z",
+                   "labels": {{"app": "agent", "controller-revision-hash": "old", "pod-template-generation": "1"}},
+                   "ownerReferences": [{{"apiVersion": "apps/v1", "kind": "DaemonSet", "name": "agent", "uid": "u1", "controller": true}}]}},
+                  "spec": {{"nodeName": "a", "containers": []}},
+                  "status": {{"phase": "Running", "conditions": [{{"type": "Ready", "status": "True", "lastTransitionTime": "2024-03-01T10:00:10Z"}}]}}}}],
+        "expect": {expect}}}"#,
+        a = node("a"),
+        b = node("b"),
+    )
+}
+
+#[test]
+fn reconcile_compares_names_counts_and_status_fields() {
+    let dir = temp_dir("reconcile");
+    let cases = [
+        // Node b gets a pod; the old pod on a is replaced (maxUnavailable 1 and b is
+        // already unavailable, so not this sync).
+        reconcile_case(
+            "right",
+            r#"{"creates": ["b"], "deletes": 0, "status": {"desiredNumberScheduled": 2, "numberReady": 1, "updatedNumberScheduled": 1, "observedGeneration": 2}}"#,
+        ),
+        reconcile_case(
+            "wrong-names",
+            r#"{"creates": ["a"], "deletes": ["agent-old"]}"#,
+        ),
+        reconcile_case(
+            "wrong-status",
+            r#"{"status": {"numberAvailable": 2, "numberReady": 1}}"#,
+        ),
+        reconcile_case("unknown-key", r#"{"pods": 1}"#),
+    ];
+    std::fs::write(
+        dir.join("cases.json"),
+        format!(
+            r#"{{"schema": "dsr-conformance/v1", "cases": [{}]}}"#,
+            cases.join(",")
+        ),
+    )
+    .unwrap();
+    let o = dsr(&["conformance", dir.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(summary(&out), (1, 3), "{out}");
+    let f = failures(&out);
+    let why = |name: &str| {
+        f.iter()
+            .find(|x| x.1 == name)
+            .map(|x| x.2.clone())
+            .unwrap_or_default()
+    };
+    assert!(why("right").is_empty(), "{out}");
+    let names = why("wrong-names");
+    assert!(
+        names.contains(r#"creates: expected {"a"}, got {"b"}"#),
+        "{names}"
+    );
+    assert!(
+        names.contains(r#"deletes: expected {"agent-old"}, got {}"#),
+        "{names}"
+    );
+    assert_eq!(
+        why("wrong-status"),
+        "status.numberAvailable: expected 2, got 1"
+    );
+    assert_eq!(why("unknown-key"), "unknown expectation `pods`");
+}
+
+/// Every real DaemonSet in `tests/data/manifests` is one the API server accepts (in the
+/// namespace `kubectl apply` would give it), and each classic mistake is refused.
+#[test]
+fn real_daemon_sets_validate_and_broken_ones_do_not() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/manifests/daemonsets");
+    let mut cases = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 18, "{names:?}");
+    for path in &names {
+        let mut ds: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        if ds["metadata"]["namespace"].is_null() {
+            ds["metadata"]["namespace"] = "default".into();
+        }
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        cases.push(
+            serde_json::json!({"name": name.clone(), "kind": "validate", "what": "daemonSet",
+            "value": ds.clone(), "expect": {"valid": true}}),
+        );
+        if name.starts_with("kubernetes-website-fluentd") {
+            let broken = |edit: &dyn Fn(&mut serde_json::Value), why: &str| {
+                let mut bad = ds.clone();
+                edit(&mut bad);
+                serde_json::json!({"name": format!("{name} {why}"), "kind": "validate",
+                    "what": "daemonSet", "value": bad, "expect": {"valid": false}})
+            };
+            cases.push(broken(
+                &|d| d["spec"]["template"]["spec"]["restartPolicy"] = "Never".into(),
+                "restartPolicy Never",
+            ));
+            cases.push(broken(
+                &|d| {
+                    d["spec"]["template"]["metadata"]["labels"] =
+                        serde_json::json!({"name": "other"})
+                },
+                "selector misses the template",
+            ));
+            cases.push(broken(
+                &|d| d["metadata"]["name"] = "Fluentd".into(),
+                "uppercase name",
+            ));
+            cases.push(broken(&|d| d["spec"]["updateStrategy"] = serde_json::json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0}}), "no update budget"));
+            cases.push(broken(
+                &|d| {
+                    d["spec"]["template"]["spec"]["tolerations"] =
+                        serde_json::json!([{"operator": "Equal", "value": "x"}])
+                },
+                "empty key with Equal",
+            ));
+        }
+    }
+    let dir = temp_dir("validate");
+    let file = dir.join("manifests.json");
+    std::fs::write(
+        &file,
+        serde_json::json!({"schema": "dsr-conformance/v1", "cases": cases}).to_string(),
+    )
+    .unwrap();
+    let o = dsr(&["conformance", file.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(o.status.success(), "{out}");
+    assert_eq!(summary(&out), (names.len() + 5, 0));
 }

@@ -194,6 +194,8 @@ impl<
         self.fields.truncate(0);
         self.nodes.clear();
         self.sets.clear();
+        self.pods.clear();
+        self.sync.clear();
     }
 
     /// Bytes this engine occupies: the whole of its RAM, as nothing is allocated.

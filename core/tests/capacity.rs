@@ -335,3 +335,29 @@ fn over_long_strings_and_invalid_values_change_nothing() {
     );
     assert_eq!(format!("{e:?}"), before);
 }
+
+#[test]
+fn clear_leaves_an_engine_equal_to_a_new_one() {
+    let mut e: Engine<4, 1, 4, 64, 2048, 64, 16> = Engine::new();
+    e.add_node(&node("worker-1")).unwrap();
+    let set = e.add_daemon_set(&fluentd("fluentd-elasticsearch")).unwrap();
+    e.add_pod(&PodInput {
+        name: "fluentd-elasticsearch-x7k2p",
+        namespace: "kube-system",
+        labels: &APP,
+        node_name: "worker-1",
+        phase: "Failed",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut plan: Plan<4> = Plan::new();
+    e.sync(
+        set,
+        Timestamp::parse_rfc3339("2026-11-28T10:00:00Z").unwrap(),
+        &mut plan,
+    )
+    .unwrap();
+    e.clear();
+    let fresh: Engine<4, 1, 4, 64, 2048, 64, 16> = Engine::new();
+    assert_eq!(format!("{e:?}"), format!("{fresh:?}"));
+}

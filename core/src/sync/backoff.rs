@@ -77,6 +77,11 @@ impl<const N: usize> Backoff<N> {
             .position(|e| e.set == set && e.observed_generation == generation && e.node == node)
     }
 
+    /// Forgets every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// Every entry.
     pub fn entries(&self) -> &[BackoffEntry] {
         &self.entries

@@ -37,8 +37,8 @@ pub use expectations::Expectations;
 pub use intorstr::IntOrPercent;
 pub use owner::Propagation;
 pub use plan::{
-    slow_start_batches, Create, CreateReason, DaemonSetStatus, Delete, DeleteReason, Plan,
-    RolloutBudget, RolloutHalt, SyncOutcome, BURST_REPLICAS,
+    slow_start_batches, Create, CreateReason, DaemonSetStatus, Delete, DeleteReason, Hold,
+    HoldReason, Plan, RolloutBudget, RolloutHalt, SyncOutcome, BURST_REPLICAS,
 };
 use time::Timestamp;
 
@@ -138,6 +138,17 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize> core::fmt::Debug
 }
 
 impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, SETS, PODS> {
+    /// Forgets every expectation and backoff entry, and the scratch.
+    pub fn clear(&mut self) {
+        for e in self.expectations.iter_mut() {
+            *e = None;
+        }
+        self.backoff.clear();
+        self.nodes.clear();
+        self.ranks.clear();
+        self.pods.clear();
+    }
+
     pub const fn new() -> Self {
         SyncState {
             expectations: [None; SETS],

@@ -153,8 +153,51 @@ pub struct RolloutBudget {
     pub chosen: i64,
     /// Nodes whose old pod is not available, replaced whatever the budget.
     pub replacements: i64,
+    /// Nodes that still run a pod of an old revision (after the manage pass): the
+    /// rollout is in progress while this is positive.
+    pub outdated: i64,
     /// Why nothing was done, when the pass stopped.
     pub halted: Option<RolloutHalt>,
+}
+
+/// Why a node uses some of the rolling update's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum HoldReason {
+    /// More than one old or more than one new pod: the manage pass deletes extras.
+    Excess,
+    /// The node should run the daemon pod and has none.
+    NoPod,
+    /// An old and a new pod, without surge.
+    OldAndNew,
+    /// The new pod is not available yet; `None` when it is created in this sync.
+    NewNotAvailable {
+        /// The pod.
+        pod: Option<PodId>,
+    },
+    /// The old pod is not available: it is replaced whatever the budget.
+    OldNotAvailable {
+        /// The pod.
+        pod: PodId,
+    },
+    /// Surging: a new pod, not available yet, beside the old one; `None` when the
+    /// new pod is created in this sync.
+    SurgingNewNotAvailable {
+        /// The new pod.
+        pod: Option<PodId>,
+    },
+}
+
+/// A node that holds a rolling update back, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Hold {
+    /// The node's name.
+    pub node: Sym,
+    /// Why it counts.
+    pub reason: HoldReason,
 }
 
 /// How far a sync went.
@@ -205,6 +248,9 @@ pub struct Plan<const N: usize> {
     /// The rolling update's budget arithmetic, when the strategy is RollingUpdate
     /// and the sync managed the DaemonSet.
     pub rollout: Option<RolloutBudget>,
+    /// The nodes counted in [`RolloutBudget::in_use`], each with why, in node-name
+    /// order.
+    pub held_back: Vec<Hold, N>,
     /// What created pods carry as `controller-revision-hash`.
     pub revision_hash: Sym,
     /// What created pods carry as `pod-template-generation`.
@@ -240,6 +286,7 @@ impl<const N: usize> Plan<N> {
             status: None,
             requeue_after: None,
             rollout: None,
+            held_back: Vec::new(),
             revision_hash: Sym::EMPTY,
             template_generation: None,
             manage_creates: 0,
@@ -258,6 +305,7 @@ impl<const N: usize> Plan<N> {
         self.status = None;
         self.requeue_after = None;
         self.rollout = None;
+        self.held_back.clear();
         self.revision_hash = Sym::EMPTY;
         self.template_generation = None;
         self.manage_creates = 0;

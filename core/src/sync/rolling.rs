@@ -6,10 +6,13 @@
 
 use crate::engine::{DaemonSet, Engine, NodeId};
 use crate::error::Result;
+use crate::intern::Sym;
+use crate::pod::PodId;
 use crate::sync::manage::delete_of;
 use crate::sync::plan::{
     push, Create, CreateReason, DeleteReason, Plan, RolloutBudget, RolloutHalt, BURST_REPLICAS,
 };
+use crate::sync::plan::{Hold, HoldReason};
 use crate::sync::time::Timestamp;
 use crate::sync::{Group, Member};
 
@@ -37,6 +40,44 @@ fn find_updated<'p>(members: impl Iterator<Item = Member<'p>>, s: &DaemonSet) ->
         *slot = Some(m);
     }
     Entry::Pods { new, old }
+}
+
+fn pod_of(m: &Member<'_>) -> Option<PodId> {
+    match m {
+        Member::Real(i, _) => Some(PodId(*i)),
+        Member::Created => None,
+    }
+}
+
+/// Why an entry uses budget, by the same rules the passes count with.
+fn hold_of(entry: &Entry<'_>, surging: bool, s: &DaemonSet, now: Timestamp) -> Option<HoldReason> {
+    let Entry::Pods { new, old } = entry else {
+        return Some(HoldReason::Excess);
+    };
+    match (new, old, surging) {
+        (Some(n), Some(_), true) if !n.available(s, now) => {
+            Some(HoldReason::SurgingNewNotAvailable { pod: pod_of(n) })
+        }
+        (_, _, true) => None,
+        (None, None, false) => Some(HoldReason::NoPod),
+        (Some(_), Some(_), false) => Some(HoldReason::OldAndNew),
+        (Some(n), None, false) if !n.available(s, now) => {
+            Some(HoldReason::NewNotAvailable { pod: pod_of(n) })
+        }
+        (None, Some(o), false) if !o.available(s, now) => match pod_of(o) {
+            Some(pod) => Some(HoldReason::OldNotAvailable { pod }),
+            None => Some(HoldReason::NewNotAvailable { pod: None }),
+        },
+        _ => None,
+    }
+}
+
+/// The node a group is about: its node, or else the node its pods name.
+fn group_node(g: &Group<'_>, e_pods: impl Fn(u32) -> Option<Sym>) -> Sym {
+    g.node
+        .map(|n| n.name)
+        .or_else(|| g.pods.first().and_then(|c| e_pods(c.pod)))
+        .unwrap_or(Sym::EMPTY)
 }
 
 /// Nodes that should run the daemon pod, as this sync sees them.
@@ -120,6 +161,34 @@ impl<
         Some(find_updated(members, s))
     }
 
+    /// Lists the nodes that use budget, by the counting rules (`hold_of`), and
+    /// returns how many nodes run an old pod.
+    fn record_holds<const N: usize>(
+        &self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+        surging: bool,
+    ) -> Result<i64> {
+        let mut outdated = 0i64;
+        self.each_group(|g| {
+            let Some(entry) = self.entry(g, s, plan, now) else {
+                return Ok(());
+            };
+            if matches!(entry, Entry::Pods { old: Some(_), .. }) {
+                outdated += 1;
+            }
+            match hold_of(&entry, surging, s, now) {
+                Some(reason) => {
+                    let node = group_node(&g, |i| self.pods.get(i).and_then(|p| p.target_node));
+                    push(&mut plan.held_back, Hold { node, reason })
+                }
+                None => Ok(()),
+            }
+        })?;
+        Ok(outdated)
+    }
+
     /// The rolling-update pass. The manage pass's creates and deletes must be the
     /// plan's first entries, sorted by id.
     pub(crate) fn rolling_update<const N: usize>(
@@ -188,6 +257,7 @@ impl<
             }
             Ok(())
         })?;
+        let outdated = self.record_holds(s, now, plan, false)?;
         let chosen = clamp(max_unavailable - unavailable, candidates);
         plan.rollout = Some(RolloutBudget {
             desired: plan_desired(self),
@@ -197,6 +267,7 @@ impl<
             candidates,
             chosen,
             replacements,
+            outdated,
             halted: None,
         });
         let (replacements, chosen) = burst_split(replacements, chosen);
@@ -282,6 +353,7 @@ impl<
             }
             Ok(())
         })?;
+        let outdated = self.record_holds(s, now, plan, true)?;
         let surge = clamp(max_surge - surging, candidates);
         plan.rollout = Some(RolloutBudget {
             desired,
@@ -291,6 +363,7 @@ impl<
             candidates,
             chosen: if node_missing { 0 } else { surge },
             replacements,
+            outdated,
             halted: node_missing.then_some(RolloutHalt::MissingNode),
         });
         if node_missing {
