@@ -3,12 +3,23 @@
 # GOGC=1 (the garbage collector runs all the time, so a missing
 # runtime.KeepAlive or a finalizer freeing an engine in use shows up).
 # Needs target/release/libdsr.a (the libdsr step of test-all.sh); the dsr CLI
-# at target/release/dsr, when built, is compared with the binding too.
+# (target/debug/dsr or target/release/dsr), when built, is compared with the
+# binding too.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 lib=$root/target/release/libdsr.a
 [ -f "$lib" ] || { echo "go-tests: no $lib; run cargo build -p dsr-ffi --release" >&2; exit 1; }
+# The dsr CLI the Rust tests built is compared with the binding (test-all builds
+# it in debug; a release one is used when that is all there is).
+if [ -z "${DSR_CLI:-}" ]; then
+    for cli in "$root/target/debug/dsr" "$root/target/release/dsr"; do
+        if [ -x "$cli" ]; then
+            export DSR_CLI=$cli
+            break
+        fi
+    done
+fi
 cd "$root/go"
 
 # cgo does not track the content of libdsr.a; put its hash into the flags so
