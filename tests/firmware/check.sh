@@ -35,7 +35,7 @@ die() {
 # The capacity profile of a gateway (see ffi/README.md).
 export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYTES=4096 \
     DSR_LABELS=256 DSR_RULES=128 DSR_CALL_LABELS=32 DSR_CALL_TAINTS=8 DSR_CALL_TOLERATIONS=8 \
-    DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4
+    DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4 DSR_PLAN=32 DSR_CALL_CONTAINERS=4
 
 echo "--- building $archive (no_std, panic=abort, opt-level=z, lto)"
 (cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
