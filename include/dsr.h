@@ -54,6 +54,7 @@
  *   raise the matching `DSR_*` build variable) or a per-call limit;
  * - 3xx: the input is well-formed but not acceptable (invalid key or value,
  *   selector, duplicate, unknown id);
+ * - 4xx: a snapshot is refused (one code for each way it can be wrong);
  * - 9xx: internal errors (a panic caught on a hosted build, a bug in dsr).
  *
  * `dsr_result_str()` gives a static description; `dsr_engine_last_error()`
@@ -216,6 +217,44 @@ enum dsr_result
    * template, update strategy, ...); `dsr_engine_last_error()` says what.
    */
   DSR_RESULT_INVALID_DAEMON_SET = 310,
+  /**
+   * A snapshot is refused for a reason without a code of its own;
+   * `dsr_engine_last_error()` says which.
+   */
+  DSR_RESULT_SNAPSHOT = 400,
+  /**
+   * A snapshot is shorter than its header, or than its header says.
+   */
+  DSR_RESULT_SNAPSHOT_TRUNCATED = 401,
+  /**
+   * The bytes are not a dsr snapshot (they do not start with `DSRS`).
+   */
+  DSR_RESULT_SNAPSHOT_BAD_MAGIC = 402,
+  /**
+   * A snapshot of a format version this library does not read.
+   */
+  DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION = 403,
+  /**
+   * A snapshot taken by a library built with other capacities (`DSR_*`).
+   */
+  DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH = 404,
+  /**
+   * Bytes follow the snapshot's payload (pass its exact length).
+   */
+  DSR_RESULT_SNAPSHOT_TRAILING_BYTES = 405,
+  /**
+   * A snapshot's checksum does not match: its bytes were damaged.
+   */
+  DSR_RESULT_SNAPSHOT_CHECKSUM = 406,
+  /**
+   * A snapshot holds more entries than a table's capacity.
+   */
+  DSR_RESULT_SNAPSHOT_OVER_CAPACITY = 407,
+  /**
+   * A snapshot's payload does not decode, or breaks an invariant of the
+   * engine.
+   */
+  DSR_RESULT_SNAPSHOT_CORRUPT = 408,
   /**
    * A panic was caught at the boundary (hosted builds). Clear or
    * re-initialise the engine before using it again, and report a bug.
@@ -496,6 +535,255 @@ enum dsr_propagation
 typedef enum dsr_propagation dsr_propagation;
 #else
 typedef uint32_t dsr_propagation;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which rule an invalid DaemonSet breaks (`dsr_spec_problem.kind`): one
+ * value for each of the API server's checks that dsr makes.
+ */
+enum dsr_spec_problem_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No problem (what a zeroed struct says).
+   */
+  DSR_SPEC_PROBLEM_NONE = 0,
+  /**
+   * `metadata.name` is empty or not a DNS-1123 subdomain (`validation`).
+   */
+  DSR_SPEC_PROBLEM_NAME = 1,
+  /**
+   * `metadata.namespace` is empty or not a DNS-1123 label (`validation`).
+   */
+  DSR_SPEC_PROBLEM_NAMESPACE = 2,
+  /**
+   * `spec.selector` is missing.
+   */
+  DSR_SPEC_PROBLEM_SELECTOR_MISSING = 3,
+  /**
+   * `spec.selector` has no `matchLabels` and no `matchExpressions`.
+   */
+  DSR_SPEC_PROBLEM_SELECTOR_EMPTY = 4,
+  /**
+   * A `spec.selector` requirement is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_SELECTOR = 5,
+  /**
+   * `spec.selector` does not select the template's labels.
+   */
+  DSR_SPEC_PROBLEM_SELECTOR_DOES_NOT_MATCH_TEMPLATE = 6,
+  /**
+   * A template label is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_TEMPLATE_LABEL = 7,
+  /**
+   * A `nodeSelector` entry is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_NODE_SELECTOR = 8,
+  /**
+   * Required node affinity has no terms.
+   */
+  DSR_SPEC_PROBLEM_AFFINITY_NO_TERMS = 9,
+  /**
+   * Required node-affinity term `index` is invalid.
+   */
+  DSR_SPEC_PROBLEM_AFFINITY_TERM = 10,
+  /**
+   * Toleration `index` is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_TOLERATION = 11,
+  /**
+   * The template has no containers.
+   */
+  DSR_SPEC_PROBLEM_NO_CONTAINERS = 12,
+  /**
+   * Container `index`'s name is not a DNS-1123 label.
+   */
+  DSR_SPEC_PROBLEM_CONTAINER_NAME = 13,
+  /**
+   * Container `index` has the name of an earlier one.
+   */
+  DSR_SPEC_PROBLEM_DUPLICATE_CONTAINER_NAME = 14,
+  /**
+   * `restartPolicy` is not `Always`.
+   */
+  DSR_SPEC_PROBLEM_RESTART_POLICY = 15,
+  /**
+   * `activeDeadlineSeconds` is set.
+   */
+  DSR_SPEC_PROBLEM_ACTIVE_DEADLINE_SECONDS = 16,
+  /**
+   * `minReadySeconds` is negative.
+   */
+  DSR_SPEC_PROBLEM_MIN_READY_SECONDS = 17,
+  /**
+   * `revisionHistoryLimit` is negative.
+   */
+  DSR_SPEC_PROBLEM_REVISION_HISTORY_LIMIT = 18,
+  /**
+   * `updateStrategy.type` is not `RollingUpdate` or `OnDelete`.
+   */
+  DSR_SPEC_PROBLEM_UPDATE_STRATEGY_TYPE = 19,
+  /**
+   * `rollingUpdate.maxUnavailable` is invalid (`detail`).
+   */
+  DSR_SPEC_PROBLEM_MAX_UNAVAILABLE = 20,
+  /**
+   * `rollingUpdate.maxSurge` is invalid (`detail`).
+   */
+  DSR_SPEC_PROBLEM_MAX_SURGE = 21,
+  /**
+   * `maxUnavailable` and `maxSurge` are both non-zero.
+   */
+  DSR_SPEC_PROBLEM_SURGE_WITH_UNAVAILABLE = 22,
+  /**
+   * `maxUnavailable` and `maxSurge` are both zero.
+   */
+  DSR_SPEC_PROBLEM_NO_UPDATE_BUDGET = 23,
+  /**
+   * A problem this version of the C API has no kind for;
+   * `dsr_engine_last_error()` describes it.
+   */
+  DSR_SPEC_PROBLEM_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_spec_problem_kind dsr_spec_problem_kind;
+#else
+typedef uint32_t dsr_spec_problem_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What exactly is wrong with the part a `dsr_spec_problem` names
+ * (`dsr_spec_problem.detail`).
+ */
+enum dsr_spec_detail
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nothing more to say.
+   */
+  DSR_SPEC_DETAIL_NONE = 0,
+  /**
+   * Requirement: the operator is not one this selector accepts.
+   */
+  DSR_SPEC_DETAIL_UNKNOWN_OPERATOR = 1,
+  /**
+   * Requirement or label: the key is invalid (`validation` says how).
+   */
+  DSR_SPEC_DETAIL_KEY = 2,
+  /**
+   * Requirement: the wrong number of values for the operator.
+   */
+  DSR_SPEC_DETAIL_VALUE_COUNT = 3,
+  /**
+   * Requirement: a `Gt`/`Lt` value is not an integer.
+   */
+  DSR_SPEC_DETAIL_NOT_AN_INTEGER = 4,
+  /**
+   * Requirement, label or toleration: a value is invalid (`validation`
+   * says how).
+   */
+  DSR_SPEC_DETAIL_VALUE = 5,
+  /**
+   * Toleration: an empty key needs operator `Exists`.
+   */
+  DSR_SPEC_DETAIL_EMPTY_KEY_NEEDS_EXISTS = 6,
+  /**
+   * Toleration: `tolerationSeconds` is only for effect `NoExecute`.
+   */
+  DSR_SPEC_DETAIL_SECONDS_WITHOUT_NO_EXECUTE = 7,
+  /**
+   * Toleration: `Exists` takes no value.
+   */
+  DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
+  /**
+   * Toleration: the operator is not `Equal` or `Exists`.
+   */
+  DSR_SPEC_DETAIL_OPERATOR = 9,
+  /**
+   * Toleration: the effect is not `NoSchedule`, `PreferNoSchedule` or
+   * `NoExecute`.
+   */
+  DSR_SPEC_DETAIL_EFFECT = 10,
+  /**
+   * Budget: a negative integer.
+   */
+  DSR_SPEC_DETAIL_NEGATIVE = 11,
+  /**
+   * Budget: a string that is not a percentage like `25%`.
+   */
+  DSR_SPEC_DETAIL_NOT_A_PERCENT = 12,
+  /**
+   * Budget: a percentage over 100%.
+   */
+  DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_spec_detail dsr_spec_detail;
+#else
+typedef uint32_t dsr_spec_detail;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a name, key or value fails Kubernetes validation
+ * (`dsr_spec_problem.validation`).
+ */
+enum dsr_validation_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a validation failure.
+   */
+  DSR_VALIDATION_NONE = 0,
+  /**
+   * Empty, but must not be.
+   */
+  DSR_VALIDATION_EMPTY = 1,
+  /**
+   * Too long.
+   */
+  DSR_VALIDATION_TOO_LONG = 2,
+  /**
+   * A character that is not allowed, or not alphanumeric at an end.
+   */
+  DSR_VALIDATION_INVALID_FORMAT = 3,
+  /**
+   * A label key with more than one `/`.
+   */
+  DSR_VALIDATION_TOO_MANY_SLASHES = 4,
+  /**
+   * A label key with nothing before its `/`.
+   */
+  DSR_VALIDATION_EMPTY_PREFIX = 5,
+  /**
+   * A label key whose prefix is too long.
+   */
+  DSR_VALIDATION_PREFIX_TOO_LONG = 6,
+  /**
+   * A label key whose prefix is not a DNS-1123 subdomain.
+   */
+  DSR_VALIDATION_INVALID_PREFIX = 7,
+  /**
+   * A way this version of the C API has no value for.
+   */
+  DSR_VALIDATION_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_validation_error dsr_validation_error;
+#else
+typedef uint32_t dsr_validation_error;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -1022,6 +1310,30 @@ typedef struct dsr_placement {
    */
   struct dsr_reason reason;
 } dsr_placement;
+
+/**
+ * Why a DaemonSet is invalid, as `dsr_engine_last_spec_problem()` gives it:
+ * the first rule it breaks, in the order the API server checks them.
+ */
+typedef struct dsr_spec_problem {
+  /**
+   * A `dsr_spec_problem_kind`.
+   */
+  uint32_t kind;
+  /**
+   * The index of the term, toleration or container at fault; `DSR_NONE`
+   * for the other kinds.
+   */
+  uint32_t index;
+  /**
+   * A `dsr_spec_detail`.
+   */
+  uint32_t detail;
+  /**
+   * A `dsr_validation_error`.
+   */
+  uint32_t validation;
+} dsr_spec_problem;
 
 /**
  * A pod condition: what the sync reads of a pod's `Ready` condition.
@@ -1604,6 +1916,67 @@ dsr_result dsr_engine_find_untolerated_taint(struct dsr_engine *engine, const st
  * `result` is a `dsr_result` passed as an integer, so that any value is safe.
  */
 const char *dsr_result_str(uint32_t result);
+
+/**
+ * The largest snapshot an engine of this library's capacities can write, in
+ * bytes: a buffer of this size always suffices for `dsr_engine_snapshot()`.
+ */
+size_t dsr_engine_snapshot_max_size(void);
+
+/**
+ * Writes the engine's whole state into `buf` (`buf_len` bytes) and the
+ * snapshot's length into `*out_written`. Store those bytes (flash, disk)
+ * and give them to `dsr_engine_restore()` later, in an engine of a library
+ * built with the same capacities.
+ *
+ * A buffer that turns out too small is `DSR_RESULT_BUFFER_TOO_SMALL`, with
+ * `dsr_engine_snapshot_max_size()` (which always suffices) in
+ * `*out_written`. The buffer is scratch space: on failure its contents are
+ * unspecified. The engine's plan and last error are not part of a snapshot.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+ * writable for `buf_len` bytes; `out_written` NULL or writable.
+ */
+dsr_result dsr_engine_snapshot(const struct dsr_engine *engine, uint8_t *buf, size_t buf_len, size_t *out_written);
+
+/**
+ * Replaces the engine's whole state with a snapshot's: `len` bytes at `buf`,
+ * exactly as `dsr_engine_snapshot()` wrote them. Every check runs first
+ * (header, length, checksum, every count, symbol and span of the payload);
+ * bad input is refused with its `DSR_RESULT_SNAPSHOT_*` code and the engine
+ * is left exactly as it was. On success the engine's plan is emptied.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `buf` NULL or readable for `len` bytes.
+ */
+dsr_result dsr_engine_restore(struct dsr_engine *engine, const uint8_t *buf, size_t len);
+
+/**
+ * Checks a DaemonSet as the API server would before accepting it (upstream
+ * `ValidateDaemonSet` after the `apps/v1` defaults, for the fields dsr
+ * reads): `DSR_RESULT_OK`, or `DSR_RESULT_INVALID_DAEMON_SET` with the
+ * first rule it breaks in `dsr_engine_last_spec_problem()` and in words in
+ * `dsr_engine_last_error()`. The engine is left as it was (it lends scratch
+ * space for the selector check).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `set` NULL or valid, with every pointer it reaches valid for
+ * its length.
+ */
+dsr_result dsr_engine_validate_daemon_set(struct dsr_engine *engine, const struct dsr_daemon_set *set);
+
+/**
+ * When the engine's last failure was `DSR_RESULT_INVALID_DAEMON_SET`, which
+ * rule the DaemonSet broke, into `*out`; otherwise `DSR_RESULT_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable.
+ */
+dsr_result dsr_engine_last_spec_problem(const struct dsr_engine *engine, struct dsr_spec_problem *out);
 
 /**
  * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique

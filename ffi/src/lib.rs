@@ -50,6 +50,7 @@ mod convert;
 pub mod engine;
 pub mod query;
 pub mod result;
+pub mod snapshot;
 pub mod sync;
 pub mod types;
 pub mod validate;

@@ -798,3 +798,139 @@ impl Default for dsr_pod {
         }
     }
 }
+
+/// Which rule an invalid DaemonSet breaks (`dsr_spec_problem.kind`): one
+/// value for each of the API server's checks that dsr makes.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dsr_spec_problem_kind {
+    /// No problem (what a zeroed struct says).
+    DSR_SPEC_PROBLEM_NONE = 0,
+    /// `metadata.name` is empty or not a DNS-1123 subdomain (`validation`).
+    DSR_SPEC_PROBLEM_NAME = 1,
+    /// `metadata.namespace` is empty or not a DNS-1123 label (`validation`).
+    DSR_SPEC_PROBLEM_NAMESPACE = 2,
+    /// `spec.selector` is missing.
+    DSR_SPEC_PROBLEM_SELECTOR_MISSING = 3,
+    /// `spec.selector` has no `matchLabels` and no `matchExpressions`.
+    DSR_SPEC_PROBLEM_SELECTOR_EMPTY = 4,
+    /// A `spec.selector` requirement is invalid (`detail`, `validation`).
+    DSR_SPEC_PROBLEM_SELECTOR = 5,
+    /// `spec.selector` does not select the template's labels.
+    DSR_SPEC_PROBLEM_SELECTOR_DOES_NOT_MATCH_TEMPLATE = 6,
+    /// A template label is invalid (`detail`, `validation`).
+    DSR_SPEC_PROBLEM_TEMPLATE_LABEL = 7,
+    /// A `nodeSelector` entry is invalid (`detail`, `validation`).
+    DSR_SPEC_PROBLEM_NODE_SELECTOR = 8,
+    /// Required node affinity has no terms.
+    DSR_SPEC_PROBLEM_AFFINITY_NO_TERMS = 9,
+    /// Required node-affinity term `index` is invalid.
+    DSR_SPEC_PROBLEM_AFFINITY_TERM = 10,
+    /// Toleration `index` is invalid (`detail`, `validation`).
+    DSR_SPEC_PROBLEM_TOLERATION = 11,
+    /// The template has no containers.
+    DSR_SPEC_PROBLEM_NO_CONTAINERS = 12,
+    /// Container `index`'s name is not a DNS-1123 label.
+    DSR_SPEC_PROBLEM_CONTAINER_NAME = 13,
+    /// Container `index` has the name of an earlier one.
+    DSR_SPEC_PROBLEM_DUPLICATE_CONTAINER_NAME = 14,
+    /// `restartPolicy` is not `Always`.
+    DSR_SPEC_PROBLEM_RESTART_POLICY = 15,
+    /// `activeDeadlineSeconds` is set.
+    DSR_SPEC_PROBLEM_ACTIVE_DEADLINE_SECONDS = 16,
+    /// `minReadySeconds` is negative.
+    DSR_SPEC_PROBLEM_MIN_READY_SECONDS = 17,
+    /// `revisionHistoryLimit` is negative.
+    DSR_SPEC_PROBLEM_REVISION_HISTORY_LIMIT = 18,
+    /// `updateStrategy.type` is not `RollingUpdate` or `OnDelete`.
+    DSR_SPEC_PROBLEM_UPDATE_STRATEGY_TYPE = 19,
+    /// `rollingUpdate.maxUnavailable` is invalid (`detail`).
+    DSR_SPEC_PROBLEM_MAX_UNAVAILABLE = 20,
+    /// `rollingUpdate.maxSurge` is invalid (`detail`).
+    DSR_SPEC_PROBLEM_MAX_SURGE = 21,
+    /// `maxUnavailable` and `maxSurge` are both non-zero.
+    DSR_SPEC_PROBLEM_SURGE_WITH_UNAVAILABLE = 22,
+    /// `maxUnavailable` and `maxSurge` are both zero.
+    DSR_SPEC_PROBLEM_NO_UPDATE_BUDGET = 23,
+    /// A problem this version of the C API has no kind for;
+    /// `dsr_engine_last_error()` describes it.
+    DSR_SPEC_PROBLEM_OTHER = 99,
+}
+
+/// What exactly is wrong with the part a `dsr_spec_problem` names
+/// (`dsr_spec_problem.detail`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dsr_spec_detail {
+    /// Nothing more to say.
+    DSR_SPEC_DETAIL_NONE = 0,
+    /// Requirement: the operator is not one this selector accepts.
+    DSR_SPEC_DETAIL_UNKNOWN_OPERATOR = 1,
+    /// Requirement or label: the key is invalid (`validation` says how).
+    DSR_SPEC_DETAIL_KEY = 2,
+    /// Requirement: the wrong number of values for the operator.
+    DSR_SPEC_DETAIL_VALUE_COUNT = 3,
+    /// Requirement: a `Gt`/`Lt` value is not an integer.
+    DSR_SPEC_DETAIL_NOT_AN_INTEGER = 4,
+    /// Requirement, label or toleration: a value is invalid (`validation`
+    /// says how).
+    DSR_SPEC_DETAIL_VALUE = 5,
+    /// Toleration: an empty key needs operator `Exists`.
+    DSR_SPEC_DETAIL_EMPTY_KEY_NEEDS_EXISTS = 6,
+    /// Toleration: `tolerationSeconds` is only for effect `NoExecute`.
+    DSR_SPEC_DETAIL_SECONDS_WITHOUT_NO_EXECUTE = 7,
+    /// Toleration: `Exists` takes no value.
+    DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
+    /// Toleration: the operator is not `Equal` or `Exists`.
+    DSR_SPEC_DETAIL_OPERATOR = 9,
+    /// Toleration: the effect is not `NoSchedule`, `PreferNoSchedule` or
+    /// `NoExecute`.
+    DSR_SPEC_DETAIL_EFFECT = 10,
+    /// Budget: a negative integer.
+    DSR_SPEC_DETAIL_NEGATIVE = 11,
+    /// Budget: a string that is not a percentage like `25%`.
+    DSR_SPEC_DETAIL_NOT_A_PERCENT = 12,
+    /// Budget: a percentage over 100%.
+    DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+}
+
+/// How a name, key or value fails Kubernetes validation
+/// (`dsr_spec_problem.validation`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dsr_validation_error {
+    /// Not a validation failure.
+    DSR_VALIDATION_NONE = 0,
+    /// Empty, but must not be.
+    DSR_VALIDATION_EMPTY = 1,
+    /// Too long.
+    DSR_VALIDATION_TOO_LONG = 2,
+    /// A character that is not allowed, or not alphanumeric at an end.
+    DSR_VALIDATION_INVALID_FORMAT = 3,
+    /// A label key with more than one `/`.
+    DSR_VALIDATION_TOO_MANY_SLASHES = 4,
+    /// A label key with nothing before its `/`.
+    DSR_VALIDATION_EMPTY_PREFIX = 5,
+    /// A label key whose prefix is too long.
+    DSR_VALIDATION_PREFIX_TOO_LONG = 6,
+    /// A label key whose prefix is not a DNS-1123 subdomain.
+    DSR_VALIDATION_INVALID_PREFIX = 7,
+    /// A way this version of the C API has no value for.
+    DSR_VALIDATION_OTHER = 99,
+}
+
+/// Why a DaemonSet is invalid, as `dsr_engine_last_spec_problem()` gives it:
+/// the first rule it breaks, in the order the API server checks them.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct dsr_spec_problem {
+    /// A `dsr_spec_problem_kind`.
+    pub kind: u32,
+    /// The index of the term, toleration or container at fault; `DSR_NONE`
+    /// for the other kinds.
+    pub index: u32,
+    /// A `dsr_spec_detail`.
+    pub detail: u32,
+    /// A `dsr_validation_error`.
+    pub validation: u32,
+}

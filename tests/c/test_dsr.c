@@ -1366,6 +1366,343 @@ static void test_sync_round(void) {
     free(mem);
 }
 
+/* ---- snapshots and validation ----------------------------------------- */
+
+/* CRC-32 (ISO-HDLC, as zlib), to forge snapshots whose checksum holds. */
+static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char *b, size_t nb) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i < na + nb; i++) {
+        crc ^= i < na ? a[i] : b[i - na];
+        for (k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Rewrites the checksum of a snapshot of `n` bytes (header 44 bytes). */
+static void fix_crc(unsigned char *snap, size_t n) {
+    uint32_t crc = crc32_of(snap, 40, snap + 44, n - 44);
+    snap[40] = (unsigned char)crc;
+    snap[41] = (unsigned char)(crc >> 8);
+    snap[42] = (unsigned char)(crc >> 16);
+    snap[43] = (unsigned char)(crc >> 24);
+}
+
+static bool is_snapshot_code(dsr_result r) { return r >= 400 && r < 500; }
+
+/* An engine with state in every table: nodes, a DaemonSet, pods, pending
+ * expectations and a failed pod's backoff. */
+static dsr_engine *gateway(void **mem, uint32_t *set_out) {
+    dsr_engine *e = new_engine(mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_taint cp[] = {T("node-role.kubernetes.io/control-plane", "", "NoSchedule")};
+    dsr_label linux_os[] = {L("kubernetes.io/os", "linux")};
+    dsr_node n1 = N("edge-rpi4-01", linux_os, 1, NULL, 0), n2 = N("edge-rpi4-02", linux_os, 1, NULL, 0);
+    dsr_node n3 = N("cp-1", NULL, 0, cp, 1), n4 = N("edge-rpi4-03", linux_os, 1, NULL, 0);
+    dsr_label labels[8];
+    size_t n;
+    uint32_t id, set;
+    dsr_plan_info info;
+
+    dsr_engine_add_node(e, &n1, &id);
+    dsr_engine_add_node(e, &n2, &id);
+    dsr_engine_add_node(e, &n3, &id);
+    dsr_engine_add_node(e, &n4, &id);
+    dsr_engine_add_daemon_set(e, &d, &set);
+    dsr_engine_new_pod_labels(e, set, labels, 8, &n);
+    {
+        dsr_pod ok = daemon_pod("fluentd-ok", "edge-rpi4-01", labels, n);
+        dsr_pod dead = daemon_pod("fluentd-failed", "edge-rpi4-02", labels, n);
+        ok.phase = S("Running");
+        ok.has_ready = true;
+        ok.ready.status = S("True");
+        dead.phase = S("Failed");
+        dsr_engine_add_pod(e, &ok, &id);
+        dsr_engine_add_pod(e, &dead, &id);
+    }
+    if (dsr_engine_sync(e, set, NOW, &info) != DSR_RESULT_OK || info.deletes_len != 1 || info.creates_len != 1) {
+        fprintf(stderr, "gateway: unexpected plan\n");
+        exit(2);
+    }
+    *set_out = set;
+    return e;
+}
+
+static void test_snapshots(void) {
+    void *mem, *mem2;
+    uint32_t set, set2;
+    dsr_engine *e = gateway(&mem, &set);
+    dsr_engine *other = new_engine(&mem2);
+    size_t max = dsr_engine_snapshot_max_size(), n = 0, m = 0, i;
+    unsigned char *snap = malloc(max), *again = malloc(max), *bad = malloc(max + 1);
+    dsr_capacities caps;
+    int codes[1000];
+    dsr_result r;
+
+    memset(codes, 0, sizeof codes);
+    dsr_engine_capacities(&caps);
+    CHECK(max > 44 && caps.snapshot_max_size == max);
+
+    /* Bad calls. */
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(NULL, snap, max, &n));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(e, snap, max, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(e, NULL, max, &n));
+    CHECK(n == 0);
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_snapshot(e, NULL, 0, &n));
+    CHECK(n == max);
+    n = 0;
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_snapshot(e, snap, 100, &n));
+    CHECK(n == max);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_restore(NULL, snap, 10));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_restore(e, NULL, 10));
+
+    /* The snapshot, and one taken again, are the same bytes. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, snap, max, &n));
+    CHECK(n > 44 && n <= max && memcmp(snap, "DSRS", 4) == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
+    CHECK(m == n && memcmp(snap, again, n) == 0);
+    /* A buffer of exactly the size suffices; one byte less does not. */
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_snapshot(e, again, n - 1, &m));
+
+    /* Corrupted at every byte: refused with a snapshot code, engine unchanged
+     * (its next snapshot is still the same bytes). */
+    for (i = 0; i < n; i++) {
+        memcpy(bad, snap, n);
+        bad[i] ^= 0xA5;
+        r = dsr_engine_restore(e, bad, n);
+        if (!is_snapshot_code(r)) {
+            failed++;
+            fprintf(stderr, "byte %u: restore returned %u (%s)\n", (unsigned)i, (unsigned)r, dsr_result_str(r));
+            break;
+        }
+        codes[r - 400]++;
+        m = 0;
+        if (dsr_engine_snapshot(e, again, n, &m) != DSR_RESULT_OK || m != n || memcmp(again, snap, n) != 0) {
+            failed++;
+            fprintf(stderr, "byte %u: the refused restore changed the engine\n", (unsigned)i);
+            break;
+        }
+    }
+    CHECK(i == n);
+    passed++;
+    CHECK(codes[DSR_RESULT_SNAPSHOT_BAD_MAGIC - 400] == 4);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION - 400] >= 2);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH - 400] >= 28);
+    CHECK((size_t)codes[DSR_RESULT_SNAPSHOT_CHECKSUM - 400] >= n - 44);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_TRUNCATED - 400] + codes[DSR_RESULT_SNAPSHOT_TRAILING_BYTES - 400] >= 1);
+    /* Truncated at every length, and one byte too many. */
+    for (i = 0; i < n; i++) {
+        r = dsr_engine_restore(e, snap, i);
+        if (r != DSR_RESULT_SNAPSHOT_TRUNCATED && r != DSR_RESULT_SNAPSHOT_BAD_MAGIC) {
+            failed++;
+            fprintf(stderr, "length %u: restore returned %u\n", (unsigned)i, (unsigned)r);
+            break;
+        }
+    }
+    CHECK(i == n);
+    memcpy(bad, snap, n);
+    bad[n] = 0;
+    EXPECT(DSR_RESULT_SNAPSHOT_TRAILING_BYTES, dsr_engine_restore(e, bad, n + 1));
+    /* Forged with a valid checksum: too many strings, and a payload that
+     * does not decode. */
+    memcpy(bad, snap, n);
+    bad[44] = (unsigned char)(caps.strings + 1);
+    bad[45] = (unsigned char)((caps.strings + 1) >> 8);
+    bad[46] = (unsigned char)((caps.strings + 1) >> 16);
+    bad[47] = (unsigned char)((caps.strings + 1) >> 24);
+    fix_crc(bad, n);
+    EXPECT(DSR_RESULT_SNAPSHOT_OVER_CAPACITY, dsr_engine_restore(e, bad, n));
+    memcpy(bad, snap, n);
+    bad[n - 1] = 0xFF; /* the backoff list's last varint now runs off the end */
+    fix_crc(bad, n);
+    r = dsr_engine_restore(e, bad, n);
+    CHECK(r == DSR_RESULT_SNAPSHOT_CORRUPT);
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
+    CHECK(m == n && memcmp(again, snap, n) == 0);
+    {
+        char text[256];
+        size_t len;
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, text, sizeof text, &len));
+        CHECK(strstr(text, "snapshot") != NULL);
+    }
+
+    /* Intact: restores into another engine, which then snapshots to the same
+     * bytes and plans the same. */
+    {
+        dsr_node stray = N("worker-1", NULL, 0, NULL, 0);
+        uint32_t id;
+        dsr_plan_info a, b;
+        dsr_plan_create ca, cb;
+        dsr_plan_delete da, db;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(other, &stray, &id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_restore(other, snap, n));
+        CHECK(node_count(other) == 4 && set_count(other) == 1 && pod_count(other) == 2);
+        EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(other, again, max, &m));
+        CHECK(m == n && memcmp(again, snap, n) == 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, &a));
+        CHECK(a.outcome == DSR_SYNC_OUTCOME_EMPTY);
+        EXPECT(DSR_RESULT_OK, dsr_engine_find_daemon_set(other, S("kube-system"), S("fluentd-elasticsearch"), &set2));
+        CHECK(set2 == set);
+        /* Both still wait for the first sync's create and delete... */
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 30, &b));
+        CHECK(a.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && b.outcome == a.outcome);
+        CHECK(a.requeue_after == b.requeue_after);
+        /* ...and, once they are observed, plan the same: the failed pod's node
+         * is in backoff in both. */
+        dsr_engine_observe_creates(e, set, 1);
+        dsr_engine_observe_deletes(e, set, 1);
+        dsr_engine_observe_creates(other, set2, 1);
+        dsr_engine_observe_deletes(other, set2, 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 40, &b));
+        CHECK(a.outcome == b.outcome && a.creates_len == b.creates_len && a.deletes_len == b.deletes_len);
+        CHECK(a.has_requeue_after == b.has_requeue_after && a.requeue_after == b.requeue_after);
+        CHECK(a.status.desired_number_scheduled == b.status.desired_number_scheduled);
+        CHECK(a.status.current_number_scheduled == b.status.current_number_scheduled);
+        for (i = 0; i < a.creates_len; i++) {
+            dsr_engine_plan_create(e, i, &ca);
+            dsr_engine_plan_create(other, i, &cb);
+            CHECK(ca.node_id == cb.node_id && ca.reason == cb.reason);
+            CHECK(ca.node_name.len == cb.node_name.len && memcmp(ca.node_name.ptr, cb.node_name.ptr, ca.node_name.len) == 0);
+        }
+        for (i = 0; i < a.deletes_len; i++) {
+            dsr_engine_plan_delete(e, i, &da);
+            dsr_engine_plan_delete(other, i, &db);
+            CHECK(da.pod_id == db.pod_id && da.reason == db.reason);
+        }
+    }
+    /* The snapshot of an empty engine restores into a full one. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(other));
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(other, again, max, &m));
+    CHECK(m < n);
+    memcpy(bad, again, m);
+    {
+        void *mem3;
+        dsr_engine *third = new_engine(&mem3);
+        EXPECT(DSR_RESULT_OK, dsr_engine_restore(third, bad, m));
+        CHECK(node_count(third) == 0 && set_count(third) == 0 && pod_count(third) == 0);
+        free(mem3);
+    }
+    free(snap);
+    free(again);
+    free(bad);
+    free(mem);
+    free(mem2);
+}
+
+static void test_validate_daemon_set(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_container one[] = {{{"fluentd", 7}}};
+    dsr_container two[] = {{{"fluentd", 7}}, {{"fluentd", 7}}};
+    dsr_daemon_set d = fluentd_sync();
+    dsr_spec_problem p, untouched;
+    char text[512];
+    size_t len;
+
+    d.containers = one;
+    d.containers_len = 1;
+    memset(&untouched, 0xAB, sizeof untouched);
+    p = untouched;
+    EXPECT(DSR_RESULT_OK, dsr_engine_validate_daemon_set(e, &d));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_last_spec_problem(e, &p));
+    CHECK(memcmp(&p, &untouched, sizeof p) == 0);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_validate_daemon_set(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_validate_daemon_set(NULL, &d));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_last_spec_problem(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_last_spec_problem(NULL, &p));
+
+#define INVALID(kind_, index_, detail_, validation_)                               \
+    do {                                                                           \
+        EXPECT(DSR_RESULT_INVALID_DAEMON_SET, dsr_engine_validate_daemon_set(e, &d)); \
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_spec_problem(e, &p));                \
+        CHECK(p.kind == (kind_) && p.index == (index_));                           \
+        CHECK(p.detail == (detail_) && p.validation == (validation_));            \
+    } while (0)
+
+    d.containers_len = 0;
+    INVALID(DSR_SPEC_PROBLEM_NO_CONTAINERS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, text, sizeof text, &len));
+    CHECK(strstr(text, "spec.template.spec.containers: required") != NULL);
+    d.containers = two;
+    d.containers_len = 2;
+    INVALID(DSR_SPEC_PROBLEM_DUPLICATE_CONTAINER_NAME, 1, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.containers_len = 1;
+    d.name = S("Fluentd_Elasticsearch");
+    INVALID(DSR_SPEC_PROBLEM_NAME, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_INVALID_FORMAT);
+    d.name = S("");
+    INVALID(DSR_SPEC_PROBLEM_NAME, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_EMPTY);
+    d.name = S("fluentd-elasticsearch");
+    d.restart_policy = S("OnFailure");
+    INVALID(DSR_SPEC_PROBLEM_RESTART_POLICY, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.restart_policy = S("Always");
+    d.has_active_deadline_seconds = true;
+    INVALID(DSR_SPEC_PROBLEM_ACTIVE_DEADLINE_SECONDS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.has_active_deadline_seconds = false;
+    d.min_ready_seconds = -1;
+    INVALID(DSR_SPEC_PROBLEM_MIN_READY_SECONDS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.min_ready_seconds = 0;
+    d.has_revision_history_limit = true;
+    d.revision_history_limit = -2;
+    INVALID(DSR_SPEC_PROBLEM_REVISION_HISTORY_LIMIT, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.revision_history_limit = 10;
+    {
+        dsr_toleration tols[] = {TOL("a", "Exists", "", "NoSchedule"), TOL("b", "Equal", "x", "Sometimes")};
+        d.tolerations = tols;
+        d.tolerations_len = 2;
+        INVALID(DSR_SPEC_PROBLEM_TOLERATION, 1, DSR_SPEC_DETAIL_EFFECT, DSR_VALIDATION_NONE);
+        d.tolerations_len = 0;
+    }
+    d.update_strategy.strategy_type = S("Recreate");
+    INVALID(DSR_SPEC_PROBLEM_UPDATE_STRATEGY_TYPE, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.update_strategy.strategy_type = S("RollingUpdate");
+    d.update_strategy.has_rolling_update = true;
+    d.update_strategy.max_unavailable.kind = DSR_INT_OR_STRING_INT;
+    d.update_strategy.max_unavailable.int_value = 0;
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_STRING;
+    d.update_strategy.max_surge.string_value = S("150%");
+    INVALID(DSR_SPEC_PROBLEM_MAX_SURGE, DSR_NONE, DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT, DSR_VALIDATION_NONE);
+    d.update_strategy.max_surge.string_value = S("lots");
+    INVALID(DSR_SPEC_PROBLEM_MAX_SURGE, DSR_NONE, DSR_SPEC_DETAIL_NOT_A_PERCENT, DSR_VALIDATION_NONE);
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_INT;
+    d.update_strategy.max_surge.int_value = 0;
+    INVALID(DSR_SPEC_PROBLEM_NO_UPDATE_BUDGET, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.update_strategy.max_unavailable.int_value = -1;
+    INVALID(DSR_SPEC_PROBLEM_MAX_UNAVAILABLE, DSR_NONE, DSR_SPEC_DETAIL_NEGATIVE, DSR_VALIDATION_NONE);
+    d.update_strategy.max_unavailable.int_value = 1;
+    d.update_strategy.max_surge.int_value = 1;
+    INVALID(DSR_SPEC_PROBLEM_SURGE_WITH_UNAVAILABLE, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_UNSET;
+    EXPECT(DSR_RESULT_OK, dsr_engine_validate_daemon_set(e, &d));
+    {
+        dsr_label other[] = {L("name", "other")};
+        dsr_label bad_key[] = {L("a/b/c", "x")};
+        d.template_labels = other;
+        INVALID(DSR_SPEC_PROBLEM_SELECTOR_DOES_NOT_MATCH_TEMPLATE, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+        d.template_labels = fluentd_labels;
+        d.node_selector = bad_key;
+        d.node_selector_len = 1;
+        INVALID(DSR_SPEC_PROBLEM_NODE_SELECTOR, DSR_NONE, DSR_SPEC_DETAIL_KEY, DSR_VALIDATION_TOO_MANY_SLASHES);
+        d.node_selector_len = 0;
+    }
+    d.selector = NULL;
+    INVALID(DSR_SPEC_PROBLEM_SELECTOR_MISSING, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.selector = &fluentd_selector;
+    d.has_required_node_affinity = true;
+    INVALID(DSR_SPEC_PROBLEM_AFFINITY_NO_TERMS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.has_required_node_affinity = false;
+    /* Bad input is the caller's error, not the DaemonSet's. */
+    d.update_strategy.max_surge.kind = 7;
+    EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_validate_daemon_set(e, &d));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_last_spec_problem(e, &p));
+#undef INVALID
+    /* Validation stores nothing. */
+    CHECK(node_count(e) == 0 && set_count(e) == 0);
+    free(mem);
+}
+
 int main(void) {
     test_version_and_macros();
     test_result_str();
@@ -1379,6 +1716,8 @@ int main(void) {
     test_pods();
     test_daemon_set_sync_fields();
     test_sync_round();
+    test_snapshots();
+    test_validate_daemon_set();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
