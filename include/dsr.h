@@ -1511,7 +1511,9 @@ typedef struct dsr_rollout_budget {
  * lists, which `dsr_engine_plan_create()` and friends give entry by entry.
  *
  * The strings point into the engine's memory and stay valid until the
- * engine is cleared, restored or initialised again.
+ * engine is cleared, restored or initialised again. Copy them before passing
+ * them back into a call that takes a `dsr_engine *` (such a call changes the
+ * memory they point into).
  */
 typedef struct dsr_plan_info {
   /**
@@ -1595,7 +1597,7 @@ typedef struct dsr_plan_create {
    */
   uint32_t node_id;
   /**
-   * The node's name (in the engine's memory).
+   * The node's name (in the engine's memory: see `dsr_plan_info`).
    */
   struct dsr_str node_name;
   /**
@@ -1613,7 +1615,7 @@ typedef struct dsr_plan_delete {
    */
   uint32_t pod_id;
   /**
-   * The pod's name (in the engine's memory).
+   * The pod's name (in the engine's memory: see `dsr_plan_info`).
    */
   struct dsr_str pod_name;
   /**
@@ -2137,7 +2139,8 @@ dsr_result dsr_engine_describe_delete(const struct dsr_engine *engine, size_t in
  * then `pod-template-generation` and `controller-revision-hash` (when the
  * DaemonSet has them), which replace template labels of the same keys, as
  * upstream's `CreatePodTemplate`. Written to `out[0..n]` with `n` in
- * `*out_len`; the strings point into the engine's memory (or are static).
+ * `*out_len`; the strings point into the engine's memory (or are static), as
+ * `dsr_plan_info`'s do: copy them before giving them to `dsr_engine_add_pod()`.
  *
  * With `out_cap` < `n`, nothing is written to `out`, `*out_len` gets `n` and
  * the result is `DSR_RESULT_BUFFER_TOO_SMALL` (`out` may be NULL with

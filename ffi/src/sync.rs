@@ -544,7 +544,8 @@ pub unsafe extern "C" fn dsr_engine_describe_delete(
 /// then `pod-template-generation` and `controller-revision-hash` (when the
 /// DaemonSet has them), which replace template labels of the same keys, as
 /// upstream's `CreatePodTemplate`. Written to `out[0..n]` with `n` in
-/// `*out_len`; the strings point into the engine's memory (or are static).
+/// `*out_len`; the strings point into the engine's memory (or are static), as
+/// `dsr_plan_info`'s do: copy them before giving them to `dsr_engine_add_pod()`.
 ///
 /// With `out_cap` < `n`, nothing is written to `out`, `*out_len` gets `n` and
 /// the result is `DSR_RESULT_BUFFER_TOO_SMALL` (`out` may be NULL with

@@ -617,7 +617,9 @@ pub struct dsr_rollout_budget {
 /// lists, which `dsr_engine_plan_create()` and friends give entry by entry.
 ///
 /// The strings point into the engine's memory and stay valid until the
-/// engine is cleared, restored or initialised again.
+/// engine is cleared, restored or initialised again. Copy them before passing
+/// them back into a call that takes a `dsr_engine *` (such a call changes the
+/// memory they point into).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct dsr_plan_info {
@@ -669,7 +671,7 @@ pub struct dsr_plan_info {
 pub struct dsr_plan_create {
     /// The node.
     pub node_id: u32,
-    /// The node's name (in the engine's memory).
+    /// The node's name (in the engine's memory: see `dsr_plan_info`).
     pub node_name: dsr_str,
     /// A `dsr_create_reason`.
     pub reason: u32,
@@ -681,7 +683,7 @@ pub struct dsr_plan_create {
 pub struct dsr_plan_delete {
     /// The pod.
     pub pod_id: u32,
-    /// The pod's name (in the engine's memory).
+    /// The pod's name (in the engine's memory: see `dsr_plan_info`).
     pub pod_name: dsr_str,
     /// The node it is for (its `spec.nodeName` or pinned node).
     pub node_name: dsr_str,
