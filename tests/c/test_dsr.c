@@ -940,6 +940,24 @@ static dsr_pod daemon_pod(const char *name, const char *node, const dsr_label *l
     return p;
 }
 
+/* Labels the engine gave out, copied into `text` (strings the engine gives
+ * out are copied before they go back into a call that changes it). */
+static void copy_labels(dsr_label *labels, size_t n, char (*text)[2][64]) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        size_t k = labels[i].key.len < 63 ? labels[i].key.len : 63;
+        size_t v = labels[i].value.len < 63 ? labels[i].value.len : 63;
+        memcpy(text[i][0], labels[i].key.ptr, k);
+        text[i][0][k] = 0;
+        memcpy(text[i][1], labels[i].value.ptr, v);
+        text[i][1][v] = 0;
+        labels[i].key.ptr = text[i][0];
+        labels[i].key.len = k;
+        labels[i].value.ptr = text[i][1];
+        labels[i].value.len = v;
+    }
+}
+
 static bool str_is(dsr_str s, const char *want) {
     return s.len == strlen(want) && (s.len == 0 || memcmp(s.ptr, want, s.len) == 0);
 }
@@ -1132,6 +1150,7 @@ static void test_sync_round(void) {
     dsr_plan_create c;
     dsr_plan_delete del;
     dsr_label labels[8];
+    char label_text[8][2][64];
     size_t nlabels = 0, i, len;
     char buf[256];
 
@@ -1228,6 +1247,7 @@ static void test_sync_round(void) {
         CHECK(str_is(labels[0].key, "name") && str_is(labels[0].value, "fluentd-elasticsearch"));
         CHECK(str_is(labels[1].key, "pod-template-generation") && str_is(labels[1].value, "1"));
         CHECK(str_is(labels[2].key, "controller-revision-hash") && str_is(labels[2].value, "6d8f7c9b5"));
+        copy_labels(labels, nlabels, label_text);
     }
 
     /* 3. The caller creates the pods; until it reports them, syncs only
@@ -1401,6 +1421,7 @@ static dsr_engine *gateway(void **mem, uint32_t *set_out) {
     dsr_node n1 = N("edge-rpi4-01", linux_os, 1, NULL, 0), n2 = N("edge-rpi4-02", linux_os, 1, NULL, 0);
     dsr_node n3 = N("cp-1", NULL, 0, cp, 1), n4 = N("edge-rpi4-03", linux_os, 1, NULL, 0);
     dsr_label labels[8];
+    static char label_text[8][2][64];
     size_t n;
     uint32_t id, set;
     dsr_plan_info info;
@@ -1411,6 +1432,7 @@ static dsr_engine *gateway(void **mem, uint32_t *set_out) {
     dsr_engine_add_node(e, &n4, &id);
     dsr_engine_add_daemon_set(e, &d, &set);
     dsr_engine_new_pod_labels(e, set, labels, 8, &n);
+    copy_labels(labels, n, label_text);
     {
         dsr_pod ok = daemon_pod("fluentd-ok", "edge-rpi4-01", labels, n);
         dsr_pod dead = daemon_pod("fluentd-failed", "edge-rpi4-02", labels, n);
