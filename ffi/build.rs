@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `DSR_NODES` | 64 | nodes |
 //! | `DSR_DAEMON_SETS` | 32 | DaemonSets |
-//! | `DSR_PODS` | 256 | pods (used once the sync lands) |
+//! | `DSR_PODS` | 256 | pods |
 //! | `DSR_STRINGS` | 1024 | distinct strings (names, keys, values) |
 //! | `DSR_STRING_BYTES` | 32768 | bytes of those strings together |
 //! | `DSR_LABELS` | 2048 | labels of all objects, `matchLabels` and `nodeSelector` entries |
@@ -16,6 +16,8 @@
 //! | `DSR_CALL_REQUIREMENTS` | 32 | selector requirements in one call (selector and every affinity term together, `matchFields` included) |
 //! | `DSR_CALL_VALUES` | 128 | requirement values in one call |
 //! | `DSR_CALL_TERMS` | 16 | node-selector terms in one call |
+//! | `DSR_PLAN` | 256 | entries of each list of the engine's sync plan (creates, deletes, adoptions, releases) |
+//! | `DSR_CALL_CONTAINERS` | 16 | containers of a DaemonSet in one call |
 //!
 //! The `DSR_CALL_*` limits size the scratch arrays on the stack that turn C
 //! arrays into the core's input slices; exceeding one is
@@ -40,6 +42,9 @@ const KNOBS: &[(&str, &str, usize)] = &[
     ("DSR_CALL_REQUIREMENTS", "CALL_REQUIREMENTS", 32),
     ("DSR_CALL_VALUES", "CALL_VALUES", 128),
     ("DSR_CALL_TERMS", "CALL_TERMS", 16),
+    // 256 holds one pass of upstream's burstReplicas (250) creates.
+    ("DSR_PLAN", "PLAN", 256),
+    ("DSR_CALL_CONTAINERS", "CALL_CONTAINERS", 16),
 ];
 
 fn main() {

@@ -4,7 +4,10 @@ package dsr
 // #include "dsr.h"
 import "C"
 
-import "unsafe"
+import (
+	"time"
+	"unsafe"
+)
 
 // arena holds the C memory of one call's input structs. cgo forbids passing C
 // a Go pointer to memory that holds Go pointers, and the input structs are
@@ -140,17 +143,97 @@ func (a *arena) daemonSet(d *DaemonSet) *C.dsr_daemon_set {
 	c.template_labels, c.template_labels_len = a.labels(d.TemplateLabels)
 	c.node_selector, c.node_selector_len = a.labels(d.NodeSelector)
 	if d.RequiredNodeAffinity != nil {
-		terms := array[C.dsr_node_selector_term](a, len(d.RequiredNodeAffinity.Terms))
-		for i, t := range d.RequiredNodeAffinity.Terms {
-			terms[i].match_expressions, terms[i].match_expressions_len = a.requirements(t.MatchExpressions)
-			terms[i].match_fields, terms[i].match_fields_len = a.requirements(t.MatchFields)
-		}
 		c.has_required_node_affinity = true
-		c.required_node_affinity = first(terms)
-		c.required_node_affinity_len = C.size_t(len(terms))
+		c.required_node_affinity, c.required_node_affinity_len = a.terms(d.RequiredNodeAffinity)
 	}
 	c.tolerations, c.tolerations_len = a.tolerations(d.Tolerations)
 	c.node_name = a.str(d.NodeName)
 	c.host_network = C.bool(d.HostNetwork)
+	c.generation = C.int64_t(d.Generation)
+	c.observed_generation = C.int64_t(d.ObservedGeneration)
+	c.deleting = C.bool(d.Deleting)
+	c.update_strategy.strategy_type = a.str(d.UpdateStrategy.Type)
+	if ru := d.UpdateStrategy.RollingUpdate; ru != nil {
+		c.update_strategy.has_rolling_update = true
+		c.update_strategy.max_unavailable = a.intOrString(ru.MaxUnavailable)
+		c.update_strategy.max_surge = a.intOrString(ru.MaxSurge)
+	}
+	c.min_ready_seconds = C.int32_t(d.MinReadySeconds)
+	c.revision_hash = a.str(d.RevisionHash)
+	if d.TemplateGeneration != nil {
+		c.has_template_generation = true
+		c.template_generation = a.str(*d.TemplateGeneration)
+	}
+	c.restart_policy = a.str(d.RestartPolicy)
+	if d.ActiveDeadlineSeconds != nil {
+		c.has_active_deadline_seconds = true
+		c.active_deadline_seconds = C.int64_t(*d.ActiveDeadlineSeconds)
+	}
+	if d.RevisionHistoryLimit != nil {
+		c.has_revision_history_limit = true
+		c.revision_history_limit = C.int32_t(*d.RevisionHistoryLimit)
+	}
+	containers := array[C.dsr_container](a, len(d.Containers))
+	for i, ct := range d.Containers {
+		containers[i].name = a.str(ct.Name)
+	}
+	c.containers, c.containers_len = first(containers), C.size_t(len(containers))
+	return c
+}
+
+func (a *arena) intOrString(v *IntOrString) C.dsr_int_or_string {
+	switch {
+	case v == nil:
+		return C.dsr_int_or_string{kind: C.DSR_INT_OR_STRING_UNSET}
+	case v.IsString:
+		return C.dsr_int_or_string{kind: C.DSR_INT_OR_STRING_STRING, string_value: a.str(v.String)}
+	default:
+		return C.dsr_int_or_string{kind: C.DSR_INT_OR_STRING_INT, int_value: C.int32_t(v.Int)}
+	}
+}
+
+func (a *arena) terms(ns *NodeSelector) (*C.dsr_node_selector_term, C.size_t) {
+	terms := array[C.dsr_node_selector_term](a, len(ns.Terms))
+	for i, t := range ns.Terms {
+		terms[i].match_expressions, terms[i].match_expressions_len = a.requirements(t.MatchExpressions)
+		terms[i].match_fields, terms[i].match_fields_len = a.requirements(t.MatchFields)
+	}
+	return first(terms), C.size_t(len(terms))
+}
+
+// unix is t in seconds since the Unix epoch, 0 for the zero Time.
+func unix(t time.Time) C.int64_t {
+	if t.IsZero() {
+		return 0
+	}
+	return C.int64_t(t.Unix())
+}
+
+func (a *arena) pod(p *Pod) *C.dsr_pod {
+	c := (*C.dsr_pod)(a.alloc(unsafe.Sizeof(C.dsr_pod{})))
+	c.name = a.str(p.Name)
+	c.ns = a.str(p.Namespace)
+	c.uid = a.str(p.UID)
+	c.labels, c.labels_len = a.labels(p.Labels)
+	if p.ControllerUID != nil {
+		c.has_controller = true
+		c.controller_uid = a.str(*p.ControllerUID)
+	}
+	c.node_name = a.str(p.NodeName)
+	if p.RequiredNodeAffinity != nil {
+		c.has_required_node_affinity = true
+		c.required_node_affinity, c.required_node_affinity_len = a.terms(p.RequiredNodeAffinity)
+	}
+	c.phase = a.str(p.Phase)
+	if p.Ready != nil {
+		c.has_ready = true
+		c.ready.status = a.str(p.Ready.Status)
+		if !p.Ready.LastTransitionTime.IsZero() {
+			c.ready.has_last_transition_time = true
+			c.ready.last_transition_time = unix(p.Ready.LastTransitionTime)
+		}
+	}
+	c.deleting = C.bool(p.Deleting)
+	c.creation_timestamp = unix(p.CreationTimestamp)
 	return c
 }

@@ -28,6 +28,8 @@ func GetCapacities() Capacities {
 		CallLabels: int(c.call_labels), CallTaints: int(c.call_taints),
 		CallTolerations: int(c.call_tolerations), CallRequirements: int(c.call_requirements),
 		CallValues: int(c.call_values), CallTerms: int(c.call_terms),
+		Plan: int(c.plan), CallContainers: int(c.call_containers),
+		SnapshotMaxSize: int(c.snapshot_max_size),
 	}
 }
 
@@ -83,6 +85,13 @@ func (e *Engine) fail(op string, r C.dsr_result) error {
 	var n C.size_t
 	if e.e != nil && C.dsr_engine_last_error(e.e, &buf[0], C.size_t(len(buf)), &n) == C.DSR_RESULT_OK {
 		err.(*Error).Detail = C.GoStringN(&buf[0], C.int(n))
+	}
+	var p C.dsr_spec_problem
+	if e.e != nil && Code(r) == ErrInvalidDaemonSet && C.dsr_engine_last_spec_problem(e.e, &p) == C.DSR_RESULT_OK {
+		err.(*Error).Spec = &SpecProblem{
+			Kind: SpecProblemKind(p.kind), Index: index(p.index),
+			Detail: SpecDetail(p.detail), Validation: ValidationError(p.validation),
+		}
 	}
 	return err
 }

@@ -50,9 +50,20 @@ const (
 	ErrNotFound         Code = C.DSR_RESULT_NOT_FOUND
 	ErrStaleReason      Code = C.DSR_RESULT_STALE_REASON
 	ErrInvalidDaemonSet Code = C.DSR_RESULT_INVALID_DAEMON_SET
-	ErrPanic            Code = C.DSR_RESULT_PANIC
-	ErrLogicBug         Code = C.DSR_RESULT_LOGIC_BUG
-	ErrUnmappedError    Code = C.DSR_RESULT_UNMAPPED_ERROR
+
+	ErrSnapshot                   Code = C.DSR_RESULT_SNAPSHOT
+	ErrSnapshotTruncated          Code = C.DSR_RESULT_SNAPSHOT_TRUNCATED
+	ErrSnapshotBadMagic           Code = C.DSR_RESULT_SNAPSHOT_BAD_MAGIC
+	ErrSnapshotUnsupportedVersion Code = C.DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION
+	ErrSnapshotCapacityMismatch   Code = C.DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH
+	ErrSnapshotTrailingBytes      Code = C.DSR_RESULT_SNAPSHOT_TRAILING_BYTES
+	ErrSnapshotChecksum           Code = C.DSR_RESULT_SNAPSHOT_CHECKSUM
+	ErrSnapshotOverCapacity       Code = C.DSR_RESULT_SNAPSHOT_OVER_CAPACITY
+	ErrSnapshotCorrupt            Code = C.DSR_RESULT_SNAPSHOT_CORRUPT
+
+	ErrPanic         Code = C.DSR_RESULT_PANIC
+	ErrLogicBug      Code = C.DSR_RESULT_LOGIC_BUG
+	ErrUnmappedError Code = C.DSR_RESULT_UNMAPPED_ERROR
 )
 
 // Error returns libdsr's description of the code (dsr_result_str).
@@ -64,6 +75,10 @@ func (c Code) Error() string {
 // exhausted (the 2xx range).
 func (c Code) IsFull() bool { return c >= 200 && c < 300 }
 
+// IsSnapshot reports whether the code says a snapshot was refused (the 4xx
+// range).
+func (c Code) IsSnapshot() bool { return c >= 400 && c < 500 }
+
 // Error is a failed call: its Code and, for calls on an Engine, the engine's
 // description of the failure (dsr_engine_last_error). errors.Is matches it
 // against a Code; errors.As gives the details.
@@ -74,6 +89,9 @@ type Error struct {
 	Op string
 	// Detail is what the engine said about the failure, if anything.
 	Detail string
+	// Spec is, when Code is ErrInvalidDaemonSet, the rule the DaemonSet
+	// breaks.
+	Spec *SpecProblem
 }
 
 func (e *Error) Error() string {

@@ -7,13 +7,22 @@ import (
 	"encoding/json"
 	"os"
 	"testing"
+	"time"
 )
 
 type kubeMeta struct {
-	Name      string            `json:"name"`
-	Namespace string            `json:"namespace"`
-	UID       string            `json:"uid"`
-	Labels    map[string]string `json:"labels"`
+	Name              string            `json:"name"`
+	Namespace         string            `json:"namespace"`
+	UID               string            `json:"uid"`
+	Labels            map[string]string `json:"labels"`
+	Annotations       map[string]string `json:"annotations"`
+	Generation        int64             `json:"generation"`
+	CreationTimestamp *time.Time        `json:"creationTimestamp"`
+	DeletionTimestamp *time.Time        `json:"deletionTimestamp"`
+	OwnerReferences   []struct {
+		UID        string `json:"uid"`
+		Controller *bool  `json:"controller"`
+	} `json:"ownerReferences"`
 }
 
 type kubeNode struct {
@@ -56,8 +65,13 @@ type kubePodSpec struct {
 		Effect            string `json:"effect"`
 		TolerationSeconds *int64 `json:"tolerationSeconds"`
 	} `json:"tolerations"`
-	NodeName    string `json:"nodeName"`
-	HostNetwork bool   `json:"hostNetwork"`
+	NodeName              string `json:"nodeName"`
+	HostNetwork           bool   `json:"hostNetwork"`
+	RestartPolicy         string `json:"restartPolicy"`
+	ActiveDeadlineSeconds *int64 `json:"activeDeadlineSeconds"`
+	Containers            []struct {
+		Name string `json:"name"`
+	} `json:"containers"`
 }
 
 type kubeDaemonSet struct {
@@ -68,12 +82,32 @@ type kubeDaemonSet struct {
 			Metadata kubeMeta    `json:"metadata"`
 			Spec     kubePodSpec `json:"spec"`
 		} `json:"template"`
+		UpdateStrategy struct {
+			Type          string `json:"type"`
+			RollingUpdate *struct {
+				MaxUnavailable json.RawMessage `json:"maxUnavailable"`
+				MaxSurge       json.RawMessage `json:"maxSurge"`
+			} `json:"rollingUpdate"`
+		} `json:"updateStrategy"`
+		MinReadySeconds      int32  `json:"minReadySeconds"`
+		RevisionHistoryLimit *int32 `json:"revisionHistoryLimit"`
 	} `json:"spec"`
+	Status struct {
+		ObservedGeneration int64 `json:"observedGeneration"`
+	} `json:"status"`
 }
 
 type kubePod struct {
 	Metadata kubeMeta    `json:"metadata"`
 	Spec     kubePodSpec `json:"spec"`
+	Status   struct {
+		Phase      string `json:"phase"`
+		Conditions []struct {
+			Type               string     `json:"type"`
+			Status             string     `json:"status"`
+			LastTransitionTime *time.Time `json:"lastTransitionTime"`
+		} `json:"conditions"`
+	} `json:"status"`
 }
 
 func (n *kubeNode) node() *Node {
@@ -124,7 +158,76 @@ func (k *kubeDaemonSet) daemonSet() *DaemonSet {
 		TemplateLabels: k.Spec.Template.Metadata.Labels,
 	}
 	k.Spec.Template.Spec.apply(d)
+	d.Generation = k.Metadata.Generation
+	d.ObservedGeneration = k.Status.ObservedGeneration
+	d.Deleting = k.Metadata.DeletionTimestamp != nil
+	d.UpdateStrategy.Type = k.Spec.UpdateStrategy.Type
+	if ru := k.Spec.UpdateStrategy.RollingUpdate; ru != nil {
+		d.UpdateStrategy.RollingUpdate = &RollingUpdate{
+			MaxUnavailable: intOrString(ru.MaxUnavailable),
+			MaxSurge:       intOrString(ru.MaxSurge),
+		}
+	}
+	d.MinReadySeconds = k.Spec.MinReadySeconds
+	d.RevisionHash = k.Metadata.Annotations["dsr.io/current-revision"]
+	if g, ok := k.Metadata.Annotations["deprecated.daemonset.template.generation"]; ok {
+		d.TemplateGeneration = &g
+	}
+	d.RestartPolicy = k.Spec.Template.Spec.RestartPolicy
+	d.ActiveDeadlineSeconds = k.Spec.Template.Spec.ActiveDeadlineSeconds
+	d.RevisionHistoryLimit = k.Spec.RevisionHistoryLimit
+	for _, c := range k.Spec.Template.Spec.Containers {
+		d.Containers = append(d.Containers, Container{Name: c.Name})
+	}
 	return d
+}
+
+// intOrString reads an IntOrString as the API writes it: a number or a
+// string; absent is nil.
+func intOrString(raw json.RawMessage) *IntOrString {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return Percent(s)
+	}
+	var i int32
+	if json.Unmarshal(raw, &i) == nil {
+		return Int(i)
+	}
+	return nil
+}
+
+func (k *kubePod) pod() *Pod {
+	p := &Pod{
+		Name: k.Metadata.Name, Namespace: k.Metadata.Namespace, UID: k.Metadata.UID,
+		Labels: k.Metadata.Labels, NodeName: k.Spec.NodeName, Phase: k.Status.Phase,
+		Deleting: k.Metadata.DeletionTimestamp != nil,
+	}
+	for _, r := range k.Metadata.OwnerReferences {
+		if r.Controller != nil && *r.Controller {
+			uid := r.UID
+			p.ControllerUID = &uid
+			break
+		}
+	}
+	var d DaemonSet
+	k.Spec.apply(&d)
+	p.RequiredNodeAffinity = d.RequiredNodeAffinity
+	for _, c := range k.Status.Conditions {
+		if c.Type == "Ready" {
+			p.Ready = &PodCondition{Status: c.Status}
+			if c.LastTransitionTime != nil {
+				p.Ready.LastTransitionTime = *c.LastTransitionTime
+			}
+			break
+		}
+	}
+	if k.Metadata.CreationTimestamp != nil {
+		p.CreationTimestamp = *k.Metadata.CreationTimestamp
+	}
+	return p
 }
 
 // podAsDaemonSet stands a pod's placement fields in for a DaemonSet's

@@ -1,5 +1,7 @@
 package dsr
 
+import "time"
+
 // Node is what placement reads of a v1.Node.
 type Node struct {
 	Name          string            // metadata.name, unique in an Engine
@@ -66,6 +68,109 @@ type DaemonSet struct {
 	NodeName string
 	// HostNetwork is spec.template.spec.hostNetwork.
 	HostNetwork bool
+
+	// The sync's fields (placement ignores them).
+
+	// Generation is metadata.generation: what status.observedGeneration
+	// becomes after a sync.
+	Generation int64
+	// ObservedGeneration is status.observedGeneration as stored.
+	ObservedGeneration int64
+	// Deleting: metadata.deletionTimestamp is set; the sync leaves the
+	// DaemonSet alone.
+	Deleting bool
+	// UpdateStrategy is spec.updateStrategy; the zero value is the API
+	// server's default (RollingUpdate, maxUnavailable 1, maxSurge 0).
+	UpdateStrategy UpdateStrategy
+	// MinReadySeconds is spec.minReadySeconds.
+	MinReadySeconds int32
+	// RevisionHash is the current revision's controller-revision-hash: new
+	// pods carry it, and a pod carrying it is up to date. Empty when unknown.
+	RevisionHash string
+	// TemplateGeneration is the deprecated.daemonset.template.generation
+	// annotation as written, if present.
+	TemplateGeneration *string
+
+	// Validation's fields (ValidateDaemonSet).
+
+	// RestartPolicy is spec.template.spec.restartPolicy; empty means Always.
+	RestartPolicy string
+	// ActiveDeadlineSeconds is spec.template.spec.activeDeadlineSeconds,
+	// which a DaemonSet may not set.
+	ActiveDeadlineSeconds *int64
+	// RevisionHistoryLimit is spec.revisionHistoryLimit.
+	RevisionHistoryLimit *int32
+	// Containers are spec.template.spec.containers (their names).
+	Containers []Container
+}
+
+// Container is a container of a pod template, as validation reads it.
+type Container struct {
+	Name string
+}
+
+// IntOrString is a maxUnavailable or maxSurge value: an integer, or a
+// string that must be a percentage ("25%").
+type IntOrString struct {
+	IsString bool
+	Int      int32
+	String   string
+}
+
+// Int is an integer IntOrString.
+func Int(i int32) *IntOrString { return &IntOrString{Int: i} }
+
+// Percent is a string IntOrString, such as "25%".
+func Percent(s string) *IntOrString { return &IntOrString{IsString: true, String: s} }
+
+// UpdateStrategy is spec.updateStrategy.
+type UpdateStrategy struct {
+	// Type is RollingUpdate or OnDelete; empty means RollingUpdate.
+	Type string
+	// RollingUpdate is spec.updateStrategy.rollingUpdate, if present.
+	RollingUpdate *RollingUpdate
+}
+
+// RollingUpdate holds the rolling update's budgets; nil means the default
+// (maxUnavailable 1, maxSurge 0).
+type RollingUpdate struct {
+	MaxUnavailable, MaxSurge *IntOrString
+}
+
+// PodID identifies a pod in its Engine; ids of removed pods are reused.
+type PodID uint32
+
+// PodCondition is what the sync reads of a pod's Ready condition.
+type PodCondition struct {
+	// Status is True, False or Unknown.
+	Status string
+	// LastTransitionTime is when it last changed; the zero Time when unset.
+	LastTransitionTime time.Time
+}
+
+// Pod is what the DaemonSet controller reads of a v1.Pod.
+type Pod struct {
+	Name, Namespace, UID string
+	// Labels are metadata.labels, controller-revision-hash and
+	// pod-template-generation included.
+	Labels map[string]string
+	// ControllerUID is the uid of the ownerReferences entry with
+	// controller: true; nil when none.
+	ControllerUID *string
+	// NodeName is spec.nodeName; empty while the pod is not scheduled.
+	NodeName string
+	// RequiredNodeAffinity is the pod's required node affinity: an
+	// unscheduled daemon pod names its node there (matchFields
+	// metadata.name In [node]).
+	RequiredNodeAffinity *NodeSelector
+	// Phase is status.phase: Pending, Running, Succeeded, Failed, Unknown.
+	Phase string
+	// Ready is the first Ready condition, if any.
+	Ready *PodCondition
+	// Deleting: metadata.deletionTimestamp is set.
+	Deleting bool
+	// CreationTimestamp is metadata.creationTimestamp.
+	CreationTimestamp time.Time
 }
 
 // NodeID identifies a node in its Engine; ids of removed nodes are reused.
@@ -135,4 +240,5 @@ type Capacities struct {
 	Rules, StringMax                                          int
 	CallLabels, CallTaints, CallTolerations, CallRequirements int
 	CallValues, CallTerms                                     int
+	Plan, CallContainers, SnapshotMaxSize                     int
 }

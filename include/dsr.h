@@ -54,6 +54,7 @@
  *   raise the matching `DSR_*` build variable) or a per-call limit;
  * - 3xx: the input is well-formed but not acceptable (invalid key or value,
  *   selector, duplicate, unknown id);
+ * - 4xx: a snapshot is refused (one code for each way it can be wrong);
  * - 9xx: internal errors (a panic caught on a hosted build, a bug in dsr).
  *
  * `dsr_result_str()` gives a static description; `dsr_engine_last_error()`
@@ -217,6 +218,44 @@ enum dsr_result
    */
   DSR_RESULT_INVALID_DAEMON_SET = 310,
   /**
+   * A snapshot is refused for a reason without a code of its own;
+   * `dsr_engine_last_error()` says which.
+   */
+  DSR_RESULT_SNAPSHOT = 400,
+  /**
+   * A snapshot is shorter than its header, or than its header says.
+   */
+  DSR_RESULT_SNAPSHOT_TRUNCATED = 401,
+  /**
+   * The bytes are not a dsr snapshot (they do not start with `DSRS`).
+   */
+  DSR_RESULT_SNAPSHOT_BAD_MAGIC = 402,
+  /**
+   * A snapshot of a format version this library does not read.
+   */
+  DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION = 403,
+  /**
+   * A snapshot taken by a library built with other capacities (`DSR_*`).
+   */
+  DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH = 404,
+  /**
+   * Bytes follow the snapshot's payload (pass its exact length).
+   */
+  DSR_RESULT_SNAPSHOT_TRAILING_BYTES = 405,
+  /**
+   * A snapshot's checksum does not match: its bytes were damaged.
+   */
+  DSR_RESULT_SNAPSHOT_CHECKSUM = 406,
+  /**
+   * A snapshot holds more entries than a table's capacity.
+   */
+  DSR_RESULT_SNAPSHOT_OVER_CAPACITY = 407,
+  /**
+   * A snapshot's payload does not decode, or breaks an invariant of the
+   * engine.
+   */
+  DSR_RESULT_SNAPSHOT_CORRUPT = 408,
+  /**
    * A panic was caught at the boundary (hosted builds). Clear or
    * re-initialise the engine before using it again, and report a bug.
    */
@@ -275,6 +314,476 @@ enum dsr_reason_kind
 typedef enum dsr_reason_kind dsr_reason_kind;
 #else
 typedef uint32_t dsr_reason_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a `dsr_int_or_string` is set (its `kind`). Integers of this type
+ * coming from C are checked; an unknown one is `DSR_RESULT_UNKNOWN_ENUM`.
+ */
+enum dsr_int_or_string_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Absent: the API server's default applies.
+   */
+  DSR_INT_OR_STRING_UNSET = 0,
+  /**
+   * `int_value` (`maxSurge: 2`).
+   */
+  DSR_INT_OR_STRING_INT = 1,
+  /**
+   * `string_value`, which must be a percentage (`maxSurge: "25%"`).
+   */
+  DSR_INT_OR_STRING_STRING = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_int_or_string_kind dsr_int_or_string_kind;
+#else
+typedef uint32_t dsr_int_or_string_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How far a sync went (`dsr_plan_info.outcome`).
+ */
+enum dsr_sync_outcome
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No sync has been planned yet (or the last one failed).
+   */
+  DSR_SYNC_OUTCOME_EMPTY = 0,
+  /**
+   * Managed and (for RollingUpdate) rolled; status computed.
+   */
+  DSR_SYNC_OUTCOME_SYNCED = 1,
+  /**
+   * Earlier creates or deletes are not observed yet: only adoption,
+   * release and status, with `observedGeneration` left as it was.
+   */
+  DSR_SYNC_OUTCOME_STATUS_ONLY = 2,
+  /**
+   * The DaemonSet is being deleted: nothing to do, no status.
+   */
+  DSR_SYNC_OUTCOME_DELETING = 3,
+  /**
+   * The selector is empty and would select every pod: nothing is done, as
+   * upstream.
+   */
+  DSR_SYNC_OUTCOME_SELECTS_EVERYTHING = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_sync_outcome dsr_sync_outcome;
+#else
+typedef uint32_t dsr_sync_outcome;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a pod is created (`dsr_plan_create.reason`).
+ */
+enum dsr_create_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The node should run the daemon pod and has none running.
+   */
+  DSR_CREATE_REASON_MISSING = 0,
+  /**
+   * Surge: the node's old pod is not available, so its replacement starts
+   * now.
+   */
+  DSR_CREATE_REASON_REPLACE_UNAVAILABLE = 1,
+  /**
+   * Surge: a new pod starts beside the node's available old one, within
+   * `maxSurge`.
+   */
+  DSR_CREATE_REASON_SURGE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_create_reason dsr_create_reason;
+#else
+typedef uint32_t dsr_create_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a pod is deleted (`dsr_plan_delete.reason`).
+ */
+enum dsr_delete_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The daemon pod must not continue running on its node
+   * (`dsr_plan_delete.ineligible` says why).
+   */
+  DSR_DELETE_REASON_NODE_INELIGIBLE = 0,
+  /**
+   * Another pod of the DaemonSet on the node is kept (the oldest).
+   */
+  DSR_DELETE_REASON_DUPLICATE = 1,
+  /**
+   * The pod failed; a later sync recreates it, after the node's backoff.
+   */
+  DSR_DELETE_REASON_FAILED = 2,
+  /**
+   * The pod succeeded (a daemon must keep running).
+   */
+  DSR_DELETE_REASON_SUCCEEDED = 3,
+  /**
+   * The pod is not scheduled and is pinned to a node that no longer exists.
+   */
+  DSR_DELETE_REASON_NODE_MISSING = 4,
+  /**
+   * Surge: the old pod is not ready and a new pod is already on the node.
+   */
+  DSR_DELETE_REASON_SURGE_OLD_NOT_READY = 5,
+  /**
+   * Surge: the node's new pod is available, so the old one goes.
+   */
+  DSR_DELETE_REASON_SURGE_REPLACED = 6,
+  /**
+   * Rolling update: an old, available pod, within `maxUnavailable`.
+   */
+  DSR_DELETE_REASON_ROLLING_UPDATE = 7,
+  /**
+   * Rolling update: an old pod that is not available, replaced whatever
+   * the budget.
+   */
+  DSR_DELETE_REASON_ROLLING_UPDATE_UNAVAILABLE = 8,
+  /**
+   * Rolling update with surge: an old pod on a node that should no longer
+   * run the daemon.
+   */
+  DSR_DELETE_REASON_ROLLING_UPDATE_NODE_INELIGIBLE = 9,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_delete_reason dsr_delete_reason;
+#else
+typedef uint32_t dsr_delete_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why a rolling update did nothing this sync (`dsr_rollout_budget.halted`).
+ */
+enum dsr_rollout_halt
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * It did not halt.
+   */
+  DSR_ROLLOUT_HALT_NONE = 0,
+  /**
+   * `maxUnavailable` or `maxSurge` is a string that is not a percentage.
+   */
+  DSR_ROLLOUT_HALT_INVALID_BUDGET = 1,
+  /**
+   * With surge, an old pod is on a node that does not exist.
+   */
+  DSR_ROLLOUT_HALT_MISSING_NODE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_rollout_halt dsr_rollout_halt;
+#else
+typedef uint32_t dsr_rollout_halt;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * `propagationPolicy` of `dsr_engine_delete_daemon_set()`. Integers of this
+ * type coming from C are checked; an unknown one is
+ * `DSR_RESULT_UNKNOWN_ENUM`.
+ */
+enum dsr_propagation
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The DaemonSet goes now; the caller deletes its pods after it (the
+   * Kubernetes default).
+   */
+  DSR_PROPAGATION_BACKGROUND = 0,
+  /**
+   * The caller deletes the pods, then the DaemonSet is gone.
+   */
+  DSR_PROPAGATION_FOREGROUND = 1,
+  /**
+   * The pods are released (their controller cleared) and keep running.
+   */
+  DSR_PROPAGATION_ORPHAN = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_propagation dsr_propagation;
+#else
+typedef uint32_t dsr_propagation;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Which rule an invalid DaemonSet breaks (`dsr_spec_problem.kind`): one
+ * value for each of the API server's checks that dsr makes.
+ */
+enum dsr_spec_problem_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * No problem (what a zeroed struct says).
+   */
+  DSR_SPEC_PROBLEM_NONE = 0,
+  /**
+   * `metadata.name` is empty or not a DNS-1123 subdomain (`validation`).
+   */
+  DSR_SPEC_PROBLEM_NAME = 1,
+  /**
+   * `metadata.namespace` is empty or not a DNS-1123 label (`validation`).
+   */
+  DSR_SPEC_PROBLEM_NAMESPACE = 2,
+  /**
+   * `spec.selector` is missing.
+   */
+  DSR_SPEC_PROBLEM_SELECTOR_MISSING = 3,
+  /**
+   * `spec.selector` has no `matchLabels` and no `matchExpressions`.
+   */
+  DSR_SPEC_PROBLEM_SELECTOR_EMPTY = 4,
+  /**
+   * A `spec.selector` requirement is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_SELECTOR = 5,
+  /**
+   * `spec.selector` does not select the template's labels.
+   */
+  DSR_SPEC_PROBLEM_SELECTOR_DOES_NOT_MATCH_TEMPLATE = 6,
+  /**
+   * A template label is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_TEMPLATE_LABEL = 7,
+  /**
+   * A `nodeSelector` entry is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_NODE_SELECTOR = 8,
+  /**
+   * Required node affinity has no terms.
+   */
+  DSR_SPEC_PROBLEM_AFFINITY_NO_TERMS = 9,
+  /**
+   * Required node-affinity term `index` is invalid.
+   */
+  DSR_SPEC_PROBLEM_AFFINITY_TERM = 10,
+  /**
+   * Toleration `index` is invalid (`detail`, `validation`).
+   */
+  DSR_SPEC_PROBLEM_TOLERATION = 11,
+  /**
+   * The template has no containers.
+   */
+  DSR_SPEC_PROBLEM_NO_CONTAINERS = 12,
+  /**
+   * Container `index`'s name is not a DNS-1123 label.
+   */
+  DSR_SPEC_PROBLEM_CONTAINER_NAME = 13,
+  /**
+   * Container `index` has the name of an earlier one.
+   */
+  DSR_SPEC_PROBLEM_DUPLICATE_CONTAINER_NAME = 14,
+  /**
+   * `restartPolicy` is not `Always`.
+   */
+  DSR_SPEC_PROBLEM_RESTART_POLICY = 15,
+  /**
+   * `activeDeadlineSeconds` is set.
+   */
+  DSR_SPEC_PROBLEM_ACTIVE_DEADLINE_SECONDS = 16,
+  /**
+   * `minReadySeconds` is negative.
+   */
+  DSR_SPEC_PROBLEM_MIN_READY_SECONDS = 17,
+  /**
+   * `revisionHistoryLimit` is negative.
+   */
+  DSR_SPEC_PROBLEM_REVISION_HISTORY_LIMIT = 18,
+  /**
+   * `updateStrategy.type` is not `RollingUpdate` or `OnDelete`.
+   */
+  DSR_SPEC_PROBLEM_UPDATE_STRATEGY_TYPE = 19,
+  /**
+   * `rollingUpdate.maxUnavailable` is invalid (`detail`).
+   */
+  DSR_SPEC_PROBLEM_MAX_UNAVAILABLE = 20,
+  /**
+   * `rollingUpdate.maxSurge` is invalid (`detail`).
+   */
+  DSR_SPEC_PROBLEM_MAX_SURGE = 21,
+  /**
+   * `maxUnavailable` and `maxSurge` are both non-zero.
+   */
+  DSR_SPEC_PROBLEM_SURGE_WITH_UNAVAILABLE = 22,
+  /**
+   * `maxUnavailable` and `maxSurge` are both zero.
+   */
+  DSR_SPEC_PROBLEM_NO_UPDATE_BUDGET = 23,
+  /**
+   * A problem this version of the C API has no kind for;
+   * `dsr_engine_last_error()` describes it.
+   */
+  DSR_SPEC_PROBLEM_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_spec_problem_kind dsr_spec_problem_kind;
+#else
+typedef uint32_t dsr_spec_problem_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What exactly is wrong with the part a `dsr_spec_problem` names
+ * (`dsr_spec_problem.detail`).
+ */
+enum dsr_spec_detail
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nothing more to say.
+   */
+  DSR_SPEC_DETAIL_NONE = 0,
+  /**
+   * Requirement: the operator is not one this selector accepts.
+   */
+  DSR_SPEC_DETAIL_UNKNOWN_OPERATOR = 1,
+  /**
+   * Requirement or label: the key is invalid (`validation` says how).
+   */
+  DSR_SPEC_DETAIL_KEY = 2,
+  /**
+   * Requirement: the wrong number of values for the operator.
+   */
+  DSR_SPEC_DETAIL_VALUE_COUNT = 3,
+  /**
+   * Requirement: a `Gt`/`Lt` value is not an integer.
+   */
+  DSR_SPEC_DETAIL_NOT_AN_INTEGER = 4,
+  /**
+   * Requirement, label or toleration: a value is invalid (`validation`
+   * says how).
+   */
+  DSR_SPEC_DETAIL_VALUE = 5,
+  /**
+   * Toleration: an empty key needs operator `Exists`.
+   */
+  DSR_SPEC_DETAIL_EMPTY_KEY_NEEDS_EXISTS = 6,
+  /**
+   * Toleration: `tolerationSeconds` is only for effect `NoExecute`.
+   */
+  DSR_SPEC_DETAIL_SECONDS_WITHOUT_NO_EXECUTE = 7,
+  /**
+   * Toleration: `Exists` takes no value.
+   */
+  DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
+  /**
+   * Toleration: the operator is not `Equal` or `Exists`.
+   */
+  DSR_SPEC_DETAIL_OPERATOR = 9,
+  /**
+   * Toleration: the effect is not `NoSchedule`, `PreferNoSchedule` or
+   * `NoExecute`.
+   */
+  DSR_SPEC_DETAIL_EFFECT = 10,
+  /**
+   * Budget: a negative integer.
+   */
+  DSR_SPEC_DETAIL_NEGATIVE = 11,
+  /**
+   * Budget: a string that is not a percentage like `25%`.
+   */
+  DSR_SPEC_DETAIL_NOT_A_PERCENT = 12,
+  /**
+   * Budget: a percentage over 100%.
+   */
+  DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_spec_detail dsr_spec_detail;
+#else
+typedef uint32_t dsr_spec_detail;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a name, key or value fails Kubernetes validation
+ * (`dsr_spec_problem.validation`).
+ */
+enum dsr_validation_error
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a validation failure.
+   */
+  DSR_VALIDATION_NONE = 0,
+  /**
+   * Empty, but must not be.
+   */
+  DSR_VALIDATION_EMPTY = 1,
+  /**
+   * Too long.
+   */
+  DSR_VALIDATION_TOO_LONG = 2,
+  /**
+   * A character that is not allowed, or not alphanumeric at an end.
+   */
+  DSR_VALIDATION_INVALID_FORMAT = 3,
+  /**
+   * A label key with more than one `/`.
+   */
+  DSR_VALIDATION_TOO_MANY_SLASHES = 4,
+  /**
+   * A label key with nothing before its `/`.
+   */
+  DSR_VALIDATION_EMPTY_PREFIX = 5,
+  /**
+   * A label key whose prefix is too long.
+   */
+  DSR_VALIDATION_PREFIX_TOO_LONG = 6,
+  /**
+   * A label key whose prefix is not a DNS-1123 subdomain.
+   */
+  DSR_VALIDATION_INVALID_PREFIX = 7,
+  /**
+   * A way this version of the C API has no value for.
+   */
+  DSR_VALIDATION_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_validation_error dsr_validation_error;
+#else
+typedef uint32_t dsr_validation_error;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -356,6 +865,19 @@ typedef struct dsr_capacities {
    * Node-selector terms in one call (`DSR_CALL_TERMS`).
    */
   size_t call_terms;
+  /**
+   * Entries of each list of the engine's sync plan (`DSR_PLAN`).
+   */
+  size_t plan;
+  /**
+   * Containers of a DaemonSet in one call (`DSR_CALL_CONTAINERS`).
+   */
+  size_t call_containers;
+  /**
+   * Bytes a snapshot of the engine takes at most
+   * (`dsr_engine_snapshot_max_size()`).
+   */
+  size_t snapshot_max_size;
 } dsr_capacities;
 
 /**
@@ -539,10 +1061,64 @@ typedef struct dsr_toleration {
 } dsr_toleration;
 
 /**
- * A DaemonSet: what placement reads of an `apps/v1` DaemonSet.
+ * A `maxUnavailable` or `maxSurge` value (an `intstr.IntOrString`). All zero
+ * is "absent".
+ */
+typedef struct dsr_int_or_string {
+  /**
+   * A `dsr_int_or_string_kind`.
+   */
+  uint32_t kind;
+  /**
+   * The integer, for `DSR_INT_OR_STRING_INT`.
+   */
+  int32_t int_value;
+  /**
+   * The string, for `DSR_INT_OR_STRING_STRING`.
+   */
+  struct dsr_str string_value;
+} dsr_int_or_string;
+
+/**
+ * `spec.updateStrategy`. All zero is the API server's default: RollingUpdate
+ * with `maxUnavailable: 1`, `maxSurge: 0`.
+ */
+typedef struct dsr_update_strategy {
+  /**
+   * `type` as written: `RollingUpdate` or `OnDelete`; empty means
+   * `RollingUpdate`.
+   */
+  struct dsr_str strategy_type;
+  /**
+   * Whether `rollingUpdate` is present.
+   */
+  bool has_rolling_update;
+  /**
+   * `rollingUpdate.maxUnavailable`; unset means 1.
+   */
+  struct dsr_int_or_string max_unavailable;
+  /**
+   * `rollingUpdate.maxSurge`; unset means 0.
+   */
+  struct dsr_int_or_string max_surge;
+} dsr_update_strategy;
+
+/**
+ * A container of the pod template: what DaemonSet validation reads of it.
+ */
+typedef struct dsr_container {
+  /**
+   * `name`.
+   */
+  struct dsr_str name;
+} dsr_container;
+
+/**
+ * A DaemonSet: what placement and the sync read of an `apps/v1` DaemonSet.
  *
- * Fields the sync needs (update strategy, generation, revision) will be
- * appended; zero-initialise the struct so that they get their defaults.
+ * Zero-initialise the struct (`dsr_daemon_set ds = {0};`): every field's zero
+ * is its default, and fields are only ever appended. The fields after
+ * `host_network` are the sync's and validation's; placement ignores them.
  */
 typedef struct dsr_daemon_set {
   /**
@@ -608,6 +1184,76 @@ typedef struct dsr_daemon_set {
    * `spec.template.spec.hostNetwork`.
    */
   bool host_network;
+  /**
+   * `metadata.generation`: what `status.observedGeneration` becomes after
+   * a sync.
+   */
+  int64_t generation;
+  /**
+   * `status.observedGeneration` as stored: kept by a sync that only
+   * computes status, and part of the failed-pod backoff key.
+   */
+  int64_t observed_generation;
+  /**
+   * `metadata.deletionTimestamp` is set: the sync leaves the DaemonSet
+   * alone.
+   */
+  bool deleting;
+  /**
+   * `spec.updateStrategy`.
+   */
+  struct dsr_update_strategy update_strategy;
+  /**
+   * `spec.minReadySeconds`.
+   */
+  int32_t min_ready_seconds;
+  /**
+   * The hash of the current revision (the `controller-revision-hash` of the
+   * ControllerRevision matching the template): new pods carry it, and a pod
+   * carrying it is up to date. Empty when unknown.
+   */
+  struct dsr_str revision_hash;
+  /**
+   * Whether the `deprecated.daemonset.template.generation` annotation is
+   * present.
+   */
+  bool has_template_generation;
+  /**
+   * That annotation as written; when it parses as an integer, new pods
+   * carry it as `pod-template-generation`, and a pod carrying it is up to
+   * date.
+   */
+  struct dsr_str template_generation;
+  /**
+   * `spec.template.spec.restartPolicy` as written; empty means `Always`
+   * (validation only).
+   */
+  struct dsr_str restart_policy;
+  /**
+   * Whether `spec.template.spec.activeDeadlineSeconds` is set (validation
+   * only: a DaemonSet may not set it).
+   */
+  bool has_active_deadline_seconds;
+  /**
+   * `spec.template.spec.activeDeadlineSeconds`.
+   */
+  int64_t active_deadline_seconds;
+  /**
+   * Whether `spec.revisionHistoryLimit` is set (validation only).
+   */
+  bool has_revision_history_limit;
+  /**
+   * `spec.revisionHistoryLimit`.
+   */
+  int32_t revision_history_limit;
+  /**
+   * `spec.template.spec.containers` (validation only).
+   */
+  const struct dsr_container *containers;
+  /**
+   * Number of containers.
+   */
+  size_t containers_len;
 } dsr_daemon_set;
 
 /**
@@ -665,6 +1311,348 @@ typedef struct dsr_placement {
   struct dsr_reason reason;
 } dsr_placement;
 
+/**
+ * Why a DaemonSet is invalid, as `dsr_engine_last_spec_problem()` gives it:
+ * the first rule it breaks, in the order the API server checks them.
+ */
+typedef struct dsr_spec_problem {
+  /**
+   * A `dsr_spec_problem_kind`.
+   */
+  uint32_t kind;
+  /**
+   * The index of the term, toleration or container at fault; `DSR_NONE`
+   * for the other kinds.
+   */
+  uint32_t index;
+  /**
+   * A `dsr_spec_detail`.
+   */
+  uint32_t detail;
+  /**
+   * A `dsr_validation_error`.
+   */
+  uint32_t validation;
+} dsr_spec_problem;
+
+/**
+ * A pod condition: what the sync reads of a pod's `Ready` condition.
+ */
+typedef struct dsr_pod_condition {
+  /**
+   * `status` as written: `True`, `False` or `Unknown`.
+   */
+  struct dsr_str status;
+  /**
+   * Whether `lastTransitionTime` is set.
+   */
+  bool has_last_transition_time;
+  /**
+   * `lastTransitionTime`, in seconds since the Unix epoch.
+   */
+  int64_t last_transition_time;
+} dsr_pod_condition;
+
+/**
+ * A pod: what the DaemonSet controller reads of a `v1.Pod`. Zero-initialise
+ * it; fields are only ever appended.
+ */
+typedef struct dsr_pod {
+  /**
+   * `metadata.name`; `ns`/`name` is unique in an engine.
+   */
+  struct dsr_str name;
+  /**
+   * `metadata.namespace`.
+   */
+  struct dsr_str ns;
+  /**
+   * `metadata.uid`.
+   */
+  struct dsr_str uid;
+  /**
+   * `metadata.labels`, the `controller-revision-hash` and
+   * `pod-template-generation` labels included.
+   */
+  const struct dsr_label *labels;
+  /**
+   * Number of labels.
+   */
+  size_t labels_len;
+  /**
+   * Whether `metadata.ownerReferences` has an entry with `controller: true`.
+   */
+  bool has_controller;
+  /**
+   * That entry's `uid`: the object controlling the pod.
+   */
+  struct dsr_str controller_uid;
+  /**
+   * `spec.nodeName`; empty while the pod is not scheduled.
+   */
+  struct dsr_str node_name;
+  /**
+   * Whether the pod has required node affinity: an unscheduled daemon pod
+   * names its node there, in a `matchFields` `metadata.name In [node]`
+   * requirement.
+   */
+  bool has_required_node_affinity;
+  /**
+   * Its `nodeSelectorTerms`.
+   */
+  const struct dsr_node_selector_term *required_node_affinity;
+  /**
+   * Number of terms.
+   */
+  size_t required_node_affinity_len;
+  /**
+   * `status.phase` as written: `Pending`, `Running`, `Succeeded`, `Failed`,
+   * `Unknown`.
+   */
+  struct dsr_str phase;
+  /**
+   * Whether `status.conditions` has a `Ready` condition.
+   */
+  bool has_ready;
+  /**
+   * The first `Ready` condition.
+   */
+  struct dsr_pod_condition ready;
+  /**
+   * `metadata.deletionTimestamp` is set.
+   */
+  bool deleting;
+  /**
+   * `metadata.creationTimestamp`, in seconds since the Unix epoch.
+   */
+  int64_t creation_timestamp;
+} dsr_pod;
+
+/**
+ * A DaemonSet's `status`, as upstream's `updateDaemonSetStatus` computes it.
+ */
+typedef struct dsr_daemon_set_status {
+  /**
+   * Nodes that should run the daemon pod.
+   */
+  int32_t desired_number_scheduled;
+  /**
+   * Of those, nodes that have at least one daemon pod.
+   */
+  int32_t current_number_scheduled;
+  /**
+   * Nodes that have a daemon pod but should not run one.
+   */
+  int32_t number_misscheduled;
+  /**
+   * Nodes whose oldest daemon pod is ready.
+   */
+  int32_t number_ready;
+  /**
+   * Nodes whose oldest daemon pod is of the current revision.
+   */
+  int32_t updated_number_scheduled;
+  /**
+   * Nodes whose oldest daemon pod has been ready for `minReadySeconds`.
+   */
+  int32_t number_available;
+  /**
+   * `desired_number_scheduled - number_available`.
+   */
+  int32_t number_unavailable;
+  /**
+   * The generation this status reflects.
+   */
+  int64_t observed_generation;
+} dsr_daemon_set_status;
+
+/**
+ * The rolling update's arithmetic in one sync.
+ */
+typedef struct dsr_rollout_budget {
+  /**
+   * Nodes that should run the daemon pod (the base of percentages).
+   */
+  int64_t desired;
+  /**
+   * `maxUnavailable` scaled (1 when both budgets scale to 0).
+   */
+  int64_t max_unavailable;
+  /**
+   * `maxSurge` scaled; when positive, the update surges.
+   */
+  int64_t max_surge;
+  /**
+   * Budget in use: nodes counted unavailable (without surge) or surging
+   * (with surge).
+   */
+  int64_t in_use;
+  /**
+   * Nodes whose old pod is available and could be replaced within the
+   * budget.
+   */
+  int64_t candidates;
+  /**
+   * Of those, how many this sync replaces.
+   */
+  int64_t chosen;
+  /**
+   * Nodes whose old pod is not available, replaced whatever the budget.
+   */
+  int64_t replacements;
+  /**
+   * A `dsr_rollout_halt`: why nothing was done, when the pass stopped.
+   */
+  uint32_t halted;
+} dsr_rollout_budget;
+
+/**
+ * The engine's plan from its last `dsr_engine_sync()`: everything but the
+ * lists, which `dsr_engine_plan_create()` and friends give entry by entry.
+ *
+ * The strings point into the engine's memory and stay valid until the
+ * engine is cleared, restored or initialised again. Copy them before passing
+ * them back into a call that takes a `dsr_engine *` (such a call changes the
+ * memory they point into).
+ */
+typedef struct dsr_plan_info {
+  /**
+   * The DaemonSet planned for (`DSR_NONE` when the plan is empty).
+   */
+  uint32_t set_id;
+  /**
+   * A `dsr_sync_outcome`.
+   */
+  uint32_t outcome;
+  /**
+   * Pods to create (`dsr_engine_plan_create()`), sorted by node name.
+   */
+  size_t creates_len;
+  /**
+   * Pods to delete (`dsr_engine_plan_delete()`), sorted by pod name.
+   */
+  size_t deletes_len;
+  /**
+   * Pods without a controller that the DaemonSet adopts
+   * (`dsr_engine_plan_adoption()`): set their controller reference, then
+   * `dsr_engine_set_pod_controller()`.
+   */
+  size_t adoptions_len;
+  /**
+   * Pods the DaemonSet controls that its selector no longer matches
+   * (`dsr_engine_plan_release()`): remove their controller reference.
+   */
+  size_t releases_len;
+  /**
+   * Whether `status` is set (not for `DELETING` and `SELECTS_EVERYTHING`).
+   */
+  bool has_status;
+  /**
+   * The status at the end of the sync (created pods counted, not ready;
+   * deleted pods not counted).
+   */
+  struct dsr_daemon_set_status status;
+  /**
+   * Whether `requeue_after` is set.
+   */
+  bool has_requeue_after;
+  /**
+   * Sync again after this many seconds (a failed pod's backoff ends, a
+   * ready pod passes `minReadySeconds`, pending expectations expire).
+   */
+  int64_t requeue_after;
+  /**
+   * Whether `rollout` is set (RollingUpdate, when the sync managed the
+   * DaemonSet).
+   */
+  bool has_rollout;
+  /**
+   * The rolling update's budget arithmetic.
+   */
+  struct dsr_rollout_budget rollout;
+  /**
+   * The `controller-revision-hash` label created pods carry (empty: none).
+   */
+  struct dsr_str revision_hash;
+  /**
+   * Whether created pods carry a `pod-template-generation` label.
+   */
+  bool has_template_generation;
+  /**
+   * Its value.
+   */
+  int64_t template_generation;
+} dsr_plan_info;
+
+/**
+ * A pod to create: one entry of the plan. The pod is the DaemonSet's
+ * template with the labels of `dsr_engine_new_pod_labels()`, a controller
+ * reference to the DaemonSet, the automatic daemon tolerations, and its
+ * required node affinity replaced by `matchFields` `metadata.name In
+ * [node_name]`.
+ */
+typedef struct dsr_plan_create {
+  /**
+   * The node.
+   */
+  uint32_t node_id;
+  /**
+   * The node's name (in the engine's memory: see `dsr_plan_info`).
+   */
+  struct dsr_str node_name;
+  /**
+   * A `dsr_create_reason`.
+   */
+  uint32_t reason;
+} dsr_plan_create;
+
+/**
+ * A pod to delete: one entry of the plan.
+ */
+typedef struct dsr_plan_delete {
+  /**
+   * The pod.
+   */
+  uint32_t pod_id;
+  /**
+   * The pod's name (in the engine's memory: see `dsr_plan_info`).
+   */
+  struct dsr_str pod_name;
+  /**
+   * The node it is for (its `spec.nodeName` or pinned node).
+   */
+  struct dsr_str node_name;
+  /**
+   * A `dsr_delete_reason`.
+   */
+  uint32_t reason;
+  /**
+   * For `DSR_DELETE_REASON_NODE_INELIGIBLE`, the `dsr_reason_kind` that
+   * keeps the pod off the node; otherwise `DSR_REASON_KIND_ELIGIBLE`.
+   */
+  uint32_t ineligible;
+} dsr_plan_delete;
+
+/**
+ * The creates and deletes a DaemonSet's last sync planned that are not
+ * observed yet (`dsr_engine_expectations()`).
+ */
+typedef struct dsr_expectations {
+  /**
+   * Creates still to observe.
+   */
+  int64_t creates;
+  /**
+   * Deletes still to observe.
+   */
+  int64_t deletes;
+  /**
+   * When the sync set them, in seconds since the Unix epoch; they expire
+   * five minutes later.
+   */
+  int64_t set_at;
+} dsr_expectations;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -707,8 +1695,9 @@ dsr_result dsr_engine_capacities(struct dsr_capacities *out);
 dsr_result dsr_engine_init(void *mem, size_t len, struct dsr_engine **out);
 
 /**
- * Empties every table of the engine, keeping its memory (and forgetting the
- * last error). Ids given out before are no longer valid.
+ * Empties every table of the engine (nodes, DaemonSets, pods, expectations,
+ * backoff, the plan), keeping its memory (and forgetting the last error). Ids
+ * given out before are no longer valid.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
@@ -766,7 +1755,9 @@ dsr_result dsr_engine_add_daemon_set(struct dsr_engine *engine, const struct dsr
 dsr_result dsr_engine_update_daemon_set(struct dsr_engine *engine, uint32_t id, const struct dsr_daemon_set *set);
 
 /**
- * Removes DaemonSet `id`.
+ * Removes DaemonSet `id` (its expectations and backoff with it, and the
+ * engine's plan when it is this DaemonSet's). To delete it as the API does,
+ * with its pods, see `dsr_engine_delete_daemon_set()`.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
@@ -927,6 +1918,290 @@ dsr_result dsr_engine_find_untolerated_taint(struct dsr_engine *engine, const st
  * `result` is a `dsr_result` passed as an integer, so that any value is safe.
  */
 const char *dsr_result_str(uint32_t result);
+
+/**
+ * The largest snapshot an engine of this library's capacities can write, in
+ * bytes: a buffer of this size always suffices for `dsr_engine_snapshot()`.
+ */
+size_t dsr_engine_snapshot_max_size(void);
+
+/**
+ * Writes the engine's whole state into `buf` (`buf_len` bytes) and the
+ * snapshot's length into `*out_written`. Store those bytes (flash, disk)
+ * and give them to `dsr_engine_restore()` later, in an engine of a library
+ * built with the same capacities.
+ *
+ * A buffer that turns out too small is `DSR_RESULT_BUFFER_TOO_SMALL`, with
+ * `dsr_engine_snapshot_max_size()` (which always suffices) in
+ * `*out_written`. The buffer is scratch space: on failure its contents are
+ * unspecified. The engine's plan and last error are not part of a snapshot.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+ * writable for `buf_len` bytes; `out_written` NULL or writable.
+ */
+dsr_result dsr_engine_snapshot(const struct dsr_engine *engine, uint8_t *buf, size_t buf_len, size_t *out_written);
+
+/**
+ * Replaces the engine's whole state with a snapshot's: `len` bytes at `buf`,
+ * exactly as `dsr_engine_snapshot()` wrote them. Every check runs first
+ * (header, length, checksum, every count, symbol and span of the payload);
+ * bad input is refused with its `DSR_RESULT_SNAPSHOT_*` code and the engine
+ * is left exactly as it was. On success the engine's plan is emptied.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `buf` NULL or readable for `len` bytes.
+ */
+dsr_result dsr_engine_restore(struct dsr_engine *engine, const uint8_t *buf, size_t len);
+
+/**
+ * Checks a DaemonSet as the API server would before accepting it (upstream
+ * `ValidateDaemonSet` after the `apps/v1` defaults, for the fields dsr
+ * reads): `DSR_RESULT_OK`, or `DSR_RESULT_INVALID_DAEMON_SET` with the
+ * first rule it breaks in `dsr_engine_last_spec_problem()` and in words in
+ * `dsr_engine_last_error()`. The engine is left as it was (it lends scratch
+ * space for the selector check).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `set` NULL or valid, with every pointer it reaches valid for
+ * its length.
+ */
+dsr_result dsr_engine_validate_daemon_set(struct dsr_engine *engine, const struct dsr_daemon_set *set);
+
+/**
+ * When the engine's last failure was `DSR_RESULT_INVALID_DAEMON_SET`, which
+ * rule the DaemonSet broke, into `*out`; otherwise `DSR_RESULT_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable.
+ */
+dsr_result dsr_engine_last_spec_problem(const struct dsr_engine *engine, struct dsr_spec_problem *out);
+
+/**
+ * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
+ * (`DSR_RESULT_DUPLICATE`). Ids of removed pods are reused.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `pod` NULL or valid, with every pointer in it valid for its
+ * length; `out_id` NULL or writable.
+ */
+dsr_result dsr_engine_add_pod(struct dsr_engine *engine, const struct dsr_pod *pod, uint32_t *out_id);
+
+/**
+ * Replaces pod `id`'s fields, keeping its id (a pod turned ready, scheduled,
+ * failed, or started deleting).
+ *
+ * # Safety
+ * As `dsr_engine_add_pod()`.
+ */
+dsr_result dsr_engine_update_pod(struct dsr_engine *engine, uint32_t id, const struct dsr_pod *pod);
+
+/**
+ * Removes pod `id` (it is gone from the cluster).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently.
+ */
+dsr_result dsr_engine_remove_pod(struct dsr_engine *engine, uint32_t id);
+
+/**
+ * Stores the id of the pod `ns`/`name` in `*out_id`, or returns
+ * `DSR_RESULT_NOT_FOUND`.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `ns` and
+ * `name` valid for their lengths; `out_id` NULL or writable.
+ */
+dsr_result dsr_engine_find_pod(const struct dsr_engine *engine, struct dsr_str ns, struct dsr_str name, uint32_t *out_id);
+
+/**
+ * Stores the number of pods in `*out`.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable.
+ */
+dsr_result dsr_engine_pod_count(const struct dsr_engine *engine, size_t *out);
+
+/**
+ * Records pod `pod_id`'s new controller: DaemonSet `set_id` after the caller
+ * adopted the pod (a plan's adoptions), or none (`set_id` = `DSR_NONE`)
+ * after the caller released it (a plan's releases).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently.
+ */
+dsr_result dsr_engine_set_pod_controller(struct dsr_engine *engine, uint32_t pod_id, uint32_t set_id);
+
+/**
+ * Plans one sync of DaemonSet `set_id` at `now_unix_seconds`, as upstream's
+ * `syncDaemonSet`: claims pods (adopt, release), creates where a daemon pod
+ * is missing, deletes where one may not run, duplicates, failed and
+ * succeeded pods, rolls the update within its budget, and computes the
+ * status. The plan replaces the engine's previous one; `*out_info` gets its
+ * scalars, and `dsr_engine_plan_create()`, `_delete()`, `_adoption()` and
+ * `_release()` read its lists.
+ *
+ * The engine then expects what the plan asks for: the DaemonSet is only
+ * adopted, released and given a status (`DSR_SYNC_OUTCOME_STATUS_ONLY`)
+ * until every planned create and delete is reported with
+ * `dsr_engine_observe_creates()` / `_deletes()` (or five minutes pass).
+ *
+ * A list longer than the plan holds (`DSR_PLAN`) is
+ * `DSR_RESULT_FULL_OUTPUT`; a full failed-pod backoff table is
+ * `DSR_RESULT_FULL_BACKOFF`. On any failure the tables and expectations are
+ * unchanged and the engine's plan is empty.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `out_info` NULL or writable.
+ */
+dsr_result dsr_engine_sync(struct dsr_engine *engine, uint32_t set_id, int64_t now_unix_seconds, struct dsr_plan_info *out_info);
+
+/**
+ * The scalars of the engine's plan from its last `dsr_engine_sync()` (an
+ * empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any), into `*out_info`.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out_info`
+ * NULL or writable.
+ */
+dsr_result dsr_engine_plan_info(const struct dsr_engine *engine, struct dsr_plan_info *out_info);
+
+/**
+ * Create `index` (below `creates_len`) of the engine's plan, into `*out`;
+ * `DSR_RESULT_NOT_FOUND` past the end.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable.
+ */
+dsr_result dsr_engine_plan_create(const struct dsr_engine *engine, size_t index, struct dsr_plan_create *out);
+
+/**
+ * Delete `index` (below `deletes_len`) of the engine's plan, into `*out`;
+ * `DSR_RESULT_NOT_FOUND` past the end.
+ *
+ * # Safety
+ * As `dsr_engine_plan_create()`.
+ */
+dsr_result dsr_engine_plan_delete(const struct dsr_engine *engine, size_t index, struct dsr_plan_delete *out);
+
+/**
+ * The id of adoption `index` (below `adoptions_len`) of the engine's plan,
+ * into `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out_pod_id`
+ * NULL or writable.
+ */
+dsr_result dsr_engine_plan_adoption(const struct dsr_engine *engine, size_t index, uint32_t *out_pod_id);
+
+/**
+ * The id of release `index` (below `releases_len`) of the engine's plan,
+ * into `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
+ *
+ * # Safety
+ * As `dsr_engine_plan_adoption()`.
+ */
+dsr_result dsr_engine_plan_release(const struct dsr_engine *engine, size_t index, uint32_t *out_pod_id);
+
+/**
+ * Puts create `index` of the engine's plan in words (`no daemon pod is
+ * running on the node`) into `buf`, as `dsr_engine_describe()` does
+ * (NUL-terminated; `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length in
+ * `*out_len`). `DSR_RESULT_NOT_FOUND` past the end.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+ * writable for `buf_len` bytes; `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_describe_create(const struct dsr_engine *engine, size_t index, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * Puts delete `index` of the engine's plan in words (`must not run on
+ * edge-1: node has taint ...`) into `buf`, as `dsr_engine_describe_create()`
+ * does.
+ *
+ * # Safety
+ * As `dsr_engine_describe_create()`.
+ */
+dsr_result dsr_engine_describe_delete(const struct dsr_engine *engine, size_t index, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * The labels a pod created for DaemonSet `set_id` carries: the template's,
+ * then `pod-template-generation` and `controller-revision-hash` (when the
+ * DaemonSet has them), which replace template labels of the same keys, as
+ * upstream's `CreatePodTemplate`. Written to `out[0..n]` with `n` in
+ * `*out_len`; the strings point into the engine's memory (or are static), as
+ * `dsr_plan_info`'s do: copy them before giving them to `dsr_engine_add_pod()`.
+ *
+ * With `out_cap` < `n`, nothing is written to `out`, `*out_len` gets `n` and
+ * the result is `DSR_RESULT_BUFFER_TOO_SMALL` (`out` may be NULL with
+ * `out_cap` 0 to ask for `n`).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable for `out_cap` labels; `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_new_pod_labels(const struct dsr_engine *engine, uint32_t set_id, struct dsr_label *out, size_t out_cap, size_t *out_len);
+
+/**
+ * Reports that `n` creates the last sync of DaemonSet `set_id` planned
+ * happened (the pod appeared), failed, or were skipped (upstream's
+ * `CreationObserved`).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently.
+ */
+dsr_result dsr_engine_observe_creates(struct dsr_engine *engine, uint32_t set_id, uint32_t n);
+
+/**
+ * Reports that `n` deletes the last sync of DaemonSet `set_id` planned
+ * happened (the pod is gone) or failed (upstream's `DeletionObserved`).
+ *
+ * # Safety
+ * As `dsr_engine_observe_creates()`.
+ */
+dsr_result dsr_engine_observe_deletes(struct dsr_engine *engine, uint32_t set_id, uint32_t n);
+
+/**
+ * The creates and deletes DaemonSet `set_id`'s last sync planned that are
+ * not yet observed, into `*out` (all zero when none are pending).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable.
+ */
+dsr_result dsr_engine_expectations(const struct dsr_engine *engine, uint32_t set_id, struct dsr_expectations *out);
+
+/**
+ * Deletes DaemonSet `set_id` with a `dsr_propagation` policy, and writes the
+ * ids of the pods it controlled to `out_pods[0..n]`, `n` in `*out_len`. With
+ * `DSR_PROPAGATION_BACKGROUND` or `_FOREGROUND` the caller deletes those pods
+ * (and removes each from the engine once gone); with `_ORPHAN` the engine
+ * releases them and they stay. The DaemonSet's expectations and backoff go
+ * with it.
+ *
+ * `out_pods` must have room for as many ids as the engine holds pods
+ * (`dsr_engine_pod_count()`; `dsr_capacities.pods` always suffices): with
+ * less, nothing changes, `*out_len` gets the pod count and the result is
+ * `DSR_RESULT_BUFFER_TOO_SMALL`. An unknown policy is
+ * `DSR_RESULT_UNKNOWN_ENUM`.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `out_pods` NULL or writable for `out_cap` ids; `out_len` NULL
+ * or writable.
+ */
+dsr_result dsr_engine_delete_daemon_set(struct dsr_engine *engine, uint32_t set_id, uint32_t propagation, uint32_t *out_pods, size_t out_cap, size_t *out_len);
 
 /**
  * `DSR_RESULT_OK` when `key` is a valid label key (upstream's

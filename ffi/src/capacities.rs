@@ -20,3 +20,6 @@ pub type CoreEngine = dsr_core::Engine<
     { build::LABELS },
     { build::RULES },
 >;
+
+/// The plan the engine keeps from its last sync.
+pub type CorePlan = dsr_core::sync::Plan<{ build::PLAN }>;

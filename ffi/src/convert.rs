@@ -9,23 +9,27 @@
 use core::ops::Range;
 
 use dsr_core::input::{
-    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, NodeSelectorTermInput,
-    RequirementInput, TaintInput, TolerationInput,
+    ContainerInput, DaemonSetInput, IntOrStringInput, LabelInput, LabelSelectorInput, NodeInput,
+    NodeSelectorTermInput, PodConditionInput, PodInput, RequirementInput, RollingUpdateInput,
+    TaintInput, TolerationInput, UpdateStrategyInput,
 };
+use dsr_core::Timestamp;
 use heapless::Vec;
 
 use crate::capacities::build::{
-    CALL_LABELS, CALL_REQUIREMENTS, CALL_TAINTS, CALL_TERMS, CALL_TOLERATIONS, CALL_VALUES,
+    CALL_CONTAINERS, CALL_LABELS, CALL_REQUIREMENTS, CALL_TAINTS, CALL_TERMS, CALL_TOLERATIONS,
+    CALL_VALUES,
 };
 use crate::result::{dsr_result, Failure};
 use crate::types::{
-    dsr_daemon_set, dsr_label, dsr_label_selector, dsr_node, dsr_node_selector_term,
-    dsr_requirement, dsr_str, dsr_taint, dsr_toleration,
+    dsr_container, dsr_daemon_set, dsr_int_or_string, dsr_int_or_string_kind, dsr_label,
+    dsr_label_selector, dsr_node, dsr_node_selector_term, dsr_pod, dsr_requirement, dsr_str,
+    dsr_taint, dsr_toleration, dsr_update_strategy,
 };
 
 use dsr_result::{
     DSR_RESULT_BAD_LENGTH, DSR_RESULT_CALL_LIMIT, DSR_RESULT_INVALID_UTF8, DSR_RESULT_MISALIGNED,
-    DSR_RESULT_NULL_POINTER,
+    DSR_RESULT_NULL_POINTER, DSR_RESULT_UNKNOWN_ENUM,
 };
 
 /// A C array as a slice: NULL is allowed when `len` is 0.
@@ -361,25 +365,35 @@ pub(crate) unsafe fn with_daemon_set<T>(
             Some((ml, me))
         }
     };
-    let mut term_spans: Vec<(Range<usize>, Range<usize>), CALL_TERMS> = Vec::new();
+    let mut term_spans = Vec::new();
     if ds.has_required_node_affinity {
         // SAFETY: see above.
-        let terms: &[dsr_node_selector_term] =
-            unsafe { slice(ds.required_node_affinity, ds.required_node_affinity_len) }?;
-        room(&term_spans, terms.len())?;
-        for t in terms {
-            // SAFETY: see above.
-            let (me, mf) = unsafe {
-                (
-                    push_requirements(&mut s, t.match_expressions, t.match_expressions_len)?,
-                    push_requirements(&mut s, t.match_fields, t.match_fields_len)?,
-                )
-            };
-            push(&mut term_spans, (me, mf))?;
-        }
+        unsafe {
+            push_terms(
+                &mut s,
+                &mut term_spans,
+                ds.required_node_affinity,
+                ds.required_node_affinity_len,
+            )
+        }?;
     }
     // SAFETY: see above.
     let tolerations = unsafe { tolerations(ds.tolerations, ds.tolerations_len) }?;
+    // SAFETY: see above.
+    let (update_strategy, containers, revision_hash, restart_policy) = unsafe {
+        (
+            update_strategy(&ds.update_strategy)?,
+            containers(ds.containers, ds.containers_len)?,
+            text(&ds.revision_hash)?,
+            text(&ds.restart_policy)?,
+        )
+    };
+    let template_generation = if ds.has_template_generation {
+        // SAFETY: see above.
+        Some(unsafe { text(&ds.template_generation) }?)
+    } else {
+        None
+    };
 
     let Requirements {
         values,
@@ -387,16 +401,7 @@ pub(crate) unsafe fn with_daemon_set<T>(
         spans,
     } = s;
     attach_values(&mut reqs, &spans, &values)?;
-    let mut terms: Vec<NodeSelectorTermInput<'_>, CALL_TERMS> = Vec::new();
-    for (me, mf) in term_spans {
-        push(
-            &mut terms,
-            NodeSelectorTermInput {
-                match_expressions: part(&reqs, me)?,
-                match_fields: part(&reqs, mf)?,
-            },
-        )?;
-    }
+    let terms = build_terms(&reqs, term_spans)?;
     let selector = match selector {
         None => None,
         Some((ml, me)) => Some(LabelSelectorInput {
@@ -404,8 +409,8 @@ pub(crate) unsafe fn with_daemon_set<T>(
             match_expressions: part(&reqs, me)?,
         }),
     };
-    // `..Default::default()`: fields the core adds later (the sync's) keep
-    // their defaults until the C struct grows them.
+    // `..Default::default()`: fields the core adds later keep their defaults
+    // until the C struct grows them.
     #[allow(clippy::needless_update)]
     let input = DaemonSetInput {
         name,
@@ -418,7 +423,210 @@ pub(crate) unsafe fn with_daemon_set<T>(
         tolerations: &tolerations,
         node_name,
         host_network: ds.host_network,
+        generation: ds.generation,
+        observed_generation: ds.observed_generation,
+        deleting: ds.deleting,
+        update_strategy,
+        min_ready_seconds: ds.min_ready_seconds,
+        revision_hash,
+        template_generation,
+        restart_policy,
+        active_deadline_seconds: ds
+            .has_active_deadline_seconds
+            .then_some(ds.active_deadline_seconds),
+        revision_history_limit: ds
+            .has_revision_history_limit
+            .then_some(ds.revision_history_limit),
+        containers: &containers,
         ..Default::default()
     };
     f(&input)
+}
+
+/// Appends the node-selector terms of a C array to the scratch requirements;
+/// `spans` gets where each term's expressions and fields are.
+///
+/// # Safety
+/// As [`slice`] for the array and everything it reaches.
+unsafe fn push_terms<'a>(
+    s: &mut Requirements<'a>,
+    spans: &mut Vec<(Range<usize>, Range<usize>), CALL_TERMS>,
+    ptr: *const dsr_node_selector_term,
+    len: usize,
+) -> Result<(), dsr_result> {
+    // SAFETY: forwarded contract.
+    let terms: &[dsr_node_selector_term] = unsafe { slice(ptr, len) }?;
+    room(spans, terms.len())?;
+    for t in terms {
+        // SAFETY: forwarded contract.
+        let (me, mf) = unsafe {
+            (
+                push_requirements(s, t.match_expressions, t.match_expressions_len)?,
+                push_requirements(s, t.match_fields, t.match_fields_len)?,
+            )
+        };
+        push(spans, (me, mf))?;
+    }
+    Ok(())
+}
+
+/// The terms whose requirements [`push_terms`] put in `reqs`.
+fn build_terms<'r, 'a>(
+    reqs: &'r [RequirementInput<'a>],
+    spans: Vec<(Range<usize>, Range<usize>), CALL_TERMS>,
+) -> Result<Vec<NodeSelectorTermInput<'r>, CALL_TERMS>, dsr_result> {
+    let mut terms = Vec::new();
+    for (me, mf) in spans {
+        push(
+            &mut terms,
+            NodeSelectorTermInput {
+                match_expressions: part(reqs, me)?,
+                match_fields: part(reqs, mf)?,
+            },
+        )?;
+    }
+    Ok(terms)
+}
+
+/// A `maxUnavailable`/`maxSurge` value; `None` when unset.
+///
+/// # Safety
+/// As [`text`] for its string.
+unsafe fn int_or_string<'a>(
+    v: &dsr_int_or_string,
+) -> Result<Option<IntOrStringInput<'a>>, dsr_result> {
+    use dsr_int_or_string_kind::*;
+    Ok(
+        match dsr_int_or_string_kind::from_u32(v.kind).ok_or(DSR_RESULT_UNKNOWN_ENUM)? {
+            DSR_INT_OR_STRING_UNSET => None,
+            DSR_INT_OR_STRING_INT => Some(IntOrStringInput::Int(v.int_value)),
+            DSR_INT_OR_STRING_STRING => {
+                // SAFETY: forwarded contract.
+                let s = unsafe { text(&v.string_value) }?;
+                Some(IntOrStringInput::String(s))
+            }
+        },
+    )
+}
+
+/// `spec.updateStrategy`.
+///
+/// # Safety
+/// As [`text`] for its strings.
+unsafe fn update_strategy<'a>(
+    u: &dsr_update_strategy,
+) -> Result<UpdateStrategyInput<'a>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let (type_, max_unavailable, max_surge) = unsafe {
+        (
+            text(&u.strategy_type)?,
+            int_or_string(&u.max_unavailable)?,
+            int_or_string(&u.max_surge)?,
+        )
+    };
+    Ok(UpdateStrategyInput {
+        type_,
+        rolling_update: u.has_rolling_update.then_some(RollingUpdateInput {
+            max_unavailable,
+            max_surge,
+        }),
+    })
+}
+
+/// Containers of a C array, into scratch.
+///
+/// # Safety
+/// As [`slice`] for the array and its strings.
+unsafe fn containers<'a>(
+    ptr: *const dsr_container,
+    len: usize,
+) -> Result<Vec<ContainerInput<'a>, CALL_CONTAINERS>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let all = unsafe { slice(ptr, len) }?;
+    let mut out = Vec::new();
+    room(&out, all.len())?;
+    for c in all {
+        // SAFETY: forwarded contract.
+        let name = unsafe { text(&c.name) }?;
+        push(&mut out, ContainerInput { name })?;
+    }
+    Ok(out)
+}
+
+/// Calls `f` with a pod.
+///
+/// # Safety
+/// As [`slice`] for every pointer, array and string the pod reaches.
+pub(crate) unsafe fn with_pod<T>(
+    pod: &dsr_pod,
+    f: impl FnOnce(&PodInput<'_>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded contract (and for every block below).
+    let (name, namespace, uid, node_name, phase) = unsafe {
+        (
+            text(&pod.name)?,
+            text(&pod.ns)?,
+            text(&pod.uid)?,
+            text(&pod.node_name)?,
+            text(&pod.phase)?,
+        )
+    };
+    let controller_uid = if pod.has_controller {
+        // SAFETY: see above.
+        Some(unsafe { text(&pod.controller_uid) }?)
+    } else {
+        None
+    };
+    let ready = if pod.has_ready {
+        Some(PodConditionInput {
+            // SAFETY: see above.
+            status: unsafe { text(&pod.ready.status) }?,
+            last_transition_time: pod
+                .ready
+                .has_last_transition_time
+                .then_some(Timestamp(pod.ready.last_transition_time)),
+        })
+    } else {
+        None
+    };
+    let mut labels = Vec::new();
+    // SAFETY: see above.
+    let l = unsafe { push_labels(&mut labels, pod.labels, pod.labels_len) }?;
+    let mut s = Requirements {
+        values: Vec::new(),
+        reqs: Vec::new(),
+        spans: Vec::new(),
+    };
+    let mut term_spans = Vec::new();
+    if pod.has_required_node_affinity {
+        // SAFETY: see above.
+        unsafe {
+            push_terms(
+                &mut s,
+                &mut term_spans,
+                pod.required_node_affinity,
+                pod.required_node_affinity_len,
+            )
+        }?;
+    }
+    let Requirements {
+        values,
+        mut reqs,
+        spans,
+    } = s;
+    attach_values(&mut reqs, &spans, &values)?;
+    let terms = build_terms(&reqs, term_spans)?;
+    f(&PodInput {
+        name,
+        namespace,
+        uid,
+        labels: part(&labels, l)?,
+        controller_uid,
+        node_name,
+        required_node_affinity: pod.has_required_node_affinity.then_some(terms.as_slice()),
+        phase,
+        ready,
+        deleting: pod.deleting,
+        creation_timestamp: Timestamp(pod.creation_timestamp),
+    })
 }

@@ -10,7 +10,7 @@ use core::fmt;
 
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
-use crate::capacities::{build, CoreEngine};
+use crate::capacities::{build, CoreEngine, CorePlan};
 use crate::convert::{input, out, text, with_daemon_set, with_node, Out};
 use crate::result::{dsr_result, Failure};
 use crate::types::{
@@ -32,8 +32,10 @@ const MAGIC: u64 = u64::from_be_bytes(*b"dsr_eng1");
 pub struct dsr_engine {
     magic: u64,
     /// The last failure of a call that takes a `dsr_engine *`.
-    last: Option<Failure>,
-    core: CoreEngine,
+    pub(crate) last: Option<Failure>,
+    pub(crate) core: CoreEngine,
+    /// The plan of the last `dsr_engine_sync()`.
+    pub(crate) plan: CorePlan,
 }
 
 /// The engine behind a pointer, after checking it.
@@ -79,12 +81,51 @@ pub(crate) unsafe fn with_engine<T>(
     f: impl FnOnce(&mut CoreEngine) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     // SAFETY: forwarded contract.
+    unsafe { with_state(p, |e| f(&mut e.core)) }
+}
+
+/// As [`with_engine`], with the whole engine (the plan too).
+///
+/// # Safety
+/// As [`engine_mut`].
+pub(crate) unsafe fn with_state<T>(
+    p: *mut dsr_engine,
+    f: impl FnOnce(&mut dsr_engine) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded contract.
     let e = unsafe { engine_mut(p) }?;
-    let r = f(&mut e.core);
+    let r = f(e);
     if let Err(failure) = r {
         e.last = Some(failure);
     }
     r
+}
+
+impl dsr_engine {
+    /// Empties every table, the plan and the last error.
+    pub(crate) fn clear(&mut self) {
+        // `CoreEngine::clear()` leaves the pod table and the sync's state
+        // (expectations, backoff) as they were (a core bug, reported); remove
+        // pods and DaemonSets one by one first, which frees their parts and
+        // forgets the DaemonSets' expectations and backoff.
+        loop {
+            let next = self.core.pods().next().map(|(id, _)| id);
+            match next {
+                Some(id) if self.core.remove_pod(id).is_ok() => {}
+                _ => break,
+            }
+        }
+        loop {
+            let next = self.core.daemon_sets().next().map(|(id, _)| id);
+            match next {
+                Some(id) if self.core.remove_daemon_set(id).is_ok() => {}
+                _ => break,
+            }
+        }
+        self.core.clear();
+        self.plan.clear();
+        self.last = None;
+    }
 }
 
 /// Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
@@ -133,6 +174,9 @@ pub fn capacities() -> dsr_capacities {
         call_requirements: build::CALL_REQUIREMENTS,
         call_values: build::CALL_VALUES,
         call_terms: build::CALL_TERMS,
+        plan: build::PLAN,
+        call_containers: build::CALL_CONTAINERS,
+        snapshot_max_size: CoreEngine::max_snapshot_size(),
     }
 }
 
@@ -185,6 +229,7 @@ pub unsafe extern "C" fn dsr_engine_init(
                 magic: MAGIC,
                 last: None,
                 core: CoreEngine::new(),
+                plan: CorePlan::new(),
             });
         }
         out.set(p);
@@ -192,8 +237,9 @@ pub unsafe extern "C" fn dsr_engine_init(
     })
 }
 
-/// Empties every table of the engine, keeping its memory (and forgetting the
-/// last error). Ids given out before are no longer valid.
+/// Empties every table of the engine (nodes, DaemonSets, pods, expectations,
+/// backoff, the plan), keeping its memory (and forgetting the last error). Ids
+/// given out before are no longer valid.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
@@ -203,8 +249,7 @@ pub unsafe extern "C" fn dsr_engine_clear(engine: *mut dsr_engine) -> dsr_result
     boundary!({
         // SAFETY: forwarded contract.
         let e = unsafe { engine_mut(engine) }?;
-        e.core.clear();
-        e.last = None;
+        e.clear();
         Ok(())
     })
 }
@@ -322,7 +367,9 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
     })
 }
 
-/// Removes DaemonSet `id`.
+/// Removes DaemonSet `id` (its expectations and backoff with it, and the
+/// engine's plan when it is this DaemonSet's). To delete it as the API does,
+/// with its pods, see `dsr_engine_delete_daemon_set()`.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
@@ -334,7 +381,15 @@ pub unsafe extern "C" fn dsr_engine_remove_daemon_set(
 ) -> dsr_result {
     boundary!({
         // SAFETY: forwarded contract.
-        unsafe { with_engine(engine, |e| Ok(e.remove_daemon_set(SetId(id))?)) }
+        unsafe {
+            with_state(engine, |e| {
+                e.core.remove_daemon_set(SetId(id))?;
+                if e.plan.set == Some(SetId(id)) {
+                    e.plan.clear();
+                }
+                Ok(())
+            })
+        }
     })
 }
 

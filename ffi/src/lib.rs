@@ -50,6 +50,8 @@ mod convert;
 pub mod engine;
 pub mod query;
 pub mod result;
+pub mod snapshot;
+pub mod sync;
 pub mod types;
 pub mod validate;
 pub mod version;

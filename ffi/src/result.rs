@@ -2,7 +2,7 @@
 
 use core::ffi::c_char;
 
-use dsr_core::error::{Error, Field, Table};
+use dsr_core::error::{Error, Field, SnapshotError, Table};
 
 /// The status of a call. `DSR_RESULT_OK` (0) is success; every other code is
 /// a failure that changed nothing (no table, no out-parameter).
@@ -16,6 +16,7 @@ use dsr_core::error::{Error, Field, Table};
 ///   raise the matching `DSR_*` build variable) or a per-call limit;
 /// - 3xx: the input is well-formed but not acceptable (invalid key or value,
 ///   selector, duplicate, unknown id);
+/// - 4xx: a snapshot is refused (one code for each way it can be wrong);
 /// - 9xx: internal errors (a panic caught on a hosted build, a bug in dsr).
 ///
 /// `dsr_result_str()` gives a static description; `dsr_engine_last_error()`
@@ -109,6 +110,27 @@ pub enum dsr_result {
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
 
+    /// A snapshot is refused for a reason without a code of its own;
+    /// `dsr_engine_last_error()` says which.
+    DSR_RESULT_SNAPSHOT = 400,
+    /// A snapshot is shorter than its header, or than its header says.
+    DSR_RESULT_SNAPSHOT_TRUNCATED = 401,
+    /// The bytes are not a dsr snapshot (they do not start with `DSRS`).
+    DSR_RESULT_SNAPSHOT_BAD_MAGIC = 402,
+    /// A snapshot of a format version this library does not read.
+    DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION = 403,
+    /// A snapshot taken by a library built with other capacities (`DSR_*`).
+    DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH = 404,
+    /// Bytes follow the snapshot's payload (pass its exact length).
+    DSR_RESULT_SNAPSHOT_TRAILING_BYTES = 405,
+    /// A snapshot's checksum does not match: its bytes were damaged.
+    DSR_RESULT_SNAPSHOT_CHECKSUM = 406,
+    /// A snapshot holds more entries than a table's capacity.
+    DSR_RESULT_SNAPSHOT_OVER_CAPACITY = 407,
+    /// A snapshot's payload does not decode, or breaks an invariant of the
+    /// engine.
+    DSR_RESULT_SNAPSHOT_CORRUPT = 408,
+
     /// A panic was caught at the boundary (hosted builds). Clear or
     /// re-initialise the engine before using it again, and report a bug.
     DSR_RESULT_PANIC = 900,
@@ -158,6 +180,15 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_NOT_FOUND,
         DSR_RESULT_STALE_REASON,
         DSR_RESULT_INVALID_DAEMON_SET,
+        DSR_RESULT_SNAPSHOT,
+        DSR_RESULT_SNAPSHOT_TRUNCATED,
+        DSR_RESULT_SNAPSHOT_BAD_MAGIC,
+        DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION,
+        DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH,
+        DSR_RESULT_SNAPSHOT_TRAILING_BYTES,
+        DSR_RESULT_SNAPSHOT_CHECKSUM,
+        DSR_RESULT_SNAPSHOT_OVER_CAPACITY,
+        DSR_RESULT_SNAPSHOT_CORRUPT,
         DSR_RESULT_PANIC,
         DSR_RESULT_LOGIC_BUG,
         DSR_RESULT_UNMAPPED_ERROR,
@@ -209,6 +240,19 @@ impl dsr_result {
             DSR_RESULT_NOT_FOUND => c"no object with that id or name",
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
+            DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
+            DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",
+            DSR_RESULT_SNAPSHOT_BAD_MAGIC => c"not a dsr snapshot (bad magic)",
+            DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION => {
+                c"the snapshot's format version is not supported"
+            }
+            DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH => {
+                c"the snapshot was taken by a library of other capacities (DSR_*)"
+            }
+            DSR_RESULT_SNAPSHOT_TRAILING_BYTES => c"bytes follow the snapshot's payload",
+            DSR_RESULT_SNAPSHOT_CHECKSUM => c"the snapshot's checksum does not match (damaged)",
+            DSR_RESULT_SNAPSHOT_OVER_CAPACITY => c"the snapshot holds more than a table's capacity",
+            DSR_RESULT_SNAPSHOT_CORRUPT => c"the snapshot's payload is corrupt",
             DSR_RESULT_PANIC => c"internal error: a panic was caught (a bug in dsr)",
             DSR_RESULT_LOGIC_BUG => c"internal error: an invariant does not hold (a bug in dsr)",
             DSR_RESULT_UNMAPPED_ERROR => c"an error without a code of its own",
@@ -238,6 +282,25 @@ impl dsr_result {
     }
 }
 
+impl dsr_result {
+    /// The code for a refused snapshot.
+    pub fn snapshot(e: SnapshotError) -> Self {
+        use dsr_result::*;
+        match e {
+            SnapshotError::BufferTooSmall => DSR_RESULT_BUFFER_TOO_SMALL,
+            SnapshotError::Truncated => DSR_RESULT_SNAPSHOT_TRUNCATED,
+            SnapshotError::BadMagic => DSR_RESULT_SNAPSHOT_BAD_MAGIC,
+            SnapshotError::UnsupportedVersion { .. } => DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION,
+            SnapshotError::CapacityMismatch => DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH,
+            SnapshotError::TrailingBytes => DSR_RESULT_SNAPSHOT_TRAILING_BYTES,
+            SnapshotError::Checksum => DSR_RESULT_SNAPSHOT_CHECKSUM,
+            SnapshotError::OverCapacity => DSR_RESULT_SNAPSHOT_OVER_CAPACITY,
+            SnapshotError::Corrupt => DSR_RESULT_SNAPSHOT_CORRUPT,
+            _ => DSR_RESULT_SNAPSHOT,
+        }
+    }
+}
+
 impl From<Error> for dsr_result {
     fn from(e: Error) -> Self {
         use dsr_result::*;
@@ -255,6 +318,7 @@ impl From<Error> for dsr_result {
             Error::Duplicate(_) => DSR_RESULT_DUPLICATE,
             Error::NotFound(_) => DSR_RESULT_NOT_FOUND,
             Error::Spec(_) => DSR_RESULT_INVALID_DAEMON_SET,
+            Error::Snapshot(e) => dsr_result::snapshot(e),
             Error::LogicBug => DSR_RESULT_LOGIC_BUG,
             _ => DSR_RESULT_UNMAPPED_ERROR,
         }
@@ -317,6 +381,7 @@ mod tests {
                 100..=199 => true,
                 200..=299 => name.starts_with("DSR_RESULT_FULL") || name == "DSR_RESULT_CALL_LIMIT",
                 300..=399 => true,
+                400..=499 => name.starts_with("DSR_RESULT_SNAPSHOT"),
                 900..=999 => true,
                 _ => false,
             };
@@ -367,6 +432,15 @@ mod tests {
             (DSR_RESULT_NOT_FOUND, 308),
             (DSR_RESULT_STALE_REASON, 309),
             (DSR_RESULT_INVALID_DAEMON_SET, 310),
+            (DSR_RESULT_SNAPSHOT, 400),
+            (DSR_RESULT_SNAPSHOT_TRUNCATED, 401),
+            (DSR_RESULT_SNAPSHOT_BAD_MAGIC, 402),
+            (DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION, 403),
+            (DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH, 404),
+            (DSR_RESULT_SNAPSHOT_TRAILING_BYTES, 405),
+            (DSR_RESULT_SNAPSHOT_CHECKSUM, 406),
+            (DSR_RESULT_SNAPSHOT_OVER_CAPACITY, 407),
+            (DSR_RESULT_SNAPSHOT_CORRUPT, 408),
             (DSR_RESULT_PANIC, 900),
             (DSR_RESULT_LOGIC_BUG, 901),
             (DSR_RESULT_UNMAPPED_ERROR, 902),
@@ -375,6 +449,31 @@ mod tests {
         for (code, n) in fixed {
             assert_eq!(code as u32, n, "{code:?}");
         }
+    }
+
+    #[test]
+    fn every_snapshot_error_has_its_own_code() {
+        let all = [
+            SnapshotError::Truncated,
+            SnapshotError::BadMagic,
+            SnapshotError::UnsupportedVersion { found: 9 },
+            SnapshotError::CapacityMismatch,
+            SnapshotError::TrailingBytes,
+            SnapshotError::Checksum,
+            SnapshotError::OverCapacity,
+            SnapshotError::Corrupt,
+        ];
+        for (i, a) in all.iter().enumerate() {
+            let code = dsr_result::snapshot(*a);
+            assert_ne!(code, dsr_result::DSR_RESULT_SNAPSHOT, "{a:?}");
+            for b in &all[..i] {
+                assert_ne!(code, dsr_result::snapshot(*b), "{a:?} and {b:?}");
+            }
+        }
+        assert_eq!(
+            dsr_result::snapshot(SnapshotError::BufferTooSmall),
+            dsr_result::DSR_RESULT_BUFFER_TOO_SMALL
+        );
     }
 
     #[test]

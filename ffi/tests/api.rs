@@ -101,6 +101,7 @@ fn place_a_daemon_set_through_the_c_api() {
             tolerations_len: 1,
             node_name: EMPTY,
             host_network: false,
+            ..Default::default()
         };
         let mut set = 0u32;
         assert_eq!(

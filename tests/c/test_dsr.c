@@ -7,6 +7,7 @@
  * Built by tests/c/run.sh with -Werror and -fsanitize=address,undefined.
  * Ends with "N passed, M failed".
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -900,6 +901,830 @@ static void test_validation(void) {
     EXPECT(DSR_RESULT_INVALID_UTF8, dsr_validate_dns_subdomain(S(bad)));
 }
 
+/* ---- pods and the sync ------------------------------------------------ */
+
+#define NOW 1709290800 /* 2024-03-01T11:00:00Z */
+
+static size_t pod_count(const dsr_engine *e) {
+    size_t n = 12345;
+    if (dsr_engine_pod_count(e, &n) != DSR_RESULT_OK) return 99999;
+    return n;
+}
+
+static const char FLUENTD_UID[] = "9b1c2d3e-0000-4000-8000-000000000001";
+
+/* fluentd as the sync sees it: uid, revision, template generation. */
+static dsr_daemon_set fluentd_sync(void) {
+    dsr_daemon_set d = fluentd(NULL, 0);
+    d.uid = S(FLUENTD_UID);
+    d.generation = 1;
+    d.revision_hash = S("6d8f7c9b5");
+    d.has_template_generation = true;
+    d.template_generation = S("1");
+    return d;
+}
+
+/* A daemon pod of fluentd on `node`, made from the labels the engine gives. */
+static dsr_pod daemon_pod(const char *name, const char *node, const dsr_label *labels, size_t n) {
+    dsr_pod p;
+    memset(&p, 0, sizeof p);
+    p.name = S(name);
+    p.ns = S("kube-system");
+    p.labels = labels;
+    p.labels_len = n;
+    p.has_controller = true;
+    p.controller_uid = S(FLUENTD_UID);
+    p.node_name = S(node);
+    p.phase = S("Pending");
+    p.creation_timestamp = NOW;
+    return p;
+}
+
+/* Labels the engine gave out, copied into `text` (strings the engine gives
+ * out are copied before they go back into a call that changes it). */
+static void copy_labels(dsr_label *labels, size_t n, char (*text)[2][64]) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        size_t k = labels[i].key.len < 63 ? labels[i].key.len : 63;
+        size_t v = labels[i].value.len < 63 ? labels[i].value.len : 63;
+        memcpy(text[i][0], labels[i].key.ptr, k);
+        text[i][0][k] = 0;
+        memcpy(text[i][1], labels[i].value.ptr, v);
+        text[i][1][v] = 0;
+        labels[i].key.ptr = text[i][0];
+        labels[i].key.len = k;
+        labels[i].value.ptr = text[i][1];
+        labels[i].value.len = v;
+    }
+}
+
+static bool str_is(dsr_str s, const char *want) {
+    return s.len == strlen(want) && (s.len == 0 || memcmp(s.ptr, want, s.len) == 0);
+}
+
+static void test_pods(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    static const char bad[] = {'p', (char)0xC3, 0};
+    dsr_label app[] = {L("name", "fluentd-elasticsearch")};
+    dsr_pod p = daemon_pod("fluentd-x7k2p", "edge-1", app, 1);
+    uint32_t id = 77, other, found;
+    size_t n;
+
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_pod(NULL, &p, &id));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_pod(e, NULL, &id));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_pod(e, &p, NULL));
+    CHECK(id == 77 && pod_count(e) == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p, &id));
+    EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_pod(e, &p, &other));
+    CHECK(pod_count(e) == 1);
+    EXPECT(DSR_RESULT_OK, dsr_engine_find_pod(e, S("kube-system"), S("fluentd-x7k2p"), &found));
+    CHECK(found == id);
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_find_pod(e, S("default"), S("fluentd-x7k2p"), &found));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_pod(NULL, S("kube-system"), S("x"), &found));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_find_pod(e, S("kube-system"), S("x"), NULL));
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_find_pod(e, S(bad), S("x"), &found));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_pod_count(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_pod_count(NULL, &n));
+
+    /* Bad pods change nothing. */
+    {
+        dsr_pod q = daemon_pod("fluentd-2", "edge-1", app, 1);
+        q.phase = S(bad);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_pod(e, &q, &other));
+        q = daemon_pod("fluentd-2", "edge-1", app, 1);
+        q.controller_uid = S(bad);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_pod(e, &q, &other));
+        q.has_controller = false; /* then the uid is not read */
+        q.name = S("fluentd-3");
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &q, &other));
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, other));
+        q = daemon_pod("fluentd-2", "edge-1", NULL, 3);
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_pod(e, &q, &other));
+        q = daemon_pod("fluentd-2", "", app, 1);
+        q.has_required_node_affinity = true;
+        q.required_node_affinity_len = 1;
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_pod(e, &q, &other));
+        {
+            static char longname[1100];
+            memset(longname, 'a', sizeof longname - 1);
+            q = daemon_pod(longname, "edge-1", app, 1);
+            EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_pod(e, &q, &other));
+        }
+        q = daemon_pod("fluentd-2", "edge-1", app, 1);
+        q.has_ready = true;
+        q.ready.status = S(bad);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_pod(e, &q, &other));
+        {
+            dsr_capacities caps;
+            dsr_label *many;
+            size_t k;
+            dsr_engine_capacities(&caps);
+            many = calloc(caps.call_labels + 1, sizeof *many);
+            for (k = 0; k <= caps.call_labels; k++) many[k] = L("k", "v");
+            q = daemon_pod("fluentd-2", "edge-1", many, caps.call_labels + 1);
+            EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_add_pod(e, &q, &other));
+            free(many);
+        }
+        CHECK(pod_count(e) == 1);
+    }
+    /* An unscheduled pod pinned by matchFields, as a created daemon pod is. */
+    {
+        dsr_str node[] = {{"edge-2", 6}};
+        dsr_requirement pin[] = {{{"metadata.name", 13}, {"In", 2}, node, 1}};
+        dsr_node_selector_term term[] = {{NULL, 0, pin, 1}};
+        dsr_pod q = daemon_pod("fluentd-pinned", "", app, 1);
+        q.has_required_node_affinity = true;
+        q.required_node_affinity = term;
+        q.required_node_affinity_len = 1;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &q, &other));
+        CHECK(pod_count(e) == 2);
+        /* Update: ready now, and scheduled. */
+        q.node_name = S("edge-2");
+        q.phase = S("Running");
+        q.has_ready = true;
+        q.ready.status = S("True");
+        q.ready.has_last_transition_time = true;
+        q.ready.last_transition_time = NOW;
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_pod(e, other, &q));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_update_pod(e, other, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_update_pod(NULL, other, &q));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_update_pod(e, 999, &q));
+        /* Renaming onto another pod's name is a duplicate. */
+        q.name = S("fluentd-x7k2p");
+        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_update_pod(e, other, &q));
+        EXPECT(DSR_RESULT_OK, dsr_engine_find_pod(e, S("kube-system"), S("fluentd-pinned"), &found));
+        CHECK(found == other);
+    }
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_set_pod_controller(e, id, 5));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_set_pod_controller(e, 999, DSR_NONE));
+    EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, id, DSR_NONE));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_set_pod_controller(NULL, id, DSR_NONE));
+    EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, id));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_remove_pod(e, id));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_remove_pod(NULL, id));
+    CHECK(pod_count(e) == 1);
+
+    /* The pod table fills up like the others, and clear empties it. */
+    {
+        dsr_capacities caps;
+        char name[32];
+        size_t i, added = 1;
+        dsr_result r = DSR_RESULT_OK;
+        dsr_engine_capacities(&caps);
+        for (i = 0; i < caps.pods + 1; i++) {
+            dsr_pod q;
+            snprintf(name, sizeof name, "pod-%u", (unsigned)i);
+            q = daemon_pod(name, "edge-1", app, 1);
+            r = dsr_engine_add_pod(e, &q, &other);
+            if (r != DSR_RESULT_OK) break;
+            added++;
+        }
+        EXPECT(DSR_RESULT_FULL_PODS, r);
+        CHECK(added == caps.pods && pod_count(e) == caps.pods);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+    CHECK(pod_count(e) == 0);
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_find_pod(e, S("kube-system"), S("fluentd-x7k2p"), &found));
+    free(mem);
+}
+
+/* The update-strategy and validation fields of dsr_daemon_set, as inputs. */
+static void test_daemon_set_sync_fields(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    static const char bad[] = {'x', (char)0xC3, 0};
+    dsr_daemon_set d = fluentd_sync();
+    uint32_t set = 77;
+
+    d.update_strategy.max_surge.kind = 3;
+    EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_add_daemon_set(e, &d, &set));
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_STRING;
+    d.update_strategy.max_surge.string_value = S(bad);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_daemon_set(e, &d, &set));
+    d = fluentd_sync();
+    d.revision_hash = S(bad);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_daemon_set(e, &d, &set));
+    d = fluentd_sync();
+    d.template_generation = S(bad);
+    EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_daemon_set(e, &d, &set));
+    d.has_template_generation = false; /* not read then */
+    d.containers_len = 2;
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_daemon_set(e, &d, &set));
+    {
+        dsr_capacities caps;
+        dsr_container *many;
+        dsr_engine_capacities(&caps);
+        CHECK(caps.call_containers > 0 && caps.plan > 0 && caps.snapshot_max_size > 0);
+        many = calloc(caps.call_containers + 1, sizeof *many);
+        d.containers = many;
+        d.containers_len = caps.call_containers + 1;
+        EXPECT(DSR_RESULT_CALL_LIMIT, dsr_engine_add_daemon_set(e, &d, &set));
+        free(many);
+    }
+    CHECK(set == 77 && set_count(e) == 0);
+    d = fluentd_sync();
+    d.update_strategy.strategy_type = S("RollingUpdate");
+    d.update_strategy.has_rolling_update = true;
+    d.update_strategy.max_unavailable.kind = DSR_INT_OR_STRING_INT;
+    d.update_strategy.max_unavailable.int_value = 0;
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_STRING;
+    d.update_strategy.max_surge.string_value = S("25%");
+    d.min_ready_seconds = 10;
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    free(mem);
+}
+
+/* A whole round on a small cluster: plan, create, observe, quiet; then a
+ * taint evicts a pod, an orphan is adopted, a DaemonSet is deleted. */
+static void test_sync_round(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_taint cp[] = {T("node-role.kubernetes.io/control-plane", "", "NoSchedule")};
+    dsr_taint evict[] = {T("maintenance", "now", "NoExecute")};
+    dsr_node n1 = N("edge-1", NULL, 0, NULL, 0), n2 = N("edge-2", NULL, 0, NULL, 0);
+    dsr_node n3 = N("cp-1", NULL, 0, cp, 1);
+    uint32_t set, id1, id2, id3, pods[4], pod_id = 77;
+    dsr_plan_info info, untouched;
+    dsr_plan_create c;
+    dsr_plan_delete del;
+    dsr_label labels[8];
+    char label_text[8][2][64];
+    size_t nlabels = 0, i, len;
+    char buf[256];
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n1, &id1));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n2, &id2));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n3, &id3));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+
+    /* Before any sync the plan is empty. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_EMPTY && info.set_id == DSR_NONE && info.creates_len == 0);
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, 0, &c));
+
+    /* Bad calls. */
+    memset(&untouched, 0xAB, sizeof untouched);
+    info = untouched;
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(NULL, set, NOW, &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set, NOW, NULL));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_sync(e, 99, NOW, &info));
+    CHECK(memcmp(&info, &untouched, sizeof info) == 0);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(NULL, &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, NULL));
+
+    /* 1. Plan: a pod on each edge node, none on the tainted control plane. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.set_id == set);
+    CHECK(info.creates_len == 2 && info.deletes_len == 0);
+    CHECK(info.adoptions_len == 0 && info.releases_len == 0);
+    CHECK(info.has_status);
+    CHECK(info.status.desired_number_scheduled == 2 && info.status.current_number_scheduled == 2);
+    CHECK(info.status.number_ready == 0 && info.status.number_available == 0);
+    CHECK(info.status.number_unavailable == 2 && info.status.number_misscheduled == 0);
+    CHECK(info.status.updated_number_scheduled == 2 && info.status.observed_generation == 1);
+    CHECK(info.has_rollout && info.rollout.desired == 2 && info.rollout.max_unavailable == 1);
+    CHECK(info.rollout.halted == DSR_ROLLOUT_HALT_NONE);
+    CHECK(str_is(info.revision_hash, "6d8f7c9b5"));
+    CHECK(info.has_template_generation && info.template_generation == 1);
+    {
+        dsr_plan_info again;
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &again));
+        CHECK(again.set_id == info.set_id && again.outcome == info.outcome);
+        CHECK(again.creates_len == info.creates_len && again.deletes_len == info.deletes_len);
+        CHECK(again.status.desired_number_scheduled == info.status.desired_number_scheduled &&
+              again.status.observed_generation == info.status.observed_generation);
+        CHECK(again.revision_hash.ptr == info.revision_hash.ptr);
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, 0, &c));
+    CHECK(c.node_id == id1 && str_is(c.node_name, "edge-1") && c.reason == DSR_CREATE_REASON_MISSING);
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, 1, &c));
+    CHECK(c.node_id == id2 && str_is(c.node_name, "edge-2"));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, 2, &c));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(e, 0, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(NULL, 0, &c));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, 0, &del));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_adoption(e, 0, &pod_id));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_release(e, 0, &pod_id));
+    CHECK(pod_id == 77);
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe_create(e, 0, buf, sizeof buf, &len));
+    CHECK(strcmp(buf, "no daemon pod is running on the node") == 0 && len == strlen(buf));
+    {
+        char small[4] = {'Z', 'Z', 'Z', 'Z'};
+        size_t need = 0;
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, 0, small, sizeof small, &need));
+        CHECK(need == len && small[0] == 'Z');
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, 0, NULL, 0, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_create(e, 9, buf, sizeof buf, &need));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, 0, buf, sizeof buf, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, 0, NULL, 64, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_delete(e, 0, buf, sizeof buf, &need));
+    }
+    /* The expectations hold the two creates. */
+    {
+        dsr_expectations x;
+        EXPECT(DSR_RESULT_OK, dsr_engine_expectations(e, set, &x));
+        CHECK(x.creates == 2 && x.deletes == 0 && x.set_at == NOW);
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_expectations(e, 99, &x));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_expectations(e, set, NULL));
+    }
+
+    /* 2. The labels new pods carry. */
+    {
+        size_t need = 0;
+        dsr_label one[1];
+        memset(one, 0xAB, sizeof one);
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_new_pod_labels(e, set, NULL, 0, &need));
+        CHECK(need == 3);
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_new_pod_labels(e, set, one, 1, &need));
+        CHECK(((unsigned char *)one)[0] == 0xAB);
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_new_pod_labels(e, set, NULL, 8, &need));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_new_pod_labels(e, set, labels, 8, NULL));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_new_pod_labels(e, 99, labels, 8, &need));
+        EXPECT(DSR_RESULT_OK, dsr_engine_new_pod_labels(e, set, labels, 8, &nlabels));
+        CHECK(nlabels == 3);
+        CHECK(str_is(labels[0].key, "name") && str_is(labels[0].value, "fluentd-elasticsearch"));
+        CHECK(str_is(labels[1].key, "pod-template-generation") && str_is(labels[1].value, "1"));
+        CHECK(str_is(labels[2].key, "controller-revision-hash") && str_is(labels[2].value, "6d8f7c9b5"));
+        copy_labels(labels, nlabels, label_text);
+    }
+
+    /* 3. The caller creates the pods; until it reports them, syncs only
+     *    compute status. */
+    {
+        dsr_pod p1 = daemon_pod("fluentd-aaaaa", "edge-1", labels, nlabels);
+        dsr_pod p2 = daemon_pod("fluentd-bbbbb", "edge-2", labels, nlabels);
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p1, &pods[0]));
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p2, &pods[1]));
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 1, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && info.creates_len == 0);
+    CHECK(info.has_requeue_after && info.requeue_after > 0 && info.requeue_after <= 300);
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_observe_creates(e, 99, 2));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_observe_creates(NULL, set, 2));
+    EXPECT(DSR_RESULT_OK, dsr_engine_observe_creates(e, set, 2));
+
+    /* 4. Quiet: nothing to do, both pods counted (not ready yet). */
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 5, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED);
+    CHECK(info.creates_len == 0 && info.deletes_len == 0 && info.adoptions_len == 0 && info.releases_len == 0);
+    CHECK(info.status.desired_number_scheduled == 2 && info.status.current_number_scheduled == 2);
+    CHECK(info.status.updated_number_scheduled == 2 && info.status.number_ready == 0);
+
+    /* They turn ready. */
+    for (i = 0; i < 2; i++) {
+        dsr_pod p = daemon_pod(i == 0 ? "fluentd-aaaaa" : "fluentd-bbbbb", i == 0 ? "edge-1" : "edge-2",
+                               labels, nlabels);
+        p.phase = S("Running");
+        p.has_ready = true;
+        p.ready.status = S("True");
+        p.ready.has_last_transition_time = true;
+        p.ready.last_transition_time = NOW + 10;
+        EXPECT(DSR_RESULT_OK, dsr_engine_update_pod(e, pods[i], &p));
+    }
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 20, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
+    CHECK(info.status.number_ready == 2 && info.status.number_available == 2 && info.status.number_unavailable == 0);
+    CHECK(!info.has_requeue_after);
+
+    /* 5. A NoExecute taint on edge-2: its pod must go. */
+    n2.taints = evict;
+    n2.taints_len = 1;
+    EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, id2, &n2));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &info));
+    CHECK(info.creates_len == 0 && info.deletes_len == 1);
+    CHECK(info.status.desired_number_scheduled == 1 && info.status.number_misscheduled == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_delete(e, 0, &del));
+    CHECK(del.pod_id == pods[1] && str_is(del.pod_name, "fluentd-bbbbb") && str_is(del.node_name, "edge-2"));
+    CHECK(del.reason == DSR_DELETE_REASON_NODE_INELIGIBLE && del.ineligible == DSR_REASON_KIND_UNTOLERATED_TAINT);
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, 1, &del));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_delete(e, 0, NULL));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe_delete(e, 0, buf, sizeof buf, &len));
+    CHECK(strncmp(buf, "must not run on edge-2: node has taint maintenance=now:NoExecute", 63) == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, pods[1]));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_observe_deletes(e, 99, 1));
+    EXPECT(DSR_RESULT_OK, dsr_engine_observe_deletes(e, set, 1));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 35, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
+
+    /* 6. An orphan matching the selector is adopted; a pod the DaemonSet
+     *    controls whose labels no longer match is released. */
+    {
+        dsr_label other[] = {L("name", "something-else")};
+        dsr_pod orphan = daemon_pod("fluentd-orphan", "cp-1", labels, nlabels);
+        dsr_pod stray = daemon_pod("fluentd-stray", "edge-1", other, 1);
+        uint32_t orphan_id, stray_id, got;
+        orphan.has_controller = false;
+        orphan.phase = S("Running");
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &orphan, &orphan_id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &stray, &stray_id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &info));
+        CHECK(info.adoptions_len == 1 && info.releases_len == 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, 0, &got));
+        CHECK(got == orphan_id);
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_release(e, 0, &got));
+        CHECK(got == stray_id);
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_adoption(e, 0, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_release(NULL, 0, &got));
+        /* The control plane tolerates an existing pod (NoSchedule): it counts
+         * as misscheduled, not deleted. */
+        CHECK(info.status.number_misscheduled == 1 && info.deletes_len == 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, orphan_id, set));
+        EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, stray_id, DSR_NONE));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 45, &info));
+        CHECK(info.adoptions_len == 0 && info.releases_len == 0);
+        pods[2] = orphan_id;
+    }
+
+    /* 7. Delete the DaemonSet, orphaning its pods. */
+    {
+        size_t n = 99;
+        uint32_t small[1] = {12345};
+        EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_delete_daemon_set(e, set, 3, pods, 4, &n));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, NULL, 4, &n));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_delete_daemon_set(NULL, set, DSR_PROPAGATION_ORPHAN, pods, 4, &n));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_delete_daemon_set(e, 99, DSR_PROPAGATION_ORPHAN, pods, 4, &n));
+        CHECK(n == 99);
+        /* Room for every pod of the engine (3) is needed. */
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, small, 1, &n));
+        CHECK(n == 3 && small[0] == 12345 && set_count(e) == 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, &n));
+        CHECK(n == 2 && set_count(e) == 0 && pod_count(e) == 3);
+        CHECK((pods[0] == pods[2] || pods[1] == pods[2]) || n == 2);
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &info));
+        CHECK(info.outcome == DSR_SYNC_OUTCOME_EMPTY); /* the plan went with it */
+        /* A new DaemonSet adopts the orphans. */
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 50, &info));
+        CHECK(info.adoptions_len == 2);
+        /* Background deletion hands the pods to the caller and keeps them. */
+        for (i = 0; i < info.adoptions_len; i++) {
+            uint32_t p;
+            EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, i, &p));
+            EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, p, set));
+        }
+        EXPECT(DSR_RESULT_OK, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_BACKGROUND, pods, 4, &n));
+        CHECK(n == 2 && pod_count(e) == 3);
+    }
+    /* A DaemonSet being deleted is left alone. */
+    d.deleting = true;
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 60, &info));
+    CHECK(info.outcome == DSR_SYNC_OUTCOME_DELETING && !info.has_status && info.creates_len == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_remove_daemon_set(e, set));
+    /* An empty selector selects everything: nothing is done. */
+    {
+        dsr_label_selector everything = {NULL, 0, NULL, 0};
+        d = fluentd_sync();
+        d.selector = &everything;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 70, &info));
+        CHECK(info.outcome == DSR_SYNC_OUTCOME_SELECTS_EVERYTHING && info.creates_len == 0);
+    }
+    free(mem);
+}
+
+/* ---- snapshots and validation ----------------------------------------- */
+
+/* CRC-32 (ISO-HDLC, as zlib), to forge snapshots whose checksum holds. */
+static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char *b, size_t nb) {
+    uint32_t crc = 0xFFFFFFFFu;
+    size_t i;
+    int k;
+    for (i = 0; i < na + nb; i++) {
+        crc ^= i < na ? a[i] : b[i - na];
+        for (k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+    }
+    return ~crc;
+}
+
+/* Rewrites the checksum of a snapshot of `n` bytes (header 44 bytes). */
+static void fix_crc(unsigned char *snap, size_t n) {
+    uint32_t crc = crc32_of(snap, 40, snap + 44, n - 44);
+    snap[40] = (unsigned char)crc;
+    snap[41] = (unsigned char)(crc >> 8);
+    snap[42] = (unsigned char)(crc >> 16);
+    snap[43] = (unsigned char)(crc >> 24);
+}
+
+static bool is_snapshot_code(dsr_result r) { return r >= 400 && r < 500; }
+
+/* An engine with state in every table: nodes, a DaemonSet, pods, pending
+ * expectations and a failed pod's backoff. */
+static dsr_engine *gateway(void **mem, uint32_t *set_out) {
+    dsr_engine *e = new_engine(mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_taint cp[] = {T("node-role.kubernetes.io/control-plane", "", "NoSchedule")};
+    dsr_label linux_os[] = {L("kubernetes.io/os", "linux")};
+    dsr_node n1 = N("edge-rpi4-01", linux_os, 1, NULL, 0), n2 = N("edge-rpi4-02", linux_os, 1, NULL, 0);
+    dsr_node n3 = N("cp-1", NULL, 0, cp, 1), n4 = N("edge-rpi4-03", linux_os, 1, NULL, 0);
+    dsr_label labels[8];
+    static char label_text[8][2][64];
+    size_t n;
+    uint32_t id, set;
+    dsr_plan_info info;
+
+    dsr_engine_add_node(e, &n1, &id);
+    dsr_engine_add_node(e, &n2, &id);
+    dsr_engine_add_node(e, &n3, &id);
+    dsr_engine_add_node(e, &n4, &id);
+    dsr_engine_add_daemon_set(e, &d, &set);
+    dsr_engine_new_pod_labels(e, set, labels, 8, &n);
+    copy_labels(labels, n, label_text);
+    {
+        dsr_pod ok = daemon_pod("fluentd-ok", "edge-rpi4-01", labels, n);
+        dsr_pod dead = daemon_pod("fluentd-failed", "edge-rpi4-02", labels, n);
+        ok.phase = S("Running");
+        ok.has_ready = true;
+        ok.ready.status = S("True");
+        dead.phase = S("Failed");
+        dsr_engine_add_pod(e, &ok, &id);
+        dsr_engine_add_pod(e, &dead, &id);
+    }
+    if (dsr_engine_sync(e, set, NOW, &info) != DSR_RESULT_OK || info.deletes_len != 1 || info.creates_len != 1) {
+        fprintf(stderr, "gateway: unexpected plan\n");
+        exit(2);
+    }
+    *set_out = set;
+    return e;
+}
+
+static void test_snapshots(void) {
+    void *mem, *mem2;
+    uint32_t set, set2;
+    dsr_engine *e = gateway(&mem, &set);
+    dsr_engine *other = new_engine(&mem2);
+    size_t max = dsr_engine_snapshot_max_size(), n = 0, m = 0, i;
+    unsigned char *snap = malloc(max), *again = malloc(max), *bad = malloc(max + 1);
+    dsr_capacities caps;
+    int codes[1000];
+    dsr_result r;
+
+    memset(codes, 0, sizeof codes);
+    dsr_engine_capacities(&caps);
+    CHECK(max > 44 && caps.snapshot_max_size == max);
+
+    /* Bad calls. */
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(NULL, snap, max, &n));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(e, snap, max, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(e, NULL, max, &n));
+    CHECK(n == 0);
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_snapshot(e, NULL, 0, &n));
+    CHECK(n == max);
+    n = 0;
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_snapshot(e, snap, 100, &n));
+    CHECK(n == max);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_restore(NULL, snap, 10));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_restore(e, NULL, 10));
+
+    /* The snapshot, and one taken again, are the same bytes. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, snap, max, &n));
+    CHECK(n > 44 && n <= max && memcmp(snap, "DSRS", 4) == 0);
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
+    CHECK(m == n && memcmp(snap, again, n) == 0);
+    /* A buffer of exactly the size suffices; one byte less does not. */
+    EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_snapshot(e, again, n - 1, &m));
+
+    /* Corrupted at every byte: refused with a snapshot code, engine unchanged
+     * (its next snapshot is still the same bytes). */
+    for (i = 0; i < n; i++) {
+        memcpy(bad, snap, n);
+        bad[i] ^= 0xA5;
+        r = dsr_engine_restore(e, bad, n);
+        if (!is_snapshot_code(r)) {
+            failed++;
+            fprintf(stderr, "byte %u: restore returned %u (%s)\n", (unsigned)i, (unsigned)r, dsr_result_str(r));
+            break;
+        }
+        codes[r - 400]++;
+        m = 0;
+        if (dsr_engine_snapshot(e, again, n, &m) != DSR_RESULT_OK || m != n || memcmp(again, snap, n) != 0) {
+            failed++;
+            fprintf(stderr, "byte %u: the refused restore changed the engine\n", (unsigned)i);
+            break;
+        }
+    }
+    CHECK(i == n);
+    passed++;
+    CHECK(codes[DSR_RESULT_SNAPSHOT_BAD_MAGIC - 400] == 4);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION - 400] >= 2);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH - 400] >= 28);
+    CHECK((size_t)codes[DSR_RESULT_SNAPSHOT_CHECKSUM - 400] >= n - 44);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_TRUNCATED - 400] + codes[DSR_RESULT_SNAPSHOT_TRAILING_BYTES - 400] >= 1);
+    /* Truncated at every length, and one byte too many. */
+    for (i = 0; i < n; i++) {
+        r = dsr_engine_restore(e, snap, i);
+        if (r != DSR_RESULT_SNAPSHOT_TRUNCATED && r != DSR_RESULT_SNAPSHOT_BAD_MAGIC) {
+            failed++;
+            fprintf(stderr, "length %u: restore returned %u\n", (unsigned)i, (unsigned)r);
+            break;
+        }
+    }
+    CHECK(i == n);
+    memcpy(bad, snap, n);
+    bad[n] = 0;
+    EXPECT(DSR_RESULT_SNAPSHOT_TRAILING_BYTES, dsr_engine_restore(e, bad, n + 1));
+    /* Forged with a valid checksum: too many strings, and a payload that
+     * does not decode. */
+    memcpy(bad, snap, n);
+    bad[44] = (unsigned char)(caps.strings + 1);
+    bad[45] = (unsigned char)((caps.strings + 1) >> 8);
+    bad[46] = (unsigned char)((caps.strings + 1) >> 16);
+    bad[47] = (unsigned char)((caps.strings + 1) >> 24);
+    fix_crc(bad, n);
+    EXPECT(DSR_RESULT_SNAPSHOT_OVER_CAPACITY, dsr_engine_restore(e, bad, n));
+    memcpy(bad, snap, n);
+    bad[n - 1] = 0xFF; /* the backoff list's last varint now runs off the end */
+    fix_crc(bad, n);
+    r = dsr_engine_restore(e, bad, n);
+    CHECK(r == DSR_RESULT_SNAPSHOT_CORRUPT);
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
+    CHECK(m == n && memcmp(again, snap, n) == 0);
+    {
+        char text[256];
+        size_t len;
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, text, sizeof text, &len));
+        CHECK(strstr(text, "snapshot") != NULL);
+    }
+
+    /* Intact: restores into another engine, which then snapshots to the same
+     * bytes and plans the same. */
+    {
+        dsr_node stray = N("worker-1", NULL, 0, NULL, 0);
+        uint32_t id;
+        dsr_plan_info a, b;
+        dsr_plan_create ca, cb;
+        dsr_plan_delete da, db;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(other, &stray, &id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_restore(other, snap, n));
+        CHECK(node_count(other) == 4 && set_count(other) == 1 && pod_count(other) == 2);
+        EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(other, again, max, &m));
+        CHECK(m == n && memcmp(again, snap, n) == 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, &a));
+        CHECK(a.outcome == DSR_SYNC_OUTCOME_EMPTY);
+        EXPECT(DSR_RESULT_OK, dsr_engine_find_daemon_set(other, S("kube-system"), S("fluentd-elasticsearch"), &set2));
+        CHECK(set2 == set);
+        /* Both still wait for the first sync's create and delete... */
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 30, &b));
+        CHECK(a.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && b.outcome == a.outcome);
+        CHECK(a.requeue_after == b.requeue_after);
+        /* ...and, once they are observed, plan the same: the failed pod's node
+         * is in backoff in both. */
+        dsr_engine_observe_creates(e, set, 1);
+        dsr_engine_observe_deletes(e, set, 1);
+        dsr_engine_observe_creates(other, set2, 1);
+        dsr_engine_observe_deletes(other, set2, 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 40, &b));
+        CHECK(a.outcome == b.outcome && a.creates_len == b.creates_len && a.deletes_len == b.deletes_len);
+        CHECK(a.has_requeue_after == b.has_requeue_after && a.requeue_after == b.requeue_after);
+        CHECK(a.status.desired_number_scheduled == b.status.desired_number_scheduled);
+        CHECK(a.status.current_number_scheduled == b.status.current_number_scheduled);
+        for (i = 0; i < a.creates_len; i++) {
+            dsr_engine_plan_create(e, i, &ca);
+            dsr_engine_plan_create(other, i, &cb);
+            CHECK(ca.node_id == cb.node_id && ca.reason == cb.reason);
+            CHECK(ca.node_name.len == cb.node_name.len && memcmp(ca.node_name.ptr, cb.node_name.ptr, ca.node_name.len) == 0);
+        }
+        for (i = 0; i < a.deletes_len; i++) {
+            dsr_engine_plan_delete(e, i, &da);
+            dsr_engine_plan_delete(other, i, &db);
+            CHECK(da.pod_id == db.pod_id && da.reason == db.reason);
+        }
+    }
+    /* The snapshot of an empty engine restores into a full one. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(other));
+    EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(other, again, max, &m));
+    CHECK(m < n);
+    memcpy(bad, again, m);
+    {
+        void *mem3;
+        dsr_engine *third = new_engine(&mem3);
+        EXPECT(DSR_RESULT_OK, dsr_engine_restore(third, bad, m));
+        CHECK(node_count(third) == 0 && set_count(third) == 0 && pod_count(third) == 0);
+        free(mem3);
+    }
+    free(snap);
+    free(again);
+    free(bad);
+    free(mem);
+    free(mem2);
+}
+
+static void test_validate_daemon_set(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_container one[] = {{{"fluentd", 7}}};
+    dsr_container two[] = {{{"fluentd", 7}}, {{"fluentd", 7}}};
+    dsr_daemon_set d = fluentd_sync();
+    dsr_spec_problem p, untouched;
+    char text[512];
+    size_t len;
+
+    d.containers = one;
+    d.containers_len = 1;
+    memset(&untouched, 0xAB, sizeof untouched);
+    p = untouched;
+    EXPECT(DSR_RESULT_OK, dsr_engine_validate_daemon_set(e, &d));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_last_spec_problem(e, &p));
+    CHECK(memcmp(&p, &untouched, sizeof p) == 0);
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_validate_daemon_set(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_validate_daemon_set(NULL, &d));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_last_spec_problem(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_last_spec_problem(NULL, &p));
+
+#define INVALID(kind_, index_, detail_, validation_)                               \
+    do {                                                                           \
+        EXPECT(DSR_RESULT_INVALID_DAEMON_SET, dsr_engine_validate_daemon_set(e, &d)); \
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_spec_problem(e, &p));                \
+        CHECK(p.kind == (kind_) && p.index == (index_));                           \
+        CHECK(p.detail == (detail_) && p.validation == (validation_));            \
+    } while (0)
+
+    d.containers_len = 0;
+    INVALID(DSR_SPEC_PROBLEM_NO_CONTAINERS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, text, sizeof text, &len));
+    CHECK(strstr(text, "spec.template.spec.containers: required") != NULL);
+    d.containers = two;
+    d.containers_len = 2;
+    INVALID(DSR_SPEC_PROBLEM_DUPLICATE_CONTAINER_NAME, 1, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.containers_len = 1;
+    d.name = S("Fluentd_Elasticsearch");
+    INVALID(DSR_SPEC_PROBLEM_NAME, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_INVALID_FORMAT);
+    d.name = S("");
+    INVALID(DSR_SPEC_PROBLEM_NAME, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_EMPTY);
+    d.name = S("fluentd-elasticsearch");
+    d.restart_policy = S("OnFailure");
+    INVALID(DSR_SPEC_PROBLEM_RESTART_POLICY, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.restart_policy = S("Always");
+    d.has_active_deadline_seconds = true;
+    INVALID(DSR_SPEC_PROBLEM_ACTIVE_DEADLINE_SECONDS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.has_active_deadline_seconds = false;
+    d.min_ready_seconds = -1;
+    INVALID(DSR_SPEC_PROBLEM_MIN_READY_SECONDS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.min_ready_seconds = 0;
+    d.has_revision_history_limit = true;
+    d.revision_history_limit = -2;
+    INVALID(DSR_SPEC_PROBLEM_REVISION_HISTORY_LIMIT, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.revision_history_limit = 10;
+    {
+        dsr_toleration tols[] = {TOL("a", "Exists", "", "NoSchedule"), TOL("b", "Equal", "x", "Sometimes")};
+        d.tolerations = tols;
+        d.tolerations_len = 2;
+        INVALID(DSR_SPEC_PROBLEM_TOLERATION, 1, DSR_SPEC_DETAIL_EFFECT, DSR_VALIDATION_NONE);
+        d.tolerations_len = 0;
+    }
+    d.update_strategy.strategy_type = S("Recreate");
+    INVALID(DSR_SPEC_PROBLEM_UPDATE_STRATEGY_TYPE, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.update_strategy.strategy_type = S("RollingUpdate");
+    d.update_strategy.has_rolling_update = true;
+    d.update_strategy.max_unavailable.kind = DSR_INT_OR_STRING_INT;
+    d.update_strategy.max_unavailable.int_value = 0;
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_STRING;
+    d.update_strategy.max_surge.string_value = S("150%");
+    INVALID(DSR_SPEC_PROBLEM_MAX_SURGE, DSR_NONE, DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT, DSR_VALIDATION_NONE);
+    d.update_strategy.max_surge.string_value = S("lots");
+    INVALID(DSR_SPEC_PROBLEM_MAX_SURGE, DSR_NONE, DSR_SPEC_DETAIL_NOT_A_PERCENT, DSR_VALIDATION_NONE);
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_INT;
+    d.update_strategy.max_surge.int_value = 0;
+    INVALID(DSR_SPEC_PROBLEM_NO_UPDATE_BUDGET, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.update_strategy.max_unavailable.int_value = -1;
+    INVALID(DSR_SPEC_PROBLEM_MAX_UNAVAILABLE, DSR_NONE, DSR_SPEC_DETAIL_NEGATIVE, DSR_VALIDATION_NONE);
+    d.update_strategy.max_unavailable.int_value = 1;
+    d.update_strategy.max_surge.int_value = 1;
+    INVALID(DSR_SPEC_PROBLEM_SURGE_WITH_UNAVAILABLE, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.update_strategy.max_surge.kind = DSR_INT_OR_STRING_UNSET;
+    EXPECT(DSR_RESULT_OK, dsr_engine_validate_daemon_set(e, &d));
+    {
+        dsr_label other[] = {L("name", "other")};
+        dsr_label bad_key[] = {L("a/b/c", "x")};
+        d.template_labels = other;
+        INVALID(DSR_SPEC_PROBLEM_SELECTOR_DOES_NOT_MATCH_TEMPLATE, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+        d.template_labels = fluentd_labels;
+        d.node_selector = bad_key;
+        d.node_selector_len = 1;
+        INVALID(DSR_SPEC_PROBLEM_NODE_SELECTOR, DSR_NONE, DSR_SPEC_DETAIL_KEY, DSR_VALIDATION_TOO_MANY_SLASHES);
+        d.node_selector_len = 0;
+    }
+    d.selector = NULL;
+    INVALID(DSR_SPEC_PROBLEM_SELECTOR_MISSING, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.selector = &fluentd_selector;
+    d.has_required_node_affinity = true;
+    INVALID(DSR_SPEC_PROBLEM_AFFINITY_NO_TERMS, DSR_NONE, DSR_SPEC_DETAIL_NONE, DSR_VALIDATION_NONE);
+    d.has_required_node_affinity = false;
+    /* Bad input is the caller's error, not the DaemonSet's. */
+    d.update_strategy.max_surge.kind = 7;
+    EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_validate_daemon_set(e, &d));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_last_spec_problem(e, &p));
+#undef INVALID
+    /* Validation stores nothing. */
+    CHECK(node_count(e) == 0 && set_count(e) == 0);
+    free(mem);
+}
+
 int main(void) {
     test_version_and_macros();
     test_result_str();
@@ -910,6 +1735,11 @@ int main(void) {
     test_daemon_sets_and_placement();
     test_queries();
     test_validation();
+    test_pods();
+    test_daemon_set_sync_fields();
+    test_sync_round();
+    test_snapshots();
+    test_validate_daemon_set();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

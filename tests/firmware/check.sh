@@ -9,13 +9,18 @@
 #   3. fail if dsr_engine_init builds the engine on the stack (x86-64 only:
 #      no stack frame as large as half the engine);
 #   4. link it into tests/firmware/firmware.c, a C program with the engine in
-#      a static array, run it, and check its placement decision;
-#   5. report the sizes.
+#      a static array, run it, and check its placement decision, a sync round
+#      and a snapshot restored from a static "flash" array;
+#   5. report the sizes: the dsr object's text and .text, and the .text of
+#      the linked program.
 #
-# What the no_std staticlib needs when linked on a hosted target: only
-# memcpy, memmove, memcmp and bcmp, which the C library provides (on bare
-# metal, compiler_builtins' "mem" functions or the vendor libc do). The
-# panic handler comes from the `panic-handler` feature.
+# What the no_std staticlib needs when linked on a hosted target: memcpy,
+# memmove, memset, memcmp and bcmp, which the C library provides (on bare
+# metal, compiler_builtins' "mem" functions or the vendor libc do), and
+# __divti3, which the archive's compiler_builtins member provides; on a hosted
+# target that member's unwind tables name rust_eh_personality, which
+# firmware.c defines empty (panic = "abort" never calls it). The panic
+# handler comes from the `panic-handler` feature.
 #
 # Environment: CC (default cc), NM (default nm), OBJDUMP (default objdump).
 set -euo pipefail
@@ -35,7 +40,7 @@ die() {
 # The capacity profile of a gateway (see ffi/README.md).
 export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYTES=4096 \
     DSR_LABELS=256 DSR_RULES=128 DSR_CALL_LABELS=32 DSR_CALL_TAINTS=8 DSR_CALL_TOLERATIONS=8 \
-    DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4
+    DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4 DSR_PLAN=32 DSR_CALL_CONTAINERS=4
 
 echo "--- building $archive (no_std, panic=abort, opt-level=z, lto)"
 (cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
@@ -78,7 +83,13 @@ fi
 echo "--- sizes"
 echo "libdsr.a (firmware build): $(wc -c <"$archive") bytes on disk" \
     "(mostly compiler_builtins objects a link leaves out)"
-size "$tmp/$member" | awk 'NR == 2 { printf "dsr object: text %d, data %d, bss %d bytes\n", $1, $2, $3 }'
+size "$tmp/$member" | awk 'NR == 2 { printf "dsr object: text %d, data %d, bss %d bytes (text: code and read-only data)\n", $1, $2, $3 }'
+# .text alone: the dsr object (every exported function and what it reaches),
+# and the C program linked with --gc-sections (what this firmware keeps).
+section_text() { size -A "$1" | awk '$1 ~ /^\.text/ { t += $2 } END { print t + 0 }'; }
+echo "dsr object .text: $(section_text "$tmp/$member") bytes"
+echo "firmware program (tests/firmware/firmware.c linked, --gc-sections): .text" \
+    "$(section_text "$tmp/firmware") bytes, text $(size "$tmp/firmware" | awk 'NR == 2 { print $1 }') bytes"
 echo "undefined symbols of the dsr object: $(nm --plugin /dev/null "$tmp/$member" 2>/dev/null |
     awk '$1 == "U" { print $2 }' | sort -u | tr '\n' ' ')"
 echo "engine: $engine_size bytes (DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS" \

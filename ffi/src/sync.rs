@@ -1,0 +1,734 @@
+//! Pods and the sync: one DaemonSet's plan (creates, deletes, adoptions,
+//! releases, status), kept in the engine and read entry by entry; what the
+//! caller reports back (observed creates and deletes, adopted and released
+//! pods); deleting a DaemonSet with a propagation policy.
+//!
+//! A round: `dsr_engine_sync()` plans; the caller creates the pods it asks
+//! for (labels from `dsr_engine_new_pod_labels()`), deletes the pods it names,
+//! adds and removes them in the engine as they appear and go, and reports
+//! each planned create and delete with `dsr_engine_observe_creates()` /
+//! `_deletes()`; the next sync then plans from there.
+
+use core::ffi::c_char;
+
+use dsr_core::sync::{
+    CreateReason, DeleteReason, Propagation, RolloutHalt, SyncOutcome, BURST_REPLICAS,
+};
+use dsr_core::{PodId, Reason, SetId, Timestamp};
+
+use crate::capacities::{build, CoreEngine, CorePlan};
+use crate::convert::{input, out, with_pod};
+use crate::engine::{dsr_engine, engine_ref, with_engine, with_state, write_text};
+use crate::result::dsr_result;
+use crate::types::{
+    dsr_create_reason, dsr_daemon_set_status, dsr_delete_reason, dsr_expectations, dsr_label,
+    dsr_plan_create, dsr_plan_delete, dsr_plan_info, dsr_pod, dsr_propagation, dsr_reason_kind,
+    dsr_rollout_budget, dsr_rollout_halt, dsr_str, dsr_sync_outcome, DSR_NONE,
+};
+
+use dsr_result::{
+    DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_MISALIGNED, DSR_RESULT_NOT_FOUND,
+    DSR_RESULT_NULL_POINTER, DSR_RESULT_UNKNOWN_ENUM,
+};
+
+// The plan must hold one pass of creates for the sync to be useful; a smaller
+// DSR_PLAN still works, with DSR_RESULT_FULL_OUTPUT on larger clusters.
+const _: () = assert!(build::PLAN >= 1 && BURST_REPLICAS >= 1);
+
+/// A Rust string as a `dsr_str` (borrowing its bytes).
+pub(crate) fn c_str(s: &str) -> dsr_str {
+    dsr_str {
+        ptr: s.as_ptr().cast::<c_char>(),
+        len: s.len(),
+    }
+}
+
+/// A caller's output array of `cap` entries, written only through
+/// [`OutArray::set`].
+pub(crate) struct OutArray<T> {
+    ptr: *mut T,
+    cap: usize,
+}
+
+/// Checks an output array: NULL only with `cap` 0, aligned.
+///
+/// # Safety
+/// When not NULL, `ptr` must be valid for writing `cap` `T`s until the call
+/// returns.
+pub(crate) unsafe fn out_array<T>(ptr: *mut T, cap: usize) -> Result<OutArray<T>, dsr_result> {
+    if cap > 0 && ptr.is_null() {
+        return Err(DSR_RESULT_NULL_POINTER);
+    }
+    if !ptr.is_null() && !ptr.is_aligned() {
+        return Err(DSR_RESULT_MISALIGNED);
+    }
+    Ok(OutArray { ptr, cap })
+}
+
+impl<T> OutArray<T> {
+    /// Writes entry `i` (which must be below the capacity).
+    pub(crate) fn set(&mut self, i: usize, value: T) -> Result<(), dsr_result> {
+        if i >= self.cap {
+            return Err(dsr_result::DSR_RESULT_LOGIC_BUG);
+        }
+        // SAFETY: `out_array()` checked NULL (cap > 0 here) and alignment, and
+        // its caller promised `cap` writable entries; `i < cap`. `write` does
+        // not read or drop the old (C) contents.
+        unsafe { self.ptr.add(i).write(value) };
+        Ok(())
+    }
+}
+
+/// Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
+/// (`DSR_RESULT_DUPLICATE`). Ids of removed pods are reused.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `pod` NULL or valid, with every pointer in it valid for its
+/// length; `out_id` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_add_pod(
+    engine: *mut dsr_engine,
+    pod: *const dsr_pod,
+    out_id: *mut u32,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let pod = unsafe { input(pod) }?;
+        // SAFETY: as above.
+        let out = unsafe { out(out_id) }?;
+        // SAFETY: as above.
+        let id = unsafe { with_engine(engine, |e| with_pod(pod, |p| Ok(e.add_pod(p)?))) }?;
+        out.set(id.0);
+        Ok(())
+    })
+}
+
+/// Replaces pod `id`'s fields, keeping its id (a pod turned ready, scheduled,
+/// failed, or started deleting).
+///
+/// # Safety
+/// As `dsr_engine_add_pod()`.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_update_pod(
+    engine: *mut dsr_engine,
+    id: u32,
+    pod: *const dsr_pod,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let pod = unsafe { input(pod) }?;
+        // SAFETY: as above.
+        unsafe {
+            with_engine(engine, |e| {
+                with_pod(pod, |p| Ok(e.update_pod(PodId(id), p)?))
+            })
+        }
+    })
+}
+
+/// Removes pod `id` (it is gone from the cluster).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_remove_pod(engine: *mut dsr_engine, id: u32) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        unsafe { with_engine(engine, |e| Ok(e.remove_pod(PodId(id))?)) }
+    })
+}
+
+/// Stores the id of the pod `ns`/`name` in `*out_id`, or returns
+/// `DSR_RESULT_NOT_FOUND`.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `ns` and
+/// `name` valid for their lengths; `out_id` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_find_pod(
+    engine: *const dsr_engine,
+    ns: dsr_str,
+    name: dsr_str,
+    out_id: *mut u32,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { out(out_id) }?;
+        // SAFETY: as above.
+        let (ns, name) = unsafe { (crate::convert::text(&ns)?, crate::convert::text(&name)?) };
+        let id = e.core.find_pod(ns, name).ok_or(DSR_RESULT_NOT_FOUND)?;
+        out.set(id.0);
+        Ok(())
+    })
+}
+
+/// Stores the number of pods in `*out`.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_pod_count(
+    engine: *const dsr_engine,
+    out: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { crate::convert::out(out) }?;
+        out.set(e.core.pod_count());
+        Ok(())
+    })
+}
+
+/// Records pod `pod_id`'s new controller: DaemonSet `set_id` after the caller
+/// adopted the pod (a plan's adoptions), or none (`set_id` = `DSR_NONE`)
+/// after the caller released it (a plan's releases).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_set_pod_controller(
+    engine: *mut dsr_engine,
+    pod_id: u32,
+    set_id: u32,
+) -> dsr_result {
+    boundary!({
+        let controller = (set_id != DSR_NONE).then_some(SetId(set_id));
+        // SAFETY: forwarded contract.
+        unsafe {
+            with_engine(engine, |e| {
+                Ok(e.set_pod_controller(PodId(pod_id), controller)?)
+            })
+        }
+    })
+}
+
+fn outcome(o: SyncOutcome) -> dsr_sync_outcome {
+    use dsr_sync_outcome::*;
+    match o {
+        SyncOutcome::Empty => DSR_SYNC_OUTCOME_EMPTY,
+        SyncOutcome::Synced => DSR_SYNC_OUTCOME_SYNCED,
+        SyncOutcome::StatusOnly => DSR_SYNC_OUTCOME_STATUS_ONLY,
+        SyncOutcome::Deleting => DSR_SYNC_OUTCOME_DELETING,
+        SyncOutcome::SelectsEverything => DSR_SYNC_OUTCOME_SELECTS_EVERYTHING,
+    }
+}
+
+fn create_reason(r: CreateReason) -> dsr_create_reason {
+    use dsr_create_reason::*;
+    match r {
+        CreateReason::Missing => DSR_CREATE_REASON_MISSING,
+        CreateReason::ReplaceUnavailable => DSR_CREATE_REASON_REPLACE_UNAVAILABLE,
+        CreateReason::Surge => DSR_CREATE_REASON_SURGE,
+    }
+}
+
+pub(crate) fn reason_kind(r: &Reason) -> dsr_reason_kind {
+    use dsr_reason_kind::*;
+    match r {
+        Reason::Eligible => DSR_REASON_KIND_ELIGIBLE,
+        Reason::NodeNameMismatch { .. } => DSR_REASON_KIND_NODE_NAME_MISMATCH,
+        Reason::NodeSelectorMismatch { .. } => DSR_REASON_KIND_NODE_SELECTOR_MISMATCH,
+        Reason::NodeAffinityMismatch { .. } => DSR_REASON_KIND_NODE_AFFINITY_MISMATCH,
+        Reason::UntoleratedTaint(_) => DSR_REASON_KIND_UNTOLERATED_TAINT,
+    }
+}
+
+/// The delete reason and, for an ineligible node, why.
+fn delete_reason(r: &DeleteReason) -> (dsr_delete_reason, dsr_reason_kind) {
+    use dsr_delete_reason::*;
+    let eligible = dsr_reason_kind::DSR_REASON_KIND_ELIGIBLE;
+    match r {
+        DeleteReason::NodeIneligible(why) => (DSR_DELETE_REASON_NODE_INELIGIBLE, reason_kind(why)),
+        DeleteReason::Duplicate => (DSR_DELETE_REASON_DUPLICATE, eligible),
+        DeleteReason::Failed => (DSR_DELETE_REASON_FAILED, eligible),
+        DeleteReason::Succeeded => (DSR_DELETE_REASON_SUCCEEDED, eligible),
+        DeleteReason::NodeMissing => (DSR_DELETE_REASON_NODE_MISSING, eligible),
+        DeleteReason::SurgeOldNotReady => (DSR_DELETE_REASON_SURGE_OLD_NOT_READY, eligible),
+        DeleteReason::SurgeReplaced => (DSR_DELETE_REASON_SURGE_REPLACED, eligible),
+        DeleteReason::RollingUpdate => (DSR_DELETE_REASON_ROLLING_UPDATE, eligible),
+        DeleteReason::RollingUpdateUnavailable => {
+            (DSR_DELETE_REASON_ROLLING_UPDATE_UNAVAILABLE, eligible)
+        }
+        DeleteReason::RollingUpdateNodeIneligible => {
+            (DSR_DELETE_REASON_ROLLING_UPDATE_NODE_INELIGIBLE, eligible)
+        }
+    }
+}
+
+/// The C form of a plan's scalars.
+fn plan_info(core: &CoreEngine, plan: &CorePlan) -> dsr_plan_info {
+    let status = plan.status.map(|s| dsr_daemon_set_status {
+        desired_number_scheduled: s.desired_number_scheduled,
+        current_number_scheduled: s.current_number_scheduled,
+        number_misscheduled: s.number_misscheduled,
+        number_ready: s.number_ready,
+        updated_number_scheduled: s.updated_number_scheduled,
+        number_available: s.number_available,
+        number_unavailable: s.number_unavailable,
+        observed_generation: s.observed_generation,
+    });
+    let rollout = plan.rollout.map(|r| dsr_rollout_budget {
+        desired: r.desired,
+        max_unavailable: r.max_unavailable,
+        max_surge: r.max_surge,
+        in_use: r.in_use,
+        candidates: r.candidates,
+        chosen: r.chosen,
+        replacements: r.replacements,
+        halted: match r.halted {
+            None => dsr_rollout_halt::DSR_ROLLOUT_HALT_NONE,
+            Some(RolloutHalt::InvalidBudget) => dsr_rollout_halt::DSR_ROLLOUT_HALT_INVALID_BUDGET,
+            Some(RolloutHalt::MissingNode) => dsr_rollout_halt::DSR_ROLLOUT_HALT_MISSING_NODE,
+        } as u32,
+    });
+    dsr_plan_info {
+        set_id: plan.set.map_or(DSR_NONE, |s| s.0),
+        outcome: outcome(plan.outcome) as u32,
+        creates_len: plan.creates.len(),
+        deletes_len: plan.deletes.len(),
+        adoptions_len: plan.adoptions.len(),
+        releases_len: plan.releases.len(),
+        has_status: status.is_some(),
+        status: status.unwrap_or_default(),
+        has_requeue_after: plan.requeue_after.is_some(),
+        requeue_after: plan.requeue_after.unwrap_or(0),
+        has_rollout: rollout.is_some(),
+        rollout: rollout.unwrap_or_default(),
+        revision_hash: c_str(core.text(plan.revision_hash)),
+        has_template_generation: plan.template_generation.is_some(),
+        template_generation: plan.template_generation.unwrap_or(0),
+    }
+}
+
+/// Plans one sync of DaemonSet `set_id` at `now_unix_seconds`, as upstream's
+/// `syncDaemonSet`: claims pods (adopt, release), creates where a daemon pod
+/// is missing, deletes where one may not run, duplicates, failed and
+/// succeeded pods, rolls the update within its budget, and computes the
+/// status. The plan replaces the engine's previous one; `*out_info` gets its
+/// scalars, and `dsr_engine_plan_create()`, `_delete()`, `_adoption()` and
+/// `_release()` read its lists.
+///
+/// The engine then expects what the plan asks for: the DaemonSet is only
+/// adopted, released and given a status (`DSR_SYNC_OUTCOME_STATUS_ONLY`)
+/// until every planned create and delete is reported with
+/// `dsr_engine_observe_creates()` / `_deletes()` (or five minutes pass).
+///
+/// A list longer than the plan holds (`DSR_PLAN`) is
+/// `DSR_RESULT_FULL_OUTPUT`; a full failed-pod backoff table is
+/// `DSR_RESULT_FULL_BACKOFF`. On any failure the tables and expectations are
+/// unchanged and the engine's plan is empty.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `out_info` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_sync(
+    engine: *mut dsr_engine,
+    set_id: u32,
+    now_unix_seconds: i64,
+    out_info: *mut dsr_plan_info,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let out_info = unsafe { out(out_info) }?;
+        // SAFETY: as above.
+        let info = unsafe {
+            with_state(engine, |e| {
+                let r = e
+                    .core
+                    .sync(SetId(set_id), Timestamp(now_unix_seconds), &mut e.plan);
+                if let Err(err) = r {
+                    e.plan.clear();
+                    return Err(err.into());
+                }
+                Ok(plan_info(&e.core, &e.plan))
+            })
+        }?;
+        out_info.set(info);
+        Ok(())
+    })
+}
+
+/// The scalars of the engine's plan from its last `dsr_engine_sync()` (an
+/// empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any), into `*out_info`.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out_info`
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_plan_info(
+    engine: *const dsr_engine,
+    out_info: *mut dsr_plan_info,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out_info = unsafe { out(out_info) }?;
+        out_info.set(plan_info(&e.core, &e.plan));
+        Ok(())
+    })
+}
+
+/// Create `index` (below `creates_len`) of the engine's plan, into `*out`;
+/// `DSR_RESULT_NOT_FOUND` past the end.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_plan_create(
+    engine: *const dsr_engine,
+    index: usize,
+    out: *mut dsr_plan_create,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { crate::convert::out(out) }?;
+        let c = e.plan.creates.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        out.set(dsr_plan_create {
+            node_id: c.node.0,
+            node_name: c_str(e.core.text(c.node_name)),
+            reason: create_reason(c.reason) as u32,
+        });
+        Ok(())
+    })
+}
+
+/// Delete `index` (below `deletes_len`) of the engine's plan, into `*out`;
+/// `DSR_RESULT_NOT_FOUND` past the end.
+///
+/// # Safety
+/// As `dsr_engine_plan_create()`.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_plan_delete(
+    engine: *const dsr_engine,
+    index: usize,
+    out: *mut dsr_plan_delete,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { crate::convert::out(out) }?;
+        let d = e.plan.deletes.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        let (reason, ineligible) = delete_reason(&d.reason);
+        out.set(dsr_plan_delete {
+            pod_id: d.pod.0,
+            pod_name: c_str(e.core.text(d.pod_name)),
+            node_name: c_str(e.core.text(d.node_name)),
+            reason: reason as u32,
+            ineligible: ineligible as u32,
+        });
+        Ok(())
+    })
+}
+
+/// The id of adoption `index` (below `adoptions_len`) of the engine's plan,
+/// into `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out_pod_id`
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_plan_adoption(
+    engine: *const dsr_engine,
+    index: usize,
+    out_pod_id: *mut u32,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { out(out_pod_id) }?;
+        let p = e.plan.adoptions.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        out.set(p.0);
+        Ok(())
+    })
+}
+
+/// The id of release `index` (below `releases_len`) of the engine's plan,
+/// into `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
+///
+/// # Safety
+/// As `dsr_engine_plan_adoption()`.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_plan_release(
+    engine: *const dsr_engine,
+    index: usize,
+    out_pod_id: *mut u32,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { out(out_pod_id) }?;
+        let p = e.plan.releases.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        out.set(p.0);
+        Ok(())
+    })
+}
+
+/// Puts create `index` of the engine's plan in words (`no daemon pod is
+/// running on the node`) into `buf`, as `dsr_engine_describe()` does
+/// (NUL-terminated; `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length in
+/// `*out_len`). `DSR_RESULT_NOT_FOUND` past the end.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+/// writable for `buf_len` bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_describe_create(
+    engine: *const dsr_engine,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out_len = unsafe { out(out_len) }?;
+        let c = e.plan.creates.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            write_text(buf, buf_len, out_len, |mut w| {
+                e.core.describe_create(c, &mut w)
+            })
+        }
+    })
+}
+
+/// Puts delete `index` of the engine's plan in words (`must not run on
+/// edge-1: node has taint ...`) into `buf`, as `dsr_engine_describe_create()`
+/// does.
+///
+/// # Safety
+/// As `dsr_engine_describe_create()`.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_describe_delete(
+    engine: *const dsr_engine,
+    index: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out_len = unsafe { out(out_len) }?;
+        let d = e.plan.deletes.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        let set = e.plan.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
+        // SAFETY: forwarded contract.
+        unsafe {
+            write_text(buf, buf_len, out_len, |mut w| {
+                e.core.describe_delete(set, d, &mut w)
+            })
+        }
+    })
+}
+
+/// The labels a pod created for DaemonSet `set_id` carries: the template's,
+/// then `pod-template-generation` and `controller-revision-hash` (when the
+/// DaemonSet has them), which replace template labels of the same keys, as
+/// upstream's `CreatePodTemplate`. Written to `out[0..n]` with `n` in
+/// `*out_len`; the strings point into the engine's memory (or are static), as
+/// `dsr_plan_info`'s do: copy them before giving them to `dsr_engine_add_pod()`.
+///
+/// With `out_cap` < `n`, nothing is written to `out`, `*out_len` gets `n` and
+/// the result is `DSR_RESULT_BUFFER_TOO_SMALL` (`out` may be NULL with
+/// `out_cap` 0 to ask for `n`).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+/// writable for `out_cap` labels; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_new_pod_labels(
+    engine: *const dsr_engine,
+    set_id: u32,
+    out: *mut dsr_label,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out_len = unsafe { crate::convert::out(out_len) }?;
+        let set = SetId(set_id);
+        let mut n = 0usize;
+        e.core.new_pod_labels(set, |_, _| n += 1)?;
+        if out_cap < n {
+            out_len.set(n);
+            return Err(DSR_RESULT_BUFFER_TOO_SMALL.into());
+        }
+        // SAFETY: forwarded contract.
+        let mut array = unsafe { out_array(out, out_cap) }?;
+        let mut i = 0usize;
+        let mut r = Ok(());
+        e.core.new_pod_labels(set, |key, value| {
+            if r.is_ok() {
+                r = array.set(
+                    i,
+                    dsr_label {
+                        key: c_str(key),
+                        value: c_str(value),
+                    },
+                );
+                i += 1;
+            }
+        })?;
+        r?;
+        out_len.set(i);
+        Ok(())
+    })
+}
+
+/// Reports that `n` creates the last sync of DaemonSet `set_id` planned
+/// happened (the pod appeared), failed, or were skipped (upstream's
+/// `CreationObserved`).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_observe_creates(
+    engine: *mut dsr_engine,
+    set_id: u32,
+    n: u32,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        unsafe { with_engine(engine, |e| Ok(e.observe_creates(SetId(set_id), n)?)) }
+    })
+}
+
+/// Reports that `n` deletes the last sync of DaemonSet `set_id` planned
+/// happened (the pod is gone) or failed (upstream's `DeletionObserved`).
+///
+/// # Safety
+/// As `dsr_engine_observe_creates()`.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_observe_deletes(
+    engine: *mut dsr_engine,
+    set_id: u32,
+    n: u32,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        unsafe { with_engine(engine, |e| Ok(e.observe_deletes(SetId(set_id), n)?)) }
+    })
+}
+
+/// The creates and deletes DaemonSet `set_id`'s last sync planned that are
+/// not yet observed, into `*out` (all zero when none are pending).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_expectations(
+    engine: *const dsr_engine,
+    set_id: u32,
+    out: *mut dsr_expectations,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let e = unsafe { engine_ref(engine) }?;
+        // SAFETY: as above.
+        let out = unsafe { crate::convert::out(out) }?;
+        let set = SetId(set_id);
+        e.core.daemon_set(set).ok_or(DSR_RESULT_NOT_FOUND)?;
+        let x = e
+            .core
+            .expectations(set)
+            .map_or_else(dsr_expectations::default, |x| dsr_expectations {
+                creates: x.creates,
+                deletes: x.deletes,
+                set_at: x.set_at.seconds(),
+            });
+        out.set(x);
+        Ok(())
+    })
+}
+
+/// Deletes DaemonSet `set_id` with a `dsr_propagation` policy, and writes the
+/// ids of the pods it controlled to `out_pods[0..n]`, `n` in `*out_len`. With
+/// `DSR_PROPAGATION_BACKGROUND` or `_FOREGROUND` the caller deletes those pods
+/// (and removes each from the engine once gone); with `_ORPHAN` the engine
+/// releases them and they stay. The DaemonSet's expectations and backoff go
+/// with it.
+///
+/// `out_pods` must have room for as many ids as the engine holds pods
+/// (`dsr_engine_pod_count()`; `dsr_capacities.pods` always suffices): with
+/// less, nothing changes, `*out_len` gets the pod count and the result is
+/// `DSR_RESULT_BUFFER_TOO_SMALL`. An unknown policy is
+/// `DSR_RESULT_UNKNOWN_ENUM`.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `out_pods` NULL or writable for `out_cap` ids; `out_len` NULL
+/// or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_delete_daemon_set(
+    engine: *mut dsr_engine,
+    set_id: u32,
+    propagation: u32,
+    out_pods: *mut u32,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        // SAFETY: forwarded contract.
+        let out_len = unsafe { out(out_len) }?;
+        let propagation = match dsr_propagation::from_u32(propagation) {
+            Some(dsr_propagation::DSR_PROPAGATION_BACKGROUND) => Propagation::Background,
+            Some(dsr_propagation::DSR_PROPAGATION_FOREGROUND) => Propagation::Foreground,
+            Some(dsr_propagation::DSR_PROPAGATION_ORPHAN) => Propagation::Orphan,
+            None => return Err(DSR_RESULT_UNKNOWN_ENUM.into()),
+        };
+        // SAFETY: as above.
+        let mut array = unsafe { out_array(out_pods, out_cap) }?;
+        let set = SetId(set_id);
+        // The room check comes first, so that a small buffer changes nothing.
+        // SAFETY: as above.
+        let room = unsafe {
+            let e = engine_ref(engine)?;
+            e.core.daemon_set(set).map(|_| e.core.pod_count())
+        };
+        if let Some(room) = room {
+            if out_cap < room {
+                out_len.set(room);
+                return Err(DSR_RESULT_BUFFER_TOO_SMALL.into());
+            }
+        }
+        let mut pods: heapless::Vec<PodId, { build::PODS }> = heapless::Vec::new();
+        // SAFETY: as above.
+        unsafe {
+            with_state(engine, |e| {
+                e.core.delete_daemon_set(set, propagation, &mut pods)?;
+                if e.plan.set == Some(set) {
+                    e.plan.clear();
+                }
+                Ok(())
+            })
+        }?;
+        for (i, p) in pods.iter().enumerate() {
+            array.set(i, p.0)?;
+        }
+        out_len.set(pods.len());
+        Ok(())
+    })
+}
