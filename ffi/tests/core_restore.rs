@@ -1,11 +1,6 @@
-//! Restoring a snapshot into an engine that holds pods must replace them.
-//!
-//! Ignored until the core's `Engine::clear()` (which `Engine::restore()`
-//! calls before storing) also empties the pod table and the sync's state:
-//! today the restored pods are appended to the old ones. `dsr_engine_clear()`
-//! works around it for clearing; a restore has no such way out, since it
-//! must leave the engine untouched when the snapshot is refused.
-//! Run with `cargo test -p dsr-ffi --test core_restore -- --ignored`.
+//! Restoring a snapshot into an engine that holds pods replaces them (the
+//! core's `Engine::clear()`, which restore calls before storing, empties the pod
+//! table and the sync's state too).
 
 use std::ffi::{c_char, c_void};
 use std::ptr;
@@ -40,7 +35,6 @@ fn pod_count(e: *mut dsr_engine) -> usize {
 }
 
 #[test]
-#[ignore = "core: Engine::clear() keeps pods and sync state, so restore appends (reported)"]
 fn restore_replaces_the_pods_of_a_used_engine() {
     let mut mem = Vec::new();
     let e = engine(&mut mem);

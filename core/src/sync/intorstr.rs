@@ -44,19 +44,21 @@ impl IntOrPercent {
             IntOrPercent::Int(i) => Some(i),
             IntOrPercent::Percent(p) => {
                 // Exact integer arithmetic for upstream's ceil(p * total / 100) in
-                // float64: they agree wherever float64 is exact.
-                let product = i128::from(p) * i128::from(total);
+                // float64: they agree wherever float64 is exact. A product past i64
+                // saturates (and needs no 128-bit division on small targets).
+                let Some(product) = p.checked_mul(total) else {
+                    return Some(if (p < 0) != (total < 0) {
+                        i64::MIN
+                    } else {
+                        i64::MAX
+                    });
+                };
                 let q = product.div_euclid(100);
-                let rounded = if product.rem_euclid(100) == 0 {
+                Some(if product.rem_euclid(100) == 0 {
                     q
                 } else {
                     q + 1
-                };
-                Some(i64::try_from(rounded).unwrap_or(if rounded < 0 {
-                    i64::MIN
-                } else {
-                    i64::MAX
-                }))
+                })
             }
             IntOrPercent::Invalid => None,
         }
