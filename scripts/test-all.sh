@@ -4,7 +4,9 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, test (cargo test --workspace, once), conformance
 #   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
-#   no_std / no-alloc symbol check), shared-data (tests/data vs ../shared).
+#   no_std / no-alloc symbol check), fuzz (each cargo-fuzz target for
+#   FUZZ_SECONDS, default 20, from its seeds: scripts/fuzz-short.sh),
+#   shared-data (tests/data vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -71,6 +73,8 @@ step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \
     cargo run --release -q -p dsr-cli -- conformance "${CONFORMANCE_DIRS[@]}"
 step nostd "tests/nostd-check/check.sh --self-test, then the check" \
     nostd_step
+step fuzz "fuzz (short runs): scripts/fuzz-short.sh, ${FUZZ_SECONDS:-20}s per target" \
+    bash scripts/fuzz-short.sh
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check
 current=""
