@@ -117,7 +117,8 @@ fn checked<T: std::fmt::Debug>(
     what: &str,
     op: impl FnOnce(&mut FuzzEngine) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let before = debug(e);
+    // A copy, formatted only when the operation fails.
+    let before = e.clone();
     let counts = (e.node_count(), e.daemon_set_count(), e.strings().len());
     let r = op(e);
     if let Err(err) = &r {
@@ -130,7 +131,11 @@ fn checked<T: std::fmt::Debug>(
             (e.node_count(), e.daemon_set_count(), e.strings().len()),
             "{what} failed with {err:?} and changed the counts"
         );
-        assert_eq!(before, debug(e), "{what} failed with {err:?} and changed the engine");
+        assert_eq!(
+            debug(&before),
+            debug(e),
+            "{what} failed with {err:?} and changed the engine"
+        );
     }
     r
 }
