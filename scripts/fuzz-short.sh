@@ -29,6 +29,9 @@ else
     mapfile -t targets < <(cargo +nightly fuzz list)
 fi
 
+# fuzz/ is its own workspace, so the root `cargo fmt --all` does not see it.
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+
 echo "fuzz-short: building ${targets[*]}"
 cargo +nightly fuzz build "${flags[@]}"
 

@@ -26,8 +26,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use dsr_core::error::Table;
 use dsr_core::{Error, NodeId, SetId};
 use dsr_fuzz::{
-    debug, dump, is_string_full, Dump, labels, taint, toleration, FDaemonSet, FLabel, FNode, FTaint,
-    FToleration, FuzzEngine,
+    assert_unchanged, debug, dump, is_string_full, labels, taint, toleration, Dump, FDaemonSet,
+    FLabel, FNode, FTaint, FToleration, FuzzEngine,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -153,11 +153,7 @@ fn check_failure(
     fresh: impl FnOnce() -> Result<(), Error>,
 ) {
     assert!(!matches!(err, Error::LogicBug), "{what}: LogicBug");
-    assert_eq!(
-        debug(before),
-        debug(e),
-        "{what} failed ({err:?}) and changed the engine"
-    );
+    assert_unchanged(before, e, &format!("{what}, failing with {err:?},"));
     if let Some(x) = expected {
         assert_eq!(*err, x, "{what}: the model expects {x:?}");
         return;
@@ -169,7 +165,9 @@ fn check_failure(
     // same objects, so the same change must fail the same way there.
     match fresh() {
         Err(f) => assert_eq!(*err, f, "{what}: fresh engine fails differently"),
-        Ok(()) => panic!("{what} failed with {err:?}, a fresh engine with the same objects takes it"),
+        Ok(()) => {
+            panic!("{what} failed with {err:?}, a fresh engine with the same objects takes it")
+        }
     }
 }
 
@@ -233,7 +231,7 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: &Op) -> bool {
                 Err(err) => {
                     assert_eq!(err, Error::NotFound(Table::Nodes));
                     assert!(!m.nodes.contains_key(&i), "remove_node: {err:?}");
-                    assert_eq!(debug(&before), debug(e));
+                    assert_unchanged(&before, e, "a failed removal");
                 }
             }
         }
@@ -252,7 +250,10 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: &Op) -> bool {
             match s.with(|i| e.add_daemon_set(i)) {
                 Ok(id) => {
                     assert_eq!(expected, None, "add_daemon_set succeeded");
-                    assert!(!m.sets.contains_key(&id.0), "add_daemon_set reused a live id");
+                    assert!(
+                        !m.sets.contains_key(&id.0),
+                        "add_daemon_set reused a live id"
+                    );
                     m.sets.insert(id.0, s.clone());
                     m.changed();
                 }
@@ -288,7 +289,7 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: &Op) -> bool {
                 Err(err) => {
                     assert_eq!(err, Error::NotFound(Table::DaemonSets));
                     assert!(!m.sets.contains_key(&i), "remove_daemon_set: {err:?}");
-                    assert_eq!(debug(&before), debug(e));
+                    assert_unchanged(&before, e, "a failed removal");
                 }
             }
         }
@@ -296,7 +297,7 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: &Op) -> bool {
             let i = id(*i, SETS);
             let probe = labels(l);
             let got = e.selector_matches(SetId(i), &probe);
-            assert_eq!(debug(&before), debug(e), "selector_matches changed the engine");
+            assert_unchanged(&before, e, "selector_matches");
             let fresh = m.build();
             let want = match m.sets.get(&i) {
                 None => Err(Error::NotFound(Table::DaemonSets)),
@@ -312,7 +313,7 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: &Op) -> bool {
         }
         Op::Tolerates(t, x) => {
             let got = e.tolerates(&toleration(t), &taint(x));
-            assert_eq!(debug(&before), debug(e), "tolerates changed the engine");
+            assert_unchanged(&before, e, "tolerates");
             let want = m.build().tolerates(&toleration(t), &taint(x));
             same_answer("tolerates", got, want);
         }
@@ -320,14 +321,14 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: &Op) -> bool {
             let ts: Vec<_> = ts.iter().take(8).map(taint).collect();
             let tols: Vec<_> = tols.iter().take(8).map(toleration).collect();
             let got = e.find_untolerated_taint(&ts, &tols, None);
-            assert_eq!(debug(&before), debug(e), "find_untolerated_taint changed the engine");
+            assert_unchanged(&before, e, "find_untolerated_taint");
             let want = m.build().find_untolerated_taint(&ts, &tols, None);
             same_answer("find_untolerated_taint", got, want);
         }
         Op::SelectorString(s, l) => {
             let probe = labels(l);
             let got = e.selector_string_matches::<16, 64>(s, &probe);
-            assert_eq!(debug(&before), debug(e), "selector_string_matches changed the engine");
+            assert_unchanged(&before, e, "selector_string_matches");
             let want = m.build().selector_string_matches::<16, 64>(s, &probe);
             same_answer("selector_string_matches", got, want);
         }
@@ -420,7 +421,12 @@ fn check(e: &FuzzEngine, m: &Model) {
     assert_eq!(e.node_count(), m.nodes.len());
     assert_eq!(e.daemon_set_count(), m.sets.len());
     for (&i, n) in &m.nodes {
-        assert_eq!(e.find_node(n.name.s()), Some(NodeId(i)), "node {:?}", n.name);
+        assert_eq!(
+            e.find_node(n.name.s()),
+            Some(NodeId(i)),
+            "node {:?}",
+            n.name
+        );
     }
     for (&i, s) in &m.sets {
         assert_eq!(

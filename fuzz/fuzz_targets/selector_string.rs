@@ -25,7 +25,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = canonical(&first);
-    assert_eq!(first.to_string(), text, "Display differs from write_canonical");
+    assert_eq!(
+        first.to_string(),
+        text,
+        "Display differs from write_canonical"
+    );
     // A too-small buffer is an error, never a panic.
     let _ = first.write_canonical(&mut heapless::String::<8>::new());
 
@@ -34,11 +38,20 @@ fuzz_target!(|data: &[u8]| {
     let mut requirements = 0;
     for (key, op, values) in first.requirements() {
         requirements += 1;
-        assert!(validate_label_key(key).is_ok(), "invalid key {key:?} in {input:?}");
+        assert!(
+            validate_label_key(key).is_ok(),
+            "invalid key {key:?} in {input:?}"
+        );
         for v in values {
-            assert!(validate_label_value(v).is_ok(), "invalid value {v:?} in {input:?}");
+            assert!(
+                validate_label_value(v).is_ok(),
+                "invalid value {v:?} in {input:?}"
+            );
         }
-        assert!(values.windows(2).all(|w| w[0] < w[1]), "values not sorted/distinct: {values:?}");
+        assert!(
+            values.windows(2).all(|w| w[0] < w[1]),
+            "values not sorted/distinct: {values:?}"
+        );
         let n = values.len();
         let ok = match op {
             Operator::In | Operator::NotIn => n >= 1,
@@ -51,7 +64,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(first.is_empty(), requirements == 0);
     // The requirements are sorted by key.
     let keys: Vec<_> = first.requirements().map(|(k, _, _)| k).collect();
-    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "keys not sorted: {keys:?}");
+    assert!(
+        keys.windows(2).all(|w| w[0] <= w[1]),
+        "keys not sorted: {keys:?}"
+    );
     // The canonical form's only whitespace is one space around `in`/`notin`.
     assert!(
         !text.contains(['\t', '\r', '\n', '\0']) && !text.contains("  "),
@@ -62,7 +78,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(s) => s,
         Err(e) => panic!("canonical form {text:?} of {input:?} does not parse: {e:?}"),
     };
-    assert_eq!(canonical(&second), text, "round trip of {input:?} changed the text");
+    assert_eq!(
+        canonical(&second),
+        text,
+        "round trip of {input:?} changed the text"
+    );
     let a: Vec<_> = first.requirements().collect();
     let b: Vec<_> = second.requirements().collect();
     assert_eq!(a, b, "round trip of {input:?} changed the requirements");

@@ -18,8 +18,8 @@ use arbitrary::Arbitrary;
 use dsr_core::error::Table;
 use dsr_core::{Error, NodeId, SetId};
 use dsr_fuzz::{
-    debug, dump, labels, taint, toleration, Effect, FDaemonSet, FLabel, FNode, FSelector, FTaint,
-    FToleration, FuzzEngine,
+    assert_unchanged, debug, dump, labels, taint, toleration, Effect, FDaemonSet, FLabel, FNode,
+    FSelector, FTaint, FToleration, FuzzEngine,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -122,20 +122,13 @@ fn checked<T: std::fmt::Debug>(
     let counts = (e.node_count(), e.daemon_set_count(), e.strings().len());
     let r = op(e);
     if let Err(err) = &r {
-        assert!(
-            !matches!(err, Error::LogicBug),
-            "{what}: LogicBug reached"
-        );
+        assert!(!matches!(err, Error::LogicBug), "{what}: LogicBug reached");
         assert_eq!(
             counts,
             (e.node_count(), e.daemon_set_count(), e.strings().len()),
             "{what} failed with {err:?} and changed the counts"
         );
-        assert_eq!(
-            debug(&before),
-            debug(e),
-            "{what} failed with {err:?} and changed the engine"
-        );
+        assert_unchanged(&before, e, &format!("{what}, failing with {err:?},"));
     }
     r
 }
@@ -169,7 +162,9 @@ fn run(input: &Input) {
         let dup = sets
             .iter()
             .any(|(_, t)| t.name == s.name && t.namespace == s.namespace);
-        let r = checked(&mut e, "add_daemon_set", |e| s.with(|i| e.add_daemon_set(i)));
+        let r = checked(&mut e, "add_daemon_set", |e| {
+            s.with(|i| e.add_daemon_set(i))
+        });
         match r {
             Ok(id) => {
                 assert!(!dup, "a second DaemonSet {:?} was added", s.name);
@@ -185,7 +180,7 @@ fn run(input: &Input) {
 
     // Every pair: the invariants inside `dump`, then the reference.
     let d0 = dump(&e);
-    let before_queries = debug(&e);
+    let before_queries = e.clone();
     for &(sid, s) in &sets {
         for &(nid, n) in &nodes {
             let a = dsr_fuzz::answer(&e, sid, nid);
@@ -198,7 +193,10 @@ fn run(input: &Input) {
                 .iter()
                 .all(|(k, v)| node_labels.get(k) == Some(v));
             if !selector_ok {
-                assert!(!a.matches_node_affinity, "nodeSelector misses but affinity matches");
+                assert!(
+                    !a.matches_node_affinity,
+                    "nodeSelector misses but affinity matches"
+                );
             }
             if s.affinity.is_none() {
                 assert_eq!(a.matches_node_affinity, selector_ok, "no affinity terms");
@@ -230,7 +228,9 @@ fn run(input: &Input) {
             // The DaemonSet's selector on the node's labels, structured and as a
             // selector string.
             let probe = labels(&n.labels);
-            let got = query(&mut e, "selector_matches", |e| e.selector_matches(sid, &probe));
+            let got = query(&mut e, "selector_matches", |e| {
+                e.selector_matches(sid, &probe)
+            });
             let want = selector_matches(s.selector.as_ref(), &node_labels);
             if let Ok(got) = got {
                 assert_eq!(got, want, "selector_matches");
@@ -259,7 +259,9 @@ fn run(input: &Input) {
     let probe = labels(&input.probe_labels);
     let probe_map = label_map(&input.probe_labels);
     for &(sid, s) in &sets {
-        if let Ok(got) = query(&mut e, "selector_matches", |e| e.selector_matches(sid, &probe)) {
+        if let Ok(got) = query(&mut e, "selector_matches", |e| {
+            e.selector_matches(sid, &probe)
+        }) {
             assert_eq!(got, selector_matches(s.selector.as_ref(), &probe_map));
         }
     }
@@ -291,7 +293,7 @@ fn run(input: &Input) {
         });
         assert_eq!(got, want, "find_untolerated_taint");
     }
-    assert_eq!(before_queries, debug(&e), "a query changed the engine");
+    assert_unchanged(&before_queries, &e, "a query");
     assert_eq!(dump(&e), d0, "queries changed the answers");
 
     // Remove and re-add one node and one DaemonSet: same ids, same answers.
@@ -305,7 +307,9 @@ fn run(input: &Input) {
     }
     if let Some(&(id, s)) = sets.get(pick / 16 % sets.len().max(1)) {
         e.remove_daemon_set(id).expect("stored set");
-        let again = s.with(|i| e.add_daemon_set(i)).expect("re-adding a removed set");
+        let again = s
+            .with(|i| e.add_daemon_set(i))
+            .expect("re-adding a removed set");
         assert_eq!(again, id, "re-added DaemonSet took another slot");
         assert_eq!(dump(&e), d0, "remove + re-add of DaemonSet {:?}", s.name);
     }

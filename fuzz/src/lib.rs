@@ -136,13 +136,7 @@ pub const OPERATORS: &[&str] = &[
 ];
 
 /// Taint and toleration effects.
-pub const EFFECTS: &[&str] = &[
-    "NoSchedule",
-    "NoExecute",
-    "PreferNoSchedule",
-    "",
-    "Other",
-];
+pub const EFFECTS: &[&str] = &["NoSchedule", "NoExecute", "PreferNoSchedule", "", "Other"];
 
 /// Toleration operators.
 pub const TOLERATION_OPERATORS: &[&str] = &["", "Equal", "Exists", "Gt", "Other"];
@@ -416,13 +410,7 @@ impl FSelector {
             if key.is_empty() || !plain(key) || !r.values.iter().all(|v| plain(v.s())) {
                 return None;
             }
-            let list = || {
-                r.values
-                    .iter()
-                    .map(Word::s)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
+            let list = || r.values.iter().map(Word::s).collect::<Vec<_>>().join(",");
             parts.push(match (r.op.s(), r.values.len()) {
                 ("In", n) if n > 0 => format!("{key} in ({})", list()),
                 ("NotIn", n) if n > 0 => format!("{key} notin ({})", list()),
@@ -693,7 +681,10 @@ pub fn answer(e: &FuzzEngine, set: SetId, node: NodeId) -> Answer {
 }
 
 /// A DaemonSet's template labels (the engine has no accessor of its own for them).
-pub fn template_labels<'e>(e: &'e FuzzEngine, s: &dsr_core::DaemonSet) -> &'e [dsr_core::label::Label] {
+pub fn template_labels<'e>(
+    e: &'e FuzzEngine,
+    s: &dsr_core::DaemonSet,
+) -> &'e [dsr_core::label::Label] {
     e.node_labels(&dsr_core::Node {
         name: s.name,
         labels: s.template_labels,
@@ -795,4 +786,26 @@ pub fn dump(e: &FuzzEngine) -> Dump {
 /// The engine's `Debug` text: every table, for "nothing changed" checks.
 pub fn debug(e: &FuzzEngine) -> String {
     format!("{e:?}")
+}
+
+/// A hash of the engine's `Debug` text, made without building the text.
+pub fn fingerprint(e: &FuzzEngine) -> u64 {
+    use std::hash::Hasher as _;
+    struct Feed(std::collections::hash_map::DefaultHasher);
+    impl std::fmt::Write for Feed {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut h = Feed(std::collections::hash_map::DefaultHasher::new());
+    write!(h, "{e:?}").expect("hashing never fails");
+    h.0.finish()
+}
+
+/// Panics, showing both `Debug` texts, unless `after` is exactly `before`.
+pub fn assert_unchanged(before: &FuzzEngine, after: &FuzzEngine, what: &str) {
+    if fingerprint(before) != fingerprint(after) {
+        assert_eq!(debug(before), debug(after), "{what} changed the engine");
+    }
 }
