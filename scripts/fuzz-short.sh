@@ -58,8 +58,10 @@ for t in "${targets[@]}"; do
     status=${PIPESTATUS[0]}
     set -e
     if [ "$status" -ne 0 ]; then
-        echo "fuzz-short: $t FAILED (exit $status); its output:" >&2
-        tail -n 60 "$log" >&2
+        echo "fuzz-short: $t FAILED (exit $status):" >&2
+        grep -A 4 -m 1 'panicked' "$log" >&2 || tail -n 40 "$log" >&2
+        grep -E 'Test unit written|^Reproduce with|cargo fuzz run' "$log" >&2 || true
+        echo "(full output: cargo +nightly fuzz fmt -s none $t <the crash file> decodes the input)" >&2
         exit 1
     fi
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
