@@ -54,7 +54,7 @@ for t in "${targets[@]}"; do
     set +e
     cargo +nightly fuzz run "${flags[@]}" "$t" "$scratch/$t" "$seeds" -- \
         "${limit[@]}" -timeout=30 -print_final_stats=1 2>&1 | tee "$log" | grep -E \
-        '^#[0-9]+ +(INITED|DONE)|panicked|SUMMARY|Test unit written|^Done'
+        '^#[0-9]+[[:space:]]+(INITED|DONE)|panicked|SUMMARY|Test unit written|^Done'
     status=${PIPESTATUS[0]}
     set -e
     if [ "$status" -ne 0 ]; then
