@@ -9,8 +9,9 @@
 #   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
 #   link examples/c with the documented flags, shared and static), firmware
 #   (no_std libdsr.a: no-alloc symbol check, linked into a C program), go
-#   (go vet, go test, go test with GOGC=1), shared-data (tests/data vs
-#   ../shared).
+#   (go vet, go test, go test with GOGC=1), fuzz (each cargo-fuzz target for
+#   FUZZ_SECONDS, default 20, from its seeds: scripts/fuzz-short.sh),
+#   shared-data (tests/data vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
 
@@ -110,6 +111,8 @@ step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and 
     bash tests/firmware/check.sh
 step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/" \
     bash tests/go/run.sh
+step fuzz "fuzz (short runs): scripts/fuzz-short.sh, ${FUZZ_SECONDS:-20}s per target" \
+    bash scripts/fuzz-short.sh
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check
 current=""
