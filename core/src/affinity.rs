@@ -141,9 +141,16 @@ pub(crate) fn span<T>(pool: &[T], span: Span) -> &[T] {
     pool.get(start..start + span.len()).unwrap_or(&[])
 }
 
-/// The first `nodeSelector` entry the node's labels do not satisfy.
-pub fn node_selector_miss<'a>(node_selector: &'a [Label], labels: Labels<'_>) -> Option<&'a Label> {
+/// The `nodeSelector` entry the node's labels do not satisfy that comes first in key
+/// order (upstream's selector sorts its requirements by key), so the reason does not
+/// depend on the order strings were interned in.
+pub fn node_selector_miss<'a>(
+    node_selector: &'a [Label],
+    labels: Labels<'_>,
+    strings: &impl Resolve,
+) -> Option<&'a Label> {
     node_selector
         .iter()
-        .find(|want| labels.get(want.key) != Some(want.value))
+        .filter(|want| labels.get(want.key) != Some(want.value))
+        .min_by(|a, b| strings.resolve(a.key).cmp(strings.resolve(b.key)))
 }

@@ -162,7 +162,9 @@ impl<
     /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
     fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
         let labels = Labels::sorted(self.labels.get(node.labels));
-        if let Some(miss) = node_selector_miss(self.labels.get(set.node_selector), labels) {
+        if let Some(miss) =
+            node_selector_miss(self.labels.get(set.node_selector), labels, &self.strings)
+        {
             return Some(Reason::NodeSelectorMismatch {
                 wanted: *miss,
                 found: labels.get(miss.key),

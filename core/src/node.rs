@@ -76,7 +76,9 @@ impl<
 
     /// Stores a label map sorted by key; a repeated key keeps its last value.
     pub(crate) fn push_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
-        self.labels.reserve(input.len())?;
+        // No room check up front: a repeated key takes no entry, so the input's
+        // length overstates what is needed. A push that does not fit fails, and the
+        // caller's rollback undoes the rest.
         let mark = self.labels.mark();
         for l in input {
             let key = self.intern(l.key, Field::LabelKey)?;

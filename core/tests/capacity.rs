@@ -361,3 +361,71 @@ fn clear_leaves_an_engine_equal_to_a_new_one() {
     let fresh: Engine<4, 1, 4, 64, 2048, 64, 16> = Engine::new();
     assert_eq!(format!("{e:?}"), format!("{fresh:?}"));
 }
+
+#[test]
+fn a_repeated_label_key_takes_no_room() {
+    // Two labels fit; a node whose input repeats a key needs only two.
+    let mut e: Engine<2, 1, 1, 64, 2048, 2, 8> = Engine::new();
+    let labels = [
+        LabelInput {
+            key: "kubernetes.io/os",
+            value: "windows",
+        },
+        LabelInput {
+            key: "kubernetes.io/arch",
+            value: "amd64",
+        },
+        LabelInput {
+            key: "kubernetes.io/os",
+            value: "linux",
+        },
+    ];
+    let id = e
+        .add_node(&NodeInput {
+            name: "worker-1",
+            labels: &labels,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(e.node_labels(e.node(id).unwrap()).len(), 2);
+}
+
+#[test]
+fn the_node_selector_reason_does_not_depend_on_intern_order() {
+    // The same objects, the strings interned in two orders: the reason names the
+    // same (first by key) unmet nodeSelector entry.
+    let want = [
+        LabelInput {
+            key: "zone",
+            value: "a",
+        },
+        LabelInput {
+            key: "disk",
+            value: "ssd",
+        },
+    ];
+    let mut texts = Vec::new();
+    for warm_up in [["zone", "disk"], ["disk", "zone"]] {
+        let mut e: Engine<4, 1, 1, 64, 2048, 64, 16> = Engine::new();
+        let first = [LabelInput {
+            key: warm_up[0],
+            value: warm_up[1],
+        }];
+        e.add_node(&NodeInput {
+            name: "warm-up",
+            labels: &first,
+            ..Default::default()
+        })
+        .unwrap();
+        let node = e.add_node(&node("worker-1")).unwrap();
+        let mut ds = fluentd("fluentd-elasticsearch");
+        ds.node_selector = &want;
+        let set = e.add_daemon_set(&ds).unwrap();
+        let p = e.should_run(set, node).unwrap();
+        let mut why = String::new();
+        e.describe(set, &p.reason, &mut why).unwrap();
+        texts.push(why);
+    }
+    assert_eq!(texts[0], texts[1]);
+    assert!(texts[0].contains("disk=ssd"), "{}", texts[0]);
+}

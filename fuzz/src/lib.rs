@@ -489,6 +489,8 @@ impl FDaemonSet {
             tolerations: &tolerations,
             node_name: self.node_name.as_ref().map_or("", NodeName::s),
             host_network: self.host_network,
+            // Sync and validation fields: placement does not read them.
+            ..Default::default()
         })
     }
 }
