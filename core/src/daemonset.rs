@@ -55,7 +55,9 @@ impl<
         self.sets.reserve()?;
         self.atomically(|e| {
             let set = e.compile_daemon_set(input)?;
-            e.sets.insert(set).map(SetId)
+            let id = e.sets.insert(set)?;
+            e.set_names.insert(set.name, set.namespace, id)?;
+            Ok(SetId(id))
         })
     }
 
@@ -73,6 +75,10 @@ impl<
         let new = self.atomically(|e| e.compile_daemon_set(input))?;
         let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
+        if (new.name, new.namespace) != (old.name, old.namespace) {
+            self.set_names.remove(old.name, old.namespace);
+            self.set_names.insert(new.name, new.namespace, id.0)?;
+        }
         self.free_set_parts(&old);
         Ok(())
     }

@@ -5,7 +5,7 @@ use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
 use crate::label::Label;
 use crate::selector::Requirement;
-use crate::table::{Pool, Slots, Span};
+use crate::table::{NameIndex, Pool, Slots, Span};
 use crate::taint::{Taint, Toleration};
 
 /// Longest string the engine stores, in bytes. Kubernetes' own limits are lower for
@@ -132,6 +132,10 @@ pub struct Engine<
     pub(crate) nodes: Slots<Node, NODES>,
     pub(crate) sets: Slots<DaemonSet, SETS>,
     pub(crate) pods: Slots<crate::pod::Pod, PODS>,
+    /// Nodes by name, DaemonSets and pods by namespace and name.
+    pub(crate) node_names: NameIndex<NODES>,
+    pub(crate) set_names: NameIndex<SETS>,
+    pub(crate) pod_names: NameIndex<PODS>,
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
@@ -176,6 +180,9 @@ impl<
             nodes: Slots::new(Table::Nodes),
             sets: Slots::new(Table::DaemonSets),
             pods: Slots::new(Table::Pods),
+            node_names: NameIndex::new(),
+            set_names: NameIndex::new(),
+            pod_names: NameIndex::new(),
             sync: crate::sync::SyncState::new(),
         }
     }
@@ -194,6 +201,32 @@ impl<
         self.fields.truncate(0);
         self.nodes.clear();
         self.sets.clear();
+        self.pods.clear();
+        self.node_names.clear();
+        self.set_names.clear();
+        self.pod_names.clear();
+        self.sync.clear();
+    }
+
+    /// Rebuilds every index from the tables (after a snapshot was restored).
+    #[cfg(feature = "snapshot")]
+    pub(crate) fn reindex(&mut self) -> Result<()> {
+        self.node_names.clear();
+        self.set_names.clear();
+        self.pod_names.clear();
+        // A name held twice (a snapshot the API would not have made) keeps its
+        // lowest index, which is what a search in index order finds: ignore the
+        // duplicate's error.
+        for (i, n) in self.nodes.iter() {
+            let _ = self.node_names.insert(n.name, Sym::EMPTY, i);
+        }
+        for (i, d) in self.sets.iter() {
+            let _ = self.set_names.insert(d.name, d.namespace, i);
+        }
+        for (i, p) in self.pods.iter() {
+            let _ = self.pod_names.insert(p.name, p.namespace, i);
+        }
+        Ok(())
     }
 
     /// Bytes this engine occupies: the whole of its RAM, as nothing is allocated.
@@ -289,20 +322,14 @@ impl<
     /// The node called `name`.
     pub fn find_node(&self, name: &str) -> Option<NodeId> {
         let sym = self.strings.get(name)?;
-        self.nodes
-            .iter()
-            .find(|(_, n)| n.name == sym)
-            .map(|(i, _)| NodeId(i))
+        self.node_names.find(sym, Sym::EMPTY).map(NodeId)
     }
 
     /// The DaemonSet `namespace/name`.
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
         let ns = self.strings.get(namespace)?;
         let n = self.strings.get(name)?;
-        self.sets
-            .iter()
-            .find(|(_, d)| d.name == n && d.namespace == ns)
-            .map(|(i, _)| SetId(i))
+        self.set_names.find(n, ns).map(SetId)
     }
 
     /// A node's labels.
@@ -351,6 +378,7 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
+        self.node_names.remove(node.name, Sym::EMPTY);
         self.remove_node_parts(&node);
         Ok(())
     }
@@ -366,6 +394,7 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.set_names.remove(set.name, set.namespace);
         self.free_set_parts(&set);
         self.sync.forget_set(id);
         Ok(())
@@ -472,5 +501,73 @@ impl<
                 s.shift_after(span);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::{NodeInput, PodInput};
+
+    #[test]
+    fn names_follow_adds_renames_and_removals() {
+        let mut e = crate::TinyEngine::new();
+        let a = e
+            .add_node(&NodeInput {
+                name: "edge-a",
+                ..Default::default()
+            })
+            .unwrap();
+        let b = e
+            .add_node(&NodeInput {
+                name: "edge-b",
+                ..Default::default()
+            })
+            .unwrap();
+        e.remove_node(a).unwrap();
+        assert_eq!(e.find_node("edge-a"), None);
+        e.update_node(
+            b,
+            &NodeInput {
+                name: "edge-c",
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(e.find_node("edge-b"), None);
+        assert_eq!(e.find_node("edge-c"), Some(b));
+        // The freed slot is reused.
+        let a2 = e
+            .add_node(&NodeInput {
+                name: "edge-b",
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(a2, a);
+        assert_eq!(e.find_node("edge-b"), Some(a));
+    }
+
+    #[test]
+    fn clear_empties_every_table() {
+        let mut e = crate::TinyEngine::new();
+        e.add_node(&NodeInput {
+            name: "edge-a",
+            ..Default::default()
+        })
+        .unwrap();
+        e.add_pod(&PodInput {
+            name: "agent-x",
+            namespace: "kube-system",
+            ..Default::default()
+        })
+        .unwrap();
+        e.clear();
+        assert_eq!((e.node_count(), e.pod_count()), (0, 0));
+        assert_eq!(e.find_pod("kube-system", "agent-x"), None);
+        e.add_pod(&PodInput {
+            name: "agent-x",
+            namespace: "kube-system",
+            ..Default::default()
+        })
+        .unwrap();
     }
 }

@@ -3,6 +3,7 @@
 use crate::engine::{Engine, Node, NodeId};
 use crate::error::{Error, Field, Result, Table};
 use crate::input::{LabelInput, NodeInput, TaintInput};
+use crate::intern::Sym;
 use crate::label::{self, Label};
 use crate::table::Span;
 use crate::taint::TaintEffect;
@@ -40,7 +41,9 @@ impl<
         self.nodes.reserve()?;
         self.atomically(|e| {
             let node = e.compile_node(input)?;
-            e.nodes.insert(node).map(NodeId)
+            let id = e.nodes.insert(node)?;
+            e.node_names.insert(node.name, Sym::EMPTY, id)?;
+            Ok(NodeId(id))
         })
     }
 
@@ -58,6 +61,10 @@ impl<
         // the old parts moves them down with every other span.
         let slot = self.nodes.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
+        if new.name != old.name {
+            self.node_names.remove(old.name, Sym::EMPTY);
+            self.node_names.insert(new.name, Sym::EMPTY, id.0)?;
+        }
         self.remove_node_parts(&old);
         Ok(())
     }

@@ -178,7 +178,9 @@ impl<
         self.pods.reserve()?;
         self.atomically(|e| {
             let pod = e.compile_pod(input)?;
-            e.pods.insert(pod).map(PodId)
+            let id = e.pods.insert(pod)?;
+            e.pod_names.insert(pod.name, pod.namespace, id)?;
+            Ok(PodId(id))
         })
     }
 
@@ -194,6 +196,10 @@ impl<
         // The new labels sit after the old ones, so freeing the old moves them down.
         let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
+        if (new.name, new.namespace) != (old.name, old.namespace) {
+            self.pod_names.remove(old.name, old.namespace);
+            self.pod_names.insert(new.name, new.namespace, id.0)?;
+        }
         self.free_labels(old.labels);
         Ok(())
     }
@@ -201,6 +207,7 @@ impl<
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        self.pod_names.remove(pod.name, pod.namespace);
         self.free_labels(pod.labels);
         Ok(())
     }
@@ -224,10 +231,7 @@ impl<
     pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
         let ns = self.strings.get(namespace)?;
         let n = self.strings.get(name)?;
-        self.pods
-            .iter()
-            .find(|(_, p)| p.name == n && p.namespace == ns)
-            .map(|(i, _)| PodId(i))
+        self.pod_names.find(n, ns).map(PodId)
     }
 
     /// A pod's labels, sorted by key.

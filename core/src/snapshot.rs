@@ -559,7 +559,10 @@ impl<
         // Second pass: the same reads, now storing. It cannot fail on a payload
         // the first pass accepted; if it did, the engine is left empty.
         self.clear();
-        if let Err(e) = self.read_payload(payload, true) {
+        if let Err(e) = self
+            .read_payload(payload, true)
+            .and_then(|()| self.reindex())
+        {
             self.clear();
             return Err(e);
         }

@@ -149,6 +149,11 @@ impl<const N: usize> Backoff<N> {
         Ok(())
     }
 
+    /// Forgets every key.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// Forgets every key of a DaemonSet.
     pub fn forget_set(&mut self, set: SetId) {
         self.entries.retain(|e| e.set != set);

@@ -148,6 +148,15 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, 
         }
     }
 
+    /// Forgets everything: expectations, backoff and scratch.
+    pub fn clear(&mut self) {
+        self.expectations.fill(None);
+        self.backoff.clear();
+        self.nodes.clear();
+        self.ranks.clear();
+        self.pods.clear();
+    }
+
     /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`).
     pub fn forget_set(&mut self, set: SetId) {
         if let Some(e) = self.expectations.get_mut(set.0 as usize) {
