@@ -11,6 +11,43 @@ use std::time::Instant;
 use cluster::BenchEngine;
 use dsr_core::sync::Plan;
 
+#[inline(never)]
+fn eligibility_pass(engine: &BenchEngine) -> usize {
+    let mut runs = 0usize;
+    for (_, set) in engine.daemon_sets() {
+        for (_, node) in engine.nodes() {
+            runs += usize::from(engine.placement(set, node).should_run);
+        }
+    }
+    runs
+}
+
+#[inline(never)]
+fn eligibility_pass_by_node(engine: &BenchEngine) -> usize {
+    let mut runs = 0usize;
+    for (_, node) in engine.nodes() {
+        for (_, set) in engine.daemon_sets() {
+            runs += usize::from(engine.placement(set, node).should_run);
+        }
+    }
+    runs
+}
+
+#[inline(never)]
+#[allow(dead_code)]
+fn sync_all(
+    engine: &mut BenchEngine,
+    sets: &[dsr_core::SetId],
+    now: dsr_core::Timestamp,
+    plan: &mut Plan<256>,
+) {
+    for &s in sets {
+        engine.sync(s, now, plan).expect("sync");
+        assert!(plan.creates.is_empty() && plan.deletes.is_empty());
+        engine.observe_creates(s, 0).expect("set");
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let file = args.get(1).map(String::as_str).unwrap_or("cluster-5k.json");
@@ -25,21 +62,26 @@ fn main() {
         if phase == "load" {
             return;
         }
-        if phase == "eligibility" {
-            let t = Instant::now();
-            let mut runs = 0usize;
-            for _ in 0..rounds {
-                for (_, set) in engine.daemon_sets() {
-                    for (_, node) in engine.nodes() {
-                        runs += usize::from(engine.placement(set, node).should_run);
-                    }
-                }
-            }
-            let pairs = engine.node_count() * engine.daemon_set_count() * rounds;
+        if phase == "eligibility" || phase == "by-node" {
+            let pass = if phase == "by-node" {
+                eligibility_pass_by_node
+            } else {
+                eligibility_pass
+            };
+            let pairs = (engine.node_count() * engine.daemon_set_count()) as f64;
+            let mut times: Vec<f64> = (0..rounds)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(pass(&engine));
+                    t.elapsed().as_nanos() as f64 / pairs
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
             eprintln!(
-                "eligibility: {} runs, {:.1} ns/pair",
-                runs,
-                t.elapsed().as_nanos() as f64 / pairs as f64
+                "{phase}: {} runs, min {:.1} median {:.1} ns/pair",
+                pass(&engine),
+                times[0],
+                times[times.len() / 2]
             );
             return;
         }

@@ -110,6 +110,7 @@ pub struct TermPools<'a, R: Resolve> {
 
 impl Term {
     /// `None` when the term matches the node, else the first thing that failed.
+    #[inline]
     pub fn check<R: Resolve>(
         &self,
         pools: &TermPools<'_, R>,
@@ -136,12 +137,14 @@ impl Term {
 }
 
 /// The entries of `span` in `pool`; empty when out of range.
+#[inline]
 pub(crate) fn span<T>(pool: &[T], span: Span) -> &[T] {
     let start = span.start as usize;
     pool.get(start..start + span.len()).unwrap_or(&[])
 }
 
 /// The first `nodeSelector` entry the node's labels do not satisfy.
+#[inline]
 pub fn node_selector_miss<'a>(node_selector: &'a [Label], labels: Labels<'_>) -> Option<&'a Label> {
     node_selector
         .iter()

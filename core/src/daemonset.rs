@@ -59,6 +59,7 @@ impl<
             e.set_names.insert(set.name, set.namespace, id)?;
             Ok(SetId(id))
         })
+        .inspect(|&id| self.slot_set_keys(id))
     }
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
@@ -80,6 +81,8 @@ impl<
             self.set_names.insert(new.name, new.namespace, id.0)?;
         }
         self.free_set_parts(&old);
+        self.keys.stale = true;
+        self.slot_set_keys(id);
         Ok(())
     }
 

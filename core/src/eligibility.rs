@@ -9,7 +9,7 @@ use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
 use crate::label::{Label, Labels};
 use crate::selector::Operator;
-use crate::taint::{find_untolerated, Taint, TaintEffect};
+use crate::taint::{blocking_taint, Taint, TaintEffect};
 
 /// Why a daemon pod may not be placed on a node, or may not stay there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +67,6 @@ impl Placement {
     }
 }
 
-fn is_scheduling_effect(e: TaintEffect) -> bool {
-    matches!(e, TaintEffect::NoSchedule | TaintEffect::NoExecute)
-}
-
 impl<
         const NODES: usize,
         const SETS: usize,
@@ -126,17 +122,16 @@ impl<
         if let Some(reason) = self.required_affinity_miss(set, node) {
             return Placement::no(reason);
         }
-        let taints = self.taints.get(node.taints);
-        let tolerations = self.tolerations.get(set.tolerations);
-        if let Some(t) = find_untolerated(taints, tolerations, |e| e == TaintEffect::NoExecute) {
-            return Placement::no(Reason::UntoleratedTaint(*t));
-        }
-        if let Some(t) = find_untolerated(taints, tolerations, is_scheduling_effect) {
-            return Placement {
-                should_run: false,
-                should_continue_running: true,
-                reason: Reason::UntoleratedTaint(*t),
-            };
+        if !node.taints.is_empty() {
+            let taints = self.taints.get(node.taints);
+            let tolerations = self.tolerations.get(set.tolerations);
+            if let Some(t) = blocking_taint(taints, tolerations) {
+                return Placement {
+                    should_run: false,
+                    should_continue_running: t.effect != TaintEffect::NoExecute,
+                    reason: Reason::UntoleratedTaint(*t),
+                };
+            }
         }
         Placement {
             should_run: true,
@@ -161,12 +156,18 @@ impl<
 
     /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
     fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
-        let labels = Labels::sorted(self.labels.get(node.labels));
-        if let Some(miss) = node_selector_miss(self.labels.get(set.node_selector), labels) {
-            return Some(Reason::NodeSelectorMismatch {
-                wanted: *miss,
-                found: labels.get(miss.key),
-            });
+        if set.node_selector.is_empty() && set.affinity.is_none() {
+            return None;
+        }
+        let labels = self.node_label_set(node);
+        if !set.node_selector.is_empty() {
+            let wanted = self.labels.get(set.node_selector);
+            if let Some(miss) = node_selector_miss(wanted, labels) {
+                return Some(Reason::NodeSelectorMismatch {
+                    wanted: *miss,
+                    found: labels.get(miss.key),
+                });
+            }
         }
         let terms = set.affinity?;
         self.affinity_miss(set, terms, node.name, labels)

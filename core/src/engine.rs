@@ -3,6 +3,7 @@
 use crate::affinity::{FieldRequirement, Term};
 use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
+use crate::keys::{KeyIndex, KeyRow};
 use crate::label::Label;
 use crate::selector::Requirement;
 use crate::table::{NameIndex, Pool, Slots, Span};
@@ -33,6 +34,10 @@ pub struct Node {
     pub name: Sym,
     /// `metadata.labels`, sorted by key, in the label pool.
     pub labels: Span,
+    /// Where the label keys DaemonSets select by are among the labels (see
+    /// [`keys`](crate::keys)). Derived, so not part of a snapshot.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub keys: KeyRow,
     /// `spec.taints` in order, in the taint pool.
     pub taints: Span,
     /// `spec.unschedulable`.
@@ -136,6 +141,8 @@ pub struct Engine<
     pub(crate) node_names: NameIndex<NODES>,
     pub(crate) set_names: NameIndex<SETS>,
     pub(crate) pod_names: NameIndex<PODS>,
+    /// The label keys that have slots in each node's [`KeyRow`].
+    pub(crate) keys: KeyIndex<STRINGS>,
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
@@ -183,6 +190,7 @@ impl<
             node_names: NameIndex::new(),
             set_names: NameIndex::new(),
             pod_names: NameIndex::new(),
+            keys: KeyIndex::new(),
             sync: crate::sync::SyncState::new(),
         }
     }
@@ -205,6 +213,7 @@ impl<
         self.node_names.clear();
         self.set_names.clear();
         self.pod_names.clear();
+        self.keys.clear();
         self.sync.clear();
     }
 
@@ -220,6 +229,7 @@ impl<
         for (i, n) in self.nodes.iter() {
             let _ = self.node_names.insert(n.name, Sym::EMPTY, i);
         }
+        self.rebuild_keys();
         for (i, d) in self.sets.iter() {
             let _ = self.set_names.insert(d.name, d.namespace, i);
         }
@@ -337,6 +347,63 @@ impl<
         self.labels.get(node.labels)
     }
 
+    /// A node's labels for lookups.
+    pub(crate) fn node_label_set<'a>(&'a self, node: &'a Node) -> crate::label::Labels<'a> {
+        crate::label::Labels::indexed(self.labels.get(node.labels), &node.keys, self.keys.slots())
+    }
+
+    /// Gives the label keys a DaemonSet selects nodes by a slot in every node's
+    /// row, when slots are free. Returns false when some key found none.
+    fn add_set_keys(&mut self, set: &DaemonSet) -> bool {
+        let Engine {
+            keys,
+            nodes,
+            labels,
+            terms,
+            requirements,
+            ..
+        } = self;
+        let mut all = true;
+        let node_selector = labels.get(set.node_selector).iter().map(|l| l.key);
+        let affinity = set
+            .affinity
+            .map(|t| terms.get(t))
+            .unwrap_or(&[])
+            .iter()
+            .flat_map(|t| requirements.get(t.expressions).iter().map(|r| r.key));
+        for key in node_selector.chain(affinity) {
+            let rows = nodes
+                .iter_mut()
+                .map(|(_, n)| (&mut n.keys, labels.get(n.labels)));
+            all &= keys.add_key(key, rows);
+        }
+        all
+    }
+
+    /// Slots for a DaemonSet's keys; when they do not fit and DaemonSets went away
+    /// since the slots were given, they are given anew to the keys in use.
+    pub(crate) fn slot_set_keys(&mut self, set: SetId) {
+        let Some(&s) = self.sets.get(set.0) else {
+            return;
+        };
+        if !self.add_set_keys(&s) && self.keys.stale {
+            self.rebuild_keys();
+        }
+    }
+
+    /// Gives slots to the keys of every DaemonSet, in id order, from scratch.
+    pub(crate) fn rebuild_keys(&mut self) {
+        self.keys.clear();
+        for (_, n) in self.nodes.iter_mut() {
+            n.keys = KeyRow::UNKNOWN;
+        }
+        for i in 0..self.sets.slot_count() as u32 {
+            if let Some(&s) = self.sets.get(i) {
+                self.add_set_keys(&s);
+            }
+        }
+    }
+
     /// A node's taints.
     pub fn node_taints(&self, node: &Node) -> &[Taint] {
         self.taints.get(node.taints)
@@ -395,6 +462,7 @@ impl<
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         self.set_names.remove(set.name, set.namespace);
+        self.keys.stale = true;
         self.free_set_parts(&set);
         self.sync.forget_set(id);
         Ok(())

@@ -58,6 +58,7 @@ pub mod engine;
 pub mod error;
 pub mod input;
 pub mod intern;
+pub mod keys;
 pub mod label;
 pub mod node;
 pub mod pod;

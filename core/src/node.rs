@@ -4,6 +4,7 @@ use crate::engine::{Engine, Node, NodeId};
 use crate::error::{Error, Field, Result, Table};
 use crate::input::{LabelInput, NodeInput, TaintInput};
 use crate::intern::Sym;
+use crate::keys::KeyRow;
 use crate::label::{self, Label};
 use crate::table::Span;
 use crate::taint::TaintEffect;
@@ -76,6 +77,7 @@ impl<
         Ok(Node {
             name,
             labels,
+            keys: KeyRow::of(self.labels.get(labels), &self.keys),
             taints,
             unschedulable: input.unschedulable,
         })

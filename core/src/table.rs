@@ -85,6 +85,7 @@ impl<T: Copy, const N: usize> Pool<T, N> {
     }
 
     /// The entries of a span; empty for a span that is out of range.
+    #[inline]
     pub fn get(&self, span: Span) -> &[T] {
         let start = span.start as usize;
         self.items.get(start..start + span.len()).unwrap_or(&[])

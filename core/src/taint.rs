@@ -106,6 +106,7 @@ pub struct Toleration {
 
 impl Toleration {
     /// Whether this toleration tolerates `taint`: upstream's `ToleratesTaint`.
+    #[inline]
     pub fn tolerates(&self, taint: &Taint) -> bool {
         if self.effect != TaintEffect::Unset && self.effect != taint.effect {
             return false;
@@ -131,6 +132,7 @@ impl Toleration {
 }
 
 /// Whether any of `tolerations` tolerates `taint`.
+#[inline]
 pub fn tolerated(tolerations: &[Toleration], taint: &Taint) -> bool {
     tolerations.iter().any(|t| t.tolerates(taint))
 }
@@ -146,6 +148,25 @@ pub fn find_untolerated<'a>(
         .iter()
         .filter(|t| considered(t.effect))
         .find(|t| !tolerated(tolerations, t))
+}
+
+/// The taint that keeps a daemon pod off a node, as upstream's
+/// `NodeShouldRunDaemonPod` finds it with two [`find_untolerated`] calls (first
+/// `NoExecute` only, then `NoSchedule` and `NoExecute`), in one pass: the first
+/// untolerated `NoExecute` taint, else the first untolerated `NoSchedule` taint.
+#[inline]
+pub fn blocking_taint<'a>(taints: &'a [Taint], tolerations: &[Toleration]) -> Option<&'a Taint> {
+    let mut no_schedule = None;
+    for t in taints {
+        match t.effect {
+            TaintEffect::NoExecute if !tolerated(tolerations, t) => return Some(t),
+            TaintEffect::NoSchedule if no_schedule.is_none() && !tolerated(tolerations, t) => {
+                no_schedule = Some(t);
+            }
+            _ => {}
+        }
+    }
+    no_schedule
 }
 
 /// Well-known node-condition taint keys that daemon pods tolerate automatically.
@@ -206,4 +227,66 @@ pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration
     let slot = list.get_mut(len)?;
     *slot = toleration;
     Some(len + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+
+    #[test]
+    fn blocking_taint_is_the_two_upstream_searches_in_one_pass() {
+        let effects = [
+            TaintEffect::NoSchedule,
+            TaintEffect::NoExecute,
+            TaintEffect::PreferNoSchedule,
+            TaintEffect::Other(Sym(9)),
+        ];
+        let taint = |i: usize| Taint {
+            key: Sym(i as u32 % 3),
+            value: Sym::EMPTY,
+            effect: effects[i / 3 % 4],
+        };
+        let toleration = |key: u32, effect: TaintEffect| Toleration {
+            key: Sym(key),
+            operator: TolerationOperator::Exists,
+            value: Sym::EMPTY,
+            effect,
+            toleration_seconds: None,
+        };
+        let toleration_sets = [
+            [].as_slice(),
+            &[toleration(0, TaintEffect::NoExecute)],
+            &[toleration(1, TaintEffect::Unset)],
+            &[
+                toleration(2, TaintEffect::NoSchedule),
+                toleration(0, TaintEffect::Unset),
+            ],
+        ];
+        // Every list of up to three taints drawn from twelve.
+        for a in 0..13 {
+            for b in 0..13 {
+                for c in 0..13 {
+                    let taints: std::vec::Vec<Taint> = [a, b, c]
+                        .iter()
+                        .filter(|&&i| i < 12)
+                        .map(|&i| taint(i))
+                        .collect();
+                    for tolerations in toleration_sets {
+                        let upstream =
+                            find_untolerated(&taints, tolerations, |e| e == TaintEffect::NoExecute)
+                                .or_else(|| {
+                                    find_untolerated(&taints, tolerations, |e| {
+                                        matches!(
+                                            e,
+                                            TaintEffect::NoSchedule | TaintEffect::NoExecute
+                                        )
+                                    })
+                                });
+                        assert_eq!(blocking_taint(&taints, tolerations), upstream);
+                    }
+                }
+            }
+        }
+    }
 }
