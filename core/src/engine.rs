@@ -414,6 +414,11 @@ impl<
         self.tolerations.get(set.tolerations)
     }
 
+    /// A DaemonSet's template labels (`spec.template.metadata.labels`), sorted by key.
+    pub fn template_labels(&self, set: &DaemonSet) -> &[Label] {
+        self.labels.get(set.template_labels)
+    }
+
     /// A DaemonSet's `nodeSelector`, sorted by key.
     pub fn node_selector(&self, set: &DaemonSet) -> &[Label] {
         self.labels.get(set.node_selector)
