@@ -34,7 +34,6 @@ fn eligibility_pass_by_node(engine: &BenchEngine) -> usize {
 }
 
 #[inline(never)]
-#[allow(dead_code)]
 fn sync_all(
     engine: &mut BenchEngine,
     sets: &[dsr_core::SetId],
@@ -93,15 +92,7 @@ fn main() {
         let now = cluster::STEADY_SINCE.plus(3600);
         for r in 0..rounds {
             let t = Instant::now();
-            for &s in &sets {
-                engine.sync(s, now, &mut plan).expect("sync");
-                assert!(
-                    plan.creates.is_empty() && plan.deletes.is_empty(),
-                    "{:?}",
-                    plan.creates.len()
-                );
-                engine.observe_creates(s, 0).unwrap();
-            }
+            sync_all(&mut engine, &sets, now, &mut plan);
             eprintln!("sync round {r}: {:?}", t.elapsed());
         }
     });

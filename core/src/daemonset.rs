@@ -59,7 +59,10 @@ impl<
             e.set_names.insert(set.name, set.namespace, id)?;
             Ok(SetId(id))
         })
-        .inspect(|&id| self.slot_set_keys(id))
+        .inspect(|&id| {
+            self.slot_set_keys(id);
+            self.refresh_set_fits(id.0);
+        })
     }
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
@@ -83,6 +86,7 @@ impl<
         self.free_set_parts(&old);
         self.keys.stale = true;
         self.slot_set_keys(id);
+        self.refresh_set_fits(id.0);
         Ok(())
     }
 

@@ -57,7 +57,32 @@ pub struct Placement {
     pub reason: Reason,
 }
 
+/// `should_run` and `should_continue_running` of a (DaemonSet, node) pair without
+/// the reason: what [`Engine::fit`] reads from the placements the engine keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Fit {
+    /// A daemon pod should be created on the node if it has none.
+    pub should_run: bool,
+    /// A daemon pod already on the node may stay.
+    pub should_continue_running: bool,
+}
+
 impl Placement {
+    /// The bits the placement table keeps.
+    pub(crate) const fn bits(&self) -> u8 {
+        (if self.should_run {
+            crate::cache::RUN
+        } else {
+            0
+        }) | (if self.should_continue_running {
+            crate::cache::CONTINUE
+        } else {
+            0
+        })
+    }
+
     const fn no(reason: Reason) -> Self {
         Placement {
             should_run: false,
@@ -110,6 +135,38 @@ impl<
         let p = self.placement(s, n);
         crate::trace::trace!("should_run {:?} {:?}: {:?}", set, node, p);
         Ok(p)
+    }
+
+    /// [`should_run`](Self::should_run) without the reason, read from the
+    /// placements the engine keeps: every change to a node or a DaemonSet
+    /// re-evaluates that node against every DaemonSet, or that DaemonSet on every
+    /// node, so this is a lookup.
+    ///
+    /// ```
+    /// use dsr_core::input::{DaemonSetInput, LabelInput, NodeInput};
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let arm = [LabelInput { key: "kubernetes.io/arch", value: "arm64" }];
+    /// let node = engine.add_node(&NodeInput { name: "edge-rpi4-01", labels: &arm, ..Default::default() }).unwrap();
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "agent", namespace: "kube-system", node_selector: &arm, ..Default::default()
+    /// }).unwrap();
+    /// assert!(engine.fit(set, node).unwrap().should_run);
+    /// let amd = [LabelInput { key: "kubernetes.io/arch", value: "amd64" }];
+    /// engine.update_node(node, &NodeInput { name: "edge-rpi4-01", labels: &amd, ..Default::default() }).unwrap();
+    /// assert!(!engine.fit(set, node).unwrap().should_run);
+    /// ```
+    pub fn fit(&self, set: SetId, node: NodeId) -> Result<Fit> {
+        self.sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.nodes
+            .get(node.0)
+            .ok_or(Error::NotFound(Table::Nodes))?;
+        let bits = self.placements.get(set.0, node.0);
+        Ok(Fit {
+            should_run: bits & crate::cache::RUN != 0,
+            should_continue_running: bits & crate::cache::CONTINUE != 0,
+        })
     }
 
     /// [`should_run`](Self::should_run) on stored records.

@@ -143,6 +143,10 @@ pub struct Engine<
     pub(crate) pod_names: NameIndex<PODS>,
     /// The label keys that have slots in each node's [`KeyRow`].
     pub(crate) keys: KeyIndex<STRINGS>,
+    /// Every (DaemonSet, node) placement, kept up to date.
+    pub(crate) placements: crate::cache::Placements<NODES, SETS>,
+    /// Each pod's controller and node.
+    pub(crate) pod_index: crate::cache::PodIndex<PODS>,
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
@@ -191,6 +195,8 @@ impl<
             set_names: NameIndex::new(),
             pod_names: NameIndex::new(),
             keys: KeyIndex::new(),
+            placements: crate::cache::Placements::new(),
+            pod_index: crate::cache::PodIndex::new(),
             sync: crate::sync::SyncState::new(),
         }
     }
@@ -214,11 +220,11 @@ impl<
         self.set_names.clear();
         self.pod_names.clear();
         self.keys.clear();
+        self.pod_index.clear();
         self.sync.clear();
     }
 
     /// Rebuilds every index from the tables (after a snapshot was restored).
-    #[cfg(feature = "snapshot")]
     pub(crate) fn reindex(&mut self) -> Result<()> {
         self.node_names.clear();
         self.set_names.clear();
@@ -229,13 +235,21 @@ impl<
         for (i, n) in self.nodes.iter() {
             let _ = self.node_names.insert(n.name, Sym::EMPTY, i);
         }
-        self.rebuild_keys();
         for (i, d) in self.sets.iter() {
             let _ = self.set_names.insert(d.name, d.namespace, i);
         }
         for (i, p) in self.pods.iter() {
             let _ = self.pod_names.insert(p.name, p.namespace, i);
         }
+        self.rebuild_keys();
+        self.pod_index.clear();
+        for i in 0..self.pods.slot_count() as u32 {
+            self.index_pod(i);
+        }
+        for i in 0..self.sets.slot_count() as u32 {
+            self.refresh_set_fits(i);
+        }
+        self.sync.order_valid = false;
         Ok(())
     }
 
@@ -352,6 +366,72 @@ impl<
         crate::label::Labels::indexed(self.labels.get(node.labels), &node.keys, self.keys.slots())
     }
 
+    /// Recomputes the placement of one node for every DaemonSet.
+    pub(crate) fn refresh_node_fits(&mut self, node: u32) {
+        let Some(&n) = self.nodes.get(node) else {
+            return;
+        };
+        for i in 0..self.sets.slot_count() as u32 {
+            if let Some(s) = self.sets.get(i) {
+                let bits = self.placement(s, &n).bits();
+                self.placements.put(i, node, bits);
+            }
+        }
+    }
+
+    /// Recomputes the placement of one DaemonSet on every node.
+    pub(crate) fn refresh_set_fits(&mut self, set: u32) {
+        let Some(&s) = self.sets.get(set) else {
+            return;
+        };
+        for i in 0..self.nodes.slot_count() as u32 {
+            if let Some(n) = self.nodes.get(i) {
+                let bits = self.placement(&s, n).bits();
+                self.placements.put(set, i, bits);
+            }
+        }
+    }
+
+    /// Records a pod's controller and node in the pod index.
+    pub(crate) fn index_pod(&mut self, pod: u32) {
+        let Some(p) = self.pods.get(pod) else {
+            return;
+        };
+        let node = match p.target_node {
+            None => crate::cache::NO_TARGET,
+            Some(t) => self
+                .node_names
+                .find(t, Sym::EMPTY)
+                .unwrap_or(crate::cache::NO_NODE),
+        };
+        self.pod_index.put(pod, p.controller_uid, node);
+    }
+
+    /// After node slot `node` came or was renamed: pods whose node was missing and
+    /// that target its name now have it, and the name order must be redone.
+    pub(crate) fn node_named(&mut self, node: u32) {
+        self.sync.order_valid = false;
+        let Some(name) = self.nodes.get(node).map(|n| n.name) else {
+            return;
+        };
+        if !self.pod_index.has_unresolved() {
+            return;
+        }
+        for i in 0..self.pods.slot_count() as u32 {
+            if self.pod_index.node(i) == crate::cache::NO_NODE
+                && self.pods.get(i).and_then(|p| p.target_node) == Some(name)
+            {
+                self.pod_index.resolve(i, node);
+            }
+        }
+    }
+
+    /// Before node slot `node` goes or is renamed: its pods' node is missing.
+    pub(crate) fn node_unnamed(&mut self, node: u32) {
+        self.sync.order_valid = false;
+        self.pod_index.unresolve_node(node);
+    }
+
     /// Gives the label keys a DaemonSet selects nodes by a slot in every node's
     /// row, when slots are free. Returns false when some key found none.
     fn add_set_keys(&mut self, set: &DaemonSet) -> bool {
@@ -451,6 +531,7 @@ impl<
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
         self.node_names.remove(node.name, Sym::EMPTY);
+        self.node_unnamed(id.0);
         self.remove_node_parts(&node);
         Ok(())
     }

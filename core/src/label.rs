@@ -14,9 +14,6 @@ pub struct Label {
     pub value: Sym,
 }
 
-/// Label lists up to this long are searched without data-dependent branches.
-const SHORT_MAX: usize = 64;
-
 /// A set of labels sorted by key symbol with unique keys, as every label list in the
 /// engine is stored. A node's labels come with its [`KeyRow`], which answers
 /// lookups of the keys DaemonSets select by without a search; other lookups are
@@ -60,28 +57,24 @@ impl<'a> Labels<'a> {
     fn search(&self, key: Sym) -> Option<Sym> {
         let labels = self.labels;
         let n = labels.len();
-        // The number of keys smaller than `key`: where it is, if it is there. On
-        // the few labels objects carry, a fixed number of halving steps in which
-        // nothing branches on the data; on long lists, a plain binary search.
-        let at = if n <= SHORT_MAX {
-            let last = n.saturating_sub(1);
-            let mut base = 0usize;
-            let mut step = SHORT_MAX / 2;
-            while step > 0 {
-                let probe = base + step;
-                // Clamped so the read is always in bounds; `probe <= n` masks it.
-                let below = labels
-                    .get((probe - 1).min(last))
-                    .is_some_and(|l| l.key < key);
-                base += step * usize::from(below & (probe <= n));
-                step /= 2;
-            }
-            // One last probe of the entry at `base` itself.
-            let below = labels.get(base.min(last)).is_some_and(|l| l.key < key);
-            base + usize::from(below & (base < n))
-        } else {
-            labels.partition_point(|l| l.key < key)
-        };
+        // The number of keys smaller than `key`: where it is, if it is there. Each
+        // halving step moves or not without a branch, so a search costs the same
+        // whatever the labels hold.
+        let last = n.saturating_sub(1);
+        let mut base = 0usize;
+        let mut step = n.next_power_of_two() / 2;
+        while step > 0 {
+            let probe = base + step;
+            // Clamped so the read is always in bounds; `probe <= n` masks it.
+            let below = labels
+                .get((probe - 1).min(last))
+                .is_some_and(|l| l.key < key);
+            base += step * usize::from(below & (probe <= n));
+            step /= 2;
+        }
+        // One last probe of the entry at `base` itself.
+        let below = labels.get(base.min(last)).is_some_and(|l| l.key < key);
+        let at = base + usize::from(below & (base < n));
         labels.get(at).filter(|l| l.key == key).map(|l| l.value)
     }
 

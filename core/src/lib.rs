@@ -52,6 +52,7 @@
 )]
 
 pub mod affinity;
+mod cache;
 pub mod daemonset;
 pub mod eligibility;
 pub mod engine;
@@ -73,7 +74,7 @@ pub mod taint;
 mod trace;
 pub mod validation;
 
-pub use eligibility::{Placement, Reason};
+pub use eligibility::{Fit, Placement, Reason};
 pub use engine::{DaemonSet, Engine, Node, NodeId, SetId};
 pub use error::{Error, Result};
 pub use pod::{Pod, PodId};

@@ -46,6 +46,10 @@ impl<
             e.node_names.insert(node.name, Sym::EMPTY, id)?;
             Ok(NodeId(id))
         })
+        .inspect(|id| {
+            self.node_named(id.0);
+            self.refresh_node_fits(id.0);
+        })
     }
 
     /// Replaces a node's labels, taints and flags, keeping its id. On error the old
@@ -65,8 +69,11 @@ impl<
         if new.name != old.name {
             self.node_names.remove(old.name, Sym::EMPTY);
             self.node_names.insert(new.name, Sym::EMPTY, id.0)?;
+            self.node_unnamed(id.0);
+            self.node_named(id.0);
         }
         self.remove_node_parts(&old);
+        self.refresh_node_fits(id.0);
         Ok(())
     }
 

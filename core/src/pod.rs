@@ -104,12 +104,14 @@ impl Pod {
 
     /// Ready and ready for longer than `min_ready_seconds` at `now`: upstream's
     /// `IsPodAvailable`.
+    #[inline]
     pub fn is_available(&self, min_ready_seconds: i32, now: Timestamp) -> bool {
         is_available(self.ready, self.ready_since, min_ready_seconds, now)
     }
 }
 
 /// Upstream's `IsPodAvailable` on the parts it reads.
+#[inline]
 pub(crate) fn is_available(
     ready: bool,
     since: Option<Timestamp>,
@@ -182,6 +184,7 @@ impl<
             e.pod_names.insert(pod.name, pod.namespace, id)?;
             Ok(PodId(id))
         })
+        .inspect(|id| self.index_pod(id.0))
     }
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
@@ -200,6 +203,7 @@ impl<
             self.pod_names.remove(old.name, old.namespace);
             self.pod_names.insert(new.name, new.namespace, id.0)?;
         }
+        self.index_pod(id.0);
         self.free_labels(old.labels);
         Ok(())
     }
@@ -208,6 +212,7 @@ impl<
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
         self.pod_names.remove(pod.name, pod.namespace);
+        self.pod_index.remove(id.0);
         self.free_labels(pod.labels);
         Ok(())
     }
