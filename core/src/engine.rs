@@ -701,6 +701,68 @@ mod tests {
     }
 
     #[test]
+    fn a_node_update_of_the_same_size_writes_in_place() {
+        use crate::input::{LabelInput, TaintInput};
+        let mut e = crate::TinyEngine::new();
+        let zone = |v| {
+            [LabelInput {
+                key: "topology.kubernetes.io/zone",
+                value: v,
+            }]
+        };
+        let a_labels = zone("a");
+        let a = e
+            .add_node(&NodeInput {
+                name: "edge-a",
+                labels: &a_labels,
+                ..Default::default()
+            })
+            .unwrap();
+        let b_labels = zone("b");
+        let b = e
+            .add_node(&NodeInput {
+                name: "edge-b",
+                labels: &b_labels,
+                ..Default::default()
+            })
+            .unwrap();
+        let before = (e.labels.len(), e.node(b).unwrap().labels);
+        let c_labels = zone("c");
+        let taint = [TaintInput {
+            key: "maintenance",
+            value: "",
+            effect: "NoSchedule",
+        }];
+        e.update_node(
+            a,
+            &NodeInput {
+                name: "edge-a",
+                labels: &c_labels,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((e.labels.len(), e.node(b).unwrap().labels), before);
+        fn text(e: &crate::TinyEngine, n: crate::NodeId) -> &str {
+            e.text(e.node_labels(e.node(n).unwrap())[0].value)
+        }
+        assert_eq!((text(&e, a), text(&e, b)), ("c", "b"));
+        // Another size: the general path.
+        e.update_node(
+            a,
+            &NodeInput {
+                name: "edge-a",
+                labels: &c_labels,
+                taints: &taint,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((text(&e, a), text(&e, b)), ("c", "b"));
+        assert_eq!(e.node_taints(e.node(a).unwrap()).len(), 1);
+    }
+
+    #[test]
     fn clear_empties_every_table() {
         let mut e = crate::TinyEngine::new();
         e.add_node(&NodeInput {

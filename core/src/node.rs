@@ -61,9 +61,20 @@ impl<
                 return Err(Error::Duplicate(Table::Nodes));
             }
         }
-        let new = self.atomically(|e| e.compile_node(input))?;
-        // The new parts sit at the end of their pools, after the old ones, so freeing
-        // the old parts moves them down with every other span.
+        let mut new = self.atomically(|e| e.compile_node(input))?;
+        // The new parts sit at the end of their pools, after the old ones.
+        let same_size = new.labels.len == old.labels.len && new.taints.len == old.taints.len;
+        if same_size {
+            // As many labels and taints as before (a label's value changed, say):
+            // write them over the old ones and drop the copies at the end, so no
+            // other object's span moves.
+            self.labels.overwrite(old.labels, new.labels);
+            self.labels.truncate(new.labels.start);
+            self.taints.overwrite(old.taints, new.taints);
+            self.taints.truncate(new.taints.start);
+            new.labels = old.labels;
+            new.taints = old.taints;
+        }
         let slot = self.nodes.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
         if new.name != old.name {
@@ -72,7 +83,10 @@ impl<
             self.node_unnamed(id.0);
             self.node_named(id.0);
         }
-        self.remove_node_parts(&old);
+        if !same_size {
+            // Freeing the old parts moves the new ones down with every other span.
+            self.remove_node_parts(&old);
+        }
         self.refresh_node_fits(id.0);
         Ok(())
     }

@@ -130,6 +130,17 @@ impl<T: Copy, const N: usize> Pool<T, N> {
         self.items.truncate(mark as usize);
     }
 
+    /// Copies the entries of `src` over those of `dst`, of the same length.
+    pub fn overwrite(&mut self, dst: Span, src: Span) {
+        let end = src.start as usize + src.len();
+        let len = self.items.len();
+        if src.len != dst.len || end > len || dst.start as usize + dst.len() > len {
+            return;
+        }
+        self.items
+            .copy_within(src.start as usize..end, dst.start as usize);
+    }
+
     /// Cuts a span out, moving later entries down. Spans that pointed after it must
     /// then be moved with `Span::shift_after`.
     pub fn remove(&mut self, span: Span) {
