@@ -181,8 +181,8 @@ impl<
         }
         if !node.taints.is_empty() {
             let taints = self.taints.get(node.taints);
-            let tolerations = self.tolerations.get(set.tolerations);
-            if let Some(t) = blocking_taint(taints, tolerations) {
+            let tolerations = self.daemon_tolerations(set);
+            if let Some(t) = blocking_taint(taints, &tolerations) {
                 return Placement {
                     should_run: false,
                     should_continue_running: t.effect != TaintEffect::NoExecute,

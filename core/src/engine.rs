@@ -7,7 +7,7 @@ use crate::keys::{KeyIndex, KeyRow};
 use crate::label::Label;
 use crate::selector::Requirement;
 use crate::table::{NameIndex, Pool, Slots, Span};
-use crate::taint::{Taint, Toleration};
+use crate::taint::{Taint, Toleration, TolerationOperator, Tolerations, DAEMON_TOLERATIONS};
 
 /// Longest string the engine stores, in bytes. Kubernetes' own limits are lower for
 /// every field dsr reads (a label key is at most 317 bytes, a name 253).
@@ -66,8 +66,13 @@ pub struct DaemonSet {
     pub affinity: Option<Span>,
     /// Number of terms the user wrote (empty ones included), for messages.
     pub affinity_terms_written: u16,
-    /// The daemon pod's tolerations: the template's with the automatic ones merged in.
+    /// The template's tolerations, merged with the automatic daemon-pod tolerations as
+    /// upstream does (one of the same rule is replaced by the automatic one).
     pub tolerations: Span,
+    /// Bit `i` set: the daemon pod also gets automatic toleration `i` of
+    /// [`DAEMON_TOLERATIONS`], which the template
+    /// did not already have. [`Engine::daemon_tolerations`] gives the whole list.
+    pub automatic_tolerations: u8,
     /// `spec.template.spec.nodeName`, [`Sym::EMPTY`] when unset.
     pub node_name: Sym,
     /// `spec.template.spec.hostNetwork`.
@@ -89,6 +94,17 @@ pub struct DaemonSet {
     /// The template generation in decimal, as pods carry it in their
     /// `pod-template-generation` label ([`Sym::EMPTY`] when there is none).
     pub template_generation_label: Sym,
+}
+
+/// The automatic daemon-pod tolerations with their interned keys. Derived (from the
+/// strings), so it does not show in `Debug`.
+#[derive(Clone)]
+pub(crate) struct AutomaticTolerations(pub [Toleration; DAEMON_TOLERATIONS.len()]);
+
+impl core::fmt::Debug for AutomaticTolerations {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AutomaticTolerations")
+    }
 }
 
 /// Where every pool stood before an operation, so a failed one can be undone.
@@ -147,6 +163,9 @@ pub struct Engine<
     pub(crate) placements: crate::cache::Placements<NODES, SETS>,
     /// Each pod's controller and node.
     pub(crate) pod_index: crate::cache::PodIndex<PODS>,
+    /// The automatic daemon-pod tolerations, one copy for every DaemonSet (their
+    /// keys are interned when a DaemonSet is added).
+    pub(crate) automatic_tolerations: AutomaticTolerations,
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
@@ -197,6 +216,15 @@ impl<
             keys: KeyIndex::new(),
             placements: crate::cache::Placements::new(),
             pod_index: crate::cache::PodIndex::new(),
+            automatic_tolerations: AutomaticTolerations(
+                [Toleration {
+                    key: Sym::EMPTY,
+                    operator: TolerationOperator::Exists,
+                    value: Sym::EMPTY,
+                    effect: crate::taint::TaintEffect::Unset,
+                    toleration_seconds: None,
+                }; DAEMON_TOLERATIONS.len()],
+            ),
             sync: crate::sync::SyncState::new(),
         }
     }
@@ -242,6 +270,10 @@ impl<
             let _ = self.pod_names.insert(p.name, p.namespace, i);
         }
         self.rebuild_keys();
+        for (i, (key, _)) in DAEMON_TOLERATIONS.iter().enumerate() {
+            let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
+            self.set_automatic_toleration(i, sym);
+        }
         self.pod_index.clear();
         for i in 0..self.pods.slot_count() as u32 {
             self.index_pod(i);
@@ -364,6 +396,25 @@ impl<
     /// A node's labels for lookups.
     pub(crate) fn node_label_set<'a>(&'a self, node: &'a Node) -> crate::label::Labels<'a> {
         crate::label::Labels::indexed(self.labels.get(node.labels), &node.keys, self.keys.slots())
+    }
+
+    /// Records automatic toleration `i` with its interned key.
+    pub(crate) fn set_automatic_toleration(&mut self, i: usize, key: Sym) -> Toleration {
+        let (_, effect) = DAEMON_TOLERATIONS
+            .get(i)
+            .copied()
+            .unwrap_or(("", crate::taint::TaintEffect::Unset));
+        let t = Toleration {
+            key,
+            operator: TolerationOperator::Exists,
+            value: Sym::EMPTY,
+            effect,
+            toleration_seconds: None,
+        };
+        if let Some(slot) = self.automatic_tolerations.0.get_mut(i) {
+            *slot = t;
+        }
+        t
     }
 
     /// Recomputes the placement of one node for every DaemonSet.
@@ -489,9 +540,14 @@ impl<
         self.taints.get(node.taints)
     }
 
-    /// A DaemonSet's daemon-pod tolerations (automatic ones included).
-    pub fn daemon_tolerations(&self, set: &DaemonSet) -> &[Toleration] {
-        self.tolerations.get(set.tolerations)
+    /// A DaemonSet's daemon-pod tolerations (automatic ones included), in the order
+    /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them.
+    pub fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_> {
+        Tolerations::new(
+            self.tolerations.get(set.tolerations),
+            &self.automatic_tolerations.0,
+            set.automatic_tolerations,
+        )
     }
 
     /// A DaemonSet's template labels (`spec.template.metadata.labels`), sorted by key.

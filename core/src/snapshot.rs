@@ -373,6 +373,7 @@ impl Valid for DaemonSet {
             && Bounds::span(self.node_selector, b.labels)
             && self.affinity.is_none_or(|s| Bounds::span(s, b.terms))
             && Bounds::span(self.tolerations, b.tolerations)
+            && u32::from(self.automatic_tolerations) < 1 << crate::taint::DAEMON_TOLERATIONS.len()
     }
 }
 
