@@ -110,6 +110,7 @@ pub struct TermPools<'a, R: Resolve> {
 
 impl Term {
     /// `None` when the term matches the node, else the first thing that failed.
+    #[inline]
     pub fn check<R: Resolve>(
         &self,
         pools: &TermPools<'_, R>,
@@ -136,6 +137,7 @@ impl Term {
 }
 
 /// The entries of `span` in `pool`; empty when out of range.
+#[inline]
 pub(crate) fn span<T>(pool: &[T], span: Span) -> &[T] {
     let start = span.start as usize;
     pool.get(start..start + span.len()).unwrap_or(&[])
@@ -144,6 +146,7 @@ pub(crate) fn span<T>(pool: &[T], span: Span) -> &[T] {
 /// The `nodeSelector` entry the node's labels do not satisfy that comes first in key
 /// order (upstream's selector sorts its requirements by key), so the reason does not
 /// depend on the order strings were interned in.
+#[inline]
 pub fn node_selector_miss<'a>(
     node_selector: &'a [Label],
     labels: Labels<'_>,

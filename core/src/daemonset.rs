@@ -7,10 +7,9 @@ use crate::error::{Error, Field, Result, Table};
 use crate::input::{
     DaemonSetInput, LabelSelectorInput, NodeSelectorTermInput, RequirementInput, TolerationInput,
 };
-use crate::intern::Sym;
 use crate::selector::{validate_requirement, Operator, Requirement, RequirementProblem};
 use crate::table::Span;
-use crate::taint::{self, TaintEffect, Toleration, TolerationOperator, DAEMON_TOLERATIONS};
+use crate::taint::{self, Toleration, TolerationOperator, DAEMON_TOLERATIONS};
 
 /// Most tolerations a daemon pod may carry (the template's plus the automatic ones).
 pub const TOLERATIONS_MAX: usize = 64;
@@ -55,7 +54,13 @@ impl<
         self.sets.reserve()?;
         self.atomically(|e| {
             let set = e.compile_daemon_set(input)?;
-            e.sets.insert(set).map(SetId)
+            let id = e.sets.insert(set)?;
+            e.set_names.insert(set.name, set.namespace, id)?;
+            Ok(SetId(id))
+        })
+        .inspect(|&id| {
+            self.slot_set_keys(id);
+            self.refresh_set_fits(id.0);
         })
     }
 
@@ -73,7 +78,14 @@ impl<
         let new = self.atomically(|e| e.compile_daemon_set(input))?;
         let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
+        if (new.name, new.namespace) != (old.name, old.namespace) {
+            self.set_names.remove(old.name, old.namespace);
+            self.set_names.insert(new.name, new.namespace, id.0)?;
+        }
         self.free_set_parts(&old);
+        self.keys.stale = true;
+        self.slot_set_keys(id);
+        self.refresh_set_fits(id.0);
         Ok(())
     }
 
@@ -97,7 +109,8 @@ impl<
                 })?,
             ),
         };
-        let tolerations = self.compile_daemon_tolerations(input.tolerations, input.host_network)?;
+        let (tolerations, automatic_tolerations) =
+            self.compile_daemon_tolerations(input.tolerations, input.host_network)?;
         let node_name = self.intern(input.node_name, Field::NodeName)?;
         let rollout = self.compile_rollout(input)?;
         Ok(DaemonSet {
@@ -110,6 +123,7 @@ impl<
             affinity,
             affinity_terms_written: written,
             tolerations,
+            automatic_tolerations,
             node_name,
             host_network: input.host_network,
             generation: input.generation,
@@ -243,53 +257,47 @@ impl<
         })
     }
 
-    /// The daemon pod's tolerations: the template's, then the automatic ones merged
-    /// in as upstream's `AddOrUpdateDaemonPodTolerations` does.
+    /// The daemon pod's tolerations: the template's, with the automatic ones merged
+    /// in as upstream's `AddOrUpdateDaemonPodTolerations` does. Only the template's
+    /// are stored; the automatic ones it did not have are bits.
     fn compile_daemon_tolerations(
         &mut self,
         input: &[TolerationInput<'_>],
         host_network: bool,
-    ) -> Result<Span> {
-        let mut list = [Toleration {
-            key: Sym::EMPTY,
-            operator: TolerationOperator::Unset,
-            value: Sym::EMPTY,
-            effect: TaintEffect::Unset,
-            toleration_seconds: None,
-        }; TOLERATIONS_MAX];
+    ) -> Result<(Span, u8)> {
         let too_many = Error::Full {
             table: Table::Tolerations,
             capacity: TOLERATIONS_MAX,
         };
-        let mut len = 0usize;
-        for t in input {
+        let mark = self.tolerations.mark();
+        for (n, t) in input.iter().enumerate() {
             let compiled = self.compile_toleration(t)?;
-            let slot = list.get_mut(len).ok_or(too_many)?;
-            *slot = compiled;
-            len += 1;
+            if n >= TOLERATIONS_MAX {
+                return Err(too_many);
+            }
+            self.tolerations.push(compiled)?;
         }
         let automatic = if host_network {
-            &DAEMON_TOLERATIONS[..]
+            DAEMON_TOLERATIONS.len()
         } else {
-            DAEMON_TOLERATIONS.get(..6).unwrap_or(&[])
+            DAEMON_TOLERATIONS.len() - 1
         };
-        for (key, effect) in automatic {
-            let auto = Toleration {
-                key: self.intern(key, Field::Toleration)?,
-                operator: TolerationOperator::Exists,
-                value: Sym::EMPTY,
-                effect: *effect,
-                toleration_seconds: None,
-            };
-            len = taint::add_or_update(&mut list, len, auto).ok_or(too_many)?;
+        let mut mask = 0u8;
+        for (i, (key, _)) in DAEMON_TOLERATIONS.iter().enumerate().take(automatic) {
+            let key = self.intern(key, Field::Toleration)?;
+            let auto = self.set_automatic_toleration(i, key);
+            let span = self.tolerations.since(mark);
+            // Upstream's `AddOrUpdateTolerationInPodSpec`: an identical one changes
+            // nothing, one of the same rule is replaced, else it is appended.
+            if taint::merge(self.tolerations.get_mut(span), auto) {
+                mask |= 1 << i;
+            }
         }
-        let merged = list.get(..len).ok_or(Error::LogicBug)?;
-        self.tolerations.reserve(merged.len())?;
-        let mark = self.tolerations.mark();
-        for t in merged {
-            self.tolerations.push(*t)?;
+        let span = self.tolerations.since(mark);
+        if span.len() + mask.count_ones() as usize > TOLERATIONS_MAX {
+            return Err(too_many);
         }
-        Ok(self.tolerations.since(mark))
+        Ok((span, mask))
     }
 
     pub(crate) fn compile_toleration(&mut self, t: &TolerationInput<'_>) -> Result<Toleration> {

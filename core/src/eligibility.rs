@@ -9,7 +9,7 @@ use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
 use crate::label::{Label, Labels};
 use crate::selector::Operator;
-use crate::taint::{find_untolerated, Taint, TaintEffect};
+use crate::taint::{blocking_taint, Taint, TaintEffect};
 
 /// Why a daemon pod may not be placed on a node, or may not stay there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,32 @@ pub struct Placement {
     pub reason: Reason,
 }
 
+/// `should_run` and `should_continue_running` of a (DaemonSet, node) pair without
+/// the reason: what [`Engine::fit`] reads from the placements the engine keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Fit {
+    /// A daemon pod should be created on the node if it has none.
+    pub should_run: bool,
+    /// A daemon pod already on the node may stay.
+    pub should_continue_running: bool,
+}
+
 impl Placement {
+    /// The bits the placement table keeps.
+    pub(crate) const fn bits(&self) -> u8 {
+        (if self.should_run {
+            crate::cache::RUN
+        } else {
+            0
+        }) | (if self.should_continue_running {
+            crate::cache::CONTINUE
+        } else {
+            0
+        })
+    }
+
     const fn no(reason: Reason) -> Self {
         Placement {
             should_run: false,
@@ -65,10 +90,6 @@ impl Placement {
             reason,
         }
     }
-}
-
-fn is_scheduling_effect(e: TaintEffect) -> bool {
-    matches!(e, TaintEffect::NoSchedule | TaintEffect::NoExecute)
 }
 
 impl<
@@ -116,6 +137,38 @@ impl<
         Ok(p)
     }
 
+    /// [`should_run`](Self::should_run) without the reason, read from the
+    /// placements the engine keeps: every change to a node or a DaemonSet
+    /// re-evaluates that node against every DaemonSet, or that DaemonSet on every
+    /// node, so this is a lookup.
+    ///
+    /// ```
+    /// use dsr_core::input::{DaemonSetInput, LabelInput, NodeInput};
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let arm = [LabelInput { key: "kubernetes.io/arch", value: "arm64" }];
+    /// let node = engine.add_node(&NodeInput { name: "edge-rpi4-01", labels: &arm, ..Default::default() }).unwrap();
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "agent", namespace: "kube-system", node_selector: &arm, ..Default::default()
+    /// }).unwrap();
+    /// assert!(engine.fit(set, node).unwrap().should_run);
+    /// let amd = [LabelInput { key: "kubernetes.io/arch", value: "amd64" }];
+    /// engine.update_node(node, &NodeInput { name: "edge-rpi4-01", labels: &amd, ..Default::default() }).unwrap();
+    /// assert!(!engine.fit(set, node).unwrap().should_run);
+    /// ```
+    pub fn fit(&self, set: SetId, node: NodeId) -> Result<Fit> {
+        self.sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.nodes
+            .get(node.0)
+            .ok_or(Error::NotFound(Table::Nodes))?;
+        let bits = self.placements.get(set.0, node.0);
+        Ok(Fit {
+            should_run: bits & crate::cache::RUN != 0,
+            should_continue_running: bits & crate::cache::CONTINUE != 0,
+        })
+    }
+
     /// [`should_run`](Self::should_run) on stored records.
     pub fn placement(&self, set: &DaemonSet, node: &Node) -> Placement {
         if !set.node_name.is_empty() && set.node_name != node.name {
@@ -126,17 +179,16 @@ impl<
         if let Some(reason) = self.required_affinity_miss(set, node) {
             return Placement::no(reason);
         }
-        let taints = self.taints.get(node.taints);
-        let tolerations = self.tolerations.get(set.tolerations);
-        if let Some(t) = find_untolerated(taints, tolerations, |e| e == TaintEffect::NoExecute) {
-            return Placement::no(Reason::UntoleratedTaint(*t));
-        }
-        if let Some(t) = find_untolerated(taints, tolerations, is_scheduling_effect) {
-            return Placement {
-                should_run: false,
-                should_continue_running: true,
-                reason: Reason::UntoleratedTaint(*t),
-            };
+        if !node.taints.is_empty() {
+            let taints = self.taints.get(node.taints);
+            let tolerations = self.daemon_tolerations(set);
+            if let Some(t) = blocking_taint(taints, &tolerations) {
+                return Placement {
+                    should_run: false,
+                    should_continue_running: t.effect != TaintEffect::NoExecute,
+                    reason: Reason::UntoleratedTaint(*t),
+                };
+            }
         }
         Placement {
             should_run: true,
@@ -161,14 +213,18 @@ impl<
 
     /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
     fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
-        let labels = Labels::sorted(self.labels.get(node.labels));
-        if let Some(miss) =
-            node_selector_miss(self.labels.get(set.node_selector), labels, &self.strings)
-        {
-            return Some(Reason::NodeSelectorMismatch {
-                wanted: *miss,
-                found: labels.get(miss.key),
-            });
+        if set.node_selector.is_empty() && set.affinity.is_none() {
+            return None;
+        }
+        let labels = self.node_label_set(node);
+        if !set.node_selector.is_empty() {
+            let wanted = self.labels.get(set.node_selector);
+            if let Some(miss) = node_selector_miss(wanted, labels, &self.strings) {
+                return Some(Reason::NodeSelectorMismatch {
+                    wanted: *miss,
+                    found: labels.get(miss.key),
+                });
+            }
         }
         let terms = set.affinity?;
         self.affinity_miss(set, terms, node.name, labels)

@@ -3,10 +3,11 @@
 use crate::affinity::{FieldRequirement, Term};
 use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
+use crate::keys::{KeyIndex, KeyRow};
 use crate::label::Label;
 use crate::selector::Requirement;
-use crate::table::{Pool, Slots, Span};
-use crate::taint::{Taint, Toleration};
+use crate::table::{NameIndex, Pool, Slots, Span};
+use crate::taint::{Taint, Toleration, TolerationOperator, Tolerations, DAEMON_TOLERATIONS};
 
 /// Longest string the engine stores, in bytes. Kubernetes' own limits are lower for
 /// every field dsr reads (a label key is at most 317 bytes, a name 253).
@@ -33,6 +34,10 @@ pub struct Node {
     pub name: Sym,
     /// `metadata.labels`, sorted by key, in the label pool.
     pub labels: Span,
+    /// Where the label keys DaemonSets select by are among the labels (see
+    /// [`keys`](crate::keys)). Derived, so not part of a snapshot.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub keys: KeyRow,
     /// `spec.taints` in order, in the taint pool.
     pub taints: Span,
     /// `spec.unschedulable`.
@@ -61,8 +66,13 @@ pub struct DaemonSet {
     pub affinity: Option<Span>,
     /// Number of terms the user wrote (empty ones included), for messages.
     pub affinity_terms_written: u16,
-    /// The daemon pod's tolerations: the template's with the automatic ones merged in.
+    /// The template's tolerations, merged with the automatic daemon-pod tolerations as
+    /// upstream does (one of the same rule is replaced by the automatic one).
     pub tolerations: Span,
+    /// Bit `i` set: the daemon pod also gets automatic toleration `i` of
+    /// [`DAEMON_TOLERATIONS`], which the template
+    /// did not already have. [`Engine::daemon_tolerations`] gives the whole list.
+    pub automatic_tolerations: u8,
     /// `spec.template.spec.nodeName`, [`Sym::EMPTY`] when unset.
     pub node_name: Sym,
     /// `spec.template.spec.hostNetwork`.
@@ -84,6 +94,17 @@ pub struct DaemonSet {
     /// The template generation in decimal, as pods carry it in their
     /// `pod-template-generation` label ([`Sym::EMPTY`] when there is none).
     pub template_generation_label: Sym,
+}
+
+/// The automatic daemon-pod tolerations with their interned keys. Derived (from the
+/// strings), so it does not show in `Debug`.
+#[derive(Clone)]
+pub(crate) struct AutomaticTolerations(pub [Toleration; DAEMON_TOLERATIONS.len()]);
+
+impl core::fmt::Debug for AutomaticTolerations {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AutomaticTolerations")
+    }
 }
 
 /// Where every pool stood before an operation, so a failed one can be undone.
@@ -132,6 +153,19 @@ pub struct Engine<
     pub(crate) nodes: Slots<Node, NODES>,
     pub(crate) sets: Slots<DaemonSet, SETS>,
     pub(crate) pods: Slots<crate::pod::Pod, PODS>,
+    /// Nodes by name, DaemonSets and pods by namespace and name.
+    pub(crate) node_names: NameIndex<NODES>,
+    pub(crate) set_names: NameIndex<SETS>,
+    pub(crate) pod_names: NameIndex<PODS>,
+    /// The label keys that have slots in each node's [`KeyRow`].
+    pub(crate) keys: KeyIndex<STRINGS>,
+    /// Every (DaemonSet, node) placement, kept up to date.
+    pub(crate) placements: crate::cache::Placements<NODES, SETS>,
+    /// Each pod's controller and node.
+    pub(crate) pod_index: crate::cache::PodIndex<PODS>,
+    /// The automatic daemon-pod tolerations, one copy for every DaemonSet (their
+    /// keys are interned when a DaemonSet is added).
+    pub(crate) automatic_tolerations: AutomaticTolerations,
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
@@ -176,6 +210,21 @@ impl<
             nodes: Slots::new(Table::Nodes),
             sets: Slots::new(Table::DaemonSets),
             pods: Slots::new(Table::Pods),
+            node_names: NameIndex::new(),
+            set_names: NameIndex::new(),
+            pod_names: NameIndex::new(),
+            keys: KeyIndex::new(),
+            placements: crate::cache::Placements::new(),
+            pod_index: crate::cache::PodIndex::new(),
+            automatic_tolerations: AutomaticTolerations(
+                [Toleration {
+                    key: Sym::EMPTY,
+                    operator: TolerationOperator::Exists,
+                    value: Sym::EMPTY,
+                    effect: crate::taint::TaintEffect::Unset,
+                    toleration_seconds: None,
+                }; DAEMON_TOLERATIONS.len()],
+            ),
             sync: crate::sync::SyncState::new(),
         }
     }
@@ -195,7 +244,45 @@ impl<
         self.nodes.clear();
         self.sets.clear();
         self.pods.clear();
+        self.node_names.clear();
+        self.set_names.clear();
+        self.pod_names.clear();
+        self.keys.clear();
+        self.pod_index.clear();
         self.sync.clear();
+    }
+
+    /// Rebuilds every index from the tables (after a snapshot was restored).
+    pub(crate) fn reindex(&mut self) -> Result<()> {
+        self.node_names.clear();
+        self.set_names.clear();
+        self.pod_names.clear();
+        // A name held twice (a snapshot the API would not have made) keeps its
+        // lowest index, which is what a search in index order finds: ignore the
+        // duplicate's error.
+        for (i, n) in self.nodes.iter() {
+            let _ = self.node_names.insert(n.name, Sym::EMPTY, i);
+        }
+        for (i, d) in self.sets.iter() {
+            let _ = self.set_names.insert(d.name, d.namespace, i);
+        }
+        for (i, p) in self.pods.iter() {
+            let _ = self.pod_names.insert(p.name, p.namespace, i);
+        }
+        self.rebuild_keys();
+        for (i, (key, _)) in DAEMON_TOLERATIONS.iter().enumerate() {
+            let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
+            self.set_automatic_toleration(i, sym);
+        }
+        self.pod_index.clear();
+        for i in 0..self.pods.slot_count() as u32 {
+            self.index_pod(i);
+        }
+        for i in 0..self.sets.slot_count() as u32 {
+            self.refresh_set_fits(i);
+        }
+        self.sync.order_valid = false;
+        Ok(())
     }
 
     /// Bytes this engine occupies: the whole of its RAM, as nothing is allocated.
@@ -291,20 +378,14 @@ impl<
     /// The node called `name`.
     pub fn find_node(&self, name: &str) -> Option<NodeId> {
         let sym = self.strings.get(name)?;
-        self.nodes
-            .iter()
-            .find(|(_, n)| n.name == sym)
-            .map(|(i, _)| NodeId(i))
+        self.node_names.find(sym, Sym::EMPTY).map(NodeId)
     }
 
     /// The DaemonSet `namespace/name`.
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
         let ns = self.strings.get(namespace)?;
         let n = self.strings.get(name)?;
-        self.sets
-            .iter()
-            .find(|(_, d)| d.name == n && d.namespace == ns)
-            .map(|(i, _)| SetId(i))
+        self.set_names.find(n, ns).map(SetId)
     }
 
     /// A node's labels.
@@ -312,14 +393,166 @@ impl<
         self.labels.get(node.labels)
     }
 
+    /// A node's labels for lookups.
+    pub(crate) fn node_label_set<'a>(&'a self, node: &'a Node) -> crate::label::Labels<'a> {
+        crate::label::Labels::indexed(self.labels.get(node.labels), &node.keys, self.keys.slots())
+    }
+
+    /// Records automatic toleration `i` with its interned key.
+    pub(crate) fn set_automatic_toleration(&mut self, i: usize, key: Sym) -> Toleration {
+        let (_, effect) = DAEMON_TOLERATIONS
+            .get(i)
+            .copied()
+            .unwrap_or(("", crate::taint::TaintEffect::Unset));
+        let t = Toleration {
+            key,
+            operator: TolerationOperator::Exists,
+            value: Sym::EMPTY,
+            effect,
+            toleration_seconds: None,
+        };
+        if let Some(slot) = self.automatic_tolerations.0.get_mut(i) {
+            *slot = t;
+        }
+        t
+    }
+
+    /// Recomputes the placement of one node for every DaemonSet.
+    pub(crate) fn refresh_node_fits(&mut self, node: u32) {
+        let Some(&n) = self.nodes.get(node) else {
+            return;
+        };
+        for i in 0..self.sets.slot_count() as u32 {
+            if let Some(s) = self.sets.get(i) {
+                let bits = self.placement(s, &n).bits();
+                self.placements.put(i, node, bits);
+            }
+        }
+    }
+
+    /// Recomputes the placement of one DaemonSet on every node.
+    pub(crate) fn refresh_set_fits(&mut self, set: u32) {
+        let Some(&s) = self.sets.get(set) else {
+            return;
+        };
+        for i in 0..self.nodes.slot_count() as u32 {
+            if let Some(n) = self.nodes.get(i) {
+                let bits = self.placement(&s, n).bits();
+                self.placements.put(set, i, bits);
+            }
+        }
+    }
+
+    /// Records a pod's controller and node in the pod index.
+    pub(crate) fn index_pod(&mut self, pod: u32) {
+        let Some(p) = self.pods.get(pod) else {
+            return;
+        };
+        let node = match p.target_node {
+            None => crate::cache::NO_TARGET,
+            Some(t) => self
+                .node_names
+                .find(t, Sym::EMPTY)
+                .unwrap_or(crate::cache::NO_NODE),
+        };
+        self.pod_index.put(pod, p.controller_uid, node);
+    }
+
+    /// After node slot `node` came or was renamed: pods whose node was missing and
+    /// that target its name now have it, and the name order must be redone.
+    pub(crate) fn node_named(&mut self, node: u32) {
+        self.sync.order_valid = false;
+        let Some(name) = self.nodes.get(node).map(|n| n.name) else {
+            return;
+        };
+        if !self.pod_index.has_unresolved() {
+            return;
+        }
+        for i in 0..self.pods.slot_count() as u32 {
+            if self.pod_index.node(i) == crate::cache::NO_NODE
+                && self.pods.get(i).and_then(|p| p.target_node) == Some(name)
+            {
+                self.pod_index.resolve(i, node);
+            }
+        }
+    }
+
+    /// Before node slot `node` goes or is renamed: its pods' node is missing.
+    pub(crate) fn node_unnamed(&mut self, node: u32) {
+        self.sync.order_valid = false;
+        self.pod_index.unresolve_node(node);
+    }
+
+    /// Gives the label keys a DaemonSet selects nodes by a slot in every node's
+    /// row, when slots are free. Returns false when some key found none.
+    fn add_set_keys(&mut self, set: &DaemonSet) -> bool {
+        let Engine {
+            keys,
+            nodes,
+            labels,
+            terms,
+            requirements,
+            ..
+        } = self;
+        let mut all = true;
+        let node_selector = labels.get(set.node_selector).iter().map(|l| l.key);
+        let affinity = set
+            .affinity
+            .map(|t| terms.get(t))
+            .unwrap_or(&[])
+            .iter()
+            .flat_map(|t| requirements.get(t.expressions).iter().map(|r| r.key));
+        for key in node_selector.chain(affinity) {
+            let rows = nodes
+                .iter_mut()
+                .map(|(_, n)| (&mut n.keys, labels.get(n.labels)));
+            all &= keys.add_key(key, rows);
+        }
+        all
+    }
+
+    /// Slots for a DaemonSet's keys; when they do not fit and DaemonSets went away
+    /// since the slots were given, they are given anew to the keys in use.
+    pub(crate) fn slot_set_keys(&mut self, set: SetId) {
+        let Some(&s) = self.sets.get(set.0) else {
+            return;
+        };
+        if !self.add_set_keys(&s) && self.keys.stale {
+            self.rebuild_keys();
+        }
+    }
+
+    /// Gives slots to the keys of every DaemonSet, in id order, from scratch.
+    pub(crate) fn rebuild_keys(&mut self) {
+        self.keys.clear();
+        for (_, n) in self.nodes.iter_mut() {
+            n.keys = KeyRow::UNKNOWN;
+        }
+        for i in 0..self.sets.slot_count() as u32 {
+            if let Some(&s) = self.sets.get(i) {
+                self.add_set_keys(&s);
+            }
+        }
+    }
+
     /// A node's taints.
     pub fn node_taints(&self, node: &Node) -> &[Taint] {
         self.taints.get(node.taints)
     }
 
-    /// A DaemonSet's daemon-pod tolerations (automatic ones included).
-    pub fn daemon_tolerations(&self, set: &DaemonSet) -> &[Toleration] {
-        self.tolerations.get(set.tolerations)
+    /// A DaemonSet's daemon-pod tolerations (automatic ones included), in the order
+    /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them.
+    pub fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_> {
+        Tolerations::new(
+            self.tolerations.get(set.tolerations),
+            &self.automatic_tolerations.0,
+            set.automatic_tolerations,
+        )
+    }
+
+    /// A DaemonSet's template labels (`spec.template.metadata.labels`), sorted by key.
+    pub fn template_labels(&self, set: &DaemonSet) -> &[Label] {
+        self.labels.get(set.template_labels)
     }
 
     /// A DaemonSet's `nodeSelector`, sorted by key.
@@ -353,6 +586,8 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
+        self.node_names.remove(node.name, Sym::EMPTY);
+        self.node_unnamed(id.0);
         self.remove_node_parts(&node);
         Ok(())
     }
@@ -368,6 +603,8 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.set_names.remove(set.name, set.namespace);
+        self.keys.stale = true;
         self.free_set_parts(&set);
         self.sync.forget_set(id);
         Ok(())
@@ -474,5 +711,135 @@ impl<
                 s.shift_after(span);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::input::{NodeInput, PodInput};
+
+    #[test]
+    fn names_follow_adds_renames_and_removals() {
+        let mut e = crate::TinyEngine::new();
+        let a = e
+            .add_node(&NodeInput {
+                name: "edge-a",
+                ..Default::default()
+            })
+            .unwrap();
+        let b = e
+            .add_node(&NodeInput {
+                name: "edge-b",
+                ..Default::default()
+            })
+            .unwrap();
+        e.remove_node(a).unwrap();
+        assert_eq!(e.find_node("edge-a"), None);
+        e.update_node(
+            b,
+            &NodeInput {
+                name: "edge-c",
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(e.find_node("edge-b"), None);
+        assert_eq!(e.find_node("edge-c"), Some(b));
+        // The freed slot is reused.
+        let a2 = e
+            .add_node(&NodeInput {
+                name: "edge-b",
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(a2, a);
+        assert_eq!(e.find_node("edge-b"), Some(a));
+    }
+
+    #[test]
+    fn a_node_update_of_the_same_size_writes_in_place() {
+        use crate::input::{LabelInput, TaintInput};
+        let mut e = crate::TinyEngine::new();
+        let zone = |v| {
+            [LabelInput {
+                key: "topology.kubernetes.io/zone",
+                value: v,
+            }]
+        };
+        let a_labels = zone("a");
+        let a = e
+            .add_node(&NodeInput {
+                name: "edge-a",
+                labels: &a_labels,
+                ..Default::default()
+            })
+            .unwrap();
+        let b_labels = zone("b");
+        let b = e
+            .add_node(&NodeInput {
+                name: "edge-b",
+                labels: &b_labels,
+                ..Default::default()
+            })
+            .unwrap();
+        let before = (e.labels.len(), e.node(b).unwrap().labels);
+        let c_labels = zone("c");
+        let taint = [TaintInput {
+            key: "maintenance",
+            value: "",
+            effect: "NoSchedule",
+        }];
+        e.update_node(
+            a,
+            &NodeInput {
+                name: "edge-a",
+                labels: &c_labels,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((e.labels.len(), e.node(b).unwrap().labels), before);
+        fn text(e: &crate::TinyEngine, n: crate::NodeId) -> &str {
+            e.text(e.node_labels(e.node(n).unwrap())[0].value)
+        }
+        assert_eq!((text(&e, a), text(&e, b)), ("c", "b"));
+        // Another size: the general path.
+        e.update_node(
+            a,
+            &NodeInput {
+                name: "edge-a",
+                labels: &c_labels,
+                taints: &taint,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((text(&e, a), text(&e, b)), ("c", "b"));
+        assert_eq!(e.node_taints(e.node(a).unwrap()).len(), 1);
+    }
+
+    #[test]
+    fn clear_empties_every_table() {
+        let mut e = crate::TinyEngine::new();
+        e.add_node(&NodeInput {
+            name: "edge-a",
+            ..Default::default()
+        })
+        .unwrap();
+        e.add_pod(&PodInput {
+            name: "agent-x",
+            namespace: "kube-system",
+            ..Default::default()
+        })
+        .unwrap();
+        e.clear();
+        assert_eq!((e.node_count(), e.pod_count()), (0, 0));
+        assert_eq!(e.find_pod("kube-system", "agent-x"), None);
+        e.add_pod(&PodInput {
+            name: "agent-x",
+            namespace: "kube-system",
+            ..Default::default()
+        })
+        .unwrap();
     }
 }

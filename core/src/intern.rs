@@ -4,6 +4,7 @@
 use heapless::{String, Vec};
 
 use crate::error::{Error, Result, Table};
+use crate::selector::parse_i64;
 
 /// An interned string. Two `Sym`s from the same [`Interner`] are equal exactly when
 /// their strings are equal.
@@ -32,18 +33,53 @@ impl Sym {
 pub trait Resolve {
     /// The text of a symbol.
     fn resolve(&self, sym: Sym) -> &str;
+
+    /// The text of a symbol read as a base-10 `i64`, as [`parse_i64`] reads it.
+    fn int(&self, sym: Sym) -> Option<i64> {
+        parse_i64(self.resolve(sym))
+    }
 }
 
 impl<const STRINGS: usize, const BYTES: usize> Resolve for Interner<STRINGS, BYTES> {
     fn resolve(&self, sym: Sym) -> &str {
         Interner::resolve(self, sym)
     }
+
+    fn int(&self, sym: Sym) -> Option<i64> {
+        Interner::int(self, sym)
+    }
 }
+
+/// [`Entry::int`] of a string that is not an integer.
+const NOT_INT: i32 = i32::MIN;
+/// [`Entry::int`] of an integer outside the range the entry holds.
+const BIG_INT: i32 = i32::MIN + 1;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     start: u32,
     len: u32,
+    /// The text read as an integer (`Gt`/`Lt` compare label values as numbers), so
+    /// evaluation never parses: the value when it is in `BIG_INT + 1..=i32::MAX`,
+    /// else [`NOT_INT`] or [`BIG_INT`].
+    int: i32,
+}
+
+impl Entry {
+    fn new(start: u32, text: &str) -> Result<Entry> {
+        let int = match parse_i64(text) {
+            None => NOT_INT,
+            Some(v) => match i32::try_from(v) {
+                Ok(v) if v > BIG_INT => v,
+                _ => BIG_INT,
+            },
+        };
+        Ok(Entry {
+            start,
+            len: u32::try_from(text.len()).map_err(|_| Error::LogicBug)?,
+            int,
+        })
+    }
 }
 
 /// A fixed-capacity string table: at most `STRINGS` distinct strings holding at most
@@ -114,6 +150,16 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         self.text.get(start..start + e.len as usize).unwrap_or("")
     }
 
+    /// The text of a symbol read as a base-10 `i64` ([`parse_i64`]), from a value
+    /// worked out when the string was interned.
+    pub fn int(&self, sym: Sym) -> Option<i64> {
+        match self.entries.get(sym.0 as usize)?.int {
+            NOT_INT => None,
+            BIG_INT => parse_i64(self.resolve(sym)),
+            v => Some(i64::from(v)),
+        }
+    }
+
     fn search(&self, s: &str) -> core::result::Result<usize, usize> {
         self.sorted
             .binary_search_by(|&i| self.resolve(Sym(i)).cmp(s))
@@ -157,13 +203,11 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
             });
         }
         let start = u32::try_from(self.text.len()).map_err(|_| Error::LogicBug)?;
-        let len = u32::try_from(s.len()).map_err(|_| Error::LogicBug)?;
+        let entry = Entry::new(start, s)?;
         let id = u32::try_from(self.entries.len()).map_err(|_| Error::LogicBug)?;
         // Capacity was checked above, so none of these pushes can fail.
         self.text.push_str(s).map_err(|_| Error::LogicBug)?;
-        self.entries
-            .push(Entry { start, len })
-            .map_err(|_| Error::LogicBug)?;
+        self.entries.push(entry).map_err(|_| Error::LogicBug)?;
         self.sorted.insert(pos, id).map_err(|_| Error::LogicBug)?;
         Ok(Sym(id))
     }
@@ -193,17 +237,15 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     #[cfg(feature = "snapshot")]
     pub(crate) fn restore_push(&mut self, s: &str) -> Result<()> {
         let start = u32::try_from(self.text.len()).map_err(|_| Error::LogicBug)?;
-        let len = u32::try_from(s.len()).map_err(|_| Error::LogicBug)?;
+        let entry = Entry::new(start, s)?;
         self.text.push_str(s).map_err(|_| Error::Full {
             table: Table::StringBytes,
             capacity: BYTES,
         })?;
-        self.entries
-            .push(Entry { start, len })
-            .map_err(|_| Error::Full {
-                table: Table::Strings,
-                capacity: STRINGS,
-            })
+        self.entries.push(entry).map_err(|_| Error::Full {
+            table: Table::Strings,
+            capacity: STRINGS,
+        })
     }
 
     /// Appends the next symbol of the text-ordered index when restoring.
@@ -262,6 +304,33 @@ mod tests {
         );
         assert_eq!(t.bytes_used(), 3);
         assert_eq!(t.get("de"), None);
+    }
+
+    #[test]
+    fn integers_are_read_once_as_parse_i64_reads_them() {
+        let mut t: Interner<32, 512> = Interner::new();
+        for s in [
+            "0",
+            "6",
+            "-7",
+            "+7",
+            "10000",
+            "2147483647",
+            "-2147483647",
+            "-2147483648",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "1.0",
+            " 1",
+            "-",
+            "amd64",
+        ] {
+            let sym = t.intern(s).unwrap();
+            assert_eq!(t.int(sym), parse_i64(s), "{s:?}");
+            assert_eq!(Resolve::int(&t, sym), parse_i64(s), "{s:?}");
+        }
+        assert_eq!(t.int(Sym::EMPTY), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Labels: key/value pairs on nodes, pods and pod templates.
 
 use crate::intern::Sym;
+use crate::keys::KeyRow;
 
 /// One label, interned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,23 +15,67 @@ pub struct Label {
 }
 
 /// A set of labels sorted by key symbol with unique keys, as every label list in the
-/// engine is stored. Lookups are binary searches on integers.
+/// engine is stored. A node's labels come with its [`KeyRow`], which answers
+/// lookups of the keys DaemonSets select by without a search; other lookups are
+/// binary searches on integers.
 #[derive(Debug, Clone, Copy)]
-pub struct Labels<'a>(&'a [Label]);
+pub struct Labels<'a> {
+    labels: &'a [Label],
+    row: &'a KeyRow,
+    /// The slot of each symbol.
+    slots: &'a [u8],
+}
 
 impl<'a> Labels<'a> {
     /// Views a slice that is sorted by key with unique keys.
     pub(crate) const fn sorted(labels: &'a [Label]) -> Self {
-        Labels(labels)
+        Labels {
+            labels,
+            row: &KeyRow::UNKNOWN,
+            slots: &[],
+        }
+    }
+
+    /// Views a node's labels (sorted by key with unique keys) with the node's row
+    /// and the slot of each symbol.
+    pub(crate) const fn indexed(labels: &'a [Label], row: &'a KeyRow, slots: &'a [u8]) -> Self {
+        Labels { labels, row, slots }
     }
 
     /// The value of `key`, if the key is present.
+    #[inline(always)]
     pub fn get(&self, key: Sym) -> Option<Sym> {
-        self.0
-            .binary_search_by(|l| l.key.cmp(&key))
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .map(|l| l.value)
+        if let Some(&slot) = self.slots.get(key.0 as usize) {
+            if let Some(at) = self.row.lookup(slot) {
+                return at.and_then(|i| self.labels.get(i)).map(|l| l.value);
+            }
+        }
+        self.search(key)
+    }
+
+    /// The value of `key` by binary search.
+    fn search(&self, key: Sym) -> Option<Sym> {
+        let labels = self.labels;
+        let n = labels.len();
+        // The number of keys smaller than `key`: where it is, if it is there. Each
+        // halving step moves or not without a branch, so a search costs the same
+        // whatever the labels hold.
+        let last = n.saturating_sub(1);
+        let mut base = 0usize;
+        let mut step = n.next_power_of_two() / 2;
+        while step > 0 {
+            let probe = base + step;
+            // Clamped so the read is always in bounds; `probe <= n` masks it.
+            let below = labels
+                .get((probe - 1).min(last))
+                .is_some_and(|l| l.key < key);
+            base += step * usize::from(below & (probe <= n));
+            step /= 2;
+        }
+        // One last probe of the entry at `base` itself.
+        let below = labels.get(base.min(last)).is_some_and(|l| l.key < key);
+        let at = base + usize::from(below & (base < n));
+        labels.get(at).filter(|l| l.key == key).map(|l| l.value)
     }
 
     /// Whether `key` is present.
@@ -40,17 +85,17 @@ impl<'a> Labels<'a> {
 
     /// The labels in storage order.
     pub fn iter(&self) -> impl Iterator<Item = &'a Label> {
-        self.0.iter()
+        self.labels.iter()
     }
 
     /// Number of labels.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.labels.len()
     }
 
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.labels.is_empty()
     }
 }
 
@@ -82,5 +127,36 @@ mod tests {
         assert_eq!(l.get(Sym(3)), Some(Sym(9)));
         assert_eq!(l.get(Sym(1)), Some(Sym(2)));
         assert_eq!(l.get(Sym(2)), None);
+    }
+
+    #[test]
+    fn filtered_lookup_agrees_with_a_scan() {
+        for n in 0..80u32 {
+            let mut v: [Label; 80] = [Label {
+                key: Sym(0),
+                value: Sym(0),
+            }; 80];
+            for (i, l) in v.iter_mut().enumerate().take(n as usize) {
+                *l = Label {
+                    key: Sym(3 * i as u32 + 1),
+                    value: Sym(1000 + i as u32),
+                };
+            }
+            let v = &v[..n as usize];
+            let plain = Labels::sorted(v);
+            // Slots for every third symbol.
+            let mut keys: crate::keys::KeyIndex<256> = crate::keys::KeyIndex::new();
+            let mut row = KeyRow::UNKNOWN;
+            for k in (0..250).step_by(9) {
+                keys.add_key(Sym(k), core::iter::once((&mut row, v)));
+            }
+            let indexed = Labels::indexed(v, &row, keys.slots());
+            for key in 0..250 {
+                let want = v.iter().find(|l| l.key == Sym(key)).map(|l| l.value);
+                assert_eq!(plain.get(Sym(key)), want, "{n} labels, key {key}");
+                assert_eq!(indexed.get(Sym(key)), want, "{n} labels, key {key}");
+            }
+            assert_eq!(plain.get(Sym::EMPTY), None);
+        }
     }
 }

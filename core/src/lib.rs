@@ -52,12 +52,14 @@
 )]
 
 pub mod affinity;
+mod cache;
 pub mod daemonset;
 pub mod eligibility;
 pub mod engine;
 pub mod error;
 pub mod input;
 pub mod intern;
+pub mod keys;
 pub mod label;
 pub mod node;
 pub mod pod;
@@ -72,7 +74,7 @@ pub mod taint;
 mod trace;
 pub mod validation;
 
-pub use eligibility::{Placement, Reason};
+pub use eligibility::{Fit, Placement, Reason};
 pub use engine::{DaemonSet, Engine, Node, NodeId, SetId};
 pub use error::{Error, Result};
 pub use pod::{Pod, PodId};

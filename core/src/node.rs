@@ -3,6 +3,8 @@
 use crate::engine::{Engine, Node, NodeId};
 use crate::error::{Error, Field, Result, Table};
 use crate::input::{LabelInput, NodeInput, TaintInput};
+use crate::intern::Sym;
+use crate::keys::KeyRow;
 use crate::label::{self, Label};
 use crate::table::Span;
 use crate::taint::TaintEffect;
@@ -40,7 +42,13 @@ impl<
         self.nodes.reserve()?;
         self.atomically(|e| {
             let node = e.compile_node(input)?;
-            e.nodes.insert(node).map(NodeId)
+            let id = e.nodes.insert(node)?;
+            e.node_names.insert(node.name, Sym::EMPTY, id)?;
+            Ok(NodeId(id))
+        })
+        .inspect(|id| {
+            self.node_named(id.0);
+            self.refresh_node_fits(id.0);
         })
     }
 
@@ -53,12 +61,33 @@ impl<
                 return Err(Error::Duplicate(Table::Nodes));
             }
         }
-        let new = self.atomically(|e| e.compile_node(input))?;
-        // The new parts sit at the end of their pools, after the old ones, so freeing
-        // the old parts moves them down with every other span.
+        let mut new = self.atomically(|e| e.compile_node(input))?;
+        // The new parts sit at the end of their pools, after the old ones.
+        let same_size = new.labels.len == old.labels.len && new.taints.len == old.taints.len;
+        if same_size {
+            // As many labels and taints as before (a label's value changed, say):
+            // write them over the old ones and drop the copies at the end, so no
+            // other object's span moves.
+            self.labels.overwrite(old.labels, new.labels);
+            self.labels.truncate(new.labels.start);
+            self.taints.overwrite(old.taints, new.taints);
+            self.taints.truncate(new.taints.start);
+            new.labels = old.labels;
+            new.taints = old.taints;
+        }
         let slot = self.nodes.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
-        self.remove_node_parts(&old);
+        if new.name != old.name {
+            self.node_names.remove(old.name, Sym::EMPTY);
+            self.node_names.insert(new.name, Sym::EMPTY, id.0)?;
+            self.node_unnamed(id.0);
+            self.node_named(id.0);
+        }
+        if !same_size {
+            // Freeing the old parts moves the new ones down with every other span.
+            self.remove_node_parts(&old);
+        }
+        self.refresh_node_fits(id.0);
         Ok(())
     }
 
@@ -69,6 +98,7 @@ impl<
         Ok(Node {
             name,
             labels,
+            keys: KeyRow::of(self.labels.get(labels), &self.keys),
             taints,
             unschedulable: input.unschedulable,
         })

@@ -104,12 +104,14 @@ impl Pod {
 
     /// Ready and ready for longer than `min_ready_seconds` at `now`: upstream's
     /// `IsPodAvailable`.
+    #[inline]
     pub fn is_available(&self, min_ready_seconds: i32, now: Timestamp) -> bool {
         is_available(self.ready, self.ready_since, min_ready_seconds, now)
     }
 }
 
 /// Upstream's `IsPodAvailable` on the parts it reads.
+#[inline]
 pub(crate) fn is_available(
     ready: bool,
     since: Option<Timestamp>,
@@ -178,8 +180,11 @@ impl<
         self.pods.reserve()?;
         self.atomically(|e| {
             let pod = e.compile_pod(input)?;
-            e.pods.insert(pod).map(PodId)
+            let id = e.pods.insert(pod)?;
+            e.pod_names.insert(pod.name, pod.namespace, id)?;
+            Ok(PodId(id))
         })
+        .inspect(|id| self.index_pod(id.0))
     }
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
@@ -194,6 +199,11 @@ impl<
         // The new labels sit after the old ones, so freeing the old moves them down.
         let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
+        if (new.name, new.namespace) != (old.name, old.namespace) {
+            self.pod_names.remove(old.name, old.namespace);
+            self.pod_names.insert(new.name, new.namespace, id.0)?;
+        }
+        self.index_pod(id.0);
         self.free_labels(old.labels);
         Ok(())
     }
@@ -201,6 +211,8 @@ impl<
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        self.pod_names.remove(pod.name, pod.namespace);
+        self.pod_index.remove(id.0);
         self.free_labels(pod.labels);
         Ok(())
     }
@@ -224,10 +236,7 @@ impl<
     pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
         let ns = self.strings.get(namespace)?;
         let n = self.strings.get(name)?;
-        self.pods
-            .iter()
-            .find(|(_, p)| p.name == n && p.namespace == ns)
-            .map(|(i, _)| PodId(i))
+        self.pod_names.find(n, ns).map(PodId)
     }
 
     /// A pod's labels, sorted by key.

@@ -373,6 +373,7 @@ impl Valid for DaemonSet {
             && Bounds::span(self.node_selector, b.labels)
             && self.affinity.is_none_or(|s| Bounds::span(s, b.terms))
             && Bounds::span(self.tolerations, b.tolerations)
+            && u32::from(self.automatic_tolerations) < 1 << crate::taint::DAEMON_TOLERATIONS.len()
     }
 }
 
@@ -559,7 +560,10 @@ impl<
         // Second pass: the same reads, now storing. It cannot fail on a payload
         // the first pass accepted; if it did, the engine is left empty.
         self.clear();
-        if let Err(e) = self.read_payload(payload, true) {
+        if let Err(e) = self
+            .read_payload(payload, true)
+            .and_then(|()| self.reindex())
+        {
             self.clear();
             return Err(e);
         }

@@ -1,9 +1,11 @@
 //! Fixed-capacity storage: [`Pool`]s of variable-length lists addressed by [`Span`],
 //! and [`Slots`] of objects addressed by a stable index.
 
+use heapless::binary_heap::{BinaryHeap, Min};
 use heapless::Vec;
 
 use crate::error::{Error, Result, Table};
+use crate::intern::Sym;
 
 /// A run of consecutive entries in a [`Pool`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +85,7 @@ impl<T: Copy, const N: usize> Pool<T, N> {
     }
 
     /// The entries of a span; empty for a span that is out of range.
+    #[inline]
     pub fn get(&self, span: Span) -> &[T] {
         let start = span.start as usize;
         self.items.get(start..start + span.len()).unwrap_or(&[])
@@ -127,6 +130,17 @@ impl<T: Copy, const N: usize> Pool<T, N> {
         self.items.truncate(mark as usize);
     }
 
+    /// Copies the entries of `src` over those of `dst`, of the same length.
+    pub fn overwrite(&mut self, dst: Span, src: Span) {
+        let end = src.start as usize + src.len();
+        let len = self.items.len();
+        if src.len != dst.len || end > len || dst.start as usize + dst.len() > len {
+            return;
+        }
+        self.items
+            .copy_within(src.start as usize..end, dst.start as usize);
+    }
+
     /// Cuts a span out, moving later entries down. Spans that pointed after it must
     /// then be moved with `Span::shift_after`.
     pub fn remove(&mut self, span: Span) {
@@ -145,12 +159,29 @@ impl<T: Copy, const N: usize> Pool<T, N> {
 }
 
 /// An object table with stable indices: a removed object's slot is reused by a later
-/// insert, and no other object moves.
-#[derive(Debug, Clone)]
+/// insert (the lowest free index first), and no other object moves.
+///
+/// Freed indices wait in a min-heap, so an insert costs `O(log N)` whatever the
+/// table's history.
+#[derive(Clone)]
 pub struct Slots<T, const N: usize> {
     slots: Vec<Option<T>, N>,
+    /// Indices below `slots.len()` whose slot is `None`.
+    free: BinaryHeap<u32, Min, N>,
     used: usize,
     table: Table,
+}
+
+// The free heap's order depends on history; only the slots show, so equal tables
+// print alike.
+impl<T: core::fmt::Debug, const N: usize> core::fmt::Debug for Slots<T, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Slots")
+            .field("slots", &self.slots)
+            .field("used", &self.used)
+            .field("table", &self.table)
+            .finish()
+    }
 }
 
 impl<T, const N: usize> Slots<T, N> {
@@ -158,6 +189,7 @@ impl<T, const N: usize> Slots<T, N> {
     pub const fn new(table: Table) -> Self {
         Slots {
             slots: Vec::new(),
+            free: BinaryHeap::new(),
             used: 0,
             table,
         }
@@ -171,6 +203,7 @@ impl<T, const N: usize> Slots<T, N> {
     /// Removes every object.
     pub fn clear(&mut self) {
         self.slots.clear();
+        self.free.clear();
         self.used = 0;
     }
 
@@ -196,12 +229,15 @@ impl<T, const N: usize> Slots<T, N> {
         }
     }
 
-    /// Stores an object and returns its index.
+    /// Stores an object and returns its index: the lowest free one.
     pub fn insert(&mut self, item: T) -> Result<u32> {
-        if let Some((i, slot)) = self.slots.iter_mut().enumerate().find(|(_, s)| s.is_none()) {
+        if let Some(i) = self.free.pop() {
+            let Some(slot) = self.slots.get_mut(i as usize) else {
+                return Err(Error::LogicBug);
+            };
             *slot = Some(item);
             self.used += 1;
-            return Ok(i as u32);
+            return Ok(i);
         }
         let i = self.slots.len() as u32;
         self.slots.push(Some(item)).map_err(|_| Error::Full {
@@ -227,6 +263,8 @@ impl<T, const N: usize> Slots<T, N> {
         let taken = self.slots.get_mut(index as usize).and_then(Option::take);
         if taken.is_some() {
             self.used -= 1;
+            // The heap holds at most the free slots, fewer than N: this push fits.
+            let _ = self.free.push(index);
         }
         taken
     }
@@ -245,12 +283,15 @@ impl<T, const N: usize> Slots<T, N> {
     #[cfg(feature = "snapshot")]
     pub(crate) fn restore_slot(&mut self, slot: Option<T>) -> Result<()> {
         let used = slot.is_some();
+        let index = self.slots.len() as u32;
         self.slots.push(slot).map_err(|_| Error::Full {
             table: self.table,
             capacity: N,
         })?;
         if used {
             self.used += 1;
+        } else {
+            self.free.push(index).map_err(|_| Error::LogicBug)?;
         }
         Ok(())
     }
@@ -269,6 +310,65 @@ impl<T, const N: usize> Slots<T, N> {
             .iter_mut()
             .enumerate()
             .filter_map(|(i, s)| s.as_mut().map(|t| (i as u32, t)))
+    }
+}
+
+/// Objects by name: `(name, namespace, index)` sorted by the two symbols, for
+/// binary-search lookups. Sorting by symbol rather than text puts a freshly
+/// interned name (the highest symbol yet) at the end, so adding objects with new
+/// names appends.
+#[derive(Debug, Clone)]
+pub struct NameIndex<const N: usize> {
+    entries: Vec<(Sym, Sym, u32), N>,
+}
+
+impl<const N: usize> Default for NameIndex<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> NameIndex<N> {
+    /// An empty index.
+    pub const fn new() -> Self {
+        NameIndex {
+            entries: Vec::new(),
+        }
+    }
+
+    fn search(&self, name: Sym, namespace: Sym) -> core::result::Result<usize, usize> {
+        self.entries
+            .binary_search_by(|&(n, ns, _)| (n, ns).cmp(&(name, namespace)))
+    }
+
+    /// The index of the object `namespace/name`.
+    pub fn find(&self, name: Sym, namespace: Sym) -> Option<u32> {
+        let at = self.search(name, namespace).ok()?;
+        self.entries.get(at).map(|&(_, _, i)| i)
+    }
+
+    /// Records an object; a name already present is [`Error::LogicBug`] (callers
+    /// check for duplicates first).
+    pub fn insert(&mut self, name: Sym, namespace: Sym, index: u32) -> Result<()> {
+        match self.search(name, namespace) {
+            Ok(_) => Err(Error::LogicBug),
+            Err(at) => self
+                .entries
+                .insert(at, (name, namespace, index))
+                .map_err(|_| Error::LogicBug),
+        }
+    }
+
+    /// Forgets an object.
+    pub fn remove(&mut self, name: Sym, namespace: Sym) {
+        if let Ok(at) = self.search(name, namespace) {
+            self.entries.remove(at);
+        }
+    }
+
+    /// Forgets every object.
+    pub fn clear(&mut self) {
+        self.entries.clear();
     }
 }
 
@@ -316,5 +416,36 @@ mod tests {
         assert_eq!(c, a);
         assert_eq!(s.get(b), Some(&"b"));
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn slots_reuse_the_lowest_free_index_first() {
+        let mut s: Slots<u32, 8> = Slots::new(Table::Pods);
+        for i in 0..6 {
+            assert_eq!(s.insert(i).unwrap(), i);
+        }
+        for i in [4, 1, 3] {
+            s.remove(i).unwrap();
+        }
+        assert_eq!(s.remove(3), None);
+        assert_eq!(s.insert(10).unwrap(), 1);
+        assert_eq!(s.insert(11).unwrap(), 3);
+        assert_eq!(s.insert(12).unwrap(), 4);
+        assert_eq!(s.insert(13).unwrap(), 6);
+        assert_eq!(s.len(), 7);
+    }
+
+    #[test]
+    fn name_index_finds_by_name_and_namespace() {
+        let mut x: NameIndex<4> = NameIndex::new();
+        x.insert(Sym(5), Sym(1), 0).unwrap();
+        x.insert(Sym(5), Sym(2), 1).unwrap();
+        x.insert(Sym(3), Sym(1), 2).unwrap();
+        assert_eq!(x.insert(Sym(3), Sym(1), 3), Err(Error::LogicBug));
+        assert_eq!(x.find(Sym(5), Sym(2)), Some(1));
+        assert_eq!(x.find(Sym(3), Sym(1)), Some(2));
+        x.remove(Sym(5), Sym(1));
+        assert_eq!(x.find(Sym(5), Sym(1)), None);
+        assert_eq!(x.find(Sym(5), Sym(2)), Some(1));
     }
 }

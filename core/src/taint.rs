@@ -106,6 +106,7 @@ pub struct Toleration {
 
 impl Toleration {
     /// Whether this toleration tolerates `taint`: upstream's `ToleratesTaint`.
+    #[inline]
     pub fn tolerates(&self, taint: &Taint) -> bool {
         if self.effect != TaintEffect::Unset && self.effect != taint.effect {
             return false;
@@ -131,6 +132,7 @@ impl Toleration {
 }
 
 /// Whether any of `tolerations` tolerates `taint`.
+#[inline]
 pub fn tolerated(tolerations: &[Toleration], taint: &Taint) -> bool {
     tolerations.iter().any(|t| t.tolerates(taint))
 }
@@ -146,6 +148,145 @@ pub fn find_untolerated<'a>(
         .iter()
         .filter(|t| considered(t.effect))
         .find(|t| !tolerated(tolerations, t))
+}
+
+/// A daemon pod's tolerations: the template's (merged with the automatic ones as
+/// upstream's `AddOrUpdateDaemonPodTolerations` does), then the automatic ones the
+/// template did not already have.
+///
+/// The automatic tolerations are the same for every DaemonSet, so the engine keeps
+/// one copy and each DaemonSet only a bit per automatic toleration it gets.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerations<'a> {
+    template: &'a [Toleration],
+    automatic: &'a [Toleration],
+    mask: u8,
+}
+
+impl<'a> Tolerations<'a> {
+    /// A list held in one slice.
+    pub const fn from_slice(list: &'a [Toleration]) -> Self {
+        Tolerations {
+            template: list,
+            automatic: &[],
+            mask: 0,
+        }
+    }
+
+    /// `template`, then each of `automatic` whose bit is set in `mask`.
+    pub(crate) const fn new(
+        template: &'a [Toleration],
+        automatic: &'a [Toleration],
+        mask: u8,
+    ) -> Self {
+        Tolerations {
+            template,
+            automatic,
+            mask,
+        }
+    }
+
+    /// The tolerations in order.
+    pub fn iter(&self) -> TolerationsIter<'a> {
+        TolerationsIter {
+            template: self.template.iter(),
+            automatic: self.automatic,
+            mask: self.mask,
+            next: 0,
+        }
+    }
+
+    /// Number of tolerations.
+    pub fn len(&self) -> usize {
+        let automatic = self.automatic.len().min(8) as u32;
+        let in_range = if automatic >= 8 {
+            self.mask
+        } else {
+            self.mask & ((1u8 << automatic) - 1)
+        };
+        self.template.len() + in_range.count_ones() as usize
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether any of them tolerates `taint`.
+    #[inline]
+    pub fn tolerate(&self, taint: &Taint) -> bool {
+        tolerated(self.template, taint)
+            || (self.mask != 0
+                && self
+                    .automatic
+                    .iter()
+                    .enumerate()
+                    .any(|(i, t)| self.mask & (1 << i) != 0 && t.tolerates(taint)))
+    }
+}
+
+impl<'a> IntoIterator for Tolerations<'a> {
+    type Item = &'a Toleration;
+    type IntoIter = TolerationsIter<'a>;
+
+    fn into_iter(self) -> TolerationsIter<'a> {
+        self.iter()
+    }
+}
+
+impl<'a> IntoIterator for &Tolerations<'a> {
+    type Item = &'a Toleration;
+    type IntoIter = TolerationsIter<'a>;
+
+    fn into_iter(self) -> TolerationsIter<'a> {
+        self.iter()
+    }
+}
+
+/// The iterator of [`Tolerations::iter`].
+#[derive(Debug, Clone)]
+pub struct TolerationsIter<'a> {
+    template: core::slice::Iter<'a, Toleration>,
+    automatic: &'a [Toleration],
+    mask: u8,
+    next: usize,
+}
+
+impl<'a> Iterator for TolerationsIter<'a> {
+    type Item = &'a Toleration;
+
+    fn next(&mut self) -> Option<&'a Toleration> {
+        if let Some(t) = self.template.next() {
+            return Some(t);
+        }
+        while let Some(t) = self.automatic.get(self.next) {
+            let i = self.next;
+            self.next += 1;
+            if i < 8 && self.mask & (1 << i) != 0 {
+                return Some(t);
+            }
+        }
+        None
+    }
+}
+
+/// The taint that keeps a daemon pod off a node, as upstream's
+/// `NodeShouldRunDaemonPod` finds it with two [`find_untolerated`] calls (first
+/// `NoExecute` only, then `NoSchedule` and `NoExecute`), in one pass: the first
+/// untolerated `NoExecute` taint, else the first untolerated `NoSchedule` taint.
+#[inline]
+pub fn blocking_taint<'a>(taints: &'a [Taint], tolerations: &Tolerations<'_>) -> Option<&'a Taint> {
+    let mut no_schedule = None;
+    for t in taints {
+        match t.effect {
+            TaintEffect::NoExecute if !tolerations.tolerate(t) => return Some(t),
+            TaintEffect::NoSchedule if no_schedule.is_none() && !tolerations.tolerate(t) => {
+                no_schedule = Some(t);
+            }
+            _ => {}
+        }
+    }
+    no_schedule
 }
 
 /// Well-known node-condition taint keys that daemon pods tolerate automatically.
@@ -185,25 +326,103 @@ pub const DAEMON_TOLERATIONS: [(&str, TaintEffect); 7] = [
 /// changes; otherwise it is appended. Returns the new length, or `None` when the
 /// list has no room to append.
 pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration) -> Option<usize> {
-    let mut replaced = false;
-    let current = list.get(..len)?;
-    // Upstream builds a new list and throws it away when it meets an identical entry,
-    // so check for that before touching anything.
-    for existing in current {
-        if existing.same_rule(&toleration) && *existing == toleration {
-            return Some(len);
-        }
-    }
-    for existing in list.iter_mut().take(len) {
-        if existing.same_rule(&toleration) {
-            *existing = toleration;
-            replaced = true;
-        }
-    }
-    if replaced {
+    let current = list.get_mut(..len)?;
+    if !merge(current, toleration) {
         return Some(len);
     }
     let slot = list.get_mut(len)?;
     *slot = toleration;
     Some(len + 1)
+}
+
+/// [`add_or_update`] on `list` without appending: returns true when `toleration`
+/// must be appended (no toleration of its rule is there).
+pub(crate) fn merge(list: &mut [Toleration], toleration: Toleration) -> bool {
+    // Upstream builds a new list and throws it away when it meets an identical entry,
+    // so check for that before touching anything.
+    if list
+        .iter()
+        .any(|existing| existing.same_rule(&toleration) && *existing == toleration)
+    {
+        return false;
+    }
+    let mut replaced = false;
+    for existing in list.iter_mut() {
+        if existing.same_rule(&toleration) {
+            *existing = toleration;
+            replaced = true;
+        }
+    }
+    !replaced
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+
+    #[test]
+    fn blocking_taint_is_the_two_upstream_searches_in_one_pass() {
+        let effects = [
+            TaintEffect::NoSchedule,
+            TaintEffect::NoExecute,
+            TaintEffect::PreferNoSchedule,
+            TaintEffect::Other(Sym(9)),
+        ];
+        let taint = |i: usize| Taint {
+            key: Sym(i as u32 % 3),
+            value: Sym::EMPTY,
+            effect: effects[i / 3 % 4],
+        };
+        let toleration = |key: u32, effect: TaintEffect| Toleration {
+            key: Sym(key),
+            operator: TolerationOperator::Exists,
+            value: Sym::EMPTY,
+            effect,
+            toleration_seconds: None,
+        };
+        let toleration_sets = [
+            [].as_slice(),
+            &[toleration(0, TaintEffect::NoExecute)],
+            &[toleration(1, TaintEffect::Unset)],
+            &[
+                toleration(2, TaintEffect::NoSchedule),
+                toleration(0, TaintEffect::Unset),
+            ],
+        ];
+        // Every list of up to three taints drawn from twelve.
+        for a in 0..13 {
+            for b in 0..13 {
+                for c in 0..13 {
+                    let taints: std::vec::Vec<Taint> = [a, b, c]
+                        .iter()
+                        .filter(|&&i| i < 12)
+                        .map(|&i| taint(i))
+                        .collect();
+                    for tolerations in toleration_sets {
+                        let upstream =
+                            find_untolerated(&taints, tolerations, |e| e == TaintEffect::NoExecute)
+                                .or_else(|| {
+                                    find_untolerated(&taints, tolerations, |e| {
+                                        matches!(
+                                            e,
+                                            TaintEffect::NoSchedule | TaintEffect::NoExecute
+                                        )
+                                    })
+                                });
+                        let view = Tolerations::from_slice(tolerations);
+                        assert_eq!(blocking_taint(&taints, &view), upstream);
+                        // The same list split into a template part and automatic
+                        // bits answers the same.
+                        if let Some((last, first)) = tolerations.split_last() {
+                            let split = Tolerations::new(first, core::slice::from_ref(last), 1);
+                            assert_eq!(blocking_taint(&taints, &split), upstream);
+                            assert_eq!(split.len(), tolerations.len());
+                            assert!(split.iter().eq(tolerations.iter()));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

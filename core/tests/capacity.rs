@@ -154,30 +154,35 @@ fn label_and_taint_pools() {
 
 #[test]
 fn rule_pools_of_a_daemon_set() {
-    // Six automatic tolerations fit; the template's own push the pool over.
+    // The automatic tolerations take no room (one copy serves every DaemonSet);
+    // nine of the template's own push the pool of eight over.
     let mut e: Engine<4, 2, 1, 128, 4096, 64, 8> = Engine::new();
-    let tolerations = [
-        TolerationInput {
-            key: "node-role.kubernetes.io/control-plane",
-            operator: "Exists",
-            effect: "NoSchedule",
-            ..Default::default()
-        },
-        TolerationInput {
-            key: "nvidia.com/gpu",
-            operator: "Exists",
-            effect: "NoSchedule",
-            ..Default::default()
-        },
-        TolerationInput {
-            key: "dedicated",
-            operator: "Equal",
-            value: "storage",
-            effect: "NoSchedule",
-            ..Default::default()
-        },
+    let keys = [
+        "node-role.kubernetes.io/control-plane",
+        "nvidia.com/gpu",
+        "dedicated",
+        "example.com/a",
+        "example.com/b",
+        "example.com/c",
+        "example.com/d",
+        "example.com/e",
+        "example.com/f",
     ];
+    let tolerations: Vec<TolerationInput<'_>> = keys
+        .iter()
+        .map(|key| TolerationInput {
+            key,
+            operator: "Exists",
+            effect: "NoSchedule",
+            ..Default::default()
+        })
+        .collect();
+    let mut fits: Engine<4, 2, 1, 128, 4096, 64, 8> = Engine::new();
     let mut ds = fluentd("fluentd-elasticsearch");
+    ds.tolerations = &tolerations[..8];
+    let id = fits.add_daemon_set(&ds).unwrap();
+    let stored = fits.daemon_set(id).unwrap();
+    assert_eq!(fits.daemon_tolerations(stored).len(), 8 + 6);
     ds.tolerations = &tolerations;
     assert_full(&mut e, Table::Tolerations, 8, |e| {
         e.add_daemon_set(&ds).map(drop)

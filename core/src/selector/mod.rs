@@ -97,20 +97,21 @@ impl Requirement {
     /// values from the pool.
     ///
     /// This is the only place a label requirement is decided.
+    #[inline]
     pub fn matches(&self, values: &[Sym], labels: Labels<'_>, strings: &impl Resolve) -> bool {
         let found = labels.get(self.key);
+        // Whether the value is one of `values`, without stopping at the first match.
+        let listed = |v: Sym| values.iter().fold(false, |hit, x| hit | (*x == v));
         match self.operator {
-            Operator::In | Operator::Equals | Operator::DoubleEquals => {
-                found.is_some_and(|v| values.contains(&v))
-            }
-            Operator::NotIn | Operator::NotEquals => found.is_none_or(|v| !values.contains(&v)),
+            Operator::In | Operator::Equals | Operator::DoubleEquals => found.is_some_and(listed),
+            Operator::NotIn | Operator::NotEquals => found.is_none_or(|v| !listed(v)),
             Operator::Exists => found.is_some(),
             Operator::DoesNotExist => found.is_none(),
             Operator::GreaterThan | Operator::LessThan => {
-                let Some(have) = found.and_then(|v| parse_i64(strings.resolve(v))) else {
+                let Some(have) = found.and_then(|v| strings.int(v)) else {
                     return false;
                 };
-                let Some(want) = values.first().and_then(|&v| parse_i64(strings.resolve(v))) else {
+                let Some(want) = values.first().and_then(|&v| strings.int(v)) else {
                     return false;
                 };
                 if self.operator == Operator::GreaterThan {

@@ -77,11 +77,6 @@ impl<const N: usize> Backoff<N> {
             .position(|e| e.set == set && e.observed_generation == generation && e.node == node)
     }
 
-    /// Forgets every entry.
-    pub fn clear(&mut self) {
-        self.entries.clear();
-    }
-
     /// Every entry.
     pub fn entries(&self) -> &[BackoffEntry] {
         &self.entries
@@ -152,6 +147,11 @@ impl<const N: usize> Backoff<N> {
             }
         }
         Ok(())
+    }
+
+    /// Forgets every key.
+    pub fn clear(&mut self) {
+        self.entries.clear();
     }
 
     /// Forgets every key of a DaemonSet.

@@ -2,7 +2,7 @@
 //! `getUnscheduledPodsWithoutNode`, with `syncNodes`' burst limit.
 
 use crate::engine::{DaemonSet, Engine, SetId};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pod::{Pod, PodPhase};
 use crate::sync::plan::{self, Create, CreateReason, Delete, DeleteReason, Plan, BURST_REPLICAS};
 use crate::sync::time::Timestamp;
@@ -98,7 +98,6 @@ impl<
         plan: &mut Plan<N>,
         burst: &mut Burst,
     ) -> Result<()> {
-        let placement = node.placement;
         let pods = || {
             g.pods
                 .iter()
@@ -110,29 +109,45 @@ impl<
             node_name: node.name,
             reason: CreateReason::Missing,
         };
-        if placement.should_run && !exists {
+        if node.should_run() && !exists {
             return burst.create(plan, create);
         }
-        if !placement.should_continue_running {
+        if !node.should_continue_running() {
+            let mut reason = None;
             for (i, p) in pods().filter(|(_, p)| !p.deleting) {
-                let reason = DeleteReason::NodeIneligible(placement.reason);
-                burst.delete(plan, delete_of(i, p, reason))?;
+                // The placement's reason, worked out again only when a pod goes.
+                let why = match reason {
+                    Some(r) => r,
+                    None => {
+                        let n = self.nodes.get(node.id).ok_or(Error::LogicBug)?;
+                        *reason.insert(self.placement(s, n).reason)
+                    }
+                };
+                burst.delete(plan, delete_of(i, p, DeleteReason::NodeIneligible(why)))?;
             }
             return Ok(());
+        }
+        // One look at the pods: the first failed one, whether any ended, and how
+        // many run.
+        let mut first_failed = None;
+        let mut ended = false;
+        let mut running_count = 0usize;
+        for (i, p) in pods().filter(|(_, p)| !p.deleting) {
+            if p.phase == PodPhase::Failed {
+                first_failed = Some(first_failed.map_or(i, |f: u32| f.min(i)));
+            }
+            ended |= p.phase.is_terminal();
+            running_count += usize::from(!p.phase.is_terminal());
         }
         // One failed pod per node per backoff period, so a kubelet that keeps
         // rejecting the pod is not fought in a hot loop. Upstream deletes the first
         // in its informer's list; dsr the first in its pod table.
-        let first_failed = pods()
-            .filter(|(_, p)| !p.deleting && p.phase == PodPhase::Failed)
-            .map(|(i, _)| i)
-            .min();
         let (gen, name) = (s.observed_generation, node.name);
-        let waiting = self.sync.backoff.remaining(set, gen, name, now);
-        for (i, p) in pods().filter(|(_, p)| !p.deleting) {
+        let waiting = || self.sync.backoff.remaining(set, gen, name, now);
+        for (i, p) in pods().filter(|(_, p)| ended && !p.deleting) {
             match p.phase {
                 PodPhase::Failed => {
-                    if let Some(left) = waiting {
+                    if let Some(left) = waiting() {
                         plan.requeue(left);
                     } else if Some(i) != first_failed {
                         plan.requeue(self.sync.backoff.next_delay(set, gen, name, now));
@@ -149,14 +164,16 @@ impl<
         let running = || pods().filter(|(_, p)| !p.deleting && !p.phase.is_terminal());
         if !surge {
             // The oldest stays.
-            for (i, p) in running().skip(1) {
-                burst.delete(plan, delete_of(i, p, DeleteReason::Duplicate))?;
+            if running_count > 1 {
+                for (i, p) in running().skip(1) {
+                    burst.delete(plan, delete_of(i, p, DeleteReason::Duplicate))?;
+                }
             }
             return Ok(());
         }
-        let count = running().count();
+        let count = running_count;
         if count <= 1 {
-            if count == 0 && placement.should_run {
+            if count == 0 && node.should_run() {
                 burst.create(plan, create)?;
             }
             return Ok(());

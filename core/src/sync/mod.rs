@@ -23,7 +23,6 @@ use core::fmt::Write as _;
 
 use heapless::Vec;
 
-use crate::eligibility::Placement;
 use crate::engine::{DaemonSet, Engine, SetId};
 use crate::error::{Error, Field, Result, Table};
 use crate::input::DaemonSetInput;
@@ -94,12 +93,34 @@ pub(crate) struct Rollout {
     pub template_generation_label: Sym,
 }
 
-/// A node as one sync sees it: its placement is worked out once per sync.
+/// A node as one sync sees it, with the DaemonSet's placement bits
+/// ([`cache::RUN`](crate::cache::RUN), [`cache::CONTINUE`](crate::cache::CONTINUE)).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct NodeSlot {
     pub id: u32,
     pub name: Sym,
-    pub placement: Placement,
+    pub fit: u8,
+}
+
+impl NodeSlot {
+    /// The daemon pod should run on the node.
+    pub fn should_run(&self) -> bool {
+        self.fit & crate::cache::RUN != 0
+    }
+
+    /// A daemon pod on the node may continue running.
+    pub fn should_continue_running(&self) -> bool {
+        self.fit & crate::cache::CONTINUE != 0
+    }
+}
+
+/// A node the sync looks at (it should run the pod, or has pods of the
+/// DaemonSet): its rank in name order and its pods in the claimed list.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Visit {
+    pub rank: u32,
+    pub start: u32,
+    pub end: u32,
 }
 
 /// What the sync keeps in the engine: expectations and backoff (state), and room to
@@ -110,9 +131,17 @@ pub(crate) struct SyncState<const NODES: usize, const SETS: usize, const PODS: u
     pub backoff: Backoff<PODS>,
     /// Nodes in name order (kept while the nodes do not change).
     pub nodes: Vec<NodeSlot, NODES>,
-    /// Each node's name and its rank in `nodes`, by name symbol.
-    pub ranks: Vec<(Sym, u32), NODES>,
+    /// Whether `nodes` and `rank_of` hold every node (cleared when nodes come, go
+    /// or are renamed).
+    pub order_valid: bool,
+    /// Each node slot's rank in `nodes`.
+    pub rank_of: [u32; NODES],
+    /// The claimed pods, by their node's rank.
     pub pods: Vec<Claimed, PODS>,
+    /// The nodes this sync looks at, in name order.
+    pub visits: Vec<Visit, NODES>,
+    /// How many nodes should run the DaemonSet's pod.
+    pub desired: i64,
 }
 
 /// A pod the DaemonSet claims, with its place in the walk over nodes.
@@ -138,25 +167,27 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize> core::fmt::Debug
 }
 
 impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, SETS, PODS> {
-    /// Forgets every expectation and backoff entry, and the scratch.
-    pub fn clear(&mut self) {
-        for e in self.expectations.iter_mut() {
-            *e = None;
-        }
-        self.backoff.clear();
-        self.nodes.clear();
-        self.ranks.clear();
-        self.pods.clear();
-    }
-
     pub const fn new() -> Self {
         SyncState {
             expectations: [None; SETS],
             backoff: Backoff::new(),
             nodes: Vec::new(),
-            ranks: Vec::new(),
+            order_valid: false,
+            rank_of: [0; NODES],
             pods: Vec::new(),
+            visits: Vec::new(),
+            desired: 0,
         }
+    }
+
+    /// Forgets everything: expectations, backoff and scratch.
+    pub fn clear(&mut self) {
+        self.expectations.fill(None);
+        self.backoff.clear();
+        self.nodes.clear();
+        self.order_valid = false;
+        self.pods.clear();
+        self.visits.clear();
     }
 
     /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`).
@@ -187,6 +218,7 @@ pub(crate) enum Member<'p> {
 }
 
 impl Member<'_> {
+    #[inline]
     pub fn deleting(&self) -> bool {
         match self {
             Member::Real(_, p) => p.deleting,
@@ -194,6 +226,7 @@ impl Member<'_> {
         }
     }
 
+    #[inline]
     pub fn ready(&self) -> bool {
         match self {
             Member::Real(_, p) => p.ready,
@@ -201,6 +234,7 @@ impl Member<'_> {
         }
     }
 
+    #[inline]
     pub fn available(&self, set: &DaemonSet, now: Timestamp) -> bool {
         match self {
             Member::Real(_, p) => p.is_available(set.min_ready_seconds, now),
@@ -209,6 +243,7 @@ impl Member<'_> {
     }
 
     /// Upstream's `IsPodUpdated`: the hash or the template generation matches.
+    #[inline]
     pub fn updated(&self, set: &DaemonSet) -> bool {
         match self {
             Member::Real(_, p) => is_updated(p, set),
@@ -218,7 +253,79 @@ impl Member<'_> {
     }
 }
 
+/// The iterator of [`Engine::members`].
+pub(crate) struct Members<
+    'e,
+    'd,
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+> {
+    engine: &'e Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+    /// The group's pods not yet given.
+    rest: &'e [Claimed],
+    /// The plan's deletes so far, sorted by pod id.
+    deletes: &'d [Delete],
+    /// The plan creates a pod on the group's node, not yet given.
+    pending_created: bool,
+    now: Timestamp,
+}
+
+impl<
+        'e,
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    > Iterator for Members<'e, '_, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+{
+    type Item = Member<'e>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Member<'e>> {
+        // The next pod the plan does not delete.
+        let mut real = None;
+        while let Some((c, tail)) = self.rest.split_first() {
+            let deleted = !self.deletes.is_empty()
+                && self
+                    .deletes
+                    .binary_search_by(|d| d.pod.0.cmp(&c.pod))
+                    .is_ok();
+            if !deleted {
+                if let Some(p) = self.engine.pods.get(c.pod) {
+                    real = Some((c.pod, p, tail));
+                    break;
+                }
+            }
+            self.rest = tail;
+        }
+        // The created pod is unscheduled and created now: it sorts after every
+        // scheduled pod and every pod created no later than now.
+        if self.pending_created {
+            let created_first = match real {
+                Some((_, p, _)) => !p.is_scheduled() && p.created > self.now,
+                None => true,
+            };
+            if created_first {
+                self.pending_created = false;
+                return Some(Member::Created);
+            }
+        }
+        let (i, p, tail) = real?;
+        self.rest = tail;
+        Some(Member::Real(i, p))
+    }
+}
+
 /// Upstream's `IsPodUpdated` on a stored pod.
+#[inline]
 pub(crate) fn is_updated(p: &Pod, set: &DaemonSet) -> bool {
     let hash = !set.revision_hash.is_empty() && p.revision_hash == set.revision_hash;
     let generation =
@@ -341,7 +448,7 @@ impl<
             return Ok(());
         }
         self.claim(&s, plan)?;
-        self.prepare(&s);
+        self.prepare(set);
         let pending = self
             .sync
             .expectations
@@ -426,91 +533,119 @@ impl<
     /// the scratch list.
     fn claim<const N: usize>(&mut self, s: &DaemonSet, plan: &mut Plan<N>) -> Result<()> {
         self.sync.pods.clear();
-        for (i, p) in self.pods.iter() {
-            if p.namespace != s.namespace {
-                continue;
-            }
-            let matches = s.selector.is_some_and(|sel| {
-                self.selector_span_matches(sel, Labels::sorted(self.labels.get(p.labels)))
-            });
-            let claimed = match p.controller_uid {
-                Some(owner) if owner != s.uid => false,
-                Some(_) => {
-                    if !matches {
-                        plan::push(&mut plan.releases, PodId(i))?;
+        let uid = s.uid.0;
+        let candidate = |o: u32| (o == uid) | (o == crate::cache::NO_CONTROLLER);
+        // Only pods this DaemonSet controls and pods without a controller can be
+        // claimed; the owner words are scanned a block at a time (the count
+        // vectorizes).
+        const BLOCK: usize = 64;
+        let slots = self.pods.slot_count();
+        let mut from = 0usize;
+        while from < slots {
+            let to = slots.min(from + BLOCK);
+            let block = self.pod_index.owners().get(from..to).unwrap_or(&[]);
+            let hits: u32 = block.iter().map(|&o| u32::from(candidate(o))).sum();
+            if hits != 0 {
+                for i in from..to {
+                    let o = self.pod_index.owners().get(i).copied();
+                    if o.is_some_and(candidate) {
+                        self.claim_pod(i as u32, s, plan)?;
                     }
-                    matches
                 }
-                None => {
-                    let adopt = matches && !p.deleting;
-                    if adopt {
-                        plan::push(&mut plan.adoptions, PodId(i))?;
-                    }
-                    adopt
-                }
-            };
-            // Terminal pods being deleted are left to the kubelet and the pod GC, as
-            // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
-            if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
-                let claimed = Claimed { key: 0, pod: i };
-                self.sync.pods.push(claimed).map_err(|_| Error::LogicBug)?;
             }
+            from = to;
+        }
+        Ok(())
+    }
+
+    /// [`claim`](Self::claim) for one pod that is this DaemonSet's or nobody's.
+    fn claim_pod<const N: usize>(
+        &mut self,
+        i: u32,
+        s: &DaemonSet,
+        plan: &mut Plan<N>,
+    ) -> Result<()> {
+        let Some(p) = self.pods.get(i) else {
+            return Ok(());
+        };
+        if p.namespace != s.namespace {
+            return Ok(());
+        }
+        let matches = s.selector.is_some_and(|sel| {
+            self.selector_span_matches(sel, Labels::sorted(self.labels.get(p.labels)))
+        });
+        let claimed = match p.controller_uid {
+            Some(owner) if owner != s.uid => false,
+            Some(_) => {
+                if !matches {
+                    plan::push(&mut plan.releases, PodId(i))?;
+                }
+                matches
+            }
+            None => {
+                let adopt = matches && !p.deleting;
+                if adopt {
+                    plan::push(&mut plan.adoptions, PodId(i))?;
+                }
+                adopt
+            }
+        };
+        // Terminal pods being deleted are left to the kubelet and the pod GC, as
+        // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
+        if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
+            let claimed = Claimed { key: 0, pod: i };
+            self.sync.pods.push(claimed).map_err(|_| Error::LogicBug)?;
         }
         Ok(())
     }
 
     /// Puts the nodes in name order with their placement, and the claimed pods in
     /// the same order by their node, oldest first within a node, so nodes and pods
-    /// can be walked side by side.
+    /// can be walked side by side; lists the nodes the walks look at.
     ///
-    /// The name order is kept between syncs while the nodes stay the same (checked
-    /// in one pass over integers), and pods are ordered by their node's rank, so a
-    /// steady-state sync compares almost no text.
-    fn prepare(&mut self, s: &DaemonSet) {
+    /// The name order is kept between syncs while the nodes stay the same, each
+    /// pod's node is known from the pod index, and placements come from the
+    /// engine's placement table, so a steady-state sync compares almost no text.
+    fn prepare(&mut self, set: SetId) {
         let Engine {
             sync,
             nodes,
             pods,
             strings,
+            pod_index,
+            placements,
             ..
         } = self;
-        let cached = sync.nodes.len() == nodes.len()
-            && sync
-                .nodes
-                .iter()
-                .all(|slot| nodes.get(slot.id).is_some_and(|n| n.name == slot.name));
-        if !cached {
+        if !sync.order_valid {
             sync.nodes.clear();
-            sync.ranks.clear();
             for (i, n) in nodes.iter() {
                 // Capacities match, so this push cannot fail.
                 let _ = sync.nodes.push(NodeSlot {
                     id: i,
                     name: n.name,
-                    placement: Placement {
-                        should_run: false,
-                        should_continue_running: false,
-                        reason: crate::eligibility::Reason::Eligible,
-                    },
+                    fit: 0,
                 });
             }
             sync.nodes
                 .sort_unstable_by(|a, b| strings.resolve(a.name).cmp(strings.resolve(b.name)));
             for (rank, slot) in sync.nodes.iter().enumerate() {
-                let _ = sync.ranks.push((slot.name, rank as u32));
+                if let Some(r) = sync.rank_of.get_mut(slot.id as usize) {
+                    *r = rank as u32;
+                }
             }
-            sync.ranks.sort_unstable_by_key(|&(name, _)| name);
+            sync.order_valid = true;
         }
         // Node at rank r has key 2r+1; pods of a node that does not exist get 2p,
         // p being how many node names sort before theirs.
         for c in sync.pods.iter_mut() {
-            let target = pods
-                .get(c.pod)
-                .and_then(|p| p.target_node)
-                .unwrap_or(Sym::EMPTY);
-            c.key = match sync.ranks.binary_search_by_key(&target, |&(name, _)| name) {
-                Ok(i) => sync.ranks.get(i).map_or(0, |&(_, r)| 2 * r + 1),
-                Err(_) => {
+            let node = pod_index.node(c.pod);
+            c.key = match sync.rank_of.get(node as usize) {
+                Some(&r) => 2 * r + 1,
+                None => {
+                    let target = pods
+                        .get(c.pod)
+                        .and_then(|p| p.target_node)
+                        .unwrap_or(Sym::EMPTY);
                     let text = strings.resolve(target);
                     2 * sync
                         .nodes
@@ -537,70 +672,91 @@ impl<
                     _ => a.pod.cmp(&b.pod),
                 })
         });
-        for k in 0..self.sync.nodes.len() {
-            let placement = self
-                .sync
-                .nodes
-                .get(k)
-                .and_then(|slot| self.nodes.get(slot.id))
-                .map(|n| self.placement(s, n));
-            if let (Some(p), Some(slot)) = (placement, self.sync.nodes.get_mut(k)) {
-                slot.placement = p;
+        // One pass over the nodes in name order: their placement bits, and the
+        // nodes that should run the pod or have pods.
+        let fits = placements.row(set.0);
+        let claimed = sync.pods.as_slice();
+        sync.visits.clear();
+        let mut desired = 0i64;
+        let mut j = 0usize;
+        for (rank, slot) in sync.nodes.iter_mut().enumerate() {
+            slot.fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+            let key = 2 * rank as u32 + 1;
+            while claimed.get(j).is_some_and(|c| c.key < key) {
+                j += 1;
+            }
+            let start = j;
+            while claimed.get(j).is_some_and(|c| c.key == key) {
+                j += 1;
+            }
+            desired += i64::from(slot.should_run());
+            if slot.should_run() || start < j {
+                // Capacities match, so this push cannot fail.
+                let _ = sync.visits.push(Visit {
+                    rank: rank as u32,
+                    start: start as u32,
+                    end: j as u32,
+                });
             }
         }
+        sync.desired = desired;
     }
 
-    /// Calls `f` on each node in name order with its pods, and on each group of pods
-    /// whose node does not exist, in the same order.
+    /// Calls `f` on each node that should run the pod or has pods of it, in name
+    /// order with its pods, and on each group of pods whose node does not exist, in
+    /// the same order. (Other nodes are nothing to any pass.)
     pub(crate) fn each_group(&self, mut f: impl FnMut(Group<'_>) -> Result<()>) -> Result<()> {
         let nodes = self.sync.nodes.as_slice();
         let pods = self.sync.pods.as_slice();
+        let mut j = 0usize;
+        for v in &self.sync.visits {
+            if j < v.start as usize {
+                self.missing_groups(pods, j, v.start as usize, &mut f)?;
+            }
+            let node = nodes.get(v.rank as usize).ok_or(Error::LogicBug)?;
+            let g = pods
+                .get(v.start as usize..v.end as usize)
+                .ok_or(Error::LogicBug)?;
+            f(Group {
+                node: Some(node),
+                pods: g,
+            })?;
+            j = v.end as usize;
+        }
+        self.missing_groups(pods, j, pods.len(), &mut f)
+    }
+
+    /// Calls `f` on the groups of pods of missing nodes in `pods[from..to]`, one
+    /// group per node name.
+    fn missing_groups(
+        &self,
+        pods: &[Claimed],
+        from: usize,
+        to: usize,
+        f: &mut impl FnMut(Group<'_>) -> Result<()>,
+    ) -> Result<()> {
         let target = |c: &Claimed| {
             self.pods
                 .get(c.pod)
                 .and_then(|p| p.target_node)
                 .unwrap_or(Sym::EMPTY)
         };
-        let (mut rank, mut j) = (0usize, 0usize);
-        loop {
-            let group = pods.get(j..).and_then(|rest| {
-                let first = rest.first()?;
-                let t = target(first);
-                let len = rest
-                    .iter()
-                    .take_while(|c| c.key == first.key && target(c) == t)
-                    .count();
-                Some((first.key, rest.get(..len)?))
-            });
-            let node = nodes.get(rank);
-            let node_key = 2 * rank as u32 + 1;
-            match (node, group) {
-                (None, None) => return Ok(()),
-                (Some(n), Some((key, g))) if key == node_key => {
-                    f(Group {
-                        node: Some(n),
-                        pods: g,
-                    })?;
-                    rank += 1;
-                    j += g.len();
-                }
-                (_, Some((key, g))) if node.is_none() || key < node_key => {
-                    f(Group {
-                        node: None,
-                        pods: g,
-                    })?;
-                    j += g.len();
-                }
-                (Some(n), _) => {
-                    f(Group {
-                        node: Some(n),
-                        pods: &[],
-                    })?;
-                    rank += 1;
-                }
-                (None, Some(_)) => return Err(Error::LogicBug),
-            }
+        let mut j = from;
+        while j < to {
+            let rest = pods.get(j..to).ok_or(Error::LogicBug)?;
+            let Some(first) = rest.first() else { break };
+            let t = target(first);
+            let len = rest
+                .iter()
+                .take_while(|c| c.key == first.key && target(c) == t)
+                .count();
+            f(Group {
+                node: None,
+                pods: rest.get(..len).ok_or(Error::LogicBug)?,
+            })?;
+            j += len;
         }
+        Ok(())
     }
 
     /// The pods of a group that the plan so far leaves in place, plus the pod it
@@ -612,33 +768,17 @@ impl<
         deletes: &'d [Delete],
         creates: &'d [Create],
         now: Timestamp,
-    ) -> impl Iterator<Item = Member<'e>> + 'd {
-        let created = g
-            .node
-            .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());
-        let mut real = g
-            .pods
-            .iter()
-            .map(|c| c.pod)
-            .filter(move |&i| deletes.binary_search_by(|d| d.pod.0.cmp(&i)).is_err())
-            .filter_map(move |i| self.pods.get(i).map(|p| Member::Real(i, p)))
-            .peekable();
-        let mut pending_created = created;
-        core::iter::from_fn(move || {
-            // The created pod is unscheduled and created now: it sorts after every
-            // scheduled pod and every pod created no later than now.
-            if pending_created {
-                let created_first = match real.peek() {
-                    Some(Member::Real(_, p)) => !p.is_scheduled() && p.created > now,
-                    Some(Member::Created) | None => true,
-                };
-                if created_first {
-                    pending_created = false;
-                    return Some(Member::Created);
-                }
-            }
-            real.next()
-        })
+    ) -> Members<'e, 'd, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES> {
+        let created = !creates.is_empty()
+            && g.node
+                .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());
+        Members {
+            engine: self,
+            rest: g.pods,
+            deletes,
+            pending_created: created,
+            now,
+        }
     }
 
     /// Records what the plan asks for: the expectations, and the backoff of each

@@ -62,6 +62,7 @@ impl<
                 if let Some(p) = self.pods.get_mut(id.0) {
                     p.controller_uid = None;
                 }
+                self.pod_index.set_owner(id.0, None);
             }
         }
         self.remove_daemon_set(set)
@@ -110,6 +111,7 @@ impl<
             .get_mut(pod.0)
             .ok_or(Error::NotFound(Table::Pods))?;
         p.controller_uid = uid;
+        self.pod_index.set_owner(pod.0, uid);
         Ok(())
     }
 }

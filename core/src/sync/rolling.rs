@@ -92,11 +92,7 @@ fn plan_desired<
 >(
     e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
 ) -> i64 {
-    e.sync
-        .nodes
-        .iter()
-        .filter(|n| n.placement.should_run)
-        .count() as i64
+    e.sync.desired
 }
 
 /// Takes up to `limit` items, counting as it goes.
@@ -153,12 +149,13 @@ impl<
     ) -> Option<Entry<'e>> {
         let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
         let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
-        let mut members = self.members(g, deletes, creates, now).peekable();
-        let wanted = g.node.is_some_and(|n| n.placement.should_run);
-        if members.peek().is_none() && !wanted {
+        let mut members = self.members(g, deletes, creates, now);
+        let first = members.next();
+        let wanted = g.node.is_some_and(|n| n.should_run());
+        if first.is_none() && !wanted {
             return None;
         }
-        Some(find_updated(members, s))
+        Some(find_updated(first.into_iter().chain(members), s))
     }
 
     /// Lists the nodes that use budget, by the counting rules (`hold_of`), and
@@ -271,6 +268,10 @@ impl<
             halted: None,
         });
         let (replacements, chosen) = burst_split(replacements, chosen);
+        if replacements <= 0 && chosen <= 0 {
+            // Nothing to pick: the second walk would take nothing.
+            return Ok(());
+        }
         let mut replace = Quota::new(replacements);
         let mut choose = Quota::new(chosen);
         self.each_group(|g| {
@@ -335,7 +336,7 @@ impl<
                         node_missing = true;
                         return Ok(());
                     };
-                    let should_run = node.placement.should_run;
+                    let should_run = node.should_run();
                     match (old.available(s, now), should_run) {
                         (false, false) => direct_deletes += 1,
                         (false, true) => replacements += 1,
@@ -372,6 +373,10 @@ impl<
         let sunset_deletes = clamp(available - desired, sunset);
         let (replacements, surge) = burst_split(replacements, surge);
         let (direct_deletes, sunset_deletes) = burst_split(direct_deletes, sunset_deletes);
+        if replacements <= 0 && surge <= 0 && direct_deletes <= 0 && sunset_deletes <= 0 {
+            // Nothing to pick: the second walk would take nothing.
+            return Ok(());
+        }
         let mut replace = Quota::new(replacements);
         let mut add = Quota::new(surge);
         let mut direct = Quota::new(direct_deletes);
@@ -398,7 +403,7 @@ impl<
                         push(&mut plan.deletes, d)?;
                     }
                 }
-                None => match (old_available, node.placement.should_run) {
+                None => match (old_available, node.should_run()) {
                     (false, false) => {
                         if direct.take() {
                             let d = delete_of(i, old, DeleteReason::RollingUpdateUnavailable);

@@ -33,7 +33,7 @@ impl<
         self.each_group(|g| {
             let Some(node) = g.node else { return Ok(()) };
             let oldest = self.members(g, &plan.deletes, &plan.creates, now).next();
-            if !node.placement.should_run {
+            if !node.should_run() {
                 if oldest.is_some() {
                     inc(&mut st.number_misscheduled);
                 }

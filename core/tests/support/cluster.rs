@@ -216,10 +216,11 @@ pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R 
             toleration_seconds: *secs,
         })
         .collect();
+    let uid = set_uid(d);
     f(&DaemonSetInput {
         name: &d.name,
         namespace: &d.namespace,
-        uid: "",
+        uid: &uid,
         selector: Some(LabelSelectorInput {
             match_labels: &ml,
             match_expressions: &[],
@@ -230,8 +231,20 @@ pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R 
         tolerations: &tols,
         node_name: "",
         host_network: d.host_network,
+        generation: 1,
+        observed_generation: 1,
+        revision_hash: REVISION,
+        template_generation: Some("1"),
         ..Default::default()
     })
+}
+
+/// The revision every bench DaemonSet is at.
+pub const REVISION: &str = "rev-1";
+
+/// A DaemonSet's uid in the bench clusters.
+pub fn set_uid(d: &OwnedSet) -> String {
+    format!("uid-{}-{}", d.namespace, d.name)
 }
 
 /// Path of a benchmark cluster in the repository's data copies.
@@ -241,8 +254,10 @@ pub fn bench_path(file: &str) -> std::path::PathBuf {
         .join(file)
 }
 
-/// An engine large enough for the 5k-node benchmark cluster.
-pub type BenchEngine = dsr_core::Engine<8192, 64, 16, 65536, { 2 << 20 }, 262144, 16384>;
+/// An engine large enough for the 5k-node benchmark cluster in its steady state (a
+/// pod on every eligible node).
+pub type BenchEngine =
+    dsr_core::Engine<8192, 64, { 1 << 18 }, { 1 << 19 }, { 8 << 20 }, { 1 << 21 }, 16384>;
 
 /// Runs `f` on a thread whose stack holds a `BenchEngine` comfortably.
 pub fn on_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> R {
@@ -262,4 +277,53 @@ pub fn fill(engine: &mut BenchEngine, c: &Cluster) {
     for d in &c.sets {
         with_set(d, |i| engine.add_daemon_set(i)).expect("daemon set");
     }
+}
+
+/// When the steady-state pods were created and turned ready.
+pub const STEADY_SINCE: dsr_core::Timestamp = dsr_core::Timestamp(1_709_290_800);
+
+/// Gives every node that should run a DaemonSet's pod a running, ready pod of the
+/// DaemonSet's current revision: the steady state a sync leaves nothing to do in.
+/// Returns the number of pods added.
+pub fn steady_state(engine: &mut BenchEngine, c: &Cluster) -> usize {
+    use dsr_core::input::{PodConditionInput, PodInput};
+    let mut added = 0;
+    for d in &c.sets {
+        let set = engine
+            .find_daemon_set(&d.namespace, &d.name)
+            .expect("daemon set loaded");
+        let uid = set_uid(d);
+        let mut labels: Vec<(String, String)> = d.template_labels.clone();
+        labels.push(("controller-revision-hash".into(), REVISION.into()));
+        labels.push(("pod-template-generation".into(), "1".into()));
+        let labels = self::labels(&labels);
+        let nodes: Vec<(String, dsr_core::NodeId)> = engine
+            .nodes()
+            .map(|(id, n)| (engine.text(n.name).to_string(), id))
+            .collect();
+        for (node_name, node) in nodes {
+            if !engine.should_run(set, node).expect("ids").should_run {
+                continue;
+            }
+            let name = format!("{}-{}", d.name, node_name);
+            engine
+                .add_pod(&PodInput {
+                    name: &name,
+                    namespace: &d.namespace,
+                    labels: &labels,
+                    controller_uid: Some(&uid),
+                    node_name: &node_name,
+                    phase: "Running",
+                    ready: Some(PodConditionInput {
+                        status: "True",
+                        last_transition_time: Some(STEADY_SINCE),
+                    }),
+                    creation_timestamp: STEADY_SINCE,
+                    ..Default::default()
+                })
+                .expect("pod");
+            added += 1;
+        }
+    }
+    added
 }

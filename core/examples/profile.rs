@@ -1,0 +1,99 @@
+//! Profiling driver (not a benchmark): loads a bench cluster, builds the steady
+//! state, and runs one phase many times, for `valgrind --tool=callgrind` or `perf`.
+//!
+//! usage: profile FILE PHASE ROUNDS   (PHASE: load | eligibility | sync)
+
+#[path = "../tests/support/cluster.rs"]
+mod cluster;
+
+use std::time::Instant;
+
+use cluster::BenchEngine;
+use dsr_core::sync::Plan;
+
+#[inline(never)]
+fn eligibility_pass(engine: &BenchEngine) -> usize {
+    let mut runs = 0usize;
+    for (_, set) in engine.daemon_sets() {
+        for (_, node) in engine.nodes() {
+            runs += usize::from(engine.placement(set, node).should_run);
+        }
+    }
+    runs
+}
+
+#[inline(never)]
+fn eligibility_pass_by_node(engine: &BenchEngine) -> usize {
+    let mut runs = 0usize;
+    for (_, node) in engine.nodes() {
+        for (_, set) in engine.daemon_sets() {
+            runs += usize::from(engine.placement(set, node).should_run);
+        }
+    }
+    runs
+}
+
+#[inline(never)]
+fn sync_all(
+    engine: &mut BenchEngine,
+    sets: &[dsr_core::SetId],
+    now: dsr_core::Timestamp,
+    plan: &mut Plan<256>,
+) {
+    for &s in sets {
+        engine.sync(s, now, plan).expect("sync");
+        assert!(plan.creates.is_empty() && plan.deletes.is_empty());
+        engine.observe_creates(s, 0).expect("set");
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let file = args.get(1).map(String::as_str).unwrap_or("cluster-5k.json");
+    let phase = args.get(2).cloned().unwrap_or_else(|| "eligibility".into());
+    let rounds: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let data = cluster::load(&cluster::bench_path(file));
+    cluster::on_big_stack(move || {
+        let mut engine: Box<BenchEngine> = Box::new(BenchEngine::new());
+        let t = Instant::now();
+        cluster::fill(&mut engine, &data);
+        eprintln!("load: {:?}", t.elapsed());
+        if phase == "load" {
+            return;
+        }
+        if phase == "eligibility" || phase == "by-node" {
+            let pass = if phase == "by-node" {
+                eligibility_pass_by_node
+            } else {
+                eligibility_pass
+            };
+            let pairs = (engine.node_count() * engine.daemon_set_count()) as f64;
+            let mut times: Vec<f64> = (0..rounds)
+                .map(|_| {
+                    let t = Instant::now();
+                    std::hint::black_box(pass(&engine));
+                    t.elapsed().as_nanos() as f64 / pairs
+                })
+                .collect();
+            times.sort_by(f64::total_cmp);
+            eprintln!(
+                "{phase}: {} runs, min {:.1} median {:.1} ns/pair",
+                pass(&engine),
+                times[0],
+                times[times.len() / 2]
+            );
+            return;
+        }
+        let t = Instant::now();
+        let pods = cluster::steady_state(&mut engine, &data);
+        eprintln!("steady state: {} pods in {:?}", pods, t.elapsed());
+        let sets: Vec<_> = engine.daemon_sets().map(|(id, _)| id).collect();
+        let mut plan: Box<Plan<256>> = Box::new(Plan::new());
+        let now = cluster::STEADY_SINCE.plus(3600);
+        for r in 0..rounds {
+            let t = Instant::now();
+            sync_all(&mut engine, &sets, now, &mut plan);
+            eprintln!("sync round {r}: {:?}", t.elapsed());
+        }
+    });
+}
