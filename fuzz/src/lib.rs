@@ -682,17 +682,12 @@ pub fn answer(e: &FuzzEngine, set: SetId, node: NodeId) -> Answer {
     }
 }
 
-/// A DaemonSet's template labels (the engine has no accessor of its own for them).
+/// A DaemonSet's template labels.
 pub fn template_labels<'e>(
     e: &'e FuzzEngine,
     s: &dsr_core::DaemonSet,
 ) -> &'e [dsr_core::label::Label] {
-    e.node_labels(&dsr_core::Node {
-        name: s.name,
-        labels: s.template_labels,
-        taints: dsr_core::table::Span::EMPTY,
-        unschedulable: false,
-    })
+    e.template_labels(s)
 }
 
 /// Dumps an engine, checking the per-answer invariants on the way.
