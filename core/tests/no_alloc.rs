@@ -30,8 +30,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The counter is global: the tests measure one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn eligibility_of_every_pair_allocates_nothing() {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let data = cluster::load(&cluster::bench_path("cluster-1k.json"));
     let (allocations, runs, pairs) = cluster::on_big_stack(move || {
         let mut engine = Box::new(cluster::BenchEngine::new());
@@ -60,4 +64,26 @@ fn eligibility_of_every_pair_allocates_nothing() {
     // The cluster is made so that some pairs run and some do not.
     assert!(runs > 0 && runs < pairs, "runs {runs} of {pairs}");
     assert_eq!(allocations, 0, "evaluation allocated");
+}
+
+#[test]
+fn a_sync_of_every_daemon_set_allocates_nothing() {
+    let _one_at_a_time = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let data = cluster::load(&cluster::bench_path("cluster-1k.json"));
+    let (allocations, syncs) = cluster::on_big_stack(move || {
+        let mut engine = Box::new(cluster::BenchEngine::new());
+        cluster::fill(&mut engine, &data);
+        cluster::steady_state(&mut engine, &data);
+        let now = dsr_core::Timestamp(cluster::STEADY_SINCE.0 + 3600);
+        let sets: Vec<_> = engine.daemon_sets().map(|(id, _)| id).collect();
+        let mut plan: Box<dsr_core::sync::Plan<256>> = Box::default();
+        let before = ALLOCATIONS.load(Ordering::SeqCst);
+        for &set in &sets {
+            engine.sync(set, now, &mut plan).unwrap();
+            assert!(plan.is_noop(), "steady state plans nothing");
+        }
+        (ALLOCATIONS.load(Ordering::SeqCst) - before, sets.len())
+    });
+    assert_eq!(syncs, 20);
+    assert_eq!(allocations, 0, "a sync allocated");
 }
