@@ -87,6 +87,7 @@ fn main() {
         let t = Instant::now();
         let pods = cluster::steady_state(&mut engine, &data);
         eprintln!("steady state: {} pods in {:?}", pods, t.elapsed());
+        eprintln!("{:?}", engine.usage());
         let sets: Vec<_> = engine.daemon_sets().map(|(id, _)| id).collect();
         let mut plan: Box<Plan<256>> = Box::new(Plan::new());
         let now = cluster::STEADY_SINCE.plus(3600);

@@ -42,7 +42,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// Adds a DaemonSet. `namespace/name` is unique. A selector that upstream's
     /// `LabelSelectorAsSelector` rejects is an error; an invalid node-affinity term is
@@ -54,9 +57,7 @@ impl<
         self.sets.reserve()?;
         self.atomically(|e| {
             let set = e.compile_daemon_set(input)?;
-            let id = e.sets.insert(set)?;
-            e.set_names.insert(set.name, set.namespace, id)?;
-            Ok(SetId(id))
+            e.sets.insert(set).map(SetId)
         })
         .inspect(|&id| {
             self.slot_set_keys(id);
@@ -78,10 +79,6 @@ impl<
         let new = self.atomically(|e| e.compile_daemon_set(input))?;
         let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
-        if (new.name, new.namespace) != (old.name, old.namespace) {
-            self.set_names.remove(old.name, old.namespace);
-            self.set_names.insert(new.name, new.namespace, id.0)?;
-        }
         self.free_set_parts(&old);
         self.keys.stale = true;
         self.slot_set_keys(id);

@@ -127,8 +127,18 @@ pub(crate) struct Checkpoint {
 /// - `STRINGS`, `BYTES`: distinct strings and their total bytes;
 /// - `LABELS`: labels of all nodes, pods and templates, and `matchLabels`/`nodeSelector`
 ///   entries;
-/// - `RULES`: each of taints, tolerations, requirements, requirement values,
-///   affinity terms and field requirements.
+/// - `RULES`: each of tolerations (the templates' own), requirements and
+///   requirement values;
+/// - `TAINTS` (by default `RULES`): taints of all nodes;
+/// - `TERMS` (by default `RULES`): each of node-affinity terms and `matchFields`
+///   requirements;
+/// - `BACKOFF` (by default `PODS`): failed-pod backoff keys (a DaemonSet and a node
+///   whose failed pod was deleted in the last half hour).
+///
+/// `TAINTS` and `TERMS` default to `RULES` and `BACKOFF` to `PODS`, so
+/// `Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>` sizes every rule pool
+/// alike; a small engine (one node, few affinity terms) sets them apart to save RAM
+/// (see [`footprint`](crate::footprint)).
 ///
 /// Every operation either completes or fails with an [`Error`] and leaves every table
 /// as it was.
@@ -141,21 +151,23 @@ pub struct Engine<
     const BYTES: usize,
     const LABELS: usize,
     const RULES: usize,
+    const TAINTS: usize = RULES,
+    const TERMS: usize = RULES,
+    const BACKOFF: usize = PODS,
 > {
     pub(crate) strings: Interner<STRINGS, BYTES>,
     pub(crate) labels: Pool<Label, LABELS>,
-    pub(crate) taints: Pool<Taint, RULES>,
+    pub(crate) taints: Pool<Taint, TAINTS>,
     pub(crate) tolerations: Pool<Toleration, RULES>,
     pub(crate) requirements: Pool<Requirement, RULES>,
     pub(crate) values: Pool<Sym, RULES>,
-    pub(crate) terms: Pool<Term, RULES>,
-    pub(crate) fields: Pool<FieldRequirement, RULES>,
+    pub(crate) terms: Pool<Term, TERMS>,
+    pub(crate) fields: Pool<FieldRequirement, TERMS>,
     pub(crate) nodes: Slots<Node, NODES>,
     pub(crate) sets: Slots<DaemonSet, SETS>,
     pub(crate) pods: Slots<crate::pod::Pod, PODS>,
-    /// Nodes by name, DaemonSets and pods by namespace and name.
+    /// Nodes and pods by name (DaemonSets are few: they are searched).
     pub(crate) node_names: NameIndex<NODES>,
-    pub(crate) set_names: NameIndex<SETS>,
     pub(crate) pod_names: NameIndex<PODS>,
     /// The label keys that have slots in each node's [`KeyRow`].
     pub(crate) keys: KeyIndex<STRINGS>,
@@ -168,7 +180,7 @@ pub struct Engine<
     pub(crate) automatic_tolerations: AutomaticTolerations,
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
-    pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS>,
+    pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS, BACKOFF>,
 }
 
 impl<
@@ -179,7 +191,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Default for Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Default for Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     fn default() -> Self {
         Self::new()
@@ -194,7 +209,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// An empty engine.
     pub const fn new() -> Self {
@@ -211,7 +229,6 @@ impl<
             sets: Slots::new(Table::DaemonSets),
             pods: Slots::new(Table::Pods),
             node_names: NameIndex::new(),
-            set_names: NameIndex::new(),
             pod_names: NameIndex::new(),
             keys: KeyIndex::new(),
             placements: crate::cache::Placements::new(),
@@ -245,7 +262,6 @@ impl<
         self.sets.clear();
         self.pods.clear();
         self.node_names.clear();
-        self.set_names.clear();
         self.pod_names.clear();
         self.keys.clear();
         self.pod_index.clear();
@@ -255,19 +271,14 @@ impl<
     /// Rebuilds every index from the tables (after a snapshot was restored).
     pub(crate) fn reindex(&mut self) -> Result<()> {
         self.node_names.clear();
-        self.set_names.clear();
         self.pod_names.clear();
-        // A name held twice (a snapshot the API would not have made) keeps its
-        // lowest index, which is what a search in index order finds: ignore the
-        // duplicate's error.
+        // A name held twice (a snapshot the API would not have made) is found at
+        // its lowest index, as a search in index order finds it.
         for (i, n) in self.nodes.iter() {
-            let _ = self.node_names.insert(n.name, Sym::EMPTY, i);
-        }
-        for (i, d) in self.sets.iter() {
-            let _ = self.set_names.insert(d.name, d.namespace, i);
+            self.node_names.insert(n.name, i)?;
         }
         for (i, p) in self.pods.iter() {
-            let _ = self.pod_names.insert(p.name, p.namespace, i);
+            self.pod_names.insert(p.name, i)?;
         }
         self.rebuild_keys();
         for (i, (key, _)) in DAEMON_TOLERATIONS.iter().enumerate() {
@@ -286,8 +297,47 @@ impl<
     }
 
     /// Bytes this engine occupies: the whole of its RAM, as nothing is allocated.
+    /// [`footprint::footprint`](crate::footprint::footprint) gives the same from the
+    /// capacities, and documents the formula.
     pub const fn footprint() -> usize {
         core::mem::size_of::<Self>()
+    }
+
+    /// How much of each table is in use.
+    pub fn usage(&self) -> crate::footprint::Usage {
+        crate::footprint::Usage {
+            nodes: self.nodes.len(),
+            sets: self.sets.len(),
+            pods: self.pods.len(),
+            strings: self.strings.len(),
+            bytes: self.strings.bytes_used(),
+            labels: self.labels.len(),
+            rules: [
+                self.taints.len(),
+                self.tolerations.len(),
+                self.requirements.len(),
+                self.values.len(),
+                self.terms.len(),
+                self.fields.len(),
+            ],
+            backoff: self.sync.backoff.len(),
+        }
+    }
+
+    /// This engine's capacities.
+    pub const fn capacities() -> crate::footprint::Capacities {
+        crate::footprint::Capacities {
+            nodes: NODES,
+            sets: SETS,
+            pods: PODS,
+            strings: STRINGS,
+            bytes: BYTES,
+            labels: LABELS,
+            rules: RULES,
+            taints: TAINTS,
+            terms: TERMS,
+            backoff: BACKOFF,
+        }
     }
 
     /// The interned text of a symbol.
@@ -378,14 +428,17 @@ impl<
     /// The node called `name`.
     pub fn find_node(&self, name: &str) -> Option<NodeId> {
         let sym = self.strings.get(name)?;
-        self.node_names.find(sym, Sym::EMPTY).map(NodeId)
+        self.node_names.find(sym, |_| true).map(NodeId)
     }
 
     /// The DaemonSet `namespace/name`.
     pub fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
         let ns = self.strings.get(namespace)?;
         let n = self.strings.get(name)?;
-        self.set_names.find(n, ns).map(SetId)
+        self.sets
+            .iter()
+            .find(|(_, d)| d.name == n && d.namespace == ns)
+            .map(|(i, _)| SetId(i))
     }
 
     /// A node's labels.
@@ -452,7 +505,7 @@ impl<
             None => crate::cache::NO_TARGET,
             Some(t) => self
                 .node_names
-                .find(t, Sym::EMPTY)
+                .find(t, |_| true)
                 .unwrap_or(crate::cache::NO_NODE),
         };
         self.pod_index.put(pod, p.controller_uid, node);
@@ -586,7 +639,7 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
-        self.node_names.remove(node.name, Sym::EMPTY);
+        self.node_names.remove(node.name, id.0);
         self.node_unnamed(id.0);
         self.remove_node_parts(&node);
         Ok(())
@@ -603,7 +656,6 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
-        self.set_names.remove(set.name, set.namespace);
         self.keys.stale = true;
         self.free_set_parts(&set);
         self.sync.forget_set(id);

@@ -55,10 +55,11 @@ const NOT_INT: i32 = i32::MIN;
 /// [`Entry::int`] of an integer outside the range the entry holds.
 const BIG_INT: i32 = i32::MIN + 1;
 
+/// One string: where its text starts. Texts are stored back to back in symbol
+/// order, so a string ends where the next begins (or where the text ends).
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+pub(crate) struct Entry {
     start: u32,
-    len: u32,
     /// The text read as an integer (`Gt`/`Lt` compare label values as numbers), so
     /// evaluation never parses: the value when it is in `BIG_INT + 1..=i32::MAX`,
     /// else [`NOT_INT`] or [`BIG_INT`].
@@ -74,11 +75,7 @@ impl Entry {
                 _ => BIG_INT,
             },
         };
-        Ok(Entry {
-            start,
-            len: u32::try_from(text.len()).map_err(|_| Error::LogicBug)?,
-            int,
-        })
+        Ok(Entry { start, int })
     }
 }
 
@@ -143,11 +140,15 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
 
     /// The text of a symbol; the empty string for a symbol this table never issued.
     pub fn resolve(&self, sym: Sym) -> &str {
-        let Some(e) = self.entries.get(sym.0 as usize) else {
+        let i = sym.0 as usize;
+        let Some(e) = self.entries.get(i) else {
             return "";
         };
-        let start = e.start as usize;
-        self.text.get(start..start + e.len as usize).unwrap_or("")
+        let end = self
+            .entries
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next.start as usize);
+        self.text.get(e.start as usize..end).unwrap_or("")
     }
 
     /// The text of a symbol read as a base-10 `i64` ([`parse_i64`]), from a value

@@ -19,7 +19,7 @@ use crate::label::Label;
 
 /// Label keys that get a slot (the first distinct keys DaemonSets select nodes by).
 /// Each costs one byte per node.
-pub const KEY_SLOTS: usize = 32;
+pub const KEY_SLOTS: usize = 16;
 
 /// A key without a slot.
 pub(crate) const NO_SLOT: u8 = u8::MAX;

@@ -57,6 +57,7 @@ pub mod daemonset;
 pub mod eligibility;
 pub mod engine;
 pub mod error;
+pub mod footprint;
 pub mod input;
 pub mod intern;
 pub mod keys;
@@ -84,8 +85,19 @@ pub use sync::{DaemonSetStatus, Plan};
 /// An engine for tests and examples: 8 nodes, 4 DaemonSets, 16 pods.
 pub type TinyEngine = Engine<8, 4, 16, 128, 4096, 128, 64>;
 
-/// An engine sized for an edge gateway: 1 node, 16 DaemonSets, 32 pods.
-pub type GatewayEngine = Engine<1, 16, 32, 256, 4096, 256, 128>;
+/// An engine sized for an edge gateway: 1 node, 16 DaemonSets, 32 pods, and room
+/// for what 16 real DaemonSets and their pods hold (144 strings of 2,816 bytes, 144
+/// labels, 36 rules, 8 taints, 8 affinity terms, 16 backoff keys): under 16 KiB
+/// (see [`footprint`]).
+pub type GatewayEngine = Engine<1, 16, 32, 144, 2816, 144, 36, 8, 8, 16>;
+
+/// An engine sized for a small cluster: 64 nodes, 32 DaemonSets, 2,048 pods; under
+/// 512 KiB.
+pub type SmallClusterEngine = Engine<64, 32, 2048, 3072, 65536, 9216, 256, 128, 64, 2048>;
+
+/// An engine sized for the 5,000-node bench cluster with a pod on every node that
+/// should run one (50 DaemonSets, 65,620 pods), with room to spare.
+pub type Cluster5kEngine = Engine<5120, 64, 73728, 81920, 1572864, 327680, 512, 8192, 128, 8192>;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]

@@ -3,7 +3,6 @@
 use crate::engine::{Engine, Node, NodeId};
 use crate::error::{Error, Field, Result, Table};
 use crate::input::{LabelInput, NodeInput, TaintInput};
-use crate::intern::Sym;
 use crate::keys::KeyRow;
 use crate::label::{self, Label};
 use crate::table::Span;
@@ -17,7 +16,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// Adds a node. Names are unique: a second node of the same name is
     /// [`Error::Duplicate`].
@@ -43,7 +45,7 @@ impl<
         self.atomically(|e| {
             let node = e.compile_node(input)?;
             let id = e.nodes.insert(node)?;
-            e.node_names.insert(node.name, Sym::EMPTY, id)?;
+            e.node_names.insert(node.name, id)?;
             Ok(NodeId(id))
         })
         .inspect(|id| {
@@ -78,8 +80,8 @@ impl<
         let slot = self.nodes.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
         if new.name != old.name {
-            self.node_names.remove(old.name, Sym::EMPTY);
-            self.node_names.insert(new.name, Sym::EMPTY, id.0)?;
+            self.node_names.remove(old.name, id.0);
+            self.node_names.insert(new.name, id.0)?;
             self.node_unnamed(id.0);
             self.node_named(id.0);
         }

@@ -153,7 +153,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// Adds a pod. `namespace/name` is unique: a second pod of the same name in the
     /// namespace is [`Error::Duplicate`].
@@ -181,7 +184,7 @@ impl<
         self.atomically(|e| {
             let pod = e.compile_pod(input)?;
             let id = e.pods.insert(pod)?;
-            e.pod_names.insert(pod.name, pod.namespace, id)?;
+            e.pod_names.insert(pod.name, id)?;
             Ok(PodId(id))
         })
         .inspect(|id| self.index_pod(id.0))
@@ -200,8 +203,8 @@ impl<
         let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
         if (new.name, new.namespace) != (old.name, old.namespace) {
-            self.pod_names.remove(old.name, old.namespace);
-            self.pod_names.insert(new.name, new.namespace, id.0)?;
+            self.pod_names.remove(old.name, id.0);
+            self.pod_names.insert(new.name, id.0)?;
         }
         self.index_pod(id.0);
         self.free_labels(old.labels);
@@ -211,7 +214,7 @@ impl<
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
-        self.pod_names.remove(pod.name, pod.namespace);
+        self.pod_names.remove(pod.name, id.0);
         self.pod_index.remove(id.0);
         self.free_labels(pod.labels);
         Ok(())
@@ -236,7 +239,9 @@ impl<
     pub fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
         let ns = self.strings.get(namespace)?;
         let n = self.strings.get(name)?;
-        self.pod_names.find(n, ns).map(PodId)
+        self.pod_names
+            .find(n, |i| self.pods.get(i).is_some_and(|p| p.namespace == ns))
+            .map(PodId)
     }
 
     /// A pod's labels, sorted by key.

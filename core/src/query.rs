@@ -18,7 +18,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// Runs `f` and undoes everything it stored, whatever its outcome.
     fn scratch<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {

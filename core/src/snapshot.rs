@@ -436,7 +436,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     const CAPACITIES: [usize; 7] = [NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES];
 
@@ -447,17 +450,17 @@ impl<
             // Strings: count, offsets, text length, text, index.
             + 4 + 4 * STRINGS + 4 + BYTES + 4 * STRINGS
             + COUNT_MAX + LABELS * item_max::<Label>()
-            + COUNT_MAX + RULES * item_max::<Taint>()
+            + COUNT_MAX + TAINTS * item_max::<Taint>()
             + COUNT_MAX + RULES * item_max::<Toleration>()
             + COUNT_MAX + RULES * item_max::<Requirement>()
             + COUNT_MAX + RULES * item_max::<Sym>()
-            + COUNT_MAX + RULES * item_max::<Term>()
-            + COUNT_MAX + RULES * item_max::<FieldRequirement>()
+            + COUNT_MAX + TERMS * item_max::<Term>()
+            + COUNT_MAX + TERMS * item_max::<FieldRequirement>()
             + COUNT_MAX + NODES * item_max::<Option<Node>>()
             + COUNT_MAX + SETS * item_max::<Option<DaemonSet>>()
             + COUNT_MAX + PODS * item_max::<Option<Pod>>()
             + SETS * item_max::<Option<Expectations>>()
-            + COUNT_MAX + PODS * item_max::<BackoffEntry>()
+            + COUNT_MAX + BACKOFF * item_max::<BackoffEntry>()
     }
 
     /// Writes the engine's whole state into `buf` and returns the bytes written.
@@ -624,12 +627,12 @@ impl<
         b.terms = lens[5];
         b.fields = lens[6];
         pool!(labels, Label, LABELS);
-        pool!(taints, Taint, RULES);
+        pool!(taints, Taint, TAINTS);
         pool!(tolerations, Toleration, RULES);
         pool!(requirements, Requirement, RULES);
         pool!(values, Sym, RULES);
-        pool!(terms, Term, RULES);
-        pool!(fields, FieldRequirement, RULES);
+        pool!(terms, Term, TERMS);
+        pool!(fields, FieldRequirement, TERMS);
         macro_rules! slots {
             ($field:ident, $ty:ty, $cap:expr) => {{
                 let n = r.count($cap)?;
@@ -659,7 +662,7 @@ impl<
             let mut push = |e: BackoffEntry| self.sync.backoff.restore_push(e);
             read_list::<BackoffEntry>(
                 &mut r,
-                PODS,
+                BACKOFF,
                 &b,
                 store.then_some(&mut push as &mut dyn FnMut(BackoffEntry) -> Result<()>),
             )?;

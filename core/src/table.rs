@@ -313,13 +313,14 @@ impl<T, const N: usize> Slots<T, N> {
     }
 }
 
-/// Objects by name: `(name, namespace, index)` sorted by the two symbols, for
-/// binary-search lookups. Sorting by symbol rather than text puts a freshly
+/// Objects by name: `(name, index)` sorted by the name's symbol, then the index,
+/// for binary-search lookups. Sorting by symbol rather than text puts a freshly
 /// interned name (the highest symbol yet) at the end, so adding objects with new
-/// names appends.
+/// names appends. Objects of one name in several namespaces sit side by side; the
+/// caller tells which is wanted.
 #[derive(Debug, Clone)]
 pub struct NameIndex<const N: usize> {
-    entries: Vec<(Sym, Sym, u32), N>,
+    entries: Vec<(Sym, u32), N>,
 }
 
 impl<const N: usize> Default for NameIndex<N> {
@@ -336,32 +337,28 @@ impl<const N: usize> NameIndex<N> {
         }
     }
 
-    fn search(&self, name: Sym, namespace: Sym) -> core::result::Result<usize, usize> {
+    /// The lowest index of an object called `name` for which `wanted` holds.
+    pub fn find(&self, name: Sym, wanted: impl Fn(u32) -> bool) -> Option<u32> {
+        let from = self.entries.partition_point(|&(n, _)| n < name);
         self.entries
-            .binary_search_by(|&(n, ns, _)| (n, ns).cmp(&(name, namespace)))
+            .get(from..)?
+            .iter()
+            .take_while(|&&(n, _)| n == name)
+            .map(|&(_, i)| i)
+            .find(|&i| wanted(i))
     }
 
-    /// The index of the object `namespace/name`.
-    pub fn find(&self, name: Sym, namespace: Sym) -> Option<u32> {
-        let at = self.search(name, namespace).ok()?;
-        self.entries.get(at).map(|&(_, _, i)| i)
-    }
-
-    /// Records an object; a name already present is [`Error::LogicBug`] (callers
-    /// check for duplicates first).
-    pub fn insert(&mut self, name: Sym, namespace: Sym, index: u32) -> Result<()> {
-        match self.search(name, namespace) {
-            Ok(_) => Err(Error::LogicBug),
-            Err(at) => self
-                .entries
-                .insert(at, (name, namespace, index))
-                .map_err(|_| Error::LogicBug),
-        }
+    /// Records an object.
+    pub fn insert(&mut self, name: Sym, index: u32) -> Result<()> {
+        let at = self.entries.partition_point(|&e| e < (name, index));
+        self.entries
+            .insert(at, (name, index))
+            .map_err(|_| Error::LogicBug)
     }
 
     /// Forgets an object.
-    pub fn remove(&mut self, name: Sym, namespace: Sym) {
-        if let Ok(at) = self.search(name, namespace) {
+    pub fn remove(&mut self, name: Sym, index: u32) {
+        if let Ok(at) = self.entries.binary_search(&(name, index)) {
             self.entries.remove(at);
         }
     }
@@ -436,16 +433,16 @@ mod tests {
     }
 
     #[test]
-    fn name_index_finds_by_name_and_namespace() {
+    fn name_index_finds_by_name_and_what_the_caller_wants() {
         let mut x: NameIndex<4> = NameIndex::new();
-        x.insert(Sym(5), Sym(1), 0).unwrap();
-        x.insert(Sym(5), Sym(2), 1).unwrap();
-        x.insert(Sym(3), Sym(1), 2).unwrap();
-        assert_eq!(x.insert(Sym(3), Sym(1), 3), Err(Error::LogicBug));
-        assert_eq!(x.find(Sym(5), Sym(2)), Some(1));
-        assert_eq!(x.find(Sym(3), Sym(1)), Some(2));
-        x.remove(Sym(5), Sym(1));
-        assert_eq!(x.find(Sym(5), Sym(1)), None);
-        assert_eq!(x.find(Sym(5), Sym(2)), Some(1));
+        x.insert(Sym(5), 0).unwrap();
+        x.insert(Sym(5), 1).unwrap();
+        x.insert(Sym(3), 2).unwrap();
+        assert_eq!(x.find(Sym(5), |i| i == 1), Some(1));
+        assert_eq!(x.find(Sym(5), |_| true), Some(0));
+        assert_eq!(x.find(Sym(3), |_| true), Some(2));
+        assert_eq!(x.find(Sym(4), |_| true), None);
+        x.remove(Sym(5), 0);
+        assert_eq!(x.find(Sym(5), |_| true), Some(1));
     }
 }

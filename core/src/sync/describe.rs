@@ -13,7 +13,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// Writes why a pod is created, e.g. `no daemon pod is running on the node`.
     pub fn describe_create<W: fmt::Write>(&self, create: &Create, w: &mut W) -> fmt::Result {

@@ -51,7 +51,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// The manage pass: nodes in name order, then pods pinned to nodes that do not
     /// exist.

@@ -126,9 +126,14 @@ pub(crate) struct Visit {
 /// What the sync keeps in the engine: expectations and backoff (state), and room to
 /// sort nodes and pods (scratch, meaningless between calls).
 #[derive(Clone)]
-pub(crate) struct SyncState<const NODES: usize, const SETS: usize, const PODS: usize> {
+pub(crate) struct SyncState<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const BACKOFF: usize,
+> {
     pub expectations: [Option<Expectations>; SETS],
-    pub backoff: Backoff<PODS>,
+    pub backoff: Backoff<BACKOFF>,
     /// Nodes in name order (kept while the nodes do not change).
     pub nodes: Vec<NodeSlot, NODES>,
     /// Whether `nodes` and `rank_of` hold every node (cleared when nodes come, go
@@ -155,8 +160,8 @@ pub(crate) struct Claimed {
 
 // Only the state shows: two engines that will plan alike print alike, whatever
 // their scratch holds.
-impl<const NODES: usize, const SETS: usize, const PODS: usize> core::fmt::Debug
-    for SyncState<NODES, SETS, PODS>
+impl<const NODES: usize, const SETS: usize, const PODS: usize, const BACKOFF: usize>
+    core::fmt::Debug for SyncState<NODES, SETS, PODS, BACKOFF>
 {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SyncState")
@@ -166,7 +171,9 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize> core::fmt::Debug
     }
 }
 
-impl<const NODES: usize, const SETS: usize, const PODS: usize> SyncState<NODES, SETS, PODS> {
+impl<const NODES: usize, const SETS: usize, const PODS: usize, const BACKOFF: usize>
+    SyncState<NODES, SETS, PODS, BACKOFF>
+{
     pub const fn new() -> Self {
         SyncState {
             expectations: [None; SETS],
@@ -264,8 +271,11 @@ pub(crate) struct Members<
     const BYTES: usize,
     const LABELS: usize,
     const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
 > {
-    engine: &'e Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+    engine: &'e Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
     /// The group's pods not yet given.
     rest: &'e [Claimed],
     /// The plan's deletes so far, sorted by pod id.
@@ -284,7 +294,11 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Iterator for Members<'e, '_, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Iterator
+    for Members<'e, '_, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     type Item = Member<'e>;
 
@@ -341,7 +355,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     pub(crate) fn compile_rollout(&mut self, input: &DaemonSetInput<'_>) -> Result<Rollout> {
         let s = &input.update_strategy;
@@ -523,7 +540,7 @@ impl<
     }
 
     /// The failed-pod backoff table.
-    pub fn backoff(&self) -> &Backoff<PODS> {
+    pub fn backoff(&self) -> &Backoff<BACKOFF> {
         &self.sync.backoff
     }
 
@@ -768,7 +785,8 @@ impl<
         deletes: &'d [Delete],
         creates: &'d [Create],
         now: Timestamp,
-    ) -> Members<'e, 'd, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES> {
+    ) -> Members<'e, 'd, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+    {
         let created = !creates.is_empty()
             && g.node
                 .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());

@@ -89,8 +89,11 @@ fn plan_desired<
     const BYTES: usize,
     const LABELS: usize,
     const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
 >(
-    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
 ) -> i64 {
     e.sync.desired
 }
@@ -136,7 +139,10 @@ impl<
         const BYTES: usize,
         const LABELS: usize,
         const RULES: usize,
-    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// The node's entry in upstream's node-to-pods map after the manage pass, or
     /// `None` when the map has no entry for it.

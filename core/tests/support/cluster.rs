@@ -66,6 +66,63 @@ fn reqs(v: &Value) -> Vec<OwnedReq> {
         .unwrap_or_default()
 }
 
+/// A `v1` Node object.
+pub fn parse_node(n: &Value) -> OwnedNode {
+    OwnedNode {
+        name: s(&n["metadata"]["name"]),
+        labels: map(&n["metadata"]["labels"]),
+        taints: n["spec"]["taints"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|t| (s(&t["key"]), s(&t["value"]), s(&t["effect"])))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// An `apps/v1` DaemonSet object.
+pub fn parse_set(d: &Value) -> OwnedSet {
+    let spec = &d["spec"]["template"]["spec"];
+    let required =
+        &spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"];
+    OwnedSet {
+        name: s(&d["metadata"]["name"]),
+        namespace: s(&d["metadata"]["namespace"]),
+        match_labels: map(&d["spec"]["selector"]["matchLabels"]),
+        template_labels: map(&d["spec"]["template"]["metadata"]["labels"]),
+        node_selector: map(&spec["nodeSelector"]),
+        terms: required.is_object().then(|| {
+            required["nodeSelectorTerms"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|t| (reqs(&t["matchExpressions"]), reqs(&t["matchFields"])))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }),
+        tolerations: spec["tolerations"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|t| {
+                        (
+                            s(&t["key"]),
+                            s(&t["operator"]),
+                            s(&t["value"]),
+                            s(&t["effect"]),
+                            t["tolerationSeconds"].as_i64(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        host_network: spec["hostNetwork"].as_bool().unwrap_or(false),
+    }
+}
+
 /// Reads a benchmark cluster file.
 pub fn load(path: &std::path::Path) -> Cluster {
     let text = std::fs::read_to_string(path).expect("cluster file");
@@ -74,62 +131,13 @@ pub fn load(path: &std::path::Path) -> Cluster {
         .as_array()
         .expect("nodes")
         .iter()
-        .map(|n| OwnedNode {
-            name: s(&n["metadata"]["name"]),
-            labels: map(&n["metadata"]["labels"]),
-            taints: n["spec"]["taints"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|t| (s(&t["key"]), s(&t["value"]), s(&t["effect"])))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
+        .map(parse_node)
         .collect();
     let sets = v["daemonSets"]
         .as_array()
         .expect("daemonSets")
         .iter()
-        .map(|d| {
-            let spec = &d["spec"]["template"]["spec"];
-            let required =
-                &spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"];
-            OwnedSet {
-                name: s(&d["metadata"]["name"]),
-                namespace: s(&d["metadata"]["namespace"]),
-                match_labels: map(&d["spec"]["selector"]["matchLabels"]),
-                template_labels: map(&d["spec"]["template"]["metadata"]["labels"]),
-                node_selector: map(&spec["nodeSelector"]),
-                terms: required.is_object().then(|| {
-                    required["nodeSelectorTerms"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .map(|t| (reqs(&t["matchExpressions"]), reqs(&t["matchFields"])))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                }),
-                tolerations: spec["tolerations"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .map(|t| {
-                                (
-                                    s(&t["key"]),
-                                    s(&t["operator"]),
-                                    s(&t["value"]),
-                                    s(&t["effect"]),
-                                    t["tolerationSeconds"].as_i64(),
-                                )
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                host_network: spec["hostNetwork"].as_bool().unwrap_or(false),
-            }
-        })
+        .map(parse_set)
         .collect();
     Cluster { nodes, sets }
 }
@@ -242,9 +250,21 @@ pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R 
 /// The revision every bench DaemonSet is at.
 pub const REVISION: &str = "rev-1";
 
-/// A DaemonSet's uid in the bench clusters.
+/// A DaemonSet's uid in the bench clusters: 36 characters like a real one, derived
+/// from its namespace and name.
 pub fn set_uid(d: &OwnedSet) -> String {
-    format!("uid-{}-{}", d.namespace, d.name)
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in d.namespace.bytes().chain([b'/']).chain(d.name.bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        (h >> 20) & 0xfff,
+        h.rotate_left(17) & 0xffff_ffff_ffff
+    )
 }
 
 /// Path of a benchmark cluster in the repository's data copies.
@@ -270,7 +290,32 @@ pub fn on_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -
 }
 
 /// Loads a cluster into an engine; panics on any core error (test data is valid).
-pub fn fill(engine: &mut BenchEngine, c: &Cluster) {
+pub fn fill<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    engine: &mut dsr_core::Engine<
+        NODES,
+        SETS,
+        PODS,
+        STRINGS,
+        BYTES,
+        LABELS,
+        RULES,
+        TAINTS,
+        TERMS,
+        BACKOFF,
+    >,
+    c: &Cluster,
+) {
     for n in &c.nodes {
         with_node(n, |i| engine.add_node(i)).expect("node");
     }
@@ -285,7 +330,32 @@ pub const STEADY_SINCE: dsr_core::Timestamp = dsr_core::Timestamp(1_709_290_800)
 /// Gives every node that should run a DaemonSet's pod a running, ready pod of the
 /// DaemonSet's current revision: the steady state a sync leaves nothing to do in.
 /// Returns the number of pods added.
-pub fn steady_state(engine: &mut BenchEngine, c: &Cluster) -> usize {
+pub fn steady_state<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    engine: &mut dsr_core::Engine<
+        NODES,
+        SETS,
+        PODS,
+        STRINGS,
+        BYTES,
+        LABELS,
+        RULES,
+        TAINTS,
+        TERMS,
+        BACKOFF,
+    >,
+    c: &Cluster,
+) -> usize {
     use dsr_core::input::{PodConditionInput, PodInput};
     let mut added = 0;
     for d in &c.sets {
