@@ -1,70 +1,138 @@
-//! One sync of every DaemonSet of the 5k-node bench cluster in its steady state (a
-//! running, ready, up-to-date pod on every eligible node), and a sync that rolls one
-//! DaemonSet to a new revision.
+//! The sync on the 5k bench cluster in its steady state (every DaemonSet has a
+//! running, ready, up-to-date pod on every node that should run it): one sync of
+//! every DaemonSet; a sync that rolls one DaemonSet to a new revision; one node's
+//! labels changing, and that node re-evaluated against every DaemonSet.
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use dsr_core::sync::Plan;
-use dsr_core::Timestamp;
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 #[path = "../tests/support/cluster.rs"]
 mod cluster;
 
 use cluster::BenchEngine;
+use dsr_core::input::{LabelInput, NodeInput};
+use dsr_core::sync::Plan;
+use dsr_core::{NodeId, SetId};
 
-/// Room for the plan of one DaemonSet (a rolling sync deletes at most the budget).
-type BenchPlan = Plan<512>;
+fn steady(file: &str) -> (Box<BenchEngine>, &'static cluster::Cluster) {
+    let data: &'static cluster::Cluster =
+        Box::leak(Box::new(cluster::load(&cluster::bench_path(file))));
+    let mut engine: Box<BenchEngine> = cluster::on_big_stack(|| Box::new(BenchEngine::new()));
+    cluster::fill(&mut engine, data);
+    cluster::steady_state(&mut engine, data);
+    (engine, data)
+}
 
 fn benches(c: &mut Criterion) {
-    let data = cluster::load(&cluster::bench_path("cluster-5k.json"));
-    let (mut engine, pods) = cluster::on_big_stack(move || {
-        let mut engine = Box::new(BenchEngine::new());
-        cluster::fill(&mut engine, &data);
-        let pods = cluster::steady_state(&mut engine, &data);
-        (engine, pods)
-    });
-    let now = Timestamp(cluster::STEADY_SINCE.0 + 3600);
-    let sets: Vec<_> = engine.daemon_sets().map(|(id, _)| id).collect();
-    let mut plan: Box<BenchPlan> = Box::default();
-    // The first sync sorts the nodes; later ones reuse the order, as a node manager's
-    // loop would.
-    for &set in &sets {
-        engine.sync(set, now, &mut plan).expect("sync");
-        assert!(plan.is_noop(), "steady state plans nothing");
-    }
+    let (mut engine, data) = steady("cluster-5k.json");
+    let sets: Vec<SetId> = engine.daemon_sets().map(|(id, _)| id).collect();
+    let now = cluster::STEADY_SINCE.plus(3600);
+    let mut plan: Box<Plan<256>> = Box::new(Plan::new());
 
-    let mut group = c.benchmark_group(format!("sync/cluster-5k ({pods} pods)"));
-    group.sample_size(20);
+    let mut group = c.benchmark_group("sync/cluster-5k.json");
+    group.throughput(Throughput::Elements(sets.len() as u64));
     group.bench_function("steady state, every DaemonSet", |b| {
         b.iter(|| {
-            for &set in &sets {
-                engine.sync(set, now, &mut plan).expect("sync");
+            for &s in &sets {
+                engine.sync(s, now, &mut plan).expect("sync");
+                engine.observe_creates(s, 0).expect("set");
             }
         })
     });
+    group.finish();
 
-    // Roll the first DaemonSet with a RollingUpdate strategy to a new revision: each
-    // sync deletes old pods within maxUnavailable; the deletes are reported back so
-    // the next sync plans again rather than waiting on expectations.
-    let data = cluster::load(&cluster::bench_path("cluster-5k.json"));
-    let rolled = &data.sets[0];
-    let set = engine
-        .find_daemon_set(&rolled.namespace, &rolled.name)
-        .expect("set");
-    cluster::with_set(rolled, |input| {
-        let mut input = *input;
-        input.revision_hash = "rev-2";
-        input.template_generation = Some("2");
-        engine.update_daemon_set(set, &input)
+    // Roll the DaemonSet with the most pods to a new revision: each sync plans the
+    // first deletes of the rollout (the pods stay, so every sync plans the same).
+    let (roll, roll_index) = sets
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let pods = engine
+                .pods()
+                .filter(|(_, p)| p.controller_uid == Some(engine.daemon_set(s).unwrap().uid))
+                .count();
+            (pods, i)
+        })
+        .max()
+        .map(|(_, i)| (sets[i], i))
+        .expect("sets");
+    cluster::with_set_at(&data.sets[roll_index], "rev-2", "2", |d| {
+        engine.update_daemon_set(roll, d)
     })
     .expect("update");
+    let mut group = c.benchmark_group("sync/cluster-5k.json");
     group.bench_function("rolling one DaemonSet to a new revision", |b| {
         b.iter(|| {
-            engine.sync(set, now, &mut plan).expect("sync");
-            assert!(!plan.deletes.is_empty(), "the rollout deletes old pods");
+            engine.sync(roll, now, &mut plan).expect("sync");
+            assert!(!plan.deletes.is_empty());
             engine
-                .observe_deletes(set, plan.deletes.len() as u32)
-                .expect("observe");
+                .observe_deletes(roll, plan.deletes.len() as u32)
+                .expect("set");
+            engine
+                .observe_creates(roll, plan.creates.len() as u32)
+                .expect("set");
         })
+    });
+    group.finish();
+    cluster::with_set(&data.sets[roll_index], |d| {
+        engine.update_daemon_set(roll, d)
+    })
+    .expect("update");
+
+    // One node's labels change (a value flips, as a zone or tier relabel does).
+    let node = NodeId(2500);
+    let owned = &data.nodes[node.0 as usize];
+    let flipped: Vec<(String, String)> = owned
+        .labels
+        .iter()
+        .map(|(k, v)| {
+            let v = if k == "edge.example.io/tier" || k == "env" {
+                format!("{v}-relabelled")
+            } else {
+                v.clone()
+            };
+            (k.clone(), v)
+        })
+        .collect();
+    fn as_input(labels: &[(String, String)]) -> Vec<LabelInput<'_>> {
+        labels
+            .iter()
+            .map(|(k, v)| LabelInput { key: k, value: v })
+            .collect()
+    }
+    let original: &'static [LabelInput<'static>] = as_input(&owned.labels).leak();
+    let flipped: &'static [(String, String)] = flipped.leak();
+    let changed: &'static [LabelInput<'static>] = as_input(flipped).leak();
+    let input = |labels: &'static [LabelInput<'static>]| NodeInput {
+        name: &owned.name,
+        labels,
+        taints: &[],
+        unschedulable: false,
+    };
+    let mut group = c.benchmark_group("node change/cluster-5k.json");
+    group.bench_function(
+        "update_node (store and re-evaluate against 50 DaemonSets)",
+        |b| {
+            let mut flip = false;
+            b.iter(|| {
+                flip = !flip;
+                let labels = if flip { changed } else { original };
+                engine.update_node(node, &input(labels)).expect("update");
+            })
+        },
+    );
+    group.bench_function("re-evaluate one node against every DaemonSet", |b| {
+        let n = *engine.node(node).expect("node");
+        b.iter_batched(
+            || (),
+            |()| {
+                let mut runs = 0usize;
+                for (_, s) in engine.daemon_sets() {
+                    runs += usize::from(engine.placement(s, &n).should_run);
+                }
+                runs
+            },
+            BatchSize::SmallInput,
+        )
     });
     group.finish();
 }

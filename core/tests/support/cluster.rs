@@ -172,6 +172,19 @@ pub fn with_node<R>(n: &OwnedNode, f: impl FnOnce(&NodeInput<'_>) -> R) -> R {
 // Fields the bench clusters do not set keep their defaults as the input grows.
 #[allow(clippy::needless_update)]
 pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R {
+    with_set_at(d, REVISION, "1", f)
+}
+
+/// Calls `f` with the DaemonSet's input at a revision (hash and template
+/// generation).
+// Fields the bench clusters do not set keep their defaults as the input grows.
+#[allow(clippy::needless_update)]
+pub fn with_set_at<R>(
+    d: &OwnedSet,
+    revision: &str,
+    generation: &str,
+    f: impl FnOnce(&DaemonSetInput<'_>) -> R,
+) -> R {
     let ml = labels(&d.match_labels);
     let tl = labels(&d.template_labels);
     let ns = labels(&d.node_selector);
@@ -241,8 +254,8 @@ pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R 
         host_network: d.host_network,
         generation: 1,
         observed_generation: 1,
-        revision_hash: REVISION,
-        template_generation: Some("1"),
+        revision_hash: revision,
+        template_generation: Some(generation),
         ..Default::default()
     })
 }

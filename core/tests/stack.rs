@@ -1,0 +1,208 @@
+//! Worst-case stack of the engine's calls, measured by painting: a thread fills a
+//! region below its stack pointer with a pattern, runs the call, and finds the
+//! deepest byte the call overwrote.
+//!
+//! The bound (4 KiB) is for optimized builds, as firmware runs them:
+//! `cargo test --release -p dsr-core --test stack -- --nocapture` prints each call's
+//! high-water mark (`scripts/measure.sh` does). Unoptimized builds keep every
+//! temporary in its own stack slot, so they get a looser bound.
+
+use std::hint::black_box;
+
+use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, PodInput};
+use dsr_core::sync::Plan;
+use dsr_core::Timestamp;
+
+/// Bytes painted below the stack pointer.
+const PAINT: usize = 256 << 10;
+const PATTERN: u8 = 0xA5;
+
+/// The bound this test holds optimized builds to.
+const LIMIT: usize = 4 << 10;
+
+#[inline(never)]
+fn stack_pointer() -> usize {
+    let here = 0u8;
+    black_box(&here) as *const u8 as usize
+}
+
+#[inline(never)]
+fn paint() {
+    let mut region = [0u8; PAINT];
+    for b in region.iter_mut() {
+        // SAFETY: a write to a byte of a live local array.
+        unsafe { std::ptr::write_volatile(b, PATTERN) };
+    }
+    black_box(&region);
+}
+
+/// Bytes of stack `f` used below the caller's frame.
+fn high_water(f: impl FnOnce()) -> usize {
+    let top = stack_pointer();
+    paint();
+    f();
+    // The painted region lies below `top`; find the lowest byte `f` changed.
+    let bottom = top - PAINT + 1024;
+    for addr in bottom..top {
+        // SAFETY: the addresses are this thread's stack, below the current frame;
+        // nothing else writes there, and a volatile read of a byte is always valid
+        // memory here (the thread's stack is larger than PAINT plus the frames
+        // above).
+        let b = unsafe { std::ptr::read_volatile(addr as *const u8) };
+        if b != PATTERN {
+            return top - addr;
+        }
+    }
+    0
+}
+
+type E = dsr_core::GatewayEngine;
+
+fn node(name: &'static str) -> NodeInput<'static> {
+    NodeInput {
+        name,
+        labels: &[LabelInput {
+            key: "kubernetes.io/os",
+            value: "linux",
+        }],
+        ..Default::default()
+    }
+}
+
+const APP: [LabelInput<'static>; 1] = [LabelInput {
+    key: "name",
+    value: "fluentd-elasticsearch",
+}];
+
+fn set(name: &'static str) -> DaemonSetInput<'static> {
+    DaemonSetInput {
+        name,
+        namespace: "kube-system",
+        uid: name,
+        selector: Some(LabelSelectorInput {
+            match_labels: &APP,
+            match_expressions: &[],
+        }),
+        template_labels: &APP,
+        node_selector: &[LabelInput {
+            key: "kubernetes.io/os",
+            value: "linux",
+        }],
+        revision_hash: "5d4f8c7b9",
+        ..Default::default()
+    }
+}
+
+fn measure() -> Vec<(&'static str, usize)> {
+    let mut out = Vec::new();
+    let mut e: Box<E> = Box::new(E::new());
+    let now = Timestamp(1_709_290_800);
+    out.push((
+        "add_node",
+        high_water(|| {
+            black_box(e.add_node(&node("edge-gw-01")).unwrap());
+        }),
+    ));
+    out.push((
+        "add_daemon_set",
+        high_water(|| {
+            black_box(e.add_daemon_set(&set("fluentd-elasticsearch")).unwrap());
+        }),
+    ));
+    // Fill the pod table with pods of the DaemonSet on the node: duplicates, so the
+    // sync has the most to do.
+    let names: Vec<String> = (0..32)
+        .map(|i| format!("fluentd-elasticsearch-{i:05}"))
+        .collect();
+    for (i, name) in names.iter().enumerate() {
+        let p = PodInput {
+            name,
+            namespace: "kube-system",
+            labels: &APP,
+            controller_uid: Some("fluentd-elasticsearch"),
+            node_name: "edge-gw-01",
+            phase: if i % 3 == 0 { "Failed" } else { "Running" },
+            creation_timestamp: now.plus(i as i64),
+            ..Default::default()
+        };
+        let used = high_water(|| {
+            black_box(e.add_pod(&p).unwrap());
+        });
+        if i == 0 {
+            out.push(("add_pod", used));
+        }
+    }
+    let set_id = e
+        .find_daemon_set("kube-system", "fluentd-elasticsearch")
+        .unwrap();
+    let node_id = e.find_node("edge-gw-01").unwrap();
+    let mut plan: Box<Plan<64>> = Box::new(Plan::new());
+    out.push((
+        "sync (full pod table)",
+        high_water(|| {
+            e.sync(set_id, now.plus(60), &mut plan).unwrap();
+            black_box(&plan);
+        }),
+    ));
+    out.push((
+        "should_run + describe",
+        high_water(|| {
+            let p = e.should_run(set_id, node_id).unwrap();
+            let mut why = heapless::String::<256>::new();
+            e.describe(set_id, &p.reason, &mut why).unwrap();
+            black_box(&why);
+        }),
+    ));
+    out.push((
+        "update_node",
+        high_water(|| {
+            e.update_node(node_id, &node("edge-gw-01")).unwrap();
+        }),
+    ));
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let mut n = 0;
+    out.push((
+        "snapshot",
+        high_water(|| {
+            n = e.snapshot(&mut buf).unwrap();
+        }),
+    ));
+    out.push((
+        "restore",
+        high_water(|| {
+            e.restore(&buf[..n]).unwrap();
+        }),
+    ));
+    out.push((
+        "remove_daemon_set",
+        high_water(|| {
+            e.remove_daemon_set(set_id).unwrap();
+        }),
+    ));
+    out
+}
+
+#[test]
+fn every_call_stays_within_its_stack_bound() {
+    // A thread of its own, with room for the painted region.
+    let results = std::thread::Builder::new()
+        .stack_size(PAINT + (2 << 20))
+        .spawn(measure)
+        .unwrap()
+        .join()
+        .unwrap();
+    let limit = if cfg!(debug_assertions) {
+        16 * LIMIT
+    } else {
+        LIMIT
+    };
+    let deepest = results.iter().map(|&(_, b)| b).max().unwrap();
+    println!("| Call | Stack (bytes) |");
+    println!("|---|---|");
+    for (call, bytes) in &results {
+        println!("| {call} | {bytes} |");
+    }
+    println!("deepest: {deepest} bytes (limit {limit})");
+    assert!(deepest > 0, "the painting saw nothing");
+    assert!(deepest <= limit, "{results:?}");
+}
