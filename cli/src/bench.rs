@@ -179,6 +179,9 @@ impl Timer {
     }
 }
 
+/// A loaded DaemonSet: its id, uid, namespace and the labels its pods carry.
+type Loaded = (SetId, String, String, Vec<(String, String)>);
+
 fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
     let started = Instant::now();
     // ~110 MiB, on the big-stack thread this runs on.
@@ -192,7 +195,7 @@ fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
         nodes.push((id, parts.name()));
     }
     // Each DaemonSet at revision `bench-1`, template generation 1.
-    let mut sets: Vec<(SetId, String, String, Vec<(String, String)>)> = Vec::new();
+    let mut sets: Vec<Loaded> = Vec::new();
     for ds in &objects.daemon_sets {
         let parts = DaemonSetParts::new(ds);
         let uid = match ds.metadata.uid.as_deref() {
