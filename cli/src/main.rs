@@ -8,6 +8,7 @@
 //!
 //! Every decision comes from the core; this crate only translates and prints.
 
+mod bench;
 mod conformance;
 mod convert;
 mod engine;
@@ -66,6 +67,14 @@ enum Command {
     /// PATH is a vectors file or a folder (all *.json below it, in sorted order).
     /// Ends with the line `N passed, M failed`; exits non-zero when M > 0.
     Conformance(ConformanceArgs),
+    /// How fast and how small the core is on a cluster (see `cli/src/bench.rs`).
+    ///
+    /// FILE is a bench cluster ({"nodes": [...], "daemonSets": [...]}) or a kubectl
+    /// dump. Prints eligibility per pair, one full sync, a node change, allocations
+    /// and the engine's RAM; `--json` prints one object with exactly the keys
+    /// pairs, eligibility_ns_per_pair, full_sync_ns, node_change_ns, allocations,
+    /// engine_bytes.
+    Bench(bench::BenchArgs),
 }
 
 /// Caps on input files.
@@ -221,6 +230,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(2)
             })
+        }
+        Command::Bench(args) => {
+            bench::run(&args)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Explain(args) => {
             let options = explain::Options {

@@ -269,6 +269,7 @@ impl<
     }
 
     /// Rebuilds every index from the tables (after a snapshot was restored).
+    #[cfg_attr(not(any(test, feature = "snapshot")), allow(dead_code))]
     pub(crate) fn reindex(&mut self) -> Result<()> {
         self.node_names.clear();
         self.pod_names.clear();

@@ -1,0 +1,408 @@
+//! `dsr bench FILE`: how fast and how small the core is on a cluster.
+//!
+//! FILE is a bench cluster (`{"nodes": [...], "daemonSets": [...]}`, as
+//! `tests/data/bench/gen_cluster.py` writes) or a kubectl dump. Its nodes and
+//! DaemonSets are loaded into an engine sized for clusters of up to 16,384 nodes
+//! and 256 DaemonSets; every node that should run a DaemonSet's pod gets one,
+//! running, ready and of the current revision (the steady state; pods in the file
+//! are not used). Then, each after warm-up runs, as the median of repeated runs:
+//!
+//! - eligibility: `Engine::placement` of every (DaemonSet, node) pair, per pair;
+//! - full sync: one `Engine::sync` of every DaemonSet;
+//! - node change: after one node's labels change (`Engine::update_node`), that
+//!   node re-evaluated against every DaemonSet;
+//!
+//! and the heap allocations made during all of those (a counting global allocator;
+//! the core allocates nothing, so this is 0), and the engine's RAM.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::Args;
+use dsr_core::input::{LabelInput, PodConditionInput, PodInput};
+use dsr_core::sync::Plan;
+use dsr_core::{NodeId, SetId, Timestamp};
+use serde::Serialize;
+
+use crate::convert::{DaemonSetParts, NodeParts};
+use crate::load;
+
+/// Counts every allocation and reallocation of the process.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged, only counting.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract is passed on unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// The engine the bench runs on: room for 16,384 nodes, 256 DaemonSets and a pod
+/// of each on every node that should run it (262,144 pods).
+pub type BenchEngine = dsr_core::Engine<
+    16_384,
+    256,
+    { 1 << 18 },
+    { 1 << 19 },
+    { 8 << 20 },
+    { 1 << 21 },
+    4096,
+    32_768,
+    1024,
+    65_536,
+>;
+
+/// `dsr bench` arguments.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A bench cluster (`{"nodes": [...], "daemonSets": [...]}`) or a kubectl dump.
+    file: PathBuf,
+    /// Print one JSON object (`pairs`, `eligibility_ns_per_pair`, `full_sync_ns`,
+    /// `node_change_ns`, `allocations`, `engine_bytes`).
+    #[arg(long)]
+    json: bool,
+    /// Timed runs of each measurement (the median is reported).
+    #[arg(long, default_value_t = 15)]
+    runs: usize,
+    #[command(flatten)]
+    limits: crate::LimitArgs,
+}
+
+/// The `--json` object: exactly these keys.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    /// (DaemonSet, node) pairs.
+    pub pairs: u64,
+    /// Median nanoseconds of one eligibility decision.
+    pub eligibility_ns_per_pair: f64,
+    /// Median nanoseconds of one sync of every DaemonSet.
+    pub full_sync_ns: f64,
+    /// Median nanoseconds of re-evaluating a changed node against every DaemonSet.
+    pub node_change_ns: f64,
+    /// Heap allocations during every timed run.
+    pub allocations: u64,
+    /// Bytes of the engine.
+    pub engine_bytes: u64,
+}
+
+/// What the human output adds.
+struct Details {
+    nodes: usize,
+    sets: usize,
+    pods: usize,
+    load_ms: f64,
+    update_node_ns: f64,
+    fitted_bytes: usize,
+}
+
+/// Runs the bench and prints the report.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.runs == 0 {
+        bail!("--runs must be at least 1");
+    }
+    let objects = load::read_objects(&args.file, &args.limits.limits())?;
+    if objects.nodes.is_empty() || objects.daemon_sets.is_empty() {
+        bail!(
+            "{} has {} nodes and {} DaemonSets; the bench needs some of each",
+            args.file.display(),
+            objects.nodes.len(),
+            objects.daemon_sets.len()
+        );
+    }
+    let runs = args.runs;
+    let (report, details) =
+        crate::engine::on_big_stack(BenchEngine::footprint(), || measure(&objects, runs))??;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_human(&args.file, &report, &details);
+    }
+    Ok(())
+}
+
+/// Timed runs: each measurement's median, and the allocations made inside the
+/// measured calls (the bookkeeping around them is not counted).
+#[derive(Default)]
+struct Timer {
+    allocations: u64,
+}
+
+impl Timer {
+    /// The median of `runs` timed runs of `f` (after two untimed ones), in
+    /// nanoseconds.
+    fn median_ns(&mut self, runs: usize, mut f: impl FnMut()) -> f64 {
+        let mut times: Vec<f64> = Vec::with_capacity(runs);
+        for i in 0..runs + 2 {
+            let before = allocations();
+            let t = Instant::now();
+            f();
+            let elapsed = t.elapsed().as_nanos() as f64;
+            self.allocations += allocations() - before;
+            if i >= 2 {
+                times.push(elapsed);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        times[times.len() / 2]
+    }
+}
+
+/// A loaded DaemonSet: its id, uid, namespace and the labels its pods carry.
+type Loaded = (SetId, String, String, Vec<(String, String)>);
+
+fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
+    let started = Instant::now();
+    // ~110 MiB, on the big-stack thread this runs on.
+    let mut engine = BenchEngine::new();
+    let mut nodes: Vec<(NodeId, &str)> = Vec::new();
+    for node in &objects.nodes {
+        let parts = NodeParts::new(node);
+        let id = engine
+            .add_node(&parts.input())
+            .map_err(|e| anyhow!("node {}: {e}", parts.name()))?;
+        nodes.push((id, parts.name()));
+    }
+    // Each DaemonSet at revision `bench-1`, template generation 1.
+    let mut sets: Vec<Loaded> = Vec::new();
+    for ds in &objects.daemon_sets {
+        let parts = DaemonSetParts::new(ds);
+        let uid = match ds.metadata.uid.as_deref() {
+            Some(u) if !u.is_empty() => u.to_owned(),
+            _ => format!("bench-{}", parts.display_name()),
+        };
+        let id = parts
+            .with_input(|i| {
+                engine.add_daemon_set(&dsr_core::input::DaemonSetInput {
+                    uid: &uid,
+                    generation: 1,
+                    observed_generation: 1,
+                    revision_hash: REVISION,
+                    template_generation: Some("1"),
+                    ..*i
+                })
+            })
+            .map_err(|e| anyhow!("DaemonSet {}: {e}", parts.display_name()))?;
+        let mut labels = Vec::new();
+        engine
+            .new_pod_labels(id, |k, v| labels.push((k.to_owned(), v.to_owned())))
+            .map_err(|e| anyhow!("{e}"))?;
+        let namespace = ds.metadata.namespace.clone().unwrap_or_default();
+        sets.push((id, uid, namespace, labels));
+    }
+    // The steady state: a running, ready, up-to-date pod wherever one should run.
+    let since = Timestamp(1_709_290_800);
+    let mut pods = 0usize;
+    for (set, uid, namespace, labels) in &sets {
+        let labels: Vec<LabelInput<'_>> = labels
+            .iter()
+            .map(|(k, v)| LabelInput { key: k, value: v })
+            .collect();
+        let set_name = engine
+            .daemon_set(*set)
+            .map(|s| engine.text(s.name).to_owned())
+            .unwrap_or_default();
+        for &(node, node_name) in &nodes {
+            if !engine
+                .fit(*set, node)
+                .map_err(|e| anyhow!("{e}"))?
+                .should_run
+            {
+                continue;
+            }
+            let name = format!("{set_name}-{node_name}");
+            engine
+                .add_pod(&PodInput {
+                    name: &name,
+                    namespace,
+                    labels: &labels,
+                    controller_uid: Some(uid),
+                    node_name,
+                    phase: "Running",
+                    ready: Some(PodConditionInput {
+                        status: "True",
+                        last_transition_time: Some(since),
+                    }),
+                    creation_timestamp: since,
+                    ..Default::default()
+                })
+                .map_err(|e| {
+                    anyhow!("pod {name}: {e} (the bench engine holds {} pods)", 1 << 18)
+                })?;
+            pods += 1;
+        }
+    }
+    let load_ms = started.elapsed().as_secs_f64() * 1e3;
+    let set_ids: Vec<SetId> = sets.iter().map(|s| s.0).collect();
+    let now = since.plus(3600);
+    let mut plan: Box<Plan<256>> = Box::new(Plan::new());
+    // The node whose labels change: the middle one; two values flip.
+    let (changed_node, changed_name) = nodes[nodes.len() / 2];
+    let node_object = &objects.nodes[nodes.len() / 2];
+    let parts = NodeParts::new(node_object);
+    let original = parts.input();
+    let flipped_values: Vec<(String, String)> = original
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let v = if i % 7 == 3 {
+                format!("{}-relabelled", l.value)
+            } else {
+                l.value.to_owned()
+            };
+            (l.key.to_owned(), v)
+        })
+        .collect();
+    let flipped_labels: Vec<LabelInput<'_>> = flipped_values
+        .iter()
+        .map(|(k, v)| LabelInput { key: k, value: v })
+        .collect();
+    let flipped = dsr_core::input::NodeInput {
+        name: changed_name,
+        labels: &flipped_labels,
+        ..original
+    };
+    let pairs = (set_ids.len() * nodes.len()) as u64;
+
+    let mut timer = Timer::default();
+    let eligibility = timer.median_ns(runs, || {
+        let mut runs = 0usize;
+        for (_, s) in engine.daemon_sets() {
+            for (_, n) in engine.nodes() {
+                runs += usize::from(engine.placement(s, n).should_run);
+            }
+        }
+        black_box(runs);
+    });
+    let mut sync_error = None;
+    let full_sync = timer.median_ns(runs, || {
+        for &s in &set_ids {
+            if let Err(e) = engine
+                .sync(s, now, &mut plan)
+                .and_then(|()| engine.observe_creates(s, 0))
+            {
+                sync_error = Some(e);
+            }
+        }
+    });
+    if let Some(e) = sync_error {
+        bail!("sync failed: {e}");
+    }
+    // Re-evaluation is ~a microsecond: each timed run does it BATCH times.
+    const BATCH: usize = 1000;
+    let mut flip = false;
+    let mut update_error = None;
+    let update_node = timer.median_ns(runs, || {
+        for _ in 0..BATCH {
+            flip = !flip;
+            let input = if flip { &flipped } else { &original };
+            if let Err(e) = engine.update_node(changed_node, input) {
+                update_error = Some(e);
+            }
+        }
+    }) / BATCH as f64;
+    if let Some(e) = update_error {
+        bail!("update_node failed: {e}");
+    }
+    engine
+        .update_node(changed_node, &flipped)
+        .map_err(|e| anyhow!("update_node: {e}"))?;
+    let node_record = *engine
+        .node(changed_node)
+        .context("the changed node is gone")?;
+    let node_change = timer.median_ns(runs, || {
+        for _ in 0..BATCH {
+            let mut runs = 0usize;
+            for (_, s) in engine.daemon_sets() {
+                runs += usize::from(engine.placement(s, black_box(&node_record)).should_run);
+            }
+            black_box(runs);
+        }
+    }) / BATCH as f64;
+
+    let report = Report {
+        pairs,
+        eligibility_ns_per_pair: eligibility / pairs as f64,
+        full_sync_ns: full_sync,
+        node_change_ns: node_change,
+        allocations: timer.allocations,
+        engine_bytes: BenchEngine::footprint() as u64,
+    };
+    let details = Details {
+        nodes: nodes.len(),
+        sets: set_ids.len(),
+        pods,
+        load_ms,
+        update_node_ns: update_node,
+        fitted_bytes: dsr_core::footprint::footprint(&engine.usage().capacities()),
+    };
+    Ok((report, details))
+}
+
+/// The revision hash every DaemonSet is at.
+const REVISION: &str = "bench-1";
+
+fn print_human(file: &std::path::Path, r: &Report, d: &Details) {
+    let mib = |b: f64| b / (1024.0 * 1024.0);
+    println!("{}", file.display());
+    println!(
+        "  cluster        {} nodes, {} DaemonSets, {} pods (steady state); loaded in {:.0} ms",
+        d.nodes, d.sets, d.pods, d.load_ms
+    );
+    println!(
+        "  eligibility    {:.1} ns per (DaemonSet, node) pair, {} pairs",
+        r.eligibility_ns_per_pair, r.pairs
+    );
+    println!(
+        "  full sync      {:.2} ms for one sync of every DaemonSet",
+        r.full_sync_ns / 1e6
+    );
+    println!(
+        "  node change    {:.2} µs to re-evaluate a relabelled node against every DaemonSet",
+        r.node_change_ns / 1e3
+    );
+    println!(
+        "                 ({:.2} µs for update_node itself: intern, store, re-evaluate)",
+        d.update_node_ns / 1e3
+    );
+    println!("  allocations    {} during the timed runs", r.allocations);
+    println!(
+        "  engine RAM     {} bytes ({:.1} MiB); capacities fitted to this cluster: {} bytes ({:.1} MiB)",
+        r.engine_bytes,
+        mib(r.engine_bytes as f64),
+        d.fitted_bytes,
+        mib(d.fitted_bytes as f64)
+    );
+}
