@@ -205,7 +205,12 @@ impl<
     /// Compiles required node-affinity terms as upstream's `NewLazyErrorNodeSelector`:
     /// empty terms are dropped, invalid ones kept with their problem.
     fn compile_terms(&mut self, terms: &[NodeSelectorTermInput<'_>]) -> Result<Span> {
-        self.terms.reserve(terms.len())?;
+        // Empty terms are not stored, so they need no room.
+        let stored = terms
+            .iter()
+            .filter(|t| !(t.match_expressions.is_empty() && t.match_fields.is_empty()))
+            .count();
+        self.terms.reserve(stored)?;
         let first = self.terms.mark();
         for (i, t) in terms.iter().enumerate() {
             if t.match_expressions.is_empty() && t.match_fields.is_empty() {

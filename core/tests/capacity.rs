@@ -434,3 +434,41 @@ fn the_node_selector_reason_does_not_depend_on_intern_order() {
     assert_eq!(texts[0], texts[1]);
     assert!(texts[0].contains("disk=ssd"), "{}", texts[0]);
 }
+
+#[test]
+fn empty_affinity_terms_take_no_room() {
+    // Eight terms fit; nine written, eight of them empty, need one.
+    let mut e: Engine<2, 2, 2, 64, 2048, 64, 8> = Engine::new();
+    let zone = ["us-west-2a"];
+    let one = [RequirementInput {
+        key: "topology.kubernetes.io/zone",
+        operator: "In",
+        values: &zone,
+    }];
+    let mut terms = [NodeSelectorTermInput::default(); 9];
+    terms[8].match_expressions = &one;
+    let mut ds = fluentd("fluentd-elasticsearch");
+    ds.required_node_affinity = Some(&terms);
+    e.add_daemon_set(&ds).unwrap();
+}
+
+#[test]
+fn removing_a_daemon_set_keeps_the_next_ones_node_selector() {
+    let mut e: Engine<4, 2, 2, 64, 2048, 64, 16> = Engine::new();
+    let worker = e.add_node(&node("worker-1")).unwrap();
+    let mut a = fluentd("fluentd-elasticsearch");
+    a.node_selector = &[LabelInput {
+        key: "topology.kubernetes.io/zone",
+        value: "us-west-2a",
+    }];
+    let a = e.add_daemon_set(&a).unwrap();
+    let mut b = fluentd("node-exporter");
+    b.node_selector = &[LabelInput {
+        key: "topology.kubernetes.io/zone",
+        value: "us-west-2b",
+    }];
+    let b = e.add_daemon_set(&b).unwrap();
+    e.remove_daemon_set(a).unwrap();
+    assert!(!e.should_run(b, worker).unwrap().should_run);
+    assert_eq!(e.node_selector(e.daemon_set(b).unwrap()).len(), 1);
+}
