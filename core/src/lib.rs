@@ -68,6 +68,7 @@ pub mod query;
 pub mod selector;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
+mod sort;
 pub mod spec;
 pub mod sync;
 pub mod table;

@@ -44,7 +44,7 @@ export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYT
 
 echo "--- building $archive (no_std, panic=abort, opt-level=z, lto)"
 (cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
-    --crate-type staticlib --no-default-features --features panic-handler \
+    --crate-type staticlib --no-default-features --features panic-handler,compact \
     --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
     --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1') ||
     die "FAILED: dsr-ffi does not build as a no_std staticlib"
