@@ -73,6 +73,7 @@ pub mod spec;
 pub mod sync;
 pub mod table;
 pub mod taint;
+mod text;
 mod trace;
 pub mod validation;
 

@@ -19,7 +19,6 @@ mod status;
 pub mod time;
 
 use core::cmp::Ordering;
-use core::fmt::Write as _;
 
 use heapless::Vec;
 
@@ -381,11 +380,7 @@ impl<
         // An annotation that does not parse is ignored, as upstream.
         let template_generation = input.template_generation.and_then(parse_i64);
         let template_generation_label = match template_generation {
-            Some(g) => {
-                let mut text: heapless::String<24> = heapless::String::new();
-                write!(text, "{}", g).map_err(|_| Error::LogicBug)?;
-                self.intern(&text, Field::LabelValue)?
-            }
+            Some(g) => self.intern(crate::text::Int::signed(g).as_str(), Field::LabelValue)?,
             None => Sym::EMPTY,
         };
         Ok(Rollout {
