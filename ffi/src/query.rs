@@ -81,7 +81,9 @@ pub unsafe extern "C" fn dsr_engine_selector_string_matches(
         // SAFETY: as above.
         let selector = unsafe { text(&selector) }?;
         // Parse here first, so that a scratch overflow gets its own code.
-        ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::parse(selector).map_err(parse_failure)?;
+        ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::new()
+            .parse_into(selector)
+            .map_err(parse_failure)?;
         // SAFETY: as above.
         let m = unsafe {
             with_engine(engine, |e| {
@@ -115,8 +117,8 @@ pub unsafe extern "C" fn dsr_selector_canonical(
         let out_len = unsafe { out(out_len) }?;
         // SAFETY: as above.
         let selector = unsafe { text(&selector) }?;
-        let parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::parse(selector)
-            .map_err(parse_failure)?;
+        let mut parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::new();
+        parsed.parse_into(selector).map_err(parse_failure)?;
         // SAFETY: forwarded contract.
         unsafe {
             write_text(buf, buf_len, out_len, |mut w| {

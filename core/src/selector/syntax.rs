@@ -106,10 +106,35 @@ pub struct ParsedSelector<'a, const REQS: usize, const VALUES: usize> {
     values: Vec<&'a str, VALUES>,
 }
 
+impl<const REQS: usize, const VALUES: usize> Default for ParsedSelector<'_, REQS, VALUES> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<'a, const REQS: usize, const VALUES: usize> ParsedSelector<'a, REQS, VALUES> {
     /// Parses a selector string. The empty (or all-whitespace) string gives
     /// the empty selector, which selects everything.
     pub fn parse(input: &'a str) -> Result<Self, ParseError> {
+        let mut out = Self::new();
+        out.parse_into(input)?;
+        Ok(out)
+    }
+
+    /// The empty selector (selects everything), to [`parse_into`](Self::parse_into).
+    pub const fn new() -> Self {
+        Self {
+            requirements: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// [`parse`](Self::parse) in place: the selector is built where it will be
+    /// used, never moved (it is `REQS` requirements and `VALUES` values large,
+    /// which matters on a small stack). On error it is left empty.
+    pub fn parse_into(&mut self, input: &'a str) -> Result<(), ParseError> {
+        self.requirements.clear();
+        self.values.clear();
         let mut parser = Parser {
             lexer: Lexer {
                 input,
@@ -117,15 +142,15 @@ impl<'a, const REQS: usize, const VALUES: usize> ParsedSelector<'a, REQS, VALUES
                 finished: false,
             },
             peeked: None,
-            out: Self {
-                requirements: Vec::new(),
-                values: Vec::new(),
-            },
+            out: &mut *self,
         };
-        parser.parse_selector()?;
-        let mut out = parser.out;
-        go_sort::sort(&mut out.requirements);
-        Ok(out)
+        if let Err(e) = parser.parse_selector() {
+            self.requirements.clear();
+            self.values.clear();
+            return Err(e);
+        }
+        go_sort::sort(&mut self.requirements);
+        Ok(())
     }
 
     /// Number of requirements.
@@ -381,13 +406,13 @@ impl<'a> Lexer<'a> {
     }
 }
 
-struct Parser<'a, const REQS: usize, const VALUES: usize> {
+struct Parser<'a, 'o, const REQS: usize, const VALUES: usize> {
     lexer: Lexer<'a>,
     peeked: Option<Token<'a>>,
-    out: ParsedSelector<'a, REQS, VALUES>,
+    out: &'o mut ParsedSelector<'a, REQS, VALUES>,
 }
 
-impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, REQS, VALUES> {
+impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
     fn lookahead(&mut self) -> Token<'a> {
         match self.peeked {
             Some(t) => t,
