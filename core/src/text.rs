@@ -63,6 +63,19 @@ macro_rules! put {
 }
 pub(crate) use put;
 
+/// `Display` for types whose text is their [`Piece`]: one body serves `{}` and
+/// [`put!`] (which needs no `core::fmt` machinery).
+macro_rules! display_via_piece {
+    ($($t:ty),* $(,)?) => {$(
+        impl ::core::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                $crate::text::Piece::put(self, f)
+            }
+        }
+    )*};
+}
+pub(crate) use display_via_piece;
+
 /// An integer in decimal, as `Display` writes it.
 pub(crate) struct Int {
     buf: [u8; 21],

@@ -717,7 +717,11 @@ pub unsafe extern "C" fn dsr_engine_last_error(
                     let text = f.code.text().to_str().unwrap_or("error");
                     match f.core {
                         None => w.write_str(text),
-                        Some(core) => write!(w, "{text}: {core}"),
+                        Some(core) => {
+                            w.write_str(text)?;
+                            w.write_str(": ")?;
+                            core.write_text(w)
+                        }
                     }
                 }
             })

@@ -23,6 +23,7 @@ use core::fmt;
 use heapless::Vec;
 
 use crate::selector::{validate_requirement, Operator, RequirementProblem};
+use crate::text::put;
 use crate::validation::{validate_label_key, ValidationError};
 
 /// One parsed requirement borrowing from the input string.
@@ -72,12 +73,12 @@ pub enum ParseError {
     },
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl crate::text::Piece for ParseError {
+    fn put<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         match self {
-            Self::Syntax { position } => write!(f, "unexpected token at byte {position}"),
-            Self::InvalidKey(e) => write!(f, "invalid label key: {e}"),
-            Self::InvalidValue(e) => write!(f, "invalid label value: {e}"),
+            Self::Syntax { position } => put!(f, "unexpected token at byte ", *position),
+            Self::InvalidKey(e) => put!(f, "invalid label key: ", *e),
+            Self::InvalidValue(e) => put!(f, "invalid label value: ", *e),
             Self::WrongValueCount => f.write_str(
                 "wrong number of values: 'in'/'notin' need at least one, '=', '==', '!=', '>' and '<' exactly one, existence tests none",
             ),
@@ -85,12 +86,14 @@ impl fmt::Display for ParseError {
                 f.write_str("for '>' and '<' operators, the value must be an integer")
             }
             Self::TooManyRequirements { capacity } => {
-                write!(f, "more than {capacity} requirements")
+                put!(f, "more than ", *capacity, " requirements")
             }
-            Self::TooManyValues { capacity } => write!(f, "more than {capacity} values"),
+            Self::TooManyValues { capacity } => put!(f, "more than ", *capacity, " values"),
         }
     }
 }
+
+crate::text::display_via_piece!(ParseError);
 
 /// A parsed selector: up to `REQS` requirements and `VALUES` values in total,
 /// all borrowing from the input string.
@@ -488,7 +491,7 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
         let values_len = self.out.values.len() - values_start;
         let values = self.out.values.get_mut(values_start..).unwrap_or_default();
         // Upstream collects values in a string set and lists it sorted.
-        values.sort_unstable();
+        crate::sort::sort_by(values, |a, b| a.cmp(b));
         check_requirement(key, operator, values)?;
         self.out
             .requirements
