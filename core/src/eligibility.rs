@@ -10,7 +10,6 @@ use crate::intern::{Interner, Sym};
 use crate::label::{Label, Labels};
 use crate::selector::Operator;
 use crate::taint::{blocking_taint, Taint, TaintEffect};
-use crate::text::{put, Quoted};
 
 /// Why a daemon pod may not be placed on a node, or may not stay there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,6 +271,7 @@ impl<
     /// Writes a reason in words, e.g. `node has taint dedicated=gpu:NoSchedule that
     /// the pod does not tolerate`.
     pub fn describe<W: fmt::Write>(&self, set: SetId, reason: &Reason, w: &mut W) -> fmt::Result {
+        use crate::text::{put, Quoted};
         let t = |s: Sym| self.strings.resolve(s);
         match reason {
             Reason::Eligible => w.write_str("eligible"),
@@ -337,6 +337,7 @@ impl<
 
     /// Writes a taint as `key=value:Effect`.
     pub fn write_taint<W: fmt::Write>(&self, taint: &Taint, w: &mut W) -> fmt::Result {
+        use crate::text::put;
         w.write_str(self.strings.resolve(taint.key))?;
         if !taint.value.is_empty() {
             put!(w, "=", self.strings.resolve(taint.value))?;
@@ -355,6 +356,7 @@ impl<
         miss: &TermMiss,
         w: &mut W,
     ) -> fmt::Result {
+        use crate::text::put;
         let term = self
             .sets
             .get(set.0)
@@ -413,6 +415,7 @@ impl<
         r: &crate::selector::Requirement,
         w: &mut W,
     ) -> fmt::Result {
+        use crate::text::put;
         let key = self.strings.resolve(r.key);
         let values = self.values.get(r.values);
         match r.operator {
