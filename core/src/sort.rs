@@ -10,7 +10,8 @@
 //! each element type and comparison gets its own copy, 1–3 KB of code apiece.
 //! With the `compact` feature (firmware, `tests/firmware/check.sh`) every sort is
 //! [`heapsort`] instead: O(n log n) in the worst case as well, no recursion, a
-//! fixed few words of stack, and a few hundred bytes of code per use.
+//! fixed few words of stack; the algorithm exists once (it reaches the slice
+//! through a `dyn` callback) and each use adds only a small adapter.
 
 use core::cmp::Ordering;
 
@@ -40,49 +41,67 @@ where
     sort_by(v, |a, b| f(a).cmp(&f(b)));
 }
 
-/// Heapsort: builds a max-heap in place, then moves its root to the end, one
-/// element at a time. `less` is a strict weak order.
+/// Heapsort of `v` by `less`, a strict weak order.
 ///
-/// Compiled in every build (the tests run it against the standard library's sort);
-/// only the `compact` feature routes [`sort_by`] to it.
+/// Compiled in every build (the tests run it against the standard library's
+/// sort); only the `compact` feature routes [`sort_by`] to it. What depends on
+/// `T` is only this adapter; the algorithm, [`heapsort_indexed`], exists once.
 #[cfg_attr(not(feature = "compact"), allow(dead_code))]
 pub(crate) fn heapsort<T>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> bool) {
     let len = v.len();
+    heapsort_indexed(len, &mut |i, j, op| match op {
+        Op::Less => match (v.get(i), v.get(j)) {
+            (Some(a), Some(b)) => less(a, b),
+            _ => false,
+        },
+        Op::Swap => {
+            // The algorithm only names indices below `len`; checked anyway.
+            if i < v.len() && j < v.len() {
+                v.swap(i, j);
+            }
+            false
+        }
+    });
+}
+
+/// What [`heapsort_indexed`] asks of the slice it sorts.
+#[derive(Clone, Copy)]
+enum Op {
+    /// Whether element `i` orders before element `j`.
+    Less,
+    /// Swap elements `i` and `j` (the answer is ignored).
+    Swap,
+}
+
+/// Heapsort of `len` elements reached only through `at(i, j, op)`: builds a
+/// max-heap in place, then moves its root to the end, one element at a time.
+/// Every index it passes is below `len`. No recursion; a few words of stack.
+fn heapsort_indexed(len: usize, at: &mut dyn FnMut(usize, usize, Op) -> bool) {
     for root in (0..len / 2).rev() {
-        sift_down(v, root, len, less);
+        sift_down(root, len, at);
     }
     for end in (1..len).rev() {
-        // end < len: the swap is in bounds.
-        v.swap(0, end);
-        sift_down(v, 0, end, less);
+        at(0, end, Op::Swap);
+        sift_down(0, end, at);
     }
 }
 
-/// Restores the heap property of `v[..end]` below `root`.
-fn sift_down<T>(v: &mut [T], mut root: usize, end: usize, less: &mut dyn FnMut(&T, &T) -> bool) {
-    let end = end.min(v.len());
+/// Restores the heap property of the first `end` elements below `root`.
+fn sift_down(mut root: usize, end: usize, at: &mut dyn FnMut(usize, usize, Op) -> bool) {
     loop {
-        // root < end <= v.len() <= isize::MAX, so this does not overflow.
+        // root < end <= isize::MAX (a slice's length), so this does not overflow.
         let mut child = 2 * root + 1;
         if child >= end {
             return;
         }
-        if child + 1 < end && lt(v, child, child + 1, less) {
+        if child + 1 < end && at(child, child + 1, Op::Less) {
             child += 1;
         }
-        if !lt(v, root, child, less) {
+        if !at(root, child, Op::Less) {
             return;
         }
-        // root < child < end <= v.len(): the swap is in bounds.
-        v.swap(root, child);
+        at(root, child, Op::Swap);
         root = child;
-    }
-}
-
-fn lt<T>(v: &[T], i: usize, j: usize, less: &mut dyn FnMut(&T, &T) -> bool) -> bool {
-    match (v.get(i), v.get(j)) {
-        (Some(a), Some(b)) => less(a, b),
-        _ => false,
     }
 }
 
