@@ -79,15 +79,17 @@ pub unsafe extern "C" fn dsr_engine_selector_string_matches(
         let out = unsafe { crate::convert::out(out) }?;
         // SAFETY: as above.
         let selector = unsafe { text(&selector) }?;
-        // Parse here first, so that a scratch overflow gets its own code.
-        ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::new()
-            .parse_into(selector)
-            .map_err(parse_failure)?;
         // SAFETY: as above.
         let m = unsafe {
             with_scratch(engine, |e, s| {
                 with_labels(s, labels, labels_len, |l| {
-                    Ok(e.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)?)
+                    // The core parses the string (with the per-call limits) in
+                    // place; a parse error maps as `dsr_selector_canonical`'s.
+                    e.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)
+                        .map_err(|err| match err {
+                            Error::Parse(p) => parse_failure(p),
+                            other => other.into(),
+                        })
                 })
             })
         }?;
