@@ -11,7 +11,9 @@
 #      no stack frame as large as half the engine);
 #   4. link it into tests/firmware/firmware.c, a C program with the engine in
 #      a static array, run it, and check its placement decision, a sync round
-#      and a snapshot restored from a static "flash" array;
+#      and a snapshot restored from a static "flash" array, and that no library
+#      call it makes uses more than 4 KiB of stack (it paints the stack around
+#      each call and prints what each used);
 #   5. report the sizes: the dsr object's text and .text, and the .text of
 #      the linked program, which must stay within FIRMWARE_TEXT_MAX bytes
 #      (default 98304, 96 KiB: the code-size budget of the firmware build);
