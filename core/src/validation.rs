@@ -12,6 +12,8 @@
 
 use core::fmt;
 
+use crate::text::{display_via_piece, put};
+
 /// Maximum length of a label value in bytes.
 pub const LABEL_VALUE_MAX: usize = 63;
 /// Maximum length of a DNS-1123 subdomain in bytes.
@@ -51,11 +53,11 @@ pub enum ValidationError {
     InvalidPrefix,
 }
 
-impl fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl crate::text::Piece for ValidationError {
+    fn put<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("must be non-empty"),
-            Self::TooLong { max } => write!(f, "must be no more than {max} characters"),
+            Self::TooLong { max } => put!(f, "must be no more than ", *max, " characters"),
             Self::InvalidFormat => f.write_str(
                 "contains a character that is not allowed, or does not start and end with an alphanumeric character",
             ),
@@ -64,11 +66,28 @@ impl fmt::Display for ValidationError {
             }
             Self::EmptyPrefix => f.write_str("prefix part must be non-empty"),
             Self::PrefixTooLong { max } => {
-                write!(f, "prefix part must be no more than {max} characters")
+                put!(f, "prefix part must be no more than ", *max, " characters")
             }
             Self::InvalidPrefix => f.write_str(
                 "prefix part must be a lowercase RFC 1123 subdomain (lowercase alphanumerics, '-' or '.', starting and ending alphanumeric)",
             ),
+        }
+    }
+}
+
+display_via_piece!(ValidationError);
+
+impl ValidationError {
+    /// Writes what `{:?}` writes (`TooLong { max: 63 }`), without `core::fmt`.
+    pub(crate) fn write_debug<W: fmt::Write + ?Sized>(&self, w: &mut W) -> fmt::Result {
+        match self {
+            Self::Empty => w.write_str("Empty"),
+            Self::TooLong { max } => put!(w, "TooLong { max: ", *max, " }"),
+            Self::InvalidFormat => w.write_str("InvalidFormat"),
+            Self::TooManySlashes => w.write_str("TooManySlashes"),
+            Self::EmptyPrefix => w.write_str("EmptyPrefix"),
+            Self::PrefixTooLong { max } => put!(w, "PrefixTooLong { max: ", *max, " }"),
+            Self::InvalidPrefix => w.write_str("InvalidPrefix"),
         }
     }
 }
