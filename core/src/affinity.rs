@@ -110,21 +110,39 @@ pub struct TermPools<'a, R: Resolve> {
 
 impl Term {
     /// `None` when the term matches the node, else the first thing that failed.
-    #[inline]
     pub fn check<R: Resolve>(
         &self,
         pools: &TermPools<'_, R>,
         node_name: Sym,
         labels: Labels<'_>,
     ) -> Option<TermMiss> {
+        self.check_with(pools, node_name, |r| {
+            labels.get(r.key).unwrap_or(crate::keys::ABSENT)
+        })
+    }
+
+    /// [`check`](Self::check) with the node's value of each requirement's key from
+    /// `value` ([`ABSENT`](crate::keys::ABSENT) when the node does not have it).
+    /// This is the only place a term is decided.
+    #[inline(always)]
+    pub(crate) fn check_with<R: Resolve>(
+        &self,
+        pools: &TermPools<'_, R>,
+        node_name: Sym,
+        value: impl Fn(&Requirement) -> Sym,
+    ) -> Option<TermMiss> {
         if let Some(p) = self.problem {
             return Some(TermMiss::Invalid(p));
         }
         let reqs = span(pools.requirements, self.expressions);
+        let values = pools.values;
         for (i, r) in reqs.iter().enumerate() {
-            if !r.matches(span(pools.values, r.values), labels, pools.strings) {
+            if !r.holds(value(r), values, |v| span(v, r.values), pools.strings) {
                 return Some(TermMiss::Expression { index: i as u16 });
             }
+        }
+        if self.fields.len == 0 {
+            return None;
         }
         let fields = span(pools.fields, self.fields);
         for (i, f) in fields.iter().enumerate() {
@@ -143,17 +161,54 @@ pub(crate) fn span<T>(pool: &[T], span: Span) -> &[T] {
     pool.get(start..start + span.len()).unwrap_or(&[])
 }
 
+/// Whether a node whose value of the entry's key is `found`
+/// ([`ABSENT`](crate::keys::ABSENT) when it does not have the key) satisfies one
+/// `nodeSelector` entry. This is the only place an entry is decided.
+#[inline(always)]
+pub(crate) fn node_selector_holds(want: &Label, found: Sym) -> bool {
+    found == want.value
+}
+
 /// The `nodeSelector` entry the node's labels do not satisfy that comes first in key
 /// order (upstream's selector sorts its requirements by key), so the reason does not
 /// depend on the order strings were interned in.
-#[inline]
 pub fn node_selector_miss<'a>(
     node_selector: &'a [Label],
     labels: Labels<'_>,
     strings: &impl Resolve,
 ) -> Option<&'a Label> {
+    node_selector_miss_with(node_selector, strings, |key| {
+        labels.get(key).unwrap_or(crate::keys::ABSENT)
+    })
+}
+
+/// [`node_selector_miss`] with the node's value of each key from `value`.
+#[inline(always)]
+pub(crate) fn node_selector_miss_with<'a>(
+    node_selector: &'a [Label],
+    strings: &impl Resolve,
+    value: impl Fn(Sym) -> Sym,
+) -> Option<&'a Label> {
+    // Every entry is looked at (they are few), so a miss is found without a branch
+    // per entry; the one to report is picked only when there is one.
+    let all = node_selector.iter().fold(true, |ok, want| {
+        ok & node_selector_holds(want, value(want.key))
+    });
+    if all {
+        return None;
+    }
+    first_miss(node_selector, strings, value)
+}
+
+#[cold]
+#[inline(never)]
+fn first_miss<'a>(
+    node_selector: &'a [Label],
+    strings: &impl Resolve,
+    value: impl Fn(Sym) -> Sym,
+) -> Option<&'a Label> {
     node_selector
         .iter()
-        .filter(|want| labels.get(want.key) != Some(want.value))
+        .filter(|want| !node_selector_holds(want, value(want.key)))
         .min_by(|a, b| strings.resolve(a.key).cmp(strings.resolve(b.key)))
 }

@@ -3,13 +3,13 @@
 
 use core::fmt;
 
-use crate::affinity::{node_selector_miss, span, TermMiss, TermPools, TermProblem};
+use crate::affinity::{node_selector_miss_with, span, TermMiss, TermPools, TermProblem};
 use crate::engine::{DaemonSet, Engine, Node, NodeId, SetId};
 use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
-use crate::label::{Label, Labels};
+use crate::label::{Label, NodeLabels};
 use crate::selector::Operator;
-use crate::taint::{blocking_taint, Taint, TaintEffect};
+use crate::taint::{blocking_taint_in, Taint, TaintEffect};
 
 /// Why a daemon pod may not be placed on a node, or may not stay there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,7 +185,7 @@ impl<
         if !node.taints.is_empty() {
             let taints = self.taints.get(node.taints);
             let tolerations = self.daemon_tolerations(set);
-            if let Some(t) = blocking_taint(taints, &tolerations) {
+            if let Some(t) = blocking_taint_in(taints, &tolerations, &node.taint_row) {
                 return Placement {
                     should_run: false,
                     should_continue_running: t.effect != TaintEffect::NoExecute,
@@ -215,17 +215,21 @@ impl<
     }
 
     /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
+    #[inline(always)]
     fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
         if set.node_selector.is_empty() && set.affinity.is_none() {
             return None;
         }
-        let labels = self.node_label_set(node);
+        let labels = NodeLabels::new(&node.keys, self.labels.all(), node.labels);
         if !set.node_selector.is_empty() {
             let wanted = self.labels.get(set.node_selector);
-            if let Some(miss) = node_selector_miss(wanted, labels, &self.strings) {
+            let slot = |key: Sym| self.keys.slot(key).0;
+            let value = |key: Sym| labels.value_at(slot(key), key);
+            if let Some(miss) = node_selector_miss_with(wanted, &self.strings, value) {
+                let found = value(miss.key);
                 return Some(Reason::NodeSelectorMismatch {
                     wanted: *miss,
-                    found: labels.get(miss.key),
+                    found: (found != crate::keys::ABSENT).then_some(found),
                 });
             }
         }
@@ -234,17 +238,19 @@ impl<
     }
 
     /// Whether the node's labels and name satisfy the required node affinity terms.
+    #[inline(always)]
     fn affinity_miss(
         &self,
         set: &DaemonSet,
         terms: crate::table::Span,
         node_name: Sym,
-        labels: Labels<'_>,
+        labels: NodeLabels<'_>,
     ) -> Option<Reason> {
         let pools = self.term_pools();
+        let value = |r: &crate::selector::Requirement| labels.value_at(r.slot.0, r.key);
         let mut first = None;
         for t in self.terms.get(terms) {
-            match t.check(&pools, node_name, labels) {
+            match t.check_with(&pools, node_name, value) {
                 None => return None,
                 Some(miss) => {
                     if first.is_none() {

@@ -1,7 +1,7 @@
 //! Labels: key/value pairs on nodes, pods and pod templates.
 
 use crate::intern::Sym;
-use crate::keys::KeyRow;
+use crate::keys::{KeyRow, ABSENT, FAR, NO_SLOT};
 
 /// One label, interned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +45,30 @@ impl<'a> Labels<'a> {
     /// The value of `key`, if the key is present.
     #[inline(always)]
     pub fn get(&self, key: Sym) -> Option<Sym> {
-        if let Some(&slot) = self.slots.get(key.0 as usize) {
-            if let Some(at) = self.row.lookup(slot) {
-                return at.and_then(|i| self.labels.get(i)).map(|l| l.value);
-            }
+        let v = self.value(key);
+        (v != ABSENT).then_some(v)
+    }
+
+    /// The value of `key`, or [`ABSENT`] (which no string is): a plain word, so
+    /// callers can test it without branching.
+    #[inline(always)]
+    pub(crate) fn value(&self, key: Sym) -> Sym {
+        let slot = self.slots.get(key.0 as usize).copied().unwrap_or(NO_SLOT);
+        self.value_at(slot, key)
+    }
+
+    /// [`value`](Self::value) of `key`, whose slot is `slot`.
+    #[inline(always)]
+    pub(crate) fn value_at(&self, slot: u8, key: Sym) -> Sym {
+        let v = self.row.0.get(slot as usize).copied().unwrap_or(FAR);
+        if v != FAR {
+            return v;
         }
-        self.search(key)
+        self.search(key).unwrap_or(ABSENT)
     }
 
     /// The value of `key` by binary search.
+    #[inline(never)]
     fn search(&self, key: Sym) -> Option<Sym> {
         let labels = self.labels;
         let n = labels.len();
@@ -96,6 +111,47 @@ impl<'a> Labels<'a> {
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+}
+
+/// A node's labels as placement reads them: the values of slotted keys from the
+/// node's [`KeyRow`], others by a search of its labels (found only when needed, so a
+/// placement that reads slotted keys never touches the label pool).
+#[derive(Clone, Copy)]
+pub(crate) struct NodeLabels<'a> {
+    row: &'a KeyRow,
+    pool: &'a [Label],
+    span: crate::table::Span,
+}
+
+impl<'a> NodeLabels<'a> {
+    /// The labels at `span` of `pool`, with the node's row.
+    #[inline(always)]
+    pub(crate) const fn new(row: &'a KeyRow, pool: &'a [Label], span: crate::table::Span) -> Self {
+        NodeLabels { row, pool, span }
+    }
+
+    /// The value of `key`, whose slot is `slot` ([`NO_SLOT`] for none), or
+    /// [`ABSENT`].
+    #[inline(always)]
+    pub(crate) fn value_at(&self, slot: u8, key: Sym) -> Sym {
+        let v = self.row.0.get(slot as usize).copied().unwrap_or(FAR);
+        if v != FAR {
+            return v;
+        }
+        self.search(key)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn search(&self, key: Sym) -> Sym {
+        self.labels().search(key).unwrap_or(ABSENT)
+    }
+
+    /// The labels, for lookups by key.
+    pub(crate) fn labels(&self) -> Labels<'a> {
+        let labels = crate::affinity::span(self.pool, self.span);
+        Labels::indexed(labels, self.row, &[])
     }
 }
 

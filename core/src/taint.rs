@@ -276,17 +276,108 @@ impl<'a> Iterator for TolerationsIter<'a> {
 /// untolerated `NoExecute` taint, else the first untolerated `NoSchedule` taint.
 #[inline]
 pub fn blocking_taint<'a>(taints: &'a [Taint], tolerations: &Tolerations<'_>) -> Option<&'a Taint> {
+    blocking_taint_in(taints, tolerations, &TaintRow::UNKNOWN)
+}
+
+/// [`blocking_taint`] with the node's [`TaintRow`]: which automatic tolerations
+/// tolerate each of its first taints, worked out when the node was stored, so only
+/// the template's own tolerations are tried against those.
+#[inline]
+pub(crate) fn blocking_taint_in<'a>(
+    taints: &'a [Taint],
+    tolerations: &Tolerations<'_>,
+    row: &TaintRow,
+) -> Option<&'a Taint> {
     let mut no_schedule = None;
-    for t in taints {
-        match t.effect {
-            TaintEffect::NoExecute if !tolerations.tolerate(t) => return Some(t),
-            TaintEffect::NoSchedule if no_schedule.is_none() && !tolerations.tolerate(t) => {
-                no_schedule = Some(t);
+    for (i, t) in taints.iter().enumerate() {
+        let execute = match t.effect {
+            TaintEffect::NoExecute => true,
+            TaintEffect::NoSchedule if no_schedule.is_none() => false,
+            _ => continue,
+        };
+        let tolerated = match row.0.get(i) {
+            Some(&bits) if bits != TaintRow::NOT_KNOWN => {
+                bits & tolerations.mask != 0 || tolerated(tolerations.template, t)
             }
-            _ => {}
+            _ => tolerate_cold(tolerations, t),
+        };
+        if tolerated {
+            continue;
         }
+        if execute {
+            return Some(t);
+        }
+        no_schedule = Some(t);
     }
     no_schedule
+}
+
+/// [`Tolerations::tolerate`] out of line: for taints a row does not cover.
+#[cold]
+#[inline(never)]
+fn tolerate_cold(tolerations: &Tolerations<'_>, t: &Taint) -> bool {
+    tolerations.tolerate(t)
+}
+
+/// Taints of a node whose automatic tolerations a [`TaintRow`] records.
+pub const TAINT_ROW: usize = 4;
+
+/// For each of a node's first [`TAINT_ROW`] taints, the automatic daemon-pod
+/// tolerations that tolerate it (bit `i`: [`DAEMON_TOLERATIONS`]`[i]`).
+///
+/// Derived from the taints and the automatic tolerations: it is not part of a
+/// node's value (every row compares equal and prints alike), nor of a snapshot.
+#[derive(Clone, Copy)]
+pub struct TaintRow(pub(crate) [u8; TAINT_ROW]);
+
+impl TaintRow {
+    /// A taint whose bits are not known: every toleration is tried.
+    pub(crate) const NOT_KNOWN: u8 = u8::MAX;
+    /// A row that knows nothing.
+    pub(crate) const UNKNOWN: TaintRow = TaintRow([Self::NOT_KNOWN; TAINT_ROW]);
+
+    /// The row of `taints` for the automatic tolerations `automatic`.
+    pub(crate) fn of(taints: &[Taint], automatic: &[Toleration]) -> TaintRow {
+        let mut row = TaintRow::UNKNOWN;
+        if automatic.len() >= 8 {
+            return row;
+        }
+        for (bits, t) in row.0.iter_mut().zip(taints) {
+            *bits = automatic
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.tolerates(t))
+                .fold(0, |b, (i, _)| b | 1 << i);
+        }
+        row
+    }
+}
+
+impl Default for TaintRow {
+    fn default() -> Self {
+        TaintRow::UNKNOWN
+    }
+}
+
+impl PartialEq for TaintRow {
+    fn eq(&self, _: &TaintRow) -> bool {
+        true
+    }
+}
+
+impl Eq for TaintRow {}
+
+impl core::fmt::Debug for TaintRow {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("TaintRow")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for TaintRow {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "TaintRow")
+    }
 }
 
 /// Well-known node-condition taint keys that daemon pods tolerate automatically.
@@ -412,6 +503,11 @@ mod tests {
                                 });
                         let view = Tolerations::from_slice(tolerations);
                         assert_eq!(blocking_taint(&taints, &view), upstream);
+                        // Every toleration as an automatic one, with the node's row.
+                        let all = (1u8 << tolerations.len()) - 1;
+                        let auto = Tolerations::new(&[], tolerations, all);
+                        let row = TaintRow::of(&taints, tolerations);
+                        assert_eq!(blocking_taint_in(&taints, &auto, &row), upstream);
                         // The same list split into a template part and automatic
                         // bits answers the same.
                         if let Some((last, first)) = tolerations.split_last() {
