@@ -67,11 +67,15 @@ impl<'a> Labels<'a> {
         self.search(key).unwrap_or(ABSENT)
     }
 
-    /// The value of `key` by binary search.
-    #[inline(never)]
+    /// The value of `key` by search: a scan of a few labels (a pod's), else a
+    /// binary search.
+    #[inline]
     fn search(&self, key: Sym) -> Option<Sym> {
         let labels = self.labels;
         let n = labels.len();
+        if n <= 8 {
+            return labels.iter().find(|l| l.key == key).map(|l| l.value);
+        }
         // The number of keys smaller than `key`: where it is, if it is there. Each
         // halving step moves or not without a branch, so a search costs the same
         // whatever the labels hold.

@@ -156,6 +156,107 @@ pub(crate) struct Claimed {
     pub key: u32,
     /// Index in the pod table.
     pub pod: u32,
+    /// What the passes read of the pod.
+    pub flags: PodFlags,
+}
+
+/// What the passes of one sync read of a claimed pod, worked out once when it is
+/// claimed (from the pod, the DaemonSet and the sync's `now`, by the same
+/// functions the passes would call), so the walks over nodes do not read pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PodFlags(u16);
+
+impl PodFlags {
+    const DELETING: u16 = 1;
+    const READY: u16 = 1 << 1;
+    const AVAILABLE: u16 = 1 << 2;
+    const UPDATED: u16 = 1 << 3;
+    const SCHEDULED: u16 = 1 << 4;
+    const FAILED: u16 = 1 << 5;
+    const SUCCEEDED: u16 = 1 << 6;
+    const CURRENT_HASH: u16 = 1 << 7;
+    const CREATED_AFTER_NOW: u16 = 1 << 8;
+
+    /// The flags of pod `p` of DaemonSet `s` at `now`.
+    pub fn of(p: &Pod, s: &DaemonSet, now: Timestamp) -> PodFlags {
+        let bit = |on: bool, b: u16| if on { b } else { 0 };
+        PodFlags(
+            bit(p.deleting, Self::DELETING)
+                | bit(p.ready, Self::READY)
+                | bit(p.is_available(s.min_ready_seconds, now), Self::AVAILABLE)
+                | bit(is_updated(p, s), Self::UPDATED)
+                | bit(p.is_scheduled(), Self::SCHEDULED)
+                | bit(p.phase == crate::pod::PodPhase::Failed, Self::FAILED)
+                | bit(p.phase == crate::pod::PodPhase::Succeeded, Self::SUCCEEDED)
+                | bit(p.revision_hash == s.revision_hash, Self::CURRENT_HASH)
+                | bit(p.created > now, Self::CREATED_AFTER_NOW),
+        )
+    }
+
+    #[inline]
+    const fn has(self, b: u16) -> bool {
+        self.0 & b != 0
+    }
+
+    /// `metadata.deletionTimestamp` is set.
+    #[inline]
+    pub const fn deleting(self) -> bool {
+        self.has(Self::DELETING)
+    }
+
+    /// The `Ready` condition is `True`.
+    #[inline]
+    pub const fn ready(self) -> bool {
+        self.has(Self::READY)
+    }
+
+    /// [`Pod::is_available`] at the sync's `now`.
+    #[inline]
+    pub const fn available(self) -> bool {
+        self.has(Self::AVAILABLE)
+    }
+
+    /// [`is_updated`].
+    #[inline]
+    pub const fn updated(self) -> bool {
+        self.has(Self::UPDATED)
+    }
+
+    /// [`Pod::is_scheduled`].
+    #[inline]
+    pub const fn scheduled(self) -> bool {
+        self.has(Self::SCHEDULED)
+    }
+
+    /// Phase `Failed`.
+    #[inline]
+    pub const fn failed(self) -> bool {
+        self.has(Self::FAILED)
+    }
+
+    /// Phase `Succeeded`.
+    #[inline]
+    pub const fn succeeded(self) -> bool {
+        self.has(Self::SUCCEEDED)
+    }
+
+    /// [`PodPhase::is_terminal`](crate::pod::PodPhase::is_terminal).
+    #[inline]
+    pub const fn terminal(self) -> bool {
+        self.has(Self::FAILED | Self::SUCCEEDED)
+    }
+
+    /// The pod's `controller-revision-hash` is the DaemonSet's current hash.
+    #[inline]
+    pub const fn current_hash(self) -> bool {
+        self.has(Self::CURRENT_HASH)
+    }
+
+    /// Created after the sync's `now`.
+    #[inline]
+    pub const fn created_after_now(self) -> bool {
+        self.has(Self::CREATED_AFTER_NOW)
+    }
 }
 
 // Only the state shows: two engines that will plan alike print alike, whatever
@@ -217,18 +318,18 @@ pub(crate) struct Group<'a> {
 }
 
 /// A pod as the rolling update and status see it after the manage pass: a stored
-/// pod, or the one the manage pass creates.
+/// pod (its index and flags), or the one the manage pass creates.
 #[derive(Clone, Copy)]
-pub(crate) enum Member<'p> {
-    Real(u32, &'p Pod),
+pub(crate) enum Member {
+    Real(u32, PodFlags),
     Created,
 }
 
-impl Member<'_> {
+impl Member {
     #[inline]
     pub fn deleting(&self) -> bool {
         match self {
-            Member::Real(_, p) => p.deleting,
+            Member::Real(_, f) => f.deleting(),
             Member::Created => false,
         }
     }
@@ -236,15 +337,16 @@ impl Member<'_> {
     #[inline]
     pub fn ready(&self) -> bool {
         match self {
-            Member::Real(_, p) => p.ready,
+            Member::Real(_, f) => f.ready(),
             Member::Created => false,
         }
     }
 
+    /// Available at the sync's `now`.
     #[inline]
-    pub fn available(&self, set: &DaemonSet, now: Timestamp) -> bool {
+    pub fn available(&self) -> bool {
         match self {
-            Member::Real(_, p) => p.is_available(set.min_ready_seconds, now),
+            Member::Real(_, f) => f.available(),
             Member::Created => false,
         }
     }
@@ -253,7 +355,7 @@ impl Member<'_> {
     #[inline]
     pub fn updated(&self, set: &DaemonSet) -> bool {
         match self {
-            Member::Real(_, p) => is_updated(p, set),
+            Member::Real(_, f) => f.updated(),
             // A created pod carries whichever of the two the DaemonSet has.
             Member::Created => !set.revision_hash.is_empty() || set.template_generation.is_some(),
         }
@@ -261,49 +363,20 @@ impl Member<'_> {
 }
 
 /// The iterator of [`Engine::members`].
-pub(crate) struct Members<
-    'e,
-    'd,
-    const NODES: usize,
-    const SETS: usize,
-    const PODS: usize,
-    const STRINGS: usize,
-    const BYTES: usize,
-    const LABELS: usize,
-    const RULES: usize,
-    const TAINTS: usize,
-    const TERMS: usize,
-    const BACKOFF: usize,
-> {
-    engine: &'e Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+pub(crate) struct Members<'e, 'd> {
     /// The group's pods not yet given.
     rest: &'e [Claimed],
     /// The plan's deletes so far, sorted by pod id.
     deletes: &'d [Delete],
     /// The plan creates a pod on the group's node, not yet given.
     pending_created: bool,
-    now: Timestamp,
 }
 
-impl<
-        'e,
-        const NODES: usize,
-        const SETS: usize,
-        const PODS: usize,
-        const STRINGS: usize,
-        const BYTES: usize,
-        const LABELS: usize,
-        const RULES: usize,
-        const TAINTS: usize,
-        const TERMS: usize,
-        const BACKOFF: usize,
-    > Iterator
-    for Members<'e, '_, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
-{
-    type Item = Member<'e>;
+impl Iterator for Members<'_, '_> {
+    type Item = Member;
 
     #[inline]
-    fn next(&mut self) -> Option<Member<'e>> {
+    fn next(&mut self) -> Option<Member> {
         // The next pod the plan does not delete.
         let mut real = None;
         while let Some((c, tail)) = self.rest.split_first() {
@@ -313,10 +386,8 @@ impl<
                     .binary_search_by(|d| d.pod.0.cmp(&c.pod))
                     .is_ok();
             if !deleted {
-                if let Some(p) = self.engine.pods.get(c.pod) {
-                    real = Some((c.pod, p, tail));
-                    break;
-                }
+                real = Some((c, tail));
+                break;
             }
             self.rest = tail;
         }
@@ -324,7 +395,7 @@ impl<
         // scheduled pod and every pod created no later than now.
         if self.pending_created {
             let created_first = match real {
-                Some((_, p, _)) => !p.is_scheduled() && p.created > self.now,
+                Some((c, _)) => !c.flags.scheduled() && c.flags.created_after_now(),
                 None => true,
             };
             if created_first {
@@ -332,9 +403,9 @@ impl<
                 return Some(Member::Created);
             }
         }
-        let (i, p, tail) = real?;
+        let (c, tail) = real?;
         self.rest = tail;
-        Some(Member::Real(i, p))
+        Some(Member::Real(c.pod, c.flags))
     }
 }
 
@@ -464,7 +535,7 @@ impl<
             plan.outcome = SyncOutcome::SelectsEverything;
             return Ok(());
         }
-        self.claim(&s, plan)?;
+        self.claim(&s, now, plan)?;
         self.prepare(set);
         let pending = self
             .sync
@@ -475,7 +546,7 @@ impl<
             .filter(|e| !e.satisfied(now));
         if let Some(e) = pending {
             plan.outcome = SyncOutcome::StatusOnly;
-            let status = self.status(&s, now, plan, s.observed_generation)?;
+            let status = self.status(&s, plan, s.observed_generation)?;
             self.requeue_for_status(&s, now, &status, plan);
             plan.requeue(e.expires_in(now));
             plan.status = Some(status);
@@ -487,10 +558,10 @@ impl<
         plan.manage_deletes = plan.deletes.len();
         sort_by_ids(plan);
         if matches!(s.update_strategy, UpdateStrategy::RollingUpdate { .. }) {
-            self.rolling_update(&s, now, plan)?;
+            self.rolling_update(&s, plan)?;
             sort_by_ids(plan);
         }
-        let status = self.status(&s, now, plan, s.generation)?;
+        let status = self.status(&s, plan, s.generation)?;
         self.requeue_for_status(&s, now, &status, plan);
         plan.status = Some(status);
         plan.outcome = SyncOutcome::Synced;
@@ -548,25 +619,30 @@ impl<
     /// its selector matches, plus matching orphans (adopted); controlled pods the
     /// selector no longer matches are released. Claimed pods with a target node go to
     /// the scratch list.
-    fn claim<const N: usize>(&mut self, s: &DaemonSet, plan: &mut Plan<N>) -> Result<()> {
+    fn claim<const N: usize>(
+        &mut self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<()> {
         self.sync.pods.clear();
-        let uid = s.uid.0;
-        let candidate = |o: u32| (o == uid) | (o == crate::cache::NO_CONTROLLER);
-        // Only pods this DaemonSet controls and pods without a controller can be
-        // claimed; the owner words are scanned a block at a time (the count
-        // vectorizes).
-        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
+        // Only pods this DaemonSet may control (their uid's tag is its tag) and pods
+        // without a controller can be claimed; the owner tags are scanned a block at
+        // a time (the test of a block vectorizes).
+        const BLOCK: usize = 128;
         let slots = self.pods.slot_count();
         let mut from = 0usize;
         while from < slots {
             let to = slots.min(from + BLOCK);
             let block = self.pod_index.owners().get(from..to).unwrap_or(&[]);
-            let hits: u32 = block.iter().map(|&o| u32::from(candidate(o))).sum();
-            if hits != 0 {
+            let hit = block.iter().fold(false, |hit, &o| hit | candidate(o));
+            if hit {
                 for i in from..to {
                     let o = self.pod_index.owners().get(i).copied();
                     if o.is_some_and(candidate) {
-                        self.claim_pod(i as u32, s, plan)?;
+                        self.claim_pod(i as u32, s, now, plan)?;
                     }
                 }
             }
@@ -580,6 +656,7 @@ impl<
         &mut self,
         i: u32,
         s: &DaemonSet,
+        now: Timestamp,
         plan: &mut Plan<N>,
     ) -> Result<()> {
         let Some(p) = self.pods.get(i) else {
@@ -610,7 +687,11 @@ impl<
         // Terminal pods being deleted are left to the kubelet and the pod GC, as
         // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
         if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
-            let claimed = Claimed { key: 0, pod: i };
+            let claimed = Claimed {
+                key: 0,
+                pod: i,
+                flags: PodFlags::of(p, s, now),
+            };
             self.sync.pods.push(claimed).map_err(|_| Error::LogicBug)?;
         }
         Ok(())
@@ -743,6 +824,23 @@ impl<
         self.missing_groups(pods, j, pods.len(), &mut f)
     }
 
+    /// [`each_group`](Self::each_group) for the groups of pods whose node does not
+    /// exist only.
+    pub(crate) fn each_missing_group(
+        &self,
+        mut f: impl FnMut(Group<'_>) -> Result<()>,
+    ) -> Result<()> {
+        let pods = self.sync.pods.as_slice();
+        let mut j = 0usize;
+        for v in &self.sync.visits {
+            if j < v.start as usize {
+                self.missing_groups(pods, j, v.start as usize, &mut f)?;
+            }
+            j = v.end as usize;
+        }
+        self.missing_groups(pods, j, pods.len(), &mut f)
+    }
+
     /// Calls `f` on the groups of pods of missing nodes in `pods[from..to]`, one
     /// group per node name.
     fn missing_groups(
@@ -784,18 +882,14 @@ impl<
         g: Group<'e>,
         deletes: &'d [Delete],
         creates: &'d [Create],
-        now: Timestamp,
-    ) -> Members<'e, 'd, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
-    {
+    ) -> Members<'e, 'd> {
         let created = !creates.is_empty()
             && g.node
                 .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());
         Members {
-            engine: self,
             rest: g.pods,
             deletes,
             pending_created: created,
-            now,
         }
     }
 

@@ -3,7 +3,6 @@
 use crate::engine::{DaemonSet, Engine};
 use crate::error::Result;
 use crate::sync::plan::{DaemonSetStatus, Plan};
-use crate::sync::time::Timestamp;
 
 impl<
         const NODES: usize,
@@ -24,7 +23,6 @@ impl<
     pub(crate) fn status<const N: usize>(
         &self,
         s: &DaemonSet,
-        now: Timestamp,
         plan: &Plan<N>,
         observed_generation: i64,
     ) -> Result<DaemonSetStatus> {
@@ -35,7 +33,7 @@ impl<
         let inc = |n: &mut i32| *n = n.saturating_add(1);
         self.each_group(|g| {
             let Some(node) = g.node else { return Ok(()) };
-            let oldest = self.members(g, &plan.deletes, &plan.creates, now).next();
+            let oldest = self.members(g, &plan.deletes, &plan.creates).next();
             if !node.should_run() {
                 if oldest.is_some() {
                     inc(&mut st.number_misscheduled);
@@ -47,7 +45,7 @@ impl<
             inc(&mut st.current_number_scheduled);
             if pod.ready() {
                 inc(&mut st.number_ready);
-                if pod.available(s, now) {
+                if pod.available() {
                     inc(&mut st.number_available);
                 }
             }
