@@ -191,11 +191,18 @@ pub(crate) fn node_selector_miss_with<'a>(
 ) -> Option<&'a Label> {
     // Every entry is looked at (they are few), so a miss is found without a branch
     // per entry; the one to report is picked only when there is one.
-    let all = node_selector.iter().fold(true, |ok, want| {
-        ok & node_selector_holds(want, value(want.key))
+    let (head, tail) = node_selector.split_at(node_selector.len().min(64));
+    let misses = head.iter().enumerate().fold(0u64, |m, (i, want)| {
+        m | u64::from(!node_selector_holds(want, value(want.key))) << i
     });
-    if all {
-        return None;
+    if tail.is_empty() {
+        if misses == 0 {
+            return None;
+        }
+        if misses.is_power_of_two() {
+            // One miss: it comes first in any order.
+            return head.get(misses.trailing_zeros() as usize);
+        }
     }
     first_miss(node_selector, strings, value)
 }

@@ -182,7 +182,7 @@ impl<
         if let Some(reason) = self.required_affinity_miss(set, node) {
             return Placement::no(reason);
         }
-        if !node.taints.is_empty() {
+        if node.taint_row.may_block() {
             let taints = self.taints.get(node.taints);
             let tolerations = self.daemon_tolerations(set);
             if let Some(t) = blocking_taint_in(taints, &tolerations, &node.taint_row) {

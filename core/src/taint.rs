@@ -281,22 +281,47 @@ pub fn blocking_taint<'a>(taints: &'a [Taint], tolerations: &Tolerations<'_>) ->
 
 /// [`blocking_taint`] with the node's [`TaintRow`]: which automatic tolerations
 /// tolerate each of its first taints, worked out when the node was stored, so only
-/// the template's own tolerations are tried against those.
+/// the template's own tolerations are tried against those, and only against the
+/// taints that may keep a daemon pod off at all.
 #[inline]
 pub(crate) fn blocking_taint_in<'a>(
     taints: &'a [Taint],
     tolerations: &Tolerations<'_>,
     row: &TaintRow,
 ) -> Option<&'a Taint> {
+    if !row.complete {
+        return blocking_taint_by(taints.iter().enumerate(), tolerations, row);
+    }
+    // The others are tolerated by every daemon pod (or do not keep pods off).
+    let mut may_block = row.may_block;
+    let candidates = core::iter::from_fn(move || {
+        if may_block == 0 {
+            return None;
+        }
+        let i = may_block.trailing_zeros() as usize;
+        may_block &= may_block - 1;
+        taints.get(i).map(|t| (i, t))
+    });
+    blocking_taint_by(candidates, tolerations, row)
+}
+
+/// The first untolerated `NoExecute` taint of `taints` (with their indices), else
+/// the first untolerated `NoSchedule` one: the one place the taint rule is decided.
+#[inline(always)]
+fn blocking_taint_by<'a>(
+    taints: impl Iterator<Item = (usize, &'a Taint)>,
+    tolerations: &Tolerations<'_>,
+    row: &TaintRow,
+) -> Option<&'a Taint> {
     let mut no_schedule = None;
-    for (i, t) in taints.iter().enumerate() {
+    for (i, t) in taints {
         let execute = match t.effect {
             TaintEffect::NoExecute => true,
             TaintEffect::NoSchedule if no_schedule.is_none() => false,
             _ => continue,
         };
-        let tolerated = match row.0.get(i) {
-            Some(&bits) if bits != TaintRow::NOT_KNOWN => {
+        let tolerated = match row.automatic.get(i) {
+            Some(&bits) if row.complete || bits != TaintRow::NOT_KNOWN => {
                 bits & tolerations.mask != 0 || tolerated(tolerations.template, t)
             }
             _ => tolerate_cold(tolerations, t),
@@ -322,34 +347,63 @@ fn tolerate_cold(tolerations: &Tolerations<'_>, t: &Taint) -> bool {
 /// Taints of a node whose automatic tolerations a [`TaintRow`] records.
 pub const TAINT_ROW: usize = 4;
 
+/// The automatic tolerations every daemon pod has: all but the last (which only
+/// pods with `hostNetwork` get). A template toleration of the same rule replaces
+/// one of them (its bit is then clear), and tolerates the same taints.
+const EVERY_POD: u8 = (1 << (DAEMON_TOLERATIONS.len() - 1)) - 1;
+
 /// For each of a node's first [`TAINT_ROW`] taints, the automatic daemon-pod
-/// tolerations that tolerate it (bit `i`: [`DAEMON_TOLERATIONS`]`[i]`).
+/// tolerations that tolerate it (bit `i`: [`DAEMON_TOLERATIONS`]`[i]`), and which
+/// of them may keep a daemon pod off at all.
 ///
 /// Derived from the taints and the automatic tolerations: it is not part of a
 /// node's value (every row compares equal and prints alike), nor of a snapshot.
 #[derive(Clone, Copy)]
-pub struct TaintRow(pub(crate) [u8; TAINT_ROW]);
+pub struct TaintRow {
+    /// Bits of the automatic tolerations that tolerate each taint.
+    automatic: [u8; TAINT_ROW],
+    /// Bit `i`: taint `i` is `NoSchedule` or `NoExecute` and not tolerated by the
+    /// automatic tolerations every daemon pod has.
+    may_block: u8,
+    /// The row covers every taint of the node.
+    complete: bool,
+}
 
 impl TaintRow {
     /// A taint whose bits are not known: every toleration is tried.
     pub(crate) const NOT_KNOWN: u8 = u8::MAX;
     /// A row that knows nothing.
-    pub(crate) const UNKNOWN: TaintRow = TaintRow([Self::NOT_KNOWN; TAINT_ROW]);
+    pub(crate) const UNKNOWN: TaintRow = TaintRow {
+        automatic: [Self::NOT_KNOWN; TAINT_ROW],
+        may_block: 0,
+        complete: false,
+    };
 
     /// The row of `taints` for the automatic tolerations `automatic`.
     pub(crate) fn of(taints: &[Taint], automatic: &[Toleration]) -> TaintRow {
         let mut row = TaintRow::UNKNOWN;
-        if automatic.len() >= 8 {
+        if automatic.len() != DAEMON_TOLERATIONS.len() {
             return row;
         }
-        for (bits, t) in row.0.iter_mut().zip(taints) {
+        for (i, (bits, t)) in row.automatic.iter_mut().zip(taints).enumerate() {
             *bits = automatic
                 .iter()
                 .enumerate()
                 .filter(|(_, a)| a.tolerates(t))
                 .fold(0, |b, (i, _)| b | 1 << i);
+            let blocks = matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute);
+            if blocks && *bits & EVERY_POD == 0 {
+                row.may_block |= 1 << i;
+            }
         }
+        row.complete = taints.len() <= TAINT_ROW;
         row
+    }
+
+    /// Whether some taint of the node may keep a daemon pod off.
+    #[inline]
+    pub(crate) fn may_block(&self) -> bool {
+        self.may_block != 0 || !self.complete
     }
 }
 
@@ -504,10 +558,8 @@ mod tests {
                         let view = Tolerations::from_slice(tolerations);
                         assert_eq!(blocking_taint(&taints, &view), upstream);
                         // Every toleration as an automatic one, with the node's row.
-                        let all = (1u8 << tolerations.len()) - 1;
-                        let auto = Tolerations::new(&[], tolerations, all);
                         let row = TaintRow::of(&taints, tolerations);
-                        assert_eq!(blocking_taint_in(&taints, &auto, &row), upstream);
+                        assert_eq!(blocking_taint_in(&taints, &view, &row), upstream);
                         // The same list split into a template part and automatic
                         // bits answers the same.
                         if let Some((last, first)) = tolerations.split_last() {
