@@ -67,9 +67,8 @@ impl<
     ) -> Result<()> {
         let surge = s.update_strategy.allows_surge();
         let mut burst = Burst::default();
-        self.each_group(|g| match g.node {
-            Some(node) => self.manage_node(set, s, node, g, surge, now, plan, &mut burst),
-            None => Ok(()),
+        self.each_node_group(|g, node| {
+            self.manage_node(set, s, node, g, surge, now, plan, &mut burst)
         })?;
         // Nobody else deletes a pod that never got scheduled to a node that is gone.
         self.each_missing_group(|g| {

@@ -803,25 +803,64 @@ impl<
     /// Calls `f` on each node that should run the pod or has pods of it, in name
     /// order with its pods, and on each group of pods whose node does not exist, in
     /// the same order. (Other nodes are nothing to any pass.)
+    #[inline(always)]
     pub(crate) fn each_group(&self, mut f: impl FnMut(Group<'_>) -> Result<()>) -> Result<()> {
         let nodes = self.sync.nodes.as_slice();
         let pods = self.sync.pods.as_slice();
-        let mut j = 0usize;
+        let visits = self.sync.visits.as_slice();
+        let (mut j, mut v) = (0usize, 0usize);
+        // One call of `f`, so it is inlined here.
+        loop {
+            let next = visits.get(v);
+            let start = next.map_or(pods.len(), |x| x.start as usize);
+            let g = if j < start {
+                let len = self.missing_len(pods, j, start)?;
+                let g = pods.get(j..j + len).ok_or(Error::LogicBug)?;
+                j += len;
+                Group {
+                    node: None,
+                    pods: g,
+                }
+            } else {
+                let Some(x) = next else { break };
+                v += 1;
+                let node = nodes.get(x.rank as usize).ok_or(Error::LogicBug)?;
+                let g = pods
+                    .get(x.start as usize..x.end as usize)
+                    .ok_or(Error::LogicBug)?;
+                j = x.end as usize;
+                Group {
+                    node: Some(node),
+                    pods: g,
+                }
+            };
+            f(g)?;
+        }
+        Ok(())
+    }
+
+    /// [`each_group`](Self::each_group) for the nodes only (with their node).
+    #[inline(always)]
+    pub(crate) fn each_node_group(
+        &self,
+        mut f: impl FnMut(Group<'_>, &NodeSlot) -> Result<()>,
+    ) -> Result<()> {
+        let nodes = self.sync.nodes.as_slice();
+        let pods = self.sync.pods.as_slice();
         for v in &self.sync.visits {
-            if j < v.start as usize {
-                self.missing_groups(pods, j, v.start as usize, &mut f)?;
-            }
             let node = nodes.get(v.rank as usize).ok_or(Error::LogicBug)?;
             let g = pods
                 .get(v.start as usize..v.end as usize)
                 .ok_or(Error::LogicBug)?;
-            f(Group {
-                node: Some(node),
-                pods: g,
-            })?;
-            j = v.end as usize;
+            f(
+                Group {
+                    node: Some(node),
+                    pods: g,
+                },
+                node,
+            )?;
         }
-        self.missing_groups(pods, j, pods.len(), &mut f)
+        Ok(())
     }
 
     /// [`each_group`](Self::each_group) for the groups of pods whose node does not
@@ -850,28 +889,35 @@ impl<
         to: usize,
         f: &mut impl FnMut(Group<'_>) -> Result<()>,
     ) -> Result<()> {
+        let mut j = from;
+        while j < to {
+            let len = self.missing_len(pods, j, to)?;
+            f(Group {
+                node: None,
+                pods: pods.get(j..j + len).ok_or(Error::LogicBug)?,
+            })?;
+            j += len;
+        }
+        Ok(())
+    }
+
+    /// How many pods from `pods[from]` on (before `to`) are for the same missing
+    /// node: one group. At least one.
+    fn missing_len(&self, pods: &[Claimed], from: usize, to: usize) -> Result<usize> {
         let target = |c: &Claimed| {
             self.pods
                 .get(c.pod)
                 .and_then(|p| p.target_node)
                 .unwrap_or(Sym::EMPTY)
         };
-        let mut j = from;
-        while j < to {
-            let rest = pods.get(j..to).ok_or(Error::LogicBug)?;
-            let Some(first) = rest.first() else { break };
-            let t = target(first);
-            let len = rest
-                .iter()
-                .take_while(|c| c.key == first.key && target(c) == t)
-                .count();
-            f(Group {
-                node: None,
-                pods: rest.get(..len).ok_or(Error::LogicBug)?,
-            })?;
-            j += len;
-        }
-        Ok(())
+        let rest = pods.get(from..to).ok_or(Error::LogicBug)?;
+        let first = rest.first().ok_or(Error::LogicBug)?;
+        let t = target(first);
+        let len = rest
+            .iter()
+            .take_while(|c| c.key == first.key && target(c) == t)
+            .count();
+        Ok(len)
     }
 
     /// The pods of a group that the plan so far leaves in place, plus the pod it

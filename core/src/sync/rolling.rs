@@ -28,7 +28,7 @@ enum Entry {
 }
 
 /// Upstream's `findUpdatedPodsOnNode` over pods not being deleted.
-#[inline]
+#[inline(always)]
 fn find_updated(members: impl Iterator<Item = Member>, s: &DaemonSet) -> Entry {
     let mut new = None;
     let mut old = None;
@@ -50,7 +50,7 @@ fn pod_of(m: &Member) -> Option<PodId> {
 }
 
 /// Why an entry uses budget, by the same rules the passes count with.
-#[inline]
+#[inline(always)]
 fn hold_of(entry: &Entry, surging: bool) -> Option<HoldReason> {
     let Entry::Pods { new, old } = entry else {
         return Some(HoldReason::Excess);
@@ -147,13 +147,21 @@ impl<
 {
     /// The node's entry in upstream's node-to-pods map after the manage pass, or
     /// `None` when the map has no entry for it.
-    #[inline]
+    #[inline(always)]
     fn entry<const N: usize>(&self, g: Group<'_>, s: &DaemonSet, plan: &Plan<N>) -> Option<Entry> {
         let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
         let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
+        let wanted = g.node.is_some_and(|n| n.should_run());
+        if deletes.is_empty() && creates.is_empty() {
+            // The manage pass changed nothing: the members are the group's pods.
+            if g.pods.is_empty() && !wanted {
+                return None;
+            }
+            let members = g.pods.iter().map(|c| Member::Real(c.pod, c.flags));
+            return Some(find_updated(members, s));
+        }
         let mut members = self.members(g, deletes, creates);
         let first = members.next();
-        let wanted = g.node.is_some_and(|n| n.should_run());
         if first.is_none() && !wanted {
             return None;
         }
