@@ -126,26 +126,38 @@ impl Requirement {
                 .iter()
                 .fold(false, |hit, x| hit | (*x == found))
         };
-        match self.operator {
-            Operator::In | Operator::Equals | Operator::DoubleEquals => listed(),
-            Operator::NotIn | Operator::NotEquals => !listed(),
-            Operator::Exists => present,
-            Operator::DoesNotExist => !present,
-            Operator::GreaterThan | Operator::LessThan => {
-                let Some(have) = Some(found).filter(|_| present).and_then(|v| strings.int(v))
-                else {
-                    return false;
-                };
-                let Some(want) = values(pool).first().and_then(|&v| strings.int(v)) else {
-                    return false;
-                };
-                if self.operator == Operator::GreaterThan {
-                    have > want
-                } else {
-                    have < want
-                }
-            }
+        let op = self.operator;
+        if matches!(op, Operator::GreaterThan | Operator::LessThan) {
+            let Some(have) = Some(found).filter(|_| present).and_then(|v| strings.int(v)) else {
+                return false;
+            };
+            let Some(want) = values(pool).first().and_then(|&v| strings.int(v)) else {
+                return false;
+            };
+            return if op == Operator::GreaterThan {
+                have > want
+            } else {
+                have < want
+            };
         }
+        // The set operators, without a jump on the operator: `In`, `=`, `==` are
+        // "listed"; `NotIn`, `!=` "not listed"; `Exists` "present"; `DoesNotExist`
+        // "not present" (`Exists` and `DoesNotExist` have no values, so nothing is
+        // listed for them).
+        let by_listing = matches!(
+            op,
+            Operator::In
+                | Operator::Equals
+                | Operator::DoubleEquals
+                | Operator::NotIn
+                | Operator::NotEquals
+        );
+        let negated = matches!(
+            op,
+            Operator::NotIn | Operator::NotEquals | Operator::DoesNotExist
+        );
+        let fact = if by_listing { listed() } else { present };
+        fact != negated
     }
 }
 

@@ -752,24 +752,32 @@ impl<
                 }
             };
         }
-        sync.pods.sort_unstable_by(|a, b| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
-                    (Some(pa), Some(pb)) => {
-                        let ta = pa.target_node.unwrap_or(Sym::EMPTY);
-                        let tb = pb.target_node.unwrap_or(Sym::EMPTY);
-                        // Only pods of different missing nodes share a key.
-                        let by_node = if ta == tb {
-                            Ordering::Equal
-                        } else {
-                            strings.resolve(ta).cmp(strings.resolve(tb))
-                        };
-                        by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
-                    }
-                    _ => a.pod.cmp(&b.pod),
-                })
+        // Pods usually come in node order with one pod a node: then the keys
+        // already increase strictly, and that is the order.
+        let in_order = sync.pods.windows(2).all(|w| match w {
+            [a, b] => a.key < b.key,
+            _ => true,
         });
+        if !in_order {
+            sync.pods.sort_unstable_by(|a, b| {
+                a.key
+                    .cmp(&b.key)
+                    .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
+                        (Some(pa), Some(pb)) => {
+                            let ta = pa.target_node.unwrap_or(Sym::EMPTY);
+                            let tb = pb.target_node.unwrap_or(Sym::EMPTY);
+                            // Only pods of different missing nodes share a key.
+                            let by_node = if ta == tb {
+                                Ordering::Equal
+                            } else {
+                                strings.resolve(ta).cmp(strings.resolve(tb))
+                            };
+                            by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
+                        }
+                        _ => a.pod.cmp(&b.pod),
+                    })
+            });
+        }
         // One pass over the nodes in name order: their placement bits, and the
         // nodes that should run the pod or have pods.
         let fits = placements.row(set.0);
