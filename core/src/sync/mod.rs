@@ -103,7 +103,7 @@ pub(crate) struct NodeSlot {
 }
 
 impl NodeSlot {
-    /// The daemon pod should run on the node.
+    /// The daemon pod should run on the node. (Kept for the nodes a sync visits.)
     pub fn should_run(&self) -> bool {
         self.fit & crate::cache::RUN != 0
     }
@@ -785,9 +785,19 @@ impl<
         sync.visits.clear();
         let mut desired = 0i64;
         let mut j = 0usize;
+        // The key of the next claimed pod: most nodes have none, and are passed
+        // over with one load and two tests.
+        let mut next = claimed.first().map_or(u32::MAX, |c| c.key);
         for (rank, slot) in sync.nodes.iter_mut().enumerate() {
-            slot.fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+            let fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+            let run = fit & crate::cache::RUN != 0;
+            desired += i64::from(run);
             let key = 2 * rank as u32 + 1;
+            if !run && next > key {
+                continue;
+            }
+            // (Only the nodes visited are read, so only their bits are stored.)
+            slot.fit = fit;
             while claimed.get(j).is_some_and(|c| c.key < key) {
                 j += 1;
             }
@@ -795,8 +805,8 @@ impl<
             while claimed.get(j).is_some_and(|c| c.key == key) {
                 j += 1;
             }
-            desired += i64::from(slot.should_run());
-            if slot.should_run() || start < j {
+            next = claimed.get(j).map_or(u32::MAX, |c| c.key);
+            if run || start < j {
                 // Capacities match, so this push cannot fail.
                 let _ = sync.visits.push(Visit {
                     rank: rank as u32,
