@@ -785,28 +785,52 @@ impl<
         sync.visits.clear();
         let mut desired = 0i64;
         let mut j = 0usize;
-        // The key of the next claimed pod: most nodes have none, and are passed
-        // over with one load and two tests.
-        let mut next = claimed.first().map_or(u32::MAX, |c| c.key);
-        for (rank, slot) in sync.nodes.iter_mut().enumerate() {
-            let fit = fits.get(slot.id as usize).copied().unwrap_or(0);
-            let run = fit & crate::cache::RUN != 0;
-            desired += i64::from(run);
-            let key = 2 * rank as u32 + 1;
-            if !run && next > key {
-                continue;
+        // Nodes are taken 64 at a time: which of them should run the pod is
+        // gathered into a word without a branch, and which have claimed pods from
+        // the (sorted) pods; only the nodes of either set are then visited, in
+        // order. (Whether a node is visited varies from node to node, so a branch on
+        // it for each node would be mispredicted often.)
+        let nodes = sync.nodes.as_mut_slice();
+        let mut base = 0usize;
+        while base < nodes.len() {
+            let block = nodes
+                .get_mut(base..nodes.len().min(base + 64))
+                .unwrap_or(&mut []);
+            let mut run = 0u64;
+            for (i, slot) in block.iter().enumerate() {
+                let fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+                run |= u64::from(fit & crate::cache::RUN != 0) << i;
             }
-            // (Only the nodes visited are read, so only their bits are stored.)
-            slot.fit = fit;
-            while claimed.get(j).is_some_and(|c| c.key < key) {
-                j += 1;
+            desired += i64::from(run.count_ones());
+            // Claimed pods of the block's nodes (odd keys; even keys are pods of
+            // missing nodes, which the walks find between the visits).
+            let first_key = 2 * base as u32 + 1;
+            let end_key = 2 * (base + block.len()) as u32;
+            let mut has_pods = 0u64;
+            let mut k = j;
+            while let Some(c) = claimed.get(k).filter(|c| c.key < end_key) {
+                if c.key >= first_key && c.key % 2 == 1 {
+                    has_pods |= 1 << ((c.key - first_key) / 2);
+                }
+                k += 1;
             }
-            let start = j;
-            while claimed.get(j).is_some_and(|c| c.key == key) {
-                j += 1;
-            }
-            next = claimed.get(j).map_or(u32::MAX, |c| c.key);
-            if run || start < j {
+            let mut visit = run | has_pods;
+            while visit != 0 {
+                let i = visit.trailing_zeros() as usize;
+                visit &= visit - 1;
+                let rank = base + i;
+                let key = 2 * rank as u32 + 1;
+                while claimed.get(j).is_some_and(|c| c.key < key) {
+                    j += 1;
+                }
+                let start = j;
+                while claimed.get(j).is_some_and(|c| c.key == key) {
+                    j += 1;
+                }
+                if let Some(slot) = block.get_mut(i) {
+                    // (Only the nodes visited are read, so only their bits are kept.)
+                    slot.fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+                }
                 // Capacities match, so this push cannot fail.
                 let _ = sync.visits.push(Visit {
                     rank: rank as u32,
@@ -814,6 +838,8 @@ impl<
                     end: j as u32,
                 });
             }
+            j = j.max(k);
+            base += 64;
         }
         sync.desired = desired;
     }
