@@ -96,3 +96,68 @@ fn manifests() {
     assert_eq!(pairs, 17 * 18);
     assert!(runs > 0 && runs < pairs, "{runs}");
 }
+
+/// The automatic tolerations' keys are interned when the first DaemonSet is added
+/// (and may change after `clear`): nodes stored before then must not keep what
+/// was worked out for them with other keys.
+#[test]
+fn nodes_stored_before_the_first_daemon_set() {
+    use dsr_core::input::{DaemonSetInput, NodeInput, TaintInput, TolerationInput};
+    let taints = [
+        TaintInput {
+            key: "example.com/maintenance",
+            value: "",
+            effect: "NoExecute",
+        },
+        TaintInput {
+            key: "node.kubernetes.io/not-ready",
+            value: "",
+            effect: "NoExecute",
+        },
+        TaintInput {
+            key: "dedicated",
+            value: "gpu",
+            effect: "NoSchedule",
+        },
+        TaintInput {
+            key: "node.kubernetes.io/network-unavailable",
+            value: "",
+            effect: "NoSchedule",
+        },
+    ];
+    let tolerate_gpu = [TolerationInput {
+        key: "dedicated",
+        operator: "Equal",
+        value: "gpu",
+        effect: "NoSchedule",
+        toleration_seconds: None,
+    }];
+    let mut e: Box<dsr_core::TinyEngine> = Box::default();
+    for round in 0..2 {
+        for (i, n) in ["a", "b", "c", "d"].iter().enumerate() {
+            e.add_node(&NodeInput {
+                name: n,
+                taints: taints.get(i..).unwrap_or(&[]),
+                ..Default::default()
+            })
+            .expect("node");
+        }
+        for (name, host_network, tolerations) in [
+            ("plain", false, &[][..]),
+            ("host", true, &[][..]),
+            ("gpu", true, &tolerate_gpu[..]),
+        ] {
+            e.add_daemon_set(&DaemonSetInput {
+                name,
+                namespace: "kube-system",
+                host_network,
+                tolerations,
+                ..Default::default()
+            })
+            .expect("daemon set");
+        }
+        let (pairs, runs) = check_every_pair(&*e);
+        assert_eq!((pairs, runs), (12, 4), "round {round}");
+        e.clear();
+    }
+}
