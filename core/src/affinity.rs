@@ -108,6 +108,41 @@ pub struct TermPools<'a, R: Resolve> {
     pub strings: &'a R,
 }
 
+/// Where a term's parts are: [`TermPools`], or the engine itself (whose pools are
+/// at fixed places, so evaluation need not keep each pool's address at hand).
+pub(crate) trait Pools {
+    /// The text of symbols.
+    type Strings: Resolve;
+    /// Every requirement.
+    fn requirements(&self) -> &[Requirement];
+    /// Every requirement value.
+    fn values(&self) -> &[Sym];
+    /// Every field requirement.
+    fn fields(&self) -> &[FieldRequirement];
+    /// The strings.
+    fn strings(&self) -> &Self::Strings;
+}
+
+impl<R: Resolve> Pools for TermPools<'_, R> {
+    type Strings = R;
+    #[inline(always)]
+    fn requirements(&self) -> &[Requirement] {
+        self.requirements
+    }
+    #[inline(always)]
+    fn values(&self) -> &[Sym] {
+        self.values
+    }
+    #[inline(always)]
+    fn fields(&self) -> &[FieldRequirement] {
+        self.fields
+    }
+    #[inline(always)]
+    fn strings(&self) -> &R {
+        self.strings
+    }
+}
+
 impl Term {
     /// `None` when the term matches the node, else the first thing that failed.
     pub fn check<R: Resolve>(
@@ -125,26 +160,26 @@ impl Term {
     /// `value` ([`ABSENT`](crate::keys::ABSENT) when the node does not have it).
     /// This is the only place a term is decided.
     #[inline(always)]
-    pub(crate) fn check_with<R: Resolve>(
+    pub(crate) fn check_with(
         &self,
-        pools: &TermPools<'_, R>,
+        pools: &impl Pools,
         node_name: Sym,
         value: impl Fn(&Requirement) -> Sym,
     ) -> Option<TermMiss> {
         if let Some(p) = self.problem {
             return Some(TermMiss::Invalid(p));
         }
-        let reqs = span(pools.requirements, self.expressions);
-        let values = pools.values;
+        let reqs = span(pools.requirements(), self.expressions);
         for (i, r) in reqs.iter().enumerate() {
-            if !r.holds(value(r), values, |v| span(v, r.values), pools.strings) {
+            let values = pools.values();
+            if !r.holds(value(r), values, |v| span(v, r.values), pools.strings()) {
                 return Some(TermMiss::Expression { index: i as u16 });
             }
         }
         if self.fields.len == 0 {
             return None;
         }
-        let fields = span(pools.fields, self.fields);
+        let fields = span(pools.fields(), self.fields);
         for (i, f) in fields.iter().enumerate() {
             if !f.matches(node_name) {
                 return Some(TermMiss::Field { index: i as u16 });

@@ -38,6 +38,7 @@ impl<'a> Labels<'a> {
 
     /// Views a node's labels (sorted by key with unique keys) with the node's row
     /// and the slot of each symbol.
+    #[cfg(test)]
     pub(crate) const fn indexed(labels: &'a [Label], row: &'a KeyRow, slots: &'a [u8]) -> Self {
         Labels { labels, row, slots }
     }
@@ -115,47 +116,6 @@ impl<'a> Labels<'a> {
     /// True when there are none.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
-    }
-}
-
-/// A node's labels as placement reads them: the values of slotted keys from the
-/// node's [`KeyRow`], others by a search of its labels (found only when needed, so a
-/// placement that reads slotted keys never touches the label pool).
-#[derive(Clone, Copy)]
-pub(crate) struct NodeLabels<'a> {
-    row: &'a KeyRow,
-    pool: &'a [Label],
-    span: crate::table::Span,
-}
-
-impl<'a> NodeLabels<'a> {
-    /// The labels at `span` of `pool`, with the node's row.
-    #[inline(always)]
-    pub(crate) const fn new(row: &'a KeyRow, pool: &'a [Label], span: crate::table::Span) -> Self {
-        NodeLabels { row, pool, span }
-    }
-
-    /// The value of `key`, whose slot is `slot` ([`NO_SLOT`] for none), or
-    /// [`ABSENT`].
-    #[inline(always)]
-    pub(crate) fn value_at(&self, slot: u8, key: Sym) -> Sym {
-        let v = self.row.0.get(slot as usize).copied().unwrap_or(FAR);
-        if v != FAR {
-            return v;
-        }
-        self.search(key)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn search(&self, key: Sym) -> Sym {
-        self.labels().search(key).unwrap_or(ABSENT)
-    }
-
-    /// The labels, for lookups by key.
-    pub(crate) fn labels(&self) -> Labels<'a> {
-        let labels = crate::affinity::span(self.pool, self.span);
-        Labels::indexed(labels, self.row, &[])
     }
 }
 
