@@ -283,7 +283,7 @@ pub fn blocking_taint<'a>(taints: &'a [Taint], tolerations: &Tolerations<'_>) ->
 /// tolerate each of its first taints, worked out when the node was stored, so only
 /// the template's own tolerations are tried against those, and only against the
 /// taints that may keep a daemon pod off at all.
-#[inline]
+#[inline(always)]
 pub(crate) fn blocking_taint_in<'a>(
     taints: &'a [Taint],
     tolerations: &Tolerations<'_>,
