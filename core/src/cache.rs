@@ -57,21 +57,25 @@ impl<const NODES: usize, const SETS: usize> Placements<NODES, SETS> {
     }
 }
 
-/// A pod slot's controller in [`PodIndex`] when it has none.
-pub(crate) const NO_CONTROLLER: u32 = u32::MAX - 1;
-/// A pod slot in [`PodIndex`] that holds no pod.
-pub(crate) const FREE: u32 = u32::MAX - 2;
+/// A pod slot's owner tag in [`PodIndex`] when it has no controller.
+pub(crate) const NO_CONTROLLER: u8 = u8::MAX;
+/// A pod slot's owner tag in [`PodIndex`] when it holds no pod.
+pub(crate) const FREE: u8 = u8::MAX - 1;
+/// Owner tags of controllers are `0..OWNER_TAGS`.
+const OWNER_TAGS: u32 = FREE as u32;
 /// A pod's node in [`PodIndex`] when no node of the name it targets exists.
 pub(crate) const NO_NODE: u32 = u32::MAX;
 /// A pod's node in [`PodIndex`] when it targets none (or the slot is free).
 pub(crate) const NO_TARGET: u32 = u32::MAX - 1;
 
-/// For each pod slot: the controller's uid (so a sync finds its pods without
-/// reading every pod) and the slot of the node the pod is for.
+/// For each pod slot: a one-byte tag of the controller's uid (so a sync finds the
+/// few pods that may be its own without reading every pod: a byte a pod to scan)
+/// and the slot of the node the pod is for.
 #[derive(Clone)]
 pub(crate) struct PodIndex<const PODS: usize> {
-    /// The controller uid's symbol, [`NO_CONTROLLER`], or [`FREE`].
-    owner: [u32; PODS],
+    /// The controller uid's tag ([`owner_tag`]), [`NO_CONTROLLER`], or [`FREE`].
+    /// Different uids may share a tag: a sync checks the pod's controller.
+    owner: [u8; PODS],
     /// The target node's slot, [`NO_NODE`] or [`NO_TARGET`].
     node: [u32; PODS],
     /// Slots whose node is [`NO_NODE`].
@@ -84,9 +88,16 @@ impl<const PODS: usize> core::fmt::Debug for PodIndex<PODS> {
     }
 }
 
-/// The owner word of a controller reference.
-pub(crate) fn owner_word(controller: Option<Sym>) -> u32 {
-    controller.map_or(NO_CONTROLLER, |s| s.0)
+/// The owner tag of a controller uid.
+#[inline]
+pub(crate) fn owner_tag(uid: Sym) -> u8 {
+    // In `0..OWNER_TAGS`, so never a marker.
+    (uid.0 % OWNER_TAGS) as u8
+}
+
+/// The owner tag of a controller reference.
+fn owner_word(controller: Option<Sym>) -> u8 {
+    controller.map_or(NO_CONTROLLER, owner_tag)
 }
 
 impl<const PODS: usize> PodIndex<PODS> {
@@ -105,8 +116,8 @@ impl<const PODS: usize> PodIndex<PODS> {
         self.unresolved = 0;
     }
 
-    /// Every slot's owner word, for scans.
-    pub fn owners(&self) -> &[u32] {
+    /// Every slot's owner tag, for scans.
+    pub fn owners(&self) -> &[u8] {
         &self.owner
     }
 

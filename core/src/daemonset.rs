@@ -153,6 +153,7 @@ impl<
             key,
             operator,
             values,
+            slot: crate::keys::KeySlot::default(),
         })
     }
 

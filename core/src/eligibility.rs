@@ -3,13 +3,13 @@
 
 use core::fmt;
 
-use crate::affinity::{node_selector_miss, span, TermMiss, TermPools, TermProblem};
+use crate::affinity::{node_selector_miss_with, span, TermMiss, TermProblem};
 use crate::engine::{DaemonSet, Engine, Node, NodeId, SetId};
 use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
-use crate::label::{Label, Labels};
+use crate::label::Label;
 use crate::selector::Operator;
-use crate::taint::{blocking_taint, Taint, TaintEffect};
+use crate::taint::{blocking_taint_in, Taint, TaintEffect};
 
 /// Why a daemon pod may not be placed on a node, or may not stay there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,39 @@ pub enum Reason {
     /// A taint with effect `NoSchedule` or `NoExecute` that no toleration covers.
     /// With `NoSchedule`, a pod already there may continue running.
     UntoleratedTaint(Taint),
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > crate::affinity::Pools
+    for Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+{
+    type Strings = Interner<STRINGS, BYTES>;
+    #[inline(always)]
+    fn requirements(&self) -> &[crate::selector::Requirement] {
+        self.requirements.all()
+    }
+    #[inline(always)]
+    fn values(&self) -> &[Sym] {
+        self.values.all()
+    }
+    #[inline(always)]
+    fn fields(&self) -> &[crate::affinity::FieldRequirement] {
+        self.fields.all()
+    }
+    #[inline(always)]
+    fn strings(&self) -> &Interner<STRINGS, BYTES> {
+        &self.strings
+    }
 }
 
 /// The answer of [`Engine::should_run`].
@@ -182,10 +215,10 @@ impl<
         if let Some(reason) = self.required_affinity_miss(set, node) {
             return Placement::no(reason);
         }
-        if !node.taints.is_empty() {
+        if node.taint_row.may_block() {
             let taints = self.taints.get(node.taints);
             let tolerations = self.daemon_tolerations(set);
-            if let Some(t) = blocking_taint(taints, &tolerations) {
+            if let Some(t) = blocking_taint_in(taints, &tolerations, &node.taint_row) {
                 return Placement {
                     should_run: false,
                     should_continue_running: t.effect != TaintEffect::NoExecute,
@@ -215,57 +248,74 @@ impl<
     }
 
     /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
+    #[inline(always)]
     fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
-        if set.node_selector.is_empty() && set.affinity.is_none() {
-            return None;
-        }
-        let labels = self.node_label_set(node);
         if !set.node_selector.is_empty() {
             let wanted = self.labels.get(set.node_selector);
-            if let Some(miss) = node_selector_miss(wanted, labels, &self.strings) {
+            let value = |key: Sym| self.node_value(node, self.keys.slot(key).0, key);
+            if let Some(miss) = node_selector_miss_with(wanted, &self.strings, value) {
+                let found = value(miss.key);
                 return Some(Reason::NodeSelectorMismatch {
                     wanted: *miss,
-                    found: labels.get(miss.key),
+                    found: (found != crate::keys::ABSENT).then_some(found),
                 });
             }
         }
         let terms = set.affinity?;
-        self.affinity_miss(set, terms, node.name, labels)
+        self.affinity_miss(set, terms, node)
+    }
+
+    /// A node's value of `key`, whose slot is `slot`, or
+    /// [`ABSENT`](crate::keys::ABSENT): from the node's row, else by a search of
+    /// its labels.
+    #[inline(always)]
+    fn node_value(&self, node: &Node, slot: u8, key: Sym) -> Sym {
+        let v = node
+            .keys
+            .0
+            .get(slot as usize)
+            .copied()
+            .unwrap_or(crate::keys::FAR);
+        if v != crate::keys::FAR {
+            return v;
+        }
+        self.search_node_value(node, key)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn search_node_value(&self, node: &Node, key: Sym) -> Sym {
+        crate::label::Labels::sorted(self.labels.get(node.labels))
+            .get(key)
+            .unwrap_or(crate::keys::ABSENT)
     }
 
     /// Whether the node's labels and name satisfy the required node affinity terms.
+    #[inline(always)]
     fn affinity_miss(
         &self,
         set: &DaemonSet,
         terms: crate::table::Span,
-        node_name: Sym,
-        labels: Labels<'_>,
+        node: &Node,
     ) -> Option<Reason> {
-        let pools = self.term_pools();
-        let mut first = None;
-        for t in self.terms.get(terms) {
-            match t.check(&pools, node_name, labels) {
-                None => return None,
-                Some(miss) => {
-                    if first.is_none() {
-                        first = Some((t.index, miss));
-                    }
-                }
-            }
+        let value = |r: &crate::selector::Requirement| self.node_value(node, r.slot.0, r.key);
+        // The first term's miss is the one reported; the others only may match.
+        let terms = self.terms.get(terms);
+        let first = match terms.first() {
+            None => None,
+            Some(t) => Some((t.index, t.check_with(self, node.name, value)?)),
+        };
+        let rest = terms.get(1..).unwrap_or(&[]);
+        if rest
+            .iter()
+            .any(|t| t.check_with(self, node.name, value).is_none())
+        {
+            return None;
         }
         Some(Reason::NodeAffinityMismatch {
             terms: set.affinity_terms_written,
             first,
         })
-    }
-
-    pub(crate) fn term_pools(&self) -> TermPools<'_, Interner<STRINGS, BYTES>> {
-        TermPools {
-            requirements: self.requirements.all(),
-            values: self.values.all(),
-            fields: self.fields.all(),
-            strings: &self.strings,
-        }
     }
 
     /// Writes a reason in words, e.g. `node has taint dedicated=gpu:NoSchedule that

@@ -40,6 +40,10 @@ pub struct Node {
     pub keys: KeyRow,
     /// `spec.taints` in order, in the taint pool.
     pub taints: Span,
+    /// Which automatic daemon-pod tolerations tolerate each of the first taints.
+    /// Derived, so not part of a snapshot.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub taint_row: crate::taint::TaintRow,
     /// `spec.unschedulable`.
     pub unschedulable: bool,
 }
@@ -286,6 +290,7 @@ impl<
             let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
             self.set_automatic_toleration(i, sym);
         }
+        self.refresh_taint_rows();
         self.pod_index.clear();
         for i in 0..self.pods.slot_count() as u32 {
             self.index_pod(i);
@@ -447,11 +452,6 @@ impl<
         self.labels.get(node.labels)
     }
 
-    /// A node's labels for lookups.
-    pub(crate) fn node_label_set<'a>(&'a self, node: &'a Node) -> crate::label::Labels<'a> {
-        crate::label::Labels::indexed(self.labels.get(node.labels), &node.keys, self.keys.slots())
-    }
-
     /// Records automatic toleration `i` with its interned key.
     pub(crate) fn set_automatic_toleration(&mut self, i: usize, key: Sym) -> Toleration {
         let (_, effect) = DAEMON_TOLERATIONS
@@ -466,9 +466,33 @@ impl<
             toleration_seconds: None,
         };
         if let Some(slot) = self.automatic_tolerations.0.get_mut(i) {
+            let changed = *slot != t;
             *slot = t;
+            if changed {
+                self.refresh_taint_rows();
+            }
         }
         t
+    }
+
+    /// A node's [`TaintRow`](crate::taint::TaintRow) for taints `taints`.
+    pub(crate) fn taint_row(&self, taints: Span) -> crate::taint::TaintRow {
+        crate::taint::TaintRow::of(self.taints.get(taints), &self.automatic_tolerations.0)
+    }
+
+    /// Works out every node's [`TaintRow`](crate::taint::TaintRow) again (the
+    /// automatic tolerations changed).
+    pub(crate) fn refresh_taint_rows(&mut self) {
+        let Engine {
+            nodes,
+            taints,
+            automatic_tolerations,
+            ..
+        } = self;
+        for (_, n) in nodes.iter_mut() {
+            n.taint_row =
+                crate::taint::TaintRow::of(taints.get(n.taints), &automatic_tolerations.0);
+        }
     }
 
     /// Recomputes the placement of one node for every DaemonSet.
@@ -549,18 +573,21 @@ impl<
             ..
         } = self;
         let mut all = true;
-        let node_selector = labels.get(set.node_selector).iter().map(|l| l.key);
-        let affinity = set
-            .affinity
-            .map(|t| terms.get(t))
-            .unwrap_or(&[])
-            .iter()
-            .flat_map(|t| requirements.get(t.expressions).iter().map(|r| r.key));
-        for key in node_selector.chain(affinity) {
+        for l in labels.get(set.node_selector) {
             let rows = nodes
                 .iter_mut()
                 .map(|(_, n)| (&mut n.keys, labels.get(n.labels)));
-            all &= keys.add_key(key, rows);
+            all &= keys.add_key(l.key, rows);
+        }
+        // Each node-affinity requirement keeps its key's slot.
+        for t in set.affinity.map(|t| terms.get(t)).unwrap_or(&[]) {
+            for r in requirements.get_mut(t.expressions) {
+                let rows = nodes
+                    .iter_mut()
+                    .map(|(_, n)| (&mut n.keys, labels.get(n.labels)));
+                all &= keys.add_key(r.key, rows);
+                r.slot = keys.slot(r.key);
+            }
         }
         all
     }
@@ -596,6 +623,7 @@ impl<
 
     /// A DaemonSet's daemon-pod tolerations (automatic ones included), in the order
     /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them.
+    #[inline]
     pub fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_> {
         Tolerations::new(
             self.tolerations.get(set.tolerations),

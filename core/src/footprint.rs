@@ -118,8 +118,8 @@ pub struct Costs {
     pub per_node: usize,
     /// A DaemonSet: its record, a free-slot entry and its expectations.
     pub per_set: usize,
-    /// A pod: its record, a free-slot entry, a name-index entry, its controller and
-    /// node words, and the sync's claimed-pod entry.
+    /// A pod: its record, a free-slot entry, a name-index entry, its controller tag
+    /// and node word, and the sync's claimed-pod entry.
     pub per_pod: usize,
     /// A failed-pod backoff key (`BACKOFF`).
     pub per_backoff: usize,
@@ -176,7 +176,7 @@ const fn slots<T>(n: usize) -> usize {
 /// Bytes of the sync's per-node scratch entries (name order, visits).
 const NODE_SLOT: usize = 12;
 /// Bytes of the sync's per-pod scratch entry.
-const CLAIMED: usize = 8;
+const CLAIMED: usize = 12;
 /// Bytes of a string's table entry.
 const STRING_ENTRY: usize = 8;
 /// Bytes of a name-index entry.
@@ -198,7 +198,10 @@ pub const fn footprint(c: &Capacities) -> usize {
     let names = vec::<[u8; NAME_ENTRY]>(c.nodes) + vec::<[u8; NAME_ENTRY]>(c.pods);
     let keys = round(vec::<Sym>(KEY_SLOTS) + c.strings + 1, align_of::<usize>());
     let placements = c.nodes * c.sets;
-    let pod_index = 2 * size_of::<u32>() * c.pods + size_of::<usize>();
+    let pod_index = round(
+        (size_of::<u8>() + size_of::<u32>()) * c.pods + size_of::<usize>(),
+        align_of::<usize>(),
+    );
     let automatic = DAEMON_TOLERATIONS.len() * size_of::<Toleration>();
     let sync = round(
         c.sets * size_of::<Option<Expectations>>()
@@ -240,7 +243,8 @@ pub const COSTS: Costs = Costs {
     per_pod: size_of::<Option<Pod>>()
         + size_of::<u32>()
         + NAME_ENTRY
-        + 2 * size_of::<u32>()
+        + size_of::<u8>()
+        + size_of::<u32>()
         + CLAIMED,
     per_backoff: size_of::<BackoffEntry>(),
     per_string: STRING_ENTRY + size_of::<u32>() + 1,

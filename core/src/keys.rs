@@ -3,11 +3,11 @@
 //!
 //! The label keys that `nodeSelector`s and node-affinity expressions name are few
 //! (`kubernetes.io/os`, `kubernetes.io/arch`, a zone, some roles). Each such key gets
-//! one of [`KEY_SLOTS`] slots; every node records, per slot, the position of that key
-//! in its sorted labels, or that it has none. A lookup of a slotted key on a node is
-//! then a load of the slot, a load of the position, a load of the label. Keys beyond
-//! the slots (and the labels of pods) are found by binary search, as before: the
-//! index only remembers where a search would land, so answers are the same either way.
+//! one of [`KEY_SLOTS`] slots; every node records, per slot, its value for that key,
+//! or that it has none. A lookup of a slotted key on a node is then a load of the
+//! slot and a load of the value. Keys beyond the slots (and the labels of pods) are
+//! found by binary search, as before: the index only remembers what a search would
+//! find, so answers are the same either way.
 //!
 //! The index is derived from the tables: it is rebuilt from them when a snapshot is
 //! restored, and it is not part of one.
@@ -18,23 +18,25 @@ use crate::intern::Sym;
 use crate::label::Label;
 
 /// Label keys that get a slot (the first distinct keys DaemonSets select nodes by).
-/// Each costs one byte per node.
+/// Each costs four bytes per node.
 pub const KEY_SLOTS: usize = 16;
 
 /// A key without a slot.
 pub(crate) const NO_SLOT: u8 = u8::MAX;
 /// In a node's row: the node does not have the key.
-pub(crate) const ABSENT: u8 = u8::MAX;
-/// In a node's row: the key is at a position a byte cannot hold; search for it.
-pub(crate) const FAR: u8 = u8::MAX - 1;
+pub(crate) const ABSENT: Sym = Sym(u32::MAX - 1);
+// (`Sym::EMPTY` is `u32::MAX`; interned strings count up from 0.)
+/// In a node's row: nothing is known (no key has the slot, or the value is a symbol
+/// the row cannot tell from the markers); search for it.
+pub(crate) const FAR: Sym = Sym(u32::MAX - 2);
 
-/// One node's row: for each slot, where the slot's key is among the node's labels.
+/// One node's row: for each slot, the node's value for the slot's key.
 ///
 /// Derived from the labels and the slots: it is not part of a node's value (every
 /// row compares equal and prints alike), nor of a snapshot. The default row knows
 /// nothing, so every lookup through it searches.
 #[derive(Clone, Copy)]
-pub struct KeyRow(pub(crate) [u8; KEY_SLOTS]);
+pub struct KeyRow(pub(crate) [Sym; KEY_SLOTS]);
 
 impl Default for KeyRow {
     fn default() -> Self {
@@ -75,16 +77,41 @@ impl KeyRow {
         }
         row
     }
+}
 
-    /// The position recorded for a slot: `Some(Some(i))` at `i`, `Some(None)`
-    /// absent, `None` unknown (search).
-    #[inline(always)]
-    pub(crate) fn lookup(&self, slot: u8) -> Option<Option<usize>> {
-        match self.0.get(slot as usize).copied() {
-            None | Some(FAR) => None,
-            Some(ABSENT) => Some(None),
-            Some(at) => Some(Some(at as usize)),
-        }
+/// The slot of a requirement's key, kept with the requirement so node-affinity
+/// evaluation reads the node's row without looking the key up.
+///
+/// Derived from the slots: it is not part of a requirement's value (every slot
+/// compares equal and prints alike), nor of a snapshot. The default has no slot,
+/// so every lookup through it searches.
+#[derive(Clone, Copy)]
+pub struct KeySlot(pub(crate) u8);
+
+impl Default for KeySlot {
+    fn default() -> Self {
+        KeySlot(NO_SLOT)
+    }
+}
+
+impl PartialEq for KeySlot {
+    fn eq(&self, _: &KeySlot) -> bool {
+        true
+    }
+}
+
+impl Eq for KeySlot {}
+
+impl core::fmt::Debug for KeySlot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("KeySlot")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for KeySlot {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "KeySlot")
     }
 }
 
@@ -112,11 +139,12 @@ fn position(labels: &[Label], key: Sym) -> Option<usize> {
     labels.binary_search_by_key(&key, |l| l.key).ok()
 }
 
-/// The byte a row holds for `key` in `labels`.
-fn cell(labels: &[Label], key: Sym) -> u8 {
-    match position(labels, key) {
+/// What a row holds for `key` in `labels`.
+fn cell(labels: &[Label], key: Sym) -> Sym {
+    match position(labels, key).and_then(|i| labels.get(i)) {
         None => ABSENT,
-        Some(i) => u8::try_from(i).ok().filter(|&b| b < FAR).unwrap_or(FAR),
+        Some(l) if l.value == ABSENT || l.value == FAR => FAR,
+        Some(l) => l.value,
     }
 }
 
@@ -141,8 +169,14 @@ impl<const STRINGS: usize> KeyIndex<STRINGS> {
     }
 
     /// The slot of each symbol, for lookups.
+    #[cfg(test)]
     pub fn slots(&self) -> &[u8] {
         &self.slot_of
+    }
+
+    /// The slot of `key` ([`NO_SLOT`] when it has none).
+    pub fn slot(&self, key: Sym) -> KeySlot {
+        KeySlot(self.slot_of.get(key.0 as usize).copied().unwrap_or(NO_SLOT))
     }
 
     /// Whether `key` has a slot.
@@ -211,14 +245,12 @@ mod tests {
         assert!(x.add_key(Sym(7), core::iter::empty()));
         assert_eq!(x.slots()[7], 0);
         assert_eq!(x.slots()[4], 1);
-        assert_eq!(rows[0].0[..2], [2, 1]);
-        assert_eq!(rows[1].0[..2], [ABSENT, 0]);
-        assert_eq!(rows[1].lookup(0), Some(None));
-        assert_eq!(rows[1].lookup(1), Some(Some(0)));
-        assert_eq!(rows[1].lookup(2), None);
-        assert_eq!(rows[1].lookup(NO_SLOT), None);
+        assert_eq!(rows[0].0[..2], [Sym(12), Sym(11)]);
+        assert_eq!(rows[1].0[..2], [ABSENT, Sym(13)]);
+        assert_eq!(x.slot(Sym(7)).0, 0);
+        assert_eq!(x.slot(Sym(5)).0, NO_SLOT);
         let r = KeyRow::of(&a, &x);
-        assert_eq!(r.0[..3], [2, 1, FAR]);
+        assert_eq!(r.0[..3], [Sym(12), Sym(11), FAR]);
         // A symbol beyond the table needs none.
         assert!(x.add_key(Sym(99), core::iter::empty()));
         assert!(!x.has_slot(Sym(99)));

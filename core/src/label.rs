@@ -1,7 +1,7 @@
 //! Labels: key/value pairs on nodes, pods and pod templates.
 
 use crate::intern::Sym;
-use crate::keys::KeyRow;
+use crate::keys::{KeyRow, ABSENT, FAR, NO_SLOT};
 
 /// One label, interned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +38,7 @@ impl<'a> Labels<'a> {
 
     /// Views a node's labels (sorted by key with unique keys) with the node's row
     /// and the slot of each symbol.
+    #[cfg(test)]
     pub(crate) const fn indexed(labels: &'a [Label], row: &'a KeyRow, slots: &'a [u8]) -> Self {
         Labels { labels, row, slots }
     }
@@ -45,18 +46,37 @@ impl<'a> Labels<'a> {
     /// The value of `key`, if the key is present.
     #[inline(always)]
     pub fn get(&self, key: Sym) -> Option<Sym> {
-        if let Some(&slot) = self.slots.get(key.0 as usize) {
-            if let Some(at) = self.row.lookup(slot) {
-                return at.and_then(|i| self.labels.get(i)).map(|l| l.value);
-            }
-        }
-        self.search(key)
+        let v = self.value(key);
+        (v != ABSENT).then_some(v)
     }
 
-    /// The value of `key` by binary search.
+    /// The value of `key`, or [`ABSENT`] (which no string is): a plain word, so
+    /// callers can test it without branching.
+    #[inline(always)]
+    pub(crate) fn value(&self, key: Sym) -> Sym {
+        let slot = self.slots.get(key.0 as usize).copied().unwrap_or(NO_SLOT);
+        self.value_at(slot, key)
+    }
+
+    /// [`value`](Self::value) of `key`, whose slot is `slot`.
+    #[inline(always)]
+    pub(crate) fn value_at(&self, slot: u8, key: Sym) -> Sym {
+        let v = self.row.0.get(slot as usize).copied().unwrap_or(FAR);
+        if v != FAR {
+            return v;
+        }
+        self.search(key).unwrap_or(ABSENT)
+    }
+
+    /// The value of `key` by search: a scan of a few labels (a pod's), else a
+    /// binary search.
+    #[inline]
     fn search(&self, key: Sym) -> Option<Sym> {
         let labels = self.labels;
         let n = labels.len();
+        if n <= 8 {
+            return labels.iter().find(|l| l.key == key).map(|l| l.value);
+        }
         // The number of keys smaller than `key`: where it is, if it is there. Each
         // halving step moves or not without a branch, so a search costs the same
         // whatever the labels hold.

@@ -102,6 +102,7 @@ impl<
             labels,
             keys: KeyRow::of(self.labels.get(labels), &self.keys),
             taints,
+            taint_row: self.taint_row(taints),
             unschedulable: input.unschedulable,
         })
     }

@@ -276,17 +276,162 @@ impl<'a> Iterator for TolerationsIter<'a> {
 /// untolerated `NoExecute` taint, else the first untolerated `NoSchedule` taint.
 #[inline]
 pub fn blocking_taint<'a>(taints: &'a [Taint], tolerations: &Tolerations<'_>) -> Option<&'a Taint> {
-    let mut no_schedule = None;
-    for t in taints {
-        match t.effect {
-            TaintEffect::NoExecute if !tolerations.tolerate(t) => return Some(t),
-            TaintEffect::NoSchedule if no_schedule.is_none() && !tolerations.tolerate(t) => {
-                no_schedule = Some(t);
-            }
-            _ => {}
+    blocking_taint_in(taints, tolerations, &TaintRow::UNKNOWN)
+}
+
+/// [`blocking_taint`] with the node's [`TaintRow`]: which automatic tolerations
+/// tolerate each of its first taints, worked out when the node was stored, so only
+/// the template's own tolerations are tried against those, and only against the
+/// taints that may keep a daemon pod off at all.
+#[inline(always)]
+pub(crate) fn blocking_taint_in<'a>(
+    taints: &'a [Taint],
+    tolerations: &Tolerations<'_>,
+    row: &TaintRow,
+) -> Option<&'a Taint> {
+    if !row.complete {
+        return blocking_taint_by(taints.iter().enumerate(), tolerations, row);
+    }
+    // The others are tolerated by every daemon pod (or do not keep pods off).
+    let mut may_block = row.may_block;
+    let candidates = core::iter::from_fn(move || {
+        if may_block == 0 {
+            return None;
         }
+        let i = may_block.trailing_zeros() as usize;
+        may_block &= may_block - 1;
+        taints.get(i).map(|t| (i, t))
+    });
+    blocking_taint_by(candidates, tolerations, row)
+}
+
+/// The first untolerated `NoExecute` taint of `taints` (with their indices), else
+/// the first untolerated `NoSchedule` one: the one place the taint rule is decided.
+#[inline(always)]
+fn blocking_taint_by<'a>(
+    taints: impl Iterator<Item = (usize, &'a Taint)>,
+    tolerations: &Tolerations<'_>,
+    row: &TaintRow,
+) -> Option<&'a Taint> {
+    let mut no_schedule = None;
+    for (i, t) in taints {
+        let execute = match t.effect {
+            TaintEffect::NoExecute => true,
+            TaintEffect::NoSchedule if no_schedule.is_none() => false,
+            _ => continue,
+        };
+        let tolerated = match row.automatic.get(i) {
+            Some(&bits) if row.complete || bits != TaintRow::NOT_KNOWN => {
+                bits & tolerations.mask != 0 || tolerated(tolerations.template, t)
+            }
+            _ => tolerate_cold(tolerations, t),
+        };
+        if tolerated {
+            continue;
+        }
+        if execute {
+            return Some(t);
+        }
+        no_schedule = Some(t);
     }
     no_schedule
+}
+
+/// [`Tolerations::tolerate`] out of line: for taints a row does not cover.
+#[cold]
+#[inline(never)]
+fn tolerate_cold(tolerations: &Tolerations<'_>, t: &Taint) -> bool {
+    tolerations.tolerate(t)
+}
+
+/// Taints of a node whose automatic tolerations a [`TaintRow`] records.
+pub const TAINT_ROW: usize = 4;
+
+/// The automatic tolerations every daemon pod has: all but the last (which only
+/// pods with `hostNetwork` get). A template toleration of the same rule replaces
+/// one of them (its bit is then clear), and tolerates the same taints.
+const EVERY_POD: u8 = (1 << (DAEMON_TOLERATIONS.len() - 1)) - 1;
+
+/// For each of a node's first [`TAINT_ROW`] taints, the automatic daemon-pod
+/// tolerations that tolerate it (bit `i`: [`DAEMON_TOLERATIONS`]`[i]`), and which
+/// of them may keep a daemon pod off at all.
+///
+/// Derived from the taints and the automatic tolerations: it is not part of a
+/// node's value (every row compares equal and prints alike), nor of a snapshot.
+#[derive(Clone, Copy)]
+pub struct TaintRow {
+    /// Bits of the automatic tolerations that tolerate each taint.
+    automatic: [u8; TAINT_ROW],
+    /// Bit `i`: taint `i` is `NoSchedule` or `NoExecute` and not tolerated by the
+    /// automatic tolerations every daemon pod has.
+    may_block: u8,
+    /// The row covers every taint of the node.
+    complete: bool,
+}
+
+impl TaintRow {
+    /// A taint whose bits are not known: every toleration is tried.
+    pub(crate) const NOT_KNOWN: u8 = u8::MAX;
+    /// A row that knows nothing.
+    pub(crate) const UNKNOWN: TaintRow = TaintRow {
+        automatic: [Self::NOT_KNOWN; TAINT_ROW],
+        may_block: 0,
+        complete: false,
+    };
+
+    /// The row of `taints` for the automatic tolerations `automatic`.
+    pub(crate) fn of(taints: &[Taint], automatic: &[Toleration]) -> TaintRow {
+        let mut row = TaintRow::UNKNOWN;
+        if automatic.len() != DAEMON_TOLERATIONS.len() {
+            return row;
+        }
+        for (i, (bits, t)) in row.automatic.iter_mut().zip(taints).enumerate() {
+            *bits = automatic
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| a.tolerates(t))
+                .fold(0, |b, (i, _)| b | 1 << i);
+            let blocks = matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute);
+            if blocks && *bits & EVERY_POD == 0 {
+                row.may_block |= 1 << i;
+            }
+        }
+        row.complete = taints.len() <= TAINT_ROW;
+        row
+    }
+
+    /// Whether some taint of the node may keep a daemon pod off.
+    #[inline]
+    pub(crate) fn may_block(&self) -> bool {
+        self.may_block != 0 || !self.complete
+    }
+}
+
+impl Default for TaintRow {
+    fn default() -> Self {
+        TaintRow::UNKNOWN
+    }
+}
+
+impl PartialEq for TaintRow {
+    fn eq(&self, _: &TaintRow) -> bool {
+        true
+    }
+}
+
+impl Eq for TaintRow {}
+
+impl core::fmt::Debug for TaintRow {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("TaintRow")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for TaintRow {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "TaintRow")
+    }
 }
 
 /// Well-known node-condition taint keys that daemon pods tolerate automatically.
@@ -412,6 +557,9 @@ mod tests {
                                 });
                         let view = Tolerations::from_slice(tolerations);
                         assert_eq!(blocking_taint(&taints, &view), upstream);
+                        // Every toleration as an automatic one, with the node's row.
+                        let row = TaintRow::of(&taints, tolerations);
+                        assert_eq!(blocking_taint_in(&taints, &view, &row), upstream);
                         // The same list split into a template part and automatic
                         // bits answers the same.
                         if let Some((last, first)) = tolerations.split_last() {

@@ -62,6 +62,10 @@ pub struct Requirement {
     pub operator: Operator,
     /// The values, in the engine's value pool.
     pub values: crate::table::Span,
+    /// Where nodes keep the value of `key` (derived; see
+    /// [`keys`](crate::keys)).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub slot: crate::keys::KeySlot,
 }
 
 /// Parses a base-10 `i64` as Go's `strconv.ParseInt(s, 10, 64)` does: an optional
@@ -99,28 +103,61 @@ impl Requirement {
     /// This is the only place a label requirement is decided.
     #[inline]
     pub fn matches(&self, values: &[Sym], labels: Labels<'_>, strings: &impl Resolve) -> bool {
-        let found = labels.get(self.key);
+        self.holds(labels.value(self.key), values, |_| values, strings)
+    }
+
+    /// [`matches`](Self::matches) given the value `found` of the key
+    /// ([`ABSENT`](crate::keys::ABSENT) when the node does not have it), with the
+    /// values read from the value pool only when the operator needs them
+    /// (`values(pool)` gives this requirement's).
+    #[inline(always)]
+    pub(crate) fn holds<'v>(
+        &self,
+        found: Sym,
+        pool: &'v [Sym],
+        values: impl Fn(&'v [Sym]) -> &'v [Sym],
+        strings: &impl Resolve,
+    ) -> bool {
+        // `ABSENT` is no string, so it is listed nowhere.
+        let present = found != crate::keys::ABSENT;
         // Whether the value is one of `values`, without stopping at the first match.
-        let listed = |v: Sym| values.iter().fold(false, |hit, x| hit | (*x == v));
-        match self.operator {
-            Operator::In | Operator::Equals | Operator::DoubleEquals => found.is_some_and(listed),
-            Operator::NotIn | Operator::NotEquals => found.is_none_or(|v| !listed(v)),
-            Operator::Exists => found.is_some(),
-            Operator::DoesNotExist => found.is_none(),
-            Operator::GreaterThan | Operator::LessThan => {
-                let Some(have) = found.and_then(|v| strings.int(v)) else {
-                    return false;
-                };
-                let Some(want) = values.first().and_then(|&v| strings.int(v)) else {
-                    return false;
-                };
-                if self.operator == Operator::GreaterThan {
-                    have > want
-                } else {
-                    have < want
-                }
-            }
+        let listed = || {
+            values(pool)
+                .iter()
+                .fold(false, |hit, x| hit | (*x == found))
+        };
+        let op = self.operator;
+        if matches!(op, Operator::GreaterThan | Operator::LessThan) {
+            let Some(have) = Some(found).filter(|_| present).and_then(|v| strings.int(v)) else {
+                return false;
+            };
+            let Some(want) = values(pool).first().and_then(|&v| strings.int(v)) else {
+                return false;
+            };
+            return if op == Operator::GreaterThan {
+                have > want
+            } else {
+                have < want
+            };
         }
+        // The set operators, without a jump on the operator: `In`, `=`, `==` are
+        // "listed"; `NotIn`, `!=` "not listed"; `Exists` "present"; `DoesNotExist`
+        // "not present" (`Exists` and `DoesNotExist` have no values, so nothing is
+        // listed for them).
+        let by_listing = matches!(
+            op,
+            Operator::In
+                | Operator::Equals
+                | Operator::DoubleEquals
+                | Operator::NotIn
+                | Operator::NotEquals
+        );
+        let negated = matches!(
+            op,
+            Operator::NotIn | Operator::NotEquals | Operator::DoesNotExist
+        );
+        let fact = if by_listing { listed() } else { present };
+        fact != negated
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::engine::{DaemonSet, Engine, SetId};
 use crate::error::{Error, Result};
-use crate::pod::{Pod, PodPhase};
+use crate::pod::Pod;
 use crate::sync::plan::{self, Create, CreateReason, Delete, DeleteReason, Plan, BURST_REPLICAS};
 use crate::sync::time::Timestamp;
 use crate::sync::{Group, NodeSlot};
@@ -67,15 +67,11 @@ impl<
     ) -> Result<()> {
         let surge = s.update_strategy.allows_surge();
         let mut burst = Burst::default();
-        self.each_group(|g| match g.node {
-            Some(node) => self.manage_node(set, s, node, g, surge, now, plan, &mut burst),
-            None => Ok(()),
+        self.each_node_group(|g, node| {
+            self.manage_node(set, s, node, g, surge, now, plan, &mut burst)
         })?;
         // Nobody else deletes a pod that never got scheduled to a node that is gone.
-        self.each_group(|g| {
-            if g.node.is_some() {
-                return Ok(());
-            }
+        self.each_missing_group(|g| {
             for c in g.pods {
                 let Some(p) = self.pods.get(c.pod) else {
                     continue;
@@ -101,11 +97,10 @@ impl<
         plan: &mut Plan<N>,
         burst: &mut Burst,
     ) -> Result<()> {
-        let pods = || {
-            g.pods
-                .iter()
-                .filter_map(|c| self.pods.get(c.pod).map(|p| (c.pod, p)))
-        };
+        // The passes read the flags worked out when the pods were claimed; a pod
+        // record is read only to delete it.
+        let pods = || g.pods.iter().map(|c| (c.pod, c.flags));
+        let pod = |i: u32| self.pods.get(i).ok_or(Error::LogicBug);
         let exists = !g.pods.is_empty();
         let create = Create {
             node: crate::engine::NodeId(node.id),
@@ -117,7 +112,7 @@ impl<
         }
         if !node.should_continue_running() {
             let mut reason = None;
-            for (i, p) in pods().filter(|(_, p)| !p.deleting) {
+            for (i, _) in pods().filter(|(_, f)| !f.deleting()) {
                 // The placement's reason, worked out again only when a pod goes.
                 let why = match reason {
                     Some(r) => r,
@@ -126,7 +121,10 @@ impl<
                         *reason.insert(self.placement(s, n).reason)
                     }
                 };
-                burst.delete(plan, delete_of(i, p, DeleteReason::NodeIneligible(why)))?;
+                burst.delete(
+                    plan,
+                    delete_of(i, pod(i)?, DeleteReason::NodeIneligible(why)),
+                )?;
             }
             return Ok(());
         }
@@ -135,41 +133,39 @@ impl<
         let mut first_failed = None;
         let mut ended = false;
         let mut running_count = 0usize;
-        for (i, p) in pods().filter(|(_, p)| !p.deleting) {
-            if p.phase == PodPhase::Failed {
-                first_failed = Some(first_failed.map_or(i, |f: u32| f.min(i)));
+        for (i, f) in pods().filter(|(_, f)| !f.deleting()) {
+            if f.failed() {
+                first_failed = Some(first_failed.map_or(i, |x: u32| x.min(i)));
             }
-            ended |= p.phase.is_terminal();
-            running_count += usize::from(!p.phase.is_terminal());
+            ended |= f.terminal();
+            running_count += usize::from(!f.terminal());
         }
         // One failed pod per node per backoff period, so a kubelet that keeps
         // rejecting the pod is not fought in a hot loop. Upstream deletes the first
         // in its informer's list; dsr the first in its pod table.
         let (gen, name) = (s.observed_generation, node.name);
         let waiting = || self.sync.backoff.remaining(set, gen, name, now);
-        for (i, p) in pods().filter(|(_, p)| ended && !p.deleting) {
-            match p.phase {
-                PodPhase::Failed => {
+        if ended {
+            for (i, f) in pods().filter(|(_, f)| !f.deleting()) {
+                if f.failed() {
                     if let Some(left) = waiting() {
                         plan.requeue(left);
                     } else if Some(i) != first_failed {
                         plan.requeue(self.sync.backoff.next_delay(set, gen, name, now));
                     } else {
-                        burst.delete(plan, delete_of(i, p, DeleteReason::Failed))?;
+                        burst.delete(plan, delete_of(i, pod(i)?, DeleteReason::Failed))?;
                     }
+                } else if f.succeeded() {
+                    burst.delete(plan, delete_of(i, pod(i)?, DeleteReason::Succeeded))?;
                 }
-                PodPhase::Succeeded => {
-                    burst.delete(plan, delete_of(i, p, DeleteReason::Succeeded))?;
-                }
-                _ => {}
             }
         }
-        let running = || pods().filter(|(_, p)| !p.deleting && !p.phase.is_terminal());
+        let running = || pods().filter(|(_, f)| !f.deleting() && !f.terminal());
         if !surge {
             // The oldest stays.
             if running_count > 1 {
-                for (i, p) in running().skip(1) {
-                    burst.delete(plan, delete_of(i, p, DeleteReason::Duplicate))?;
+                for (i, _) in running().skip(1) {
+                    burst.delete(plan, delete_of(i, pod(i)?, DeleteReason::Duplicate))?;
                 }
             }
             return Ok(());
@@ -185,23 +181,23 @@ impl<
         // other may both stay, until the new one is available.
         let mut oldest_new = None;
         let mut oldest_old = None;
-        for (i, p) in running() {
-            let slot = if p.revision_hash == s.revision_hash {
+        for (i, f) in running() {
+            let slot = if f.current_hash() {
                 &mut oldest_new
             } else {
                 &mut oldest_old
             };
             if slot.is_none() {
-                *slot = Some((i, p));
+                *slot = Some((i, f));
                 continue;
             }
-            burst.delete(plan, delete_of(i, p, DeleteReason::Duplicate))?;
+            burst.delete(plan, delete_of(i, pod(i)?, DeleteReason::Duplicate))?;
         }
         if let (Some((_, new)), Some((i, old))) = (oldest_new, oldest_old) {
-            if !old.ready {
-                burst.delete(plan, delete_of(i, old, DeleteReason::SurgeOldNotReady))?;
-            } else if new.is_available(s.min_ready_seconds, now) {
-                burst.delete(plan, delete_of(i, old, DeleteReason::SurgeReplaced))?;
+            if !old.ready() {
+                burst.delete(plan, delete_of(i, pod(i)?, DeleteReason::SurgeOldNotReady))?;
+            } else if new.available() {
+                burst.delete(plan, delete_of(i, pod(i)?, DeleteReason::SurgeReplaced))?;
             }
         }
         Ok(())

@@ -102,7 +102,7 @@ pub(crate) struct NodeSlot {
 }
 
 impl NodeSlot {
-    /// The daemon pod should run on the node.
+    /// The daemon pod should run on the node. (Kept for the nodes a sync visits.)
     pub fn should_run(&self) -> bool {
         self.fit & crate::cache::RUN != 0
     }
@@ -155,6 +155,107 @@ pub(crate) struct Claimed {
     pub key: u32,
     /// Index in the pod table.
     pub pod: u32,
+    /// What the passes read of the pod.
+    pub flags: PodFlags,
+}
+
+/// What the passes of one sync read of a claimed pod, worked out once when it is
+/// claimed (from the pod, the DaemonSet and the sync's `now`, by the same
+/// functions the passes would call), so the walks over nodes do not read pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PodFlags(u16);
+
+impl PodFlags {
+    const DELETING: u16 = 1;
+    const READY: u16 = 1 << 1;
+    const AVAILABLE: u16 = 1 << 2;
+    const UPDATED: u16 = 1 << 3;
+    const SCHEDULED: u16 = 1 << 4;
+    const FAILED: u16 = 1 << 5;
+    const SUCCEEDED: u16 = 1 << 6;
+    const CURRENT_HASH: u16 = 1 << 7;
+    const CREATED_AFTER_NOW: u16 = 1 << 8;
+
+    /// The flags of pod `p` of DaemonSet `s` at `now`.
+    pub fn of(p: &Pod, s: &DaemonSet, now: Timestamp) -> PodFlags {
+        let bit = |on: bool, b: u16| if on { b } else { 0 };
+        PodFlags(
+            bit(p.deleting, Self::DELETING)
+                | bit(p.ready, Self::READY)
+                | bit(p.is_available(s.min_ready_seconds, now), Self::AVAILABLE)
+                | bit(is_updated(p, s), Self::UPDATED)
+                | bit(p.is_scheduled(), Self::SCHEDULED)
+                | bit(p.phase == crate::pod::PodPhase::Failed, Self::FAILED)
+                | bit(p.phase == crate::pod::PodPhase::Succeeded, Self::SUCCEEDED)
+                | bit(p.revision_hash == s.revision_hash, Self::CURRENT_HASH)
+                | bit(p.created > now, Self::CREATED_AFTER_NOW),
+        )
+    }
+
+    #[inline]
+    const fn has(self, b: u16) -> bool {
+        self.0 & b != 0
+    }
+
+    /// `metadata.deletionTimestamp` is set.
+    #[inline]
+    pub const fn deleting(self) -> bool {
+        self.has(Self::DELETING)
+    }
+
+    /// The `Ready` condition is `True`.
+    #[inline]
+    pub const fn ready(self) -> bool {
+        self.has(Self::READY)
+    }
+
+    /// [`Pod::is_available`] at the sync's `now`.
+    #[inline]
+    pub const fn available(self) -> bool {
+        self.has(Self::AVAILABLE)
+    }
+
+    /// [`is_updated`].
+    #[inline]
+    pub const fn updated(self) -> bool {
+        self.has(Self::UPDATED)
+    }
+
+    /// [`Pod::is_scheduled`].
+    #[inline]
+    pub const fn scheduled(self) -> bool {
+        self.has(Self::SCHEDULED)
+    }
+
+    /// Phase `Failed`.
+    #[inline]
+    pub const fn failed(self) -> bool {
+        self.has(Self::FAILED)
+    }
+
+    /// Phase `Succeeded`.
+    #[inline]
+    pub const fn succeeded(self) -> bool {
+        self.has(Self::SUCCEEDED)
+    }
+
+    /// [`PodPhase::is_terminal`](crate::pod::PodPhase::is_terminal).
+    #[inline]
+    pub const fn terminal(self) -> bool {
+        self.has(Self::FAILED | Self::SUCCEEDED)
+    }
+
+    /// The pod's `controller-revision-hash` is the DaemonSet's current hash.
+    #[inline]
+    pub const fn current_hash(self) -> bool {
+        self.has(Self::CURRENT_HASH)
+    }
+
+    /// Created after the sync's `now`.
+    #[inline]
+    pub const fn created_after_now(self) -> bool {
+        self.has(Self::CREATED_AFTER_NOW)
+    }
 }
 
 // Only the state shows: two engines that will plan alike print alike, whatever
@@ -216,18 +317,18 @@ pub(crate) struct Group<'a> {
 }
 
 /// A pod as the rolling update and status see it after the manage pass: a stored
-/// pod, or the one the manage pass creates.
+/// pod (its index and flags), or the one the manage pass creates.
 #[derive(Clone, Copy)]
-pub(crate) enum Member<'p> {
-    Real(u32, &'p Pod),
+pub(crate) enum Member {
+    Real(u32, PodFlags),
     Created,
 }
 
-impl Member<'_> {
+impl Member {
     #[inline]
     pub fn deleting(&self) -> bool {
         match self {
-            Member::Real(_, p) => p.deleting,
+            Member::Real(_, f) => f.deleting(),
             Member::Created => false,
         }
     }
@@ -235,15 +336,16 @@ impl Member<'_> {
     #[inline]
     pub fn ready(&self) -> bool {
         match self {
-            Member::Real(_, p) => p.ready,
+            Member::Real(_, f) => f.ready(),
             Member::Created => false,
         }
     }
 
+    /// Available at the sync's `now`.
     #[inline]
-    pub fn available(&self, set: &DaemonSet, now: Timestamp) -> bool {
+    pub fn available(&self) -> bool {
         match self {
-            Member::Real(_, p) => p.is_available(set.min_ready_seconds, now),
+            Member::Real(_, f) => f.available(),
             Member::Created => false,
         }
     }
@@ -252,7 +354,7 @@ impl Member<'_> {
     #[inline]
     pub fn updated(&self, set: &DaemonSet) -> bool {
         match self {
-            Member::Real(_, p) => is_updated(p, set),
+            Member::Real(_, f) => f.updated(),
             // A created pod carries whichever of the two the DaemonSet has.
             Member::Created => !set.revision_hash.is_empty() || set.template_generation.is_some(),
         }
@@ -260,49 +362,20 @@ impl Member<'_> {
 }
 
 /// The iterator of [`Engine::members`].
-pub(crate) struct Members<
-    'e,
-    'd,
-    const NODES: usize,
-    const SETS: usize,
-    const PODS: usize,
-    const STRINGS: usize,
-    const BYTES: usize,
-    const LABELS: usize,
-    const RULES: usize,
-    const TAINTS: usize,
-    const TERMS: usize,
-    const BACKOFF: usize,
-> {
-    engine: &'e Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+pub(crate) struct Members<'e, 'd> {
     /// The group's pods not yet given.
     rest: &'e [Claimed],
     /// The plan's deletes so far, sorted by pod id.
     deletes: &'d [Delete],
     /// The plan creates a pod on the group's node, not yet given.
     pending_created: bool,
-    now: Timestamp,
 }
 
-impl<
-        'e,
-        const NODES: usize,
-        const SETS: usize,
-        const PODS: usize,
-        const STRINGS: usize,
-        const BYTES: usize,
-        const LABELS: usize,
-        const RULES: usize,
-        const TAINTS: usize,
-        const TERMS: usize,
-        const BACKOFF: usize,
-    > Iterator
-    for Members<'e, '_, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
-{
-    type Item = Member<'e>;
+impl Iterator for Members<'_, '_> {
+    type Item = Member;
 
     #[inline]
-    fn next(&mut self) -> Option<Member<'e>> {
+    fn next(&mut self) -> Option<Member> {
         // The next pod the plan does not delete.
         let mut real = None;
         while let Some((c, tail)) = self.rest.split_first() {
@@ -312,10 +385,8 @@ impl<
                     .binary_search_by(|d| d.pod.0.cmp(&c.pod))
                     .is_ok();
             if !deleted {
-                if let Some(p) = self.engine.pods.get(c.pod) {
-                    real = Some((c.pod, p, tail));
-                    break;
-                }
+                real = Some((c, tail));
+                break;
             }
             self.rest = tail;
         }
@@ -323,7 +394,7 @@ impl<
         // scheduled pod and every pod created no later than now.
         if self.pending_created {
             let created_first = match real {
-                Some((_, p, _)) => !p.is_scheduled() && p.created > self.now,
+                Some((c, _)) => !c.flags.scheduled() && c.flags.created_after_now(),
                 None => true,
             };
             if created_first {
@@ -331,9 +402,9 @@ impl<
                 return Some(Member::Created);
             }
         }
-        let (i, p, tail) = real?;
+        let (c, tail) = real?;
         self.rest = tail;
-        Some(Member::Real(i, p))
+        Some(Member::Real(c.pod, c.flags))
     }
 }
 
@@ -459,7 +530,7 @@ impl<
             plan.outcome = SyncOutcome::SelectsEverything;
             return Ok(());
         }
-        self.claim(&s, plan)?;
+        self.claim(&s, now, plan)?;
         self.prepare(set);
         let pending = self
             .sync
@@ -470,7 +541,7 @@ impl<
             .filter(|e| !e.satisfied(now));
         if let Some(e) = pending {
             plan.outcome = SyncOutcome::StatusOnly;
-            let status = self.status(&s, now, plan, s.observed_generation)?;
+            let status = self.status(&s, plan, s.observed_generation)?;
             self.requeue_for_status(&s, now, &status, plan);
             plan.requeue(e.expires_in(now));
             plan.status = Some(status);
@@ -482,10 +553,10 @@ impl<
         plan.manage_deletes = plan.deletes.len();
         sort_by_ids(plan);
         if matches!(s.update_strategy, UpdateStrategy::RollingUpdate { .. }) {
-            self.rolling_update(&s, now, plan)?;
+            self.rolling_update(&s, plan)?;
             sort_by_ids(plan);
         }
-        let status = self.status(&s, now, plan, s.generation)?;
+        let status = self.status(&s, plan, s.generation)?;
         self.requeue_for_status(&s, now, &status, plan);
         plan.status = Some(status);
         plan.outcome = SyncOutcome::Synced;
@@ -543,25 +614,30 @@ impl<
     /// its selector matches, plus matching orphans (adopted); controlled pods the
     /// selector no longer matches are released. Claimed pods with a target node go to
     /// the scratch list.
-    fn claim<const N: usize>(&mut self, s: &DaemonSet, plan: &mut Plan<N>) -> Result<()> {
+    fn claim<const N: usize>(
+        &mut self,
+        s: &DaemonSet,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<()> {
         self.sync.pods.clear();
-        let uid = s.uid.0;
-        let candidate = |o: u32| (o == uid) | (o == crate::cache::NO_CONTROLLER);
-        // Only pods this DaemonSet controls and pods without a controller can be
-        // claimed; the owner words are scanned a block at a time (the count
-        // vectorizes).
-        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
+        // Only pods this DaemonSet may control (their uid's tag is its tag) and pods
+        // without a controller can be claimed; the owner tags are scanned a block at
+        // a time (the test of a block vectorizes).
+        const BLOCK: usize = 128;
         let slots = self.pods.slot_count();
         let mut from = 0usize;
         while from < slots {
             let to = slots.min(from + BLOCK);
             let block = self.pod_index.owners().get(from..to).unwrap_or(&[]);
-            let hits: u32 = block.iter().map(|&o| u32::from(candidate(o))).sum();
-            if hits != 0 {
+            let hit = block.iter().fold(false, |hit, &o| hit | candidate(o));
+            if hit {
                 for i in from..to {
                     let o = self.pod_index.owners().get(i).copied();
                     if o.is_some_and(candidate) {
-                        self.claim_pod(i as u32, s, plan)?;
+                        self.claim_pod(i as u32, s, now, plan)?;
                     }
                 }
             }
@@ -575,6 +651,7 @@ impl<
         &mut self,
         i: u32,
         s: &DaemonSet,
+        now: Timestamp,
         plan: &mut Plan<N>,
     ) -> Result<()> {
         let Some(p) = self.pods.get(i) else {
@@ -605,7 +682,11 @@ impl<
         // Terminal pods being deleted are left to the kubelet and the pod GC, as
         // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
         if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
-            let claimed = Claimed { key: 0, pod: i };
+            let claimed = Claimed {
+                key: 0,
+                pod: i,
+                flags: PodFlags::of(p, s, now),
+            };
             self.sync.pods.push(claimed).map_err(|_| Error::LogicBug)?;
         }
         Ok(())
@@ -667,24 +748,32 @@ impl<
                 }
             };
         }
-        crate::sort::sort_by(&mut sync.pods, |a, b| {
-            a.key
-                .cmp(&b.key)
-                .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
-                    (Some(pa), Some(pb)) => {
-                        let ta = pa.target_node.unwrap_or(Sym::EMPTY);
-                        let tb = pb.target_node.unwrap_or(Sym::EMPTY);
-                        // Only pods of different missing nodes share a key.
-                        let by_node = if ta == tb {
-                            Ordering::Equal
-                        } else {
-                            strings.resolve(ta).cmp(strings.resolve(tb))
-                        };
-                        by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
-                    }
-                    _ => a.pod.cmp(&b.pod),
-                })
+        // Pods usually come in node order with one pod a node: then the keys
+        // already increase strictly, and that is the order.
+        let in_order = sync.pods.windows(2).all(|w| match w {
+            [a, b] => a.key < b.key,
+            _ => true,
         });
+        if !in_order {
+            crate::sort::sort_by(&mut sync.pods, |a, b| {
+                a.key
+                    .cmp(&b.key)
+                    .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
+                        (Some(pa), Some(pb)) => {
+                            let ta = pa.target_node.unwrap_or(Sym::EMPTY);
+                            let tb = pb.target_node.unwrap_or(Sym::EMPTY);
+                            // Only pods of different missing nodes share a key.
+                            let by_node = if ta == tb {
+                                Ordering::Equal
+                            } else {
+                                strings.resolve(ta).cmp(strings.resolve(tb))
+                            };
+                            by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
+                        }
+                        _ => a.pod.cmp(&b.pod),
+                    })
+            });
+        }
         // One pass over the nodes in name order: their placement bits, and the
         // nodes that should run the pod or have pods.
         let fits = placements.row(set.0);
@@ -692,18 +781,52 @@ impl<
         sync.visits.clear();
         let mut desired = 0i64;
         let mut j = 0usize;
-        for (rank, slot) in sync.nodes.iter_mut().enumerate() {
-            slot.fit = fits.get(slot.id as usize).copied().unwrap_or(0);
-            let key = 2 * rank as u32 + 1;
-            while claimed.get(j).is_some_and(|c| c.key < key) {
-                j += 1;
+        // Nodes are taken 64 at a time: which of them should run the pod is
+        // gathered into a word without a branch, and which have claimed pods from
+        // the (sorted) pods; only the nodes of either set are then visited, in
+        // order. (Whether a node is visited varies from node to node, so a branch on
+        // it for each node would be mispredicted often.)
+        let nodes = sync.nodes.as_mut_slice();
+        let mut base = 0usize;
+        while base < nodes.len() {
+            let block = nodes
+                .get_mut(base..nodes.len().min(base + 64))
+                .unwrap_or(&mut []);
+            let mut run = 0u64;
+            for (i, slot) in block.iter().enumerate() {
+                let fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+                run |= u64::from(fit & crate::cache::RUN != 0) << i;
             }
-            let start = j;
-            while claimed.get(j).is_some_and(|c| c.key == key) {
-                j += 1;
+            desired += i64::from(run.count_ones());
+            // Claimed pods of the block's nodes (odd keys; even keys are pods of
+            // missing nodes, which the walks find between the visits).
+            let first_key = 2 * base as u32 + 1;
+            let end_key = 2 * (base + block.len()) as u32;
+            let mut has_pods = 0u64;
+            let mut k = j;
+            while let Some(c) = claimed.get(k).filter(|c| c.key < end_key) {
+                if c.key >= first_key && c.key % 2 == 1 {
+                    has_pods |= 1 << ((c.key - first_key) / 2);
+                }
+                k += 1;
             }
-            desired += i64::from(slot.should_run());
-            if slot.should_run() || start < j {
+            let mut visit = run | has_pods;
+            while visit != 0 {
+                let i = visit.trailing_zeros() as usize;
+                visit &= visit - 1;
+                let rank = base + i;
+                let key = 2 * rank as u32 + 1;
+                while claimed.get(j).is_some_and(|c| c.key < key) {
+                    j += 1;
+                }
+                let start = j;
+                while claimed.get(j).is_some_and(|c| c.key == key) {
+                    j += 1;
+                }
+                if let Some(slot) = block.get_mut(i) {
+                    // (Only the nodes visited are read, so only their bits are kept.)
+                    slot.fit = fits.get(slot.id as usize).copied().unwrap_or(0);
+                }
                 // Capacities match, so this push cannot fail.
                 let _ = sync.visits.push(Visit {
                     rank: rank as u32,
@@ -711,6 +834,8 @@ impl<
                     end: j as u32,
                 });
             }
+            j = j.max(k);
+            base += 64;
         }
         sync.desired = desired;
     }
@@ -718,22 +843,78 @@ impl<
     /// Calls `f` on each node that should run the pod or has pods of it, in name
     /// order with its pods, and on each group of pods whose node does not exist, in
     /// the same order. (Other nodes are nothing to any pass.)
+    #[inline(always)]
     pub(crate) fn each_group(&self, mut f: impl FnMut(Group<'_>) -> Result<()>) -> Result<()> {
         let nodes = self.sync.nodes.as_slice();
+        let pods = self.sync.pods.as_slice();
+        let visits = self.sync.visits.as_slice();
+        let (mut j, mut v) = (0usize, 0usize);
+        // One call of `f`, so it is inlined here.
+        loop {
+            let next = visits.get(v);
+            let start = next.map_or(pods.len(), |x| x.start as usize);
+            let g = if j < start {
+                let len = self.missing_len(pods, j, start)?;
+                let g = pods.get(j..j + len).ok_or(Error::LogicBug)?;
+                j += len;
+                Group {
+                    node: None,
+                    pods: g,
+                }
+            } else {
+                let Some(x) = next else { break };
+                v += 1;
+                let node = nodes.get(x.rank as usize).ok_or(Error::LogicBug)?;
+                let g = pods
+                    .get(x.start as usize..x.end as usize)
+                    .ok_or(Error::LogicBug)?;
+                j = x.end as usize;
+                Group {
+                    node: Some(node),
+                    pods: g,
+                }
+            };
+            f(g)?;
+        }
+        Ok(())
+    }
+
+    /// [`each_group`](Self::each_group) for the nodes only (with their node).
+    #[inline(always)]
+    pub(crate) fn each_node_group(
+        &self,
+        mut f: impl FnMut(Group<'_>, &NodeSlot) -> Result<()>,
+    ) -> Result<()> {
+        let nodes = self.sync.nodes.as_slice();
+        let pods = self.sync.pods.as_slice();
+        for v in &self.sync.visits {
+            let node = nodes.get(v.rank as usize).ok_or(Error::LogicBug)?;
+            let g = pods
+                .get(v.start as usize..v.end as usize)
+                .ok_or(Error::LogicBug)?;
+            f(
+                Group {
+                    node: Some(node),
+                    pods: g,
+                },
+                node,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// [`each_group`](Self::each_group) for the groups of pods whose node does not
+    /// exist only.
+    pub(crate) fn each_missing_group(
+        &self,
+        mut f: impl FnMut(Group<'_>) -> Result<()>,
+    ) -> Result<()> {
         let pods = self.sync.pods.as_slice();
         let mut j = 0usize;
         for v in &self.sync.visits {
             if j < v.start as usize {
                 self.missing_groups(pods, j, v.start as usize, &mut f)?;
             }
-            let node = nodes.get(v.rank as usize).ok_or(Error::LogicBug)?;
-            let g = pods
-                .get(v.start as usize..v.end as usize)
-                .ok_or(Error::LogicBug)?;
-            f(Group {
-                node: Some(node),
-                pods: g,
-            })?;
             j = v.end as usize;
         }
         self.missing_groups(pods, j, pods.len(), &mut f)
@@ -748,28 +929,35 @@ impl<
         to: usize,
         f: &mut impl FnMut(Group<'_>) -> Result<()>,
     ) -> Result<()> {
+        let mut j = from;
+        while j < to {
+            let len = self.missing_len(pods, j, to)?;
+            f(Group {
+                node: None,
+                pods: pods.get(j..j + len).ok_or(Error::LogicBug)?,
+            })?;
+            j += len;
+        }
+        Ok(())
+    }
+
+    /// How many pods from `pods[from]` on (before `to`) are for the same missing
+    /// node: one group. At least one.
+    fn missing_len(&self, pods: &[Claimed], from: usize, to: usize) -> Result<usize> {
         let target = |c: &Claimed| {
             self.pods
                 .get(c.pod)
                 .and_then(|p| p.target_node)
                 .unwrap_or(Sym::EMPTY)
         };
-        let mut j = from;
-        while j < to {
-            let rest = pods.get(j..to).ok_or(Error::LogicBug)?;
-            let Some(first) = rest.first() else { break };
-            let t = target(first);
-            let len = rest
-                .iter()
-                .take_while(|c| c.key == first.key && target(c) == t)
-                .count();
-            f(Group {
-                node: None,
-                pods: rest.get(..len).ok_or(Error::LogicBug)?,
-            })?;
-            j += len;
-        }
-        Ok(())
+        let rest = pods.get(from..to).ok_or(Error::LogicBug)?;
+        let first = rest.first().ok_or(Error::LogicBug)?;
+        let t = target(first);
+        let len = rest
+            .iter()
+            .take_while(|c| c.key == first.key && target(c) == t)
+            .count();
+        Ok(len)
     }
 
     /// The pods of a group that the plan so far leaves in place, plus the pod it
@@ -780,18 +968,14 @@ impl<
         g: Group<'e>,
         deletes: &'d [Delete],
         creates: &'d [Create],
-        now: Timestamp,
-    ) -> Members<'e, 'd, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
-    {
+    ) -> Members<'e, 'd> {
         let created = !creates.is_empty()
             && g.node
                 .is_some_and(|n| creates.binary_search_by(|c| c.node.0.cmp(&n.id)).is_ok());
         Members {
-            engine: self,
             rest: g.pods,
             deletes,
             pending_created: created,
-            now,
         }
     }
 

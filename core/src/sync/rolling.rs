@@ -5,7 +5,7 @@
 //! dsr picks them in node-name order. How many it picks does not depend on the order.
 
 use crate::engine::{DaemonSet, Engine, NodeId};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::intern::Sym;
 use crate::pod::PodId;
 use crate::sync::manage::delete_of;
@@ -13,23 +13,23 @@ use crate::sync::plan::{
     push, Create, CreateReason, DeleteReason, Plan, RolloutBudget, RolloutHalt, BURST_REPLICAS,
 };
 use crate::sync::plan::{Hold, HoldReason};
-use crate::sync::time::Timestamp;
 use crate::sync::{Group, Member};
 
 /// What the rolling update sees on one node.
 #[derive(Clone, Copy)]
-enum Entry<'p> {
+enum Entry {
     /// More than one old or more than one new pod: left to the manage pass.
     Excess,
     /// At most one of each.
     Pods {
-        new: Option<Member<'p>>,
-        old: Option<Member<'p>>,
+        new: Option<Member>,
+        old: Option<Member>,
     },
 }
 
 /// Upstream's `findUpdatedPodsOnNode` over pods not being deleted.
-fn find_updated<'p>(members: impl Iterator<Item = Member<'p>>, s: &DaemonSet) -> Entry<'p> {
+#[inline(always)]
+fn find_updated(members: impl Iterator<Item = Member>, s: &DaemonSet) -> Entry {
     let mut new = None;
     let mut old = None;
     for m in members.filter(|m| !m.deleting()) {
@@ -42,7 +42,7 @@ fn find_updated<'p>(members: impl Iterator<Item = Member<'p>>, s: &DaemonSet) ->
     Entry::Pods { new, old }
 }
 
-fn pod_of(m: &Member<'_>) -> Option<PodId> {
+fn pod_of(m: &Member) -> Option<PodId> {
     match m {
         Member::Real(i, _) => Some(PodId(*i)),
         Member::Created => None,
@@ -50,21 +50,22 @@ fn pod_of(m: &Member<'_>) -> Option<PodId> {
 }
 
 /// Why an entry uses budget, by the same rules the passes count with.
-fn hold_of(entry: &Entry<'_>, surging: bool, s: &DaemonSet, now: Timestamp) -> Option<HoldReason> {
+#[inline(always)]
+fn hold_of(entry: &Entry, surging: bool) -> Option<HoldReason> {
     let Entry::Pods { new, old } = entry else {
         return Some(HoldReason::Excess);
     };
     match (new, old, surging) {
-        (Some(n), Some(_), true) if !n.available(s, now) => {
+        (Some(n), Some(_), true) if !n.available() => {
             Some(HoldReason::SurgingNewNotAvailable { pod: pod_of(n) })
         }
         (_, _, true) => None,
         (None, None, false) => Some(HoldReason::NoPod),
         (Some(_), Some(_), false) => Some(HoldReason::OldAndNew),
-        (Some(n), None, false) if !n.available(s, now) => {
+        (Some(n), None, false) if !n.available() => {
             Some(HoldReason::NewNotAvailable { pod: pod_of(n) })
         }
-        (None, Some(o), false) if !o.available(s, now) => match pod_of(o) {
+        (None, Some(o), false) if !o.available() => match pod_of(o) {
             Some(pod) => Some(HoldReason::OldNotAvailable { pod }),
             None => Some(HoldReason::NewNotAvailable { pod: None }),
         },
@@ -146,50 +147,42 @@ impl<
 {
     /// The node's entry in upstream's node-to-pods map after the manage pass, or
     /// `None` when the map has no entry for it.
-    fn entry<'e, const N: usize>(
-        &'e self,
-        g: Group<'e>,
-        s: &DaemonSet,
-        plan: &Plan<N>,
-        now: Timestamp,
-    ) -> Option<Entry<'e>> {
+    #[inline(always)]
+    fn entry<const N: usize>(&self, g: Group<'_>, s: &DaemonSet, plan: &Plan<N>) -> Option<Entry> {
         let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
         let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
-        let mut members = self.members(g, deletes, creates, now);
-        let first = members.next();
         let wanted = g.node.is_some_and(|n| n.should_run());
+        if deletes.is_empty() && creates.is_empty() {
+            // The manage pass changed nothing: the members are the group's pods.
+            if g.pods.is_empty() && !wanted {
+                return None;
+            }
+            let members = g.pods.iter().map(|c| Member::Real(c.pod, c.flags));
+            return Some(find_updated(members, s));
+        }
+        let mut members = self.members(g, deletes, creates);
+        let first = members.next();
         if first.is_none() && !wanted {
             return None;
         }
         Some(find_updated(first.into_iter().chain(members), s))
     }
 
-    /// Lists the nodes that use budget, by the counting rules (`hold_of`), and
-    /// returns how many nodes run an old pod.
-    fn record_holds<const N: usize>(
+    /// Lists a node that uses budget, by the counting rules (`hold_of`).
+    fn record_hold<const N: usize>(
         &self,
-        s: &DaemonSet,
-        now: Timestamp,
-        plan: &mut Plan<N>,
+        g: &Group<'_>,
+        entry: &Entry,
         surging: bool,
-    ) -> Result<i64> {
-        let mut outdated = 0i64;
-        self.each_group(|g| {
-            let Some(entry) = self.entry(g, s, plan, now) else {
-                return Ok(());
-            };
-            if matches!(entry, Entry::Pods { old: Some(_), .. }) {
-                outdated += 1;
+        plan: &mut Plan<N>,
+    ) -> Result<()> {
+        match hold_of(entry, surging) {
+            Some(reason) => {
+                let node = group_node(g, |i| self.pods.get(i).and_then(|p| p.target_node));
+                push(&mut plan.held_back, Hold { node, reason })
             }
-            match hold_of(&entry, surging, s, now) {
-                Some(reason) => {
-                    let node = group_node(&g, |i| self.pods.get(i).and_then(|p| p.target_node));
-                    push(&mut plan.held_back, Hold { node, reason })
-                }
-                None => Ok(()),
-            }
-        })?;
-        Ok(outdated)
+            None => Ok(()),
+        }
     }
 
     /// The rolling-update pass. The manage pass's creates and deletes must be the
@@ -197,7 +190,6 @@ impl<
     pub(crate) fn rolling_update<const N: usize>(
         &self,
         s: &DaemonSet,
-        now: Timestamp,
         plan: &mut Plan<N>,
     ) -> Result<()> {
         let desired = plan_desired(self);
@@ -220,9 +212,9 @@ impl<
             max_unavailable = 1;
         }
         if max_surge == 0 {
-            self.roll_without_surge(s, now, plan, max_unavailable)
+            self.roll_without_surge(s, plan, max_unavailable)
         } else {
-            self.roll_with_surge(s, now, plan, max_surge, desired)
+            self.roll_with_surge(s, plan, max_surge, desired)
         }
     }
 
@@ -230,26 +222,33 @@ impl<
     fn roll_without_surge<const N: usize>(
         &self,
         s: &DaemonSet,
-        now: Timestamp,
         plan: &mut Plan<N>,
         max_unavailable: i64,
     ) -> Result<()> {
         let mut unavailable = 0i64;
         let mut replacements = 0i64;
         let mut candidates = 0i64;
+        let mut outdated = 0i64;
+        // One walk counts the budget and lists the nodes that use it.
         self.each_group(|g| {
-            match self.entry(g, s, plan, now) {
-                None => {}
-                Some(Entry::Excess) => unavailable += 1,
-                Some(Entry::Pods { new, old }) => match (new, old) {
+            let Some(entry) = self.entry(g, s, plan) else {
+                return Ok(());
+            };
+            if matches!(entry, Entry::Pods { old: Some(_), .. }) {
+                outdated += 1;
+            }
+            self.record_hold(&g, &entry, false, plan)?;
+            match entry {
+                Entry::Excess => unavailable += 1,
+                Entry::Pods { new, old } => match (new, old) {
                     (None, None) | (Some(_), Some(_)) => unavailable += 1,
                     (Some(new), None) => {
-                        if !new.available(s, now) {
+                        if !new.available() {
                             unavailable += 1;
                         }
                     }
                     (None, Some(old)) => {
-                        if old.available(s, now) {
+                        if old.available() {
                             candidates += 1;
                         } else {
                             replacements += 1;
@@ -260,7 +259,6 @@ impl<
             }
             Ok(())
         })?;
-        let outdated = self.record_holds(s, now, plan, false)?;
         let chosen = clamp(max_unavailable - unavailable, candidates);
         plan.rollout = Some(RolloutBudget {
             desired: plan_desired(self),
@@ -284,11 +282,11 @@ impl<
             let Some(Entry::Pods {
                 new: None,
                 old: Some(Member::Real(i, old)),
-            }) = self.entry(g, s, plan, now)
+            }) = self.entry(g, s, plan)
             else {
                 return Ok(());
             };
-            let reason = if !old.is_available(s.min_ready_seconds, now) {
+            let reason = if !old.available() {
                 replace
                     .take()
                     .then_some(DeleteReason::RollingUpdateUnavailable)
@@ -296,7 +294,10 @@ impl<
                 choose.take().then_some(DeleteReason::RollingUpdate)
             };
             match reason {
-                Some(r) => push(&mut plan.deletes, delete_of(i, old, r)),
+                Some(r) => {
+                    let pod = self.pods.get(i).ok_or(Error::LogicBug)?;
+                    push(&mut plan.deletes, delete_of(i, pod, r))
+                }
                 None => Ok(()),
             }
         })
@@ -307,7 +308,6 @@ impl<
     fn roll_with_surge<const N: usize>(
         &self,
         s: &DaemonSet,
-        now: Timestamp,
         plan: &mut Plan<N>,
         max_surge: i64,
         desired: i64,
@@ -318,20 +318,28 @@ impl<
         let mut sunset = 0i64;
         let mut replacements = 0i64;
         let mut candidates = 0i64;
+        let mut outdated = 0i64;
         let mut node_missing = false;
+        // One walk counts the budget and lists the nodes that use it.
         self.each_group(|g| {
-            let (new, old) = match self.entry(g, s, plan, now) {
-                None => return Ok(()),
-                Some(Entry::Excess) => {
+            let Some(entry) = self.entry(g, s, plan) else {
+                return Ok(());
+            };
+            if matches!(entry, Entry::Pods { old: Some(_), .. }) {
+                outdated += 1;
+            }
+            self.record_hold(&g, &entry, true, plan)?;
+            let (new, old) = match entry {
+                Entry::Excess => {
                     surging += 1;
                     return Ok(());
                 }
-                Some(Entry::Pods { new, old }) => (new, old),
+                Entry::Pods { new, old } => (new, old),
             };
             // Availability counts on every node, those being sunset included.
             match (old, new) {
-                (Some(o), _) if o.available(s, now) => available += 1,
-                (None, Some(n)) if n.available(s, now) => available += 1,
+                (Some(o), _) if o.available() => available += 1,
+                (None, Some(n)) if n.available() => available += 1,
                 _ => {}
             }
             match (old, new) {
@@ -343,7 +351,7 @@ impl<
                         return Ok(());
                     };
                     let should_run = node.should_run();
-                    match (old.available(s, now), should_run) {
+                    match (old.available(), should_run) {
                         (false, false) => direct_deletes += 1,
                         (false, true) => replacements += 1,
                         (true, false) => sunset += 1,
@@ -351,7 +359,7 @@ impl<
                     }
                 }
                 (Some(_), Some(new)) => {
-                    if new.available(s, now) {
+                    if new.available() {
                         direct_deletes += 1;
                     } else {
                         surging += 1;
@@ -360,7 +368,6 @@ impl<
             }
             Ok(())
         })?;
-        let outdated = self.record_holds(s, now, plan, true)?;
         let surge = clamp(max_surge - surging, candidates);
         plan.rollout = Some(RolloutBudget {
             desired,
@@ -390,12 +397,13 @@ impl<
         self.each_group(|g| {
             let Some(Entry::Pods {
                 new,
-                old: Some(Member::Real(i, old)),
-            }) = self.entry(g, s, plan, now)
+                old: Some(Member::Real(i, old_flags)),
+            }) = self.entry(g, s, plan)
             else {
                 return Ok(());
             };
-            let old_available = old.is_available(s.min_ready_seconds, now);
+            let old = self.pods.get(i).ok_or(Error::LogicBug)?;
+            let old_available = old_flags.available();
             let Some(node) = g.node else { return Ok(()) };
             let create = |reason| Create {
                 node: NodeId(node.id),
@@ -404,7 +412,7 @@ impl<
             };
             match new {
                 Some(new) => {
-                    if new.available(s, now) && direct.take() {
+                    if new.available() && direct.take() {
                         let d = delete_of(i, old, DeleteReason::SurgeReplaced);
                         push(&mut plan.deletes, d)?;
                     }

@@ -3,7 +3,7 @@
 use crate::engine::{DaemonSet, Engine};
 use crate::error::Result;
 use crate::sync::plan::{DaemonSetStatus, Plan};
-use crate::sync::time::Timestamp;
+use crate::sync::Member;
 
 impl<
         const NODES: usize,
@@ -24,7 +24,6 @@ impl<
     pub(crate) fn status<const N: usize>(
         &self,
         s: &DaemonSet,
-        now: Timestamp,
         plan: &Plan<N>,
         observed_generation: i64,
     ) -> Result<DaemonSetStatus> {
@@ -33,9 +32,15 @@ impl<
             ..DaemonSetStatus::default()
         };
         let inc = |n: &mut i32| *n = n.saturating_add(1);
-        self.each_group(|g| {
-            let Some(node) = g.node else { return Ok(()) };
-            let oldest = self.members(g, &plan.deletes, &plan.creates, now).next();
+        // Only nodes count (pods of missing nodes do not), and without creates or
+        // deletes a node's oldest member is its first pod.
+        let unchanged = plan.deletes.is_empty() && plan.creates.is_empty();
+        self.each_node_group(|g, node| {
+            let oldest = if unchanged {
+                g.pods.first().map(|c| Member::Real(c.pod, c.flags))
+            } else {
+                self.members(g, &plan.deletes, &plan.creates).next()
+            };
             if !node.should_run() {
                 if oldest.is_some() {
                     inc(&mut st.number_misscheduled);
@@ -47,7 +52,7 @@ impl<
             inc(&mut st.current_number_scheduled);
             if pod.ready() {
                 inc(&mut st.number_ready);
-                if pod.available(s, now) {
+                if pod.available() {
                     inc(&mut st.number_available);
                 }
             }

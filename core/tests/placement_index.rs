@@ -1,0 +1,163 @@
+//! Placement reads data the engine derives when nodes and DaemonSets are stored: each
+//! node's row of label values for the keys DaemonSets select by, each node-affinity
+//! requirement's key slot, and which automatic tolerations cover each of a node's
+//! taints (and so which taints may keep a daemon pod off at all). That data only
+//! saves work: for every (DaemonSet, node) pair of the bench clusters and of the
+//! bundled manifests, placement with it must equal placement without it (a node
+//! record whose rows are unknown, so every label is searched for and every
+//! toleration tried), and the placement bits the engine keeps must agree.
+
+use dsr_core::{Engine, Node};
+
+#[path = "support/cluster.rs"]
+mod cluster;
+
+/// Checks every pair; returns how many pairs were checked and how many run.
+fn check_every_pair<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+) -> (usize, usize) {
+    let (mut pairs, mut runs) = (0, 0);
+    for (si, s) in e.daemon_sets() {
+        for (ni, n) in e.nodes() {
+            let bare = Node {
+                keys: Default::default(),
+                taint_row: Default::default(),
+                ..*n
+            };
+            let p = e.placement(s, n);
+            assert_eq!(p, e.placement(s, &bare), "{si:?} on {ni:?}");
+            let fit = e.fit(si, ni).expect("both exist");
+            assert_eq!(
+                (fit.should_run, fit.should_continue_running),
+                (p.should_run, p.should_continue_running),
+                "{si:?} on {ni:?}"
+            );
+            pairs += 1;
+            runs += usize::from(p.should_run);
+        }
+    }
+    (pairs, runs)
+}
+
+#[test]
+fn bench_clusters() {
+    for (file, pairs) in [("cluster-1k.json", 20_000), ("cluster-5k.json", 250_000)] {
+        let data = cluster::load(&cluster::bench_path(file));
+        let (checked, runs) = cluster::on_big_stack(move || {
+            let mut e: Box<cluster::BenchEngine> = Box::new(cluster::BenchEngine::new());
+            cluster::fill(&mut e, &data);
+            check_every_pair(&*e)
+        });
+        assert_eq!(checked, pairs, "{file}");
+        assert!(runs > 0 && runs < pairs, "{file}: {runs}");
+    }
+}
+
+#[test]
+fn manifests() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/manifests");
+    let read = |sub: &str| -> Vec<serde_json::Value> {
+        let mut files: Vec<_> = std::fs::read_dir(dir.join(sub))
+            .expect("manifests")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|f| {
+                serde_json::from_str(&std::fs::read_to_string(f).expect("read")).expect("JSON")
+            })
+            .collect()
+    };
+    let mut e: Box<dsr_core::SmallClusterEngine> = Box::default();
+    for n in read("nodes") {
+        let node = cluster::parse_node(&n);
+        cluster::with_node(&node, |i| e.add_node(i)).expect("node");
+    }
+    for d in read("daemonsets") {
+        let mut set = cluster::parse_set(&d);
+        if set.namespace.is_empty() {
+            set.namespace = "default".into();
+        }
+        cluster::with_set(&set, |i| e.add_daemon_set(i)).expect("daemon set");
+    }
+    let (pairs, runs) = check_every_pair(&*e);
+    assert_eq!(pairs, 17 * 18);
+    assert!(runs > 0 && runs < pairs, "{runs}");
+}
+
+/// The automatic tolerations' keys are interned when the first DaemonSet is added
+/// (and may change after `clear`): nodes stored before then must not keep what
+/// was worked out for them with other keys.
+#[test]
+fn nodes_stored_before_the_first_daemon_set() {
+    use dsr_core::input::{DaemonSetInput, NodeInput, TaintInput, TolerationInput};
+    let taints = [
+        TaintInput {
+            key: "example.com/maintenance",
+            value: "",
+            effect: "NoExecute",
+        },
+        TaintInput {
+            key: "node.kubernetes.io/not-ready",
+            value: "",
+            effect: "NoExecute",
+        },
+        TaintInput {
+            key: "dedicated",
+            value: "gpu",
+            effect: "NoSchedule",
+        },
+        TaintInput {
+            key: "node.kubernetes.io/network-unavailable",
+            value: "",
+            effect: "NoSchedule",
+        },
+    ];
+    let tolerate_gpu = [TolerationInput {
+        key: "dedicated",
+        operator: "Equal",
+        value: "gpu",
+        effect: "NoSchedule",
+        toleration_seconds: None,
+    }];
+    let mut e: Box<dsr_core::TinyEngine> = Box::default();
+    for round in 0..2 {
+        for (i, n) in ["a", "b", "c", "d"].iter().enumerate() {
+            e.add_node(&NodeInput {
+                name: n,
+                taints: taints.get(i..).unwrap_or(&[]),
+                ..Default::default()
+            })
+            .expect("node");
+        }
+        for (name, host_network, tolerations) in [
+            ("plain", false, &[][..]),
+            ("host", true, &[][..]),
+            ("gpu", true, &tolerate_gpu[..]),
+        ] {
+            e.add_daemon_set(&DaemonSetInput {
+                name,
+                namespace: "kube-system",
+                host_network,
+                tolerations,
+                ..Default::default()
+            })
+            .expect("daemon set");
+        }
+        let (pairs, runs) = check_every_pair(&*e);
+        assert_eq!((pairs, runs), (12, 4), "round {round}");
+        e.clear();
+    }
+}
