@@ -8,6 +8,8 @@
 //! hit the validation edges often; a few bytes in 256 pick a raw arbitrary
 //! string instead.
 
+pub mod sync;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
