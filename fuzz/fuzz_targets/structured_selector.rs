@@ -21,8 +21,8 @@ use dsr_core::validation::{validate_label_key, validate_label_value};
 use dsr_core::{Error, NodeId, SetId};
 use dsr_fuzz::{
     answers, assert_fits_fresh, assert_unchanged, debug, dump, labels, pools_empty, taint,
-    toleration, Effect, FDaemonSet, FLabel, FNode, FReq, FSelector, FTaint, FTerm, FToleration,
-    FuzzEngine,
+    toleration, Before, Effect, FDaemonSet, FLabel, FNode, FReq, FSelector, FTaint, FTerm,
+    FToleration, FuzzEngine,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -183,11 +183,13 @@ fn taint_placement<'a>(set: &FDaemonSet, node: &'a FNode) -> (bool, bool, Option
 /// Runs an insert or update; on failure the engine must be exactly as before.
 fn checked<T: std::fmt::Debug>(
     e: &mut FuzzEngine,
+    known: &mut Option<Vec<u8>>,
     what: &str,
     op: impl FnOnce(&mut FuzzEngine) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    // A copy, formatted only when the operation fails.
-    let before = e.clone();
+    // The engine as it was; its fingerprint is made only when the operation
+    // fails (or carried over from the last failure, when nothing changed since).
+    let before = Before::new(e, known.take());
     let counts = (e.node_count(), e.daemon_set_count(), e.strings().len());
     let r = op(e);
     if let Err(err) = &r {
@@ -197,7 +199,8 @@ fn checked<T: std::fmt::Debug>(
             (e.node_count(), e.daemon_set_count(), e.strings().len()),
             "{what} failed with {err:?} and changed the counts"
         );
-        assert_unchanged(&before, e, &format!("{what}, failing with {err:?},"));
+        before.assert_unchanged(e, &format!("{what}, failing with {err:?},"));
+        *known = before.into_known();
     }
     r
 }
@@ -212,10 +215,14 @@ fn query<T>(e: &mut FuzzEngine, _what: &str, q: impl FnOnce(&mut FuzzEngine) -> 
 
 fn run(input: &Input) {
     let mut e = FuzzEngine::new();
+    // The engine's fingerprint while a failed operation is the last change.
+    let mut known = None;
     let mut nodes: Vec<(NodeId, &FNode)> = Vec::new();
     for n in input.nodes.iter().take(6) {
         let dup = nodes.iter().any(|(_, m)| m.name == n.name);
-        let r = checked(&mut e, "add_node", |e| n.with(|i| e.add_node(i)));
+        let r = checked(&mut e, &mut known, "add_node", |e| {
+            n.with(|i| e.add_node(i))
+        });
         match r {
             Ok(id) => {
                 assert!(!dup, "a second node named {:?} was added", n.name);
@@ -231,7 +238,7 @@ fn run(input: &Input) {
         let dup = sets
             .iter()
             .any(|(_, t)| t.name == s.name && t.namespace == s.namespace);
-        let r = checked(&mut e, "add_daemon_set", |e| {
+        let r = checked(&mut e, &mut known, "add_daemon_set", |e| {
             s.with(|i| e.add_daemon_set(i))
         });
         match r {
@@ -386,13 +393,18 @@ fn run(input: &Input) {
         assert_eq!(answers(&e), a0, "remove + re-add of DaemonSet {:?}", s.name);
     }
     // Updating to the same input changes no answer (or fails and changes nothing).
+    let mut known = None;
     for &(id, n) in &nodes {
-        if checked(&mut e, "update_node", |e| n.with(|i| e.update_node(id, i))).is_ok() {
+        if checked(&mut e, &mut known, "update_node", |e| {
+            n.with(|i| e.update_node(id, i))
+        })
+        .is_ok()
+        {
             assert_eq!(answers(&e), a0, "update_node to the same input");
         }
     }
     for &(id, s) in &sets {
-        if checked(&mut e, "update_daemon_set", |e| {
+        if checked(&mut e, &mut known, "update_daemon_set", |e| {
             s.with(|i| e.update_daemon_set(id, i))
         })
         .is_ok()
