@@ -635,10 +635,7 @@ impl<
         }
         // Pools refer to later pools (requirements to values, terms to requirements
         // and fields), so their lengths are read first from a look-ahead pass.
-        let lens = pool_lengths(
-            r.rest,
-            [LABELS, TAINTS, RULES, RULES, RULES, TERMS, TERMS],
-        )?;
+        let lens = pool_lengths(r.rest, [LABELS, TAINTS, RULES, RULES, RULES, TERMS, TERMS])?;
         b.labels = lens[0];
         b.taints = lens[1];
         b.tolerations = lens[2];

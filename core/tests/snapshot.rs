@@ -312,12 +312,16 @@ fn a_version_1_snapshot_is_refused_as_another_version() {
     let before = format!("{e:?}");
     assert_eq!(
         e.restore(&v1),
-        Err(Error::Snapshot(SnapshotError::UnsupportedVersion { found: 1 }))
+        Err(Error::Snapshot(SnapshotError::UnsupportedVersion {
+            found: 1
+        }))
     );
     // Even when shorter than a version 2 header.
     assert_eq!(
         e.restore(&v1[..20]),
-        Err(Error::Snapshot(SnapshotError::UnsupportedVersion { found: 1 }))
+        Err(Error::Snapshot(SnapshotError::UnsupportedVersion {
+            found: 1
+        }))
     );
     assert_eq!(format!("{e:?}"), before);
 }
@@ -361,7 +365,10 @@ fn over_capacity_tables_are_refused_and_change_nothing() {
     );
     // The label pool's count (a varint after the empty string section), 9 > 8.
     let mut bad = buf[..n].to_vec();
-    assert_eq!(bad[64], 0, "empty engine: the label count follows the strings");
+    assert_eq!(
+        bad[64], 0,
+        "empty engine: the label count follows the strings"
+    );
     bad[64] = 9;
     reseal(&mut bad);
     assert_eq!(
