@@ -539,7 +539,10 @@ impl State {
     }
 }
 
-/// Checks text written into a caller buffer.
+/// Checks text written into a caller buffer. (A NUL inside the text is not an
+/// error: strings come in as `dsr_str`, with a length, and may hold one, e.g. a
+/// `nodeSelector` key that `describe` quotes; the reported length is the whole
+/// text.)
 fn text_out(r: dsr_result, buf: &[u8], len: usize, cap: usize) {
     if r == DSR_RESULT_OK && cap > 0 {
         assert!(
@@ -547,7 +550,6 @@ fn text_out(r: dsr_result, buf: &[u8], len: usize, cap: usize) {
             "reported length {len} does not leave room for NUL in {cap}"
         );
         assert_eq!(buf[len], 0, "text not NUL-terminated at its length");
-        assert!(!buf[..len].contains(&0), "NUL inside the text");
         assert!(
             std::str::from_utf8(&buf[..len]).is_ok(),
             "text is not UTF-8"
