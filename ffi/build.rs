@@ -19,9 +19,9 @@
 //! | `DSR_PLAN` | 256 | entries of each list of the engine's sync plan (creates, deletes, adoptions, releases) |
 //! | `DSR_CALL_CONTAINERS` | 16 | containers of a DaemonSet in one call |
 //!
-//! The `DSR_CALL_*` limits size the scratch arrays on the stack that turn C
-//! arrays into the core's input slices; exceeding one is
-//! `DSR_RESULT_CALL_LIMIT`.
+//! The `DSR_CALL_*` limits size the scratch arrays that turn C arrays into
+//! the core's input slices (part of the engine, `convert::Scratch`, not of the
+//! stack); exceeding one is `DSR_RESULT_CALL_LIMIT`.
 
 use std::env;
 use std::fmt::Write as _;

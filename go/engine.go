@@ -96,116 +96,121 @@ func (e *Engine) fail(op string, r C.dsr_result) error {
 	return err
 }
 
-// Clear empties the engine, keeping its memory; ids given out are void.
-func (e *Engine) Clear() error {
+// locked runs f under the engine's lock with an arena for the C copies of
+// its Go arguments, and keeps the engine alive until f has returned.
+func (e *Engine) locked(f func(a *arena) error) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := C.dsr_engine_clear(e.e)
-	runtime.KeepAlive(e)
-	return check("dsr_engine_clear", r)
+	var a arena
+	defer a.free()
+	defer runtime.KeepAlive(e)
+	return f(&a)
+}
+
+// call runs one libdsr call that records its failure (the calls that change
+// the engine or read input); a failure carries the engine's own words.
+func (e *Engine) call(op string, f func(a *arena) C.dsr_result) error {
+	return e.locked(func(a *arena) error { return e.fail(op, f(a)) })
+}
+
+// query runs one read-only libdsr call, which records no failure text.
+func (e *Engine) query(op string, f func(a *arena) C.dsr_result) error {
+	return e.locked(func(a *arena) error { return check(op, f(a)) })
+}
+
+// readText calls f with a buffer, growing it while libdsr says it is too
+// small, and returns the text written.
+func readText(op string, size int, f func(*C.char, C.size_t, *C.size_t) C.dsr_result) (string, error) {
+	buf := make([]byte, size)
+	for {
+		var n C.size_t
+		r := f((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
+		if Code(r) == ErrBufferTooSmall && int(n) >= len(buf) {
+			buf = make([]byte, int(n)+1)
+			continue
+		}
+		if err := check(op, r); err != nil {
+			return "", err
+		}
+		return string(buf[:n]), nil
+	}
+}
+
+// Clear empties the engine, keeping its memory; ids given out are void.
+func (e *Engine) Clear() error {
+	return e.query("dsr_engine_clear", func(*arena) C.dsr_result { return C.dsr_engine_clear(e.e) })
 }
 
 // AddNode adds a node; names are unique (ErrDuplicate).
 func (e *Engine) AddNode(n *Node) (NodeID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
 	var id C.uint32_t
-	r := C.dsr_engine_add_node(e.e, a.node(n), &id)
-	runtime.KeepAlive(e)
-	return NodeID(id), e.fail("dsr_engine_add_node", r)
+	err := e.call("dsr_engine_add_node", func(a *arena) C.dsr_result { return C.dsr_engine_add_node(e.e, a.node(n), &id) })
+	return NodeID(id), err
 }
 
 // UpdateNode replaces a node, keeping its id.
 func (e *Engine) UpdateNode(id NodeID, n *Node) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	r := C.dsr_engine_update_node(e.e, C.uint32_t(id), a.node(n))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_update_node", r)
+	return e.call("dsr_engine_update_node", func(a *arena) C.dsr_result {
+		return C.dsr_engine_update_node(e.e, C.uint32_t(id), a.node(n))
+	})
 }
 
 // RemoveNode removes a node.
 func (e *Engine) RemoveNode(id NodeID) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := C.dsr_engine_remove_node(e.e, C.uint32_t(id))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_remove_node", r)
+	return e.call("dsr_engine_remove_node", func(*arena) C.dsr_result { return C.dsr_engine_remove_node(e.e, C.uint32_t(id)) })
 }
 
 // AddDaemonSet adds a DaemonSet; namespace/name is unique (ErrDuplicate). A
 // selector upstream rejects is ErrInvalidSelector.
 func (e *Engine) AddDaemonSet(d *DaemonSet) (SetID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
 	var id C.uint32_t
-	r := C.dsr_engine_add_daemon_set(e.e, a.daemonSet(d), &id)
-	runtime.KeepAlive(e)
-	return SetID(id), e.fail("dsr_engine_add_daemon_set", r)
+	err := e.call("dsr_engine_add_daemon_set", func(a *arena) C.dsr_result {
+		return C.dsr_engine_add_daemon_set(e.e, a.daemonSet(d), &id)
+	})
+	return SetID(id), err
 }
 
 // UpdateDaemonSet replaces a DaemonSet, keeping its id.
 func (e *Engine) UpdateDaemonSet(id SetID, d *DaemonSet) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	r := C.dsr_engine_update_daemon_set(e.e, C.uint32_t(id), a.daemonSet(d))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_update_daemon_set", r)
+	return e.call("dsr_engine_update_daemon_set", func(a *arena) C.dsr_result {
+		return C.dsr_engine_update_daemon_set(e.e, C.uint32_t(id), a.daemonSet(d))
+	})
 }
 
 // RemoveDaemonSet removes a DaemonSet.
 func (e *Engine) RemoveDaemonSet(id SetID) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := C.dsr_engine_remove_daemon_set(e.e, C.uint32_t(id))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_remove_daemon_set", r)
+	return e.call("dsr_engine_remove_daemon_set", func(*arena) C.dsr_result {
+		return C.dsr_engine_remove_daemon_set(e.e, C.uint32_t(id))
+	})
 }
 
 // FindNode returns the id of the node called name (ErrNotFound if none).
 func (e *Engine) FindNode(name string) (NodeID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
 	var id C.uint32_t
-	r := C.dsr_engine_find_node(e.e, a.str(name), &id)
-	runtime.KeepAlive(e)
-	return NodeID(id), check("dsr_engine_find_node", r)
+	err := e.query("dsr_engine_find_node", func(a *arena) C.dsr_result { return C.dsr_engine_find_node(e.e, a.str(name), &id) })
+	return NodeID(id), err
 }
 
 // FindDaemonSet returns the id of the DaemonSet namespace/name (ErrNotFound
 // if none).
 func (e *Engine) FindDaemonSet(namespace, name string) (SetID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
 	var id C.uint32_t
-	r := C.dsr_engine_find_daemon_set(e.e, a.str(namespace), a.str(name), &id)
-	runtime.KeepAlive(e)
-	return SetID(id), check("dsr_engine_find_daemon_set", r)
+	err := e.query("dsr_engine_find_daemon_set", func(a *arena) C.dsr_result {
+		return C.dsr_engine_find_daemon_set(e.e, a.str(namespace), a.str(name), &id)
+	})
+	return SetID(id), err
 }
 
 // Counts returns the number of nodes and DaemonSets.
 func (e *Engine) Counts() (nodes, daemonSets int, err error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var n, d C.size_t
-	r := C.dsr_engine_node_count(e.e, &n)
-	if r == C.DSR_RESULT_OK {
-		r = C.dsr_engine_daemon_set_count(e.e, &d)
-	}
-	runtime.KeepAlive(e)
-	return int(n), int(d), check("dsr_engine_node_count", r)
+	err = e.query("dsr_engine_node_count", func(*arena) C.dsr_result {
+		if r := C.dsr_engine_node_count(e.e, &n); r != C.DSR_RESULT_OK {
+			return r
+		}
+		return C.dsr_engine_daemon_set_count(e.e, &d)
+	})
+	return int(n), int(d), err
 }
 
 func index(i C.uint32_t) int {
@@ -218,12 +223,10 @@ func index(i C.uint32_t) int {
 // ShouldRun says whether the DaemonSet's pod should run on the node, and may
 // continue running there, with the reason.
 func (e *Engine) ShouldRun(set SetID, node NodeID) (Placement, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var p C.dsr_placement
-	r := C.dsr_engine_should_run(e.e, C.uint32_t(set), C.uint32_t(node), &p)
-	runtime.KeepAlive(e)
-	if err := check("dsr_engine_should_run", r); err != nil {
+	if err := e.query("dsr_engine_should_run", func(*arena) C.dsr_result {
+		return C.dsr_engine_should_run(e.e, C.uint32_t(set), C.uint32_t(node), &p)
+	}); err != nil {
 		return Placement{}, err
 	}
 	return Placement{
@@ -243,8 +246,6 @@ func (e *Engine) ShouldRun(set SetID, node NodeID) (Placement, error) {
 // Describe puts a reason from ShouldRun in words. A reason whose DaemonSet
 // or node changed since is ErrStaleReason.
 func (e *Engine) Describe(reason Reason) (string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	term, taint := C.uint32_t(C.DSR_NONE), C.uint32_t(C.DSR_NONE)
 	if reason.Term >= 0 {
 		term = C.uint32_t(reason.Term)
@@ -257,94 +258,74 @@ func (e *Engine) Describe(reason Reason) (string, error) {
 		node_id: C.uint32_t(reason.node), terms: C.uint32_t(reason.terms),
 		term: term, taint: taint,
 	}
-	buf := make([]byte, 256)
-	for {
-		var n C.size_t
-		r := C.dsr_engine_describe(e.e, &c, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
-		runtime.KeepAlive(e)
-		if Code(r) == ErrBufferTooSmall && int(n) >= len(buf) {
-			buf = make([]byte, int(n)+1)
-			continue
-		}
-		if err := check("dsr_engine_describe", r); err != nil {
-			return "", err
-		}
-		return string(buf[:n]), nil
-	}
+	var text string
+	err := e.locked(func(*arena) (err error) {
+		text, err = readText("dsr_engine_describe", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+			return C.dsr_engine_describe(e.e, &c, b, n, out)
+		})
+		return err
+	})
+	return text, err
 }
 
 // MatchesNodeAffinity says whether the node satisfies the DaemonSet's
 // nodeSelector and required node affinity.
 func (e *Engine) MatchesNodeAffinity(set SetID, node NodeID) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var m C.bool
-	r := C.dsr_engine_matches_node_affinity(e.e, C.uint32_t(set), C.uint32_t(node), &m)
-	runtime.KeepAlive(e)
-	return bool(m), check("dsr_engine_matches_node_affinity", r)
+	err := e.query("dsr_engine_matches_node_affinity", func(*arena) C.dsr_result {
+		return C.dsr_engine_matches_node_affinity(e.e, C.uint32_t(set), C.uint32_t(node), &m)
+	})
+	return bool(m), err
 }
 
 // SelectorMatches says whether the DaemonSet's spec.selector selects an
 // object with these labels (a nil selector selects nothing).
 func (e *Engine) SelectorMatches(set SetID, labels map[string]string) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	l, n := a.labels(labels)
 	var m C.bool
-	r := C.dsr_engine_selector_matches(e.e, C.uint32_t(set), l, n, &m)
-	runtime.KeepAlive(e)
-	return bool(m), e.fail("dsr_engine_selector_matches", r)
+	err := e.call("dsr_engine_selector_matches", func(a *arena) C.dsr_result {
+		l, n := a.labels(labels)
+		return C.dsr_engine_selector_matches(e.e, C.uint32_t(set), l, n, &m)
+	})
+	return bool(m), err
 }
 
 // SelectorStringMatches says whether a kubectl -l selector string selects an
 // object with these labels; a string that does not parse is ErrSelectorParse.
 func (e *Engine) SelectorStringMatches(selector string, labels map[string]string) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	l, n := a.labels(labels)
 	var m C.bool
-	r := C.dsr_engine_selector_string_matches(e.e, a.str(selector), l, n, &m)
-	runtime.KeepAlive(e)
-	return bool(m), e.fail("dsr_engine_selector_string_matches", r)
+	err := e.call("dsr_engine_selector_string_matches", func(a *arena) C.dsr_result {
+		l, n := a.labels(labels)
+		return C.dsr_engine_selector_string_matches(e.e, a.str(selector), l, n, &m)
+	})
+	return bool(m), err
 }
 
 // Tolerates says whether the toleration tolerates the taint (upstream's
 // ToleratesTaint).
 func (e *Engine) Tolerates(t Toleration, taint Taint) (bool, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	ct := (*C.dsr_toleration)(a.alloc(unsafe.Sizeof(C.dsr_toleration{})))
-	*ct = a.toleration(t)
-	cx := (*C.dsr_taint)(a.alloc(unsafe.Sizeof(C.dsr_taint{})))
-	*cx = a.taint(taint)
 	var m C.bool
-	r := C.dsr_engine_tolerates(e.e, ct, cx, &m)
-	runtime.KeepAlive(e)
-	return bool(m), e.fail("dsr_engine_tolerates", r)
+	err := e.call("dsr_engine_tolerates", func(a *arena) C.dsr_result {
+		ct := (*C.dsr_toleration)(a.alloc(unsafe.Sizeof(C.dsr_toleration{})))
+		*ct = a.toleration(t)
+		cx := (*C.dsr_taint)(a.alloc(unsafe.Sizeof(C.dsr_taint{})))
+		*cx = a.taint(taint)
+		return C.dsr_engine_tolerates(e.e, ct, cx, &m)
+	})
+	return bool(m), err
 }
 
 // FindUntoleratedTaint returns the index of the first taint, among those
 // whose effect is in effects (all when effects is nil), that no toleration
 // tolerates, or -1 (upstream's FindMatchingUntoleratedTaint).
 func (e *Engine) FindUntoleratedTaint(taints []Taint, tolerations []Toleration, effects []string) (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	tp, tn := a.taints(taints)
-	lp, ln := a.tolerations(tolerations)
-	ep, en := a.strs(effects)
 	var found C.bool
 	var i C.size_t
-	r := C.dsr_engine_find_untolerated_taint(e.e, tp, tn, lp, ln, C.bool(effects != nil), ep, en, &found, &i)
-	runtime.KeepAlive(e)
-	if err := e.fail("dsr_engine_find_untolerated_taint", r); err != nil {
+	if err := e.call("dsr_engine_find_untolerated_taint", func(a *arena) C.dsr_result {
+		tp, tn := a.taints(taints)
+		lp, ln := a.tolerations(tolerations)
+		ep, en := a.strs(effects)
+		return C.dsr_engine_find_untolerated_taint(e.e, tp, tn, lp, ln, C.bool(effects != nil), ep, en, &found, &i)
+	}); err != nil {
 		return -1, err
 	}
 	if !bool(found) {
@@ -383,17 +364,7 @@ func CanonicalSelector(selector string) (string, error) {
 	var a arena
 	defer a.free()
 	s := a.str(selector)
-	buf := make([]byte, len(selector)*2+64)
-	for {
-		var n C.size_t
-		r := C.dsr_selector_canonical(s, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
-		if Code(r) == ErrBufferTooSmall && int(n) >= len(buf) {
-			buf = make([]byte, int(n)+1)
-			continue
-		}
-		if err := check("dsr_selector_canonical", r); err != nil {
-			return "", err
-		}
-		return string(buf[:n]), nil
-	}
+	return readText("dsr_selector_canonical", len(selector)*2+64, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+		return C.dsr_selector_canonical(s, b, n, out)
+	})
 }

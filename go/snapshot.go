@@ -15,13 +15,11 @@ func SnapshotMaxSize() int { return int(C.dsr_engine_snapshot_max_size()) }
 // Snapshot returns the engine's whole state (tables, strings, expectations,
 // backoff) as bytes to keep in flash or on disk; Restore reads them back.
 func (e *Engine) Snapshot() ([]byte, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	buf := make([]byte, SnapshotMaxSize())
 	var n C.size_t
-	r := C.dsr_engine_snapshot(e.e, (*C.uint8_t)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
-	runtime.KeepAlive(e)
-	if err := e.fail("dsr_engine_snapshot", r); err != nil {
+	if err := e.call("dsr_engine_snapshot", func(*arena) C.dsr_result {
+		return C.dsr_engine_snapshot(e.e, (*C.uint8_t)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
+	}); err != nil {
 		return nil, err
 	}
 	return append([]byte(nil), buf[:n]...), nil
@@ -31,16 +29,12 @@ func (e *Engine) Snapshot() ([]byte, error) {
 // refused with the engine unchanged, with an error matching one of the
 // ErrSnapshot* codes (Code.IsSnapshot reports any of them).
 func (e *Engine) Restore(snapshot []byte) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var p *C.uint8_t
 	if len(snapshot) > 0 {
 		p = (*C.uint8_t)(unsafe.Pointer(&snapshot[0]))
 	}
-	r := C.dsr_engine_restore(e.e, p, C.size_t(len(snapshot)))
-	runtime.KeepAlive(e)
-	runtime.KeepAlive(snapshot)
-	return e.fail("dsr_engine_restore", r)
+	defer runtime.KeepAlive(snapshot)
+	return e.call("dsr_engine_restore", func(*arena) C.dsr_result { return C.dsr_engine_restore(e.e, p, C.size_t(len(snapshot))) })
 }
 
 // SpecProblemKind says which API-server rule a DaemonSet breaks.
@@ -124,11 +118,7 @@ type SpecProblem struct {
 // accepting it. An invalid one is an *Error matching ErrInvalidDaemonSet,
 // whose Spec field says which rule it breaks and Detail says it in words.
 func (e *Engine) ValidateDaemonSet(d *DaemonSet) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	r := C.dsr_engine_validate_daemon_set(e.e, a.daemonSet(d))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_validate_daemon_set", r)
+	return e.call("dsr_engine_validate_daemon_set", func(a *arena) C.dsr_result {
+		return C.dsr_engine_validate_daemon_set(e.e, a.daemonSet(d))
+	})
 }

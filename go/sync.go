@@ -7,62 +7,42 @@ import "C"
 import (
 	"runtime"
 	"time"
-	"unsafe"
 )
 
 // AddPod adds a pod; namespace/name is unique (ErrDuplicate).
 func (e *Engine) AddPod(p *Pod) (PodID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
 	var id C.uint32_t
-	r := C.dsr_engine_add_pod(e.e, a.pod(p), &id)
-	runtime.KeepAlive(e)
-	return PodID(id), e.fail("dsr_engine_add_pod", r)
+	err := e.call("dsr_engine_add_pod", func(a *arena) C.dsr_result { return C.dsr_engine_add_pod(e.e, a.pod(p), &id) })
+	return PodID(id), err
 }
 
 // UpdatePod replaces a pod, keeping its id (it turned ready, was scheduled,
 // failed, started deleting).
 func (e *Engine) UpdatePod(id PodID, p *Pod) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
-	r := C.dsr_engine_update_pod(e.e, C.uint32_t(id), a.pod(p))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_update_pod", r)
+	return e.call("dsr_engine_update_pod", func(a *arena) C.dsr_result {
+		return C.dsr_engine_update_pod(e.e, C.uint32_t(id), a.pod(p))
+	})
 }
 
 // RemovePod removes a pod (it is gone from the cluster).
 func (e *Engine) RemovePod(id PodID) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := C.dsr_engine_remove_pod(e.e, C.uint32_t(id))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_remove_pod", r)
+	return e.call("dsr_engine_remove_pod", func(*arena) C.dsr_result { return C.dsr_engine_remove_pod(e.e, C.uint32_t(id)) })
 }
 
 // FindPod returns the id of the pod namespace/name (ErrNotFound if none).
 func (e *Engine) FindPod(namespace, name string) (PodID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var a arena
-	defer a.free()
 	var id C.uint32_t
-	r := C.dsr_engine_find_pod(e.e, a.str(namespace), a.str(name), &id)
-	runtime.KeepAlive(e)
-	return PodID(id), check("dsr_engine_find_pod", r)
+	err := e.query("dsr_engine_find_pod", func(a *arena) C.dsr_result {
+		return C.dsr_engine_find_pod(e.e, a.str(namespace), a.str(name), &id)
+	})
+	return PodID(id), err
 }
 
 // PodCount returns the number of pods.
 func (e *Engine) PodCount() (int, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var n C.size_t
-	r := C.dsr_engine_pod_count(e.e, &n)
-	runtime.KeepAlive(e)
-	return int(n), check("dsr_engine_pod_count", r)
+	err := e.query("dsr_engine_pod_count", func(*arena) C.dsr_result { return C.dsr_engine_pod_count(e.e, &n) })
+	return int(n), err
 }
 
 // AdoptPod records that the caller made the DaemonSet the pod's controller
@@ -78,11 +58,9 @@ func (e *Engine) ReleasePod(pod PodID) error {
 }
 
 func (e *Engine) setPodController(pod PodID, set C.uint32_t) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := C.dsr_engine_set_pod_controller(e.e, C.uint32_t(pod), set)
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_set_pod_controller", r)
+	return e.call("dsr_engine_set_pod_controller", func(*arena) C.dsr_result {
+		return C.dsr_engine_set_pod_controller(e.e, C.uint32_t(pod), set)
+	})
 }
 
 // SyncOutcome says how far a sync went.
@@ -215,24 +193,6 @@ type Plan struct {
 	TemplateGeneration *int64
 }
 
-// describe reads a plan entry's text with f (dsr_engine_describe_create or
-// _delete); called with e.mu held.
-func (e *Engine) describe(op string, f func(*C.char, C.size_t, *C.size_t) C.dsr_result) (string, error) {
-	buf := make([]byte, 256)
-	for {
-		var n C.size_t
-		r := f((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
-		if Code(r) == ErrBufferTooSmall && int(n) >= len(buf) {
-			buf = make([]byte, int(n)+1)
-			continue
-		}
-		if err := check(op, r); err != nil {
-			return "", err
-		}
-		return string(buf[:n]), nil
-	}
-}
-
 func goStr(s C.dsr_str) string {
 	if s.len == 0 {
 		return ""
@@ -291,7 +251,7 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 		if err := check("dsr_engine_plan_create", C.dsr_engine_plan_create(e.e, C.size_t(i), &c)); err != nil {
 			return nil, err
 		}
-		why, err := e.describe("dsr_engine_describe_create", func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+		why, err := readText("dsr_engine_describe_create", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
 			return C.dsr_engine_describe_create(e.e, C.size_t(i), b, n, out)
 		})
 		if err != nil {
@@ -307,7 +267,7 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 		if err := check("dsr_engine_plan_delete", C.dsr_engine_plan_delete(e.e, C.size_t(i), &d)); err != nil {
 			return nil, err
 		}
-		why, err := e.describe("dsr_engine_describe_delete", func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+		why, err := readText("dsr_engine_describe_delete", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
 			return C.dsr_engine_describe_delete(e.e, C.size_t(i), b, n, out)
 		})
 		if err != nil {
@@ -338,21 +298,17 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 // ObserveCreates reports that n creates the last sync planned happened,
 // failed or were skipped (upstream's CreationObserved).
 func (e *Engine) ObserveCreates(set SetID, n int) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := C.dsr_engine_observe_creates(e.e, C.uint32_t(set), C.uint32_t(n))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_observe_creates", r)
+	return e.call("dsr_engine_observe_creates", func(*arena) C.dsr_result {
+		return C.dsr_engine_observe_creates(e.e, C.uint32_t(set), C.uint32_t(n))
+	})
 }
 
 // ObserveDeletes reports that n deletes the last sync planned happened or
 // failed (upstream's DeletionObserved).
 func (e *Engine) ObserveDeletes(set SetID, n int) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r := C.dsr_engine_observe_deletes(e.e, C.uint32_t(set), C.uint32_t(n))
-	runtime.KeepAlive(e)
-	return e.fail("dsr_engine_observe_deletes", r)
+	return e.call("dsr_engine_observe_deletes", func(*arena) C.dsr_result {
+		return C.dsr_engine_observe_deletes(e.e, C.uint32_t(set), C.uint32_t(n))
+	})
 }
 
 // Expectations are the creates and deletes a DaemonSet's last sync planned
@@ -365,12 +321,10 @@ type Expectations struct {
 
 // Expectations returns what the DaemonSet still waits to see.
 func (e *Engine) Expectations(set SetID) (Expectations, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	var x C.dsr_expectations
-	r := C.dsr_engine_expectations(e.e, C.uint32_t(set), &x)
-	runtime.KeepAlive(e)
-	if err := check("dsr_engine_expectations", r); err != nil {
+	if err := e.query("dsr_engine_expectations", func(*arena) C.dsr_result {
+		return C.dsr_engine_expectations(e.e, C.uint32_t(set), &x)
+	}); err != nil {
 		return Expectations{}, err
 	}
 	out := Expectations{Creates: int64(x.creates), Deletes: int64(x.deletes)}

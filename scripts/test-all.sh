@@ -2,7 +2,8 @@
 # Run every test of the repository; the one command CI runs (via .ci/run).
 #
 # Steps, in order, stopping at the first failure:
-#   fmt, clippy, doc, test (cargo test --workspace, once), conformance
+#   fmt, clippy, doc, features, test (cargo test --workspace, once), stack
+#   (the stack-painting test, optimized: every call within 4 KiB), conformance
 #   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
 #   no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
@@ -76,7 +77,7 @@ features_step() {
     # Each optional feature of the core alone and all together, so a feature set
     # that does not build is caught (cargo-hack style, without the tool).
     local f
-    for f in "" defmt log serde "defmt serde" "log serde"; do
+    for f in "" defmt log serde "defmt serde" "log serde" compact; do
         echo "-- dsr-core features: ${f:-none}"
         cargo check -q -p dsr-core --no-default-features ${f:+--features "$f"}
     done
@@ -87,12 +88,19 @@ features_step() {
     fi
     grep -q "exclude each other" /tmp/dsr-both.txt
     cargo test -q -p dsr-core --features log --test logging
+    # `compact` (the firmware build's) changes algorithms, never results: the
+    # core's tests, plans included, pass with it too.
+    cargo test -q -p dsr-core --features compact
 }
 
 step features "dsr-core with each feature set" \
     features_step
 step test "cargo test --workspace" \
     cargo test --workspace
+# The stack bound (4 KiB per call) holds for optimized builds, as firmware runs
+# them; `cargo test` above checks the debug build's looser bound.
+step stack "cargo test --release -p dsr-core --test stack: worst-case stack per call, optimized" \
+    cargo test --release -p dsr-core --test stack -- --nocapture
 # The debug build that `cargo test` just made: the vectors take seconds there, and a
 # release build of the CLI would add minutes to a cold CI run.
 step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \

@@ -162,7 +162,7 @@ impl<
         let strings = &self.strings;
         // Requirements equal in all three are identical, so an unstable sort is
         // deterministic.
-        self.requirements.get_mut(span).sort_unstable_by(|a, b| {
+        crate::sort::sort_by(self.requirements.get_mut(span), |a, b| {
             strings
                 .resolve(a.key)
                 .cmp(strings.resolve(b.key))

@@ -271,47 +271,55 @@ impl<
     /// Writes a reason in words, e.g. `node has taint dedicated=gpu:NoSchedule that
     /// the pod does not tolerate`.
     pub fn describe<W: fmt::Write>(&self, set: SetId, reason: &Reason, w: &mut W) -> fmt::Result {
+        use crate::text::{put, Quoted};
         let t = |s: Sym| self.strings.resolve(s);
         match reason {
             Reason::Eligible => w.write_str("eligible"),
             Reason::NodeNameMismatch { wanted } => {
-                write!(w, "template spec.nodeName is {:?}", t(*wanted))
+                put!(w, "template spec.nodeName is ", Quoted(t(*wanted)))
             }
             Reason::NodeSelectorMismatch { wanted, found } => match found {
-                None => write!(
+                None => put!(
                     w,
-                    "nodeSelector wants {}={} but the node has no label {}",
+                    "nodeSelector wants ",
                     t(wanted.key),
+                    "=",
                     t(wanted.value),
+                    " but the node has no label ",
                     t(wanted.key)
                 ),
-                Some(v) => write!(
+                Some(v) => put!(
                     w,
-                    "nodeSelector wants {}={} but the node has {}={}",
+                    "nodeSelector wants ",
                     t(wanted.key),
+                    "=",
                     t(wanted.value),
+                    " but the node has ",
                     t(wanted.key),
+                    "=",
                     t(*v)
                 ),
             },
             Reason::NodeAffinityMismatch { terms, first } => {
                 let Some((index, miss)) = first else {
-                    return write!(
+                    return put!(
                         w,
-                        "required node affinity has {} term(s), all empty, so it selects no node",
-                        terms
+                        "required node affinity has ",
+                        *terms,
+                        " term(s), all empty, so it selects no node"
                     );
                 };
                 if *terms > 1 {
-                    write!(
+                    put!(
                         w,
-                        "none of the {} required node affinity terms matches; ",
-                        terms
+                        "none of the ",
+                        *terms,
+                        " required node affinity terms matches; "
                     )?;
                 } else {
                     w.write_str("required node affinity does not match; ")?;
                 }
-                write!(w, "term {}: ", index)?;
+                put!(w, "term ", *index, ": ")?;
                 self.describe_term_miss(set, *index, miss, w)
             }
             Reason::UntoleratedTaint(taint) => {
@@ -329,15 +337,16 @@ impl<
 
     /// Writes a taint as `key=value:Effect`.
     pub fn write_taint<W: fmt::Write>(&self, taint: &Taint, w: &mut W) -> fmt::Result {
+        use crate::text::put;
         w.write_str(self.strings.resolve(taint.key))?;
         if !taint.value.is_empty() {
-            write!(w, "={}", self.strings.resolve(taint.value))?;
+            put!(w, "=", self.strings.resolve(taint.value))?;
         }
         let effect = match taint.effect {
             TaintEffect::Other(s) => self.strings.resolve(s),
             e => e.name().unwrap_or(""),
         };
-        write!(w, ":{}", effect)
+        put!(w, ":", effect)
     }
 
     fn describe_term_miss<W: fmt::Write>(
@@ -347,26 +356,30 @@ impl<
         miss: &TermMiss,
         w: &mut W,
     ) -> fmt::Result {
+        use crate::text::put;
         let term = self
             .sets
             .get(set.0)
             .and_then(|s| s.affinity)
             .and_then(|terms| self.terms.get(terms).iter().find(|t| t.index == index));
         match miss {
-            TermMiss::Invalid(TermProblem::UnknownOperator { index }) => write!(
+            TermMiss::Invalid(TermProblem::UnknownOperator { index }) => put!(
                 w,
-                "matchExpressions[{}] has an unsupported operator, so the term matches nothing",
-                index
+                "matchExpressions[",
+                *index,
+                "] has an unsupported operator, so the term matches nothing"
             ),
-            TermMiss::Invalid(TermProblem::InvalidExpression { index }) => write!(
+            TermMiss::Invalid(TermProblem::InvalidExpression { index }) => put!(
                 w,
-                "matchExpressions[{}] is invalid, so the term matches nothing",
-                index
+                "matchExpressions[",
+                *index,
+                "] is invalid, so the term matches nothing"
             ),
-            TermMiss::Invalid(TermProblem::InvalidField { index }) => write!(
+            TermMiss::Invalid(TermProblem::InvalidField { index }) => put!(
                 w,
-                "matchFields[{}] is invalid (only In/NotIn with one value), so the term matches nothing",
-                index
+                "matchFields[",
+                *index,
+                "] is invalid (only In/NotIn with one value), so the term matches nothing"
             ),
             TermMiss::Expression { index } => {
                 let req = term.and_then(|t| {
@@ -383,11 +396,11 @@ impl<
             TermMiss::Field { index } => {
                 let f = term.and_then(|t| span(self.fields.all(), t.fields).get(*index as usize));
                 match f {
-                    Some(f) => write!(
+                    Some(f) => put!(
                         w,
-                        "node name does not satisfy {} {} {}",
+                        "node name does not satisfy ",
                         self.strings.resolve(f.field),
-                        if f.equal { "In" } else { "NotIn" },
+                        if f.equal { " In " } else { " NotIn " },
                         self.strings.resolve(f.value)
                     ),
                     None => w.write_str("a field requirement does not match"),
@@ -402,13 +415,14 @@ impl<
         r: &crate::selector::Requirement,
         w: &mut W,
     ) -> fmt::Result {
+        use crate::text::put;
         let key = self.strings.resolve(r.key);
         let values = self.values.get(r.values);
         match r.operator {
             Operator::Exists => w.write_str(key),
-            Operator::DoesNotExist => write!(w, "!{}", key),
+            Operator::DoesNotExist => put!(w, "!", key),
             Operator::In | Operator::NotIn => {
-                write!(w, "{} {} (", key, r.operator.symbol())?;
+                put!(w, key, " ", r.operator.symbol(), " (")?;
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
                         w.write_str(",")?;
@@ -422,7 +436,7 @@ impl<
                     .first()
                     .map(|v| self.strings.resolve(*v))
                     .unwrap_or("");
-                write!(w, "{}{}{}", key, op.symbol(), v)
+                put!(w, key, op.symbol(), v)
             }
         }
     }

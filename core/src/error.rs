@@ -8,6 +8,7 @@ use core::fmt;
 use crate::selector::syntax::ParseError;
 use crate::selector::RequirementProblem;
 use crate::spec::SpecProblem;
+use crate::text::put;
 
 /// Why a snapshot was refused (the module needs the `snapshot` feature).
 #[cfg(feature = "snapshot")]
@@ -22,11 +23,13 @@ mod snapshot_off {
     #[cfg_attr(feature = "defmt", derive(defmt::Format))]
     pub enum SnapshotError {}
 
-    impl core::fmt::Display for SnapshotError {
-        fn fmt(&self, _: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    impl crate::text::Piece for SnapshotError {
+        fn put<W: core::fmt::Write + ?Sized>(&self, _: &mut W) -> core::fmt::Result {
             match *self {}
         }
     }
+
+    crate::text::display_via_piece!(SnapshotError);
 }
 use crate::validation::ValidationError;
 
@@ -217,28 +220,39 @@ impl From<ParseError> for Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// Writes the error as `Display` does, with `write_str` alone: no
+    /// `core::fmt` formatting machinery is linked for it (firmware; see
+    /// `src/text.rs`).
+    pub fn write_text<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         match self {
             Error::Full { table, capacity } => {
-                write!(f, "{} table is full (capacity {})", table.name(), capacity)
+                put!(f, table.name(), " table is full (capacity ", *capacity, ")")
             }
             Error::TooLong { field, max } => {
-                write!(f, "{} is too long (at most {} bytes)", field.name(), max)
+                put!(f, field.name(), " is too long (at most ", *max, " bytes)")
             }
-            Error::Invalid { field, reason } => write!(f, "invalid {}: {}", field.name(), reason),
+            Error::Invalid { field, reason } => put!(f, "invalid ", field.name(), ": ", *reason),
             Error::Requirement { field, problem } => {
-                write!(f, "invalid requirement in {}: {}", field.name(), problem)
+                put!(f, "invalid requirement in ", field.name(), ": ", *problem)
             }
-            Error::Parse(e) => write!(f, "selector does not parse: {}", e),
-            Error::Spec(p) => write!(f, "invalid DaemonSet: {}", p),
-            Error::Snapshot(e) => write!(f, "snapshot: {}", e),
-            Error::Duplicate(t) => write!(f, "already in the {} table", t.name()),
-            Error::NotFound(t) => write!(f, "not in the {} table", t.name()),
+            Error::Parse(e) => put!(f, "selector does not parse: ", *e),
+            Error::Spec(p) => put!(f, "invalid DaemonSet: ", *p),
+            Error::Snapshot(e) => put!(f, "snapshot: ", *e),
+            Error::Duplicate(t) => put!(f, "already in the ", t.name(), " table"),
+            Error::NotFound(t) => put!(f, "not in the ", t.name(), " table"),
             Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
         }
     }
 }
+
+impl crate::text::Piece for Error {
+    fn put<W: fmt::Write + ?Sized>(&self, w: &mut W) -> fmt::Result {
+        self.write_text(w)
+    }
+}
+
+crate::text::display_via_piece!(Error);
 
 #[cfg(feature = "defmt")]
 impl defmt::Format for Error {

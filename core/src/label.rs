@@ -103,7 +103,7 @@ impl<'a> Labels<'a> {
 pub(crate) fn sort(labels: &mut [Label]) {
     // Keys are unique (callers replace duplicates as they insert), so an unstable
     // sort is deterministic.
-    labels.sort_unstable_by_key(|l| l.key);
+    crate::sort::sort_by_key(labels, |l| l.key);
 }
 
 #[cfg(test)]

@@ -68,10 +68,12 @@ pub mod query;
 pub mod selector;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
+mod sort;
 pub mod spec;
 pub mod sync;
 pub mod table;
 pub mod taint;
+mod text;
 mod trace;
 pub mod validation;
 

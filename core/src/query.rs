@@ -77,7 +77,8 @@ impl<
         selector: &str,
         labels: &[LabelInput<'_>],
     ) -> Result<bool> {
-        let parsed = ParsedSelector::<REQS, VALUES>::parse(selector)?;
+        let mut parsed = ParsedSelector::<REQS, VALUES>::new();
+        parsed.parse_into(selector)?;
         self.scratch(|e| {
             let mark = e.requirements.mark();
             for (key, op, values) in parsed.requirements() {

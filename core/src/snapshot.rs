@@ -100,19 +100,20 @@ pub enum SnapshotError {
     Corrupt,
 }
 
-impl core::fmt::Display for SnapshotError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl crate::text::Piece for SnapshotError {
+    fn put<W: core::fmt::Write + ?Sized>(&self, f: &mut W) -> core::fmt::Result {
         match self {
             SnapshotError::BufferTooSmall => f.write_str("buffer too small for the snapshot"),
             SnapshotError::Truncated => f.write_str("snapshot is truncated"),
             SnapshotError::BadMagic => f.write_str("not a dsr snapshot (bad magic)"),
-            SnapshotError::UnsupportedVersion { found } => {
-                write!(
-                    f,
-                    "snapshot format version {} is not supported (this build reads {})",
-                    found, FORMAT_VERSION
-                )
-            }
+            SnapshotError::UnsupportedVersion { found } => crate::text::put!(
+                f,
+                "snapshot format version ",
+                *found,
+                " is not supported (this build reads ",
+                FORMAT_VERSION,
+                ")"
+            ),
             SnapshotError::CapacityMismatch => {
                 f.write_str("snapshot was taken by an engine with other capacities")
             }
@@ -125,6 +126,8 @@ impl core::fmt::Display for SnapshotError {
         }
     }
 }
+
+crate::text::display_via_piece!(SnapshotError);
 
 impl From<SnapshotError> for Error {
     fn from(e: SnapshotError) -> Self {

@@ -11,6 +11,8 @@
 
 use core::fmt;
 
+use crate::text::put;
+
 use crate::daemonset::{label_selector_operator, node_selector_operator};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -136,36 +138,38 @@ pub enum SpecProblem {
     NoUpdateBudget,
 }
 
-impl fmt::Display for SpecProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl crate::text::Piece for SpecProblem {
+    fn put<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         match self {
-            SpecProblem::Name(e) => write!(f, "metadata.name: {}", e),
-            SpecProblem::Namespace(e) => write!(f, "metadata.namespace: {}", e),
+            SpecProblem::Name(e) => put!(f, "metadata.name: ", *e),
+            SpecProblem::Namespace(e) => put!(f, "metadata.namespace: ", *e),
             SpecProblem::SelectorMissing => f.write_str("spec.selector: required"),
             SpecProblem::SelectorEmpty => f.write_str("spec.selector: empty selector is invalid for daemonset"),
-            SpecProblem::Selector(p) => write!(f, "spec.selector: {}", p),
+            SpecProblem::Selector(p) => put!(f, "spec.selector: ", *p),
             SpecProblem::SelectorDoesNotMatchTemplate => {
                 f.write_str("spec.template.metadata.labels: `selector` does not match template `labels`")
             }
-            SpecProblem::TemplateLabel(p) => write!(f, "spec.template.metadata.labels: {}", p),
-            SpecProblem::NodeSelector(p) => write!(f, "spec.template.spec.nodeSelector: {}", p),
+            SpecProblem::TemplateLabel(p) => put!(f, "spec.template.metadata.labels: ", *p),
+            SpecProblem::NodeSelector(p) => put!(f, "spec.template.spec.nodeSelector: ", *p),
             SpecProblem::AffinityNoTerms => f.write_str(
                 "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: must have at least one node selector term",
             ),
-            SpecProblem::AffinityTerm { term } => write!(
+            SpecProblem::AffinityTerm { term } => put!(
                 f,
-                "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{}]: invalid",
-                term
+                "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[",
+                *term,
+                "]: invalid"
             ),
             SpecProblem::Toleration { index, problem } => {
-                write!(f, "spec.template.spec.tolerations[{}]: {:?}", index, problem)
+                put!(f, "spec.template.spec.tolerations[", *index, "]: ")?;
+                problem.write_debug(f)
             }
             SpecProblem::NoContainers => f.write_str("spec.template.spec.containers: required"),
             SpecProblem::ContainerName { index } => {
-                write!(f, "spec.template.spec.containers[{}].name: invalid", index)
+                put!(f, "spec.template.spec.containers[", *index, "].name: invalid")
             }
             SpecProblem::DuplicateContainerName { index } => {
-                write!(f, "spec.template.spec.containers[{}].name: duplicate", index)
+                put!(f, "spec.template.spec.containers[", *index, "].name: duplicate")
             }
             SpecProblem::RestartPolicy => {
                 f.write_str("spec.template.spec.restartPolicy: supported values: \"Always\"")
@@ -182,14 +186,19 @@ impl fmt::Display for SpecProblem {
             SpecProblem::UpdateStrategyType => f.write_str(
                 "spec.updateStrategy: supported values: \"RollingUpdate\", \"OnDelete\"",
             ),
-            SpecProblem::RollingUpdate { field, problem } => write!(
+            SpecProblem::RollingUpdate { field, problem } => put!(
                 f,
-                "spec.updateStrategy.rollingUpdate.{}: {:?}",
+                "spec.updateStrategy.rollingUpdate.",
                 match field {
                     RollingUpdateField::MaxUnavailable => "maxUnavailable",
                     RollingUpdateField::MaxSurge => "maxSurge",
                 },
-                problem
+                ": ",
+                match problem {
+                    IntOrPercentProblem::Negative => "Negative",
+                    IntOrPercentProblem::NotAPercent => "NotAPercent",
+                    IntOrPercentProblem::OverHundredPercent => "OverHundredPercent",
+                }
             ),
             SpecProblem::SurgeWithUnavailable => f.write_str(
                 "spec.updateStrategy.rollingUpdate.maxSurge: may not be set when maxUnavailable is non-zero",
@@ -198,6 +207,30 @@ impl fmt::Display for SpecProblem {
                 "spec.updateStrategy.rollingUpdate.maxUnavailable: cannot be 0 when maxSurge is 0",
             ),
         }
+    }
+}
+
+crate::text::display_via_piece!(SpecProblem);
+
+impl TolerationProblem {
+    /// Writes what `{:?}` writes (`Key(TooLong { max: 63 })`), without `core::fmt`.
+    fn write_debug<W: fmt::Write + ?Sized>(&self, w: &mut W) -> fmt::Result {
+        let (name, inner) = match self {
+            Self::Key(e) => ("Key", Some(e)),
+            Self::EmptyKeyNeedsExists => ("EmptyKeyNeedsExists", None),
+            Self::SecondsWithoutNoExecute => ("SecondsWithoutNoExecute", None),
+            Self::Value(e) => ("Value", Some(e)),
+            Self::ValueWithExists => ("ValueWithExists", None),
+            Self::Operator => ("Operator", None),
+            Self::Effect => ("Effect", None),
+        };
+        w.write_str(name)?;
+        if let Some(e) = inner {
+            w.write_str("(")?;
+            e.write_debug(w)?;
+            w.write_str(")")?;
+        }
+        Ok(())
     }
 }
 
@@ -464,6 +497,78 @@ fn validate_update_strategy(ds: &DaemonSetInput<'_>) -> core::result::Result<(),
 mod tests {
     use super::*;
     use crate::input::{RequirementInput, RollingUpdateInput, UpdateStrategyInput};
+
+    /// The problem texts are written piece by piece (no `core::fmt` on firmware);
+    /// they must read exactly as the `format!` they replace.
+    #[test]
+    fn problem_text_as_format_wrote_it() {
+        extern crate std;
+        use std::format;
+        use std::string::ToString;
+        let v = [
+            ValidationError::Empty,
+            ValidationError::TooLong { max: 63 },
+            ValidationError::InvalidFormat,
+            ValidationError::TooManySlashes,
+            ValidationError::EmptyPrefix,
+            ValidationError::PrefixTooLong { max: 253 },
+            ValidationError::InvalidPrefix,
+        ];
+        let mut tolerations = std::vec::Vec::new();
+        for e in v {
+            tolerations.push(TolerationProblem::Key(e));
+            tolerations.push(TolerationProblem::Value(e));
+        }
+        tolerations.extend([
+            TolerationProblem::EmptyKeyNeedsExists,
+            TolerationProblem::SecondsWithoutNoExecute,
+            TolerationProblem::ValueWithExists,
+            TolerationProblem::Operator,
+            TolerationProblem::Effect,
+        ]);
+        for (i, problem) in tolerations.into_iter().enumerate() {
+            let index = i as u16;
+            assert_eq!(
+                SpecProblem::Toleration { index, problem }.to_string(),
+                format!("spec.template.spec.tolerations[{index}]: {problem:?}")
+            );
+        }
+        for field in [
+            RollingUpdateField::MaxUnavailable,
+            RollingUpdateField::MaxSurge,
+        ] {
+            for problem in [
+                IntOrPercentProblem::Negative,
+                IntOrPercentProblem::NotAPercent,
+                IntOrPercentProblem::OverHundredPercent,
+            ] {
+                let name = match field {
+                    RollingUpdateField::MaxUnavailable => "maxUnavailable",
+                    RollingUpdateField::MaxSurge => "maxSurge",
+                };
+                assert_eq!(
+                    SpecProblem::RollingUpdate { field, problem }.to_string(),
+                    format!("spec.updateStrategy.rollingUpdate.{name}: {problem:?}")
+                );
+            }
+        }
+        assert_eq!(
+            SpecProblem::AffinityTerm { term: 7 }.to_string(),
+            "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[7]: invalid"
+        );
+        assert_eq!(
+            SpecProblem::Name(ValidationError::TooLong { max: 253 }).to_string(),
+            "metadata.name: must be no more than 253 characters"
+        );
+        assert_eq!(
+            Error::Full {
+                table: crate::error::Table::Labels,
+                capacity: 2048
+            }
+            .to_string(),
+            "labels table is full (capacity 2048)"
+        );
+    }
 
     const APP: [LabelInput<'static>; 1] = [LabelInput {
         key: "name",

@@ -12,6 +12,8 @@
 
 use core::fmt;
 
+use crate::text::{display_via_piece, put};
+
 /// Maximum length of a label value in bytes.
 pub const LABEL_VALUE_MAX: usize = 63;
 /// Maximum length of a DNS-1123 subdomain in bytes.
@@ -51,11 +53,11 @@ pub enum ValidationError {
     InvalidPrefix,
 }
 
-impl fmt::Display for ValidationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl crate::text::Piece for ValidationError {
+    fn put<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("must be non-empty"),
-            Self::TooLong { max } => write!(f, "must be no more than {max} characters"),
+            Self::TooLong { max } => put!(f, "must be no more than ", *max, " characters"),
             Self::InvalidFormat => f.write_str(
                 "contains a character that is not allowed, or does not start and end with an alphanumeric character",
             ),
@@ -64,11 +66,28 @@ impl fmt::Display for ValidationError {
             }
             Self::EmptyPrefix => f.write_str("prefix part must be non-empty"),
             Self::PrefixTooLong { max } => {
-                write!(f, "prefix part must be no more than {max} characters")
+                put!(f, "prefix part must be no more than ", *max, " characters")
             }
             Self::InvalidPrefix => f.write_str(
                 "prefix part must be a lowercase RFC 1123 subdomain (lowercase alphanumerics, '-' or '.', starting and ending alphanumeric)",
             ),
+        }
+    }
+}
+
+display_via_piece!(ValidationError);
+
+impl ValidationError {
+    /// Writes what `{:?}` writes (`TooLong { max: 63 }`), without `core::fmt`.
+    pub(crate) fn write_debug<W: fmt::Write + ?Sized>(&self, w: &mut W) -> fmt::Result {
+        match self {
+            Self::Empty => w.write_str("Empty"),
+            Self::TooLong { max } => put!(w, "TooLong { max: ", *max, " }"),
+            Self::InvalidFormat => w.write_str("InvalidFormat"),
+            Self::TooManySlashes => w.write_str("TooManySlashes"),
+            Self::EmptyPrefix => w.write_str("EmptyPrefix"),
+            Self::PrefixTooLong { max } => put!(w, "PrefixTooLong { max: ", *max, " }"),
+            Self::InvalidPrefix => w.write_str("InvalidPrefix"),
         }
     }
 }
@@ -214,10 +233,31 @@ mod tests {
         (0..n).map(|_| c).collect()
     }
 
+    /// Checks one of upstream's tables: `validate` accepts every `good` name and
+    /// one of exactly `max` characters, refuses every `bad` name, and refuses one
+    /// character more as `TooLong`.
+    fn check_table(
+        validate: fn(&str) -> Result<(), ValidationError>,
+        good: &[&str],
+        bad: &[&str],
+        max: usize,
+    ) {
+        for v in good.iter().copied().chain([rep('a', max).as_str()]) {
+            assert_eq!(validate(v), Ok(()), "{v:?}");
+        }
+        for v in bad {
+            assert!(validate(v).is_err(), "{v:?}");
+        }
+        assert_eq!(
+            validate(&rep('a', max + 1)),
+            Err(ValidationError::TooLong { max })
+        );
+    }
+
     // Transcribed from upstream validation_test.go TestIsDNS1123Label.
     #[test]
     fn dns_label_table() {
-        let mut good: Vec<String> = [
+        let good = [
             "a",
             "ab",
             "abc",
@@ -230,36 +270,19 @@ mod tests {
             "1a",
             "1-a",
             "1--a--b--2",
-        ]
-        .iter()
-        .map(|s| String::from(*s))
-        .collect();
-        good.push(rep('a', 63));
-        for v in &good {
-            assert_eq!(validate_dns_label(v), Ok(()), "{v:?}");
-        }
-        let mut bad: Vec<String> = [
+        ];
+        let bad = [
             "", "A", "ABC", "aBc", "A1", "A-1", "1-A", "-", "a-", "-a", "1-", "-1", "_", "a_",
             "_a", "a_b", "1_", "_1", "1_2", ".", "a.", ".a", "a.b", "1.", ".1", "1.2", " ", "a ",
             " a", "a b", "1 ", " 1", "1 2", "é", "aé",
-        ]
-        .iter()
-        .map(|s| String::from(*s))
-        .collect();
-        bad.push(rep('a', 64));
-        for v in &bad {
-            assert!(validate_dns_label(v).is_err(), "{v:?}");
-        }
-        assert_eq!(
-            validate_dns_label(&rep('a', 64)),
-            Err(ValidationError::TooLong { max: 63 })
-        );
+        ];
+        check_table(validate_dns_label, &good, &bad, 63);
     }
 
     // Transcribed from upstream validation_test.go TestIsDNS1123Subdomain.
     #[test]
     fn dns_subdomain_table() {
-        let mut good: Vec<String> = [
+        let good = [
             "a",
             "ab",
             "abc",
@@ -300,15 +323,8 @@ mod tests {
             "aa.bb.cc.dd.ee",
             "1.2.3.4.5",
             "11.22.33.44.55",
-        ]
-        .iter()
-        .map(|s| String::from(*s))
-        .collect();
-        good.push(rep('a', 253));
-        for v in &good {
-            assert_eq!(validate_dns_subdomain(v), Ok(()), "{v:?}");
-        }
-        let mut bad: Vec<String> = [
+        ];
+        let bad = [
             "",
             "A",
             "ABC",
@@ -370,18 +386,8 @@ mod tests {
             "a$b",
             "ä.com",
             "a\n",
-        ]
-        .iter()
-        .map(|s| String::from(*s))
-        .collect();
-        bad.push(rep('a', 254));
-        for v in &bad {
-            assert!(validate_dns_subdomain(v).is_err(), "{v:?}");
-        }
-        assert_eq!(
-            validate_dns_subdomain(&rep('a', 254)),
-            Err(ValidationError::TooLong { max: 253 })
-        );
+        ];
+        check_table(validate_dns_subdomain, &good, &bad, 253);
     }
 
     // Transcribed from upstream validation_test.go TestIsQualifiedName.
@@ -448,7 +454,7 @@ mod tests {
     // Transcribed from upstream validation_test.go TestIsValidLabelValue.
     #[test]
     fn label_value_table() {
-        let mut good: Vec<String> = [
+        let good = [
             "simple",
             "now-with-dashes",
             "1-starts-with-num",
@@ -456,15 +462,8 @@ mod tests {
             "1234",
             "",
             "Mixed_Case.dots-dashes_09",
-        ]
-        .iter()
-        .map(|s| String::from(*s))
-        .collect();
-        good.push(rep('a', 63));
-        for v in &good {
-            assert_eq!(validate_label_value(v), Ok(()), "{v:?}");
-        }
-        let mut bad: Vec<String> = [
+        ];
+        let bad = [
             "nospecialchars%^=@",
             "Tama-nui-te-rā.is.Māori.sun",
             "\\backslashes\\are\\bad",
@@ -475,18 +474,8 @@ mod tests {
             " ",
             "a b",
             "a/b",
-        ]
-        .iter()
-        .map(|s| String::from(*s))
-        .collect();
-        bad.push(rep('a', 64));
-        for v in &bad {
-            assert!(validate_label_value(v).is_err(), "{v:?}");
-        }
-        assert_eq!(
-            validate_label_value(&rep('a', 64)),
-            Err(ValidationError::TooLong { max: 63 })
-        );
+        ];
+        check_table(validate_label_value, &good, &bad, 63);
     }
 
     #[test]

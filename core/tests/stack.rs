@@ -2,15 +2,24 @@
 //! region below its stack pointer with a pattern, runs the call, and finds the
 //! deepest byte the call overwrote.
 //!
-//! The bound (4 KiB) is for optimized builds, as firmware runs them:
-//! `cargo test --release -p dsr-core --test stack -- --nocapture` prints each call's
-//! high-water mark (`scripts/measure.sh` does). Unoptimized builds keep every
-//! temporary in its own stack slot, so they get a looser bound.
+//! Every public call of the engine that does work is measured, on a
+//! [`GatewayEngine`](dsr_core::GatewayEngine) with a full pod table, and per-call
+//! limits of the firmware profile where the call takes them
+//! (`selector_string_matches::<16, 32>`).
+//!
+//! The bound, [`LIMIT`] (4 KiB), is for optimized builds, as firmware runs them:
+//! `cargo test --release -p dsr-core --test stack -- --nocapture` prints each
+//! call's high-water mark (`scripts/measure.sh` does; `scripts/test-all.sh` runs it
+//! as its `stack` step). Unoptimized builds keep every temporary in its own stack
+//! slot, so `cargo test` (debug) holds them to [`DEBUG_LIMIT`] (16 KiB) instead.
 
 use std::hint::black_box;
 
-use dsr_core::input::{DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, PodInput};
-use dsr_core::sync::Plan;
+use dsr_core::input::{
+    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, PodInput, TaintInput,
+    TolerationInput,
+};
+use dsr_core::sync::{Plan, Propagation};
 use dsr_core::Timestamp;
 
 /// Bytes painted below the stack pointer.
@@ -19,6 +28,9 @@ const PATTERN: u8 = 0xA5;
 
 /// The bound this test holds optimized builds to.
 const LIMIT: usize = 4 << 10;
+
+/// The bound for unoptimized (debug) builds.
+const DEBUG_LIMIT: usize = 16 << 10;
 
 #[inline(never)]
 fn stack_pointer() -> usize {
@@ -145,6 +157,21 @@ fn measure() -> Vec<(&'static str, usize)> {
         }),
     ));
     out.push((
+        "describe_create + describe_delete",
+        high_water(|| {
+            let mut why = heapless::String::<256>::new();
+            for c in &plan.creates {
+                why.clear();
+                e.describe_create(c, &mut why).unwrap();
+            }
+            for d in &plan.deletes {
+                why.clear();
+                e.describe_delete(set_id, d, &mut why).unwrap();
+            }
+            black_box(&why);
+        }),
+    ));
+    out.push((
         "should_run + describe",
         high_water(|| {
             let p = e.should_run(set_id, node_id).unwrap();
@@ -157,6 +184,72 @@ fn measure() -> Vec<(&'static str, usize)> {
         "update_node",
         high_water(|| {
             e.update_node(node_id, &node("edge-gw-01")).unwrap();
+        }),
+    ));
+    out.push((
+        "update_daemon_set",
+        high_water(|| {
+            e.update_daemon_set(set_id, &set("fluentd-elasticsearch"))
+                .unwrap();
+        }),
+    ));
+    out.push((
+        "validate_daemon_set",
+        high_water(|| {
+            black_box(e.validate_daemon_set(&set("fluentd-elasticsearch")).is_ok());
+        }),
+    ));
+    let first_pod = e
+        .find_pod("kube-system", "fluentd-elasticsearch-00000")
+        .unwrap();
+    out.push((
+        "update_pod",
+        high_water(|| {
+            let p = PodInput {
+                name: "fluentd-elasticsearch-00000",
+                namespace: "kube-system",
+                labels: &APP,
+                controller_uid: Some("fluentd-elasticsearch"),
+                node_name: "edge-gw-01",
+                phase: "Running",
+                creation_timestamp: now,
+                ..Default::default()
+            };
+            e.update_pod(first_pod, &p).unwrap();
+        }),
+    ));
+    out.push((
+        // With the firmware profile's per-call limits (16 requirements, 32 values).
+        "selector_string_matches",
+        high_water(|| {
+            black_box(
+                e.selector_string_matches::<16, 32>(
+                    "name=fluentd-elasticsearch,tier in (a,b,c),!gpu,zone notin (x,y),os",
+                    &APP,
+                )
+                .unwrap(),
+            );
+        }),
+    ));
+    out.push((
+        "find_untolerated_taint",
+        high_water(|| {
+            let taints = [TaintInput {
+                key: "node-role.kubernetes.io/control-plane",
+                value: "",
+                effect: "NoSchedule",
+            }];
+            let tolerations = [TolerationInput {
+                key: "dedicated",
+                operator: "Equal",
+                value: "gpu",
+                effect: "NoSchedule",
+                toleration_seconds: None,
+            }];
+            black_box(
+                e.find_untolerated_taint(&taints, &tolerations, None)
+                    .unwrap(),
+            );
         }),
     ));
     let mut buf = vec![0u8; E::max_snapshot_size()];
@@ -179,6 +272,22 @@ fn measure() -> Vec<(&'static str, usize)> {
             e.remove_daemon_set(set_id).unwrap();
         }),
     ));
+    let set_id = e.add_daemon_set(&set("fluentd-elasticsearch")).unwrap();
+    out.push((
+        "delete_daemon_set",
+        high_water(|| {
+            let mut pods = heapless::Vec::<dsr_core::PodId, 32>::new();
+            e.delete_daemon_set(set_id, Propagation::Background, &mut pods)
+                .unwrap();
+            black_box(&pods);
+        }),
+    ));
+    out.push((
+        "clear",
+        high_water(|| {
+            e.clear();
+        }),
+    ));
     out
 }
 
@@ -192,7 +301,7 @@ fn every_call_stays_within_its_stack_bound() {
         .join()
         .unwrap();
     let limit = if cfg!(debug_assertions) {
-        16 * LIMIT
+        DEBUG_LIMIT
     } else {
         LIMIT
     };

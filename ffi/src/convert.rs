@@ -1,7 +1,9 @@
 //! From C arguments to the core's inputs, checking every pointer, length and
 //! string, and allocating nothing: C arrays are copied into fixed-size scratch
-//! arrays on the stack (sized by the `DSR_CALL_*` build variables), which the
-//! core's input slices then borrow for the duration of the call.
+//! arrays (sized by the `DSR_CALL_*` build variables), which the core's input
+//! slices then borrow for the duration of the call. The arrays are the
+//! engine's [`Scratch`], not the stack's: they are the largest locals of the C
+//! API (several KB with the firmware profile), and a firmware stack is small.
 //!
 //! Every function here only reads; nothing reaches the engine until every
 //! argument has been checked, so a failure changes nothing.
@@ -136,6 +138,55 @@ fn part<T>(all: &[T], r: Range<usize>) -> Result<&[T], dsr_result> {
     all.get(r).ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)
 }
 
+/// Per-call scratch: C arrays converted to the core's input types. One lives
+/// in every engine (`dsr_engine`); [`crate::engine::with_scratch`] empties it
+/// before and after each call that uses it, so nothing in it outlives the call
+/// whose C arguments it borrows.
+pub(crate) struct Scratch<'a> {
+    labels: Vec<LabelInput<'a>, CALL_LABELS>,
+    taints: Vec<TaintInput<'a>, CALL_TAINTS>,
+    tolerations: Vec<TolerationInput<'a>, CALL_TOLERATIONS>,
+    values: Vec<&'a str, CALL_VALUES>,
+    reqs: Vec<RequirementInput<'a>, CALL_REQUIREMENTS>,
+    spans: Vec<Range<usize>, CALL_REQUIREMENTS>,
+    term_spans: Vec<(Range<usize>, Range<usize>), CALL_TERMS>,
+    terms: Vec<NodeSelectorTermInput<'a>, CALL_TERMS>,
+    containers: Vec<ContainerInput<'a>, CALL_CONTAINERS>,
+    effects: Vec<&'a str, CALL_VALUES>,
+}
+
+impl Scratch<'_> {
+    /// Empty scratch.
+    pub(crate) const fn new() -> Self {
+        Scratch {
+            labels: Vec::new(),
+            taints: Vec::new(),
+            tolerations: Vec::new(),
+            values: Vec::new(),
+            reqs: Vec::new(),
+            spans: Vec::new(),
+            term_spans: Vec::new(),
+            terms: Vec::new(),
+            containers: Vec::new(),
+            effects: Vec::new(),
+        }
+    }
+
+    /// Empties every array (their items are `Copy`: nothing to drop).
+    pub(crate) fn clear(&mut self) {
+        self.labels.clear();
+        self.taints.clear();
+        self.tolerations.clear();
+        self.values.clear();
+        self.reqs.clear();
+        self.spans.clear();
+        self.term_spans.clear();
+        self.terms.clear();
+        self.containers.clear();
+        self.effects.clear();
+    }
+}
+
 /// Labels of a C array, appended to `pool`; returns where they are.
 ///
 /// # Safety
@@ -189,89 +240,117 @@ pub(crate) unsafe fn toleration<'a>(t: &dsr_toleration) -> Result<TolerationInpu
     }
 }
 
-/// Taints of a C array, into scratch.
+/// Taints of a C array, appended to `out`.
 ///
 /// # Safety
 /// As [`slice`] for the array and its strings.
-pub(crate) unsafe fn taints<'a>(
+unsafe fn push_taints<'a>(
+    out: &mut Vec<TaintInput<'a>, CALL_TAINTS>,
     ptr: *const dsr_taint,
     len: usize,
-) -> Result<Vec<TaintInput<'a>, CALL_TAINTS>, dsr_result> {
+) -> Result<(), dsr_result> {
     // SAFETY: forwarded contract.
     let all = unsafe { slice(ptr, len) }?;
-    let mut out = Vec::new();
-    room(&out, all.len())?;
+    room(out, all.len())?;
     for t in all {
         // SAFETY: forwarded contract.
-        push(&mut out, unsafe { taint(t) }?)?;
+        push(out, unsafe { taint(t) }?)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// Tolerations of a C array, into scratch.
+/// Tolerations of a C array, appended to `out`.
 ///
 /// # Safety
 /// As [`slice`] for the array and its strings.
-pub(crate) unsafe fn tolerations<'a>(
+unsafe fn push_tolerations<'a>(
+    out: &mut Vec<TolerationInput<'a>, CALL_TOLERATIONS>,
     ptr: *const dsr_toleration,
     len: usize,
-) -> Result<Vec<TolerationInput<'a>, CALL_TOLERATIONS>, dsr_result> {
+) -> Result<(), dsr_result> {
     // SAFETY: forwarded contract.
     let all = unsafe { slice(ptr, len) }?;
-    let mut out = Vec::new();
-    room(&out, all.len())?;
+    room(out, all.len())?;
     for t in all {
         // SAFETY: forwarded contract.
-        push(&mut out, unsafe { toleration(t) }?)?;
+        push(out, unsafe { toleration(t) }?)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Calls `f` with the labels of a C array.
 ///
 /// # Safety
 /// As [`slice`] for the array and its strings.
-pub(crate) unsafe fn with_labels<T>(
+pub(crate) unsafe fn with_labels<'s, T>(
+    s: &'s mut Scratch<'s>,
     ptr: *const dsr_label,
     len: usize,
     f: impl FnOnce(&[LabelInput<'_>]) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    let mut pool = Vec::new();
     // SAFETY: forwarded contract.
-    let r = unsafe { push_labels(&mut pool, ptr, len) }?;
-    f(part(&pool, r)?)
+    let r = unsafe { push_labels(&mut s.labels, ptr, len) }?;
+    f(part(&s.labels, r)?)
+}
+
+/// Calls `f` with taints, tolerations and (when `filter_effects`) effects of C
+/// arrays, as `dsr_engine_find_untolerated_taint()` takes them.
+///
+/// # Safety
+/// As [`slice`] for the arrays and their strings.
+pub(crate) unsafe fn with_taints_and_tolerations<'s, T>(
+    s: &'s mut Scratch<'s>,
+    taints: (*const dsr_taint, usize),
+    tolerations: (*const dsr_toleration, usize),
+    effects: Option<(*const dsr_str, usize)>,
+    f: impl FnOnce(&[TaintInput<'_>], &[TolerationInput<'_>], Option<&[&str]>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    // SAFETY: forwarded contract.
+    unsafe { push_taints(&mut s.taints, taints.0, taints.1) }?;
+    // SAFETY: forwarded contract.
+    unsafe { push_tolerations(&mut s.tolerations, tolerations.0, tolerations.1) }?;
+    if let Some((ptr, len)) = effects {
+        // SAFETY: forwarded contract.
+        let all = unsafe { slice(ptr, len) }?;
+        for e in all {
+            // SAFETY: forwarded contract.
+            push(&mut s.effects, unsafe { text(e) }?)?;
+        }
+    }
+    let effects = effects.is_some().then_some(s.effects.as_slice());
+    f(&s.taints, &s.tolerations, effects)
 }
 
 /// Calls `f` with a node.
 ///
 /// # Safety
 /// As [`slice`] for every array and string the node points to.
-pub(crate) unsafe fn with_node<T>(
+pub(crate) unsafe fn with_node<'s, T>(
+    s: &'s mut Scratch<'s>,
     node: &dsr_node,
     f: impl FnOnce(&NodeInput<'_>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     // SAFETY: forwarded contract.
     let name = unsafe { text(&node.name) }?;
-    let mut labels = Vec::new();
     // SAFETY: forwarded contract.
-    let r = unsafe { push_labels(&mut labels, node.labels, node.labels_len) }?;
+    let r = unsafe { push_labels(&mut s.labels, node.labels, node.labels_len) }?;
     // SAFETY: forwarded contract.
-    let taints = unsafe { taints(node.taints, node.taints_len) }?;
+    unsafe { push_taints(&mut s.taints, node.taints, node.taints_len) }?;
     f(&NodeInput {
         name,
-        labels: part(&labels, r)?,
-        taints: &taints,
+        labels: part(&s.labels, r)?,
+        taints: &s.taints,
         unschedulable: node.unschedulable,
     })
 }
 
-/// Scratch for selector requirements: their values, the requirements
-/// themselves (with empty values until [`attach_values`]), and where each
-/// requirement's values are.
-struct Requirements<'a> {
-    values: Vec<&'a str, CALL_VALUES>,
-    reqs: Vec<RequirementInput<'a>, CALL_REQUIREMENTS>,
-    spans: Vec<Range<usize>, CALL_REQUIREMENTS>,
+/// The scratch arrays of selector requirements: their values, the
+/// requirements themselves (with empty values until [`attach_values`]), and
+/// where each requirement's values are.
+struct Requirements<'r, 'a> {
+    values: &'r mut Vec<&'a str, CALL_VALUES>,
+    reqs: &'r mut Vec<RequirementInput<'a>, CALL_REQUIREMENTS>,
+    spans: &'r mut Vec<Range<usize>, CALL_REQUIREMENTS>,
 }
 
 /// Appends the requirements of a C array; returns where they are in `reqs`.
@@ -279,28 +358,28 @@ struct Requirements<'a> {
 /// # Safety
 /// As [`slice`] for the array, its value arrays and strings.
 unsafe fn push_requirements<'a>(
-    s: &mut Requirements<'a>,
+    s: &mut Requirements<'_, 'a>,
     ptr: *const dsr_requirement,
     len: usize,
 ) -> Result<Range<usize>, dsr_result> {
     // SAFETY: forwarded contract.
     let all = unsafe { slice(ptr, len) }?;
-    room(&s.reqs, all.len())?;
+    room(s.reqs, all.len())?;
     let start = s.reqs.len();
     for r in all {
         // SAFETY: forwarded contract.
         let (key, operator) = unsafe { (text(&r.key)?, text(&r.op)?) };
         // SAFETY: forwarded contract.
         let values = unsafe { slice(r.values, r.values_len) }?;
-        room(&s.values, values.len())?;
+        room(s.values, values.len())?;
         let first = s.values.len();
         for v in values {
             // SAFETY: forwarded contract.
-            push(&mut s.values, unsafe { text(v) }?)?;
+            push(s.values, unsafe { text(v) }?)?;
         }
-        push(&mut s.spans, first..s.values.len())?;
+        push(s.spans, first..s.values.len())?;
         push(
-            &mut s.reqs,
+            s.reqs,
             RequirementInput {
                 key,
                 operator,
@@ -327,10 +406,22 @@ fn attach_values<'v>(
 ///
 /// # Safety
 /// As [`slice`] for every pointer, array and string the DaemonSet reaches.
-pub(crate) unsafe fn with_daemon_set<T>(
+pub(crate) unsafe fn with_daemon_set<'s, T>(
+    s: &'s mut Scratch<'s>,
     ds: &dsr_daemon_set,
     f: impl FnOnce(&DaemonSetInput<'_>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
+    let Scratch {
+        labels,
+        tolerations,
+        values,
+        reqs,
+        spans,
+        term_spans,
+        terms,
+        containers,
+        ..
+    } = s;
     // SAFETY: forwarded contract (and for every block below).
     let (name, namespace, uid, node_name) = unsafe {
         (
@@ -340,16 +431,14 @@ pub(crate) unsafe fn with_daemon_set<T>(
             text(&ds.node_name)?,
         )
     };
-    let mut labels = Vec::new();
     // SAFETY: see above.
-    let template = unsafe { push_labels(&mut labels, ds.template_labels, ds.template_labels_len) }?;
+    let template = unsafe { push_labels(labels, ds.template_labels, ds.template_labels_len) }?;
     // SAFETY: see above.
-    let node_selector =
-        unsafe { push_labels(&mut labels, ds.node_selector, ds.node_selector_len) }?;
-    let mut s = Requirements {
-        values: Vec::new(),
-        reqs: Vec::new(),
-        spans: Vec::new(),
+    let node_selector = unsafe { push_labels(labels, ds.node_selector, ds.node_selector_len) }?;
+    let mut r = Requirements {
+        values: &mut *values,
+        reqs: &mut *reqs,
+        spans: &mut *spans,
     };
     // SAFETY: see above.
     let selector: Option<&dsr_label_selector> = unsafe { optional(ds.selector) }?;
@@ -357,33 +446,33 @@ pub(crate) unsafe fn with_daemon_set<T>(
         None => None,
         Some(sel) => {
             // SAFETY: see above.
-            let ml = unsafe { push_labels(&mut labels, sel.match_labels, sel.match_labels_len) }?;
+            let ml = unsafe { push_labels(labels, sel.match_labels, sel.match_labels_len) }?;
             // SAFETY: see above.
             let me = unsafe {
-                push_requirements(&mut s, sel.match_expressions, sel.match_expressions_len)
+                push_requirements(&mut r, sel.match_expressions, sel.match_expressions_len)
             }?;
             Some((ml, me))
         }
     };
-    let mut term_spans = Vec::new();
     if ds.has_required_node_affinity {
         // SAFETY: see above.
         unsafe {
             push_terms(
-                &mut s,
-                &mut term_spans,
+                &mut r,
+                term_spans,
                 ds.required_node_affinity,
                 ds.required_node_affinity_len,
             )
         }?;
     }
     // SAFETY: see above.
-    let tolerations = unsafe { tolerations(ds.tolerations, ds.tolerations_len) }?;
+    unsafe { push_tolerations(tolerations, ds.tolerations, ds.tolerations_len) }?;
     // SAFETY: see above.
-    let (update_strategy, containers, revision_hash, restart_policy) = unsafe {
+    unsafe { push_containers(containers, ds.containers, ds.containers_len) }?;
+    // SAFETY: see above.
+    let (update_strategy, revision_hash, restart_policy) = unsafe {
         (
             update_strategy(&ds.update_strategy)?,
-            containers(ds.containers, ds.containers_len)?,
             text(&ds.revision_hash)?,
             text(&ds.restart_policy)?,
         )
@@ -395,18 +484,13 @@ pub(crate) unsafe fn with_daemon_set<T>(
         None
     };
 
-    let Requirements {
-        values,
-        mut reqs,
-        spans,
-    } = s;
-    attach_values(&mut reqs, &spans, &values)?;
-    let terms = build_terms(&reqs, term_spans)?;
+    let (reqs, terms) = finish_requirements(values, reqs, spans, term_spans, terms)?;
+    let labels: &[LabelInput<'_>] = labels;
     let selector = match selector {
         None => None,
         Some((ml, me)) => Some(LabelSelectorInput {
-            match_labels: part(&labels, ml)?,
-            match_expressions: part(&reqs, me)?,
+            match_labels: part(labels, ml)?,
+            match_expressions: part(reqs, me)?,
         }),
     };
     // `..Default::default()`: fields the core adds later keep their defaults
@@ -417,10 +501,10 @@ pub(crate) unsafe fn with_daemon_set<T>(
         namespace,
         uid,
         selector,
-        template_labels: part(&labels, template)?,
-        node_selector: part(&labels, node_selector)?,
-        required_node_affinity: ds.has_required_node_affinity.then_some(terms.as_slice()),
-        tolerations: &tolerations,
+        template_labels: part(labels, template)?,
+        node_selector: part(labels, node_selector)?,
+        required_node_affinity: ds.has_required_node_affinity.then_some(terms),
+        tolerations,
         node_name,
         host_network: ds.host_network,
         generation: ds.generation,
@@ -437,7 +521,7 @@ pub(crate) unsafe fn with_daemon_set<T>(
         revision_history_limit: ds
             .has_revision_history_limit
             .then_some(ds.revision_history_limit),
-        containers: &containers,
+        containers,
         ..Default::default()
     };
     f(&input)
@@ -449,7 +533,7 @@ pub(crate) unsafe fn with_daemon_set<T>(
 /// # Safety
 /// As [`slice`] for the array and everything it reaches.
 unsafe fn push_terms<'a>(
-    s: &mut Requirements<'a>,
+    s: &mut Requirements<'_, 'a>,
     spans: &mut Vec<(Range<usize>, Range<usize>), CALL_TERMS>,
     ptr: *const dsr_node_selector_term,
     len: usize,
@@ -470,22 +554,39 @@ unsafe fn push_terms<'a>(
     Ok(())
 }
 
-/// The terms whose requirements [`push_terms`] put in `reqs`.
-fn build_terms<'r, 'a>(
-    reqs: &'r [RequirementInput<'a>],
-    spans: Vec<(Range<usize>, Range<usize>), CALL_TERMS>,
-) -> Result<Vec<NodeSelectorTermInput<'r>, CALL_TERMS>, dsr_result> {
-    let mut terms = Vec::new();
+/// The terms whose requirements [`push_terms`] put in `reqs`, into `terms`.
+fn build_terms<'a>(
+    reqs: &'a [RequirementInput<'a>],
+    spans: &[(Range<usize>, Range<usize>)],
+    terms: &mut Vec<NodeSelectorTermInput<'a>, CALL_TERMS>,
+) -> Result<(), dsr_result> {
     for (me, mf) in spans {
         push(
-            &mut terms,
+            terms,
             NodeSelectorTermInput {
-                match_expressions: part(reqs, me)?,
-                match_fields: part(reqs, mf)?,
+                match_expressions: part(reqs, me.clone())?,
+                match_fields: part(reqs, mf.clone())?,
             },
         )?;
     }
-    Ok(terms)
+    Ok(())
+}
+
+/// Converts the requirements of node-selector terms (and a selector's
+/// `matchExpressions`, already pushed) once every value is in: attaches the
+/// values and builds the terms. Returns the requirements and the terms.
+fn finish_requirements<'a>(
+    values: &'a mut Vec<&'a str, CALL_VALUES>,
+    reqs: &'a mut Vec<RequirementInput<'a>, CALL_REQUIREMENTS>,
+    spans: &'a mut Vec<Range<usize>, CALL_REQUIREMENTS>,
+    term_spans: &'a mut Vec<(Range<usize>, Range<usize>), CALL_TERMS>,
+    terms: &'a mut Vec<NodeSelectorTermInput<'a>, CALL_TERMS>,
+) -> Result<(&'a [RequirementInput<'a>], &'a [NodeSelectorTermInput<'a>]), dsr_result> {
+    let values: &'a [&'a str] = values;
+    attach_values(reqs, spans, values)?;
+    let reqs: &'a [RequirementInput<'a>] = reqs;
+    build_terms(reqs, term_spans, terms)?;
+    Ok((reqs, terms))
 }
 
 /// A `maxUnavailable`/`maxSurge` value; `None` when unset.
@@ -533,34 +634,44 @@ unsafe fn update_strategy<'a>(
     })
 }
 
-/// Containers of a C array, into scratch.
+/// Containers of a C array, appended to `out`.
 ///
 /// # Safety
 /// As [`slice`] for the array and its strings.
-unsafe fn containers<'a>(
+unsafe fn push_containers<'a>(
+    out: &mut Vec<ContainerInput<'a>, CALL_CONTAINERS>,
     ptr: *const dsr_container,
     len: usize,
-) -> Result<Vec<ContainerInput<'a>, CALL_CONTAINERS>, dsr_result> {
+) -> Result<(), dsr_result> {
     // SAFETY: forwarded contract.
     let all = unsafe { slice(ptr, len) }?;
-    let mut out = Vec::new();
-    room(&out, all.len())?;
+    room(out, all.len())?;
     for c in all {
         // SAFETY: forwarded contract.
         let name = unsafe { text(&c.name) }?;
-        push(&mut out, ContainerInput { name })?;
+        push(out, ContainerInput { name })?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Calls `f` with a pod.
 ///
 /// # Safety
 /// As [`slice`] for every pointer, array and string the pod reaches.
-pub(crate) unsafe fn with_pod<T>(
+pub(crate) unsafe fn with_pod<'s, T>(
+    s: &'s mut Scratch<'s>,
     pod: &dsr_pod,
     f: impl FnOnce(&PodInput<'_>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
+    let Scratch {
+        labels,
+        values,
+        reqs,
+        spans,
+        term_spans,
+        terms,
+        ..
+    } = s;
     // SAFETY: forwarded contract (and for every block below).
     let (name, namespace, uid, node_name, phase) = unsafe {
         (
@@ -589,41 +700,33 @@ pub(crate) unsafe fn with_pod<T>(
     } else {
         None
     };
-    let mut labels = Vec::new();
     // SAFETY: see above.
-    let l = unsafe { push_labels(&mut labels, pod.labels, pod.labels_len) }?;
-    let mut s = Requirements {
-        values: Vec::new(),
-        reqs: Vec::new(),
-        spans: Vec::new(),
-    };
-    let mut term_spans = Vec::new();
+    let l = unsafe { push_labels(labels, pod.labels, pod.labels_len) }?;
     if pod.has_required_node_affinity {
+        let mut r = Requirements {
+            values: &mut *values,
+            reqs: &mut *reqs,
+            spans: &mut *spans,
+        };
         // SAFETY: see above.
         unsafe {
             push_terms(
-                &mut s,
-                &mut term_spans,
+                &mut r,
+                term_spans,
                 pod.required_node_affinity,
                 pod.required_node_affinity_len,
             )
         }?;
     }
-    let Requirements {
-        values,
-        mut reqs,
-        spans,
-    } = s;
-    attach_values(&mut reqs, &spans, &values)?;
-    let terms = build_terms(&reqs, term_spans)?;
+    let (_, terms) = finish_requirements(values, reqs, spans, term_spans, terms)?;
     f(&PodInput {
         name,
         namespace,
         uid,
-        labels: part(&labels, l)?,
+        labels: part(labels, l)?,
         controller_uid,
         node_name,
-        required_node_affinity: pod.has_required_node_affinity.then_some(terms.as_slice()),
+        required_node_affinity: pod.has_required_node_affinity.then_some(terms),
         phase,
         ready,
         deleting: pod.deleting,

@@ -11,7 +11,7 @@ use core::fmt;
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
 use crate::capacities::{build, CoreEngine, CorePlan};
-use crate::convert::{input, out, text, with_daemon_set, with_node, Out};
+use crate::convert::{input, out, text, with_daemon_set, with_node, Out, Scratch};
 use crate::result::{dsr_result, Failure};
 use crate::types::{
     dsr_capacities, dsr_daemon_set, dsr_node, dsr_placement, dsr_reason, dsr_reason_kind, dsr_str,
@@ -36,6 +36,9 @@ pub struct dsr_engine {
     pub(crate) core: CoreEngine,
     /// The plan of the last `dsr_engine_sync()`.
     pub(crate) plan: CorePlan,
+    /// C arrays converted for the call in progress (see [`with_scratch`]); the
+    /// lifetime is a placeholder, never used as such.
+    scratch: Scratch<'static>,
 }
 
 /// The engine behind a pointer, after checking it.
@@ -82,6 +85,36 @@ pub(crate) unsafe fn with_engine<T>(
 ) -> Result<T, Failure> {
     // SAFETY: forwarded contract.
     unsafe { with_state(p, |e| f(&mut e.core)) }
+}
+
+/// As [`with_engine`], with the engine's [`Scratch`] for converting C arrays:
+/// `f` gets the core engine and the scratch, emptied, with the lifetime of
+/// this call.
+///
+/// # Safety
+/// As [`engine_mut`].
+pub(crate) unsafe fn with_scratch<T>(
+    p: *mut dsr_engine,
+    f: impl for<'s> FnOnce(&mut CoreEngine, &'s mut Scratch<'s>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let run = |e: &mut dsr_engine| {
+        let scratch: *mut Scratch<'static> = &mut e.scratch;
+        // SAFETY: `Scratch<'static>` and `Scratch<'s>` differ only in a
+        // lifetime, so in nothing at run time. The scratch is emptied before
+        // `f` sees it and after `f` returns (before, too, in case an earlier
+        // `f` panicked), so no reference `f` puts in it is ever read outside
+        // this call: the `'static` of the field is never relied on. `scratch`
+        // points into `e`, alive for this closure, and into no other field
+        // than the `&mut e.core` given beside it.
+        let s = unsafe { &mut *scratch.cast::<Scratch<'_>>() };
+        s.clear();
+        let r = f(&mut e.core, s);
+        // SAFETY: as above; the reference given to `f` is no longer used.
+        unsafe { (*scratch).clear() };
+        r
+    };
+    // SAFETY: forwarded contract.
+    unsafe { with_state(p, run) }
 }
 
 /// As [`with_engine`], with the whole engine (the plan too).
@@ -230,6 +263,7 @@ pub unsafe extern "C" fn dsr_engine_init(
                 last: None,
                 core: CoreEngine::new(),
                 plan: CorePlan::new(),
+                scratch: Scratch::new(),
             });
         }
         out.set(p);
@@ -273,7 +307,8 @@ pub unsafe extern "C" fn dsr_engine_add_node(
         // SAFETY: as above.
         let out = unsafe { out(out_id) }?;
         // SAFETY: as above.
-        let id = unsafe { with_engine(engine, |e| with_node(node, |n| Ok(e.add_node(n)?))) }?;
+        let id =
+            unsafe { with_scratch(engine, |e, s| with_node(s, node, |n| Ok(e.add_node(n)?))) }?;
         out.set(id.0);
         Ok(())
     })
@@ -294,8 +329,8 @@ pub unsafe extern "C" fn dsr_engine_update_node(
         let node = unsafe { input(node) }?;
         // SAFETY: as above.
         unsafe {
-            with_engine(engine, |e| {
-                with_node(node, |n| Ok(e.update_node(NodeId(id), n)?))
+            with_scratch(engine, |e, s| {
+                with_node(s, node, |n| Ok(e.update_node(NodeId(id), n)?))
             })
         }
     })
@@ -336,8 +371,8 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
         let out = unsafe { out(out_id) }?;
         // SAFETY: as above.
         let id = unsafe {
-            with_engine(engine, |e| {
-                with_daemon_set(set, |d| Ok(e.add_daemon_set(d)?))
+            with_scratch(engine, |e, s| {
+                with_daemon_set(s, set, |d| Ok(e.add_daemon_set(d)?))
             })
         }?;
         out.set(id.0);
@@ -360,8 +395,8 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
         let set = unsafe { input(set) }?;
         // SAFETY: as above.
         unsafe {
-            with_engine(engine, |e| {
-                with_daemon_set(set, |d| Ok(e.update_daemon_set(SetId(id), d)?))
+            with_scratch(engine, |e, s| {
+                with_daemon_set(s, set, |d| Ok(e.update_daemon_set(SetId(id), d)?))
             })
         }
     })
@@ -717,7 +752,11 @@ pub unsafe extern "C" fn dsr_engine_last_error(
                     let text = f.code.text().to_str().unwrap_or("error");
                     match f.core {
                         None => w.write_str(text),
-                        Some(core) => write!(w, "{text}: {core}"),
+                        Some(core) => {
+                            w.write_str(text)?;
+                            w.write_str(": ")?;
+                            core.write_text(w)
+                        }
                     }
                 }
             })

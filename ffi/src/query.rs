@@ -8,11 +8,10 @@ use core::ffi::c_char;
 use dsr_core::error::Error;
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::SetId;
-use heapless::Vec;
 
 use crate::capacities::build::{CALL_REQUIREMENTS, CALL_VALUES};
-use crate::convert::{input, out, slice, text, with_labels};
-use crate::engine::{dsr_engine, with_engine, write_text};
+use crate::convert::{input, out, text, with_labels, with_taints_and_tolerations};
+use crate::engine::{dsr_engine, with_engine, with_scratch, write_text};
 use crate::result::{dsr_result, Failure};
 use crate::types::{dsr_label, dsr_str, dsr_taint, dsr_toleration};
 
@@ -49,8 +48,8 @@ pub unsafe extern "C" fn dsr_engine_selector_matches(
         let out = unsafe { crate::convert::out(out) }?;
         // SAFETY: as above.
         let m = unsafe {
-            with_engine(engine, |e| {
-                with_labels(labels, labels_len, |l| {
+            with_scratch(engine, |e, s| {
+                with_labels(s, labels, labels_len, |l| {
                     Ok(e.selector_matches(SetId(set_id), l)?)
                 })
             })
@@ -80,13 +79,17 @@ pub unsafe extern "C" fn dsr_engine_selector_string_matches(
         let out = unsafe { crate::convert::out(out) }?;
         // SAFETY: as above.
         let selector = unsafe { text(&selector) }?;
-        // Parse here first, so that a scratch overflow gets its own code.
-        ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::parse(selector).map_err(parse_failure)?;
         // SAFETY: as above.
         let m = unsafe {
-            with_engine(engine, |e| {
-                with_labels(labels, labels_len, |l| {
-                    Ok(e.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)?)
+            with_scratch(engine, |e, s| {
+                with_labels(s, labels, labels_len, |l| {
+                    // The core parses the string (with the per-call limits) in
+                    // place; a parse error maps as `dsr_selector_canonical`'s.
+                    e.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)
+                        .map_err(|err| match err {
+                            Error::Parse(p) => parse_failure(p),
+                            other => other.into(),
+                        })
                 })
             })
         }?;
@@ -115,8 +118,8 @@ pub unsafe extern "C" fn dsr_selector_canonical(
         let out_len = unsafe { out(out_len) }?;
         // SAFETY: as above.
         let selector = unsafe { text(&selector) }?;
-        let parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::parse(selector)
-            .map_err(parse_failure)?;
+        let mut parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::new();
+        parsed.parse_into(selector).map_err(parse_failure)?;
         // SAFETY: forwarded contract.
         unsafe {
             write_text(buf, buf_len, out_len, |mut w| {
@@ -180,27 +183,19 @@ pub unsafe extern "C" fn dsr_engine_find_untolerated_taint(
     boundary!({
         // SAFETY: forwarded contract.
         let (out_found, out_index) = unsafe { (out(out_found)?, out(out_index)?) };
-        // SAFETY: as above.
-        let taint_list = unsafe { crate::convert::taints(taints, taints_len) }?;
-        // SAFETY: as above.
-        let toleration_list = unsafe { crate::convert::tolerations(tolerations, tolerations_len) }?;
-        let mut effect_list: Vec<&str, CALL_VALUES> = Vec::new();
-        if filter_effects {
-            // SAFETY: as above.
-            let all = unsafe { slice(effects, effects_len) }?;
-            for e in all {
-                // SAFETY: as above.
-                let e = unsafe { text(e) }?;
-                effect_list
-                    .push(e)
-                    .map_err(|_| dsr_result::DSR_RESULT_CALL_LIMIT)?;
-            }
-        }
-        let filter = filter_effects.then_some(effect_list.as_slice());
+        let effects = filter_effects.then_some((effects, effects_len));
         // SAFETY: as above.
         let found = unsafe {
-            with_engine(engine, |e| {
-                Ok(e.find_untolerated_taint(&taint_list, &toleration_list, filter)?)
+            with_scratch(engine, |e, s| {
+                with_taints_and_tolerations(
+                    s,
+                    (taints, taints_len),
+                    (tolerations, tolerations_len),
+                    effects,
+                    |taints, tolerations, effects| {
+                        Ok(e.find_untolerated_taint(taints, tolerations, effects)?)
+                    },
+                )
             })
         }?;
         out_found.set(found.is_some());

@@ -14,7 +14,7 @@ use dsr_core::validation::ValidationError;
 
 use crate::capacities::CoreEngine;
 use crate::convert::{input, out, slice, with_daemon_set};
-use crate::engine::{dsr_engine, engine_ref, with_engine, with_state};
+use crate::engine::{dsr_engine, engine_ref, with_scratch, with_state};
 use crate::result::dsr_result;
 use crate::types::{
     dsr_daemon_set, dsr_spec_detail, dsr_spec_problem, dsr_spec_problem_kind, dsr_validation_error,
@@ -135,8 +135,8 @@ pub unsafe extern "C" fn dsr_engine_validate_daemon_set(
         let set = unsafe { input(set) }?;
         // SAFETY: as above.
         unsafe {
-            with_engine(engine, |e| {
-                with_daemon_set(set, |d| Ok(e.validate_daemon_set(d)?))
+            with_scratch(engine, |e, s| {
+                with_daemon_set(s, set, |d| Ok(e.validate_daemon_set(d)?))
             })
         }
     })

@@ -18,7 +18,7 @@ use dsr_core::{PodId, Reason, SetId, Timestamp};
 
 use crate::capacities::{build, CoreEngine, CorePlan};
 use crate::convert::{input, out, with_pod};
-use crate::engine::{dsr_engine, engine_ref, with_engine, with_state, write_text};
+use crate::engine::{dsr_engine, engine_ref, with_engine, with_scratch, with_state, write_text};
 use crate::result::dsr_result;
 use crate::types::{
     dsr_create_reason, dsr_daemon_set_status, dsr_delete_reason, dsr_expectations, dsr_label,
@@ -98,7 +98,7 @@ pub unsafe extern "C" fn dsr_engine_add_pod(
         // SAFETY: as above.
         let out = unsafe { out(out_id) }?;
         // SAFETY: as above.
-        let id = unsafe { with_engine(engine, |e| with_pod(pod, |p| Ok(e.add_pod(p)?))) }?;
+        let id = unsafe { with_scratch(engine, |e, s| with_pod(s, pod, |p| Ok(e.add_pod(p)?))) }?;
         out.set(id.0);
         Ok(())
     })
@@ -120,8 +120,8 @@ pub unsafe extern "C" fn dsr_engine_update_pod(
         let pod = unsafe { input(pod) }?;
         // SAFETY: as above.
         unsafe {
-            with_engine(engine, |e| {
-                with_pod(pod, |p| Ok(e.update_pod(PodId(id), p)?))
+            with_scratch(engine, |e, s| {
+                with_pod(s, pod, |p| Ok(e.update_pod(PodId(id), p)?))
             })
         }
     })

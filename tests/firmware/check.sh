@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The firmware build of libdsr: dsr-ffi as a no_std staticlib (no `std`
-# feature, panic = "abort", opt-level "z", LTO) with a small capacity profile.
+# feature, panic = "abort", opt-level "z", LTO; features `panic-handler` and
+# `compact`) with a small capacity profile.
 #
 #   1. build it into target/firmware/release/libdsr.a (its own target dir, so
 #      the hosted libdsr.a is not overwritten);
@@ -10,9 +11,13 @@
 #      no stack frame as large as half the engine);
 #   4. link it into tests/firmware/firmware.c, a C program with the engine in
 #      a static array, run it, and check its placement decision, a sync round
-#      and a snapshot restored from a static "flash" array;
+#      and a snapshot restored from a static "flash" array, and that no library
+#      call it makes uses more than 4 KiB of stack (it paints the stack around
+#      each call and prints what each used);
 #   5. report the sizes: the dsr object's text and .text, and the .text of
-#      the linked program.
+#      the linked program, which must stay within FIRMWARE_TEXT_MAX bytes
+#      (default 98304, 96 KiB: the code-size budget of the firmware build);
+#      on x86-64, the largest stack frames of the exported functions.
 #
 # What the no_std staticlib needs when linked on a hosted target: memcpy,
 # memmove, memset, memcmp and bcmp, which the C library provides (on bare
@@ -22,13 +27,15 @@
 # firmware.c defines empty (panic = "abort" never calls it). The panic
 # handler comes from the `panic-handler` feature.
 #
-# Environment: CC (default cc), NM (default nm), OBJDUMP (default objdump).
+# Environment: CC (default cc), NM (default nm), OBJDUMP (default objdump),
+# FIRMWARE_TEXT_MAX (default 98304).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 CC=${CC:-cc}
 OBJDUMP=${OBJDUMP:-objdump}
+FIRMWARE_TEXT_MAX=${FIRMWARE_TEXT_MAX:-98304}
 target=$root/target/firmware
 archive=$target/release/libdsr.a
 
@@ -44,7 +51,7 @@ export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYT
 
 echo "--- building $archive (no_std, panic=abort, opt-level=z, lto)"
 (cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
-    --crate-type staticlib --no-default-features --features panic-handler \
+    --crate-type staticlib --no-default-features --features panic-handler,compact \
     --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
     --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1') ||
     die "FAILED: dsr-ffi does not build as a no_std staticlib"
@@ -88,11 +95,34 @@ size "$tmp/$member" | awk 'NR == 2 { printf "dsr object: text %d, data %d, bss %
 # and the C program linked with --gc-sections (what this firmware keeps).
 section_text() { size -A "$1" | awk '$1 ~ /^\.text/ { t += $2 } END { print t + 0 }'; }
 echo "dsr object .text: $(section_text "$tmp/$member") bytes"
+program_text=$(section_text "$tmp/firmware")
 echo "firmware program (tests/firmware/firmware.c linked, --gc-sections): .text" \
-    "$(section_text "$tmp/firmware") bytes, text $(size "$tmp/firmware" | awk 'NR == 2 { print $1 }') bytes"
+    "$program_text bytes (budget $FIRMWARE_TEXT_MAX), text" \
+    "$(size "$tmp/firmware" | awk 'NR == 2 { print $1 }') bytes"
+if [ "$(uname -m)" = x86_64 ]; then
+    # Each exported function's own frame: the sum of its `sub $N,%rsp` (frames
+    # over a page are allocated page by page). Its callees' frames come on top;
+    # core/tests/stack.rs measures whole calls of the core.
+    echo "largest stack frames of exported functions (bytes, own frame only):" \
+        $("$OBJDUMP" -d --no-show-raw-insn "$tmp/$member" | awk '
+            function hex(s,   i, v) {
+                v = 0
+                for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+                return v
+            }
+            /^[0-9a-f]+ <.*>:$/ { f = $2; gsub(/^<|>:$/, "", f); next }
+            f ~ /^dsr_/ && match($0, /sub +\$0x[0-9a-f]+,%rsp/) {
+                s = substr($0, RSTART, RLENGTH); sub(/^sub +\$0x/, "", s); sub(/,%rsp$/, "", s)
+                frame[f] += hex(s)
+            }
+            END { for (f in frame) print frame[f], f }' | sort -rn | head -n 4 | awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }')
+fi
 echo "undefined symbols of the dsr object: $(nm --plugin /dev/null "$tmp/$member" 2>/dev/null |
     awk '$1 == "U" { print $2 }' | sort -u | tr '\n' ' ')"
 echo "engine: $engine_size bytes (DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS" \
     "DSR_STRINGS=$DSR_STRINGS DSR_STRING_BYTES=$DSR_STRING_BYTES DSR_LABELS=$DSR_LABELS" \
     "DSR_RULES=$DSR_RULES)"
+if [ "$program_text" -gt "$FIRMWARE_TEXT_MAX" ]; then
+    die "FAILED: the firmware program's .text is $program_text bytes, over the budget of $FIRMWARE_TEXT_MAX"
+fi
 echo "firmware-check: passed"

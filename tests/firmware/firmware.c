@@ -3,7 +3,14 @@
  * static array, no heap; one placement decision, one sync round, and a
  * snapshot written to a "flash" array and restored after a "reboot", checked.
  * Built by tests/firmware/check.sh. Ends with "N passed, M failed".
+ *
+ * It also measures the stack each library call uses, as firmware runs it:
+ * before the call, paint() fills STACK_PAINT bytes below the current frame with
+ * a pattern; after it, stack_note() finds the deepest byte the call changed.
+ * The deepest call is printed ("firmware: deepest stack ...") and checked
+ * against STACK_LIMIT (4 KiB, issue 6's bound).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +31,47 @@ static _Alignas(16) unsigned char rebooted_memory[64 * 1024];
 static unsigned char flash[64 * 1024];
 
 static int passed, failed;
+
+#define STACK_PAINT (64 * 1024)
+#define STACK_LIMIT (4 * 1024)
+#define STACK_PATTERN 0xA5
+/* The top of the painted region, its deepest use by a call so far, and which. */
+static uintptr_t stack_top;
+static size_t stack_deepest;
+static const char *stack_deepest_call = "none";
+static int stack_ok;
+/* Every measurement, "call bytes, ...", for the report. */
+static char stack_report[512];
+
+/* Paints STACK_PAINT bytes below this function's frame (which lies where the
+ * measured call's frames will: both are called from main). The addresses are
+ * the thread's stack, below the live frames; reached through an integer so
+ * that nothing assumes they belong to an object. */
+__attribute__((noinline)) static void paint(void) {
+    unsigned char here = 0;
+    volatile unsigned char *bottom;
+    size_t i;
+    stack_top = (uintptr_t)&here;
+    bottom = (volatile unsigned char *)(stack_top - STACK_PAINT);
+    for (i = 0; i < STACK_PAINT; i++) bottom[i] = STACK_PATTERN;
+}
+
+/* Records how deep the call since paint() went. */
+__attribute__((noinline)) static void stack_note(const char *call) {
+    volatile unsigned char *bottom = (volatile unsigned char *)(stack_top - STACK_PAINT);
+    size_t i = 0, used;
+    while (i < STACK_PAINT && bottom[i] == STACK_PATTERN) i++;
+    used = STACK_PAINT - i;
+    i = strlen(stack_report);
+    snprintf(stack_report + i, sizeof stack_report - i, "%s%s %zu", i ? ", " : "", call, used);
+    if (used > stack_deepest) {
+        stack_deepest = used;
+        stack_deepest_call = call;
+    }
+}
+
+/* Evaluates a library call's check with its stack measured. */
+#define MEASURED(call, expr) (paint(), stack_ok = (expr), stack_note(call), stack_ok)
 #define CHECK(cond)                                                         \
     do {                                                                    \
         if (cond) {                                                         \
@@ -45,7 +93,7 @@ int main(void) {
     CHECK(dsr_engine_size() <= sizeof engine_memory);
     CHECK(dsr_engine_align() <= 16);
     CHECK(dsr_engine_capacities(&caps) == DSR_RESULT_OK);
-    CHECK(dsr_engine_init(engine_memory, sizeof engine_memory, &engine) == DSR_RESULT_OK);
+    CHECK(MEASURED("init", dsr_engine_init(engine_memory, sizeof engine_memory, &engine) == DSR_RESULT_OK));
     CHECK(strcmp(dsr_version(), DSR_VERSION_STRING) == 0);
 
     {
@@ -64,22 +112,22 @@ int main(void) {
         ds.required_node_affinity = &term;
         ds.required_node_affinity_len = 1;
         ds.revision_hash = (dsr_str)DSR_STR_LIT("5d4b9c7f8");
-        CHECK(dsr_engine_add_daemon_set(engine, &ds, &set) == DSR_RESULT_OK);
+        CHECK(MEASURED("add_daemon_set", dsr_engine_add_daemon_set(engine, &ds, &set) == DSR_RESULT_OK));
     }
     {
         dsr_label arm[] = {{DSR_STR_LIT("kubernetes.io/arch"), DSR_STR_LIT("arm64")}};
         dsr_label amd[] = {{DSR_STR_LIT("kubernetes.io/arch"), DSR_STR_LIT("amd64")}};
         dsr_node a = {DSR_STR_LIT("edge-rpi4-01"), arm, 1, NULL, 0, false};
         dsr_node b = {DSR_STR_LIT("cp-1"), amd, 1, NULL, 0, false};
-        CHECK(dsr_engine_add_node(engine, &a, &edge) == DSR_RESULT_OK);
+        CHECK(MEASURED("add_node", dsr_engine_add_node(engine, &a, &edge) == DSR_RESULT_OK));
         CHECK(dsr_engine_add_node(engine, &b, &cp) == DSR_RESULT_OK);
     }
     CHECK(dsr_engine_should_run(engine, set, edge, &p) == DSR_RESULT_OK);
     CHECK(p.should_run && p.should_continue_running && p.reason.kind == DSR_REASON_KIND_ELIGIBLE);
-    CHECK(dsr_engine_should_run(engine, set, cp, &p) == DSR_RESULT_OK);
+    CHECK(MEASURED("should_run", dsr_engine_should_run(engine, set, cp, &p) == DSR_RESULT_OK));
     CHECK(!p.should_run && !p.should_continue_running);
     CHECK(p.reason.kind == DSR_REASON_KIND_NODE_AFFINITY_MISMATCH && p.reason.term == 0);
-    CHECK(dsr_engine_describe(engine, &p.reason, why, sizeof why, &len) == DSR_RESULT_OK);
+    CHECK(MEASURED("describe", dsr_engine_describe(engine, &p.reason, why, sizeof why, &len) == DSR_RESULT_OK));
     CHECK(strcmp(why, "required node affinity does not match; term 0: node labels do not "
                       "satisfy kubernetes.io/arch in (arm64,riscv64)") == 0);
     CHECK(len == strlen(why));
@@ -93,11 +141,11 @@ int main(void) {
         char node[64], keys[4][32], values[4][64];
         size_t n = 0, i;
         uint32_t pod = 0;
-        CHECK(dsr_engine_sync(engine, set, 1709290800, &info) == DSR_RESULT_OK);
+        CHECK(MEASURED("sync", dsr_engine_sync(engine, set, 1709290800, &info) == DSR_RESULT_OK));
         CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 1 && info.has_status);
         CHECK(info.status.desired_number_scheduled == 1);
         CHECK(dsr_engine_plan_create(engine, 0, &c) == DSR_RESULT_OK && c.node_id == edge);
-        CHECK(dsr_engine_new_pod_labels(engine, set, labels, 4, &n) == DSR_RESULT_OK && n == 2);
+        CHECK(MEASURED("new_pod_labels", dsr_engine_new_pod_labels(engine, set, labels, 4, &n) == DSR_RESULT_OK) && n == 2);
         /* Strings the engine gives out are copied before they go back in. */
         CHECK(c.node_name.len < sizeof node);
         memcpy(node, c.node_name.ptr, c.node_name.len);
@@ -118,10 +166,10 @@ int main(void) {
             p0.node_name.ptr = node;
             p0.node_name.len = c.node_name.len;
             p0.phase = (dsr_str)DSR_STR_LIT("Pending");
-            CHECK(dsr_engine_add_pod(engine, &p0, &pod) == DSR_RESULT_OK);
+            CHECK(MEASURED("add_pod", dsr_engine_add_pod(engine, &p0, &pod) == DSR_RESULT_OK));
         }
         CHECK(dsr_engine_observe_creates(engine, set, 1) == DSR_RESULT_OK);
-        CHECK(dsr_engine_sync(engine, set, 1709290805, &info) == DSR_RESULT_OK);
+        CHECK(MEASURED("sync", dsr_engine_sync(engine, set, 1709290805, &info) == DSR_RESULT_OK));
         CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
         CHECK(info.status.current_number_scheduled == 1);
     }
@@ -131,18 +179,22 @@ int main(void) {
         size_t written = 0, n = 0;
         uint32_t id = 0;
         CHECK(dsr_engine_snapshot_max_size() <= sizeof flash);
-        CHECK(dsr_engine_snapshot(engine, flash, sizeof flash, &written) == DSR_RESULT_OK);
+        CHECK(MEASURED("snapshot", dsr_engine_snapshot(engine, flash, sizeof flash, &written) == DSR_RESULT_OK));
         CHECK(dsr_engine_init(rebooted_memory, sizeof rebooted_memory, &rebooted) == DSR_RESULT_OK);
         flash[written - 1] ^= 0x20;
-        CHECK(dsr_engine_restore(rebooted, flash, written) == DSR_RESULT_SNAPSHOT_CHECKSUM);
+        CHECK(MEASURED("restore", dsr_engine_restore(rebooted, flash, written) == DSR_RESULT_SNAPSHOT_CHECKSUM));
         flash[written - 1] ^= 0x20;
-        CHECK(dsr_engine_restore(rebooted, flash, written) == DSR_RESULT_OK);
+        CHECK(MEASURED("restore", dsr_engine_restore(rebooted, flash, written) == DSR_RESULT_OK));
         CHECK(dsr_engine_pod_count(rebooted, &n) == DSR_RESULT_OK && n == 1);
         CHECK(dsr_engine_find_node(rebooted, (dsr_str)DSR_STR_LIT("edge-rpi4-01"), &id) == DSR_RESULT_OK);
         printf("firmware: snapshot %zu bytes (at most %zu)\n", written, dsr_engine_snapshot_max_size());
     }
     printf("firmware: engine %zu bytes (%zu nodes, %zu DaemonSets); cp-1: %s\n",
            dsr_engine_size(), caps.nodes, caps.daemon_sets, why);
+    printf("firmware: stack per call (bytes): %s\n", stack_report);
+    printf("firmware: deepest stack %zu bytes (%s; limit %d)\n", stack_deepest, stack_deepest_call,
+           STACK_LIMIT);
+    CHECK(stack_deepest > 0 && stack_deepest <= STACK_LIMIT);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

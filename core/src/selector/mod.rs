@@ -141,19 +141,21 @@ pub enum RequirementProblem {
     Value(ValidationError),
 }
 
-impl core::fmt::Display for RequirementProblem {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl crate::text::Piece for RequirementProblem {
+    fn put<W: core::fmt::Write + ?Sized>(&self, f: &mut W) -> core::fmt::Result {
         match self {
             RequirementProblem::UnknownOperator => f.write_str("unsupported operator"),
-            RequirementProblem::Key(e) => write!(f, "invalid key: {}", e),
+            RequirementProblem::Key(e) => crate::text::put!(f, "invalid key: ", *e),
             RequirementProblem::ValueCount => {
                 f.write_str("wrong number of values for the operator")
             }
             RequirementProblem::NotAnInteger => f.write_str("value must be an integer"),
-            RequirementProblem::Value(e) => write!(f, "invalid value: {}", e),
+            RequirementProblem::Value(e) => crate::text::put!(f, "invalid value: ", *e),
         }
     }
 }
+
+crate::text::display_via_piece!(RequirementProblem);
 
 /// Checks a requirement as upstream's `labels.NewRequirement` does, before anything
 /// is stored. Every way of building a requirement (structured selector, node affinity,

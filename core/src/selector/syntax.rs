@@ -23,6 +23,7 @@ use core::fmt;
 use heapless::Vec;
 
 use crate::selector::{validate_requirement, Operator, RequirementProblem};
+use crate::text::put;
 use crate::validation::{validate_label_key, ValidationError};
 
 /// One parsed requirement borrowing from the input string.
@@ -72,12 +73,12 @@ pub enum ParseError {
     },
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl crate::text::Piece for ParseError {
+    fn put<W: fmt::Write + ?Sized>(&self, f: &mut W) -> fmt::Result {
         match self {
-            Self::Syntax { position } => write!(f, "unexpected token at byte {position}"),
-            Self::InvalidKey(e) => write!(f, "invalid label key: {e}"),
-            Self::InvalidValue(e) => write!(f, "invalid label value: {e}"),
+            Self::Syntax { position } => put!(f, "unexpected token at byte ", *position),
+            Self::InvalidKey(e) => put!(f, "invalid label key: ", *e),
+            Self::InvalidValue(e) => put!(f, "invalid label value: ", *e),
             Self::WrongValueCount => f.write_str(
                 "wrong number of values: 'in'/'notin' need at least one, '=', '==', '!=', '>' and '<' exactly one, existence tests none",
             ),
@@ -85,12 +86,14 @@ impl fmt::Display for ParseError {
                 f.write_str("for '>' and '<' operators, the value must be an integer")
             }
             Self::TooManyRequirements { capacity } => {
-                write!(f, "more than {capacity} requirements")
+                put!(f, "more than ", *capacity, " requirements")
             }
-            Self::TooManyValues { capacity } => write!(f, "more than {capacity} values"),
+            Self::TooManyValues { capacity } => put!(f, "more than ", *capacity, " values"),
         }
     }
 }
+
+crate::text::display_via_piece!(ParseError);
 
 /// A parsed selector: up to `REQS` requirements and `VALUES` values in total,
 /// all borrowing from the input string.
@@ -106,10 +109,35 @@ pub struct ParsedSelector<'a, const REQS: usize, const VALUES: usize> {
     values: Vec<&'a str, VALUES>,
 }
 
+impl<const REQS: usize, const VALUES: usize> Default for ParsedSelector<'_, REQS, VALUES> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<'a, const REQS: usize, const VALUES: usize> ParsedSelector<'a, REQS, VALUES> {
     /// Parses a selector string. The empty (or all-whitespace) string gives
     /// the empty selector, which selects everything.
     pub fn parse(input: &'a str) -> Result<Self, ParseError> {
+        let mut out = Self::new();
+        out.parse_into(input)?;
+        Ok(out)
+    }
+
+    /// The empty selector (selects everything), to [`parse_into`](Self::parse_into).
+    pub const fn new() -> Self {
+        Self {
+            requirements: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// [`parse`](Self::parse) in place: the selector is built where it will be
+    /// used, never moved (it is `REQS` requirements and `VALUES` values large,
+    /// which matters on a small stack). On error it is left empty.
+    pub fn parse_into(&mut self, input: &'a str) -> Result<(), ParseError> {
+        self.requirements.clear();
+        self.values.clear();
         let mut parser = Parser {
             lexer: Lexer {
                 input,
@@ -117,15 +145,15 @@ impl<'a, const REQS: usize, const VALUES: usize> ParsedSelector<'a, REQS, VALUES
                 finished: false,
             },
             peeked: None,
-            out: Self {
-                requirements: Vec::new(),
-                values: Vec::new(),
-            },
+            out: &mut *self,
         };
-        parser.parse_selector()?;
-        let mut out = parser.out;
-        go_sort::sort(&mut out.requirements);
-        Ok(out)
+        if let Err(e) = parser.parse_selector() {
+            self.requirements.clear();
+            self.values.clear();
+            return Err(e);
+        }
+        go_sort::sort(&mut self.requirements);
+        Ok(())
     }
 
     /// Number of requirements.
@@ -381,13 +409,13 @@ impl<'a> Lexer<'a> {
     }
 }
 
-struct Parser<'a, const REQS: usize, const VALUES: usize> {
+struct Parser<'a, 'o, const REQS: usize, const VALUES: usize> {
     lexer: Lexer<'a>,
     peeked: Option<Token<'a>>,
-    out: ParsedSelector<'a, REQS, VALUES>,
+    out: &'o mut ParsedSelector<'a, REQS, VALUES>,
 }
 
-impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, REQS, VALUES> {
+impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
     fn lookahead(&mut self) -> Token<'a> {
         match self.peeked {
             Some(t) => t,
@@ -463,7 +491,7 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, REQS, VALUES> {
         let values_len = self.out.values.len() - values_start;
         let values = self.out.values.get_mut(values_start..).unwrap_or_default();
         // Upstream collects values in a string set and lists it sorted.
-        values.sort_unstable();
+        crate::sort::sort_by(values, |a, b| a.cmp(b));
         check_requirement(key, operator, values)?;
         self.out
             .requirements

@@ -4,6 +4,7 @@ use core::fmt;
 
 use crate::engine::{Engine, SetId};
 use crate::sync::plan::{Create, CreateReason, Delete, DeleteReason};
+use crate::text::put;
 
 impl<
         const NODES: usize,
@@ -42,18 +43,19 @@ impl<
         let node = self.text(delete.node_name);
         match &delete.reason {
             DeleteReason::NodeIneligible(reason) => {
-                write!(w, "must not run on {}: ", node)?;
+                put!(w, "must not run on ", node, ": ")?;
                 self.describe(set, reason, w)
             }
-            DeleteReason::Duplicate => write!(
+            DeleteReason::Duplicate => put!(
                 w,
-                "another pod of the DaemonSet on {} is kept (the oldest)",
-                node
+                "another pod of the DaemonSet on ",
+                node,
+                " is kept (the oldest)"
             ),
             DeleteReason::Failed => w.write_str("failed; a new pod follows after the backoff"),
             DeleteReason::Succeeded => w.write_str("succeeded; a daemon pod must keep running"),
             DeleteReason::NodeMissing => {
-                write!(w, "never scheduled, and its node {} does not exist", node)
+                put!(w, "never scheduled, and its node ", node, " does not exist")
             }
             DeleteReason::SurgeOldNotReady => w.write_str(
                 "old revision and not ready, and a pod of the current revision is on the node",

@@ -19,7 +19,6 @@ mod status;
 pub mod time;
 
 use core::cmp::Ordering;
-use core::fmt::Write as _;
 
 use heapless::Vec;
 
@@ -381,11 +380,7 @@ impl<
         // An annotation that does not parse is ignored, as upstream.
         let template_generation = input.template_generation.and_then(parse_i64);
         let template_generation_label = match template_generation {
-            Some(g) => {
-                let mut text: heapless::String<24> = heapless::String::new();
-                write!(text, "{}", g).map_err(|_| Error::LogicBug)?;
-                self.intern(&text, Field::LabelValue)?
-            }
+            Some(g) => self.intern(crate::text::Int::signed(g).as_str(), Field::LabelValue)?,
             None => Sym::EMPTY,
         };
         Ok(Rollout {
@@ -643,8 +638,9 @@ impl<
                     fit: 0,
                 });
             }
-            sync.nodes
-                .sort_unstable_by(|a, b| strings.resolve(a.name).cmp(strings.resolve(b.name)));
+            crate::sort::sort_by(&mut sync.nodes, |a, b| {
+                strings.resolve(a.name).cmp(strings.resolve(b.name))
+            });
             for (rank, slot) in sync.nodes.iter().enumerate() {
                 if let Some(r) = sync.rank_of.get_mut(slot.id as usize) {
                     *r = rank as u32;
@@ -671,7 +667,7 @@ impl<
                 }
             };
         }
-        sync.pods.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut sync.pods, |a, b| {
             a.key
                 .cmp(&b.key)
                 .then_with(|| match (pods.get(a.pod), pods.get(b.pod)) {
@@ -876,28 +872,30 @@ impl<
     /// Orders every list of the plan by name, for output.
     fn sort_plan<const N: usize>(&self, plan: &mut Plan<N>) {
         let text = |s: Sym| self.strings.resolve(s);
-        plan.creates.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut plan.creates, |a, b| {
             text(a.node_name)
                 .cmp(text(b.node_name))
                 .then(a.node.cmp(&b.node))
         });
-        plan.deletes.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut plan.deletes, |a, b| {
             text(a.pod_name)
                 .cmp(text(b.pod_name))
                 .then(a.pod.cmp(&b.pod))
         });
         let pod_name = |p: &PodId| self.pods.get(p.0).map(|p| text(p.name)).unwrap_or("");
-        plan.adoptions
-            .sort_unstable_by(|a, b| pod_name(a).cmp(pod_name(b)).then(a.cmp(b)));
-        plan.releases
-            .sort_unstable_by(|a, b| pod_name(a).cmp(pod_name(b)).then(a.cmp(b)));
+        crate::sort::sort_by(&mut plan.adoptions, |a, b| {
+            pod_name(a).cmp(pod_name(b)).then(a.cmp(b))
+        });
+        crate::sort::sort_by(&mut plan.releases, |a, b| {
+            pod_name(a).cmp(pod_name(b)).then(a.cmp(b))
+        });
     }
 }
 
 /// Sorts creates by node id and deletes by pod id, for lookups.
 fn sort_by_ids<const N: usize>(plan: &mut Plan<N>) {
-    plan.creates.sort_unstable_by_key(|c| c.node.0);
-    plan.deletes.sort_unstable_by_key(|d| d.pod.0);
+    crate::sort::sort_by_key(&mut plan.creates, |c| c.node.0);
+    crate::sort::sort_by_key(&mut plan.deletes, |d| d.pod.0);
 }
 
 /// Upstream's `podByCreationTimestampAndPhase`: scheduled pods first, then oldest,
