@@ -2,19 +2,22 @@
 //! and backoff) as bytes in a caller buffer, and back, so a gateway that loses power
 //! comes back with the same view of its DaemonSets.
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! All integers of the header are little-endian.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `DSRS` |
-//! | 4 | 2 | format version (1) |
+//! | 4 | 2 | format version (2) |
 //! | 6 | 2 | reserved, 0 |
-//! | 8 | 28 | capacities: nodes, DaemonSets, pods, strings, string bytes, labels, rules (`u32` each) |
-//! | 36 | 4 | payload length in bytes |
-//! | 40 | 4 | CRC-32 (ISO-HDLC, as zlib) of bytes 0..40 followed by the payload |
-//! | 44 | n | payload |
+//! | 8 | 40 | capacities: nodes, DaemonSets, pods, strings, string bytes, labels, rules, taints, terms, backoff (`u32` each, in the order of the engine's const generics) |
+//! | 48 | 4 | payload length in bytes |
+//! | 52 | 4 | CRC-32 (ISO-HDLC, as zlib) of bytes 0..52 followed by the payload |
+//! | 56 | n | payload |
+//!
+//! Version 1 had a 44-byte header naming only the first seven capacities; this build
+//! refuses it ([`SnapshotError::UnsupportedVersion`]).
 //!
 //! The payload starts with the strings, as fixed-width little-endian `u32`s so that
 //! any string can be found without decoding the others: a count `n`, `n` offsets into
@@ -50,10 +53,22 @@ use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
 pub const MAGIC: [u8; 4] = *b"DSRS";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
+
+/// How many capacities the header names.
+pub const HEADER_CAPACITIES: usize = 10;
+
+/// Where the capacities start in the header.
+const CAPACITIES_AT: usize = 8;
+
+/// Where the payload length is in the header.
+const LENGTH_AT: usize = CAPACITIES_AT + 4 * HEADER_CAPACITIES;
+
+/// Where the checksum is in the header (it covers the bytes before it).
+const CRC_AT: usize = LENGTH_AT + 4;
 
 /// Bytes before the payload.
-pub const HEADER_LEN: usize = 44;
+pub const HEADER_LEN: usize = CRC_AT + 4;
 
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
@@ -444,7 +459,9 @@ impl<
         const BACKOFF: usize,
     > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
-    const CAPACITIES: [usize; 7] = [NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES];
+    const CAPACITIES: [usize; HEADER_CAPACITIES] = [
+        NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF,
+    ];
 
     /// The largest snapshot an engine of these capacities can write: a buffer of this
     /// size always suffices for [`snapshot`](Self::snapshot).
@@ -517,10 +534,10 @@ impl<
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
         let mut digest = CRC.digest();
-        digest.update(head.get(..40).ok_or(Error::LogicBug)?);
+        digest.update(head.get(..CRC_AT).ok_or(Error::LogicBug)?);
         digest.update(payload.get(..payload_len).ok_or(Error::LogicBug)?);
         let crc = digest.finalize().to_le_bytes();
-        head.get_mut(40..44)
+        head.get_mut(CRC_AT..HEADER_LEN)
             .ok_or(Error::LogicBug)?
             .copy_from_slice(&crc);
         header.copy_from_slice(&head);
@@ -621,7 +638,7 @@ impl<
         }
         // Pools refer to later pools (requirements to values, terms to requirements
         // and fields), so their lengths are read first from a look-ahead pass.
-        let lens = pool_lengths(r.rest)?;
+        let lens = pool_lengths(r.rest, [LABELS, TAINTS, RULES, RULES, RULES, TERMS, TERMS])?;
         b.labels = lens[0];
         b.taints = lens[1];
         b.tolerations = lens[2];
@@ -678,13 +695,17 @@ impl<
 }
 
 /// The entry counts of the seven pools, read ahead without decoding their entries'
-/// contents beyond what skipping them needs.
-fn pool_lengths(rest: &[u8]) -> core::result::Result<[u32; 7], SnapshotError> {
+/// contents beyond what skipping them needs. A count over its pool's capacity is
+/// [`SnapshotError::OverCapacity`] here already, whatever its entries hold.
+fn pool_lengths(
+    rest: &[u8],
+    capacities: [usize; 7],
+) -> core::result::Result<[u32; 7], SnapshotError> {
     let mut r = Reader { rest };
     let mut lens = [0u32; 7];
     macro_rules! skip {
         ($i:expr, $ty:ty) => {{
-            let n: u32 = r.take()?;
+            let n = r.count(capacities.get($i).copied().unwrap_or(0))? as u32;
             for _ in 0..n {
                 let _: $ty = r.take()?;
             }
@@ -703,7 +724,11 @@ fn pool_lengths(rest: &[u8]) -> core::result::Result<[u32; 7], SnapshotError> {
     Ok(lens)
 }
 
-fn fill_header(head: &mut [u8; HEADER_LEN], caps: &[usize; 7], payload_len: usize) -> Result<()> {
+fn fill_header(
+    head: &mut [u8; HEADER_LEN],
+    caps: &[usize; HEADER_CAPACITIES],
+    payload_len: usize,
+) -> Result<()> {
     let mut put = |at: usize, bytes: &[u8]| -> Result<()> {
         head.get_mut(at..at + bytes.len())
             .ok_or(Error::LogicBug)?
@@ -715,10 +740,10 @@ fn fill_header(head: &mut [u8; HEADER_LEN], caps: &[usize; 7], payload_len: usiz
     put(6, &[0, 0])?;
     for (i, c) in caps.iter().enumerate() {
         let c = u32::try_from(*c).map_err(|_| Error::LogicBug)?;
-        put(8 + 4 * i, &c.to_le_bytes())?;
+        put(CAPACITIES_AT + 4 * i, &c.to_le_bytes())?;
     }
     let len = u32::try_from(payload_len).map_err(|_| Error::LogicBug)?;
-    put(36, &len.to_le_bytes())
+    put(LENGTH_AT, &len.to_le_bytes())
 }
 
 fn le_u32(bytes: &[u8], at: usize) -> core::result::Result<u32, SnapshotError> {
@@ -732,38 +757,41 @@ fn le_u32(bytes: &[u8], at: usize) -> core::result::Result<u32, SnapshotError> {
 /// Checks everything the header promises and returns the payload.
 fn check_header<'a>(
     bytes: &'a [u8],
-    caps: &[usize; 7],
+    caps: &[usize; HEADER_CAPACITIES],
 ) -> core::result::Result<&'a [u8], SnapshotError> {
-    let (head, rest) = bytes
-        .split_at_checked(HEADER_LEN)
-        .ok_or(SnapshotError::Truncated)?;
-    if head.get(0..4) != Some(&MAGIC[..]) {
+    // Magic and version first: a snapshot of another version (whose header may be
+    // shorter) is named as such, not as truncated.
+    let magic = bytes.get(0..4).ok_or(SnapshotError::Truncated)?;
+    if magic != MAGIC {
         return Err(SnapshotError::BadMagic);
     }
-    let version = u16::from_le_bytes([
-        head.get(4).copied().unwrap_or(0),
-        head.get(5).copied().unwrap_or(0),
-    ]);
+    let version = match bytes.get(4..6) {
+        Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
+        _ => return Err(SnapshotError::Truncated),
+    };
     if version != FORMAT_VERSION {
         return Err(SnapshotError::UnsupportedVersion { found: version });
     }
+    let (head, rest) = bytes
+        .split_at_checked(HEADER_LEN)
+        .ok_or(SnapshotError::Truncated)?;
     if head.get(6..8) != Some(&[0, 0][..]) {
         return Err(SnapshotError::Corrupt);
     }
     for (i, c) in caps.iter().enumerate() {
-        if le_u32(head, 8 + 4 * i)? as usize != *c {
+        if le_u32(head, CAPACITIES_AT + 4 * i)? as usize != *c {
             return Err(SnapshotError::CapacityMismatch);
         }
     }
-    let len = le_u32(head, 36)? as usize;
+    let len = le_u32(head, LENGTH_AT)? as usize;
     let payload = rest.get(..len).ok_or(SnapshotError::Truncated)?;
     if rest.len() > len {
         return Err(SnapshotError::TrailingBytes);
     }
     let mut digest = CRC.digest();
-    digest.update(head.get(..40).ok_or(SnapshotError::Truncated)?);
+    digest.update(head.get(..CRC_AT).ok_or(SnapshotError::Truncated)?);
     digest.update(payload);
-    if digest.finalize() != le_u32(head, 40)? {
+    if digest.finalize() != le_u32(head, CRC_AT)? {
         return Err(SnapshotError::Checksum);
     }
     Ok(payload)

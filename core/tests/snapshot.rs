@@ -182,10 +182,10 @@ fn each_kind_of_bad_snapshot_has_its_own_error() {
     bad[0] = b'X';
     assert_eq!(refuse(&mut target, &bad), SnapshotError::BadMagic);
     let mut bad = snap.clone();
-    bad[4] = 2;
+    bad[4] = 3;
     assert_eq!(
         refuse(&mut target, &bad),
-        SnapshotError::UnsupportedVersion { found: 2 }
+        SnapshotError::UnsupportedVersion { found: 3 }
     );
     let mut bad = snap.clone();
     bad[n - 1] ^= 1;
@@ -198,6 +198,14 @@ fn each_kind_of_bad_snapshot_has_its_own_error() {
         other.restore(&snap),
         Err(Error::Snapshot(SnapshotError::CapacityMismatch))
     );
+    // The last three capacities are in the header too.
+    let mut taints: Box<Engine<8, 4, 16, 128, 4096, 128, 64, 63>> = Box::default();
+    let mut terms: Box<Engine<8, 4, 16, 128, 4096, 128, 64, 64, 63>> = Box::default();
+    let mut backoff: Box<Engine<8, 4, 16, 128, 4096, 128, 64, 64, 64, 15>> = Box::default();
+    let mismatch = Err(Error::Snapshot(SnapshotError::CapacityMismatch));
+    assert_eq!(taints.restore(&snap), mismatch);
+    assert_eq!(terms.restore(&snap), mismatch);
+    assert_eq!(backoff.restore(&snap), mismatch);
     let mut small = vec![0u8; n - 1];
     assert_eq!(
         e.snapshot(&mut small),
@@ -244,4 +252,128 @@ fn a_full_engine_fits_in_max_snapshot_size() {
     let mut back = Box::new(Small::new());
     back.restore(&buf[..n]).unwrap();
     assert_eq!(format!("{back:?}"), format!("{e:?}"));
+}
+
+/// CRC-32 (ISO-HDLC, as zlib), written out here so the test checks the format
+/// independently of the core's implementation.
+fn crc32(parts: &[&[u8]]) -> u32 {
+    let mut crc = !0u32;
+    for part in parts {
+        for &b in *part {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+    }
+    !crc
+}
+
+/// The version 2 header: 56 bytes, all ten capacities in const-generic order, then
+/// the payload length and the CRC of the header's first 52 bytes and the payload.
+#[test]
+fn the_header_names_all_ten_capacities() {
+    use dsr_core::snapshot::{FORMAT_VERSION, HEADER_LEN};
+    type Odd = Engine<3, 2, 5, 40, 900, 30, 20, 7, 6, 4>;
+    assert_eq!((FORMAT_VERSION, HEADER_LEN), (2, 56));
+    let e: Box<Odd> = Box::default();
+    let mut buf = vec![0u8; Odd::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let u32_at = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().unwrap());
+    assert_eq!(&buf[..4], b"DSRS");
+    assert_eq!(&buf[4..8], &[2, 0, 0, 0]);
+    let caps: Vec<u32> = (0..10).map(|i| u32_at(8 + 4 * i)).collect();
+    assert_eq!(caps, [3, 2, 5, 40, 900, 30, 20, 7, 6, 4]);
+    assert_eq!(u32_at(48) as usize, n - 56);
+    assert_eq!(u32_at(52), crc32(&[&buf[..52], &buf[56..n]]));
+}
+
+/// A version 1 snapshot (44-byte header, seven capacities) is refused as another
+/// version, whatever follows.
+#[test]
+fn a_version_1_snapshot_is_refused_as_another_version() {
+    let mut v1 = Vec::new();
+    v1.extend_from_slice(b"DSRS");
+    v1.extend_from_slice(&1u16.to_le_bytes());
+    v1.extend_from_slice(&[0, 0]);
+    for c in [8u32, 4, 16, 128, 4096, 128, 64] {
+        v1.extend_from_slice(&c.to_le_bytes());
+    }
+    let payload = [0u8; 12];
+    v1.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    let crc = crc32(&[&v1[..40], &payload]);
+    v1.extend_from_slice(&crc.to_le_bytes());
+    v1.extend_from_slice(&payload);
+    let mut e = gateway();
+    let before = format!("{e:?}");
+    assert_eq!(
+        e.restore(&v1),
+        Err(Error::Snapshot(SnapshotError::UnsupportedVersion {
+            found: 1
+        }))
+    );
+    // Even when shorter than a version 2 header.
+    assert_eq!(
+        e.restore(&v1[..20]),
+        Err(Error::Snapshot(SnapshotError::UnsupportedVersion {
+            found: 1
+        }))
+    );
+    assert_eq!(format!("{e:?}"), before);
+}
+
+/// A snapshot whose header matches but whose tables hold more than the capacities
+/// (a crafted one: an engine never writes it) is refused as over capacity, and the
+/// engine keeps its state.
+#[test]
+fn over_capacity_tables_are_refused_and_change_nothing() {
+    type Tiny = Engine<2, 1, 2, 16, 256, 8, 8, 4, 4, 2>;
+    let e: Box<Tiny> = Box::default();
+    let mut buf = vec![0u8; Tiny::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let reseal = |b: &mut Vec<u8>| {
+        let crc = crc32(&[&b[..52], &b[56..]]);
+        b[52..56].copy_from_slice(&crc.to_le_bytes());
+    };
+    let mut target: Box<Tiny> = Box::default();
+    target
+        .add_node(&NodeInput {
+            name: "worker-1",
+            ..Default::default()
+        })
+        .unwrap();
+    let before = format!("{target:?}");
+    // The string count (the payload's first u32), one past capacity.
+    let mut bad = buf[..n].to_vec();
+    bad[56..60].copy_from_slice(&17u32.to_le_bytes());
+    reseal(&mut bad);
+    assert_eq!(
+        target.restore(&bad),
+        Err(Error::Snapshot(SnapshotError::OverCapacity))
+    );
+    // The text length, one byte past capacity.
+    let mut bad = buf[..n].to_vec();
+    bad[60..64].copy_from_slice(&257u32.to_le_bytes());
+    reseal(&mut bad);
+    assert_eq!(
+        target.restore(&bad),
+        Err(Error::Snapshot(SnapshotError::OverCapacity))
+    );
+    // The label pool's count (a varint after the empty string section), 9 > 8.
+    let mut bad = buf[..n].to_vec();
+    assert_eq!(
+        bad[64], 0,
+        "empty engine: the label count follows the strings"
+    );
+    bad[64] = 9;
+    reseal(&mut bad);
+    assert_eq!(
+        target.restore(&bad),
+        Err(Error::Snapshot(SnapshotError::OverCapacity))
+    );
+    assert_eq!(format!("{target:?}"), before);
 }

@@ -8,6 +8,8 @@
 //! hit the validation edges often; a few bytes in 256 pick a raw arbitrary
 //! string instead.
 
+pub mod sync;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -17,7 +19,7 @@ use dsr_core::input::{
     RequirementInput, TaintInput, TolerationInput,
 };
 use dsr_core::taint::{TaintEffect, Toleration, TolerationOperator};
-use dsr_core::{Error, NodeId, Placement, Reason, SetId};
+use dsr_core::{Engine, Error, NodeId, Placement, Reason, SetId};
 
 /// The engine under test: 4 nodes, 4 DaemonSets, 64 strings in 1 KiB, 32 labels
 /// and 32 of each rule. A DaemonSet brings 6 or 7 automatic tolerations, so the
@@ -785,24 +787,186 @@ pub fn debug(e: &FuzzEngine) -> String {
     format!("{e:?}")
 }
 
-/// A hash of the engine's `Debug` text, made without building the text.
-pub fn fingerprint(e: &FuzzEngine) -> u64 {
-    use std::hash::Hasher as _;
-    struct Feed(std::collections::hash_map::DefaultHasher);
-    impl std::fmt::Write for Feed {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.write(s.as_bytes());
-            Ok(())
+/// What a check compares to decide that an engine did not change: its snapshot
+/// (every table, string and sync state byte for byte: `Engine::snapshot` is
+/// deterministic), then the derived state a snapshot leaves out and a failed
+/// operation could still damage: the kept placement of every (DaemonSet slot,
+/// node slot) pair (`Engine::fit`, or `NotFound`), and the node and pod name
+/// indexes (`find_node`, `find_pod` of every stored name). Much cheaper than
+/// formatting the engine; [`assert_unchanged`] falls back to the `Debug` text to
+/// show what differs.
+pub fn fingerprint<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+) -> Vec<u8> {
+    let max = Engine::<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>::max_snapshot_size();
+    let mut out = vec![0u8; max];
+    let n = e
+        .snapshot(&mut out)
+        .expect("max_snapshot_size always suffices");
+    out.truncate(n);
+    for s in 0..SETS as u32 {
+        for node in 0..NODES as u32 {
+            out.push(match e.fit(SetId(s), NodeId(node)) {
+                Ok(f) => u8::from(f.should_run) | u8::from(f.should_continue_running) << 1,
+                Err(_) => 0xFF,
+            });
         }
     }
-    let mut h = Feed(std::collections::hash_map::DefaultHasher::new());
-    write!(h, "{e:?}").expect("hashing never fails");
-    h.0.finish()
+    for (_, n) in e.nodes() {
+        let found = e.find_node(e.text(n.name)).map_or(u32::MAX, |id| id.0);
+        out.extend_from_slice(&found.to_le_bytes());
+    }
+    for (_, p) in e.pods() {
+        let found = e
+            .find_pod(e.text(p.namespace), e.text(p.name))
+            .map_or(u32::MAX, |id| id.0);
+        out.extend_from_slice(&found.to_le_bytes());
+    }
+    out
 }
 
-/// Panics, showing both `Debug` texts, unless `after` is exactly `before`.
-pub fn assert_unchanged(before: &FuzzEngine, after: &FuzzEngine, what: &str) {
+/// Panics, showing both `Debug` texts, unless `after` is exactly `before` (same
+/// [`fingerprint`]).
+pub fn assert_unchanged<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    before: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    after: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    what: &str,
+) {
     if fingerprint(before) != fingerprint(after) {
-        assert_eq!(debug(before), debug(after), "{what} changed the engine");
+        assert_eq!(
+            format!("{before:?}"),
+            format!("{after:?}"),
+            "{what} changed the engine"
+        );
+        panic!("{what} changed the engine's kept placements or name indexes");
+    }
+}
+
+/// Checks that every kept placement (`Engine::fit`) is what a fresh evaluation
+/// (`Engine::placement`) gives: the cache is a pure function of the tables.
+pub fn assert_fits_fresh<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    e: &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+) {
+    for (sid, s) in e.daemon_sets() {
+        for (nid, n) in e.nodes() {
+            let p = e.placement(s, n);
+            let f = e.fit(sid, nid).expect("both ids exist");
+            assert_eq!(
+                (f.should_run, f.should_continue_running),
+                (p.should_run, p.should_continue_running),
+                "kept placement of ({sid:?}, {nid:?}) is stale: {p:?}"
+            );
+        }
+    }
+}
+
+/// Whether every pool is empty and no object is left (strings stay interned).
+pub fn pools_empty(u: &dsr_core::footprint::Usage) -> bool {
+    u.nodes == 0 && u.sets == 0 && u.pods == 0 && u.labels == 0 && u.rules == [0; 6]
+}
+
+/// The answers of every (DaemonSet, node) pair as the engine gives them, by id:
+/// cheap to compare between states of one engine (symbols are never reissued).
+pub fn answers(e: &FuzzEngine) -> Vec<(SetId, NodeId, Placement, bool)> {
+    let mut out = Vec::new();
+    for (sid, _) in e.daemon_sets() {
+        for (nid, _) in e.nodes() {
+            let p = e.should_run(sid, nid).expect("both ids exist");
+            let m = e.matches_node_affinity(sid, nid).expect("both ids exist");
+            out.push((sid, nid, p, m));
+        }
+    }
+    out
+}
+
+/// An engine as it was before an operation, to check that a failed operation or
+/// a query left it so. Its fingerprint is made at most once, or carried over
+/// from the last check when the engine has not changed since (the snapshot's
+/// CRC makes a fingerprint the costly part of a check); a copy of the engine is
+/// kept only when the fingerprint is not known yet.
+pub struct Before {
+    engine: Option<FuzzEngine>,
+    fingerprint: std::cell::RefCell<Option<Vec<u8>>>,
+}
+
+impl Before {
+    /// Remembers `e`; `known` is its fingerprint when already made.
+    pub fn new(e: &FuzzEngine, known: Option<Vec<u8>>) -> Self {
+        Before {
+            engine: known.is_none().then(|| e.clone()),
+            fingerprint: std::cell::RefCell::new(known),
+        }
+    }
+
+    /// The engine remembered: the copy, or the snapshot at the start of its
+    /// fingerprint restored (for messages).
+    fn engine(&self) -> FuzzEngine {
+        if let Some(e) = &self.engine {
+            return e.clone();
+        }
+        let known = self.fingerprint.borrow();
+        let fp = known.as_ref().expect("a copy or a fingerprint");
+        let len = u32::from_le_bytes(fp[48..52].try_into().expect("4 bytes")) as usize;
+        let mut e = FuzzEngine::new();
+        e.restore(&fp[..dsr_core::snapshot::HEADER_LEN + len])
+            .expect("a snapshot of this engine type restores");
+        e
+    }
+
+    /// Panics, showing both `Debug` texts, unless `after` is exactly the engine
+    /// remembered.
+    pub fn assert_unchanged(&self, after: &FuzzEngine, what: &str) {
+        let now = fingerprint(after);
+        let same = {
+            let mut known = self.fingerprint.borrow_mut();
+            let engine = &self.engine;
+            let before = known.get_or_insert_with(|| {
+                fingerprint(engine.as_ref().expect("a copy when no fingerprint"))
+            });
+            *before == now
+        };
+        if !same {
+            assert_unchanged(&self.engine(), after, what);
+            panic!("{what} changed the engine (fingerprints differ)");
+        }
+    }
+
+    /// The fingerprint of the engine remembered, when it was made: the next
+    /// operation's, if this one changed nothing.
+    pub fn into_known(self) -> Option<Vec<u8>> {
+        self.fingerprint.into_inner()
     }
 }

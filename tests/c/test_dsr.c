@@ -1400,13 +1400,19 @@ static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char 
     return ~crc;
 }
 
-/* Rewrites the checksum of a snapshot of `n` bytes (header 44 bytes). */
+/* Snapshot format version 2: a 56-byte header (magic, version, reserved, ten
+ * capacities, payload length) whose last 4 bytes are the CRC of the 52 before
+ * them and of the payload. */
+#define SNAP_HEADER 56
+#define SNAP_CRC_AT 52
+
+/* Rewrites the checksum of a snapshot of `n` bytes. */
 static void fix_crc(unsigned char *snap, size_t n) {
-    uint32_t crc = crc32_of(snap, 40, snap + 44, n - 44);
-    snap[40] = (unsigned char)crc;
-    snap[41] = (unsigned char)(crc >> 8);
-    snap[42] = (unsigned char)(crc >> 16);
-    snap[43] = (unsigned char)(crc >> 24);
+    uint32_t crc = crc32_of(snap, SNAP_CRC_AT, snap + SNAP_HEADER, n - SNAP_HEADER);
+    snap[SNAP_CRC_AT] = (unsigned char)crc;
+    snap[SNAP_CRC_AT + 1] = (unsigned char)(crc >> 8);
+    snap[SNAP_CRC_AT + 2] = (unsigned char)(crc >> 16);
+    snap[SNAP_CRC_AT + 3] = (unsigned char)(crc >> 24);
 }
 
 static bool is_snapshot_code(dsr_result r) { return r >= 400 && r < 500; }
@@ -1464,7 +1470,7 @@ static void test_snapshots(void) {
 
     memset(codes, 0, sizeof codes);
     dsr_engine_capacities(&caps);
-    CHECK(max > 44 && caps.snapshot_max_size == max);
+    CHECK(max > SNAP_HEADER && caps.snapshot_max_size == max);
 
     /* Bad calls. */
     EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_snapshot(NULL, snap, max, &n));
@@ -1481,7 +1487,7 @@ static void test_snapshots(void) {
 
     /* The snapshot, and one taken again, are the same bytes. */
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, snap, max, &n));
-    CHECK(n > 44 && n <= max && memcmp(snap, "DSRS", 4) == 0);
+    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 2 && snap[5] == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
     CHECK(m == n && memcmp(snap, again, n) == 0);
     /* A buffer of exactly the size suffices; one byte less does not. */
@@ -1510,8 +1516,8 @@ static void test_snapshots(void) {
     passed++;
     CHECK(codes[DSR_RESULT_SNAPSHOT_BAD_MAGIC - 400] == 4);
     CHECK(codes[DSR_RESULT_SNAPSHOT_UNSUPPORTED_VERSION - 400] >= 2);
-    CHECK(codes[DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH - 400] >= 28);
-    CHECK((size_t)codes[DSR_RESULT_SNAPSHOT_CHECKSUM - 400] >= n - 44);
+    CHECK(codes[DSR_RESULT_SNAPSHOT_CAPACITY_MISMATCH - 400] >= 40);
+    CHECK((size_t)codes[DSR_RESULT_SNAPSHOT_CHECKSUM - 400] >= n - SNAP_HEADER);
     CHECK(codes[DSR_RESULT_SNAPSHOT_TRUNCATED - 400] + codes[DSR_RESULT_SNAPSHOT_TRAILING_BYTES - 400] >= 1);
     /* Truncated at every length, and one byte too many. */
     for (i = 0; i < n; i++) {
@@ -1529,10 +1535,10 @@ static void test_snapshots(void) {
     /* Forged with a valid checksum: too many strings, and a payload that
      * does not decode. */
     memcpy(bad, snap, n);
-    bad[44] = (unsigned char)(caps.strings + 1);
-    bad[45] = (unsigned char)((caps.strings + 1) >> 8);
-    bad[46] = (unsigned char)((caps.strings + 1) >> 16);
-    bad[47] = (unsigned char)((caps.strings + 1) >> 24);
+    bad[SNAP_HEADER] = (unsigned char)(caps.strings + 1);
+    bad[SNAP_HEADER + 1] = (unsigned char)((caps.strings + 1) >> 8);
+    bad[SNAP_HEADER + 2] = (unsigned char)((caps.strings + 1) >> 16);
+    bad[SNAP_HEADER + 3] = (unsigned char)((caps.strings + 1) >> 24);
     fix_crc(bad, n);
     EXPECT(DSR_RESULT_SNAPSHOT_OVER_CAPACITY, dsr_engine_restore(e, bad, n));
     memcpy(bad, snap, n);
