@@ -120,12 +120,8 @@ impl Requirement {
     ) -> bool {
         // `ABSENT` is no string, so it is listed nowhere.
         let present = found != crate::keys::ABSENT;
-        // Whether the value is one of `values`, without stopping at the first match.
-        let listed = || {
-            values(pool)
-                .iter()
-                .fold(false, |hit, x| hit | (*x == found))
-        };
+        // Whether the value is one of `values`.
+        let listed = || values(pool).iter().any(|x| *x == found);
         let op = self.operator;
         if matches!(op, Operator::GreaterThan | Operator::LessThan) {
             let Some(have) = Some(found).filter(|_| present).and_then(|v| strings.int(v)) else {
