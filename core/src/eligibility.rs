@@ -110,6 +110,17 @@ pub struct Fit {
 }
 
 impl Fit {
+    /// Should not run, may not stay.
+    const NO: Fit = Fit {
+        should_run: false,
+        should_continue_running: false,
+    };
+    /// Should run, may stay.
+    const YES: Fit = Fit {
+        should_run: true,
+        should_continue_running: true,
+    };
+
     /// The bits the placement table keeps.
     pub(crate) const fn bits(&self) -> u8 {
         (if self.should_run {
@@ -238,14 +249,12 @@ impl<
     /// [`placement`](Self::placement) adds the reason to it. The rules are checked
     /// cheapest first, each by the one function that decides it; the first that
     /// fails decides.
-    #[inline]
+    #[inline(always)]
     pub fn evaluate_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
-        const NO: Fit = Fit {
-            should_run: false,
-            should_continue_running: false,
-        };
+        // The cheap checks here, the loops (terms, taints) out of line, so that a
+        // caller's loop keeps its registers.
         if !node_name_holds(set.node_name, node.name) {
-            return NO;
+            return Fit::NO;
         }
         if !set.node_selector.is_empty() {
             let wanted = self.labels.get(set.node_selector);
@@ -256,31 +265,39 @@ impl<
                 )
             };
             if !wanted.iter().all(holds) {
-                return NO;
+                return Fit::NO;
             }
         }
         if let Some(terms) = set.affinity {
-            let value = |r: &crate::selector::Requirement| self.node_value(node, r.slot.0, r.key);
-            if !self
-                .terms
-                .get(terms)
-                .iter()
-                .any(|t| t.check_with(self, node.name, value).is_none())
-            {
-                return NO;
+            if !self.affinity_holds(terms, node) {
+                return Fit::NO;
             }
         }
         if node.taint_row.may_block() {
-            if let Some(t) = self.blocking_taint(set, node) {
-                return Fit {
-                    should_run: false,
-                    should_continue_running: t.effect != TaintEffect::NoExecute,
-                };
-            }
+            return self.taint_fit(set, node);
         }
-        Fit {
-            should_run: true,
-            should_continue_running: true,
+        Fit::YES
+    }
+
+    /// Whether some required node-affinity term matches the node.
+    #[inline(never)]
+    fn affinity_holds(&self, terms: crate::table::Span, node: &Node) -> bool {
+        let value = |r: &crate::selector::Requirement| self.node_value(node, r.slot.0, r.key);
+        self.terms
+            .get(terms)
+            .iter()
+            .any(|t| t.check_with(self, node.name, value).is_none())
+    }
+
+    /// The decision as the node's taints leave it.
+    #[inline(never)]
+    fn taint_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
+        match self.blocking_taint(set, node) {
+            Some(t) => Fit {
+                should_run: false,
+                should_continue_running: t.effect != TaintEffect::NoExecute,
+            },
+            None => Fit::YES,
         }
     }
 
