@@ -249,7 +249,9 @@ impl<
     /// [`placement`](Self::placement) adds the reason to it. The rules are checked
     /// cheapest first, each by the one function that decides it; the first that
     /// fails decides.
-    #[inline(always)]
+    // Inlined where it is hot; one copy in the compact (firmware) build.
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn evaluate_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
         // The cheap checks here, the loops (terms, taints) out of line, so that a
         // caller's loop keeps its registers.
