@@ -120,8 +120,16 @@ impl Requirement {
     ) -> bool {
         // `ABSENT` is no string, so it is listed nowhere.
         let present = found != crate::keys::ABSENT;
-        // Whether the value is one of `values`.
-        let listed = || values(pool).iter().any(|x| *x == found);
+        // Whether the value is one of `values`: a long list all at once (eight
+        // values a step), a short one up to the first match.
+        let listed = || {
+            let list = values(pool);
+            if list.len() >= 8 {
+                list.iter().fold(false, |hit, x| hit | (*x == found))
+            } else {
+                list.iter().any(|x| *x == found)
+            }
+        };
         let op = self.operator;
         if matches!(op, Operator::GreaterThan | Operator::LessThan) {
             let Some(have) = Some(found).filter(|_| present).and_then(|v| strings.int(v)) else {
