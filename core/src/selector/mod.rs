@@ -127,7 +127,7 @@ impl Requirement {
             if list.len() >= 8 {
                 list.iter().fold(false, |hit, x| hit | (*x == found))
             } else {
-                list.iter().any(|x| *x == found)
+                list.contains(&found)
             }
         };
         let op = self.operator;
