@@ -2,8 +2,8 @@
 //!
 //! FILE is a bench cluster (`{"nodes": [...], "daemonSets": [...]}`, as
 //! `tests/data/bench/gen_cluster.py` writes) or a kubectl dump. Its nodes and
-//! DaemonSets are loaded into an engine sized for clusters of up to 16,384 nodes
-//! and 256 DaemonSets; every node that should run a DaemonSet's pod gets one,
+//! DaemonSets are loaded into the smallest engine of [`Tier`] they fit (up to
+//! 16,384 nodes and 256 DaemonSets); every node that should run a DaemonSet's pod gets one,
 //! running, ready and of the current revision (the steady state; pods in the file
 //! are not used). Then, each after warm-up runs, as the median of repeated runs:
 //!
@@ -74,8 +74,8 @@ fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
 }
 
-/// The engine the bench runs on: room for 16,384 nodes, 256 DaemonSets and a pod
-/// of each on every node that should run it (262,144 pods).
+/// The largest engine the bench runs on: room for 16,384 nodes, 256 DaemonSets and
+/// 262,144 pods.
 pub type BenchEngine = dsr_core::Engine<
     16_384,
     256,
@@ -88,6 +88,43 @@ pub type BenchEngine = dsr_core::Engine<
     1024,
     65_536,
 >;
+
+/// The engine for clusters of up to 10,240 nodes and 64 DaemonSets: cluster-5k's
+/// sizes ([`dsr_core::Cluster5kEngine`]) doubled where they grow with the nodes.
+pub type Cluster10kEngine =
+    dsr_core::Engine<10_240, 64, 147_456, 163_840, 3_145_728, 655_360, 512, 16_384, 128, 16_384>;
+
+/// The engines a cluster is tried in, smallest first: the bench reports the RAM of
+/// the one it fits, so a small cluster is not measured in a huge engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// [`dsr_core::Cluster5kEngine`], 14 MiB.
+    Cluster5k,
+    /// [`Cluster10kEngine`], 28 MiB.
+    Cluster10k,
+    /// [`BenchEngine`], 67 MiB.
+    Largest,
+}
+
+/// A table of the engine filled up while loading: the cluster needs a bigger tier.
+#[derive(Debug)]
+struct TooSmall(dsr_core::Error);
+
+impl std::fmt::Display for TooSmall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the engine is too small for this cluster: {}", self.0)
+    }
+}
+
+impl std::error::Error for TooSmall {}
+
+/// A core error while loading as an error: [`TooSmall`] when a table is full.
+fn load_error(e: dsr_core::Error, what: std::fmt::Arguments<'_>) -> anyhow::Error {
+    match e {
+        dsr_core::Error::Full { .. } => anyhow::Error::new(TooSmall(e)).context(what.to_string()),
+        e => anyhow!("{what}: {e}"),
+    }
+}
 
 /// `dsr bench` arguments.
 #[derive(Debug, Args)]
@@ -147,8 +184,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         );
     }
     let runs = args.runs;
-    let (report, details) =
-        crate::engine::on_big_stack(BenchEngine::footprint(), || measure(&objects, runs))??;
+    let (report, details) = crate::engine::on_big_stack(BenchEngine::footprint(), || {
+        let mut last = None;
+        for tier in [Tier::Cluster5k, Tier::Cluster10k, Tier::Largest] {
+            match measure_in(tier, &objects, runs) {
+                Err(e) if e.chain().any(|c| c.is::<TooSmall>()) => last = Some(e),
+                done => return done,
+            }
+        }
+        Err(last.unwrap_or_else(|| anyhow!("no engine tier to try")))
+    })??;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -187,16 +232,51 @@ impl Timer {
 /// A loaded DaemonSet: its id, uid, namespace and the labels its pods carry.
 type Loaded = (SetId, String, String, Vec<(String, String)>);
 
-fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
+/// Builds the tier's engine (a local of this frame, on the big-stack thread) and
+/// measures in it.
+#[inline(never)]
+fn measure_in(tier: Tier, objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
+    match tier {
+        Tier::Cluster5k => measure(&mut dsr_core::Cluster5kEngine::new(), objects, runs),
+        Tier::Cluster10k => measure(&mut Cluster10kEngine::new(), objects, runs),
+        Tier::Largest => measure(&mut BenchEngine::new(), objects, runs),
+    }
+}
+
+fn measure<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>(
+    engine: &mut dsr_core::Engine<
+        NODES,
+        SETS,
+        PODS,
+        STRINGS,
+        BYTES,
+        LABELS,
+        RULES,
+        TAINTS,
+        TERMS,
+        BACKOFF,
+    >,
+    objects: &load::Objects,
+    runs: usize,
+) -> Result<(Report, Details)> {
     let started = Instant::now();
-    // ~110 MiB, on the big-stack thread this runs on.
-    let mut engine = BenchEngine::new();
     let mut nodes: Vec<(NodeId, &str)> = Vec::new();
     for node in &objects.nodes {
         let parts = NodeParts::new(node);
         let id = engine
             .add_node(&parts.input())
-            .map_err(|e| anyhow!("node {}: {e}", parts.name()))?;
+            .map_err(|e| load_error(e, format_args!("node {}", parts.name())))?;
         nodes.push((id, parts.name()));
     }
     // Each DaemonSet at revision `bench-1`, template generation 1.
@@ -218,7 +298,7 @@ fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
                     ..*i
                 })
             })
-            .map_err(|e| anyhow!("DaemonSet {}: {e}", parts.display_name()))?;
+            .map_err(|e| load_error(e, format_args!("DaemonSet {}", parts.display_name())))?;
         let mut labels = Vec::new();
         engine
             .new_pod_labels(id, |k, v| labels.push((k.to_owned(), v.to_owned())))
@@ -262,9 +342,7 @@ fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
                     creation_timestamp: since,
                     ..Default::default()
                 })
-                .map_err(|e| {
-                    anyhow!("pod {name}: {e} (the bench engine holds {} pods)", 1 << 18)
-                })?;
+                .map_err(|e| load_error(e, format_args!("pod {name}")))?;
             pods += 1;
         }
     }
@@ -363,7 +441,7 @@ fn measure(objects: &load::Objects, runs: usize) -> Result<(Report, Details)> {
         full_sync_ns: full_sync,
         node_change_ns: node_change,
         allocations: timer.allocations,
-        engine_bytes: BenchEngine::footprint() as u64,
+        engine_bytes: core::mem::size_of_val(&*engine) as u64,
     };
     let details = Details {
         nodes: nodes.len(),
@@ -410,4 +488,31 @@ fn print_human(file: &std::path::Path, r: &Report, d: &Details) {
         d.fitted_bytes,
         mib(d.fitted_bytes as f64)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dsr_core::error::{Field, Table};
+
+    #[test]
+    fn a_full_table_asks_for_a_bigger_tier_and_other_errors_do_not() {
+        let full = load_error(
+            dsr_core::Error::Full {
+                table: Table::Pods,
+                capacity: 73_728,
+            },
+            format_args!("pod agent-node-1"),
+        );
+        assert!(full.chain().any(|c| c.is::<TooSmall>()));
+        assert!(format!("{full:#}").starts_with("pod agent-node-1: the engine is too small"));
+        let invalid = load_error(
+            dsr_core::Error::TooLong {
+                field: Field::Name,
+                max: 253,
+            },
+            format_args!("node x"),
+        );
+        assert!(!invalid.chain().any(|c| c.is::<TooSmall>()));
+    }
 }
