@@ -127,7 +127,7 @@ fn benches(c: &mut Criterion) {
             |()| {
                 let mut runs = 0usize;
                 for (_, s) in engine.daemon_sets() {
-                    runs += usize::from(engine.placement(s, &n).should_run);
+                    runs += usize::from(engine.evaluate_fit(s, &n).should_run);
                 }
                 runs
             },

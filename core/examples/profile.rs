@@ -1,7 +1,8 @@
 //! Profiling driver (not a benchmark): loads a bench cluster, builds the steady
 //! state, and runs one phase many times, for `valgrind --tool=callgrind` or `perf`.
 //!
-//! usage: profile FILE PHASE ROUNDS   (PHASE: load | eligibility | sync)
+//! usage: profile FILE PHASE ROUNDS   (PHASE: load | eligibility | by-node |
+//! placement | sync; eligibility is `Engine::evaluate_fit`, placement adds reasons)
 
 #[path = "../tests/support/cluster.rs"]
 mod cluster;
@@ -16,6 +17,17 @@ fn eligibility_pass(engine: &BenchEngine) -> usize {
     let mut runs = 0usize;
     for (_, set) in engine.daemon_sets() {
         for (_, node) in engine.nodes() {
+            runs += usize::from(engine.evaluate_fit(set, node).should_run);
+        }
+    }
+    runs
+}
+
+#[inline(never)]
+fn placement_pass(engine: &BenchEngine) -> usize {
+    let mut runs = 0usize;
+    for (_, set) in engine.daemon_sets() {
+        for (_, node) in engine.nodes() {
             runs += usize::from(engine.placement(set, node).should_run);
         }
     }
@@ -27,7 +39,7 @@ fn eligibility_pass_by_node(engine: &BenchEngine) -> usize {
     let mut runs = 0usize;
     for (_, node) in engine.nodes() {
         for (_, set) in engine.daemon_sets() {
-            runs += usize::from(engine.placement(set, node).should_run);
+            runs += usize::from(engine.evaluate_fit(set, node).should_run);
         }
     }
     runs
@@ -61,11 +73,11 @@ fn main() {
         if phase == "load" {
             return;
         }
-        if phase == "eligibility" || phase == "by-node" {
-            let pass = if phase == "by-node" {
-                eligibility_pass_by_node
-            } else {
-                eligibility_pass
+        if phase == "eligibility" || phase == "by-node" || phase == "placement" {
+            let pass = match phase.as_str() {
+                "by-node" => eligibility_pass_by_node,
+                "placement" => placement_pass,
+                _ => eligibility_pass,
             };
             let pairs = (engine.node_count() * engine.daemon_set_count()) as f64;
             let mut times: Vec<f64> = (0..rounds)

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::affinity::{node_selector_miss_with, span, TermMiss, TermProblem};
+use crate::affinity::{node_selector_holds, node_selector_miss_with, span, TermMiss, TermProblem};
 use crate::engine::{DaemonSet, Engine, Node, NodeId, SetId};
 use crate::error::{Error, Result, Table};
 use crate::intern::{Interner, Sym};
@@ -77,6 +77,13 @@ impl<
     }
 }
 
+/// Whether a template's `spec.nodeName` lets its pod on a node called `node`: unset,
+/// or the node's name. The only place this rule is decided.
+#[inline(always)]
+fn node_name_holds(wanted: Sym, node: Sym) -> bool {
+    wanted.is_empty() || wanted == node
+}
+
 /// The answer of [`Engine::should_run`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -102,7 +109,18 @@ pub struct Fit {
     pub should_continue_running: bool,
 }
 
-impl Placement {
+impl Fit {
+    /// Should not run, may not stay.
+    const NO: Fit = Fit {
+        should_run: false,
+        should_continue_running: false,
+    };
+    /// Should run, may stay.
+    const YES: Fit = Fit {
+        should_run: true,
+        should_continue_running: true,
+    };
+
     /// The bits the placement table keeps.
     pub(crate) const fn bits(&self) -> u8 {
         (if self.should_run {
@@ -115,13 +133,17 @@ impl Placement {
             0
         })
     }
+}
 
-    const fn no(reason: Reason) -> Self {
-        Placement {
-            should_run: false,
-            should_continue_running: false,
-            reason,
+impl Placement {
+    /// The bits the placement table keeps.
+    #[cfg(test)]
+    pub(crate) const fn bits(&self) -> u8 {
+        Fit {
+            should_run: self.should_run,
+            should_continue_running: self.should_continue_running,
         }
+        .bits()
     }
 }
 
@@ -205,31 +227,106 @@ impl<
         })
     }
 
-    /// [`should_run`](Self::should_run) on stored records.
+    /// [`should_run`](Self::should_run) on stored records: the decision of
+    /// [`evaluate_fit`](Self::evaluate_fit), with the reason worked out only on a
+    /// "no".
     pub fn placement(&self, set: &DaemonSet, node: &Node) -> Placement {
-        if !set.node_name.is_empty() && set.node_name != node.name {
-            return Placement::no(Reason::NodeNameMismatch {
-                wanted: set.node_name,
-            });
+        let fit = self.evaluate_fit(set, node);
+        Placement {
+            should_run: fit.should_run,
+            should_continue_running: fit.should_continue_running,
+            reason: if fit.should_run {
+                Reason::Eligible
+            } else {
+                self.reason(set, node)
+            },
         }
-        if let Some(reason) = self.required_affinity_miss(set, node) {
-            return Placement::no(reason);
+    }
+
+    /// Whether the DaemonSet's pod should run on the node, and may continue running
+    /// there, without the reason: upstream's `NodeShouldRunDaemonPod`, the decision
+    /// itself. The engine's placements are kept with it, and
+    /// [`placement`](Self::placement) adds the reason to it. The rules are checked
+    /// cheapest first, each by the one function that decides it; the first that
+    /// fails decides.
+    // Inlined where it is hot; one copy in the compact (firmware) build.
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
+    pub fn evaluate_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
+        // The cheap checks here, the loops (terms, taints) out of line, so that a
+        // caller's loop keeps its registers.
+        if !node_name_holds(set.node_name, node.name) {
+            return Fit::NO;
         }
-        if node.taint_row.may_block() {
-            let taints = self.taints.get(node.taints);
-            let tolerations = self.daemon_tolerations(set);
-            if let Some(t) = blocking_taint_in(taints, &tolerations, &node.taint_row) {
-                return Placement {
-                    should_run: false,
-                    should_continue_running: t.effect != TaintEffect::NoExecute,
-                    reason: Reason::UntoleratedTaint(*t),
-                };
+        if !set.node_selector.is_empty() {
+            let wanted = self.labels.get(set.node_selector);
+            let holds = |want: &Label| {
+                node_selector_holds(
+                    want,
+                    self.node_value(node, self.keys.slot(want.key).0, want.key),
+                )
+            };
+            if !wanted.iter().all(holds) {
+                return Fit::NO;
             }
         }
-        Placement {
-            should_run: true,
-            should_continue_running: true,
-            reason: Reason::Eligible,
+        if let Some(terms) = set.affinity {
+            if !self.affinity_holds(terms, node) {
+                return Fit::NO;
+            }
+        }
+        if node.taint_row.may_block() {
+            return self.taint_fit(set, node);
+        }
+        Fit::YES
+    }
+
+    /// Whether some required node-affinity term matches the node.
+    #[inline(never)]
+    fn affinity_holds(&self, terms: crate::table::Span, node: &Node) -> bool {
+        let value = |r: &crate::selector::Requirement| self.node_value(node, r.slot.0, r.key);
+        self.terms
+            .get(terms)
+            .iter()
+            .any(|t| t.check_with(self, node.name, value).is_none())
+    }
+
+    /// The decision as the node's taints leave it.
+    #[inline(never)]
+    fn taint_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
+        match self.blocking_taint(set, node) {
+            Some(t) => Fit {
+                should_run: false,
+                should_continue_running: t.effect != TaintEffect::NoExecute,
+            },
+            None => Fit::YES,
+        }
+    }
+
+    /// The taint that keeps the DaemonSet's pod off the node, if one does.
+    #[inline(always)]
+    fn blocking_taint<'a>(&'a self, set: &DaemonSet, node: &Node) -> Option<&'a Taint> {
+        let taints = self.taints.get(node.taints);
+        let tolerations = self.daemon_tolerations(set);
+        blocking_taint_in(taints, &tolerations, &node.taint_row)
+    }
+
+    /// Why [`evaluate_fit`](Self::evaluate_fit) says no: the first rule that fails,
+    /// in the order it checks them ([`Reason::Eligible`] when none does).
+    #[cold]
+    #[inline(never)]
+    fn reason(&self, set: &DaemonSet, node: &Node) -> Reason {
+        if !node_name_holds(set.node_name, node.name) {
+            return Reason::NodeNameMismatch {
+                wanted: set.node_name,
+            };
+        }
+        if let Some(reason) = self.required_affinity_miss(set, node) {
+            return reason;
+        }
+        match self.blocking_taint(set, node) {
+            Some(t) => Reason::UntoleratedTaint(*t),
+            None => Reason::Eligible,
         }
     }
 
@@ -248,7 +345,7 @@ impl<
     }
 
     /// The first `nodeSelector` entry or the affinity failure that keeps the pod off.
-    #[inline(always)]
+    #[inline]
     fn required_affinity_miss(&self, set: &DaemonSet, node: &Node) -> Option<Reason> {
         if !set.node_selector.is_empty() {
             let wanted = self.labels.get(set.node_selector);

@@ -502,7 +502,7 @@ impl<
         };
         for i in 0..self.sets.slot_count() as u32 {
             if let Some(s) = self.sets.get(i) {
-                let bits = self.placement(s, &n).bits();
+                let bits = self.evaluate_fit(s, &n).bits();
                 self.placements.put(i, node, bits);
             }
         }
@@ -515,7 +515,7 @@ impl<
         };
         for i in 0..self.nodes.slot_count() as u32 {
             if let Some(n) = self.nodes.get(i) {
-                let bits = self.placement(&s, n).bits();
+                let bits = self.evaluate_fit(&s, n).bits();
                 self.placements.put(set, i, bits);
             }
         }

@@ -5,9 +5,12 @@
 //! saves work: for every (DaemonSet, node) pair of the bench clusters and of the
 //! bundled manifests, placement with it must equal placement without it (a node
 //! record whose rows are unknown, so every label is searched for and every
-//! toleration tried), and the placement bits the engine keeps must agree.
+//! toleration tried), and the placement bits the engine keeps must agree. The
+//! decision without the reason (`Engine::evaluate_fit`) must be the placement's, and
+//! the reason worked out apart on a "no" must name a rule that says no.
 
-use dsr_core::{Engine, Node};
+use dsr_core::taint::TaintEffect;
+use dsr_core::{Engine, Node, Reason};
 
 #[path = "support/cluster.rs"]
 mod cluster;
@@ -37,6 +40,28 @@ fn check_every_pair<
             };
             let p = e.placement(s, n);
             assert_eq!(p, e.placement(s, &bare), "{si:?} on {ni:?}");
+            // The decision without the reason is the placement's.
+            let decided = e.evaluate_fit(s, n);
+            assert_eq!(decided, e.evaluate_fit(s, &bare), "{si:?} on {ni:?}");
+            assert_eq!(
+                (decided.should_run, decided.should_continue_running),
+                (p.should_run, p.should_continue_running),
+                "{si:?} on {ni:?}"
+            );
+            // The reason, worked out apart on a "no", names a rule that says so.
+            let continues = match p.reason {
+                Reason::Eligible => {
+                    assert!(p.should_run, "{si:?} on {ni:?}");
+                    true
+                }
+                Reason::UntoleratedTaint(t) => t.effect != TaintEffect::NoExecute,
+                _ => false,
+            };
+            assert!(
+                p.reason == Reason::Eligible || !p.should_run,
+                "{si:?} on {ni:?}"
+            );
+            assert_eq!(p.should_continue_running, continues, "{si:?} on {ni:?}");
             let fit = e.fit(si, ni).expect("both exist");
             assert_eq!(
                 (fit.should_run, fit.should_continue_running),

@@ -120,11 +120,15 @@ impl Requirement {
     ) -> bool {
         // `ABSENT` is no string, so it is listed nowhere.
         let present = found != crate::keys::ABSENT;
-        // Whether the value is one of `values`, without stopping at the first match.
+        // Whether the value is one of `values`: a long list all at once (eight
+        // values a step), a short one up to the first match.
         let listed = || {
-            values(pool)
-                .iter()
-                .fold(false, |hit, x| hit | (*x == found))
+            let list = values(pool);
+            if list.len() >= 8 {
+                list.iter().fold(false, |hit, x| hit | (*x == found))
+            } else {
+                list.contains(&found)
+            }
         };
         let op = self.operator;
         if matches!(op, Operator::GreaterThan | Operator::LessThan) {
