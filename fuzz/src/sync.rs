@@ -684,11 +684,19 @@ impl Sim {
         // which the API would refuse, does so upstream too).
         let surge =
             s.update_strategy.allows_surge() || plan.rollout.is_some_and(|b| b.max_surge != 0);
+        // The pods the budgets count, as upstream's rolling update counts them: every
+        // pod of the DaemonSet not being deleted, whatever its phase, available by its
+        // Ready condition alone (`IsPodAvailable`). A Failed pod that still reports
+        // Ready keeps its node available (the manage pass deletes one failed pod per
+        // node a sync, the others wait out the backoff), and upstream spends the
+        // budget on another node; counting only running pods here blamed the rolling
+        // update for nodes it did not touch.
+        let counted = |p: &dsr_core::Pod| {
+            p.controller_uid == Some(s.uid) && p.namespace == s.namespace && !p.deleting
+        };
+        // The pods that occupy a node: counted and not terminal.
         let mine = |p: &dsr_core::Pod| {
-            p.controller_uid == Some(s.uid)
-                && p.namespace == s.namespace
-                && !p.deleting
-                && !matches!(p.phase, PodPhase::Failed | PodPhase::Succeeded)
+            counted(p) && !matches!(p.phase, PodPhase::Failed | PodPhase::Succeeded)
         };
         let updated = |p: &dsr_core::Pod| {
             (!s.revision_hash.is_empty() && p.revision_hash == s.revision_hash)
@@ -710,12 +718,17 @@ impl Sim {
                 e.text(n.name)
             );
             let fit = e.fit(set, nid).expect("both exist");
+            let budget: Vec<&dsr_core::Pod> = e
+                .pods()
+                .map(|(_, p)| p)
+                .filter(|p| counted(p) && p.node_name == n.name)
+                .collect();
             let available = |p: &&&dsr_core::Pod| p.is_available(s.min_ready_seconds, self.now);
-            if fit.should_run && !on.iter().any(|p| available(&p)) {
+            if fit.should_run && !budget.iter().any(|p| available(&p)) {
                 unavailable += 1;
             }
-            if on.iter().any(|p| !updated(p) && available(&p))
-                && on.iter().any(|p| updated(p) && !available(&p))
+            if budget.iter().any(|p| !updated(p) && available(&p))
+                && budget.iter().any(|p| updated(p) && !available(&p))
             {
                 surging += 1;
             }
