@@ -338,6 +338,32 @@ fn one_sync_table() {
             status: [3, 2, 0, 2, 0, 2],
         },
         Case {
+            // As upstream: the rolling update skips only pods being deleted and reads
+            // availability from the Ready condition, whatever the phase. The failed pod
+            // left to the backoff still reports Ready, so its node is not unavailable
+            // and the budget of 1 goes to the other node.
+            name: "rolling update: a failed pod that still reports Ready keeps its node available",
+            nodes: 2,
+            strategy: RU1,
+            pods: &[
+                p("fluentd-a", 0, &OLD),
+                p("fluentd-b1", 1, &OLD)
+                    .phase("Failed")
+                    .ready_for(Some(50))
+                    .age(30),
+                p("fluentd-b2", 1, &OLD)
+                    .phase("Failed")
+                    .ready_for(Some(50))
+                    .age(20),
+            ],
+            creates: &[],
+            deletes: &[
+                ("fluentd-a", DeleteReason::RollingUpdate),
+                ("fluentd-b1", DeleteReason::Failed),
+            ],
+            status: [2, 1, 0, 1, 0, 1],
+        },
+        Case {
             name: "rolling update, 50% of 3 rounds up to 2",
             nodes: 3,
             strategy: UpdateStrategyInput {
