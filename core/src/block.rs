@@ -134,15 +134,35 @@ impl<const NODES: usize> NodeColumns<NODES> {
     }
 }
 
-/// The bits of the flags in `flags` (at most 64) that have `flag`.
+/// The bits of the flags in `flags` (at most 64) that have `flag` (one bit).
 #[cfg(not(feature = "compact"))]
 #[inline(always)]
 fn flag_column(flags: &[u8], flag: u8) -> u64 {
+    let shift = flag.trailing_zeros() % 8;
     let mut bits = 0;
-    for (i, &f) in flags.iter().enumerate() {
-        bits |= u64::from(f & flag != 0) << (i % FIT_BLOCK);
+    // Eight flags a step: the flag's bit of each byte moved to the bottom, then
+    // gathered into one byte by a multiply (the bit of byte k lands on bit 56 + k,
+    // and no two partial products meet, so nothing carries).
+    for (j, chunk) in flags.chunks(8).take(FIT_BLOCK / 8).enumerate() {
+        let mut word = [0u8; 8];
+        word.iter_mut().zip(chunk).for_each(|(w, &f)| *w = f);
+        let lows = (u64::from_le_bytes(word) >> shift) & 0x0101_0101_0101_0101;
+        let byte = lows.wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        bits |= byte << (j * 8);
     }
     bits
+}
+
+/// Bit `i` set for each entry `i` of `entries` (at most 64) that `bit` picks.
+#[cfg(not(feature = "compact"))]
+#[inline(always)]
+fn pack<T>(entries: &[T], bit: impl Fn(&T) -> bool) -> u64 {
+    let entries = entries.get(..FIT_BLOCK).unwrap_or(entries);
+    // From the last entry down, shifting by one: no shift by a variable amount.
+    entries
+        .iter()
+        .rev()
+        .fold(0, |bits, e| (bits << 1) | u64::from(bit(e)))
 }
 
 /// The bits of the nodes in `slots` (at most 64) that satisfy `holds`; free slots
@@ -150,13 +170,7 @@ fn flag_column(flags: &[u8], flag: u8) -> u64 {
 #[cfg(not(feature = "compact"))]
 #[inline(always)]
 fn column(slots: &[Option<Node>], holds: impl Fn(&Node) -> bool) -> u64 {
-    let mut bits = 0;
-    for (i, slot) in slots.iter().enumerate() {
-        if let Some(node) = slot {
-            bits |= u64::from(holds(node)) << (i % FIT_BLOCK);
-        }
-    }
-    bits
+    pack(slots, |slot| slot.as_ref().is_some_and(&holds))
 }
 
 impl<
@@ -326,10 +340,12 @@ impl<
         let Some(cells) = self.node_columns.cells(slot, start, slots.len()) else {
             return looked_up();
         };
+        let cells = cells.get(..FIT_BLOCK).unwrap_or(cells);
         let (mut bits, mut unknown) = (0u64, 0u64);
-        for (i, &cell) in cells.iter().enumerate() {
-            bits |= u64::from(holds(cell)) << (i % FIT_BLOCK);
-            unknown |= u64::from(cell == FAR) << (i % FIT_BLOCK);
+        // From the last cell down, as `pack` does.
+        for &cell in cells.iter().rev() {
+            bits = (bits << 1) | u64::from(holds(cell));
+            unknown = (unknown << 1) | u64::from(cell == FAR);
         }
         if unknown != 0 {
             bits = (bits & !unknown) | (looked_up() & unknown);
@@ -367,5 +383,46 @@ impl<
             }
         }
         block
+    }
+}
+
+#[cfg(all(test, not(feature = "compact")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_column_gathers_one_bit_per_node() {
+        // Every pattern of 0..=64 flags, with the other flag bits set as noise.
+        let mut flags = [0u8; 64];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..=64 {
+            for _ in 0..50 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let mut want = (0, 0);
+                for (i, f) in flags.iter_mut().enumerate() {
+                    *f = (x.rotate_left(i as u32) & 0xff) as u8;
+                    if i < len {
+                        want.0 |= u64::from(*f & PRESENT != 0) << i;
+                        want.1 |= u64::from(*f & MAY_BLOCK != 0) << i;
+                    }
+                }
+                let got = (
+                    flag_column(&flags[..len], PRESENT),
+                    flag_column(&flags[..len], MAY_BLOCK),
+                );
+                assert_eq!(got, want, "{len} flags {flags:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pack_puts_entry_i_on_bit_i() {
+        let entries: [u32; 70] = core::array::from_fn(|i| i as u32);
+        assert_eq!(pack(&entries[..0], |_| true), 0);
+        assert_eq!(pack(&entries[..3], |&e| e != 1), 0b101);
+        assert_eq!(pack(&entries, |&e| e % 2 == 0), 0x5555_5555_5555_5555);
+        assert_eq!(pack(&entries, |_| true), u64::MAX);
     }
 }
