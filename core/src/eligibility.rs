@@ -80,7 +80,7 @@ impl<
 /// Whether a template's `spec.nodeName` lets its pod on a node called `node`: unset,
 /// or the node's name. The only place this rule is decided.
 #[inline(always)]
-fn node_name_holds(wanted: Sym, node: Sym) -> bool {
+pub(crate) fn node_name_holds(wanted: Sym, node: Sym) -> bool {
     wanted.is_empty() || wanted == node
 }
 
@@ -99,7 +99,7 @@ pub struct Placement {
 
 /// `should_run` and `should_continue_running` of a (DaemonSet, node) pair without
 /// the reason: what [`Engine::fit`] reads from the placements the engine keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Fit {
@@ -293,7 +293,7 @@ impl<
 
     /// The decision as the node's taints leave it.
     #[inline(never)]
-    fn taint_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
+    pub(crate) fn taint_fit(&self, set: &DaemonSet, node: &Node) -> Fit {
         match self.blocking_taint(set, node) {
             Some(t) => Fit {
                 should_run: false,
@@ -366,7 +366,7 @@ impl<
     /// [`ABSENT`](crate::keys::ABSENT): from the node's row, else by a search of
     /// its labels.
     #[inline(always)]
-    fn node_value(&self, node: &Node, slot: u8, key: Sym) -> Sym {
+    pub(crate) fn node_value(&self, node: &Node, slot: u8, key: Sym) -> Sym {
         let v = node
             .keys
             .0

@@ -175,6 +175,8 @@ pub struct Engine<
     pub(crate) pod_names: NameIndex<PODS>,
     /// The label keys that have slots in each node's [`KeyRow`].
     pub(crate) keys: KeyIndex<STRINGS>,
+    /// Copies of node data for judging many nodes at once.
+    pub(crate) node_columns: crate::block::NodeColumns<NODES>,
     /// Every (DaemonSet, node) placement, kept up to date.
     pub(crate) placements: crate::cache::Placements<NODES, SETS>,
     /// Each pod's controller and node.
@@ -235,6 +237,7 @@ impl<
             node_names: NameIndex::new(),
             pod_names: NameIndex::new(),
             keys: KeyIndex::new(),
+            node_columns: crate::block::NodeColumns::new(),
             placements: crate::cache::Placements::new(),
             pod_index: crate::cache::PodIndex::new(),
             automatic_tolerations: AutomaticTolerations(
@@ -268,6 +271,7 @@ impl<
         self.node_names.clear();
         self.pod_names.clear();
         self.keys.clear();
+        self.node_columns.clear();
         self.pod_index.clear();
         self.sync.clear();
     }
@@ -493,6 +497,7 @@ impl<
             n.taint_row =
                 crate::taint::TaintRow::of(taints.get(n.taints), &automatic_tolerations.0);
         }
+        self.copy_node_columns();
     }
 
     /// Recomputes the placement of one node for every DaemonSet.
@@ -513,10 +518,12 @@ impl<
         let Some(&s) = self.sets.get(set) else {
             return;
         };
-        for i in 0..self.nodes.slot_count() as u32 {
-            if let Some(n) = self.nodes.get(i) {
-                let bits = self.evaluate_fit(&s, n).bits();
-                self.placements.put(set, i, bits);
+        for b in 0..self.node_blocks() {
+            let fits = self.evaluate_fit_block(&s, b);
+            for (node, fit) in fits.fits(b) {
+                if self.nodes.get(node.0).is_some() {
+                    self.placements.put(set, node.0, fit.bits());
+                }
             }
         }
     }
@@ -564,6 +571,7 @@ impl<
     /// Gives the label keys a DaemonSet selects nodes by a slot in every node's
     /// row, when slots are free. Returns false when some key found none.
     fn add_set_keys(&mut self, set: &DaemonSet) -> bool {
+        let before = self.keys.used();
         let Engine {
             keys,
             nodes,
@@ -588,6 +596,9 @@ impl<
                 all &= keys.add_key(r.key, rows);
                 r.slot = keys.slot(r.key);
             }
+        }
+        if self.keys.used() != before {
+            self.copy_node_columns();
         }
         all
     }
@@ -614,6 +625,7 @@ impl<
                 self.add_set_keys(&s);
             }
         }
+        self.copy_node_columns();
     }
 
     /// A node's taints.
@@ -669,6 +681,7 @@ impl<
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
         self.node_names.remove(node.name, id.0);
+        self.node_columns.vacate(id.0);
         self.node_unnamed(id.0);
         self.remove_node_parts(&node);
         Ok(())

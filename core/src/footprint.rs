@@ -113,7 +113,9 @@ impl Usage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Costs {
     /// A node: its record (`Option<Node>`), a free-slot entry, a name-index entry,
-    /// and the sync's name-order entry, rank and visit. Plus one placement byte per
+    /// the sync's name-order entry, rank and visit, and its column copies (a label
+    /// value per key slot and a flag byte, see [`block`](crate::block)). Plus one
+    /// placement byte per
     /// DaemonSet (`SETS`), not counted here.
     pub per_node: usize,
     /// A DaemonSet: its record, a free-slot entry and its expectations.
@@ -197,6 +199,10 @@ pub const fn footprint(c: &Capacities) -> usize {
     let objects = slots::<Node>(c.nodes) + slots::<DaemonSet>(c.sets) + slots::<Pod>(c.pods);
     let names = vec::<[u8; NAME_ENTRY]>(c.nodes) + vec::<[u8; NAME_ENTRY]>(c.pods);
     let keys = round(vec::<Sym>(KEY_SLOTS) + c.strings + 1, align_of::<usize>());
+    let node_columns = round(
+        KEY_SLOTS * size_of::<Sym>() * c.nodes + c.nodes,
+        align_of::<Sym>(),
+    );
     let placements = c.nodes * c.sets;
     let pod_index = round(
         (size_of::<u8>() + size_of::<u32>()) * c.pods + size_of::<usize>(),
@@ -221,6 +227,7 @@ pub const fn footprint(c: &Capacities) -> usize {
             + objects
             + names
             + keys
+            + node_columns
             + placements
             + pod_index
             + automatic
@@ -238,7 +245,9 @@ pub const COSTS: Costs = Costs {
         + NAME_ENTRY
         + NODE_SLOT
         + size_of::<u32>()
-        + NODE_SLOT,
+        + NODE_SLOT
+        + KEY_SLOTS * size_of::<Sym>()
+        + size_of::<u8>(),
     per_set: size_of::<Option<DaemonSet>>() + size_of::<u32>() + size_of::<Option<Expectations>>(),
     per_pod: size_of::<Option<Pod>>()
         + size_of::<u32>()

@@ -156,9 +156,16 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     pub fn int(&self, sym: Sym) -> Option<i64> {
         match self.entries.get(sym.0 as usize)?.int {
             NOT_INT => None,
-            BIG_INT => parse_i64(self.resolve(sym)),
+            BIG_INT => self.big_int(sym),
             v => Some(i64::from(v)),
         }
+    }
+
+    /// [`int`](Self::int) of an integer too big for the entry: parsed again.
+    #[cold]
+    #[inline(never)]
+    fn big_int(&self, sym: Sym) -> Option<i64> {
+        parse_i64(self.resolve(sym))
     }
 
     fn search(&self, s: &str) -> core::result::Result<usize, usize> {

@@ -174,6 +174,11 @@ impl<const STRINGS: usize> KeyIndex<STRINGS> {
         &self.slot_of
     }
 
+    /// Slots in use.
+    pub fn used(&self) -> usize {
+        self.keys.len()
+    }
+
     /// The slot of `key` ([`NO_SLOT`] when it has none).
     pub fn slot(&self, key: Sym) -> KeySlot {
         KeySlot(self.slot_of.get(key.0 as usize).copied().unwrap_or(NO_SLOT))

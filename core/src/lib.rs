@@ -52,6 +52,7 @@
 )]
 
 pub mod affinity;
+pub mod block;
 mod cache;
 pub mod daemonset;
 pub mod eligibility;

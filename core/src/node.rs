@@ -50,6 +50,7 @@ impl<
         })
         .inspect(|id| {
             self.node_named(id.0);
+            self.copy_node_column(id.0);
             self.refresh_node_fits(id.0);
         })
     }
@@ -79,6 +80,7 @@ impl<
         }
         let slot = self.nodes.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
+        self.copy_node_column(id.0);
         if new.name != old.name {
             self.node_names.remove(old.name, id.0);
             self.node_names.insert(new.name, id.0)?;

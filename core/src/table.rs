@@ -274,6 +274,13 @@ impl<T, const N: usize> Slots<T, N> {
         self.slots.len()
     }
 
+    /// Up to `len` slots from index `start` on, `None` for a free one; empty past
+    /// the last slot.
+    pub fn window(&self, start: usize, len: usize) -> &[Option<T>] {
+        let rest = self.slots.get(start..).unwrap_or(&[]);
+        rest.get(..len).unwrap_or(rest)
+    }
+
     /// Every slot in index order, `None` for a free one.
     pub fn slots(&self) -> impl Iterator<Item = Option<&T>> + '_ {
         self.slots.iter().map(Option::as_ref)

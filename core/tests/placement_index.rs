@@ -7,7 +7,9 @@
 //! record whose rows are unknown, so every label is searched for and every
 //! toleration tried), and the placement bits the engine keeps must agree. The
 //! decision without the reason (`Engine::evaluate_fit`) must be the placement's, and
-//! the reason worked out apart on a "no" must name a rule that says no.
+//! the reason worked out apart on a "no" must name a rule that says no. The
+//! decisions of a DaemonSet on 64 nodes at once (`Engine::evaluate_fit_block`) must
+//! be the same, one by one, and a free node slot has none.
 
 use dsr_core::taint::TaintEffect;
 use dsr_core::{Engine, Node, Reason};
@@ -32,6 +34,12 @@ fn check_every_pair<
 ) -> (usize, usize) {
     let (mut pairs, mut runs) = (0, 0);
     for (si, s) in e.daemon_sets() {
+        for b in 0..e.node_blocks() + 1 {
+            for (ni, fit) in e.evaluate_fit_block(s, b).fits(b) {
+                let one = e.node(ni).map(|n| e.evaluate_fit(s, n));
+                assert_eq!(fit, one.unwrap_or_default(), "{si:?} on {ni:?}");
+            }
+        }
         for (ni, n) in e.nodes() {
             let bare = Node {
                 keys: Default::default(),

@@ -118,50 +118,133 @@ impl Requirement {
         values: impl Fn(&'v [Sym]) -> &'v [Sym],
         strings: &impl Resolve,
     ) -> bool {
-        // `ABSENT` is no string, so it is listed nowhere.
-        let present = found != crate::keys::ABSENT;
-        // Whether the value is one of `values`: a long list all at once (eight
-        // values a step), a short one up to the first match.
-        let listed = || {
-            let list = values(pool);
-            if list.len() >= 8 {
-                list.iter().fold(false, |hit, x| hit | (*x == found))
-            } else {
-                list.contains(&found)
-            }
-        };
+        self.test(pool, values, strings).holds(found, strings)
+    }
+
+    /// The requirement made ready to test values: its operator and values worked
+    /// out once, for [`ValueTest::holds`].
+    #[inline(always)]
+    pub(crate) fn test<'v>(
+        &self,
+        pool: &'v [Sym],
+        values: impl Fn(&'v [Sym]) -> &'v [Sym],
+        strings: &impl Resolve,
+    ) -> ValueTest<'v> {
         let op = self.operator;
         if matches!(op, Operator::GreaterThan | Operator::LessThan) {
-            let Some(have) = Some(found).filter(|_| present).and_then(|v| strings.int(v)) else {
-                return false;
-            };
             let Some(want) = values(pool).first().and_then(|&v| strings.int(v)) else {
-                return false;
+                return ValueTest::Never;
             };
-            return if op == Operator::GreaterThan {
-                have > want
-            } else {
-                have < want
-            };
+            return ValueTest::Compare(Compare {
+                want,
+                greater: op == Operator::GreaterThan,
+            });
         }
-        // The set operators, without a jump on the operator: `In`, `=`, `==` are
-        // "listed"; `NotIn`, `!=` "not listed"; `Exists` "present"; `DoesNotExist`
-        // "not present" (`Exists` and `DoesNotExist` have no values, so nothing is
-        // listed for them).
-        let by_listing = matches!(
-            op,
-            Operator::In
-                | Operator::Equals
-                | Operator::DoubleEquals
-                | Operator::NotIn
-                | Operator::NotEquals
-        );
+        // `In`, `=`, `==` are "listed"; `NotIn`, `!=` "not listed"; `Exists`
+        // "present"; `DoesNotExist` "not present".
         let negated = matches!(
             op,
             Operator::NotIn | Operator::NotEquals | Operator::DoesNotExist
         );
-        let fact = if by_listing { listed() } else { present };
-        fact != negated
+        if matches!(op, Operator::Exists | Operator::DoesNotExist) {
+            ValueTest::Present(Present { negated })
+        } else {
+            ValueTest::Listed(Listed {
+                list: values(pool),
+                negated,
+            })
+        }
+    }
+}
+
+/// A [`Requirement`] ready to test the values of its key: what
+/// [`Requirement::test`] makes of the operator and the values. Each kind decides
+/// in one place; [`holds`](Self::holds) picks the kind, and a caller testing many
+/// values may pick it once and call the kind's own `holds`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ValueTest<'v> {
+    /// `In`, `=`, `==`, `NotIn`, `!=`.
+    Listed(Listed<'v>),
+    /// `Exists`, `DoesNotExist`.
+    Present(Present),
+    /// `Gt`, `Lt` with an integer value.
+    Compare(Compare),
+    /// `Gt`/`Lt` whose value is not an integer: nothing satisfies it.
+    Never,
+}
+
+impl ValueTest<'_> {
+    /// Whether a node whose value of the key is `found`
+    /// ([`ABSENT`](crate::keys::ABSENT) when it does not have the key) satisfies
+    /// the requirement.
+    #[inline(always)]
+    pub(crate) fn holds(&self, found: Sym, strings: &impl Resolve) -> bool {
+        match self {
+            ValueTest::Listed(t) => t.holds(found),
+            ValueTest::Present(t) => t.holds(found),
+            ValueTest::Compare(t) => t.holds(found, strings),
+            ValueTest::Never => false,
+        }
+    }
+}
+
+/// The value is one of `list` (`negated`: it is not, or the key is absent).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Listed<'v> {
+    /// The requirement's values.
+    pub list: &'v [Sym],
+    /// `NotIn` or `!=`.
+    pub negated: bool,
+}
+
+impl Listed<'_> {
+    /// See [`ValueTest::holds`].
+    #[inline(always)]
+    pub(crate) fn holds(&self, found: Sym) -> bool {
+        // `ABSENT` is no string, so it is listed nowhere. The whole list is
+        // compared, without stopping at a match: no branch on the value.
+        let listed = self.list.iter().fold(false, |hit, x| hit | (*x == found));
+        listed != self.negated
+    }
+}
+
+/// The node has the key (`negated`: it has not).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Present {
+    /// `DoesNotExist`.
+    pub negated: bool,
+}
+
+impl Present {
+    /// See [`ValueTest::holds`].
+    #[inline(always)]
+    pub(crate) fn holds(&self, found: Sym) -> bool {
+        (found != crate::keys::ABSENT) != self.negated
+    }
+}
+
+/// The value read as an integer is greater than `want` (`Gt`) or less (`Lt`); a
+/// value that is no integer, or no value, satisfies neither.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Compare {
+    /// The requirement's value.
+    pub want: i64,
+    /// `Gt` rather than `Lt`.
+    pub greater: bool,
+}
+
+impl Compare {
+    /// See [`ValueTest::holds`].
+    #[inline(always)]
+    pub(crate) fn holds(&self, found: Sym, strings: &impl Resolve) -> bool {
+        if found == crate::keys::ABSENT {
+            return false;
+        }
+        match strings.int(found) {
+            Some(have) if self.greater => have > self.want,
+            Some(have) => have < self.want,
+            None => false,
+        }
     }
 }
 
