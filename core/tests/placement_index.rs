@@ -194,3 +194,142 @@ fn nodes_stored_before_the_first_daemon_set() {
         e.clear();
     }
 }
+
+/// Judging 64 nodes at a time takes other roads than one pair at a time: keys
+/// beyond the row slots (searched node by node), free node slots inside a block,
+/// more than one block, `nodeName`, `matchFields`, invalid terms, `Gt`/`Lt` on
+/// values that are no integers, and taints only some DaemonSets tolerate. Every
+/// answer must still be the one-pair answer.
+#[test]
+fn blocks_take_every_road_to_the_same_answers() {
+    use dsr_core::input::{
+        DaemonSetInput, LabelInput, NodeInput, NodeSelectorTermInput, RequirementInput, TaintInput,
+        TolerationInput,
+    };
+    type E = dsr_core::Engine<160, 40, 16, 1024, 32768, 8192, 1024>;
+    let mut e: Box<E> = Box::default();
+    // 24 label keys: more than the 16 row slots, so some are searched.
+    let keys: Vec<String> = (0..24)
+        .map(|k| format!("example.com/feature-{k:02}"))
+        .collect();
+    let values = ["0", "1", "7", "42", "gpu", "-3", "99999999999"];
+    let x = std::cell::Cell::new(0x2545_f491_4f6c_dd1d_u64);
+    let next = |n: usize| {
+        let mut v = x.get();
+        v ^= v << 13;
+        v ^= v >> 7;
+        v ^= v << 17;
+        x.set(v);
+        (v % n as u64) as usize
+    };
+    let mut nodes = Vec::new();
+    for i in 0..150 {
+        let name = format!("edge-gw-{i:03}");
+        let labels: Vec<LabelInput<'_>> = (0..24)
+            .filter(|_| next(3) != 0)
+            .map(|k| LabelInput {
+                key: &keys[k],
+                value: values[next(values.len())],
+            })
+            .collect();
+        let taints = match next(4) {
+            0 => vec![TaintInput {
+                key: "dedicated",
+                value: "gpu",
+                effect: "NoSchedule",
+            }],
+            1 => vec![TaintInput {
+                key: "example.com/maintenance",
+                value: "",
+                effect: "NoExecute",
+            }],
+            _ => vec![],
+        };
+        let id = e
+            .add_node(&NodeInput {
+                name: &name,
+                labels: &labels,
+                taints: &taints,
+                unschedulable: next(10) == 0,
+            })
+            .expect("node");
+        nodes.push(id);
+    }
+    // Free slots in the first blocks.
+    for i in (0..150).step_by(7) {
+        e.remove_node(nodes[i]).expect("stored");
+    }
+    let ops = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt", "Bogus"];
+    let tolerate_gpu = [TolerationInput {
+        key: "dedicated",
+        operator: "Equal",
+        value: "gpu",
+        effect: "NoSchedule",
+        toleration_seconds: None,
+    }];
+    for s in 0..40 {
+        let name = format!("agent-{s:02}");
+        let selector: Vec<LabelInput<'_>> = (0..next(3))
+            .map(|_| LabelInput {
+                key: &keys[next(24)],
+                value: values[next(values.len())],
+            })
+            .collect();
+        let mut exprs: Vec<Vec<RequirementInput<'_>>> = Vec::new();
+        let mut value_lists: Vec<Vec<&str>> = Vec::new();
+        for _ in 0..8 {
+            value_lists.push(
+                (0..1 + next(3))
+                    .map(|_| values[next(values.len())])
+                    .collect(),
+            );
+        }
+        for t in 0..next(4) {
+            exprs.push(
+                (0..1 + next(3))
+                    .map(|r| {
+                        let op = ops[next(ops.len())];
+                        let list = &value_lists[(t * 3 + r) % 8];
+                        RequirementInput {
+                            key: &keys[next(24)],
+                            operator: op,
+                            values: match op {
+                                "Exists" | "DoesNotExist" => &[],
+                                "Gt" | "Lt" => &list[..1],
+                                _ => list,
+                            },
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        let field_value = format!("edge-gw-{:03}", next(150));
+        let fields = [RequirementInput {
+            key: "metadata.name",
+            operator: if next(2) == 0 { "In" } else { "NotIn" },
+            values: &[&field_value],
+        }];
+        let terms: Vec<NodeSelectorTermInput<'_>> = exprs
+            .iter()
+            .map(|x| NodeSelectorTermInput {
+                match_expressions: x,
+                match_fields: if next(3) == 0 { &fields } else { &[] },
+            })
+            .collect();
+        let pinned = format!("edge-gw-{:03}", next(150));
+        e.add_daemon_set(&DaemonSetInput {
+            name: &name,
+            namespace: "kube-system",
+            node_selector: &selector,
+            required_node_affinity: (!terms.is_empty()).then_some(&terms[..]),
+            tolerations: if next(2) == 0 { &tolerate_gpu } else { &[] },
+            node_name: if next(8) == 0 { &pinned } else { "" },
+            ..Default::default()
+        })
+        .expect("daemon set");
+    }
+    assert!(e.node_blocks() >= 3, "{}", e.node_blocks());
+    let (pairs, runs) = check_every_pair(&*e);
+    assert_eq!(pairs, 40 * (150 - 150_usize.div_ceil(7)));
+    assert!(runs > 0 && runs < pairs, "{runs} of {pairs}");
+}

@@ -865,7 +865,8 @@ pub fn assert_unchanged<
 }
 
 /// Checks that every kept placement (`Engine::fit`) is what a fresh evaluation
-/// (`Engine::placement`) gives: the cache is a pure function of the tables.
+/// (`Engine::placement`) gives: the cache is a pure function of the tables; and that
+/// judging 64 nodes at a time (`Engine::evaluate_fit_block`) agrees node by node.
 pub fn assert_fits_fresh<
     const NODES: usize,
     const SETS: usize,
@@ -889,6 +890,13 @@ pub fn assert_fits_fresh<
                 (p.should_run, p.should_continue_running),
                 "kept placement of ({sid:?}, {nid:?}) is stale: {p:?}"
             );
+        }
+        // Judged 64 nodes at a time, every node has the same answer, a free slot none.
+        for b in 0..=e.node_blocks() {
+            for (nid, f) in e.evaluate_fit_block(s, b).fits(b) {
+                let one = e.node(nid).map(|n| e.evaluate_fit(s, n));
+                assert_eq!(f, one.unwrap_or_default(), "block fit of ({sid:?}, {nid:?})");
+            }
         }
     }
 }
