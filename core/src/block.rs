@@ -19,7 +19,9 @@ use crate::affinity::{node_selector_holds, span, Term};
 use crate::eligibility::node_name_holds;
 use crate::eligibility::Fit;
 use crate::engine::{DaemonSet, Engine, Node, NodeId};
+#[cfg(not(feature = "compact"))]
 use crate::intern::Sym;
+#[cfg(not(feature = "compact"))]
 use crate::keys::{FAR, KEY_SLOTS};
 #[cfg(not(feature = "compact"))]
 use crate::selector::ValueTest;
@@ -55,8 +57,10 @@ impl FitBlock {
 }
 
 /// In [`NodeColumns`]: a node is held in the slot.
+#[cfg(not(feature = "compact"))]
 const PRESENT: u8 = 1;
 /// In [`NodeColumns`]: some taint of the node may keep a daemon pod off.
+#[cfg(not(feature = "compact"))]
 const MAY_BLOCK: u8 = 2;
 
 /// Copies of what judging a DaemonSet reads of every node, column by column: per
@@ -65,30 +69,36 @@ const MAY_BLOCK: u8 = 2;
 /// there and whether its taints may keep a daemon pod off. One rule over a block of
 /// 64 nodes then reads a few cache lines rather than 64 node records. The node
 /// records stay the truth: the columns are written wherever those are.
+#[cfg(not(feature = "compact"))]
 #[derive(Clone)]
 pub(crate) struct NodeColumns<const NODES: usize> {
     cells: [[Sym; NODES]; KEY_SLOTS],
     flags: [u8; NODES],
 }
 
+#[cfg(not(feature = "compact"))]
 impl<const NODES: usize> core::fmt::Debug for NodeColumns<NODES> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("NodeColumns")
     }
 }
 
+#[cfg(not(feature = "compact"))]
 impl<const NODES: usize> NodeColumns<NODES> {
     /// Columns of an engine without nodes.
     pub const fn new() -> Self {
+        // All zero, so that an engine can be set up in place (the C API's
+        // `dsr_engine_init`) without an array of cells on the stack. The cells of
+        // a free node slot are never read: its flags say it is free.
         NodeColumns {
-            cells: [[FAR; NODES]; KEY_SLOTS],
+            cells: [[Sym(0); NODES]; KEY_SLOTS],
             flags: [0; NODES],
         }
     }
 
     /// No node is held any more.
     pub fn clear(&mut self) {
-        self.flags = [0; NODES];
+        self.flags.fill(0);
     }
 
     /// Node slot `slot` holds `node` (or, with `None`, nothing).
@@ -132,6 +142,29 @@ impl<const NODES: usize> NodeColumns<NODES> {
             .get(slot as usize)?
             .get(start..start.checked_add(len)?)
     }
+}
+
+/// The compact build judges node by node, so it keeps no columns: no RAM for them,
+/// and no array of them to set up.
+#[cfg(feature = "compact")]
+#[derive(Clone, Debug)]
+pub(crate) struct NodeColumns<const NODES: usize>;
+
+#[cfg(feature = "compact")]
+impl<const NODES: usize> NodeColumns<NODES> {
+    /// No columns.
+    pub const fn new() -> Self {
+        NodeColumns
+    }
+
+    /// Nothing to forget.
+    pub fn clear(&mut self) {}
+
+    /// Nothing to copy.
+    fn put(&mut self, _slot: u32, _node: Option<&Node>) {}
+
+    /// Nothing to free.
+    pub fn vacate(&mut self, _slot: u32) {}
 }
 
 /// The bits of the flags in `flags` (at most 64) that have `flag` (one bit).

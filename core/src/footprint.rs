@@ -114,8 +114,8 @@ impl Usage {
 pub struct Costs {
     /// A node: its record (`Option<Node>`), a free-slot entry, a name-index entry,
     /// the sync's name-order entry, rank and visit, and its column copies (a label
-    /// value per key slot and a flag byte, see [`block`](crate::block)). Plus one
-    /// placement byte per
+    /// value per key slot and a flag byte, see [`block`](crate::block); none in
+    /// the compact build). Plus one placement byte per
     /// DaemonSet (`SETS`), not counted here.
     pub per_node: usize,
     /// A DaemonSet: its record, a free-slot entry and its expectations.
@@ -199,10 +199,7 @@ pub const fn footprint(c: &Capacities) -> usize {
     let objects = slots::<Node>(c.nodes) + slots::<DaemonSet>(c.sets) + slots::<Pod>(c.pods);
     let names = vec::<[u8; NAME_ENTRY]>(c.nodes) + vec::<[u8; NAME_ENTRY]>(c.pods);
     let keys = round(vec::<Sym>(KEY_SLOTS) + c.strings + 1, align_of::<usize>());
-    let node_columns = round(
-        KEY_SLOTS * size_of::<Sym>() * c.nodes + c.nodes,
-        align_of::<Sym>(),
-    );
+    let node_columns = round(COLUMNS_PER_NODE * c.nodes, align_of::<Sym>());
     let placements = c.nodes * c.sets;
     let pod_index = round(
         (size_of::<u8>() + size_of::<u32>()) * c.pods + size_of::<usize>(),
@@ -236,6 +233,14 @@ pub const fn footprint(c: &Capacities) -> usize {
     )
 }
 
+/// A node's column copies (a label value per key slot and a flag byte, see
+/// [`block`](crate::block)); the compact build keeps none.
+const COLUMNS_PER_NODE: usize = if cfg!(feature = "compact") {
+    0
+} else {
+    KEY_SLOTS * size_of::<Sym>() + size_of::<u8>()
+};
+
 /// The per-entry costs of the formula in the [module docs](self). The exact
 /// [`footprint`] differs from the linear formula only by alignment padding (a few
 /// bytes per table).
@@ -246,8 +251,7 @@ pub const COSTS: Costs = Costs {
         + NODE_SLOT
         + size_of::<u32>()
         + NODE_SLOT
-        + KEY_SLOTS * size_of::<Sym>()
-        + size_of::<u8>(),
+        + COLUMNS_PER_NODE,
     per_set: size_of::<Option<DaemonSet>>() + size_of::<u32>() + size_of::<Option<Expectations>>(),
     per_pod: size_of::<Option<Pod>>()
         + size_of::<u32>()
