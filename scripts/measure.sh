@@ -4,14 +4,17 @@
 #   bash scripts/measure.sh                   # all tables, to stdout
 #   bash scripts/measure.sh --update-readme   # and put them into README.md
 #   RUNS=31 bash scripts/measure.sh           # more timed runs per measurement (median)
+#   ROUNDS=7 bash scripts/measure.sh          # more rounds over the clusters (median)
 #
 # Memory: the footprint function (core/src/footprint.rs) on the three profile
 # engines, via `cargo test --test footprint memory_table`. Stack: the painting test
 # (core/tests/stack.rs), optimized. Speed: `dsr bench --json` on the 1k and 5k bench
 # clusters and on a 10k cluster generated here with the same generator and seed
 # (not committed). Firmware: tests/firmware/check.sh's size and stack report.
-# Timings are medians on this machine, which is shared and noisy: the load average
-# is printed with them.
+# Timings are medians on this machine, which is shared and noisy: each cluster is
+# benched ROUNDS times (default 5), the rounds going over the clusters in turn so
+# that a slow minute does not fall on one cluster only, and each figure is the
+# median of its rounds; the load average is printed with them.
 #
 # --update-readme replaces what lies between the `measure.sh:begin` and
 # `measure.sh:end` markers in README.md with the tables.
@@ -30,6 +33,7 @@ esac
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 runs=${RUNS:-15}
+rounds=${ROUNDS:-5}
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -50,13 +54,20 @@ tables() {
     echo "### Speed"
     echo
     echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores;" \
-        "load average $(cut -d' ' -f1-3 /proc/loadavg); medians of $runs runs after 2 warm-up runs."
+        "load average $(cut -d' ' -f1-3 /proc/loadavg); each figure the median of $rounds rounds" \
+        "taken in turn over the clusters, each round the median of $runs runs after 2 warm-up runs."
     echo
     echo "| Cluster | Nodes × DaemonSets | Eligibility per pair | Full sync (every DaemonSet) | Full sync per node | Node change (re-evaluate vs every DaemonSet) | Allocations | Engine RAM |"
     echo "|---|---|---|---|---|---|---|---|"
-    for f in tests/data/bench/cluster-1k.json tests/data/bench/cluster-5k.json "$tmp/cluster-10k.json"; do
+    local clusters=(tests/data/bench/cluster-1k.json tests/data/bench/cluster-5k.json "$tmp/cluster-10k.json")
+    for ((round = 0; round < rounds; round++)); do
+        for f in "${clusters[@]}"; do
+            ./target/release/dsr bench "$f" --json --runs "$runs" >>"$tmp/$(basename "$f" .json).jsonl"
+        done
+    done
+    for f in "${clusters[@]}"; do
         name=$(basename "$f" .json)
-        ./target/release/dsr bench "$f" --json --runs "$runs" | python3 -c "$speed_row" "$name" "$f"
+        python3 -c "$speed_row" "$name" "$f" <"$tmp/$name.jsonl"
     done
     echo
     echo "### Firmware"
@@ -69,10 +80,13 @@ tables() {
     python3 -c "$firmware_rows" <"$tmp/firmware.log"
 }
 
-# One speed row from `dsr bench --json`; argv: cluster name, cluster file.
+# One speed row from the rounds of `dsr bench --json` (one object a line, the
+# median of each figure); argv: cluster name, cluster file.
 speed_row='
-import json, sys
-r = json.load(sys.stdin)
+import json, statistics, sys
+rounds = [json.loads(line) for line in sys.stdin if line.strip()]
+r = {k: statistics.median(x[k] for x in rounds) for k in rounds[0]}
+r["allocations"] = max(x["allocations"] for x in rounds)
 name, path = sys.argv[1], sys.argv[2]
 c = json.load(open(path))
 nodes, sets = len(c["nodes"]), len(c["daemonSets"])
