@@ -221,6 +221,7 @@ impl<
     > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// An empty engine.
+    #[inline(always)]
     pub const fn new() -> Self {
         Engine {
             strings: Interner::new(),

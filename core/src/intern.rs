@@ -108,6 +108,7 @@ impl<const STRINGS: usize, const BYTES: usize> Default for Interner<STRINGS, BYT
 
 impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     /// An empty table.
+    #[inline(always)]
     pub const fn new() -> Self {
         Interner {
             text: String::new(),

@@ -149,6 +149,7 @@ fn cell(labels: &[Label], key: Sym) -> Sym {
 }
 
 impl<const STRINGS: usize> KeyIndex<STRINGS> {
+    #[inline(always)]
     pub const fn new() -> Self {
         KeyIndex {
             keys: Vec::new(),

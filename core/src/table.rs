@@ -50,6 +50,7 @@ pub struct Pool<T, const N: usize> {
 
 impl<T: Copy, const N: usize> Pool<T, N> {
     /// An empty pool reporting `table` when it is full.
+    #[inline(always)]
     pub const fn new(table: Table) -> Self {
         Pool {
             items: Vec::new(),
@@ -186,6 +187,7 @@ impl<T: core::fmt::Debug, const N: usize> core::fmt::Debug for Slots<T, N> {
 
 impl<T, const N: usize> Slots<T, N> {
     /// An empty table reporting `table` when it is full.
+    #[inline(always)]
     pub const fn new(table: Table) -> Self {
         Slots {
             slots: Vec::new(),
@@ -338,6 +340,7 @@ impl<const N: usize> Default for NameIndex<N> {
 
 impl<const N: usize> NameIndex<N> {
     /// An empty index.
+    #[inline(always)]
     pub const fn new() -> Self {
         NameIndex {
             entries: Vec::new(),

@@ -17,7 +17,9 @@
 #   5. report the sizes: the dsr object's text and .text, and the .text of
 #      the linked program, which must stay within FIRMWARE_TEXT_MAX bytes
 #      (default 98304, 96 KiB: the code-size budget of the firmware build);
-#      on x86-64, the largest stack frames of the exported functions.
+#      on x86-64, the largest stack frames of the exported functions;
+#   6. build it again with 64 nodes and run the same program: no call's stack
+#      may grow with the capacities past the same 4 KiB.
 #
 # What the no_std staticlib needs when linked on a hosted target: memcpy,
 # memmove, memset, memcmp and bcmp, which the C library provides (on bare
@@ -49,13 +51,18 @@ export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYT
     DSR_LABELS=256 DSR_RULES=128 DSR_CALL_LABELS=32 DSR_CALL_TAINTS=8 DSR_CALL_TOLERATIONS=8 \
     DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4 DSR_PLAN=32 DSR_CALL_CONTAINERS=4
 
-echo "--- building $archive (no_std, panic=abort, opt-level=z, lto)"
-(cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
-    --crate-type staticlib --no-default-features --features panic-handler,compact \
-    --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
-    --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1') ||
-    die "FAILED: dsr-ffi does not build as a no_std staticlib"
-[ -f "$archive" ] || die "cargo finished but $archive does not exist"
+# build_archive: the firmware build of libdsr.a for the DSR_* capacities in the
+# environment.
+build_archive() {
+    echo "--- building $archive (no_std, panic=abort, opt-level=z, lto; DSR_NODES=$DSR_NODES)"
+    (cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
+        --crate-type staticlib --no-default-features --features panic-handler,compact \
+        --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
+        --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1') ||
+        die "FAILED: dsr-ffi does not build as a no_std staticlib"
+    [ -f "$archive" ] || die "cargo finished but $archive does not exist"
+}
+build_archive
 
 echo "--- scanning it for std, alloc and heap symbols"
 bash "$root/tests/nostd-check/check.sh" --scan "$archive" dsr_engine_init
@@ -125,4 +132,17 @@ echo "engine: $engine_size bytes (DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEM
 if [ "$program_text" -gt "$FIRMWARE_TEXT_MAX" ]; then
     die "FAILED: the firmware program's .text is $program_text bytes, over the budget of $FIRMWARE_TEXT_MAX"
 fi
+
+# The stack of a call must not grow with the capacities: dsr_engine_init once
+# built per-node arrays on the stack (5.4 KB with 64 nodes). The same program
+# with 64 nodes checks every call against the same 4 KiB limit.
+export DSR_NODES=64
+build_archive
+"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" \
+    -o "$tmp/firmware64" "$here/firmware.c" "$archive" -Wl,--gc-sections
+"$tmp/firmware64" >"$tmp/out64" || {
+    cat "$tmp/out64"
+    die "FAILED: tests/firmware/firmware.c with DSR_NODES=64"
+}
+grep -E '^firmware: (engine|deepest stack)' "$tmp/out64" | sed 's/^firmware:/firmware (DSR_NODES=64):/'
 echo "firmware-check: passed"

@@ -24,11 +24,11 @@
 void rust_eh_personality(void);
 void rust_eh_personality(void) {}
 
-/* Large enough for the firmware profile of tests/firmware/check.sh. */
+/* Large enough for both profiles of tests/firmware/check.sh (4 and 64 nodes). */
 static _Alignas(16) unsigned char engine_memory[64 * 1024];
 /* The engine after a reboot, and the flash a snapshot is kept in. */
 static _Alignas(16) unsigned char rebooted_memory[64 * 1024];
-static unsigned char flash[64 * 1024];
+static unsigned char flash[96 * 1024];
 
 static int passed, failed;
 

@@ -65,6 +65,7 @@ impl<const N: usize> Default for Backoff<N> {
 
 impl<const N: usize> Backoff<N> {
     /// An empty table.
+    #[inline(always)]
     pub const fn new() -> Self {
         Backoff {
             entries: Vec::new(),
