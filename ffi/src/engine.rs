@@ -251,9 +251,10 @@ pub unsafe extern "C" fn dsr_engine_init(
         // old contents.
         //
         // `CoreEngine::new()` is a const fn whose tables are empty heapless
-        // vectors (a length and uninitialised storage); in release builds the
-        // optimiser stores just the lengths and table tags into `mem` instead
-        // of building the engine on the stack first, but that is not
+        // vectors (a length and uninitialised storage) and zeroed arrays; its
+        // constructors are inlined, so in release builds the optimiser writes
+        // them into `mem` instead of building them on the stack first (the
+        // firmware check holds this for 4 and 64 nodes), but that is not
         // guaranteed (debug builds do use a stack temporary of the engine's
         // size). A core `Engine::init_in_place(&mut MaybeUninit<Self>)` would
         // make it so.
