@@ -86,7 +86,7 @@ impl<const NODES: usize> core::fmt::Debug for NodeColumns<NODES> {
 #[cfg(not(feature = "compact"))]
 impl<const NODES: usize> NodeColumns<NODES> {
     /// Columns of an engine without nodes.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         // All zero, so that an engine can be set up in place (the C API's
         // `dsr_engine_init`) without an array of cells on the stack. The cells of
@@ -154,7 +154,7 @@ pub(crate) struct NodeColumns<const NODES: usize>;
 #[cfg(feature = "compact")]
 impl<const NODES: usize> NodeColumns<NODES> {
     /// No columns.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         NodeColumns
     }

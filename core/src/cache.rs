@@ -27,7 +27,7 @@ impl<const NODES: usize, const SETS: usize> core::fmt::Debug for Placements<NODE
 }
 
 impl<const NODES: usize, const SETS: usize> Placements<NODES, SETS> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         Placements {
             bits: [[0; NODES]; SETS],
@@ -102,7 +102,7 @@ fn owner_word(controller: Option<Sym>) -> u8 {
 }
 
 impl<const PODS: usize> PodIndex<PODS> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         PodIndex {
             owner: [FREE; PODS],

@@ -221,7 +221,11 @@ impl<
     > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
     /// An empty engine.
-    #[inline(always)]
+    // Inlined with every table's constructor in optimized builds, so that the
+    // optimiser writes the empty tables where the engine goes (the C API's
+    // `dsr_engine_init`) instead of building them on the stack first; in debug
+    // builds inlining would only add stack temporaries.
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         Engine {
             strings: Interner::new(),

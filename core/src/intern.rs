@@ -108,7 +108,7 @@ impl<const STRINGS: usize, const BYTES: usize> Default for Interner<STRINGS, BYT
 
 impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     /// An empty table.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         Interner {
             text: String::new(),

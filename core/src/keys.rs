@@ -149,7 +149,7 @@ fn cell(labels: &[Label], key: Sym) -> Sym {
 }
 
 impl<const STRINGS: usize> KeyIndex<STRINGS> {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         KeyIndex {
             keys: Vec::new(),

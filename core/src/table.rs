@@ -50,7 +50,7 @@ pub struct Pool<T, const N: usize> {
 
 impl<T: Copy, const N: usize> Pool<T, N> {
     /// An empty pool reporting `table` when it is full.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new(table: Table) -> Self {
         Pool {
             items: Vec::new(),
@@ -187,7 +187,7 @@ impl<T: core::fmt::Debug, const N: usize> core::fmt::Debug for Slots<T, N> {
 
 impl<T, const N: usize> Slots<T, N> {
     /// An empty table reporting `table` when it is full.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new(table: Table) -> Self {
         Slots {
             slots: Vec::new(),
@@ -340,7 +340,7 @@ impl<const N: usize> Default for NameIndex<N> {
 
 impl<const N: usize> NameIndex<N> {
     /// An empty index.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         NameIndex {
             entries: Vec::new(),

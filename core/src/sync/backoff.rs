@@ -65,7 +65,7 @@ impl<const N: usize> Default for Backoff<N> {
 
 impl<const N: usize> Backoff<N> {
     /// An empty table.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         Backoff {
             entries: Vec::new(),

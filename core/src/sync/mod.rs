@@ -274,7 +274,7 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize, const BACKOFF: us
 impl<const NODES: usize, const SETS: usize, const PODS: usize, const BACKOFF: usize>
     SyncState<NODES, SETS, PODS, BACKOFF>
 {
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         SyncState {
             expectations: [None; SETS],

@@ -275,7 +275,7 @@ pub(crate) fn push<T, const N: usize>(v: &mut Vec<T, N>, item: T) -> Result<()> 
 
 impl<const N: usize> Plan<N> {
     /// An empty plan.
-    #[inline(always)]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
         Plan {
             set: None,
