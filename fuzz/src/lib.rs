@@ -895,7 +895,11 @@ pub fn assert_fits_fresh<
         for b in 0..=e.node_blocks() {
             for (nid, f) in e.evaluate_fit_block(s, b).fits(b) {
                 let one = e.node(nid).map(|n| e.evaluate_fit(s, n));
-                assert_eq!(f, one.unwrap_or_default(), "block fit of ({sid:?}, {nid:?})");
+                assert_eq!(
+                    f,
+                    one.unwrap_or_default(),
+                    "block fit of ({sid:?}, {nid:?})"
+                );
             }
         }
     }
