@@ -352,8 +352,10 @@ impl<
             ValueTest::Compare(t) => {
                 self.key_column(slots, start, slot, key, |v| t.holds(v, strings))
             }
-            // Nothing satisfies it.
-            ValueTest::Never => 0,
+            // Rare: decided by the one `holds`, not answered again here.
+            never @ ValueTest::Never => {
+                self.key_column(slots, start, slot, key, |v| never.holds(v, strings))
+            }
         }
     }
 
