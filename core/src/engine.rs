@@ -114,7 +114,6 @@ impl core::fmt::Debug for AutomaticTolerations {
 /// Where every pool stood before an operation, so a failed one can be undone.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checkpoint {
-    strings: u32,
     labels: u32,
     taints: u32,
     tolerations: u32,
@@ -299,6 +298,7 @@ impl<
             let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
             self.set_automatic_toleration(i, sym);
         }
+        self.recount_holders();
         self.refresh_taint_rows();
         self.pod_index.clear();
         for i in 0..self.pods.slot_count() as u32 {
@@ -367,7 +367,6 @@ impl<
 
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            strings: self.strings.mark(),
             labels: self.labels.mark(),
             taints: self.taints.mark(),
             tolerations: self.tolerations.mark(),
@@ -378,8 +377,10 @@ impl<
         }
     }
 
+    /// Undoes every pool push since `cp`, and frees the strings interned since that
+    /// no object holds.
     pub(crate) fn rollback(&mut self, cp: Checkpoint) {
-        self.strings.rollback(cp.strings);
+        self.strings.sweep();
         self.labels.truncate(cp.labels);
         self.taints.truncate(cp.taints);
         self.tolerations.truncate(cp.tolerations);
@@ -685,6 +686,7 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
+        self.hold_node(&node, crate::holders::Hold::Release);
         self.node_names.remove(node.name, id.0);
         self.node_columns.vacate(id.0);
         self.node_unnamed(id.0);
@@ -703,9 +705,11 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.hold_set(&set, crate::holders::Hold::Release);
         self.keys.stale = true;
         self.free_set_parts(&set);
-        self.sync.forget_set(id);
+        let Engine { sync, strings, .. } = self;
+        sync.forget_set(id, &mut |s| strings.release(s));
         Ok(())
     }
 

@@ -182,10 +182,10 @@ fn each_kind_of_bad_snapshot_has_its_own_error() {
     bad[0] = b'X';
     assert_eq!(refuse(&mut target, &bad), SnapshotError::BadMagic);
     let mut bad = snap.clone();
-    bad[4] = 3;
+    bad[4] = 2;
     assert_eq!(
         refuse(&mut target, &bad),
-        SnapshotError::UnsupportedVersion { found: 3 }
+        SnapshotError::UnsupportedVersion { found: 2 }
     );
     let mut bad = snap.clone();
     bad[n - 1] ^= 1;
@@ -273,19 +273,19 @@ fn crc32(parts: &[&[u8]]) -> u32 {
     !crc
 }
 
-/// The version 2 header: 56 bytes, all ten capacities in const-generic order, then
+/// The version 3 header: 56 bytes, all ten capacities in const-generic order, then
 /// the payload length and the CRC of the header's first 52 bytes and the payload.
 #[test]
 fn the_header_names_all_ten_capacities() {
     use dsr_core::snapshot::{FORMAT_VERSION, HEADER_LEN};
     type Odd = Engine<3, 2, 5, 40, 900, 30, 20, 7, 6, 4>;
-    assert_eq!((FORMAT_VERSION, HEADER_LEN), (2, 56));
+    assert_eq!((FORMAT_VERSION, HEADER_LEN), (3, 56));
     let e: Box<Odd> = Box::default();
     let mut buf = vec![0u8; Odd::max_snapshot_size()];
     let n = e.snapshot(&mut buf).unwrap();
     let u32_at = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().unwrap());
     assert_eq!(&buf[..4], b"DSRS");
-    assert_eq!(&buf[4..8], &[2, 0, 0, 0]);
+    assert_eq!(&buf[4..8], &[3, 0, 0, 0]);
     let caps: Vec<u32> = (0..10).map(|i| u32_at(8 + 4 * i)).collect();
     assert_eq!(caps, [3, 2, 5, 40, 900, 30, 20, 7, 6, 4]);
     assert_eq!(u32_at(48) as usize, n - 56);

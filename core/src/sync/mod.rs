@@ -298,12 +298,13 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize, const BACKOFF: us
         self.visits.clear();
     }
 
-    /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`).
-    pub fn forget_set(&mut self, set: SetId) {
+    /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`);
+    /// `release` is called with each node name its backoff keys held.
+    pub fn forget_set(&mut self, set: SetId, release: &mut dyn FnMut(Sym)) {
         if let Some(e) = self.expectations.get_mut(set.0 as usize) {
             *e = None;
         }
-        self.backoff.forget_set(set);
+        self.backoff.forget_set(set, release);
     }
 }
 
@@ -1003,9 +1004,17 @@ impl<
                     .is_none()
             })
             .count();
-        self.sync.backoff.reserve(new_keys, now)?;
+        {
+            let Engine { sync, strings, .. } = self;
+            sync.backoff
+                .reserve(new_keys, now, &mut |s| strings.release(s))?;
+        }
         for d in failed() {
-            self.sync.backoff.next(set, generation, d.node_name, now)?;
+            let Engine { sync, strings, .. } = self;
+            sync.backoff
+                .next(set, generation, d.node_name, now, &mut |s, hold| {
+                    hold.apply(strings, s)
+                })?;
         }
         let slot = self
             .sync
