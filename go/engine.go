@@ -309,22 +309,11 @@ func (e *Engine) ShouldRun(set SetID, node NodeID) (Placement, error) {
 // Describe puts a reason from ShouldRun in words. A reason whose DaemonSet
 // or node changed since is ErrStaleReason.
 func (e *Engine) Describe(reason Reason) (string, error) {
-	term, taint := C.uint32_t(C.DSR_NONE), C.uint32_t(C.DSR_NONE)
-	if reason.Term >= 0 {
-		term = C.uint32_t(reason.Term)
-	}
-	if reason.Taint >= 0 {
-		taint = C.uint32_t(reason.Taint)
-	}
-	c := C.dsr_reason{
-		kind: C.uint32_t(reason.Kind), set_id: C.uint32_t(reason.set),
-		node_id: C.uint32_t(reason.node), terms: C.uint32_t(reason.terms),
-		term: term, taint: taint,
-	}
 	var text string
-	err := e.shared("Describe", func(*arena) (err error) {
+	err := e.shared("Describe", func(a *arena) (err error) {
+		c := a.reason(reason)
 		text, err = readText("Describe", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
-			return C.dsr_engine_describe(e.e, &c, b, n, out)
+			return C.dsr_engine_describe(e.e, c, b, n, out)
 		})
 		return err
 	})
