@@ -7,7 +7,8 @@
 #       allowed), under ASan+UBSan. A block without main() is a fragment: its
 #       #include lines go on top, after <stdbool.h> <stddef.h> <stdint.h>
 #       <stdio.h> <stdlib.h> <string.h> <time.h> and "dsr.h", and the rest
-#       becomes the body of int main(void).
+#       becomes the body of int main(void); when it declares dsr_result r,
+#       it fails unless r is DSR_RESULT_OK at its end.
 #   Go  in a temporary module outside the repository that reaches the package
 #       through a replace directive (-tags dsr_in_tree: this checkout's
 #       libdsr.a), go vet, then run. A block without a package clause is a
@@ -105,6 +106,12 @@ while read -r n lang where; do
             grep -E '^[[:space:]]*#[[:space:]]*include' "$src" || true
             printf 'int main(void) {\n'
             grep -Ev '^[[:space:]]*#[[:space:]]*include' "$src" || true
+            # A fragment's last result is its exit status.
+            if grep -Eq '^[[:space:]]*dsr_result[[:space:]]+r\b' "$src"; then
+                printf 'if (r != DSR_RESULT_OK) {\n'
+                printf '    fprintf(stderr, "the last result is %%u: %%s\\n", (unsigned)r, dsr_result_str(r));\n'
+                printf '    return 1;\n}\n'
+            fi
             printf 'return 0;\n}\n'
         } >"$prog"
     fi
