@@ -12,7 +12,7 @@ import (
 // arena holds the C memory of one call's input structs. cgo forbids passing C
 // a Go pointer to memory that holds Go pointers, and the input structs are
 // all pointers (strings, arrays), so they are built in C memory and freed
-// when the call returns.
+// when the call returns. Every input struct the package passes is built here.
 type arena struct {
 	blocks []unsafe.Pointer
 }
@@ -235,5 +235,18 @@ func (a *arena) pod(p *Pod) *C.dsr_pod {
 	}
 	c.deleting = C.bool(p.Deleting)
 	c.creation_timestamp = unix(p.CreationTimestamp)
+	return c
+}
+
+func (a *arena) reason(r Reason) *C.dsr_reason {
+	c := (*C.dsr_reason)(a.alloc(unsafe.Sizeof(C.dsr_reason{})))
+	c.kind, c.set_id, c.node_id = C.uint32_t(r.Kind), C.uint32_t(r.set), C.uint32_t(r.node)
+	c.terms, c.term, c.taint = C.uint32_t(r.terms), C.DSR_NONE, C.DSR_NONE
+	if r.Term >= 0 {
+		c.term = C.uint32_t(r.Term)
+	}
+	if r.Taint >= 0 {
+		c.taint = C.uint32_t(r.Taint)
+	}
 	return c
 }
