@@ -12,7 +12,7 @@ use core::ffi::{c_char, c_void};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use dsr_core::validation::validate_dns_subdomain;
+use dsr_core::validation::validate_stored_name;
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
 use crate::capacities::{build, CoreEngine};
@@ -217,10 +217,10 @@ impl State {
     }
 }
 
-/// Checks an object's name as Kubernetes does (a DNS-1123 subdomain: not
-/// empty, no NUL, ...), as the core's validation decides.
+/// Checks a name or namespace the engine is to store, as the core's
+/// validation decides (`validate_stored_name`: no embedded NUL).
 pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
-    validate_dns_subdomain(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
+    validate_stored_name(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
 }
 
 /// Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
@@ -359,8 +359,10 @@ pub unsafe extern "C" fn dsr_engine_clear(engine: *mut dsr_engine) -> dsr_result
 }
 
 /// Adds a node and stores its id in `*out_id`. Node names are unique
-/// (`DSR_RESULT_DUPLICATE`) DNS-1123 subdomains (`DSR_RESULT_INVALID_NAME`:
-/// empty, an embedded NUL, upper case, ...). Ids of removed nodes are reused.
+/// (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
+/// `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+/// placement takes any, `dsr_validate_dns_subdomain()` is the API server's
+/// rule). Ids of removed nodes are reused.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `node` NULL
@@ -413,8 +415,8 @@ pub unsafe extern "C" fn dsr_engine_remove_node(engine: *mut dsr_engine, id: u32
 }
 
 /// Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
-/// (`DSR_RESULT_DUPLICATE`); `name` is a DNS-1123 subdomain
-/// (`DSR_RESULT_INVALID_NAME`: empty, an embedded NUL, ...). A selector that
+/// (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+/// `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
 /// upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
 /// term is stored and matches nothing, as upstream.
 ///
@@ -433,6 +435,7 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
             let set: dsr_daemon_set = try_struct!(set);
             let out = try_out!(out_id);
             check_name(try_str!(set.name))?;
+            check_name(try_str!(set.ns))?;
             let id =
                 e.with_scratch(|c, s| with_daemon_set(s, &set, |d| Ok(c.add_daemon_set(d)?)))?;
             out.set(id.0);
@@ -455,6 +458,7 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
         try_engine_mut!(engine).run_unit(|e| {
             let set: dsr_daemon_set = try_struct!(set);
             check_name(try_str!(set.name))?;
+            check_name(try_str!(set.ns))?;
             e.with_scratch(|c, s| {
                 with_daemon_set(s, &set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
             })

@@ -173,9 +173,8 @@ fn current<'p>(
 }
 
 /// Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
-/// (`DSR_RESULT_DUPLICATE`); `name` is a DNS-1123 subdomain
-/// (`DSR_RESULT_INVALID_NAME`: empty, an embedded NUL, ...). Ids of removed
-/// pods are reused.
+/// (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+/// `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or
@@ -192,6 +191,7 @@ pub unsafe extern "C" fn dsr_engine_add_pod(
             let pod: dsr_pod = try_struct!(pod);
             let out = try_out!(out_id);
             check_name(try_str!(pod.name))?;
+            check_name(try_str!(pod.ns))?;
             let id = e.with_scratch(|c, s| with_pod(s, &pod, |p| Ok(c.add_pod(p)?)))?;
             out.set(id.0);
             Ok(())
@@ -214,6 +214,7 @@ pub unsafe extern "C" fn dsr_engine_update_pod(
         try_engine_mut!(engine).run_unit(|e| {
             let pod: dsr_pod = try_struct!(pod);
             check_name(try_str!(pod.name))?;
+            check_name(try_str!(pod.ns))?;
             e.with_scratch(|c, s| with_pod(s, &pod, |p| Ok(c.update_pod(PodId(id), p)?)))
         })
     })

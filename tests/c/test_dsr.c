@@ -344,22 +344,24 @@ static void test_nodes(void) {
         m.struct_size = sizeof m + 8;
         EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
     }
-    /* Names are DNS subdomains: empty, an embedded NUL, upper case are
-     * refused (and each failure is the engine's last error). */
+    /* A name with an embedded NUL is refused (and the failure is the
+     * engine's last error); a NULL pointer and the empty string are the same
+     * empty name, which upstream's placement accepts (unique, as any). */
     {
         dsr_node m = N(NULL, NULL, 0, NULL, 0);
+        uint32_t a = 0, b = 0;
         char buf[128];
         size_t len = 0;
-        EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
-        m.name.ptr = "";
-        EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
         m.name.ptr = "edge\0rpi";
         m.name.len = 8;
         EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
-        m.name = S("Edge-1");
-        EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
         EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
         CHECK(strstr(buf, "invalid name") != NULL);
+        m = N(NULL, NULL, 0, NULL, 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
+        m.name.ptr = "";
+        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &m, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, a));
     }
     CHECK(id == 77 && node_count(e) == 0);
 
@@ -1082,9 +1084,10 @@ static void test_pods(void) {
             static char longname[1100];
             memset(longname, 'a', sizeof longname - 1);
             q = daemon_pod(longname, "edge-1", app, 1);
-            EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
-            q = daemon_pod("fluentd-2", longname, app, 1);
             EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_pod(e, &q, &other));
+            q = daemon_pod("fluentd\0-2", "edge-1", app, 1);
+            q.name.len = 10;
+            EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
         }
         q = daemon_pod("fluentd-2", "edge-1", app, 1);
         q.has_ready = true;
