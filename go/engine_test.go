@@ -11,9 +11,10 @@ func TestVersionAndCapacities(t *testing.T) {
 	if v := Version(); v == "" || strings.Count(v, ".") != 2 {
 		t.Fatalf("Version() = %q", v)
 	}
-	c := GetCapacities()
-	if c.EngineSize == 0 || c.Nodes == 0 || c.CallLabels == 0 || c.StringMax != 1024 {
-		t.Fatalf("GetCapacities() = %+v", c)
+	c, err := GetCapacities()
+	if err != nil || c.EngineSize == 0 || c.Nodes == 0 || c.CallLabels == 0 || c.StringMax != 1024 ||
+		c.Taints != c.Rules || c.Backoff != c.Pods {
+		t.Fatalf("GetCapacities() = %+v, %v", c, err)
 	}
 }
 
@@ -78,7 +79,10 @@ func TestFullTableChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	c := GetCapacities()
+	c, err := GetCapacities()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var last error
 	for i := 0; i <= c.Nodes; i++ {
 		_, last = e.AddNode(&Node{Name: "node-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)})

@@ -53,6 +53,18 @@ impl PodPhase {
         }
     }
 
+    /// The phase as the API writes it; `no phase` for [`PodPhase::Other`].
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+            PodPhase::Unknown => "Unknown",
+            PodPhase::Other => "no phase",
+        }
+    }
+
     /// `Succeeded` or `Failed`: upstream's `IsPodTerminal`.
     pub const fn is_terminal(self) -> bool {
         matches!(self, PodPhase::Succeeded | PodPhase::Failed)
