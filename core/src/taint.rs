@@ -466,10 +466,9 @@ pub const DAEMON_TOLERATIONS: [(&str, TaintEffect); 7] = [
 ];
 
 /// Adds or updates one automatic toleration in `list[..len]`, as upstream's
-/// `AddOrUpdateTolerationInPodSpec`: when an existing toleration has the same rule it is
-/// replaced (all of them are), unless one is already identical, in which case nothing
-/// changes; otherwise it is appended. Returns the new length, or `None` when the
-/// list has no room to append.
+/// `AddOrUpdateTolerationInPodSpec`: every existing toleration with the same rule
+/// (key, operator, value, effect) is replaced by it; when there is none it is
+/// appended. Returns the new length, or `None` when the list has no room to append.
 pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration) -> Option<usize> {
     let current = list.get_mut(..len)?;
     if !merge(current, toleration) {
@@ -483,14 +482,9 @@ pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration
 /// [`add_or_update`] on `list` without appending: returns true when `toleration`
 /// must be appended (no toleration of its rule is there).
 pub(crate) fn merge(list: &mut [Toleration], toleration: Toleration) -> bool {
-    // Upstream builds a new list and throws it away when it meets an identical entry,
-    // so check for that before touching anything.
-    if list
-        .iter()
-        .any(|existing| existing.same_rule(&toleration) && *existing == toleration)
-    {
-        return false;
-    }
+    // Upstream also means to stop at an identical entry, but its check compares a
+    // pointer with a value and never holds: every entry of the rule is replaced,
+    // `tolerationSeconds` and all.
     let mut replaced = false;
     for existing in list.iter_mut() {
         if existing.same_rule(&toleration) {
@@ -505,6 +499,32 @@ pub(crate) fn merge(list: &mut [Toleration], toleration: Toleration) -> bool {
 mod tests {
     use super::*;
     extern crate std;
+
+    #[test]
+    fn every_template_toleration_of_an_automatic_rule_is_replaced() {
+        // Upstream's `AddOrUpdateTolerationInPodSpec`: its "already present" check
+        // (`Semantic.DeepEqual(toleration, podTolerations[i])`, a pointer against a
+        // value) never holds, so a template with `not-ready Exists NoExecute` twice,
+        // once with `tolerationSeconds: 30`, ends with both as the automatic one.
+        let not_ready = |seconds| Toleration {
+            key: Sym(1),
+            operator: TolerationOperator::Exists,
+            value: Sym::EMPTY,
+            effect: TaintEffect::NoExecute,
+            toleration_seconds: seconds,
+        };
+        let other = Toleration {
+            key: Sym(2),
+            ..not_ready(Some(5))
+        };
+        let mut list = [not_ready(None), not_ready(Some(30)), other, other];
+        assert_eq!(add_or_update(&mut list, 3, not_ready(None)), Some(3));
+        assert_eq!(list[..3], [not_ready(None), not_ready(None), other]);
+        // A rule that is not there is appended.
+        let mut list = [other, other];
+        assert_eq!(add_or_update(&mut list, 1, not_ready(None)), Some(2));
+        assert_eq!(list, [other, not_ready(None)]);
+    }
 
     #[test]
     fn blocking_taint_is_the_two_upstream_searches_in_one_pass() {
