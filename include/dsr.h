@@ -218,6 +218,11 @@ enum dsr_result
    */
   DSR_RESULT_INVALID_DAEMON_SET = 310,
   /**
+   * A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
+   * the name is matched exactly, as Kubernetes spells it).
+   */
+  DSR_RESULT_UNKNOWN_FEATURE_GATE = 311,
+  /**
    * A snapshot is refused for a reason without a code of its own;
    * `dsr_engine_last_error()` says which.
    */
@@ -704,7 +709,8 @@ enum dsr_spec_detail
    */
   DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
   /**
-   * Toleration: the operator is not `Equal` or `Exists`.
+   * Toleration: the operator is not `Equal` or `Exists` (nor `Gt`/`Lt` with
+   * the feature gate `TaintTolerationComparisonOperators` on).
    */
   DSR_SPEC_DETAIL_OPERATOR = 9,
   /**
@@ -724,6 +730,15 @@ enum dsr_spec_detail
    * Budget: a percentage over 100%.
    */
   DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+  /**
+   * Toleration: a `Gt`/`Lt` value is not a decimal integer in canonical form
+   * (`0`, or `-?[1-9][0-9]*`).
+   */
+  DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER = 14,
+  /**
+   * Toleration: a `Gt`/`Lt` value does not fit in a 64-bit signed integer.
+   */
+  DSR_SPEC_DETAIL_OUT_OF_RANGE = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1031,7 +1046,9 @@ typedef struct dsr_node_selector_term {
 
 /**
  * A toleration (`spec.template.spec.tolerations[]`). `operator` as written:
- * empty or `Equal`, or `Exists` (anything else tolerates nothing).
+ * empty or `Equal`, `Exists`, or `Gt`/`Lt` (which compare integers only with the
+ * feature gate `TaintTolerationComparisonOperators` on, see
+ * `dsr_engine_set_feature_gate()`); anything else tolerates nothing.
  */
 typedef struct dsr_toleration {
   /**
@@ -1697,13 +1714,29 @@ dsr_result dsr_engine_init(void *mem, size_t len, struct dsr_engine **out);
 /**
  * Empties every table of the engine (nodes, DaemonSets, pods, expectations,
  * backoff, the plan), keeping its memory (and forgetting the last error). Ids
- * given out before are no longer valid.
+ * given out before are no longer valid. Feature gates are kept.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
  * concurrently.
  */
 dsr_result dsr_engine_clear(struct dsr_engine *engine);
+
+/**
+ * Turns the Kubernetes feature gate `name` on or off for every decision the
+ * engine makes from now on, as kube-controller-manager's `--feature-gates`
+ * would (`dsr_engine_init()` starts with upstream's defaults). The placements
+ * the engine keeps are worked out again. The name is matched exactly, as
+ * Kubernetes spells it; a gate this library does not know is
+ * `DSR_RESULT_UNKNOWN_FEATURE_GATE`, and nothing changes. Known:
+ * `TaintTolerationComparisonOperators` (default off: toleration operators
+ * `Gt`/`Lt`).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `name` valid for its length.
+ */
+dsr_result dsr_engine_set_feature_gate(struct dsr_engine *engine, struct dsr_str name, bool enabled);
 
 /**
  * Adds a node and stores its id in `*out_id`. Node names are unique

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use dsr_core::gates::FeatureGates;
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::sync::{DaemonSetStatus, Plan};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
@@ -139,7 +140,7 @@ fn run_file(
             .unwrap_or_else(|| format!("case #{i}"));
         let kind = case.get("kind").and_then(Value::as_str).unwrap_or("(none)");
         engine.clear();
-        let result = run_case(engine, kind, case);
+        let result = set_feature_gates(engine, case).and_then(|()| run_case(engine, kind, case));
         totals.record(kind, result.is_ok());
         if let Err(why) = result {
             writeln!(out, "FAIL {}: {name} [{kind}]\n     {why}", file.display())?;
@@ -168,6 +169,29 @@ fn load_cases(file: &Path, limits: &Limits) -> Result<Vec<Value>> {
         Some(Value::Array(cases)) => Ok(cases),
         _ => bail!("`cases` is missing or not an array"),
     }
+}
+
+/// Sets the engine's feature gates as the case names them (`featureGates`), every
+/// other gate at upstream's default. A gate the core does not know fails the case:
+/// its answer under that gate could not be upstream's.
+fn set_feature_gates(engine: &mut CaseEngine, case: &Value) -> Result<(), Failure> {
+    let mut gates = FeatureGates::DEFAULT;
+    match case.get("featureGates") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(named)) => {
+            for (name, enabled) in named {
+                let enabled = enabled
+                    .as_bool()
+                    .ok_or_else(|| format!("featureGates.{name} is not a boolean: {enabled}"))?;
+                gates
+                    .set_by_name(name, enabled)
+                    .map_err(|e| format!("featureGates.{name}: {e}"))?;
+            }
+        }
+        Some(other) => return Err(format!("`featureGates` is not an object: {other}")),
+    }
+    engine.set_feature_gates(gates);
+    Ok(())
 }
 
 /// Runs one case: `Ok` when the core's answer is the expected one.
@@ -390,10 +414,8 @@ fn daemon_pod_tolerations(
         .iter()
         .map(|t| {
             let operator = match t.operator {
-                TolerationOperator::Unset => "",
-                TolerationOperator::Equal => "Equal",
-                TolerationOperator::Exists => "Exists",
                 TolerationOperator::Other(s) => engine.text(s),
+                op => op.name().unwrap_or(""),
             };
             (
                 engine.text(t.key).to_owned(),

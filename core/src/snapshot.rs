@@ -2,22 +2,23 @@
 //! and backoff) as bytes in a caller buffer, and back, so a gateway that loses power
 //! comes back with the same view of its DaemonSets.
 //!
-//! # Format (version 2)
+//! # Format (version 3)
 //!
 //! All integers of the header are little-endian.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `DSRS` |
-//! | 4 | 2 | format version (2) |
+//! | 4 | 2 | format version (3) |
 //! | 6 | 2 | reserved, 0 |
 //! | 8 | 40 | capacities: nodes, DaemonSets, pods, strings, string bytes, labels, rules, taints, terms, backoff (`u32` each, in the order of the engine's const generics) |
 //! | 48 | 4 | payload length in bytes |
 //! | 52 | 4 | CRC-32 (ISO-HDLC, as zlib) of bytes 0..52 followed by the payload |
 //! | 56 | n | payload |
 //!
-//! Version 1 had a 44-byte header naming only the first seven capacities; this build
-//! refuses it ([`SnapshotError::UnsupportedVersion`]).
+//! Version 1 had a 44-byte header naming only the first seven capacities; version 2
+//! had no feature gates and no `Gt`/`Lt` toleration operators; this build refuses
+//! both ([`SnapshotError::UnsupportedVersion`]).
 //!
 //! The payload starts with the strings, as fixed-width little-endian `u32`s so that
 //! any string can be found without decoding the others: a count `n`, `n` offsets into
@@ -26,8 +27,9 @@
 //! values: each pool (labels, taints, tolerations,
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
-//! `Option`), then the expectations of each DaemonSet slot (`SETS` values) and the
-//! backoff entries (a count, then each entry).
+//! `Option`), then the expectations of each DaemonSet slot (`SETS` values), the
+//! backoff entries (a count, then each entry) and the feature gates (a `u32`, see
+//! [`FeatureGates::bits`](crate::gates::FeatureGates::bits)).
 //!
 //! Restoring checks the header, the length and the checksum, then decodes and checks
 //! the whole payload (every count within its capacity, every symbol issued, every span
@@ -53,7 +55,7 @@ use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
 pub const MAGIC: [u8; 4] = *b"DSRS";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// How many capacities the header names.
 pub const HEADER_CAPACITIES: usize = 10;
@@ -481,6 +483,7 @@ impl<
             + COUNT_MAX + PODS * item_max::<Option<Pod>>()
             + SETS * item_max::<Option<Expectations>>()
             + COUNT_MAX + BACKOFF * item_max::<BackoffEntry>()
+            + item_max::<u32>()
     }
 
     /// Writes the engine's whole state into `buf` and returns the bytes written.
@@ -530,6 +533,8 @@ impl<
             w.put(e)?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
+        // Since version 3: the feature gates, last.
+        w.put(&self.gates.bits())?;
         let payload_len = w.pos;
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
@@ -686,6 +691,13 @@ impl<
                 &b,
                 store.then_some(&mut push as &mut dyn FnMut(BackoffEntry) -> Result<()>),
             )?;
+        }
+        // Since version 3: the feature gates; a bit of a gate this build does not
+        // know is refused (its decisions could not be made as the snapshot's were).
+        let gates: u32 = r.take()?;
+        let gates = crate::gates::FeatureGates::from_bits(gates).ok_or(SnapshotError::Corrupt)?;
+        if store {
+            self.gates = gates;
         }
         if !r.rest.is_empty() {
             return Err(SnapshotError::Corrupt.into());

@@ -109,6 +109,9 @@ pub enum dsr_result {
     /// A DaemonSet is not one the API server would accept (name, selector,
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
+    /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
+    /// the name is matched exactly, as Kubernetes spells it).
+    DSR_RESULT_UNKNOWN_FEATURE_GATE = 311,
 
     /// A snapshot is refused for a reason without a code of its own;
     /// `dsr_engine_last_error()` says which.
@@ -180,6 +183,7 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_NOT_FOUND,
         DSR_RESULT_STALE_REASON,
         DSR_RESULT_INVALID_DAEMON_SET,
+        DSR_RESULT_UNKNOWN_FEATURE_GATE,
         DSR_RESULT_SNAPSHOT,
         DSR_RESULT_SNAPSHOT_TRUNCATED,
         DSR_RESULT_SNAPSHOT_BAD_MAGIC,
@@ -240,6 +244,7 @@ impl dsr_result {
             DSR_RESULT_NOT_FOUND => c"no object with that id or name",
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
+            DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
             DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",
             DSR_RESULT_SNAPSHOT_BAD_MAGIC => c"not a dsr snapshot (bad magic)",
@@ -319,6 +324,7 @@ impl From<Error> for dsr_result {
             Error::NotFound(_) => DSR_RESULT_NOT_FOUND,
             Error::Spec(_) => DSR_RESULT_INVALID_DAEMON_SET,
             Error::Snapshot(e) => dsr_result::snapshot(e),
+            Error::FeatureGate(_) => DSR_RESULT_UNKNOWN_FEATURE_GATE,
             Error::LogicBug => DSR_RESULT_LOGIC_BUG,
             _ => DSR_RESULT_UNMAPPED_ERROR,
         }
@@ -432,6 +438,7 @@ mod tests {
             (DSR_RESULT_NOT_FOUND, 308),
             (DSR_RESULT_STALE_REASON, 309),
             (DSR_RESULT_INVALID_DAEMON_SET, 310),
+            (DSR_RESULT_UNKNOWN_FEATURE_GATE, 311),
             (DSR_RESULT_SNAPSHOT, 400),
             (DSR_RESULT_SNAPSHOT_TRUNCATED, 401),
             (DSR_RESULT_SNAPSHOT_BAD_MAGIC, 402),
