@@ -248,6 +248,18 @@ func (e *Engine) RemoveDaemonSet(id SetID) error {
 	})
 }
 
+// SetFeatureGate turns the Kubernetes feature gate name (spelled as
+// Kubernetes spells it, e.g. "TaintTolerationComparisonOperators") on or off
+// for every decision from now on, as kube-controller-manager's
+// --feature-gates would; an engine starts with upstream's defaults, and Clear
+// keeps the gates. A gate libdsr does not know is ErrUnknownFeatureGate, and
+// nothing changes.
+func (e *Engine) SetFeatureGate(name string, enabled bool) error {
+	return e.call("dsr_engine_set_feature_gate", func(a *arena) C.dsr_result {
+		return C.dsr_engine_set_feature_gate(e.e, a.str(name), C.bool(enabled))
+	})
+}
+
 // FindNode returns the id of the node called name (ErrNotFound if none).
 func (e *Engine) FindNode(name string) (NodeID, error) {
 	var id C.uint32_t

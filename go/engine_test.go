@@ -205,3 +205,42 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// The toleration operators Gt/Lt (KEP-5471) follow the feature gate
+// TaintTolerationComparisonOperators, off by default: upstream's
+// ToleratesTaint compares 999 > 950 only with the gate on.
+func TestFeatureGateTurnsOnGtTolerations(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	node, err := e.AddNode(&Node{Name: "edge-sla-1", Taints: []Taint{{Key: "example.com/sla", Value: "999", Effect: "NoSchedule"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := e.AddDaemonSet(&DaemonSet{
+		Name: "sla-agent", Namespace: "default",
+		Selector:       &LabelSelector{MatchLabels: map[string]string{"app": "sla-agent"}},
+		TemplateLabels: map[string]string{"app": "sla-agent"},
+		Tolerations:    []Toleration{{Key: "example.com/sla", Operator: "Gt", Value: "950", Effect: "NoSchedule"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.ShouldRun(set, node); err != nil || p.ShouldRun {
+		t.Fatalf("gate off: %+v %v", p, err)
+	}
+	if err := e.SetFeatureGate("TaintTolerationComparisonOperators", true); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.ShouldRun(set, node); err != nil || !p.ShouldRun {
+		t.Fatalf("gate on: %+v %v", p, err)
+	}
+	if err := e.SetFeatureGate("NoSuchGate", true); !errors.Is(err, ErrUnknownFeatureGate) {
+		t.Fatalf("unknown gate: %v", err)
+	}
+	if p, err := e.ShouldRun(set, node); err != nil || !p.ShouldRun {
+		t.Fatalf("an unknown gate changed the engine: %+v %v", p, err)
+	}
+}

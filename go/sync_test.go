@@ -214,7 +214,7 @@ func TestSnapshotRestore(t *testing.T) {
 		if !errors.As(err, &de) || !de.Code.IsSnapshot() {
 			t.Fatalf("byte %d: %v", i, err)
 		}
-		// The header is 56 bytes (format version 2); every payload byte is
+		// The header is 56 bytes (format version 3); every payload byte is
 		// covered by the checksum.
 		if i >= 56 && !errors.Is(err, ErrSnapshotChecksum) {
 			t.Fatalf("payload byte %d: %v", i, err)

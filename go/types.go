@@ -20,7 +20,9 @@ type Taint struct {
 }
 
 // Toleration is a v1.Toleration. Operator "" or "Equal" compares values,
-// "Exists" does not; anything else tolerates nothing.
+// "Exists" does not, "Gt" and "Lt" compare them as integers when the feature
+// gate TaintTolerationComparisonOperators is on (Engine.SetFeatureGate);
+// anything else tolerates nothing.
 type Toleration struct {
 	Key, Operator, Value, Effect string
 	TolerationSeconds            *int64

@@ -265,6 +265,11 @@ enum dsr_result
    */
   DSR_RESULT_STALE_PLAN = 311,
   /**
+   * A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
+   * the name is matched exactly, as Kubernetes spells it).
+   */
+  DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
+  /**
    * A snapshot is refused for a reason without a code of its own;
    * `dsr_engine_last_error()` says which.
    */
@@ -751,7 +756,8 @@ enum dsr_spec_detail
    */
   DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
   /**
-   * Toleration: the operator is not `Equal` or `Exists`.
+   * Toleration: the operator is not `Equal` or `Exists` (nor `Gt`/`Lt` with
+   * the feature gate `TaintTolerationComparisonOperators` on).
    */
   DSR_SPEC_DETAIL_OPERATOR = 9,
   /**
@@ -771,6 +777,15 @@ enum dsr_spec_detail
    * Budget: a percentage over 100%.
    */
   DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+  /**
+   * Toleration: a `Gt`/`Lt` value is not a decimal integer in canonical form
+   * (`0`, or `-?[1-9][0-9]*`).
+   */
+  DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER = 14,
+  /**
+   * Toleration: a `Gt`/`Lt` value does not fit in a 64-bit signed integer.
+   */
+  DSR_SPEC_DETAIL_OUT_OF_RANGE = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1157,7 +1172,9 @@ typedef struct dsr_node_selector_term {
 
 /**
  * A toleration (`spec.template.spec.tolerations[]`). `operator` as written:
- * empty or `Equal`, or `Exists` (anything else tolerates nothing).
+ * empty or `Equal`, `Exists`, or `Gt`/`Lt` (which compare integers only with the
+ * feature gate `TaintTolerationComparisonOperators` on, see
+ * `dsr_engine_set_feature_gate()`); anything else tolerates nothing.
  */
 typedef struct dsr_toleration {
   /**
@@ -1860,7 +1877,8 @@ dsr_result dsr_engine_init(void *mem, size_t len, struct dsr_engine **out);
 /**
  * Empties every table of the engine (nodes, DaemonSets, pods, expectations,
  * backoff), keeping its memory (and forgetting the last error). Ids given
- * out before are no longer valid, and plans made before are stale.
+ * out before are no longer valid, and plans made before are stale. Feature
+ * gates are kept.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`.
@@ -1868,9 +1886,27 @@ dsr_result dsr_engine_init(void *mem, size_t len, struct dsr_engine **out);
 dsr_result dsr_engine_clear(struct dsr_engine *engine);
 
 /**
+ * Turns the Kubernetes feature gate `name` on or off for every decision the
+ * engine makes from now on, as kube-controller-manager's `--feature-gates`
+ * would (`dsr_engine_init()` starts with upstream's defaults). The placements
+ * the engine keeps are worked out again. The name is matched exactly, as
+ * Kubernetes spells it; a gate this library does not know is
+ * `DSR_RESULT_UNKNOWN_FEATURE_GATE`, and nothing changes. Known:
+ * `TaintTolerationComparisonOperators` (default off: toleration operators
+ * `Gt`/`Lt`).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+ * concurrently; `name` valid for its length.
+ */
+dsr_result dsr_engine_set_feature_gate(struct dsr_engine *engine, struct dsr_str name, bool enabled);
+
+/**
  * Adds a node and stores its id in `*out_id`. Node names are unique
- * (`DSR_RESULT_DUPLICATE`) DNS-1123 subdomains (`DSR_RESULT_INVALID_NAME`:
- * empty, an embedded NUL, upper case, ...). Ids of removed nodes are reused.
+ * (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+ * placement takes any, `dsr_validate_dns_subdomain()` is the API server's
+ * rule). Ids of removed nodes are reused.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `node` NULL
@@ -1897,8 +1933,8 @@ dsr_result dsr_engine_remove_node(struct dsr_engine *engine, uint32_t id);
 
 /**
  * Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); `name` is a DNS-1123 subdomain
- * (`DSR_RESULT_INVALID_NAME`: empty, an embedded NUL, ...). A selector that
+ * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
  * upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
  * term is stored and matches nothing, as upstream.
  *
@@ -2231,9 +2267,8 @@ dsr_result dsr_plan_init(void *mem, size_t len, struct dsr_plan **out);
 
 /**
  * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); `name` is a DNS-1123 subdomain
- * (`DSR_RESULT_INVALID_NAME`: empty, an embedded NUL, ...). Ids of removed
- * pods are reused.
+ * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or

@@ -234,7 +234,8 @@ pub const fn footprint(c: &Capacities) -> usize {
             + placements
             + pod_index
             + automatic
-            + sync,
+            + sync
+            + size_of::<crate::gates::FeatureGates>(),
         align_of::<usize>(),
     )
 }

@@ -59,6 +59,7 @@ pub mod eligibility;
 pub mod engine;
 pub mod error;
 pub mod footprint;
+pub mod gates;
 mod holders;
 pub mod input;
 pub mod intern;

@@ -114,8 +114,9 @@ impl Pod {
         !self.node_name.is_empty()
     }
 
-    /// Ready and ready for longer than `min_ready_seconds` at `now`: upstream's
-    /// `IsPodAvailable`.
+    /// Ready, and ready for at least `min_ready_seconds` at `now`: upstream's
+    /// `IsPodAvailable` (since v1.34 a pod is available at the very second
+    /// `lastTransitionTime + minReadySeconds`; it was the second after before).
     #[inline]
     pub fn is_available(&self, min_ready_seconds: i32, now: Timestamp) -> bool {
         is_available(self.ready, self.ready_since, min_ready_seconds, now)
@@ -137,7 +138,7 @@ pub(crate) fn is_available(
         return true;
     }
     // A zero lastTransitionTime never satisfies a positive minReadySeconds.
-    since.is_some_and(|t| t.plus(i64::from(min_ready_seconds)) < now)
+    since.is_some_and(|t| t.plus(i64::from(min_ready_seconds)) <= now)
 }
 
 /// The node a pod's required node affinity pins it to, as upstream's
@@ -433,8 +434,10 @@ mod tests {
         assert_eq!(e.text(p.template_generation), "3");
         assert!(p.ready && p.phase == PodPhase::Running);
         assert!(p.is_available(0, Timestamp(0)));
-        assert!(!p.is_available(10, Timestamp(110)));
-        assert!(p.is_available(10, Timestamp(111)));
+        // Upstream's `IsPodAvailable` (v1.34+): `lastTransitionTime +
+        // minReadySeconds <= now`, so available at 110 exactly, not a second before.
+        assert!(!p.is_available(10, Timestamp(109)));
+        assert!(p.is_available(10, Timestamp(110)));
         assert_eq!(e.pod_labels(&p).len(), 3);
     }
 

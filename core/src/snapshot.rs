@@ -17,7 +17,8 @@
 //! | 56 | n | payload |
 //!
 //! Version 1 had a 44-byte header naming only the first seven capacities; version 2
-//! wrote every string slot ever used and no symbol list. This build refuses both
+//! wrote every string slot ever used and no symbol list, nor feature gates and
+//! `Gt`/`Lt` toleration operators. This build refuses both
 //! ([`SnapshotError::UnsupportedVersion`]).
 //!
 //! The payload starts with the strings held, as fixed-width little-endian `u32`s so
@@ -30,8 +31,9 @@
 //! values: each pool (labels, taints, tolerations,
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
-//! `Option`), then the expectations of each DaemonSet slot (`SETS` values) and the
-//! backoff entries (a count, then each entry).
+//! `Option`), then the expectations of each DaemonSet slot (`SETS` values), the
+//! backoff entries (a count, then each entry) and the feature gates (a `u32`, see
+//! [`FeatureGates::bits`](crate::gates::FeatureGates::bits)).
 //!
 //! Restoring checks the header, the length and the checksum, then decodes and checks
 //! the whole payload (every count within its capacity, every symbol issued, every span
@@ -529,6 +531,7 @@ impl<
             + COUNT_MAX + PODS * item_max::<Option<Pod>>()
             + SETS * item_max::<Option<Expectations>>()
             + COUNT_MAX + BACKOFF * item_max::<BackoffEntry>()
+            + item_max::<u32>()
     }
 
     /// Writes the engine's whole state into `buf` and returns the bytes written.
@@ -578,6 +581,8 @@ impl<
             w.put(e)?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
+        // Since version 3: the feature gates, last.
+        w.put(&self.gates.bits())?;
         let payload_len = w.pos;
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
@@ -759,6 +764,13 @@ impl<
                 &b,
                 store.then_some(&mut push as &mut dyn FnMut(BackoffEntry) -> Result<()>),
             )?;
+        }
+        // Since version 3: the feature gates; a bit of a gate this build does not
+        // know is refused (its decisions could not be made as the snapshot's were).
+        let gates: u32 = r.take()?;
+        let gates = crate::gates::FeatureGates::from_bits(gates).ok_or(SnapshotError::Corrupt)?;
+        if store {
+            self.gates = gates;
         }
         if !r.rest.is_empty() {
             return Err(SnapshotError::Corrupt.into());

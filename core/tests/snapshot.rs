@@ -377,3 +377,50 @@ fn over_capacity_tables_are_refused_and_change_nothing() {
     );
     assert_eq!(format!("{target:?}"), before);
 }
+
+/// The feature gates are part of the state: a gateway whose controller runs with
+/// `TaintTolerationComparisonOperators` comes back deciding as it did.
+#[test]
+fn feature_gates_survive_a_snapshot() {
+    use dsr_core::gates::{FeatureGate, FeatureGates};
+    let mut e = Box::new(E::new());
+    let node = e
+        .add_node(&NodeInput {
+            name: "edge-sla-1",
+            taints: &[TaintInput {
+                key: "example.com/sla",
+                value: "999",
+                effect: "NoSchedule",
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    let set = e
+        .add_daemon_set(&DaemonSetInput {
+            name: "sla-agent",
+            namespace: "default",
+            uid: "3f1c2a9e-5b7d-4e8f-a1c3-9d2b4f6e8a01",
+            tolerations: &[TolerationInput {
+                key: "example.com/sla",
+                operator: "Gt",
+                value: "950",
+                effect: "NoSchedule",
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    let on = FeatureGates::parse("TaintTolerationComparisonOperators=true").unwrap();
+    e.set_feature_gates(on);
+    assert!(e.fit(set, node).unwrap().should_run);
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let mut back = Box::new(E::new());
+    assert!(!back
+        .feature_gates()
+        .enabled(FeatureGate::TaintTolerationComparisonOperators));
+    back.restore(&buf[..n]).unwrap();
+    assert_eq!(back.feature_gates(), on);
+    assert!(back.fit(set, node).unwrap().should_run);
+    assert!(back.should_run(set, node).unwrap().should_run);
+}

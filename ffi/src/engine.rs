@@ -344,7 +344,8 @@ pub unsafe extern "C" fn dsr_engine_init(
 
 /// Empties every table of the engine (nodes, DaemonSets, pods, expectations,
 /// backoff), keeping its memory (and forgetting the last error). Ids given
-/// out before are no longer valid, and plans made before are stale.
+/// out before are no longer valid, and plans made before are stale. Feature
+/// gates are kept.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`.
@@ -355,6 +356,30 @@ pub unsafe extern "C" fn dsr_engine_clear(engine: *mut dsr_engine) -> dsr_result
             e.clear();
             Ok(())
         })
+    })
+}
+
+/// Turns the Kubernetes feature gate `name` on or off for every decision the
+/// engine makes from now on, as kube-controller-manager's `--feature-gates`
+/// would (`dsr_engine_init()` starts with upstream's defaults). The placements
+/// the engine keeps are worked out again. The name is matched exactly, as
+/// Kubernetes spells it; a gate this library does not know is
+/// `DSR_RESULT_UNKNOWN_FEATURE_GATE`, and nothing changes. Known:
+/// `TaintTolerationComparisonOperators` (default off: toleration operators
+/// `Gt`/`Lt`).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `name` valid for its length.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_set_feature_gate(
+    engine: *mut dsr_engine,
+    name: dsr_str,
+    enabled: bool,
+) -> dsr_result {
+    boundary!({
+        let name = try_str!(name);
+        try_engine_mut!(engine).run_unit(|e| Ok(e.core.set_feature_gate(name, enabled)?))
     })
 }
 

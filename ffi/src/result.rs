@@ -124,6 +124,9 @@ pub enum dsr_result {
     /// A plan was filled by another engine, or before this engine was cleared,
     /// restored or lost a DaemonSet: sync again.
     DSR_RESULT_STALE_PLAN = 311,
+    /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
+    /// the name is matched exactly, as Kubernetes spells it).
+    DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
 
     /// A snapshot is refused for a reason without a code of its own;
     /// `dsr_engine_last_error()` says which.
@@ -200,6 +203,7 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_STALE_REASON,
         DSR_RESULT_INVALID_DAEMON_SET,
         DSR_RESULT_STALE_PLAN,
+        DSR_RESULT_UNKNOWN_FEATURE_GATE,
         DSR_RESULT_SNAPSHOT,
         DSR_RESULT_SNAPSHOT_TRUNCATED,
         DSR_RESULT_SNAPSHOT_BAD_MAGIC,
@@ -267,6 +271,7 @@ impl dsr_result {
             DSR_RESULT_STALE_PLAN => {
                 c"the plan is stale (another engine's, or from before a clear, restore or removal)"
             }
+            DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
             DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",
             DSR_RESULT_SNAPSHOT_BAD_MAGIC => c"not a dsr snapshot (bad magic)",
@@ -346,6 +351,7 @@ impl From<Error> for dsr_result {
             Error::NotFound(_) => DSR_RESULT_NOT_FOUND,
             Error::Spec(_) => DSR_RESULT_INVALID_DAEMON_SET,
             Error::Snapshot(e) => dsr_result::snapshot(e),
+            Error::FeatureGate(_) => DSR_RESULT_UNKNOWN_FEATURE_GATE,
             Error::LogicBug => DSR_RESULT_LOGIC_BUG,
             _ => DSR_RESULT_UNMAPPED_ERROR,
         }
@@ -464,6 +470,7 @@ mod tests {
             (DSR_RESULT_STALE_REASON, 309),
             (DSR_RESULT_INVALID_DAEMON_SET, 310),
             (DSR_RESULT_STALE_PLAN, 311),
+            (DSR_RESULT_UNKNOWN_FEATURE_GATE, 312),
             (DSR_RESULT_SNAPSHOT, 400),
             (DSR_RESULT_SNAPSHOT_TRUNCATED, 401),
             (DSR_RESULT_SNAPSHOT_BAD_MAGIC, 402),

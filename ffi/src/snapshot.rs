@@ -10,6 +10,7 @@
 use dsr_core::error::Error;
 use dsr_core::selector::RequirementProblem;
 use dsr_core::spec::{IntOrPercentProblem, RollingUpdateField, SpecProblem, TolerationProblem};
+use dsr_core::taint::NumberProblem;
 use dsr_core::validation::ValidationError;
 
 use crate::capacities::CoreEngine;
@@ -184,6 +185,12 @@ fn toleration(p: TolerationProblem) -> (dsr_spec_detail, dsr_validation_error) {
         TolerationProblem::ValueWithExists => (DSR_SPEC_DETAIL_VALUE_WITH_EXISTS, none),
         TolerationProblem::Operator => (DSR_SPEC_DETAIL_OPERATOR, none),
         TolerationProblem::Effect => (DSR_SPEC_DETAIL_EFFECT, none),
+        TolerationProblem::ComparisonValue(NumberProblem::NotCanonical) => {
+            (DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER, none)
+        }
+        TolerationProblem::ComparisonValue(NumberProblem::OutOfRange) => {
+            (DSR_SPEC_DETAIL_OUT_OF_RANGE, none)
+        }
     }
 }
 

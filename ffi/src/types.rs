@@ -61,7 +61,9 @@ pub struct dsr_taint {
 }
 
 /// A toleration (`spec.template.spec.tolerations[]`). `operator` as written:
-/// empty or `Equal`, or `Exists` (anything else tolerates nothing).
+/// empty or `Equal`, `Exists`, or `Gt`/`Lt` (which compare integers only with the
+/// feature gate `TaintTolerationComparisonOperators` on, see
+/// `dsr_engine_set_feature_gate()`); anything else tolerates nothing.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct dsr_toleration {
@@ -967,7 +969,8 @@ pub enum dsr_spec_detail {
     DSR_SPEC_DETAIL_SECONDS_WITHOUT_NO_EXECUTE = 7,
     /// Toleration: `Exists` takes no value.
     DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
-    /// Toleration: the operator is not `Equal` or `Exists`.
+    /// Toleration: the operator is not `Equal` or `Exists` (nor `Gt`/`Lt` with
+    /// the feature gate `TaintTolerationComparisonOperators` on).
     DSR_SPEC_DETAIL_OPERATOR = 9,
     /// Toleration: the effect is not `NoSchedule`, `PreferNoSchedule` or
     /// `NoExecute`.
@@ -978,6 +981,11 @@ pub enum dsr_spec_detail {
     DSR_SPEC_DETAIL_NOT_A_PERCENT = 12,
     /// Budget: a percentage over 100%.
     DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+    /// Toleration: a `Gt`/`Lt` value is not a decimal integer in canonical form
+    /// (`0`, or `-?[1-9][0-9]*`).
+    DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER = 14,
+    /// Toleration: a `Gt`/`Lt` value does not fit in a 64-bit signed integer.
+    DSR_SPEC_DETAIL_OUT_OF_RANGE = 15,
 }
 
 /// How a name, key or value fails Kubernetes validation

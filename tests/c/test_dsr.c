@@ -921,6 +921,24 @@ static void test_queries(void) {
         t.op = S(bad);
         EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_tolerates(e, &t, &taints[0], &m));
     }
+    {
+        /* Toleration operator Gt (KEP-5471): upstream's ToleratesTaint compares
+         * 999 > 950 only with the feature gate TaintTolerationComparisonOperators
+         * on (off by default); an unknown gate is refused and changes nothing. */
+        dsr_toleration gt = TOL("example.com/sla", "Gt", "950", "NoSchedule");
+        dsr_taint sla = T("example.com/sla", "999", "NoSchedule");
+        EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &gt, &sla, &m));
+        CHECK(!m);
+        EXPECT(DSR_RESULT_OK, dsr_engine_set_feature_gate(e, S("TaintTolerationComparisonOperators"), true));
+        EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &gt, &sla, &m));
+        CHECK(m);
+        EXPECT(DSR_RESULT_UNKNOWN_FEATURE_GATE, dsr_engine_set_feature_gate(e, S("NoSuchGate"), false));
+        EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &gt, &sla, &m));
+        CHECK(m);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_set_feature_gate(e, S(bad), true));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_set_feature_gate(NULL, S("TaintTolerationComparisonOperators"), true));
+        EXPECT(DSR_RESULT_OK, dsr_engine_set_feature_gate(e, S("TaintTolerationComparisonOperators"), false));
+    }
 
     EXPECT(DSR_RESULT_OK, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, false, NULL, 0, &found, &index));
     CHECK(found && index == 0); /* PreferNoSchedule counts when all effects do */
@@ -1478,7 +1496,7 @@ static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char 
     return ~crc;
 }
 
-/* Snapshot format version 2: a 56-byte header (magic, version, reserved, ten
+/* Snapshot format version 3: a 56-byte header (magic, version, reserved, ten
  * capacities, payload length) whose last 4 bytes are the CRC of the 52 before
  * them and of the payload. */
 #define SNAP_HEADER 56
@@ -1565,7 +1583,7 @@ static void test_snapshots(void) {
 
     /* The snapshot, and one taken again, are the same bytes. */
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, snap, max, &n));
-    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 2 && snap[5] == 0);
+    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 3 && snap[5] == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
     CHECK(m == n && memcmp(snap, again, n) == 0);
     /* A buffer of exactly the size suffices; one byte less does not. */

@@ -1037,7 +1037,7 @@ impl<
     /// Upstream requeues after `minReadySeconds` while some node's ready pod is not
     /// yet available, and, on the event of a pod turning ready, once that pod can be
     /// available. dsr has no events, so it asks for the second at the sync: the first
-    /// moment a ready pod of the DaemonSet passes `minReadySeconds`.
+    /// moment a ready pod of the DaemonSet has been ready for `minReadySeconds`.
     fn requeue_for_status<const N: usize>(
         &self,
         s: &DaemonSet,
@@ -1061,7 +1061,7 @@ impl<
             .filter_map(|c| self.pods.get(c.pod))
             .filter(|p| p.ready && !p.is_available(s.min_ready_seconds, now))
             .filter_map(|p| p.ready_since)
-            .map(|since| since.plus(min_ready + 1).since(now))
+            .map(|since| since.plus(min_ready).since(now))
             .min();
         if let Some(wait) = soonest {
             plan.requeue(wait);
