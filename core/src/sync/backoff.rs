@@ -105,7 +105,7 @@ impl<const N: usize> Backoff<N> {
             .and_then(|e| e.remaining(now))
     }
 
-    /// The delay a key gets from [`next`](Self::next) at `now`.
+    /// The delay a key gets when its next failed pod is deleted at `now`.
     pub fn next_delay(&self, set: SetId, generation: i64, node: Sym, now: Timestamp) -> i64 {
         match self.get(set, generation, node) {
             Some(e) if !e.expired(now) => e.delay.saturating_mul(2).min(MAX_SECONDS),
@@ -113,7 +113,7 @@ impl<const N: usize> Backoff<N> {
         }
     }
 
-    /// Whether [`next`](Self::next) on these keys would find room, after dropping
+    /// Whether raising these keys would find room, after dropping
     /// expired entries (`release` is called with the node name of each).
     pub fn reserve(
         &mut self,
