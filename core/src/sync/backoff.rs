@@ -53,9 +53,20 @@ impl BackoffEntry {
 }
 
 /// The backoff table: at most `N` keys.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Backoff<const N: usize> {
     entries: Vec<BackoffEntry, N>,
+    /// The most keys held at once.
+    high: u32,
+}
+
+// The high-water mark is history, not content: equal tables print alike.
+impl<const N: usize> core::fmt::Debug for Backoff<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Backoff")
+            .field("entries", &self.entries)
+            .finish()
+    }
 }
 
 impl<const N: usize> Default for Backoff<N> {
@@ -70,6 +81,7 @@ impl<const N: usize> Backoff<N> {
     pub const fn new() -> Self {
         Backoff {
             entries: Vec::new(),
+            high: 0,
         }
     }
 
@@ -90,7 +102,9 @@ impl<const N: usize> Backoff<N> {
         self.entries.push(e).map_err(|_| Error::Full {
             table: Table::Backoff,
             capacity: N,
-        })
+        })?;
+        self.high = self.high.max(self.entries.len() as u32);
+        Ok(())
     }
 
     /// The entry of a key.
@@ -166,6 +180,7 @@ impl<const N: usize> Backoff<N> {
             None => {
                 self.reserve(1, now, &mut |s| hold(s, Hold::Release))?;
                 self.entries.push(entry).map_err(|_| Error::LogicBug)?;
+                self.high = self.high.max(self.entries.len() as u32);
                 hold(node, Hold::Retain);
             }
         }
@@ -187,6 +202,11 @@ impl<const N: usize> Backoff<N> {
             }
             keep
         });
+    }
+
+    /// The most keys held at once since the table was made.
+    pub fn high_water(&self) -> usize {
+        self.high as usize
     }
 
     /// Number of keys held.
