@@ -201,8 +201,8 @@ fn memory_table() {
         lines.push(l);
     };
     let kib = |b: usize| format!("{:.1} KiB", b as f64 / 1024.0);
-    println(format!("| Profile | NODES | SETS | PODS | STRINGS | BYTES | LABELS | RULES | TAINTS | TERMS | BACKOFF | RAM |"));
-    println(format!("|---|---|---|---|---|---|---|---|---|---|---|---|"));
+    println("| Profile | NODES | SETS | PODS | STRINGS | BYTES | LABELS | RULES | TAINTS | TERMS | BACKOFF | RAM |".to_string());
+    println("|---|---|---|---|---|---|---|---|---|---|---|---|".to_string());
     for (name, c) in [
         ("gateway (`GatewayEngine`)", Gateway::capacities()),
         ("small cluster (`SmallClusterEngine`)", Small::capacities()),
@@ -225,8 +225,8 @@ fn memory_table() {
         ));
     }
     println(String::new());
-    println(format!("| Entry | Bytes |"));
-    println(format!("|---|---|"));
+    println("| Entry | Bytes |".to_string());
+    println("|---|---|".to_string());
     let k = COSTS;
     for (what, b) in [
         (
