@@ -122,6 +122,7 @@ func (a *arena) requirements(rs []Requirement) (*C.dsr_requirement, C.size_t) {
 
 func (a *arena) node(n *Node) *C.dsr_node {
 	c := (*C.dsr_node)(a.alloc(unsafe.Sizeof(C.dsr_node{})))
+	c.struct_size = C.size_t(unsafe.Sizeof(C.dsr_node{}))
 	c.name = a.str(n.Name)
 	c.labels, c.labels_len = a.labels(n.Labels)
 	c.taints, c.taints_len = a.taints(n.Taints)
@@ -131,6 +132,7 @@ func (a *arena) node(n *Node) *C.dsr_node {
 
 func (a *arena) daemonSet(d *DaemonSet) *C.dsr_daemon_set {
 	c := (*C.dsr_daemon_set)(a.alloc(unsafe.Sizeof(C.dsr_daemon_set{})))
+	c.struct_size = C.size_t(unsafe.Sizeof(C.dsr_daemon_set{}))
 	c.name = a.str(d.Name)
 	c.ns = a.str(d.Namespace)
 	c.uid = a.str(d.UID)
@@ -211,6 +213,7 @@ func unix(t time.Time) C.int64_t {
 
 func (a *arena) pod(p *Pod) *C.dsr_pod {
 	c := (*C.dsr_pod)(a.alloc(unsafe.Sizeof(C.dsr_pod{})))
+	c.struct_size = C.size_t(unsafe.Sizeof(C.dsr_pod{}))
 	c.name = a.str(p.Name)
 	c.ns = a.str(p.Namespace)
 	c.uid = a.str(p.UID)

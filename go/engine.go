@@ -14,10 +14,10 @@ import (
 func Version() string { return C.GoString(C.dsr_version()) }
 
 // GetCapacities reports the capacities libdsr was built with.
-func GetCapacities() Capacities {
+func GetCapacities() (Capacities, error) {
 	var c C.dsr_capacities
-	if C.dsr_engine_capacities(&c) != C.DSR_RESULT_OK {
-		return Capacities{}
+	if err := check("dsr_engine_capacities", C.dsr_engine_capacities(&c)); err != nil {
+		return Capacities{}, err
 	}
 	return Capacities{
 		EngineSize: int(c.engine_size), EngineAlign: int(c.engine_align),
@@ -29,7 +29,8 @@ func GetCapacities() Capacities {
 		CallValues: int(c.call_values), CallTerms: int(c.call_terms),
 		Plan: int(c.plan), CallContainers: int(c.call_containers),
 		SnapshotMaxSize: int(c.snapshot_max_size),
-	}
+		Taints:          int(c.taints), Terms: int(c.terms), Backoff: int(c.backoff),
+	}, nil
 }
 
 // Engine holds nodes, DaemonSets and pods and answers placement and sync
@@ -244,6 +245,18 @@ func (e *Engine) UpdateDaemonSet(id SetID, d *DaemonSet) error {
 func (e *Engine) RemoveDaemonSet(id SetID) error {
 	return e.call("RemoveDaemonSet", func(*arena) C.dsr_result {
 		return C.dsr_engine_remove_daemon_set(e.e, C.uint32_t(id))
+	})
+}
+
+// SetFeatureGate turns the Kubernetes feature gate name (spelled as
+// Kubernetes spells it, e.g. "TaintTolerationComparisonOperators") on or off
+// for every decision from now on, as kube-controller-manager's
+// --feature-gates would; an engine starts with upstream's defaults, and Clear
+// keeps the gates. A gate libdsr does not know is ErrUnknownFeatureGate, and
+// nothing changes.
+func (e *Engine) SetFeatureGate(name string, enabled bool) error {
+	return e.call("dsr_engine_set_feature_gate", func(a *arena) C.dsr_result {
+		return C.dsr_engine_set_feature_gate(e.e, a.str(name), C.bool(enabled))
 	})
 }
 

@@ -11,9 +11,10 @@ func TestVersionAndCapacities(t *testing.T) {
 	if v := Version(); v == "" || strings.Count(v, ".") != 2 {
 		t.Fatalf("Version() = %q", v)
 	}
-	c := GetCapacities()
-	if c.EngineSize == 0 || c.Nodes == 0 || c.CallLabels == 0 || c.StringMax != 1024 {
-		t.Fatalf("GetCapacities() = %+v", c)
+	c, err := GetCapacities()
+	if err != nil || c.EngineSize == 0 || c.Nodes == 0 || c.CallLabels == 0 || c.StringMax != 1024 ||
+		c.Taints != c.Rules || c.Backoff != c.Pods {
+		t.Fatalf("GetCapacities() = %+v, %v", c, err)
 	}
 }
 
@@ -78,7 +79,10 @@ func TestFullTableChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	c := GetCapacities()
+	c, err := GetCapacities()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var last error
 	for i := 0; i <= c.Nodes; i++ {
 		_, last = e.AddNode(&Node{Name: "node-" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26)})
@@ -200,4 +204,43 @@ func TestConcurrentUse(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+// The toleration operators Gt/Lt (KEP-5471) follow the feature gate
+// TaintTolerationComparisonOperators, off by default: upstream's
+// ToleratesTaint compares 999 > 950 only with the gate on.
+func TestFeatureGateTurnsOnGtTolerations(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	node, err := e.AddNode(&Node{Name: "edge-sla-1", Taints: []Taint{{Key: "example.com/sla", Value: "999", Effect: "NoSchedule"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := e.AddDaemonSet(&DaemonSet{
+		Name: "sla-agent", Namespace: "default",
+		Selector:       &LabelSelector{MatchLabels: map[string]string{"app": "sla-agent"}},
+		TemplateLabels: map[string]string{"app": "sla-agent"},
+		Tolerations:    []Toleration{{Key: "example.com/sla", Operator: "Gt", Value: "950", Effect: "NoSchedule"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.ShouldRun(set, node); err != nil || p.ShouldRun {
+		t.Fatalf("gate off: %+v %v", p, err)
+	}
+	if err := e.SetFeatureGate("TaintTolerationComparisonOperators", true); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.ShouldRun(set, node); err != nil || !p.ShouldRun {
+		t.Fatalf("gate on: %+v %v", p, err)
+	}
+	if err := e.SetFeatureGate("NoSuchGate", true); !errors.Is(err, ErrUnknownFeatureGate) {
+		t.Fatalf("unknown gate: %v", err)
+	}
+	if p, err := e.ShouldRun(set, node); err != nil || !p.ShouldRun {
+		t.Fatalf("an unknown gate changed the engine: %+v %v", p, err)
+	}
 }

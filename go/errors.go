@@ -53,6 +53,8 @@ const (
 	ErrNotFound         Code = C.DSR_RESULT_NOT_FOUND
 	ErrStaleReason      Code = C.DSR_RESULT_STALE_REASON
 	ErrInvalidDaemonSet Code = C.DSR_RESULT_INVALID_DAEMON_SET
+	// ErrUnknownFeatureGate: SetFeatureGate was given a gate libdsr does not know.
+	ErrUnknownFeatureGate Code = C.DSR_RESULT_UNKNOWN_FEATURE_GATE
 
 	ErrSnapshot                   Code = C.DSR_RESULT_SNAPSHOT
 	ErrSnapshotTruncated          Code = C.DSR_RESULT_SNAPSHOT_TRUNCATED

@@ -87,6 +87,8 @@ const (
 	DetailNegative                SpecDetail = C.DSR_SPEC_DETAIL_NEGATIVE
 	DetailNotAPercent             SpecDetail = C.DSR_SPEC_DETAIL_NOT_A_PERCENT
 	DetailOverHundredPercent      SpecDetail = C.DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT
+	DetailNotCanonicalInteger     SpecDetail = C.DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER
+	DetailOutOfRange              SpecDetail = C.DSR_SPEC_DETAIL_OUT_OF_RANGE
 )
 
 // ValidationError says how a name, key or value fails Kubernetes validation.

@@ -4,7 +4,10 @@ package dsr
 // #include "dsr.h"
 import "C"
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // AddPod adds a pod; namespace/name is unique (ErrDuplicate).
 func (e *Engine) AddPod(p *Pod) (PodID, error) {
@@ -175,10 +178,12 @@ type RolloutBudget struct {
 // Plan is one sync of a DaemonSet: what to create, delete, adopt and
 // release, the status, and when to sync again. Lists are sorted by name.
 type Plan struct {
-	Set     SetID
-	Outcome SyncOutcome
-	Creates []Create
-	Deletes []Delete
+	// HeldBack are the nodes the rollout's InUse counts, each with why.
+	HeldBack []Hold
+	Set      SetID
+	Outcome  SyncOutcome
+	Creates  []Create
+	Deletes  []Delete
 	// Adoptions are pods without a controller that the selector matches: set
 	// their controller reference, then AdoptPod.
 	Adoptions []PodID
@@ -217,8 +222,20 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 }
 
 func (e *Engine) sync(set SetID, now time.Time) (*Plan, error) {
+	// The plan lives in C memory for this call: everything is copied out.
+	size, align := C.dsr_plan_size(), C.dsr_plan_align()
+	rounded := (size + align - 1) / align * align
+	mem := C.aligned_alloc(align, rounded)
+	if mem == nil {
+		return nil, errors.New("dsr: cannot allocate a plan's memory")
+	}
+	defer C.free(mem)
+	var plan *C.dsr_plan
+	if err := check("Sync", C.dsr_plan_init(mem, rounded, &plan)); err != nil {
+		return nil, err
+	}
 	var info C.dsr_plan_info
-	if err := e.fail("Sync", C.dsr_engine_sync(e.e, C.uint32_t(set), C.int64_t(now.Unix()), &info)); err != nil {
+	if err := e.fail("Sync", C.dsr_engine_sync(e.e, C.uint32_t(set), C.int64_t(now.Unix()), plan, &info)); err != nil {
 		return nil, err
 	}
 	p := &Plan{
@@ -257,11 +274,11 @@ func (e *Engine) sync(set SetID, now time.Time) (*Plan, error) {
 	}
 	for i := 0; i < int(info.creates_len); i++ {
 		var c C.dsr_plan_create
-		if err := check("Sync", C.dsr_engine_plan_create(e.e, C.size_t(i), &c)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_create(e.e, plan, C.size_t(i), &c)); err != nil {
 			return nil, err
 		}
 		why, err := readText("Sync", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
-			return C.dsr_engine_describe_create(e.e, C.size_t(i), b, n, out)
+			return C.dsr_engine_describe_create(e.e, plan, C.size_t(i), b, n, out)
 		})
 		if err != nil {
 			return nil, err
@@ -273,11 +290,11 @@ func (e *Engine) sync(set SetID, now time.Time) (*Plan, error) {
 	}
 	for i := 0; i < int(info.deletes_len); i++ {
 		var d C.dsr_plan_delete
-		if err := check("Sync", C.dsr_engine_plan_delete(e.e, C.size_t(i), &d)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_delete(e.e, plan, C.size_t(i), &d)); err != nil {
 			return nil, err
 		}
 		why, err := readText("Sync", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
-			return C.dsr_engine_describe_delete(e.e, C.size_t(i), b, n, out)
+			return C.dsr_engine_describe_delete(e.e, plan, C.size_t(i), b, n, out)
 		})
 		if err != nil {
 			return nil, err
@@ -289,19 +306,59 @@ func (e *Engine) sync(set SetID, now time.Time) (*Plan, error) {
 	}
 	for i := 0; i < int(info.adoptions_len); i++ {
 		var id C.uint32_t
-		if err := check("Sync", C.dsr_engine_plan_adoption(e.e, C.size_t(i), &id)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_adoption(e.e, plan, C.size_t(i), &id)); err != nil {
 			return nil, err
 		}
 		p.Adoptions = append(p.Adoptions, PodID(id))
 	}
 	for i := 0; i < int(info.releases_len); i++ {
 		var id C.uint32_t
-		if err := check("Sync", C.dsr_engine_plan_release(e.e, C.size_t(i), &id)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_release(e.e, plan, C.size_t(i), &id)); err != nil {
 			return nil, err
 		}
 		p.Releases = append(p.Releases, PodID(id))
 	}
+	for i := 0; i < int(info.held_back_len); i++ {
+		var h C.dsr_plan_hold
+		if err := check("Sync", C.dsr_engine_plan_hold(e.e, plan, C.size_t(i), &h)); err != nil {
+			return nil, err
+		}
+		why, err := readText("Sync", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+			return C.dsr_engine_describe_hold(e.e, plan, C.size_t(i), b, n, out)
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.HeldBack = append(p.HeldBack, Hold{
+			NodeName: goStr(h.node_name), Reason: HoldReason(h.reason), Pod: PodID(h.pod_id), Description: why,
+		})
+	}
 	return p, nil
+}
+
+// HoldReason says why a node holds a rolling update back.
+type HoldReason uint32
+
+// The hold reasons of include/dsr.h.
+const (
+	HoldExcess                 HoldReason = C.DSR_HOLD_REASON_EXCESS                    // extra old or new pods
+	HoldNoPod                  HoldReason = C.DSR_HOLD_REASON_NO_POD                    // no daemon pod
+	HoldOldAndNew              HoldReason = C.DSR_HOLD_REASON_OLD_AND_NEW               // an old and a new pod, no surge
+	HoldNewNotAvailable        HoldReason = C.DSR_HOLD_REASON_NEW_NOT_AVAILABLE         // the new pod is not available yet
+	HoldOldNotAvailable        HoldReason = C.DSR_HOLD_REASON_OLD_NOT_AVAILABLE         // the old pod is not available
+	HoldSurgingNewNotAvailable HoldReason = C.DSR_HOLD_REASON_SURGING_NEW_NOT_AVAILABLE // surging, new pod not available
+)
+
+// String is the core's name of the reason (noPod, oldAndNew, ...).
+func (r HoldReason) String() string { return C.GoString(C.dsr_hold_reason_str(C.uint32_t(r))) }
+
+// Hold is a node that holds a rolling update back: one the budget's InUse
+// counts.
+type Hold struct {
+	NodeName    string
+	Reason      HoldReason
+	Pod         PodID // the pod the reason is about; ^PodID(0) when none
+	Description string
 }
 
 // ObserveCreates reports that n creates the last sync planned happened,

@@ -4,7 +4,7 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, features, test (cargo test --workspace, once), stack
 #   (the stack-painting test, optimized: every call within 4 KiB), conformance
-#   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
+#   (the dsr CLI over CONFORMANCE_DIRS), nostd (self-test, then the
 #   no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
 #   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
@@ -22,9 +22,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # >>> CONFORMANCE_DIRS: vector folders (or files) run by `dsr conformance`.
-# The whole tree: placement/ and controller/ (reconcile).
+# The whole tree: placement/ and controller/ (reconcile); conformance-next/ holds
+# the vectors published after it (toleration operators Gt/Lt, issue 13).
 CONFORMANCE_DIRS=(
     tests/data/conformance
+    tests/data/conformance-next
 )
 # <<< CONFORMANCE_DIRS
 

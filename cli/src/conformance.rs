@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use dsr_core::gates::FeatureGates;
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::sync::{DaemonSetStatus, Plan};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
@@ -90,12 +91,18 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Runs every case of every file, printing each failure and a summary to `out`;
-/// the last line is `N passed, M failed`.
-pub fn run(files: &[PathBuf], limits: &Limits, out: &mut impl Write) -> Result<Totals> {
+/// the last line is `N passed, M failed`. A case's `featureGates` are applied over
+/// `gates` (upstream's defaults unless `--feature-gates` says otherwise).
+pub fn run(
+    files: &[PathBuf],
+    limits: &Limits,
+    gates: FeatureGates,
+    out: &mut impl Write,
+) -> Result<Totals> {
     let mut totals = Totals::default();
     let mut engine = CaseEngine::new();
     for file in files {
-        run_file(&mut engine, file, limits, &mut totals, out)?;
+        run_file(&mut engine, file, limits, gates, &mut totals, out)?;
     }
     writeln!(out)?;
     writeln!(out, "{:<24} {:>7} {:>7}", "kind", "pass", "fail")?;
@@ -115,6 +122,7 @@ fn run_file(
     engine: &mut CaseEngine,
     file: &Path,
     limits: &Limits,
+    gates: FeatureGates,
     totals: &mut Totals,
     out: &mut impl Write,
 ) -> Result<()> {
@@ -139,7 +147,8 @@ fn run_file(
             .unwrap_or_else(|| format!("case #{i}"));
         let kind = case.get("kind").and_then(Value::as_str).unwrap_or("(none)");
         engine.clear();
-        let result = run_case(engine, kind, case);
+        let result =
+            set_feature_gates(engine, gates, case).and_then(|()| run_case(engine, kind, case));
         totals.record(kind, result.is_ok());
         if let Err(why) = result {
             writeln!(out, "FAIL {}: {name} [{kind}]\n     {why}", file.display())?;
@@ -168,6 +177,32 @@ fn load_cases(file: &Path, limits: &Limits) -> Result<Vec<Value>> {
         Some(Value::Array(cases)) => Ok(cases),
         _ => bail!("`cases` is missing or not an array"),
     }
+}
+
+/// Sets the engine's feature gates as the case names them (`featureGates`), every
+/// other gate as in `gates`. A gate the core does not know fails the case: its
+/// answer under that gate could not be upstream's.
+fn set_feature_gates(
+    engine: &mut CaseEngine,
+    mut gates: FeatureGates,
+    case: &Value,
+) -> Result<(), Failure> {
+    match case.get("featureGates") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(named)) => {
+            for (name, enabled) in named {
+                let enabled = enabled
+                    .as_bool()
+                    .ok_or_else(|| format!("featureGates.{name} is not a boolean: {enabled}"))?;
+                gates
+                    .set_by_name(name, enabled)
+                    .map_err(|e| format!("featureGates.{name}: {e}"))?;
+            }
+        }
+        Some(other) => return Err(format!("`featureGates` is not an object: {other}")),
+    }
+    engine.set_feature_gates(gates);
+    Ok(())
 }
 
 /// Runs one case: `Ok` when the core's answer is the expected one.
@@ -390,10 +425,8 @@ fn daemon_pod_tolerations(
         .iter()
         .map(|t| {
             let operator = match t.operator {
-                TolerationOperator::Unset => "",
-                TolerationOperator::Equal => "Equal",
-                TolerationOperator::Exists => "Exists",
                 TolerationOperator::Other(s) => engine.text(s),
+                op => op.name().unwrap_or(""),
             };
             (
                 engine.text(t.key).to_owned(),

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::convert::{DaemonSetParts, NodeParts};
 use crate::engine::HostEngine;
 use crate::load::{self, Limits};
+use dsr_core::gates::FeatureGates;
 
 /// What to explain and how.
 #[derive(Debug, Default)]
@@ -25,6 +26,8 @@ pub struct Options {
     pub node: Option<String>,
     /// Print JSON instead of text.
     pub json: bool,
+    /// The feature gates the controller runs with.
+    pub gates: FeatureGates,
 }
 
 /// The JSON document `--output json` prints. Field names and nesting are stable.
@@ -100,6 +103,7 @@ pub fn build(
     objects: &load::Objects,
     options: &Options,
 ) -> Result<Report> {
+    engine.set_feature_gates(options.gates);
     let mut skipped = Vec::new();
     let mut nodes: Vec<(NodeId, &str)> = Vec::new();
     for node in &objects.nodes {

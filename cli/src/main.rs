@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dsr_core::gates::FeatureGates;
 
 /// Kubernetes DaemonSet placement decisions, explained.
 #[derive(Debug, Parser)]
@@ -77,6 +78,37 @@ enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// The feature gates decisions are made under.
+#[derive(Debug, Args)]
+struct GateArgs {
+    /// Kubernetes feature gates, as kube-controller-manager takes them:
+    /// Name=true,Other=false. Gates not named keep upstream's defaults; a gate dsr
+    /// does not know is an error. Known: TaintTolerationComparisonOperators (default
+    /// false: toleration operators Gt/Lt).
+    #[arg(long, value_name = "NAME=BOOL,...", value_parser = parse_gates)]
+    feature_gates: Option<FeatureGates>,
+}
+
+impl GateArgs {
+    fn gates(&self) -> FeatureGates {
+        self.feature_gates.unwrap_or_default()
+    }
+}
+
+fn parse_gates(s: &str) -> Result<FeatureGates, String> {
+    FeatureGates::parse(s).map_err(|e| {
+        let names = s
+            .split(',')
+            .filter_map(|entry| entry.split_once('=').map(|(n, _)| n.trim()))
+            .filter(|n| dsr_core::gates::FeatureGate::from_name(n).is_none())
+            .collect::<Vec<_>>();
+        match (e, names.as_slice()) {
+            (dsr_core::gates::GateError::Unknown, [name, ..]) => format!("{name}: {e}"),
+            _ => e.to_string(),
+        }
+    })
+}
+
 /// Caps on input files.
 #[derive(Debug, Args)]
 struct LimitArgs {
@@ -111,6 +143,8 @@ struct ExplainArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     output: Format,
     #[command(flatten)]
+    gates: GateArgs,
+    #[command(flatten)]
     limits: LimitArgs,
 }
 
@@ -138,6 +172,8 @@ struct PlanArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     output: Format,
     #[command(flatten)]
+    gates: GateArgs,
+    #[command(flatten)]
     limits: LimitArgs,
 }
 
@@ -161,6 +197,9 @@ struct ConformanceArgs {
     /// Vector files or folders.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// Gates a case does not name start from these (a case's `featureGates` win).
+    #[command(flatten)]
+    gates: GateArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -197,7 +236,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let totals = engine::on_big_stack(engine_bytes, || {
                 let stdout = std::io::stdout();
                 let mut out = std::io::BufWriter::new(stdout.lock());
-                let totals = conformance::run(&files, &limits, &mut out)?;
+                let totals = conformance::run(&files, &limits, args.gates.gates(), &mut out)?;
                 out.flush()?;
                 anyhow::Ok(totals)
             })??;
@@ -215,6 +254,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     None => clock()?,
                 },
                 json: args.output == Format::Json,
+                gates: args.gates.gates(),
             };
             let limits = args.limits.limits();
             let bytes = engine::HostEngine::footprint() + std::mem::size_of::<plan::HostPlan>();
@@ -240,6 +280,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 daemon_set: args.daemonset,
                 node: args.node,
                 json: args.output == Format::Json,
+                gates: args.gates.gates(),
             };
             let limits = args.limits.limits();
             let engine_bytes = engine::HostEngine::footprint();

@@ -43,6 +43,8 @@ pub struct Options {
     pub now: Timestamp,
     /// Print JSON instead of text.
     pub json: bool,
+    /// The feature gates the controller runs with.
+    pub gates: dsr_core::gates::FeatureGates,
 }
 
 /// The JSON document `dsr plan --output json` prints. Field names and nesting are
@@ -238,6 +240,7 @@ pub fn build(
     objects: &load::Objects,
     options: &Options,
 ) -> Result<Report> {
+    engine.set_feature_gates(options.gates);
     let mut skipped = Vec::new();
     for node in &objects.nodes {
         let parts = NodeParts::new(node);
@@ -801,6 +804,7 @@ mod tests {
                         daemon_set: None,
                         now: Timestamp::parse_rfc3339(case["now"].as_str().unwrap()).unwrap(),
                         json: true,
+                        gates: Default::default(),
                     };
                     let report = build(&mut engine, &mut plan, &objects, &options).unwrap();
                     assert!(report.skipped.is_empty());

@@ -477,9 +477,78 @@ impl<
                         " that the pod does not tolerate (a pod already there may stay)",
                     ),
                     _ => w.write_str(" that the pod does not tolerate"),
-                }
+                }?;
+                self.describe_comparisons(set, taint, w)
             }
         }
+    }
+
+    /// For each `Gt`/`Lt` toleration of the DaemonSet whose key and effect apply
+    /// to `taint`, why it does not tolerate it (`; toleration ... does not tolerate
+    /// it: ...`).
+    fn describe_comparisons<W: fmt::Write>(
+        &self,
+        set: SetId,
+        taint: &Taint,
+        w: &mut W,
+    ) -> fmt::Result {
+        use crate::taint::{ComparisonMiss, TolerationOperator};
+        use crate::text::{put, Quoted};
+        let Some(s) = self.sets.get(set.0) else {
+            return Ok(());
+        };
+        let t = |s: Sym| self.strings.resolve(s);
+        let tolerations = self.daemon_tolerations(s);
+        for tol in tolerations.iter() {
+            let op = match tol.operator {
+                TolerationOperator::Gt => "Gt",
+                TolerationOperator::Lt => "Lt",
+                _ => continue,
+            };
+            if !tol.applies_to(taint) {
+                continue;
+            }
+            let Err(miss) = tol.compare(taint, tolerations.comparisons()) else {
+                continue;
+            };
+            let key = if tol.key.is_empty() {
+                "(any key)"
+            } else {
+                t(tol.key)
+            };
+            put!(
+                w,
+                "; toleration ",
+                key,
+                " ",
+                op,
+                " ",
+                t(tol.value),
+                " does not tolerate it: "
+            )?;
+            match miss {
+                ComparisonMiss::GateOff => w.write_str(
+                    "the feature gate TaintTolerationComparisonOperators is off, so Gt and Lt tolerate nothing",
+                )?,
+                ComparisonMiss::TolerationValue(p) => {
+                    put!(w, "its value ", Quoted(t(tol.value)), " ", p)?
+                }
+                ComparisonMiss::TaintValue(p) => {
+                    put!(w, "the taint's value ", Quoted(t(taint.value)), " ", p)?
+                }
+                ComparisonMiss::Comparison => put!(
+                    w,
+                    t(taint.value),
+                    if op == "Gt" {
+                        " is not greater than "
+                    } else {
+                        " is not less than "
+                    },
+                    t(tol.value)
+                )?,
+            }
+        }
+        Ok(())
     }
 
     /// Writes a taint as `key=value:Effect`.

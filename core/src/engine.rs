@@ -114,7 +114,6 @@ impl core::fmt::Debug for AutomaticTolerations {
 /// Where every pool stood before an operation, so a failed one can be undone.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checkpoint {
-    strings: u32,
     labels: u32,
     taints: u32,
     tolerations: u32,
@@ -187,6 +186,8 @@ pub struct Engine<
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS, BACKOFF>,
+    /// The feature gates decisions are made under.
+    pub(crate) gates: crate::gates::FeatureGates,
 }
 
 impl<
@@ -255,6 +256,7 @@ impl<
                 }; DAEMON_TOLERATIONS.len()],
             ),
             sync: crate::sync::SyncState::new(),
+            gates: crate::gates::FeatureGates::DEFAULT,
         }
     }
 
@@ -299,6 +301,7 @@ impl<
             let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
             self.set_automatic_toleration(i, sym);
         }
+        self.recount_holders();
         self.refresh_taint_rows();
         self.pod_index.clear();
         for i in 0..self.pods.slot_count() as u32 {
@@ -367,7 +370,6 @@ impl<
 
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            strings: self.strings.mark(),
             labels: self.labels.mark(),
             taints: self.taints.mark(),
             tolerations: self.tolerations.mark(),
@@ -378,8 +380,10 @@ impl<
         }
     }
 
+    /// Undoes every pool push since `cp`, and frees the strings interned since that
+    /// no object holds.
     pub(crate) fn rollback(&mut self, cp: Checkpoint) {
-        self.strings.rollback(cp.strings);
+        self.strings.sweep();
         self.labels.truncate(cp.labels);
         self.taints.truncate(cp.taints);
         self.tolerations.truncate(cp.tolerations);
@@ -639,7 +643,8 @@ impl<
     }
 
     /// A DaemonSet's daemon-pod tolerations (automatic ones included), in the order
-    /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them.
+    /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them, judged under the
+    /// engine's feature gates.
     #[inline]
     pub fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_> {
         Tolerations::new(
@@ -647,6 +652,69 @@ impl<
             &self.automatic_tolerations.0,
             set.automatic_tolerations,
         )
+        .comparing(self.comparisons())
+    }
+
+    /// Whether `Gt`/`Lt` tolerations compare under the engine's feature gates.
+    #[inline]
+    pub fn comparisons(&self) -> crate::taint::Comparisons<'_> {
+        crate::taint::Comparisons::new(
+            self.gates
+                .enabled(crate::gates::FeatureGate::TaintTolerationComparisonOperators),
+            &self.strings,
+        )
+    }
+
+    /// The feature gates the engine decides under (upstream's defaults until
+    /// [`set_feature_gates`](Self::set_feature_gates)).
+    pub fn feature_gates(&self) -> crate::gates::FeatureGates {
+        self.gates
+    }
+
+    /// Decides under `gates` from now on, as a cluster whose
+    /// kube-controller-manager runs with them. Every placement the engine keeps is
+    /// worked out again when they change. [`clear`](Self::clear) keeps them.
+    ///
+    /// ```
+    /// use dsr_core::gates::FeatureGates;
+    /// use dsr_core::input::{DaemonSetInput, NodeInput, TaintInput, TolerationInput};
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let node = engine.add_node(&NodeInput {
+    ///     name: "edge-1",
+    ///     taints: &[TaintInput { key: "example.com/sla", value: "999", effect: "NoSchedule" }],
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "sla-agent", namespace: "default",
+    ///     tolerations: &[TolerationInput {
+    ///         key: "example.com/sla", operator: "Gt", value: "950", effect: "NoSchedule",
+    ///         ..Default::default()
+    ///     }],
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// assert!(!engine.fit(set, node).unwrap().should_run);
+    /// engine.set_feature_gates(FeatureGates::parse("TaintTolerationComparisonOperators=true").unwrap());
+    /// assert!(engine.fit(set, node).unwrap().should_run);
+    /// ```
+    pub fn set_feature_gates(&mut self, gates: crate::gates::FeatureGates) {
+        if gates == self.gates {
+            return;
+        }
+        self.gates = gates;
+        for i in 0..self.sets.slot_count() as u32 {
+            self.refresh_set_fits(i);
+        }
+    }
+
+    /// Turns the gate called `name` (as Kubernetes spells it) on or off;
+    /// [`Error::FeatureGate`] for a gate dsr does not know, and then nothing changes.
+    pub fn set_feature_gate(&mut self, name: &str, enabled: bool) -> Result<()> {
+        let mut gates = self.gates;
+        gates
+            .set_by_name(name, enabled)
+            .map_err(Error::FeatureGate)?;
+        self.set_feature_gates(gates);
+        Ok(())
     }
 
     /// A DaemonSet's template labels (`spec.template.metadata.labels`), sorted by key.
@@ -685,6 +753,7 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
+        self.hold_node(&node, crate::holders::Hold::Release);
         self.node_names.remove(node.name, id.0);
         self.node_columns.vacate(id.0);
         self.node_unnamed(id.0);
@@ -703,9 +772,11 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.hold_set(&set, crate::holders::Hold::Release);
         self.keys.stale = true;
         self.free_set_parts(&set);
-        self.sync.forget_set(id);
+        let Engine { sync, strings, .. } = self;
+        sync.forget_set(id, &mut |s| strings.release(s));
         Ok(())
     }
 

@@ -187,9 +187,15 @@ const NAME_ENTRY: usize = 2 * size_of::<u32>();
 /// The bytes an engine of capacities `c` occupies: `size_of` of
 /// `Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>`.
 pub const fn footprint(c: &Capacities) -> usize {
-    let interner = round(c.bytes + size_of::<usize>(), align_of::<usize>())
-        + vec::<[u8; STRING_ENTRY]>(c.strings)
-        + vec::<u32>(c.strings);
+    // Text, entries, bucket heads, then five `u32`s (free list, live count, live
+    // bytes, pending, and the two high-water marks: six).
+    let interner = round(
+        round(c.bytes + size_of::<usize>(), align_of::<usize>())
+            + vec::<[u32; STRING_ENTRY / 4]>(c.strings)
+            + 4 * c.strings
+            + 6 * size_of::<u32>(),
+        align_of::<usize>(),
+    );
     let rules = pool::<Taint>(c.taints)
         + pool::<Toleration>(c.rules)
         + pool::<Requirement>(c.rules)
@@ -228,7 +234,8 @@ pub const fn footprint(c: &Capacities) -> usize {
             + placements
             + pod_index
             + automatic
-            + sync,
+            + sync
+            + size_of::<crate::gates::FeatureGates>(),
         align_of::<usize>(),
     )
 }

@@ -59,6 +59,8 @@ pub mod eligibility;
 pub mod engine;
 pub mod error;
 pub mod footprint;
+pub mod gates;
+mod holders;
 pub mod input;
 pub mod intern;
 pub mod keys;

@@ -7,6 +7,7 @@ use heapless::Vec;
 
 use crate::engine::SetId;
 use crate::error::{Error, Result, Table};
+use crate::holders::Hold;
 use crate::intern::Sym;
 use crate::sync::time::Timestamp;
 
@@ -113,10 +114,21 @@ impl<const N: usize> Backoff<N> {
     }
 
     /// Whether [`next`](Self::next) on these keys would find room, after dropping
-    /// expired entries.
-    pub fn reserve(&mut self, new_keys: usize, now: Timestamp) -> Result<()> {
+    /// expired entries (`release` is called with the node name of each).
+    pub fn reserve(
+        &mut self,
+        new_keys: usize,
+        now: Timestamp,
+        release: &mut dyn FnMut(Sym),
+    ) -> Result<()> {
         if N - self.entries.len() < new_keys {
-            self.entries.retain(|e| !e.expired(now));
+            self.entries.retain(|e| {
+                let keep = !e.expired(now);
+                if !keep {
+                    release(e.node);
+                }
+                keep
+            });
         }
         if N - self.entries.len() < new_keys {
             return Err(Error::Full {
@@ -127,8 +139,17 @@ impl<const N: usize> Backoff<N> {
         Ok(())
     }
 
-    /// Raises a key's delay (or starts it at 1 s): upstream's `Next`.
-    pub fn next(&mut self, set: SetId, generation: i64, node: Sym, now: Timestamp) -> Result<()> {
+    /// Raises a key's delay (or starts it at 1 s): upstream's `Next`. A new key
+    /// holds its node name (`hold` is called with [`Hold::Retain`] for it, and with
+    /// [`Hold::Release`] for expired keys dropped to make room).
+    pub(crate) fn next(
+        &mut self,
+        set: SetId,
+        generation: i64,
+        node: Sym,
+        now: Timestamp,
+        hold: &mut dyn FnMut(Sym, Hold),
+    ) -> Result<()> {
         let delay = self.next_delay(set, generation, node, now);
         let entry = BackoffEntry {
             set,
@@ -143,8 +164,9 @@ impl<const N: usize> Backoff<N> {
         {
             Some(e) => *e = entry,
             None => {
-                self.reserve(1, now)?;
+                self.reserve(1, now, &mut |s| hold(s, Hold::Release))?;
                 self.entries.push(entry).map_err(|_| Error::LogicBug)?;
+                hold(node, Hold::Retain);
             }
         }
         Ok(())
@@ -155,9 +177,16 @@ impl<const N: usize> Backoff<N> {
         self.entries.clear();
     }
 
-    /// Forgets every key of a DaemonSet.
-    pub fn forget_set(&mut self, set: SetId) {
-        self.entries.retain(|e| e.set != set);
+    /// Forgets every key of a DaemonSet (`release` is called with the node name of
+    /// each).
+    pub fn forget_set(&mut self, set: SetId, release: &mut dyn FnMut(Sym)) {
+        self.entries.retain(|e| {
+            let keep = e.set != set;
+            if !keep {
+                release(e.node);
+            }
+            keep
+        });
     }
 
     /// Number of keys held.
@@ -184,7 +213,7 @@ mod tests {
         // (delay after next, seconds later still in backoff, seconds later free)
         let want = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900];
         for d in want {
-            b.next(s, 1, n, t).unwrap();
+            b.next(s, 1, n, t, &mut |_, _| {}).unwrap();
             assert_eq!(b.get(s, 1, n).unwrap().delay, d);
             assert_eq!(b.remaining(s, 1, n, t), Some(d));
             assert_eq!(b.remaining(s, 1, n, t.plus(d - 1)), Some(1));
@@ -193,7 +222,7 @@ mod tests {
         }
         // Idle for more than 30 minutes: back to 1 s.
         t = t.plus(2 * MAX_SECONDS + 1);
-        b.next(s, 1, n, t).unwrap();
+        b.next(s, 1, n, t, &mut |_, _| {}).unwrap();
         assert_eq!(b.get(s, 1, n).unwrap().delay, 1);
         // Another generation is another key.
         assert_eq!(b.remaining(s, 2, n, t), None);
@@ -202,18 +231,25 @@ mod tests {
     #[test]
     fn full_table_drops_expired_keys_first() {
         let mut b: Backoff<1> = Backoff::new();
-        b.next(SetId(0), 0, Sym(1), Timestamp(0)).unwrap();
+        b.next(SetId(0), 0, Sym(1), Timestamp(0), &mut |_, _| {})
+            .unwrap();
         assert_eq!(
-            b.next(SetId(0), 0, Sym(2), Timestamp(10)),
+            b.next(SetId(0), 0, Sym(2), Timestamp(10), &mut |_, _| {}),
             Err(Error::Full {
                 table: Table::Backoff,
                 capacity: 1
             })
         );
-        b.next(SetId(0), 0, Sym(2), Timestamp(2 * MAX_SECONDS + 1))
-            .unwrap();
+        b.next(
+            SetId(0),
+            0,
+            Sym(2),
+            Timestamp(2 * MAX_SECONDS + 1),
+            &mut |_, _| {},
+        )
+        .unwrap();
         assert_eq!(b.len(), 1);
-        b.forget_set(SetId(0));
+        b.forget_set(SetId(0), &mut |_| {});
         assert!(b.is_empty());
     }
 }
