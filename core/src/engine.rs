@@ -342,6 +342,46 @@ impl<
         }
     }
 
+    /// The most of each table held at once since the engine was made (a failed
+    /// operation's attempt included, and `clear()` keeps them): what to size
+    /// capacities by after a long run. Field by field as [`usage`](Self::usage).
+    pub fn high_water(&self) -> crate::footprint::Usage {
+        let (strings, bytes) = self.strings.high_water();
+        crate::footprint::Usage {
+            nodes: self.nodes.high_water(),
+            sets: self.sets.high_water(),
+            pods: self.pods.high_water(),
+            strings,
+            bytes,
+            labels: self.labels.high_water(),
+            rules: [
+                self.taints.high_water(),
+                self.tolerations.high_water(),
+                self.requirements.high_water(),
+                self.values.high_water(),
+                self.terms.high_water(),
+                self.fields.high_water(),
+            ],
+            backoff: self.sync.backoff.high_water(),
+        }
+    }
+
+    /// Every table with what it holds, its capacity and its high-water mark, in
+    /// the order of [`TABLES`](crate::footprint::TABLES).
+    ///
+    /// ```
+    /// use dsr_core::input::NodeInput;
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let id = engine.add_node(&NodeInput { name: "edge-rpi4-01", ..Default::default() }).unwrap();
+    /// engine.remove_node(id).unwrap();
+    /// let nodes = engine.table_usage()[0];
+    /// assert_eq!((nodes.table, nodes.used, nodes.capacity, nodes.high_water),
+    ///            (dsr_core::error::Table::Nodes, 0, 8, 1));
+    /// ```
+    pub fn table_usage(&self) -> [crate::footprint::TableUsage; crate::footprint::TABLES.len()] {
+        crate::footprint::TableUsage::report(&self.usage(), &self.high_water(), &Self::capacities())
+    }
+
     /// This engine's capacities.
     pub const fn capacities() -> crate::footprint::Capacities {
         crate::footprint::Capacities {

@@ -3,8 +3,8 @@
 //!
 //! Strings are reference-counted by the objects that hold them, so a table that
 //! runs for months holds only what its live objects name: the engine counts a
-//! reference for every symbol an object stores ([`Interner::retain`]) and gives it
-//! back when the object goes ([`Interner::release`]); a string whose count drops to
+//! reference for every symbol an object stores and gives it
+//! back when the object goes; a string whose count drops to
 //! zero is freed at once, its slot reused by the next new string and its bytes by
 //! the next [compaction](Interner) of the text.
 
@@ -75,7 +75,7 @@ pub const TEXT_MAX: usize = (1 << LEN_BITS) - 1;
 const REFS_MAX: u32 = u32::MAX >> LEN_BITS;
 /// Bits of a bucket holding a symbol (plus one); the rest hold hash bits.
 const SYM_BITS: u32 = 21;
-/// The most strings a table holds: a symbol plus one fits in [`SYM_BITS`].
+/// The most strings a table holds: a symbol plus one fits in a bucket's 21 low bits.
 pub const STRINGS_MAX: usize = (1 << SYM_BITS) - 2;
 
 /// One string slot: 8 bytes.
@@ -310,8 +310,8 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     }
 
     /// The symbol of `s`, adding it when new. A new string has no holder until
-    /// [`retain`](Self::retain) gives it one; [`sweep`](Self::sweep) frees it if
-    /// none does.
+    /// the object that stores it is counted as its holder; the operation's end frees
+    /// it if none is.
     ///
     /// Fails with [`Error::Full`] (and changes nothing) when either the string count
     /// or the byte capacity would be exceeded by the live strings.

@@ -405,4 +405,12 @@ fn a_gateway_survives_a_hundred_thousand_pod_restarts() {
     }
     assert_eq!(Some(e.usage()), after_first);
     e.check_holders().unwrap();
+    // The most ever held: one pod at a time, and its two fresh strings beside the
+    // rest.
+    let high = e.high_water();
+    assert_eq!(high.pods, 1);
+    assert_eq!(high.strings, e.usage().strings);
+    let strings = e.table_usage()[3];
+    assert_eq!(strings.table, dsr_core::error::Table::Strings);
+    assert_eq!((strings.used, strings.capacity), (e.usage().strings, 144));
 }

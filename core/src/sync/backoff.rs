@@ -53,9 +53,20 @@ impl BackoffEntry {
 }
 
 /// The backoff table: at most `N` keys.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Backoff<const N: usize> {
     entries: Vec<BackoffEntry, N>,
+    /// The most keys held at once.
+    high: u32,
+}
+
+// The high-water mark is history, not content: equal tables print alike.
+impl<const N: usize> core::fmt::Debug for Backoff<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Backoff")
+            .field("entries", &self.entries)
+            .finish()
+    }
 }
 
 impl<const N: usize> Default for Backoff<N> {
@@ -70,6 +81,7 @@ impl<const N: usize> Backoff<N> {
     pub const fn new() -> Self {
         Backoff {
             entries: Vec::new(),
+            high: 0,
         }
     }
 
@@ -90,7 +102,9 @@ impl<const N: usize> Backoff<N> {
         self.entries.push(e).map_err(|_| Error::Full {
             table: Table::Backoff,
             capacity: N,
-        })
+        })?;
+        self.high = self.high.max(self.entries.len() as u32);
+        Ok(())
     }
 
     /// The entry of a key.
@@ -105,7 +119,7 @@ impl<const N: usize> Backoff<N> {
             .and_then(|e| e.remaining(now))
     }
 
-    /// The delay a key gets from [`next`](Self::next) at `now`.
+    /// The delay a key gets when its next failed pod is deleted at `now`.
     pub fn next_delay(&self, set: SetId, generation: i64, node: Sym, now: Timestamp) -> i64 {
         match self.get(set, generation, node) {
             Some(e) if !e.expired(now) => e.delay.saturating_mul(2).min(MAX_SECONDS),
@@ -113,7 +127,7 @@ impl<const N: usize> Backoff<N> {
         }
     }
 
-    /// Whether [`next`](Self::next) on these keys would find room, after dropping
+    /// Whether raising these keys would find room, after dropping
     /// expired entries (`release` is called with the node name of each).
     pub fn reserve(
         &mut self,
@@ -166,6 +180,7 @@ impl<const N: usize> Backoff<N> {
             None => {
                 self.reserve(1, now, &mut |s| hold(s, Hold::Release))?;
                 self.entries.push(entry).map_err(|_| Error::LogicBug)?;
+                self.high = self.high.max(self.entries.len() as u32);
                 hold(node, Hold::Retain);
             }
         }
@@ -187,6 +202,11 @@ impl<const N: usize> Backoff<N> {
             }
             keep
         });
+    }
+
+    /// The most keys held at once since the table was made.
+    pub fn high_water(&self) -> usize {
+        self.high as usize
     }
 
     /// Number of keys held.
