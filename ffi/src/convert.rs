@@ -108,11 +108,12 @@ macro_rules! try_out_array {
     };
 }
 
-/// A copy of a versioned input struct (see [`Versioned`]).
+/// `&T` from a versioned input struct (see [`Versioned`]); `$slot`, a
+/// `MaybeUninit<T>`, holds an older caller's struct widened.
 macro_rules! try_struct {
-    ($p:expr) => {
+    ($p:expr, $slot:expr) => {
         // SAFETY: the exported function's contract (see `convert`).
-        unsafe { $crate::convert::versioned($p) }?
+        unsafe { $crate::convert::versioned($p, &mut $slot) }?
     };
 }
 
@@ -227,8 +228,8 @@ pub(crate) unsafe fn out_bytes<'a, T>(
     Ok(unsafe { core::slice::from_raw_parts_mut(p.cast::<MaybeUninit<u8>>(), len) })
 }
 
-/// Copies `bytes` to the start of `buf`; false (and nothing written) when it
-/// does not fit.
+/// Copies `bytes` into `buf` at `at`; false (and nothing written) when they do
+/// not fit.
 pub(crate) fn write_bytes(buf: &mut [MaybeUninit<u8>], at: usize, bytes: &[u8]) -> bool {
     let Some(dst) = at
         .checked_add(bytes.len())
@@ -245,12 +246,13 @@ pub(crate) fn write_bytes(buf: &mut [MaybeUninit<u8>], at: usize, bytes: &[u8]) 
 /// Zeroes a caller's buffer and gives it as initialised bytes (for writers
 /// that take `&mut [u8]`, such as the core's snapshot).
 pub(crate) fn zeroed(buf: &mut [MaybeUninit<u8>]) -> &mut [u8] {
-    for b in buf.iter_mut() {
-        b.write(0);
+    // SAFETY: `buf.len()` writable bytes; afterwards every byte is
+    // initialised, and `MaybeUninit<u8>` and `u8` have the same layout; the
+    // returned borrow is the only one (it reborrows `buf`).
+    unsafe {
+        core::ptr::write_bytes(buf.as_mut_ptr(), 0, buf.len());
+        &mut *(buf as *mut [MaybeUninit<u8>] as *mut [u8])
     }
-    // SAFETY: every byte was just written; `MaybeUninit<u8>` and `u8` have the
-    // same layout, and the returned borrow is the only one (it reborrows `buf`).
-    unsafe { &mut *(buf as *mut [MaybeUninit<u8>] as *mut [u8]) }
 }
 
 /// A caller's output array of `cap` entries, written only through
@@ -302,36 +304,64 @@ pub(crate) unsafe trait Versioned: Copy {
     const KNOWN_SIZES: &'static [usize];
 }
 
-/// A copy of a versioned struct: `struct_size` must be one of its known sizes
-/// (else `DSR_RESULT_BAD_STRUCT_SIZE`); a smaller one is an older caller's,
-/// of which only its own bytes are read and the fields it does not have are
-/// zero (their defaults).
+/// A versioned struct: `struct_size` must be one of its known sizes (else
+/// `DSR_RESULT_BAD_STRUCT_SIZE`). The caller's struct itself when it is of
+/// this release; a smaller size is an older caller's, of which only its own
+/// bytes are read, copied into `slot` over zeroes (the defaults of the fields
+/// it does not have).
 ///
 /// # Safety
 /// When not NULL, `p` must be valid for reading the `struct_size` bytes it
-/// starts with, for the call.
-pub(crate) unsafe fn versioned<T: Versioned>(p: *const T) -> Result<T, dsr_result> {
+/// starts with, for `'a`.
+pub(crate) unsafe fn versioned<'a, T: Versioned>(
+    p: *const T,
+    slot: &'a mut MaybeUninit<T>,
+) -> Result<&'a T, dsr_result> {
+    let full = core::mem::size_of::<T>();
+    // SAFETY: forwarded contract.
+    let given = unsafe { struct_size(p.cast::<usize>(), p.is_aligned(), full, T::KNOWN_SIZES) }?;
+    if given == full {
+        // SAFETY: non-NULL and aligned (checked), a whole T (its size says so;
+        // contract), valid for 'a.
+        return Ok(unsafe { &*p });
+    }
+    let dst = slot.as_mut_ptr().cast::<u8>();
+    // SAFETY: `given` < `full` readable bytes at `p` (contract), written into
+    // `slot` (`full` bytes, ours, so no overlap) after zeroing it. All-zero
+    // bytes with a prefix of a valid T over them are a valid T (the trait's
+    // contract).
+    unsafe {
+        core::ptr::write_bytes(dst, 0, full);
+        core::ptr::copy_nonoverlapping(p.cast::<u8>(), dst, given);
+        Ok(slot.assume_init_ref())
+    }
+}
+
+/// The untyped check of [`versioned`]: the caller's `struct_size`, when it is
+/// a known one.
+///
+/// # Safety
+/// As [`versioned`].
+unsafe fn struct_size(
+    p: *const usize,
+    aligned: bool,
+    full: usize,
+    known: &[usize],
+) -> Result<usize, dsr_result> {
     if p.is_null() {
         return Err(DSR_RESULT_NULL_POINTER);
     }
-    if !p.is_aligned() {
+    if !aligned {
         return Err(DSR_RESULT_MISALIGNED);
     }
-    // SAFETY: non-NULL, aligned for T (so for its leading usize), and the
-    // caller's struct has at least its `struct_size` field (contract).
-    let size = unsafe { p.cast::<usize>().read() };
-    if !T::KNOWN_SIZES.contains(&size) || size > core::mem::size_of::<T>() {
+    // SAFETY: non-NULL, aligned for the struct (so for its leading usize),
+    // and the caller's struct has at least its `struct_size` field
+    // (contract).
+    let given = unsafe { p.read() };
+    if given > full || !known.iter().any(|&k| k == given) {
         return Err(dsr_result::DSR_RESULT_BAD_STRUCT_SIZE);
     }
-    let mut copy = MaybeUninit::<T>::zeroed();
-    // SAFETY: `size` readable bytes at `p` (contract: the caller's struct is
-    // that long), at most `size_of::<T>()` (checked) so within `copy`; the two
-    // do not overlap (`copy` is local). All-zero bytes with a prefix of a
-    // valid T are a valid T (the trait's contract).
-    unsafe {
-        core::ptr::copy_nonoverlapping(p.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), size);
-        Ok(copy.assume_init())
-    }
+    Ok(given)
 }
 
 /// Reserves `n` more items in a scratch array, or `DSR_RESULT_CALL_LIMIT`.

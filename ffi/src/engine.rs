@@ -219,6 +219,8 @@ impl State {
 
 /// Checks a name or namespace the engine is to store, as the core's
 /// validation decides (`validate_stored_name`: no embedded NUL).
+// Out of line: five exported functions call it, and firmware counts bytes.
+#[inline(never)]
 pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
     validate_stored_name(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
 }
@@ -376,10 +378,11 @@ pub unsafe extern "C" fn dsr_engine_add_node(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let node: dsr_node = try_struct!(node);
+            let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
+            let node: &dsr_node = try_struct!(node, slot);
             let out = try_out!(out_id);
             check_name(try_str!(node.name))?;
-            let id = e.with_scratch(|c, s| with_node(s, &node, |n| Ok(c.add_node(n)?)))?;
+            let id = e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.add_node(n)?)))?;
             out.set(id.0);
             Ok(())
         })
@@ -398,9 +401,10 @@ pub unsafe extern "C" fn dsr_engine_update_node(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let node: dsr_node = try_struct!(node);
+            let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
+            let node: &dsr_node = try_struct!(node, slot);
             check_name(try_str!(node.name))?;
-            e.with_scratch(|c, s| with_node(s, &node, |n| Ok(c.update_node(NodeId(id), n)?)))
+            e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.update_node(NodeId(id), n)?)))
         })
     })
 }
@@ -432,12 +436,13 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let set: dsr_daemon_set = try_struct!(set);
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
             let out = try_out!(out_id);
             check_name(try_str!(set.name))?;
             check_name(try_str!(set.ns))?;
             let id =
-                e.with_scratch(|c, s| with_daemon_set(s, &set, |d| Ok(c.add_daemon_set(d)?)))?;
+                e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.add_daemon_set(d)?)))?;
             out.set(id.0);
             Ok(())
         })
@@ -456,11 +461,12 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let set: dsr_daemon_set = try_struct!(set);
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
             check_name(try_str!(set.name))?;
             check_name(try_str!(set.ns))?;
             e.with_scratch(|c, s| {
-                with_daemon_set(s, &set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
+                with_daemon_set(s, set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
             })
         })
     })

@@ -188,11 +188,12 @@ pub unsafe extern "C" fn dsr_engine_add_pod(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let pod: dsr_pod = try_struct!(pod);
+            let mut slot = core::mem::MaybeUninit::<dsr_pod>::uninit();
+            let pod: &dsr_pod = try_struct!(pod, slot);
             let out = try_out!(out_id);
             check_name(try_str!(pod.name))?;
             check_name(try_str!(pod.ns))?;
-            let id = e.with_scratch(|c, s| with_pod(s, &pod, |p| Ok(c.add_pod(p)?)))?;
+            let id = e.with_scratch(|c, s| with_pod(s, pod, |p| Ok(c.add_pod(p)?)))?;
             out.set(id.0);
             Ok(())
         })
@@ -212,10 +213,11 @@ pub unsafe extern "C" fn dsr_engine_update_pod(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let pod: dsr_pod = try_struct!(pod);
+            let mut slot = core::mem::MaybeUninit::<dsr_pod>::uninit();
+            let pod: &dsr_pod = try_struct!(pod, slot);
             check_name(try_str!(pod.name))?;
             check_name(try_str!(pod.ns))?;
-            e.with_scratch(|c, s| with_pod(s, &pod, |p| Ok(c.update_pod(PodId(id), p)?)))
+            e.with_scratch(|c, s| with_pod(s, pod, |p| Ok(c.update_pod(PodId(id), p)?)))
         })
     })
 }
