@@ -312,17 +312,17 @@ pub(crate) unsafe trait Versioned: Copy {
 ///
 /// # Safety
 /// When not NULL, `p` must be valid for reading the `struct_size` bytes it
-/// starts with, for `'a`.
-pub(crate) unsafe fn versioned<'a, T: Versioned>(
+/// starts with, for as long as `slot` is borrowed.
+pub(crate) unsafe fn versioned<T: Versioned>(
     p: *const T,
-    slot: &'a mut MaybeUninit<T>,
-) -> Result<&'a T, dsr_result> {
+    slot: &mut MaybeUninit<T>,
+) -> Result<&T, dsr_result> {
     let full = core::mem::size_of::<T>();
     // SAFETY: forwarded contract.
     let given = unsafe { struct_size(p.cast::<usize>(), p.is_aligned(), full, T::KNOWN_SIZES) }?;
     if given == full {
         // SAFETY: non-NULL and aligned (checked), a whole T (its size says so;
-        // contract), valid for 'a.
+        // contract), valid while `slot` is borrowed (contract).
         return Ok(unsafe { &*p });
     }
     let dst = slot.as_mut_ptr().cast::<u8>();
@@ -358,7 +358,7 @@ unsafe fn struct_size(
     // and the caller's struct has at least its `struct_size` field
     // (contract).
     let given = unsafe { p.read() };
-    if given > full || !known.iter().any(|&k| k == given) {
+    if given > full || !known.contains(&given) {
         return Err(dsr_result::DSR_RESULT_BAD_STRUCT_SIZE);
     }
     Ok(given)
