@@ -837,3 +837,64 @@ pub unsafe extern "C" fn dsr_engine_pod_name(
         unsafe { write_text(buf, buf_len, out_len, |w| w.write_str(name)) }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call that finds another in progress (here: an interrupt handler's
+    /// call inside a call, on one thread) is refused and changes nothing.
+    #[test]
+    fn a_call_during_another_is_busy_and_changes_nothing() {
+        let mut mem = vec![0u64; core::mem::size_of::<dsr_engine>() / 8 + 1];
+        let mut e: *mut dsr_engine = core::ptr::null_mut();
+        let len = mem.len() * 8;
+        // SAFETY: our memory, aligned to 8 (the engine's alignment), long enough.
+        unsafe {
+            assert_eq!(
+                dsr_engine_init(mem.as_mut_ptr().cast(), len, &mut e),
+                dsr_result::DSR_RESULT_OK
+            );
+        }
+        assert_eq!(core::mem::align_of::<dsr_engine>(), 8);
+        let node = dsr_node {
+            struct_size: core::mem::size_of::<dsr_node>(),
+            name: dsr_str {
+                ptr: c"edge-1".as_ptr(),
+                len: 6,
+            },
+            labels: core::ptr::null(),
+            labels_len: 0,
+            taints: core::ptr::null(),
+            taints_len: 0,
+            unschedulable: false,
+        };
+        let mut id = 77u32;
+        let mut count = 0usize;
+        // SAFETY: a live engine; valid input and out pointers.
+        unsafe {
+            let held = lock(e).unwrap();
+            assert_eq!(
+                dsr_engine_add_node(e, &node, &mut id),
+                dsr_result::DSR_RESULT_BUSY
+            );
+            assert_eq!(dsr_engine_clear(e), dsr_result::DSR_RESULT_BUSY);
+            assert_eq!(id, 77);
+            drop(held);
+            assert_eq!(
+                dsr_engine_node_count(e, &mut count),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!(count, 0);
+            assert_eq!(
+                dsr_engine_add_node(e, &node, &mut id),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!(
+                dsr_engine_node_count(e, &mut count),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!((id, count), (0, 1));
+        }
+    }
+}
