@@ -250,8 +250,10 @@ enum dsr_result
    */
   DSR_RESULT_NOT_FOUND = 308,
   /**
-   * A `dsr_reason` no longer matches the engine (its DaemonSet or node
-   * changed since `dsr_engine_should_run()` gave it), or was not made by it.
+   * A `dsr_reason` is not what `dsr_engine_should_run()` answers now for its
+   * DaemonSet and node (their change altered the answer, or one of them is
+   * gone), or was not made by this engine. A change that leaves the answer
+   * as it was is not detected: the reason is described as things are now.
    */
   DSR_RESULT_STALE_REASON = 309,
   /**
@@ -1869,8 +1871,10 @@ dsr_result dsr_engine_clear(struct dsr_engine *engine);
 
 /**
  * Adds a node and stores its id in `*out_id`. Node names are unique
- * (`DSR_RESULT_DUPLICATE`) DNS-1123 subdomains (`DSR_RESULT_INVALID_NAME`:
- * empty, an embedded NUL, upper case, ...). Ids of removed nodes are reused.
+ * (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+ * placement takes any, `dsr_validate_dns_subdomain()` is the API server's
+ * rule). Ids of removed nodes are reused.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `node` NULL
@@ -1897,8 +1901,8 @@ dsr_result dsr_engine_remove_node(struct dsr_engine *engine, uint32_t id);
 
 /**
  * Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); `name` is a DNS-1123 subdomain
- * (`DSR_RESULT_INVALID_NAME`: empty, an embedded NUL, ...). A selector that
+ * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
  * upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
  * term is stored and matches nothing, as upstream.
  *
@@ -2231,9 +2235,8 @@ dsr_result dsr_plan_init(void *mem, size_t len, struct dsr_plan **out);
 
 /**
  * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); `name` is a DNS-1123 subdomain
- * (`DSR_RESULT_INVALID_NAME`: empty, an embedded NUL, ...). Ids of removed
- * pods are reused.
+ * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or

@@ -115,8 +115,10 @@ pub enum dsr_result {
     DSR_RESULT_DUPLICATE = 307,
     /// No object with that id or name.
     DSR_RESULT_NOT_FOUND = 308,
-    /// A `dsr_reason` no longer matches the engine (its DaemonSet or node
-    /// changed since `dsr_engine_should_run()` gave it), or was not made by it.
+    /// A `dsr_reason` is not what `dsr_engine_should_run()` answers now for its
+    /// DaemonSet and node (their change altered the answer, or one of them is
+    /// gone), or was not made by this engine. A change that leaves the answer
+    /// as it was is not detected: the reason is described as things are now.
     DSR_RESULT_STALE_REASON = 309,
     /// A DaemonSet is not one the API server would accept (name, selector,
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
