@@ -317,37 +317,38 @@ pub(crate) unsafe fn versioned<T: Versioned>(
     p: *const T,
     slot: &mut MaybeUninit<T>,
 ) -> Result<&T, dsr_result> {
-    let full = core::mem::size_of::<T>();
-    // SAFETY: forwarded contract.
-    let given = unsafe { struct_size(p.cast::<usize>(), p.is_aligned(), full, T::KNOWN_SIZES) }?;
-    if given == full {
-        // SAFETY: non-NULL and aligned (checked), a whole T (its size says so;
-        // contract), valid while `slot` is borrowed (contract).
-        return Ok(unsafe { &*p });
-    }
-    let dst = slot.as_mut_ptr().cast::<u8>();
-    // SAFETY: `given` < `full` readable bytes at `p` (contract), written into
-    // `slot` (`full` bytes, ours, so no overlap) after zeroing it. All-zero
-    // bytes with a prefix of a valid T over them are a valid T (the trait's
-    // contract).
-    unsafe {
-        core::ptr::write_bytes(dst, 0, full);
-        core::ptr::copy_nonoverlapping(p.cast::<u8>(), dst, given);
-        Ok(slot.assume_init_ref())
-    }
+    // SAFETY: forwarded contract; `slot` is `size_of::<T>()` writable bytes of
+    // our own.
+    let q = unsafe {
+        read_versioned(
+            p.cast::<u8>(),
+            p.is_aligned(),
+            slot.as_mut_ptr().cast::<u8>(),
+            core::mem::size_of::<T>(),
+            T::KNOWN_SIZES,
+        )
+    }?;
+    // SAFETY: `q` is `p` (a whole T of this release, valid while `slot` is
+    // borrowed: contract) or `slot`, zeroed with an older release's T copied
+    // over (all-zero bytes with a prefix of a valid T are a valid T: the
+    // trait's contract); aligned either way.
+    Ok(unsafe { &*q.cast::<T>() })
 }
 
-/// The untyped check of [`versioned`]: the caller's `struct_size`, when it is
-/// a known one.
+/// The untyped part of [`versioned`], one copy for every struct: checks the
+/// caller's `struct_size` and returns `p` (this release's size) or `slot`
+/// holding the caller's bytes over zeroes (an older release's).
 ///
 /// # Safety
-/// As [`versioned`].
-unsafe fn struct_size(
-    p: *const usize,
+/// As [`versioned`], with `slot` valid for writing `full` bytes and not
+/// overlapping the caller's struct.
+unsafe fn read_versioned(
+    p: *const u8,
     aligned: bool,
+    slot: *mut u8,
     full: usize,
     known: &[usize],
-) -> Result<usize, dsr_result> {
+) -> Result<*const u8, dsr_result> {
     if p.is_null() {
         return Err(DSR_RESULT_NULL_POINTER);
     }
@@ -357,11 +358,20 @@ unsafe fn struct_size(
     // SAFETY: non-NULL, aligned for the struct (so for its leading usize),
     // and the caller's struct has at least its `struct_size` field
     // (contract).
-    let given = unsafe { p.read() };
+    let given = unsafe { p.cast::<usize>().read() };
     if given > full || !known.contains(&given) {
         return Err(dsr_result::DSR_RESULT_BAD_STRUCT_SIZE);
     }
-    Ok(given)
+    if given == full {
+        return Ok(p);
+    }
+    // SAFETY: `given` < `full` readable bytes at `p` (contract), into `slot`
+    // (`full` writable bytes that do not overlap: contract).
+    unsafe {
+        core::ptr::write_bytes(slot, 0, full);
+        core::ptr::copy_nonoverlapping(p, slot, given);
+    }
+    Ok(slot.cast_const())
 }
 
 /// Reserves `n` more items in a scratch array, or `DSR_RESULT_CALL_LIMIT`.
@@ -929,4 +939,78 @@ pub(crate) fn with_pod<'s, T>(
         deleting: pod.deleting,
         creation_timestamp: Timestamp(pod.creation_timestamp),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A struct as release 1 had it.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Old {
+        struct_size: usize,
+        a: u64,
+    }
+
+    /// The same struct, release 2: a field appended.
+    #[repr(C)]
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct New {
+        struct_size: usize,
+        a: u64,
+        b: u64,
+    }
+
+    // SAFETY: repr(C), a leading usize, integers only.
+    unsafe impl Versioned for New {
+        const KNOWN_SIZES: &'static [usize] =
+            &[core::mem::size_of::<Old>(), core::mem::size_of::<New>()];
+    }
+
+    #[test]
+    fn an_older_callers_struct_is_read_as_far_as_it_goes_and_unknown_sizes_are_refused() {
+        let old = Old {
+            struct_size: core::mem::size_of::<Old>(),
+            a: 7,
+        };
+        let mut slot = MaybeUninit::<New>::uninit();
+        // SAFETY: `old` is a whole release-1 struct.
+        let got = unsafe { versioned((&old as *const Old).cast::<New>(), &mut slot) }.unwrap();
+        let widened = New {
+            struct_size: core::mem::size_of::<Old>(),
+            a: 7,
+            b: 0,
+        };
+        assert_eq!(*got, widened);
+
+        let new = New {
+            struct_size: core::mem::size_of::<New>(),
+            a: 1,
+            b: 2,
+        };
+        let mut slot = MaybeUninit::<New>::uninit();
+        // SAFETY: a whole struct of this release.
+        let got = unsafe { versioned(&new, &mut slot) }.unwrap();
+        assert!(core::ptr::eq(got, &new), "read in place");
+
+        for size in [0, 8, 20, 32, usize::MAX] {
+            let bad = New {
+                struct_size: size,
+                ..new
+            };
+            let mut slot = MaybeUninit::<New>::uninit();
+            // SAFETY: as above (the size is refused before anything else is read).
+            let r = unsafe { versioned(&bad, &mut slot) };
+            assert_eq!(
+                r.err(),
+                Some(dsr_result::DSR_RESULT_BAD_STRUCT_SIZE),
+                "{size}"
+            );
+        }
+        let mut slot = MaybeUninit::<New>::uninit();
+        // SAFETY: NULL is checked.
+        let r = unsafe { versioned(core::ptr::null::<New>(), &mut slot) };
+        assert_eq!(r.err(), Some(dsr_result::DSR_RESULT_NULL_POINTER));
+    }
 }
