@@ -127,7 +127,7 @@ enum dsr_result
   /**
    * Another call that changes the engine (one taking a `dsr_engine *`) is in
    * progress on it, on another thread or in an interrupted context; this
-   * call changed nothing (see `dsr_engine_init()` on what is detected).
+   * call changed nothing (the top of `dsr.h` says what is detected).
    */
   DSR_RESULT_BUSY = 107,
   /**

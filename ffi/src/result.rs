@@ -48,7 +48,7 @@ pub enum dsr_result {
     DSR_RESULT_NOT_AN_ENGINE = 106,
     /// Another call that changes the engine (one taking a `dsr_engine *`) is in
     /// progress on it, on another thread or in an interrupted context; this
-    /// call changed nothing (see `dsr_engine_init()` on what is detected).
+    /// call changed nothing (the top of `dsr.h` says what is detected).
     DSR_RESULT_BUSY = 107,
     /// A versioned input struct's `struct_size` is not the size of any release
     /// of that struct (not set: use its `DSR_*_INIT` macro).
