@@ -1701,6 +1701,62 @@ static void test_snapshots(void) {
     free(mem2);
 }
 
+/* Every failure of a call that takes a dsr_engine * is that engine's last
+ * error, a NULL argument too: before each call below, another failure
+ * (an unknown node) is recorded, and the call must replace it. */
+static void test_every_failure_is_recorded(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_label app[] = {L("name", "fluentd-elasticsearch")};
+    dsr_pod p = daemon_pod("fluentd-x7k2p", "edge-1", app, 1);
+    dsr_node n = N("edge-1", NULL, 0, NULL, 0);
+    dsr_toleration tol = TOL("gpu", "Exists", "", "");
+    dsr_taint taint = T("gpu", "", "NoSchedule");
+    uint32_t set, node, pod, pods[4];
+    size_t len, k;
+    bool b;
+    char buf[128];
+    dsr_result got[16];
+    size_t calls = 0;
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n, &node));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p, &pod));
+#define RECORDED(call)                                                               \
+    do {                                                                             \
+        CHECK(dsr_engine_remove_node(e, 999) == DSR_RESULT_NOT_FOUND);               \
+        got[calls++] = (call);                                                       \
+        CHECK(dsr_engine_last_error(e, buf, sizeof buf, &len) == DSR_RESULT_OK);     \
+        if (strcmp(buf, dsr_result_str((uint32_t)got[calls - 1])) != 0) {             \
+            failed++;                                                                \
+            fprintf(stderr, "%s:%d: %s: last error \"%s\"\n", __FILE__, __LINE__, #call, buf); \
+        } else {                                                                     \
+            passed++;                                                                \
+        }                                                                            \
+    } while (0)
+    RECORDED(dsr_engine_add_node(e, NULL, &node));
+    RECORDED(dsr_engine_add_node(e, &n, NULL));
+    RECORDED(dsr_engine_update_node(e, node, NULL));
+    RECORDED(dsr_engine_add_daemon_set(e, NULL, &set));
+    RECORDED(dsr_engine_update_daemon_set(e, set, NULL));
+    RECORDED(dsr_engine_add_pod(e, NULL, &pod));
+    RECORDED(dsr_engine_update_pod(e, pod, NULL));
+    RECORDED(dsr_engine_sync(e, set, NOW, PLAN(e), NULL));
+    RECORDED(dsr_engine_validate_daemon_set(e, NULL));
+    RECORDED(dsr_engine_selector_matches(e, set, app, 1, NULL));
+    RECORDED(dsr_engine_selector_string_matches(e, S("name"), app, 1, NULL));
+    RECORDED(dsr_engine_tolerates(e, &tol, NULL, &b));
+    RECORDED(dsr_engine_find_untolerated_taint(e, &taint, 1, &tol, 1, false, NULL, 0, &b, NULL));
+    RECORDED(dsr_engine_restore(e, NULL, 5));
+    RECORDED(dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, NULL));
+    RECORDED(dsr_engine_delete_daemon_set(e, set, 7, pods, 4, &len));
+#undef RECORDED
+    for (k = 0; k + 1 < calls; k++) CHECK(got[k] == DSR_RESULT_NULL_POINTER);
+    CHECK(got[calls - 1] == DSR_RESULT_UNKNOWN_ENUM);
+    free(mem);
+}
+
 /* dsr_config.h (tests/c/run.sh copies it out of the libdsr.a it links)
  * describes this library: sizes, capacities, the runtime check. */
 static void test_config_header(void) {
@@ -2030,6 +2086,7 @@ int main(void) {
     test_sync_round();
     test_snapshots();
     test_validate_daemon_set();
+    test_every_failure_is_recorded();
     test_config_header();
     test_enum_names();
     test_plans();
