@@ -690,18 +690,13 @@ impl fmt::Write for Buf<'_> {
 /// (`buf_len` <= length; a NULL `buf` with `buf_len` 0 asks for the length),
 /// writes nothing to it, stores the length the text needs (without the NUL)
 /// in `*out_len` and fails with `DSR_RESULT_BUFFER_TOO_SMALL`, whatever the
-/// text's length; a NULL `buf` with a nonzero `buf_len` is
-/// `DSR_RESULT_NULL_POINTER`.
-///
-/// # Safety
-/// `buf` must be NULL or valid for writing `buf_len` bytes.
-pub(crate) unsafe fn write_text(
-    buf: *mut c_char,
-    buf_len: usize,
+/// text's length (`try_out_bytes!` refuses a NULL `buf` with a nonzero
+/// `buf_len` with `DSR_RESULT_NULL_POINTER` first).
+pub(crate) fn write_text(
+    bytes: &mut [core::mem::MaybeUninit<u8>],
     out_len: Out<usize>,
     write: impl Fn(&mut dyn fmt::Write) -> fmt::Result,
 ) -> Result<(), Failure> {
-    let bytes = try_out_bytes!(buf, buf_len);
     let mut count = Count(0);
     write(&mut count).map_err(|_| dsr_result::DSR_RESULT_LOGIC_BUG)?;
     let needed = count.0;
@@ -758,12 +753,9 @@ pub unsafe extern "C" fn dsr_engine_describe(
         if placement_to_c(&e.core, reason.set_id, reason.node_id, &p).reason != *reason {
             return Err(DSR_RESULT_STALE_REASON.into());
         }
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe(set, &p.reason, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe(set, &p.reason, &mut w)
+        })
     })
 }
 
@@ -788,23 +780,20 @@ pub unsafe extern "C" fn dsr_engine_last_error(
         let e = try_engine!(engine);
         let out_len = try_out!(out_len);
         let last = e.last;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |w| match last {
-                None => w.write_str("no error"),
-                Some(f) => {
-                    let text = f.code.text().to_str().unwrap_or("error");
-                    match f.core {
-                        None => w.write_str(text),
-                        Some(core) => {
-                            w.write_str(text)?;
-                            w.write_str(": ")?;
-                            core.write_text(w)
-                        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |w| match last {
+            None => w.write_str("no error"),
+            Some(f) => {
+                let text = f.code.text().to_str().unwrap_or("error");
+                match f.core {
+                    None => w.write_str(text),
+                    Some(core) => {
+                        w.write_str(text)?;
+                        w.write_str(": ")?;
+                        core.write_text(w)
                     }
                 }
-            })
-        }
+            }
+        })
     })
 }
 
@@ -833,8 +822,7 @@ pub unsafe extern "C" fn dsr_engine_pod_name(
             .pod(dsr_core::PodId(pod_id))
             .ok_or(dsr_result::DSR_RESULT_NOT_FOUND)?;
         let name = e.core.text(pod.name);
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe { write_text(buf, buf_len, out_len, |w| w.write_str(name)) }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |w| w.write_str(name))
     })
 }
 

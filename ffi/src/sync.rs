@@ -629,12 +629,9 @@ pub unsafe extern "C" fn dsr_engine_describe_create(
         let p = current(engine, e, try_plan!(plan))?;
         let out_len = try_out!(out_len);
         let c = p.creates.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe_create(c, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe_create(c, &mut w)
+        })
     })
 }
 
@@ -658,12 +655,9 @@ pub unsafe extern "C" fn dsr_engine_describe_delete(
         let out_len = try_out!(out_len);
         let d = p.deletes.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
         let set = p.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe_delete(set, d, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe_delete(set, d, &mut w)
+        })
     })
 }
 
@@ -689,12 +683,9 @@ pub unsafe extern "C" fn dsr_engine_describe_hold(
         let out_len = try_out!(out_len);
         let h = p.held_back.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
         let set = p.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe_hold(set, h, plan.now, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe_hold(set, h, plan.now, &mut w)
+        })
     })
 }
 
