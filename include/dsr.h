@@ -263,7 +263,7 @@ enum dsr_result
   DSR_RESULT_INVALID_DAEMON_SET = 310,
   /**
    * A plan was filled by another engine, or before this engine was cleared,
-   * restored or lost a DaemonSet: sync again.
+   * restored, set up again or lost a DaemonSet: sync again.
    */
   DSR_RESULT_STALE_PLAN = 311,
   /**
@@ -1848,8 +1848,7 @@ dsr_result dsr_engine_capacities(struct dsr_capacities *out);
  * (`static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];`),
  * `aligned_alloc()` on a hosted system. The engine holds no other resource:
  * to drop it, stop using it and reuse or free the memory. Calling this again
- * on the same memory empties the engine (plans made before are then not
- * detected as stale: initialise them again too).
+ * on the same memory empties the engine (plans made before are stale).
  *
  * # Safety
  * `mem` must be NULL or valid for writing `len` bytes for as long as the
@@ -2321,8 +2320,9 @@ dsr_result dsr_engine_sync(struct dsr_engine *engine, uint32_t set_id, int64_t n
 /**
  * The scalars of `plan` (an empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any
  * sync), into `*out_info`. A plan another engine filled, or filled before
- * this engine was cleared, restored or lost a DaemonSet, is
- * `DSR_RESULT_STALE_PLAN` here and in every function that reads a plan.
+ * this engine was cleared, restored, set up again (`dsr_engine_init()`) or
+ * lost a DaemonSet, is `DSR_RESULT_STALE_PLAN` here and in every function
+ * that reads a plan.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `plan` NULL or

@@ -10,7 +10,7 @@
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_void};
 use core::fmt;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use dsr_core::validation::validate_stored_name;
 use dsr_core::{NodeId, Placement, Reason, SetId};
@@ -217,6 +217,26 @@ impl State {
     }
 }
 
+/// How many engines `dsr_engine_init()` has set up in this process: the high
+/// half of a new engine's epoch, so that a plan of an earlier engine in the
+/// same memory is stale too.
+static INCARNATIONS: AtomicU32 = AtomicU32::new(0);
+
+/// The next engine's first epoch.
+fn first_epoch() -> u64 {
+    #[cfg(target_has_atomic = "32")]
+    let n = INCARNATIONS.fetch_add(1, Ordering::Relaxed);
+    // Without compare-and-swap two engines set up at once may share a number;
+    // their plans are still told apart by the engine's address.
+    #[cfg(not(target_has_atomic = "32"))]
+    let n = {
+        let n = INCARNATIONS.load(Ordering::Relaxed);
+        INCARNATIONS.store(n.wrapping_add(1), Ordering::Relaxed);
+        n
+    };
+    u64::from(n) << 32
+}
+
 /// Checks a name or namespace the engine is to store, as the core's
 /// validation decides (`validate_stored_name`: no embedded NUL).
 // Out of line: five exported functions call it, and firmware counts bytes.
@@ -289,8 +309,7 @@ pub fn capacities() -> dsr_capacities {
 /// (`static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];`),
 /// `aligned_alloc()` on a hosted system. The engine holds no other resource:
 /// to drop it, stop using it and reuse or free the memory. Calling this again
-/// on the same memory empties the engine (plans made before are then not
-/// detected as stale: initialise them again too).
+/// on the same memory empties the engine (plans made before are stale).
 ///
 /// # Safety
 /// `mem` must be NULL or valid for writing `len` bytes for as long as the
@@ -332,7 +351,7 @@ pub unsafe extern "C" fn dsr_engine_init(
                 magic: MAGIC,
                 busy: AtomicBool::new(false),
                 state: UnsafeCell::new(State {
-                    epoch: 0,
+                    epoch: first_epoch(),
                     last: None,
                     core: CoreEngine::new(),
                     scratch: Scratch::new(),

@@ -124,7 +124,7 @@ pub enum dsr_result {
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
     /// A plan was filled by another engine, or before this engine was cleared,
-    /// restored or lost a DaemonSet: sync again.
+    /// restored, set up again or lost a DaemonSet: sync again.
     DSR_RESULT_STALE_PLAN = 311,
 
     /// A snapshot is refused for a reason without a code of its own;
@@ -267,7 +267,7 @@ impl dsr_result {
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
             DSR_RESULT_STALE_PLAN => {
-                c"the plan is stale (another engine's, or from before a clear, restore or removal)"
+                c"the plan is stale (another engine's, or from before a clear, restore, init or removal)"
             }
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
             DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",

@@ -158,8 +158,9 @@ macro_rules! try_plan_mut {
 }
 
 /// The plan's core plan when it is this engine's and current: a plan another
-/// engine filled, or filled before the engine was cleared, restored or lost a
-/// DaemonSet, is `DSR_RESULT_STALE_PLAN`; an empty plan is read as empty.
+/// engine filled, or filled before the engine was cleared, restored, set up
+/// again or lost a DaemonSet, is `DSR_RESULT_STALE_PLAN`; an empty plan is
+/// read as empty.
 fn current<'p>(
     engine: *const dsr_engine,
     e: &State,
@@ -461,8 +462,9 @@ pub unsafe extern "C" fn dsr_engine_sync(
 
 /// The scalars of `plan` (an empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any
 /// sync), into `*out_info`. A plan another engine filled, or filled before
-/// this engine was cleared, restored or lost a DaemonSet, is
-/// `DSR_RESULT_STALE_PLAN` here and in every function that reads a plan.
+/// this engine was cleared, restored, set up again (`dsr_engine_init()`) or
+/// lost a DaemonSet, is `DSR_RESULT_STALE_PLAN` here and in every function
+/// that reads a plan.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `plan` NULL or

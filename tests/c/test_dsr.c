@@ -1891,10 +1891,25 @@ static void test_plans(void) {
         EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
         CHECK(strcmp(buf, "an enum value is unknown") == 0);
     }
-    /* A cleared engine makes its plans stale. */
+    /* A cleared engine makes its plans stale, and so does a new engine in the
+     * same memory. */
     EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
     EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(e, pa, &ia));
     EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_describe_create(e, pb, 0, buf, sizeof buf, &len));
+    /* `other` was never cleared: its plan is of its first epoch, which a new
+     * engine in its memory must not share. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(other, &n1, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(other, &a, &set_a));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set_a, NOW, pb, &ib));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, pb, &ib));
+    CHECK(ib.set_id == set_a && ib.creates_len == 1);
+    {
+        dsr_engine *again = NULL;
+        size_t align = dsr_engine_align();
+        EXPECT(DSR_RESULT_OK, dsr_engine_init(mem2, (dsr_engine_size() + align - 1) / align * align, &again));
+        CHECK(again == other);
+        EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(other, pb, &ib));
+    }
     free(pb_mem);
     free(mem);
     free(mem2);
