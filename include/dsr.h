@@ -263,7 +263,12 @@ enum dsr_result
   DSR_RESULT_INVALID_DAEMON_SET = 310,
   /**
    * A plan was filled by another engine, or before this engine was cleared,
-   * restored, set up again or lost a DaemonSet: sync again.
+   * restored, set up again or lost a DaemonSet: sync again. Also an entry that
+   * names strings the engine has freed since the sync (the engine gives back
+   * the strings of objects that go): a create or delete stays readable while
+   * its node or pod is unchanged; words (`dsr_engine_describe_delete()`,
+   * held-back nodes) only until the engine frees a string, so read them
+   * before changing the engine.
    */
   DSR_RESULT_STALE_PLAN = 311,
   /**
@@ -1440,6 +1445,16 @@ typedef struct dsr_reason {
    * node's taints. Otherwise `DSR_NONE`.
    */
   uint32_t taint;
+  /**
+   * The version of the DaemonSet the answer was worked out from (a number the
+   * engine never gives twice): once the DaemonSet is updated or removed,
+   * `dsr_engine_describe()` refuses the reason with `DSR_RESULT_STALE_REASON`.
+   */
+  uint32_t set_version;
+  /**
+   * The version of the node the answer was worked out from, as `set_version`.
+   */
+  uint32_t node_version;
 } dsr_reason;
 
 /**
@@ -2029,12 +2044,13 @@ dsr_result dsr_engine_matches_node_affinity(const struct dsr_engine *engine, uin
  * With a buffer too small (`buf_len` <= length), nothing is written to `buf`,
  * `*out_len` gets the length and the result is `DSR_RESULT_BUFFER_TOO_SMALL`
  * (`buf` may be NULL with `buf_len` 0 to ask for the length; NULL with a
- * nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason that no longer
- * matches what `dsr_engine_should_run()` answers for its DaemonSet and node,
- * or whose DaemonSet or node is gone, is `DSR_RESULT_STALE_REASON`; a reason
- * that still matches is described with the objects as they are now (an
- * update that leaves the answer as it was is not detected). An unknown
- * `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
+ * nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason whose DaemonSet
+ * or node was updated or removed since `dsr_engine_should_run()` gave it
+ * (its `set_version` or `node_version` is not the object's now; an id given
+ * to another object included), or that does not match what
+ * `dsr_engine_should_run()` answers, is `DSR_RESULT_STALE_REASON`: ask again.
+ * (An update of a node that changes nothing the engine reads, its status,
+ * keeps the node's version.) An unknown `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `reason` NULL

@@ -626,6 +626,8 @@ fn placement_to_c(core: &CoreEngine, set: u32, node: u32, p: &Placement) -> dsr_
         terms: 0,
         term: DSR_NONE,
         taint: DSR_NONE,
+        set_version: p.stamp.set,
+        node_version: p.stamp.node,
     };
     match &p.reason {
         Reason::Eligible => {}
@@ -765,12 +767,13 @@ pub(crate) fn write_text(
 /// With a buffer too small (`buf_len` <= length), nothing is written to `buf`,
 /// `*out_len` gets the length and the result is `DSR_RESULT_BUFFER_TOO_SMALL`
 /// (`buf` may be NULL with `buf_len` 0 to ask for the length; NULL with a
-/// nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason that no longer
-/// matches what `dsr_engine_should_run()` answers for its DaemonSet and node,
-/// or whose DaemonSet or node is gone, is `DSR_RESULT_STALE_REASON`; a reason
-/// that still matches is described with the objects as they are now (an
-/// update that leaves the answer as it was is not detected). An unknown
-/// `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
+/// nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason whose DaemonSet
+/// or node was updated or removed since `dsr_engine_should_run()` gave it
+/// (its `set_version` or `node_version` is not the object's now; an id given
+/// to another object included), or that does not match what
+/// `dsr_engine_should_run()` answers, is `DSR_RESULT_STALE_REASON`: ask again.
+/// (An update of a node that changes nothing the engine reads, its status,
+/// keeps the node's version.) An unknown `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `reason` NULL

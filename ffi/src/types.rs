@@ -416,6 +416,12 @@ pub struct dsr_reason {
     /// `DSR_REASON_KIND_UNTOLERATED_TAINT`: the index of the taint in the
     /// node's taints. Otherwise `DSR_NONE`.
     pub taint: u32,
+    /// The version of the DaemonSet the answer was worked out from (a number the
+    /// engine never gives twice): once the DaemonSet is updated or removed,
+    /// `dsr_engine_describe()` refuses the reason with `DSR_RESULT_STALE_REASON`.
+    pub set_version: u32,
+    /// The version of the node the answer was worked out from, as `set_version`.
+    pub node_version: u32,
 }
 
 /// The answer of `dsr_engine_should_run()`: upstream's
