@@ -63,6 +63,19 @@ const NAMES: &[&CStr] = &[
     c"newNotAvailable",
     c"oldNotAvailable",
     c"surgingNewNotAvailable",
+    c"nodes",
+    c"daemon sets",
+    c"pods",
+    c"strings",
+    c"string bytes",
+    c"labels",
+    c"taints",
+    c"tolerations",
+    c"requirements",
+    c"values",
+    c"terms",
+    c"field requirements",
+    c"failed-pod backoff",
 ];
 
 fn sync_outcome(v: u32) -> Option<SyncOutcome> {
@@ -283,4 +296,15 @@ mod tests {
             assert_eq!(name(f(99)), "unknown");
         }
     }
+}
+
+/// The core's name of a `dsr_table` (`nodes`, `daemon sets`, `strings`,
+/// `string bytes`, ...: what its full-table errors say).
+#[no_mangle]
+pub extern "C" fn dsr_table_str(table: u32) -> *const c_char {
+    boundary!(value c"unknown".as_ptr(), {
+        dsr_core::footprint::TABLES
+            .get(table as usize)
+            .map_or(c"unknown".as_ptr(), |t| c(t.name()))
+    })
 }

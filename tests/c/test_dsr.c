@@ -2137,6 +2137,19 @@ static void test_reclamation(void) {
     }
     EXPECT(DSR_RESULT_OK, r);
     CHECK(i == 20000 && pod_count(e) == 1);
+    {
+        /* Usage is what one node, one DaemonSet and one pod need. */
+        dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+        size_t n = 0;
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_usage(e, t, 3, &n));
+        CHECK(n == DSR_TABLE_BACKOFF + 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_usage(e, t, DSR_TABLE_BACKOFF + 1, &n));
+        CHECK(t[DSR_TABLE_PODS].table == DSR_TABLE_PODS);
+        CHECK(t[DSR_TABLE_PODS].used == 1 && t[DSR_TABLE_PODS].high_water == 1);
+        CHECK(t[DSR_TABLE_STRINGS].used < 32 && t[DSR_TABLE_STRINGS].high_water <= t[DSR_TABLE_STRINGS].used + 2);
+        CHECK(strcmp(dsr_table_str(DSR_TABLE_STRING_BYTES), "string bytes") == 0);
+        CHECK(strcmp(dsr_table_str(99), "unknown") == 0);
+    }
 
     EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, node, &p));
     CHECK(!p.should_run && p.reason.kind == DSR_REASON_KIND_UNTOLERATED_TAINT);
