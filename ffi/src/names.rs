@@ -246,6 +246,17 @@ pub extern "C" fn dsr_hold_reason_str(reason: u32) -> *const c_char {
     })
 }
 
+/// The core's name of a `dsr_table` (`nodes`, `daemon sets`, `strings`,
+/// `string bytes`, ...: what its full-table errors say).
+#[no_mangle]
+pub extern "C" fn dsr_table_str(table: u32) -> *const c_char {
+    boundary!(value c"unknown".as_ptr(), {
+        dsr_core::footprint::TABLES
+            .get(table as usize)
+            .map_or(c"unknown".as_ptr(), |t| c(t.name()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,15 +307,4 @@ mod tests {
             assert_eq!(name(f(99)), "unknown");
         }
     }
-}
-
-/// The core's name of a `dsr_table` (`nodes`, `daemon sets`, `strings`,
-/// `string bytes`, ...: what its full-table errors say).
-#[no_mangle]
-pub extern "C" fn dsr_table_str(table: u32) -> *const c_char {
-    boundary!(value c"unknown".as_ptr(), {
-        dsr_core::footprint::TABLES
-            .get(table as usize)
-            .map_or(c"unknown".as_ptr(), |t| c(t.name()))
-    })
 }
