@@ -17,8 +17,8 @@
 //! | 56 | n | payload |
 //!
 //! Version 1 had a 44-byte header naming only the first seven capacities; version 2
-//! had no feature gates and no `Gt`/`Lt` toleration operators; this build refuses
-//! both ([`SnapshotError::UnsupportedVersion`]).
+//! had no feature gates, no `Gt`/`Lt` toleration operators and no pod controller
+//! kind and name; this build refuses both ([`SnapshotError::UnsupportedVersion`]).
 //!
 //! The payload starts with the strings, as fixed-width little-endian `u32`s so that
 //! any string can be found without decoding the others: a count `n`, `n` offsets into
@@ -406,6 +406,7 @@ impl Valid for Pod {
             self.node_name,
             self.revision_hash,
             self.template_generation,
+            self.controller_name,
         ]
         .iter()
         .all(|s| b.sym(*s))
