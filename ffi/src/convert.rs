@@ -682,11 +682,17 @@ pub(crate) unsafe fn with_pod<'s, T>(
             text(&pod.phase)?,
         )
     };
-    let controller_uid = if pod.has_controller {
+    let (controller_uid, controller_kind, controller_name) = if pod.has_controller {
         // SAFETY: see above.
-        Some(unsafe { text(&pod.controller_uid) }?)
+        unsafe {
+            (
+                Some(text(&pod.controller_uid)?),
+                text(&pod.controller_kind)?,
+                text(&pod.controller_name)?,
+            )
+        }
     } else {
-        None
+        (None, "", "")
     };
     let ready = if pod.has_ready {
         Some(PodConditionInput {
@@ -731,5 +737,7 @@ pub(crate) unsafe fn with_pod<'s, T>(
         ready,
         deleting: pod.deleting,
         creation_timestamp: Timestamp(pod.creation_timestamp),
+        controller_kind,
+        controller_name,
     })
 }
