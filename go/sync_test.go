@@ -199,7 +199,8 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 	createAll(t, e, set, plan, now)
 	snap, err := e.Snapshot()
-	if err != nil || len(snap) == 0 || len(snap) > SnapshotMaxSize() || GetCapacities().SnapshotMaxSize != SnapshotMaxSize() {
+	caps, _ := GetCapacities()
+	if err != nil || len(snap) == 0 || len(snap) > SnapshotMaxSize() || caps.SnapshotMaxSize != SnapshotMaxSize() {
 		t.Fatalf("Snapshot: %d bytes, %v", len(snap), err)
 	}
 	if !bytes.HasPrefix(snap, []byte("DSRS")) {

@@ -10,7 +10,9 @@
 #   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
 #   link examples/c with the documented flags, shared and static), firmware
 #   (no_std libdsr.a: no-alloc symbol check, linked into a C program), go
-#   (go vet, go test, go test with GOGC=1), fuzz (each cargo-fuzz target for
+#   (go vet, go test, go test with GOGC=1; then a module outside the
+#   repository against an installed libdsr), docs (every C and Go block of
+#   README.md and ffi/README.md built and run), fuzz (each cargo-fuzz target for
 #   FUZZ_SECONDS, default 20, from its seeds: scripts/fuzz-short.sh),
 #   shared-data (tests/data vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
@@ -119,8 +121,10 @@ step pkgconfig "tests/pkgconfig/check.sh: dsr.pc and dsr-static.pc link examples
     bash tests/pkgconfig/check.sh
 step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and decides placement from C" \
     bash tests/firmware/check.sh
-step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/" \
+step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/; tests/go/outside.sh" \
     bash tests/go/run.sh
+step docs "tests/docs/check.sh: the C and Go blocks of README.md and ffi/README.md build and run" \
+    bash tests/docs/check.sh
 step fuzz "fuzz (short runs): scripts/fuzz-short.sh, ${FUZZ_SECONDS:-20}s per target" \
     bash scripts/fuzz-short.sh
 step shared-data "scripts/sync-shared-data.sh --check" \

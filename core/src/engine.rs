@@ -114,7 +114,6 @@ impl core::fmt::Debug for AutomaticTolerations {
 /// Where every pool stood before an operation, so a failed one can be undone.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checkpoint {
-    strings: u32,
     labels: u32,
     taints: u32,
     tolerations: u32,
@@ -302,6 +301,7 @@ impl<
             let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
             self.set_automatic_toleration(i, sym);
         }
+        self.recount_holders();
         self.refresh_taint_rows();
         self.pod_index.clear();
         for i in 0..self.pods.slot_count() as u32 {
@@ -342,6 +342,46 @@ impl<
         }
     }
 
+    /// The most of each table held at once since the engine was made (a failed
+    /// operation's attempt included, and `clear()` keeps them): what to size
+    /// capacities by after a long run. Field by field as [`usage`](Self::usage).
+    pub fn high_water(&self) -> crate::footprint::Usage {
+        let (strings, bytes) = self.strings.high_water();
+        crate::footprint::Usage {
+            nodes: self.nodes.high_water(),
+            sets: self.sets.high_water(),
+            pods: self.pods.high_water(),
+            strings,
+            bytes,
+            labels: self.labels.high_water(),
+            rules: [
+                self.taints.high_water(),
+                self.tolerations.high_water(),
+                self.requirements.high_water(),
+                self.values.high_water(),
+                self.terms.high_water(),
+                self.fields.high_water(),
+            ],
+            backoff: self.sync.backoff.high_water(),
+        }
+    }
+
+    /// Every table with what it holds, its capacity and its high-water mark, in
+    /// the order of [`TABLES`](crate::footprint::TABLES).
+    ///
+    /// ```
+    /// use dsr_core::input::NodeInput;
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let id = engine.add_node(&NodeInput { name: "edge-rpi4-01", ..Default::default() }).unwrap();
+    /// engine.remove_node(id).unwrap();
+    /// let nodes = engine.table_usage()[0];
+    /// assert_eq!((nodes.table, nodes.used, nodes.capacity, nodes.high_water),
+    ///            (dsr_core::error::Table::Nodes, 0, 8, 1));
+    /// ```
+    pub fn table_usage(&self) -> [crate::footprint::TableUsage; crate::footprint::TABLES.len()] {
+        crate::footprint::TableUsage::report(&self.usage(), &self.high_water(), &Self::capacities())
+    }
+
     /// This engine's capacities.
     pub const fn capacities() -> crate::footprint::Capacities {
         crate::footprint::Capacities {
@@ -370,7 +410,6 @@ impl<
 
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            strings: self.strings.mark(),
             labels: self.labels.mark(),
             taints: self.taints.mark(),
             tolerations: self.tolerations.mark(),
@@ -381,8 +420,10 @@ impl<
         }
     }
 
+    /// Undoes every pool push since `cp`, and frees the strings interned since that
+    /// no object holds.
     pub(crate) fn rollback(&mut self, cp: Checkpoint) {
-        self.strings.rollback(cp.strings);
+        self.strings.sweep();
         self.labels.truncate(cp.labels);
         self.taints.truncate(cp.taints);
         self.tolerations.truncate(cp.tolerations);
@@ -752,6 +793,7 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
+        self.hold_node(&node, crate::holders::Hold::Release);
         self.node_names.remove(node.name, id.0);
         self.node_columns.vacate(id.0);
         self.node_unnamed(id.0);
@@ -770,9 +812,11 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.hold_set(&set, crate::holders::Hold::Release);
         self.keys.stale = true;
         self.free_set_parts(&set);
-        self.sync.forget_set(id);
+        let Engine { sync, strings, .. } = self;
+        sync.forget_set(id, &mut |s| strings.release(s));
         Ok(())
     }
 

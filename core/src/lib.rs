@@ -60,6 +60,7 @@ pub mod engine;
 pub mod error;
 pub mod footprint;
 pub mod gates;
+mod holders;
 pub mod input;
 pub mod intern;
 pub mod keys;

@@ -53,6 +53,18 @@ impl PodPhase {
         }
     }
 
+    /// The phase as the API writes it; `no phase` for [`PodPhase::Other`].
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+            PodPhase::Unknown => "Unknown",
+            PodPhase::Other => "no phase",
+        }
+    }
+
     /// `Succeeded` or `Failed`: upstream's `IsPodTerminal`.
     pub const fn is_terminal(self) -> bool {
         matches!(self, PodPhase::Succeeded | PodPhase::Failed)
@@ -194,9 +206,13 @@ impl<
             let pod = e.compile_pod(input)?;
             let id = e.pods.insert(pod)?;
             e.pod_names.insert(pod.name, id)?;
+            e.hold_pod(&pod, crate::holders::Hold::Retain);
             Ok(PodId(id))
         })
-        .inspect(|id| self.index_pod(id.0))
+        .inspect(|id| {
+            self.sweep_strings();
+            self.index_pod(id.0);
+        })
     }
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
@@ -208,6 +224,9 @@ impl<
             }
         }
         let new = self.atomically(|e| e.compile_pod(input))?;
+        self.hold_pod(&new, crate::holders::Hold::Retain);
+        self.hold_pod(&old, crate::holders::Hold::Release);
+        self.sweep_strings();
         // The new labels sit after the old ones, so freeing the old moves them down.
         let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
@@ -223,6 +242,7 @@ impl<
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        self.hold_pod(&pod, crate::holders::Hold::Release);
         self.pod_names.remove(pod.name, id.0);
         self.pod_index.remove(id.0);
         self.free_labels(pod.labels);

@@ -197,15 +197,20 @@ fn the_formula_gives_every_profile() {
 /// --nocapture --exact memory_table`; `scripts/measure.sh` does).
 #[test]
 fn memory_table() {
+    let mut lines: Vec<String> = Vec::new();
+    let mut println = |l: String| {
+        println!("{l}");
+        lines.push(l);
+    };
     let kib = |b: usize| format!("{:.1} KiB", b as f64 / 1024.0);
-    println!("| Profile | NODES | SETS | PODS | STRINGS | BYTES | LABELS | RULES | TAINTS | TERMS | BACKOFF | RAM |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println("| Profile | NODES | SETS | PODS | STRINGS | BYTES | LABELS | RULES | TAINTS | TERMS | BACKOFF | RAM |".to_string());
+    println("|---|---|---|---|---|---|---|---|---|---|---|---|".to_string());
     for (name, c) in [
         ("gateway (`GatewayEngine`)", Gateway::capacities()),
         ("small cluster (`SmallClusterEngine`)", Small::capacities()),
         ("cluster-5k (`Cluster5kEngine`)", Cluster5k::capacities()),
     ] {
-        println!(
+        println(format!(
             "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} ({} bytes) |",
             c.nodes,
             c.sets,
@@ -219,11 +224,11 @@ fn memory_table() {
             c.backoff,
             kib(footprint(&c)),
             footprint(&c)
-        );
+        ));
     }
-    println!();
-    println!("| Entry | Bytes |");
-    println!("|---|---|");
+    println(String::new());
+    println("| Entry | Bytes |".to_string());
+    println("|---|---|".to_string());
     let k = COSTS;
     for (what, b) in [
         (
@@ -243,6 +248,16 @@ fn memory_table() {
         ("per term (`TERMS`: term and field requirement)", k.per_term),
         ("fixed", k.fixed),
     ] {
-        println!("| {what} | {b} |");
+        println(format!("| {what} | {b} |"));
+    }
+    // The README shows this table (scripts/measure.sh writes it there): it must be
+    // today's.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    for l in lines.iter().filter(|l| !l.is_empty()) {
+        assert!(
+            readme.contains(l.as_str()),
+            "README.md lacks the line {l:?}: run scripts/measure.sh --update-readme"
+        );
     }
 }

@@ -275,7 +275,7 @@ fn crc32(parts: &[&[u8]]) -> u32 {
     !crc
 }
 
-/// The version 3 header (as version 2's): 56 bytes, all ten capacities in const-generic order, then
+/// The version 3 header: 56 bytes, all ten capacities in const-generic order, then
 /// the payload length and the CRC of the header's first 52 bytes and the payload.
 #[test]
 fn the_header_names_all_ten_capacities() {

@@ -46,6 +46,18 @@ pub enum dsr_result {
     /// The engine pointer does not point to an engine set up by
     /// `dsr_engine_init()`.
     DSR_RESULT_NOT_AN_ENGINE = 106,
+    /// Another call that changes the engine (one taking a `dsr_engine *`) is in
+    /// progress on it, on another thread or in an interrupted context; this
+    /// call changed nothing (see `dsr_engine_init()` on what is detected).
+    DSR_RESULT_BUSY = 107,
+    /// A versioned input struct's `struct_size` is not the size of any release
+    /// of that struct (not set: use its `DSR_*_INIT` macro).
+    DSR_RESULT_BAD_STRUCT_SIZE = 108,
+    /// The plan pointer does not point to a plan set up by `dsr_plan_init()`.
+    DSR_RESULT_NOT_A_PLAN = 109,
+    /// `dsr_config_check()`: the `dsr_config.h` the caller was compiled with
+    /// describes another build of the library (other capacities or version).
+    DSR_RESULT_CONFIG_MISMATCH = 110,
 
     /// A table is full that has no code of its own.
     DSR_RESULT_FULL = 200,
@@ -109,9 +121,12 @@ pub enum dsr_result {
     /// A DaemonSet is not one the API server would accept (name, selector,
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
+    /// A plan was filled by another engine, or before this engine was cleared,
+    /// restored or lost a DaemonSet: sync again.
+    DSR_RESULT_STALE_PLAN = 311,
     /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
     /// the name is matched exactly, as Kubernetes spells it).
-    DSR_RESULT_UNKNOWN_FEATURE_GATE = 311,
+    DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
 
     /// A snapshot is refused for a reason without a code of its own;
     /// `dsr_engine_last_error()` says which.
@@ -156,6 +171,10 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_MISALIGNED,
         DSR_RESULT_BUFFER_TOO_SMALL,
         DSR_RESULT_NOT_AN_ENGINE,
+        DSR_RESULT_BUSY,
+        DSR_RESULT_BAD_STRUCT_SIZE,
+        DSR_RESULT_NOT_A_PLAN,
+        DSR_RESULT_CONFIG_MISMATCH,
         DSR_RESULT_FULL,
         DSR_RESULT_FULL_STRINGS,
         DSR_RESULT_FULL_STRING_BYTES,
@@ -183,6 +202,7 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_NOT_FOUND,
         DSR_RESULT_STALE_REASON,
         DSR_RESULT_INVALID_DAEMON_SET,
+        DSR_RESULT_STALE_PLAN,
         DSR_RESULT_UNKNOWN_FEATURE_GATE,
         DSR_RESULT_SNAPSHOT,
         DSR_RESULT_SNAPSHOT_TRUNCATED,
@@ -217,6 +237,10 @@ impl dsr_result {
             DSR_RESULT_MISALIGNED => c"a pointer is not aligned for its type",
             DSR_RESULT_BUFFER_TOO_SMALL => c"the output buffer is too small",
             DSR_RESULT_NOT_AN_ENGINE => c"the pointer is not an engine set up by dsr_engine_init",
+            DSR_RESULT_BUSY => c"another call is changing the engine",
+            DSR_RESULT_BAD_STRUCT_SIZE => c"struct_size is not a size of that struct",
+            DSR_RESULT_NOT_A_PLAN => c"the pointer is not a plan set up by dsr_plan_init",
+            DSR_RESULT_CONFIG_MISMATCH => c"dsr_config.h describes another build of libdsr",
             DSR_RESULT_FULL => c"a table is full",
             DSR_RESULT_FULL_STRINGS => c"the string table is full (DSR_STRINGS)",
             DSR_RESULT_FULL_STRING_BYTES => c"the string bytes are used up (DSR_STRING_BYTES)",
@@ -244,6 +268,9 @@ impl dsr_result {
             DSR_RESULT_NOT_FOUND => c"no object with that id or name",
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
+            DSR_RESULT_STALE_PLAN => {
+                c"the plan is stale (another engine's, or from before a clear, restore or removal)"
+            }
             DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
             DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",
@@ -411,6 +438,10 @@ mod tests {
             (DSR_RESULT_MISALIGNED, 104),
             (DSR_RESULT_BUFFER_TOO_SMALL, 105),
             (DSR_RESULT_NOT_AN_ENGINE, 106),
+            (DSR_RESULT_BUSY, 107),
+            (DSR_RESULT_BAD_STRUCT_SIZE, 108),
+            (DSR_RESULT_NOT_A_PLAN, 109),
+            (DSR_RESULT_CONFIG_MISMATCH, 110),
             (DSR_RESULT_FULL, 200),
             (DSR_RESULT_FULL_STRINGS, 201),
             (DSR_RESULT_FULL_STRING_BYTES, 202),
@@ -438,7 +469,8 @@ mod tests {
             (DSR_RESULT_NOT_FOUND, 308),
             (DSR_RESULT_STALE_REASON, 309),
             (DSR_RESULT_INVALID_DAEMON_SET, 310),
-            (DSR_RESULT_UNKNOWN_FEATURE_GATE, 311),
+            (DSR_RESULT_STALE_PLAN, 311),
+            (DSR_RESULT_UNKNOWN_FEATURE_GATE, 312),
             (DSR_RESULT_SNAPSHOT, 400),
             (DSR_RESULT_SNAPSHOT_TRUNCATED, 401),
             (DSR_RESULT_SNAPSHOT_BAD_MAGIC, 402),

@@ -94,6 +94,40 @@ static void *engine_memory(size_t *len) {
     return aligned_alloc(align, rounded);
 }
 
+/* One plan per engine the tests use (the engine's address names it), set up
+ * on first use and freed at the end. */
+static struct {
+    const dsr_engine *engine;
+    void *mem;
+    dsr_plan *plan;
+} plans[16];
+
+static dsr_plan *PLAN(const dsr_engine *e) {
+    size_t i, size = dsr_plan_size(), align = dsr_plan_align();
+    for (i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        if (plans[i].mem && plans[i].engine == e) return plans[i].plan;
+    }
+    for (i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        if (!plans[i].mem) {
+            plans[i].mem = aligned_alloc(align, (size + align - 1) / align * align);
+            if (!plans[i].mem ||
+                dsr_plan_init(plans[i].mem, (size + align - 1) / align * align, &plans[i].plan) != DSR_RESULT_OK) {
+                fprintf(stderr, "cannot set up a plan\n");
+                exit(2);
+            }
+            plans[i].engine = e;
+            return plans[i].plan;
+        }
+    }
+    fprintf(stderr, "too many plans\n");
+    exit(2);
+}
+
+static void free_plans(void) {
+    size_t i;
+    for (i = 0; i < sizeof plans / sizeof plans[0]; i++) free(plans[i].mem);
+}
+
 static dsr_engine *new_engine(void **mem) {
     size_t len;
     dsr_engine *e = NULL;
@@ -109,6 +143,7 @@ static dsr_engine *new_engine(void **mem) {
 static dsr_node N(const char *name, const dsr_label *labels, size_t nl, const dsr_taint *taints, size_t nt) {
     dsr_node n;
     memset(&n, 0, sizeof n);
+    n.struct_size = sizeof n;
     n.name = S(name);
     n.labels = labels;
     n.labels_len = nl;
@@ -124,6 +159,7 @@ static const dsr_label_selector fluentd_selector = {fluentd_labels, 1, NULL, 0};
 static dsr_daemon_set fluentd(const dsr_toleration *tols, size_t n) {
     dsr_daemon_set d;
     memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
     d.name = S("fluentd-elasticsearch");
     d.ns = S("kube-system");
     d.selector = &fluentd_selector;
@@ -282,15 +318,50 @@ static void test_nodes(void) {
         m.labels_len = 1;
         EXPECT(DSR_RESULT_MISALIGNED, dsr_engine_add_node(e, &m, &id));
     }
-    /* Too long a string. */
+    /* Too long a string (a label value: a name that long is not a DNS
+     * subdomain). */
     {
-        char *long_name = malloc(2000);
+        char *long_value = malloc(2000);
+        dsr_label big;
         dsr_node m = n;
-        memset(long_name, 'a', 2000);
-        m.name.ptr = long_name;
-        m.name.len = 2000;
+        memset(long_value, 'a', 2000);
+        big.key = S("note");
+        big.value.ptr = long_value;
+        big.value.len = 2000;
+        m.labels = &big;
+        m.labels_len = 1;
         EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_node(e, &m, &id));
-        free(long_name);
+        free(long_value);
+    }
+    /* A versioned struct without its struct_size, or with a size no release
+     * had, is refused. */
+    {
+        dsr_node m = n;
+        m.struct_size = 0;
+        EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
+        m.struct_size = sizeof m - 8;
+        EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
+        m.struct_size = sizeof m + 8;
+        EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
+    }
+    /* A name with an embedded NUL is refused (and the failure is the
+     * engine's last error); a NULL pointer and the empty string are the same
+     * empty name, which upstream's placement accepts (unique, as any). */
+    {
+        dsr_node m = N(NULL, NULL, 0, NULL, 0);
+        uint32_t a = 0, b = 0;
+        char buf[128];
+        size_t len = 0;
+        m.name.ptr = "edge\0rpi";
+        m.name.len = 8;
+        EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strstr(buf, "invalid name") != NULL);
+        m = N(NULL, NULL, 0, NULL, 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
+        m.name.ptr = "";
+        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &m, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, a));
     }
     CHECK(id == 77 && node_count(e) == 0);
 
@@ -305,14 +376,13 @@ static void test_nodes(void) {
         CHECK(strstr(buf, "already") != NULL && len == strlen(buf));
     }
 
-    /* NULL pointer and empty string are the same empty string. */
+    /* A NULL argument after the engine is the engine's last error too. */
     {
-        dsr_node m = N(NULL, NULL, 0, NULL, 0);
-        uint32_t a = 0, b = 0;
-        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
-        m.name.ptr = "";
-        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &m, &b));
-        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, a));
+        char buf[128];
+        size_t len = 0;
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(e, NULL, &id2));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "a required pointer is NULL") == 0);
     }
 
     /* Lookups. */
@@ -527,9 +597,13 @@ static void test_full_tables(void) {
             memset(big, 'a' + (int)(i % 26), caps.string_max);
             snprintf(big, 16, "%08u", (unsigned)i);
             big[8] = 'x';
-            n = N(NULL, NULL, 0, NULL, 0);
-            n.name.ptr = big;
-            n.name.len = caps.string_max;
+            char node_name[16];
+            dsr_label note;
+            snprintf(node_name, sizeof node_name, "n-%u", (unsigned)i);
+            note.key = S("note");
+            note.value.ptr = big;
+            note.value.len = caps.string_max;
+            n = N(node_name, &note, 1, NULL, 0);
             r = dsr_engine_add_node(e, &n, &id);
             if (r == DSR_RESULT_OK) added++;
         }
@@ -946,6 +1020,7 @@ static dsr_daemon_set fluentd_sync(void) {
 static dsr_pod daemon_pod(const char *name, const char *node, const dsr_label *labels, size_t n) {
     dsr_pod p;
     memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
     p.name = S(name);
     p.ns = S("kube-system");
     p.labels = labels;
@@ -1035,6 +1110,9 @@ static void test_pods(void) {
             memset(longname, 'a', sizeof longname - 1);
             q = daemon_pod(longname, "edge-1", app, 1);
             EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_pod(e, &q, &other));
+            q = daemon_pod("fluentd\0-2", "edge-1", app, 1);
+            q.name.len = 10;
+            EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
         }
         q = daemon_pod("fluentd-2", "edge-1", app, 1);
         q.has_ready = true;
@@ -1185,22 +1263,22 @@ static void test_sync_round(void) {
     EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
 
     /* Before any sync the plan is empty. */
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_EMPTY && info.set_id == DSR_NONE && info.creates_len == 0);
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, 0, &c));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, PLAN(e), 0, &c));
 
     /* Bad calls. */
     memset(&untouched, 0xAB, sizeof untouched);
     info = untouched;
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(NULL, set, NOW, &info));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set, NOW, NULL));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_sync(e, 99, NOW, &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(NULL, set, NOW, PLAN(NULL), &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set, NOW, PLAN(e), NULL));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_sync(e, 99, NOW, PLAN(e), &info));
     CHECK(memcmp(&info, &untouched, sizeof info) == 0);
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(NULL, &info));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(NULL, PLAN(NULL), &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, PLAN(e), NULL));
 
     /* 1. Plan: a pod on each edge node, none on the tainted control plane. */
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.set_id == set);
     CHECK(info.creates_len == 2 && info.deletes_len == 0);
     CHECK(info.adoptions_len == 0 && info.releases_len == 0);
@@ -1215,36 +1293,36 @@ static void test_sync_round(void) {
     CHECK(info.has_template_generation && info.template_generation == 1);
     {
         dsr_plan_info again;
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &again));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, PLAN(e), &again));
         CHECK(again.set_id == info.set_id && again.outcome == info.outcome);
         CHECK(again.creates_len == info.creates_len && again.deletes_len == info.deletes_len);
         CHECK(again.status.desired_number_scheduled == info.status.desired_number_scheduled &&
               again.status.observed_generation == info.status.observed_generation);
         CHECK(again.revision_hash.ptr == info.revision_hash.ptr);
     }
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, 0, &c));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, PLAN(e), 0, &c));
     CHECK(c.node_id == id1 && str_is(c.node_name, "edge-1") && c.reason == DSR_CREATE_REASON_MISSING);
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, 1, &c));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, PLAN(e), 1, &c));
     CHECK(c.node_id == id2 && str_is(c.node_name, "edge-2"));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, 2, &c));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(e, 0, NULL));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(NULL, 0, &c));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, 0, &del));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_adoption(e, 0, &pod_id));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_release(e, 0, &pod_id));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, PLAN(e), 2, &c));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(e, PLAN(e), 0, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(NULL, PLAN(NULL), 0, &c));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, PLAN(e), 0, &del));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_adoption(e, PLAN(e), 0, &pod_id));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_release(e, PLAN(e), 0, &pod_id));
     CHECK(pod_id == 77);
-    EXPECT(DSR_RESULT_OK, dsr_engine_describe_create(e, 0, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe_create(e, PLAN(e), 0, buf, sizeof buf, &len));
     CHECK(strcmp(buf, "no daemon pod is running on the node") == 0 && len == strlen(buf));
     {
         char small[4] = {'Z', 'Z', 'Z', 'Z'};
         size_t need = 0;
-        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, 0, small, sizeof small, &need));
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, PLAN(e), 0, small, sizeof small, &need));
         CHECK(need == len && small[0] == 'Z');
-        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, 0, NULL, 0, &need));
-        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_create(e, 9, buf, sizeof buf, &need));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, 0, buf, sizeof buf, NULL));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, 0, NULL, 64, &need));
-        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_delete(e, 0, buf, sizeof buf, &need));
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, PLAN(e), 0, NULL, 0, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_create(e, PLAN(e), 9, buf, sizeof buf, &need));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, PLAN(e), 0, buf, sizeof buf, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, PLAN(e), 0, NULL, 64, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_delete(e, PLAN(e), 0, buf, sizeof buf, &need));
     }
     /* The expectations hold the two creates. */
     {
@@ -1283,7 +1361,7 @@ static void test_sync_round(void) {
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p1, &pods[0]));
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p2, &pods[1]));
     }
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 1, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 1, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && info.creates_len == 0);
     CHECK(info.has_requeue_after && info.requeue_after > 0 && info.requeue_after <= 300);
     EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_observe_creates(e, 99, 2));
@@ -1291,7 +1369,7 @@ static void test_sync_round(void) {
     EXPECT(DSR_RESULT_OK, dsr_engine_observe_creates(e, set, 2));
 
     /* 4. Quiet: nothing to do, both pods counted (not ready yet). */
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 5, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 5, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED);
     CHECK(info.creates_len == 0 && info.deletes_len == 0 && info.adoptions_len == 0 && info.releases_len == 0);
     CHECK(info.status.desired_number_scheduled == 2 && info.status.current_number_scheduled == 2);
@@ -1308,7 +1386,7 @@ static void test_sync_round(void) {
         p.ready.last_transition_time = NOW + 10;
         EXPECT(DSR_RESULT_OK, dsr_engine_update_pod(e, pods[i], &p));
     }
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 20, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 20, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
     CHECK(info.status.number_ready == 2 && info.status.number_available == 2 && info.status.number_unavailable == 0);
     CHECK(!info.has_requeue_after);
@@ -1317,20 +1395,20 @@ static void test_sync_round(void) {
     n2.taints = evict;
     n2.taints_len = 1;
     EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, id2, &n2));
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, PLAN(e), &info));
     CHECK(info.creates_len == 0 && info.deletes_len == 1);
     CHECK(info.status.desired_number_scheduled == 1 && info.status.number_misscheduled == 0);
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_delete(e, 0, &del));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_delete(e, PLAN(e), 0, &del));
     CHECK(del.pod_id == pods[1] && str_is(del.pod_name, "fluentd-bbbbb") && str_is(del.node_name, "edge-2"));
     CHECK(del.reason == DSR_DELETE_REASON_NODE_INELIGIBLE && del.ineligible == DSR_REASON_KIND_UNTOLERATED_TAINT);
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, 1, &del));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_delete(e, 0, NULL));
-    EXPECT(DSR_RESULT_OK, dsr_engine_describe_delete(e, 0, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, PLAN(e), 1, &del));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_delete(e, PLAN(e), 0, NULL));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe_delete(e, PLAN(e), 0, buf, sizeof buf, &len));
     CHECK(strncmp(buf, "must not run on edge-2: node has taint maintenance=now:NoExecute", 63) == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, pods[1]));
     EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_observe_deletes(e, 99, 1));
     EXPECT(DSR_RESULT_OK, dsr_engine_observe_deletes(e, set, 1));
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 35, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 35, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
 
     /* 6. An orphan matching the selector is adopted; a pod the DaemonSet
@@ -1351,21 +1429,21 @@ static void test_sync_round(void) {
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &orphan, &orphan_id));
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &stray, &stray_id));
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &foreign, &foreign_id));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, PLAN(e), &info));
         CHECK(info.adoptions_len == 1 && info.releases_len == 1);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, 0, &got));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, PLAN(e), 0, &got));
         CHECK(got == orphan_id);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_release(e, 0, &got));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_release(e, PLAN(e), 0, &got));
         CHECK(got == stray_id);
         EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, foreign_id));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_adoption(e, 0, NULL));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_release(NULL, 0, &got));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_adoption(e, PLAN(e), 0, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_release(NULL, PLAN(NULL), 0, &got));
         /* The control plane tolerates an existing pod (NoSchedule): it counts
          * as misscheduled, not deleted. */
         CHECK(info.status.number_misscheduled == 1 && info.deletes_len == 0);
         EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, orphan_id, set));
         EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, stray_id, DSR_NONE));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 45, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 45, PLAN(e), &info));
         CHECK(info.adoptions_len == 0 && info.releases_len == 0);
         pods[2] = orphan_id;
     }
@@ -1386,16 +1464,16 @@ static void test_sync_round(void) {
         EXPECT(DSR_RESULT_OK, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, &n));
         CHECK(n == 2 && set_count(e) == 0 && pod_count(e) == 3);
         CHECK((pods[0] == pods[2] || pods[1] == pods[2]) || n == 2);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &info));
-        CHECK(info.outcome == DSR_SYNC_OUTCOME_EMPTY); /* the plan went with it */
+        /* Plans made before a DaemonSet went are stale. */
+        EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(e, PLAN(e), &info));
         /* A new DaemonSet adopts the orphans. */
         EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 50, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 50, PLAN(e), &info));
         CHECK(info.adoptions_len == 2);
         /* Background deletion hands the pods to the caller and keeps them. */
         for (i = 0; i < info.adoptions_len; i++) {
             uint32_t p;
-            EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, i, &p));
+            EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, PLAN(e), i, &p));
             EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, p, set));
         }
         EXPECT(DSR_RESULT_OK, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_BACKGROUND, pods, 4, &n));
@@ -1404,7 +1482,7 @@ static void test_sync_round(void) {
     /* A DaemonSet being deleted is left alone. */
     d.deleting = true;
     EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 60, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 60, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_DELETING && !info.has_status && info.creates_len == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_remove_daemon_set(e, set));
     /* An empty selector selects everything: nothing is done. */
@@ -1413,7 +1491,7 @@ static void test_sync_round(void) {
         d = fluentd_sync();
         d.selector = &everything;
         EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 70, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 70, PLAN(e), &info));
         CHECK(info.outcome == DSR_SYNC_OUTCOME_SELECTS_EVERYTHING && info.creates_len == 0);
     }
     free(mem);
@@ -1482,7 +1560,7 @@ static dsr_engine *gateway(void **mem, uint32_t *set_out) {
         dsr_engine_add_pod(e, &ok, &id);
         dsr_engine_add_pod(e, &dead, &id);
     }
-    if (dsr_engine_sync(e, set, NOW, &info) != DSR_RESULT_OK || info.deletes_len != 1 || info.creates_len != 1) {
+    if (dsr_engine_sync(e, set, NOW, PLAN(e), &info) != DSR_RESULT_OK || info.deletes_len != 1 || info.creates_len != 1) {
         fprintf(stderr, "gateway: unexpected plan\n");
         exit(2);
     }
@@ -1601,13 +1679,13 @@ static void test_snapshots(void) {
         CHECK(node_count(other) == 4 && set_count(other) == 1 && pod_count(other) == 2);
         EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(other, again, max, &m));
         CHECK(m == n && memcmp(again, snap, n) == 0);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, PLAN(other), &a));
         CHECK(a.outcome == DSR_SYNC_OUTCOME_EMPTY);
         EXPECT(DSR_RESULT_OK, dsr_engine_find_daemon_set(other, S("kube-system"), S("fluentd-elasticsearch"), &set2));
         CHECK(set2 == set);
         /* Both still wait for the first sync's create and delete... */
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &a));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 30, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, PLAN(e), &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 30, PLAN(other), &b));
         CHECK(a.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && b.outcome == a.outcome);
         CHECK(a.requeue_after == b.requeue_after);
         /* ...and, once they are observed, plan the same: the failed pod's node
@@ -1616,21 +1694,21 @@ static void test_snapshots(void) {
         dsr_engine_observe_deletes(e, set, 1);
         dsr_engine_observe_creates(other, set2, 1);
         dsr_engine_observe_deletes(other, set2, 1);
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &a));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 40, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, PLAN(e), &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 40, PLAN(other), &b));
         CHECK(a.outcome == b.outcome && a.creates_len == b.creates_len && a.deletes_len == b.deletes_len);
         CHECK(a.has_requeue_after == b.has_requeue_after && a.requeue_after == b.requeue_after);
         CHECK(a.status.desired_number_scheduled == b.status.desired_number_scheduled);
         CHECK(a.status.current_number_scheduled == b.status.current_number_scheduled);
         for (i = 0; i < a.creates_len; i++) {
-            dsr_engine_plan_create(e, i, &ca);
-            dsr_engine_plan_create(other, i, &cb);
+            dsr_engine_plan_create(e, PLAN(e), i, &ca);
+            dsr_engine_plan_create(other, PLAN(other), i, &cb);
             CHECK(ca.node_id == cb.node_id && ca.reason == cb.reason);
             CHECK(ca.node_name.len == cb.node_name.len && memcmp(ca.node_name.ptr, cb.node_name.ptr, ca.node_name.len) == 0);
         }
         for (i = 0; i < a.deletes_len; i++) {
-            dsr_engine_plan_delete(e, i, &da);
-            dsr_engine_plan_delete(other, i, &db);
+            dsr_engine_plan_delete(e, PLAN(e), i, &da);
+            dsr_engine_plan_delete(other, PLAN(other), i, &db);
             CHECK(da.pod_id == db.pod_id && da.reason == db.reason);
         }
     }
@@ -1779,6 +1857,7 @@ int main(void) {
     test_sync_round();
     test_snapshots();
     test_validate_daemon_set();
+    free_plans();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -64,9 +64,12 @@ impl<
         if propagation == Propagation::Orphan {
             for id in pods.iter() {
                 if let Some(p) = self.pods.get_mut(id.0) {
-                    p.controller_uid = None;
+                    if let Some(uid) = p.controller_uid.take() {
+                        self.strings.release(uid);
+                    }
+                    let name = core::mem::replace(&mut p.controller_name, Sym::EMPTY);
+                    self.strings.release(name);
                     p.controller_is_daemon_set = false;
-                    p.controller_name = Sym::EMPTY;
                 }
                 self.pod_index.set_owner(id.0, None);
             }
@@ -118,9 +121,19 @@ impl<
             .pods
             .get_mut(pod.0)
             .ok_or(Error::NotFound(Table::Pods))?;
-        p.controller_uid = uid;
+        let old = core::mem::replace(&mut p.controller_uid, uid);
+        let old_name = core::mem::replace(&mut p.controller_name, name);
         p.controller_is_daemon_set = kind;
-        p.controller_name = name;
+        // The pod holds its controller's uid and name: the new ones first, so a
+        // string that is both stays.
+        if let Some(new) = uid {
+            self.strings.retain(new);
+        }
+        self.strings.retain(name);
+        if let Some(old) = old {
+            self.strings.release(old);
+        }
+        self.strings.release(old_name);
         self.pod_index.set_owner(pod.0, uid);
         Ok(())
     }
