@@ -200,7 +200,11 @@ func TestReadOnlyCallsShareTheLock(t *testing.T) {
 // MB with the default build).
 func TestDroppedEnginesAreReclaimed(t *testing.T) {
 	const engines = 2000
-	size := GetCapacities().EngineSize
+	caps, err := GetCapacities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := caps.EngineSize
 	for i := 0; i < engines; i++ {
 		e, err := NewEngine()
 		if err != nil {

@@ -137,6 +137,7 @@ impl<
             revision_hash: rollout.revision_hash,
             template_generation: rollout.template_generation,
             template_generation_label: rollout.template_generation_label,
+            version: self.new_version(),
         })
     }
 

@@ -46,6 +46,14 @@ pub struct Node {
     pub taint_row: crate::taint::TaintRow,
     /// `spec.unschedulable`.
     pub unschedulable: bool,
+    /// Which version of the node this is: a number no other node, nor another
+    /// version of this one, had in this engine. What a [`Placement`]'s stamp
+    /// names (see [`Engine::describe_placement`]). Derived, so not part of a
+    /// snapshot (a restored engine numbers its objects anew).
+    ///
+    /// [`Placement`]: crate::Placement
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub version: u32,
 }
 
 /// A stored DaemonSet, compiled for evaluation.
@@ -98,6 +106,9 @@ pub struct DaemonSet {
     /// The template generation in decimal, as pods carry it in their
     /// `pod-template-generation` label ([`Sym::EMPTY`] when there is none).
     pub template_generation_label: Sym,
+    /// Which version of the DaemonSet this is, as [`Node::version`].
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub version: u32,
 }
 
 /// The automatic daemon-pod tolerations with their interned keys. Derived (from the
@@ -188,6 +199,20 @@ pub struct Engine<
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS, BACKOFF>,
     /// The feature gates decisions are made under.
     pub(crate) gates: crate::gates::FeatureGates,
+    /// The next [`Node::version`] or [`DaemonSet::version`] to give: never reset,
+    /// so a stamp from before a removal, `clear()` or `restore()` matches nothing.
+    pub(crate) next_version: NextVersion,
+}
+
+/// The next object version to give. History, not content: it does not show in
+/// `Debug`, so an engine after `clear()` prints as a new one.
+#[derive(Clone, Copy)]
+pub(crate) struct NextVersion(pub u32);
+
+impl core::fmt::Debug for NextVersion {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("NextVersion")
+    }
 }
 
 impl<
@@ -257,7 +282,16 @@ impl<
             ),
             sync: crate::sync::SyncState::new(),
             gates: crate::gates::FeatureGates::DEFAULT,
+            next_version: NextVersion(1),
         }
+    }
+
+    /// A version number no object of this engine had.
+    pub(crate) fn new_version(&mut self) -> u32 {
+        let v = self.next_version.0;
+        // Wraps after four billion adds and updates; 0 is never given.
+        self.next_version.0 = v.wrapping_add(1).max(1);
+        v
     }
 
     /// Empties every table, keeping the memory.
@@ -286,6 +320,19 @@ impl<
     /// Rebuilds every index from the tables (after a snapshot was restored).
     #[cfg_attr(not(any(test, feature = "snapshot")), allow(dead_code))]
     pub(crate) fn reindex(&mut self) -> Result<()> {
+        // Versions are not in a snapshot: a restored object is a new version.
+        for i in 0..self.nodes.slot_count() as u32 {
+            let v = self.new_version();
+            if let Some(n) = self.nodes.get_mut(i) {
+                n.version = v;
+            }
+        }
+        for i in 0..self.sets.slot_count() as u32 {
+            let v = self.new_version();
+            if let Some(d) = self.sets.get_mut(i) {
+                d.version = v;
+            }
+        }
         self.node_names.clear();
         self.pod_names.clear();
         // A name held twice (a snapshot the API would not have made) is found at

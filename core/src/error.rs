@@ -208,6 +208,9 @@ pub enum Error {
     FeatureGate(crate::gates::GateError),
     /// An internal invariant does not hold: a bug in dsr, never the caller's fault.
     LogicBug,
+    /// A reason (or answer) was worked out from a version of a DaemonSet or node
+    /// that has since been updated or removed: ask again.
+    StaleReason,
 }
 
 impl Error {
@@ -246,6 +249,9 @@ impl Error {
             Error::NotFound(t) => put!(f, "not in the ", t.name(), " table"),
             Error::FeatureGate(e) => put!(f, "feature gates: ", *e),
             Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
+            Error::StaleReason => f.write_str(
+                "the reason is stale: its DaemonSet or node was updated or removed since",
+            ),
         }
     }
 }
@@ -284,6 +290,7 @@ impl defmt::Format for Error {
             Error::NotFound(t) => defmt::write!(f, "not found in {=str}", t.name()),
             Error::FeatureGate(e) => defmt::write!(f, "feature gates: {}", e),
             Error::LogicBug => defmt::write!(f, "logic bug"),
+            Error::StaleReason => defmt::write!(f, "stale reason"),
         }
     }
 }

@@ -326,7 +326,9 @@ pub const fn footprint(c: &Capacities) -> usize {
             + pod_index
             + automatic
             + sync
-            + size_of::<crate::gates::FeatureGates>(),
+            + size_of::<crate::gates::FeatureGates>()
+            // The next object version.
+            + size_of::<u32>(),
         align_of::<usize>(),
     )
 }

@@ -80,7 +80,7 @@ mod text;
 mod trace;
 pub mod validation;
 
-pub use eligibility::{Fit, Placement, Reason};
+pub use eligibility::{Fit, Placement, Reason, Stamp};
 pub use engine::{DaemonSet, Engine, Node, NodeId, SetId};
 pub use error::{Error, Result};
 pub use pod::{Pod, PodId};

@@ -114,6 +114,7 @@ impl<
             taints,
             taint_row: self.taint_row(taints),
             unschedulable: input.unschedulable,
+            version: self.new_version(),
         })
     }
 

@@ -28,7 +28,7 @@ fn table_entries_keep_their_size() {
         ("Sym", size_of::<Sym>(), 4),
         ("Term", size_of::<Term>(), 24),
         ("FieldRequirement", size_of::<FieldRequirement>(), 12),
-        ("Option<Node>", size_of::<Option<Node>>(), 92),
+        ("Option<Node>", size_of::<Option<Node>>(), 96),
         ("Option<DaemonSet>", size_of::<Option<DaemonSet>>(), 152),
         ("Option<Pod>", size_of::<Option<Pod>>(), 80),
         ("BackoffEntry", size_of::<BackoffEntry>(), 32),

@@ -565,7 +565,9 @@ static void test_full_tables(void) {
             for (k = 0; k < per; k++) {
                 char *v = vals[i * per + k];
                 snprintf(v, 24, "v%u-%u", (unsigned)i, (unsigned)k);
-                labels[k] = L("k", v);
+                /* Distinct keys: a repeated key keeps only its last value,
+                 * and strings nothing holds are given back. */
+                labels[k] = L(v, v);
             }
             snprintf(name, sizeof name, "ds-%u", (unsigned)i);
             d.name = S(name);

@@ -4,7 +4,7 @@
 #   1. A module in a temporary directory (package main with a test) runs the
 #      README block marked "tests/go/outside.sh runs the next block" as it
 #      stands, with DSR (this checkout), PREFIX and APP set: cargo build,
-#      ffi/pkg/install.sh into a temporary prefix, PKG_CONFIG_PATH,
+#      ffi/pkg/install.sh into target/go-outside/prefix, PKG_CONFIG_PATH,
 #      go mod edit -require/-replace, go build, go test.
 #   2. The program it built prints the answer and needs no libdsr.so.
 #   3. The same program through a go.work instead of a replace, and vendored
@@ -23,6 +23,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset GOFLAGS GOWORK
 export GOPROXY=off
+# Go's build cache keys a cgo package on its flags, not on what they name
+# (golang/go#24355, #29293): the prefix stays the same from run to run, and
+# a hash of it and of the archive goes into the flags, so that a cached
+# package never names another prefix or an older libdsr.
+# README.md tells users the same (go clean -cache after reinstalling).
+target=${CARGO_TARGET_DIR:-$root/target}
+case "$target" in /*) ;; *) target=$root/$target ;; esac
+prefix=$target/go-outside/prefix
+rm -rf "$prefix"
 
 # The README block, verbatim: from the marker to the end of the next fence.
 block=$(awk '
@@ -109,14 +118,17 @@ want="libdsr $version: cp-1: run=false: node has taint node-role.kubernetes.io/c
 
 echo "--- the README's commands in a module outside the repository"
 printf '%s\n' "$block" | sed 's/^/    /'
+(cd "$root" && cargo build -q -p dsr-ffi --release)
+key=$( (cat "$target/release/libdsr.a" && echo "$prefix") | sha256sum | cut -c1-16)
+export CGO_CFLAGS="-g -O2 -DDSR_LIBDSR_HASH=0x$key"
 (
-    export DSR=$root PREFIX=$tmp/prefix APP=$app
+    export DSR=$root PREFIX=$prefix APP=$app
     bash -euo pipefail -c "$block"
 ) || die "FAILED: the README's commands"
 
 echo "--- the program links the installed libdsr.a"
 cd "$app"
-export PKG_CONFIG_PATH=$tmp/prefix/lib/pkgconfig
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 go build -o gateway .
 [ "$(./gateway)" = "$want" ] || die "FAILED: the program printed '$(./gateway)', want '$want'"
 if readelf -d gateway | grep -q 'NEEDED.*libdsr'; then
