@@ -142,9 +142,7 @@ fn at_the_limit_explain_names_the_right_term_and_requirement() {
 type Big = dsr_core::Engine<2, 2, 2, 70000, 1048576, 70000, 70000>;
 
 fn last_of_65535_expressions() {
-    let keys: Vec<String> = (0..POSITIONS_MAX)
-        .map(|i| format!("k{i:05}"))
-        .collect();
+    let keys: Vec<String> = (0..POSITIONS_MAX).map(|i| format!("k{i:05}")).collect();
     let exprs: Vec<RequirementInput<'_>> = keys
         .iter()
         .map(|k| RequirementInput {
