@@ -91,8 +91,15 @@ fn changing_a_gate_re_evaluates_every_kept_placement() {
     e.sync(set, now, &mut plan).unwrap();
     let creates: Vec<&str> = plan.creates.iter().map(|c| e.text(c.node_name)).collect();
     assert_eq!(creates, ["edge-999"]);
+    // A reason worked out under the other gates is stale.
+    let before = e.should_run(set, high).unwrap();
     e.set_feature_gates(FeatureGates::DEFAULT);
     assert_eq!(runs(&e), [false, false, false]);
+    let mut why = String::new();
+    assert_eq!(
+        e.describe_placement(set, high, &before, &mut why),
+        Err(Error::StaleReason)
+    );
     // A gate dsr does not know is refused, and nothing changes.
     assert!(matches!(
         e.set_feature_gate("TaintTolerationComparisonOperator", true),
