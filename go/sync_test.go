@@ -94,6 +94,13 @@ func TestSyncRound(t *testing.T) {
 		plan.TemplateGeneration == nil || *plan.TemplateGeneration != 1 {
 		t.Fatalf("rollout/revision: %+v %q %v", plan.Rollout, plan.RevisionHash, plan.TemplateGeneration)
 	}
+	// The nodes the budget counts in use, each with why, in the core's words.
+	if int64(len(plan.HeldBack)) != plan.Rollout.InUse || len(plan.HeldBack) != 2 ||
+		plan.HeldBack[0].NodeName != "edge-1" || plan.HeldBack[0].Reason != HoldNewNotAvailable ||
+		plan.HeldBack[0].Reason.String() != "newNotAvailable" ||
+		plan.HeldBack[0].Description != "its new pod is created in this sync" {
+		t.Fatalf("held back: %+v (in use %d)", plan.HeldBack, plan.Rollout.InUse)
+	}
 	x, err := e.Expectations(set)
 	if err != nil || x.Creates != 2 || !x.SetAt.Equal(now) {
 		t.Fatalf("expectations: %+v %v", x, err)

@@ -127,7 +127,7 @@ enum dsr_result
   /**
    * Another call that changes the engine (one taking a `dsr_engine *`) is in
    * progress on it, on another thread or in an interrupted context; this
-   * call changed nothing (see `dsr_engine_init()` on what is detected).
+   * call changed nothing (the top of `dsr.h` says what is detected).
    */
   DSR_RESULT_BUSY = 107,
   /**
@@ -250,8 +250,10 @@ enum dsr_result
    */
   DSR_RESULT_NOT_FOUND = 308,
   /**
-   * A `dsr_reason` no longer matches the engine (its DaemonSet or node
-   * changed since `dsr_engine_should_run()` gave it), or was not made by it.
+   * A `dsr_reason` is not what `dsr_engine_should_run()` answers now for its
+   * DaemonSet and node (their change altered the answer, or one of them is
+   * gone), or was not made by this engine. A change that leaves the answer
+   * as it was is not detected: the reason is described as things are now.
    */
   DSR_RESULT_STALE_REASON = 309,
   /**
@@ -261,7 +263,7 @@ enum dsr_result
   DSR_RESULT_INVALID_DAEMON_SET = 310,
   /**
    * A plan was filled by another engine, or before this engine was cleared,
-   * restored or lost a DaemonSet: sync again.
+   * restored, set up again or lost a DaemonSet: sync again.
    */
   DSR_RESULT_STALE_PLAN = 311,
   /**
@@ -1874,8 +1876,7 @@ dsr_result dsr_engine_capacities(struct dsr_capacities *out);
  * (`static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];`),
  * `aligned_alloc()` on a hosted system. The engine holds no other resource:
  * to drop it, stop using it and reuse or free the memory. Calling this again
- * on the same memory empties the engine (plans made before are then not
- * detected as stale: initialise them again too).
+ * on the same memory empties the engine (plans made before are stale).
  *
  * # Safety
  * `mem` must be NULL or valid for writing `len` bytes for as long as the
@@ -2364,8 +2365,9 @@ dsr_result dsr_engine_sync(struct dsr_engine *engine, uint32_t set_id, int64_t n
 /**
  * The scalars of `plan` (an empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any
  * sync), into `*out_info`. A plan another engine filled, or filled before
- * this engine was cleared, restored or lost a DaemonSet, is
- * `DSR_RESULT_STALE_PLAN` here and in every function that reads a plan.
+ * this engine was cleared, restored, set up again (`dsr_engine_init()`) or
+ * lost a DaemonSet, is `DSR_RESULT_STALE_PLAN` here and in every function
+ * that reads a plan.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `plan` NULL or

@@ -189,6 +189,37 @@ impl<
         }
     }
 
+    /// Moves a node's holds from `old` to `new`: what `new` holds is counted first,
+    /// then what `old` held is given back. Labels at the same place in both (the
+    /// usual update: a value changed, or nothing dsr reads) are skipped, so an
+    /// update costs what it changes.
+    pub(crate) fn hold_node_change(&mut self, old: &Node, new: &Node) {
+        let Engine {
+            strings,
+            labels,
+            taints,
+            ..
+        } = self;
+        let (was, now) = (labels.get(old.labels), labels.get(new.labels));
+        let pairwise = was.len() == now.len();
+        for hold in [Hold::Retain, Hold::Release] {
+            let (node, mine, theirs) = match hold {
+                Hold::Retain => (new, now, was),
+                Hold::Release => (old, was, now),
+            };
+            let f = &mut |s| hold.apply(strings, s);
+            syms_of(node, f);
+            for (i, l) in mine.iter().enumerate() {
+                if !(pairwise && theirs.get(i) == Some(l)) {
+                    syms_of(l, f);
+                }
+            }
+            for t in taints.get(node.taints) {
+                syms_of(t, f);
+            }
+        }
+    }
+
     /// Counts a pod as a holder of its strings, or not any more.
     pub(crate) fn hold_pod(&mut self, p: &Pod, hold: Hold) {
         let Engine {

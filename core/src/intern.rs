@@ -170,14 +170,29 @@ impl<const STRINGS: usize, const BYTES: usize> Default for Interner<STRINGS, BYT
     }
 }
 
-/// FNV-1a, 32 bits: small, and good enough for names.
-fn hash(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in bytes {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
+/// A fast 64-bit hash of a string, eight bytes a step (the multiply-rotate of
+/// FxHash, then a final mix so that the low half depends on every byte too): the
+/// home bucket comes from the high half, the bucket's hash bits from the low one.
+fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h = step(
+            h,
+            u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default()),
+        );
     }
-    h
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        if let Some(dst) = last.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        h = step(h, u64::from_le_bytes(last));
+    }
+    h ^ (h >> 29)
 }
 
 impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
@@ -259,14 +274,15 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         parse_i64_bytes(self.bytes(sym))
     }
 
-    /// The home bucket of a hash: `hash * STRINGS / 2^32`, no division.
-    fn home(h: u32) -> usize {
-        ((u64::from(h) * STRINGS as u64) >> 32) as usize
+    /// The home bucket of a hash: its high half times `STRINGS` over 2^32, no
+    /// division.
+    fn home(h: u64) -> usize {
+        (((h >> 32) * STRINGS as u64) >> 32) as usize
     }
 
     /// The hash bits a bucket keeps beside its symbol.
-    fn tag(h: u32) -> u32 {
-        h & !((1 << SYM_BITS) - 1)
+    fn tag(h: u64) -> u32 {
+        (h as u32) & !((1 << SYM_BITS) - 1)
     }
 
     /// The bucket after `b`, wrapping.
@@ -279,7 +295,7 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     }
 
     /// The bucket holding `s`, or the empty bucket where it would go.
-    fn probe(&self, s: &[u8], h: u32) -> (usize, Option<u32>) {
+    fn probe(&self, s: &[u8], h: u64) -> (usize, Option<u32>) {
         let mut b = Self::home(h);
         let tag = Self::tag(h);
         // At most every bucket once: a full table has no empty one to stop at.

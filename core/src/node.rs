@@ -68,10 +68,21 @@ impl<
             }
         }
         let mut new = self.atomically(|e| e.compile_node(input))?;
+        // Most updates of a Node object (status, heartbeats) change nothing dsr
+        // reads: drop the copy, keep the version, and re-evaluate nothing.
+        let unchanged = new.name == old.name
+            && new.unschedulable == old.unschedulable
+            && self.labels.get(new.labels) == self.labels.get(old.labels)
+            && self.taints.get(new.taints) == self.taints.get(old.taints);
+        if unchanged {
+            self.labels.truncate(new.labels.start);
+            self.taints.truncate(new.taints.start);
+            self.sweep_strings();
+            return Ok(());
+        }
         // The new node's strings are counted before the old one's are given back,
         // so what both hold stays.
-        self.hold_node(&new, Hold::Retain);
-        self.hold_node(&old, Hold::Release);
+        self.hold_node_change(&old, &new);
         self.sweep_strings();
         // The new parts sit at the end of their pools, after the old ones.
         let same_size = new.labels.len == old.labels.len && new.taints.len == old.taints.len;

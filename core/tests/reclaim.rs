@@ -414,3 +414,49 @@ fn a_gateway_survives_a_hundred_thousand_pod_restarts() {
     assert_eq!(strings.table, dsr_core::error::Table::Strings);
     assert_eq!((strings.used, strings.capacity), (e.usage().strings, 144));
 }
+
+#[path = "support/soak.rs"]
+mod soak;
+
+/// The README's profiles through a compressed life (`scripts/soak.sh` runs ten
+/// million events): at the end the engine holds what a fresh load of the live
+/// objects holds (the failed-pod backoff, controller memory, aside), with the same
+/// placements.
+fn soak_and_compare<
+    const N: usize,
+    const S: usize,
+    const P: usize,
+    const ST: usize,
+    const B: usize,
+    const L: usize,
+    const R: usize,
+    const T: usize,
+    const TE: usize,
+    const BO: usize,
+>(
+    nodes: usize,
+    sets: usize,
+    events: u64,
+) {
+    let mut e: Box<Engine<N, S, P, ST, B, L, R, T, TE, BO>> = Box::default();
+    let mut life = soak::Soak::new(7, &mut *e, nodes, sets);
+    life.run(&mut *e, events);
+    e.check_holders().unwrap();
+    let mut fresh: Box<Engine<N, S, P, ST, B, L, R, T, TE, BO>> = Box::default();
+    life.load_fresh(&mut *fresh);
+    let (mut a, mut b) = (e.usage(), fresh.usage());
+    (a.backoff, b.backoff) = (0, 0);
+    assert_eq!(a, b, "{:?}", life.report);
+    assert_eq!(soak::Soak::placements(&*e), soak::Soak::placements(&*fresh));
+    assert!(life.report.pods_created > events / 20, "{:?}", life.report);
+}
+
+#[test]
+fn a_gateway_lives_through_pod_churn_rollouts_and_label_moves() {
+    soak_and_compare::<1, 16, 32, 144, 2816, 144, 36, 8, 8, 16>(1, 6, 20_000);
+}
+
+#[test]
+fn the_default_libdsr_profile_lives_through_the_same() {
+    soak_and_compare::<64, 32, 256, 1024, 32768, 2048, 512, 512, 512, 256>(16, 6, 20_000);
+}

@@ -108,11 +108,12 @@ macro_rules! try_out_array {
     };
 }
 
-/// A copy of a versioned input struct (see [`Versioned`]).
+/// `&T` from a versioned input struct (see [`Versioned`]); `$slot`, a
+/// `MaybeUninit<T>`, holds an older caller's struct widened.
 macro_rules! try_struct {
-    ($p:expr) => {
+    ($p:expr, $slot:expr) => {
         // SAFETY: the exported function's contract (see `convert`).
-        unsafe { $crate::convert::versioned($p) }?
+        unsafe { $crate::convert::versioned($p, &mut $slot) }?
     };
 }
 
@@ -227,8 +228,8 @@ pub(crate) unsafe fn out_bytes<'a, T>(
     Ok(unsafe { core::slice::from_raw_parts_mut(p.cast::<MaybeUninit<u8>>(), len) })
 }
 
-/// Copies `bytes` to the start of `buf`; false (and nothing written) when it
-/// does not fit.
+/// Copies `bytes` into `buf` at `at`; false (and nothing written) when they do
+/// not fit.
 pub(crate) fn write_bytes(buf: &mut [MaybeUninit<u8>], at: usize, bytes: &[u8]) -> bool {
     let Some(dst) = at
         .checked_add(bytes.len())
@@ -245,12 +246,13 @@ pub(crate) fn write_bytes(buf: &mut [MaybeUninit<u8>], at: usize, bytes: &[u8]) 
 /// Zeroes a caller's buffer and gives it as initialised bytes (for writers
 /// that take `&mut [u8]`, such as the core's snapshot).
 pub(crate) fn zeroed(buf: &mut [MaybeUninit<u8>]) -> &mut [u8] {
-    for b in buf.iter_mut() {
-        b.write(0);
+    // SAFETY: `buf.len()` writable bytes; afterwards every byte is
+    // initialised, and `MaybeUninit<u8>` and `u8` have the same layout; the
+    // returned borrow is the only one (it reborrows `buf`).
+    unsafe {
+        core::ptr::write_bytes(buf.as_mut_ptr(), 0, buf.len());
+        &mut *(buf as *mut [MaybeUninit<u8>] as *mut [u8])
     }
-    // SAFETY: every byte was just written; `MaybeUninit<u8>` and `u8` have the
-    // same layout, and the returned borrow is the only one (it reborrows `buf`).
-    unsafe { &mut *(buf as *mut [MaybeUninit<u8>] as *mut [u8]) }
 }
 
 /// A caller's output array of `cap` entries, written only through
@@ -302,36 +304,74 @@ pub(crate) unsafe trait Versioned: Copy {
     const KNOWN_SIZES: &'static [usize];
 }
 
-/// A copy of a versioned struct: `struct_size` must be one of its known sizes
-/// (else `DSR_RESULT_BAD_STRUCT_SIZE`); a smaller one is an older caller's,
-/// of which only its own bytes are read and the fields it does not have are
-/// zero (their defaults).
+/// A versioned struct: `struct_size` must be one of its known sizes (else
+/// `DSR_RESULT_BAD_STRUCT_SIZE`). The caller's struct itself when it is of
+/// this release; a smaller size is an older caller's, of which only its own
+/// bytes are read, copied into `slot` over zeroes (the defaults of the fields
+/// it does not have).
 ///
 /// # Safety
 /// When not NULL, `p` must be valid for reading the `struct_size` bytes it
-/// starts with, for the call.
-pub(crate) unsafe fn versioned<T: Versioned>(p: *const T) -> Result<T, dsr_result> {
+/// starts with, for as long as `slot` is borrowed.
+pub(crate) unsafe fn versioned<T: Versioned>(
+    p: *const T,
+    slot: &mut MaybeUninit<T>,
+) -> Result<&T, dsr_result> {
+    // SAFETY: forwarded contract; `slot` is `size_of::<T>()` writable bytes of
+    // our own.
+    let q = unsafe {
+        read_versioned(
+            p.cast::<u8>(),
+            p.is_aligned(),
+            slot.as_mut_ptr().cast::<u8>(),
+            core::mem::size_of::<T>(),
+            T::KNOWN_SIZES,
+        )
+    }?;
+    // SAFETY: `q` is `p` (a whole T of this release, valid while `slot` is
+    // borrowed: contract) or `slot`, zeroed with an older release's T copied
+    // over (all-zero bytes with a prefix of a valid T are a valid T: the
+    // trait's contract); aligned either way.
+    Ok(unsafe { &*q.cast::<T>() })
+}
+
+/// The untyped part of [`versioned`], one copy for every struct: checks the
+/// caller's `struct_size` and returns `p` (this release's size) or `slot`
+/// holding the caller's bytes over zeroes (an older release's).
+///
+/// # Safety
+/// As [`versioned`], with `slot` valid for writing `full` bytes and not
+/// overlapping the caller's struct.
+unsafe fn read_versioned(
+    p: *const u8,
+    aligned: bool,
+    slot: *mut u8,
+    full: usize,
+    known: &[usize],
+) -> Result<*const u8, dsr_result> {
     if p.is_null() {
         return Err(DSR_RESULT_NULL_POINTER);
     }
-    if !p.is_aligned() {
+    if !aligned {
         return Err(DSR_RESULT_MISALIGNED);
     }
-    // SAFETY: non-NULL, aligned for T (so for its leading usize), and the
-    // caller's struct has at least its `struct_size` field (contract).
-    let size = unsafe { p.cast::<usize>().read() };
-    if !T::KNOWN_SIZES.contains(&size) || size > core::mem::size_of::<T>() {
+    // SAFETY: non-NULL, aligned for the struct (so for its leading usize),
+    // and the caller's struct has at least its `struct_size` field
+    // (contract).
+    let given = unsafe { p.cast::<usize>().read() };
+    if given > full || !known.contains(&given) {
         return Err(dsr_result::DSR_RESULT_BAD_STRUCT_SIZE);
     }
-    let mut copy = MaybeUninit::<T>::zeroed();
-    // SAFETY: `size` readable bytes at `p` (contract: the caller's struct is
-    // that long), at most `size_of::<T>()` (checked) so within `copy`; the two
-    // do not overlap (`copy` is local). All-zero bytes with a prefix of a
-    // valid T are a valid T (the trait's contract).
-    unsafe {
-        core::ptr::copy_nonoverlapping(p.cast::<u8>(), copy.as_mut_ptr().cast::<u8>(), size);
-        Ok(copy.assume_init())
+    if given == full {
+        return Ok(p);
     }
+    // SAFETY: `given` < `full` readable bytes at `p` (contract), into `slot`
+    // (`full` writable bytes that do not overlap: contract).
+    unsafe {
+        core::ptr::write_bytes(slot, 0, full);
+        core::ptr::copy_nonoverlapping(p, slot, given);
+    }
+    Ok(slot.cast_const())
 }
 
 /// Reserves `n` more items in a scratch array, or `DSR_RESULT_CALL_LIMIT`.
@@ -905,4 +945,78 @@ pub(crate) fn with_pod<'s, T>(
         controller_kind,
         controller_name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A struct as release 1 had it.
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Old {
+        struct_size: usize,
+        a: u64,
+    }
+
+    /// The same struct, release 2: a field appended.
+    #[repr(C)]
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    struct New {
+        struct_size: usize,
+        a: u64,
+        b: u64,
+    }
+
+    // SAFETY: repr(C), a leading usize, integers only.
+    unsafe impl Versioned for New {
+        const KNOWN_SIZES: &'static [usize] =
+            &[core::mem::size_of::<Old>(), core::mem::size_of::<New>()];
+    }
+
+    #[test]
+    fn an_older_callers_struct_is_read_as_far_as_it_goes_and_unknown_sizes_are_refused() {
+        let old = Old {
+            struct_size: core::mem::size_of::<Old>(),
+            a: 7,
+        };
+        let mut slot = MaybeUninit::<New>::uninit();
+        // SAFETY: `old` is a whole release-1 struct.
+        let got = unsafe { versioned((&old as *const Old).cast::<New>(), &mut slot) }.unwrap();
+        let widened = New {
+            struct_size: core::mem::size_of::<Old>(),
+            a: 7,
+            b: 0,
+        };
+        assert_eq!(*got, widened);
+
+        let new = New {
+            struct_size: core::mem::size_of::<New>(),
+            a: 1,
+            b: 2,
+        };
+        let mut slot = MaybeUninit::<New>::uninit();
+        // SAFETY: a whole struct of this release.
+        let got = unsafe { versioned(&new, &mut slot) }.unwrap();
+        assert!(core::ptr::eq(got, &new), "read in place");
+
+        for size in [0, 8, 20, 32, usize::MAX] {
+            let bad = New {
+                struct_size: size,
+                ..new
+            };
+            let mut slot = MaybeUninit::<New>::uninit();
+            // SAFETY: as above (the size is refused before anything else is read).
+            let r = unsafe { versioned(&bad, &mut slot) };
+            assert_eq!(
+                r.err(),
+                Some(dsr_result::DSR_RESULT_BAD_STRUCT_SIZE),
+                "{size}"
+            );
+        }
+        let mut slot = MaybeUninit::<New>::uninit();
+        // SAFETY: NULL is checked.
+        let r = unsafe { versioned(core::ptr::null::<New>(), &mut slot) };
+        assert_eq!(r.err(), Some(dsr_result::DSR_RESULT_NULL_POINTER));
+    }
 }

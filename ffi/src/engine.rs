@@ -10,7 +10,7 @@
 use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_void};
 use core::fmt;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use dsr_core::validation::validate_stored_name;
 use dsr_core::{NodeId, Placement, Reason, SetId};
@@ -217,8 +217,30 @@ impl State {
     }
 }
 
+/// How many engines `dsr_engine_init()` has set up in this process: the high
+/// half of a new engine's epoch, so that a plan of an earlier engine in the
+/// same memory is stale too.
+static INCARNATIONS: AtomicU32 = AtomicU32::new(0);
+
+/// The next engine's first epoch.
+fn first_epoch() -> u64 {
+    #[cfg(target_has_atomic = "32")]
+    let n = INCARNATIONS.fetch_add(1, Ordering::Relaxed);
+    // Without compare-and-swap two engines set up at once may share a number;
+    // their plans are still told apart by the engine's address.
+    #[cfg(not(target_has_atomic = "32"))]
+    let n = {
+        let n = INCARNATIONS.load(Ordering::Relaxed);
+        INCARNATIONS.store(n.wrapping_add(1), Ordering::Relaxed);
+        n
+    };
+    u64::from(n) << 32
+}
+
 /// Checks a name or namespace the engine is to store, as the core's
 /// validation decides (`validate_stored_name`: no embedded NUL).
+// Out of line: five exported functions call it, and firmware counts bytes.
+#[inline(never)]
 pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
     validate_stored_name(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
 }
@@ -287,8 +309,7 @@ pub fn capacities() -> dsr_capacities {
 /// (`static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];`),
 /// `aligned_alloc()` on a hosted system. The engine holds no other resource:
 /// to drop it, stop using it and reuse or free the memory. Calling this again
-/// on the same memory empties the engine (plans made before are then not
-/// detected as stale: initialise them again too).
+/// on the same memory empties the engine (plans made before are stale).
 ///
 /// # Safety
 /// `mem` must be NULL or valid for writing `len` bytes for as long as the
@@ -330,7 +351,7 @@ pub unsafe extern "C" fn dsr_engine_init(
                 magic: MAGIC,
                 busy: AtomicBool::new(false),
                 state: UnsafeCell::new(State {
-                    epoch: 0,
+                    epoch: first_epoch(),
                     last: None,
                     core: CoreEngine::new(),
                     scratch: Scratch::new(),
@@ -401,10 +422,11 @@ pub unsafe extern "C" fn dsr_engine_add_node(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let node: dsr_node = try_struct!(node);
+            let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
+            let node: &dsr_node = try_struct!(node, slot);
             let out = try_out!(out_id);
             check_name(try_str!(node.name))?;
-            let id = e.with_scratch(|c, s| with_node(s, &node, |n| Ok(c.add_node(n)?)))?;
+            let id = e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.add_node(n)?)))?;
             out.set(id.0);
             Ok(())
         })
@@ -423,9 +445,10 @@ pub unsafe extern "C" fn dsr_engine_update_node(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let node: dsr_node = try_struct!(node);
+            let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
+            let node: &dsr_node = try_struct!(node, slot);
             check_name(try_str!(node.name))?;
-            e.with_scratch(|c, s| with_node(s, &node, |n| Ok(c.update_node(NodeId(id), n)?)))
+            e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.update_node(NodeId(id), n)?)))
         })
     })
 }
@@ -457,12 +480,13 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let set: dsr_daemon_set = try_struct!(set);
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
             let out = try_out!(out_id);
             check_name(try_str!(set.name))?;
             check_name(try_str!(set.ns))?;
             let id =
-                e.with_scratch(|c, s| with_daemon_set(s, &set, |d| Ok(c.add_daemon_set(d)?)))?;
+                e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.add_daemon_set(d)?)))?;
             out.set(id.0);
             Ok(())
         })
@@ -481,11 +505,12 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let set: dsr_daemon_set = try_struct!(set);
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
             check_name(try_str!(set.name))?;
             check_name(try_str!(set.ns))?;
             e.with_scratch(|c, s| {
-                with_daemon_set(s, &set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
+                with_daemon_set(s, set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
             })
         })
     })
@@ -709,18 +734,13 @@ impl fmt::Write for Buf<'_> {
 /// (`buf_len` <= length; a NULL `buf` with `buf_len` 0 asks for the length),
 /// writes nothing to it, stores the length the text needs (without the NUL)
 /// in `*out_len` and fails with `DSR_RESULT_BUFFER_TOO_SMALL`, whatever the
-/// text's length; a NULL `buf` with a nonzero `buf_len` is
-/// `DSR_RESULT_NULL_POINTER`.
-///
-/// # Safety
-/// `buf` must be NULL or valid for writing `buf_len` bytes.
-pub(crate) unsafe fn write_text(
-    buf: *mut c_char,
-    buf_len: usize,
+/// text's length (`try_out_bytes!` refuses a NULL `buf` with a nonzero
+/// `buf_len` with `DSR_RESULT_NULL_POINTER` first).
+pub(crate) fn write_text(
+    bytes: &mut [core::mem::MaybeUninit<u8>],
     out_len: Out<usize>,
     write: impl Fn(&mut dyn fmt::Write) -> fmt::Result,
 ) -> Result<(), Failure> {
-    let bytes = try_out_bytes!(buf, buf_len);
     let mut count = Count(0);
     write(&mut count).map_err(|_| dsr_result::DSR_RESULT_LOGIC_BUG)?;
     let needed = count.0;
@@ -777,12 +797,9 @@ pub unsafe extern "C" fn dsr_engine_describe(
         if placement_to_c(&e.core, reason.set_id, reason.node_id, &p).reason != *reason {
             return Err(DSR_RESULT_STALE_REASON.into());
         }
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe(set, &p.reason, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe(set, &p.reason, &mut w)
+        })
     })
 }
 
@@ -807,23 +824,20 @@ pub unsafe extern "C" fn dsr_engine_last_error(
         let e = try_engine!(engine);
         let out_len = try_out!(out_len);
         let last = e.last;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |w| match last {
-                None => w.write_str("no error"),
-                Some(f) => {
-                    let text = f.code.text().to_str().unwrap_or("error");
-                    match f.core {
-                        None => w.write_str(text),
-                        Some(core) => {
-                            w.write_str(text)?;
-                            w.write_str(": ")?;
-                            core.write_text(w)
-                        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |w| match last {
+            None => w.write_str("no error"),
+            Some(f) => {
+                let text = f.code.text().to_str().unwrap_or("error");
+                match f.core {
+                    None => w.write_str(text),
+                    Some(core) => {
+                        w.write_str(text)?;
+                        w.write_str(": ")?;
+                        core.write_text(w)
                     }
                 }
-            })
-        }
+            }
+        })
     })
 }
 
@@ -852,7 +866,67 @@ pub unsafe extern "C" fn dsr_engine_pod_name(
             .pod(dsr_core::PodId(pod_id))
             .ok_or(dsr_result::DSR_RESULT_NOT_FOUND)?;
         let name = e.core.text(pod.name);
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe { write_text(buf, buf_len, out_len, |w| w.write_str(name)) }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |w| w.write_str(name))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call that finds another in progress (here: an interrupt handler's
+    /// call inside a call, on one thread) is refused and changes nothing.
+    #[test]
+    fn a_call_during_another_is_busy_and_changes_nothing() {
+        let mut mem = vec![0u64; core::mem::size_of::<dsr_engine>() / 8 + 1];
+        let mut e: *mut dsr_engine = core::ptr::null_mut();
+        let len = mem.len() * 8;
+        // SAFETY: our memory, aligned to 8 (the engine's alignment), long enough.
+        unsafe {
+            assert_eq!(
+                dsr_engine_init(mem.as_mut_ptr().cast(), len, &mut e),
+                dsr_result::DSR_RESULT_OK
+            );
+        }
+        assert_eq!(core::mem::align_of::<dsr_engine>(), 8);
+        let node = dsr_node {
+            struct_size: core::mem::size_of::<dsr_node>(),
+            name: dsr_str {
+                ptr: c"edge-1".as_ptr(),
+                len: 6,
+            },
+            labels: core::ptr::null(),
+            labels_len: 0,
+            taints: core::ptr::null(),
+            taints_len: 0,
+            unschedulable: false,
+        };
+        let mut id = 77u32;
+        let mut count = 0usize;
+        // SAFETY: a live engine; valid input and out pointers.
+        unsafe {
+            let held = lock(e).unwrap();
+            assert_eq!(
+                dsr_engine_add_node(e, &node, &mut id),
+                dsr_result::DSR_RESULT_BUSY
+            );
+            assert_eq!(dsr_engine_clear(e), dsr_result::DSR_RESULT_BUSY);
+            assert_eq!(id, 77);
+            drop(held);
+            assert_eq!(
+                dsr_engine_node_count(e, &mut count),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!(count, 0);
+            assert_eq!(
+                dsr_engine_add_node(e, &node, &mut id),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!(
+                dsr_engine_node_count(e, &mut count),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!((id, count), (0, 1));
+        }
+    }
 }

@@ -114,12 +114,9 @@ pub unsafe extern "C" fn dsr_selector_canonical(
         let selector = try_str!(selector);
         let mut parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::new();
         parsed.parse_into(selector).map_err(parse_failure)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                parsed.write_canonical(&mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            parsed.write_canonical(&mut w)
+        })
     })
 }
 

@@ -48,7 +48,7 @@ pub enum dsr_result {
     DSR_RESULT_NOT_AN_ENGINE = 106,
     /// Another call that changes the engine (one taking a `dsr_engine *`) is in
     /// progress on it, on another thread or in an interrupted context; this
-    /// call changed nothing (see `dsr_engine_init()` on what is detected).
+    /// call changed nothing (the top of `dsr.h` says what is detected).
     DSR_RESULT_BUSY = 107,
     /// A versioned input struct's `struct_size` is not the size of any release
     /// of that struct (not set: use its `DSR_*_INIT` macro).
@@ -115,14 +115,16 @@ pub enum dsr_result {
     DSR_RESULT_DUPLICATE = 307,
     /// No object with that id or name.
     DSR_RESULT_NOT_FOUND = 308,
-    /// A `dsr_reason` no longer matches the engine (its DaemonSet or node
-    /// changed since `dsr_engine_should_run()` gave it), or was not made by it.
+    /// A `dsr_reason` is not what `dsr_engine_should_run()` answers now for its
+    /// DaemonSet and node (their change altered the answer, or one of them is
+    /// gone), or was not made by this engine. A change that leaves the answer
+    /// as it was is not detected: the reason is described as things are now.
     DSR_RESULT_STALE_REASON = 309,
     /// A DaemonSet is not one the API server would accept (name, selector,
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
     /// A plan was filled by another engine, or before this engine was cleared,
-    /// restored or lost a DaemonSet: sync again.
+    /// restored, set up again or lost a DaemonSet: sync again.
     DSR_RESULT_STALE_PLAN = 311,
     /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
     /// the name is matched exactly, as Kubernetes spells it).
@@ -269,7 +271,7 @@ impl dsr_result {
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
             DSR_RESULT_STALE_PLAN => {
-                c"the plan is stale (another engine's, or from before a clear, restore or removal)"
+                c"the plan is stale (another engine's, or from before a clear, restore, init or removal)"
             }
             DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",

@@ -116,8 +116,9 @@ pub unsafe extern "C" fn dsr_engine_validate_daemon_set(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let set: dsr_daemon_set = try_struct!(set);
-            e.with_scratch(|c, s| with_daemon_set(s, &set, |d| Ok(c.validate_daemon_set(d)?)))
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
+            e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.validate_daemon_set(d)?)))
         })
     })
 }

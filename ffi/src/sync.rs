@@ -158,8 +158,9 @@ macro_rules! try_plan_mut {
 }
 
 /// The plan's core plan when it is this engine's and current: a plan another
-/// engine filled, or filled before the engine was cleared, restored or lost a
-/// DaemonSet, is `DSR_RESULT_STALE_PLAN`; an empty plan is read as empty.
+/// engine filled, or filled before the engine was cleared, restored, set up
+/// again or lost a DaemonSet, is `DSR_RESULT_STALE_PLAN`; an empty plan is
+/// read as empty.
 fn current<'p>(
     engine: *const dsr_engine,
     e: &State,
@@ -188,11 +189,12 @@ pub unsafe extern "C" fn dsr_engine_add_pod(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let pod: dsr_pod = try_struct!(pod);
+            let mut slot = core::mem::MaybeUninit::<dsr_pod>::uninit();
+            let pod: &dsr_pod = try_struct!(pod, slot);
             let out = try_out!(out_id);
             check_name(try_str!(pod.name))?;
             check_name(try_str!(pod.ns))?;
-            let id = e.with_scratch(|c, s| with_pod(s, &pod, |p| Ok(c.add_pod(p)?)))?;
+            let id = e.with_scratch(|c, s| with_pod(s, pod, |p| Ok(c.add_pod(p)?)))?;
             out.set(id.0);
             Ok(())
         })
@@ -212,10 +214,11 @@ pub unsafe extern "C" fn dsr_engine_update_pod(
 ) -> dsr_result {
     boundary!({
         try_engine_mut!(engine).run_unit(|e| {
-            let pod: dsr_pod = try_struct!(pod);
+            let mut slot = core::mem::MaybeUninit::<dsr_pod>::uninit();
+            let pod: &dsr_pod = try_struct!(pod, slot);
             check_name(try_str!(pod.name))?;
             check_name(try_str!(pod.ns))?;
-            e.with_scratch(|c, s| with_pod(s, &pod, |p| Ok(c.update_pod(PodId(id), p)?)))
+            e.with_scratch(|c, s| with_pod(s, pod, |p| Ok(c.update_pod(PodId(id), p)?)))
         })
     })
 }
@@ -459,8 +462,9 @@ pub unsafe extern "C" fn dsr_engine_sync(
 
 /// The scalars of `plan` (an empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any
 /// sync), into `*out_info`. A plan another engine filled, or filled before
-/// this engine was cleared, restored or lost a DaemonSet, is
-/// `DSR_RESULT_STALE_PLAN` here and in every function that reads a plan.
+/// this engine was cleared, restored, set up again (`dsr_engine_init()`) or
+/// lost a DaemonSet, is `DSR_RESULT_STALE_PLAN` here and in every function
+/// that reads a plan.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `plan` NULL or
@@ -627,12 +631,9 @@ pub unsafe extern "C" fn dsr_engine_describe_create(
         let p = current(engine, e, try_plan!(plan))?;
         let out_len = try_out!(out_len);
         let c = p.creates.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe_create(c, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe_create(c, &mut w)
+        })
     })
 }
 
@@ -656,12 +657,9 @@ pub unsafe extern "C" fn dsr_engine_describe_delete(
         let out_len = try_out!(out_len);
         let d = p.deletes.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
         let set = p.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe_delete(set, d, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe_delete(set, d, &mut w)
+        })
     })
 }
 
@@ -687,12 +685,9 @@ pub unsafe extern "C" fn dsr_engine_describe_hold(
         let out_len = try_out!(out_len);
         let h = p.held_back.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
         let set = p.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
-        // SAFETY: the exported function's contract covers `buf`.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe_hold(set, h, plan.now, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe_hold(set, h, plan.now, &mut w)
+        })
     })
 }
 

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "dsr.h"
+#include "dsr_config.h"
 
 static int passed, failed;
 
@@ -1733,6 +1736,280 @@ static void test_snapshots(void) {
     free(mem2);
 }
 
+/* Every failure of a call that takes a dsr_engine * is that engine's last
+ * error, a NULL argument too: before each call below, another failure
+ * (an unknown node) is recorded, and the call must replace it. */
+static void test_every_failure_is_recorded(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_label app[] = {L("name", "fluentd-elasticsearch")};
+    dsr_pod p = daemon_pod("fluentd-x7k2p", "edge-1", app, 1);
+    dsr_node n = N("edge-1", NULL, 0, NULL, 0);
+    dsr_toleration tol = TOL("gpu", "Exists", "", "");
+    dsr_taint taint = T("gpu", "", "NoSchedule");
+    uint32_t set, node, pod, pods[4];
+    size_t len, k;
+    bool b;
+    char buf[128];
+    dsr_result got[16];
+    size_t calls = 0;
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n, &node));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p, &pod));
+#define RECORDED(call)                                                               \
+    do {                                                                             \
+        CHECK(dsr_engine_remove_node(e, 999) == DSR_RESULT_NOT_FOUND);               \
+        got[calls++] = (call);                                                       \
+        CHECK(dsr_engine_last_error(e, buf, sizeof buf, &len) == DSR_RESULT_OK);     \
+        if (strcmp(buf, dsr_result_str((uint32_t)got[calls - 1])) != 0) {             \
+            failed++;                                                                \
+            fprintf(stderr, "%s:%d: %s: last error \"%s\"\n", __FILE__, __LINE__, #call, buf); \
+        } else {                                                                     \
+            passed++;                                                                \
+        }                                                                            \
+    } while (0)
+    RECORDED(dsr_engine_add_node(e, NULL, &node));
+    RECORDED(dsr_engine_add_node(e, &n, NULL));
+    RECORDED(dsr_engine_update_node(e, node, NULL));
+    RECORDED(dsr_engine_add_daemon_set(e, NULL, &set));
+    RECORDED(dsr_engine_update_daemon_set(e, set, NULL));
+    RECORDED(dsr_engine_add_pod(e, NULL, &pod));
+    RECORDED(dsr_engine_update_pod(e, pod, NULL));
+    RECORDED(dsr_engine_sync(e, set, NOW, PLAN(e), NULL));
+    RECORDED(dsr_engine_validate_daemon_set(e, NULL));
+    RECORDED(dsr_engine_selector_matches(e, set, app, 1, NULL));
+    RECORDED(dsr_engine_selector_string_matches(e, S("name"), app, 1, NULL));
+    RECORDED(dsr_engine_tolerates(e, &tol, NULL, &b));
+    RECORDED(dsr_engine_find_untolerated_taint(e, &taint, 1, &tol, 1, false, NULL, 0, &b, NULL));
+    RECORDED(dsr_engine_restore(e, NULL, 5));
+    RECORDED(dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, NULL));
+    RECORDED(dsr_engine_delete_daemon_set(e, set, 7, pods, 4, &len));
+#undef RECORDED
+    for (k = 0; k + 1 < calls; k++) CHECK(got[k] == DSR_RESULT_NULL_POINTER);
+    CHECK(got[calls - 1] == DSR_RESULT_UNKNOWN_ENUM);
+    free(mem);
+}
+
+/* dsr_config.h (tests/c/run.sh copies it out of the libdsr.a it links)
+ * describes this library: sizes, capacities, the runtime check. */
+static void test_config_header(void) {
+    dsr_capacities caps;
+    static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];
+    static _Alignas(DSR_PLAN_ALIGN) unsigned char plan_mem[DSR_PLAN_SIZE];
+    dsr_engine *e = NULL;
+    dsr_plan *plan = NULL;
+    _Static_assert(DSR_ENGINE_SIZE > 0 && DSR_PLAN_SIZE > 0, "sizes are positive");
+#if DSR_TAINTS > DSR_RULES || DSR_BACKOFF > DSR_PODS
+#error "the default build's taints and backoff are DSR_RULES and DSR_PODS"
+#endif
+    EXPECT(DSR_RESULT_OK, DSR_CONFIG_CHECK());
+    EXPECT(DSR_RESULT_CONFIG_MISMATCH, dsr_config_check(DSR_CONFIG_ID + 1));
+    EXPECT(DSR_RESULT_CONFIG_MISMATCH, dsr_config_check(0));
+    CHECK(dsr_engine_size() == DSR_ENGINE_SIZE && dsr_engine_align() == DSR_ENGINE_ALIGN);
+    CHECK(dsr_plan_size() == DSR_PLAN_SIZE && dsr_plan_align() == DSR_PLAN_ALIGN);
+    CHECK(dsr_engine_snapshot_max_size() == DSR_SNAPSHOT_MAX_SIZE);
+    EXPECT(DSR_RESULT_OK, dsr_engine_capacities(&caps));
+    CHECK(caps.nodes == DSR_NODES && caps.pods == DSR_PODS && caps.strings == DSR_STRINGS);
+    CHECK(caps.taints == DSR_TAINTS && caps.terms == DSR_TERMS && caps.backoff == DSR_BACKOFF);
+    CHECK(caps.taints == caps.rules && caps.terms == caps.rules && caps.backoff == caps.pods);
+    CHECK(caps.plan == DSR_PLAN && caps.string_max == DSR_STRING_MAX);
+    CHECK(caps.plan_size == DSR_PLAN_SIZE && caps.plan_align == DSR_PLAN_ALIGN);
+    /* Static memory of exactly those sizes is enough. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_init(mem, sizeof mem, &e));
+    EXPECT(DSR_RESULT_OK, dsr_plan_init(plan_mem, sizeof plan_mem, &plan));
+    EXPECT(DSR_RESULT_BAD_LENGTH, dsr_plan_init(plan_mem, sizeof plan_mem - 1, &plan));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_plan_init(NULL, sizeof plan_mem, &plan));
+}
+
+/* The names of the C enums are the core's, as the CLI writes them. */
+static void test_enum_names(void) {
+    CHECK(strcmp(dsr_sync_outcome_str(DSR_SYNC_OUTCOME_STATUS_ONLY), "statusOnly") == 0);
+    CHECK(strcmp(dsr_create_reason_str(DSR_CREATE_REASON_REPLACE_UNAVAILABLE), "replaceUnavailable") == 0);
+    CHECK(strcmp(dsr_delete_reason_str(DSR_DELETE_REASON_NODE_INELIGIBLE), "nodeIneligible") == 0);
+    CHECK(strcmp(dsr_rollout_halt_str(DSR_ROLLOUT_HALT_INVALID_BUDGET), "invalidBudget") == 0);
+    CHECK(strcmp(dsr_propagation_str(DSR_PROPAGATION_ORPHAN), "Orphan") == 0);
+    CHECK(strcmp(dsr_reason_kind_str(DSR_REASON_KIND_UNTOLERATED_TAINT), "untoleratedTaint") == 0);
+    CHECK(strcmp(dsr_hold_reason_str(DSR_HOLD_REASON_NO_POD), "noPod") == 0);
+    CHECK(strcmp(dsr_sync_outcome_str(77), "unknown") == 0);
+    CHECK(strcmp(dsr_hold_reason_str(UINT32_MAX), "unknown") == 0);
+}
+
+/* A node manager holds one plan per DaemonSet; a plan is read with the
+ * engine that filled it, while current; pods of adoptions are named. */
+static void test_plans(void) {
+    void *mem, *mem2;
+    dsr_engine *e = new_engine(&mem), *other = new_engine(&mem2);
+    dsr_daemon_set a = fluentd_sync(), b = fluentd_sync();
+    dsr_node n1 = N("edge-1", NULL, 0, NULL, 0), n2 = N("edge-2", NULL, 0, NULL, 0);
+    uint32_t set_a, set_b, id;
+    dsr_plan *pa = PLAN(e), *pb = NULL;
+    void *pb_mem;
+    size_t psize = dsr_plan_size(), palign = dsr_plan_align(), len = 0, i;
+    dsr_plan_info ia, ib;
+    dsr_plan_create c;
+    char buf[128];
+
+    pb_mem = aligned_alloc(palign, (psize + palign - 1) / palign * palign);
+    EXPECT(DSR_RESULT_OK, dsr_plan_init(pb_mem, (psize + palign - 1) / palign * palign, &pb));
+    b.name = S("node-exporter");
+    b.uid = S("9a6c2f1e-3b4d-4e5f-8a7b-0c1d2e3f4a5b");
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n1, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n2, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &a, &set_a));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &b, &set_b));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set_a, NOW, pa, &ia));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set_b, NOW, pb, &ib));
+    /* Both plans stay readable: syncing b did not overwrite a's. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, pa, &ia));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, pb, &ib));
+    CHECK(ia.set_id == set_a && ib.set_id == set_b && ia.creates_len == 2 && ib.creates_len == 2);
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, pa, 1, &c));
+    CHECK(str_is(c.node_name, "edge-2"));
+    /* The rollout's held-back report: the nodes its in_use counts. */
+    CHECK(ia.has_rollout && ia.held_back_len == (size_t)ia.rollout.in_use);
+    for (i = 0; i < ia.held_back_len; i++) {
+        dsr_plan_hold h;
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_hold(e, pa, i, &h));
+        CHECK(str_is(h.node_name, i == 0 ? "edge-1" : "edge-2"));
+        CHECK(h.reason == DSR_HOLD_REASON_NEW_NOT_AVAILABLE && h.pod_id == DSR_NONE);
+        EXPECT(DSR_RESULT_OK, dsr_engine_describe_hold(e, pa, i, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "its new pod is created in this sync") == 0 && len == strlen(buf));
+    }
+    {
+        dsr_plan_hold h;
+        h.pod_id = 77;
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_hold(e, pa, ia.held_back_len, &h));
+        CHECK(h.pod_id == 77);
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_hold(e, pa, ia.held_back_len, buf, sizeof buf, &len));
+    }
+    /* Another engine's plan, or memory that is no plan. */
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(other, pa, &ia));
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_create(other, pa, 0, &c));
+    EXPECT(DSR_RESULT_NOT_A_PLAN, dsr_engine_plan_info(e, (const dsr_plan *)mem2, &ia));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, NULL, &ia));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set_a, NOW, NULL, &ia));
+    /* Pod names by id (adoptions and releases give ids). */
+    {
+        dsr_label app[] = {L("name", "fluentd-elasticsearch")};
+        dsr_pod p = daemon_pod("fluentd-x7k2p", "edge-1", app, 1);
+        uint32_t pod;
+        size_t need = 0;
+        char small[4] = {'Z', 'Z', 'Z', 'Z'};
+        p.has_controller = false;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p, &pod));
+        EXPECT(DSR_RESULT_OK, dsr_engine_pod_name(e, pod, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "fluentd-x7k2p") == 0 && len == 13);
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_pod_name(e, pod, small, sizeof small, &need));
+        CHECK(need == 13 && small[0] == 'Z');
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_pod_name(e, pod, NULL, 0, &need));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_pod_name(e, pod, NULL, 8, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_pod_name(e, pod + 1, buf, sizeof buf, &need));
+        /* Both plans went stale when the pod appeared? No: plans stay current
+         * until the engine is cleared, restored or loses a DaemonSet. */
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, pb, &ib));
+    }
+    /* Observing more creates than pending leaves none pending. */
+    {
+        dsr_expectations x;
+        EXPECT(DSR_RESULT_OK, dsr_engine_observe_creates(e, set_a, UINT32_MAX));
+        EXPECT(DSR_RESULT_OK, dsr_engine_expectations(e, set_a, &x));
+        CHECK(x.creates == 0);
+    }
+    /* An unknown enum is the engine's last error, not the previous one. */
+    {
+        uint32_t pods[4];
+        size_t n = 0;
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_remove_node(e, 999));
+        EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_delete_daemon_set(e, set_b, 9, pods, 4, &n));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "an enum value is unknown") == 0);
+    }
+    /* A cleared engine makes its plans stale, and so does a new engine in the
+     * same memory. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(e, pa, &ia));
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_describe_create(e, pb, 0, buf, sizeof buf, &len));
+    /* `other` was never cleared: its plan is of its first epoch, which a new
+     * engine in its memory must not share. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(other, &n1, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(other, &a, &set_a));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set_a, NOW, pb, &ib));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, pb, &ib));
+    CHECK(ib.set_id == set_a && ib.creates_len == 1);
+    {
+        dsr_engine *again = NULL;
+        size_t align = dsr_engine_align();
+        EXPECT(DSR_RESULT_OK, dsr_engine_init(mem2, (dsr_engine_size() + align - 1) / align * align, &again));
+        CHECK(again == other);
+        EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(other, pb, &ib));
+    }
+    free(pb_mem);
+    free(mem);
+    free(mem2);
+}
+
+/* Two threads changing one engine without a lock (forbidden by dsr.h): each
+ * call either runs alone or returns DSR_RESULT_BUSY having changed nothing,
+ * so the node table ends as the successful calls left it. */
+struct busy_run {
+    dsr_engine *engine;
+    int index;
+    long added, removed, busy, other;
+};
+
+static void *busy_thread(void *arg) {
+    struct busy_run *run = arg;
+    char name[32];
+    int i;
+    for (i = 0; i < 20000; i++) {
+        dsr_node n;
+        uint32_t id = 0;
+        dsr_result r;
+        /* A few names over and over: interned strings are kept until the
+         * engine is cleared. */
+        snprintf(name, sizeof name, "t%d-node-%d", run->index, i % 4);
+        n = N(name, NULL, 0, NULL, 0);
+        r = dsr_engine_add_node(run->engine, &n, &id);
+        if (r == DSR_RESULT_OK) {
+            run->added++;
+            do {
+                r = dsr_engine_remove_node(run->engine, id);
+                if (r == DSR_RESULT_BUSY) run->busy++;
+            } while (r == DSR_RESULT_BUSY);
+            if (r == DSR_RESULT_OK) run->removed++;
+            else run->other++;
+        } else if (r == DSR_RESULT_BUSY) {
+            run->busy++;
+        } else {
+            run->other++;
+        }
+    }
+    return NULL;
+}
+
+static void test_busy(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    struct busy_run runs[2];
+    pthread_t threads[2];
+    int i;
+    memset(runs, 0, sizeof runs);
+    for (i = 0; i < 2; i++) {
+        runs[i].engine = e;
+        runs[i].index = i;
+        CHECK(pthread_create(&threads[i], NULL, busy_thread, &runs[i]) == 0);
+    }
+    for (i = 0; i < 2; i++) CHECK(pthread_join(threads[i], NULL) == 0);
+    CHECK(runs[0].other == 0 && runs[1].other == 0);
+    CHECK(runs[0].added == runs[0].removed && runs[1].added == runs[1].removed);
+    CHECK(runs[0].added + runs[1].added + runs[0].busy + runs[1].busy >= 40000);
+    CHECK(node_count(e) == 0);
+    printf("busy: %ld + %ld calls found the engine busy\n", runs[0].busy, runs[1].busy);
+    free(mem);
+}
+
 static void test_validate_daemon_set(void) {
     void *mem;
     dsr_engine *e = new_engine(&mem);
@@ -1859,6 +2136,11 @@ int main(void) {
     test_sync_round();
     test_snapshots();
     test_validate_daemon_set();
+    test_every_failure_is_recorded();
+    test_config_header();
+    test_enum_names();
+    test_plans();
+    test_busy();
     free_plans();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
