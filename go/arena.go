@@ -247,6 +247,7 @@ func (a *arena) reason(r Reason) *C.dsr_reason {
 	c := (*C.dsr_reason)(a.alloc(unsafe.Sizeof(C.dsr_reason{})))
 	c.kind, c.set_id, c.node_id = C.uint32_t(r.Kind), C.uint32_t(r.set), C.uint32_t(r.node)
 	c.terms, c.term, c.taint = C.uint32_t(r.terms), C.DSR_NONE, C.DSR_NONE
+	c.set_version, c.node_version = C.uint32_t(r.setVersion), C.uint32_t(r.nodeVersion)
 	if r.Term >= 0 {
 		c.term = C.uint32_t(r.Term)
 	}

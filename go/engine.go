@@ -315,6 +315,9 @@ func (e *Engine) ShouldRun(set SetID, node NodeID) (Placement, error) {
 			set:   uint32(p.reason.set_id),
 			node:  uint32(p.reason.node_id),
 			terms: uint32(p.reason.terms),
+
+			setVersion:  uint32(p.reason.set_version),
+			nodeVersion: uint32(p.reason.node_version),
 		},
 	}, nil
 }

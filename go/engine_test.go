@@ -130,6 +130,20 @@ func TestPlacementReasonsAndStaleness(t *testing.T) {
 	if err != nil || why != "required node affinity does not match; term 0: node labels do not satisfy kubernetes.io/arch in (arm64)" {
 		t.Fatalf("Describe: %q %v", why, err)
 	}
+	// An update that leaves the answer as it was still makes the reason stale:
+	// it was worked out from another version of the node.
+	if err := e.UpdateNode(node, &Node{Name: "cp-1", Labels: map[string]string{"kubernetes.io/arch": "amd64", "topology.kubernetes.io/zone": "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Describe(p.Reason); !errors.Is(err, ErrStaleReason) {
+		t.Fatalf("stale after an update with the same answer: %v", err)
+	}
+	if p, err = e.ShouldRun(set, node); err != nil {
+		t.Fatal(err)
+	}
+	if why, err := e.Describe(p.Reason); err != nil || why == "" {
+		t.Fatalf("asked again: %q %v", why, err)
+	}
 	if err := e.UpdateNode(node, &Node{Name: "cp-1", Labels: map[string]string{"kubernetes.io/arch": "arm64"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -230,6 +230,9 @@ type Reason struct {
 	Taint int
 
 	set, node, terms uint32
+	// The versions of the DaemonSet and the node the answer came from: Describe
+	// refuses the reason (ErrStaleReason) once either was updated or removed.
+	setVersion, nodeVersion uint32
 }
 
 // Placement is the answer of Engine.ShouldRun: upstream's

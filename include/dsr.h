@@ -263,7 +263,12 @@ enum dsr_result
   DSR_RESULT_INVALID_DAEMON_SET = 310,
   /**
    * A plan was filled by another engine, or before this engine was cleared,
-   * restored, set up again or lost a DaemonSet: sync again.
+   * restored, set up again or lost a DaemonSet: sync again. Also an entry that
+   * names strings the engine has freed since the sync (the engine gives back
+   * the strings of objects that go): a create or delete stays readable while
+   * its node or pod is unchanged; words (`dsr_engine_describe_delete()`,
+   * held-back nodes) only until the engine frees a string, so read them
+   * before changing the engine.
    */
   DSR_RESULT_STALE_PLAN = 311,
   /**
@@ -896,6 +901,75 @@ typedef uint32_t dsr_hold_reason;
 #endif // __cplusplus
 
 /**
+ * A table of the engine, in the order `dsr_engine_usage()` reports them.
+ */
+enum dsr_table
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nodes (`DSR_NODES`).
+   */
+  DSR_TABLE_NODES = 0,
+  /**
+   * DaemonSets (`DSR_DAEMON_SETS`).
+   */
+  DSR_TABLE_DAEMON_SETS = 1,
+  /**
+   * Pods (`DSR_PODS`).
+   */
+  DSR_TABLE_PODS = 2,
+  /**
+   * Distinct strings held (`DSR_STRINGS`).
+   */
+  DSR_TABLE_STRINGS = 3,
+  /**
+   * Bytes of those strings (`DSR_STRING_BYTES`).
+   */
+  DSR_TABLE_STRING_BYTES = 4,
+  /**
+   * Labels (`DSR_LABELS`).
+   */
+  DSR_TABLE_LABELS = 5,
+  /**
+   * Node taints (`DSR_TAINTS`).
+   */
+  DSR_TABLE_TAINTS = 6,
+  /**
+   * Template tolerations (`DSR_RULES`).
+   */
+  DSR_TABLE_TOLERATIONS = 7,
+  /**
+   * Selector and affinity requirements (`DSR_RULES`).
+   */
+  DSR_TABLE_REQUIREMENTS = 8,
+  /**
+   * Requirement values (`DSR_RULES`).
+   */
+  DSR_TABLE_VALUES = 9,
+  /**
+   * Node-affinity terms (`DSR_TERMS`).
+   */
+  DSR_TABLE_TERMS = 10,
+  /**
+   * `matchFields` requirements (`DSR_TERMS`).
+   */
+  DSR_TABLE_FIELDS = 11,
+  /**
+   * Failed-pod backoff keys (`DSR_BACKOFF`).
+   */
+  DSR_TABLE_BACKOFF = 12,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_table dsr_table;
+#else
+typedef uint32_t dsr_table;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An engine: every table, in memory the caller gave to `dsr_engine_init()`.
  * Opaque to C.
  */
@@ -1015,6 +1089,29 @@ typedef struct dsr_capacities {
    */
   size_t plan_align;
 } dsr_capacities;
+
+/**
+ * How much of one table an engine uses (`dsr_engine_usage()`).
+ */
+typedef struct dsr_table_usage {
+  /**
+   * A `dsr_table`.
+   */
+  uint32_t table;
+  /**
+   * Entries held now.
+   */
+  size_t used;
+  /**
+   * Entries the table can hold (this build's `DSR_*` variable).
+   */
+  size_t capacity;
+  /**
+   * The most entries held at once since the engine was set up (`clear` and
+   * `restore` keep it): what to size the build by after a long run.
+   */
+  size_t high_water;
+} dsr_table_usage;
 
 /**
  * A UTF-8 string: `len` bytes at `ptr`, not NUL-terminated (a terminating
@@ -1440,6 +1537,16 @@ typedef struct dsr_reason {
    * node's taints. Otherwise `DSR_NONE`.
    */
   uint32_t taint;
+  /**
+   * The version of the DaemonSet the answer was worked out from (a number the
+   * engine never gives twice): once the DaemonSet is updated or removed,
+   * `dsr_engine_describe()` refuses the reason with `DSR_RESULT_STALE_REASON`.
+   */
+  uint32_t set_version;
+  /**
+   * The version of the node the answer was worked out from, as `set_version`.
+   */
+  uint32_t node_version;
 } dsr_reason;
 
 /**
@@ -1867,6 +1974,29 @@ size_t dsr_engine_align(void);
 dsr_result dsr_engine_capacities(struct dsr_capacities *out);
 
 /**
+ * How much of each table the engine uses: one `dsr_table_usage` per table
+ * (`DSR_TABLE_NODES` to `DSR_TABLE_BACKOFF`, in that order) into `out[0..n]`,
+ * and `n` into `*out_len`. Usage depends only on the objects the engine holds
+ * (and its failed-pod backoff): whatever came and went before was given back.
+ * With `out_cap` below the number of tables, nothing is written to `out`,
+ * `*out_len` gets the number and the result is `DSR_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * ```c
+ * dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+ * size_t n;
+ * dsr_engine_usage(engine, t, DSR_TABLE_BACKOFF + 1, &n);
+ * printf("%s: %zu of %zu (at most %zu)\n", dsr_table_str(t[DSR_TABLE_STRINGS].table),
+ *        t[DSR_TABLE_STRINGS].used, t[DSR_TABLE_STRINGS].capacity,
+ *        t[DSR_TABLE_STRINGS].high_water);
+ * ```
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable for `out_cap` entries; `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_usage(const struct dsr_engine *engine, struct dsr_table_usage *out, size_t out_cap, size_t *out_len);
+
+/**
  * Sets up an empty engine in `len` bytes at `mem` and stores its handle in
  * `*out` (the handle is `mem` itself).
  *
@@ -2040,12 +2170,13 @@ dsr_result dsr_engine_matches_node_affinity(const struct dsr_engine *engine, uin
  * With a buffer too small (`buf_len` <= length), nothing is written to `buf`,
  * `*out_len` gets the length and the result is `DSR_RESULT_BUFFER_TOO_SMALL`
  * (`buf` may be NULL with `buf_len` 0 to ask for the length; NULL with a
- * nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason that no longer
- * matches what `dsr_engine_should_run()` answers for its DaemonSet and node,
- * or whose DaemonSet or node is gone, is `DSR_RESULT_STALE_REASON`; a reason
- * that still matches is described with the objects as they are now (an
- * update that leaves the answer as it was is not detected). An unknown
- * `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
+ * nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason whose DaemonSet
+ * or node was updated or removed since `dsr_engine_should_run()` gave it
+ * (its `set_version` or `node_version` is not the object's now; an id given
+ * to another object included), or that does not match what
+ * `dsr_engine_should_run()` answers, is `DSR_RESULT_STALE_REASON`: ask again.
+ * (An update of a node that changes nothing the engine reads, its status,
+ * keeps the node's version.) An unknown `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `reason` NULL
@@ -2126,6 +2257,12 @@ const char *dsr_reason_kind_str(uint32_t kind);
  * `surgingNewNotAvailable` for a `dsr_hold_reason`.
  */
 const char *dsr_hold_reason_str(uint32_t reason);
+
+/**
+ * The core's name of a `dsr_table` (`nodes`, `daemon sets`, `strings`,
+ * `string bytes`, ...: what its full-table errors say).
+ */
+const char *dsr_table_str(uint32_t table);
 
 /**
  * Whether DaemonSet `set_id`'s `spec.selector` selects an object with these

@@ -445,6 +445,40 @@ impl<
         }
     }
 
+    /// How many strings the engine has freed so far (wrapping): while it is
+    /// unchanged, every symbol it handed out (in a [`Plan`](crate::Plan), a
+    /// [`Reason`](crate::Reason), a record) still names the text it named. A
+    /// symbol held by a live object is valid whatever this says.
+    pub fn strings_freed(&self) -> u32 {
+        self.strings.freed()
+    }
+
+    /// Whether every string `plan` names is still the one it named: no string was
+    /// freed since [`sync`](Self::sync) made it. A plan that is not current may
+    /// still be read entry by entry where the entry's object is checked (a create's
+    /// node, a delete's pod, still holding the names the entry gives).
+    pub fn plan_is_current<const N: usize>(&self, plan: &crate::Plan<N>) -> bool {
+        plan.strings_freed == self.strings.freed()
+    }
+
+    /// Whether a plan's create still names its node as the node is now: the node
+    /// exists under that id and name (so the name is valid, held by the node).
+    pub fn create_is_current(&self, create: &crate::sync::Create) -> bool {
+        self.nodes
+            .get(create.node.0)
+            .is_some_and(|n| n.name == create.node_name)
+    }
+
+    /// Whether a plan's delete still names its pod as the pod is now: the pod
+    /// exists under that id, with that name and on (or for) that node, so both
+    /// names are valid, held by the pod.
+    pub fn delete_is_current(&self, delete: &crate::sync::Delete) -> bool {
+        self.pods.get(delete.pod.0).is_some_and(|p| {
+            p.name == delete.pod_name
+                && (p.node_name == delete.node_name || p.target_node == Some(delete.node_name))
+        })
+    }
+
     /// The interned text of a symbol.
     pub fn text(&self, sym: Sym) -> &str {
         self.strings.resolve(sym)

@@ -149,6 +149,8 @@ pub struct Interner<const STRINGS: usize, const BYTES: usize> {
     pending: u32,
     /// The most strings and bytes held at once.
     high: (u32, u32),
+    /// Strings freed since the table was made (wrapping).
+    freed: u32,
 }
 
 /// The strings held, by symbol: what the table means, not where free slots and
@@ -209,11 +211,13 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
             live_bytes: 0,
             pending: 0,
             high: (0, 0),
+            freed: 0,
         }
     }
 
     /// Forgets every string (the high-water marks stay).
     pub fn clear(&mut self) {
+        self.freed = self.freed.wrapping_add(self.live);
         self.text.clear();
         self.entries.clear();
         self.buckets.fill(0);
@@ -236,6 +240,13 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     /// Bytes of text held by live strings.
     pub fn bytes_used(&self) -> usize {
         self.live_bytes as usize
+    }
+
+    /// How many strings were freed since the table was made (wrapping; `clear()`
+    /// counts every string it forgets as one): while it is unchanged, every symbol
+    /// handed out still names the text it named.
+    pub fn freed(&self) -> u32 {
+        self.freed
     }
 
     /// The most strings, and the most bytes, held at once since the table was made.
@@ -477,6 +488,7 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
             };
         }
         self.free = i;
+        self.freed = self.freed.wrapping_add(1);
         self.live = self.live.saturating_sub(1);
         self.live_bytes = self.live_bytes.saturating_sub(e.len() as u32);
     }

@@ -137,3 +137,78 @@ fn a_reason_is_refused_once_its_daemon_set_changed_or_went() {
         Err(Error::StaleReason)
     );
 }
+
+/// A plan names pods and nodes by their strings. The engine frees the strings of
+/// objects that go, so a plan is current only while no string was freed; a delete
+/// stays readable as long as its own pod is unchanged.
+#[test]
+fn a_plan_entry_is_current_while_its_pod_is() {
+    use dsr_core::input::{PodConditionInput, PodInput};
+    use dsr_core::{Plan, Timestamp};
+    let mut e = Box::new(TinyEngine::new());
+    let node = "ip-10-0-1-23.us-west-2.compute.internal";
+    e.add_node(&NodeInput {
+        name: node,
+        ..Default::default()
+    })
+    .unwrap();
+    let app = [LabelInput {
+        key: "app",
+        value: "fluentd-elasticsearch",
+    }];
+    let set = e
+        .add_daemon_set(&DaemonSetInput {
+            name: "fluentd-elasticsearch",
+            namespace: "kube-system",
+            uid: "9b1c2d3e-0000-4000-8000-000000000001",
+            selector: Some(dsr_core::input::LabelSelectorInput {
+                match_labels: &app,
+                ..Default::default()
+            }),
+            template_labels: &app,
+            // No rolling update: the sync's only delete is the duplicate.
+            update_strategy: dsr_core::input::UpdateStrategyInput {
+                type_: "OnDelete",
+                rolling_update: None,
+            },
+            ..Default::default()
+        })
+        .unwrap();
+    let now = Timestamp(1_709_290_800);
+    let pod = |name: &'static str, uid: &'static str, age: i64| PodInput {
+        name,
+        namespace: "kube-system",
+        uid,
+        labels: &app,
+        controller_uid: Some("9b1c2d3e-0000-4000-8000-000000000001"),
+        node_name: node,
+        phase: "Running",
+        ready: Some(PodConditionInput {
+            status: "True",
+            last_transition_time: Some(now),
+        }),
+        creation_timestamp: Timestamp(now.0 - age),
+        ..Default::default()
+    };
+    let oldest = e
+        .add_pod(&pod("fluentd-elasticsearch-7xk2p", "uid-oldest", 600))
+        .unwrap();
+    let newer = e
+        .add_pod(&pod("fluentd-elasticsearch-q9zt4", "uid-newer", 60))
+        .unwrap();
+    let mut plan: Box<Plan<8>> = Box::new(Plan::new());
+    e.sync(set, now, &mut plan).unwrap();
+    assert_eq!(plan.deletes.len(), 1, "the newer duplicate goes");
+    let d = plan.deletes[0];
+    assert_eq!(d.pod, newer);
+    assert!(e.plan_is_current(&plan) && e.delete_is_current(&d));
+    // Another pod goes: its strings are freed, the plan is no longer current, but
+    // the delete still names its pod as the pod is.
+    e.remove_pod(oldest).unwrap();
+    assert!(!e.plan_is_current(&plan));
+    assert!(e.delete_is_current(&d));
+    assert_eq!(e.text(d.pod_name), "fluentd-elasticsearch-q9zt4");
+    // Its own pod goes: the delete is stale.
+    e.remove_pod(newer).unwrap();
+    assert!(!e.delete_is_current(&d));
+}

@@ -20,7 +20,7 @@ use crate::convert::{with_daemon_set, with_node, write_bytes, Out, Scratch};
 use crate::result::{dsr_result, Failure};
 use crate::types::{
     dsr_capacities, dsr_daemon_set, dsr_node, dsr_placement, dsr_reason, dsr_reason_kind, dsr_str,
-    DSR_NONE,
+    dsr_table_usage, DSR_NONE,
 };
 
 use dsr_result::{
@@ -266,6 +266,57 @@ pub extern "C" fn dsr_engine_align() -> usize {
 pub unsafe extern "C" fn dsr_engine_capacities(out: *mut dsr_capacities) -> dsr_result {
     boundary!({
         try_out!(out).set(capacities());
+        Ok(())
+    })
+}
+
+/// How much of each table the engine uses: one `dsr_table_usage` per table
+/// (`DSR_TABLE_NODES` to `DSR_TABLE_BACKOFF`, in that order) into `out[0..n]`,
+/// and `n` into `*out_len`. Usage depends only on the objects the engine holds
+/// (and its failed-pod backoff): whatever came and went before was given back.
+/// With `out_cap` below the number of tables, nothing is written to `out`,
+/// `*out_len` gets the number and the result is `DSR_RESULT_BUFFER_TOO_SMALL`.
+///
+/// ```c
+/// dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+/// size_t n;
+/// dsr_engine_usage(engine, t, DSR_TABLE_BACKOFF + 1, &n);
+/// printf("%s: %zu of %zu (at most %zu)\n", dsr_table_str(t[DSR_TABLE_STRINGS].table),
+///        t[DSR_TABLE_STRINGS].used, t[DSR_TABLE_STRINGS].capacity,
+///        t[DSR_TABLE_STRINGS].high_water);
+/// ```
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+/// writable for `out_cap` entries; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_usage(
+    engine: *const dsr_engine,
+    out: *mut dsr_table_usage,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        let e = try_engine!(engine);
+        let out_len = try_out!(out_len);
+        let tables = e.core.table_usage();
+        if out_cap < tables.len() {
+            out_len.set(tables.len());
+            return Err(DSR_RESULT_BUFFER_TOO_SMALL.into());
+        }
+        let mut array = try_out_array!(out, out_cap);
+        for (i, t) in tables.iter().enumerate() {
+            array.set(
+                i,
+                dsr_table_usage {
+                    table: i as u32,
+                    used: t.used,
+                    capacity: t.capacity,
+                    high_water: t.high_water,
+                },
+            )?;
+        }
+        out_len.set(tables.len());
         Ok(())
     })
 }
@@ -626,6 +677,8 @@ fn placement_to_c(core: &CoreEngine, set: u32, node: u32, p: &Placement) -> dsr_
         terms: 0,
         term: DSR_NONE,
         taint: DSR_NONE,
+        set_version: p.stamp.set,
+        node_version: p.stamp.node,
     };
     match &p.reason {
         Reason::Eligible => {}
@@ -765,12 +818,13 @@ pub(crate) fn write_text(
 /// With a buffer too small (`buf_len` <= length), nothing is written to `buf`,
 /// `*out_len` gets the length and the result is `DSR_RESULT_BUFFER_TOO_SMALL`
 /// (`buf` may be NULL with `buf_len` 0 to ask for the length; NULL with a
-/// nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason that no longer
-/// matches what `dsr_engine_should_run()` answers for its DaemonSet and node,
-/// or whose DaemonSet or node is gone, is `DSR_RESULT_STALE_REASON`; a reason
-/// that still matches is described with the objects as they are now (an
-/// update that leaves the answer as it was is not detected). An unknown
-/// `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
+/// nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason whose DaemonSet
+/// or node was updated or removed since `dsr_engine_should_run()` gave it
+/// (its `set_version` or `node_version` is not the object's now; an id given
+/// to another object included), or that does not match what
+/// `dsr_engine_should_run()` answers, is `DSR_RESULT_STALE_REASON`: ask again.
+/// (An update of a node that changes nothing the engine reads, its status,
+/// keeps the node's version.) An unknown `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `reason` NULL

@@ -63,6 +63,19 @@ const NAMES: &[&CStr] = &[
     c"newNotAvailable",
     c"oldNotAvailable",
     c"surgingNewNotAvailable",
+    c"nodes",
+    c"daemon sets",
+    c"pods",
+    c"strings",
+    c"string bytes",
+    c"labels",
+    c"taints",
+    c"tolerations",
+    c"requirements",
+    c"values",
+    c"terms",
+    c"field requirements",
+    c"failed-pod backoff",
 ];
 
 fn sync_outcome(v: u32) -> Option<SyncOutcome> {
@@ -230,6 +243,17 @@ pub extern "C" fn dsr_hold_reason_str(reason: u32) -> *const c_char {
         .find(|(k, _)| *k as u32 == reason)
         .map(|(_, r)| r);
         r.map_or(c"unknown".as_ptr(), |r| c(r.as_str()))
+    })
+}
+
+/// The core's name of a `dsr_table` (`nodes`, `daemon sets`, `strings`,
+/// `string bytes`, ...: what its full-table errors say).
+#[no_mangle]
+pub extern "C" fn dsr_table_str(table: u32) -> *const c_char {
+    boundary!(value c"unknown".as_ptr(), {
+        dsr_core::footprint::TABLES
+            .get(table as usize)
+            .map_or(c"unknown".as_ptr(), |t| c(t.name()))
     })
 }
 

@@ -124,7 +124,12 @@ pub enum dsr_result {
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
     /// A plan was filled by another engine, or before this engine was cleared,
-    /// restored, set up again or lost a DaemonSet: sync again.
+    /// restored, set up again or lost a DaemonSet: sync again. Also an entry that
+    /// names strings the engine has freed since the sync (the engine gives back
+    /// the strings of objects that go): a create or delete stays readable while
+    /// its node or pod is unchanged; words (`dsr_engine_describe_delete()`,
+    /// held-back nodes) only until the engine frees a string, so read them
+    /// before changing the engine.
     DSR_RESULT_STALE_PLAN = 311,
     /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
     /// the name is matched exactly, as Kubernetes spells it).
@@ -271,7 +276,7 @@ impl dsr_result {
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
             DSR_RESULT_STALE_PLAN => {
-                c"the plan is stale (another engine's, or from before a clear, restore, init or removal)"
+                c"the plan is stale (another engine's, from before a clear, restore, init or removal, or naming strings freed since)"
             }
             DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",

@@ -500,6 +500,9 @@ pub unsafe extern "C" fn dsr_engine_plan_create(
         let p = current(engine, e, try_plan!(plan))?;
         let out = try_out!(out);
         let c = p.creates.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        if !e.core.plan_is_current(p) && !e.core.create_is_current(c) {
+            return Err(DSR_RESULT_STALE_PLAN.into());
+        }
         out.set(dsr_plan_create {
             node_id: c.node.0,
             node_name: c_str(e.core.text(c.node_name)),
@@ -526,6 +529,9 @@ pub unsafe extern "C" fn dsr_engine_plan_delete(
         let p = current(engine, e, try_plan!(plan))?;
         let out = try_out!(out);
         let d = p.deletes.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        if !e.core.plan_is_current(p) && !e.core.delete_is_current(d) {
+            return Err(DSR_RESULT_STALE_PLAN.into());
+        }
         let (reason, ineligible) = delete_reason(&d.reason);
         out.set(dsr_plan_delete {
             pod_id: d.pod.0,
@@ -599,6 +605,9 @@ pub unsafe extern "C" fn dsr_engine_plan_hold(
         let p = current(engine, e, try_plan!(plan))?;
         let out = try_out!(out);
         let h = p.held_back.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        if !e.core.plan_is_current(p) {
+            return Err(DSR_RESULT_STALE_PLAN.into());
+        }
         let (reason, pod_id) = hold_reason(&h.reason);
         out.set(dsr_plan_hold {
             node_name: c_str(e.core.text(h.node)),
@@ -656,6 +665,11 @@ pub unsafe extern "C" fn dsr_engine_describe_delete(
         let p = current(engine, e, try_plan!(plan))?;
         let out_len = try_out!(out_len);
         let d = p.deletes.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        // Words name the taints, terms and values of the sync's time: only
+        // while no string was freed since are they the ones it saw.
+        if !e.core.plan_is_current(p) {
+            return Err(DSR_RESULT_STALE_PLAN.into());
+        }
         let set = p.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
         write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
             e.core.describe_delete(set, d, &mut w)
@@ -684,6 +698,11 @@ pub unsafe extern "C" fn dsr_engine_describe_hold(
         let p = current(engine, e, plan)?;
         let out_len = try_out!(out_len);
         let h = p.held_back.get(index).ok_or(DSR_RESULT_NOT_FOUND)?;
+        // Words name the taints, terms and values of the sync's time: only
+        // while no string was freed since are they the ones it saw.
+        if !e.core.plan_is_current(p) {
+            return Err(DSR_RESULT_STALE_PLAN.into());
+        }
         let set = p.set.ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)?;
         write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
             e.core.describe_hold(set, h, plan.now, &mut w)

@@ -423,6 +423,12 @@ pub struct dsr_reason {
     /// `DSR_REASON_KIND_UNTOLERATED_TAINT`: the index of the taint in the
     /// node's taints. Otherwise `DSR_NONE`.
     pub taint: u32,
+    /// The version of the DaemonSet the answer was worked out from (a number the
+    /// engine never gives twice): once the DaemonSet is updated or removed,
+    /// `dsr_engine_describe()` refuses the reason with `DSR_RESULT_STALE_REASON`.
+    pub set_version: u32,
+    /// The version of the node the answer was worked out from, as `set_version`.
+    pub node_version: u32,
 }
 
 /// The answer of `dsr_engine_should_run()`: upstream's
@@ -1036,4 +1042,51 @@ pub struct dsr_spec_problem {
     pub detail: u32,
     /// A `dsr_validation_error`.
     pub validation: u32,
+}
+
+/// A table of the engine, in the order `dsr_engine_usage()` reports them.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dsr_table {
+    /// Nodes (`DSR_NODES`).
+    DSR_TABLE_NODES = 0,
+    /// DaemonSets (`DSR_DAEMON_SETS`).
+    DSR_TABLE_DAEMON_SETS = 1,
+    /// Pods (`DSR_PODS`).
+    DSR_TABLE_PODS = 2,
+    /// Distinct strings held (`DSR_STRINGS`).
+    DSR_TABLE_STRINGS = 3,
+    /// Bytes of those strings (`DSR_STRING_BYTES`).
+    DSR_TABLE_STRING_BYTES = 4,
+    /// Labels (`DSR_LABELS`).
+    DSR_TABLE_LABELS = 5,
+    /// Node taints (`DSR_TAINTS`).
+    DSR_TABLE_TAINTS = 6,
+    /// Template tolerations (`DSR_RULES`).
+    DSR_TABLE_TOLERATIONS = 7,
+    /// Selector and affinity requirements (`DSR_RULES`).
+    DSR_TABLE_REQUIREMENTS = 8,
+    /// Requirement values (`DSR_RULES`).
+    DSR_TABLE_VALUES = 9,
+    /// Node-affinity terms (`DSR_TERMS`).
+    DSR_TABLE_TERMS = 10,
+    /// `matchFields` requirements (`DSR_TERMS`).
+    DSR_TABLE_FIELDS = 11,
+    /// Failed-pod backoff keys (`DSR_BACKOFF`).
+    DSR_TABLE_BACKOFF = 12,
+}
+
+/// How much of one table an engine uses (`dsr_engine_usage()`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct dsr_table_usage {
+    /// A `dsr_table`.
+    pub table: u32,
+    /// Entries held now.
+    pub used: usize,
+    /// Entries the table can hold (this build's `DSR_*` variable).
+    pub capacity: usize,
+    /// The most entries held at once since the engine was set up (`clear` and
+    /// `restore` keep it): what to size the build by after a long run.
+    pub high_water: usize,
 }

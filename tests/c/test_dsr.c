@@ -2121,6 +2121,75 @@ static void test_validate_daemon_set(void) {
     free(mem);
 }
 
+/* Issue 11: a pod restarting with a fresh name and uid (what the kubelet does at
+ * each restart) filled the default engine's strings after 506 restarts while it
+ * held no pod; the engine now gives back what only the removed pod held. And a
+ * reason from before its node changed is refused, even when the answer is the
+ * same. */
+static void test_reclamation(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_taint gpu[] = {T("nvidia.com/gpu", "present", "NoSchedule")};
+    dsr_taint gpu2[] = {T("nvidia.com/gpu", "present", "NoSchedule"), T("dedicated", "ml", "NoSchedule")};
+    dsr_node n1 = N("gke-prod-gpu-pool-8d2e41c0-qm4z", NULL, 0, gpu, 1);
+    uint32_t node, set, pod = DSR_NONE;
+    dsr_placement p;
+    char name[64], uid[64], buf[256];
+    size_t i, len;
+    dsr_result r = DSR_RESULT_OK;
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n1, &node));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    for (i = 0; i < 20000 && r == DSR_RESULT_OK; i++) {
+        dsr_pod pd;
+        if (pod != DSR_NONE) EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, pod));
+        snprintf(name, sizeof name, "fluentd-elasticsearch-%08x", (unsigned)i);
+        snprintf(uid, sizeof uid, "3f1d2c0e-0000-4000-8000-%012x", (unsigned)i);
+        pd = daemon_pod(name, "gke-prod-gpu-pool-8d2e41c0-qm4z", NULL, 0);
+        pd.uid = S(uid);
+        r = dsr_engine_add_pod(e, &pd, &pod);
+    }
+    EXPECT(DSR_RESULT_OK, r);
+    CHECK(i == 20000 && pod_count(e) == 1);
+    {
+        /* Usage is what one node, one DaemonSet and one pod need. */
+        dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+        size_t n = 0;
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_usage(e, t, 3, &n));
+        CHECK(n == DSR_TABLE_BACKOFF + 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_usage(e, t, DSR_TABLE_BACKOFF + 1, &n));
+        CHECK(t[DSR_TABLE_PODS].table == DSR_TABLE_PODS);
+        CHECK(t[DSR_TABLE_PODS].used == 1 && t[DSR_TABLE_PODS].high_water == 1);
+        CHECK(t[DSR_TABLE_STRINGS].used < 32 && t[DSR_TABLE_STRINGS].high_water <= t[DSR_TABLE_STRINGS].used + 2);
+        CHECK(strcmp(dsr_table_str(DSR_TABLE_STRING_BYTES), "string bytes") == 0);
+        CHECK(strcmp(dsr_table_str(99), "unknown") == 0);
+    }
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, node, &p));
+    CHECK(!p.should_run && p.reason.kind == DSR_REASON_KIND_UNTOLERATED_TAINT);
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    /* A second taint: the answer and the reason's kind and taint index are the
+     * same, but the reason comes from another version of the node. */
+    n1.taints = gpu2;
+    n1.taints_len = 2;
+    EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, node, &n1));
+    EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, node, &p));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    /* The node goes and another takes its id: still stale. */
+    {
+        dsr_placement old = p;
+        uint32_t again;
+        dsr_node n2 = N("gke-prod-gpu-pool-8d2e41c0-x7k2", NULL, 0, gpu, 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, node));
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n2, &again));
+        CHECK(again == node);
+        EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &old.reason, buf, sizeof buf, &len));
+    }
+    free(mem);
+}
+
 int main(void) {
     test_version_and_macros();
     test_result_str();
@@ -2140,6 +2209,7 @@ int main(void) {
     test_config_header();
     test_enum_names();
     test_plans();
+    test_reclamation();
     test_busy();
     free_plans();
     printf("%d passed, %d failed\n", passed, failed);

@@ -524,6 +524,7 @@ impl<
         plan.clear();
         plan.set = Some(set);
         plan.revision_hash = s.revision_hash;
+        plan.strings_freed = self.strings.freed();
         plan.template_generation = s.template_generation;
         if s.deleting {
             plan.outcome = SyncOutcome::Deleting;
