@@ -24,7 +24,11 @@ enum Op {
     RemoveSet(u8),
     /// A pod of DaemonSet `set` on node `node` comes back with a fresh name and
     /// uid (the previous one of that slot goes).
-    RestartPod { slot: u8, set: u8, node: u8 },
+    RestartPod {
+        slot: u8,
+        set: u8,
+        node: u8,
+    },
     RemovePod(u8),
 }
 
@@ -34,7 +38,8 @@ struct MPod {
     name: String,
     uid: String,
     node: String,
-    owner: Option<String>,
+    /// The controller's uid and name (a DaemonSet's).
+    owner: Option<(String, String)>,
     app: String,
 }
 
@@ -49,7 +54,9 @@ impl MPod {
             namespace: "kube-system",
             uid: &self.uid,
             labels: &labels,
-            controller_uid: self.owner.as_deref(),
+            controller_uid: self.owner.as_ref().map(|(uid, _)| uid.as_str()),
+            controller_kind: "DaemonSet",
+            controller_name: self.owner.as_ref().map_or("", |(_, name)| name.as_str()),
             node_name: &self.node,
             phase: "Running",
             ..Default::default()
@@ -128,7 +135,8 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: Op) {
         }
         Op::RemoveSet(i) => {
             if let Some(&(id, _)) = pick(&m.sets, i) {
-                e.remove_daemon_set(id).expect("a listed DaemonSet is removed");
+                e.remove_daemon_set(id)
+                    .expect("a listed DaemonSet is removed");
                 m.sets.retain(|x| x.0 != id);
             }
         }
@@ -139,7 +147,8 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: Op) {
                 e.remove_pod(id).expect("a listed pod is removed");
             }
             m.serial += 1;
-            let owner = pick(&m.sets, set).map(|(_, d)| d.uid.s().to_string());
+            let owner =
+                pick(&m.sets, set).map(|(_, d)| (d.uid.s().to_string(), d.name.s().to_string()));
             let pod = MPod {
                 name: format!("fluentd-{:05x}", m.serial),
                 uid: format!("3f1d2c0e-{:08x}", m.serial),
@@ -161,7 +170,8 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: Op) {
 }
 
 fn check(e: &FuzzEngine, m: &Model) {
-    e.check_holders().expect("every string's holders are its handles");
+    e.check_holders()
+        .expect("every string's holders are its handles");
     let mut fresh = Box::new(FuzzEngine::new());
     for (_, n) in &m.nodes {
         n.with(|i| fresh.add_node(i))
