@@ -87,22 +87,75 @@ pub use pod::{Pod, PodId};
 pub use sync::time::Timestamp;
 pub use sync::{DaemonSetStatus, Plan};
 
+/// The engine type of named capacities, so that no two can be swapped unseen: the
+/// ten const generics of [`Engine`] in their order, each named as the `DSR_*`
+/// build variable of `libdsr` that sets it. Every name must be given, in this
+/// order (`dsr capacity FILE` prints one for a cluster dump).
+///
+/// ```
+/// type Gateway = dsr_core::engine!(
+///     nodes: 1, daemon_sets: 16, pods: 32, strings: 144, string_bytes: 2816,
+///     labels: 144, rules: 36, taints: 8, terms: 8, backoff: 16
+/// );
+/// assert_eq!(Gateway::footprint(), dsr_core::GatewayEngine::footprint());
+/// ```
+#[macro_export]
+macro_rules! engine {
+    (
+        nodes: $nodes:expr,
+        daemon_sets: $sets:expr,
+        pods: $pods:expr,
+        strings: $strings:expr,
+        string_bytes: $bytes:expr,
+        labels: $labels:expr,
+        rules: $rules:expr,
+        taints: $taints:expr,
+        terms: $terms:expr,
+        backoff: $backoff:expr $(,)?
+    ) => {
+        $crate::Engine<
+            { $nodes },
+            { $sets },
+            { $pods },
+            { $strings },
+            { $bytes },
+            { $labels },
+            { $rules },
+            { $taints },
+            { $terms },
+            { $backoff },
+        >
+    };
+}
+
 /// An engine for tests and examples: 8 nodes, 4 DaemonSets, 16 pods.
-pub type TinyEngine = Engine<8, 4, 16, 128, 4096, 128, 64>;
+pub type TinyEngine = engine!(
+    nodes: 8, daemon_sets: 4, pods: 16, strings: 128, string_bytes: 4096,
+    labels: 128, rules: 64, taints: 64, terms: 64, backoff: 16
+);
 
 /// An engine sized for an edge gateway: 1 node, 16 DaemonSets, 32 pods, and room
 /// for what 16 real DaemonSets and their pods hold (144 strings of 2,816 bytes, 144
 /// labels, 36 rules, 8 taints, 8 affinity terms, 16 backoff keys): under 16 KiB
 /// (see [`footprint`]).
-pub type GatewayEngine = Engine<1, 16, 32, 144, 2816, 144, 36, 8, 8, 16>;
+pub type GatewayEngine = engine!(
+    nodes: 1, daemon_sets: 16, pods: 32, strings: 144, string_bytes: 2816,
+    labels: 144, rules: 36, taints: 8, terms: 8, backoff: 16
+);
 
 /// An engine sized for a small cluster: 64 nodes, 32 DaemonSets, 2,048 pods; under
 /// 512 KiB.
-pub type SmallClusterEngine = Engine<64, 32, 2048, 3072, 65536, 9216, 256, 128, 64, 2048>;
+pub type SmallClusterEngine = engine!(
+    nodes: 64, daemon_sets: 32, pods: 2048, strings: 3072, string_bytes: 65536,
+    labels: 9216, rules: 256, taints: 128, terms: 64, backoff: 2048
+);
 
 /// An engine sized for the 5,000-node bench cluster with a pod on every node that
 /// should run one (50 DaemonSets, 65,620 pods), with room to spare.
-pub type Cluster5kEngine = Engine<5120, 64, 73728, 81920, 1572864, 327680, 512, 8192, 128, 8192>;
+pub type Cluster5kEngine = engine!(
+    nodes: 5120, daemon_sets: 64, pods: 73728, strings: 81920, string_bytes: 1572864,
+    labels: 327680, rules: 512, taints: 8192, terms: 128, backoff: 8192
+);
 
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(doctest)]
