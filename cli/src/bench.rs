@@ -89,10 +89,7 @@ pub type BenchEngine = dsr_core::Engine<
     65_536,
 >;
 
-/// The engine for clusters of up to 10,240 nodes and 64 DaemonSets: cluster-5k's
-/// sizes ([`dsr_core::Cluster5kEngine`]) doubled where they grow with the nodes.
-pub type Cluster10kEngine =
-    dsr_core::Engine<10_240, 64, 147_456, 163_840, 3_145_728, 655_360, 512, 16_384, 128, 16_384>;
+pub use crate::engine::Cluster10kEngine;
 
 /// The engines a cluster is tried in, smallest first: the bench reports the RAM of
 /// the one it fits, so a small cluster is not measured in a huge engine.
@@ -135,12 +132,17 @@ pub struct BenchArgs {
     /// `node_change_ns`, `allocations`, `engine_bytes`).
     #[arg(long)]
     json: bool,
-    /// Timed runs of each measurement (the median is reported).
-    #[arg(long, default_value_t = 15)]
-    runs: usize,
+    /// Timed runs of each measurement (the median is reported), 1 to 10000.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
+    runs: u32,
     #[command(flatten)]
     limits: crate::LimitArgs,
 }
+
+/// Most timed runs `--runs` takes: each run of each measurement is kept (8 bytes)
+/// and a full sync of a large cluster takes milliseconds, so more would only be
+/// a way to exhaust memory or time.
+pub const MAX_RUNS: i64 = 10_000;
 
 /// The `--json` object: exactly these keys.
 #[derive(Debug, Serialize)]
@@ -172,8 +174,9 @@ struct Details {
 
 /// Runs the bench and prints the report.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    if args.runs == 0 {
-        bail!("--runs must be at least 1");
+    // clap holds `--runs` to 1..=MAX_RUNS; checked again for callers of the library.
+    if !(1..=MAX_RUNS).contains(&i64::from(args.runs)) {
+        bail!("--runs must be from 1 to {MAX_RUNS}");
     }
     let objects = load::read_objects(&args.file, &args.limits.limits())?;
     if objects.nodes.is_empty() || objects.daemon_sets.is_empty() {
@@ -184,7 +187,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             objects.daemon_sets.len()
         );
     }
-    let runs = args.runs;
+    let runs = args.runs as usize;
     let (report, details) = crate::engine::on_big_stack(BenchEngine::footprint(), || {
         let mut last = None;
         for tier in [Tier::Cluster5k, Tier::Cluster10k, Tier::Largest] {
