@@ -36,20 +36,37 @@ use serde::Serialize;
 use crate::convert::{DaemonSetParts, NodeParts};
 use crate::load;
 
-/// Counts every allocation and reallocation of the process.
+/// Counts every allocation and reallocation of the process, and the bytes in use
+/// (for the loader's memory test, [`heap_peak`]).
 struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+static PEAK: AtomicU64 = AtomicU64::new(0);
+
+fn grew(by: usize) {
+    let now = IN_USE.fetch_add(by as u64, Ordering::Relaxed) + by as u64;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(by: usize) {
+    IN_USE.fetch_sub(by as u64, Ordering::Relaxed);
+}
 
 // SAFETY: forwards every call to the system allocator unchanged, only counting.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc(layout) }
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
         // SAFETY: the caller's contract is passed on unchanged.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -57,13 +74,22 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc_zeroed(layout) }
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            grew(new_size);
+            shrank(layout.size());
+        }
+        p
     }
 }
 
@@ -72,6 +98,19 @@ static GLOBAL: Counting = Counting;
 
 fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// The most heap bytes in use at once since the last call (of the whole process:
+/// call it where nothing else runs), and restarts the count from the bytes in use
+/// now. The first call reports the peak since the process started.
+pub fn heap_peak() -> u64 {
+    let now = IN_USE.load(Ordering::Relaxed);
+    PEAK.swap(now, Ordering::Relaxed)
+}
+
+/// Heap bytes in use now.
+pub fn heap_in_use() -> u64 {
+    IN_USE.load(Ordering::Relaxed)
 }
 
 /// The largest engine the bench runs on: room for 16,384 nodes, 256 DaemonSets and

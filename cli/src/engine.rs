@@ -465,19 +465,41 @@ pub trait OnEngine {
     ) -> Self::Output;
 }
 
-/// Builds the tier's engine and plan buffer (locals of this frame: call it on a
-/// stack of [`Tier::footprint`] bytes, see [`on_big_stack`]) and runs `work` on them.
-#[inline(never)]
+/// Builds the tier's engine and plan buffer (locals of a frame of their own: call
+/// it on a stack of [`Tier::footprint`] bytes, see [`on_big_stack`]) and runs
+/// `work` on them.
 pub fn with_engine<W: OnEngine>(tier: Tier, work: &mut W) -> W::Output {
-    match tier {
-        Tier::Case => work.run(&mut CaseEngine::new(), &mut Plan::<256>::new()),
-        Tier::Medium => work.run(&mut MediumEngine::new(), &mut Plan::<8192>::new()),
-        Tier::Cluster5k => work.run(
+    // One function per tier, so that a frame holds one tier's engine, not all of
+    // them (debug builds give every arm's temporaries their own stack slots).
+    #[inline(never)]
+    fn case<W: OnEngine>(work: &mut W) -> W::Output {
+        work.run(&mut CaseEngine::new(), &mut Plan::<256>::new())
+    }
+    #[inline(never)]
+    fn medium<W: OnEngine>(work: &mut W) -> W::Output {
+        work.run(&mut MediumEngine::new(), &mut Plan::<8192>::new())
+    }
+    #[inline(never)]
+    fn cluster5k<W: OnEngine>(work: &mut W) -> W::Output {
+        work.run(
             &mut dsr_core::Cluster5kEngine::new(),
             &mut Plan::<73_728>::new(),
-        ),
-        Tier::Cluster10k => work.run(&mut Cluster10kEngine::new(), &mut Plan::<147_456>::new()),
-        Tier::Host => work.run(&mut HostEngine::new(), &mut Plan::<HOST_PODS>::new()),
+        )
+    }
+    #[inline(never)]
+    fn cluster10k<W: OnEngine>(work: &mut W) -> W::Output {
+        work.run(&mut Cluster10kEngine::new(), &mut Plan::<147_456>::new())
+    }
+    #[inline(never)]
+    fn host<W: OnEngine>(work: &mut W) -> W::Output {
+        work.run(&mut HostEngine::new(), &mut Plan::<HOST_PODS>::new())
+    }
+    match tier {
+        Tier::Case => case(work),
+        Tier::Medium => medium(work),
+        Tier::Cluster5k => cluster5k(work),
+        Tier::Cluster10k => cluster10k(work),
+        Tier::Host => host(work),
     }
 }
 

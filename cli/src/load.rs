@@ -64,12 +64,13 @@ impl Default for Limits {
 /// The objects of a file, by kind.
 #[derive(Debug, Default)]
 pub struct Objects {
-    /// `v1` Nodes.
-    pub nodes: Vec<Node>,
+    /// `v1` Nodes (boxed: a list of large values would hold twice their size
+    /// while it grows).
+    pub nodes: Vec<Box<Node>>,
     /// `apps/v1` DaemonSets.
     pub daemon_sets: Vec<DaemonSet>,
-    /// `v1` Pods.
-    pub pods: Vec<Pod>,
+    /// `v1` Pods (boxed, as nodes).
+    pub pods: Vec<Box<Pod>>,
     /// `apps/v1` ControllerRevisions (a DaemonSet's current revision hash is read
     /// from them).
     pub controller_revisions: Vec<ControllerRevision>,
@@ -91,9 +92,9 @@ impl Objects {
 
     fn push(&mut self, object: Object) {
         match object {
-            Object::Node(n) => self.nodes.push(*n),
+            Object::Node(n) => self.nodes.push(n),
             Object::DaemonSet(d) => self.daemon_sets.push(*d),
-            Object::Pod(p) => self.pods.push(*p),
+            Object::Pod(p) => self.pods.push(p),
             Object::ControllerRevision(r) => self.controller_revisions.push(*r),
             Object::Other(kind) => match self.ignored.binary_search_by(|(k, _)| k.cmp(&kind)) {
                 Ok(i) => self.ignored[i].1 += 1,
@@ -612,6 +613,7 @@ fn object(kind: &str, mut v: Value, need: &mut Need) -> Result<Object, String> {
             meta.insert("namespace".into(), Value::String(DEFAULT_NAMESPACE.into()));
         }
     }
+    trim(kind, &mut v);
     need.add_object(kind, &v);
     let what = || format!("{kind} {}", escape(&clip(&name)));
     fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String> {
@@ -632,6 +634,48 @@ fn object(kind: &str, mut v: Value, need: &mut Need) -> Result<Object, String> {
         "Pod" => Object::Pod(Box::new(typed(v).map_err(wrap)?)),
         _ => Object::ControllerRevision(Box::new(typed(v).map_err(wrap)?)),
     })
+}
+
+/// Drops what dsr never reads of an object before it is typed: a typed Pod is
+/// 2.4 KiB before its first string, and a kubectl dump's pods carry their whole
+/// spec, status and managed fields. What stays is what `convert` reads: a node's
+/// labels, taints and `unschedulable`; a pod's metadata, `nodeName`, node affinity,
+/// phase and conditions; a ControllerRevision's metadata and revision; a
+/// DaemonSet whole (there are few).
+fn trim(kind: &str, v: &mut Value) {
+    let Value::Object(map) = v else {
+        return;
+    };
+    if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+        meta.remove("managedFields");
+        if kind != "DaemonSet" {
+            meta.remove("annotations");
+        }
+    }
+    let keep = |map: &mut serde_json::Map<String, Value>, field: &str, fields: &[&str]| {
+        if let Some(Value::Object(m)) = map.get_mut(field) {
+            m.retain(|k, _| fields.contains(&k.as_str()));
+        }
+    };
+    match kind {
+        "Node" => {
+            map.remove("status");
+            keep(map, "spec", &["taints", "unschedulable"]);
+        }
+        "Pod" => {
+            keep(map, "spec", &["nodeName", "affinity"]);
+            if let Some(Value::Object(affinity)) =
+                map.get_mut("spec").and_then(|s| s.get_mut("affinity"))
+            {
+                affinity.retain(|k, _| k == "nodeAffinity");
+            }
+            keep(map, "status", &["phase", "conditions"]);
+        }
+        "ControllerRevision" => {
+            map.remove("data");
+        }
+        _ => {}
+    }
 }
 
 fn api_kind(kind: &str) -> &'static str {
