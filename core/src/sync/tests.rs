@@ -907,7 +907,10 @@ fn invalid_budget_halts_the_rollout() {
     e.sync(set, NOW, &mut plan).unwrap();
     assert!(plan.is_noop());
     let rollout = plan.rollout.unwrap();
-    assert_eq!(rollout.halted, Some(crate::sync::RolloutHalt::InvalidBudget));
+    assert_eq!(
+        rollout.halted,
+        Some(crate::sync::RolloutHalt::InvalidBudget)
+    );
     // The old pod is still counted: the rollout is unfinished, not idle.
     assert_eq!(rollout.outdated, 1);
 }
