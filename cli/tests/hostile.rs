@@ -435,3 +435,21 @@ fn the_loader_holds_at_most_four_bytes_per_input_byte() {
         "{per_byte:.2} bytes of heap per input byte"
     );
 }
+
+// Issue 13 item 8: a conformance case is judged in an engine big enough for it.
+#[test]
+fn a_conformance_case_of_a_hundred_nodes_runs_in_a_larger_engine() {
+    let d = dir("conformance");
+    let nodes: Vec<Value> = (0..100).map(|i| node(&format!("node-{i:03}"))).collect();
+    let mut ds = daemon_set("agent");
+    ds["metadata"]["annotations"] = json!({"dsr.io/current-revision": "5d4f8b7c9"});
+    let vectors = json!({"schema": "dsr-conformance/v1", "cases": [
+        {"name": "a hundred nodes, no pods", "kind": "reconcile", "now": "2024-03-01T11:00:00Z",
+         "nodes": nodes, "daemonSet": ds, "pods": [],
+         "expect": {"creates": 100, "deletes": 0, "status": {"desiredNumberScheduled": 100}}}]});
+    let file = write(&d, "big.json", &vectors.to_string());
+    let o = dsr(&["conformance", &file]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.ends_with("1 passed, 0 failed\n"), "{out}");
+}
