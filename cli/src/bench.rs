@@ -2,7 +2,7 @@
 //!
 //! FILE is a bench cluster (`{"nodes": [...], "daemonSets": [...]}`, as
 //! `tests/data/bench/gen_cluster.py` writes) or a kubectl dump. Its nodes and
-//! DaemonSets are loaded into the smallest engine of [`Tier`] they fit (up to
+//! DaemonSets are loaded into the smallest engine of `Tier` they fit (up to
 //! 16,384 nodes and 256 DaemonSets); every node that should run a DaemonSet's pod gets one,
 //! running, ready and of the current revision (the steady state; pods in the file
 //! are not used). Then, each after warm-up runs, as the median of repeated runs:

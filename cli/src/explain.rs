@@ -43,9 +43,6 @@ pub struct Report {
     pub daemon_sets: Vec<SetReport>,
     /// Objects the core refused, which are left out.
     pub skipped: Vec<Skipped>,
-    /// The engine the dump was loaded into, sized to it (not in the JSON).
-    #[serde(skip)]
-    pub engine: &'static str,
     /// Nodes loaded (not in the JSON: every node has a row).
     #[serde(skip)]
     pub node_count: usize,
@@ -297,15 +294,6 @@ impl OnEngine for Explain<'_> {
     }
 }
 
-/// The engine tier's name, for a report.
-fn tier_name<E: AnyEngine>(engine: &E) -> &'static str {
-    let c = engine.capacities();
-    Tier::ALL
-        .into_iter()
-        .find(|t| t.capacities() == c)
-        .map_or("custom", Tier::name)
-}
-
 /// Loads the objects into `engine` and asks it about every (DaemonSet, node) pair.
 pub fn build<E: AnyEngine>(
     engine: &mut E,
@@ -400,7 +388,6 @@ pub fn build<E: AnyEngine>(
         skipped_count: skipped.len(),
         daemon_sets,
         skipped,
-        engine: tier_name(engine),
         node_count: engine.node_count(),
     })
 }
