@@ -2,8 +2,10 @@
 //! `shared/conformance/SCHEMA.md`) against the core.
 //!
 //! Each case's inputs are read into k8s-openapi types, converted to core inputs, and
-//! asked of a small engine that is cleared before every case. A kind the runner
-//! does not know, or an input it cannot load, is a failed case, never a skipped one.
+//! asked of a small engine that is cleared before every case, or, for a case too
+//! big for it, of the smallest larger engine that holds it (`engine::case_tier`). A
+//! kind the runner does not know, or an input it cannot load, is a failed case,
+//! never a skipped one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
