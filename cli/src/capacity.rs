@@ -161,7 +161,8 @@ impl OnEngine for Load<'_> {
             }
         }
         for pod in &objects.pods {
-            let parts = PodParts::new(pod);
+            let pod = pod.to_pod();
+            let parts = PodParts::new(&pod);
             if let Err((error, table_full)) = parts.with_input(|i| {
                 engine
                     .add_pod(i)

@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Affinity, Node, Pod, PodCondition, PodSpec, PodStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -69,8 +70,8 @@ pub struct Objects {
     pub nodes: Vec<Box<Node>>,
     /// `apps/v1` DaemonSets.
     pub daemon_sets: Vec<DaemonSet>,
-    /// `v1` Pods (boxed, as nodes).
-    pub pods: Vec<Box<Pod>>,
+    /// `v1` Pods, as much of them as dsr reads (boxed, as nodes).
+    pub pods: Vec<Box<SlimPod>>,
     /// `apps/v1` ControllerRevisions (a DaemonSet's current revision hash is read
     /// from them).
     pub controller_revisions: Vec<ControllerRevision>,
@@ -104,11 +105,70 @@ impl Objects {
     }
 }
 
+/// A `v1` Pod as dsr keeps it: the fields `convert::PodParts` reads (metadata,
+/// `spec.nodeName`, `spec.affinity`, `status.phase`, `status.conditions`), in
+/// about a third of a k8s-openapi `Pod`'s 2.4 KiB. [`SlimPod::to_pod`] makes the
+/// full type when a pod is loaded into the engine.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlimPod {
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// `spec`, what dsr reads of it.
+    #[serde(default)]
+    pub spec: Option<SlimPodSpec>,
+    /// `status`, what dsr reads of it.
+    #[serde(default)]
+    pub status: Option<SlimPodStatus>,
+}
+
+/// What dsr reads of a pod's spec.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimPodSpec {
+    /// `nodeName`.
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// `affinity` (its node affinity).
+    #[serde(default)]
+    pub affinity: Option<Affinity>,
+}
+
+/// What dsr reads of a pod's status.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlimPodStatus {
+    /// `phase`.
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// `conditions`.
+    #[serde(default)]
+    pub conditions: Option<Vec<PodCondition>>,
+}
+
+impl SlimPod {
+    /// The k8s-openapi `Pod` with these fields, every other one absent.
+    pub fn to_pod(&self) -> Pod {
+        Pod {
+            metadata: self.metadata.clone(),
+            spec: self.spec.as_ref().map(|s| PodSpec {
+                node_name: s.node_name.clone(),
+                affinity: s.affinity.clone(),
+                ..PodSpec::default()
+            }),
+            status: self.status.as_ref().map(|s| PodStatus {
+                phase: s.phase.clone(),
+                conditions: s.conditions.clone(),
+                ..PodStatus::default()
+            }),
+        }
+    }
+}
+
 /// One object, typed.
 enum Object {
     Node(Box<Node>),
     DaemonSet(Box<DaemonSet>),
-    Pod(Box<Pod>),
+    Pod(Box<SlimPod>),
     ControllerRevision(Box<ControllerRevision>),
     Other(String),
 }

@@ -342,7 +342,8 @@ pub fn build<E: AnyEngine, const N: usize>(
         }
     }
     for pod in &objects.pods {
-        let parts = PodParts::new(pod);
+        let pod = pod.to_pod();
+        let parts = PodParts::new(&pod);
         if let Err((error, table_full)) = parts.with_input(|i| {
             engine
                 .add_pod(i)
