@@ -501,6 +501,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
         let mut doc = Document::default();
         let mut rest = serde_json::Map::new();
         let mut lists: Vec<(String, Vec<Pending>)> = Vec::new();
+        let mut seen_kind = None;
         while let Some(key) = map.next_key::<String>()? {
             if let Some(field) = LIST_FIELDS.iter().find(|f| **f == key) {
                 let items = map.next_value_seed(ItemsSeed {
@@ -508,8 +509,7 @@ impl<'de> Visitor<'de> for DocumentVisitor {
                     need: &mut doc.need,
                 })?;
                 lists.push((key, items));
-            } else {
-                let v: Value = map.next_value()?;
+            } else if let Some(v) = object_field(&mut map, &key, &mut seen_kind)? {
                 rest.insert(key, v);
             }
         }
@@ -608,7 +608,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
         };
         let mut items = Vec::new();
         let mut i = 0usize;
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element_seed(ObjectSeed { kind: field_kind })? {
             // Counted as soon as it is read: the cap bounds the work too.
             Budget::take()?;
             let kind = v.get("kind").and_then(Value::as_str).or(field_kind);
@@ -623,6 +623,132 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
             i += 1;
         }
         Ok(items)
+    }
+}
+
+/// Reads the value of an object's field `key`, or skips it (`None`) when dsr
+/// never reads it: only `apiVersion`, `kind`, `metadata` (without
+/// `managedFields`), `spec` and `status` (of a node, neither: of a pod, what
+/// [`SlimPod`] keeps) and a ControllerRevision's `revision` are built, so that one
+/// object's unread fields never take memory. `kind`, once read, is kept in `kind`
+/// (kubectl writes it before `spec` and `status`).
+fn object_field<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    kind: &mut Option<String>,
+) -> Result<Option<Value>, A::Error> {
+    const POD_SPEC: &[&str] = &["nodeName", "affinity"];
+    const NODE_SPEC: &[&str] = &["taints", "unschedulable"];
+    const STATUS: &[&str] = &["phase", "conditions", "observedGeneration"];
+    let keep = match (key, kind.as_deref()) {
+        ("apiVersion" | "revision", _) => Keep::All,
+        ("kind", _) => {
+            let v: Value = map.next_value()?;
+            *kind = v.as_str().map(str::to_owned);
+            return Ok(Some(v));
+        }
+        ("metadata", _) => Keep::AllBut(&["managedFields"]),
+        ("spec", Some("Pod")) => Keep::Only(POD_SPEC),
+        ("spec", Some("Node")) => Keep::Only(NODE_SPEC),
+        ("spec", _) => Keep::All,
+        ("status", Some("Node")) => Keep::Nothing,
+        ("status", _) => Keep::Only(STATUS),
+        _ => Keep::Nothing,
+    };
+    match keep {
+        Keep::Nothing => {
+            map.next_value::<de::IgnoredAny>()?;
+            Ok(None)
+        }
+        Keep::All => map.next_value().map(Some),
+        keep => map.next_value_seed(Filtered(keep)).map(Some),
+    }
+}
+
+/// Which fields of a map are built.
+#[derive(Debug, Clone, Copy)]
+enum Keep {
+    All,
+    Nothing,
+    Only(&'static [&'static str]),
+    AllBut(&'static [&'static str]),
+}
+
+/// A map with some of its fields (`null` stays `null`).
+struct Filtered(Keep);
+
+impl<'de> DeserializeSeed<'de> for Filtered {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Filtered {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let wanted = match self.0 {
+                Keep::All => true,
+                Keep::Nothing => false,
+                Keep::Only(keys) => keys.contains(&key.as_str()),
+                Keep::AllBut(keys) => !keys.contains(&key.as_str()),
+            };
+            if wanted {
+                out.insert(key, map.next_value()?);
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// One Kubernetes object, read with [`object_field`]; `kind` is what its list
+/// field implies (`nodes`: `Node`), if anything.
+struct ObjectSeed {
+    kind: Option<&'static str>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        let mut kind = self.kind.map(str::to_owned);
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(v) = object_field(&mut map, &key, &mut kind)? {
+                out.insert(key, v);
+            }
+        }
+        Ok(Value::Object(out))
     }
 }
 
