@@ -34,11 +34,12 @@ error.
 Memory: JSON is read as a stream, one object at a time; fields dsr never reads
 (managed fields, most of a pod's spec and status, a node's status) are skipped as
 they are read, and what is kept is typed: the heap holds about 1 byte per input
-byte of a kubectl dump (0.85 measured; at most 4), and at least about 1.6 KiB per
-node and 1 KiB per pod however small their JSON (at the default caps: 100,000
-objects, 64 MiB). Add the engine, sized to the input: from 1 MiB for a few nodes
-to about 90 MiB for the largest (16,384 nodes, 131,072 pods). YAML is read whole
-first: 1 byte more per input byte. Time is O(n log n) in the input.
+byte of a kubectl dump (0.85 measured), up to about 10 for input made of many tiny
+labels, and at least about 1.6 KiB per node and 1 KiB per pod however small their
+JSON (at the default caps: 100,000 objects, 64 MiB). Add the engine, sized to the
+input: from 1 MiB for a few nodes to about 90 MiB for the largest (16,384 nodes,
+131,072 pods). YAML is read whole first: 1 byte more per input byte. Reading is
+O(n log n) in the size of the input.
 
 Text output escapes control characters in names and values (\\n, \\u{1b}) and cuts
 values in messages to 80 characters; JSON output is exact.";
