@@ -12,7 +12,7 @@ import (
 // arena holds the C memory of one call's input structs. cgo forbids passing C
 // a Go pointer to memory that holds Go pointers, and the input structs are
 // all pointers (strings, arrays), so they are built in C memory and freed
-// when the call returns.
+// when the call returns. Every input struct the package passes is built here.
 type arena struct {
 	blocks []unsafe.Pointer
 }
@@ -122,6 +122,7 @@ func (a *arena) requirements(rs []Requirement) (*C.dsr_requirement, C.size_t) {
 
 func (a *arena) node(n *Node) *C.dsr_node {
 	c := (*C.dsr_node)(a.alloc(unsafe.Sizeof(C.dsr_node{})))
+	c.struct_size = C.size_t(unsafe.Sizeof(C.dsr_node{}))
 	c.name = a.str(n.Name)
 	c.labels, c.labels_len = a.labels(n.Labels)
 	c.taints, c.taints_len = a.taints(n.Taints)
@@ -131,6 +132,7 @@ func (a *arena) node(n *Node) *C.dsr_node {
 
 func (a *arena) daemonSet(d *DaemonSet) *C.dsr_daemon_set {
 	c := (*C.dsr_daemon_set)(a.alloc(unsafe.Sizeof(C.dsr_daemon_set{})))
+	c.struct_size = C.size_t(unsafe.Sizeof(C.dsr_daemon_set{}))
 	c.name = a.str(d.Name)
 	c.ns = a.str(d.Namespace)
 	c.uid = a.str(d.UID)
@@ -211,6 +213,7 @@ func unix(t time.Time) C.int64_t {
 
 func (a *arena) pod(p *Pod) *C.dsr_pod {
 	c := (*C.dsr_pod)(a.alloc(unsafe.Sizeof(C.dsr_pod{})))
+	c.struct_size = C.size_t(unsafe.Sizeof(C.dsr_pod{}))
 	c.name = a.str(p.Name)
 	c.ns = a.str(p.Namespace)
 	c.uid = a.str(p.UID)
@@ -235,5 +238,19 @@ func (a *arena) pod(p *Pod) *C.dsr_pod {
 	}
 	c.deleting = C.bool(p.Deleting)
 	c.creation_timestamp = unix(p.CreationTimestamp)
+	return c
+}
+
+func (a *arena) reason(r Reason) *C.dsr_reason {
+	c := (*C.dsr_reason)(a.alloc(unsafe.Sizeof(C.dsr_reason{})))
+	c.kind, c.set_id, c.node_id = C.uint32_t(r.Kind), C.uint32_t(r.set), C.uint32_t(r.node)
+	c.terms, c.term, c.taint = C.uint32_t(r.terms), C.DSR_NONE, C.DSR_NONE
+	c.set_version, c.node_version = C.uint32_t(r.setVersion), C.uint32_t(r.nodeVersion)
+	if r.Term >= 0 {
+		c.term = C.uint32_t(r.Term)
+	}
+	if r.Taint >= 0 {
+		c.taint = C.uint32_t(r.Taint)
+	}
 	return c
 }

@@ -1,25 +1,20 @@
+//go:build !dsr_in_tree
+
 package dsr
 
-// All cgo directives of the package are here.
+// How the package finds libdsr, by default: an installed libdsr found by
+// pkg-config (ffi/pkg/install.sh writes dsr-static.pc), linked statically so
+// that programs need no libdsr.so at run time:
 //
-// The package links the static library built in this repository:
+//	bash ffi/pkg/install.sh "$PREFIX"
+//	export PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig   # when PREFIX is not a system one
+//	go build ./...
 //
-//	cargo build -p dsr-ffi --release     # makes ../target/release/libdsr.a
-//	cd go && go test ./...
-//
-// ${SRCDIR} is this directory, so the paths hold wherever the repository is
-// checked out. With another Cargo target directory, or an installed libdsr
-// (ffi/pkg/install.sh), override them from the environment instead, e.g.
-//
-//	CGO_CFLAGS="$(pkg-config --cflags dsr-static)" \
-//	CGO_LDFLAGS="$(pkg-config --libs dsr-static)" go build
-//
-// (the flags here still apply; the extra ones come first). The libraries after
-// libdsr.a are what a Rust std staticlib needs on Linux (ffi/pkg/dsr-static.pc).
+// Inside this repository, build with -tags dsr_in_tree instead (cgo_in_tree.go):
+// the package then links the archive cargo builds in the checkout.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include
-#cgo LDFLAGS: ${SRCDIR}/../target/release/libdsr.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo pkg-config: dsr-static
 #include <stdlib.h>
 #include "dsr.h"
 */

@@ -3,7 +3,10 @@ package dsr
 // #include "dsr.h"
 import "C"
 
-import "fmt"
+import (
+	"errors"
+	"strings"
+)
 
 // Code is a dsr_result: the status of a call into libdsr. Every Code other
 // than OK is an error; compare with errors.Is:
@@ -50,6 +53,8 @@ const (
 	ErrNotFound         Code = C.DSR_RESULT_NOT_FOUND
 	ErrStaleReason      Code = C.DSR_RESULT_STALE_REASON
 	ErrInvalidDaemonSet Code = C.DSR_RESULT_INVALID_DAEMON_SET
+	// ErrUnknownFeatureGate: SetFeatureGate was given a gate libdsr does not know.
+	ErrUnknownFeatureGate Code = C.DSR_RESULT_UNKNOWN_FEATURE_GATE
 
 	ErrSnapshot                   Code = C.DSR_RESULT_SNAPSHOT
 	ErrSnapshotTruncated          Code = C.DSR_RESULT_SNAPSHOT_TRUNCATED
@@ -66,10 +71,34 @@ const (
 	ErrUnmappedError Code = C.DSR_RESULT_UNMAPPED_ERROR
 )
 
-// Error returns libdsr's description of the code (dsr_result_str).
+// Error describes the code: libdsr's words (dsr_result_str), except for the
+// few codes whose C wording names C things a Go caller never sees.
 func (c Code) Error() string {
+	switch c {
+	case ErrNullPointer:
+		return "a required pointer is nil"
+	case ErrNotAnEngine:
+		return "not an engine set up by NewEngine"
+	}
 	return C.GoString(C.dsr_result_str(C.uint32_t(c)))
 }
+
+// ErrNilArgument is the error of a call given a nil pointer it needs (a nil
+// *Node, *DaemonSet or *Pod, or a nil *Engine); compare with errors.Is.
+var ErrNilArgument = errors.New("nil argument")
+
+// nilArgument is the error of op given a nil what.
+func nilArgument(op, what string) error {
+	return &nilArgumentError{op: op, what: what}
+}
+
+type nilArgumentError struct{ op, what string }
+
+func (e *nilArgumentError) Error() string {
+	return "dsr: " + e.op + ": " + ErrNilArgument.Error() + ": the " + e.what + " is nil"
+}
+
+func (e *nilArgumentError) Unwrap() error { return ErrNilArgument }
 
 // IsFull reports whether the code says a table or a per-call limit is
 // exhausted (the 2xx range).
@@ -85,7 +114,7 @@ func (c Code) IsSnapshot() bool { return c >= 400 && c < 500 }
 type Error struct {
 	// Code is the dsr_result.
 	Code Code
-	// Op is the C function that failed.
+	// Op is the method or function that failed ("AddNode", "Sync", ...).
 	Op string
 	// Detail is what the engine said about the failure, if anything.
 	Detail string
@@ -94,11 +123,62 @@ type Error struct {
 	Spec *SpecProblem
 }
 
+// Error gives the code's meaning, then the engine's detail, once each:
+//
+//	dsr: AddDaemonSet: invalid DaemonSet: spec.template.spec.containers: Required value
 func (e *Error) Error() string {
-	if e.Detail != "" {
-		return fmt.Sprintf("dsr: %s: %s", e.Op, e.Detail)
+	var b strings.Builder
+	b.WriteString("dsr: ")
+	if e.Op != "" {
+		b.WriteString(e.Op)
+		b.WriteString(": ")
 	}
-	return fmt.Sprintf("dsr: %s: %s", e.Op, e.Code.Error())
+	meaning := e.Code.Error()
+	b.WriteString(meaning)
+	if detail := detailAfter(meaning, e.Detail); detail != "" {
+		b.WriteString(": ")
+		b.WriteString(detail)
+	}
+	return b.String()
+}
+
+// detailAfter is what detail adds to meaning. libdsr's detail starts with
+// the code's text ("invalid DaemonSet: ..."), and the core's own words may
+// say it again, in the same or other words ("snapshot: snapshot is
+// truncated", "selector does not parse: ..."); only what is new is kept.
+func detailAfter(meaning, detail string) string {
+	for {
+		head, rest, ok := strings.Cut(detail, ": ")
+		if !ok || !restates(meaning, head) {
+			break
+		}
+		detail = rest
+	}
+	if restates(meaning, detail) {
+		return ""
+	}
+	return detail
+}
+
+// restates reports whether text uses no word that meaning does not,
+// articles aside.
+func restates(meaning, text string) bool {
+	have := map[string]bool{"a": true, "an": true, "the": true, "s": true}
+	for _, w := range words(meaning) {
+		have[w] = true
+	}
+	for _, w := range words(text) {
+		if !have[w] {
+			return false
+		}
+	}
+	return true
+}
+
+func words(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+	})
 }
 
 // Unwrap gives the Code, so that errors.Is(err, dsr.ErrNotFound) works.

@@ -6,7 +6,7 @@ import (
 	"log"
 	"time"
 
-	dsr "example.invalid/dsr/go"
+	dsr "dsr/go"
 )
 
 // Where does the fluentd-elasticsearch DaemonSet of the Kubernetes docs run?
@@ -64,7 +64,7 @@ func ExampleCode() {
 	fmt.Println(err)
 	fmt.Println(err == nil, dsr.ValidateLabelValue("v1.2") == nil)
 	// Output:
-	// dsr: dsr_validate_label_key: invalid label key
+	// dsr: ValidateLabelKey: invalid label key
 	// false true
 }
 

@@ -1,3 +1,3 @@
-module example.invalid/dsr/go
+module dsr/go
 
 go 1.19

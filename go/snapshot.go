@@ -17,7 +17,7 @@ func SnapshotMaxSize() int { return int(C.dsr_engine_snapshot_max_size()) }
 func (e *Engine) Snapshot() ([]byte, error) {
 	buf := make([]byte, SnapshotMaxSize())
 	var n C.size_t
-	if err := e.call("dsr_engine_snapshot", func(*arena) C.dsr_result {
+	if err := e.query("Snapshot", func(*arena) C.dsr_result {
 		return C.dsr_engine_snapshot(e.e, (*C.uint8_t)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &n)
 	}); err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func (e *Engine) Restore(snapshot []byte) error {
 		p = (*C.uint8_t)(unsafe.Pointer(&snapshot[0]))
 	}
 	defer runtime.KeepAlive(snapshot)
-	return e.call("dsr_engine_restore", func(*arena) C.dsr_result { return C.dsr_engine_restore(e.e, p, C.size_t(len(snapshot))) })
+	return e.call("Restore", func(*arena) C.dsr_result { return C.dsr_engine_restore(e.e, p, C.size_t(len(snapshot))) })
 }
 
 // SpecProblemKind says which API-server rule a DaemonSet breaks.
@@ -87,6 +87,8 @@ const (
 	DetailNegative                SpecDetail = C.DSR_SPEC_DETAIL_NEGATIVE
 	DetailNotAPercent             SpecDetail = C.DSR_SPEC_DETAIL_NOT_A_PERCENT
 	DetailOverHundredPercent      SpecDetail = C.DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT
+	DetailNotCanonicalInteger     SpecDetail = C.DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER
+	DetailOutOfRange              SpecDetail = C.DSR_SPEC_DETAIL_OUT_OF_RANGE
 )
 
 // ValidationError says how a name, key or value fails Kubernetes validation.
@@ -118,7 +120,10 @@ type SpecProblem struct {
 // accepting it. An invalid one is an *Error matching ErrInvalidDaemonSet,
 // whose Spec field says which rule it breaks and Detail says it in words.
 func (e *Engine) ValidateDaemonSet(d *DaemonSet) error {
-	return e.call("dsr_engine_validate_daemon_set", func(a *arena) C.dsr_result {
+	if d == nil {
+		return nilArgument("ValidateDaemonSet", "DaemonSet")
+	}
+	return e.call("ValidateDaemonSet", func(a *arena) C.dsr_result {
 		return C.dsr_engine_validate_daemon_set(e.e, a.daemonSet(d))
 	})
 }

@@ -5,34 +5,40 @@ package dsr
 import "C"
 
 import (
-	"runtime"
+	"errors"
 	"time"
 )
 
 // AddPod adds a pod; namespace/name is unique (ErrDuplicate).
 func (e *Engine) AddPod(p *Pod) (PodID, error) {
+	if p == nil {
+		return 0, nilArgument("AddPod", "pod")
+	}
 	var id C.uint32_t
-	err := e.call("dsr_engine_add_pod", func(a *arena) C.dsr_result { return C.dsr_engine_add_pod(e.e, a.pod(p), &id) })
+	err := e.call("AddPod", func(a *arena) C.dsr_result { return C.dsr_engine_add_pod(e.e, a.pod(p), &id) })
 	return PodID(id), err
 }
 
 // UpdatePod replaces a pod, keeping its id (it turned ready, was scheduled,
 // failed, started deleting).
 func (e *Engine) UpdatePod(id PodID, p *Pod) error {
-	return e.call("dsr_engine_update_pod", func(a *arena) C.dsr_result {
+	if p == nil {
+		return nilArgument("UpdatePod", "pod")
+	}
+	return e.call("UpdatePod", func(a *arena) C.dsr_result {
 		return C.dsr_engine_update_pod(e.e, C.uint32_t(id), a.pod(p))
 	})
 }
 
 // RemovePod removes a pod (it is gone from the cluster).
 func (e *Engine) RemovePod(id PodID) error {
-	return e.call("dsr_engine_remove_pod", func(*arena) C.dsr_result { return C.dsr_engine_remove_pod(e.e, C.uint32_t(id)) })
+	return e.call("RemovePod", func(*arena) C.dsr_result { return C.dsr_engine_remove_pod(e.e, C.uint32_t(id)) })
 }
 
 // FindPod returns the id of the pod namespace/name (ErrNotFound if none).
 func (e *Engine) FindPod(namespace, name string) (PodID, error) {
 	var id C.uint32_t
-	err := e.query("dsr_engine_find_pod", func(a *arena) C.dsr_result {
+	err := e.query("FindPod", func(a *arena) C.dsr_result {
 		return C.dsr_engine_find_pod(e.e, a.str(namespace), a.str(name), &id)
 	})
 	return PodID(id), err
@@ -41,24 +47,24 @@ func (e *Engine) FindPod(namespace, name string) (PodID, error) {
 // PodCount returns the number of pods.
 func (e *Engine) PodCount() (int, error) {
 	var n C.size_t
-	err := e.query("dsr_engine_pod_count", func(*arena) C.dsr_result { return C.dsr_engine_pod_count(e.e, &n) })
+	err := e.query("PodCount", func(*arena) C.dsr_result { return C.dsr_engine_pod_count(e.e, &n) })
 	return int(n), err
 }
 
 // AdoptPod records that the caller made the DaemonSet the pod's controller
 // (a Plan's Adoptions).
 func (e *Engine) AdoptPod(pod PodID, set SetID) error {
-	return e.setPodController(pod, C.uint32_t(set))
+	return e.setPodController("AdoptPod", pod, C.uint32_t(set))
 }
 
 // ReleasePod records that the caller removed the pod's controller reference
 // (a Plan's Releases).
 func (e *Engine) ReleasePod(pod PodID) error {
-	return e.setPodController(pod, C.DSR_NONE)
+	return e.setPodController("ReleasePod", pod, C.DSR_NONE)
 }
 
-func (e *Engine) setPodController(pod PodID, set C.uint32_t) error {
-	return e.call("dsr_engine_set_pod_controller", func(*arena) C.dsr_result {
+func (e *Engine) setPodController(op string, pod PodID, set C.uint32_t) error {
+	return e.call(op, func(*arena) C.dsr_result {
 		return C.dsr_engine_set_pod_controller(e.e, C.uint32_t(pod), set)
 	})
 }
@@ -172,10 +178,12 @@ type RolloutBudget struct {
 // Plan is one sync of a DaemonSet: what to create, delete, adopt and
 // release, the status, and when to sync again. Lists are sorted by name.
 type Plan struct {
-	Set     SetID
-	Outcome SyncOutcome
-	Creates []Create
-	Deletes []Delete
+	// HeldBack are the nodes the rollout's InUse counts, each with why.
+	HeldBack []Hold
+	Set      SetID
+	Outcome  SyncOutcome
+	Creates  []Create
+	Deletes  []Delete
 	// Adoptions are pods without a controller that the selector matches: set
 	// their controller reference, then AdoptPod.
 	Adoptions []PodID
@@ -205,11 +213,29 @@ func goStr(s C.dsr_str) string {
 // (OutcomeStatusOnly) until each planned create and delete is reported with
 // ObserveCreates and ObserveDeletes (or five minutes pass).
 func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	defer runtime.KeepAlive(e)
+	var p *Plan
+	err := e.exclusive("Sync", func(*arena) (err error) {
+		p, err = e.sync(set, now)
+		return err
+	})
+	return p, err
+}
+
+func (e *Engine) sync(set SetID, now time.Time) (*Plan, error) {
+	// The plan lives in C memory for this call: everything is copied out.
+	size, align := C.dsr_plan_size(), C.dsr_plan_align()
+	rounded := (size + align - 1) / align * align
+	mem := C.aligned_alloc(align, rounded)
+	if mem == nil {
+		return nil, errors.New("dsr: cannot allocate a plan's memory")
+	}
+	defer C.free(mem)
+	var plan *C.dsr_plan
+	if err := check("Sync", C.dsr_plan_init(mem, rounded, &plan)); err != nil {
+		return nil, err
+	}
 	var info C.dsr_plan_info
-	if err := e.fail("dsr_engine_sync", C.dsr_engine_sync(e.e, C.uint32_t(set), C.int64_t(now.Unix()), &info)); err != nil {
+	if err := e.fail("Sync", C.dsr_engine_sync(e.e, C.uint32_t(set), C.int64_t(now.Unix()), plan, &info)); err != nil {
 		return nil, err
 	}
 	p := &Plan{
@@ -248,11 +274,11 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 	}
 	for i := 0; i < int(info.creates_len); i++ {
 		var c C.dsr_plan_create
-		if err := check("dsr_engine_plan_create", C.dsr_engine_plan_create(e.e, C.size_t(i), &c)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_create(e.e, plan, C.size_t(i), &c)); err != nil {
 			return nil, err
 		}
-		why, err := readText("dsr_engine_describe_create", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
-			return C.dsr_engine_describe_create(e.e, C.size_t(i), b, n, out)
+		why, err := readText("Sync", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+			return C.dsr_engine_describe_create(e.e, plan, C.size_t(i), b, n, out)
 		})
 		if err != nil {
 			return nil, err
@@ -264,11 +290,11 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 	}
 	for i := 0; i < int(info.deletes_len); i++ {
 		var d C.dsr_plan_delete
-		if err := check("dsr_engine_plan_delete", C.dsr_engine_plan_delete(e.e, C.size_t(i), &d)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_delete(e.e, plan, C.size_t(i), &d)); err != nil {
 			return nil, err
 		}
-		why, err := readText("dsr_engine_describe_delete", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
-			return C.dsr_engine_describe_delete(e.e, C.size_t(i), b, n, out)
+		why, err := readText("Sync", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+			return C.dsr_engine_describe_delete(e.e, plan, C.size_t(i), b, n, out)
 		})
 		if err != nil {
 			return nil, err
@@ -280,25 +306,65 @@ func (e *Engine) Sync(set SetID, now time.Time) (*Plan, error) {
 	}
 	for i := 0; i < int(info.adoptions_len); i++ {
 		var id C.uint32_t
-		if err := check("dsr_engine_plan_adoption", C.dsr_engine_plan_adoption(e.e, C.size_t(i), &id)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_adoption(e.e, plan, C.size_t(i), &id)); err != nil {
 			return nil, err
 		}
 		p.Adoptions = append(p.Adoptions, PodID(id))
 	}
 	for i := 0; i < int(info.releases_len); i++ {
 		var id C.uint32_t
-		if err := check("dsr_engine_plan_release", C.dsr_engine_plan_release(e.e, C.size_t(i), &id)); err != nil {
+		if err := check("Sync", C.dsr_engine_plan_release(e.e, plan, C.size_t(i), &id)); err != nil {
 			return nil, err
 		}
 		p.Releases = append(p.Releases, PodID(id))
 	}
+	for i := 0; i < int(info.held_back_len); i++ {
+		var h C.dsr_plan_hold
+		if err := check("Sync", C.dsr_engine_plan_hold(e.e, plan, C.size_t(i), &h)); err != nil {
+			return nil, err
+		}
+		why, err := readText("Sync", 256, func(b *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+			return C.dsr_engine_describe_hold(e.e, plan, C.size_t(i), b, n, out)
+		})
+		if err != nil {
+			return nil, err
+		}
+		p.HeldBack = append(p.HeldBack, Hold{
+			NodeName: goStr(h.node_name), Reason: HoldReason(h.reason), Pod: PodID(h.pod_id), Description: why,
+		})
+	}
 	return p, nil
+}
+
+// HoldReason says why a node holds a rolling update back.
+type HoldReason uint32
+
+// The hold reasons of include/dsr.h.
+const (
+	HoldExcess                 HoldReason = C.DSR_HOLD_REASON_EXCESS                    // extra old or new pods
+	HoldNoPod                  HoldReason = C.DSR_HOLD_REASON_NO_POD                    // no daemon pod
+	HoldOldAndNew              HoldReason = C.DSR_HOLD_REASON_OLD_AND_NEW               // an old and a new pod, no surge
+	HoldNewNotAvailable        HoldReason = C.DSR_HOLD_REASON_NEW_NOT_AVAILABLE         // the new pod is not available yet
+	HoldOldNotAvailable        HoldReason = C.DSR_HOLD_REASON_OLD_NOT_AVAILABLE         // the old pod is not available
+	HoldSurgingNewNotAvailable HoldReason = C.DSR_HOLD_REASON_SURGING_NEW_NOT_AVAILABLE // surging, new pod not available
+)
+
+// String is the core's name of the reason (noPod, oldAndNew, ...).
+func (r HoldReason) String() string { return C.GoString(C.dsr_hold_reason_str(C.uint32_t(r))) }
+
+// Hold is a node that holds a rolling update back: one the budget's InUse
+// counts.
+type Hold struct {
+	NodeName    string
+	Reason      HoldReason
+	Pod         PodID // the pod the reason is about; ^PodID(0) when none
+	Description string
 }
 
 // ObserveCreates reports that n creates the last sync planned happened,
 // failed or were skipped (upstream's CreationObserved).
 func (e *Engine) ObserveCreates(set SetID, n int) error {
-	return e.call("dsr_engine_observe_creates", func(*arena) C.dsr_result {
+	return e.call("ObserveCreates", func(*arena) C.dsr_result {
 		return C.dsr_engine_observe_creates(e.e, C.uint32_t(set), C.uint32_t(n))
 	})
 }
@@ -306,7 +372,7 @@ func (e *Engine) ObserveCreates(set SetID, n int) error {
 // ObserveDeletes reports that n deletes the last sync planned happened or
 // failed (upstream's DeletionObserved).
 func (e *Engine) ObserveDeletes(set SetID, n int) error {
-	return e.call("dsr_engine_observe_deletes", func(*arena) C.dsr_result {
+	return e.call("ObserveDeletes", func(*arena) C.dsr_result {
 		return C.dsr_engine_observe_deletes(e.e, C.uint32_t(set), C.uint32_t(n))
 	})
 }
@@ -322,7 +388,7 @@ type Expectations struct {
 // Expectations returns what the DaemonSet still waits to see.
 func (e *Engine) Expectations(set SetID) (Expectations, error) {
 	var x C.dsr_expectations
-	if err := e.query("dsr_engine_expectations", func(*arena) C.dsr_result {
+	if err := e.query("Expectations", func(*arena) C.dsr_result {
 		return C.dsr_engine_expectations(e.e, C.uint32_t(set), &x)
 	}); err != nil {
 		return Expectations{}, err
@@ -337,26 +403,26 @@ func (e *Engine) Expectations(set SetID) (Expectations, error) {
 // NewPodLabels returns the labels a pod created for the DaemonSet carries:
 // the template's, pod-template-generation and controller-revision-hash.
 func (e *Engine) NewPodLabels(set SetID) (map[string]string, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	defer runtime.KeepAlive(e)
-	var n C.size_t
-	r := C.dsr_engine_new_pod_labels(e.e, C.uint32_t(set), nil, 0, &n)
-	if Code(r) != ErrBufferTooSmall {
-		if err := check("dsr_engine_new_pod_labels", r); err != nil {
-			return nil, err
+	var out map[string]string
+	err := e.shared("NewPodLabels", func(a *arena) error {
+		var n C.size_t
+		r := C.dsr_engine_new_pod_labels(e.e, C.uint32_t(set), nil, 0, &n)
+		if Code(r) != ErrBufferTooSmall {
+			out = map[string]string{}
+			return check("NewPodLabels", r)
 		}
-		return map[string]string{}, nil
-	}
-	var a arena
-	defer a.free()
-	labels := array[C.dsr_label](&a, int(n))
-	if err := check("dsr_engine_new_pod_labels", C.dsr_engine_new_pod_labels(e.e, C.uint32_t(set), first(labels), n, &n)); err != nil {
+		labels := array[C.dsr_label](a, int(n))
+		if err := check("NewPodLabels", C.dsr_engine_new_pod_labels(e.e, C.uint32_t(set), first(labels), n, &n)); err != nil {
+			return err
+		}
+		out = make(map[string]string, int(n))
+		for _, l := range labels[:n] {
+			out[goStr(l.key)] = goStr(l.value)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	out := make(map[string]string, int(n))
-	for _, l := range labels[:n] {
-		out[goStr(l.key)] = goStr(l.value)
 	}
 	return out, nil
 }
@@ -379,22 +445,26 @@ const (
 // removes each once gone); with Orphan the engine releases them. An unknown
 // policy is ErrUnknownEnum.
 func (e *Engine) DeleteDaemonSet(set SetID, propagation Propagation) ([]PodID, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	defer runtime.KeepAlive(e)
-	var count C.size_t
-	if err := check("dsr_engine_pod_count", C.dsr_engine_pod_count(e.e, &count)); err != nil {
+	var out []PodID
+	err := e.exclusive("DeleteDaemonSet", func(*arena) error {
+		var count C.size_t
+		if err := check("DeleteDaemonSet", C.dsr_engine_pod_count(e.e, &count)); err != nil {
+			return err
+		}
+		ids := make([]C.uint32_t, int(count)+1)
+		var n C.size_t
+		r := C.dsr_engine_delete_daemon_set(e.e, C.uint32_t(set), C.uint32_t(propagation), &ids[0], C.size_t(len(ids)), &n)
+		if err := e.fail("DeleteDaemonSet", r); err != nil {
+			return err
+		}
+		out = make([]PodID, int(n))
+		for i := range out {
+			out[i] = PodID(ids[i])
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
-	}
-	ids := make([]C.uint32_t, int(count)+1)
-	var n C.size_t
-	r := C.dsr_engine_delete_daemon_set(e.e, C.uint32_t(set), C.uint32_t(propagation), &ids[0], C.size_t(len(ids)), &n)
-	if err := e.fail("dsr_engine_delete_daemon_set", r); err != nil {
-		return nil, err
-	}
-	out := make([]PodID, int(n))
-	for i := range out {
-		out[i] = PodID(ids[i])
 	}
 	return out, nil
 }

@@ -93,6 +93,13 @@ func TestSyncRound(t *testing.T) {
 		plan.TemplateGeneration == nil || *plan.TemplateGeneration != 1 {
 		t.Fatalf("rollout/revision: %+v %q %v", plan.Rollout, plan.RevisionHash, plan.TemplateGeneration)
 	}
+	// The nodes the budget counts in use, each with why, in the core's words.
+	if int64(len(plan.HeldBack)) != plan.Rollout.InUse || len(plan.HeldBack) != 2 ||
+		plan.HeldBack[0].NodeName != "edge-1" || plan.HeldBack[0].Reason != HoldNewNotAvailable ||
+		plan.HeldBack[0].Reason.String() != "newNotAvailable" ||
+		plan.HeldBack[0].Description != "its new pod is created in this sync" {
+		t.Fatalf("held back: %+v (in use %d)", plan.HeldBack, plan.Rollout.InUse)
+	}
 	x, err := e.Expectations(set)
 	if err != nil || x.Creates != 2 || !x.SetAt.Equal(now) {
 		t.Fatalf("expectations: %+v %v", x, err)
@@ -197,7 +204,8 @@ func TestSnapshotRestore(t *testing.T) {
 	}
 	createAll(t, e, set, plan, now)
 	snap, err := e.Snapshot()
-	if err != nil || len(snap) == 0 || len(snap) > SnapshotMaxSize() || GetCapacities().SnapshotMaxSize != SnapshotMaxSize() {
+	caps, _ := GetCapacities()
+	if err != nil || len(snap) == 0 || len(snap) > SnapshotMaxSize() || caps.SnapshotMaxSize != SnapshotMaxSize() {
 		t.Fatalf("Snapshot: %d bytes, %v", len(snap), err)
 	}
 	if !bytes.HasPrefix(snap, []byte("DSRS")) {
@@ -213,7 +221,7 @@ func TestSnapshotRestore(t *testing.T) {
 		if !errors.As(err, &de) || !de.Code.IsSnapshot() {
 			t.Fatalf("byte %d: %v", i, err)
 		}
-		// The header is 56 bytes (format version 2); every payload byte is
+		// The header is 56 bytes (format version 3); every payload byte is
 		// covered by the checksum.
 		if i >= 56 && !errors.Is(err, ErrSnapshotChecksum) {
 			t.Fatalf("payload byte %d: %v", i, err)

@@ -1,5 +1,8 @@
 package dsr
 
+// #include "dsr.h"
+import "C"
+
 import "time"
 
 // Node is what placement reads of a v1.Node.
@@ -17,7 +20,9 @@ type Taint struct {
 }
 
 // Toleration is a v1.Toleration. Operator "" or "Equal" compares values,
-// "Exists" does not; anything else tolerates nothing.
+// "Exists" does not, "Gt" and "Lt" compare them as integers when the feature
+// gate TaintTolerationComparisonOperators is on (Engine.SetFeatureGate);
+// anything else tolerates nothing.
 type Toleration struct {
 	Key, Operator, Value, Effect string
 	TolerationSeconds            *int64
@@ -184,11 +189,11 @@ type ReasonKind uint32
 
 // The reason kinds of include/dsr.h.
 const (
-	Eligible             ReasonKind = 0 // nothing stands in the way
-	NodeNameMismatch     ReasonKind = 1 // spec.template.spec.nodeName names another node
-	NodeSelectorMismatch ReasonKind = 2 // a nodeSelector entry is not satisfied
-	NodeAffinityMismatch ReasonKind = 3 // no required node-affinity term matches
-	UntoleratedTaint     ReasonKind = 4 // a NoSchedule or NoExecute taint is not tolerated
+	Eligible             ReasonKind = C.DSR_REASON_KIND_ELIGIBLE               // nothing stands in the way
+	NodeNameMismatch     ReasonKind = C.DSR_REASON_KIND_NODE_NAME_MISMATCH     // spec.template.spec.nodeName names another node
+	NodeSelectorMismatch ReasonKind = C.DSR_REASON_KIND_NODE_SELECTOR_MISMATCH // a nodeSelector entry is not satisfied
+	NodeAffinityMismatch ReasonKind = C.DSR_REASON_KIND_NODE_AFFINITY_MISMATCH // no required node-affinity term matches
+	UntoleratedTaint     ReasonKind = C.DSR_REASON_KIND_UNTOLERATED_TAINT      // a NoSchedule or NoExecute taint is not tolerated
 )
 
 func (k ReasonKind) String() string {
@@ -220,6 +225,9 @@ type Reason struct {
 	Taint int
 
 	set, node, terms uint32
+	// The versions of the DaemonSet and the node the answer came from: Describe
+	// refuses the reason (ErrStaleReason) once either was updated or removed.
+	setVersion, nodeVersion uint32
 }
 
 // Placement is the answer of Engine.ShouldRun: upstream's
@@ -241,4 +249,5 @@ type Capacities struct {
 	CallLabels, CallTaints, CallTolerations, CallRequirements int
 	CallValues, CallTerms                                     int
 	Plan, CallContainers, SnapshotMaxSize                     int
+	Taints, Terms, Backoff                                    int
 }

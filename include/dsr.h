@@ -10,7 +10,18 @@
  *
  * An engine is not synchronised: a function taking a `dsr_engine *` must not
  * run concurrently with any other call on that engine; functions taking a
- * `const dsr_engine *` may run concurrently with each other.
+ * `const dsr_engine *` may run concurrently with each other. What is
+ * detected: a call taking a `dsr_engine *` that finds another such call in
+ * progress on the same engine returns DSR_RESULT_BUSY and changes nothing
+ * (atomically on targets with compare-and-swap; on targets with only atomic
+ * loads and stores, such as Cortex-M0, it catches an interrupt handler that
+ * calls into an engine whose call it interrupted). What is not: a call taking
+ * a `const dsr_engine *` that runs beside one taking a `dsr_engine *`, and
+ * dsr_engine_init() on memory an engine call is using.
+ *
+ * Sizes at compile time: scripts/dsr-config-h.sh copies the dsr_config.h of
+ * a build out of its libdsr.a or libdsr.so (DSR_ENGINE_SIZE, DSR_PLAN_SIZE,
+ * DSR_SNAPSHOT_MAX_SIZE, the capacities; ffi/README.md).
  */
 
 #ifndef DSR_H
@@ -34,6 +45,17 @@
 /* A dsr_str from a string literal (not from a pointer: sizeof would be
  * wrong). */
 #define DSR_STR_LIT(literal) {(literal), sizeof(literal) - 1}
+/* Initialisers of the versioned input structs: struct_size set to this
+ * header's sizeof, every other field zero (its default). */
+#ifdef __cplusplus
+#define DSR_NODE_INIT {sizeof(dsr_node)}
+#define DSR_DAEMON_SET_INIT {sizeof(dsr_daemon_set)}
+#define DSR_POD_INIT {sizeof(dsr_pod)}
+#else
+#define DSR_NODE_INIT {.struct_size = sizeof(dsr_node)}
+#define DSR_DAEMON_SET_INIT {.struct_size = sizeof(dsr_daemon_set)}
+#define DSR_POD_INIT {.struct_size = sizeof(dsr_pod)}
+#endif
 
 
 /**
@@ -102,6 +124,26 @@ enum dsr_result
    * `dsr_engine_init()`.
    */
   DSR_RESULT_NOT_AN_ENGINE = 106,
+  /**
+   * Another call that changes the engine (one taking a `dsr_engine *`) is in
+   * progress on it, on another thread or in an interrupted context; this
+   * call changed nothing (the top of `dsr.h` says what is detected).
+   */
+  DSR_RESULT_BUSY = 107,
+  /**
+   * A versioned input struct's `struct_size` is not the size of any release
+   * of that struct (not set: use its `DSR_*_INIT` macro).
+   */
+  DSR_RESULT_BAD_STRUCT_SIZE = 108,
+  /**
+   * The plan pointer does not point to a plan set up by `dsr_plan_init()`.
+   */
+  DSR_RESULT_NOT_A_PLAN = 109,
+  /**
+   * `dsr_config_check()`: the `dsr_config.h` the caller was compiled with
+   * describes another build of the library (other capacities or version).
+   */
+  DSR_RESULT_CONFIG_MISMATCH = 110,
   /**
    * A table is full that has no code of its own.
    */
@@ -208,8 +250,10 @@ enum dsr_result
    */
   DSR_RESULT_NOT_FOUND = 308,
   /**
-   * A `dsr_reason` no longer matches the engine (its DaemonSet or node
-   * changed since `dsr_engine_should_run()` gave it), or was not made by it.
+   * A `dsr_reason` is not what `dsr_engine_should_run()` answers now for its
+   * DaemonSet and node (their change altered the answer, or one of them is
+   * gone), or was not made by this engine. A change that leaves the answer
+   * as it was is not detected: the reason is described as things are now.
    */
   DSR_RESULT_STALE_REASON = 309,
   /**
@@ -217,6 +261,21 @@ enum dsr_result
    * template, update strategy, ...); `dsr_engine_last_error()` says what.
    */
   DSR_RESULT_INVALID_DAEMON_SET = 310,
+  /**
+   * A plan was filled by another engine, or before this engine was cleared,
+   * restored, set up again or lost a DaemonSet: sync again. Also an entry that
+   * names strings the engine has freed since the sync (the engine gives back
+   * the strings of objects that go): a create or delete stays readable while
+   * its node or pod is unchanged; words (`dsr_engine_describe_delete()`,
+   * held-back nodes) only until the engine frees a string, so read them
+   * before changing the engine.
+   */
+  DSR_RESULT_STALE_PLAN = 311,
+  /**
+   * A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
+   * the name is matched exactly, as Kubernetes spells it).
+   */
+  DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
   /**
    * A snapshot is refused for a reason without a code of its own;
    * `dsr_engine_last_error()` says which.
@@ -704,7 +763,8 @@ enum dsr_spec_detail
    */
   DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
   /**
-   * Toleration: the operator is not `Equal` or `Exists`.
+   * Toleration: the operator is not `Equal` or `Exists` (nor `Gt`/`Lt` with
+   * the feature gate `TaintTolerationComparisonOperators` on).
    */
   DSR_SPEC_DETAIL_OPERATOR = 9,
   /**
@@ -724,6 +784,15 @@ enum dsr_spec_detail
    * Budget: a percentage over 100%.
    */
   DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+  /**
+   * Toleration: a `Gt`/`Lt` value is not a decimal integer in canonical form
+   * (`0`, or `-?[1-9][0-9]*`).
+   */
+  DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER = 14,
+  /**
+   * Toleration: a `Gt`/`Lt` value does not fit in a 64-bit signed integer.
+   */
+  DSR_SPEC_DETAIL_OUT_OF_RANGE = 15,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -788,10 +857,129 @@ typedef uint32_t dsr_validation_error;
 #endif // __cplusplus
 
 /**
+ * Why a node holds a rolling update back (`dsr_plan_hold.reason`).
+ */
+enum dsr_hold_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * More than one old or more than one new pod: the sync deletes extras.
+   */
+  DSR_HOLD_REASON_EXCESS = 0,
+  /**
+   * The node should run the daemon pod and has none.
+   */
+  DSR_HOLD_REASON_NO_POD = 1,
+  /**
+   * An old and a new pod, without surge.
+   */
+  DSR_HOLD_REASON_OLD_AND_NEW = 2,
+  /**
+   * The new pod (`pod_id`; `DSR_NONE` when created in this sync) is not
+   * available yet.
+   */
+  DSR_HOLD_REASON_NEW_NOT_AVAILABLE = 3,
+  /**
+   * The old pod (`pod_id`) is not available: it is replaced whatever the
+   * budget.
+   */
+  DSR_HOLD_REASON_OLD_NOT_AVAILABLE = 4,
+  /**
+   * Surging: a new pod (`pod_id`; `DSR_NONE` when created in this sync),
+   * not available yet, beside the old one.
+   */
+  DSR_HOLD_REASON_SURGING_NEW_NOT_AVAILABLE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_hold_reason dsr_hold_reason;
+#else
+typedef uint32_t dsr_hold_reason;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A table of the engine, in the order `dsr_engine_usage()` reports them.
+ */
+enum dsr_table
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Nodes (`DSR_NODES`).
+   */
+  DSR_TABLE_NODES = 0,
+  /**
+   * DaemonSets (`DSR_DAEMON_SETS`).
+   */
+  DSR_TABLE_DAEMON_SETS = 1,
+  /**
+   * Pods (`DSR_PODS`).
+   */
+  DSR_TABLE_PODS = 2,
+  /**
+   * Distinct strings held (`DSR_STRINGS`).
+   */
+  DSR_TABLE_STRINGS = 3,
+  /**
+   * Bytes of those strings (`DSR_STRING_BYTES`).
+   */
+  DSR_TABLE_STRING_BYTES = 4,
+  /**
+   * Labels (`DSR_LABELS`).
+   */
+  DSR_TABLE_LABELS = 5,
+  /**
+   * Node taints (`DSR_TAINTS`).
+   */
+  DSR_TABLE_TAINTS = 6,
+  /**
+   * Template tolerations (`DSR_RULES`).
+   */
+  DSR_TABLE_TOLERATIONS = 7,
+  /**
+   * Selector and affinity requirements (`DSR_RULES`).
+   */
+  DSR_TABLE_REQUIREMENTS = 8,
+  /**
+   * Requirement values (`DSR_RULES`).
+   */
+  DSR_TABLE_VALUES = 9,
+  /**
+   * Node-affinity terms (`DSR_TERMS`).
+   */
+  DSR_TABLE_TERMS = 10,
+  /**
+   * `matchFields` requirements (`DSR_TERMS`).
+   */
+  DSR_TABLE_FIELDS = 11,
+  /**
+   * Failed-pod backoff keys (`DSR_BACKOFF`).
+   */
+  DSR_TABLE_BACKOFF = 12,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_table dsr_table;
+#else
+typedef uint32_t dsr_table;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An engine: every table, in memory the caller gave to `dsr_engine_init()`.
  * Opaque to C.
  */
 typedef struct dsr_engine dsr_engine;
+
+/**
+ * A sync's plan, in memory the caller gave to `dsr_plan_init()`: a node
+ * manager holds one per DaemonSet it syncs. Opaque to C.
+ */
+typedef struct dsr_plan dsr_plan;
 
 /**
  * The capacities and limits this build of the library was made with (the
@@ -820,7 +1008,9 @@ typedef struct dsr_capacities {
    */
   size_t pods;
   /**
-   * Distinct strings (`DSR_STRINGS`).
+   * String slots (`DSR_STRINGS`): every string the engine has interned
+   * (names, keys, values) takes one until the engine is cleared or
+   * restored, whether an object still uses it or not.
    */
   size_t strings;
   /**
@@ -832,8 +1022,7 @@ typedef struct dsr_capacities {
    */
   size_t labels;
   /**
-   * Each of taints, tolerations, requirements, values, terms and field
-   * requirements (`DSR_RULES`).
+   * Each of tolerations, requirements and requirement values (`DSR_RULES`).
    */
   size_t rules;
   /**
@@ -866,7 +1055,7 @@ typedef struct dsr_capacities {
    */
   size_t call_terms;
   /**
-   * Entries of each list of the engine's sync plan (`DSR_PLAN`).
+   * Entries of each list of a sync's plan (`DSR_PLAN`).
    */
   size_t plan;
   /**
@@ -878,7 +1067,51 @@ typedef struct dsr_capacities {
    * (`dsr_engine_snapshot_max_size()`).
    */
   size_t snapshot_max_size;
+  /**
+   * Node taints (`DSR_TAINTS`, default `DSR_RULES`).
+   */
+  size_t taints;
+  /**
+   * Each of node-affinity terms and field requirements (`DSR_TERMS`,
+   * default `DSR_RULES`).
+   */
+  size_t terms;
+  /**
+   * Failed-pod backoff entries (`DSR_BACKOFF`, default `DSR_PODS`).
+   */
+  size_t backoff;
+  /**
+   * Bytes of memory `dsr_plan_init()` needs (`dsr_plan_size()`).
+   */
+  size_t plan_size;
+  /**
+   * Alignment that memory needs (`dsr_plan_align()`).
+   */
+  size_t plan_align;
 } dsr_capacities;
+
+/**
+ * How much of one table an engine uses (`dsr_engine_usage()`).
+ */
+typedef struct dsr_table_usage {
+  /**
+   * A `dsr_table`.
+   */
+  uint32_t table;
+  /**
+   * Entries held now.
+   */
+  size_t used;
+  /**
+   * Entries the table can hold (this build's `DSR_*` variable).
+   */
+  size_t capacity;
+  /**
+   * The most entries held at once since the engine was set up (`clear` and
+   * `restore` keep it): what to size the build by after a long run.
+   */
+  size_t high_water;
+} dsr_table_usage;
 
 /**
  * A UTF-8 string: `len` bytes at `ptr`, not NUL-terminated (a terminating
@@ -930,9 +1163,16 @@ typedef struct dsr_taint {
 } dsr_taint;
 
 /**
- * A node: what placement reads of a `v1.Node`.
+ * A node: what placement reads of a `v1.Node`. Versioned: initialise it
+ * with `DSR_NODE_INIT`.
  */
 typedef struct dsr_node {
+  /**
+   * `sizeof(dsr_node)` as the caller compiled it (`DSR_NODE_INIT` sets
+   * it); a size no release of this struct had is
+   * `DSR_RESULT_BAD_STRUCT_SIZE`.
+   */
+  size_t struct_size;
   /**
    * `metadata.name`; unique in an engine.
    */
@@ -1031,7 +1271,9 @@ typedef struct dsr_node_selector_term {
 
 /**
  * A toleration (`spec.template.spec.tolerations[]`). `operator` as written:
- * empty or `Equal`, or `Exists` (anything else tolerates nothing).
+ * empty or `Equal`, `Exists`, or `Gt`/`Lt` (which compare integers only with the
+ * feature gate `TaintTolerationComparisonOperators` on, see
+ * `dsr_engine_set_feature_gate()`); anything else tolerates nothing.
  */
 typedef struct dsr_toleration {
   /**
@@ -1116,11 +1358,16 @@ typedef struct dsr_container {
 /**
  * A DaemonSet: what placement and the sync read of an `apps/v1` DaemonSet.
  *
- * Zero-initialise the struct (`dsr_daemon_set ds = {0};`): every field's zero
- * is its default, and fields are only ever appended. The fields after
- * `host_network` are the sync's and validation's; placement ignores them.
+ * Initialise it with `DSR_DAEMON_SET_INIT` (`struct_size`, and zero, every
+ * field's default, for the rest); fields are only ever appended. The fields
+ * after `host_network` are the sync's and validation's; placement ignores
+ * them.
  */
 typedef struct dsr_daemon_set {
+  /**
+   * `sizeof(dsr_daemon_set)` as the caller compiled it (see `dsr_node`).
+   */
+  size_t struct_size;
   /**
    * `metadata.name`; `ns`/`name` is unique in an engine.
    */
@@ -1290,6 +1537,16 @@ typedef struct dsr_reason {
    * node's taints. Otherwise `DSR_NONE`.
    */
   uint32_t taint;
+  /**
+   * The version of the DaemonSet the answer was worked out from (a number the
+   * engine never gives twice): once the DaemonSet is updated or removed,
+   * `dsr_engine_describe()` refuses the reason with `DSR_RESULT_STALE_REASON`.
+   */
+  uint32_t set_version;
+  /**
+   * The version of the node the answer was worked out from, as `set_version`.
+   */
+  uint32_t node_version;
 } dsr_reason;
 
 /**
@@ -1354,10 +1611,14 @@ typedef struct dsr_pod_condition {
 } dsr_pod_condition;
 
 /**
- * A pod: what the DaemonSet controller reads of a `v1.Pod`. Zero-initialise
- * it; fields are only ever appended.
+ * A pod: what the DaemonSet controller reads of a `v1.Pod`. Initialise it
+ * with `DSR_POD_INIT`; fields are only ever appended.
  */
 typedef struct dsr_pod {
+  /**
+   * `sizeof(dsr_pod)` as the caller compiled it (see `dsr_node`).
+   */
+  size_t struct_size;
   /**
    * `metadata.name`; `ns`/`name` is unique in an engine.
    */
@@ -1507,8 +1768,9 @@ typedef struct dsr_rollout_budget {
 } dsr_rollout_budget;
 
 /**
- * The engine's plan from its last `dsr_engine_sync()`: everything but the
- * lists, which `dsr_engine_plan_create()` and friends give entry by entry.
+ * A plan's scalars (`dsr_engine_sync()`, `dsr_engine_plan_info()`):
+ * everything but the lists, which `dsr_engine_plan_create()` and friends give
+ * entry by entry.
  *
  * The strings point into the engine's memory and stay valid until the
  * engine is cleared, restored or initialised again. Copy them before passing
@@ -1582,6 +1844,11 @@ typedef struct dsr_plan_info {
    * Its value.
    */
   int64_t template_generation;
+  /**
+   * Nodes that hold the rolling update back, the ones `rollout.in_use`
+   * counts (`dsr_engine_plan_hold()`).
+   */
+  size_t held_back_len;
 } dsr_plan_info;
 
 /**
@@ -1634,6 +1901,25 @@ typedef struct dsr_plan_delete {
 } dsr_plan_delete;
 
 /**
+ * A node that holds a rolling update back: one entry of a plan
+ * (`dsr_engine_plan_hold()`; `dsr_engine_describe_hold()` in words).
+ */
+typedef struct dsr_plan_hold {
+  /**
+   * The node's name (in the engine's memory: see `dsr_plan_info`).
+   */
+  struct dsr_str node_name;
+  /**
+   * A `dsr_hold_reason`.
+   */
+  uint32_t reason;
+  /**
+   * The pod the reason is about, or `DSR_NONE`.
+   */
+  uint32_t pod_id;
+} dsr_plan_hold;
+
+/**
  * The creates and deletes a DaemonSet's last sync planned that are not
  * observed yet (`dsr_engine_expectations()`).
  */
@@ -1659,12 +1945,12 @@ extern "C" {
 
 /**
  * Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
- * least this.
+ * least this (`DSR_ENGINE_SIZE` of the build's `dsr_config.h`).
  */
 size_t dsr_engine_size(void);
 
 /**
- * Alignment, in bytes, of the memory an engine needs.
+ * Alignment, in bytes, of the memory an engine needs (`DSR_ENGINE_ALIGN`).
  */
 size_t dsr_engine_align(void);
 
@@ -1677,41 +1963,85 @@ size_t dsr_engine_align(void);
 dsr_result dsr_engine_capacities(struct dsr_capacities *out);
 
 /**
+ * How much of each table the engine uses: one `dsr_table_usage` per table
+ * (`DSR_TABLE_NODES` to `DSR_TABLE_BACKOFF`, in that order) into `out[0..n]`,
+ * and `n` into `*out_len`. Usage depends only on the objects the engine holds
+ * (and its failed-pod backoff): whatever came and went before was given back.
+ * With `out_cap` below the number of tables, nothing is written to `out`,
+ * `*out_len` gets the number and the result is `DSR_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * ```c
+ * dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+ * size_t n;
+ * dsr_engine_usage(engine, t, DSR_TABLE_BACKOFF + 1, &n);
+ * printf("%s: %zu of %zu (at most %zu)\n", dsr_table_str(t[DSR_TABLE_STRINGS].table),
+ *        t[DSR_TABLE_STRINGS].used, t[DSR_TABLE_STRINGS].capacity,
+ *        t[DSR_TABLE_STRINGS].high_water);
+ * ```
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+ * writable for `out_cap` entries; `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_usage(const struct dsr_engine *engine, struct dsr_table_usage *out, size_t out_cap, size_t *out_len);
+
+/**
  * Sets up an empty engine in `len` bytes at `mem` and stores its handle in
  * `*out` (the handle is `mem` itself).
  *
  * `mem` must be aligned to `dsr_engine_align()` and `len` at least
- * `dsr_engine_size()`; a static array works on firmware
- * (`_Alignas(16) static unsigned char mem[SIZE];`), `aligned_alloc()` on a
- * hosted system. The engine holds no other resource: to drop it, stop using
- * it and reuse or free the memory. Calling this again on the same memory
- * empties the engine.
+ * `dsr_engine_size()`; on firmware, a static array sized by the build's
+ * generated `dsr_config.h`
+ * (`static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];`),
+ * `aligned_alloc()` on a hosted system. The engine holds no other resource:
+ * to drop it, stop using it and reuse or free the memory. Calling this again
+ * on the same memory empties the engine (plans made before are stale).
  *
  * # Safety
  * `mem` must be NULL or valid for writing `len` bytes for as long as the
- * engine is used, and not be used otherwise meanwhile; `out` must be NULL or
- * valid for writing a pointer.
+ * engine is used, and not be used otherwise meanwhile (no call may be
+ * running on an engine there); `out` must be NULL or valid for writing a
+ * pointer.
  */
 dsr_result dsr_engine_init(void *mem, size_t len, struct dsr_engine **out);
 
 /**
  * Empties every table of the engine (nodes, DaemonSets, pods, expectations,
- * backoff, the plan), keeping its memory (and forgetting the last error). Ids
- * given out before are no longer valid.
+ * backoff), keeping its memory (and forgetting the last error). Ids given
+ * out before are no longer valid, and plans made before are stale. Feature
+ * gates are kept.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`.
  */
 dsr_result dsr_engine_clear(struct dsr_engine *engine);
 
 /**
- * Adds a node and stores its id in `*out_id`. Node names are unique
- * (`DSR_RESULT_DUPLICATE`). Ids of removed nodes are reused.
+ * Turns the Kubernetes feature gate `name` on or off for every decision the
+ * engine makes from now on, as kube-controller-manager's `--feature-gates`
+ * would (`dsr_engine_init()` starts with upstream's defaults). The placements
+ * the engine keeps are worked out again. The name is matched exactly, as
+ * Kubernetes spells it; a gate this library does not know is
+ * `DSR_RESULT_UNKNOWN_FEATURE_GATE`, and nothing changes. Known:
+ * `TaintTolerationComparisonOperators` (default off: toleration operators
+ * `Gt`/`Lt`).
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `node` NULL or valid, with every pointer in it valid for its
+ * concurrently; `name` valid for its length.
+ */
+dsr_result dsr_engine_set_feature_gate(struct dsr_engine *engine, struct dsr_str name, bool enabled);
+
+/**
+ * Adds a node and stores its id in `*out_id`. Node names are unique
+ * (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+ * placement takes any, `dsr_validate_dns_subdomain()` is the API server's
+ * rule). Ids of removed nodes are reused.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `node` NULL
+ * or valid for its `struct_size`, with every pointer in it valid for its
  * length; `out_id` NULL or writable.
  */
 dsr_result dsr_engine_add_node(struct dsr_engine *engine, const struct dsr_node *node, uint32_t *out_id);
@@ -1728,21 +2058,21 @@ dsr_result dsr_engine_update_node(struct dsr_engine *engine, uint32_t id, const 
  * Removes node `id`.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`.
  */
 dsr_result dsr_engine_remove_node(struct dsr_engine *engine, uint32_t id);
 
 /**
  * Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`). A selector that upstream rejects is
- * `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity term is stored and
- * matches nothing, as upstream.
+ * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
+ * upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
+ * term is stored and matches nothing, as upstream.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `set` NULL or valid, with every pointer it reaches valid for
- * its length; `out_id` NULL or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `set` NULL or
+ * valid for its `struct_size`, with every pointer it reaches valid for its
+ * length; `out_id` NULL or writable.
  */
 dsr_result dsr_engine_add_daemon_set(struct dsr_engine *engine, const struct dsr_daemon_set *set, uint32_t *out_id);
 
@@ -1755,13 +2085,12 @@ dsr_result dsr_engine_add_daemon_set(struct dsr_engine *engine, const struct dsr
 dsr_result dsr_engine_update_daemon_set(struct dsr_engine *engine, uint32_t id, const struct dsr_daemon_set *set);
 
 /**
- * Removes DaemonSet `id` (its expectations and backoff with it, and the
- * engine's plan when it is this DaemonSet's). To delete it as the API does,
- * with its pods, see `dsr_engine_delete_daemon_set()`.
+ * Removes DaemonSet `id` (its expectations and backoff with it). Plans made
+ * before are stale. To delete it as the API does, with its pods, see
+ * `dsr_engine_delete_daemon_set()`.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`.
  */
 dsr_result dsr_engine_remove_daemon_set(struct dsr_engine *engine, uint32_t id);
 
@@ -1829,9 +2158,14 @@ dsr_result dsr_engine_matches_node_affinity(const struct dsr_engine *engine, uin
  *
  * With a buffer too small (`buf_len` <= length), nothing is written to `buf`,
  * `*out_len` gets the length and the result is `DSR_RESULT_BUFFER_TOO_SMALL`
- * (`buf` may be NULL with `buf_len` 0 to ask for the length). A reason whose
- * DaemonSet or node changed since is `DSR_RESULT_STALE_REASON`; an unknown
- * `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
+ * (`buf` may be NULL with `buf_len` 0 to ask for the length; NULL with a
+ * nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason whose DaemonSet
+ * or node was updated or removed since `dsr_engine_should_run()` gave it
+ * (its `set_version` or `node_version` is not the object's now; an id given
+ * to another object included), or that does not match what
+ * `dsr_engine_should_run()` answers, is `DSR_RESULT_STALE_REASON`: ask again.
+ * (An update of a node that changes nothing the engine reads, its status,
+ * keeps the node's version.) An unknown `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `reason` NULL
@@ -1844,8 +2178,10 @@ dsr_result dsr_engine_describe(const struct dsr_engine *engine, const struct dsr
  * Describes the last failure of a call that took this engine as
  * `dsr_engine *` (e.g. `the label table is full (DSR_LABELS): labels table
  * is full (capacity 2048)`), or `no error`, into `buf` as
- * `dsr_engine_describe()` does. Calls that fail before the engine is
- * checked (NULL engine) leave no record.
+ * `dsr_engine_describe()` does. Every failure of such a call is recorded
+ * (a NULL or invalid argument too), except those that fail before the engine
+ * is taken: a NULL, misaligned or uninitialised engine, and
+ * `DSR_RESULT_BUSY`. Calls taking a `const dsr_engine *` record nothing.
  *
  * # Safety
  * As `dsr_engine_describe()`.
@@ -1853,14 +2189,79 @@ dsr_result dsr_engine_describe(const struct dsr_engine *engine, const struct dsr
 dsr_result dsr_engine_last_error(const struct dsr_engine *engine, char *buf, size_t buf_len, size_t *out_len);
 
 /**
+ * The name of pod `pod_id` (`metadata.name`) into `buf`, as
+ * `dsr_engine_describe()` writes text: NUL-terminated, its length in
+ * `*out_len`, `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length.
+ * `DSR_RESULT_NOT_FOUND` when there is no such pod. For a plan's adoptions and
+ * releases, which give pod ids.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+ * writable for `buf_len` bytes; `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_pod_name(const struct dsr_engine *engine, uint32_t pod_id, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * `DSR_RESULT_OK` when `config_id` is this library's `DSR_CONFIG_ID`, i.e.
+ * the `dsr_config.h` the caller was compiled with (and the sizes it declared
+ * its memory with) describes the library it is linked with; otherwise
+ * `DSR_RESULT_CONFIG_MISMATCH`. Call it as `DSR_CONFIG_CHECK()`.
+ */
+dsr_result dsr_config_check(uint64_t config_id);
+
+/**
+ * `empty`, `synced`, `statusOnly`, `deleting`, `selectsEverything` for a
+ * `dsr_sync_outcome`.
+ */
+const char *dsr_sync_outcome_str(uint32_t outcome);
+
+/**
+ * `missing`, `replaceUnavailable`, `surge` for a `dsr_create_reason`.
+ */
+const char *dsr_create_reason_str(uint32_t reason);
+
+/**
+ * `nodeIneligible`, `duplicate`, `failed`, ... for a `dsr_delete_reason`.
+ */
+const char *dsr_delete_reason_str(uint32_t reason);
+
+/**
+ * `none`, `invalidBudget`, `missingNode` for a `dsr_rollout_halt`.
+ */
+const char *dsr_rollout_halt_str(uint32_t halt);
+
+/**
+ * `Background`, `Foreground`, `Orphan` for a `dsr_propagation`.
+ */
+const char *dsr_propagation_str(uint32_t propagation);
+
+/**
+ * `eligible`, `nodeNameMismatch`, `nodeSelectorMismatch`,
+ * `nodeAffinityMismatch`, `untoleratedTaint` for a `dsr_reason_kind`.
+ */
+const char *dsr_reason_kind_str(uint32_t kind);
+
+/**
+ * `excess`, `noPod`, `oldAndNew`, `newNotAvailable`, `oldNotAvailable`,
+ * `surgingNewNotAvailable` for a `dsr_hold_reason`.
+ */
+const char *dsr_hold_reason_str(uint32_t reason);
+
+/**
+ * The core's name of a `dsr_table` (`nodes`, `daemon sets`, `strings`,
+ * `string bytes`, ...: what its full-table errors say).
+ */
+const char *dsr_table_str(uint32_t table);
+
+/**
  * Whether DaemonSet `set_id`'s `spec.selector` selects an object with these
  * labels, into `*out`. A nil selector selects nothing; an empty one selects
  * everything.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `labels` NULL or valid for `labels_len` labels whose strings
- * are valid; `out` NULL or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `labels` NULL
+ * or valid for `labels_len` labels whose strings are valid; `out` NULL or
+ * writable.
  */
 dsr_result dsr_engine_selector_matches(struct dsr_engine *engine, uint32_t set_id, const struct dsr_label *labels, size_t labels_len, bool *out);
 
@@ -1892,9 +2293,8 @@ dsr_result dsr_selector_canonical(struct dsr_str selector, char *buf, size_t buf
  * `*out`.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `toleration` and `taint` NULL or valid with valid strings;
- * `out` NULL or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `toleration`
+ * and `taint` NULL or valid with valid strings; `out` NULL or writable.
  */
 dsr_result dsr_engine_tolerates(struct dsr_engine *engine, const struct dsr_toleration *toleration, const struct dsr_taint *taint, bool *out);
 
@@ -1905,9 +2305,9 @@ dsr_result dsr_engine_tolerates(struct dsr_engine *engine, const struct dsr_tole
  * `*out_found` and its index in `taints` in `*out_index` (0 when none).
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; every array NULL or valid for its length, with valid strings;
- * `out_found` and `out_index` NULL or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; every array
+ * NULL or valid for its length, with valid strings; `out_found` and
+ * `out_index` NULL or writable.
  */
 dsr_result dsr_engine_find_untolerated_taint(struct dsr_engine *engine, const struct dsr_taint *taints, size_t taints_len, const struct dsr_toleration *tolerations, size_t tolerations_len, bool filter_effects, const struct dsr_str *effects, size_t effects_len, bool *out_found, size_t *out_index);
 
@@ -1934,7 +2334,7 @@ size_t dsr_engine_snapshot_max_size(void);
  * A buffer that turns out too small is `DSR_RESULT_BUFFER_TOO_SMALL`, with
  * `dsr_engine_snapshot_max_size()` (which always suffices) in
  * `*out_written`. The buffer is scratch space: on failure its contents are
- * unspecified. The engine's plan and last error are not part of a snapshot.
+ * unspecified. Plans and the last error are not part of a snapshot.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
@@ -1947,11 +2347,11 @@ dsr_result dsr_engine_snapshot(const struct dsr_engine *engine, uint8_t *buf, si
  * exactly as `dsr_engine_snapshot()` wrote them. Every check runs first
  * (header, length, checksum, every count, symbol and span of the payload);
  * bad input is refused with its `DSR_RESULT_SNAPSHOT_*` code and the engine
- * is left exactly as it was. On success the engine's plan is emptied.
+ * is left exactly as it was. On success plans made before are stale.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `buf` NULL or readable for `len` bytes.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+ * readable for `len` bytes.
  */
 dsr_result dsr_engine_restore(struct dsr_engine *engine, const uint8_t *buf, size_t len);
 
@@ -1964,9 +2364,9 @@ dsr_result dsr_engine_restore(struct dsr_engine *engine, const uint8_t *buf, siz
  * space for the selector check).
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `set` NULL or valid, with every pointer it reaches valid for
- * its length.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `set` NULL or
+ * valid for its `struct_size`, with every pointer it reaches valid for its
+ * length.
  */
 dsr_result dsr_engine_validate_daemon_set(struct dsr_engine *engine, const struct dsr_daemon_set *set);
 
@@ -1981,12 +2381,36 @@ dsr_result dsr_engine_validate_daemon_set(struct dsr_engine *engine, const struc
 dsr_result dsr_engine_last_spec_problem(const struct dsr_engine *engine, struct dsr_spec_problem *out);
 
 /**
- * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`). Ids of removed pods are reused.
+ * Bytes of memory a plan needs (`DSR_PLAN_SIZE` of the build's
+ * `dsr_config.h`).
+ */
+size_t dsr_plan_size(void);
+
+/**
+ * Alignment, in bytes, of the memory a plan needs (`DSR_PLAN_ALIGN`).
+ */
+size_t dsr_plan_align(void);
+
+/**
+ * Sets up an empty plan in `len` bytes at `mem` (aligned to
+ * `dsr_plan_align()`, at least `dsr_plan_size()` bytes) and stores its handle
+ * in `*out`. `dsr_engine_sync()` fills it; a caller may hold as many as it
+ * likes (one per DaemonSet). Like an engine, it holds no other resource.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `pod` NULL or valid, with every pointer in it valid for its
+ * `mem` must be NULL or valid for writing `len` bytes for as long as the
+ * plan is used, and not be used otherwise meanwhile; `out` NULL or writable.
+ */
+dsr_result dsr_plan_init(void *mem, size_t len, struct dsr_plan **out);
+
+/**
+ * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
+ * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+ * `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or
+ * valid for its `struct_size`, with every pointer in it valid for its
  * length; `out_id` NULL or writable.
  */
 dsr_result dsr_engine_add_pod(struct dsr_engine *engine, const struct dsr_pod *pod, uint32_t *out_id);
@@ -2004,8 +2428,7 @@ dsr_result dsr_engine_update_pod(struct dsr_engine *engine, uint32_t id, const s
  * Removes pod `id` (it is gone from the cluster).
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`.
  */
 dsr_result dsr_engine_remove_pod(struct dsr_engine *engine, uint32_t id);
 
@@ -2034,19 +2457,19 @@ dsr_result dsr_engine_pod_count(const struct dsr_engine *engine, size_t *out);
  * after the caller released it (a plan's releases).
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`.
  */
 dsr_result dsr_engine_set_pod_controller(struct dsr_engine *engine, uint32_t pod_id, uint32_t set_id);
 
 /**
- * Plans one sync of DaemonSet `set_id` at `now_unix_seconds`, as upstream's
- * `syncDaemonSet`: claims pods (adopt, release), creates where a daemon pod
- * is missing, deletes where one may not run, duplicates, failed and
- * succeeded pods, rolls the update within its budget, and computes the
- * status. The plan replaces the engine's previous one; `*out_info` gets its
- * scalars, and `dsr_engine_plan_create()`, `_delete()`, `_adoption()` and
- * `_release()` read its lists.
+ * Plans one sync of DaemonSet `set_id` at `now_unix_seconds` into `plan`, as
+ * upstream's `syncDaemonSet`: claims pods (adopt, release), creates where a
+ * daemon pod is missing, deletes where one may not run, duplicates, failed
+ * and succeeded pods, rolls the update within its budget, and computes the
+ * status. The plan's previous contents are replaced; `*out_info` gets its
+ * scalars, and `dsr_engine_plan_create()`, `_delete()`, `_adoption()`,
+ * `_release()` and `_hold()` read its lists. Each DaemonSet may have a plan of
+ * its own (`dsr_plan_init()`).
  *
  * The engine then expects what the plan asks for: the DaemonSet is only
  * adopted, released and given a status (`DSR_SYNC_OUTCOME_STATUS_ONLY`)
@@ -2056,83 +2479,105 @@ dsr_result dsr_engine_set_pod_controller(struct dsr_engine *engine, uint32_t pod
  * A list longer than the plan holds (`DSR_PLAN`) is
  * `DSR_RESULT_FULL_OUTPUT`; a full failed-pod backoff table is
  * `DSR_RESULT_FULL_BACKOFF`. On any failure the tables and expectations are
- * unchanged and the engine's plan is empty.
+ * unchanged and `plan` is empty.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `out_info` NULL or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `plan` NULL
+ * or a plan from `dsr_plan_init()`, not used by another call meanwhile;
+ * `out_info` NULL or writable.
  */
-dsr_result dsr_engine_sync(struct dsr_engine *engine, uint32_t set_id, int64_t now_unix_seconds, struct dsr_plan_info *out_info);
+dsr_result dsr_engine_sync(struct dsr_engine *engine, uint32_t set_id, int64_t now_unix_seconds, struct dsr_plan *plan, struct dsr_plan_info *out_info);
 
 /**
- * The scalars of the engine's plan from its last `dsr_engine_sync()` (an
- * empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any), into `*out_info`.
+ * The scalars of `plan` (an empty plan, `DSR_SYNC_OUTCOME_EMPTY`, before any
+ * sync), into `*out_info`. A plan another engine filled, or filled before
+ * this engine was cleared, restored, set up again (`dsr_engine_init()`) or
+ * lost a DaemonSet, is `DSR_RESULT_STALE_PLAN` here and in every function
+ * that reads a plan.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`; `out_info`
- * NULL or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `plan` NULL or
+ * a plan from `dsr_plan_init()`; `out_info` NULL or writable.
  */
-dsr_result dsr_engine_plan_info(const struct dsr_engine *engine, struct dsr_plan_info *out_info);
+dsr_result dsr_engine_plan_info(const struct dsr_engine *engine, const struct dsr_plan *plan, struct dsr_plan_info *out_info);
 
 /**
- * Create `index` (below `creates_len`) of the engine's plan, into `*out`;
+ * Create `index` (below `creates_len`) of `plan`, into `*out`;
  * `DSR_RESULT_NOT_FOUND` past the end.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
- * writable.
+ * As `dsr_engine_plan_info()`.
  */
-dsr_result dsr_engine_plan_create(const struct dsr_engine *engine, size_t index, struct dsr_plan_create *out);
+dsr_result dsr_engine_plan_create(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, struct dsr_plan_create *out);
 
 /**
- * Delete `index` (below `deletes_len`) of the engine's plan, into `*out`;
+ * Delete `index` (below `deletes_len`) of `plan`, into `*out`;
  * `DSR_RESULT_NOT_FOUND` past the end.
  *
  * # Safety
- * As `dsr_engine_plan_create()`.
+ * As `dsr_engine_plan_info()`.
  */
-dsr_result dsr_engine_plan_delete(const struct dsr_engine *engine, size_t index, struct dsr_plan_delete *out);
+dsr_result dsr_engine_plan_delete(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, struct dsr_plan_delete *out);
 
 /**
- * The id of adoption `index` (below `adoptions_len`) of the engine's plan,
- * into `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
+ * The id of adoption `index` (below `adoptions_len`) of `plan`, into
+ * `*out_pod_id` (`dsr_engine_pod_name()` gives its name);
+ * `DSR_RESULT_NOT_FOUND` past the end.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`; `out_pod_id`
- * NULL or writable.
+ * As `dsr_engine_plan_info()`.
  */
-dsr_result dsr_engine_plan_adoption(const struct dsr_engine *engine, size_t index, uint32_t *out_pod_id);
+dsr_result dsr_engine_plan_adoption(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, uint32_t *out_pod_id);
 
 /**
- * The id of release `index` (below `releases_len`) of the engine's plan,
- * into `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
+ * The id of release `index` (below `releases_len`) of `plan`, into
+ * `*out_pod_id`; `DSR_RESULT_NOT_FOUND` past the end.
  *
  * # Safety
- * As `dsr_engine_plan_adoption()`.
+ * As `dsr_engine_plan_info()`.
  */
-dsr_result dsr_engine_plan_release(const struct dsr_engine *engine, size_t index, uint32_t *out_pod_id);
+dsr_result dsr_engine_plan_release(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, uint32_t *out_pod_id);
 
 /**
- * Puts create `index` of the engine's plan in words (`no daemon pod is
- * running on the node`) into `buf`, as `dsr_engine_describe()` does
- * (NUL-terminated; `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length in
- * `*out_len`). `DSR_RESULT_NOT_FOUND` past the end.
+ * Node `index` (below `held_back_len`) of those that hold `plan`'s rolling
+ * update back (the nodes counted in `rollout.in_use`, in node-name order),
+ * with why, into `*out`; `DSR_RESULT_NOT_FOUND` past the end.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
- * writable for `buf_len` bytes; `out_len` NULL or writable.
+ * As `dsr_engine_plan_info()`.
  */
-dsr_result dsr_engine_describe_create(const struct dsr_engine *engine, size_t index, char *buf, size_t buf_len, size_t *out_len);
+dsr_result dsr_engine_plan_hold(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, struct dsr_plan_hold *out);
 
 /**
- * Puts delete `index` of the engine's plan in words (`must not run on
- * edge-1: node has taint ...`) into `buf`, as `dsr_engine_describe_create()`
- * does.
+ * Puts create `index` of `plan` in words (`no daemon pod is running on the
+ * node`) into `buf`, as `dsr_engine_describe()` does (NUL-terminated;
+ * `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length in `*out_len`).
+ * `DSR_RESULT_NOT_FOUND` past the end.
+ *
+ * # Safety
+ * As `dsr_engine_plan_info()`; `buf` NULL or writable for `buf_len` bytes;
+ * `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_describe_create(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * Puts delete `index` of `plan` in words (`must not run on edge-1: node has
+ * taint ...`) into `buf`, as `dsr_engine_describe_create()` does.
  *
  * # Safety
  * As `dsr_engine_describe_create()`.
  */
-dsr_result dsr_engine_describe_delete(const struct dsr_engine *engine, size_t index, char *buf, size_t buf_len, size_t *out_len);
+dsr_result dsr_engine_describe_delete(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * Puts hold `index` of `plan` in words (`its new pod agent-x7k2p is not ready
+ * (Pending)`), as of the plan's sync, into `buf` as
+ * `dsr_engine_describe_create()` does.
+ *
+ * # Safety
+ * As `dsr_engine_describe_create()`.
+ */
+dsr_result dsr_engine_describe_hold(const struct dsr_engine *engine, const struct dsr_plan *plan, size_t index, char *buf, size_t buf_len, size_t *out_len);
 
 /**
  * The labels a pod created for DaemonSet `set_id` carries: the template's,
@@ -2155,17 +2600,18 @@ dsr_result dsr_engine_new_pod_labels(const struct dsr_engine *engine, uint32_t s
 /**
  * Reports that `n` creates the last sync of DaemonSet `set_id` planned
  * happened (the pod appeared), failed, or were skipped (upstream's
- * `CreationObserved`).
+ * `CreationObserved`). More than are pending leaves none pending (the count
+ * stops at 0: `UINT32_MAX` is "all of them").
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`.
  */
 dsr_result dsr_engine_observe_creates(struct dsr_engine *engine, uint32_t set_id, uint32_t n);
 
 /**
  * Reports that `n` deletes the last sync of DaemonSet `set_id` planned
- * happened (the pod is gone) or failed (upstream's `DeletionObserved`).
+ * happened (the pod is gone) or failed (upstream's `DeletionObserved`). More
+ * than are pending leaves none pending.
  *
  * # Safety
  * As `dsr_engine_observe_creates()`.
@@ -2188,7 +2634,7 @@ dsr_result dsr_engine_expectations(const struct dsr_engine *engine, uint32_t set
  * `DSR_PROPAGATION_BACKGROUND` or `_FOREGROUND` the caller deletes those pods
  * (and removes each from the engine once gone); with `_ORPHAN` the engine
  * releases them and they stay. The DaemonSet's expectations and backoff go
- * with it.
+ * with it; plans made before are stale.
  *
  * `out_pods` must have room for as many ids as the engine holds pods
  * (`dsr_engine_pod_count()`; `dsr_capacities.pods` always suffices): with
@@ -2197,9 +2643,8 @@ dsr_result dsr_engine_expectations(const struct dsr_engine *engine, uint32_t set
  * `DSR_RESULT_UNKNOWN_ENUM`.
  *
  * # Safety
- * `engine` must be NULL or an engine from `dsr_engine_init()`, not used
- * concurrently; `out_pods` NULL or writable for `out_cap` ids; `out_len` NULL
- * or writable.
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `out_pods`
+ * NULL or writable for `out_cap` ids; `out_len` NULL or writable.
  */
 dsr_result dsr_engine_delete_daemon_set(struct dsr_engine *engine, uint32_t set_id, uint32_t propagation, uint32_t *out_pods, size_t out_cap, size_t *out_len);
 

@@ -114,7 +114,7 @@ print("| What | Bytes |")
 print("|---|---|")
 print("| `.text` of tests/firmware/firmware.c linked with the firmware libdsr (budget {:,}) | {:,} ({:.1f} KiB) |".format(budget, program, program / 1024))
 print("| `.text` of the whole dsr object (every exported function) | {:,} |".format(obj))
-print("| engine for 4 nodes, 16 DaemonSets, 32 pods (C API scratch included) | {:,} |".format(engine))
+print("| engine of the firmware profile (scripts/build-firmware.sh) with 4 nodes, C API scratch included | {:,} |".format(engine))
 print("| deepest stack of a C API call, measured by firmware.c | {:,} |".format(stack))
 '
 

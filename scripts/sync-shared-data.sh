@@ -37,6 +37,7 @@ shared=${DSR_SHARED_DIR:-$root/../shared}
 # source folder (under $shared) -> copy (under $root)
 pairs=(
     "conformance:tests/data/conformance"
+    "conformance-next:tests/data/conformance-next"
     "manifests:tests/data/manifests"
     "bench:tests/data/bench"
 )

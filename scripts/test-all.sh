@@ -4,13 +4,15 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, features, test (cargo test --workspace, once), stack
 #   (the stack-painting test, optimized: every call within 4 KiB), conformance
-#   (the dsr CLI over tests/data/conformance), nostd (self-test, then the
+#   (the dsr CLI over CONFORMANCE_DIRS), nostd (self-test, then the
 #   no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
 #   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
 #   link examples/c with the documented flags, shared and static), firmware
 #   (no_std libdsr.a: no-alloc symbol check, linked into a C program), go
-#   (go vet, go test, go test with GOGC=1), fuzz (each cargo-fuzz target for
+#   (go vet, go test, go test with GOGC=1; then a module outside the
+#   repository against an installed libdsr), docs (every C and Go block of
+#   README.md and ffi/README.md built and run), fuzz (each cargo-fuzz target for
 #   FUZZ_SECONDS, default 20, from its seeds: scripts/fuzz-short.sh),
 #   shared-data (tests/data vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
@@ -20,9 +22,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 # >>> CONFORMANCE_DIRS: vector folders (or files) run by `dsr conformance`.
-# The whole tree: placement/ and controller/ (reconcile).
+# The whole tree: placement/ and controller/ (reconcile); conformance-next/ holds
+# the vectors published after it (toleration operators Gt/Lt, issue 13).
 CONFORMANCE_DIRS=(
     tests/data/conformance
+    tests/data/conformance-next
 )
 # <<< CONFORMANCE_DIRS
 
@@ -117,8 +121,10 @@ step pkgconfig "tests/pkgconfig/check.sh: dsr.pc and dsr-static.pc link examples
     bash tests/pkgconfig/check.sh
 step firmware "tests/firmware/check.sh: no_std libdsr.a has no heap symbols and decides placement from C" \
     bash tests/firmware/check.sh
-step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/" \
+step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/; tests/go/outside.sh" \
     bash tests/go/run.sh
+step docs "tests/docs/check.sh: the C and Go blocks of README.md and ffi/README.md build and run" \
+    bash tests/docs/check.sh
 step fuzz "fuzz (short runs): scripts/fuzz-short.sh, ${FUZZ_SECONDS:-20}s per target" \
     bash scripts/fuzz-short.sh
 step shared-data "scripts/sync-shared-data.sh --check" \

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use dsr_core::gates::FeatureGates;
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::sync::{DaemonSetStatus, Plan};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
@@ -92,12 +93,18 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// Runs every case of every file, printing each failure and a summary to `out`;
-/// the last line is `N passed, M failed`.
-pub fn run(files: &[PathBuf], limits: &Limits, out: &mut impl Write) -> Result<Totals> {
+/// the last line is `N passed, M failed`. A case's `featureGates` are applied over
+/// `gates` (upstream's defaults unless `--feature-gates` says otherwise).
+pub fn run(
+    files: &[PathBuf],
+    limits: &Limits,
+    gates: FeatureGates,
+    out: &mut impl Write,
+) -> Result<Totals> {
     let mut totals = Totals::default();
     let mut engine = CaseEngine::new();
     for file in files {
-        run_file(&mut engine, file, limits, &mut totals, out)?;
+        run_file(&mut engine, file, limits, gates, &mut totals, out)?;
     }
     writeln!(out)?;
     writeln!(out, "{:<24} {:>7} {:>7}", "kind", "pass", "fail")?;
@@ -117,6 +124,7 @@ fn run_file(
     engine: &mut CaseEngine,
     file: &Path,
     limits: &Limits,
+    gates: FeatureGates,
     totals: &mut Totals,
     out: &mut impl Write,
 ) -> Result<()> {
@@ -145,9 +153,9 @@ fn run_file(
         let result = match case_tier(case) {
             Some(Tier::Case) => {
                 engine.clear();
-                run_case(engine, kind, case)
+                set_feature_gates(engine, gates, case).and_then(|()| run_case(engine, kind, case))
             }
-            Some(tier) => with_engine(tier, &mut LargeCase { kind, case }),
+            Some(tier) => with_engine(tier, &mut LargeCase { kind, case, gates }),
             None => Err(format!(
                 "the case needs more than the largest engine holds ({:?})",
                 Tier::Host.capacities()
@@ -165,6 +173,7 @@ fn run_file(
 struct LargeCase<'a> {
     kind: &'a str,
     case: &'a Value,
+    gates: FeatureGates,
 }
 
 impl OnEngine for LargeCase<'_> {
@@ -175,7 +184,8 @@ impl OnEngine for LargeCase<'_> {
         engine: &mut E,
         _plan: &mut Plan<PLAN>,
     ) -> Result<(), Failure> {
-        run_case(engine, self.kind, self.case)
+        set_feature_gates(engine, self.gates, self.case)
+            .and_then(|()| run_case(engine, self.kind, self.case))
     }
 }
 
@@ -199,6 +209,32 @@ fn load_cases(file: &Path, limits: &Limits) -> Result<Vec<Value>> {
         Some(Value::Array(cases)) => Ok(cases),
         _ => bail!("`cases` is missing or not an array"),
     }
+}
+
+/// Sets the engine's feature gates as the case names them (`featureGates`), every
+/// other gate as in `gates`. A gate the core does not know fails the case: its
+/// answer under that gate could not be upstream's.
+fn set_feature_gates<E: AnyEngine>(
+    engine: &mut E,
+    mut gates: FeatureGates,
+    case: &Value,
+) -> Result<(), Failure> {
+    match case.get("featureGates") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(named)) => {
+            for (name, enabled) in named {
+                let enabled = enabled
+                    .as_bool()
+                    .ok_or_else(|| format!("featureGates.{name} is not a boolean: {enabled}"))?;
+                gates
+                    .set_by_name(name, enabled)
+                    .map_err(|e| format!("featureGates.{name}: {e}"))?;
+            }
+        }
+        Some(other) => return Err(format!("`featureGates` is not an object: {other}")),
+    }
+    engine.set_feature_gates(gates);
+    Ok(())
 }
 
 /// Runs one case: `Ok` when the core's answer is the expected one.
@@ -421,10 +457,8 @@ fn daemon_pod_tolerations<E: AnyEngine>(
         .iter()
         .map(|t| {
             let operator = match t.operator {
-                TolerationOperator::Unset => "",
-                TolerationOperator::Equal => "Equal",
-                TolerationOperator::Exists => "Exists",
                 TolerationOperator::Other(s) => engine.text(s),
+                op => op.name().unwrap_or(""),
             };
             (
                 engine.text(t.key).to_owned(),

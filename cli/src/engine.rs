@@ -347,6 +347,14 @@ pub trait AnyEngine {
         effects: Option<&[&str]>,
     ) -> Result<Option<usize>, Error>;
     fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_>;
+    fn set_feature_gates(&mut self, gates: dsr_core::gates::FeatureGates);
+    fn describe_hold(
+        &self,
+        set: SetId,
+        hold: &dsr_core::sync::Hold,
+        now: Timestamp,
+        w: &mut String,
+    ) -> fmt::Result;
 }
 
 impl<
@@ -449,6 +457,18 @@ impl<
     }
     fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_> {
         Engine::daemon_tolerations(self, set)
+    }
+    fn set_feature_gates(&mut self, gates: dsr_core::gates::FeatureGates) {
+        Engine::set_feature_gates(self, gates)
+    }
+    fn describe_hold(
+        &self,
+        set: SetId,
+        hold: &dsr_core::sync::Hold,
+        now: Timestamp,
+        w: &mut String,
+    ) -> fmt::Result {
+        Engine::describe_hold(self, set, hold, now, w)
     }
 }
 

@@ -18,6 +18,7 @@ use crate::convert::{DaemonSetParts, NodeParts};
 use crate::engine::{is_table_full, with_engine, AnyEngine, OnEngine, Tier};
 use crate::load::{self, Limits};
 use crate::show::{escape, value};
+use dsr_core::gates::FeatureGates;
 
 /// What to explain and how.
 #[derive(Debug, Default)]
@@ -28,6 +29,8 @@ pub struct Options {
     pub node: Option<String>,
     /// Print JSON instead of text.
     pub json: bool,
+    /// The feature gates the controller runs with.
+    pub gates: FeatureGates,
 }
 
 /// The JSON document `--output json` prints. Field names and nesting are stable.
@@ -300,6 +303,7 @@ pub fn build<E: AnyEngine>(
     objects: &load::Objects,
     options: &Options,
 ) -> Result<Report> {
+    engine.set_feature_gates(options.gates);
     let mut skipped = Vec::new();
     let mut nodes: Vec<(NodeId, &str)> = Vec::new();
     for node in &objects.nodes {

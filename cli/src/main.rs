@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dsr_cli::engine::Tier;
 use dsr_cli::{bench, capacity, conformance, engine, explain, plan, LimitArgs};
+use dsr_core::gates::FeatureGates;
 
 /// What every command that reads a dump says about its input, and the exit
 /// statuses of explain and plan (in their long help).
@@ -135,6 +136,37 @@ enum Command {
     Capacity(capacity::CapacityArgs),
 }
 
+/// The feature gates decisions are made under.
+#[derive(Debug, Args)]
+struct GateArgs {
+    /// Kubernetes feature gates, as kube-controller-manager takes them:
+    /// Name=true,Other=false. Gates not named keep upstream's defaults; a gate dsr
+    /// does not know is an error. Known: TaintTolerationComparisonOperators (default
+    /// false: toleration operators Gt/Lt).
+    #[arg(long, value_name = "NAME=BOOL,...", value_parser = parse_gates)]
+    feature_gates: Option<FeatureGates>,
+}
+
+impl GateArgs {
+    fn gates(&self) -> FeatureGates {
+        self.feature_gates.unwrap_or_default()
+    }
+}
+
+fn parse_gates(s: &str) -> Result<FeatureGates, String> {
+    FeatureGates::parse(s).map_err(|e| {
+        let names = s
+            .split(',')
+            .filter_map(|entry| entry.split_once('=').map(|(n, _)| n.trim()))
+            .filter(|n| dsr_core::gates::FeatureGate::from_name(n).is_none())
+            .collect::<Vec<_>>();
+        match (e, names.as_slice()) {
+            (dsr_core::gates::GateError::Unknown, [name, ..]) => format!("{name}: {e}"),
+            _ => e.to_string(),
+        }
+    })
+}
+
 #[derive(Debug, Args)]
 struct ExplainArgs {
     /// The cluster dump: a file, a folder, or `-` for standard input.
@@ -148,6 +180,8 @@ struct ExplainArgs {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     output: Format,
+    #[command(flatten)]
+    gates: GateArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -176,6 +210,8 @@ struct PlanArgs {
     #[arg(long, short, value_enum, default_value_t = Format::Text)]
     output: Format,
     #[command(flatten)]
+    gates: GateArgs,
+    #[command(flatten)]
     limits: LimitArgs,
 }
 
@@ -199,6 +235,9 @@ struct ConformanceArgs {
     /// Vector files or folders.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    /// Gates a case does not name start from these (a case's `featureGates` win).
+    #[command(flatten)]
+    gates: GateArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -237,7 +276,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let totals = engine::on_big_stack(engine_bytes, || {
                 let stdout = std::io::stdout();
                 let mut out = std::io::BufWriter::new(stdout.lock());
-                let totals = conformance::run(&files, &limits, &mut out)?;
+                let totals = conformance::run(&files, &limits, args.gates.gates(), &mut out)?;
                 out.flush()?;
                 anyhow::Ok(totals)
             })??;
@@ -255,6 +294,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     None => clock()?,
                 },
                 json: args.output == Format::Json,
+                gates: args.gates.gates(),
             };
             let limits = args.limits.limits();
             let outcome = engine::on_big_stack(Tier::Host.footprint(), || {
@@ -296,6 +336,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 daemon_set: args.daemonset,
                 node: args.node,
                 json: args.output == Format::Json,
+                gates: args.gates.gates(),
             };
             let limits = args.limits.limits();
             let complete = engine::on_big_stack(Tier::Host.footprint(), || {

@@ -15,10 +15,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{anyhow, Result};
-use dsr_core::pod::PodPhase;
 use dsr_core::sync::{
-    CreateReason, DaemonSetStatus, DeleteReason, HoldReason, Plan, RolloutHalt, SyncOutcome,
-    UpdateStrategy,
+    CreateReason, DaemonSetStatus, DeleteReason, Plan, RolloutHalt, SyncOutcome, UpdateStrategy,
 };
 use dsr_core::{PodId, SetId, Timestamp};
 use serde::Serialize;
@@ -41,6 +39,8 @@ pub struct Options {
     pub now: Timestamp,
     /// Print JSON instead of text.
     pub json: bool,
+    /// The feature gates the controller runs with.
+    pub gates: dsr_core::gates::FeatureGates,
 }
 
 /// The JSON document `dsr plan --output json` prints. Field names and nesting are
@@ -300,6 +300,7 @@ pub fn build<E: AnyEngine, const N: usize>(
     objects: &load::Objects,
     options: &Options,
 ) -> Result<Report> {
+    engine.set_feature_gates(options.gates);
     let mut skipped = Vec::new();
     for node in &objects.nodes {
         let parts = NodeParts::new(node);
@@ -391,36 +392,15 @@ pub fn build<E: AnyEngine, const N: usize>(
 }
 
 fn outcome_name(o: SyncOutcome) -> &'static str {
-    match o {
-        SyncOutcome::Empty => "empty",
-        SyncOutcome::Synced => "synced",
-        SyncOutcome::StatusOnly => "statusOnly",
-        SyncOutcome::Deleting => "deleting",
-        SyncOutcome::SelectsEverything => "selectsEverything",
-    }
+    o.as_str()
 }
 
 fn create_reason_name(r: CreateReason) -> &'static str {
-    match r {
-        CreateReason::Missing => "missing",
-        CreateReason::ReplaceUnavailable => "replaceUnavailable",
-        CreateReason::Surge => "surge",
-    }
+    r.as_str()
 }
 
 fn delete_reason_name(r: &DeleteReason) -> &'static str {
-    match r {
-        DeleteReason::NodeIneligible(_) => "nodeIneligible",
-        DeleteReason::Duplicate => "duplicate",
-        DeleteReason::Failed => "failed",
-        DeleteReason::Succeeded => "succeeded",
-        DeleteReason::NodeMissing => "nodeMissing",
-        DeleteReason::SurgeOldNotReady => "surgeOldNotReady",
-        DeleteReason::SurgeReplaced => "surgeReplaced",
-        DeleteReason::RollingUpdate => "rollingUpdate",
-        DeleteReason::RollingUpdateUnavailable => "rollingUpdateUnavailable",
-        DeleteReason::RollingUpdateNodeIneligible => "rollingUpdateNodeIneligible",
-    }
+    r.as_str()
 }
 
 fn int_or_percent(v: dsr_core::sync::IntOrPercent) -> serde_json::Value {
@@ -523,10 +503,7 @@ fn set_plan<E: AnyEngine, const N: usize>(
         candidates: budget.candidates,
         chosen: budget.chosen,
         replacements: budget.replacements,
-        halted: budget.halted.map(|h| match h {
-            RolloutHalt::InvalidBudget => "invalidBudget",
-            RolloutHalt::MissingNode => "missingNode",
-        }),
+        halted: budget.halted.map(RolloutHalt::as_str),
         held_back_by: holders(engine, plan, set, now),
     });
     Ok(SetPlan {
@@ -555,67 +532,24 @@ fn set_plan<E: AnyEngine, const N: usize>(
 }
 
 /// The nodes the core counts in `RolloutBudget::in_use` (`Plan::held_back`), each
-/// with why in words. The reasons are the core's; this only words them, reading the
-/// pods' state for the message.
+/// with why, in the core's words (`Engine::describe_hold`).
 pub fn holders<E: AnyEngine, const N: usize>(
     engine: &E,
     plan: &Plan<N>,
     set: SetId,
     now: Timestamp,
 ) -> Vec<Holder> {
-    let min_ready = engine
-        .daemon_set(set)
-        .map(|ds| ds.min_ready_seconds)
-        .unwrap_or(0);
-    let not_available = |pod: Option<PodId>, what: &str| -> String {
-        match pod.and_then(|id| engine.pod(id)) {
-            None => format!("its {what} pod is created in this sync"),
-            Some(p) if !p.ready => format!(
-                "its {what} pod {} is not ready ({})",
-                engine.text(p.name),
-                phase_name(p.phase)
-            ),
-            Some(p) => {
-                let since = p.ready_since.map_or(0, |t| now.since(t));
-                format!(
-                    "its {what} pod {} has been ready for {since}s of minReadySeconds {min_ready}",
-                    engine.text(p.name)
-                )
-            }
-        }
-    };
     plan.held_back
         .iter()
-        .map(|h| Holder {
-            node: engine.text(h.node).to_owned(),
-            why: match h.reason {
-                HoldReason::Excess => {
-                    "more than one old or new pod of the DaemonSet on the node".to_owned()
-                }
-                HoldReason::NoPod => "no daemon pod on the node".to_owned(),
-                HoldReason::OldAndNew => "an old and a new pod on the node".to_owned(),
-                HoldReason::NewNotAvailable { pod } => not_available(pod, "new"),
-                HoldReason::OldNotAvailable { pod } => format!(
-                    "{}; it is replaced whatever the budget",
-                    not_available(Some(pod), "old")
-                ),
-                HoldReason::SurgingNewNotAvailable { pod } => {
-                    format!("surging: {} beside the old pod", not_available(pod, "new"))
-                }
-            },
+        .map(|h| {
+            let mut why = String::new();
+            let _ = engine.describe_hold(set, h, now, &mut why);
+            Holder {
+                node: engine.text(h.node).to_owned(),
+                why,
+            }
         })
         .collect()
-}
-
-fn phase_name(p: PodPhase) -> &'static str {
-    match p {
-        PodPhase::Pending => "Pending",
-        PodPhase::Running => "Running",
-        PodPhase::Succeeded => "Succeeded",
-        PodPhase::Failed => "Failed",
-        PodPhase::Unknown => "Unknown",
-        PodPhase::Other => "no phase",
-    }
 }
 
 /// Writes rows of aligned columns, indented.
@@ -934,6 +868,7 @@ mod tests {
                         daemon_set: None,
                         now: Timestamp::parse_rfc3339(case["now"].as_str().unwrap()).unwrap(),
                         json: true,
+                        gates: Default::default(),
                     };
                     let report = build(&mut engine, &mut plan, &objects, &options).unwrap();
                     assert!(report.skipped.is_empty());

@@ -321,3 +321,59 @@ fn real_daemon_sets_validate_and_broken_ones_do_not() {
     assert!(o.status.success(), "{out}");
     assert_eq!(summary(&out), (names.len() + 5, 0));
 }
+
+/// A case's `featureGates` set the gates it is judged under (upstream's
+/// `ToleratesTaint` compares `Gt` only with `TaintTolerationComparisonOperators`
+/// on); a gate the runner does not know fails the case with its name, as
+/// SCHEMA.md requires; `--feature-gates` sets the gates a case does not name.
+#[test]
+fn feature_gates_per_case_and_unknown_gates_fail() {
+    let dir = temp_dir("gates");
+    let case = |name: &str, gates: &str, tolerates: bool| {
+        format!(
+            r#"{{"name": "{name}", "kind": "toleratesTaint"{gates},
+               "toleration": {{"key": "example.com/sla", "operator": "Gt", "value": "950"}},
+               "taint": {{"key": "example.com/sla", "value": "999", "effect": "NoSchedule"}},
+               "expect": {{"tolerates": {tolerates}}}}}"#
+        )
+    };
+    let file = format!(
+        r#"{{"schema": "dsr-conformance/v1", "cases": [{}, {}, {}]}}"#,
+        case(
+            "gate-on",
+            r#", "featureGates": {"TaintTolerationComparisonOperators": true}"#,
+            true
+        ),
+        case("gate-default", "", false),
+        case(
+            "gate-unknown",
+            r#", "featureGates": {"TaintTolerationComparisonOperators": true, "NoSuchGate": false}"#,
+            true
+        ),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gates.json");
+    std::fs::write(&path, file).unwrap();
+    let o = dsr(&["conformance", path.to_str().unwrap()]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(!o.status.success());
+    assert_eq!(summary(&out), (2, 1), "{out}");
+    let f = failures(&out);
+    assert_eq!(f.len(), 1, "{out}");
+    assert_eq!(f[0].1, "gate-unknown");
+    assert!(
+        f[0].2
+            .starts_with("featureGates.NoSuchGate: unknown feature gate"),
+        "{out}"
+    );
+    // With the gate on for every case, the case without gates tolerates.
+    let o = dsr(&[
+        "conformance",
+        path.to_str().unwrap(),
+        "--feature-gates",
+        "TaintTolerationComparisonOperators=true",
+    ]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    let names: Vec<String> = failures(&out).into_iter().map(|f| f.1).collect();
+    assert_eq!(names, ["gate-default", "gate-unknown"], "{out}");
+}

@@ -311,3 +311,73 @@ fn oversized_input_names_the_cap() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("object count cap"), "{}", stderr(&o));
 }
+
+/// A cluster of one node tainted `example.com/sla=999:NoSchedule` and a DaemonSet
+/// whose template tolerates `example.com/sla Gt 950`, as `kubectl get -o json`
+/// prints them.
+const SLA_CLUSTER: &str = r#"{"apiVersion": "v1", "kind": "List", "items": [
+  {"apiVersion": "v1", "kind": "Node",
+   "metadata": {"name": "edge-sla-1", "labels": {"kubernetes.io/hostname": "edge-sla-1"}},
+   "spec": {"taints": [{"key": "example.com/sla", "value": "999", "effect": "NoSchedule"}]}},
+  {"apiVersion": "apps/v1", "kind": "DaemonSet",
+   "metadata": {"name": "sla-agent", "namespace": "default", "uid": "0b9f8e7d-6c5b-4a39-8271-605f4e3d2c1b"},
+   "spec": {"selector": {"matchLabels": {"app": "sla-agent"}},
+            "template": {"metadata": {"labels": {"app": "sla-agent"}},
+                         "spec": {"containers": [{"name": "agent", "image": "registry.k8s.io/pause:3.9"}],
+                                  "tolerations": [{"key": "example.com/sla", "operator": "Gt",
+                                                   "value": "950", "effect": "NoSchedule"}]}}}}
+]}"#;
+
+/// The toleration operators `Gt`/`Lt` (KEP-5471) follow kube-controller-manager's
+/// `--feature-gates`: upstream's `ToleratesTaint` compares 999 > 950 only with
+/// `TaintTolerationComparisonOperators` on (alpha in v1.35, off by default), and
+/// explain says so when it is off.
+#[test]
+fn feature_gates_turn_on_gt_and_lt_tolerations() {
+    let dir = std::env::temp_dir().join(format!("dsr-explain-gates-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sla.json");
+    std::fs::write(&file, SLA_CLUSTER).unwrap();
+    let file = file.to_str().unwrap();
+
+    let on = dsr(&[
+        "explain",
+        file,
+        "--feature-gates",
+        "TaintTolerationComparisonOperators=true",
+        "-o",
+        "json",
+    ]);
+    assert!(on.status.success(), "{}", stderr(&on));
+    let v: Value = serde_json::from_str(&stdout(&on)).unwrap();
+    let r = row(&v["daemonSets"][0], "edge-sla-1");
+    assert_eq!(r["shouldRun"], true, "{r}");
+    assert_eq!(r["reason"], Value::Null, "{r}");
+
+    let off = dsr(&["explain", file]);
+    assert!(off.status.success(), "{}", stderr(&off));
+    let text = stdout(&off);
+    assert!(
+        text.contains(
+            "node has taint example.com/sla=999:NoSchedule that the pod does not tolerate (a pod already there may stay); \
+             toleration example.com/sla Gt 950 does not tolerate it: \
+             the feature gate TaintTolerationComparisonOperators is off"
+        ),
+        "{text}"
+    );
+
+    // A gate dsr does not know is an error naming it, never ignored.
+    let unknown = dsr(&[
+        "explain",
+        file,
+        "--feature-gates",
+        "TaintTolerationComparisonOperator=true",
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("TaintTolerationComparisonOperator: unknown feature gate"),
+        "{}",
+        stderr(&unknown)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

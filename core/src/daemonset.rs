@@ -57,9 +57,12 @@ impl<
         self.sets.reserve()?;
         self.atomically(|e| {
             let set = e.compile_daemon_set(input)?;
-            e.sets.insert(set).map(SetId)
+            let id = e.sets.insert(set).map(SetId)?;
+            e.hold_set(&set, crate::holders::Hold::Retain);
+            Ok(id)
         })
         .inspect(|&id| {
+            self.sweep_strings();
             self.slot_set_keys(id);
             self.refresh_set_fits(id.0);
         })
@@ -77,6 +80,9 @@ impl<
             }
         }
         let new = self.atomically(|e| e.compile_daemon_set(input))?;
+        self.hold_set(&new, crate::holders::Hold::Retain);
+        self.hold_set(&old, crate::holders::Hold::Release);
+        self.sweep_strings();
         let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
         self.free_set_parts(&old);
@@ -131,6 +137,7 @@ impl<
             revision_hash: rollout.revision_hash,
             template_generation: rollout.template_generation,
             template_generation_label: rollout.template_generation_label,
+            version: self.new_version(),
         })
     }
 

@@ -95,6 +95,21 @@ pub struct Placement {
     pub should_continue_running: bool,
     /// Why not, when either is false; [`Reason::Eligible`] otherwise.
     pub reason: Reason,
+    /// The versions of the DaemonSet and the node the answer was worked out from:
+    /// [`Engine::describe_placement`] refuses the reason once either changed.
+    pub stamp: Stamp,
+}
+
+/// Which versions of a DaemonSet and a node ([`DaemonSet::version`],
+/// [`Node::version`]) an answer was worked out from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Stamp {
+    /// The DaemonSet's version.
+    pub set: u32,
+    /// The node's version.
+    pub node: u32,
 }
 
 /// `should_run` and `should_continue_running` of a (DaemonSet, node) pair without
@@ -239,6 +254,10 @@ impl<
                 Reason::Eligible
             } else {
                 self.reason(set, node)
+            },
+            stamp: Stamp {
+                set: set.version,
+                node: node.version,
             },
         }
     }
@@ -477,9 +496,122 @@ impl<
                         " that the pod does not tolerate (a pod already there may stay)",
                     ),
                     _ => w.write_str(" that the pod does not tolerate"),
-                }
+                }?;
+                self.describe_comparisons(set, taint, w)
             }
         }
+    }
+
+    /// Puts a [`should_run`](Self::should_run) answer's reason in words, as
+    /// [`describe`](Self::describe) does, after checking that the answer is still
+    /// the engine's: the DaemonSet and the node are the versions it was worked out
+    /// from. Once either was updated or removed (and its id perhaps given to
+    /// another), the reason may name taints, terms or values that are gone, so it
+    /// is refused with [`Error::StaleReason`] rather than re-worded.
+    ///
+    /// ```
+    /// use dsr_core::input::{DaemonSetInput, LabelInput, NodeInput, TaintInput};
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let gpu = [TaintInput { key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" }];
+    /// let node = engine.add_node(&NodeInput { name: "gpu-1", taints: &gpu, ..Default::default() }).unwrap();
+    /// let app = [LabelInput { key: "app", value: "agent" }];
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "agent", namespace: "kube-system", template_labels: &app, ..Default::default()
+    /// }).unwrap();
+    /// let p = engine.should_run(set, node).unwrap();
+    /// let mut why = String::new();
+    /// engine.describe_placement(set, node, &p, &mut why).unwrap();
+    /// assert!(why.contains("nvidia.com/gpu"));
+    /// // The taint is lifted: the old reason is stale.
+    /// engine.update_node(node, &NodeInput { name: "gpu-1", ..Default::default() }).unwrap();
+    /// assert_eq!(engine.describe_placement(set, node, &p, &mut why),
+    ///            Err(dsr_core::Error::StaleReason));
+    /// ```
+    pub fn describe_placement<W: fmt::Write>(
+        &self,
+        set: SetId,
+        node: NodeId,
+        placement: &Placement,
+        w: &mut W,
+    ) -> Result<()> {
+        let fresh = self.sets.get(set.0).map(|s| s.version) == Some(placement.stamp.set)
+            && self.nodes.get(node.0).map(|n| n.version) == Some(placement.stamp.node);
+        if !fresh {
+            return Err(Error::StaleReason);
+        }
+        self.describe(set, &placement.reason, w)
+            .map_err(|_| Error::Full {
+                table: Table::Output,
+                capacity: 0,
+            })
+    }
+
+    /// For each `Gt`/`Lt` toleration of the DaemonSet whose key and effect apply
+    /// to `taint`, why it does not tolerate it (`; toleration ... does not tolerate
+    /// it: ...`).
+    fn describe_comparisons<W: fmt::Write>(
+        &self,
+        set: SetId,
+        taint: &Taint,
+        w: &mut W,
+    ) -> fmt::Result {
+        use crate::taint::{ComparisonMiss, TolerationOperator};
+        use crate::text::{put, Quoted};
+        let Some(s) = self.sets.get(set.0) else {
+            return Ok(());
+        };
+        let t = |s: Sym| self.strings.resolve(s);
+        let tolerations = self.daemon_tolerations(s);
+        for tol in tolerations.iter() {
+            let op = match tol.operator {
+                TolerationOperator::Gt => "Gt",
+                TolerationOperator::Lt => "Lt",
+                _ => continue,
+            };
+            if !tol.applies_to(taint) {
+                continue;
+            }
+            let Err(miss) = tol.compare(taint, tolerations.comparisons()) else {
+                continue;
+            };
+            let key = if tol.key.is_empty() {
+                "(any key)"
+            } else {
+                t(tol.key)
+            };
+            put!(
+                w,
+                "; toleration ",
+                key,
+                " ",
+                op,
+                " ",
+                t(tol.value),
+                " does not tolerate it: "
+            )?;
+            match miss {
+                ComparisonMiss::GateOff => w.write_str(
+                    "the feature gate TaintTolerationComparisonOperators is off, so Gt and Lt tolerate nothing",
+                )?,
+                ComparisonMiss::TolerationValue(p) => {
+                    put!(w, "its value ", Quoted(t(tol.value)), " ", p)?
+                }
+                ComparisonMiss::TaintValue(p) => {
+                    put!(w, "the taint's value ", Quoted(t(taint.value)), " ", p)?
+                }
+                ComparisonMiss::Comparison => put!(
+                    w,
+                    t(taint.value),
+                    if op == "Gt" {
+                        " is not greater than "
+                    } else {
+                        " is not less than "
+                    },
+                    t(tol.value)
+                )?,
+            }
+        }
+        Ok(())
     }
 
     /// Writes a taint as `key=value:Effect`.

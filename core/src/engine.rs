@@ -46,6 +46,14 @@ pub struct Node {
     pub taint_row: crate::taint::TaintRow,
     /// `spec.unschedulable`.
     pub unschedulable: bool,
+    /// Which version of the node this is: a number no other node, nor another
+    /// version of this one, had in this engine. What a [`Placement`]'s stamp
+    /// names (see [`Engine::describe_placement`]). Derived, so not part of a
+    /// snapshot (a restored engine numbers its objects anew).
+    ///
+    /// [`Placement`]: crate::Placement
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub version: u32,
 }
 
 /// A stored DaemonSet, compiled for evaluation.
@@ -98,6 +106,9 @@ pub struct DaemonSet {
     /// The template generation in decimal, as pods carry it in their
     /// `pod-template-generation` label ([`Sym::EMPTY`] when there is none).
     pub template_generation_label: Sym,
+    /// Which version of the DaemonSet this is, as [`Node::version`].
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub version: u32,
 }
 
 /// The automatic daemon-pod tolerations with their interned keys. Derived (from the
@@ -114,7 +125,6 @@ impl core::fmt::Debug for AutomaticTolerations {
 /// Where every pool stood before an operation, so a failed one can be undone.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Checkpoint {
-    strings: u32,
     labels: u32,
     taints: u32,
     tolerations: u32,
@@ -187,6 +197,22 @@ pub struct Engine<
     /// What the sync remembers between calls (expectations, failed-pod backoff) and
     /// its working space.
     pub(crate) sync: crate::sync::SyncState<NODES, SETS, PODS, BACKOFF>,
+    /// The feature gates decisions are made under.
+    pub(crate) gates: crate::gates::FeatureGates,
+    /// The next [`Node::version`] or [`DaemonSet::version`] to give: never reset,
+    /// so a stamp from before a removal, `clear()` or `restore()` matches nothing.
+    pub(crate) next_version: NextVersion,
+}
+
+/// The next object version to give. History, not content: it does not show in
+/// `Debug`, so an engine after `clear()` prints as a new one.
+#[derive(Clone, Copy)]
+pub(crate) struct NextVersion(pub u32);
+
+impl core::fmt::Debug for NextVersion {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("NextVersion")
+    }
 }
 
 impl<
@@ -255,7 +281,17 @@ impl<
                 }; DAEMON_TOLERATIONS.len()],
             ),
             sync: crate::sync::SyncState::new(),
+            gates: crate::gates::FeatureGates::DEFAULT,
+            next_version: NextVersion(1),
         }
+    }
+
+    /// A version number no object of this engine had.
+    pub(crate) fn new_version(&mut self) -> u32 {
+        let v = self.next_version.0;
+        // Wraps after four billion adds and updates; 0 is never given.
+        self.next_version.0 = v.wrapping_add(1).max(1);
+        v
     }
 
     /// Empties every table, keeping the memory.
@@ -284,6 +320,19 @@ impl<
     /// Rebuilds every index from the tables (after a snapshot was restored).
     #[cfg_attr(not(any(test, feature = "snapshot")), allow(dead_code))]
     pub(crate) fn reindex(&mut self) -> Result<()> {
+        // Versions are not in a snapshot: a restored object is a new version.
+        for i in 0..self.nodes.slot_count() as u32 {
+            let v = self.new_version();
+            if let Some(n) = self.nodes.get_mut(i) {
+                n.version = v;
+            }
+        }
+        for i in 0..self.sets.slot_count() as u32 {
+            let v = self.new_version();
+            if let Some(d) = self.sets.get_mut(i) {
+                d.version = v;
+            }
+        }
         self.node_names.clear();
         self.pod_names.clear();
         // A name held twice (a snapshot the API would not have made) is found at
@@ -299,6 +348,7 @@ impl<
             let sym = self.strings.get(key).unwrap_or(Sym::EMPTY);
             self.set_automatic_toleration(i, sym);
         }
+        self.recount_holders();
         self.refresh_taint_rows();
         self.pod_index.clear();
         for i in 0..self.pods.slot_count() as u32 {
@@ -339,6 +389,46 @@ impl<
         }
     }
 
+    /// The most of each table held at once since the engine was made (a failed
+    /// operation's attempt included, and `clear()` keeps them): what to size
+    /// capacities by after a long run. Field by field as [`usage`](Self::usage).
+    pub fn high_water(&self) -> crate::footprint::Usage {
+        let (strings, bytes) = self.strings.high_water();
+        crate::footprint::Usage {
+            nodes: self.nodes.high_water(),
+            sets: self.sets.high_water(),
+            pods: self.pods.high_water(),
+            strings,
+            bytes,
+            labels: self.labels.high_water(),
+            rules: [
+                self.taints.high_water(),
+                self.tolerations.high_water(),
+                self.requirements.high_water(),
+                self.values.high_water(),
+                self.terms.high_water(),
+                self.fields.high_water(),
+            ],
+            backoff: self.sync.backoff.high_water(),
+        }
+    }
+
+    /// Every table with what it holds, its capacity and its high-water mark, in
+    /// the order of [`TABLES`](crate::footprint::TABLES).
+    ///
+    /// ```
+    /// use dsr_core::input::NodeInput;
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let id = engine.add_node(&NodeInput { name: "edge-rpi4-01", ..Default::default() }).unwrap();
+    /// engine.remove_node(id).unwrap();
+    /// let nodes = engine.table_usage()[0];
+    /// assert_eq!((nodes.table, nodes.used, nodes.capacity, nodes.high_water),
+    ///            (dsr_core::error::Table::Nodes, 0, 8, 1));
+    /// ```
+    pub fn table_usage(&self) -> [crate::footprint::TableUsage; crate::footprint::TABLES.len()] {
+        crate::footprint::TableUsage::report(&self.usage(), &self.high_water(), &Self::capacities())
+    }
+
     /// This engine's capacities.
     pub const fn capacities() -> crate::footprint::Capacities {
         crate::footprint::Capacities {
@@ -355,6 +445,40 @@ impl<
         }
     }
 
+    /// How many strings the engine has freed so far (wrapping): while it is
+    /// unchanged, every symbol it handed out (in a [`Plan`](crate::Plan), a
+    /// [`Reason`](crate::Reason), a record) still names the text it named. A
+    /// symbol held by a live object is valid whatever this says.
+    pub fn strings_freed(&self) -> u32 {
+        self.strings.freed()
+    }
+
+    /// Whether every string `plan` names is still the one it named: no string was
+    /// freed since [`sync`](Self::sync) made it. A plan that is not current may
+    /// still be read entry by entry where the entry's object is checked (a create's
+    /// node, a delete's pod, still holding the names the entry gives).
+    pub fn plan_is_current<const N: usize>(&self, plan: &crate::Plan<N>) -> bool {
+        plan.strings_freed == self.strings.freed()
+    }
+
+    /// Whether a plan's create still names its node as the node is now: the node
+    /// exists under that id and name (so the name is valid, held by the node).
+    pub fn create_is_current(&self, create: &crate::sync::Create) -> bool {
+        self.nodes
+            .get(create.node.0)
+            .is_some_and(|n| n.name == create.node_name)
+    }
+
+    /// Whether a plan's delete still names its pod as the pod is now: the pod
+    /// exists under that id, with that name and on (or for) that node, so both
+    /// names are valid, held by the pod.
+    pub fn delete_is_current(&self, delete: &crate::sync::Delete) -> bool {
+        self.pods.get(delete.pod.0).is_some_and(|p| {
+            p.name == delete.pod_name
+                && (p.node_name == delete.node_name || p.target_node == Some(delete.node_name))
+        })
+    }
+
     /// The interned text of a symbol.
     pub fn text(&self, sym: Sym) -> &str {
         self.strings.resolve(sym)
@@ -367,7 +491,6 @@ impl<
 
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            strings: self.strings.mark(),
             labels: self.labels.mark(),
             taints: self.taints.mark(),
             tolerations: self.tolerations.mark(),
@@ -378,8 +501,10 @@ impl<
         }
     }
 
+    /// Undoes every pool push since `cp`, and frees the strings interned since that
+    /// no object holds.
     pub(crate) fn rollback(&mut self, cp: Checkpoint) {
-        self.strings.rollback(cp.strings);
+        self.strings.sweep();
         self.labels.truncate(cp.labels);
         self.taints.truncate(cp.taints);
         self.tolerations.truncate(cp.tolerations);
@@ -639,7 +764,8 @@ impl<
     }
 
     /// A DaemonSet's daemon-pod tolerations (automatic ones included), in the order
-    /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them.
+    /// upstream's `AddOrUpdateDaemonPodTolerations` leaves them, judged under the
+    /// engine's feature gates.
     #[inline]
     pub fn daemon_tolerations(&self, set: &DaemonSet) -> Tolerations<'_> {
         Tolerations::new(
@@ -647,6 +773,69 @@ impl<
             &self.automatic_tolerations.0,
             set.automatic_tolerations,
         )
+        .comparing(self.comparisons())
+    }
+
+    /// Whether `Gt`/`Lt` tolerations compare under the engine's feature gates.
+    #[inline]
+    pub fn comparisons(&self) -> crate::taint::Comparisons<'_> {
+        crate::taint::Comparisons::new(
+            self.gates
+                .enabled(crate::gates::FeatureGate::TaintTolerationComparisonOperators),
+            &self.strings,
+        )
+    }
+
+    /// The feature gates the engine decides under (upstream's defaults until
+    /// [`set_feature_gates`](Self::set_feature_gates)).
+    pub fn feature_gates(&self) -> crate::gates::FeatureGates {
+        self.gates
+    }
+
+    /// Decides under `gates` from now on, as a cluster whose
+    /// kube-controller-manager runs with them. Every placement the engine keeps is
+    /// worked out again when they change. [`clear`](Self::clear) keeps them.
+    ///
+    /// ```
+    /// use dsr_core::gates::FeatureGates;
+    /// use dsr_core::input::{DaemonSetInput, NodeInput, TaintInput, TolerationInput};
+    /// let mut engine = dsr_core::TinyEngine::new();
+    /// let node = engine.add_node(&NodeInput {
+    ///     name: "edge-1",
+    ///     taints: &[TaintInput { key: "example.com/sla", value: "999", effect: "NoSchedule" }],
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// let set = engine.add_daemon_set(&DaemonSetInput {
+    ///     name: "sla-agent", namespace: "default",
+    ///     tolerations: &[TolerationInput {
+    ///         key: "example.com/sla", operator: "Gt", value: "950", effect: "NoSchedule",
+    ///         ..Default::default()
+    ///     }],
+    ///     ..Default::default()
+    /// }).unwrap();
+    /// assert!(!engine.fit(set, node).unwrap().should_run);
+    /// engine.set_feature_gates(FeatureGates::parse("TaintTolerationComparisonOperators=true").unwrap());
+    /// assert!(engine.fit(set, node).unwrap().should_run);
+    /// ```
+    pub fn set_feature_gates(&mut self, gates: crate::gates::FeatureGates) {
+        if gates == self.gates {
+            return;
+        }
+        self.gates = gates;
+        for i in 0..self.sets.slot_count() as u32 {
+            self.refresh_set_fits(i);
+        }
+    }
+
+    /// Turns the gate called `name` (as Kubernetes spells it) on or off;
+    /// [`Error::FeatureGate`] for a gate dsr does not know, and then nothing changes.
+    pub fn set_feature_gate(&mut self, name: &str, enabled: bool) -> Result<()> {
+        let mut gates = self.gates;
+        gates
+            .set_by_name(name, enabled)
+            .map_err(Error::FeatureGate)?;
+        self.set_feature_gates(gates);
+        Ok(())
     }
 
     /// A DaemonSet's template labels (`spec.template.metadata.labels`), sorted by key.
@@ -685,6 +874,7 @@ impl<
             .nodes
             .remove(id.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
+        self.hold_node(&node, crate::holders::Hold::Release);
         self.node_names.remove(node.name, id.0);
         self.node_columns.vacate(id.0);
         self.node_unnamed(id.0);
@@ -703,9 +893,11 @@ impl<
             .sets
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.hold_set(&set, crate::holders::Hold::Release);
         self.keys.stale = true;
         self.free_set_parts(&set);
-        self.sync.forget_set(id);
+        let Engine { sync, strings, .. } = self;
+        sync.forget_set(id, &mut |s| strings.release(s));
         Ok(())
     }
 

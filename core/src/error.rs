@@ -203,8 +203,14 @@ pub enum Error {
     Duplicate(Table),
     /// No object with this id or name.
     NotFound(Table),
+    /// A feature gate dsr does not know, or a `--feature-gates` value that does not
+    /// parse.
+    FeatureGate(crate::gates::GateError),
     /// An internal invariant does not hold: a bug in dsr, never the caller's fault.
     LogicBug,
+    /// A reason (or answer) was worked out from a version of a DaemonSet or node
+    /// that has since been updated or removed: ask again.
+    StaleReason,
 }
 
 impl Error {
@@ -241,7 +247,11 @@ impl Error {
             Error::Snapshot(e) => put!(f, "snapshot: ", *e),
             Error::Duplicate(t) => put!(f, "already in the ", t.name(), " table"),
             Error::NotFound(t) => put!(f, "not in the ", t.name(), " table"),
+            Error::FeatureGate(e) => put!(f, "feature gates: ", *e),
             Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
+            Error::StaleReason => f.write_str(
+                "the reason is stale: its DaemonSet or node was updated or removed since",
+            ),
         }
     }
 }
@@ -278,7 +288,9 @@ impl defmt::Format for Error {
             Error::Snapshot(e) => defmt::write!(f, "snapshot: {}", e),
             Error::Duplicate(t) => defmt::write!(f, "duplicate in {=str}", t.name()),
             Error::NotFound(t) => defmt::write!(f, "not found in {=str}", t.name()),
+            Error::FeatureGate(e) => defmt::write!(f, "feature gates: {}", e),
             Error::LogicBug => defmt::write!(f, "logic bug"),
+            Error::StaleReason => defmt::write!(f, "stale reason"),
         }
     }
 }

@@ -34,6 +34,7 @@ use core::mem::{align_of, size_of};
 
 use crate::affinity::{FieldRequirement, Term};
 use crate::engine::{DaemonSet, Node};
+use crate::error::Table;
 use crate::intern::Sym;
 use crate::keys::KEY_SLOTS;
 use crate::label::Label;
@@ -149,6 +150,93 @@ const fn vec<T>(n: usize) -> usize {
     )
 }
 
+/// The tables [`Engine::table_usage`](crate::Engine::table_usage) reports, in its
+/// order.
+pub const TABLES: [Table; 13] = [
+    Table::Nodes,
+    Table::DaemonSets,
+    Table::Pods,
+    Table::Strings,
+    Table::StringBytes,
+    Table::Labels,
+    Table::Taints,
+    Table::Tolerations,
+    Table::Requirements,
+    Table::Values,
+    Table::Terms,
+    Table::Fields,
+    Table::Backoff,
+];
+
+/// One table of an engine: what it holds, what it can hold, and the most it held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct TableUsage {
+    /// Which table.
+    pub table: Table,
+    /// Entries held now.
+    pub used: usize,
+    /// Entries it can hold (its const generic).
+    pub capacity: usize,
+    /// The most entries held at once.
+    pub high_water: usize,
+}
+
+impl TableUsage {
+    /// The report of every table in [`TABLES`] order.
+    pub fn report(used: &Usage, high: &Usage, caps: &Capacities) -> [TableUsage; TABLES.len()] {
+        let row = |u: &Usage| {
+            let [taints, tolerations, requirements, values, terms, fields] = u.rules;
+            [
+                u.nodes,
+                u.sets,
+                u.pods,
+                u.strings,
+                u.bytes,
+                u.labels,
+                taints,
+                tolerations,
+                requirements,
+                values,
+                terms,
+                fields,
+                u.backoff,
+            ]
+        };
+        let cap = [
+            caps.nodes,
+            caps.sets,
+            caps.pods,
+            caps.strings,
+            caps.bytes,
+            caps.labels,
+            caps.taints,
+            caps.rules,
+            caps.rules,
+            caps.rules,
+            caps.terms,
+            caps.terms,
+            caps.backoff,
+        ];
+        let (u, h) = (row(used), row(high));
+        let mut out = [TableUsage {
+            table: Table::Nodes,
+            used: 0,
+            capacity: 0,
+            high_water: 0,
+        }; TABLES.len()];
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = TableUsage {
+                table: TABLES.get(i).copied().unwrap_or(Table::Nodes),
+                used: u.get(i).copied().unwrap_or(0),
+                capacity: cap.get(i).copied().unwrap_or(0),
+                high_water: h.get(i).copied().unwrap_or(0),
+            };
+        }
+        out
+    }
+}
+
 const fn max(a: usize, b: usize) -> usize {
     if a > b {
         a
@@ -164,13 +252,16 @@ const fn round(n: usize, align: usize) -> usize {
 
 /// A `Pool<T, n>`: its vector and the byte naming its table.
 const fn pool<T>(n: usize) -> usize {
-    round(vec::<T>(n) + 1, max(align_of::<T>(), align_of::<usize>()))
+    round(
+        vec::<T>(n) + 1 + 4,
+        max(align_of::<T>(), align_of::<usize>()),
+    )
 }
 
 /// A `Slots<T, n>`: the slots, the free-index heap, the count and the table byte.
 const fn slots<T>(n: usize) -> usize {
     round(
-        vec::<Option<T>>(n) + vec::<u32>(n) + size_of::<usize>() + 1,
+        vec::<Option<T>>(n) + vec::<u32>(n) + size_of::<usize>() + 1 + 4,
         max(align_of::<Option<T>>(), align_of::<usize>()),
     )
 }
@@ -187,9 +278,15 @@ const NAME_ENTRY: usize = 2 * size_of::<u32>();
 /// The bytes an engine of capacities `c` occupies: `size_of` of
 /// `Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>`.
 pub const fn footprint(c: &Capacities) -> usize {
-    let interner = round(c.bytes + size_of::<usize>(), align_of::<usize>())
-        + vec::<[u8; STRING_ENTRY]>(c.strings)
-        + vec::<u32>(c.strings);
+    // Text, entries, bucket heads, then five `u32`s (free list, live count, live
+    // bytes, pending, and the two high-water marks: six).
+    let interner = round(
+        round(c.bytes + size_of::<usize>(), align_of::<usize>())
+            + vec::<[u32; STRING_ENTRY / 4]>(c.strings)
+            + 4 * c.strings
+            + 6 * size_of::<u32>(),
+        align_of::<usize>(),
+    );
     let rules = pool::<Taint>(c.taints)
         + pool::<Toleration>(c.rules)
         + pool::<Requirement>(c.rules)
@@ -208,7 +305,7 @@ pub const fn footprint(c: &Capacities) -> usize {
     let automatic = DAEMON_TOLERATIONS.len() * size_of::<Toleration>();
     let sync = round(
         c.sets * size_of::<Option<Expectations>>()
-            + vec::<BackoffEntry>(c.backoff)
+            + round(vec::<BackoffEntry>(c.backoff) + 4, align_of::<usize>())
             + vec::<[u32; 3]>(c.nodes)
             + 1
             + c.nodes * size_of::<u32>()
@@ -228,7 +325,10 @@ pub const fn footprint(c: &Capacities) -> usize {
             + placements
             + pod_index
             + automatic
-            + sync,
+            + sync
+            + size_of::<crate::gates::FeatureGates>()
+            // The next object version.
+            + size_of::<u32>(),
         align_of::<usize>(),
     )
 }

@@ -1,13 +1,23 @@
 //! String interning: every name, label key and value is stored once and compared as an
 //! integer ([`Sym`]) from then on.
+//!
+//! Strings are reference-counted by the objects that hold them, so a table that
+//! runs for months holds only what its live objects name: the engine counts a
+//! reference for every symbol an object stores and gives it
+//! back when the object goes; a string whose count drops to
+//! zero is freed at once, its slot reused by the next new string and its bytes by
+//! the next [compaction](Interner) of the text.
 
-use heapless::{String, Vec};
+use heapless::Vec;
 
 use crate::error::{Error, Result, Table};
-use crate::selector::parse_i64;
+use crate::selector::parse_i64_bytes;
 
 /// An interned string. Two `Sym`s from the same [`Interner`] are equal exactly when
 /// their strings are equal.
+///
+/// A symbol is valid while some object holds its string: once every holder is
+/// gone the slot may be given to another string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -34,9 +44,10 @@ pub trait Resolve {
     /// The text of a symbol.
     fn resolve(&self, sym: Sym) -> &str;
 
-    /// The text of a symbol read as a base-10 `i64`, as [`parse_i64`] reads it.
+    /// The text of a symbol read as a base-10 `i64`, as
+    /// [`parse_i64`](crate::selector::parse_i64) reads it.
     fn int(&self, sym: Sym) -> Option<i64> {
-        parse_i64(self.resolve(sym))
+        parse_i64_bytes(self.resolve(sym).as_bytes())
     }
 }
 
@@ -50,40 +61,69 @@ impl<const STRINGS: usize, const BYTES: usize> Resolve for Interner<STRINGS, BYT
     }
 }
 
-/// [`Entry::int`] of a string that is not an integer.
-const NOT_INT: i32 = i32::MIN;
-/// [`Entry::int`] of an integer outside the range the entry holds.
-const BIG_INT: i32 = i32::MIN + 1;
+/// [`Entry::start`] of a free slot.
+const FREE: u32 = u32::MAX;
+/// End of the free list.
+const NIL: u32 = u32::MAX;
+/// Bits of [`Entry::meta`] holding the text length (the rest count holders).
+const LEN_BITS: u32 = 11;
+/// The longest text an entry holds.
+pub const TEXT_MAX: usize = (1 << LEN_BITS) - 1;
+/// The most holders a string counts; one held more often than this stays until the
+/// table is cleared (no real cluster comes near: it is two million handles to one
+/// string).
+const REFS_MAX: u32 = u32::MAX >> LEN_BITS;
+/// Bits of a bucket holding a symbol (plus one); the rest hold hash bits.
+const SYM_BITS: u32 = 21;
+/// The most strings a table holds: a symbol plus one fits in a bucket's 21 low bits.
+pub const STRINGS_MAX: usize = (1 << SYM_BITS) - 2;
 
-/// One string: where its text starts. Texts are stored back to back in symbol
-/// order, so a string ends where the next begins (or where the text ends).
+/// One string slot: 8 bytes.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Entry {
+    /// Where the text starts; [`FREE`] for a free slot.
     start: u32,
-    /// The text read as an integer (`Gt`/`Lt` compare label values as numbers), so
-    /// evaluation never parses: the value when it is in `BIG_INT + 1..=i32::MAX`,
-    /// else [`NOT_INT`] or [`BIG_INT`].
-    int: i32,
+    /// Text length (low [`LEN_BITS`] bits) and holders (the rest); for a free slot,
+    /// the next free slot. Holders are zero for a string interned by the operation
+    /// under way and not yet stored in an object (see [`Interner::sweep`]).
+    meta: u32,
 }
 
 impl Entry {
-    fn new(start: u32, text: &str) -> Result<Entry> {
-        let int = match parse_i64(text) {
-            None => NOT_INT,
-            Some(v) => match i32::try_from(v) {
-                Ok(v) if v > BIG_INT => v,
-                _ => BIG_INT,
-            },
-        };
-        Ok(Entry { start, int })
+    fn len(self) -> usize {
+        (self.meta & ((1 << LEN_BITS) - 1)) as usize
+    }
+
+    fn refs(self) -> u32 {
+        self.meta >> LEN_BITS
+    }
+
+    fn with_refs(self, refs: u32) -> Entry {
+        Entry {
+            start: self.start,
+            meta: (self.meta & ((1 << LEN_BITS) - 1)) | (refs << LEN_BITS),
+        }
+    }
+
+    fn is_free(self) -> bool {
+        self.start == FREE
     }
 }
 
 /// A fixed-capacity string table: at most `STRINGS` distinct strings holding at most
 /// `BYTES` bytes together.
 ///
-/// Lookups are a binary search over an index kept sorted by content, so interning
-/// the same string twice returns the same [`Sym`] and takes no space.
+/// Lookups hash the text into a table of `STRINGS` buckets (open addressing, linear
+/// probing; each bucket keeps hash bits beside the symbol, so a probe compares
+/// text only when those agree), so interning costs the same whatever came and
+/// went; interning the same string twice returns the same [`Sym`] and takes no
+/// space. A table holds at most [`STRINGS_MAX`] strings of at most [`TEXT_MAX`]
+/// bytes each.
+///
+/// Freed strings leave their bytes behind until a new string does not fit after the
+/// last one: the live texts are then moved down together (in `O(STRINGS log
+/// STRINGS + BYTES)`, with no memory but the table's own), so the byte capacity is
+/// always available to live strings. Symbols never change.
 ///
 /// ```
 /// use dsr_core::intern::Interner;
@@ -92,12 +132,38 @@ impl Entry {
 /// assert_eq!(strings.intern("kubernetes.io/os").unwrap(), a);
 /// assert_eq!(strings.resolve(a), "kubernetes.io/os");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Interner<const STRINGS: usize, const BYTES: usize> {
-    text: String<BYTES>,
+    text: Vec<u8, BYTES>,
     entries: Vec<Entry, STRINGS>,
-    /// Symbols ordered by their text, for lookup.
-    sorted: Vec<u32, STRINGS>,
+    /// The hash table: 0 for an empty bucket, else the symbol plus one (low
+    /// [`SYM_BITS`] bits) and the high bits of its text's hash.
+    buckets: [u32; STRINGS],
+    /// First free slot ([`NIL`] when none): freed slots are reused first.
+    free: u32,
+    /// Strings held (slots not free).
+    live: u32,
+    /// Bytes of the strings held.
+    live_bytes: u32,
+    /// Strings interned with no holder yet.
+    pending: u32,
+    /// The most strings and bytes held at once.
+    high: (u32, u32),
+    /// Strings freed since the table was made (wrapping).
+    freed: u32,
+}
+
+/// The strings held, by symbol: what the table means, not where free slots and
+/// freed bytes happen to lie (two tables that print alike answer alike).
+impl<const STRINGS: usize, const BYTES: usize> core::fmt::Debug for Interner<STRINGS, BYTES> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_map()
+            .entries(
+                self.symbols()
+                    .map(|s| (s.0, (self.resolve(s), self.holders(s)))),
+            )
+            .finish()
+    }
 }
 
 impl<const STRINGS: usize, const BYTES: usize> Default for Interner<STRINGS, BYTES> {
@@ -106,72 +172,160 @@ impl<const STRINGS: usize, const BYTES: usize> Default for Interner<STRINGS, BYT
     }
 }
 
+/// A fast 64-bit hash of a string, eight bytes a step (the multiply-rotate of
+/// FxHash, then a final mix so that the low half depends on every byte too): the
+/// home bucket comes from the high half, the bucket's hash bits from the low one.
+fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(K);
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        h = step(
+            h,
+            u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or_default()),
+        );
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut last = [0u8; 8];
+        if let Some(dst) = last.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        h = step(h, u64::from_le_bytes(last));
+    }
+    h ^ (h >> 29)
+}
+
 impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     /// An empty table.
     #[cfg_attr(not(debug_assertions), inline(always))]
     pub const fn new() -> Self {
+        const { assert!(STRINGS <= STRINGS_MAX, "STRINGS is over STRINGS_MAX") };
         Interner {
-            text: String::new(),
+            text: Vec::new(),
             entries: Vec::new(),
-            sorted: Vec::new(),
+            buckets: [0; STRINGS],
+            free: NIL,
+            live: 0,
+            live_bytes: 0,
+            pending: 0,
+            high: (0, 0),
+            freed: 0,
         }
     }
 
-    /// Forgets every string.
+    /// Forgets every string (the high-water marks stay).
     pub fn clear(&mut self) {
+        self.freed = self.freed.wrapping_add(self.live);
         self.text.clear();
         self.entries.clear();
-        self.sorted.clear();
+        self.buckets.fill(0);
+        self.free = NIL;
+        self.live = 0;
+        self.live_bytes = 0;
+        self.pending = 0;
     }
 
     /// Number of distinct strings held.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.live as usize
     }
 
     /// True when no string is held.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.live == 0
     }
 
-    /// Bytes of text held.
+    /// Bytes of text held by live strings.
     pub fn bytes_used(&self) -> usize {
-        self.text.len()
+        self.live_bytes as usize
     }
 
-    /// The text of a symbol; the empty string for a symbol this table never issued.
-    pub fn resolve(&self, sym: Sym) -> &str {
-        let i = sym.0 as usize;
-        let Some(e) = self.entries.get(i) else {
-            return "";
+    /// How many strings were freed since the table was made (wrapping; `clear()`
+    /// counts every string it forgets as one): while it is unchanged, every symbol
+    /// handed out still names the text it named.
+    pub fn freed(&self) -> u32 {
+        self.freed
+    }
+
+    /// The most strings, and the most bytes, held at once since the table was made.
+    pub fn high_water(&self) -> (usize, usize) {
+        (self.high.0 as usize, self.high.1 as usize)
+    }
+
+    fn entry(&self, sym: Sym) -> Option<Entry> {
+        self.entries
+            .get(sym.0 as usize)
+            .copied()
+            .filter(|e| !e.is_free())
+    }
+
+    /// The bytes of a symbol's text; empty for a symbol this table does not hold.
+    #[inline]
+    pub fn bytes(&self, sym: Sym) -> &[u8] {
+        let Some(e) = self.entry(sym) else {
+            return &[];
         };
-        let end = self
-            .entries
-            .get(i + 1)
-            .map_or(self.text.len(), |next| next.start as usize);
-        self.text.get(e.start as usize..end).unwrap_or("")
+        let start = e.start as usize;
+        self.text.get(start..start + e.len()).unwrap_or(&[])
     }
 
-    /// The text of a symbol read as a base-10 `i64` ([`parse_i64`]), from a value
-    /// worked out when the string was interned.
+    /// The text of a symbol; the empty string for a symbol this table does not hold.
+    pub fn resolve(&self, sym: Sym) -> &str {
+        // Only whole `&str`s are ever written, and compaction moves whole strings,
+        // so this never fails; checked all the same, as the core has no `unsafe`.
+        core::str::from_utf8(self.bytes(sym)).unwrap_or("")
+    }
+
+    /// The text of a symbol read as a base-10 `i64`
+    /// ([`parse_i64`](crate::selector::parse_i64)).
+    #[inline]
     pub fn int(&self, sym: Sym) -> Option<i64> {
-        match self.entries.get(sym.0 as usize)?.int {
-            NOT_INT => None,
-            BIG_INT => self.big_int(sym),
-            v => Some(i64::from(v)),
+        parse_i64_bytes(self.bytes(sym))
+    }
+
+    /// The home bucket of a hash: its high half times `STRINGS` over 2^32, no
+    /// division.
+    fn home(h: u64) -> usize {
+        (((h >> 32) * STRINGS as u64) >> 32) as usize
+    }
+
+    /// The hash bits a bucket keeps beside its symbol.
+    fn tag(h: u64) -> u32 {
+        (h as u32) & !((1 << SYM_BITS) - 1)
+    }
+
+    /// The bucket after `b`, wrapping.
+    fn after(b: usize) -> usize {
+        if b + 1 >= STRINGS {
+            0
+        } else {
+            b + 1
         }
     }
 
-    /// [`int`](Self::int) of an integer too big for the entry: parsed again.
-    #[cold]
-    #[inline(never)]
-    fn big_int(&self, sym: Sym) -> Option<i64> {
-        parse_i64(self.resolve(sym))
-    }
-
-    fn search(&self, s: &str) -> core::result::Result<usize, usize> {
-        self.sorted
-            .binary_search_by(|&i| self.resolve(Sym(i)).cmp(s))
+    /// The bucket holding `s`, or the empty bucket where it would go.
+    fn probe(&self, s: &[u8], h: u64) -> (usize, Option<u32>) {
+        let mut b = Self::home(h);
+        let tag = Self::tag(h);
+        // At most every bucket once: a full table has no empty one to stop at.
+        for _ in 0..STRINGS {
+            let Some(&v) = self.buckets.get(b) else {
+                break;
+            };
+            if v == 0 {
+                return (b, None);
+            }
+            if v & !((1 << SYM_BITS) - 1) == tag {
+                let sym = (v & ((1 << SYM_BITS) - 1)) - 1;
+                if self.bytes(Sym(sym)) == s {
+                    return (b, Some(sym));
+                }
+            }
+            b = Self::after(b);
+        }
+        (STRINGS, None)
     }
 
     /// The symbol of `s` if it is held, without adding it.
@@ -179,102 +333,280 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         if s.is_empty() {
             return Some(Sym::EMPTY);
         }
-        self.search(s)
-            .ok()
-            .and_then(|pos| self.sorted.get(pos))
-            .map(|&i| Sym(i))
+        self.probe(s.as_bytes(), hash(s.as_bytes())).1.map(Sym)
     }
 
-    /// The symbol of `s`, adding it when new.
+    /// The symbol of `s`, adding it when new. A new string has no holder until
+    /// the object that stores it is counted as its holder; the operation's end frees
+    /// it if none is.
     ///
     /// Fails with [`Error::Full`] (and changes nothing) when either the string count
-    /// or the byte capacity would be exceeded.
+    /// or the byte capacity would be exceeded by the live strings.
     pub fn intern(&mut self, s: &str) -> Result<Sym> {
         if s.is_empty() {
             return Ok(Sym::EMPTY);
         }
-        let pos = match self.search(s) {
-            Ok(pos) => {
-                return self.sorted.get(pos).map(|&i| Sym(i)).ok_or(Error::LogicBug);
-            }
-            Err(pos) => pos,
-        };
-        if self.entries.is_full() {
-            return Err(Error::Full {
-                table: Table::Strings,
-                capacity: STRINGS,
-            });
+        let bytes = s.as_bytes();
+        let h = hash(bytes);
+        let (mut bucket, found) = self.probe(bytes, h);
+        if let Some(i) = found {
+            return Ok(Sym(i));
         }
-        if BYTES - self.text.len() < s.len() {
+        if bytes.len() > TEXT_MAX || BYTES - (self.live_bytes as usize) < bytes.len() {
             return Err(Error::Full {
                 table: Table::StringBytes,
                 capacity: BYTES,
             });
         }
+        if self.live as usize >= STRINGS || bucket >= STRINGS {
+            return Err(Error::Full {
+                table: Table::Strings,
+                capacity: STRINGS,
+            });
+        }
+        if BYTES - self.text.len() < bytes.len() {
+            self.compact();
+            bucket = self.probe(bytes, h).0;
+        }
         let start = u32::try_from(self.text.len()).map_err(|_| Error::LogicBug)?;
-        let entry = Entry::new(start, s)?;
-        let id = u32::try_from(self.entries.len()).map_err(|_| Error::LogicBug)?;
-        // Capacity was checked above, so none of these pushes can fail.
-        self.text.push_str(s).map_err(|_| Error::LogicBug)?;
-        self.entries.push(entry).map_err(|_| Error::LogicBug)?;
-        self.sorted.insert(pos, id).map_err(|_| Error::LogicBug)?;
+        self.text
+            .extend_from_slice(bytes)
+            .map_err(|_| Error::LogicBug)?;
+        let entry = Entry {
+            start,
+            meta: bytes.len() as u32,
+        };
+        let id = if self.free != NIL {
+            let id = self.free;
+            let slot = self.entries.get_mut(id as usize).ok_or(Error::LogicBug)?;
+            self.free = slot.meta;
+            *slot = entry;
+            id
+        } else {
+            let id = u32::try_from(self.entries.len()).map_err(|_| Error::LogicBug)?;
+            self.entries.push(entry).map_err(|_| Error::LogicBug)?;
+            id
+        };
+        if let Some(slot) = self.buckets.get_mut(bucket) {
+            *slot = Self::tag(h) | (id + 1);
+        }
+        self.live += 1;
+        self.live_bytes += bytes.len() as u32;
+        self.pending += 1;
+        self.high = (self.high.0.max(self.live), self.high.1.max(self.live_bytes));
         Ok(Sym(id))
     }
 
-    /// The number of strings held, to undo later additions with [`rollback`](Self::rollback).
-    pub fn mark(&self) -> u32 {
-        self.entries.len() as u32
+    /// Counts one more holder of `sym`.
+    #[inline]
+    pub(crate) fn retain(&mut self, sym: Sym) {
+        if let Some(e) = self.entries.get_mut(sym.0 as usize) {
+            if e.is_free() {
+                return;
+            }
+            let refs = e.refs();
+            if refs == 0 {
+                self.pending = self.pending.saturating_sub(1);
+            }
+            *e = e.with_refs(refs.saturating_add(1).min(REFS_MAX));
+        }
     }
 
-    /// Forgets every string added since `mark`.
-    pub fn rollback(&mut self, mark: u32) {
-        let Some(first_new) = self.entries.get(mark as usize).copied() else {
+    /// Counts one holder of `sym` less, freeing the string when it was the last.
+    #[inline]
+    pub(crate) fn release(&mut self, sym: Sym) {
+        let Some(e) = self.entries.get_mut(sym.0 as usize) else {
             return;
         };
-        self.entries.truncate(mark as usize);
-        self.text.truncate(first_new.start as usize);
-        self.sorted.retain(|&i| i < mark);
+        let refs = e.refs();
+        // A string counted to the maximum has lost count: it stays.
+        if e.is_free() || refs == 0 || refs == REFS_MAX {
+            return;
+        }
+        *e = e.with_refs(refs - 1);
+        if refs == 1 {
+            self.free_slot(sym.0);
+        }
     }
 
-    /// Symbol indices ordered by their text.
-    pub fn sorted_index(&self) -> &[u32] {
-        &self.sorted
+    /// Holders of `sym` (0 for a string not yet stored, or not held).
+    pub fn holders(&self, sym: Sym) -> u32 {
+        self.entry(sym).map_or(0, Entry::refs)
     }
 
-    /// Appends a string without looking it up: restoring a snapshot whose strings
-    /// were checked to be unique.
+    /// Frees every string interned with no holder (an operation failed after
+    /// interning, or interned text it did not keep).
+    pub(crate) fn sweep(&mut self) {
+        if self.pending == 0 {
+            return;
+        }
+        for i in 0..self.entries.len() as u32 {
+            if self
+                .entries
+                .get(i as usize)
+                .is_some_and(|e| !e.is_free() && e.refs() == 0)
+            {
+                self.free_slot(i);
+            }
+        }
+        self.pending = 0;
+    }
+
+    /// Frees every string with no holder, pending or not.
+    pub(crate) fn sweep_unheld(&mut self) {
+        self.pending = 1;
+        self.sweep();
+    }
+
+    /// Sets every holder count to zero (to count them again).
+    pub(crate) fn forget_holders(&mut self) {
+        for e in self.entries.iter_mut() {
+            if !e.is_free() {
+                *e = e.with_refs(0);
+            }
+        }
+        self.pending = self.live;
+    }
+
+    /// Takes slot `i` out of the hash table and puts it on the free list.
+    fn free_slot(&mut self, i: u32) {
+        let Some(e) = self.entry(Sym(i)) else {
+            return;
+        };
+        let (bucket, found) = self.probe(self.bytes(Sym(i)), hash(self.bytes(Sym(i))));
+        if found == Some(i) {
+            self.unlink(bucket);
+        }
+        if e.start as usize + e.len() == self.text.len() {
+            // The last text: its bytes come back at once.
+            self.text.truncate(e.start as usize);
+        }
+        if let Some(slot) = self.entries.get_mut(i as usize) {
+            *slot = Entry {
+                start: FREE,
+                meta: self.free,
+            };
+        }
+        self.free = i;
+        self.freed = self.freed.wrapping_add(1);
+        self.live = self.live.saturating_sub(1);
+        self.live_bytes = self.live_bytes.saturating_sub(e.len() as u32);
+    }
+
+    /// Empties bucket `hole` and moves later buckets of the same run back, so
+    /// that every symbol stays reachable from its home bucket (no tombstones).
+    fn unlink(&mut self, mut hole: usize) {
+        let mut b = hole;
+        for _ in 0..STRINGS {
+            b = Self::after(b);
+            let Some(&v) = self.buckets.get(b) else {
+                break;
+            };
+            if v == 0 {
+                break;
+            }
+            let sym = (v & ((1 << SYM_BITS) - 1)) - 1;
+            let home = Self::home(hash(self.bytes(Sym(sym))));
+            // `v` may fill the hole when its home is not cyclically in (hole, b].
+            let stays = if hole <= b {
+                hole < home && home <= b
+            } else {
+                hole < home || home <= b
+            };
+            if !stays {
+                if let Some(slot) = self.buckets.get_mut(hole) {
+                    *slot = v;
+                }
+                hole = b;
+            }
+        }
+        if let Some(slot) = self.buckets.get_mut(hole) {
+            *slot = 0;
+        }
+    }
+
+    /// Moves the live texts down over the bytes of freed ones, in text order, then
+    /// rebuilds the hash table, whose buckets served as scratch for the order.
+    fn compact(&mut self) {
+        let Interner {
+            text,
+            entries,
+            buckets,
+            ..
+        } = self;
+        let mut n = 0;
+        for (i, e) in entries.iter().enumerate() {
+            if !e.is_free() {
+                if let Some(slot) = buckets.get_mut(n) {
+                    *slot = i as u32;
+                    n += 1;
+                }
+            }
+        }
+        let order = buckets.get_mut(..n).unwrap_or(&mut []);
+        crate::sort::sort_by_key(order, |&i| entries.get(i as usize).map_or(0, |e| e.start));
+        let mut to = 0usize;
+        for &i in order.iter() {
+            let Some(e) = entries.get_mut(i as usize) else {
+                continue;
+            };
+            let from = e.start as usize;
+            let len = e.len();
+            if from != to {
+                text.copy_within(from..from + len, to);
+            }
+            e.start = to as u32;
+            to += len;
+        }
+        text.truncate(to);
+        self.rehash();
+    }
+
+    /// Rebuilds the hash table from the entries.
+    fn rehash(&mut self) {
+        self.buckets.fill(0);
+        for i in 0..self.entries.len() as u32 {
+            if self.entry(Sym(i)).is_none() {
+                continue;
+            }
+            let h = hash(self.bytes(Sym(i)));
+            let mut b = Self::home(h);
+            for _ in 0..STRINGS {
+                match self.buckets.get_mut(b) {
+                    Some(slot) if *slot == 0 => {
+                        *slot = Self::tag(h) | (i + 1);
+                        break;
+                    }
+                    Some(_) => b = Self::after(b),
+                    None => break,
+                }
+            }
+        }
+    }
+
+    /// Every held symbol, in symbol order.
+    pub fn symbols(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.start != FREE)
+            .map(|(i, _)| Sym(i as u32))
+    }
+
+    /// Appends a string with no holder and no lookup: restoring a snapshot, whose
+    /// strings were checked to be unique. Holders are counted as the objects are
+    /// restored.
     #[cfg(feature = "snapshot")]
-    pub(crate) fn restore_push(&mut self, s: &str) -> Result<()> {
-        let start = u32::try_from(self.text.len()).map_err(|_| Error::LogicBug)?;
-        let entry = Entry::new(start, s)?;
-        self.text.push_str(s).map_err(|_| Error::Full {
-            table: Table::StringBytes,
-            capacity: BYTES,
-        })?;
-        self.entries.push(entry).map_err(|_| Error::Full {
-            table: Table::Strings,
-            capacity: STRINGS,
-        })
-    }
-
-    /// Appends the next symbol of the text-ordered index when restoring.
-    #[cfg(feature = "snapshot")]
-    pub(crate) fn restore_sorted(&mut self, sym: u32) -> Result<()> {
-        self.sorted.push(sym).map_err(|_| Error::Full {
-            table: Table::Strings,
-            capacity: STRINGS,
-        })
-    }
-
-    /// Whether `count` new strings totalling `bytes` bytes would fit.
-    pub fn has_room(&self, count: usize, bytes: usize) -> bool {
-        STRINGS - self.entries.len() >= count && BYTES - self.text.len() >= bytes
+    pub(crate) fn restore_push(&mut self, s: &str) -> Result<Sym> {
+        let sym = self.intern(s)?;
+        Ok(sym)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::selector::parse_i64;
 
     #[test]
     fn same_string_same_symbol() {
@@ -316,7 +648,64 @@ mod tests {
     }
 
     #[test]
-    fn integers_are_read_once_as_parse_i64_reads_them() {
+    fn a_released_string_gives_back_its_slot_and_bytes() {
+        let mut t: Interner<2, 8> = Interner::new();
+        let a = t.intern("pod-a1").unwrap();
+        t.retain(a);
+        let b = t.intern("ns").unwrap();
+        t.retain(b);
+        // Full on both counts until the pod's name goes.
+        assert!(t.intern("pod-b2").is_err());
+        t.sweep();
+        t.release(a);
+        assert_eq!((t.len(), t.bytes_used()), (1, 2));
+        assert_eq!(t.get("pod-a1"), None);
+        let c = t.intern("pod-b2").unwrap();
+        t.retain(c);
+        assert_eq!(t.resolve(c), "pod-b2");
+        assert_eq!(t.resolve(b), "ns");
+        assert_eq!(t.high_water(), (2, 8));
+    }
+
+    #[test]
+    fn compaction_keeps_every_symbol_and_text() {
+        let mut t: Interner<64, 256> = Interner::new();
+        let keep = t.intern("kube-system").unwrap();
+        t.retain(keep);
+        // Ten thousand restarts with fresh names in a table of 256 bytes.
+        let mut last: Option<Sym> = None;
+        for i in 0..10_000u32 {
+            let mut name = heapless::String::<32>::new();
+            core::fmt::write(&mut name, format_args!("fluentd-{i:05x}")).unwrap();
+            let s = t.intern(&name).unwrap();
+            t.retain(s);
+            if let Some(last) = last {
+                t.release(last);
+            }
+            last = Some(s);
+            assert_eq!(t.resolve(s), name.as_str());
+            assert_eq!(t.resolve(keep), "kube-system");
+            assert_eq!(t.get(&name), Some(s));
+        }
+        assert_eq!(t.len(), 2);
+        assert_eq!(t.bytes_used(), "kube-system".len() + "fluentd-00000".len());
+        assert_eq!(t.high_water(), (3, 11 + 2 * 13));
+    }
+
+    #[test]
+    fn unheld_strings_are_swept() {
+        let mut t: Interner<4, 32> = Interner::new();
+        let a = t.intern("held").unwrap();
+        t.retain(a);
+        t.intern("dropped").unwrap();
+        t.sweep();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t.get("dropped"), None);
+        assert_eq!(t.get("held"), Some(a));
+    }
+
+    #[test]
+    fn integers_are_read_as_parse_i64_reads_them() {
         let mut t: Interner<32, 512> = Interner::new();
         for s in [
             "0",
@@ -325,7 +714,6 @@ mod tests {
             "+7",
             "10000",
             "2147483647",
-            "-2147483647",
             "-2147483648",
             "9223372036854775807",
             "-9223372036854775808",

@@ -59,6 +59,8 @@ pub mod eligibility;
 pub mod engine;
 pub mod error;
 pub mod footprint;
+pub mod gates;
+mod holders;
 pub mod input;
 pub mod intern;
 pub mod keys;
@@ -78,7 +80,7 @@ mod text;
 mod trace;
 pub mod validation;
 
-pub use eligibility::{Fit, Placement, Reason};
+pub use eligibility::{Fit, Placement, Reason, Stamp};
 pub use engine::{DaemonSet, Engine, Node, NodeId, SetId};
 pub use error::{Error, Result};
 pub use pod::{Pod, PodId};

@@ -2,6 +2,7 @@
 
 use crate::engine::{Engine, Node, NodeId};
 use crate::error::{Error, Field, Result, Table};
+use crate::holders::Hold;
 use crate::input::{LabelInput, NodeInput, TaintInput};
 use crate::keys::KeyRow;
 use crate::label::{self, Label};
@@ -46,9 +47,11 @@ impl<
             let node = e.compile_node(input)?;
             let id = e.nodes.insert(node)?;
             e.node_names.insert(node.name, id)?;
+            e.hold_node(&node, Hold::Retain);
             Ok(NodeId(id))
         })
         .inspect(|id| {
+            self.sweep_strings();
             self.node_named(id.0);
             self.copy_node_column(id.0);
             self.refresh_node_fits(id.0);
@@ -65,6 +68,22 @@ impl<
             }
         }
         let mut new = self.atomically(|e| e.compile_node(input))?;
+        // Most updates of a Node object (status, heartbeats) change nothing dsr
+        // reads: drop the copy, keep the version, and re-evaluate nothing.
+        let unchanged = new.name == old.name
+            && new.unschedulable == old.unschedulable
+            && self.labels.get(new.labels) == self.labels.get(old.labels)
+            && self.taints.get(new.taints) == self.taints.get(old.taints);
+        if unchanged {
+            self.labels.truncate(new.labels.start);
+            self.taints.truncate(new.taints.start);
+            self.sweep_strings();
+            return Ok(());
+        }
+        // The new node's strings are counted before the old one's are given back,
+        // so what both hold stays.
+        self.hold_node_change(&old, &new);
+        self.sweep_strings();
         // The new parts sit at the end of their pools, after the old ones.
         let same_size = new.labels.len == old.labels.len && new.taints.len == old.taints.len;
         if same_size {
@@ -106,6 +125,7 @@ impl<
             taints,
             taint_row: self.taint_row(taints),
             unschedulable: input.unschedulable,
+            version: self.new_version(),
         })
     }
 

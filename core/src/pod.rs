@@ -53,6 +53,18 @@ impl PodPhase {
         }
     }
 
+    /// The phase as the API writes it; `no phase` for [`PodPhase::Other`].
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PodPhase::Pending => "Pending",
+            PodPhase::Running => "Running",
+            PodPhase::Succeeded => "Succeeded",
+            PodPhase::Failed => "Failed",
+            PodPhase::Unknown => "Unknown",
+            PodPhase::Other => "no phase",
+        }
+    }
+
     /// `Succeeded` or `Failed`: upstream's `IsPodTerminal`.
     pub const fn is_terminal(self) -> bool {
         matches!(self, PodPhase::Succeeded | PodPhase::Failed)
@@ -102,8 +114,9 @@ impl Pod {
         !self.node_name.is_empty()
     }
 
-    /// Ready and ready for longer than `min_ready_seconds` at `now`: upstream's
-    /// `IsPodAvailable`.
+    /// Ready, and ready for at least `min_ready_seconds` at `now`: upstream's
+    /// `IsPodAvailable` (since v1.34 a pod is available at the very second
+    /// `lastTransitionTime + minReadySeconds`; it was the second after before).
     #[inline]
     pub fn is_available(&self, min_ready_seconds: i32, now: Timestamp) -> bool {
         is_available(self.ready, self.ready_since, min_ready_seconds, now)
@@ -125,7 +138,7 @@ pub(crate) fn is_available(
         return true;
     }
     // A zero lastTransitionTime never satisfies a positive minReadySeconds.
-    since.is_some_and(|t| t.plus(i64::from(min_ready_seconds)) < now)
+    since.is_some_and(|t| t.plus(i64::from(min_ready_seconds)) <= now)
 }
 
 /// The node a pod's required node affinity pins it to, as upstream's
@@ -185,9 +198,13 @@ impl<
             let pod = e.compile_pod(input)?;
             let id = e.pods.insert(pod)?;
             e.pod_names.insert(pod.name, id)?;
+            e.hold_pod(&pod, crate::holders::Hold::Retain);
             Ok(PodId(id))
         })
-        .inspect(|id| self.index_pod(id.0))
+        .inspect(|id| {
+            self.sweep_strings();
+            self.index_pod(id.0);
+        })
     }
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
@@ -199,6 +216,9 @@ impl<
             }
         }
         let new = self.atomically(|e| e.compile_pod(input))?;
+        self.hold_pod(&new, crate::holders::Hold::Retain);
+        self.hold_pod(&old, crate::holders::Hold::Release);
+        self.sweep_strings();
         // The new labels sit after the old ones, so freeing the old moves them down.
         let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
@@ -214,6 +234,7 @@ impl<
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        self.hold_pod(&pod, crate::holders::Hold::Release);
         self.pod_names.remove(pod.name, id.0);
         self.pod_index.remove(id.0);
         self.free_labels(pod.labels);
@@ -413,8 +434,10 @@ mod tests {
         assert_eq!(e.text(p.template_generation), "3");
         assert!(p.ready && p.phase == PodPhase::Running);
         assert!(p.is_available(0, Timestamp(0)));
-        assert!(!p.is_available(10, Timestamp(110)));
-        assert!(p.is_available(10, Timestamp(111)));
+        // Upstream's `IsPodAvailable` (v1.34+): `lastTransitionTime +
+        // minReadySeconds <= now`, so available at 110 exactly, not a second before.
+        assert!(!p.is_available(10, Timestamp(109)));
+        assert!(p.is_available(10, Timestamp(110)));
         assert_eq!(e.pod_labels(&p).len(), 3);
     }
 

@@ -112,7 +112,7 @@ impl<
         self.scratch(|e| {
             let tol = e.compile_toleration(toleration)?;
             let taint = e.compile_taint(taint)?;
-            Ok(tol.tolerates(&taint))
+            Ok(tol.tolerates(&taint, e.comparisons()))
         })
     }
 
@@ -159,7 +159,9 @@ impl<
                 }
             };
             let all = e.taints.get(tspan);
-            let found = find_untolerated(all, tols, |eff| filter.is_none_or(|f| f.contains(&eff)));
+            let found = find_untolerated(all, tols, e.comparisons(), |eff| {
+                filter.is_none_or(|f| f.contains(&eff))
+            });
             Ok(found.and_then(|t| all.iter().position(|x| core::ptr::eq(x, t))))
         })
     }

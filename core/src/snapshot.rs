@@ -2,32 +2,38 @@
 //! and backoff) as bytes in a caller buffer, and back, so a gateway that loses power
 //! comes back with the same view of its DaemonSets.
 //!
-//! # Format (version 2)
+//! # Format (version 3)
 //!
 //! All integers of the header are little-endian.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `DSRS` |
-//! | 4 | 2 | format version (2) |
+//! | 4 | 2 | format version (3) |
 //! | 6 | 2 | reserved, 0 |
 //! | 8 | 40 | capacities: nodes, DaemonSets, pods, strings, string bytes, labels, rules, taints, terms, backoff (`u32` each, in the order of the engine's const generics) |
 //! | 48 | 4 | payload length in bytes |
 //! | 52 | 4 | CRC-32 (ISO-HDLC, as zlib) of bytes 0..52 followed by the payload |
 //! | 56 | n | payload |
 //!
-//! Version 1 had a 44-byte header naming only the first seven capacities; this build
-//! refuses it ([`SnapshotError::UnsupportedVersion`]).
+//! Version 1 had a 44-byte header naming only the first seven capacities; version 2
+//! wrote every string slot ever used and no symbol list, nor feature gates and
+//! `Gt`/`Lt` toleration operators. This build refuses both
+//! ([`SnapshotError::UnsupportedVersion`]).
 //!
-//! The payload starts with the strings, as fixed-width little-endian `u32`s so that
-//! any string can be found without decoding the others: a count `n`, `n` offsets into
-//! the text, the text's length, the text (the strings in symbol order, back to back),
-//! then the `n` symbols in text order. Then come [postcard](https://docs.rs/postcard)
+//! The payload starts with the strings held, as fixed-width little-endian `u32`s so
+//! that any string can be found without decoding the others: a count `n`, the `n`
+//! symbols in increasing order, `n` offsets into the text, the text's length, the text
+//! (the strings in symbol order, back to back), then the `n` positions `0..n` in text
+//! order. Only strings that some object holds are written, and a restored engine
+//! numbers them `0..n` in the same order (every symbol of the payload is renumbered),
+//! so a snapshot's size depends on what is live, not on what came and went. Then come [postcard](https://docs.rs/postcard)
 //! values: each pool (labels, taints, tolerations,
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
-//! `Option`), then the expectations of each DaemonSet slot (`SETS` values) and the
-//! backoff entries (a count, then each entry).
+//! `Option`), then the expectations of each DaemonSet slot (`SETS` values), the
+//! backoff entries (a count, then each entry) and the feature gates (a `u32`, see
+//! [`FeatureGates::bits`](crate::gates::FeatureGates::bits)).
 //!
 //! Restoring checks the header, the length and the checksum, then decodes and checks
 //! the whole payload (every count within its capacity, every symbol issued, every span
@@ -40,6 +46,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use crate::affinity::{FieldRequirement, Term};
 use crate::engine::{DaemonSet, Engine, Node, STRING_MAX};
 use crate::error::{Error, Result};
+use crate::holders::SymFields;
 use crate::intern::Sym;
 use crate::label::Label;
 use crate::pod::Pod;
@@ -53,7 +60,7 @@ use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
 pub const MAGIC: [u8; 4] = *b"DSRS";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 
 /// How many capacities the header names.
 pub const HEADER_CAPACITIES: usize = 10;
@@ -189,6 +196,9 @@ impl Writer<'_> {
 /// The strings section, checked for shape and read in place.
 struct Strings<'a> {
     count: u32,
+    /// The symbols, strictly increasing: where a written symbol is found, to
+    /// renumber it.
+    symbols: &'a [u8],
     offsets: &'a [u8],
     text: &'a [u8],
     sorted: &'a [u8],
@@ -204,6 +214,7 @@ impl<'a> Strings<'a> {
         if count as usize > capacity {
             return Err(SnapshotError::OverCapacity);
         }
+        let symbols = r.raw(4 * count as usize)?;
         let offsets = r.raw(4 * count as usize)?;
         let len = r.raw_u32()? as usize;
         if len > bytes {
@@ -211,8 +222,17 @@ impl<'a> Strings<'a> {
         }
         let text = r.raw(len)?;
         let sorted = r.raw(4 * count as usize)?;
+        let mut prev = None;
+        for k in 0..count {
+            let sym = le_u32(symbols, 4 * k as usize)?;
+            if sym == Sym::EMPTY.index() || prev.is_some_and(|p| p >= sym) {
+                return Err(SnapshotError::Corrupt);
+            }
+            prev = Some(sym);
+        }
         Ok(Strings {
             count,
+            symbols,
             offsets,
             text,
             sorted,
@@ -232,6 +252,25 @@ impl<'a> Strings<'a> {
         let end = self.offset(i + 1)?;
         let bytes = self.text.get(start..end).ok_or(SnapshotError::Corrupt)?;
         core::str::from_utf8(bytes).map_err(|_| SnapshotError::Corrupt)
+    }
+
+    /// What symbol `s` of the snapshot is numbered when restored: its position among
+    /// the written symbols.
+    fn renumber(&self, s: Sym) -> Option<Sym> {
+        if s.is_empty() {
+            return Some(s);
+        }
+        let (mut lo, mut hi) = (0u32, self.count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let at = le_u32(self.symbols, 4 * mid as usize).ok()?;
+            match at.cmp(&s.index()) {
+                core::cmp::Ordering::Equal => return Some(Sym(mid)),
+                core::cmp::Ordering::Less => lo = mid + 1,
+                core::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        None
     }
 
     /// The `k`-th symbol in text order.
@@ -284,8 +323,8 @@ impl<'a> Reader<'a> {
 
 /// The lengths everything in the payload is checked against.
 #[derive(Default)]
-struct Bounds {
-    strings: u32,
+struct Bounds<'a> {
+    strings: Option<&'a Strings<'a>>,
     labels: u32,
     taints: u32,
     tolerations: u32,
@@ -296,9 +335,19 @@ struct Bounds {
     sets: u32,
 }
 
-impl Bounds {
+impl Bounds<'_> {
     fn sym(&self, s: Sym) -> bool {
-        s.is_empty() || s.index() < self.strings
+        s.is_empty() || self.strings.is_some_and(|t| t.renumber(s).is_some())
+    }
+
+    /// Gives each string handle of `x` its restored number (handles were checked
+    /// with [`sym`](Self::sym) first).
+    fn renumber(&self, x: &mut impl SymFields) {
+        x.each_sym(&mut |s| {
+            if let Some(new) = self.strings.and_then(|t| t.renumber(*s)) {
+                *s = new;
+            }
+        });
     }
 
     fn span(span: Span, len: u32) -> bool {
@@ -315,29 +364,29 @@ impl Bounds {
 
 /// What each stored entry must satisfy to be restored.
 trait Valid {
-    fn valid(&self, b: &Bounds) -> bool;
+    fn valid(&self, b: &Bounds<'_>) -> bool;
 }
 
 impl Valid for Sym {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(*self)
     }
 }
 
 impl Valid for Label {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(self.key) && b.sym(self.value)
     }
 }
 
 impl Valid for Taint {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(self.key) && b.sym(self.value) && b.effect(self.effect)
     }
 }
 
 impl Valid for Toleration {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         let op = match self.operator {
             TolerationOperator::Other(s) => b.sym(s),
             _ => true,
@@ -347,25 +396,25 @@ impl Valid for Toleration {
 }
 
 impl Valid for Requirement {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(self.key) && Bounds::span(self.values, b.values)
     }
 }
 
 impl Valid for Term {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         Bounds::span(self.expressions, b.requirements) && Bounds::span(self.fields, b.fields)
     }
 }
 
 impl Valid for FieldRequirement {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(self.field) && b.sym(self.value)
     }
 }
 
 impl Valid for Node {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(self.name)
             && Bounds::span(self.labels, b.labels)
             && Bounds::span(self.taints, b.taints)
@@ -373,7 +422,7 @@ impl Valid for Node {
 }
 
 impl Valid for DaemonSet {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         [
             self.name,
             self.namespace,
@@ -396,7 +445,7 @@ impl Valid for DaemonSet {
 }
 
 impl Valid for Pod {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         [
             self.name,
             self.namespace,
@@ -414,32 +463,33 @@ impl Valid for Pod {
 }
 
 impl Valid for BackoffEntry {
-    fn valid(&self, b: &Bounds) -> bool {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
         b.sym(self.node) && self.set.0 < b.sets
     }
 }
 
 impl Valid for Expectations {
-    fn valid(&self, _: &Bounds) -> bool {
+    fn valid(&self, _: &Bounds<'_>) -> bool {
         true
     }
 }
 
 /// Decodes a pool (a count, then entries), checking each entry; `store` receives
 /// them when given.
-fn read_list<T: DeserializeOwned + Valid>(
+fn read_list<T: DeserializeOwned + Valid + SymFields>(
     r: &mut Reader<'_>,
     capacity: usize,
-    bounds: &Bounds,
+    bounds: &Bounds<'_>,
     mut store: Option<&mut dyn FnMut(T) -> Result<()>>,
 ) -> core::result::Result<u32, SnapshotError> {
     let n = r.count(capacity)?;
     for _ in 0..n {
-        let item: T = r.take()?;
+        let mut item: T = r.take()?;
         if !item.valid(bounds) {
             return Err(SnapshotError::Corrupt);
         }
         if let Some(store) = store.as_mut() {
+            bounds.renumber(&mut item);
             store(item).map_err(|_| SnapshotError::Corrupt)?;
         }
     }
@@ -467,8 +517,8 @@ impl<
     /// size always suffices for [`snapshot`](Self::snapshot).
     pub const fn max_snapshot_size() -> usize {
         HEADER_LEN
-            // Strings: count, offsets, text length, text, index.
-            + 4 + 4 * STRINGS + 4 + BYTES + 4 * STRINGS
+            // Strings: count, symbols, offsets, text length, text, index.
+            + 4 + 4 * STRINGS + 4 * STRINGS + 4 + BYTES + 4 * STRINGS
             + COUNT_MAX + LABELS * item_max::<Label>()
             + COUNT_MAX + TAINTS * item_max::<Taint>()
             + COUNT_MAX + RULES * item_max::<Toleration>()
@@ -481,6 +531,7 @@ impl<
             + COUNT_MAX + PODS * item_max::<Option<Pod>>()
             + SETS * item_max::<Option<Expectations>>()
             + COUNT_MAX + BACKOFF * item_max::<BackoffEntry>()
+            + item_max::<u32>()
     }
 
     /// Writes the engine's whole state into `buf` and returns the bytes written.
@@ -530,6 +581,8 @@ impl<
             w.put(e)?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
+        // Since version 3: the feature gates, last.
+        w.put(&self.gates.bits())?;
         let payload_len = w.pos;
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
@@ -556,21 +609,45 @@ impl<
         let strings = &self.strings;
         let n = strings.len();
         w.raw_u32(n)?;
+        let symbols_at = w.pos;
+        for sym in strings.symbols() {
+            w.raw_u32(sym.index() as usize)?;
+        }
         let mut offset = 0usize;
-        for i in 0..n {
+        for sym in strings.symbols() {
             w.raw_u32(offset)?;
-            offset += strings
-                .resolve(Sym(u32::try_from(i).map_err(|_| Error::LogicBug)?))
-                .len();
+            offset += strings.bytes(sym).len();
         }
         w.raw_u32(offset)?;
-        for i in 0..n {
-            let text = strings.resolve(Sym(u32::try_from(i).map_err(|_| Error::LogicBug)?));
-            w.raw(text.as_bytes())?;
+        for sym in strings.symbols() {
+            w.raw(strings.bytes(sym))?;
         }
-        for &i in strings.sorted_index() {
-            w.raw_u32(i as usize)?;
+        // The text order: positions 0..n written, then sorted where they lie by the
+        // text of the symbol at each position (no memory but the output's).
+        let index_at = w.pos;
+        for k in 0..n {
+            w.raw_u32(k)?;
         }
+        let (head, tail) = w.buf.split_at_mut(index_at);
+        let symbols = head
+            .get(symbols_at..symbols_at + 4 * n)
+            .ok_or(Error::LogicBug)?;
+        let index = tail.get_mut(..4 * n).ok_or(Error::LogicBug)?;
+        let text =
+            |k: u32| le_u32(symbols, 4 * k as usize).map_or(&[][..], |sym| strings.bytes(Sym(sym)));
+        crate::sort::heapsort_indexed(n, &mut |i, j, op| {
+            let (Ok(a), Ok(b)) = (le_u32(index, 4 * i), le_u32(index, 4 * j)) else {
+                return false;
+            };
+            match op {
+                crate::sort::Op::Less => text(a) < text(b),
+                crate::sort::Op::Swap => {
+                    put_u32(index, 4 * i, b);
+                    put_u32(index, 4 * j, a);
+                    false
+                }
+            }
+        });
         Ok(())
     }
 
@@ -595,19 +672,20 @@ impl<
 
     fn read_payload(&mut self, payload: &[u8], store: bool) -> Result<()> {
         let mut r = Reader { rest: payload };
+        let strings = Strings::read(&mut r, STRINGS, BYTES)?;
         let mut b = Bounds {
+            strings: Some(&strings),
             sets: u32::try_from(SETS).unwrap_or(u32::MAX),
             ..Bounds::default()
         };
-        let strings = Strings::read(&mut r, STRINGS, BYTES)?;
-        b.strings = strings.count;
         for i in 0..strings.count {
             let text = strings.text(i)?;
             if text.is_empty() || text.len() > STRING_MAX {
                 return Err(SnapshotError::Corrupt.into());
             }
-            if store {
-                self.strings.restore_push(text)?;
+            // Restored strings are numbered 0..n in the written order.
+            if store && self.strings.restore_push(text)? != Sym(i) {
+                return Err(Error::LogicBug);
             }
         }
         // The index must list every symbol once in strictly increasing text order:
@@ -621,9 +699,6 @@ impl<
                 return Err(SnapshotError::Corrupt.into());
             }
             prev = Some(text);
-            if store {
-                self.strings.restore_sorted(i)?;
-            }
         }
         macro_rules! pool {
             ($field:ident, $ty:ty, $cap:expr) => {{
@@ -657,9 +732,12 @@ impl<
             ($field:ident, $ty:ty, $cap:expr) => {{
                 let n = r.count($cap)?;
                 for _ in 0..n {
-                    let slot: Option<$ty> = r.take()?;
+                    let mut slot: Option<$ty> = r.take()?;
                     if slot.as_ref().is_some_and(|x| !x.valid(&b)) {
                         return Err(SnapshotError::Corrupt.into());
+                    }
+                    if let Some(x) = slot.as_mut() {
+                        b.renumber(x);
                     }
                     if store {
                         self.$field.restore_slot(slot)?;
@@ -686,6 +764,13 @@ impl<
                 &b,
                 store.then_some(&mut push as &mut dyn FnMut(BackoffEntry) -> Result<()>),
             )?;
+        }
+        // Since version 3: the feature gates; a bit of a gate this build does not
+        // know is refused (its decisions could not be made as the snapshot's were).
+        let gates: u32 = r.take()?;
+        let gates = crate::gates::FeatureGates::from_bits(gates).ok_or(SnapshotError::Corrupt)?;
+        if store {
+            self.gates = gates;
         }
         if !r.rest.is_empty() {
             return Err(SnapshotError::Corrupt.into());
@@ -744,6 +829,13 @@ fn fill_header(
     }
     let len = u32::try_from(payload_len).map_err(|_| Error::LogicBug)?;
     put(LENGTH_AT, &len.to_le_bytes())
+}
+
+/// Writes `v` little-endian at `at`, when it fits.
+fn put_u32(bytes: &mut [u8], at: usize, v: u32) {
+    if let Some(x) = bytes.get_mut(at..at + 4) {
+        x.copy_from_slice(&v.to_le_bytes());
+    }
 }
 
 fn le_u32(bytes: &[u8], at: usize) -> core::result::Result<u32, SnapshotError> {

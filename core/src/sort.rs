@@ -66,7 +66,7 @@ pub(crate) fn heapsort<T>(v: &mut [T], less: &mut dyn FnMut(&T, &T) -> bool) {
 
 /// What [`heapsort_indexed`] asks of the slice it sorts.
 #[derive(Clone, Copy)]
-enum Op {
+pub(crate) enum Op {
     /// Whether element `i` orders before element `j`.
     Less,
     /// Swap elements `i` and `j` (the answer is ignored).
@@ -76,7 +76,7 @@ enum Op {
 /// Heapsort of `len` elements reached only through `at(i, j, op)`: builds a
 /// max-heap in place, then moves its root to the end, one element at a time.
 /// Every index it passes is below `len`. No recursion; a few words of stack.
-fn heapsort_indexed(len: usize, at: &mut dyn FnMut(usize, usize, Op) -> bool) {
+pub(crate) fn heapsort_indexed(len: usize, at: &mut dyn FnMut(usize, usize, Op) -> bool) {
     for root in (0..len / 2).rev() {
         sift_down(root, len, at);
     }

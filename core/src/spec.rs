@@ -16,6 +16,7 @@ use crate::text::put;
 use crate::daemonset::{label_selector_operator, node_selector_operator};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::gates::{FeatureGate, FeatureGates};
 use crate::input::{
     ContainerInput, DaemonSetInput, IntOrStringInput, LabelInput, LabelSelectorInput,
     NodeSelectorTermInput, TolerationInput,
@@ -40,8 +41,11 @@ pub enum TolerationProblem {
     Value(ValidationError),
     /// `Exists` takes no value.
     ValueWithExists,
-    /// The operator is not `Equal` or `Exists`.
+    /// The operator is not `Equal` or `Exists` (nor `Gt`/`Lt` with the feature gate
+    /// `TaintTolerationComparisonOperators` on).
     Operator,
+    /// A `Gt`/`Lt` value is not a canonical decimal integer that fits in an `i64`.
+    ComparisonValue(crate::taint::NumberProblem),
     /// The effect is not `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
     Effect,
 }
@@ -223,6 +227,14 @@ impl TolerationProblem {
             Self::ValueWithExists => ("ValueWithExists", None),
             Self::Operator => ("Operator", None),
             Self::Effect => ("Effect", None),
+            Self::ComparisonValue(p) => {
+                w.write_str("ComparisonValue(")?;
+                w.write_str(match p {
+                    crate::taint::NumberProblem::NotCanonical => "NotCanonical",
+                    crate::taint::NumberProblem::OutOfRange => "OutOfRange",
+                })?;
+                return w.write_str(")");
+            }
         };
         w.write_str(name)?;
         if let Some(e) = inner {
@@ -257,8 +269,9 @@ impl<
     ///
     /// An invalid DaemonSet is [`Error::Spec`]; [`Error::Full`] when the scratch
     /// space for the selector check does not fit.
+    /// Feature gates are the engine's ([`Engine::feature_gates`]).
     pub fn validate_daemon_set(&mut self, ds: &DaemonSetInput<'_>) -> Result<()> {
-        validate_daemon_set(ds).map_err(Error::Spec)?;
+        validate_daemon_set_with(ds, self.gates).map_err(Error::Spec)?;
         let selector = ds
             .selector
             .as_ref()
@@ -302,6 +315,14 @@ impl<
 /// );
 /// ```
 pub fn validate_daemon_set(ds: &DaemonSetInput<'_>) -> core::result::Result<(), SpecProblem> {
+    validate_daemon_set_with(ds, FeatureGates::DEFAULT)
+}
+
+/// [`validate_daemon_set`] as an API server with feature gates `gates` checks it.
+pub fn validate_daemon_set_with(
+    ds: &DaemonSetInput<'_>,
+    gates: FeatureGates,
+) -> core::result::Result<(), SpecProblem> {
     // Both are required before their format matters.
     if ds.name.is_empty() {
         return Err(SpecProblem::Name(ValidationError::Empty));
@@ -322,7 +343,7 @@ pub fn validate_daemon_set(ds: &DaemonSetInput<'_>) -> core::result::Result<(), 
         validate_node_selector(terms)?;
     }
     for (i, t) in ds.tolerations.iter().enumerate() {
-        validate_toleration(t).map_err(|problem| SpecProblem::Toleration {
+        validate_toleration_with(t, gates).map_err(|problem| SpecProblem::Toleration {
             index: index(i),
             problem,
         })?;
@@ -376,14 +397,19 @@ fn validate_node_selector(
     for (i, t) in terms.iter().enumerate() {
         let bad = SpecProblem::AffinityTerm { term: index(i) };
         for r in t.match_expressions {
+            // `ValidateNodeSelectorRequirement` (v1.33+): every value is a label
+            // value, whatever the operator; a `Gt`/`Lt` value is not checked as an
+            // integer (a term with `Gt ["abc"]` is accepted and matches nothing).
             let op = node_selector_operator(r.operator).ok_or(bad)?;
-            // The API checks Gt/Lt values as integers but not as label values.
             let values_ok = match op {
                 Operator::In | Operator::NotIn => !r.values.is_empty(),
                 Operator::Exists | Operator::DoesNotExist => r.values.is_empty(),
-                _ => r.values.len() == 1 && r.values.iter().all(|v| parse_i64(v).is_some()),
+                _ => r.values.len() == 1,
             };
-            if !values_ok || validate_label_key(r.key).is_err() {
+            if !values_ok
+                || validate_label_key(r.key).is_err()
+                || r.values.iter().any(|v| validate_label_value(v).is_err())
+            {
                 return Err(bad);
             }
         }
@@ -400,8 +426,19 @@ fn validate_node_selector(
     Ok(())
 }
 
-/// `ValidateTolerations` for one toleration.
+/// `ValidateTolerations` for one toleration, with upstream's default feature gates.
 pub fn validate_toleration(t: &TolerationInput<'_>) -> core::result::Result<(), TolerationProblem> {
+    validate_toleration_with(t, FeatureGates::DEFAULT)
+}
+
+/// `ValidateTolerations` for one toleration, as an API server with feature gates
+/// `gates` checks it: `Gt`/`Lt` are operators only with
+/// `TaintTolerationComparisonOperators` on, and then take a canonical decimal
+/// integer that fits in an `i64` (see [`decimal_integer`](crate::taint::decimal_integer)).
+pub fn validate_toleration_with(
+    t: &TolerationInput<'_>,
+    gates: FeatureGates,
+) -> core::result::Result<(), TolerationProblem> {
     if !t.key.is_empty() {
         validate_label_key(t.key).map_err(TolerationProblem::Key)?;
     }
@@ -417,6 +454,9 @@ pub fn validate_toleration(t: &TolerationInput<'_>) -> core::result::Result<(), 
             if !t.value.is_empty() {
                 return Err(TolerationProblem::ValueWithExists);
             }
+        }
+        "Gt" | "Lt" if gates.enabled(FeatureGate::TaintTolerationComparisonOperators) => {
+            crate::taint::decimal_integer(t.value).map_err(TolerationProblem::ComparisonValue)?;
         }
         _ => return Err(TolerationProblem::Operator),
     }
@@ -525,6 +565,7 @@ mod tests {
             TolerationProblem::ValueWithExists,
             TolerationProblem::Operator,
             TolerationProblem::Effect,
+            TolerationProblem::ComparisonValue(crate::taint::NumberProblem::NotCanonical),
         ]);
         for (i, problem) in tolerations.into_iter().enumerate() {
             let index = i as u16;
@@ -753,14 +794,123 @@ mod tests {
                 ValidationError::InvalidFormat
             )))
         );
+        // `ValidateNodeSelectorRequirement` (pkg/apis/core/validation, v1.33+):
+        // a `Gt` value is one label value, never checked as an integer, so
+        // `Gt ["not-a-number"]` is accepted (the term matches no node); a value that
+        // is not a label value (`-5`) is refused, whatever the operator.
         let mut ds = fluentd();
         ds.required_node_affinity = Some(&gt_term);
+        assert_eq!(validate_daemon_set(&ds), Ok(()));
+        let negative = [RequirementInput {
+            values: &["-5"],
+            ..gt[0]
+        }];
+        let negative_term = [NodeSelectorTermInput {
+            match_expressions: &negative,
+            match_fields: &[],
+        }];
+        ds.required_node_affinity = Some(&negative_term);
+        assert_eq!(
+            validate_daemon_set(&ds),
+            Err(SpecProblem::AffinityTerm { term: 0 })
+        );
+        let two = [RequirementInput {
+            values: &["1", "2"],
+            ..gt[0]
+        }];
+        let two_term = [NodeSelectorTermInput {
+            match_expressions: &two,
+            match_fields: &[],
+        }];
+        ds.required_node_affinity = Some(&two_term);
         assert_eq!(
             validate_daemon_set(&ds),
             Err(SpecProblem::AffinityTerm { term: 0 })
         );
         ds.required_node_affinity = Some(&[]);
         assert_eq!(validate_daemon_set(&ds), Err(SpecProblem::AffinityNoTerms));
+    }
+
+    #[test]
+    fn gt_and_lt_tolerations_need_their_gate_and_a_canonical_integer() {
+        // Upstream's `ValidateTolerations` (pkg/apis/core/validation, v1.35+, with
+        // `TaintTolerationComparisonOperators`): off, `Gt`/`Lt` are not supported
+        // operators; on, the value must be a canonical decimal integer that fits in
+        // an int64, and an empty key still requires `Exists`.
+        use crate::taint::NumberProblem::{NotCanonical, OutOfRange};
+        let on = FeatureGates::DEFAULT.with(FeatureGate::TaintTolerationComparisonOperators, true);
+        let tol = |key, operator, value| TolerationInput {
+            key,
+            operator,
+            value,
+            effect: "NoSchedule",
+            ..Default::default()
+        };
+        let sla = "example.com/sla";
+        let cases = [
+            (
+                tol(sla, "Gt", "950"),
+                Ok(()),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Lt", "10"),
+                Ok(()),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Gt", "-5"),
+                Ok(()),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Gt", "0"),
+                Ok(()),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Gt", "0950"),
+                Err(TolerationProblem::ComparisonValue(NotCanonical)),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Gt", ""),
+                Err(TolerationProblem::ComparisonValue(NotCanonical)),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Gt", "+5"),
+                Err(TolerationProblem::ComparisonValue(NotCanonical)),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Gt", "-0"),
+                Err(TolerationProblem::ComparisonValue(NotCanonical)),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol(sla, "Lt", "9223372036854775808"),
+                Err(TolerationProblem::ComparisonValue(OutOfRange)),
+                Err(TolerationProblem::Operator),
+            ),
+            (
+                tol("", "Gt", "5"),
+                Err(TolerationProblem::EmptyKeyNeedsExists),
+                Err(TolerationProblem::EmptyKeyNeedsExists),
+            ),
+        ];
+        for (t, gate_on, gate_off) in cases {
+            assert_eq!(validate_toleration_with(&t, on), gate_on, "{t:?} gate on");
+            assert_eq!(validate_toleration(&t), gate_off, "{t:?} gate off");
+        }
+        // The engine validates under its own gates.
+        let mut engine = crate::TinyEngine::new();
+        let gt = [tol(sla, "Gt", "950")];
+        let mut ds = fluentd();
+        ds.tolerations = &gt;
+        assert!(engine.validate_daemon_set(&ds).is_err());
+        engine.set_feature_gates(on);
+        assert_eq!(engine.validate_daemon_set(&ds), Ok(()));
     }
 
     #[test]

@@ -42,10 +42,22 @@ impl Span {
 
 /// A fixed-capacity list of `T` holding the variable-length parts of many objects
 /// (all the labels of all the nodes, say), each object owning one [`Span`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Pool<T, const N: usize> {
     items: Vec<T, N>,
     table: Table,
+    /// The most entries held at once.
+    high: u32,
+}
+
+// The high-water mark is history, not content: equal pools print alike.
+impl<T: core::fmt::Debug, const N: usize> core::fmt::Debug for Pool<T, N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Pool")
+            .field("items", &self.items)
+            .field("table", &self.table)
+            .finish()
+    }
 }
 
 impl<T: Copy, const N: usize> Pool<T, N> {
@@ -55,6 +67,7 @@ impl<T: Copy, const N: usize> Pool<T, N> {
         Pool {
             items: Vec::new(),
             table,
+            high: 0,
         }
     }
 
@@ -115,7 +128,14 @@ impl<T: Copy, const N: usize> Pool<T, N> {
         self.items.push(item).map_err(|_| Error::Full {
             table: self.table,
             capacity: N,
-        })
+        })?;
+        self.high = self.high.max(self.items.len() as u32);
+        Ok(())
+    }
+
+    /// The most entries held at once since the pool was made.
+    pub fn high_water(&self) -> usize {
+        self.high as usize
     }
 
     /// The span from `mark` to the end.
@@ -171,6 +191,8 @@ pub struct Slots<T, const N: usize> {
     free: BinaryHeap<u32, Min, N>,
     used: usize,
     table: Table,
+    /// The most objects held at once.
+    high: u32,
 }
 
 // The free heap's order depends on history; only the slots show, so equal tables
@@ -194,12 +216,22 @@ impl<T, const N: usize> Slots<T, N> {
             free: BinaryHeap::new(),
             used: 0,
             table,
+            high: 0,
         }
     }
 
     /// Objects held.
     pub fn len(&self) -> usize {
         self.used
+    }
+
+    /// The most objects held at once since the table was made.
+    pub fn high_water(&self) -> usize {
+        self.high as usize
+    }
+
+    fn note_high(&mut self) {
+        self.high = self.high.max(self.used as u32);
     }
 
     /// Removes every object.
@@ -239,6 +271,7 @@ impl<T, const N: usize> Slots<T, N> {
             };
             *slot = Some(item);
             self.used += 1;
+            self.note_high();
             return Ok(i);
         }
         let i = self.slots.len() as u32;
@@ -247,6 +280,7 @@ impl<T, const N: usize> Slots<T, N> {
             capacity: N,
         })?;
         self.used += 1;
+        self.note_high();
         Ok(i)
     }
 
@@ -299,6 +333,7 @@ impl<T, const N: usize> Slots<T, N> {
         })?;
         if used {
             self.used += 1;
+            self.note_high();
         } else {
             self.free.push(index).map_err(|_| Error::LogicBug)?;
         }

@@ -1,6 +1,6 @@
 //! Taints and tolerations, and the tolerations every daemon pod gets.
 
-use crate::intern::Sym;
+use crate::intern::{Resolve, Sym};
 
 /// A taint's effect, or a toleration's effect filter.
 ///
@@ -70,8 +70,13 @@ pub enum TolerationOperator {
     Equal,
     /// `Exists`: any value.
     Exists,
-    /// Anything else (including `Gt`/`Lt`, whose feature gate is off by default):
-    /// tolerates nothing.
+    /// `Gt`: the taint's value is a greater integer (only with the feature gate
+    /// `TaintTolerationComparisonOperators`; see [`compare_values`]).
+    Gt,
+    /// `Lt`: the taint's value is a smaller integer (only with the feature gate
+    /// `TaintTolerationComparisonOperators`; see [`compare_values`]).
+    Lt,
+    /// Anything else: tolerates nothing.
     Other(Sym),
 }
 
@@ -82,8 +87,135 @@ impl TolerationOperator {
             "" => TolerationOperator::Unset,
             "Equal" => TolerationOperator::Equal,
             "Exists" => TolerationOperator::Exists,
+            "Gt" => TolerationOperator::Gt,
+            "Lt" => TolerationOperator::Lt,
             _ => TolerationOperator::Other(other()?),
         })
+    }
+
+    /// The standard name, or `None` for [`TolerationOperator::Other`].
+    pub const fn name(self) -> Option<&'static str> {
+        match self {
+            TolerationOperator::Unset => Some(""),
+            TolerationOperator::Equal => Some("Equal"),
+            TolerationOperator::Exists => Some("Exists"),
+            TolerationOperator::Gt => Some("Gt"),
+            TolerationOperator::Lt => Some("Lt"),
+            TolerationOperator::Other(_) => None,
+        }
+    }
+}
+
+/// Whether `Gt`/`Lt` tolerations compare (the feature gate
+/// `TaintTolerationComparisonOperators`), with the text of the values they compare.
+/// [`Comparisons::OFF`] (the gate's default) makes them tolerate nothing.
+#[derive(Clone, Copy, Default)]
+pub struct Comparisons<'a>(Option<&'a dyn Resolve>);
+
+impl<'a> Comparisons<'a> {
+    /// The gate is off: `Gt`/`Lt` tolerate nothing.
+    pub const OFF: Comparisons<'static> = Comparisons(None);
+
+    /// The gate is on; values are read from `strings`.
+    pub const fn on(strings: &'a dyn Resolve) -> Self {
+        Comparisons(Some(strings))
+    }
+
+    /// `on(strings)` when `enabled`, else [`OFF`](Self::OFF).
+    pub fn new(enabled: bool, strings: &'a dyn Resolve) -> Self {
+        Comparisons(enabled.then_some(strings))
+    }
+
+    /// Whether the gate is on.
+    pub const fn enabled(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl core::fmt::Debug for Comparisons<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(if self.enabled() {
+            "Comparisons(on)"
+        } else {
+            "Comparisons(off)"
+        })
+    }
+}
+
+/// What is wrong with a value a `Gt`/`Lt` toleration compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum NumberProblem {
+    /// Not a decimal integer in canonical form (`0`, or `-?[1-9][0-9]*`): empty,
+    /// a sign `+`, a leading zero, `-0`, a fraction.
+    NotCanonical,
+    /// Canonical, but outside the range of a 64-bit signed integer.
+    OutOfRange,
+}
+
+impl crate::text::Piece for NumberProblem {
+    fn put<W: core::fmt::Write + ?Sized>(&self, w: &mut W) -> core::fmt::Result {
+        w.write_str(match self {
+            NumberProblem::NotCanonical => {
+                "is not a decimal integer in canonical form (0, or digits not starting with 0, optionally after -)"
+            }
+            NumberProblem::OutOfRange => "does not fit in a 64-bit signed integer",
+        })
+    }
+}
+
+crate::text::display_via_piece!(NumberProblem);
+
+/// Why a `Gt`/`Lt` toleration whose key and effect apply does not tolerate a taint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ComparisonMiss {
+    /// The feature gate `TaintTolerationComparisonOperators` is off.
+    GateOff,
+    /// The toleration's value is not a number it may compare.
+    TolerationValue(NumberProblem),
+    /// The taint's value is not a number it may compare.
+    TaintValue(NumberProblem),
+    /// Both are numbers, and the taint's is not greater (`Gt`) or not less (`Lt`).
+    Comparison,
+}
+
+/// A value read as a `Gt`/`Lt` toleration reads it (upstream's `IsDecimalInteger`,
+/// then `ParseInt(v, 10, 64)`): canonical decimal that fits in an `i64`.
+pub fn decimal_integer(value: &str) -> Result<i64, NumberProblem> {
+    let b = value.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let canonical = match digits {
+        [b'0'] => digits.len() == b.len(),
+        [first, ..] => (b'1'..=b'9').contains(first) && digits.iter().all(u8::is_ascii_digit),
+        [] => false,
+    };
+    if !canonical {
+        return Err(NumberProblem::NotCanonical);
+    }
+    crate::selector::parse_i64(value).ok_or(NumberProblem::OutOfRange)
+}
+
+/// Upstream's `compareNumericValues` for a `Gt`/`Lt` toleration with the gate on:
+/// both values must be [`decimal_integer`]s; `Gt` tolerates a taint value greater
+/// than its own, `Lt` a smaller one (strictly). Any other operator is
+/// [`ComparisonMiss::Comparison`].
+pub fn compare_values(
+    operator: TolerationOperator,
+    toleration_value: &str,
+    taint_value: &str,
+) -> Result<(), ComparisonMiss> {
+    let wanted = decimal_integer(toleration_value).map_err(ComparisonMiss::TolerationValue)?;
+    let found = decimal_integer(taint_value).map_err(ComparisonMiss::TaintValue)?;
+    let holds = match operator {
+        TolerationOperator::Gt => found > wanted,
+        TolerationOperator::Lt => found < wanted,
+        _ => false,
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(ComparisonMiss::Comparison)
     }
 }
 
@@ -105,20 +237,45 @@ pub struct Toleration {
 }
 
 impl Toleration {
-    /// Whether this toleration tolerates `taint`: upstream's `ToleratesTaint`.
+    /// Whether this toleration tolerates `taint`: upstream's `ToleratesTaint`, with
+    /// `comparisons` saying whether `Gt`/`Lt` compare (their feature gate).
     #[inline]
-    pub fn tolerates(&self, taint: &Taint) -> bool {
-        if self.effect != TaintEffect::Unset && self.effect != taint.effect {
-            return false;
-        }
-        if !self.key.is_empty() && self.key != taint.key {
+    pub fn tolerates(&self, taint: &Taint, comparisons: Comparisons<'_>) -> bool {
+        if !self.applies_to(taint) {
             return false;
         }
         match self.operator {
             TolerationOperator::Unset | TolerationOperator::Equal => self.value == taint.value,
             TolerationOperator::Exists => true,
+            TolerationOperator::Gt | TolerationOperator::Lt => {
+                self.compare(taint, comparisons).is_ok()
+            }
             TolerationOperator::Other(_) => false,
         }
+    }
+
+    /// The effect and key checks of `ToleratesTaint`, which come first for every
+    /// operator.
+    #[inline(always)]
+    pub fn applies_to(&self, taint: &Taint) -> bool {
+        (self.effect == TaintEffect::Unset || self.effect == taint.effect)
+            && (self.key.is_empty() || self.key == taint.key)
+    }
+
+    /// Why a `Gt`/`Lt` toleration does not tolerate a taint it applies to, or
+    /// `Ok` when it does (see [`compare_values`]).
+    #[cold]
+    pub fn compare(
+        &self,
+        taint: &Taint,
+        comparisons: Comparisons<'_>,
+    ) -> Result<(), ComparisonMiss> {
+        let strings = comparisons.0.ok_or(ComparisonMiss::GateOff)?;
+        compare_values(
+            self.operator,
+            strings.resolve(self.value),
+            strings.resolve(taint.value),
+        )
     }
 
     /// Whether two tolerations have the same key, operator, value and effect
@@ -133,8 +290,8 @@ impl Toleration {
 
 /// Whether any of `tolerations` tolerates `taint`.
 #[inline]
-pub fn tolerated(tolerations: &[Toleration], taint: &Taint) -> bool {
-    tolerations.iter().any(|t| t.tolerates(taint))
+pub fn tolerated(tolerations: &[Toleration], taint: &Taint, comparisons: Comparisons<'_>) -> bool {
+    tolerations.iter().any(|t| t.tolerates(taint, comparisons))
 }
 
 /// The first taint, in order, that passes `considered` and that no toleration
@@ -142,12 +299,13 @@ pub fn tolerated(tolerations: &[Toleration], taint: &Taint) -> bool {
 pub fn find_untolerated<'a>(
     taints: &'a [Taint],
     tolerations: &[Toleration],
+    comparisons: Comparisons<'_>,
     considered: impl Fn(TaintEffect) -> bool,
 ) -> Option<&'a Taint> {
     taints
         .iter()
         .filter(|t| considered(t.effect))
-        .find(|t| !tolerated(tolerations, t))
+        .find(|t| !tolerated(tolerations, t, comparisons))
 }
 
 /// A daemon pod's tolerations: the template's (merged with the automatic ones as
@@ -161,6 +319,7 @@ pub struct Tolerations<'a> {
     template: &'a [Toleration],
     automatic: &'a [Toleration],
     mask: u8,
+    comparisons: Comparisons<'a>,
 }
 
 impl<'a> Tolerations<'a> {
@@ -170,7 +329,21 @@ impl<'a> Tolerations<'a> {
             template: list,
             automatic: &[],
             mask: 0,
+            comparisons: Comparisons(None),
         }
+    }
+
+    /// The same list, with `Gt`/`Lt` judged under `comparisons`.
+    pub const fn comparing(self, comparisons: Comparisons<'a>) -> Self {
+        Tolerations {
+            comparisons,
+            ..self
+        }
+    }
+
+    /// Whether `Gt`/`Lt` compare for this list.
+    pub const fn comparisons(&self) -> Comparisons<'a> {
+        self.comparisons
     }
 
     /// `template`, then each of `automatic` whose bit is set in `mask`.
@@ -183,6 +356,7 @@ impl<'a> Tolerations<'a> {
             template,
             automatic,
             mask,
+            comparisons: Comparisons(None),
         }
     }
 
@@ -215,13 +389,11 @@ impl<'a> Tolerations<'a> {
     /// Whether any of them tolerates `taint`.
     #[inline]
     pub fn tolerate(&self, taint: &Taint) -> bool {
-        tolerated(self.template, taint)
+        tolerated(self.template, taint, self.comparisons)
             || (self.mask != 0
-                && self
-                    .automatic
-                    .iter()
-                    .enumerate()
-                    .any(|(i, t)| self.mask & (1 << i) != 0 && t.tolerates(taint)))
+                && self.automatic.iter().enumerate().any(|(i, t)| {
+                    self.mask & (1 << i) != 0 && t.tolerates(taint, self.comparisons)
+                }))
     }
 }
 
@@ -322,7 +494,8 @@ fn blocking_taint_by<'a>(
         };
         let tolerated = match row.automatic.get(i) {
             Some(&bits) if row.complete || bits != TaintRow::NOT_KNOWN => {
-                bits & tolerations.mask != 0 || tolerated(tolerations.template, t)
+                bits & tolerations.mask != 0
+                    || tolerated(tolerations.template, t, tolerations.comparisons)
             }
             _ => tolerate_cold(tolerations, t),
         };
@@ -389,7 +562,8 @@ impl TaintRow {
             *bits = automatic
                 .iter()
                 .enumerate()
-                .filter(|(_, a)| a.tolerates(t))
+                // The automatic tolerations are all `Exists`.
+                .filter(|(_, a)| a.tolerates(t, Comparisons::OFF))
                 .fold(0, |b, (i, _)| b | 1 << i);
             let blocks = matches!(t.effect, TaintEffect::NoSchedule | TaintEffect::NoExecute);
             if blocks && *bits & EVERY_POD == 0 {
@@ -466,10 +640,9 @@ pub const DAEMON_TOLERATIONS: [(&str, TaintEffect); 7] = [
 ];
 
 /// Adds or updates one automatic toleration in `list[..len]`, as upstream's
-/// `AddOrUpdateTolerationInPodSpec`: when an existing toleration has the same rule it is
-/// replaced (all of them are), unless one is already identical, in which case nothing
-/// changes; otherwise it is appended. Returns the new length, or `None` when the
-/// list has no room to append.
+/// `AddOrUpdateTolerationInPodSpec`: every existing toleration with the same rule
+/// (key, operator, value, effect) is replaced by it; when there is none it is
+/// appended. Returns the new length, or `None` when the list has no room to append.
 pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration) -> Option<usize> {
     let current = list.get_mut(..len)?;
     if !merge(current, toleration) {
@@ -483,14 +656,9 @@ pub fn add_or_update(list: &mut [Toleration], len: usize, toleration: Toleration
 /// [`add_or_update`] on `list` without appending: returns true when `toleration`
 /// must be appended (no toleration of its rule is there).
 pub(crate) fn merge(list: &mut [Toleration], toleration: Toleration) -> bool {
-    // Upstream builds a new list and throws it away when it meets an identical entry,
-    // so check for that before touching anything.
-    if list
-        .iter()
-        .any(|existing| existing.same_rule(&toleration) && *existing == toleration)
-    {
-        return false;
-    }
+    // Upstream also means to stop at an identical entry, but its check compares a
+    // pointer with a value and never holds: every entry of the rule is replaced,
+    // `tolerationSeconds` and all.
     let mut replaced = false;
     for existing in list.iter_mut() {
         if existing.same_rule(&toleration) {
@@ -505,6 +673,184 @@ pub(crate) fn merge(list: &mut [Toleration], toleration: Toleration) -> bool {
 mod tests {
     use super::*;
     extern crate std;
+
+    /// Texts for symbols 0.. in a test.
+    struct Texts(&'static [&'static str]);
+
+    impl Resolve for Texts {
+        fn resolve(&self, sym: Sym) -> &str {
+            self.0.get(sym.0 as usize).copied().unwrap_or("")
+        }
+    }
+
+    #[test]
+    fn gt_and_lt_compare_canonical_integers_only_with_their_gate() {
+        // Upstream's `ToleratesTaint` and `compareNumericValues`
+        // (staging/src/k8s.io/api/core/v1/toleration.go, v1.35+) and the cases of
+        // its toleration_test.go: effect and key first, then, with the gate on,
+        // both values canonical decimal int64s and a strict comparison.
+        const TEXTS: &[&str] = &[
+            "example.com/sla",
+            "other",
+            "950",
+            "999",
+            "900",
+            "0950",
+            "abc",
+            "-5",
+            "-10",
+            "-0",
+            "+5",
+            "",
+            "9223372036854775808",
+            "9223372036854775807",
+            "9.5",
+            "0",
+            "5",
+        ];
+        let sym = |text: &str| Sym(TEXTS.iter().position(|t| *t == text).unwrap() as u32);
+        let taint = |key: &str, value: &str, effect| Taint {
+            key: if key.is_empty() { Sym::EMPTY } else { sym(key) },
+            value: sym(value),
+            effect,
+        };
+        let tol = |key: &str, operator, value: &str, effect| Toleration {
+            key: if key.is_empty() { Sym::EMPTY } else { sym(key) },
+            operator,
+            value: sym(value),
+            effect,
+            toleration_seconds: None,
+        };
+        use TaintEffect::{NoExecute, NoSchedule, Unset};
+        use TolerationOperator::{Gt, Lt};
+        let sla = "example.com/sla";
+        let on = Comparisons::on(&Texts(TEXTS));
+        let cases: &[(Toleration, Taint, Result<(), ComparisonMiss>)] = &[
+            (
+                tol(sla, Gt, "950", NoSchedule),
+                taint(sla, "999", NoSchedule),
+                Ok(()),
+            ),
+            (
+                tol(sla, Gt, "950", NoSchedule),
+                taint(sla, "950", NoSchedule),
+                Err(ComparisonMiss::Comparison),
+            ),
+            (
+                tol(sla, Gt, "950", NoSchedule),
+                taint(sla, "900", NoSchedule),
+                Err(ComparisonMiss::Comparison),
+            ),
+            (
+                tol(sla, Lt, "950", NoSchedule),
+                taint(sla, "900", NoSchedule),
+                Ok(()),
+            ),
+            (
+                tol(sla, Lt, "950", NoSchedule),
+                taint(sla, "950", NoSchedule),
+                Err(ComparisonMiss::Comparison),
+            ),
+            (
+                tol(sla, Gt, "950", NoSchedule),
+                taint(sla, "abc", NoSchedule),
+                Err(ComparisonMiss::TaintValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol(sla, Gt, "950", NoSchedule),
+                taint(sla, "0950", NoSchedule),
+                Err(ComparisonMiss::TaintValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol(sla, Gt, "0950", NoSchedule),
+                taint(sla, "999", NoSchedule),
+                Err(ComparisonMiss::TolerationValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol(sla, Gt, "-10", Unset),
+                taint(sla, "-5", NoExecute),
+                Ok(()),
+            ),
+            (
+                tol(sla, Lt, "0", NoSchedule),
+                taint(sla, "-5", NoSchedule),
+                Ok(()),
+            ),
+            (
+                tol(sla, Gt, "-10", NoSchedule),
+                taint(sla, "-0", NoSchedule),
+                Err(ComparisonMiss::TaintValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol(sla, Gt, "", NoSchedule),
+                taint(sla, "5", NoSchedule),
+                Err(ComparisonMiss::TolerationValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol(sla, Lt, "+5", NoSchedule),
+                taint(sla, "0", NoSchedule),
+                Err(ComparisonMiss::TolerationValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol(sla, Gt, "950", NoSchedule),
+                taint(sla, "9223372036854775808", NoSchedule),
+                Err(ComparisonMiss::TaintValue(NumberProblem::OutOfRange)),
+            ),
+            (
+                tol(sla, Lt, "9223372036854775807", NoSchedule),
+                taint(sla, "999", NoSchedule),
+                Ok(()),
+            ),
+            (
+                tol(sla, Gt, "900", NoSchedule),
+                taint(sla, "9.5", NoSchedule),
+                Err(ComparisonMiss::TaintValue(NumberProblem::NotCanonical)),
+            ),
+            (
+                tol("", Gt, "900", NoSchedule),
+                taint("other", "950", NoSchedule),
+                Ok(()),
+            ),
+        ];
+        for (t, x, want) in cases {
+            assert!(t.applies_to(x));
+            assert_eq!(t.compare(x, on), *want, "{t:?} vs {x:?}");
+            assert_eq!(t.tolerates(x, on), want.is_ok(), "{t:?} vs {x:?}");
+            // Gate off: a Gt/Lt toleration tolerates nothing.
+            assert_eq!(t.compare(x, Comparisons::OFF), Err(ComparisonMiss::GateOff));
+            assert!(!t.tolerates(x, Comparisons::OFF));
+        }
+        // Effect and key are checked first, for every operator.
+        let gt = tol(sla, Gt, "950", NoSchedule);
+        assert!(!gt.tolerates(&taint(sla, "999", NoExecute), on));
+        assert!(!gt.tolerates(&taint("other", "999", NoSchedule), on));
+    }
+
+    #[test]
+    fn every_template_toleration_of_an_automatic_rule_is_replaced() {
+        // Upstream's `AddOrUpdateTolerationInPodSpec`: its "already present" check
+        // (`Semantic.DeepEqual(toleration, podTolerations[i])`, a pointer against a
+        // value) never holds, so a template with `not-ready Exists NoExecute` twice,
+        // once with `tolerationSeconds: 30`, ends with both as the automatic one.
+        let not_ready = |seconds| Toleration {
+            key: Sym(1),
+            operator: TolerationOperator::Exists,
+            value: Sym::EMPTY,
+            effect: TaintEffect::NoExecute,
+            toleration_seconds: seconds,
+        };
+        let other = Toleration {
+            key: Sym(2),
+            ..not_ready(Some(5))
+        };
+        let mut list = [not_ready(None), not_ready(Some(30)), other, other];
+        assert_eq!(add_or_update(&mut list, 3, not_ready(None)), Some(3));
+        assert_eq!(list[..3], [not_ready(None), not_ready(None), other]);
+        // A rule that is not there is appended.
+        let mut list = [other, other];
+        assert_eq!(add_or_update(&mut list, 1, not_ready(None)), Some(2));
+        assert_eq!(list, [other, not_ready(None)]);
+    }
 
     #[test]
     fn blocking_taint_is_the_two_upstream_searches_in_one_pass() {
@@ -546,15 +892,14 @@ mod tests {
                         .collect();
                     for tolerations in toleration_sets {
                         let upstream =
-                            find_untolerated(&taints, tolerations, |e| e == TaintEffect::NoExecute)
-                                .or_else(|| {
-                                    find_untolerated(&taints, tolerations, |e| {
-                                        matches!(
-                                            e,
-                                            TaintEffect::NoSchedule | TaintEffect::NoExecute
-                                        )
-                                    })
-                                });
+                            find_untolerated(&taints, tolerations, Comparisons::OFF, |e| {
+                                e == TaintEffect::NoExecute
+                            })
+                            .or_else(|| {
+                                find_untolerated(&taints, tolerations, Comparisons::OFF, |e| {
+                                    matches!(e, TaintEffect::NoSchedule | TaintEffect::NoExecute)
+                                })
+                            });
                         let view = Tolerations::from_slice(tolerations);
                         assert_eq!(blocking_taint(&taints, &view), upstream);
                         // Every toleration as an automatic one, with the node's row.

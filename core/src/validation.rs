@@ -207,6 +207,21 @@ pub fn validate_dns_subdomain(name: &str) -> Result<(), ValidationError> {
     validate_dns_subdomain_bytes(name.as_bytes())
 }
 
+/// Checks a name an engine stores (a node's, DaemonSet's or pod's name or
+/// namespace): no NUL byte, which C callers cannot tell from the end of a
+/// string. Stored names are not held to DNS-1123: upstream's placement and
+/// sync accept any name, and its tests (and so the conformance vectors) use
+/// unnamed objects and names such as `node_2`; [`validate_dns_subdomain`] is
+/// the API server's rule.
+pub fn validate_stored_name(name: &str) -> Result<(), ValidationError> {
+    // A plain scan: `contains` brings a word-at-a-time search that costs
+    // firmware code size for names of a few dozen bytes.
+    match name.bytes().any(|b| b == 0) {
+        true => Err(ValidationError::InvalidFormat),
+        false => Ok(()),
+    }
+}
+
 /// Validates a DNS-1123 label (upstream `IsDNS1123Label`).
 ///
 /// At most 63 bytes matching `[a-z0-9]([-a-z0-9]*[a-z0-9])?`.
@@ -225,6 +240,20 @@ pub fn validate_dns_label(name: &str) -> Result<(), ValidationError> {
 mod tests {
     extern crate std;
     use super::*;
+
+    #[test]
+    fn stored_names_refuse_only_nul() {
+        assert_eq!(
+            validate_stored_name("edge\0rpi"),
+            Err(ValidationError::InvalidFormat)
+        );
+        assert_eq!(
+            validate_stored_name("\0"),
+            Err(ValidationError::InvalidFormat)
+        );
+        assert_eq!(validate_stored_name("node_2"), Ok(()));
+        assert_eq!(validate_stored_name(""), Ok(()));
+    }
     use std::string::String;
     use std::vec;
     use std::vec::Vec;

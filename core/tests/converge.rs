@@ -314,6 +314,8 @@ impl Sim {
     }
 
     fn check_pods_per_node(&self) {
+        // Reclamation's invariant: every string's holders are the handles to it.
+        self.engine.check_holders().unwrap();
         let surge = self
             .engine
             .daemon_set(self.set)

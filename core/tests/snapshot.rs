@@ -182,10 +182,10 @@ fn each_kind_of_bad_snapshot_has_its_own_error() {
     bad[0] = b'X';
     assert_eq!(refuse(&mut target, &bad), SnapshotError::BadMagic);
     let mut bad = snap.clone();
-    bad[4] = 3;
+    bad[4] = 2;
     assert_eq!(
         refuse(&mut target, &bad),
-        SnapshotError::UnsupportedVersion { found: 3 }
+        SnapshotError::UnsupportedVersion { found: 2 }
     );
     let mut bad = snap.clone();
     bad[n - 1] ^= 1;
@@ -273,19 +273,19 @@ fn crc32(parts: &[&[u8]]) -> u32 {
     !crc
 }
 
-/// The version 2 header: 56 bytes, all ten capacities in const-generic order, then
+/// The version 3 header: 56 bytes, all ten capacities in const-generic order, then
 /// the payload length and the CRC of the header's first 52 bytes and the payload.
 #[test]
 fn the_header_names_all_ten_capacities() {
     use dsr_core::snapshot::{FORMAT_VERSION, HEADER_LEN};
     type Odd = Engine<3, 2, 5, 40, 900, 30, 20, 7, 6, 4>;
-    assert_eq!((FORMAT_VERSION, HEADER_LEN), (2, 56));
+    assert_eq!((FORMAT_VERSION, HEADER_LEN), (3, 56));
     let e: Box<Odd> = Box::default();
     let mut buf = vec![0u8; Odd::max_snapshot_size()];
     let n = e.snapshot(&mut buf).unwrap();
     let u32_at = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().unwrap());
     assert_eq!(&buf[..4], b"DSRS");
-    assert_eq!(&buf[4..8], &[2, 0, 0, 0]);
+    assert_eq!(&buf[4..8], &[3, 0, 0, 0]);
     let caps: Vec<u32> = (0..10).map(|i| u32_at(8 + 4 * i)).collect();
     assert_eq!(caps, [3, 2, 5, 40, 900, 30, 20, 7, 6, 4]);
     assert_eq!(u32_at(48) as usize, n - 56);
@@ -376,4 +376,51 @@ fn over_capacity_tables_are_refused_and_change_nothing() {
         Err(Error::Snapshot(SnapshotError::OverCapacity))
     );
     assert_eq!(format!("{target:?}"), before);
+}
+
+/// The feature gates are part of the state: a gateway whose controller runs with
+/// `TaintTolerationComparisonOperators` comes back deciding as it did.
+#[test]
+fn feature_gates_survive_a_snapshot() {
+    use dsr_core::gates::{FeatureGate, FeatureGates};
+    let mut e = Box::new(E::new());
+    let node = e
+        .add_node(&NodeInput {
+            name: "edge-sla-1",
+            taints: &[TaintInput {
+                key: "example.com/sla",
+                value: "999",
+                effect: "NoSchedule",
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    let set = e
+        .add_daemon_set(&DaemonSetInput {
+            name: "sla-agent",
+            namespace: "default",
+            uid: "3f1c2a9e-5b7d-4e8f-a1c3-9d2b4f6e8a01",
+            tolerations: &[TolerationInput {
+                key: "example.com/sla",
+                operator: "Gt",
+                value: "950",
+                effect: "NoSchedule",
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    let on = FeatureGates::parse("TaintTolerationComparisonOperators=true").unwrap();
+    e.set_feature_gates(on);
+    assert!(e.fit(set, node).unwrap().should_run);
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let mut back = Box::new(E::new());
+    assert!(!back
+        .feature_gates()
+        .enabled(FeatureGate::TaintTolerationComparisonOperators));
+    back.restore(&buf[..n]).unwrap();
+    assert_eq!(back.feature_gates(), on);
+    assert!(back.fit(set, node).unwrap().should_run);
+    assert!(back.should_run(set, node).unwrap().should_run);
 }

@@ -1,6 +1,6 @@
 /*
  * Where does the fluentd-elasticsearch DaemonSet (the Kubernetes docs'
- * example, tests/data/manifests/daemonsets/) run? Three nodes from
+ * example, tests/data/manifests/daemonsets/) run? Four nodes from
  * tests/data/manifests/nodes/, one decision each, with the reason.
  *
  *   cc -std=c11 -Iinclude examples/c/placement.c target/release/libdsr.a \
@@ -30,7 +30,7 @@ int main(void) {
     dsr_label_selector selector = {app, 1, NULL, 0};
     dsr_toleration master = {STR("node-role.kubernetes.io/master"), STR(""), STR(""),
                              STR("NoSchedule"), false, 0};
-    dsr_daemon_set fluentd = {0};
+    dsr_daemon_set fluentd = DSR_DAEMON_SET_INIT; /* struct_size, zero = defaults */
     fluentd.name = (dsr_str)STR("fluentd-elasticsearch");
     fluentd.ns = (dsr_str)STR("kube-system");
     fluentd.selector = &selector;
@@ -53,10 +53,10 @@ int main(void) {
                              {STR("node.kubernetes.io/not-ready"), STR(""), STR("NoExecute")}};
     dsr_taint gpu[] = {{STR("nvidia.com/gpu"), STR("present"), STR("NoSchedule")}};
     dsr_node nodes[] = {
-        {STR("edge-rpi4-01"), arm64, 2, NULL, 0, false},
-        {STR("cp-1"), amd64, 2, control_plane, 1, false},
-        {STR("worker-notready"), amd64, 2, not_ready, 2, false},
-        {STR("gke-prod-gpu-pool-8d2e41c0-qm4z"), amd64, 2, gpu, 1, false},
+        {sizeof(dsr_node), STR("edge-rpi4-01"), arm64, 2, NULL, 0, false},
+        {sizeof(dsr_node), STR("cp-1"), amd64, 2, control_plane, 1, false},
+        {sizeof(dsr_node), STR("worker-notready"), amd64, 2, not_ready, 2, false},
+        {sizeof(dsr_node), STR("gke-prod-gpu-pool-8d2e41c0-qm4z"), amd64, 2, gpu, 1, false},
     };
 
     for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install libdsr for C: include/dsr.h, lib/libdsr.a, lib/libdsr.so and the
-# pkg-config files lib/pkgconfig/dsr.pc (shared) and dsr-static.pc (static).
+# Install libdsr for C: include/dsr.h, include/dsr_config.h (this build's
+# sizes and capacities, scripts/dsr-config-h.sh), lib/libdsr.a, lib/libdsr.so
+# and the pkg-config files lib/pkgconfig/dsr.pc (shared) and dsr-static.pc
+# (static).
 #
 #   cargo build -p dsr-ffi --release
 #   bash ffi/pkg/install.sh PREFIX        e.g. /usr/local or $HOME/.local
@@ -29,6 +31,7 @@ done
 
 install -d "$prefix/include" "$prefix/lib/pkgconfig"
 install -m 0644 "$root/include/dsr.h" "$prefix/include/dsr.h"
+bash "$root/scripts/dsr-config-h.sh" "$target/release/libdsr.a" "$prefix/include/dsr_config.h" >/dev/null
 install -m 0644 "$target/release/libdsr.a" "$prefix/lib/libdsr.a"
 install -m 0755 "$target/release/libdsr.so" "$prefix/lib/libdsr.so"
 for pc in dsr dsr-static; do

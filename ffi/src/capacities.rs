@@ -19,6 +19,9 @@ pub type CoreEngine = dsr_core::Engine<
     { build::STRING_BYTES },
     { build::LABELS },
     { build::RULES },
+    { build::TAINTS },
+    { build::TERMS },
+    { build::BACKOFF },
 >;
 
 /// The plan the engine keeps from its last sync.

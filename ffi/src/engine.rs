@@ -3,25 +3,30 @@
 //! Thread safety: an engine is not synchronised. Functions taking a
 //! `dsr_engine *` must not run concurrently with any other call on the same
 //! engine; functions taking a `const dsr_engine *` may run concurrently with
-//! each other.
+//! each other. A call taking a `dsr_engine *` that finds another such call in
+//! progress on the same engine fails with `DSR_RESULT_BUSY` and changes
+//! nothing ([`lock`]); a reader running beside a writer is not detected.
 
+use core::cell::UnsafeCell;
 use core::ffi::{c_char, c_void};
 use core::fmt;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
+use dsr_core::validation::validate_stored_name;
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
-use crate::capacities::{build, CoreEngine, CorePlan};
-use crate::convert::{input, out, text, with_daemon_set, with_node, Out, Scratch};
+use crate::capacities::{build, CoreEngine};
+use crate::convert::{with_daemon_set, with_node, write_bytes, Out, Scratch};
 use crate::result::{dsr_result, Failure};
 use crate::types::{
     dsr_capacities, dsr_daemon_set, dsr_node, dsr_placement, dsr_reason, dsr_reason_kind, dsr_str,
-    DSR_NONE,
+    dsr_table_usage, DSR_NONE,
 };
 
 use dsr_result::{
-    DSR_RESULT_BAD_LENGTH, DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_MISALIGNED,
-    DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_NULL_POINTER, DSR_RESULT_STALE_REASON,
-    DSR_RESULT_UNKNOWN_ENUM,
+    DSR_RESULT_BAD_LENGTH, DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_BUSY, DSR_RESULT_INVALID_NAME,
+    DSR_RESULT_MISALIGNED, DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_NULL_POINTER,
+    DSR_RESULT_STALE_REASON, DSR_RESULT_UNKNOWN_ENUM,
 };
 
 /// `"dsr_eng1"`: marks memory that `dsr_engine_init()` set up.
@@ -31,22 +36,33 @@ const MAGIC: u64 = u64::from_be_bytes(*b"dsr_eng1");
 /// Opaque to C.
 pub struct dsr_engine {
     magic: u64,
+    /// Set while a call that takes a `dsr_engine *` runs (see [`lock`]).
+    busy: AtomicBool,
+    /// Everything else; reached through [`engine_ref`] (shared) or a [`Guard`]
+    /// (exclusive), never through a reference that also covers `busy`.
+    state: UnsafeCell<State>,
+}
+
+/// The engine's state behind its busy flag.
+pub(crate) struct State {
+    /// Bumped whenever plans made before may name what is gone (clear,
+    /// restore, a DaemonSet removed): a `dsr_plan` of another epoch is stale.
+    pub(crate) epoch: u64,
     /// The last failure of a call that takes a `dsr_engine *`.
     pub(crate) last: Option<Failure>,
     pub(crate) core: CoreEngine,
-    /// The plan of the last `dsr_engine_sync()`.
-    pub(crate) plan: CorePlan,
-    /// C arrays converted for the call in progress (see [`with_scratch`]); the
-    /// lifetime is a placeholder, never used as such.
+    /// C arrays converted for the call in progress (see
+    /// [`State::with_scratch`]); the lifetime is a placeholder, never used as
+    /// such.
     scratch: Scratch<'static>,
 }
 
-/// The engine behind a pointer, after checking it.
+/// Checks an engine pointer: not NULL, aligned, set up by `dsr_engine_init()`.
 ///
 /// # Safety
 /// When not NULL and aligned, `p` must point to at least 8 readable bytes, and
 /// to a `dsr_engine` valid for `'a` if those bytes hold its magic number.
-pub(crate) unsafe fn engine_ref<'a>(p: *const dsr_engine) -> Result<&'a dsr_engine, dsr_result> {
+unsafe fn checked<'a>(p: *const dsr_engine) -> Result<&'a dsr_engine, dsr_result> {
     if p.is_null() {
         return Err(DSR_RESULT_NULL_POINTER);
     }
@@ -59,116 +75,184 @@ pub(crate) unsafe fn engine_ref<'a>(p: *const dsr_engine) -> Result<&'a dsr_engi
     if magic != MAGIC {
         return Err(DSR_RESULT_NOT_AN_ENGINE);
     }
-    // SAFETY: set up by dsr_engine_init (magic), valid for 'a by contract.
+    // SAFETY: set up by dsr_engine_init (magic), valid for 'a by contract. The
+    // reference covers `busy` (an atomic) and `state` (an UnsafeCell), so it
+    // may coexist with another call's guard.
     Ok(unsafe { &*p })
 }
 
-/// As [`engine_ref`], mutably.
+/// The state of an engine for a call that only reads (`const dsr_engine *`).
 ///
 /// # Safety
-/// As [`engine_ref`], and no other reference to the engine exists for `'a`.
-pub(crate) unsafe fn engine_mut<'a>(p: *mut dsr_engine) -> Result<&'a mut dsr_engine, dsr_result> {
-    // SAFETY: forwarded contract; the check reads only.
-    unsafe { engine_ref(p) }?;
-    // SAFETY: checked above; exclusive by contract.
-    Ok(unsafe { &mut *p })
-}
-
-/// Runs `f` on a checked engine and records its failure for
-/// `dsr_engine_last_error()`.
-///
-/// # Safety
-/// As [`engine_mut`].
-pub(crate) unsafe fn with_engine<T>(
-    p: *mut dsr_engine,
-    f: impl FnOnce(&mut CoreEngine) -> Result<T, Failure>,
-) -> Result<T, Failure> {
+/// As [`checked`], and no call that takes a `dsr_engine *` runs on the
+/// engine meanwhile (dsr.h's rule for `const dsr_engine *`).
+pub(crate) unsafe fn engine_ref<'a>(p: *const dsr_engine) -> Result<&'a State, dsr_result> {
     // SAFETY: forwarded contract.
-    unsafe { with_state(p, |e| f(&mut e.core)) }
+    let e = unsafe { checked(p) }?;
+    // SAFETY: no exclusive reference to the state exists meanwhile (contract).
+    Ok(unsafe { &*e.state.get() })
 }
 
-/// As [`with_engine`], with the engine's [`Scratch`] for converting C arrays:
-/// `f` gets the core engine and the scratch, emptied, with the lifetime of
-/// this call.
+/// Exclusive use of an engine's state for one call; releases the engine's busy
+/// flag when dropped (a panic caught at the boundary included).
+pub(crate) struct Guard<'a> {
+    busy: &'a AtomicBool,
+    state: &'a mut State,
+    /// Where the engine is: a plan records it.
+    pub(crate) addr: usize,
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        self.busy.store(false, Ordering::Release);
+    }
+}
+
+/// Takes an engine for a call that changes it (`dsr_engine *`):
+/// `DSR_RESULT_BUSY` when another such call on it is in progress.
+///
+/// Targets with compare-and-swap set the flag atomically, so two threads
+/// never both get the engine. Targets with only atomic loads and stores
+/// (e.g. Cortex-M0) load and store it: that catches an interrupt handler
+/// calling into an engine whose call it interrupted, on one core.
 ///
 /// # Safety
-/// As [`engine_mut`].
-pub(crate) unsafe fn with_scratch<T>(
-    p: *mut dsr_engine,
-    f: impl for<'s> FnOnce(&mut CoreEngine, &'s mut Scratch<'s>) -> Result<T, Failure>,
-) -> Result<T, Failure> {
-    let run = |e: &mut dsr_engine| {
-        let scratch: *mut Scratch<'static> = &mut e.scratch;
+/// As [`checked`]; calls that take a `const dsr_engine *` do not run on the
+/// engine meanwhile (dsr.h; they are not detected).
+pub(crate) unsafe fn lock<'a>(p: *mut dsr_engine) -> Result<Guard<'a>, dsr_result> {
+    // SAFETY: forwarded contract.
+    let e = unsafe { checked(p) }?;
+    #[cfg(target_has_atomic = "8")]
+    let taken = e
+        .busy
+        .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok();
+    #[cfg(not(target_has_atomic = "8"))]
+    let taken = !e.busy.load(Ordering::Acquire) && {
+        e.busy.store(true, Ordering::Relaxed);
+        true
+    };
+    if !taken {
+        return Err(DSR_RESULT_BUSY);
+    }
+    // SAFETY: this call holds the busy flag, so no other call that changes the
+    // engine holds a reference to its state; readers do not run meanwhile
+    // (contract).
+    let state = unsafe { &mut *e.state.get() };
+    Ok(Guard {
+        busy: &e.busy,
+        state,
+        addr: p as usize,
+    })
+}
+
+/// `&State` from a `const dsr_engine *` argument.
+macro_rules! try_engine {
+    ($p:expr) => {
+        // SAFETY: the exported function's contract (see `convert`).
+        unsafe { $crate::engine::engine_ref($p) }?
+    };
+}
+
+/// A [`Guard`] from a `dsr_engine *` argument.
+macro_rules! try_engine_mut {
+    ($p:expr) => {
+        // SAFETY: the exported function's contract (see `convert`).
+        unsafe { $crate::engine::lock($p) }?
+    };
+}
+
+impl Guard<'_> {
+    /// Runs `f` on the state and records its failure for
+    /// `dsr_engine_last_error()`: every failure of a call that has taken the
+    /// engine is recorded, a NULL or invalid argument included.
+    pub(crate) fn run<T>(
+        &mut self,
+        f: impl FnOnce(&mut State) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let r = f(self.state);
+        if let Err(failure) = r {
+            self.state.last = Some(failure);
+        }
+        r
+    }
+
+    /// As [`run`](Self::run), with `f` returning `Ok(())`.
+    pub(crate) fn run_unit(
+        mut self,
+        f: impl FnOnce(&mut State) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        self.run(f)
+    }
+}
+
+impl State {
+    /// Runs `f` with the core engine and the engine's [`Scratch`] for
+    /// converting C arrays, emptied, with the lifetime of this call.
+    pub(crate) fn with_scratch<T>(
+        &mut self,
+        f: impl for<'s> FnOnce(&mut CoreEngine, &'s mut Scratch<'s>) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        let scratch: *mut Scratch<'static> = &mut self.scratch;
         // SAFETY: `Scratch<'static>` and `Scratch<'s>` differ only in a
         // lifetime, so in nothing at run time. The scratch is emptied before
         // `f` sees it and after `f` returns (before, too, in case an earlier
         // `f` panicked), so no reference `f` puts in it is ever read outside
         // this call: the `'static` of the field is never relied on. `scratch`
-        // points into `e`, alive for this closure, and into no other field
-        // than the `&mut e.core` given beside it.
+        // points into `self`, alive for this call, and into no other field
+        // than the `&mut self.core` given beside it.
         let s = unsafe { &mut *scratch.cast::<Scratch<'_>>() };
         s.clear();
-        let r = f(&mut e.core, s);
+        let r = f(&mut self.core, s);
         // SAFETY: as above; the reference given to `f` is no longer used.
         unsafe { (*scratch).clear() };
         r
-    };
-    // SAFETY: forwarded contract.
-    unsafe { with_state(p, run) }
-}
-
-/// As [`with_engine`], with the whole engine (the plan too).
-///
-/// # Safety
-/// As [`engine_mut`].
-pub(crate) unsafe fn with_state<T>(
-    p: *mut dsr_engine,
-    f: impl FnOnce(&mut dsr_engine) -> Result<T, Failure>,
-) -> Result<T, Failure> {
-    // SAFETY: forwarded contract.
-    let e = unsafe { engine_mut(p) }?;
-    let r = f(e);
-    if let Err(failure) = r {
-        e.last = Some(failure);
     }
-    r
-}
 
-impl dsr_engine {
-    /// Empties every table, the plan and the last error.
+    /// Empties every table and the last error; plans made before are stale.
     pub(crate) fn clear(&mut self) {
-        // `CoreEngine::clear()` leaves the pod table and the sync's state
-        // (expectations, backoff) as they were (a core bug, reported); remove
-        // pods and DaemonSets one by one first, which frees their parts and
-        // forgets the DaemonSets' expectations and backoff.
-        loop {
-            let next = self.core.pods().next().map(|(id, _)| id);
-            match next {
-                Some(id) if self.core.remove_pod(id).is_ok() => {}
-                _ => break,
-            }
-        }
-        loop {
-            let next = self.core.daemon_sets().next().map(|(id, _)| id);
-            match next {
-                Some(id) if self.core.remove_daemon_set(id).is_ok() => {}
-                _ => break,
-            }
-        }
         self.core.clear();
-        self.plan.clear();
+        self.epoch = self.epoch.wrapping_add(1);
         self.last = None;
     }
 }
 
+/// How many engines `dsr_engine_init()` has set up in this process: the high
+/// half of a new engine's epoch, so that a plan of an earlier engine in the
+/// same memory is stale too.
+static INCARNATIONS: AtomicU32 = AtomicU32::new(0);
+
+/// The next engine's first epoch.
+fn first_epoch() -> u64 {
+    #[cfg(target_has_atomic = "32")]
+    let n = INCARNATIONS.fetch_add(1, Ordering::Relaxed);
+    // Without compare-and-swap two engines set up at once may share a number;
+    // their plans are still told apart by the engine's address.
+    #[cfg(not(target_has_atomic = "32"))]
+    let n = {
+        let n = INCARNATIONS.load(Ordering::Relaxed);
+        INCARNATIONS.store(n.wrapping_add(1), Ordering::Relaxed);
+        n
+    };
+    u64::from(n) << 32
+}
+
+/// Checks a name or namespace the engine is to store, as the core's
+/// validation decides (`validate_stored_name`: no embedded NUL).
+// Out of line: five exported functions call it, and firmware counts bytes.
+#[inline(never)]
+pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
+    validate_stored_name(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
+}
+
 /// Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
-/// least this.
+/// least this (`DSR_ENGINE_SIZE` of the build's `dsr_config.h`).
 #[no_mangle]
 pub extern "C" fn dsr_engine_size() -> usize {
     boundary!(value 0, { core::mem::size_of::<dsr_engine>() })
 }
 
-/// Alignment, in bytes, of the memory an engine needs.
+/// Alignment, in bytes, of the memory an engine needs (`DSR_ENGINE_ALIGN`).
 #[no_mangle]
 pub extern "C" fn dsr_engine_align() -> usize {
     boundary!(value 0, { core::mem::align_of::<dsr_engine>() })
@@ -181,9 +265,58 @@ pub extern "C" fn dsr_engine_align() -> usize {
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_capacities(out: *mut dsr_capacities) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let out = unsafe { crate::convert::out(out) }?;
-        out.set(capacities());
+        try_out!(out).set(capacities());
+        Ok(())
+    })
+}
+
+/// How much of each table the engine uses: one `dsr_table_usage` per table
+/// (`DSR_TABLE_NODES` to `DSR_TABLE_BACKOFF`, in that order) into `out[0..n]`,
+/// and `n` into `*out_len`. Usage depends only on the objects the engine holds
+/// (and its failed-pod backoff): whatever came and went before was given back.
+/// With `out_cap` below the number of tables, nothing is written to `out`,
+/// `*out_len` gets the number and the result is `DSR_RESULT_BUFFER_TOO_SMALL`.
+///
+/// ```c
+/// dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+/// size_t n;
+/// dsr_engine_usage(engine, t, DSR_TABLE_BACKOFF + 1, &n);
+/// printf("%s: %zu of %zu (at most %zu)\n", dsr_table_str(t[DSR_TABLE_STRINGS].table),
+///        t[DSR_TABLE_STRINGS].used, t[DSR_TABLE_STRINGS].capacity,
+///        t[DSR_TABLE_STRINGS].high_water);
+/// ```
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `out` NULL or
+/// writable for `out_cap` entries; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_usage(
+    engine: *const dsr_engine,
+    out: *mut dsr_table_usage,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        let e = try_engine!(engine);
+        let out_len = try_out!(out_len);
+        let tables = e.core.table_usage();
+        if out_cap < tables.len() {
+            out_len.set(tables.len());
+            return Err(DSR_RESULT_BUFFER_TOO_SMALL.into());
+        }
+        let mut array = try_out_array!(out, out_cap);
+        for (i, t) in tables.iter().enumerate() {
+            array.set(
+                i,
+                dsr_table_usage {
+                    table: i as u32,
+                    used: t.used,
+                    capacity: t.capacity,
+                    high_water: t.high_water,
+                },
+            )?;
+        }
+        out_len.set(tables.len());
         Ok(())
     })
 }
@@ -210,6 +343,11 @@ pub fn capacities() -> dsr_capacities {
         plan: build::PLAN,
         call_containers: build::CALL_CONTAINERS,
         snapshot_max_size: CoreEngine::max_snapshot_size(),
+        taints: build::TAINTS,
+        terms: build::TERMS,
+        backoff: build::BACKOFF,
+        plan_size: core::mem::size_of::<crate::sync::dsr_plan>(),
+        plan_align: core::mem::align_of::<crate::sync::dsr_plan>(),
     }
 }
 
@@ -217,16 +355,18 @@ pub fn capacities() -> dsr_capacities {
 /// `*out` (the handle is `mem` itself).
 ///
 /// `mem` must be aligned to `dsr_engine_align()` and `len` at least
-/// `dsr_engine_size()`; a static array works on firmware
-/// (`_Alignas(16) static unsigned char mem[SIZE];`), `aligned_alloc()` on a
-/// hosted system. The engine holds no other resource: to drop it, stop using
-/// it and reuse or free the memory. Calling this again on the same memory
-/// empties the engine.
+/// `dsr_engine_size()`; on firmware, a static array sized by the build's
+/// generated `dsr_config.h`
+/// (`static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];`),
+/// `aligned_alloc()` on a hosted system. The engine holds no other resource:
+/// to drop it, stop using it and reuse or free the memory. Calling this again
+/// on the same memory empties the engine (plans made before are stale).
 ///
 /// # Safety
 /// `mem` must be NULL or valid for writing `len` bytes for as long as the
-/// engine is used, and not be used otherwise meanwhile; `out` must be NULL or
-/// valid for writing a pointer.
+/// engine is used, and not be used otherwise meanwhile (no call may be
+/// running on an engine there); `out` must be NULL or valid for writing a
+/// pointer.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_init(
     mem: *mut c_void,
@@ -234,8 +374,7 @@ pub unsafe extern "C" fn dsr_engine_init(
     out: *mut *mut dsr_engine,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let out = unsafe { crate::convert::out(out) }?;
+        let out = try_out!(out);
         if mem.is_null() {
             return Err(DSR_RESULT_NULL_POINTER.into());
         }
@@ -261,10 +400,13 @@ pub unsafe extern "C" fn dsr_engine_init(
         unsafe {
             p.write(dsr_engine {
                 magic: MAGIC,
-                last: None,
-                core: CoreEngine::new(),
-                plan: CorePlan::new(),
-                scratch: Scratch::new(),
+                busy: AtomicBool::new(false),
+                state: UnsafeCell::new(State {
+                    epoch: first_epoch(),
+                    last: None,
+                    core: CoreEngine::new(),
+                    scratch: Scratch::new(),
+                }),
             });
         }
         out.set(p);
@@ -273,28 +415,55 @@ pub unsafe extern "C" fn dsr_engine_init(
 }
 
 /// Empties every table of the engine (nodes, DaemonSets, pods, expectations,
-/// backoff, the plan), keeping its memory (and forgetting the last error). Ids
-/// given out before are no longer valid.
+/// backoff), keeping its memory (and forgetting the last error). Ids given
+/// out before are no longer valid, and plans made before are stale. Feature
+/// gates are kept.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_clear(engine: *mut dsr_engine) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_mut(engine) }?;
-        e.clear();
-        Ok(())
+        try_engine_mut!(engine).run_unit(|e| {
+            e.clear();
+            Ok(())
+        })
+    })
+}
+
+/// Turns the Kubernetes feature gate `name` on or off for every decision the
+/// engine makes from now on, as kube-controller-manager's `--feature-gates`
+/// would (`dsr_engine_init()` starts with upstream's defaults). The placements
+/// the engine keeps are worked out again. The name is matched exactly, as
+/// Kubernetes spells it; a gate this library does not know is
+/// `DSR_RESULT_UNKNOWN_FEATURE_GATE`, and nothing changes. Known:
+/// `TaintTolerationComparisonOperators` (default off: toleration operators
+/// `Gt`/`Lt`).
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
+/// concurrently; `name` valid for its length.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_set_feature_gate(
+    engine: *mut dsr_engine,
+    name: dsr_str,
+    enabled: bool,
+) -> dsr_result {
+    boundary!({
+        let name = try_str!(name);
+        try_engine_mut!(engine).run_unit(|e| Ok(e.core.set_feature_gate(name, enabled)?))
     })
 }
 
 /// Adds a node and stores its id in `*out_id`. Node names are unique
-/// (`DSR_RESULT_DUPLICATE`). Ids of removed nodes are reused.
+/// (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
+/// `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+/// placement takes any, `dsr_validate_dns_subdomain()` is the API server's
+/// rule). Ids of removed nodes are reused.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; `node` NULL or valid, with every pointer in it valid for its
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `node` NULL
+/// or valid for its `struct_size`, with every pointer in it valid for its
 /// length; `out_id` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_add_node(
@@ -303,15 +472,15 @@ pub unsafe extern "C" fn dsr_engine_add_node(
     out_id: *mut u32,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let node = unsafe { input(node) }?;
-        // SAFETY: as above.
-        let out = unsafe { out(out_id) }?;
-        // SAFETY: as above.
-        let id =
-            unsafe { with_scratch(engine, |e, s| with_node(s, node, |n| Ok(e.add_node(n)?))) }?;
-        out.set(id.0);
-        Ok(())
+        try_engine_mut!(engine).run_unit(|e| {
+            let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
+            let node: &dsr_node = try_struct!(node, slot);
+            let out = try_out!(out_id);
+            check_name(try_str!(node.name))?;
+            let id = e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.add_node(n)?)))?;
+            out.set(id.0);
+            Ok(())
+        })
     })
 }
 
@@ -326,39 +495,34 @@ pub unsafe extern "C" fn dsr_engine_update_node(
     node: *const dsr_node,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let node = unsafe { input(node) }?;
-        // SAFETY: as above.
-        unsafe {
-            with_scratch(engine, |e, s| {
-                with_node(s, node, |n| Ok(e.update_node(NodeId(id), n)?))
-            })
-        }
+        try_engine_mut!(engine).run_unit(|e| {
+            let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
+            let node: &dsr_node = try_struct!(node, slot);
+            check_name(try_str!(node.name))?;
+            e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.update_node(NodeId(id), n)?)))
+        })
     })
 }
 
 /// Removes node `id`.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_remove_node(engine: *mut dsr_engine, id: u32) -> dsr_result {
-    boundary!({
-        // SAFETY: forwarded contract.
-        unsafe { with_engine(engine, |e| Ok(e.remove_node(NodeId(id))?)) }
-    })
+    boundary!({ try_engine_mut!(engine).run_unit(|e| Ok(e.core.remove_node(NodeId(id))?)) })
 }
 
 /// Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
-/// (`DSR_RESULT_DUPLICATE`). A selector that upstream rejects is
-/// `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity term is stored and
-/// matches nothing, as upstream.
+/// (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
+/// `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
+/// upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
+/// term is stored and matches nothing, as upstream.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; `set` NULL or valid, with every pointer it reaches valid for
-/// its length; `out_id` NULL or writable.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `set` NULL or
+/// valid for its `struct_size`, with every pointer it reaches valid for its
+/// length; `out_id` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_add_daemon_set(
     engine: *mut dsr_engine,
@@ -366,18 +530,17 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
     out_id: *mut u32,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let set = unsafe { input(set) }?;
-        // SAFETY: as above.
-        let out = unsafe { out(out_id) }?;
-        // SAFETY: as above.
-        let id = unsafe {
-            with_scratch(engine, |e, s| {
-                with_daemon_set(s, set, |d| Ok(e.add_daemon_set(d)?))
-            })
-        }?;
-        out.set(id.0);
-        Ok(())
+        try_engine_mut!(engine).run_unit(|e| {
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
+            let out = try_out!(out_id);
+            check_name(try_str!(set.name))?;
+            check_name(try_str!(set.ns))?;
+            let id =
+                e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.add_daemon_set(d)?)))?;
+            out.set(id.0);
+            Ok(())
+        })
     })
 }
 
@@ -392,40 +555,35 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
     set: *const dsr_daemon_set,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let set = unsafe { input(set) }?;
-        // SAFETY: as above.
-        unsafe {
-            with_scratch(engine, |e, s| {
-                with_daemon_set(s, set, |d| Ok(e.update_daemon_set(SetId(id), d)?))
+        try_engine_mut!(engine).run_unit(|e| {
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
+            check_name(try_str!(set.name))?;
+            check_name(try_str!(set.ns))?;
+            e.with_scratch(|c, s| {
+                with_daemon_set(s, set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
             })
-        }
+        })
     })
 }
 
-/// Removes DaemonSet `id` (its expectations and backoff with it, and the
-/// engine's plan when it is this DaemonSet's). To delete it as the API does,
-/// with its pods, see `dsr_engine_delete_daemon_set()`.
+/// Removes DaemonSet `id` (its expectations and backoff with it). Plans made
+/// before are stale. To delete it as the API does, with its pods, see
+/// `dsr_engine_delete_daemon_set()`.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_remove_daemon_set(
     engine: *mut dsr_engine,
     id: u32,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        unsafe {
-            with_state(engine, |e| {
-                e.core.remove_daemon_set(SetId(id))?;
-                if e.plan.set == Some(SetId(id)) {
-                    e.plan.clear();
-                }
-                Ok(())
-            })
-        }
+        try_engine_mut!(engine).run_unit(|e| {
+            e.core.remove_daemon_set(SetId(id))?;
+            e.epoch = e.epoch.wrapping_add(1);
+            Ok(())
+        })
     })
 }
 
@@ -442,15 +600,11 @@ pub unsafe extern "C" fn dsr_engine_find_node(
     out_id: *mut u32,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { out(out_id) }?;
-        // SAFETY: as above.
-        let name = unsafe { text(&name) }?;
+        let e = try_engine!(engine);
+        let out = try_out!(out_id);
         let id = e
             .core
-            .find_node(name)
+            .find_node(try_str!(name))
             .ok_or(dsr_result::DSR_RESULT_NOT_FOUND)?;
         out.set(id.0);
         Ok(())
@@ -470,15 +624,11 @@ pub unsafe extern "C" fn dsr_engine_find_daemon_set(
     out_id: *mut u32,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { out(out_id) }?;
-        // SAFETY: as above.
-        let (ns, name) = unsafe { (text(&ns)?, text(&name)?) };
+        let e = try_engine!(engine);
+        let out = try_out!(out_id);
         let id = e
             .core
-            .find_daemon_set(ns, name)
+            .find_daemon_set(try_str!(ns), try_str!(name))
             .ok_or(dsr_result::DSR_RESULT_NOT_FOUND)?;
         out.set(id.0);
         Ok(())
@@ -496,11 +646,8 @@ pub unsafe extern "C" fn dsr_engine_node_count(
     out: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { crate::convert::out(out) }?;
-        out.set(e.core.node_count());
+        let e = try_engine!(engine);
+        try_out!(out).set(e.core.node_count());
         Ok(())
     })
 }
@@ -515,11 +662,8 @@ pub unsafe extern "C" fn dsr_engine_daemon_set_count(
     out: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { crate::convert::out(out) }?;
-        out.set(e.core.daemon_set_count());
+        let e = try_engine!(engine);
+        try_out!(out).set(e.core.daemon_set_count());
         Ok(())
     })
 }
@@ -533,6 +677,8 @@ fn placement_to_c(core: &CoreEngine, set: u32, node: u32, p: &Placement) -> dsr_
         terms: 0,
         term: DSR_NONE,
         taint: DSR_NONE,
+        set_version: p.stamp.set,
+        node_version: p.stamp.node,
     };
     match &p.reason {
         Reason::Eligible => {}
@@ -578,10 +724,8 @@ pub unsafe extern "C" fn dsr_engine_should_run(
     out: *mut dsr_placement,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { crate::convert::out(out) }?;
+        let e = try_engine!(engine);
+        let out = try_out!(out);
         let p = e.core.should_run(SetId(set_id), NodeId(node_id))?;
         out.set(placement_to_c(&e.core, set_id, node_id, &p));
         Ok(())
@@ -602,10 +746,8 @@ pub unsafe extern "C" fn dsr_engine_matches_node_affinity(
     out: *mut bool,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { crate::convert::out(out) }?;
+        let e = try_engine!(engine);
+        let out = try_out!(out);
         let m = e
             .core
             .matches_node_affinity(SetId(set_id), NodeId(node_id))?;
@@ -624,55 +766,47 @@ impl fmt::Write for Count {
     }
 }
 
-/// Writes into a byte buffer that is known to be large enough.
+/// Writes into a caller's buffer that is known to be large enough.
 struct Buf<'a> {
-    buf: &'a mut [u8],
+    buf: &'a mut [core::mem::MaybeUninit<u8>],
     len: usize,
 }
 
 impl fmt::Write for Buf<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
+        if !write_bytes(self.buf, self.len, s.as_bytes()) {
+            return Err(fmt::Error);
+        }
+        self.len += s.len();
         Ok(())
     }
 }
 
 /// Writes text made by `write` to a caller's buffer, NUL-terminated, and its
-/// length (without the NUL) to `*out_len`. When the buffer is too small,
+/// length (without the NUL) to `*out_len`. When the buffer is too small
+/// (`buf_len` <= length; a NULL `buf` with `buf_len` 0 asks for the length),
 /// writes nothing to it, stores the length the text needs (without the NUL)
-/// in `*out_len` and fails with `DSR_RESULT_BUFFER_TOO_SMALL`.
-///
-/// # Safety
-/// `buf` must be NULL or valid for writing `buf_len` bytes; `out_len` NULL or
-/// writable.
-pub(crate) unsafe fn write_text(
-    buf: *mut c_char,
-    buf_len: usize,
+/// in `*out_len` and fails with `DSR_RESULT_BUFFER_TOO_SMALL`, whatever the
+/// text's length (`try_out_bytes!` refuses a NULL `buf` with a nonzero
+/// `buf_len` with `DSR_RESULT_NULL_POINTER` first).
+pub(crate) fn write_text(
+    bytes: &mut [core::mem::MaybeUninit<u8>],
     out_len: Out<usize>,
     write: impl Fn(&mut dyn fmt::Write) -> fmt::Result,
 ) -> Result<(), Failure> {
     let mut count = Count(0);
     write(&mut count).map_err(|_| dsr_result::DSR_RESULT_LOGIC_BUG)?;
     let needed = count.0;
-    if buf_len <= needed {
+    if bytes.len() <= needed {
         out_len.set(needed);
         return Err(DSR_RESULT_BUFFER_TOO_SMALL.into());
     }
-    if buf.is_null() {
-        return Err(DSR_RESULT_NULL_POINTER.into());
-    }
-    // SAFETY: non-NULL, `buf_len` writable bytes by contract; bytes have no
-    // alignment requirement. The slice lives only in this function.
-    let bytes = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), buf_len) };
     let mut w = Buf { buf: bytes, len: 0 };
     write(&mut w).map_err(|_| dsr_result::DSR_RESULT_LOGIC_BUG)?;
     let end = w.len;
-    *w.buf.get_mut(end).ok_or(dsr_result::DSR_RESULT_LOGIC_BUG)? = 0;
+    if !write_bytes(w.buf, end, &[0]) {
+        return Err(dsr_result::DSR_RESULT_LOGIC_BUG.into());
+    }
     out_len.set(end);
     Ok(())
 }
@@ -683,9 +817,14 @@ pub(crate) unsafe fn write_text(
 ///
 /// With a buffer too small (`buf_len` <= length), nothing is written to `buf`,
 /// `*out_len` gets the length and the result is `DSR_RESULT_BUFFER_TOO_SMALL`
-/// (`buf` may be NULL with `buf_len` 0 to ask for the length). A reason whose
-/// DaemonSet or node changed since is `DSR_RESULT_STALE_REASON`; an unknown
-/// `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
+/// (`buf` may be NULL with `buf_len` 0 to ask for the length; NULL with a
+/// nonzero `buf_len` is `DSR_RESULT_NULL_POINTER`). A reason whose DaemonSet
+/// or node was updated or removed since `dsr_engine_should_run()` gave it
+/// (its `set_version` or `node_version` is not the object's now; an id given
+/// to another object included), or that does not match what
+/// `dsr_engine_should_run()` answers, is `DSR_RESULT_STALE_REASON`: ask again.
+/// (An update of a node that changes nothing the engine reads, its status,
+/// keeps the node's version.) An unknown `kind` is `DSR_RESULT_UNKNOWN_ENUM`.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `reason` NULL
@@ -700,12 +839,9 @@ pub unsafe extern "C" fn dsr_engine_describe(
     out_len: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let reason = unsafe { input(reason) }?;
-        // SAFETY: as above.
-        let out_len = unsafe { out(out_len) }?;
+        let e = try_engine!(engine);
+        let reason: &dsr_reason = try_ref!(reason);
+        let out_len = try_out!(out_len);
         dsr_reason_kind::from_u32(reason.kind).ok_or(DSR_RESULT_UNKNOWN_ENUM)?;
         let set = SetId(reason.set_id);
         let p = e
@@ -715,20 +851,19 @@ pub unsafe extern "C" fn dsr_engine_describe(
         if placement_to_c(&e.core, reason.set_id, reason.node_id, &p).reason != *reason {
             return Err(DSR_RESULT_STALE_REASON.into());
         }
-        // SAFETY: forwarded contract.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                e.core.describe(set, &p.reason, &mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            e.core.describe(set, &p.reason, &mut w)
+        })
     })
 }
 
 /// Describes the last failure of a call that took this engine as
 /// `dsr_engine *` (e.g. `the label table is full (DSR_LABELS): labels table
 /// is full (capacity 2048)`), or `no error`, into `buf` as
-/// `dsr_engine_describe()` does. Calls that fail before the engine is
-/// checked (NULL engine) leave no record.
+/// `dsr_engine_describe()` does. Every failure of such a call is recorded
+/// (a NULL or invalid argument too), except those that fail before the engine
+/// is taken: a NULL, misaligned or uninitialised engine, and
+/// `DSR_RESULT_BUSY`. Calls taking a `const dsr_engine *` record nothing.
 ///
 /// # Safety
 /// As `dsr_engine_describe()`.
@@ -740,27 +875,112 @@ pub unsafe extern "C" fn dsr_engine_last_error(
     out_len: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out_len = unsafe { out(out_len) }?;
+        let e = try_engine!(engine);
+        let out_len = try_out!(out_len);
         let last = e.last;
-        // SAFETY: forwarded contract.
-        unsafe {
-            write_text(buf, buf_len, out_len, |w| match last {
-                None => w.write_str("no error"),
-                Some(f) => {
-                    let text = f.code.text().to_str().unwrap_or("error");
-                    match f.core {
-                        None => w.write_str(text),
-                        Some(core) => {
-                            w.write_str(text)?;
-                            w.write_str(": ")?;
-                            core.write_text(w)
-                        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |w| match last {
+            None => w.write_str("no error"),
+            Some(f) => {
+                let text = f.code.text().to_str().unwrap_or("error");
+                match f.core {
+                    None => w.write_str(text),
+                    Some(core) => {
+                        w.write_str(text)?;
+                        w.write_str(": ")?;
+                        core.write_text(w)
                     }
                 }
-            })
-        }
+            }
+        })
     })
+}
+
+/// The name of pod `pod_id` (`metadata.name`) into `buf`, as
+/// `dsr_engine_describe()` writes text: NUL-terminated, its length in
+/// `*out_len`, `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length.
+/// `DSR_RESULT_NOT_FOUND` when there is no such pod. For a plan's adoptions and
+/// releases, which give pod ids.
+///
+/// # Safety
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+/// writable for `buf_len` bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn dsr_engine_pod_name(
+    engine: *const dsr_engine,
+    pod_id: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> dsr_result {
+    boundary!({
+        let e = try_engine!(engine);
+        let out_len = try_out!(out_len);
+        let pod = e
+            .core
+            .pod(dsr_core::PodId(pod_id))
+            .ok_or(dsr_result::DSR_RESULT_NOT_FOUND)?;
+        let name = e.core.text(pod.name);
+        write_text(try_out_bytes!(buf, buf_len), out_len, |w| w.write_str(name))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call that finds another in progress (here: an interrupt handler's
+    /// call inside a call, on one thread) is refused and changes nothing.
+    #[test]
+    fn a_call_during_another_is_busy_and_changes_nothing() {
+        let mut mem = vec![0u64; core::mem::size_of::<dsr_engine>() / 8 + 1];
+        let mut e: *mut dsr_engine = core::ptr::null_mut();
+        let len = mem.len() * 8;
+        // SAFETY: our memory, aligned to 8 (the engine's alignment), long enough.
+        unsafe {
+            assert_eq!(
+                dsr_engine_init(mem.as_mut_ptr().cast(), len, &mut e),
+                dsr_result::DSR_RESULT_OK
+            );
+        }
+        assert_eq!(core::mem::align_of::<dsr_engine>(), 8);
+        let node = dsr_node {
+            struct_size: core::mem::size_of::<dsr_node>(),
+            name: dsr_str {
+                ptr: c"edge-1".as_ptr(),
+                len: 6,
+            },
+            labels: core::ptr::null(),
+            labels_len: 0,
+            taints: core::ptr::null(),
+            taints_len: 0,
+            unschedulable: false,
+        };
+        let mut id = 77u32;
+        let mut count = 0usize;
+        // SAFETY: a live engine; valid input and out pointers.
+        unsafe {
+            let held = lock(e).unwrap();
+            assert_eq!(
+                dsr_engine_add_node(e, &node, &mut id),
+                dsr_result::DSR_RESULT_BUSY
+            );
+            assert_eq!(dsr_engine_clear(e), dsr_result::DSR_RESULT_BUSY);
+            assert_eq!(id, 77);
+            drop(held);
+            assert_eq!(
+                dsr_engine_node_count(e, &mut count),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!(count, 0);
+            assert_eq!(
+                dsr_engine_add_node(e, &node, &mut id),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!(
+                dsr_engine_node_count(e, &mut count),
+                dsr_result::DSR_RESULT_OK
+            );
+            assert_eq!((id, count), (0, 1));
+        }
+    }
 }

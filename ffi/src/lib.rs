@@ -22,9 +22,9 @@
 //!   allowed when the length is 0. Text written back to the caller is
 //!   NUL-terminated.
 //!
-//! Building for firmware: `cargo rustc -p dsr-ffi --lib --release --crate-type
-//! staticlib --no-default-features --features panic-handler --config
-//! 'profile.release.panic="abort"'` (see `tests/firmware/check.sh`).
+//! Building for firmware: `scripts/build-firmware.sh` (its own target
+//! directory, the capacities in one place, and the build's `dsr_config.h`,
+//! see [`config`]).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs, unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -46,8 +46,12 @@
 #[macro_use]
 pub mod boundary;
 pub mod capacities;
+#[macro_use]
 mod convert;
+#[macro_use]
 pub mod engine;
+pub mod config;
+pub mod names;
 pub mod query;
 pub mod result;
 pub mod snapshot;

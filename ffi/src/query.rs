@@ -1,7 +1,8 @@
 //! One-off questions about objects that are not stored: does this selector
 //! select these labels, does this toleration tolerate this taint. The engine is
 //! left exactly as it was (the core undoes its scratch work), but these take a
-//! `dsr_engine *` because they use its tables as scratch space.
+//! `dsr_engine *` because they use its tables as scratch space (until the core
+//! answers them from a shared reference).
 
 use core::ffi::c_char;
 
@@ -10,8 +11,8 @@ use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::SetId;
 
 use crate::capacities::build::{CALL_REQUIREMENTS, CALL_VALUES};
-use crate::convert::{input, out, text, with_labels, with_taints_and_tolerations};
-use crate::engine::{dsr_engine, with_engine, with_scratch, write_text};
+use crate::convert::{with_labels, with_taints_and_tolerations};
+use crate::engine::{dsr_engine, write_text};
 use crate::result::{dsr_result, Failure};
 use crate::types::{dsr_label, dsr_str, dsr_taint, dsr_toleration};
 
@@ -32,9 +33,9 @@ fn parse_failure(e: ParseError) -> Failure {
 /// everything.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; `labels` NULL or valid for `labels_len` labels whose strings
-/// are valid; `out` NULL or writable.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `labels` NULL
+/// or valid for `labels_len` labels whose strings are valid; `out` NULL or
+/// writable.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_selector_matches(
     engine: *mut dsr_engine,
@@ -44,18 +45,16 @@ pub unsafe extern "C" fn dsr_engine_selector_matches(
     out: *mut bool,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let out = unsafe { crate::convert::out(out) }?;
-        // SAFETY: as above.
-        let m = unsafe {
-            with_scratch(engine, |e, s| {
+        try_engine_mut!(engine).run_unit(|e| {
+            let out = try_out!(out);
+            let m = e.with_scratch(|c, s| {
                 with_labels(s, labels, labels_len, |l| {
-                    Ok(e.selector_matches(SetId(set_id), l)?)
+                    Ok(c.selector_matches(SetId(set_id), l)?)
                 })
-            })
-        }?;
-        out.set(m);
-        Ok(())
+            })?;
+            out.set(m);
+            Ok(())
+        })
     })
 }
 
@@ -75,26 +74,23 @@ pub unsafe extern "C" fn dsr_engine_selector_string_matches(
     out: *mut bool,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let out = unsafe { crate::convert::out(out) }?;
-        // SAFETY: as above.
-        let selector = unsafe { text(&selector) }?;
-        // SAFETY: as above.
-        let m = unsafe {
-            with_scratch(engine, |e, s| {
+        try_engine_mut!(engine).run_unit(|e| {
+            let out = try_out!(out);
+            let selector = try_str!(selector);
+            let m = e.with_scratch(|c, s| {
                 with_labels(s, labels, labels_len, |l| {
                     // The core parses the string (with the per-call limits) in
                     // place; a parse error maps as `dsr_selector_canonical`'s.
-                    e.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)
+                    c.selector_string_matches::<CALL_REQUIREMENTS, CALL_VALUES>(selector, l)
                         .map_err(|err| match err {
                             Error::Parse(p) => parse_failure(p),
                             other => other.into(),
                         })
                 })
-            })
-        }?;
-        out.set(m);
-        Ok(())
+            })?;
+            out.set(m);
+            Ok(())
+        })
     })
 }
 
@@ -114,18 +110,13 @@ pub unsafe extern "C" fn dsr_selector_canonical(
     out_len: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let out_len = unsafe { out(out_len) }?;
-        // SAFETY: as above.
-        let selector = unsafe { text(&selector) }?;
+        let out_len = try_out!(out_len);
+        let selector = try_str!(selector);
         let mut parsed = ParsedSelector::<CALL_REQUIREMENTS, CALL_VALUES>::new();
         parsed.parse_into(selector).map_err(parse_failure)?;
-        // SAFETY: forwarded contract.
-        unsafe {
-            write_text(buf, buf_len, out_len, |mut w| {
-                parsed.write_canonical(&mut w)
-            })
-        }
+        write_text(try_out_bytes!(buf, buf_len), out_len, |mut w| {
+            parsed.write_canonical(&mut w)
+        })
     })
 }
 
@@ -133,9 +124,8 @@ pub unsafe extern "C" fn dsr_selector_canonical(
 /// `*out`.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; `toleration` and `taint` NULL or valid with valid strings;
-/// `out` NULL or writable.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `toleration`
+/// and `taint` NULL or valid with valid strings; `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_tolerates(
     engine: *mut dsr_engine,
@@ -144,16 +134,13 @@ pub unsafe extern "C" fn dsr_engine_tolerates(
     out: *mut bool,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let (tol, t) = unsafe { (input(toleration)?, input(taint)?) };
-        // SAFETY: as above.
-        let out = unsafe { crate::convert::out(out) }?;
-        // SAFETY: as above.
-        let (tol, t) = unsafe { (crate::convert::toleration(tol)?, crate::convert::taint(t)?) };
-        // SAFETY: as above.
-        let m = unsafe { with_engine(engine, |e| Ok(e.tolerates(&tol, &t)?)) }?;
-        out.set(m);
-        Ok(())
+        try_engine_mut!(engine).run_unit(|e| {
+            let tol = crate::convert::toleration(try_ref!(toleration))?;
+            let t = crate::convert::taint(try_ref!(taint))?;
+            let out = try_out!(out);
+            out.set(e.core.tolerates(&tol, &t)?);
+            Ok(())
+        })
     })
 }
 
@@ -163,9 +150,9 @@ pub unsafe extern "C" fn dsr_engine_tolerates(
 /// `*out_found` and its index in `taints` in `*out_index` (0 when none).
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; every array NULL or valid for its length, with valid strings;
-/// `out_found` and `out_index` NULL or writable.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; every array
+/// NULL or valid for its length, with valid strings; `out_found` and
+/// `out_index` NULL or writable.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn dsr_engine_find_untolerated_taint(
@@ -181,25 +168,23 @@ pub unsafe extern "C" fn dsr_engine_find_untolerated_taint(
     out_index: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let (out_found, out_index) = unsafe { (out(out_found)?, out(out_index)?) };
-        let effects = filter_effects.then_some((effects, effects_len));
-        // SAFETY: as above.
-        let found = unsafe {
-            with_scratch(engine, |e, s| {
+        try_engine_mut!(engine).run_unit(|e| {
+            let (out_found, out_index) = (try_out!(out_found), try_out!(out_index));
+            let effects = filter_effects.then_some((effects, effects_len));
+            let found = e.with_scratch(|c, s| {
                 with_taints_and_tolerations(
                     s,
                     (taints, taints_len),
                     (tolerations, tolerations_len),
                     effects,
                     |taints, tolerations, effects| {
-                        Ok(e.find_untolerated_taint(taints, tolerations, effects)?)
+                        Ok(c.find_untolerated_taint(taints, tolerations, effects)?)
                     },
                 )
-            })
-        }?;
-        out_found.set(found.is_some());
-        out_index.set(found.unwrap_or(0));
-        Ok(())
+            })?;
+            out_found.set(found.is_some());
+            out_index.set(found.unwrap_or(0));
+            Ok(())
+        })
     })
 }

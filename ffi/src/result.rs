@@ -46,6 +46,18 @@ pub enum dsr_result {
     /// The engine pointer does not point to an engine set up by
     /// `dsr_engine_init()`.
     DSR_RESULT_NOT_AN_ENGINE = 106,
+    /// Another call that changes the engine (one taking a `dsr_engine *`) is in
+    /// progress on it, on another thread or in an interrupted context; this
+    /// call changed nothing (the top of `dsr.h` says what is detected).
+    DSR_RESULT_BUSY = 107,
+    /// A versioned input struct's `struct_size` is not the size of any release
+    /// of that struct (not set: use its `DSR_*_INIT` macro).
+    DSR_RESULT_BAD_STRUCT_SIZE = 108,
+    /// The plan pointer does not point to a plan set up by `dsr_plan_init()`.
+    DSR_RESULT_NOT_A_PLAN = 109,
+    /// `dsr_config_check()`: the `dsr_config.h` the caller was compiled with
+    /// describes another build of the library (other capacities or version).
+    DSR_RESULT_CONFIG_MISMATCH = 110,
 
     /// A table is full that has no code of its own.
     DSR_RESULT_FULL = 200,
@@ -103,12 +115,25 @@ pub enum dsr_result {
     DSR_RESULT_DUPLICATE = 307,
     /// No object with that id or name.
     DSR_RESULT_NOT_FOUND = 308,
-    /// A `dsr_reason` no longer matches the engine (its DaemonSet or node
-    /// changed since `dsr_engine_should_run()` gave it), or was not made by it.
+    /// A `dsr_reason` is not what `dsr_engine_should_run()` answers now for its
+    /// DaemonSet and node (their change altered the answer, or one of them is
+    /// gone), or was not made by this engine. A change that leaves the answer
+    /// as it was is not detected: the reason is described as things are now.
     DSR_RESULT_STALE_REASON = 309,
     /// A DaemonSet is not one the API server would accept (name, selector,
     /// template, update strategy, ...); `dsr_engine_last_error()` says what.
     DSR_RESULT_INVALID_DAEMON_SET = 310,
+    /// A plan was filled by another engine, or before this engine was cleared,
+    /// restored, set up again or lost a DaemonSet: sync again. Also an entry that
+    /// names strings the engine has freed since the sync (the engine gives back
+    /// the strings of objects that go): a create or delete stays readable while
+    /// its node or pod is unchanged; words (`dsr_engine_describe_delete()`,
+    /// held-back nodes) only until the engine frees a string, so read them
+    /// before changing the engine.
+    DSR_RESULT_STALE_PLAN = 311,
+    /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
+    /// the name is matched exactly, as Kubernetes spells it).
+    DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
 
     /// A snapshot is refused for a reason without a code of its own;
     /// `dsr_engine_last_error()` says which.
@@ -153,6 +178,10 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_MISALIGNED,
         DSR_RESULT_BUFFER_TOO_SMALL,
         DSR_RESULT_NOT_AN_ENGINE,
+        DSR_RESULT_BUSY,
+        DSR_RESULT_BAD_STRUCT_SIZE,
+        DSR_RESULT_NOT_A_PLAN,
+        DSR_RESULT_CONFIG_MISMATCH,
         DSR_RESULT_FULL,
         DSR_RESULT_FULL_STRINGS,
         DSR_RESULT_FULL_STRING_BYTES,
@@ -180,6 +209,8 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_NOT_FOUND,
         DSR_RESULT_STALE_REASON,
         DSR_RESULT_INVALID_DAEMON_SET,
+        DSR_RESULT_STALE_PLAN,
+        DSR_RESULT_UNKNOWN_FEATURE_GATE,
         DSR_RESULT_SNAPSHOT,
         DSR_RESULT_SNAPSHOT_TRUNCATED,
         DSR_RESULT_SNAPSHOT_BAD_MAGIC,
@@ -213,6 +244,10 @@ impl dsr_result {
             DSR_RESULT_MISALIGNED => c"a pointer is not aligned for its type",
             DSR_RESULT_BUFFER_TOO_SMALL => c"the output buffer is too small",
             DSR_RESULT_NOT_AN_ENGINE => c"the pointer is not an engine set up by dsr_engine_init",
+            DSR_RESULT_BUSY => c"another call is changing the engine",
+            DSR_RESULT_BAD_STRUCT_SIZE => c"struct_size is not a size of that struct",
+            DSR_RESULT_NOT_A_PLAN => c"the pointer is not a plan set up by dsr_plan_init",
+            DSR_RESULT_CONFIG_MISMATCH => c"dsr_config.h describes another build of libdsr",
             DSR_RESULT_FULL => c"a table is full",
             DSR_RESULT_FULL_STRINGS => c"the string table is full (DSR_STRINGS)",
             DSR_RESULT_FULL_STRING_BYTES => c"the string bytes are used up (DSR_STRING_BYTES)",
@@ -240,6 +275,10 @@ impl dsr_result {
             DSR_RESULT_NOT_FOUND => c"no object with that id or name",
             DSR_RESULT_STALE_REASON => c"the reason no longer matches the engine",
             DSR_RESULT_INVALID_DAEMON_SET => c"invalid DaemonSet",
+            DSR_RESULT_STALE_PLAN => {
+                c"the plan is stale (another engine's, from before a clear, restore, init or removal, or naming strings freed since)"
+            }
+            DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
             DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",
             DSR_RESULT_SNAPSHOT_BAD_MAGIC => c"not a dsr snapshot (bad magic)",
@@ -319,6 +358,7 @@ impl From<Error> for dsr_result {
             Error::NotFound(_) => DSR_RESULT_NOT_FOUND,
             Error::Spec(_) => DSR_RESULT_INVALID_DAEMON_SET,
             Error::Snapshot(e) => dsr_result::snapshot(e),
+            Error::FeatureGate(_) => DSR_RESULT_UNKNOWN_FEATURE_GATE,
             Error::LogicBug => DSR_RESULT_LOGIC_BUG,
             _ => DSR_RESULT_UNMAPPED_ERROR,
         }
@@ -405,6 +445,10 @@ mod tests {
             (DSR_RESULT_MISALIGNED, 104),
             (DSR_RESULT_BUFFER_TOO_SMALL, 105),
             (DSR_RESULT_NOT_AN_ENGINE, 106),
+            (DSR_RESULT_BUSY, 107),
+            (DSR_RESULT_BAD_STRUCT_SIZE, 108),
+            (DSR_RESULT_NOT_A_PLAN, 109),
+            (DSR_RESULT_CONFIG_MISMATCH, 110),
             (DSR_RESULT_FULL, 200),
             (DSR_RESULT_FULL_STRINGS, 201),
             (DSR_RESULT_FULL_STRING_BYTES, 202),
@@ -432,6 +476,8 @@ mod tests {
             (DSR_RESULT_NOT_FOUND, 308),
             (DSR_RESULT_STALE_REASON, 309),
             (DSR_RESULT_INVALID_DAEMON_SET, 310),
+            (DSR_RESULT_STALE_PLAN, 311),
+            (DSR_RESULT_UNKNOWN_FEATURE_GATE, 312),
             (DSR_RESULT_SNAPSHOT, 400),
             (DSR_RESULT_SNAPSHOT_TRUNCATED, 401),
             (DSR_RESULT_SNAPSHOT_BAD_MAGIC, 402),

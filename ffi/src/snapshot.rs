@@ -10,18 +10,19 @@
 use dsr_core::error::Error;
 use dsr_core::selector::RequirementProblem;
 use dsr_core::spec::{IntOrPercentProblem, RollingUpdateField, SpecProblem, TolerationProblem};
+use dsr_core::taint::NumberProblem;
 use dsr_core::validation::ValidationError;
 
 use crate::capacities::CoreEngine;
-use crate::convert::{input, out, slice, with_daemon_set};
-use crate::engine::{dsr_engine, engine_ref, with_scratch, with_state};
+use crate::convert::{with_daemon_set, zeroed};
+use crate::engine::dsr_engine;
 use crate::result::dsr_result;
 use crate::types::{
     dsr_daemon_set, dsr_spec_detail, dsr_spec_problem, dsr_spec_problem_kind, dsr_validation_error,
     DSR_NONE,
 };
 
-use dsr_result::{DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_NOT_FOUND, DSR_RESULT_NULL_POINTER};
+use dsr_result::{DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_NOT_FOUND};
 
 /// The largest snapshot an engine of this library's capacities can write, in
 /// bytes: a buffer of this size always suffices for `dsr_engine_snapshot()`.
@@ -38,7 +39,7 @@ pub extern "C" fn dsr_engine_snapshot_max_size() -> usize {
 /// A buffer that turns out too small is `DSR_RESULT_BUFFER_TOO_SMALL`, with
 /// `dsr_engine_snapshot_max_size()` (which always suffices) in
 /// `*out_written`. The buffer is scratch space: on failure its contents are
-/// unspecified. The engine's plan and last error are not part of a snapshot.
+/// unspecified. Plans and the last error are not part of a snapshot.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
@@ -51,24 +52,11 @@ pub unsafe extern "C" fn dsr_engine_snapshot(
     out_written: *mut usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out_written = unsafe { out(out_written) }?;
-        if buf.is_null() && buf_len > 0 {
-            return Err(DSR_RESULT_NULL_POINTER.into());
-        }
-        let bytes: &mut [u8] = if buf_len == 0 {
-            &mut []
-        } else {
-            // SAFETY: non-NULL (checked), `buf_len` writable bytes (contract);
-            // zeroed first so the slice covers initialised memory whatever the
-            // caller's buffer held. The slice lives only in this call.
-            unsafe {
-                core::ptr::write_bytes(buf, 0, buf_len);
-                core::slice::from_raw_parts_mut(buf, buf_len)
-            }
-        };
+        let e = try_engine!(engine);
+        let out_written = try_out!(out_written);
+        // The core writes into `&mut [u8]`: the caller's bytes are zeroed
+        // first, never read.
+        let bytes = zeroed(try_out_bytes!(buf, buf_len));
         match e.core.snapshot(bytes) {
             Ok(n) => {
                 out_written.set(n);
@@ -89,11 +77,11 @@ pub unsafe extern "C" fn dsr_engine_snapshot(
 /// exactly as `dsr_engine_snapshot()` wrote them. Every check runs first
 /// (header, length, checksum, every count, symbol and span of the payload);
 /// bad input is refused with its `DSR_RESULT_SNAPSHOT_*` code and the engine
-/// is left exactly as it was. On success the engine's plan is emptied.
+/// is left exactly as it was. On success plans made before are stale.
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; `buf` NULL or readable for `len` bytes.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+/// readable for `len` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_restore(
     engine: *mut dsr_engine,
@@ -101,16 +89,12 @@ pub unsafe extern "C" fn dsr_engine_restore(
     len: usize,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let bytes = unsafe { slice(buf, len) }?;
-        // SAFETY: as above.
-        unsafe {
-            with_state(engine, |e| {
-                e.core.restore(bytes)?;
-                e.plan.clear();
-                Ok(())
-            })
-        }
+        try_engine_mut!(engine).run_unit(|e| {
+            let bytes = try_slice!(buf, len);
+            e.core.restore(bytes)?;
+            e.epoch = e.epoch.wrapping_add(1);
+            Ok(())
+        })
     })
 }
 
@@ -122,23 +106,20 @@ pub unsafe extern "C" fn dsr_engine_restore(
 /// space for the selector check).
 ///
 /// # Safety
-/// `engine` must be NULL or an engine from `dsr_engine_init()`, not used
-/// concurrently; `set` NULL or valid, with every pointer it reaches valid for
-/// its length.
+/// `engine` must be NULL or an engine from `dsr_engine_init()`; `set` NULL or
+/// valid for its `struct_size`, with every pointer it reaches valid for its
+/// length.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_validate_daemon_set(
     engine: *mut dsr_engine,
     set: *const dsr_daemon_set,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let set = unsafe { input(set) }?;
-        // SAFETY: as above.
-        unsafe {
-            with_scratch(engine, |e, s| {
-                with_daemon_set(s, set, |d| Ok(e.validate_daemon_set(d)?))
-            })
-        }
+        try_engine_mut!(engine).run_unit(|e| {
+            let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
+            let set: &dsr_daemon_set = try_struct!(set, slot);
+            e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.validate_daemon_set(d)?)))
+        })
     })
 }
 
@@ -154,10 +135,8 @@ pub unsafe extern "C" fn dsr_engine_last_spec_problem(
     out: *mut dsr_spec_problem,
 ) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let e = unsafe { engine_ref(engine) }?;
-        // SAFETY: as above.
-        let out = unsafe { crate::convert::out(out) }?;
+        let e = try_engine!(engine);
+        let out = try_out!(out);
         match e.last.and_then(|f| f.core) {
             Some(Error::Spec(p)) => {
                 out.set(spec_problem(&p));
@@ -207,6 +186,12 @@ fn toleration(p: TolerationProblem) -> (dsr_spec_detail, dsr_validation_error) {
         TolerationProblem::ValueWithExists => (DSR_SPEC_DETAIL_VALUE_WITH_EXISTS, none),
         TolerationProblem::Operator => (DSR_SPEC_DETAIL_OPERATOR, none),
         TolerationProblem::Effect => (DSR_SPEC_DETAIL_EFFECT, none),
+        TolerationProblem::ComparisonValue(NumberProblem::NotCanonical) => {
+            (DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER, none)
+        }
+        TolerationProblem::ComparisonValue(NumberProblem::OutOfRange) => {
+            (DSR_SPEC_DETAIL_OUT_OF_RANGE, none)
+        }
     }
 }
 

@@ -1,10 +1,13 @@
 //! The plain C structs of the API.
 //!
 //! Input structs borrow the caller's memory for the duration of one call only;
-//! nothing is kept (the engine copies what it stores). Zero-initialise input
-//! structs (`dsr_daemon_set ds = {0};`): an all-zero field is the default
-//! (empty string, empty array, `false`, no selector), and fields added in later
-//! versions are appended and default to zero.
+//! nothing is kept (the engine copies what it stores). Initialise the
+//! versioned ones (`dsr_node`, `dsr_daemon_set`, `dsr_pod`) with their
+//! `DSR_*_INIT` macro (`dsr_daemon_set ds = DSR_DAEMON_SET_INIT;`): it sets
+//! `struct_size` to the caller's `sizeof` and every other field to zero, its
+//! default (empty string, empty array, `false`, no selector). Fields added in
+//! later versions are appended and default to zero: a newer library reads only
+//! the `struct_size` bytes an older caller has.
 
 use core::ffi::c_char;
 
@@ -58,7 +61,9 @@ pub struct dsr_taint {
 }
 
 /// A toleration (`spec.template.spec.tolerations[]`). `operator` as written:
-/// empty or `Equal`, or `Exists` (anything else tolerates nothing).
+/// empty or `Equal`, `Exists`, or `Gt`/`Lt` (which compare integers only with the
+/// feature gate `TaintTolerationComparisonOperators` on, see
+/// `dsr_engine_set_feature_gate()`); anything else tolerates nothing.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct dsr_toleration {
@@ -121,10 +126,15 @@ pub struct dsr_node_selector_term {
     pub match_fields_len: usize,
 }
 
-/// A node: what placement reads of a `v1.Node`.
+/// A node: what placement reads of a `v1.Node`. Versioned: initialise it
+/// with `DSR_NODE_INIT`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct dsr_node {
+    /// `sizeof(dsr_node)` as the caller compiled it (`DSR_NODE_INIT` sets
+    /// it); a size no release of this struct had is
+    /// `DSR_RESULT_BAD_STRUCT_SIZE`.
+    pub struct_size: usize,
     /// `metadata.name`; unique in an engine.
     pub name: dsr_str,
     /// `metadata.labels`.
@@ -206,12 +216,15 @@ pub struct dsr_container {
 
 /// A DaemonSet: what placement and the sync read of an `apps/v1` DaemonSet.
 ///
-/// Zero-initialise the struct (`dsr_daemon_set ds = {0};`): every field's zero
-/// is its default, and fields are only ever appended. The fields after
-/// `host_network` are the sync's and validation's; placement ignores them.
+/// Initialise it with `DSR_DAEMON_SET_INIT` (`struct_size`, and zero, every
+/// field's default, for the rest); fields are only ever appended. The fields
+/// after `host_network` are the sync's and validation's; placement ignores
+/// them.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct dsr_daemon_set {
+    /// `sizeof(dsr_daemon_set)` as the caller compiled it (see `dsr_node`).
+    pub struct_size: usize,
     /// `metadata.name`; `ns`/`name` is unique in an engine.
     pub name: dsr_str,
     /// `metadata.namespace`.
@@ -299,11 +312,13 @@ pub struct dsr_pod_condition {
     pub last_transition_time: i64,
 }
 
-/// A pod: what the DaemonSet controller reads of a `v1.Pod`. Zero-initialise
-/// it; fields are only ever appended.
+/// A pod: what the DaemonSet controller reads of a `v1.Pod`. Initialise it
+/// with `DSR_POD_INIT`; fields are only ever appended.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct dsr_pod {
+    /// `sizeof(dsr_pod)` as the caller compiled it (see `dsr_node`).
+    pub struct_size: usize,
     /// `metadata.name`; `ns`/`name` is unique in an engine.
     pub name: dsr_str,
     /// `metadata.namespace`.
@@ -401,6 +416,12 @@ pub struct dsr_reason {
     /// `DSR_REASON_KIND_UNTOLERATED_TAINT`: the index of the taint in the
     /// node's taints. Otherwise `DSR_NONE`.
     pub taint: u32,
+    /// The version of the DaemonSet the answer was worked out from (a number the
+    /// engine never gives twice): once the DaemonSet is updated or removed,
+    /// `dsr_engine_describe()` refuses the reason with `DSR_RESULT_STALE_REASON`.
+    pub set_version: u32,
+    /// The version of the node the answer was worked out from, as `set_version`.
+    pub node_version: u32,
 }
 
 /// The answer of `dsr_engine_should_run()`: upstream's
@@ -432,14 +453,15 @@ pub struct dsr_capacities {
     pub daemon_sets: usize,
     /// Pods (`DSR_PODS`).
     pub pods: usize,
-    /// Distinct strings (`DSR_STRINGS`).
+    /// String slots (`DSR_STRINGS`): every string the engine has interned
+    /// (names, keys, values) takes one until the engine is cleared or
+    /// restored, whether an object still uses it or not.
     pub strings: usize,
     /// Bytes of those strings (`DSR_STRING_BYTES`).
     pub string_bytes: usize,
     /// Labels (`DSR_LABELS`).
     pub labels: usize,
-    /// Each of taints, tolerations, requirements, values, terms and field
-    /// requirements (`DSR_RULES`).
+    /// Each of tolerations, requirements and requirement values (`DSR_RULES`).
     pub rules: usize,
     /// Longest string stored, in bytes.
     pub string_max: usize,
@@ -456,13 +478,24 @@ pub struct dsr_capacities {
     pub call_values: usize,
     /// Node-selector terms in one call (`DSR_CALL_TERMS`).
     pub call_terms: usize,
-    /// Entries of each list of the engine's sync plan (`DSR_PLAN`).
+    /// Entries of each list of a sync's plan (`DSR_PLAN`).
     pub plan: usize,
     /// Containers of a DaemonSet in one call (`DSR_CALL_CONTAINERS`).
     pub call_containers: usize,
     /// Bytes a snapshot of the engine takes at most
     /// (`dsr_engine_snapshot_max_size()`).
     pub snapshot_max_size: usize,
+    /// Node taints (`DSR_TAINTS`, default `DSR_RULES`).
+    pub taints: usize,
+    /// Each of node-affinity terms and field requirements (`DSR_TERMS`,
+    /// default `DSR_RULES`).
+    pub terms: usize,
+    /// Failed-pod backoff entries (`DSR_BACKOFF`, default `DSR_PODS`).
+    pub backoff: usize,
+    /// Bytes of memory `dsr_plan_init()` needs (`dsr_plan_size()`).
+    pub plan_size: usize,
+    /// Alignment that memory needs (`dsr_plan_align()`).
+    pub plan_align: usize,
 }
 
 /// How far a sync went (`dsr_plan_info.outcome`).
@@ -613,8 +646,9 @@ pub struct dsr_rollout_budget {
     pub halted: u32,
 }
 
-/// The engine's plan from its last `dsr_engine_sync()`: everything but the
-/// lists, which `dsr_engine_plan_create()` and friends give entry by entry.
+/// A plan's scalars (`dsr_engine_sync()`, `dsr_engine_plan_info()`):
+/// everything but the lists, which `dsr_engine_plan_create()` and friends give
+/// entry by entry.
 ///
 /// The strings point into the engine's memory and stay valid until the
 /// engine is cleared, restored or initialised again. Copy them before passing
@@ -659,6 +693,43 @@ pub struct dsr_plan_info {
     pub has_template_generation: bool,
     /// Its value.
     pub template_generation: i64,
+    /// Nodes that hold the rolling update back, the ones `rollout.in_use`
+    /// counts (`dsr_engine_plan_hold()`).
+    pub held_back_len: usize,
+}
+
+/// Why a node holds a rolling update back (`dsr_plan_hold.reason`).
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dsr_hold_reason {
+    /// More than one old or more than one new pod: the sync deletes extras.
+    DSR_HOLD_REASON_EXCESS = 0,
+    /// The node should run the daemon pod and has none.
+    DSR_HOLD_REASON_NO_POD = 1,
+    /// An old and a new pod, without surge.
+    DSR_HOLD_REASON_OLD_AND_NEW = 2,
+    /// The new pod (`pod_id`; `DSR_NONE` when created in this sync) is not
+    /// available yet.
+    DSR_HOLD_REASON_NEW_NOT_AVAILABLE = 3,
+    /// The old pod (`pod_id`) is not available: it is replaced whatever the
+    /// budget.
+    DSR_HOLD_REASON_OLD_NOT_AVAILABLE = 4,
+    /// Surging: a new pod (`pod_id`; `DSR_NONE` when created in this sync),
+    /// not available yet, beside the old one.
+    DSR_HOLD_REASON_SURGING_NEW_NOT_AVAILABLE = 5,
+}
+
+/// A node that holds a rolling update back: one entry of a plan
+/// (`dsr_engine_plan_hold()`; `dsr_engine_describe_hold()` in words).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct dsr_plan_hold {
+    /// The node's name (in the engine's memory: see `dsr_plan_info`).
+    pub node_name: dsr_str,
+    /// A `dsr_hold_reason`.
+    pub reason: u32,
+    /// The pod the reason is about, or `DSR_NONE`.
+    pub pod_id: u32,
 }
 
 /// A pod to create: one entry of the plan. The pod is the DaemonSet's
@@ -708,7 +779,26 @@ pub struct dsr_expectations {
     pub set_at: i64,
 }
 
-// All-zero values, as a C caller writes `= {0}` (for Rust callers and tests).
+// SAFETY: `#[repr(C)]`, starts with `struct_size: usize`; every field is a
+// raw pointer, an integer, a `bool` or a struct of those (`dsr_str`), for
+// which zero bytes are valid (NULL, 0, false).
+unsafe impl crate::convert::Versioned for dsr_node {
+    const KNOWN_SIZES: &'static [usize] = &[core::mem::size_of::<dsr_node>()];
+}
+
+// SAFETY: as for `dsr_node` (`dsr_update_strategy` and `dsr_int_or_string`
+// are more of the same).
+unsafe impl crate::convert::Versioned for dsr_daemon_set {
+    const KNOWN_SIZES: &'static [usize] = &[core::mem::size_of::<dsr_daemon_set>()];
+}
+
+// SAFETY: as for `dsr_node` (`dsr_pod_condition` is more of the same).
+unsafe impl crate::convert::Versioned for dsr_pod {
+    const KNOWN_SIZES: &'static [usize] = &[core::mem::size_of::<dsr_pod>()];
+}
+
+// All-zero values with `struct_size` set, as a C caller writes
+// `DSR_*_INIT` (for Rust callers and tests).
 
 impl Default for dsr_int_or_string {
     fn default() -> Self {
@@ -734,6 +824,7 @@ impl Default for dsr_update_strategy {
 impl Default for dsr_daemon_set {
     fn default() -> Self {
         dsr_daemon_set {
+            struct_size: core::mem::size_of::<dsr_daemon_set>(),
             name: dsr_str::EMPTY,
             ns: dsr_str::EMPTY,
             uid: dsr_str::EMPTY,
@@ -781,6 +872,7 @@ impl Default for dsr_pod_condition {
 impl Default for dsr_pod {
     fn default() -> Self {
         dsr_pod {
+            struct_size: core::mem::size_of::<dsr_pod>(),
             name: dsr_str::EMPTY,
             ns: dsr_str::EMPTY,
             uid: dsr_str::EMPTY,
@@ -883,7 +975,8 @@ pub enum dsr_spec_detail {
     DSR_SPEC_DETAIL_SECONDS_WITHOUT_NO_EXECUTE = 7,
     /// Toleration: `Exists` takes no value.
     DSR_SPEC_DETAIL_VALUE_WITH_EXISTS = 8,
-    /// Toleration: the operator is not `Equal` or `Exists`.
+    /// Toleration: the operator is not `Equal` or `Exists` (nor `Gt`/`Lt` with
+    /// the feature gate `TaintTolerationComparisonOperators` on).
     DSR_SPEC_DETAIL_OPERATOR = 9,
     /// Toleration: the effect is not `NoSchedule`, `PreferNoSchedule` or
     /// `NoExecute`.
@@ -894,6 +987,11 @@ pub enum dsr_spec_detail {
     DSR_SPEC_DETAIL_NOT_A_PERCENT = 12,
     /// Budget: a percentage over 100%.
     DSR_SPEC_DETAIL_OVER_HUNDRED_PERCENT = 13,
+    /// Toleration: a `Gt`/`Lt` value is not a decimal integer in canonical form
+    /// (`0`, or `-?[1-9][0-9]*`).
+    DSR_SPEC_DETAIL_NOT_CANONICAL_INTEGER = 14,
+    /// Toleration: a `Gt`/`Lt` value does not fit in a 64-bit signed integer.
+    DSR_SPEC_DETAIL_OUT_OF_RANGE = 15,
 }
 
 /// How a name, key or value fails Kubernetes validation
@@ -935,4 +1033,51 @@ pub struct dsr_spec_problem {
     pub detail: u32,
     /// A `dsr_validation_error`.
     pub validation: u32,
+}
+
+/// A table of the engine, in the order `dsr_engine_usage()` reports them.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum dsr_table {
+    /// Nodes (`DSR_NODES`).
+    DSR_TABLE_NODES = 0,
+    /// DaemonSets (`DSR_DAEMON_SETS`).
+    DSR_TABLE_DAEMON_SETS = 1,
+    /// Pods (`DSR_PODS`).
+    DSR_TABLE_PODS = 2,
+    /// Distinct strings held (`DSR_STRINGS`).
+    DSR_TABLE_STRINGS = 3,
+    /// Bytes of those strings (`DSR_STRING_BYTES`).
+    DSR_TABLE_STRING_BYTES = 4,
+    /// Labels (`DSR_LABELS`).
+    DSR_TABLE_LABELS = 5,
+    /// Node taints (`DSR_TAINTS`).
+    DSR_TABLE_TAINTS = 6,
+    /// Template tolerations (`DSR_RULES`).
+    DSR_TABLE_TOLERATIONS = 7,
+    /// Selector and affinity requirements (`DSR_RULES`).
+    DSR_TABLE_REQUIREMENTS = 8,
+    /// Requirement values (`DSR_RULES`).
+    DSR_TABLE_VALUES = 9,
+    /// Node-affinity terms (`DSR_TERMS`).
+    DSR_TABLE_TERMS = 10,
+    /// `matchFields` requirements (`DSR_TERMS`).
+    DSR_TABLE_FIELDS = 11,
+    /// Failed-pod backoff keys (`DSR_BACKOFF`).
+    DSR_TABLE_BACKOFF = 12,
+}
+
+/// How much of one table an engine uses (`dsr_engine_usage()`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct dsr_table_usage {
+    /// A `dsr_table`.
+    pub table: u32,
+    /// Entries held now.
+    pub used: usize,
+    /// Entries the table can hold (this build's `DSR_*` variable).
+    pub capacity: usize,
+    /// The most entries held at once since the engine was set up (`clear` and
+    /// `restore` keep it): what to size the build by after a long run.
+    pub high_water: usize,
 }

@@ -2,7 +2,6 @@
 
 use dsr_core::validation;
 
-use crate::convert::text;
 use crate::result::dsr_result;
 use crate::types::dsr_str;
 
@@ -16,8 +15,7 @@ use crate::types::dsr_str;
 #[no_mangle]
 pub unsafe extern "C" fn dsr_validate_label_key(key: dsr_str) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let key = unsafe { text(&key) }?;
+        let key = try_str!(key);
         validation::validate_label_key(key)
             .map_err(|_| dsr_result::DSR_RESULT_INVALID_LABEL_KEY.into())
     })
@@ -32,8 +30,7 @@ pub unsafe extern "C" fn dsr_validate_label_key(key: dsr_str) -> dsr_result {
 #[no_mangle]
 pub unsafe extern "C" fn dsr_validate_label_value(value: dsr_str) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let value = unsafe { text(&value) }?;
+        let value = try_str!(value);
         validation::validate_label_value(value)
             .map_err(|_| dsr_result::DSR_RESULT_INVALID_LABEL_VALUE.into())
     })
@@ -48,8 +45,7 @@ pub unsafe extern "C" fn dsr_validate_label_value(value: dsr_str) -> dsr_result 
 #[no_mangle]
 pub unsafe extern "C" fn dsr_validate_dns_subdomain(name: dsr_str) -> dsr_result {
     boundary!({
-        // SAFETY: forwarded contract.
-        let name = unsafe { text(&name) }?;
+        let name = try_str!(name);
         validation::validate_dns_subdomain(name)
             .map_err(|_| dsr_result::DSR_RESULT_INVALID_NAME.into())
     })

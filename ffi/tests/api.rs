@@ -119,6 +119,7 @@ fn place_a_daemon_set_through_the_c_api() {
             effect: s("NoExecute"),
         }];
         let node = dsr_node {
+            struct_size: std::mem::size_of::<dsr_node>(),
             name: s("edge-1"),
             labels: arm.as_ptr(),
             labels_len: 1,

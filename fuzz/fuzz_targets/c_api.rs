@@ -340,6 +340,7 @@ impl Arena {
         let (labels, labels_len) = self.arr(&n.labels, Self::label);
         let (taints, taints_len) = self.arr(&n.taints, Self::taint);
         let node = dsr_node {
+            struct_size: std::mem::size_of::<dsr_node>(),
             name: self.s(&n.name),
             labels,
             labels_len,
@@ -362,6 +363,7 @@ impl Arena {
         // SAFETY: every field is an integer, a bool or a raw pointer: all zero
         // is a valid value of each (and the header's "absent").
         let mut d: dsr_daemon_set = unsafe { std::mem::zeroed() };
+        d.struct_size = std::mem::size_of::<dsr_daemon_set>();
         d.name = self.s(&s.name);
         d.ns = self.s(&s.ns);
         d.uid = self.s(&s.uid);
@@ -405,6 +407,7 @@ impl Arena {
     fn pod(&mut self, p: &Pod) -> *const dsr_pod {
         // SAFETY: as for `dsr_daemon_set`.
         let mut d: dsr_pod = unsafe { std::mem::zeroed() };
+        d.struct_size = std::mem::size_of::<dsr_pod>();
         d.name = self.s(&p.name);
         d.ns = self.s(&p.ns);
         d.uid = self.s(&p.uid);
@@ -442,6 +445,9 @@ struct Mem {
     other: *mut u8,
     /// Where the end-of-input check restores the engine's snapshot.
     copy: *mut u8,
+    /// The plan every sync fills (`dsr_plan_init` sets it up for each input).
+    plan: *mut u8,
+    plan_size: usize,
 }
 
 thread_local! {
@@ -454,13 +460,20 @@ thread_local! {
         let base = unsafe { std::alloc::alloc_zeroed(layout) };
         let other = unsafe { std::alloc::alloc_zeroed(layout) };
         let copy = unsafe { std::alloc::alloc_zeroed(layout) };
-        assert!(!base.is_null() && !other.is_null() && !copy.is_null());
+        let plan_size = dsr_plan_size();
+        let plan_layout =
+            std::alloc::Layout::from_size_align(plan_size, dsr_plan_align()).expect("layout");
+        // SAFETY: a non-zero size.
+        let plan = unsafe { std::alloc::alloc_zeroed(plan_layout) };
+        assert!(!base.is_null() && !other.is_null() && !copy.is_null() && !plan.is_null());
         Mem {
             base,
             size,
             align,
             other,
             copy,
+            plan,
+            plan_size,
         }
     };
 }
@@ -486,6 +499,7 @@ fn code(r: dsr_result) -> dsr_result {
 
 struct State {
     engine: *mut dsr_engine,
+    plan: *mut dsr_plan,
     mem: *mut u8,
     other: *mut u8,
     size: usize,
@@ -748,10 +762,16 @@ unsafe fn call(st: &mut State, c: &Call, a: &mut Arena) -> Option<dsr_result> {
             Call::Sync(s, now) => {
                 let mut info: dsr_plan_info = std::mem::zeroed();
                 info.set_id = SENTINEL;
-                let r = code(dsr_engine_sync(e, s.get(), *now % (1 << 40), &mut info));
+                let r = code(dsr_engine_sync(
+                    e,
+                    s.get(),
+                    *now % (1 << 40),
+                    st.plan,
+                    &mut info,
+                ));
                 if r == DSR_RESULT_OK {
                     let mut again: dsr_plan_info = std::mem::zeroed();
-                    assert_eq!(dsr_engine_plan_info(e, &mut again), DSR_RESULT_OK);
+                    assert_eq!(dsr_engine_plan_info(e, st.plan, &mut again), DSR_RESULT_OK);
                     assert_eq!(again.set_id, info.set_id);
                     assert_eq!(
                         (again.creates_len, again.deletes_len),
@@ -775,26 +795,47 @@ unsafe fn call(st: &mut State, c: &Call, a: &mut Arena) -> Option<dsr_result> {
             Call::PlanItem(kind, i, cap) => {
                 let i = i.get() as usize;
                 let mut buf = vec![0xAAu8; usize::from(*cap)];
-                match kind % 6 {
+                let plan = st.plan;
+                match kind % 8 {
                     0 => {
                         let mut c: dsr_plan_create = std::mem::zeroed();
                         c.node_id = SENTINEL;
-                        let r = code(dsr_engine_plan_create(e, i, &mut c));
+                        let r = code(dsr_engine_plan_create(e, plan, i, &mut c));
                         assert!(r == DSR_RESULT_OK || c.node_id == SENTINEL);
                         r
                     }
                     1 => {
                         let mut d: dsr_plan_delete = std::mem::zeroed();
                         d.pod_id = SENTINEL;
-                        let r = code(dsr_engine_plan_delete(e, i, &mut d));
+                        let r = code(dsr_engine_plan_delete(e, plan, i, &mut d));
                         assert!(r == DSR_RESULT_OK || d.pod_id == SENTINEL);
                         r
                     }
-                    2 => dsr_engine_plan_adoption(e, i, &mut id),
-                    3 => dsr_engine_plan_release(e, i, &mut id),
+                    2 => dsr_engine_plan_adoption(e, plan, i, &mut id),
+                    3 => dsr_engine_plan_release(e, plan, i, &mut id),
                     4 => {
                         let r = code(dsr_engine_describe_create(
                             e,
+                            plan,
+                            i,
+                            buf.as_mut_ptr().cast(),
+                            buf.len(),
+                            &mut size,
+                        ));
+                        text_out(r, &buf, size, buf.len());
+                        r
+                    }
+                    6 => {
+                        let mut h: dsr_plan_hold = std::mem::zeroed();
+                        h.pod_id = SENTINEL;
+                        let r = code(dsr_engine_plan_hold(e, plan, i, &mut h));
+                        assert!(r == DSR_RESULT_OK || h.pod_id == SENTINEL);
+                        r
+                    }
+                    7 => {
+                        let r = code(dsr_engine_describe_hold(
+                            e,
+                            plan,
                             i,
                             buf.as_mut_ptr().cast(),
                             buf.len(),
@@ -806,6 +847,7 @@ unsafe fn call(st: &mut State, c: &Call, a: &mut Arena) -> Option<dsr_result> {
                     _ => {
                         let r = code(dsr_engine_describe_delete(
                             e,
+                            plan,
                             i,
                             buf.as_mut_ptr().cast(),
                             buf.len(),
@@ -890,8 +932,13 @@ unsafe fn call(st: &mut State, c: &Call, a: &mut Arena) -> Option<dsr_result> {
 
 fuzz_target!(|calls: Vec<Call>| {
     MEM.with(|m| {
+        let mut plan: *mut dsr_plan = ptr::null_mut();
+        // SAFETY: the plan memory is ours, aligned and long enough.
+        let r = unsafe { dsr_plan_init(m.plan.cast(), m.plan_size, &mut plan) };
+        assert_eq!(r, DSR_RESULT_OK);
         let mut st = State {
             engine: ptr::null_mut(),
+            plan,
             mem: m.base,
             other: m.other,
             size: m.size,

@@ -24,12 +24,14 @@ fi
 # (tests/pkgconfig/check.sh compares them with rustc --print native-static-libs).
 read -r -a native_libs <<<"$(sed -n 's/^Libs: \${libdir}\/libdsr\.a //p' "$root/ffi/pkg/dsr-static.pc.in")"
 [ "${#native_libs[@]}" -gt 0 ] || { echo "c-tests: no libraries in ffi/pkg/dsr-static.pc.in" >&2; exit 1; }
-cflags=(-std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wconversion -Wno-sign-conversion
-    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-    -I"$root/include")
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# The dsr_config.h of the library linked (DSR_ENGINE_SIZE, ...).
+bash "$root/scripts/dsr-config-h.sh" "$lib" "$tmp/include/dsr_config.h"
+cflags=(-std=c11 -g -O1 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wconversion -Wno-sign-conversion
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+    -I"$root/include" -I"$tmp/include" -pthread)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

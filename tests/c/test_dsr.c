@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
 #include "dsr.h"
+#include "dsr_config.h"
 
 static int passed, failed;
 
@@ -94,6 +97,40 @@ static void *engine_memory(size_t *len) {
     return aligned_alloc(align, rounded);
 }
 
+/* One plan per engine the tests use (the engine's address names it), set up
+ * on first use and freed at the end. */
+static struct {
+    const dsr_engine *engine;
+    void *mem;
+    dsr_plan *plan;
+} plans[16];
+
+static dsr_plan *PLAN(const dsr_engine *e) {
+    size_t i, size = dsr_plan_size(), align = dsr_plan_align();
+    for (i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        if (plans[i].mem && plans[i].engine == e) return plans[i].plan;
+    }
+    for (i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+        if (!plans[i].mem) {
+            plans[i].mem = aligned_alloc(align, (size + align - 1) / align * align);
+            if (!plans[i].mem ||
+                dsr_plan_init(plans[i].mem, (size + align - 1) / align * align, &plans[i].plan) != DSR_RESULT_OK) {
+                fprintf(stderr, "cannot set up a plan\n");
+                exit(2);
+            }
+            plans[i].engine = e;
+            return plans[i].plan;
+        }
+    }
+    fprintf(stderr, "too many plans\n");
+    exit(2);
+}
+
+static void free_plans(void) {
+    size_t i;
+    for (i = 0; i < sizeof plans / sizeof plans[0]; i++) free(plans[i].mem);
+}
+
 static dsr_engine *new_engine(void **mem) {
     size_t len;
     dsr_engine *e = NULL;
@@ -109,6 +146,7 @@ static dsr_engine *new_engine(void **mem) {
 static dsr_node N(const char *name, const dsr_label *labels, size_t nl, const dsr_taint *taints, size_t nt) {
     dsr_node n;
     memset(&n, 0, sizeof n);
+    n.struct_size = sizeof n;
     n.name = S(name);
     n.labels = labels;
     n.labels_len = nl;
@@ -124,6 +162,7 @@ static const dsr_label_selector fluentd_selector = {fluentd_labels, 1, NULL, 0};
 static dsr_daemon_set fluentd(const dsr_toleration *tols, size_t n) {
     dsr_daemon_set d;
     memset(&d, 0, sizeof d);
+    d.struct_size = sizeof d;
     d.name = S("fluentd-elasticsearch");
     d.ns = S("kube-system");
     d.selector = &fluentd_selector;
@@ -282,15 +321,50 @@ static void test_nodes(void) {
         m.labels_len = 1;
         EXPECT(DSR_RESULT_MISALIGNED, dsr_engine_add_node(e, &m, &id));
     }
-    /* Too long a string. */
+    /* Too long a string (a label value: a name that long is not a DNS
+     * subdomain). */
     {
-        char *long_name = malloc(2000);
+        char *long_value = malloc(2000);
+        dsr_label big;
         dsr_node m = n;
-        memset(long_name, 'a', 2000);
-        m.name.ptr = long_name;
-        m.name.len = 2000;
+        memset(long_value, 'a', 2000);
+        big.key = S("note");
+        big.value.ptr = long_value;
+        big.value.len = 2000;
+        m.labels = &big;
+        m.labels_len = 1;
         EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_node(e, &m, &id));
-        free(long_name);
+        free(long_value);
+    }
+    /* A versioned struct without its struct_size, or with a size no release
+     * had, is refused. */
+    {
+        dsr_node m = n;
+        m.struct_size = 0;
+        EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
+        m.struct_size = sizeof m - 8;
+        EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
+        m.struct_size = sizeof m + 8;
+        EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
+    }
+    /* A name with an embedded NUL is refused (and the failure is the
+     * engine's last error); a NULL pointer and the empty string are the same
+     * empty name, which upstream's placement accepts (unique, as any). */
+    {
+        dsr_node m = N(NULL, NULL, 0, NULL, 0);
+        uint32_t a = 0, b = 0;
+        char buf[128];
+        size_t len = 0;
+        m.name.ptr = "edge\0rpi";
+        m.name.len = 8;
+        EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strstr(buf, "invalid name") != NULL);
+        m = N(NULL, NULL, 0, NULL, 0);
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
+        m.name.ptr = "";
+        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &m, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, a));
     }
     CHECK(id == 77 && node_count(e) == 0);
 
@@ -305,14 +379,13 @@ static void test_nodes(void) {
         CHECK(strstr(buf, "already") != NULL && len == strlen(buf));
     }
 
-    /* NULL pointer and empty string are the same empty string. */
+    /* A NULL argument after the engine is the engine's last error too. */
     {
-        dsr_node m = N(NULL, NULL, 0, NULL, 0);
-        uint32_t a = 0, b = 0;
-        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
-        m.name.ptr = "";
-        EXPECT(DSR_RESULT_DUPLICATE, dsr_engine_add_node(e, &m, &b));
-        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, a));
+        char buf[128];
+        size_t len = 0;
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_add_node(e, NULL, &id2));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "a required pointer is NULL") == 0);
     }
 
     /* Lookups. */
@@ -495,7 +568,9 @@ static void test_full_tables(void) {
             for (k = 0; k < per; k++) {
                 char *v = vals[i * per + k];
                 snprintf(v, 24, "v%u-%u", (unsigned)i, (unsigned)k);
-                labels[k] = L("k", v);
+                /* Distinct keys: a repeated key keeps only its last value,
+                 * and strings nothing holds are given back. */
+                labels[k] = L(v, v);
             }
             snprintf(name, sizeof name, "ds-%u", (unsigned)i);
             d.name = S(name);
@@ -527,9 +602,13 @@ static void test_full_tables(void) {
             memset(big, 'a' + (int)(i % 26), caps.string_max);
             snprintf(big, 16, "%08u", (unsigned)i);
             big[8] = 'x';
-            n = N(NULL, NULL, 0, NULL, 0);
-            n.name.ptr = big;
-            n.name.len = caps.string_max;
+            char node_name[16];
+            dsr_label note;
+            snprintf(node_name, sizeof node_name, "n-%u", (unsigned)i);
+            note.key = S("note");
+            note.value.ptr = big;
+            note.value.len = caps.string_max;
+            n = N(node_name, &note, 1, NULL, 0);
             r = dsr_engine_add_node(e, &n, &id);
             if (r == DSR_RESULT_OK) added++;
         }
@@ -847,6 +926,24 @@ static void test_queries(void) {
         t.op = S(bad);
         EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_tolerates(e, &t, &taints[0], &m));
     }
+    {
+        /* Toleration operator Gt (KEP-5471): upstream's ToleratesTaint compares
+         * 999 > 950 only with the feature gate TaintTolerationComparisonOperators
+         * on (off by default); an unknown gate is refused and changes nothing. */
+        dsr_toleration gt = TOL("example.com/sla", "Gt", "950", "NoSchedule");
+        dsr_taint sla = T("example.com/sla", "999", "NoSchedule");
+        EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &gt, &sla, &m));
+        CHECK(!m);
+        EXPECT(DSR_RESULT_OK, dsr_engine_set_feature_gate(e, S("TaintTolerationComparisonOperators"), true));
+        EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &gt, &sla, &m));
+        CHECK(m);
+        EXPECT(DSR_RESULT_UNKNOWN_FEATURE_GATE, dsr_engine_set_feature_gate(e, S("NoSuchGate"), false));
+        EXPECT(DSR_RESULT_OK, dsr_engine_tolerates(e, &gt, &sla, &m));
+        CHECK(m);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_set_feature_gate(e, S(bad), true));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_set_feature_gate(NULL, S("TaintTolerationComparisonOperators"), true));
+        EXPECT(DSR_RESULT_OK, dsr_engine_set_feature_gate(e, S("TaintTolerationComparisonOperators"), false));
+    }
 
     EXPECT(DSR_RESULT_OK, dsr_engine_find_untolerated_taint(e, taints, 3, tols, 1, false, NULL, 0, &found, &index));
     CHECK(found && index == 0); /* PreferNoSchedule counts when all effects do */
@@ -928,6 +1025,7 @@ static dsr_daemon_set fluentd_sync(void) {
 static dsr_pod daemon_pod(const char *name, const char *node, const dsr_label *labels, size_t n) {
     dsr_pod p;
     memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
     p.name = S(name);
     p.ns = S("kube-system");
     p.labels = labels;
@@ -1010,6 +1108,9 @@ static void test_pods(void) {
             memset(longname, 'a', sizeof longname - 1);
             q = daemon_pod(longname, "edge-1", app, 1);
             EXPECT(DSR_RESULT_TOO_LONG, dsr_engine_add_pod(e, &q, &other));
+            q = daemon_pod("fluentd\0-2", "edge-1", app, 1);
+            q.name.len = 10;
+            EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
         }
         q = daemon_pod("fluentd-2", "edge-1", app, 1);
         q.has_ready = true;
@@ -1160,22 +1261,22 @@ static void test_sync_round(void) {
     EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
 
     /* Before any sync the plan is empty. */
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_EMPTY && info.set_id == DSR_NONE && info.creates_len == 0);
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, 0, &c));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, PLAN(e), 0, &c));
 
     /* Bad calls. */
     memset(&untouched, 0xAB, sizeof untouched);
     info = untouched;
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(NULL, set, NOW, &info));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set, NOW, NULL));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_sync(e, 99, NOW, &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(NULL, set, NOW, PLAN(NULL), &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set, NOW, PLAN(e), NULL));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_sync(e, 99, NOW, PLAN(e), &info));
     CHECK(memcmp(&info, &untouched, sizeof info) == 0);
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(NULL, &info));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(NULL, PLAN(NULL), &info));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, PLAN(e), NULL));
 
     /* 1. Plan: a pod on each edge node, none on the tainted control plane. */
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.set_id == set);
     CHECK(info.creates_len == 2 && info.deletes_len == 0);
     CHECK(info.adoptions_len == 0 && info.releases_len == 0);
@@ -1190,36 +1291,36 @@ static void test_sync_round(void) {
     CHECK(info.has_template_generation && info.template_generation == 1);
     {
         dsr_plan_info again;
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &again));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, PLAN(e), &again));
         CHECK(again.set_id == info.set_id && again.outcome == info.outcome);
         CHECK(again.creates_len == info.creates_len && again.deletes_len == info.deletes_len);
         CHECK(again.status.desired_number_scheduled == info.status.desired_number_scheduled &&
               again.status.observed_generation == info.status.observed_generation);
         CHECK(again.revision_hash.ptr == info.revision_hash.ptr);
     }
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, 0, &c));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, PLAN(e), 0, &c));
     CHECK(c.node_id == id1 && str_is(c.node_name, "edge-1") && c.reason == DSR_CREATE_REASON_MISSING);
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, 1, &c));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, PLAN(e), 1, &c));
     CHECK(c.node_id == id2 && str_is(c.node_name, "edge-2"));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, 2, &c));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(e, 0, NULL));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(NULL, 0, &c));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, 0, &del));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_adoption(e, 0, &pod_id));
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_release(e, 0, &pod_id));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_create(e, PLAN(e), 2, &c));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(e, PLAN(e), 0, NULL));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_create(NULL, PLAN(NULL), 0, &c));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, PLAN(e), 0, &del));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_adoption(e, PLAN(e), 0, &pod_id));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_release(e, PLAN(e), 0, &pod_id));
     CHECK(pod_id == 77);
-    EXPECT(DSR_RESULT_OK, dsr_engine_describe_create(e, 0, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe_create(e, PLAN(e), 0, buf, sizeof buf, &len));
     CHECK(strcmp(buf, "no daemon pod is running on the node") == 0 && len == strlen(buf));
     {
         char small[4] = {'Z', 'Z', 'Z', 'Z'};
         size_t need = 0;
-        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, 0, small, sizeof small, &need));
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, PLAN(e), 0, small, sizeof small, &need));
         CHECK(need == len && small[0] == 'Z');
-        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, 0, NULL, 0, &need));
-        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_create(e, 9, buf, sizeof buf, &need));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, 0, buf, sizeof buf, NULL));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, 0, NULL, 64, &need));
-        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_delete(e, 0, buf, sizeof buf, &need));
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_describe_create(e, PLAN(e), 0, NULL, 0, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_create(e, PLAN(e), 9, buf, sizeof buf, &need));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, PLAN(e), 0, buf, sizeof buf, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_describe_create(e, PLAN(e), 0, NULL, 64, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_delete(e, PLAN(e), 0, buf, sizeof buf, &need));
     }
     /* The expectations hold the two creates. */
     {
@@ -1258,7 +1359,7 @@ static void test_sync_round(void) {
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p1, &pods[0]));
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p2, &pods[1]));
     }
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 1, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 1, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && info.creates_len == 0);
     CHECK(info.has_requeue_after && info.requeue_after > 0 && info.requeue_after <= 300);
     EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_observe_creates(e, 99, 2));
@@ -1266,7 +1367,7 @@ static void test_sync_round(void) {
     EXPECT(DSR_RESULT_OK, dsr_engine_observe_creates(e, set, 2));
 
     /* 4. Quiet: nothing to do, both pods counted (not ready yet). */
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 5, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 5, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED);
     CHECK(info.creates_len == 0 && info.deletes_len == 0 && info.adoptions_len == 0 && info.releases_len == 0);
     CHECK(info.status.desired_number_scheduled == 2 && info.status.current_number_scheduled == 2);
@@ -1283,7 +1384,7 @@ static void test_sync_round(void) {
         p.ready.last_transition_time = NOW + 10;
         EXPECT(DSR_RESULT_OK, dsr_engine_update_pod(e, pods[i], &p));
     }
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 20, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 20, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
     CHECK(info.status.number_ready == 2 && info.status.number_available == 2 && info.status.number_unavailable == 0);
     CHECK(!info.has_requeue_after);
@@ -1292,20 +1393,20 @@ static void test_sync_round(void) {
     n2.taints = evict;
     n2.taints_len = 1;
     EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, id2, &n2));
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, PLAN(e), &info));
     CHECK(info.creates_len == 0 && info.deletes_len == 1);
     CHECK(info.status.desired_number_scheduled == 1 && info.status.number_misscheduled == 0);
-    EXPECT(DSR_RESULT_OK, dsr_engine_plan_delete(e, 0, &del));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_delete(e, PLAN(e), 0, &del));
     CHECK(del.pod_id == pods[1] && str_is(del.pod_name, "fluentd-bbbbb") && str_is(del.node_name, "edge-2"));
     CHECK(del.reason == DSR_DELETE_REASON_NODE_INELIGIBLE && del.ineligible == DSR_REASON_KIND_UNTOLERATED_TAINT);
-    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, 1, &del));
-    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_delete(e, 0, NULL));
-    EXPECT(DSR_RESULT_OK, dsr_engine_describe_delete(e, 0, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_delete(e, PLAN(e), 1, &del));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_delete(e, PLAN(e), 0, NULL));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe_delete(e, PLAN(e), 0, buf, sizeof buf, &len));
     CHECK(strncmp(buf, "must not run on edge-2: node has taint maintenance=now:NoExecute", 63) == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, pods[1]));
     EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_observe_deletes(e, 99, 1));
     EXPECT(DSR_RESULT_OK, dsr_engine_observe_deletes(e, set, 1));
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 35, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 35, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
 
     /* 6. An orphan matching the selector is adopted; a pod the DaemonSet
@@ -1319,20 +1420,20 @@ static void test_sync_round(void) {
         orphan.phase = S("Running");
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &orphan, &orphan_id));
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &stray, &stray_id));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, PLAN(e), &info));
         CHECK(info.adoptions_len == 1 && info.releases_len == 1);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, 0, &got));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, PLAN(e), 0, &got));
         CHECK(got == orphan_id);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_release(e, 0, &got));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_release(e, PLAN(e), 0, &got));
         CHECK(got == stray_id);
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_adoption(e, 0, NULL));
-        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_release(NULL, 0, &got));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_adoption(e, PLAN(e), 0, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_release(NULL, PLAN(NULL), 0, &got));
         /* The control plane tolerates an existing pod (NoSchedule): it counts
          * as misscheduled, not deleted. */
         CHECK(info.status.number_misscheduled == 1 && info.deletes_len == 0);
         EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, orphan_id, set));
         EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, stray_id, DSR_NONE));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 45, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 45, PLAN(e), &info));
         CHECK(info.adoptions_len == 0 && info.releases_len == 0);
         pods[2] = orphan_id;
     }
@@ -1353,16 +1454,16 @@ static void test_sync_round(void) {
         EXPECT(DSR_RESULT_OK, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, &n));
         CHECK(n == 2 && set_count(e) == 0 && pod_count(e) == 3);
         CHECK((pods[0] == pods[2] || pods[1] == pods[2]) || n == 2);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, &info));
-        CHECK(info.outcome == DSR_SYNC_OUTCOME_EMPTY); /* the plan went with it */
+        /* Plans made before a DaemonSet went are stale. */
+        EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(e, PLAN(e), &info));
         /* A new DaemonSet adopts the orphans. */
         EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 50, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 50, PLAN(e), &info));
         CHECK(info.adoptions_len == 2);
         /* Background deletion hands the pods to the caller and keeps them. */
         for (i = 0; i < info.adoptions_len; i++) {
             uint32_t p;
-            EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, i, &p));
+            EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, PLAN(e), i, &p));
             EXPECT(DSR_RESULT_OK, dsr_engine_set_pod_controller(e, p, set));
         }
         EXPECT(DSR_RESULT_OK, dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_BACKGROUND, pods, 4, &n));
@@ -1371,7 +1472,7 @@ static void test_sync_round(void) {
     /* A DaemonSet being deleted is left alone. */
     d.deleting = true;
     EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
-    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 60, &info));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 60, PLAN(e), &info));
     CHECK(info.outcome == DSR_SYNC_OUTCOME_DELETING && !info.has_status && info.creates_len == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_remove_daemon_set(e, set));
     /* An empty selector selects everything: nothing is done. */
@@ -1380,7 +1481,7 @@ static void test_sync_round(void) {
         d = fluentd_sync();
         d.selector = &everything;
         EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 70, &info));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 70, PLAN(e), &info));
         CHECK(info.outcome == DSR_SYNC_OUTCOME_SELECTS_EVERYTHING && info.creates_len == 0);
     }
     free(mem);
@@ -1400,7 +1501,7 @@ static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char 
     return ~crc;
 }
 
-/* Snapshot format version 2: a 56-byte header (magic, version, reserved, ten
+/* Snapshot format version 3: a 56-byte header (magic, version, reserved, ten
  * capacities, payload length) whose last 4 bytes are the CRC of the 52 before
  * them and of the payload. */
 #define SNAP_HEADER 56
@@ -1449,7 +1550,7 @@ static dsr_engine *gateway(void **mem, uint32_t *set_out) {
         dsr_engine_add_pod(e, &ok, &id);
         dsr_engine_add_pod(e, &dead, &id);
     }
-    if (dsr_engine_sync(e, set, NOW, &info) != DSR_RESULT_OK || info.deletes_len != 1 || info.creates_len != 1) {
+    if (dsr_engine_sync(e, set, NOW, PLAN(e), &info) != DSR_RESULT_OK || info.deletes_len != 1 || info.creates_len != 1) {
         fprintf(stderr, "gateway: unexpected plan\n");
         exit(2);
     }
@@ -1487,7 +1588,7 @@ static void test_snapshots(void) {
 
     /* The snapshot, and one taken again, are the same bytes. */
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, snap, max, &n));
-    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 2 && snap[5] == 0);
+    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 3 && snap[5] == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
     CHECK(m == n && memcmp(snap, again, n) == 0);
     /* A buffer of exactly the size suffices; one byte less does not. */
@@ -1568,13 +1669,13 @@ static void test_snapshots(void) {
         CHECK(node_count(other) == 4 && set_count(other) == 1 && pod_count(other) == 2);
         EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(other, again, max, &m));
         CHECK(m == n && memcmp(again, snap, n) == 0);
-        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, PLAN(other), &a));
         CHECK(a.outcome == DSR_SYNC_OUTCOME_EMPTY);
         EXPECT(DSR_RESULT_OK, dsr_engine_find_daemon_set(other, S("kube-system"), S("fluentd-elasticsearch"), &set2));
         CHECK(set2 == set);
         /* Both still wait for the first sync's create and delete... */
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, &a));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 30, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 30, PLAN(e), &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 30, PLAN(other), &b));
         CHECK(a.outcome == DSR_SYNC_OUTCOME_STATUS_ONLY && b.outcome == a.outcome);
         CHECK(a.requeue_after == b.requeue_after);
         /* ...and, once they are observed, plan the same: the failed pod's node
@@ -1583,21 +1684,21 @@ static void test_snapshots(void) {
         dsr_engine_observe_deletes(e, set, 1);
         dsr_engine_observe_creates(other, set2, 1);
         dsr_engine_observe_deletes(other, set2, 1);
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, &a));
-        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 40, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, PLAN(e), &a));
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set2, NOW + 40, PLAN(other), &b));
         CHECK(a.outcome == b.outcome && a.creates_len == b.creates_len && a.deletes_len == b.deletes_len);
         CHECK(a.has_requeue_after == b.has_requeue_after && a.requeue_after == b.requeue_after);
         CHECK(a.status.desired_number_scheduled == b.status.desired_number_scheduled);
         CHECK(a.status.current_number_scheduled == b.status.current_number_scheduled);
         for (i = 0; i < a.creates_len; i++) {
-            dsr_engine_plan_create(e, i, &ca);
-            dsr_engine_plan_create(other, i, &cb);
+            dsr_engine_plan_create(e, PLAN(e), i, &ca);
+            dsr_engine_plan_create(other, PLAN(other), i, &cb);
             CHECK(ca.node_id == cb.node_id && ca.reason == cb.reason);
             CHECK(ca.node_name.len == cb.node_name.len && memcmp(ca.node_name.ptr, cb.node_name.ptr, ca.node_name.len) == 0);
         }
         for (i = 0; i < a.deletes_len; i++) {
-            dsr_engine_plan_delete(e, i, &da);
-            dsr_engine_plan_delete(other, i, &db);
+            dsr_engine_plan_delete(e, PLAN(e), i, &da);
+            dsr_engine_plan_delete(other, PLAN(other), i, &db);
             CHECK(da.pod_id == db.pod_id && da.reason == db.reason);
         }
     }
@@ -1618,6 +1719,280 @@ static void test_snapshots(void) {
     free(bad);
     free(mem);
     free(mem2);
+}
+
+/* Every failure of a call that takes a dsr_engine * is that engine's last
+ * error, a NULL argument too: before each call below, another failure
+ * (an unknown node) is recorded, and the call must replace it. */
+static void test_every_failure_is_recorded(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_label app[] = {L("name", "fluentd-elasticsearch")};
+    dsr_pod p = daemon_pod("fluentd-x7k2p", "edge-1", app, 1);
+    dsr_node n = N("edge-1", NULL, 0, NULL, 0);
+    dsr_toleration tol = TOL("gpu", "Exists", "", "");
+    dsr_taint taint = T("gpu", "", "NoSchedule");
+    uint32_t set, node, pod, pods[4];
+    size_t len, k;
+    bool b;
+    char buf[128];
+    dsr_result got[16];
+    size_t calls = 0;
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n, &node));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p, &pod));
+#define RECORDED(call)                                                               \
+    do {                                                                             \
+        CHECK(dsr_engine_remove_node(e, 999) == DSR_RESULT_NOT_FOUND);               \
+        got[calls++] = (call);                                                       \
+        CHECK(dsr_engine_last_error(e, buf, sizeof buf, &len) == DSR_RESULT_OK);     \
+        if (strcmp(buf, dsr_result_str((uint32_t)got[calls - 1])) != 0) {             \
+            failed++;                                                                \
+            fprintf(stderr, "%s:%d: %s: last error \"%s\"\n", __FILE__, __LINE__, #call, buf); \
+        } else {                                                                     \
+            passed++;                                                                \
+        }                                                                            \
+    } while (0)
+    RECORDED(dsr_engine_add_node(e, NULL, &node));
+    RECORDED(dsr_engine_add_node(e, &n, NULL));
+    RECORDED(dsr_engine_update_node(e, node, NULL));
+    RECORDED(dsr_engine_add_daemon_set(e, NULL, &set));
+    RECORDED(dsr_engine_update_daemon_set(e, set, NULL));
+    RECORDED(dsr_engine_add_pod(e, NULL, &pod));
+    RECORDED(dsr_engine_update_pod(e, pod, NULL));
+    RECORDED(dsr_engine_sync(e, set, NOW, PLAN(e), NULL));
+    RECORDED(dsr_engine_validate_daemon_set(e, NULL));
+    RECORDED(dsr_engine_selector_matches(e, set, app, 1, NULL));
+    RECORDED(dsr_engine_selector_string_matches(e, S("name"), app, 1, NULL));
+    RECORDED(dsr_engine_tolerates(e, &tol, NULL, &b));
+    RECORDED(dsr_engine_find_untolerated_taint(e, &taint, 1, &tol, 1, false, NULL, 0, &b, NULL));
+    RECORDED(dsr_engine_restore(e, NULL, 5));
+    RECORDED(dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, NULL));
+    RECORDED(dsr_engine_delete_daemon_set(e, set, 7, pods, 4, &len));
+#undef RECORDED
+    for (k = 0; k + 1 < calls; k++) CHECK(got[k] == DSR_RESULT_NULL_POINTER);
+    CHECK(got[calls - 1] == DSR_RESULT_UNKNOWN_ENUM);
+    free(mem);
+}
+
+/* dsr_config.h (tests/c/run.sh copies it out of the libdsr.a it links)
+ * describes this library: sizes, capacities, the runtime check. */
+static void test_config_header(void) {
+    dsr_capacities caps;
+    static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];
+    static _Alignas(DSR_PLAN_ALIGN) unsigned char plan_mem[DSR_PLAN_SIZE];
+    dsr_engine *e = NULL;
+    dsr_plan *plan = NULL;
+    _Static_assert(DSR_ENGINE_SIZE > 0 && DSR_PLAN_SIZE > 0, "sizes are positive");
+#if DSR_TAINTS > DSR_RULES || DSR_BACKOFF > DSR_PODS
+#error "the default build's taints and backoff are DSR_RULES and DSR_PODS"
+#endif
+    EXPECT(DSR_RESULT_OK, DSR_CONFIG_CHECK());
+    EXPECT(DSR_RESULT_CONFIG_MISMATCH, dsr_config_check(DSR_CONFIG_ID + 1));
+    EXPECT(DSR_RESULT_CONFIG_MISMATCH, dsr_config_check(0));
+    CHECK(dsr_engine_size() == DSR_ENGINE_SIZE && dsr_engine_align() == DSR_ENGINE_ALIGN);
+    CHECK(dsr_plan_size() == DSR_PLAN_SIZE && dsr_plan_align() == DSR_PLAN_ALIGN);
+    CHECK(dsr_engine_snapshot_max_size() == DSR_SNAPSHOT_MAX_SIZE);
+    EXPECT(DSR_RESULT_OK, dsr_engine_capacities(&caps));
+    CHECK(caps.nodes == DSR_NODES && caps.pods == DSR_PODS && caps.strings == DSR_STRINGS);
+    CHECK(caps.taints == DSR_TAINTS && caps.terms == DSR_TERMS && caps.backoff == DSR_BACKOFF);
+    CHECK(caps.taints == caps.rules && caps.terms == caps.rules && caps.backoff == caps.pods);
+    CHECK(caps.plan == DSR_PLAN && caps.string_max == DSR_STRING_MAX);
+    CHECK(caps.plan_size == DSR_PLAN_SIZE && caps.plan_align == DSR_PLAN_ALIGN);
+    /* Static memory of exactly those sizes is enough. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_init(mem, sizeof mem, &e));
+    EXPECT(DSR_RESULT_OK, dsr_plan_init(plan_mem, sizeof plan_mem, &plan));
+    EXPECT(DSR_RESULT_BAD_LENGTH, dsr_plan_init(plan_mem, sizeof plan_mem - 1, &plan));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_plan_init(NULL, sizeof plan_mem, &plan));
+}
+
+/* The names of the C enums are the core's, as the CLI writes them. */
+static void test_enum_names(void) {
+    CHECK(strcmp(dsr_sync_outcome_str(DSR_SYNC_OUTCOME_STATUS_ONLY), "statusOnly") == 0);
+    CHECK(strcmp(dsr_create_reason_str(DSR_CREATE_REASON_REPLACE_UNAVAILABLE), "replaceUnavailable") == 0);
+    CHECK(strcmp(dsr_delete_reason_str(DSR_DELETE_REASON_NODE_INELIGIBLE), "nodeIneligible") == 0);
+    CHECK(strcmp(dsr_rollout_halt_str(DSR_ROLLOUT_HALT_INVALID_BUDGET), "invalidBudget") == 0);
+    CHECK(strcmp(dsr_propagation_str(DSR_PROPAGATION_ORPHAN), "Orphan") == 0);
+    CHECK(strcmp(dsr_reason_kind_str(DSR_REASON_KIND_UNTOLERATED_TAINT), "untoleratedTaint") == 0);
+    CHECK(strcmp(dsr_hold_reason_str(DSR_HOLD_REASON_NO_POD), "noPod") == 0);
+    CHECK(strcmp(dsr_sync_outcome_str(77), "unknown") == 0);
+    CHECK(strcmp(dsr_hold_reason_str(UINT32_MAX), "unknown") == 0);
+}
+
+/* A node manager holds one plan per DaemonSet; a plan is read with the
+ * engine that filled it, while current; pods of adoptions are named. */
+static void test_plans(void) {
+    void *mem, *mem2;
+    dsr_engine *e = new_engine(&mem), *other = new_engine(&mem2);
+    dsr_daemon_set a = fluentd_sync(), b = fluentd_sync();
+    dsr_node n1 = N("edge-1", NULL, 0, NULL, 0), n2 = N("edge-2", NULL, 0, NULL, 0);
+    uint32_t set_a, set_b, id;
+    dsr_plan *pa = PLAN(e), *pb = NULL;
+    void *pb_mem;
+    size_t psize = dsr_plan_size(), palign = dsr_plan_align(), len = 0, i;
+    dsr_plan_info ia, ib;
+    dsr_plan_create c;
+    char buf[128];
+
+    pb_mem = aligned_alloc(palign, (psize + palign - 1) / palign * palign);
+    EXPECT(DSR_RESULT_OK, dsr_plan_init(pb_mem, (psize + palign - 1) / palign * palign, &pb));
+    b.name = S("node-exporter");
+    b.uid = S("9a6c2f1e-3b4d-4e5f-8a7b-0c1d2e3f4a5b");
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n1, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n2, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &a, &set_a));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &b, &set_b));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set_a, NOW, pa, &ia));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set_b, NOW, pb, &ib));
+    /* Both plans stay readable: syncing b did not overwrite a's. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, pa, &ia));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, pb, &ib));
+    CHECK(ia.set_id == set_a && ib.set_id == set_b && ia.creates_len == 2 && ib.creates_len == 2);
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, pa, 1, &c));
+    CHECK(str_is(c.node_name, "edge-2"));
+    /* The rollout's held-back report: the nodes its in_use counts. */
+    CHECK(ia.has_rollout && ia.held_back_len == (size_t)ia.rollout.in_use);
+    for (i = 0; i < ia.held_back_len; i++) {
+        dsr_plan_hold h;
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_hold(e, pa, i, &h));
+        CHECK(str_is(h.node_name, i == 0 ? "edge-1" : "edge-2"));
+        CHECK(h.reason == DSR_HOLD_REASON_NEW_NOT_AVAILABLE && h.pod_id == DSR_NONE);
+        EXPECT(DSR_RESULT_OK, dsr_engine_describe_hold(e, pa, i, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "its new pod is created in this sync") == 0 && len == strlen(buf));
+    }
+    {
+        dsr_plan_hold h;
+        h.pod_id = 77;
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_plan_hold(e, pa, ia.held_back_len, &h));
+        CHECK(h.pod_id == 77);
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_describe_hold(e, pa, ia.held_back_len, buf, sizeof buf, &len));
+    }
+    /* Another engine's plan, or memory that is no plan. */
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(other, pa, &ia));
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_create(other, pa, 0, &c));
+    EXPECT(DSR_RESULT_NOT_A_PLAN, dsr_engine_plan_info(e, (const dsr_plan *)mem2, &ia));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_info(e, NULL, &ia));
+    EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_sync(e, set_a, NOW, NULL, &ia));
+    /* Pod names by id (adoptions and releases give ids). */
+    {
+        dsr_label app[] = {L("name", "fluentd-elasticsearch")};
+        dsr_pod p = daemon_pod("fluentd-x7k2p", "edge-1", app, 1);
+        uint32_t pod;
+        size_t need = 0;
+        char small[4] = {'Z', 'Z', 'Z', 'Z'};
+        p.has_controller = false;
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &p, &pod));
+        EXPECT(DSR_RESULT_OK, dsr_engine_pod_name(e, pod, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "fluentd-x7k2p") == 0 && len == 13);
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_pod_name(e, pod, small, sizeof small, &need));
+        CHECK(need == 13 && small[0] == 'Z');
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_pod_name(e, pod, NULL, 0, &need));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_pod_name(e, pod, NULL, 8, &need));
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_pod_name(e, pod + 1, buf, sizeof buf, &need));
+        /* Both plans went stale when the pod appeared? No: plans stay current
+         * until the engine is cleared, restored or loses a DaemonSet. */
+        EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(e, pb, &ib));
+    }
+    /* Observing more creates than pending leaves none pending. */
+    {
+        dsr_expectations x;
+        EXPECT(DSR_RESULT_OK, dsr_engine_observe_creates(e, set_a, UINT32_MAX));
+        EXPECT(DSR_RESULT_OK, dsr_engine_expectations(e, set_a, &x));
+        CHECK(x.creates == 0);
+    }
+    /* An unknown enum is the engine's last error, not the previous one. */
+    {
+        uint32_t pods[4];
+        size_t n = 0;
+        EXPECT(DSR_RESULT_NOT_FOUND, dsr_engine_remove_node(e, 999));
+        EXPECT(DSR_RESULT_UNKNOWN_ENUM, dsr_engine_delete_daemon_set(e, set_b, 9, pods, 4, &n));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, "an enum value is unknown") == 0);
+    }
+    /* A cleared engine makes its plans stale, and so does a new engine in the
+     * same memory. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_clear(e));
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(e, pa, &ia));
+    EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_describe_create(e, pb, 0, buf, sizeof buf, &len));
+    /* `other` was never cleared: its plan is of its first epoch, which a new
+     * engine in its memory must not share. */
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(other, &n1, &id));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(other, &a, &set_a));
+    EXPECT(DSR_RESULT_OK, dsr_engine_sync(other, set_a, NOW, pb, &ib));
+    EXPECT(DSR_RESULT_OK, dsr_engine_plan_info(other, pb, &ib));
+    CHECK(ib.set_id == set_a && ib.creates_len == 1);
+    {
+        dsr_engine *again = NULL;
+        size_t align = dsr_engine_align();
+        EXPECT(DSR_RESULT_OK, dsr_engine_init(mem2, (dsr_engine_size() + align - 1) / align * align, &again));
+        CHECK(again == other);
+        EXPECT(DSR_RESULT_STALE_PLAN, dsr_engine_plan_info(other, pb, &ib));
+    }
+    free(pb_mem);
+    free(mem);
+    free(mem2);
+}
+
+/* Two threads changing one engine without a lock (forbidden by dsr.h): each
+ * call either runs alone or returns DSR_RESULT_BUSY having changed nothing,
+ * so the node table ends as the successful calls left it. */
+struct busy_run {
+    dsr_engine *engine;
+    int index;
+    long added, removed, busy, other;
+};
+
+static void *busy_thread(void *arg) {
+    struct busy_run *run = arg;
+    char name[32];
+    int i;
+    for (i = 0; i < 20000; i++) {
+        dsr_node n;
+        uint32_t id = 0;
+        dsr_result r;
+        /* A few names over and over: interned strings are kept until the
+         * engine is cleared. */
+        snprintf(name, sizeof name, "t%d-node-%d", run->index, i % 4);
+        n = N(name, NULL, 0, NULL, 0);
+        r = dsr_engine_add_node(run->engine, &n, &id);
+        if (r == DSR_RESULT_OK) {
+            run->added++;
+            do {
+                r = dsr_engine_remove_node(run->engine, id);
+                if (r == DSR_RESULT_BUSY) run->busy++;
+            } while (r == DSR_RESULT_BUSY);
+            if (r == DSR_RESULT_OK) run->removed++;
+            else run->other++;
+        } else if (r == DSR_RESULT_BUSY) {
+            run->busy++;
+        } else {
+            run->other++;
+        }
+    }
+    return NULL;
+}
+
+static void test_busy(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    struct busy_run runs[2];
+    pthread_t threads[2];
+    int i;
+    memset(runs, 0, sizeof runs);
+    for (i = 0; i < 2; i++) {
+        runs[i].engine = e;
+        runs[i].index = i;
+        CHECK(pthread_create(&threads[i], NULL, busy_thread, &runs[i]) == 0);
+    }
+    for (i = 0; i < 2; i++) CHECK(pthread_join(threads[i], NULL) == 0);
+    CHECK(runs[0].other == 0 && runs[1].other == 0);
+    CHECK(runs[0].added == runs[0].removed && runs[1].added == runs[1].removed);
+    CHECK(runs[0].added + runs[1].added + runs[0].busy + runs[1].busy >= 40000);
+    CHECK(node_count(e) == 0);
+    printf("busy: %ld + %ld calls found the engine busy\n", runs[0].busy, runs[1].busy);
+    free(mem);
 }
 
 static void test_validate_daemon_set(void) {
@@ -1731,6 +2106,75 @@ static void test_validate_daemon_set(void) {
     free(mem);
 }
 
+/* Issue 11: a pod restarting with a fresh name and uid (what the kubelet does at
+ * each restart) filled the default engine's strings after 506 restarts while it
+ * held no pod; the engine now gives back what only the removed pod held. And a
+ * reason from before its node changed is refused, even when the answer is the
+ * same. */
+static void test_reclamation(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_daemon_set d = fluentd_sync();
+    dsr_taint gpu[] = {T("nvidia.com/gpu", "present", "NoSchedule")};
+    dsr_taint gpu2[] = {T("nvidia.com/gpu", "present", "NoSchedule"), T("dedicated", "ml", "NoSchedule")};
+    dsr_node n1 = N("gke-prod-gpu-pool-8d2e41c0-qm4z", NULL, 0, gpu, 1);
+    uint32_t node, set, pod = DSR_NONE;
+    dsr_placement p;
+    char name[64], uid[64], buf[256];
+    size_t i, len;
+    dsr_result r = DSR_RESULT_OK;
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n1, &node));
+    EXPECT(DSR_RESULT_OK, dsr_engine_add_daemon_set(e, &d, &set));
+    for (i = 0; i < 20000 && r == DSR_RESULT_OK; i++) {
+        dsr_pod pd;
+        if (pod != DSR_NONE) EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, pod));
+        snprintf(name, sizeof name, "fluentd-elasticsearch-%08x", (unsigned)i);
+        snprintf(uid, sizeof uid, "3f1d2c0e-0000-4000-8000-%012x", (unsigned)i);
+        pd = daemon_pod(name, "gke-prod-gpu-pool-8d2e41c0-qm4z", NULL, 0);
+        pd.uid = S(uid);
+        r = dsr_engine_add_pod(e, &pd, &pod);
+    }
+    EXPECT(DSR_RESULT_OK, r);
+    CHECK(i == 20000 && pod_count(e) == 1);
+    {
+        /* Usage is what one node, one DaemonSet and one pod need. */
+        dsr_table_usage t[DSR_TABLE_BACKOFF + 1];
+        size_t n = 0;
+        EXPECT(DSR_RESULT_BUFFER_TOO_SMALL, dsr_engine_usage(e, t, 3, &n));
+        CHECK(n == DSR_TABLE_BACKOFF + 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_usage(e, t, DSR_TABLE_BACKOFF + 1, &n));
+        CHECK(t[DSR_TABLE_PODS].table == DSR_TABLE_PODS);
+        CHECK(t[DSR_TABLE_PODS].used == 1 && t[DSR_TABLE_PODS].high_water == 1);
+        CHECK(t[DSR_TABLE_STRINGS].used < 32 && t[DSR_TABLE_STRINGS].high_water <= t[DSR_TABLE_STRINGS].used + 2);
+        CHECK(strcmp(dsr_table_str(DSR_TABLE_STRING_BYTES), "string bytes") == 0);
+        CHECK(strcmp(dsr_table_str(99), "unknown") == 0);
+    }
+
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, node, &p));
+    CHECK(!p.should_run && p.reason.kind == DSR_REASON_KIND_UNTOLERATED_TAINT);
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    /* A second taint: the answer and the reason's kind and taint index are the
+     * same, but the reason comes from another version of the node. */
+    n1.taints = gpu2;
+    n1.taints_len = 2;
+    EXPECT(DSR_RESULT_OK, dsr_engine_update_node(e, node, &n1));
+    EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    EXPECT(DSR_RESULT_OK, dsr_engine_should_run(e, set, node, &p));
+    EXPECT(DSR_RESULT_OK, dsr_engine_describe(e, &p.reason, buf, sizeof buf, &len));
+    /* The node goes and another takes its id: still stale. */
+    {
+        dsr_placement old = p;
+        uint32_t again;
+        dsr_node n2 = N("gke-prod-gpu-pool-8d2e41c0-x7k2", NULL, 0, gpu, 1);
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_node(e, node));
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &n2, &again));
+        CHECK(again == node);
+        EXPECT(DSR_RESULT_STALE_REASON, dsr_engine_describe(e, &old.reason, buf, sizeof buf, &len));
+    }
+    free(mem);
+}
+
 int main(void) {
     test_version_and_macros();
     test_result_str();
@@ -1746,6 +2190,13 @@ int main(void) {
     test_sync_round();
     test_snapshots();
     test_validate_daemon_set();
+    test_every_failure_is_recorded();
+    test_config_header();
+    test_enum_names();
+    test_plans();
+    test_reclamation();
+    test_busy();
+    free_plans();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

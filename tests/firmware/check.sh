@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The firmware build of libdsr: dsr-ffi as a no_std staticlib (no `std`
 # feature, panic = "abort", opt-level "z", LTO; features `panic-handler` and
-# `compact`) with a small capacity profile.
+# `compact`) with the gateway profile of scripts/build-firmware.sh.
 #
-#   1. build it into target/firmware/release/libdsr.a (its own target dir, so
-#      the hosted libdsr.a is not overwritten);
+#   1. build it with scripts/build-firmware.sh into
+#      target/firmware/release/libdsr.a (its own target dir, so the hosted
+#      libdsr.a is not overwritten) and its dsr_config.h, with which
+#      firmware.c sizes its static engine, plan and flash;
 #   2. fail if nm shows malloc, calloc, realloc, free, __rust_alloc* or any
 #      symbol from std or alloc (tests/nostd-check/check.sh --scan);
 #   3. fail if dsr_engine_init builds the engine on the stack (x86-64 only:
@@ -46,21 +48,18 @@ die() {
     exit 1
 }
 
-# The capacity profile of a gateway (see ffi/README.md).
-export DSR_NODES=4 DSR_DAEMON_SETS=16 DSR_PODS=32 DSR_STRINGS=256 DSR_STRING_BYTES=4096 \
-    DSR_LABELS=256 DSR_RULES=128 DSR_CALL_LABELS=32 DSR_CALL_TAINTS=8 DSR_CALL_TOLERATIONS=8 \
-    DSR_CALL_REQUIREMENTS=16 DSR_CALL_VALUES=32 DSR_CALL_TERMS=4 DSR_PLAN=32 DSR_CALL_CONTAINERS=4
+# The firmware profile is scripts/build-firmware.sh's (the core's GatewayEngine
+# sizing), with 4 nodes: the program places a pod on one of two nodes.
+export DSR_NODES=4
 
-# build_archive: the firmware build of libdsr.a for the DSR_* capacities in the
-# environment.
+# build_archive: the firmware build of libdsr.a (scripts/build-firmware.sh) for
+# the DSR_* capacities in the environment, and its dsr_config.h.
 build_archive() {
-    echo "--- building $archive (no_std, panic=abort, opt-level=z, lto; DSR_NODES=$DSR_NODES)"
-    (cd "$root" && CARGO_TARGET_DIR=$target cargo rustc -p dsr-ffi --lib --release \
-        --crate-type staticlib --no-default-features --features panic-handler,compact \
-        --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
-        --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1') ||
+    echo "--- building $archive with scripts/build-firmware.sh (DSR_NODES=$DSR_NODES)"
+    FIRMWARE_TARGET_DIR=$target bash "$root/scripts/build-firmware.sh" >/dev/null ||
         die "FAILED: dsr-ffi does not build as a no_std staticlib"
-    [ -f "$archive" ] || die "cargo finished but $archive does not exist"
+    [ -f "$archive" ] || die "the script finished but $archive does not exist"
+    [ -f "$target/include/dsr_config.h" ] || die "no $target/include/dsr_config.h"
 }
 build_archive
 
@@ -86,7 +85,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 fi
 
 echo "--- linking tests/firmware/firmware.c against it"
-"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" \
+"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" -I"$target/include" \
     -o "$tmp/firmware" "$here/firmware.c" "$archive" -Wl,--gc-sections
 "$tmp/firmware" | tee "$tmp/out"
 engine_size=$(sed -n 's/^firmware: engine \([0-9]*\) bytes.*/\1/p' "$tmp/out")
@@ -126,9 +125,8 @@ if [ "$(uname -m)" = x86_64 ]; then
 fi
 echo "undefined symbols of the dsr object: $(nm --plugin /dev/null "$tmp/$member" 2>/dev/null |
     awk '$1 == "U" { print $2 }' | sort -u | tr '\n' ' ')"
-echo "engine: $engine_size bytes (DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS" \
-    "DSR_STRINGS=$DSR_STRINGS DSR_STRING_BYTES=$DSR_STRING_BYTES DSR_LABELS=$DSR_LABELS" \
-    "DSR_RULES=$DSR_RULES)"
+echo "engine: $engine_size bytes ($(sed -n 's/^#define \(DSR_[A-Z_]*\) \([0-9]*\)u$/\1=\2/p' "$target/include/dsr_config.h" |
+    grep -v -e ENGINE -e PLAN_ -e SNAPSHOT -e CALL | tr '\n' ' '))"
 if [ "$program_text" -gt "$FIRMWARE_TEXT_MAX" ]; then
     die "FAILED: the firmware program's .text is $program_text bytes, over the budget of $FIRMWARE_TEXT_MAX"
 fi
@@ -138,7 +136,7 @@ fi
 # with 64 nodes checks every call against the same 4 KiB limit.
 export DSR_NODES=64
 build_archive
-"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" \
+"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" -I"$target/include" \
     -o "$tmp/firmware64" "$here/firmware.c" "$archive" -Wl,--gc-sections
 "$tmp/firmware64" >"$tmp/out64" || {
     cat "$tmp/out64"

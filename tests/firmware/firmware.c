@@ -1,8 +1,9 @@
 /*
- * A firmware-style user of the no_std build of libdsr.a: the engine in a
- * static array, no heap; one placement decision, one sync round, and a
- * snapshot written to a "flash" array and restored after a "reboot", checked.
- * Built by tests/firmware/check.sh. Ends with "N passed, M failed".
+ * A firmware-style user of the no_std build of libdsr.a: the engine, a plan and
+ * a "flash" array static, sized at compile time by the build's dsr_config.h
+ * (scripts/build-firmware.sh writes it), no heap; one placement decision, one
+ * sync round, and a snapshot written to flash and restored after a "reboot",
+ * checked. Built by tests/firmware/check.sh. Ends with "N passed, M failed".
  *
  * It also measures the stack each library call uses, as firmware runs it:
  * before the call, paint() fills STACK_PAINT bytes below the current frame with
@@ -15,6 +16,10 @@
 #include <string.h>
 
 #include "dsr.h"
+#include "dsr_config.h"
+
+/* The program places a pod on one of two nodes. */
+_Static_assert(DSR_NODES >= 2, "build libdsr with DSR_NODES >= 2 for this program");
 
 /* On a hosted target, the archive's compiler_builtins member that provides
  * __divti3 (128-bit division, used by the core's percentage arithmetic) comes
@@ -24,11 +29,12 @@
 void rust_eh_personality(void);
 void rust_eh_personality(void) {}
 
-/* Large enough for both profiles of tests/firmware/check.sh (4 and 64 nodes). */
-static _Alignas(16) unsigned char engine_memory[64 * 1024];
-/* The engine after a reboot, and the flash a snapshot is kept in. */
-static _Alignas(16) unsigned char rebooted_memory[64 * 1024];
-static unsigned char flash[96 * 1024];
+/* The engine, the engine after a reboot, the sync's plan, and the flash a
+ * snapshot is kept in: exactly what this build of libdsr needs. */
+static _Alignas(DSR_ENGINE_ALIGN) unsigned char engine_memory[DSR_ENGINE_SIZE];
+static _Alignas(DSR_ENGINE_ALIGN) unsigned char rebooted_memory[DSR_ENGINE_SIZE];
+static _Alignas(DSR_PLAN_ALIGN) unsigned char plan_memory[DSR_PLAN_SIZE];
+static unsigned char flash[DSR_SNAPSHOT_MAX_SIZE];
 
 static int passed, failed;
 
@@ -84,16 +90,18 @@ __attribute__((noinline)) static void stack_note(const char *call) {
 
 int main(void) {
     dsr_engine *engine = NULL;
+    dsr_plan *plan = NULL;
     dsr_capacities caps;
     uint32_t set = 0, edge = 0, cp = 0;
     dsr_placement p;
     char why[160];
     size_t len = 0;
 
-    CHECK(dsr_engine_size() <= sizeof engine_memory);
-    CHECK(dsr_engine_align() <= 16);
-    CHECK(dsr_engine_capacities(&caps) == DSR_RESULT_OK);
+    /* The header is this library's: sizes, capacities and version. */
+    CHECK(DSR_CONFIG_CHECK() == DSR_RESULT_OK && dsr_engine_size() == DSR_ENGINE_SIZE);
+    CHECK(dsr_engine_capacities(&caps) == DSR_RESULT_OK && caps.nodes == DSR_NODES);
     CHECK(MEASURED("init", dsr_engine_init(engine_memory, sizeof engine_memory, &engine) == DSR_RESULT_OK));
+    CHECK(dsr_plan_init(plan_memory, sizeof plan_memory, &plan) == DSR_RESULT_OK);
     CHECK(strcmp(dsr_version(), DSR_VERSION_STRING) == 0);
 
     {
@@ -102,7 +110,7 @@ int main(void) {
         dsr_str arches[] = {DSR_STR_LIT("arm64"), DSR_STR_LIT("riscv64")};
         dsr_requirement arch = {DSR_STR_LIT("kubernetes.io/arch"), DSR_STR_LIT("In"), arches, 2};
         dsr_node_selector_term term = {&arch, 1, NULL, 0};
-        dsr_daemon_set ds = {0};
+        dsr_daemon_set ds = DSR_DAEMON_SET_INIT;
         ds.name = (dsr_str)DSR_STR_LIT("agent");
         ds.ns = (dsr_str)DSR_STR_LIT("kube-system");
         ds.selector = &sel;
@@ -117,8 +125,8 @@ int main(void) {
     {
         dsr_label arm[] = {{DSR_STR_LIT("kubernetes.io/arch"), DSR_STR_LIT("arm64")}};
         dsr_label amd[] = {{DSR_STR_LIT("kubernetes.io/arch"), DSR_STR_LIT("amd64")}};
-        dsr_node a = {DSR_STR_LIT("edge-rpi4-01"), arm, 1, NULL, 0, false};
-        dsr_node b = {DSR_STR_LIT("cp-1"), amd, 1, NULL, 0, false};
+        dsr_node a = {sizeof(dsr_node), DSR_STR_LIT("edge-rpi4-01"), arm, 1, NULL, 0, false};
+        dsr_node b = {sizeof(dsr_node), DSR_STR_LIT("cp-1"), amd, 1, NULL, 0, false};
         CHECK(MEASURED("add_node", dsr_engine_add_node(engine, &a, &edge) == DSR_RESULT_OK));
         CHECK(dsr_engine_add_node(engine, &b, &cp) == DSR_RESULT_OK);
     }
@@ -141,10 +149,10 @@ int main(void) {
         char node[64], keys[4][32], values[4][64];
         size_t n = 0, i;
         uint32_t pod = 0;
-        CHECK(MEASURED("sync", dsr_engine_sync(engine, set, 1709290800, &info) == DSR_RESULT_OK));
+        CHECK(MEASURED("sync", dsr_engine_sync(engine, set, 1709290800, plan, &info) == DSR_RESULT_OK));
         CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 1 && info.has_status);
         CHECK(info.status.desired_number_scheduled == 1);
-        CHECK(dsr_engine_plan_create(engine, 0, &c) == DSR_RESULT_OK && c.node_id == edge);
+        CHECK(dsr_engine_plan_create(engine, plan, 0, &c) == DSR_RESULT_OK && c.node_id == edge);
         CHECK(MEASURED("new_pod_labels", dsr_engine_new_pod_labels(engine, set, labels, 4, &n) == DSR_RESULT_OK) && n == 2);
         /* Strings the engine gives out are copied before they go back in. */
         CHECK(c.node_name.len < sizeof node);
@@ -157,7 +165,7 @@ int main(void) {
             labels[i].value.ptr = values[i];
         }
         {
-            dsr_pod p0 = {0};
+            dsr_pod p0 = DSR_POD_INIT;
             p0.name = (dsr_str)DSR_STR_LIT("agent-x7k2p");
             p0.ns = (dsr_str)DSR_STR_LIT("kube-system");
             p0.labels = labels;
@@ -169,7 +177,7 @@ int main(void) {
             CHECK(MEASURED("add_pod", dsr_engine_add_pod(engine, &p0, &pod) == DSR_RESULT_OK));
         }
         CHECK(dsr_engine_observe_creates(engine, set, 1) == DSR_RESULT_OK);
-        CHECK(MEASURED("sync", dsr_engine_sync(engine, set, 1709290805, &info) == DSR_RESULT_OK));
+        CHECK(MEASURED("sync", dsr_engine_sync(engine, set, 1709290805, plan, &info) == DSR_RESULT_OK));
         CHECK(info.outcome == DSR_SYNC_OUTCOME_SYNCED && info.creates_len == 0 && info.deletes_len == 0);
         CHECK(info.status.current_number_scheduled == 1);
     }

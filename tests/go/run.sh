@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The Go package in go/: gofmt, go vet, go test, and go test again with
 # GOGC=1 (the garbage collector runs all the time, so a missing
-# runtime.KeepAlive or a finalizer freeing an engine in use shows up).
+# runtime.KeepAlive or an engine's memory reclaimed while in use shows up),
+# all with -tags dsr_in_tree (the package links this checkout's libdsr.a);
+# then tests/go/outside.sh: a module outside the repository that uses the
+# package against an installed libdsr, as README.md tells.
 # Needs target/release/libdsr.a (the libdsr step of test-all.sh); the dsr CLI
 # (target/debug/dsr or target/release/dsr), when built, is compared with the
 # binding too.
@@ -27,9 +30,16 @@ cd "$root/go"
 hash=$(sha256sum "$lib" | cut -c1-16)
 export CGO_CFLAGS="-g -O2 -DDSR_LIBDSR_HASH=0x$hash"
 
+# Offline, as CI is: the module has no requirements to download.
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod -tags=dsr_in_tree" GOPROXY=off
+[ -z "$(go list -m -f '{{if not .Main}}{{.Path}}{{end}}' all)" ] ||
+    { echo "go-tests: go/go.mod requires other modules; it must stand alone" >&2; exit 1; }
+
 unformatted=$(gofmt -l .)
 [ -z "$unformatted" ] || { echo "go-tests: not gofmt'ed: $unformatted" >&2; exit 1; }
 go version
 go vet ./...
 go test -count=1 ./...
 GOGC=1 go test -count=1 ./...
+
+bash "$root/tests/go/outside.sh"

@@ -53,6 +53,27 @@ export PKG_CONFIG_PATH=$tmp/prefix/lib/pkgconfig
     die "FAILED: dsr.pc's version is not the header's"
 
 cd "$tmp"
+echo "--- dsr_config.h is installed and describes the installed library"
+cat >config.c <<'EOF2'
+#include <stdio.h>
+#include "dsr.h"
+#include "dsr_config.h"
+static _Alignas(DSR_ENGINE_ALIGN) unsigned char mem[DSR_ENGINE_SIZE];
+int main(void) {
+    dsr_engine *e;
+    if (DSR_CONFIG_CHECK() != DSR_RESULT_OK || dsr_engine_init(mem, sizeof mem, &e) != DSR_RESULT_OK) return 1;
+    puts("config ok");
+    return 0;
+}
+EOF2
+# shellcheck disable=SC2046
+"$CC" -std=c11 -Wall -Werror -o config-static config.c $("$PKG_CONFIG" --cflags --libs dsr-static)
+[ "$(./config-static)" = "config ok" ] || die "FAILED: the installed dsr_config.h does not match the installed libdsr.a"
+# shellcheck disable=SC2046
+"$CC" -std=c11 -Wall -Werror -o config-shared config.c $("$PKG_CONFIG" --cflags --libs dsr)
+[ "$(LD_LIBRARY_PATH=$tmp/prefix/lib ./config-shared)" = "config ok" ] ||
+    die "FAILED: the installed dsr_config.h does not match the installed libdsr.so"
+
 echo "--- shared: cc placement.c \$(pkg-config --cflags --libs dsr)"
 # shellcheck disable=SC2046 # word splitting of pkg-config output is intended
 "$CC" -std=c11 -Wall -Werror -o placement-shared "$root/examples/c/placement.c" \

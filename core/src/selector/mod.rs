@@ -71,7 +71,11 @@ pub struct Requirement {
 /// Parses a base-10 `i64` as Go's `strconv.ParseInt(s, 10, 64)` does: an optional
 /// sign, then digits only, no spaces, overflow rejected.
 pub fn parse_i64(s: &str) -> Option<i64> {
-    let bytes = s.as_bytes();
+    parse_i64_bytes(s.as_bytes())
+}
+
+/// [`parse_i64`] of text given as bytes.
+pub fn parse_i64_bytes(bytes: &[u8]) -> Option<i64> {
     let (negative, digits) = match bytes.split_first() {
         Some((b'-', rest)) => (true, rest),
         Some((b'+', rest)) => (false, rest),

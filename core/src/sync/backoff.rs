@@ -7,6 +7,7 @@ use heapless::Vec;
 
 use crate::engine::SetId;
 use crate::error::{Error, Result, Table};
+use crate::holders::Hold;
 use crate::intern::Sym;
 use crate::sync::time::Timestamp;
 
@@ -52,9 +53,20 @@ impl BackoffEntry {
 }
 
 /// The backoff table: at most `N` keys.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Backoff<const N: usize> {
     entries: Vec<BackoffEntry, N>,
+    /// The most keys held at once.
+    high: u32,
+}
+
+// The high-water mark is history, not content: equal tables print alike.
+impl<const N: usize> core::fmt::Debug for Backoff<N> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Backoff")
+            .field("entries", &self.entries)
+            .finish()
+    }
 }
 
 impl<const N: usize> Default for Backoff<N> {
@@ -69,6 +81,7 @@ impl<const N: usize> Backoff<N> {
     pub const fn new() -> Self {
         Backoff {
             entries: Vec::new(),
+            high: 0,
         }
     }
 
@@ -89,7 +102,9 @@ impl<const N: usize> Backoff<N> {
         self.entries.push(e).map_err(|_| Error::Full {
             table: Table::Backoff,
             capacity: N,
-        })
+        })?;
+        self.high = self.high.max(self.entries.len() as u32);
+        Ok(())
     }
 
     /// The entry of a key.
@@ -104,7 +119,7 @@ impl<const N: usize> Backoff<N> {
             .and_then(|e| e.remaining(now))
     }
 
-    /// The delay a key gets from [`next`](Self::next) at `now`.
+    /// The delay a key gets when its next failed pod is deleted at `now`.
     pub fn next_delay(&self, set: SetId, generation: i64, node: Sym, now: Timestamp) -> i64 {
         match self.get(set, generation, node) {
             Some(e) if !e.expired(now) => e.delay.saturating_mul(2).min(MAX_SECONDS),
@@ -112,11 +127,22 @@ impl<const N: usize> Backoff<N> {
         }
     }
 
-    /// Whether [`next`](Self::next) on these keys would find room, after dropping
-    /// expired entries.
-    pub fn reserve(&mut self, new_keys: usize, now: Timestamp) -> Result<()> {
+    /// Whether raising these keys would find room, after dropping
+    /// expired entries (`release` is called with the node name of each).
+    pub fn reserve(
+        &mut self,
+        new_keys: usize,
+        now: Timestamp,
+        release: &mut dyn FnMut(Sym),
+    ) -> Result<()> {
         if N - self.entries.len() < new_keys {
-            self.entries.retain(|e| !e.expired(now));
+            self.entries.retain(|e| {
+                let keep = !e.expired(now);
+                if !keep {
+                    release(e.node);
+                }
+                keep
+            });
         }
         if N - self.entries.len() < new_keys {
             return Err(Error::Full {
@@ -127,8 +153,17 @@ impl<const N: usize> Backoff<N> {
         Ok(())
     }
 
-    /// Raises a key's delay (or starts it at 1 s): upstream's `Next`.
-    pub fn next(&mut self, set: SetId, generation: i64, node: Sym, now: Timestamp) -> Result<()> {
+    /// Raises a key's delay (or starts it at 1 s): upstream's `Next`. A new key
+    /// holds its node name (`hold` is called with [`Hold::Retain`] for it, and with
+    /// [`Hold::Release`] for expired keys dropped to make room).
+    pub(crate) fn next(
+        &mut self,
+        set: SetId,
+        generation: i64,
+        node: Sym,
+        now: Timestamp,
+        hold: &mut dyn FnMut(Sym, Hold),
+    ) -> Result<()> {
         let delay = self.next_delay(set, generation, node, now);
         let entry = BackoffEntry {
             set,
@@ -143,8 +178,10 @@ impl<const N: usize> Backoff<N> {
         {
             Some(e) => *e = entry,
             None => {
-                self.reserve(1, now)?;
+                self.reserve(1, now, &mut |s| hold(s, Hold::Release))?;
                 self.entries.push(entry).map_err(|_| Error::LogicBug)?;
+                self.high = self.high.max(self.entries.len() as u32);
+                hold(node, Hold::Retain);
             }
         }
         Ok(())
@@ -155,9 +192,21 @@ impl<const N: usize> Backoff<N> {
         self.entries.clear();
     }
 
-    /// Forgets every key of a DaemonSet.
-    pub fn forget_set(&mut self, set: SetId) {
-        self.entries.retain(|e| e.set != set);
+    /// Forgets every key of a DaemonSet (`release` is called with the node name of
+    /// each).
+    pub fn forget_set(&mut self, set: SetId, release: &mut dyn FnMut(Sym)) {
+        self.entries.retain(|e| {
+            let keep = e.set != set;
+            if !keep {
+                release(e.node);
+            }
+            keep
+        });
+    }
+
+    /// The most keys held at once since the table was made.
+    pub fn high_water(&self) -> usize {
+        self.high as usize
     }
 
     /// Number of keys held.
@@ -184,7 +233,7 @@ mod tests {
         // (delay after next, seconds later still in backoff, seconds later free)
         let want = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900];
         for d in want {
-            b.next(s, 1, n, t).unwrap();
+            b.next(s, 1, n, t, &mut |_, _| {}).unwrap();
             assert_eq!(b.get(s, 1, n).unwrap().delay, d);
             assert_eq!(b.remaining(s, 1, n, t), Some(d));
             assert_eq!(b.remaining(s, 1, n, t.plus(d - 1)), Some(1));
@@ -193,7 +242,7 @@ mod tests {
         }
         // Idle for more than 30 minutes: back to 1 s.
         t = t.plus(2 * MAX_SECONDS + 1);
-        b.next(s, 1, n, t).unwrap();
+        b.next(s, 1, n, t, &mut |_, _| {}).unwrap();
         assert_eq!(b.get(s, 1, n).unwrap().delay, 1);
         // Another generation is another key.
         assert_eq!(b.remaining(s, 2, n, t), None);
@@ -202,18 +251,25 @@ mod tests {
     #[test]
     fn full_table_drops_expired_keys_first() {
         let mut b: Backoff<1> = Backoff::new();
-        b.next(SetId(0), 0, Sym(1), Timestamp(0)).unwrap();
+        b.next(SetId(0), 0, Sym(1), Timestamp(0), &mut |_, _| {})
+            .unwrap();
         assert_eq!(
-            b.next(SetId(0), 0, Sym(2), Timestamp(10)),
+            b.next(SetId(0), 0, Sym(2), Timestamp(10), &mut |_, _| {}),
             Err(Error::Full {
                 table: Table::Backoff,
                 capacity: 1
             })
         );
-        b.next(SetId(0), 0, Sym(2), Timestamp(2 * MAX_SECONDS + 1))
-            .unwrap();
+        b.next(
+            SetId(0),
+            0,
+            Sym(2),
+            Timestamp(2 * MAX_SECONDS + 1),
+            &mut |_, _| {},
+        )
+        .unwrap();
         assert_eq!(b.len(), 1);
-        b.forget_set(SetId(0));
+        b.forget_set(SetId(0), &mut |_| {});
         assert!(b.is_empty());
     }
 }

@@ -12,6 +12,7 @@ mod describe;
 pub mod expectations;
 pub mod intorstr;
 mod manage;
+mod names;
 pub mod owner;
 pub mod plan;
 mod rolling;
@@ -298,12 +299,13 @@ impl<const NODES: usize, const SETS: usize, const PODS: usize, const BACKOFF: us
         self.visits.clear();
     }
 
-    /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`).
-    pub fn forget_set(&mut self, set: SetId) {
+    /// Drops what is remembered of a DaemonSet (upstream's `DeleteExpectations`);
+    /// `release` is called with each node name its backoff keys held.
+    pub fn forget_set(&mut self, set: SetId, release: &mut dyn FnMut(Sym)) {
         if let Some(e) = self.expectations.get_mut(set.0 as usize) {
             *e = None;
         }
-        self.backoff.forget_set(set);
+        self.backoff.forget_set(set, release);
     }
 }
 
@@ -522,6 +524,7 @@ impl<
         plan.clear();
         plan.set = Some(set);
         plan.revision_hash = s.revision_hash;
+        plan.strings_freed = self.strings.freed();
         plan.template_generation = s.template_generation;
         if s.deleting {
             plan.outcome = SyncOutcome::Deleting;
@@ -574,25 +577,29 @@ impl<
     }
 
     /// Reports that `n` planned creates of a DaemonSet happened (the pod appeared) or
-    /// failed or were skipped: upstream's `CreationObserved`.
+    /// failed or were skipped: upstream's `CreationObserved`. More than are pending
+    /// leaves none pending (the count stops at 0).
     pub fn observe_creates(&mut self, set: SetId, n: u32) -> Result<()> {
         self.sets
             .get(set.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
-            e.creates = e.creates.saturating_sub(i64::from(n));
+            // More than are pending (a caller's miscount, or `u32::MAX`) leaves
+            // none pending rather than a debt that later syncs would not see.
+            e.creates = e.creates.saturating_sub(i64::from(n)).max(0);
         }
         Ok(())
     }
 
     /// Reports that `n` planned deletes of a DaemonSet happened (the pod is gone) or
-    /// failed: upstream's `DeletionObserved`.
+    /// failed: upstream's `DeletionObserved`. More than are pending leaves none
+    /// pending (the count stops at 0).
     pub fn observe_deletes(&mut self, set: SetId, n: u32) -> Result<()> {
         self.sets
             .get(set.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
-            e.deletes = e.deletes.saturating_sub(i64::from(n));
+            e.deletes = e.deletes.saturating_sub(i64::from(n)).max(0);
         }
         Ok(())
     }
@@ -1003,9 +1010,17 @@ impl<
                     .is_none()
             })
             .count();
-        self.sync.backoff.reserve(new_keys, now)?;
+        {
+            let Engine { sync, strings, .. } = self;
+            sync.backoff
+                .reserve(new_keys, now, &mut |s| strings.release(s))?;
+        }
         for d in failed() {
-            self.sync.backoff.next(set, generation, d.node_name, now)?;
+            let Engine { sync, strings, .. } = self;
+            sync.backoff
+                .next(set, generation, d.node_name, now, &mut |s, hold| {
+                    hold.apply(strings, s)
+                })?;
         }
         let slot = self
             .sync
@@ -1023,7 +1038,7 @@ impl<
     /// Upstream requeues after `minReadySeconds` while some node's ready pod is not
     /// yet available, and, on the event of a pod turning ready, once that pod can be
     /// available. dsr has no events, so it asks for the second at the sync: the first
-    /// moment a ready pod of the DaemonSet passes `minReadySeconds`.
+    /// moment a ready pod of the DaemonSet has been ready for `minReadySeconds`.
     fn requeue_for_status<const N: usize>(
         &self,
         s: &DaemonSet,
@@ -1047,7 +1062,7 @@ impl<
             .filter_map(|c| self.pods.get(c.pod))
             .filter(|p| p.ready && !p.is_available(s.min_ready_seconds, now))
             .filter_map(|p| p.ready_since)
-            .map(|since| since.plus(min_ready + 1).since(now))
+            .map(|since| since.plus(min_ready).since(now))
             .min();
         if let Some(wait) = soonest {
             plan.requeue(wait);

@@ -63,7 +63,9 @@ impl<
         if propagation == Propagation::Orphan {
             for id in pods.iter() {
                 if let Some(p) = self.pods.get_mut(id.0) {
-                    p.controller_uid = None;
+                    if let Some(uid) = p.controller_uid.take() {
+                        self.strings.release(uid);
+                    }
                 }
                 self.pod_index.set_owner(id.0, None);
             }
@@ -113,7 +115,15 @@ impl<
             .pods
             .get_mut(pod.0)
             .ok_or(Error::NotFound(Table::Pods))?;
-        p.controller_uid = uid;
+        let old = core::mem::replace(&mut p.controller_uid, uid);
+        // The pod holds its controller's uid: the new one first, so a uid that is
+        // both stays.
+        if let Some(new) = uid {
+            self.strings.retain(new);
+        }
+        if let Some(old) = old {
+            self.strings.release(old);
+        }
         self.pod_index.set_owner(pod.0, uid);
         Ok(())
     }

@@ -255,6 +255,10 @@ pub struct Plan<const N: usize> {
     pub revision_hash: Sym,
     /// What created pods carry as `pod-template-generation`.
     pub template_generation: Option<i64>,
+    /// [`Engine::strings_freed`](crate::Engine::strings_freed) when the plan was
+    /// made: while it is unchanged every string the plan names is the one it named
+    /// (see [`Engine::plan_is_current`](crate::Engine::plan_is_current)).
+    pub strings_freed: u32,
     /// Creates and deletes of the manage pass, before the rolling update's.
     pub(crate) manage_creates: usize,
     pub(crate) manage_deletes: usize,
@@ -290,6 +294,7 @@ impl<const N: usize> Plan<N> {
             held_back: Vec::new(),
             revision_hash: Sym::EMPTY,
             template_generation: None,
+            strings_freed: 0,
             manage_creates: 0,
             manage_deletes: 0,
         }

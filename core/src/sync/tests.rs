@@ -785,6 +785,41 @@ fn min_ready_seconds_requeues_while_ready_pods_wait() {
 }
 
 #[test]
+fn a_pod_is_available_the_second_min_ready_seconds_have_passed() {
+    // Upstream's `IsPodAvailable` (pkg/api/v1/pod/util.go, v1.34+):
+    // `lastTransitionTime + minReadySeconds <= now`. Ready exactly 30 s ago with
+    // `minReadySeconds: 30` is available now; 29 s ago it is not, and the sync asks
+    // to be run again in 1 s, when it will be.
+    let pods = [p("fluentd-a", 0, &NEW)];
+    let (mut e, set) = cluster(
+        1,
+        DaemonSetInput {
+            min_ready_seconds: 30,
+            ..fluentd(RU1)
+        },
+        &pods,
+    );
+    let id = e.find_pod(NS, "fluentd-a").unwrap();
+    let mut plan: Plan<32> = Plan::new();
+    for (ready_ago, available, requeue) in [(30, 1, None), (29, 0, Some(1))] {
+        let mut input = pods[0].input();
+        input.ready = Some(PodConditionInput {
+            status: "True",
+            last_transition_time: Some(NOW.plus(-ready_ago)),
+        });
+        e.update_pod(id, &input).unwrap();
+        e.sync(set, NOW, &mut plan).unwrap();
+        let st = plan.status.unwrap();
+        assert_eq!(
+            (st.number_ready, st.number_available, st.number_unavailable),
+            (1, available, 1 - available),
+            "ready {ready_ago} s ago"
+        );
+        assert_eq!(plan.requeue_after, requeue, "ready {ready_ago} s ago");
+    }
+}
+
+#[test]
 fn orphaned_pods_are_adopted_and_replaced_by_a_later_daemon_set() {
     let pods = [p("fluentd-a", 0, &OLD), p("fluentd-b", 1, &OLD)];
     let (mut e, set) = cluster(2, fluentd(ON_DELETE), &pods);
@@ -952,7 +987,8 @@ fn updating_a_daemon_set_with_a_node_selector_keeps_other_labels_intact() {
 #[test]
 fn requeue_when_a_ready_surge_pod_can_be_available() {
     // The node counts by its old, available pod; the new one has been ready for
-    // 20 s of the 30 it needs, so the old pod may go in 11 s.
+    // 20 s of the 30 it needs, so the old pod may go in 10 s: upstream's
+    // `IsPodAvailable` (v1.34+) counts it available at ready + minReadySeconds.
     let pods = [
         p("fluentd-old", 0, &OLD).age(90),
         p("fluentd-new", 0, &NEW).age(1).ready_for(None),
@@ -977,5 +1013,5 @@ fn requeue_when_a_ready_surge_pod_can_be_available() {
     assert!(plan.is_noop());
     let st = plan.status.unwrap();
     assert_eq!((st.number_ready, st.number_available), (1, 1));
-    assert_eq!(plan.requeue_after, Some(11));
+    assert_eq!(plan.requeue_after, Some(10));
 }
