@@ -221,6 +221,8 @@ func (a *arena) pod(p *Pod) *C.dsr_pod {
 	if p.ControllerUID != nil {
 		c.has_controller = true
 		c.controller_uid = a.str(*p.ControllerUID)
+		c.controller_kind = a.str(p.ControllerKind)
+		c.controller_name = a.str(p.ControllerName)
 	}
 	c.node_name = a.str(p.NodeName)
 	if p.RequiredNodeAffinity != nil {

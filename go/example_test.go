@@ -105,7 +105,8 @@ func ExampleEngine_Sync() {
 		// ... create the pod with these labels, then tell the engine:
 		_, err := engine.AddPod(&dsr.Pod{
 			Name: "fluentd-" + c.NodeName, Namespace: "kube-system", Labels: labels,
-			ControllerUID: &uid, NodeName: c.NodeName, Phase: "Pending", CreationTimestamp: now,
+			ControllerUID: &uid, ControllerKind: "DaemonSet", ControllerName: "fluentd-elasticsearch",
+			NodeName: c.NodeName, Phase: "Pending", CreationTimestamp: now,
 		})
 		if err != nil {
 			log.Fatal(err)

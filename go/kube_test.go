@@ -20,6 +20,8 @@ type kubeMeta struct {
 	CreationTimestamp *time.Time        `json:"creationTimestamp"`
 	DeletionTimestamp *time.Time        `json:"deletionTimestamp"`
 	OwnerReferences   []struct {
+		Kind       string `json:"kind"`
+		Name       string `json:"name"`
 		UID        string `json:"uid"`
 		Controller *bool  `json:"controller"`
 	} `json:"ownerReferences"`
@@ -209,6 +211,7 @@ func (k *kubePod) pod() *Pod {
 		if r.Controller != nil && *r.Controller {
 			uid := r.UID
 			p.ControllerUID = &uid
+			p.ControllerKind, p.ControllerName = r.Kind, r.Name
 			break
 		}
 	}

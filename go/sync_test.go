@@ -58,7 +58,8 @@ func createAll(t *testing.T, e *Engine, set SetID, plan *Plan, at time.Time) []P
 	for _, c := range plan.Creates {
 		id, err := e.AddPod(&Pod{
 			Name: "fluentd-" + c.NodeName, Namespace: "kube-system", Labels: labels,
-			ControllerUID: &uid, NodeName: c.NodeName, Phase: "Pending", CreationTimestamp: at,
+			ControllerUID: &uid, ControllerKind: "DaemonSet", ControllerName: "fluentd-elasticsearch",
+			NodeName: c.NodeName, Phase: "Pending", CreationTimestamp: at,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -130,6 +131,7 @@ func TestSyncRound(t *testing.T) {
 			Ready: &PodCondition{Status: "True", LastTransitionTime: now.Add(10 * time.Second)}}
 		uid := fluentdUID
 		p.ControllerUID = &uid
+		p.ControllerKind, p.ControllerName = "DaemonSet", "fluentd-elasticsearch"
 		if err := e.UpdatePod(id, p); err != nil {
 			t.Fatal(err)
 		}

@@ -176,6 +176,11 @@ type Pod struct {
 	Deleting bool
 	// CreationTimestamp is metadata.creationTimestamp.
 	CreationTimestamp time.Time
+	// ControllerKind and ControllerName are the kind and name of the
+	// ownerReferences entry with controller: true (read with ControllerUID):
+	// a pod is a DaemonSet's only when they are "DaemonSet" and its name, and
+	// ControllerUID is its uid (upstream's FilterPodsByOwner).
+	ControllerKind, ControllerName string
 }
 
 // NodeID identifies a node in its Engine; ids of removed nodes are reused.

@@ -1645,7 +1645,8 @@ typedef struct dsr_pod {
    */
   bool has_controller;
   /**
-   * That entry's `uid`: the object controlling the pod.
+   * That entry's `uid`: the object controlling the pod (its `kind` and `name`
+   * are `controller_kind` and `controller_name`).
    */
   struct dsr_str controller_uid;
   /**
@@ -1687,6 +1688,16 @@ typedef struct dsr_pod {
    * `metadata.creationTimestamp`, in seconds since the Unix epoch.
    */
   int64_t creation_timestamp;
+  /**
+   * The controller entry's `kind` (read with `has_controller`): the pod is a
+   * DaemonSet's only when it is `DaemonSet` and `controller_name` and
+   * `controller_uid` are the DaemonSet's (upstream's `FilterPodsByOwner`).
+   */
+  struct dsr_str controller_kind;
+  /**
+   * The controller entry's `name` (read with `has_controller`).
+   */
+  struct dsr_str controller_name;
 } dsr_pod;
 
 /**

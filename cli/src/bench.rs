@@ -376,6 +376,8 @@ fn measure<
                     namespace,
                     labels: &labels,
                     controller_uid: Some(uid),
+                    controller_kind: "DaemonSet",
+                    controller_name: &set_name,
                     node_name,
                     phase: "Running",
                     ready: Some(PodConditionInput {

@@ -19,7 +19,9 @@ use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
 use k8s_openapi::api::core::v1::{
     Node, NodeSelector, NodeSelectorRequirement, Pod, PodSpec, Taint, Toleration,
 };
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    LabelSelector, ObjectMeta, OwnerReference, Time,
+};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// The annotation the conformance vectors carry the current revision hash in (it
@@ -77,11 +79,15 @@ pub fn timestamp(t: &Time) -> Timestamp {
 
 /// The `uid` of an object's controller owner reference (`controller: true`), if any.
 pub fn controller_uid(meta: &ObjectMeta) -> Option<&str> {
+    controller_ref(meta).map(|r| r.uid.as_str())
+}
+
+/// An object's controller owner reference (`controller: true`), if any.
+fn controller_ref(meta: &ObjectMeta) -> Option<&OwnerReference> {
     meta.owner_references
         .iter()
         .flatten()
         .find(|r| r.controller == Some(true))
-        .map(|r| r.uid.as_str())
 }
 
 fn annotation<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
@@ -503,6 +509,8 @@ pub struct PodParts<'a> {
     uid: &'a str,
     labels: Vec<LabelInput<'a>>,
     controller_uid: Option<&'a str>,
+    controller_kind: &'a str,
+    controller_name: &'a str,
     node_name: &'a str,
     affinity: Option<Vec<TermParts<'a>>>,
     phase: &'a str,
@@ -526,6 +534,8 @@ impl<'a> PodParts<'a> {
             uid: s(&meta.uid),
             labels: labels(meta.labels.as_ref()),
             controller_uid: controller_uid(meta),
+            controller_kind: controller_ref(meta).map_or("", |r| r.kind.as_str()),
+            controller_name: controller_ref(meta).map_or("", |r| r.name.as_str()),
             node_name: spec.map(|p| s(&p.node_name)).unwrap_or(""),
             affinity: TermParts::required(spec),
             phase: status.map(|st| s(&st.phase)).unwrap_or(""),
@@ -561,6 +571,8 @@ impl<'a> PodParts<'a> {
                 uid: self.uid,
                 labels: &self.labels,
                 controller_uid: self.controller_uid,
+                controller_kind: self.controller_kind,
+                controller_name: self.controller_name,
                 node_name: self.node_name,
                 required_node_affinity: terms,
                 phase: self.phase,
@@ -726,7 +738,10 @@ mod tests {
                 ("agent-x7k2p", "kube-system", "p1")
             );
             assert_eq!(i.labels.len(), 2);
-            assert_eq!(i.controller_uid, Some("u1"));
+            assert_eq!(
+                (i.controller_uid, i.controller_kind, i.controller_name),
+                (Some("u1"), "DaemonSet", "agent")
+            );
             assert_eq!(i.node_name, "");
             let terms = i.required_node_affinity.unwrap();
             assert_eq!(terms[0].match_fields[0].values, &["n1"]);

@@ -160,8 +160,14 @@ fn parse_gates(s: &str) -> Result<FeatureGates, String> {
             .filter_map(|entry| entry.split_once('=').map(|(n, _)| n.trim()))
             .filter(|n| dsr_core::gates::FeatureGate::from_name(n).is_none())
             .collect::<Vec<_>>();
+        let known: Vec<&str> = dsr_core::gates::FeatureGate::ALL
+            .iter()
+            .map(|g| g.name())
+            .collect();
         match (e, names.as_slice()) {
-            (dsr_core::gates::GateError::Unknown, [name, ..]) => format!("{name}: {e}"),
+            (dsr_core::gates::GateError::Unknown, [name, ..]) => {
+                format!("{name}: {e} (dsr knows: {})", known.join(", "))
+            }
             _ => e.to_string(),
         }
     })

@@ -253,3 +253,51 @@ fn now_defaults_to_the_clock_and_bad_times_are_refused() {
         stderr(&o)
     );
 }
+
+/// A hand-written dump, as a new user writes one: two DaemonSets without
+/// `metadata.uid`, and a ReplicaSet's pod whose controller reference has no uid
+/// either. Upstream's `controller.FilterPodsByOwner` (v1.35) finds a DaemonSet's
+/// pods by controller namespace, kind, name and uid, so the ReplicaSet's pod is
+/// neither DaemonSet's: neither plans to delete it, and each creates its own pod.
+#[test]
+fn uid_less_daemon_sets_leave_a_replica_sets_pod_alone() {
+    let dump = r#"{"apiVersion": "v1", "kind": "List", "items": [
+      {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"}},
+      {"apiVersion": "apps/v1", "kind": "DaemonSet",
+       "metadata": {"name": "log-agent", "namespace": "default"},
+       "spec": {"selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                             "spec": {"containers": [{"name": "a", "image": "registry.k8s.io/pause:3.9"}]}}}},
+      {"apiVersion": "apps/v1", "kind": "DaemonSet",
+       "metadata": {"name": "metrics-agent", "namespace": "default"},
+       "spec": {"selector": {"matchLabels": {"app": "web"}},
+                "template": {"metadata": {"labels": {"app": "web"}},
+                             "spec": {"containers": [{"name": "m", "image": "registry.k8s.io/pause:3.9"}]}}}},
+      {"apiVersion": "v1", "kind": "Pod",
+       "metadata": {"name": "web-7d9f-x2x4q", "namespace": "default", "labels": {"app": "web"},
+                    "creationTimestamp": "2024-03-01T10:00:00Z",
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                                         "name": "web-7d9f", "uid": "", "controller": true}]},
+       "spec": {"nodeName": "worker-1", "containers": [{"name": "web", "image": "nginx"}]},
+       "status": {"phase": "Running"}}
+    ]}"#;
+    let dir = std::env::temp_dir().join(format!("dsr-plan-uidless-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("dump.json");
+    std::fs::write(&file, dump).unwrap();
+    let o = dsr(&["plan", file.to_str().unwrap(), "--now", NOW, "-o", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let sets = list(&v["daemonSets"]);
+    assert_eq!(sets.len(), 2);
+    for set in sets {
+        assert!(list(&set["deletes"]).is_empty(), "{set}");
+        assert!(list(&set["adoptions"]).is_empty(), "{set}");
+        let creates: Vec<&str> = list(&set["creates"])
+            .iter()
+            .map(|c| c["node"].as_str().unwrap())
+            .collect();
+        assert_eq!(creates, ["worker-1"], "{set}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -14,6 +14,12 @@ use crate::taint::{self, Toleration, TolerationOperator, DAEMON_TOLERATIONS};
 /// Most tolerations a daemon pod may carry (the template's plus the automatic ones).
 pub const TOLERATIONS_MAX: usize = 64;
 
+/// Most required node-affinity terms of a DaemonSet, and most `matchExpressions` or
+/// `matchFields` of one term, that dsr takes: their positions are kept in 16 bits
+/// so that a reason names the term and the requirement that failed. More is
+/// [`Error::TooMany`] (the API server accepts more; no real DaemonSet has them).
+pub const POSITIONS_MAX: usize = u16::MAX as usize;
+
 /// Label-selector operator names (`metav1.LabelSelectorOperator`).
 pub(crate) fn label_selector_operator(s: &str) -> Option<Operator> {
     Some(match s {
@@ -104,13 +110,10 @@ impl<
         let node_selector = self.push_labels(input.node_selector)?;
         let (affinity, written) = match input.required_node_affinity {
             None => (None, 0),
-            Some(terms) => (
-                Some(self.compile_terms(terms)?),
-                u16::try_from(terms.len()).map_err(|_| Error::Full {
-                    table: Table::Terms,
-                    capacity: u16::MAX as usize,
-                })?,
-            ),
+            Some(terms) => {
+                let written = positions(terms.len(), Field::NodeSelectorTerms)?;
+                (Some(self.compile_terms(terms)?), written)
+            }
         };
         let (tolerations, automatic_tolerations) =
             self.compile_daemon_tolerations(input.tolerations, input.host_network)?;
@@ -218,13 +221,19 @@ impl<
             .iter()
             .filter(|t| !(t.match_expressions.is_empty() && t.match_fields.is_empty()))
             .count();
+        // Checked before anything is stored.
+        positions(terms.len(), Field::NodeSelectorTerms)?;
+        for t in terms {
+            positions(t.match_expressions.len(), Field::MatchExpressions)?;
+            positions(t.match_fields.len(), Field::MatchFields)?;
+        }
         self.terms.reserve(stored)?;
         let first = self.terms.mark();
         for (i, t) in terms.iter().enumerate() {
             if t.match_expressions.is_empty() && t.match_fields.is_empty() {
                 continue;
             }
-            let index = u16::try_from(i).map_err(|_| Error::LogicBug)?;
+            let index = positions(i, Field::NodeSelectorTerms)?;
             let term = self.compile_term(index, t)?;
             self.terms.push(term)?;
         }
@@ -333,6 +342,15 @@ impl<
             toleration_seconds: t.toleration_seconds,
         })
     }
+}
+
+/// `len` (a count or a position) in 16 bits, or [`Error::TooMany`] naming the list
+/// and the limit.
+fn positions(len: usize, field: Field) -> Result<u16> {
+    u16::try_from(len).map_err(|_| Error::TooMany {
+        field,
+        max: POSITIONS_MAX,
+    })
 }
 
 /// Why a non-empty term is invalid, checked as upstream parses it.

@@ -549,6 +549,7 @@ impl<
     /// For each `Gt`/`Lt` toleration of the DaemonSet whose key and effect apply
     /// to `taint`, why it does not tolerate it (`; toleration ... does not tolerate
     /// it: ...`).
+    // Written piece by piece with `write_str`: the firmware build counts its bytes.
     fn describe_comparisons<W: fmt::Write>(
         &self,
         set: SetId,
@@ -556,59 +557,62 @@ impl<
         w: &mut W,
     ) -> fmt::Result {
         use crate::taint::{ComparisonMiss, TolerationOperator};
-        use crate::text::{put, Quoted};
         let Some(s) = self.sets.get(set.0) else {
             return Ok(());
         };
         let t = |s: Sym| self.strings.resolve(s);
-        let tolerations = self.daemon_tolerations(s);
-        for tol in tolerations.iter() {
-            let op = match tol.operator {
-                TolerationOperator::Gt => "Gt",
-                TolerationOperator::Lt => "Lt",
+        let comparisons = self.comparisons();
+        // The automatic tolerations are all `Exists`: only the template's can be
+        // `Gt`/`Lt`.
+        for tol in self.tolerations.get(s.tolerations) {
+            let gt = match tol.operator {
+                TolerationOperator::Gt => true,
+                TolerationOperator::Lt => false,
                 _ => continue,
             };
             if !tol.applies_to(taint) {
                 continue;
             }
-            let Err(miss) = tol.compare(taint, tolerations.comparisons()) else {
+            let Err(miss) = tol.compare(taint, comparisons) else {
                 continue;
             };
-            let key = if tol.key.is_empty() {
-                "(any key)"
-            } else {
-                t(tol.key)
-            };
-            put!(
-                w,
-                "; toleration ",
-                key,
-                " ",
-                op,
-                " ",
-                t(tol.value),
-                " does not tolerate it: "
-            )?;
-            match miss {
-                ComparisonMiss::GateOff => w.write_str(
+            let value = t(tol.value);
+            let found = t(taint.value);
+            let why = match miss {
+                ComparisonMiss::GateOff => [
                     "the feature gate TaintTolerationComparisonOperators is off, so Gt and Lt tolerate nothing",
-                )?,
-                ComparisonMiss::TolerationValue(p) => {
-                    put!(w, "its value ", Quoted(t(tol.value)), " ", p)?
-                }
-                ComparisonMiss::TaintValue(p) => {
-                    put!(w, "the taint's value ", Quoted(t(taint.value)), " ", p)?
-                }
-                ComparisonMiss::Comparison => put!(
-                    w,
-                    t(taint.value),
-                    if op == "Gt" {
+                    "",
+                    "",
+                    "",
+                ],
+                ComparisonMiss::TolerationValue(p) => ["its value ", value, " ", p.text()],
+                ComparisonMiss::TaintValue(p) => ["the taint's value ", found, " ", p.text()],
+                ComparisonMiss::Comparison => [
+                    "the taint's value ",
+                    found,
+                    if gt {
                         " is not greater than "
                     } else {
                         " is not less than "
                     },
-                    t(tol.value)
-                )?,
+                    value,
+                ],
+            };
+            let [a, b, c, d] = why;
+            let op = if gt { " Gt " } else { " Lt " };
+            let parts = [
+                "; toleration ",
+                t(tol.key),
+                op,
+                value,
+                " does not tolerate it: ",
+                a,
+                b,
+                c,
+                d,
+            ];
+            for part in parts {
+                w.write_str(part)?;
             }
         }
         Ok(())

@@ -294,7 +294,7 @@ impl<
         v
     }
 
-    /// Empties every table, keeping the memory.
+    /// Empties every table, keeping the memory (and the feature gates).
     pub fn clear(&mut self) {
         // Field by field: building a whole new engine would put a temporary of the
         // engine's full size on the stack.
@@ -794,7 +794,10 @@ impl<
 
     /// Decides under `gates` from now on, as a cluster whose
     /// kube-controller-manager runs with them. Every placement the engine keeps is
-    /// worked out again when they change. [`clear`](Self::clear) keeps them.
+    /// worked out again when they change, and every DaemonSet is a new version (a
+    /// [`Placement`](crate::Placement) from before is stale for
+    /// [`describe_placement`](Self::describe_placement)). [`clear`](Self::clear)
+    /// keeps them.
     ///
     /// ```
     /// use dsr_core::gates::FeatureGates;
@@ -823,6 +826,12 @@ impl<
         }
         self.gates = gates;
         for i in 0..self.sets.slot_count() as u32 {
+            // The gates change what a DaemonSet's tolerations mean: a reason
+            // worked out before is stale.
+            let v = self.new_version();
+            if let Some(d) = self.sets.get_mut(i) {
+                d.version = v;
+            }
             self.refresh_set_fits(i);
         }
     }

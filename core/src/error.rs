@@ -133,6 +133,10 @@ pub enum Field {
     Status,
     /// A timestamp.
     Time,
+    /// Required node affinity's `nodeSelectorTerms`.
+    NodeSelectorTerms,
+    /// A node-selector term's `matchExpressions`.
+    MatchExpressions,
 }
 
 impl Field {
@@ -157,6 +161,8 @@ impl Field {
             Field::NodeName => "spec.template.spec.nodeName",
             Field::Status => "status",
             Field::Time => "time",
+            Field::NodeSelectorTerms => "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+            Field::MatchExpressions => "matchExpressions",
         }
     }
 }
@@ -206,6 +212,15 @@ pub enum Error {
     /// A feature gate dsr does not know, or a `--feature-gates` value that does not
     /// parse.
     FeatureGate(crate::gates::GateError),
+    /// A list has more entries than dsr numbers (positions are kept in 16 bits, so
+    /// that messages can name an entry): see
+    /// [`POSITIONS_MAX`](crate::daemonset::POSITIONS_MAX).
+    TooMany {
+        /// The list.
+        field: Field,
+        /// The most entries dsr takes.
+        max: usize,
+    },
     /// An internal invariant does not hold: a bug in dsr, never the caller's fault.
     LogicBug,
     /// A reason (or answer) was worked out from a version of a DaemonSet or node
@@ -248,6 +263,13 @@ impl Error {
             Error::Duplicate(t) => put!(f, "already in the ", t.name(), " table"),
             Error::NotFound(t) => put!(f, "not in the ", t.name(), " table"),
             Error::FeatureGate(e) => put!(f, "feature gates: ", *e),
+            Error::TooMany { field, max } => put!(
+                f,
+                field.name(),
+                " has more than ",
+                *max,
+                " entries, the most dsr takes"
+            ),
             Error::LogicBug => f.write_str("internal invariant violated (a bug in dsr)"),
             Error::StaleReason => f.write_str(
                 "the reason is stale: its DaemonSet or node was updated or removed since",
@@ -289,6 +311,9 @@ impl defmt::Format for Error {
             Error::Duplicate(t) => defmt::write!(f, "duplicate in {=str}", t.name()),
             Error::NotFound(t) => defmt::write!(f, "not found in {=str}", t.name()),
             Error::FeatureGate(e) => defmt::write!(f, "feature gates: {}", e),
+            Error::TooMany { field, max } => {
+                defmt::write!(f, "{=str}: more than {=usize}", field.name(), max)
+            }
             Error::LogicBug => defmt::write!(f, "logic bug"),
             Error::StaleReason => defmt::write!(f, "stale reason"),
         }

@@ -278,13 +278,13 @@ const NAME_ENTRY: usize = 2 * size_of::<u32>();
 /// The bytes an engine of capacities `c` occupies: `size_of` of
 /// `Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>`.
 pub const fn footprint(c: &Capacities) -> usize {
-    // Text, entries, bucket heads, then five `u32`s (free list, live count, live
-    // bytes, pending, and the two high-water marks: six).
+    // Text, entries, bucket heads, then seven `u32`s (free list, live count, live
+    // bytes, pending, the two high-water marks, strings freed).
     let interner = round(
         round(c.bytes + size_of::<usize>(), align_of::<usize>())
             + vec::<[u32; STRING_ENTRY / 4]>(c.strings)
             + 4 * c.strings
-            + 6 * size_of::<u32>(),
+            + 7 * size_of::<u32>(),
         align_of::<usize>(),
     );
     let rules = pool::<Taint>(c.taints)

@@ -9,8 +9,6 @@
 
 use core::fmt;
 
-use crate::text::put;
-
 /// A feature gate dsr knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -67,20 +65,11 @@ pub enum GateError {
 
 impl crate::text::Piece for GateError {
     fn put<W: fmt::Write + ?Sized>(&self, w: &mut W) -> fmt::Result {
-        match self {
-            GateError::Unknown => {
-                w.write_str("unknown feature gate (dsr knows: ")?;
-                for (i, g) in FeatureGate::ALL.iter().enumerate() {
-                    if i > 0 {
-                        w.write_str(", ")?;
-                    }
-                    w.write_str(g.name())?;
-                }
-                w.write_str(")")
-            }
-            GateError::Malformed => w.write_str("a feature gate is not written as Name=true"),
-            GateError::NotABoolean => put!(w, "a feature gate's value is not true or false"),
-        }
+        w.write_str(match self {
+            GateError::Unknown => "unknown feature gate",
+            GateError::Malformed => "a feature gate is not written as Name=true",
+            GateError::NotABoolean => "a feature gate's value is not true or false",
+        })
     }
 }
 

@@ -115,6 +115,7 @@ impl SymFields for Pod {
         }
         f(&mut self.revision_hash);
         f(&mut self.template_generation);
+        f(&mut self.controller_name);
     }
 }
 

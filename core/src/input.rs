@@ -208,4 +208,10 @@ pub struct PodInput<'a> {
     pub deleting: bool,
     /// `metadata.creationTimestamp`.
     pub creation_timestamp: crate::sync::time::Timestamp,
+    /// The `kind` of the controller reference (read only with `controller_uid`): a
+    /// pod is a DaemonSet's only when it is `DaemonSet`, as upstream's
+    /// `FilterPodsByOwner` matches namespace, kind, name and uid.
+    pub controller_kind: &'a str,
+    /// The `name` of the controller reference (read only with `controller_uid`).
+    pub controller_name: &'a str,
 }

@@ -106,7 +106,15 @@ pub struct Pod {
     pub revision_hash: Sym,
     /// The `pod-template-generation` label ([`Sym::EMPTY`] when absent).
     pub template_generation: Sym,
+    /// The controller reference's `name` ([`Sym::EMPTY`] without a controller).
+    pub controller_name: Sym,
+    /// The controller reference's `kind` is `DaemonSet` (the only kind the
+    /// DaemonSet controller asks about, so the only one kept).
+    pub controller_is_daemon_set: bool,
 }
+
+/// The `kind` of a controller reference to a DaemonSet.
+pub const DAEMON_SET_KIND: &str = "DaemonSet";
 
 impl Pod {
     /// `spec.nodeName` is set.
@@ -275,9 +283,12 @@ impl<
         let namespace = self.intern(input.namespace, Field::Namespace)?;
         let uid = self.intern(input.uid, Field::Uid)?;
         let labels = self.push_labels(input.labels)?;
-        let controller_uid = match input.controller_uid {
-            Some(u) => Some(self.intern(u, Field::Uid)?),
-            None => None,
+        let (controller_uid, controller_name) = match input.controller_uid {
+            Some(u) => (
+                Some(self.intern(u, Field::Uid)?),
+                self.intern(input.controller_name, Field::Name)?,
+            ),
+            None => (None, Sym::EMPTY),
         };
         let node_name = self.intern(input.node_name, Field::NodeName)?;
         let target_node = if !node_name.is_empty() {
@@ -314,7 +325,23 @@ impl<
             created: input.creation_timestamp,
             revision_hash,
             template_generation,
+            controller_name,
+            controller_is_daemon_set: input.controller_uid.is_some()
+                && input.controller_kind == DAEMON_SET_KIND,
         })
+    }
+
+    /// Whether the DaemonSet controls the pod: its controller reference names the
+    /// DaemonSet by namespace, `kind: DaemonSet`, name and uid, as upstream's
+    /// `FilterPodsByOwner` looks pods up (v1.35). A reference that differs in kind
+    /// or name is another owner's, whatever its uid; a DaemonSet without a uid
+    /// (a hand-written object) controls no pod.
+    pub fn controls(&self, set: &crate::engine::DaemonSet, pod: &Pod) -> bool {
+        !set.uid.is_empty()
+            && pod.controller_uid == Some(set.uid)
+            && pod.namespace == set.namespace
+            && pod.controller_name == set.name
+            && pod.controller_is_daemon_set
     }
 }
 

@@ -17,9 +17,9 @@
 //! | 56 | n | payload |
 //!
 //! Version 1 had a 44-byte header naming only the first seven capacities; version 2
-//! wrote every string slot ever used and no symbol list, nor feature gates and
-//! `Gt`/`Lt` toleration operators. This build refuses both
-//! ([`SnapshotError::UnsupportedVersion`]).
+//! wrote every string slot ever used and no symbol list, nor feature gates,
+//! `Gt`/`Lt` toleration operators and pods' controller names. This build refuses
+//! both ([`SnapshotError::UnsupportedVersion`]).
 //!
 //! The payload starts with the strings held, as fixed-width little-endian `u32`s so
 //! that any string can be found without decoding the others: a count `n`, the `n`
@@ -453,6 +453,7 @@ impl Valid for Pod {
             self.node_name,
             self.revision_hash,
             self.template_generation,
+            self.controller_name,
         ]
         .iter()
         .all(|s| b.sym(*s))

@@ -98,12 +98,12 @@ pub enum SpecProblem {
     /// A required node-affinity term is invalid.
     AffinityTerm {
         /// Index in `nodeSelectorTerms`.
-        term: u16,
+        term: u32,
     },
     /// A toleration is invalid.
     Toleration {
         /// Index in `tolerations`.
-        index: u16,
+        index: u32,
         /// What is wrong with it.
         problem: TolerationProblem,
     },
@@ -112,12 +112,12 @@ pub enum SpecProblem {
     /// A container name is not a DNS-1123 label.
     ContainerName {
         /// Index in `containers`.
-        index: u16,
+        index: u32,
     },
     /// Two containers share a name.
     DuplicateContainerName {
         /// Index of the second one in `containers`.
-        index: u16,
+        index: u32,
     },
     /// `restartPolicy` is not `Always`.
     RestartPolicy,
@@ -246,8 +246,10 @@ impl TolerationProblem {
     }
 }
 
-fn index(i: usize) -> u16 {
-    u16::try_from(i).unwrap_or(u16::MAX)
+/// A position in a list, for messages. A list of more than `u32::MAX` entries does
+/// not fit in memory, so this never saturates in practice.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 impl<
@@ -568,7 +570,7 @@ mod tests {
             TolerationProblem::ComparisonValue(crate::taint::NumberProblem::NotCanonical),
         ]);
         for (i, problem) in tolerations.into_iter().enumerate() {
-            let index = i as u16;
+            let index = i as u32;
             assert_eq!(
                 SpecProblem::Toleration { index, problem }.to_string(),
                 format!("spec.template.spec.tolerations[{index}]: {problem:?}")

@@ -110,20 +110,36 @@ impl TolerationOperator {
 /// `TaintTolerationComparisonOperators`), with the text of the values they compare.
 /// [`Comparisons::OFF`] (the gate's default) makes them tolerate nothing.
 #[derive(Clone, Copy, Default)]
-pub struct Comparisons<'a>(Option<&'a dyn Resolve>);
+pub struct Comparisons<'a>(Option<&'a dyn Text>);
+
+/// The one method of [`Resolve`] that comparing needs (a trait object of its own,
+/// so that no other method is linked for it).
+trait Text {
+    fn text(&self, sym: Sym) -> &str;
+}
+
+impl<R: Resolve> Text for R {
+    fn text(&self, sym: Sym) -> &str {
+        self.resolve(sym)
+    }
+}
 
 impl<'a> Comparisons<'a> {
     /// The gate is off: `Gt`/`Lt` tolerate nothing.
     pub const OFF: Comparisons<'static> = Comparisons(None);
 
     /// The gate is on; values are read from `strings`.
-    pub const fn on(strings: &'a dyn Resolve) -> Self {
+    pub fn on<R: Resolve>(strings: &'a R) -> Self {
         Comparisons(Some(strings))
     }
 
     /// `on(strings)` when `enabled`, else [`OFF`](Self::OFF).
-    pub fn new(enabled: bool, strings: &'a dyn Resolve) -> Self {
-        Comparisons(enabled.then_some(strings))
+    pub fn new<R: Resolve>(enabled: bool, strings: &'a R) -> Self {
+        if enabled {
+            Comparisons(Some(strings))
+        } else {
+            Comparisons(None)
+        }
     }
 
     /// Whether the gate is on.
@@ -153,14 +169,21 @@ pub enum NumberProblem {
     OutOfRange,
 }
 
-impl crate::text::Piece for NumberProblem {
-    fn put<W: core::fmt::Write + ?Sized>(&self, w: &mut W) -> core::fmt::Result {
-        w.write_str(match self {
+impl NumberProblem {
+    /// What is wrong, as a sentence ending (`the value ...`).
+    pub const fn text(self) -> &'static str {
+        match self {
             NumberProblem::NotCanonical => {
                 "is not a decimal integer in canonical form (0, or digits not starting with 0, optionally after -)"
             }
             NumberProblem::OutOfRange => "does not fit in a 64-bit signed integer",
-        })
+        }
+    }
+}
+
+impl crate::text::Piece for NumberProblem {
+    fn put<W: core::fmt::Write + ?Sized>(&self, w: &mut W) -> core::fmt::Result {
+        w.write_str(self.text())
     }
 }
 
@@ -265,6 +288,7 @@ impl Toleration {
     /// Why a `Gt`/`Lt` toleration does not tolerate a taint it applies to, or
     /// `Ok` when it does (see [`compare_values`]).
     #[cold]
+    #[inline(never)]
     pub fn compare(
         &self,
         taint: &Taint,
@@ -273,8 +297,8 @@ impl Toleration {
         let strings = comparisons.0.ok_or(ComparisonMiss::GateOff)?;
         compare_values(
             self.operator,
-            strings.resolve(self.value),
-            strings.resolve(taint.value),
+            strings.text(self.value),
+            strings.text(taint.value),
         )
     }
 

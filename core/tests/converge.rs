@@ -202,6 +202,8 @@ impl Sim {
             uid: leak(format!("uid-{}", self.counter)),
             labels: revision_labels(revision),
             controller_uid: owned.then_some(self.set_input.uid),
+            controller_kind: "DaemonSet",
+            controller_name: self.set_input.name,
             node_name: self.nodes[node].name,
             phase,
             ready: Some(PodConditionInput {
@@ -248,6 +250,8 @@ impl Sim {
             self.engine.set_pod_controller(id, Some(self.set)).unwrap();
             let p = self.pods.iter_mut().find(|p| p.id == id).unwrap();
             p.input.controller_uid = Some(self.set_input.uid);
+            p.input.controller_kind = "DaemonSet";
+            p.input.controller_name = self.set_input.name;
         }
         for d in &plan.deletes {
             self.engine.remove_pod(d.pod).unwrap();

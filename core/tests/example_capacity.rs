@@ -220,10 +220,10 @@ fn the_example_cluster_fills_the_capacities_dsr_capacity_prints() {
     for p in items.iter().filter(|i| i["kind"] == "Pod") {
         let meta = &p["metadata"];
         let l = labels(&meta["labels"]);
-        let controller = list(&meta["ownerReferences"])
+        let controller_ref = list(&meta["ownerReferences"])
             .iter()
-            .find(|o| o["controller"] == true)
-            .map(|o| s(&o["uid"]));
+            .find(|o| o["controller"] == true);
+        let controller = controller_ref.map(|o| s(&o["uid"]));
         let ready = list(&p["status"]["conditions"])
             .iter()
             .find(|c| c["type"] == "Ready")
@@ -240,6 +240,8 @@ fn the_example_cluster_fills_the_capacities_dsr_capacity_prints() {
                     uid: s(&meta["uid"]),
                     labels: &l,
                     controller_uid: controller,
+                    controller_kind: controller_ref.map_or("", |o| s(&o["kind"])),
+                    controller_name: controller_ref.map_or("", |o| s(&o["name"])),
                     node_name: s(&p["spec"]["nodeName"]),
                     required_node_affinity: terms,
                     phase: s(&p["status"]["phase"]),

@@ -1,7 +1,8 @@
 //! Feature gates as an engine setting: `TaintTolerationComparisonOperators` turns
 //! on the toleration operators `Gt`/`Lt` (KEP-5471, v1.35), the placements the
 //! engine keeps follow a change of gate, and explain says why such a toleration did
-//! not tolerate.
+//! not tolerate. Also how the automatic daemon-pod tolerations merge with the
+//! template's.
 
 use dsr_core::gates::{FeatureGate, FeatureGates};
 use dsr_core::input::TolerationInput;
@@ -91,8 +92,15 @@ fn changing_a_gate_re_evaluates_every_kept_placement() {
     e.sync(set, now, &mut plan).unwrap();
     let creates: Vec<&str> = plan.creates.iter().map(|c| e.text(c.node_name)).collect();
     assert_eq!(creates, ["edge-999"]);
+    // A reason worked out under the other gates is stale.
+    let before = e.should_run(set, high).unwrap();
     e.set_feature_gates(FeatureGates::DEFAULT);
     assert_eq!(runs(&e), [false, false, false]);
+    let mut why = String::new();
+    assert_eq!(
+        e.describe_placement(set, high, &before, &mut why),
+        Err(Error::StaleReason)
+    );
     // A gate dsr does not know is refused, and nothing changes.
     assert!(matches!(
         e.set_feature_gate("TaintTolerationComparisonOperator", true),
@@ -107,10 +115,10 @@ fn changing_a_gate_re_evaluates_every_kept_placement() {
 fn explain_says_why_a_comparison_did_not_tolerate() {
     let cases = [
         (false, "Gt", "950", "999", "the feature gate TaintTolerationComparisonOperators is off, so Gt and Lt tolerate nothing"),
-        (true, "Gt", "950", "900", "900 is not greater than 950"),
-        (true, "Lt", "950", "999", "999 is not less than 950"),
-        (true, "Gt", "0950", "999", "its value \"0950\" is not a decimal integer in canonical form"),
-        (true, "Gt", "950", "9223372036854775808", "the taint's value \"9223372036854775808\" does not fit in a 64-bit signed integer"),
+        (true, "Gt", "950", "900", "the taint's value 900 is not greater than 950"),
+        (true, "Lt", "950", "999", "the taint's value 999 is not less than 950"),
+        (true, "Gt", "0950", "999", "its value 0950 is not a decimal integer in canonical form"),
+        (true, "Gt", "950", "9223372036854775808", "the taint's value 9223372036854775808 does not fit in a 64-bit signed integer"),
     ];
     for (gate, op, value, taint, reason) in cases {
         let mut e = E::new();
@@ -126,4 +134,44 @@ fn explain_says_why_a_comparison_did_not_tolerate() {
         assert!(text.starts_with(&head), "{text}");
         assert!(text[head.len()..].starts_with(reason), "{text}");
     }
+}
+
+/// Upstream's `AddOrUpdateTolerationInPodSpec` replaces every template toleration
+/// that matches an automatic one on key, operator, value and effect (its
+/// "already present" check never fires): a template with `not-ready Exists
+/// NoExecute` twice, once with `tolerationSeconds: 30`, gives a daemon pod both as
+/// the automatic one, without seconds.
+#[test]
+fn automatic_tolerations_replace_every_template_match() {
+    let mut e = E::new();
+    let not_ready = |seconds| TolerationInput {
+        key: "node.kubernetes.io/not-ready",
+        operator: "Exists",
+        effect: "NoExecute",
+        toleration_seconds: seconds,
+        ..Default::default()
+    };
+    let tolerations = [not_ready(Some(30)), not_ready(None)];
+    let set = e
+        .add_daemon_set(&DaemonSetInput {
+            name: "node-agent",
+            namespace: "kube-system",
+            tolerations: &tolerations,
+            ..Default::default()
+        })
+        .unwrap();
+    let stored = e.daemon_set(set).unwrap();
+    let seconds: Vec<(String, Option<i64>)> = e
+        .daemon_tolerations(stored)
+        .iter()
+        .filter(|t| e.text(t.key) == "node.kubernetes.io/not-ready")
+        .map(|t| (e.text(t.key).to_owned(), t.toleration_seconds))
+        .collect();
+    assert_eq!(
+        seconds,
+        [
+            ("node.kubernetes.io/not-ready".to_owned(), None),
+            ("node.kubernetes.io/not-ready".to_owned(), None)
+        ]
+    );
 }

@@ -119,6 +119,8 @@ fn gateway_workload<
                 namespace: &set.namespace,
                 labels: &labels,
                 controller_uid: Some(&owner),
+                controller_kind: "DaemonSet",
+                controller_name: &set.name,
                 node_name: &node.name,
                 phase: "Running",
                 ready: Some(PodConditionInput {

@@ -78,6 +78,8 @@ fn gateway() -> Box<E> {
         uid: name,
         labels: hash,
         controller_uid: owner,
+        controller_kind: "DaemonSet",
+        controller_name: "fluentd-elasticsearch",
         node_name: node,
         phase,
         ready: Some(PodConditionInput {

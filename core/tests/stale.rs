@@ -181,6 +181,8 @@ fn a_plan_entry_is_current_while_its_pod_is() {
         uid,
         labels: &app,
         controller_uid: Some("9b1c2d3e-0000-4000-8000-000000000001"),
+        controller_kind: "DaemonSet",
+        controller_name: "fluentd-elasticsearch",
         node_name: node,
         phase: "Running",
         ready: Some(PodConditionInput {

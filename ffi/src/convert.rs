@@ -893,10 +893,14 @@ pub(crate) fn with_pod<'s, T>(
             try_str!(pod.phase),
         )
     };
-    let controller_uid = if pod.has_controller {
-        Some(try_str!(pod.controller_uid))
+    let (controller_uid, controller_kind, controller_name) = if pod.has_controller {
+        (
+            Some(try_str!(pod.controller_uid)),
+            try_str!(pod.controller_kind),
+            try_str!(pod.controller_name),
+        )
     } else {
-        None
+        (None, "", "")
     };
     let ready = if pod.has_ready {
         Some(PodConditionInput {
@@ -938,6 +942,8 @@ pub(crate) fn with_pod<'s, T>(
         ready,
         deleting: pod.deleting,
         creation_timestamp: Timestamp(pod.creation_timestamp),
+        controller_kind,
+        controller_name,
     })
 }
 

@@ -234,24 +234,24 @@ pub(crate) fn spec_problem(p: &SpecProblem) -> dsr_spec_problem {
         SpecProblem::AffinityNoTerms => plain(DSR_SPEC_PROBLEM_AFFINITY_NO_TERMS),
         SpecProblem::AffinityTerm { term } => (
             DSR_SPEC_PROBLEM_AFFINITY_TERM,
-            u32::from(term),
+            term,
             DSR_SPEC_DETAIL_NONE,
             none,
         ),
         SpecProblem::Toleration { index, problem } => {
             let (d, v) = toleration(problem);
-            (DSR_SPEC_PROBLEM_TOLERATION, u32::from(index), d, v)
+            (DSR_SPEC_PROBLEM_TOLERATION, index, d, v)
         }
         SpecProblem::NoContainers => plain(DSR_SPEC_PROBLEM_NO_CONTAINERS),
         SpecProblem::ContainerName { index } => (
             DSR_SPEC_PROBLEM_CONTAINER_NAME,
-            u32::from(index),
+            index,
             DSR_SPEC_DETAIL_NONE,
             none,
         ),
         SpecProblem::DuplicateContainerName { index } => (
             DSR_SPEC_PROBLEM_DUPLICATE_CONTAINER_NAME,
-            u32::from(index),
+            index,
             DSR_SPEC_DETAIL_NONE,
             none,
         ),

@@ -332,7 +332,8 @@ pub struct dsr_pod {
     pub labels_len: usize,
     /// Whether `metadata.ownerReferences` has an entry with `controller: true`.
     pub has_controller: bool,
-    /// That entry's `uid`: the object controlling the pod.
+    /// That entry's `uid`: the object controlling the pod (its `kind` and `name`
+    /// are `controller_kind` and `controller_name`).
     pub controller_uid: dsr_str,
     /// `spec.nodeName`; empty while the pod is not scheduled.
     pub node_name: dsr_str,
@@ -355,6 +356,12 @@ pub struct dsr_pod {
     pub deleting: bool,
     /// `metadata.creationTimestamp`, in seconds since the Unix epoch.
     pub creation_timestamp: i64,
+    /// The controller entry's `kind` (read with `has_controller`): the pod is a
+    /// DaemonSet's only when it is `DaemonSet` and `controller_name` and
+    /// `controller_uid` are the DaemonSet's (upstream's `FilterPodsByOwner`).
+    pub controller_kind: dsr_str,
+    /// The controller entry's `name` (read with `has_controller`).
+    pub controller_name: dsr_str,
 }
 
 /// Why a daemon pod may not run on a node (`dsr_reason.kind`). Integers of
@@ -889,6 +896,8 @@ impl Default for dsr_pod {
             ready: dsr_pod_condition::default(),
             deleting: false,
             creation_timestamp: 0,
+            controller_kind: dsr_str::EMPTY,
+            controller_name: dsr_str::EMPTY,
         }
     }
 }

@@ -183,7 +183,7 @@ enum Call {
     FindSet(S, S),
     FindPod(S, S),
     ShouldRun(Eng, Id, Id, u8),
-    Describe([u32; 6], u8),
+    Describe([u32; 8], u8),
     MatchesAffinity(Id, Id),
     LastError(u8),
     SelectorMatches(Id, A<Label>),
@@ -661,6 +661,9 @@ unsafe fn call(st: &mut State, c: &Call, a: &mut Arena) -> Option<dsr_result> {
                     terms: f[3],
                     term: f[4],
                     taint: f[5],
+                    // Small versions, so that some are the objects' own.
+                    set_version: f[6] % 8,
+                    node_version: f[7] % 8,
                 };
                 let mut buf = vec![0xAAu8; usize::from(*cap)];
                 let r = code(dsr_engine_describe(

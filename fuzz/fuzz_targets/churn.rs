@@ -38,7 +38,8 @@ struct MPod {
     name: String,
     uid: String,
     node: String,
-    owner: Option<String>,
+    /// The controller's uid and name (a DaemonSet's).
+    owner: Option<(String, String)>,
     app: String,
 }
 
@@ -53,7 +54,9 @@ impl MPod {
             namespace: "kube-system",
             uid: &self.uid,
             labels: &labels,
-            controller_uid: self.owner.as_deref(),
+            controller_uid: self.owner.as_ref().map(|(uid, _)| uid.as_str()),
+            controller_kind: "DaemonSet",
+            controller_name: self.owner.as_ref().map_or("", |(_, name)| name.as_str()),
             node_name: &self.node,
             phase: "Running",
             ..Default::default()
@@ -144,7 +147,8 @@ fn step(e: &mut FuzzEngine, m: &mut Model, op: Op) {
                 e.remove_pod(id).expect("a listed pod is removed");
             }
             m.serial += 1;
-            let owner = pick(&m.sets, set).map(|(_, d)| d.uid.s().to_string());
+            let owner =
+                pick(&m.sets, set).map(|(_, d)| (d.uid.s().to_string(), d.name.s().to_string()));
             let pod = MPod {
                 name: format!("fluentd-{:05x}", m.serial),
                 uid: format!("3f1d2c0e-{:08x}", m.serial),

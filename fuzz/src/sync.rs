@@ -38,6 +38,9 @@ const HASHES: [&str; 4] = ["rev1", "rev2", "rev3", ""];
 const PERCENTS: [&str; 6] = ["0%", "25%", "50%", "100%", "34%", "x"];
 /// DaemonSet uids; the last is a controller that is not in the engine.
 const UIDS: [&str; 3] = ["uid-a", "uid-b", "uid-other"];
+/// The names of the DaemonSets of [`UIDS`], as pods' controller references name
+/// them.
+const OWNER_NAMES: [&str; 3] = ["ds-a", "ds-b", "ds-other"];
 /// App labels: what selectors and pods carry.
 const APPS: [&str; 3] = ["a", "b", "c"];
 
@@ -174,6 +177,11 @@ impl SimPod {
             uid: &self.name,
             labels: &labels,
             controller_uid: self.controller,
+            controller_kind: "DaemonSet",
+            controller_name: self
+                .controller
+                .and_then(|u| UIDS.iter().position(|x| *x == u))
+                .map_or("", |i| OWNER_NAMES[i]),
             node_name: self.node,
             phase: self.phase,
             ready: Some(PodConditionInput {
@@ -225,7 +233,7 @@ fn set_input<R>(i: usize, s: &SSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) ->
     let hash = pick(&HASHES, s.revision);
     let generation = (s.generation % 4).to_string();
     f(&DaemonSetInput {
-        name: ["ds-a", "ds-b"][i],
+        name: OWNER_NAMES[i],
         namespace: "kube-system",
         uid: UIDS[i],
         selector: Some(LabelSelectorInput {
@@ -691,8 +699,14 @@ impl Sim {
         // node a sync, the others wait out the backoff), and upstream spends the
         // budget on another node; counting only running pods here blamed the rolling
         // update for nodes it did not touch.
+        // A pod is the DaemonSet's by its controller reference's namespace, kind,
+        // name and uid (upstream's `FilterPodsByOwner`).
         let counted = |p: &dsr_core::Pod| {
-            p.controller_uid == Some(s.uid) && p.namespace == s.namespace && !p.deleting
+            p.controller_uid == Some(s.uid)
+                && p.controller_is_daemon_set
+                && p.controller_name == s.name
+                && p.namespace == s.namespace
+                && !p.deleting
         };
         // The pods that occupy a node: counted and not terminal.
         let mine = |p: &dsr_core::Pod| {

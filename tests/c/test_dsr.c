@@ -1032,6 +1032,8 @@ static dsr_pod daemon_pod(const char *name, const char *node, const dsr_label *l
     p.labels_len = n;
     p.has_controller = true;
     p.controller_uid = S(FLUENTD_UID);
+    p.controller_kind = S("DaemonSet");
+    p.controller_name = S("fluentd-elasticsearch");
     p.node_name = S(node);
     p.phase = S("Pending");
     p.creation_timestamp = NOW;
@@ -1093,6 +1095,11 @@ static void test_pods(void) {
         q = daemon_pod("fluentd-2", "edge-1", app, 1);
         q.controller_uid = S(bad);
         EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_pod(e, &q, &other));
+        q = daemon_pod("fluentd-2", "edge-1", app, 1);
+        q.controller_kind = S(bad);
+        EXPECT(DSR_RESULT_INVALID_UTF8, dsr_engine_add_pod(e, &q, &other));
+        q = daemon_pod("fluentd-2", "edge-1", app, 1);
+        q.controller_uid = S(bad);
         q.has_controller = false; /* then the uid is not read */
         q.name = S("fluentd-3");
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &q, &other));
@@ -1415,17 +1422,25 @@ static void test_sync_round(void) {
         dsr_label other[] = {L("name", "something-else")};
         dsr_pod orphan = daemon_pod("fluentd-orphan", "cp-1", labels, nlabels);
         dsr_pod stray = daemon_pod("fluentd-stray", "edge-1", other, 1);
-        uint32_t orphan_id, stray_id, got;
+        /* Upstream's FilterPodsByOwner (v1.35) matches the controller's kind and
+         * name as well as its uid: a ReplicaSet's pod that carries fluentd's uid
+         * is not fluentd's, so it is not released like the stray. */
+        dsr_pod foreign = daemon_pod("web-7d9f-x2x4q", "edge-1", other, 1);
+        uint32_t orphan_id, stray_id, foreign_id, got;
+        foreign.controller_kind = S("ReplicaSet");
+        foreign.controller_name = S("web-7d9f");
         orphan.has_controller = false;
         orphan.phase = S("Running");
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &orphan, &orphan_id));
         EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &stray, &stray_id));
+        EXPECT(DSR_RESULT_OK, dsr_engine_add_pod(e, &foreign, &foreign_id));
         EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, NOW + 40, PLAN(e), &info));
         CHECK(info.adoptions_len == 1 && info.releases_len == 1);
         EXPECT(DSR_RESULT_OK, dsr_engine_plan_adoption(e, PLAN(e), 0, &got));
         CHECK(got == orphan_id);
         EXPECT(DSR_RESULT_OK, dsr_engine_plan_release(e, PLAN(e), 0, &got));
         CHECK(got == stray_id);
+        EXPECT(DSR_RESULT_OK, dsr_engine_remove_pod(e, foreign_id));
         EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_adoption(e, PLAN(e), 0, NULL));
         EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_plan_release(NULL, PLAN(NULL), 0, &got));
         /* The control plane tolerates an existing pod (NoSchedule): it counts

@@ -40,6 +40,9 @@ die() {
 read -r -a native_libs <<<"$(sed -n 's/^Libs: \${libdir}\/libdsr\.a //p' "$root/ffi/pkg/dsr-static.pc.in")"
 
 tmp=$(mktemp -d)
+# The build's dsr_config.h, as firmware and installs get it.
+mkdir -p "$tmp/config"
+bash "$root/scripts/dsr-config-h.sh" "$lib" "$tmp/config/dsr_config.h"
 trap 'rm -rf "$tmp"' EXIT
 
 # Extract: one file per program, $tmp/snippets/<n>.<lang>, and a list
@@ -87,7 +90,7 @@ fail() {
 
 # C: fragments wrapped into main().
 cflags=(-std=c11 -g -O1 -Wall -Wextra -Werror -Wno-unused-variable -Wno-unused-but-set-variable
-    -Wno-unused-parameter -fsanitize=address,undefined -fno-sanitize-recover=all -I"$root/include")
+    -Wno-unused-parameter -fsanitize=address,undefined -fno-sanitize-recover=all -I"$root/include" -I"$tmp/config")
 # Fragments need not free what they allocate.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -113,6 +113,7 @@ int main(void) {
         dsr_daemon_set ds = DSR_DAEMON_SET_INIT;
         ds.name = (dsr_str)DSR_STR_LIT("agent");
         ds.ns = (dsr_str)DSR_STR_LIT("kube-system");
+        ds.uid = (dsr_str)DSR_STR_LIT("3c1e9a27-5b4d-4f0e-8a6c-7d2b1e0f9a54");
         ds.selector = &sel;
         ds.template_labels = app;
         ds.template_labels_len = 1;
@@ -171,6 +172,9 @@ int main(void) {
             p0.labels = labels;
             p0.labels_len = n;
             p0.has_controller = true;
+            p0.controller_uid = (dsr_str)DSR_STR_LIT("3c1e9a27-5b4d-4f0e-8a6c-7d2b1e0f9a54");
+            p0.controller_kind = (dsr_str)DSR_STR_LIT("DaemonSet");
+            p0.controller_name = (dsr_str)DSR_STR_LIT("agent");
             p0.node_name.ptr = node;
             p0.node_name.len = c.node_name.len;
             p0.phase = (dsr_str)DSR_STR_LIT("Pending");

@@ -672,7 +672,7 @@ impl<
             self.selector_span_matches(sel, Labels::sorted(self.labels.get(p.labels)))
         });
         let claimed = match p.controller_uid {
-            Some(owner) if owner != s.uid => false,
+            Some(_) if !self.controls(s, p) => false,
             Some(_) => {
                 if !matches {
                     plan::push(&mut plan.releases, PodId(i))?;

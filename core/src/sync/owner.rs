@@ -4,6 +4,7 @@
 
 use crate::engine::{Engine, SetId};
 use crate::error::{Error, Result, Table};
+use crate::intern::Sym;
 use crate::pod::{self, PodId};
 
 /// `propagationPolicy` of a DaemonSet deletion.
@@ -53,7 +54,7 @@ impl<
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         pods.clear();
         for (i, p) in self.pods.iter() {
-            if p.namespace == s.namespace && p.controller_uid == Some(s.uid) {
+            if self.controls(&s, p) {
                 pods.push(PodId(i)).map_err(|_| Error::Full {
                     table: Table::Output,
                     capacity: N,
@@ -66,6 +67,9 @@ impl<
                     if let Some(uid) = p.controller_uid.take() {
                         self.strings.release(uid);
                     }
+                    let name = core::mem::replace(&mut p.controller_name, Sym::EMPTY);
+                    self.strings.release(name);
+                    p.controller_is_daemon_set = false;
                 }
                 self.pod_index.set_owner(id.0, None);
             }
@@ -102,28 +106,34 @@ impl<
     /// Records a pod's new controller: the DaemonSet after the caller adopted it,
     /// `None` after the caller released it (the plan's `adoptions` and `releases`).
     pub fn set_pod_controller(&mut self, pod: PodId, controller: Option<SetId>) -> Result<()> {
-        let uid = match controller {
-            Some(set) => Some(
-                self.sets
+        self.pods.get(pod.0).ok_or(Error::NotFound(Table::Pods))?;
+        let (uid, kind, name) = match controller {
+            Some(set) => {
+                let s = self
+                    .sets
                     .get(set.0)
-                    .ok_or(Error::NotFound(Table::DaemonSets))?
-                    .uid,
-            ),
-            None => None,
+                    .ok_or(Error::NotFound(Table::DaemonSets))?;
+                (Some(s.uid), true, s.name)
+            }
+            None => (None, false, Sym::EMPTY),
         };
         let p = self
             .pods
             .get_mut(pod.0)
             .ok_or(Error::NotFound(Table::Pods))?;
         let old = core::mem::replace(&mut p.controller_uid, uid);
-        // The pod holds its controller's uid: the new one first, so a uid that is
-        // both stays.
+        let old_name = core::mem::replace(&mut p.controller_name, name);
+        p.controller_is_daemon_set = kind;
+        // The pod holds its controller's uid and name: the new ones first, so a
+        // string that is both stays.
         if let Some(new) = uid {
             self.strings.retain(new);
         }
+        self.strings.retain(name);
         if let Some(old) = old {
             self.strings.release(old);
         }
+        self.strings.release(old_name);
         self.pod_index.set_owner(pod.0, uid);
         Ok(())
     }

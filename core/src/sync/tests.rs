@@ -150,6 +150,8 @@ impl P {
             uid: self.name,
             labels: self.labels,
             controller_uid: self.owned.then_some(UID),
+            controller_kind: "DaemonSet",
+            controller_name: "fluentd-elasticsearch",
             node_name: node_name(self.node),
             phase: self.phase,
             ready: Some(PodConditionInput {
@@ -630,6 +632,8 @@ fn unscheduled_pod_pinned_to_a_missing_node_is_deleted() {
         namespace: NS,
         labels: &NEW,
         controller_uid: Some(UID),
+        controller_kind: "DaemonSet",
+        controller_name: "fluentd-elasticsearch",
         required_node_affinity: Some(&terms),
         phase: "Pending",
         creation_timestamp: NOW.plus(-600),
@@ -816,6 +820,81 @@ fn a_pod_is_available_the_second_min_ready_seconds_have_passed() {
             "ready {ready_ago} s ago"
         );
         assert_eq!(plan.requeue_after, requeue, "ready {ready_ago} s ago");
+    }
+}
+
+#[test]
+fn a_pod_is_the_daemon_sets_only_when_kind_name_and_uid_all_match() {
+    // Upstream's `controller.FilterPodsByOwner` (v1.35) looks pods up by their
+    // controller reference's namespace, kind, name and uid: a reference with the
+    // DaemonSet's uid but another kind or name is another owner's, so the pod is
+    // neither managed (deleted, counted) nor adopted, and the node still gets one.
+    let (mut e, set) = cluster(2, fluentd(RU1), &[p("fluentd-a", 1, &NEW)]);
+    for (name, kind, owner) in [
+        ("web-7d9f-x2x4q", "ReplicaSet", "fluentd-elasticsearch"),
+        ("fluentd-other", "DaemonSet", "fluentd-elasticsearch-old"),
+    ] {
+        let mut input = p(name, 0, &NEW).input();
+        input.controller_kind = kind;
+        input.controller_name = owner;
+        e.add_pod(&input).unwrap();
+    }
+    let mut plan: Plan<32> = Plan::new();
+    e.sync(set, NOW, &mut plan).unwrap();
+    assert_eq!(
+        names(&e, &plan),
+        (std::vec![node_name(0).into()], std::vec![])
+    );
+    assert!(plan.adoptions.is_empty() && plan.releases.is_empty());
+    // Deleting the DaemonSet takes only its own pod with it.
+    let mut pods: heapless::Vec<crate::pod::PodId, 4> = heapless::Vec::new();
+    e.delete_daemon_set(set, crate::sync::Propagation::Background, &mut pods)
+        .unwrap();
+    assert_eq!(pods.len(), 1);
+    assert_eq!(e.text(e.pod(pods[0]).unwrap().name), "fluentd-a");
+}
+
+#[test]
+fn a_daemon_set_without_uid_never_claims_a_pod_whose_controller_uid_is_empty() {
+    // Hand-written dumps: two DaemonSets without `metadata.uid` and a ReplicaSet's
+    // pod whose controller reference has no uid either. Neither DaemonSet's uid
+    // (none) names the pod's controller, so neither plans to delete it.
+    let mut e = std::boxed::Box::new(E::new());
+    e.add_node(&NodeInput {
+        name: node_name(0),
+        ..Default::default()
+    })
+    .unwrap();
+    let a = e
+        .add_daemon_set(&DaemonSetInput {
+            uid: "",
+            ..fluentd(RU1)
+        })
+        .unwrap();
+    let b = e
+        .add_daemon_set(&DaemonSetInput {
+            name: "fluentd-elasticsearch-canary",
+            uid: "",
+            ..fluentd(RU1)
+        })
+        .unwrap();
+    let mut input = p("web-7d9f-x2x4q", 0, &NEW).input();
+    input.controller_uid = Some("");
+    input.controller_kind = "ReplicaSet";
+    input.controller_name = "web-7d9f";
+    e.add_pod(&input).unwrap();
+    // Even a reference that names the DaemonSet, without a uid, is not claimed.
+    let mut input = p("fluentd-hand-written", 0, &NEW).input();
+    input.controller_uid = Some("");
+    e.add_pod(&input).unwrap();
+    for set in [a, b] {
+        let mut plan: Plan<32> = Plan::new();
+        e.sync(set, NOW, &mut plan).unwrap();
+        assert_eq!(
+            names(&e, &plan),
+            (std::vec![node_name(0).into()], std::vec![])
+        );
+        assert!(plan.adoptions.is_empty() && plan.releases.is_empty());
     }
 }
 

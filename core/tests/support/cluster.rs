@@ -395,6 +395,8 @@ pub fn steady_state<
                     namespace: &d.namespace,
                     labels: &labels,
                     controller_uid: Some(&uid),
+                    controller_kind: "DaemonSet",
+                    controller_name: &d.name,
                     node_name: &node_name,
                     phase: "Running",
                     ready: Some(PodConditionInput {

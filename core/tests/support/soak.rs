@@ -243,6 +243,8 @@ impl Soak {
             uid: &p.uid,
             labels,
             controller_uid: Some(&sets[p.set].uid),
+            controller_kind: "DaemonSet",
+            controller_name: &sets[p.set].name,
             node_name: &p.node,
             phase: p.phase,
             ready: Some(PodConditionInput {
