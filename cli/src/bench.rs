@@ -2,7 +2,7 @@
 //!
 //! FILE is a bench cluster (`{"nodes": [...], "daemonSets": [...]}`, as
 //! `tests/data/bench/gen_cluster.py` writes) or a kubectl dump. Its nodes and
-//! DaemonSets are loaded into the smallest engine of [`Tier`] they fit (up to
+//! DaemonSets are loaded into the smallest engine of `Tier` they fit (up to
 //! 16,384 nodes and 256 DaemonSets); every node that should run a DaemonSet's pod gets one,
 //! running, ready and of the current revision (the steady state; pods in the file
 //! are not used). Then, each after warm-up runs, as the median of repeated runs:
@@ -36,20 +36,37 @@ use serde::Serialize;
 use crate::convert::{DaemonSetParts, NodeParts};
 use crate::load;
 
-/// Counts every allocation and reallocation of the process.
+/// Counts every allocation and reallocation of the process, and the bytes in use
+/// (for the loader's memory test, [`heap_peak`]).
 struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+static PEAK: AtomicU64 = AtomicU64::new(0);
+
+fn grew(by: usize) {
+    let now = IN_USE.fetch_add(by as u64, Ordering::Relaxed) + by as u64;
+    PEAK.fetch_max(now, Ordering::Relaxed);
+}
+
+fn shrank(by: usize) {
+    IN_USE.fetch_sub(by as u64, Ordering::Relaxed);
+}
 
 // SAFETY: forwards every call to the system allocator unchanged, only counting.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc(layout) }
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        shrank(layout.size());
         // SAFETY: the caller's contract is passed on unchanged.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -57,13 +74,22 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.alloc_zeroed(layout) }
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            grew(layout.size());
+        }
+        p
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the caller's contract is passed on unchanged.
-        unsafe { System.realloc(ptr, layout, new_size) }
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            grew(new_size);
+            shrank(layout.size());
+        }
+        p
     }
 }
 
@@ -72,6 +98,19 @@ static GLOBAL: Counting = Counting;
 
 fn allocations() -> u64 {
     ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+/// The most heap bytes in use at once since the last call (of the whole process:
+/// call it where nothing else runs), and restarts the count from the bytes in use
+/// now. The first call reports the peak since the process started.
+pub fn heap_peak() -> u64 {
+    let now = IN_USE.load(Ordering::Relaxed);
+    PEAK.swap(now, Ordering::Relaxed)
+}
+
+/// Heap bytes in use now.
+pub fn heap_in_use() -> u64 {
+    IN_USE.load(Ordering::Relaxed)
 }
 
 /// The largest engine the bench runs on: room for 16,384 nodes, 256 DaemonSets and
@@ -89,10 +128,7 @@ pub type BenchEngine = dsr_core::Engine<
     65_536,
 >;
 
-/// The engine for clusters of up to 10,240 nodes and 64 DaemonSets: cluster-5k's
-/// sizes ([`dsr_core::Cluster5kEngine`]) doubled where they grow with the nodes.
-pub type Cluster10kEngine =
-    dsr_core::Engine<10_240, 64, 147_456, 163_840, 3_145_728, 655_360, 512, 16_384, 128, 16_384>;
+pub use crate::engine::Cluster10kEngine;
 
 /// The engines a cluster is tried in, smallest first: the bench reports the RAM of
 /// the one it fits, so a small cluster is not measured in a huge engine.
@@ -135,12 +171,17 @@ pub struct BenchArgs {
     /// `node_change_ns`, `allocations`, `engine_bytes`).
     #[arg(long)]
     json: bool,
-    /// Timed runs of each measurement (the median is reported).
-    #[arg(long, default_value_t = 15)]
-    runs: usize,
+    /// Timed runs of each measurement (the median is reported), 1 to 10000.
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
+    runs: u32,
     #[command(flatten)]
     limits: crate::LimitArgs,
 }
+
+/// Most timed runs `--runs` takes: each run of each measurement is kept (8 bytes)
+/// and a full sync of a large cluster takes milliseconds, so more would only be
+/// a way to exhaust memory or time.
+pub const MAX_RUNS: i64 = 10_000;
 
 /// The `--json` object: exactly these keys.
 #[derive(Debug, Serialize)]
@@ -172,8 +213,9 @@ struct Details {
 
 /// Runs the bench and prints the report.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    if args.runs == 0 {
-        bail!("--runs must be at least 1");
+    // clap holds `--runs` to 1..=MAX_RUNS; checked again for callers of the library.
+    if !(1..=MAX_RUNS).contains(&i64::from(args.runs)) {
+        bail!("--runs must be from 1 to {MAX_RUNS}");
     }
     let objects = load::read_objects(&args.file, &args.limits.limits())?;
     if objects.nodes.is_empty() || objects.daemon_sets.is_empty() {
@@ -184,7 +226,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             objects.daemon_sets.len()
         );
     }
-    let runs = args.runs;
+    let runs = args.runs as usize;
     let (report, details) = crate::engine::on_big_stack(BenchEngine::footprint(), || {
         let mut last = None;
         for tier in [Tier::Cluster5k, Tier::Cluster10k, Tier::Largest] {

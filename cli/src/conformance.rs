@@ -2,8 +2,10 @@
 //! `shared/conformance/SCHEMA.md`) against the core.
 //!
 //! Each case's inputs are read into k8s-openapi types, converted to core inputs, and
-//! asked of a small engine that is cleared before every case. A kind the runner
-//! does not know, or an input it cannot load, is a failed case, never a skipped one.
+//! asked of a small engine that is cleared before every case, or, for a case too
+//! big for it, of the smallest larger engine that holds it (`engine::case_tier`). A
+//! kind the runner does not know, or an input it cannot load, is a failed case,
+//! never a skipped one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -23,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use crate::convert::{self, DaemonSetParts, NodeParts, PodParts, SelectorParts};
-use crate::engine::CaseEngine;
+use crate::engine::{case_tier, with_engine, AnyEngine, CaseEngine, OnEngine, Tier, HOST_PODS};
 use crate::load::{self, Limits};
 
 /// The format these vectors are written in.
@@ -146,15 +148,45 @@ fn run_file(
             .map(str::to_owned)
             .unwrap_or_else(|| format!("case #{i}"));
         let kind = case.get("kind").and_then(Value::as_str).unwrap_or("(none)");
-        engine.clear();
-        let result =
-            set_feature_gates(engine, gates, case).and_then(|()| run_case(engine, kind, case));
+        // A case is judged with an engine big enough for it: the small one, reused,
+        // for almost every case; a larger one, built for it, for the rest.
+        let result = match case_tier(case) {
+            Some(Tier::Case) => {
+                engine.clear();
+                set_feature_gates(engine, gates, case).and_then(|()| run_case(engine, kind, case))
+            }
+            Some(tier) => with_engine(tier, &mut LargeCase { kind, case, gates }),
+            None => Err(format!(
+                "the case needs more than the largest engine holds ({:?})",
+                Tier::Host.capacities()
+            )),
+        };
         totals.record(kind, result.is_ok());
         if let Err(why) = result {
             writeln!(out, "FAIL {}: {name} [{kind}]\n     {why}", file.display())?;
         }
     }
     Ok(())
+}
+
+/// A case run on an engine of a larger tier, built for it.
+struct LargeCase<'a> {
+    kind: &'a str,
+    case: &'a Value,
+    gates: FeatureGates,
+}
+
+impl OnEngine for LargeCase<'_> {
+    type Output = Result<(), Failure>;
+
+    fn run<E: AnyEngine, const PLAN: usize>(
+        &mut self,
+        engine: &mut E,
+        _plan: &mut Plan<PLAN>,
+    ) -> Result<(), Failure> {
+        set_feature_gates(engine, self.gates, self.case)
+            .and_then(|()| run_case(engine, self.kind, self.case))
+    }
 }
 
 /// Empties the engine between cases. `Engine::clear()` keeps the pods table and
@@ -182,8 +214,8 @@ fn load_cases(file: &Path, limits: &Limits) -> Result<Vec<Value>> {
 /// Sets the engine's feature gates as the case names them (`featureGates`), every
 /// other gate as in `gates`. A gate the core does not know fails the case: its
 /// answer under that gate could not be upstream's.
-fn set_feature_gates(
-    engine: &mut CaseEngine,
+fn set_feature_gates<E: AnyEngine>(
+    engine: &mut E,
     mut gates: FeatureGates,
     case: &Value,
 ) -> Result<(), Failure> {
@@ -206,7 +238,7 @@ fn set_feature_gates(
 }
 
 /// Runs one case: `Ok` when the core's answer is the expected one.
-fn run_case(engine: &mut CaseEngine, kind: &str, case: &Value) -> Result<(), Failure> {
+fn run_case<E: AnyEngine>(engine: &mut E, kind: &str, case: &Value) -> Result<(), Failure> {
     let expect = match case.get("expect") {
         Some(Value::Object(e)) => e,
         _ => return Err("`expect` is missing or not an object".into()),
@@ -264,7 +296,7 @@ fn core_error(what: &str, e: Error) -> Failure {
     format!("core refused the {what}: {e}")
 }
 
-fn label_selector(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn label_selector<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let selector: Option<LabelSelector> = optional(case, "selector")?;
     let labels: BTreeMap<String, String> = optional(case, "labels")?.unwrap_or_default();
     let labels = convert::labels(Some(&labels));
@@ -285,7 +317,7 @@ fn label_selector(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failur
 const STRING_REQUIREMENTS: usize = 64;
 const STRING_VALUES: usize = 256;
 
-fn selector_string(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn selector_string<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let selector: String = input(case, "selector")?;
     let labels: Option<BTreeMap<String, String>> = optional(case, "labels")?;
     let parsed = match ParsedSelector::<STRING_REQUIREMENTS, STRING_VALUES>::parse(&selector) {
@@ -308,7 +340,7 @@ fn selector_string(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failu
     Ok(Value::Object(got))
 }
 
-fn required_node_affinity(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn required_node_affinity<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let pod: Pod = input(case, "pod")?;
     let node: Node = input(case, "node")?;
     let node_parts = NodeParts::new(&node);
@@ -324,7 +356,7 @@ fn required_node_affinity(engine: &mut CaseEngine, case: &Value) -> Result<Value
         .map_err(|e| core_error("query", e))
 }
 
-fn tolerates_taint(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn tolerates_taint<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let toleration: Toleration = input(case, "toleration")?;
     let taint: Taint = input(case, "taint")?;
     engine
@@ -338,7 +370,7 @@ fn taint_json(key: &str, value: &str, effect: &str) -> Value {
     json!({"key": key, "value": value, "effect": effect})
 }
 
-fn untolerated_taint(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn untolerated_taint<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let taints: Vec<Taint> = optional(case, "taints")?.unwrap_or_default();
     let tolerations: Vec<Toleration> = optional(case, "tolerations")?.unwrap_or_default();
     // Absent means every effect; `[]` means none.
@@ -376,7 +408,7 @@ fn normalise_untolerated(expect: &Map<String, Value>) -> Result<Map<String, Valu
     Ok(expect)
 }
 
-fn validate(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn validate<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let what: String = input(case, "what")?;
     let valid = match what.as_str() {
         "labelKey" => {
@@ -408,8 +440,8 @@ fn validate(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
 /// string as `""` (the vectors omit empty strings, as the API does).
 type TolerationKey = (String, String, String, String, Option<i64>);
 
-fn daemon_pod_tolerations(
-    engine: &mut CaseEngine,
+fn daemon_pod_tolerations<E: AnyEngine>(
+    engine: &mut E,
     case: &Value,
     expect: &Map<String, Value>,
 ) -> Result<(), Failure> {
@@ -486,14 +518,14 @@ fn show_toleration(t: &TolerationKey) -> String {
     )
 }
 
-fn effect_text(engine: &CaseEngine, effect: TaintEffect) -> &str {
+fn effect_text<E: AnyEngine>(engine: &E, effect: TaintEffect) -> &str {
     match effect {
         TaintEffect::Other(s) => engine.text(s),
         e => e.name().unwrap_or(""),
     }
 }
 
-fn should_run(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
+fn should_run<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let node: Node = input(case, "node")?;
     let ds: DaemonSet = input(case, "daemonSet")?;
     let node_parts = NodeParts::new(&node);
@@ -511,12 +543,52 @@ fn should_run(engine: &mut CaseEngine, case: &Value) -> Result<Value, Failure> {
 
 /// Room for one case's creates, deletes, adoptions and releases.
 const CASE_PLAN: usize = 128;
+/// Room for a larger case's.
+const LARGE_CASE_PLAN: usize = 8192;
+
+/// What one sync planned: the nodes it creates on, the pods it deletes, the
+/// status, and how many creates and deletes the plan listed.
+type Synced<'e> = (
+    BTreeSet<&'e str>,
+    BTreeSet<&'e str>,
+    Option<DaemonSetStatus>,
+    (usize, usize),
+);
+
+/// One sync into a plan of `N` entries a list.
+fn sync_once<E: AnyEngine, const N: usize>(
+    engine: &mut E,
+    set: dsr_core::SetId,
+    now: Timestamp,
+) -> Result<Synced<'_>, Failure> {
+    let mut plan: Box<Plan<N>> = Box::new(Plan::new());
+    engine
+        .sync(set, now, &mut plan)
+        .map_err(|e| core_error("sync", e))?;
+    let engine = &*engine;
+    let creates: BTreeSet<&str> = plan
+        .creates
+        .iter()
+        .map(|c| engine.text(c.node_name))
+        .collect();
+    let deletes: BTreeSet<&str> = plan
+        .deletes
+        .iter()
+        .map(|d| engine.text(d.pod_name))
+        .collect();
+    Ok((
+        creates,
+        deletes,
+        plan.status,
+        (plan.creates.len(), plan.deletes.len()),
+    ))
+}
 
 /// One sync of the DaemonSet controller: nodes, the DaemonSet and its pods go into
 /// the engine, `Engine::sync` plans at `now`, and the plan's creates (node names),
 /// deletes (pod names) and status are compared with `expect`.
-fn reconcile(
-    engine: &mut CaseEngine,
+fn reconcile<E: AnyEngine>(
+    engine: &mut E,
     case: &Value,
     expect: &Map<String, Value>,
 ) -> Result<(), Failure> {
@@ -542,32 +614,24 @@ fn reconcile(
             .with_input(|i| engine.add_pod(i))
             .map_err(|e| core_error(&format!("pod {}", parts.display_name()), e))?;
     }
-    let mut plan: Plan<CASE_PLAN> = Plan::new();
-    engine
-        .sync(set, now, &mut plan)
-        .map_err(|e| core_error("sync", e))?;
-    let creates: BTreeSet<&str> = plan
-        .creates
-        .iter()
-        .map(|c| engine.text(c.node_name))
-        .collect();
-    let deletes: BTreeSet<&str> = plan
-        .deletes
-        .iter()
-        .map(|d| engine.text(d.pod_name))
-        .collect();
+    // The plan holds a create per node and a delete per pod.
+    let (creates, deletes, status, planned) = match nodes.len().max(pods.len()) {
+        n if n <= CASE_PLAN => sync_once::<E, CASE_PLAN>(engine, set, now)?,
+        n if n <= LARGE_CASE_PLAN => sync_once::<E, LARGE_CASE_PLAN>(engine, set, now)?,
+        _ => sync_once::<E, HOST_PODS>(engine, set, now)?,
+    };
     let mut why = Vec::new();
-    if creates.len() != plan.creates.len() {
+    if creates.len() != planned.0 {
         why.push(format!("the plan creates twice on a node: {creates:?}"));
     }
-    if deletes.len() != plan.deletes.len() {
+    if deletes.len() != planned.1 {
         why.push(format!("the plan deletes a pod twice: {deletes:?}"));
     }
     for (key, want) in expect {
         let mismatch = match key.as_str() {
             "creates" => compare_names("creates", want, &creates),
             "deletes" => compare_names("deletes", want, &deletes),
-            "status" => compare_status(want, plan.status.as_ref()),
+            "status" => compare_status(want, status.as_ref()),
             other => Err(format!("unknown expectation `{other}`")),
         };
         if let Err(e) = mismatch {

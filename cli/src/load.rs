@@ -1,19 +1,34 @@
-//! Reading Kubernetes objects from a file: JSON or YAML (told apart by content),
-//! as a kubectl `List`, a single object, a YAML multi-document stream, or the
-//! benchmark format `{"nodes": [...], "daemonSets": [...]}`.
+//! Reading Kubernetes objects: from a file, a folder (every `*.json`, `*.yaml` and
+//! `*.yml` in it, as `kubectl apply -f DIR` does) or `-` (standard input); JSON or
+//! YAML (told apart by content), as a kubectl `List`, a single object, a YAML
+//! multi-document stream, concatenated JSON objects, or the benchmark format
+//! `{"nodes": [...], "daemonSets": [...]}`.
 //!
 //! Dumps are an attack surface (CVE-2019-11253, -11254), so reading is capped: the
 //! input's size, its nesting depth and the number of objects, each with an error
 //! that names the cap and the flag that raises it.
+//!
+//! Memory: JSON is read as a stream, one object at a time: each list item is
+//! parsed to a `serde_json::Value`, checked, converted to its k8s-openapi type and
+//! dropped, so what stays is the typed objects (about as large as their JSON) and
+//! one object's `Value`. YAML is read whole into memory first (its text, up to the
+//! size cap), then decoded document by document the same way.
 
-use std::fs::File;
-use std::io::Read;
-use std::path::Path;
+use std::cell::Cell;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::{Affinity, Node, Pod, PodCondition, PodSpec, PodStatus};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::Value;
+
+use crate::engine::Need;
+use crate::show::{clip, clip_message, escape};
 
 /// Default cap on the size of an input file.
 pub const DEFAULT_MAX_BYTES: u64 = 64 << 20;
@@ -25,6 +40,9 @@ pub const MAX_DEPTH: usize = 128;
 
 /// Most YAML events that aliases may replay in one file.
 pub const MAX_ALIAS_REPLAY: usize = 100_000;
+
+/// The namespace of a namespaced object that names none, as kubectl defaults it.
+pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// Caps on what is read.
 #[derive(Debug, Clone, Copy)]
@@ -47,62 +65,268 @@ impl Default for Limits {
 /// The objects of a file, by kind.
 #[derive(Debug, Default)]
 pub struct Objects {
-    /// `v1` Nodes.
-    pub nodes: Vec<Node>,
+    /// `v1` Nodes (boxed: a list of large values would hold twice their size
+    /// while it grows).
+    pub nodes: Vec<Box<Node>>,
     /// `apps/v1` DaemonSets.
     pub daemon_sets: Vec<DaemonSet>,
-    /// `v1` Pods.
-    pub pods: Vec<Pod>,
+    /// `v1` Pods, as much of them as dsr reads (boxed, as nodes).
+    pub pods: Vec<Box<SlimPod>>,
     /// `apps/v1` ControllerRevisions (a DaemonSet's current revision hash is read
     /// from them).
     pub controller_revisions: Vec<ControllerRevision>,
     /// Kinds that were present but are not used, with how many of each.
     pub ignored: Vec<(String, usize)>,
+    /// An upper bound of what loading the objects puts in each engine table.
+    pub need: Need,
 }
 
-/// Reads a file into memory, refusing one larger than `limits.max_bytes`.
-pub fn read_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut bytes = Vec::new();
-    // Read one byte past the cap, so that a file that grows while read is caught too.
-    file.take(limits.max_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.len() as u64 > limits.max_bytes {
-        bail!(
-            "{} is larger than the input size cap of {} bytes (raise it with --max-bytes)",
-            path.display(),
-            limits.max_bytes
-        );
+impl Objects {
+    /// Objects read, of every kind.
+    pub fn count(&self) -> usize {
+        self.nodes.len()
+            + self.daemon_sets.len()
+            + self.pods.len()
+            + self.controller_revisions.len()
+            + self.ignored.iter().map(|(_, n)| n).sum::<usize>()
     }
-    Ok(bytes)
+
+    fn push(&mut self, object: Object) {
+        match object {
+            Object::Node(n) => self.nodes.push(n),
+            Object::DaemonSet(d) => self.daemon_sets.push(*d),
+            Object::Pod(p) => self.pods.push(p),
+            Object::ControllerRevision(r) => self.controller_revisions.push(*r),
+            Object::Other(kind) => match self.ignored.binary_search_by(|(k, _)| k.cmp(&kind)) {
+                Ok(i) => self.ignored[i].1 += 1,
+                Err(i) => self.ignored.insert(i, (kind, 1)),
+            },
+        }
+    }
 }
 
-/// Whether the text is JSON (its first significant character opens an object or
-/// an array); everything else is read as YAML, of which JSON is a subset anyway.
-fn looks_like_json(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    matches!(
-        bytes.iter().find(|b| !b.is_ascii_whitespace()),
-        Some(b'{') | Some(b'[')
-    )
+/// A `v1` Pod as dsr keeps it: the fields `convert::PodParts` reads (metadata,
+/// `spec.nodeName`, `spec.affinity`, `status.phase`, `status.conditions`), in
+/// about a third of a k8s-openapi `Pod`'s 2.4 KiB. [`SlimPod::to_pod`] makes the
+/// full type when a pod is loaded into the engine.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlimPod {
+    /// `metadata`.
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// `spec`, what dsr reads of it.
+    #[serde(default)]
+    pub spec: Option<SlimPodSpec>,
+    /// `status`, what dsr reads of it.
+    #[serde(default)]
+    pub status: Option<SlimPodStatus>,
 }
 
-/// Parses JSON or YAML text into documents (one for JSON, one per YAML document).
-pub fn parse_documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Value>> {
-    if looks_like_json(bytes) {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        // serde_json's own recursion limit (128) caps the depth.
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+/// What dsr reads of a pod's spec.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimPodSpec {
+    /// `nodeName`.
+    #[serde(default)]
+    pub node_name: Option<String>,
+    /// `affinity` (its node affinity).
+    #[serde(default)]
+    pub affinity: Option<Affinity>,
+}
+
+/// What dsr reads of a pod's status.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlimPodStatus {
+    /// `phase`.
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// `conditions`.
+    #[serde(default)]
+    pub conditions: Option<Vec<PodCondition>>,
+}
+
+impl SlimPod {
+    /// The k8s-openapi `Pod` with these fields, every other one absent.
+    pub fn to_pod(&self) -> Pod {
+        Pod {
+            metadata: self.metadata.clone(),
+            spec: self.spec.as_ref().map(|s| PodSpec {
+                node_name: s.node_name.clone(),
+                affinity: s.affinity.clone(),
+                ..PodSpec::default()
+            }),
+            status: self.status.as_ref().map(|s| PodStatus {
+                phase: s.phase.clone(),
+                conditions: s.conditions.clone(),
+                ..PodStatus::default()
+            }),
+        }
+    }
+}
+
+/// One object, typed.
+enum Object {
+    Node(Box<Node>),
+    DaemonSet(Box<DaemonSet>),
+    Pod(Box<SlimPod>),
+    ControllerRevision(Box<ControllerRevision>),
+    Other(String),
+}
+
+/// Reads the objects of `path`: a file, a folder, or `-` for standard input.
+pub fn read_objects(path: &Path, limits: &Limits) -> Result<Objects> {
+    let mut objects = Objects::default();
+    let budget = Budget::start(limits.max_objects);
+    let name = if path.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        read_source(stdin.lock(), limits, &mut objects).context("in standard input")?;
+        "standard input".to_owned()
+    } else if path.is_dir() {
+        let files = folder_files(path)?;
+        for file in &files {
+            read_file(file, limits, &mut objects)?;
+        }
+        path.display().to_string()
+    } else {
+        read_file(path, limits, &mut objects)?;
+        path.display().to_string()
+    };
+    drop(budget);
+    if objects.count() == 0 {
+        bail!("no Kubernetes objects in {}", escape(&name));
+    }
+    Ok(objects)
+}
+
+/// The `*.json`, `*.yaml` and `*.yml` files of a folder, sorted (not its subfolders).
+fn folder_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let path = entry?.path();
+        let wanted = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| matches!(e, "json" | "yaml" | "yml"));
+        if wanted && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read_file(path: &Path, limits: &Limits, objects: &mut Objects) -> Result<()> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    read_source(file, limits, objects).with_context(|| format!("in {}", path.display()))
+}
+
+/// Reads every object of JSON or YAML bytes (the fuzz target's entry point).
+pub fn objects_from_bytes(bytes: &[u8], limits: &Limits) -> Result<Objects> {
+    let mut objects = Objects::default();
+    let _budget = Budget::start(limits.max_objects);
+    read_source(bytes, limits, &mut objects)?;
+    Ok(objects)
+}
+
+/// Reads bytes as JSON, whatever they start with (for the fuzz target).
+pub fn objects_from_json(bytes: &[u8], limits: &Limits) -> Result<Objects> {
+    let mut objects = Objects::default();
+    let _budget = Budget::start(limits.max_objects);
+    read_json(Capped::new(bytes, limits.max_bytes), &mut objects)?;
+    Ok(objects)
+}
+
+/// Reads bytes as YAML, whatever they start with (for the fuzz target).
+pub fn objects_from_yaml(bytes: &[u8], limits: &Limits) -> Result<Objects> {
+    let mut objects = Objects::default();
+    let _budget = Budget::start(limits.max_objects);
+    read_yaml(Capped::new(bytes, limits.max_bytes), limits, &mut objects)?;
+    Ok(objects)
+}
+
+fn read_source(reader: impl Read, limits: &Limits, objects: &mut Objects) -> Result<()> {
+    let mut reader = BufReader::with_capacity(64 << 10, Capped::new(reader, limits.max_bytes));
+    let result = match first_significant_byte(&mut reader) {
+        Ok(Some(b'{' | b'[')) => read_json(reader, objects),
+        Ok(_) => read_yaml(reader, limits, objects),
+        Err(e) => Err(e.into()),
+    };
+    result.map_err(|e| over_cap(e, limits))
+}
+
+/// The size cap's error, when reading stopped at it.
+fn over_cap(e: anyhow::Error, limits: &Limits) -> anyhow::Error {
+    let capped = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|inner| inner.is::<OverCap>())
+            || c.to_string().contains(OVER_CAP)
+    });
+    if capped {
+        anyhow!(
+            "larger than the input size cap of {} bytes (raise it with --max-bytes)",
+            limits.max_bytes
+        )
+    } else {
+        e
+    }
+}
+
+/// Skips a byte-order mark and whitespace and returns the next byte, unread.
+fn first_significant_byte(r: &mut impl BufRead) -> std::io::Result<Option<u8>> {
+    let mut at_start = true;
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        if at_start && buf.starts_with(b"\xEF\xBB\xBF") {
+            r.consume(3);
+            at_start = false;
+            continue;
+        }
+        at_start = false;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                r.consume(i);
+                return Ok(Some(b));
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+/// JSON: one value, or several one after another (`kubectl get -o json` run more
+/// than once into one file), each read as a stream.
+fn read_json(reader: impl Read, objects: &mut Objects) -> Result<()> {
+    let stream = serde_json::Deserializer::from_reader(reader).into_iter::<Document>();
+    for (i, doc) in stream.enumerate() {
+        let doc = doc.map_err(|e| {
             if e.to_string().contains("recursion limit") {
                 anyhow!("JSON is nested deeper than the depth cap of {MAX_DEPTH}: {e}")
+            } else if e.is_io() {
+                anyhow::Error::new(e)
             } else {
-                anyhow!("invalid JSON: {e}")
+                anyhow!("document {}: {}", i + 1, clip_message(&e.to_string()))
             }
         })?;
-        return Ok(vec![value]);
+        doc.into_objects(objects);
     }
-    let text = std::str::from_utf8(bytes).context("YAML input is not valid UTF-8")?;
+    Ok(())
+}
+
+/// YAML: every document of a stream.
+fn read_yaml(mut reader: impl Read, limits: &Limits, objects: &mut Objects) -> Result<()> {
+    let mut text = String::new();
+    reader
+        .read_to_string(&mut text)
+        .map_err(|e| over_cap(e.into(), limits))
+        .context("YAML input is not valid UTF-8, or cannot be read")?;
     // Every event and node takes at least one byte of input, so caps proportional
     // to the size cap never refuse an honest file; aliases, which expand without
     // taking input, are capped separately.
@@ -121,11 +345,591 @@ pub fn parse_documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Value>> {
             max_total_replayed_events: MAX_ALIAS_REPLAY,
         },
     };
+    let docs: Vec<Document> =
+        serde_saphyr::from_multiple_with_options(&text, options).map_err(|e| {
+            anyhow!(
+                "invalid YAML (or over a cap: depth {MAX_DEPTH}, documents {}): {}",
+                limits.max_objects,
+                clip_message(&e.to_string())
+            )
+        })?;
+    drop(text);
+    for doc in docs {
+        doc.into_objects(objects);
+    }
+    Ok(())
+}
+
+/// Marks the error a [`Capped`] reader returns past the size cap.
+const OVER_CAP: &str = "over the input size cap";
+
+#[derive(Debug)]
+struct OverCap;
+
+impl fmt::Display for OverCap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(OVER_CAP)
+    }
+}
+
+impl std::error::Error for OverCap {}
+
+/// A reader that fails once more than `cap` bytes have been read (one byte past
+/// the cap is read, so that input that grows while read is caught too).
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Capped<R> {
+    fn new(inner: R, cap: u64) -> Self {
+        Capped {
+            inner,
+            left: cap.saturating_add(1),
+        }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other(OverCap));
+        }
+        let max = usize::try_from(self.left)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        if self.left == 0 {
+            return Err(std::io::Error::other(OverCap));
+        }
+        Ok(n)
+    }
+}
+
+thread_local! {
+    /// Objects still allowed by the object count cap, while a read is under way
+    /// (`Deserialize` impls have no other way to be told).
+    static OBJECTS_LEFT: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+}
+
+/// The object count cap, set for the duration of a read.
+struct Budget;
+
+impl Budget {
+    fn start(max_objects: usize) -> Budget {
+        OBJECTS_LEFT.with(|c| c.set(Some((max_objects, max_objects))));
+        Budget
+    }
+
+    fn take<E: de::Error>() -> Result<(), E> {
+        OBJECTS_LEFT.with(|c| match c.get() {
+            None => Ok(()),
+            Some((0, max)) => Err(E::custom(format!(
+                "more than {max} objects, the object count cap (raise it with --max-objects)"
+            ))),
+            Some((left, max)) => {
+                c.set(Some((left - 1, max)));
+                Ok(())
+            }
+        })
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        OBJECTS_LEFT.with(|c| c.set(None));
+    }
+}
+
+/// One JSON value or YAML document, its objects already typed.
+#[derive(Default)]
+struct Document {
+    objects: Vec<Object>,
+    need: Need,
+}
+
+impl Document {
+    fn into_objects(self, objects: &mut Objects) {
+        let Document {
+            objects: list,
+            need,
+        } = self;
+        objects.need.merge(&need);
+        for o in list {
+            objects.push(o);
+        }
+    }
+}
+
+/// The fields whose lists are read item by item.
+const LIST_FIELDS: [&str; 4] = ["items", "nodes", "daemonSets", "pods"];
+
+/// A list item not yet typed: a typed list's items may lack `kind`, and the
+/// list's own `kind` may come after them (kubectl sorts keys).
+enum Pending {
+    Done(Object),
+    Untyped(usize, Value),
+}
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DocumentVisitor)
+    }
+}
+
+struct DocumentVisitor;
+
+impl<'de> Visitor<'de> for DocumentVisitor {
+    type Value = Document;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "an object (a List, a Node, a DaemonSet, a Pod or {\"nodes\": [...], \"daemonSets\": [...]})",
+        )
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Document, E> {
+        Ok(Document::default())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Document, E> {
+        Ok(Document::default())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document, A::Error> {
+        let mut doc = Document::default();
+        let mut rest = serde_json::Map::new();
+        let mut lists: Vec<(String, Vec<Pending>)> = Vec::new();
+        let mut seen_kind = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(field) = LIST_FIELDS.iter().find(|f| **f == key) {
+                let items = map.next_value_seed(ItemsSeed {
+                    field,
+                    need: &mut doc.need,
+                })?;
+                lists.push((key, items));
+            } else if let Some(v) = object_field(&mut map, &key, &mut seen_kind)? {
+                rest.insert(key, v);
+            }
+        }
+        let kind = rest.get("kind").and_then(Value::as_str).map(str::to_owned);
+        match kind.as_deref() {
+            // `kubectl get ... -o json` prints `List`; the API's own lists are typed
+            // (`NodeList`), and their items may lack `kind`.
+            Some(k) if k.ends_with("List") => {
+                let item_kind = k.strip_suffix("List").filter(|s| !s.is_empty());
+                for (field, items) in lists {
+                    for item in items {
+                        match item {
+                            Pending::Done(o) => doc.objects.push(o),
+                            Pending::Untyped(i, v) => {
+                                let kind = item_kind.ok_or_else(|| {
+                                    de::Error::custom(format!(
+                                        "{field}[{i}]: an object without `kind`"
+                                    ))
+                                })?;
+                                let o = object(kind, v, &mut doc.need).map_err(|e| {
+                                    de::Error::custom(format!("{field}[{i}]: {e}"))
+                                })?;
+                                doc.objects.push(o);
+                            }
+                        }
+                    }
+                }
+            }
+            Some(k) => {
+                // A single object. (No kind dsr reads has a list field.)
+                Budget::take()?;
+                let o = object(k, Value::Object(rest), &mut doc.need)
+                    .map_err(de::Error::custom)?;
+                doc.objects.push(o);
+            }
+            None if !lists.is_empty() => {
+                for (field, items) in lists {
+                    for item in items {
+                        match item {
+                            Pending::Done(o) => doc.objects.push(o),
+                            Pending::Untyped(i, _) => {
+                                return Err(de::Error::custom(format!(
+                                    "{field}[{i}]: an object without `kind`"
+                                )))
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                return Err(de::Error::custom(
+                    "an object without `kind` (expected a List, a Node, a DaemonSet, a Pod or the bench format)",
+                ))
+            }
+        }
+        Ok(doc)
+    }
+}
+
+/// Reads a list field item by item, typing each item that says its kind (or whose
+/// field does: `nodes`, `daemonSets`, `pods`).
+struct ItemsSeed<'a> {
+    field: &'static str,
+    need: &'a mut Need,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = Vec<Pending>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Pending>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = Vec<Pending>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` as an array", self.field)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<Pending>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Vec<Pending>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Pending>, A::Error> {
+        let field_kind = match self.field {
+            "nodes" => Some("Node"),
+            "daemonSets" => Some("DaemonSet"),
+            "pods" => Some("Pod"),
+            _ => None,
+        };
+        let mut items = Vec::new();
+        let mut i = 0usize;
+        while let Some(v) = seq.next_element_seed(ObjectSeed { kind: field_kind })? {
+            // Counted as soon as it is read: the cap bounds the work too.
+            Budget::take()?;
+            let kind = v.get("kind").and_then(Value::as_str).or(field_kind);
+            match kind.map(str::to_owned) {
+                Some(kind) => {
+                    let o = object(&kind, v, self.need)
+                        .map_err(|e| de::Error::custom(format!("{}[{i}]: {e}", self.field)))?;
+                    items.push(Pending::Done(o));
+                }
+                None => items.push(Pending::Untyped(i, v)),
+            }
+            i += 1;
+        }
+        Ok(items)
+    }
+}
+
+/// Reads the value of an object's field `key`, or skips it (`None`) when dsr
+/// never reads it: only `apiVersion`, `kind`, `metadata` (without
+/// `managedFields`), `spec` and `status` (of a node, neither: of a pod, what
+/// [`SlimPod`] keeps) and a ControllerRevision's `revision` are built, so that one
+/// object's unread fields never take memory. `kind`, once read, is kept in `kind`
+/// (kubectl writes it before `spec` and `status`).
+fn object_field<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    key: &str,
+    kind: &mut Option<String>,
+) -> Result<Option<Value>, A::Error> {
+    const POD_SPEC: &[&str] = &["nodeName", "affinity"];
+    const NODE_SPEC: &[&str] = &["taints", "unschedulable"];
+    const STATUS: &[&str] = &["phase", "conditions", "observedGeneration"];
+    let keep = match (key, kind.as_deref()) {
+        ("apiVersion" | "revision", _) => Keep::All,
+        ("kind", _) => {
+            let v: Value = map.next_value()?;
+            *kind = v.as_str().map(str::to_owned);
+            return Ok(Some(v));
+        }
+        ("metadata", _) => Keep::AllBut(&["managedFields"]),
+        ("spec", Some("Pod")) => Keep::Only(POD_SPEC),
+        ("spec", Some("Node")) => Keep::Only(NODE_SPEC),
+        ("spec", _) => Keep::All,
+        ("status", Some("Node")) => Keep::Nothing,
+        ("status", _) => Keep::Only(STATUS),
+        _ => Keep::Nothing,
+    };
+    match keep {
+        Keep::Nothing => {
+            map.next_value::<de::IgnoredAny>()?;
+            Ok(None)
+        }
+        Keep::All => map.next_value().map(Some),
+        keep => map.next_value_seed(Filtered(keep)).map(Some),
+    }
+}
+
+/// Which fields of a map are built.
+#[derive(Debug, Clone, Copy)]
+enum Keep {
+    All,
+    Nothing,
+    Only(&'static [&'static str]),
+    AllBut(&'static [&'static str]),
+}
+
+/// A map with some of its fields (`null` stays `null`).
+struct Filtered(Keep);
+
+impl<'de> DeserializeSeed<'de> for Filtered {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Filtered {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let wanted = match self.0 {
+                Keep::All => true,
+                Keep::Nothing => false,
+                Keep::Only(keys) => keys.contains(&key.as_str()),
+                Keep::AllBut(keys) => !keys.contains(&key.as_str()),
+            };
+            if wanted {
+                out.insert(key, map.next_value()?);
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// One Kubernetes object, read with [`object_field`]; `kind` is what its list
+/// field implies (`nodes`: `Node`), if anything.
+struct ObjectSeed {
+    kind: Option<&'static str>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kubernetes object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        let mut kind = self.kind.map(str::to_owned);
+        while let Some(key) = map.next_key::<String>()? {
+            if let Some(v) = object_field(&mut map, &key, &mut kind)? {
+                out.insert(key, v);
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Whether objects of `kind` live in a namespace.
+fn namespaced(kind: &str) -> bool {
+    matches!(kind, "DaemonSet" | "Pod" | "ControllerRevision")
+}
+
+/// Checks an object's name (and namespace, defaulting it), counts what it needs of
+/// the engine and types it. The error names the object and the JSON path of the
+/// field at fault.
+fn object(kind: &str, mut v: Value, need: &mut Need) -> Result<Object, String> {
+    let Value::Object(map) = &mut v else {
+        return Err(format!("a {} that is not an object", escape(&clip(kind))));
+    };
+    let meta = match map.get_mut("metadata") {
+        Some(Value::Object(m)) => m,
+        Some(Value::Null) | None => {
+            return Err(format!(
+                "a {} without metadata.name (every object needs a name)",
+                escape(&clip(kind))
+            ))
+        }
+        Some(_) => {
+            return Err(format!(
+                "a {}: metadata is not an object",
+                escape(&clip(kind))
+            ))
+        }
+    };
+    let name = match meta.get("name") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => {
+            return Err(format!(
+                "a {} without metadata.name (every object needs a name)",
+                escape(&clip(kind))
+            ))
+        }
+    };
+    let known = matches!(kind, "Node" | "DaemonSet" | "Pod" | "ControllerRevision");
+    if !known {
+        return Ok(Object::Other(kind.to_owned()));
+    }
+    if namespaced(kind) {
+        let absent = matches!(meta.get("namespace"), None | Some(Value::Null))
+            || meta.get("namespace").and_then(Value::as_str) == Some("");
+        if absent {
+            meta.insert("namespace".into(), Value::String(DEFAULT_NAMESPACE.into()));
+        }
+    }
+    trim(kind, &mut v);
+    need.add_object(kind, &v);
+    let what = || format!("{kind} {}", escape(&clip(&name)));
+    fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String> {
+        serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            if path == "." {
+                clip_message(&inner)
+            } else {
+                format!("{}: {}", escape(&clip(&path)), clip_message(&inner))
+            }
+        })
+    }
+    let wrap = |e: String| format!("{} is not a valid {}: {e}", what(), api_kind(kind));
+    Ok(match kind {
+        "Node" => Object::Node(Box::new(typed(v).map_err(wrap)?)),
+        "DaemonSet" => Object::DaemonSet(Box::new(typed(v).map_err(wrap)?)),
+        "Pod" => Object::Pod(Box::new(typed(v).map_err(wrap)?)),
+        _ => Object::ControllerRevision(Box::new(typed(v).map_err(wrap)?)),
+    })
+}
+
+/// Drops what dsr never reads of an object before it is typed: a typed Pod is
+/// 2.4 KiB before its first string, and a kubectl dump's pods carry their whole
+/// spec, status and managed fields. What stays is what `convert` reads: a node's
+/// labels, taints and `unschedulable`; a pod's metadata, `nodeName`, node affinity,
+/// phase and conditions; a ControllerRevision's metadata and revision; a
+/// DaemonSet whole (there are few).
+fn trim(kind: &str, v: &mut Value) {
+    let Value::Object(map) = v else {
+        return;
+    };
+    if let Some(Value::Object(meta)) = map.get_mut("metadata") {
+        meta.remove("managedFields");
+        if kind != "DaemonSet" {
+            meta.remove("annotations");
+        }
+    }
+    let keep = |map: &mut serde_json::Map<String, Value>, field: &str, fields: &[&str]| {
+        if let Some(Value::Object(m)) = map.get_mut(field) {
+            m.retain(|k, _| fields.contains(&k.as_str()));
+        }
+    };
+    match kind {
+        "Node" => {
+            map.remove("status");
+            keep(map, "spec", &["taints", "unschedulable"]);
+        }
+        "Pod" => {
+            keep(map, "spec", &["nodeName", "affinity"]);
+            if let Some(Value::Object(affinity)) =
+                map.get_mut("spec").and_then(|s| s.get_mut("affinity"))
+            {
+                affinity.retain(|k, _| k == "nodeAffinity");
+            }
+            keep(map, "status", &["phase", "conditions"]);
+        }
+        "ControllerRevision" => {
+            map.remove("data");
+        }
+        _ => {}
+    }
+}
+
+fn api_kind(kind: &str) -> &'static str {
+    match kind {
+        "Node" => "v1 Node",
+        "Pod" => "v1 Pod",
+        "DaemonSet" => "apps/v1 DaemonSet",
+        _ => "apps/v1 ControllerRevision",
+    }
+}
+
+/// Reads a file into memory, refusing one larger than `limits.max_bytes`.
+pub fn read_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    Capped::new(file, limits.max_bytes)
+        .read_to_end(&mut bytes)
+        .map_err(|e| over_cap(e.into(), limits))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(bytes)
+}
+
+/// Whether the text is JSON (its first significant character opens an object or
+/// an array); everything else is read as YAML, of which JSON is a subset anyway.
+fn looks_like_json(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{') | Some(b'[')
+    )
+}
+
+/// Parses JSON or YAML text into documents (one for JSON, one per YAML document):
+/// for the conformance vectors, which are read whole.
+pub fn parse_documents(bytes: &[u8], limits: &Limits) -> Result<Vec<Value>> {
+    if looks_like_json(bytes) {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        // serde_json's own recursion limit (128) caps the depth.
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+            if e.to_string().contains("recursion limit") {
+                anyhow!("JSON is nested deeper than the depth cap of {MAX_DEPTH}: {e}")
+            } else {
+                anyhow!("invalid JSON: {}", clip_message(&e.to_string()))
+            }
+        })?;
+        return Ok(vec![value]);
+    }
+    let text = std::str::from_utf8(bytes).context("YAML input is not valid UTF-8")?;
+    let budget_units = usize::try_from(limits.max_bytes).unwrap_or(usize::MAX);
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_events: budget_units,
+            max_nodes: budget_units,
+            max_documents: limits.max_objects,
+            max_total_scalar_bytes: budget_units,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_REPLAY,
+        },
+    };
     let docs: Vec<Value> =
         serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
             anyhow!(
-                "invalid YAML (or over a cap: depth {MAX_DEPTH}, documents {}): {e}",
-                limits.max_objects
+                "invalid YAML (or over a cap: depth {MAX_DEPTH}, documents {}): {}",
+                limits.max_objects,
+                clip_message(&e.to_string())
             )
         })?;
     Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
@@ -137,141 +941,12 @@ pub fn read_documents(path: &Path, limits: &Limits) -> Result<Vec<Value>> {
     parse_documents(&bytes, limits).with_context(|| format!("cannot parse {}", path.display()))
 }
 
-/// Reads a file of Kubernetes objects.
-pub fn read_objects(path: &Path, limits: &Limits) -> Result<Objects> {
-    let docs = read_documents(path, limits)?;
-    objects_from_documents(docs, limits).with_context(|| format!("in {}", path.display()))
-}
-
-/// Sorts documents into nodes, DaemonSets and pods.
-pub fn objects_from_documents(docs: Vec<Value>, limits: &Limits) -> Result<Objects> {
-    let mut sorter = Sorter {
-        objects: Objects::default(),
-        count: 0,
-        limits: *limits,
-    };
-    for (i, doc) in docs.into_iter().enumerate() {
-        sorter
-            .document(doc)
-            .with_context(|| format!("document {}", i + 1))?;
-    }
-    Ok(sorter.objects)
-}
-
-struct Sorter {
-    objects: Objects,
-    count: usize,
-    limits: Limits,
-}
-
-impl Sorter {
-    fn count_one(&mut self) -> Result<()> {
-        self.count += 1;
-        if self.count > self.limits.max_objects {
-            bail!(
-                "more than {} objects, the object count cap (raise it with --max-objects)",
-                self.limits.max_objects
-            );
-        }
-        Ok(())
-    }
-
-    fn document(&mut self, doc: Value) -> Result<()> {
-        let Value::Object(mut map) = doc else {
-            bail!("expected an object (a List, a Node, a DaemonSet, a Pod or {{\"nodes\": [...], \"daemonSets\": [...]}})");
-        };
-        let kind = map.get("kind").and_then(Value::as_str).map(str::to_owned);
-        match kind.as_deref() {
-            // `kubectl get ... -o json` prints `List`; the API's own lists are typed
-            // (`NodeList`), and their items may lack `kind`.
-            Some(k) if k.ends_with("List") => {
-                let item_kind = k.strip_suffix("List").filter(|s| !s.is_empty());
-                let items = match map.remove("items") {
-                    Some(Value::Array(items)) => items,
-                    Some(Value::Null) | None => Vec::new(),
-                    Some(_) => bail!("{k}: `items` is not an array"),
-                };
-                for (i, item) in items.into_iter().enumerate() {
-                    self.object(item, item_kind)
-                        .with_context(|| format!("{k} item {i}"))?;
-                }
-                Ok(())
-            }
-            Some(_) => self.object(Value::Object(map), None),
-            None if ["nodes", "daemonSets", "pods"].iter().any(|k| map.contains_key(*k)) => {
-                for (field, kind) in [("nodes", "Node"), ("daemonSets", "DaemonSet"), ("pods", "Pod")] {
-                    let items = match map.remove(field) {
-                        Some(Value::Array(items)) => items,
-                        Some(Value::Null) | None => continue,
-                        Some(_) => bail!("`{field}` is not an array"),
-                    };
-                    for (i, item) in items.into_iter().enumerate() {
-                        self.object(item, Some(kind))
-                            .with_context(|| format!("{field}[{i}]"))?;
-                    }
-                }
-                Ok(())
-            }
-            None => bail!("an object without `kind` (expected a List, a Node, a DaemonSet, a Pod or the bench format)"),
-        }
-    }
-
-    fn object(&mut self, item: Value, default_kind: Option<&str>) -> Result<()> {
-        self.count_one()?;
-        let kind = item
-            .get("kind")
-            .and_then(Value::as_str)
-            .or(default_kind)
-            .ok_or_else(|| anyhow!("an object without `kind`"))?
-            .to_owned();
-        let name = || {
-            item.pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        match kind.as_str() {
-            "Node" => {
-                let n = name();
-                let node = serde_json::from_value(item)
-                    .with_context(|| format!("Node {n:?} is not a valid v1 Node"))?;
-                self.objects.nodes.push(node);
-            }
-            "DaemonSet" => {
-                let n = name();
-                let ds = serde_json::from_value(item)
-                    .with_context(|| format!("DaemonSet {n:?} is not a valid apps/v1 DaemonSet"))?;
-                self.objects.daemon_sets.push(ds);
-            }
-            "Pod" => {
-                let n = name();
-                let pod = serde_json::from_value(item)
-                    .with_context(|| format!("Pod {n:?} is not a valid v1 Pod"))?;
-                self.objects.pods.push(pod);
-            }
-            "ControllerRevision" => {
-                let n = name();
-                let rev = serde_json::from_value(item).with_context(|| {
-                    format!("ControllerRevision {n:?} is not a valid apps/v1 ControllerRevision")
-                })?;
-                self.objects.controller_revisions.push(rev);
-            }
-            other => match self.objects.ignored.iter_mut().find(|(k, _)| k == other) {
-                Some((_, n)) => *n += 1,
-                None => self.objects.ignored.push((other.to_owned(), 1)),
-            },
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn objects(text: &str) -> Result<Objects> {
-        let limits = Limits::default();
-        objects_from_documents(parse_documents(text.as_bytes(), &limits)?, &limits)
+        objects_from_bytes(text.as_bytes(), &Limits::default())
     }
 
     const NODE: &str = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}"#;
@@ -286,21 +961,27 @@ mod tests {
     #[test]
     fn a_kubectl_list_with_other_kinds() {
         let text = format!(
-            r#"{{"apiVersion":"v1","kind":"List","items":[{NODE},
+            r#"{{"apiVersion":"v1","items":[{NODE},
             {{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{{"name":"d"}},"spec":{{"selector":{{}},"template":{{}}}}}},
             {{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{{"name":"d-5d4f8b7c9"}},"revision":2}},
-            {{"apiVersion":"v1","kind":"Service","metadata":{{"name":"s"}}}}]}}"#
+            {{"apiVersion":"v1","kind":"Service","metadata":{{"name":"s"}}}}],"kind":"List"}}"#
         );
         let o = objects(&text).unwrap();
         assert_eq!((o.nodes.len(), o.daemon_sets.len()), (1, 1));
         assert_eq!(o.controller_revisions[0].revision, Some(2));
         assert_eq!(o.ignored, vec![("Service".to_owned(), 1)]);
+        // A namespaced object without a namespace is in `default`, as kubectl has it.
+        assert_eq!(
+            o.daemon_sets[0].metadata.namespace.as_deref(),
+            Some("default")
+        );
     }
 
     #[test]
     fn a_typed_list_whose_items_lack_kind() {
+        // kubectl sorts keys: the items come before the list's kind.
         let o = objects(
-            r#"{"kind":"NodeList","items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]}"#,
+            r#"{"items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}],"kind":"NodeList"}"#,
         )
         .unwrap();
         assert_eq!(o.nodes.len(), 2);
@@ -324,30 +1005,46 @@ mod tests {
     }
 
     #[test]
+    fn concatenated_json_objects() {
+        let text = format!("{NODE}\n{}", NODE.replace("n1", "n2"));
+        let o = objects(&text).unwrap();
+        assert_eq!(o.nodes.len(), 2);
+    }
+
+    #[test]
     fn the_object_cap_is_named() {
         let limits = Limits {
             max_objects: 1,
             ..Limits::default()
         };
-        let docs = parse_documents(
-            br#"{"kind":"List","items":[{"kind":"Node"},{"kind":"Node"}]}"#,
-            &limits,
-        )
-        .unwrap();
-        let err = format!("{:#}", objects_from_documents(docs, &limits).unwrap_err());
+        let err = format!(
+            "{:#}",
+            objects_from_bytes(
+                br#"{"kind":"List","items":[{"kind":"Node","metadata":{"name":"a"}},{"kind":"Node","metadata":{"name":"b"}}]}"#,
+                &limits,
+            )
+            .unwrap_err()
+        );
         assert!(err.contains("object count cap"), "{err}");
+        let one = br#"{"kind":"List","items":[{"kind":"Node","metadata":{"name":"a"}}]}"#;
+        assert_eq!(objects_from_bytes(one, &limits).unwrap().nodes.len(), 1);
     }
 
     #[test]
     fn the_size_cap_is_named() {
-        let dir = std::env::temp_dir().join(format!("dsr-load-test-{}", std::process::id()));
-        std::fs::write(&dir, NODE).unwrap();
         let limits = Limits {
             max_bytes: 10,
             ..Limits::default()
         };
-        let err = format!("{:#}", read_bytes(&dir, &limits).unwrap_err());
-        std::fs::remove_file(&dir).unwrap();
+        let err = format!(
+            "{:#}",
+            objects_from_bytes(NODE.as_bytes(), &limits).unwrap_err()
+        );
+        assert!(err.contains("input size cap of 10 bytes"), "{err}");
+        let err = format!(
+            "{:#}",
+            objects_from_bytes(b"kind: Node\nmetadata:\n  name: a\n", &limits).unwrap_err()
+        );
         assert!(err.contains("input size cap of 10 bytes"), "{err}");
     }
 
@@ -358,6 +1055,12 @@ mod tests {
             "{:#}",
             parse_documents(deep.as_bytes(), &Limits::default()).unwrap_err()
         );
+        assert!(err.contains("depth cap"), "{err}");
+        let deep = r#"{"kind":"Node","metadata":{"name":"a","x":"#.to_owned()
+            + &"[".repeat(200)
+            + &"]".repeat(200)
+            + "}}";
+        let err = format!("{:#}", objects(&deep).unwrap_err());
         assert!(err.contains("depth cap"), "{err}");
     }
 
@@ -384,7 +1087,7 @@ mod tests {
             let p = i - 1;
             text += &format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n");
         }
-        assert!(parse_documents(text.as_bytes(), &Limits::default()).is_err());
+        assert!(objects(&text).is_err());
     }
 
     #[test]

@@ -4,24 +4,46 @@
 //! - `dsr explain FILE`: per DaemonSet and node, whether the daemon pod runs there
 //!   and, when not, why;
 //! - `dsr plan FILE`: one sync of each DaemonSet, as the controller would do it;
-//! - `dsr conformance PATH...`: runs `dsr-conformance/v1` vectors.
+//! - `dsr conformance PATH...`: runs `dsr-conformance/v1` vectors;
+//! - `dsr bench FILE`: how fast and how small the core is on a cluster;
+//! - `dsr capacity FILE`: the smallest engine capacities that hold a cluster.
 //!
-//! Every decision comes from the core; this crate only translates and prints.
-
-mod bench;
-mod conformance;
-mod convert;
-mod engine;
-mod explain;
-mod load;
-mod plan;
+//! Every decision comes from the core; this crate only translates and prints (the
+//! work is in the `dsr_cli` library, `src/lib.rs`).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dsr_cli::engine::Tier;
+use dsr_cli::{bench, capacity, conformance, engine, explain, plan, LimitArgs};
 use dsr_core::gates::FeatureGates;
+
+/// What every command that reads a dump says about its input, and the exit
+/// statuses of explain and plan (in their long help).
+const INPUT_HELP: &str = "\
+Input: FILE is a file, a folder (every *.json, *.yaml and *.yml in it, not its
+subfolders, as `kubectl apply -f DIR`) or `-` for standard input
+(`kubectl get nodes,daemonsets,pods -A -o json | dsr plan -`). JSON or YAML, told
+apart by the first character: a List, a single object, a YAML multi-document stream,
+JSON objects one after another, or {\"nodes\": [...], \"daemonSets\": [...]}. Every
+object needs metadata.name; a DaemonSet, pod or ControllerRevision without a
+namespace is in `default`, as kubectl has it. No Kubernetes objects at all is an
+error.
+
+Memory: JSON is read as a stream, one object at a time; fields dsr never reads
+(managed fields, most of a pod's spec and status, a node's status) are skipped as
+they are read, and what is kept is typed: the heap holds about 1 byte per input
+byte of a kubectl dump (0.85 measured), up to about 10 for input made of many tiny
+labels, and at least about 1.6 KiB per node and 1 KiB per pod however small their
+JSON (at the default caps: 100,000 objects, 64 MiB). Add the engine, sized to the
+input: from 1 MiB for a few nodes to about 90 MiB for the largest (16,384 nodes,
+131,072 pods). YAML is read whole first: 1 byte more per input byte. Reading is
+O(n log n) in the size of the input.
+
+Text output escapes control characters in names and values (\\n, \\u{1b}) and cuts
+values in messages to 80 characters; JSON output is exact.";
 
 /// Kubernetes DaemonSet placement decisions, explained.
 #[derive(Debug, Parser)]
@@ -35,10 +57,19 @@ struct Cli {
 enum Command {
     /// Which nodes each DaemonSet's pod runs on, and why not elsewhere.
     ///
-    /// FILE is a `kubectl get nodes,daemonsets,pods -A -o json` dump (or YAML, a
-    /// single object, a multi-document stream, or {"nodes": [...], "daemonSets": [...]}).
-    /// Exit status: 0 when every object loaded, 2 when some were skipped (each is
-    /// named in a warning on stderr), 1 on an error.
+    /// FILE is a `kubectl get nodes,daemonsets,pods -A -o json` dump (see Input
+    /// below). A DaemonSet the API server would refuse (an empty selector, a
+    /// selector that does not select its template's labels, ...) is explained
+    /// with a warning in upstream's words.
+    ///
+    /// When an object cannot be loaded (invalid, or more than the largest engine
+    /// holds), the output starts with a line `INCOMPLETE: N object(s) left out ...`
+    /// naming the first few (JSON: `"complete": false`, `skippedCount`, `skipped`),
+    /// and each is named in a warning on stderr.
+    ///
+    /// Exit status: 0 when every object loaded; 2 when some were left out (the
+    /// answer is partial); 1 on an error (nothing is printed on stdout).
+    #[command(after_long_help = INPUT_HELP)]
     Explain(ExplainArgs),
     /// What one sync of each DaemonSet would do now: creates, deletes, status, rollout.
     ///
@@ -61,12 +92,25 @@ enum Command {
     /// hash templates itself).
     ///
     /// The plan is what the controller would do with no earlier sync in memory: no
-    /// pending expectations, no failed-pod backoff. Exit status as for explain.
+    /// pending expectations, no failed-pod backoff.
+    ///
+    /// A rolling update whose maxUnavailable or maxSurge is neither an integer nor
+    /// a percentage (or, surging, that has an old pod on a missing node) is
+    /// halted: upstream's sync fails on it every time. The plan says so under the
+    /// DaemonSet and in a `HALTED:` line at the top (JSON: `rollout.halted`,
+    /// `haltedCount`). Objects left out are reported as for explain.
+    ///
+    /// Exit status: 0 when every object loaded and no rollout is halted; 2 when
+    /// some objects were left out (whether or not a rollout is halted); 3 when
+    /// every object loaded but some rollout is halted; 1 on an error.
+    #[command(after_long_help = INPUT_HELP)]
     Plan(PlanArgs),
     /// Run conformance vectors (dsr-conformance/v1) and report every failure.
     ///
     /// PATH is a vectors file or a folder (all *.json below it, in sorted order).
-    /// Ends with the line `N passed, M failed`; exits non-zero when M > 0.
+    /// Each case runs in the smallest engine that holds it, whatever its size; a
+    /// case larger than the largest engine fails, saying so. Ends with the line
+    /// `N passed, M failed`; exits non-zero when M > 0.
     Conformance(ConformanceArgs),
     /// How fast and how small the core is on a cluster (see `cli/src/bench.rs`).
     ///
@@ -74,8 +118,22 @@ enum Command {
     /// dump. Prints eligibility per pair, one full sync, a node change, allocations
     /// and the engine's RAM; `--json` prints one object with exactly the keys
     /// pairs, eligibility_ns_per_pair, full_sync_ns, node_change_ns, allocations,
-    /// engine_bytes.
+    /// engine_bytes. `--runs` is from 1 to 10000.
     Bench(bench::BenchArgs),
+    /// The smallest engine capacities that hold a cluster dump.
+    ///
+    /// Loads FILE's nodes, DaemonSets and pods (as `dsr plan` does) into an engine
+    /// big enough for them and prints, from the engine's usage plus --headroom,
+    /// the capacities as the `DSR_*` build variables of libdsr (DSR_NODES,
+    /// DSR_DAEMON_SETS, DSR_PODS, DSR_STRINGS, DSR_STRING_BYTES, DSR_LABELS,
+    /// DSR_RULES, DSR_TAINTS, DSR_TERMS, DSR_BACKOFF) and as a Rust type
+    /// `dsr_core::Engine<...>` with its RAM. Every capacity is at least 1.
+    /// The per-call limits of libdsr (DSR_CALL_*, DSR_PLAN) are not derived.
+    ///
+    /// Exit status: 0; 2 when some objects could not be loaded (they are not
+    /// counted); 1 on an error.
+    #[command(after_long_help = INPUT_HELP)]
+    Capacity(capacity::CapacityArgs),
 }
 
 /// The feature gates decisions are made under.
@@ -115,29 +173,9 @@ fn parse_gates(s: &str) -> Result<FeatureGates, String> {
     })
 }
 
-/// Caps on input files.
-#[derive(Debug, Args)]
-struct LimitArgs {
-    /// Largest input file, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = load::DEFAULT_MAX_BYTES)]
-    max_bytes: u64,
-    /// Most objects in one input file.
-    #[arg(long, value_name = "N", default_value_t = load::DEFAULT_MAX_OBJECTS)]
-    max_objects: usize,
-}
-
-impl LimitArgs {
-    fn limits(&self) -> load::Limits {
-        load::Limits {
-            max_bytes: self.max_bytes,
-            max_objects: self.max_objects,
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 struct ExplainArgs {
-    /// The cluster dump.
+    /// The cluster dump: a file, a folder, or `-` for standard input.
     file: PathBuf,
     /// Only this DaemonSet: NAMESPACE/NAME, or NAME when it is unique.
     #[arg(long, value_name = "NS/NAME")]
@@ -165,7 +203,7 @@ enum Format {
 
 #[derive(Debug, Args)]
 struct PlanArgs {
-    /// The cluster dump.
+    /// The cluster dump: a file, a folder, or `-` for standard input.
     file: PathBuf,
     /// Only this DaemonSet: NAMESPACE/NAME, or NAME when it is unique.
     #[arg(long, value_name = "NS/NAME")]
@@ -238,7 +276,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Conformance(args) => {
             let files = conformance::collect_files(&args.paths)?;
             let limits = args.limits.limits();
-            let engine_bytes = engine::CaseEngine::footprint();
+            // Room for the case engine and the largest one a case may need; only
+            // what is touched is committed.
+            let engine_bytes = engine::CaseEngine::footprint() + Tier::Host.footprint();
             let totals = engine::on_big_stack(engine_bytes, || {
                 let stdout = std::io::stdout();
                 let mut out = std::io::BufWriter::new(stdout.lock());
@@ -263,11 +303,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 gates: args.gates.gates(),
             };
             let limits = args.limits.limits();
-            let bytes = engine::HostEngine::footprint() + std::mem::size_of::<plan::HostPlan>();
-            let complete = engine::on_big_stack(bytes, || {
+            let outcome = engine::on_big_stack(Tier::Host.footprint(), || {
                 let stdout = std::io::stdout();
                 let mut out = std::io::BufWriter::new(stdout.lock());
-                let complete = plan::run(&args.file, &limits, &options, &mut out)?;
+                let outcome = plan::run(&args.file, &limits, &options, &mut out)?;
+                out.flush()?;
+                anyhow::Ok(outcome)
+            })??;
+            Ok(if !outcome.complete {
+                ExitCode::from(2)
+            } else if outcome.halted {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Bench(args) => {
+            bench::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Capacity(args) => {
+            let limits = args.limits.limits();
+            let complete = engine::on_big_stack(Tier::Host.footprint(), || {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let complete = capacity::run(&args.file, &limits, args.headroom, &mut out)?;
                 out.flush()?;
                 anyhow::Ok(complete)
             })??;
@@ -277,10 +337,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(2)
             })
         }
-        Command::Bench(args) => {
-            bench::run(&args)?;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Explain(args) => {
             let options = explain::Options {
                 daemon_set: args.daemonset,
@@ -289,8 +345,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 gates: args.gates.gates(),
             };
             let limits = args.limits.limits();
-            let engine_bytes = engine::HostEngine::footprint();
-            let complete = engine::on_big_stack(engine_bytes, || {
+            let complete = engine::on_big_stack(Tier::Host.footprint(), || {
                 let stdout = std::io::stdout();
                 let mut out = std::io::BufWriter::new(stdout.lock());
                 let complete = explain::run(&args.file, &limits, &options, &mut out)?;

@@ -22,15 +22,13 @@ use dsr_core::{PodId, SetId, Timestamp};
 use serde::Serialize;
 
 use crate::convert::{self, DaemonSetParts, NodeParts, PodParts, RevisionSource};
-use crate::engine::{HostEngine, HOST_PODS};
-use crate::explain::{display_name, select_daemon_set, write_names, Skipped};
+use crate::engine::{with_engine, AnyEngine, OnEngine};
+use crate::explain::{
+    daemon_set_refusal, daemon_set_warnings, display_name, incomplete_line, refusal,
+    select_daemon_set, sized, warn_skipped, write_names, Attempt, Skipped,
+};
 use crate::load::{self, Limits};
-
-/// Entries of each list of one DaemonSet's plan: as many as there can be pods.
-pub const PLAN_ENTRIES: usize = HOST_PODS;
-
-/// The plan buffer `dsr plan` syncs into (one, reused for every DaemonSet).
-pub type HostPlan = Plan<PLAN_ENTRIES>;
+use crate::show::{escape, value};
 
 /// What to plan and how to print it.
 #[derive(Debug)]
@@ -50,6 +48,14 @@ pub struct Options {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
+    /// Whether every object was loaded: when `false`, the plans below are without
+    /// the objects in `skipped`.
+    pub complete: bool,
+    /// How many objects were left out (the length of `skipped`).
+    pub skipped_count: usize,
+    /// How many DaemonSets' rolling updates are halted (`rollout.halted`): upstream's
+    /// sync of each fails, every time, until the DaemonSet is fixed.
+    pub halted_count: usize,
     /// The time the sync ran at (RFC 3339).
     pub now: String,
     /// Nodes loaded.
@@ -70,6 +76,9 @@ pub struct SetPlan {
     pub namespace: String,
     /// `metadata.name`.
     pub name: String,
+    /// What the API server or the controller would say about this DaemonSet, in
+    /// upstream's words (see `dsr explain`); empty when nothing.
+    pub warnings: Vec<String>,
     /// How far the sync went: `synced`, `statusOnly` (earlier actions not yet
     /// observed), `deleting` (the DaemonSet is being deleted) or
     /// `selectsEverything` (an empty selector: the controller does nothing).
@@ -194,7 +203,9 @@ pub struct Rollout {
     pub chosen: i64,
     /// Nodes whose old pod is not available, replaced whatever the budget.
     pub replacements: i64,
-    /// Why the pass did nothing: `invalidBudget` or `missingNode`; `null` otherwise.
+    /// Why the pass did nothing: `invalidBudget` (maxUnavailable or maxSurge is
+    /// neither an integer nor a percentage) or `missingNode`; `null` otherwise. A
+    /// halted rollout makes upstream's sync fail every time; `dsr plan` exits 3.
     pub halted: Option<&'static str>,
     /// The nodes counted in `inUse`, each with why.
     pub held_back_by: Vec<Holder>,
@@ -210,16 +221,41 @@ pub struct Holder {
     pub why: String,
 }
 
-/// Plans every DaemonSet in `file` and prints the plans to `out`. Returns
-/// `Ok(false)` when some objects were left out (each named in a warning on stderr).
-pub fn run(file: &Path, limits: &Limits, options: &Options, out: &mut impl Write) -> Result<bool> {
+/// How a plan ended, for the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Every object was loaded.
+    pub complete: bool,
+    /// Some DaemonSet's rolling update is halted.
+    pub halted: bool,
+}
+
+/// Plans every DaemonSet in `file` and prints the plans to `out`.
+pub fn run(
+    file: &Path,
+    limits: &Limits,
+    options: &Options,
+    out: &mut impl Write,
+) -> Result<Outcome> {
     let objects = load::read_objects(file, limits)?;
-    // Both live on the big-stack thread `main` runs this on.
-    let mut engine = HostEngine::new();
-    let mut plan = HostPlan::new();
-    let report = build(&mut engine, &mut plan, &objects, options)?;
-    for s in &report.skipped {
-        eprintln!("dsr: warning: skipping {} {}: {}", s.kind, s.name, s.error);
+    let report = sized(&objects.need.bound(), |tier| {
+        with_engine(
+            tier,
+            &mut Planner {
+                objects: &objects,
+                options,
+            },
+        )
+    })?;
+    warn_skipped(&report.skipped);
+    for set in &report.daemon_sets {
+        for w in &set.warnings {
+            eprintln!(
+                "dsr: warning: DaemonSet {}: {}",
+                value(&display_name(&set.namespace, &set.name)),
+                escape(w)
+            );
+        }
     }
     if options.json {
         serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -227,14 +263,40 @@ pub fn run(file: &Path, limits: &Limits, options: &Options, out: &mut impl Write
     } else {
         out.write_all(text(&report).as_bytes())?;
     }
-    Ok(report.skipped.is_empty())
+    Ok(Outcome {
+        complete: report.complete,
+        halted: report.halted_count > 0,
+    })
+}
+
+impl Attempt for Report {
+    fn table_full(&self) -> bool {
+        self.skipped.iter().any(|s| s.table_full)
+    }
+}
+
+struct Planner<'a> {
+    objects: &'a load::Objects,
+    options: &'a Options,
+}
+
+impl OnEngine for Planner<'_> {
+    type Output = Result<Report>;
+
+    fn run<E: AnyEngine, const PLAN: usize>(
+        &mut self,
+        engine: &mut E,
+        plan: &mut Plan<PLAN>,
+    ) -> Result<Report> {
+        build(engine, plan, self.objects, self.options)
+    }
 }
 
 /// Loads the objects into `engine` and syncs each DaemonSet (or the one asked for)
 /// once into `plan`.
-pub fn build(
-    engine: &mut HostEngine,
-    plan: &mut HostPlan,
+pub fn build<E: AnyEngine, const N: usize>(
+    engine: &mut E,
+    plan: &mut Plan<N>,
     objects: &load::Objects,
     options: &Options,
 ) -> Result<Report> {
@@ -242,40 +304,57 @@ pub fn build(
     let mut skipped = Vec::new();
     for node in &objects.nodes {
         let parts = NodeParts::new(node);
-        if let Err(e) = engine.add_node(&parts.input()) {
+        let input = parts.input();
+        if let Err(e) = engine.add_node(&input) {
+            let (error, table_full) =
+                refusal(engine, &e, "Node", &[("metadata.labels", input.labels)]);
             skipped.push(Skipped {
                 kind: "Node",
                 name: parts.name().to_owned(),
-                error: e.to_string(),
+                error,
+                table_full,
             });
         }
     }
     let mut sets: Vec<(SetId, &str, &str)> = Vec::new();
     let mut sources: BTreeMap<SetId, RevisionSource> = BTreeMap::new();
+    let mut warnings: BTreeMap<SetId, Vec<String>> = BTreeMap::new();
     for ds in &objects.daemon_sets {
         let (hash, source) = convert::current_revision_hash(ds, &objects.controller_revisions);
         let parts = DaemonSetParts::new(ds).with_revision_hash(hash);
         let namespace = ds.metadata.namespace.as_deref().unwrap_or("");
         let name = ds.metadata.name.as_deref().unwrap_or("");
-        match parts.with_input(|i| engine.add_daemon_set(i)) {
+        match parts.with_input(|i| {
+            engine
+                .add_daemon_set(i)
+                .map_err(|e| daemon_set_refusal(engine, &e, i))
+        }) {
             Ok(id) => {
                 sets.push((id, namespace, name));
                 sources.insert(id, source);
+                warnings.insert(id, parts.with_input(|i| daemon_set_warnings(engine, i)));
             }
-            Err(e) => skipped.push(Skipped {
+            Err((error, table_full)) => skipped.push(Skipped {
                 kind: "DaemonSet",
                 name: parts.display_name(),
-                error: e.to_string(),
+                error,
+                table_full,
             }),
         }
     }
     for pod in &objects.pods {
-        let parts = PodParts::new(pod);
-        if let Err(e) = parts.with_input(|i| engine.add_pod(i)) {
+        let pod = pod.to_pod();
+        let parts = PodParts::new(&pod);
+        if let Err((error, table_full)) = parts.with_input(|i| {
+            engine
+                .add_pod(i)
+                .map_err(|e| refusal(engine, &e, "Pod", &[("metadata.labels", i.labels)]))
+        }) {
             skipped.push(Skipped {
                 kind: "Pod",
                 name: parts.display_name(),
-                error: e.to_string(),
+                error,
+                table_full,
             });
         }
     }
@@ -285,13 +364,25 @@ pub fn build(
     let now = options.now;
     let mut daemon_sets = Vec::with_capacity(sets.len());
     for &(set, namespace, name) in &sets {
-        engine
-            .sync(set, now, plan)
-            .map_err(|e| anyhow!("core error syncing {}: {e}", display_name(namespace, name)))?;
+        engine.sync(set, now, plan).map_err(|e| {
+            anyhow!(
+                "core error syncing {}: {e}",
+                value(&display_name(namespace, name))
+            )
+        })?;
         let source = sources.get(&set).copied().unwrap_or(RevisionSource::None);
-        daemon_sets.push(set_plan(engine, plan, set, source, now)?);
+        let mut p = set_plan(engine, plan, set, source, now)?;
+        p.warnings = warnings.remove(&set).unwrap_or_default();
+        daemon_sets.push(p);
     }
+    let halted_count = daemon_sets
+        .iter()
+        .filter(|s| s.rollout.as_ref().is_some_and(|r| r.halted.is_some()))
+        .count();
     Ok(Report {
+        complete: skipped.is_empty(),
+        skipped_count: skipped.len(),
+        halted_count,
         now: now.to_string(),
         nodes: engine.node_count(),
         pods: engine.pod_count(),
@@ -360,7 +451,7 @@ fn status(st: &DaemonSetStatus) -> Status {
     }
 }
 
-fn pod_name(engine: &HostEngine, id: PodId) -> String {
+fn pod_name<E: AnyEngine>(engine: &E, id: PodId) -> String {
     engine
         .pod(id)
         .map(|p| engine.text(p.name).to_owned())
@@ -368,9 +459,9 @@ fn pod_name(engine: &HostEngine, id: PodId) -> String {
 }
 
 /// One DaemonSet's plan as the report shows it.
-fn set_plan(
-    engine: &HostEngine,
-    plan: &HostPlan,
+fn set_plan<E: AnyEngine, const N: usize>(
+    engine: &E,
+    plan: &Plan<N>,
     set: SetId,
     source: RevisionSource,
     now: Timestamp,
@@ -418,6 +509,7 @@ fn set_plan(
     Ok(SetPlan {
         namespace: engine.text(ds.namespace).to_owned(),
         name: engine.text(ds.name).to_owned(),
+        warnings: Vec::new(),
         outcome: outcome_name(plan.outcome),
         revision: Revision {
             hash: engine.text(plan.revision_hash).to_owned(),
@@ -441,7 +533,12 @@ fn set_plan(
 
 /// The nodes the core counts in `RolloutBudget::in_use` (`Plan::held_back`), each
 /// with why, in the core's words (`Engine::describe_hold`).
-pub fn holders(engine: &HostEngine, plan: &HostPlan, set: SetId, now: Timestamp) -> Vec<Holder> {
+pub fn holders<E: AnyEngine, const N: usize>(
+    engine: &E,
+    plan: &Plan<N>,
+    set: SetId,
+    now: Timestamp,
+) -> Vec<Holder> {
     plan.held_back
         .iter()
         .map(|h| {
@@ -457,12 +554,17 @@ pub fn holders(engine: &HostEngine, plan: &HostPlan, set: SetId, now: Timestamp)
 
 /// Writes rows of aligned columns, indented.
 fn write_rows(s: &mut String, indent: &str, rows: &[Vec<&str>]) {
+    let escaped: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| escape(c).into_owned()).collect())
+        .collect();
+    let rows = &escaped;
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
             rows.iter()
                 .filter(|r| c + 1 < r.len())
-                .map(|r| r[c].len())
+                .map(|r| r[c].chars().count())
                 .max()
                 .unwrap_or(0)
         })
@@ -482,7 +584,7 @@ fn write_rows(s: &mut String, indent: &str, rows: &[Vec<&str>]) {
 
 fn json_short(v: &Option<serde_json::Value>) -> String {
     match v {
-        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => value(s),
         Some(v) => v.to_string(),
         None => "-".into(),
     }
@@ -491,6 +593,16 @@ fn json_short(v: &Option<serde_json::Value>) -> String {
 /// The report for a person.
 pub fn text(report: &Report) -> String {
     let mut s = String::new();
+    if let Some(line) = incomplete_line(&report.skipped) {
+        let _ = writeln!(s, "{line}");
+    }
+    if report.halted_count > 0 {
+        let _ = writeln!(
+            s,
+            "HALTED: {} DaemonSet(s) cannot roll out: upstream's sync fails on each, every time (see below)",
+            report.halted_count
+        );
+    }
     let _ = writeln!(
         s,
         "One sync at {}: {} node(s), {} pod(s), {} DaemonSet(s)",
@@ -519,8 +631,11 @@ fn write_set(s: &mut String, set: &SetPlan) {
     let _ = writeln!(
         s,
         "{} ({strategy})",
-        display_name(&set.namespace, &set.name)
+        value(&display_name(&set.namespace, &set.name))
     );
+    for w in &set.warnings {
+        let _ = writeln!(s, "  warning: {}", escape(w));
+    }
     let mut rev = Vec::new();
     if !set.revision.hash.is_empty() {
         let from = match set.revision.source {
@@ -528,7 +643,10 @@ fn write_set(s: &mut String, set: &SetPlan) {
             "controllerRevision" => "its newest ControllerRevision",
             _ => "?",
         };
-        rev.push(format!("revision {} (from {from})", set.revision.hash));
+        rev.push(format!(
+            "revision {} (from {from})",
+            value(&set.revision.hash)
+        ));
     }
     if let Some(g) = set.revision.template_generation {
         rev.push(format!("template generation {g}"));
@@ -622,7 +740,13 @@ fn write_set(s: &mut String, set: &SetPlan) {
         let names: Vec<&str> = set.releases.iter().map(String::as_str).collect();
         write_names(s, "    ", &names);
     }
-    if let Some(r) = set.rollout.as_ref().filter(|r| r.in_progress) {
+    // A halted rollout is said whether or not pods are outdated: upstream's sync
+    // fails on it every time.
+    if let Some(r) = set
+        .rollout
+        .as_ref()
+        .filter(|r| r.in_progress || r.halted.is_some())
+    {
         write_rollout(s, set, r);
     }
     if let Some(after) = set.requeue_after_seconds {
@@ -635,16 +759,23 @@ fn write_rollout(s: &mut String, set: &SetPlan, r: &Rollout) {
         .status
         .as_ref()
         .map_or(0, |st| st.updated_number_scheduled);
+    let state = if r.in_progress {
+        "in progress"
+    } else {
+        "not in progress"
+    };
     let _ = writeln!(
         s,
-        "  rolling update in progress: {updated} of {} node(s) on the current revision",
+        "  rolling update {state}: {updated} of {} node(s) on the current revision",
         r.desired
     );
     match r.halted {
         Some("invalidBudget") => {
             let _ = writeln!(
                 s,
-                "    halted: maxUnavailable or maxSurge is not an integer or a percentage"
+                "    halted: maxUnavailable {} / maxSurge {}: not an integer or a percentage; upstream's sync fails on it every time (the API server would refuse it)",
+                json_short(&set.update_strategy.max_unavailable),
+                json_short(&set.update_strategy.max_surge),
             );
             return;
         }
@@ -698,8 +829,10 @@ fn write_rollout(s: &mut String, set: &SetPlan, r: &Rollout) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::on_big_stack;
+    use crate::engine::{on_big_stack, HostEngine, HOST_PODS};
     use serde_json::Value;
+
+    type HostPlan = Plan<HOST_PODS>;
     /// The nodes listed as holding a rollout back are exactly as many as the core
     /// counts in `in_use`, on every reconcile vector.
     #[test]

@@ -140,9 +140,10 @@ fn the_windows_node_is_excluded_by_node_selector() {
         win["reason"],
         "nodeSelector wants kubernetes.io/os=linux but the node has kubernetes.io/os=windows"
     );
-    // And the Windows-only DaemonSet (no namespace in its kustomize base) runs there alone.
+    // And the Windows-only DaemonSet (no namespace in its kustomize base, so in
+    // `default`, as kubectl has it) runs there alone.
     let set = explain_json("ebs-csi-node-windows");
-    assert_eq!(set["namespace"], "");
+    assert_eq!(set["namespace"], "default");
     assert_eq!(
         names_where(&set, |n| n["shouldRun"] == true),
         ["akswin22000000"]

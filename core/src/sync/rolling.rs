@@ -199,8 +199,18 @@ impl<
             s.update_strategy.surge_count(desired),
         );
         let (Some(mut max_unavailable), Some(max_surge)) = budgets else {
+            // Still counted, so that a halted rollout with old pods reads as
+            // unfinished rather than idle.
+            let mut outdated = 0i64;
+            self.each_group(|g| {
+                if let Some(Entry::Pods { old: Some(_), .. }) = self.entry(g, s, plan) {
+                    outdated += 1;
+                }
+                Ok(())
+            })?;
             plan.rollout = Some(RolloutBudget {
                 desired,
+                outdated,
                 halted: Some(RolloutHalt::InvalidBudget),
                 ..RolloutBudget::default()
             });

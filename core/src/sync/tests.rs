@@ -1020,10 +1020,13 @@ fn invalid_budget_halts_the_rollout() {
     let mut plan: Plan<32> = Plan::new();
     e.sync(set, NOW, &mut plan).unwrap();
     assert!(plan.is_noop());
+    let rollout = plan.rollout.unwrap();
     assert_eq!(
-        plan.rollout.unwrap().halted,
+        rollout.halted,
         Some(crate::sync::RolloutHalt::InvalidBudget)
     );
+    // The old pod is still counted: the rollout is unfinished, not idle.
+    assert_eq!(rollout.outdated, 1);
 }
 
 #[test]

@@ -1,0 +1,95 @@
+//! Issue 14 item 1: every input path is O(n log n) in the size of an object. A
+//! node with many labels is loaded at two sizes, 10,000 and 100,000 labels, and
+//! the larger must cost less than 40 times the smaller: O(n log n) costs about 12
+//! times, a linear search per label (O(n²)) about 100 times. Each size is timed
+//! as the best of three runs, so a busy machine slows both rather than one; no
+//! time is compared with a fixed budget. (`scripts/hostile-input.sh` times the
+//! 250,000-label case in a release build.)
+
+use std::time::{Duration, Instant};
+
+use dsr_cli::engine::{on_big_stack, HostEngine};
+use dsr_cli::load::{objects_from_bytes, Limits};
+use dsr_core::input::{LabelInput, NodeInput};
+
+/// The most the larger size may cost, as a multiple of the smaller.
+const MAX_RATIO: f64 = 40.0;
+
+fn node_json(labels: usize) -> String {
+    let mut s =
+        String::from(r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"#);
+    for i in 0..labels {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!(r#""example.com/label-{i:06}":"v""#));
+    }
+    s.push_str("}}}");
+    s
+}
+
+fn best_of_three(mut f: impl FnMut()) -> Duration {
+    (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn ratio(small: Duration, large: Duration) -> f64 {
+    large.as_secs_f64() / small.as_secs_f64().max(1e-6)
+}
+
+#[test]
+fn the_loader_is_n_log_n_in_the_labels_of_a_node() {
+    let (small, large) = (node_json(10_000), node_json(100_000));
+    let limits = Limits::default();
+    let load = |text: &str| {
+        let o = objects_from_bytes(text.as_bytes(), &limits).unwrap();
+        assert_eq!(o.nodes.len(), 1);
+    };
+    let t_small = best_of_three(|| load(&small));
+    let t_large = best_of_three(|| load(&large));
+    let r = ratio(t_small, t_large);
+    println!("loader: 10k labels {t_small:?}, 100k labels {t_large:?}: ×{r:.1}");
+    assert!(r < MAX_RATIO, "100k labels cost ×{r:.1} of 10k");
+}
+
+fn labels(n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| format!("example.com/label-{i:06}"))
+        .collect()
+}
+
+#[test]
+#[ignore = "enable when push_labels is O(n log n)"]
+fn the_engine_is_n_log_n_in_the_labels_of_a_node() {
+    // Fails today: `Engine::push_labels` checks each key against every earlier one.
+    let r = on_big_stack(HostEngine::footprint(), || {
+        let mut engine = HostEngine::new();
+        let mut time = |keys: &[String]| {
+            let labels: Vec<LabelInput<'_>> = keys
+                .iter()
+                .map(|k| LabelInput { key: k, value: "v" })
+                .collect();
+            let input = NodeInput {
+                name: "n1",
+                labels: &labels,
+                ..Default::default()
+            };
+            best_of_three(|| {
+                engine.clear();
+                engine.add_node(&input).unwrap();
+            })
+        };
+        let t_small = time(&labels(10_000));
+        let t_large = time(&labels(100_000));
+        println!("engine: 10k labels {t_small:?}, 100k labels {t_large:?}");
+        ratio(t_small, t_large)
+    })
+    .unwrap();
+    assert!(r < MAX_RATIO, "100k labels cost ×{r:.1} of 10k");
+}
