@@ -65,9 +65,9 @@ fn labels(n: usize) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "enable when push_labels is O(n log n)"]
 fn the_engine_is_n_log_n_in_the_labels_of_a_node() {
-    // Fails today: `Engine::push_labels` checks each key against every earlier one.
+    // `Engine::push_labels` sorts once: it checked each key against every earlier
+    // one until it did (×99 from 10k to 100k labels).
     let r = on_big_stack(HostEngine::footprint(), || {
         let mut engine = HostEngine::new();
         let mut time = |keys: &[String]| {

@@ -119,13 +119,6 @@ impl<'a> Labels<'a> {
     }
 }
 
-/// Sorts labels with unique keys by key, as [`Labels`] requires.
-pub(crate) fn sort(labels: &mut [Label]) {
-    // Keys are unique (callers replace duplicates as they insert), so an unstable
-    // sort is deterministic.
-    crate::sort::sort_by_key(labels, |l| l.key);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +135,7 @@ mod tests {
                 value: Sym(2),
             },
         ];
-        sort(&mut v);
+        v.sort_by_key(|l| l.key);
         let l = Labels::sorted(&v);
         assert_eq!(l.get(Sym(3)), Some(Sym(9)));
         assert_eq!(l.get(Sym(1)), Some(Sym(2)));

@@ -4,8 +4,9 @@ use crate::engine::{Engine, Node, NodeId};
 use crate::error::{Error, Field, Result, Table};
 use crate::holders::Hold;
 use crate::input::{LabelInput, NodeInput, TaintInput};
+use crate::intern::Sym;
 use crate::keys::KeyRow;
-use crate::label::{self, Label};
+use crate::label::Label;
 use crate::table::Span;
 use crate::taint::TaintEffect;
 
@@ -130,24 +131,51 @@ impl<
     }
 
     /// Stores a label map sorted by key; a repeated key keeps its last value.
+    ///
+    /// O(n log n) in the labels, whatever they hold: each label is pushed with
+    /// its position standing in for its value, the span is sorted by (key,
+    /// position), the last of each key is kept, and only then do the kept labels
+    /// get their values. (A map has no repeated keys; an input that repeats many
+    /// needs room for all of them while it is stored.)
     pub(crate) fn push_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
-        // No room check up front: a repeated key takes no entry, so the input's
-        // length overstates what is needed. A push that does not fit fails, and the
-        // caller's rollback undoes the rest.
+        // No room check up front: the caller's rollback undoes a push that does
+        // not fit.
         let mark = self.labels.mark();
-        for l in input {
+        for (i, l) in input.iter().enumerate() {
             let key = self.intern(l.key, Field::LabelKey)?;
-            let value = self.intern(l.value, Field::LabelValue)?;
-            let span = self.labels.since(mark);
-            if let Some(existing) = self.labels.get_mut(span).iter_mut().find(|x| x.key == key) {
-                existing.value = value;
-            } else {
-                self.labels.push(Label { key, value })?;
-            }
+            // Interned now so that a full string table fails here, in order.
+            self.intern(l.value, Field::LabelValue)?;
+            let position = u32::try_from(i).map_err(|_| Error::LogicBug)?;
+            self.labels.push(Label {
+                key,
+                value: Sym(position),
+            })?;
         }
         let span = self.labels.since(mark);
-        label::sort(self.labels.get_mut(span));
-        Ok(span)
+        let stored = self.labels.get_mut(span);
+        // (key, position) is unique: any sort gives the same order.
+        crate::sort::sort_by_key(stored, |l| (l.key, l.value));
+        // Keep the last of each run of one key, moving the kept ones down.
+        let mut kept = 0usize;
+        for i in 0..stored.len() {
+            let Some(&l) = stored.get(i) else { break };
+            let last_of_key = stored.get(i + 1).is_none_or(|next| next.key != l.key);
+            if last_of_key {
+                if let Some(slot) = stored.get_mut(kept) {
+                    *slot = l;
+                }
+                kept += 1;
+            }
+        }
+        for l in stored.iter_mut().take(kept) {
+            let value = input
+                .get(l.value.index() as usize)
+                .map_or("", |input| input.value);
+            l.value = self.strings.get(value).ok_or(Error::LogicBug)?;
+        }
+        let kept = u32::try_from(kept).map_err(|_| Error::LogicBug)?;
+        self.labels.truncate(span.start + kept);
+        Ok(self.labels.since(mark))
     }
 
     fn push_taints(&mut self, input: &[TaintInput<'_>]) -> Result<Span> {
