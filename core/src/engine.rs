@@ -202,6 +202,8 @@ pub struct Engine<
     /// The next [`Node::version`] or [`DaemonSet::version`] to give: never reset,
     /// so a stamp from before a removal, `clear()` or `restore()` matches nothing.
     pub(crate) next_version: NextVersion,
+    /// The highest ControllerRevision of each DaemonSet (see [`Engine::apply`]).
+    pub(crate) revisions: crate::revisions::Revisions<SETS>,
 }
 
 /// The next object version to give. History, not content: it does not show in
@@ -283,6 +285,7 @@ impl<
             sync: crate::sync::SyncState::new(),
             gates: crate::gates::FeatureGates::DEFAULT,
             next_version: NextVersion(1),
+            revisions: crate::revisions::Revisions::new(),
         }
     }
 
@@ -315,6 +318,7 @@ impl<
         self.node_columns.clear();
         self.pod_index.clear();
         self.sync.clear();
+        self.revisions.clear();
     }
 
     /// Rebuilds every index from the tables (after a snapshot was restored).

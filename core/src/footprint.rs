@@ -328,7 +328,9 @@ pub const fn footprint(c: &Capacities) -> usize {
             + sync
             + size_of::<crate::gates::FeatureGates>()
             // The next object version.
-            + size_of::<u32>(),
+            + size_of::<u32>()
+            // The remembered ControllerRevisions.
+            + c.sets * size_of::<Option<crate::revisions::Remembered>>(),
         align_of::<usize>(),
     )
 }

@@ -124,6 +124,16 @@ impl SymFields for BackoffEntry {
     }
 }
 
+impl SymFields for crate::revisions::Remembered {
+    fn each_sym(&mut self, f: &mut dyn FnMut(&mut Sym)) {
+        f(&mut self.namespace);
+        f(&mut self.uid);
+        if let Some((_, hash)) = &mut self.revision {
+            f(hash);
+        }
+    }
+}
+
 /// Whether a holder comes or goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hold {
@@ -326,9 +336,17 @@ impl<
                 self.hold_pod(&p, Hold::Retain);
             }
         }
-        let Engine { sync, strings, .. } = self;
+        let Engine {
+            sync,
+            strings,
+            revisions,
+            ..
+        } = self;
         for e in sync.backoff.entries() {
             syms_of(e, &mut |s| strings.retain(s));
+        }
+        for r in revisions.iter() {
+            syms_of(r, &mut |s| strings.retain(s));
         }
         // A handle to a free string would not be counted above: count the strings
         // that now have holders.

@@ -1,0 +1,67 @@
+//! What the engine remembers of ControllerRevisions: per DaemonSet (by namespace
+//! and uid), the hash of the highest `.revision` it controls, and whether the
+//! DaemonSet pins its hash with the `dsr.io/current-revision` annotation. A
+//! revision may arrive before its DaemonSet, so an entry can wait for one; it is
+//! given back when the DaemonSet goes.
+
+use crate::error::{Error, Result, Table};
+use crate::intern::Sym;
+
+/// The annotation that pins a DaemonSet's current revision hash (the conformance
+/// vectors carry it in place of ControllerRevision objects).
+pub const REVISION_ANNOTATION: &str = "dsr.io/current-revision";
+
+/// One DaemonSet's remembered revision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Remembered {
+    /// The DaemonSet's namespace.
+    pub namespace: Sym,
+    /// The DaemonSet's uid (what a revision's controller reference names).
+    pub uid: Sym,
+    /// The highest `.revision` seen, and its `controller-revision-hash` label.
+    pub revision: Option<(i64, Sym)>,
+    /// The DaemonSet carries [`REVISION_ANNOTATION`]: revisions do not change its hash.
+    pub pinned: bool,
+}
+
+/// The remembered revisions, one entry per DaemonSet at most.
+#[derive(Debug, Clone)]
+pub(crate) struct Revisions<const SETS: usize> {
+    pub entries: [Option<Remembered>; SETS],
+}
+
+impl<const SETS: usize> Revisions<SETS> {
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    pub const fn new() -> Self {
+        Revisions {
+            entries: [None; SETS],
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.entries = [None; SETS];
+    }
+
+    /// The entry of a DaemonSet, if any.
+    pub fn find(&self, namespace: Sym, uid: Sym) -> Option<(usize, &Remembered)> {
+        self.entries.iter().enumerate().find_map(|(i, e)| match e {
+            Some(r) if r.namespace == namespace && r.uid == uid => Some((i, r)),
+            _ => None,
+        })
+    }
+
+    /// Where a new entry would go; [`Error::Full`] when every one is taken.
+    pub fn free_slot(&self) -> Result<usize> {
+        self.entries
+            .iter()
+            .position(Option::is_none)
+            .ok_or(Error::Full {
+                table: Table::Revisions,
+                capacity: SETS,
+            })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Remembered> {
+        self.entries.iter().flatten()
+    }
+}
