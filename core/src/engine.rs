@@ -202,7 +202,8 @@ pub struct Engine<
     /// The next [`Node::version`] or [`DaemonSet::version`] to give: never reset,
     /// so a stamp from before a removal, `clear()` or `restore()` matches nothing.
     pub(crate) next_version: NextVersion,
-    /// The highest ControllerRevision of each DaemonSet (see [`Engine::apply`]).
+    /// The highest ControllerRevision of each DaemonSet (see `Engine::apply`).
+    #[cfg(feature = "json")]
     pub(crate) revisions: crate::revisions::Revisions<SETS>,
 }
 
@@ -285,6 +286,7 @@ impl<
             sync: crate::sync::SyncState::new(),
             gates: crate::gates::FeatureGates::DEFAULT,
             next_version: NextVersion(1),
+            #[cfg(feature = "json")]
             revisions: crate::revisions::Revisions::new(),
         }
     }
@@ -318,6 +320,7 @@ impl<
         self.node_columns.clear();
         self.pod_index.clear();
         self.sync.clear();
+        #[cfg(feature = "json")]
         self.revisions.clear();
     }
 

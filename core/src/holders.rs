@@ -124,13 +124,12 @@ impl SymFields for BackoffEntry {
     }
 }
 
+#[cfg(feature = "json")]
 impl SymFields for crate::revisions::Remembered {
     fn each_sym(&mut self, f: &mut dyn FnMut(&mut Sym)) {
         f(&mut self.namespace);
         f(&mut self.uid);
-        if let Some((_, hash)) = &mut self.revision {
-            f(hash);
-        }
+        f(&mut self.hash);
     }
 }
 
@@ -336,17 +335,13 @@ impl<
                 self.hold_pod(&p, Hold::Retain);
             }
         }
-        let Engine {
-            sync,
-            strings,
-            revisions,
-            ..
-        } = self;
+        let Engine { sync, strings, .. } = self;
         for e in sync.backoff.entries() {
             syms_of(e, &mut |s| strings.retain(s));
         }
-        for r in revisions.iter() {
-            syms_of(r, &mut |s| strings.retain(s));
+        #[cfg(feature = "json")]
+        for r in self.revisions.iter() {
+            syms_of(r, &mut |s| self.strings.retain(s));
         }
         // A handle to a free string would not be counted above: count the strings
         // that now have holders.

@@ -70,6 +70,7 @@ pub mod label;
 pub mod node;
 pub mod pod;
 pub mod query;
+#[cfg(feature = "json")]
 mod revisions;
 pub mod selector;
 #[cfg(feature = "snapshot")]

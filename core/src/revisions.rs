@@ -11,17 +11,51 @@ use crate::intern::Sym;
 /// vectors carry it in place of ControllerRevision objects).
 pub const REVISION_ANNOTATION: &str = "dsr.io/current-revision";
 
-/// One DaemonSet's remembered revision.
+/// One DaemonSet's remembered revision. Laid out small: the gateway engine has
+/// one per DaemonSet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Remembered {
+    /// The highest `.revision` seen ([`NO_REVISION`] for none).
+    revision: i64,
     /// The DaemonSet's namespace.
     pub namespace: Sym,
     /// The DaemonSet's uid (what a revision's controller reference names).
     pub uid: Sym,
-    /// The highest `.revision` seen, and its `controller-revision-hash` label.
-    pub revision: Option<(i64, Sym)>,
+    /// The `controller-revision-hash` label of that revision.
+    pub hash: Sym,
     /// The DaemonSet carries [`REVISION_ANNOTATION`]: revisions do not change its hash.
     pub pinned: bool,
+}
+
+/// [`Remembered::revision`] when no revision was seen.
+const NO_REVISION: i64 = i64::MIN;
+
+impl Remembered {
+    /// An entry with no revision yet.
+    pub const fn new(namespace: Sym, uid: Sym, pinned: bool) -> Self {
+        Remembered {
+            revision: NO_REVISION,
+            namespace,
+            uid,
+            hash: Sym::EMPTY,
+            pinned,
+        }
+    }
+
+    /// The highest revision seen and its hash.
+    pub fn revision(&self) -> Option<(i64, Sym)> {
+        (self.revision != NO_REVISION).then_some((self.revision, self.hash))
+    }
+
+    /// The entry with another revision (`None`: forgotten).
+    pub fn with_revision(self, revision: Option<(i64, Sym)>) -> Self {
+        let (revision, hash) = revision.unwrap_or((NO_REVISION, Sym::EMPTY));
+        Remembered {
+            revision,
+            hash,
+            ..self
+        }
+    }
 }
 
 /// The remembered revisions, one entry per DaemonSet at most.

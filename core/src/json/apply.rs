@@ -314,14 +314,7 @@ impl<
             (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
             _ => None,
         };
-        if let Some((
-            _,
-            Remembered {
-                revision: Some((_, hash)),
-                ..
-            },
-        )) = entry
-        {
+        if let Some((_, hash)) = entry.and_then(|(_, r)| r.revision()) {
             let text = self.strings.resolve(hash).as_bytes();
             if let Some(buf) = hash_buf.get_mut(..text.len()) {
                 buf.copy_from_slice(text);
@@ -354,17 +347,12 @@ impl<
                 if let Some(Some(e)) = self.revisions.entries.get_mut(i) {
                     e.pinned = pinned.is_some();
                 }
-                if r.revision.is_none() && pinned.is_none() {
+                if r.revision().is_none() && pinned.is_none() {
                     self.forget_revision_entry(i);
                 }
             }
             None if pinned.is_some() => {
-                let e = Remembered {
-                    namespace: set.namespace,
-                    uid: set.uid,
-                    revision: None,
-                    pinned: true,
-                };
+                let e = Remembered::new(set.namespace, set.uid, true);
                 self.put_revision_entry(e)?;
             }
             None => {}
@@ -404,7 +392,7 @@ impl<
             let Some((i, e)) = found else {
                 return Ok(One::IGNORED);
             };
-            match e.revision {
+            match e.revision() {
                 Some((n, _)) if n == r.revision => {}
                 _ => return Ok(One::IGNORED),
             }
@@ -421,14 +409,7 @@ impl<
                 placement_changed: false,
             });
         }
-        if let Some((
-            _,
-            Remembered {
-                revision: Some((n, _)),
-                ..
-            },
-        )) = found
-        {
+        if let Some((n, _)) = found.and_then(|(_, e)| e.revision()) {
             if n > r.revision {
                 return Ok(One::IGNORED);
             }
@@ -454,12 +435,7 @@ impl<
                     self.sweep_strings();
                     return Err(ns.and(uid).err().unwrap_or(Error::LogicBug));
                 };
-                let e = Remembered {
-                    namespace,
-                    uid,
-                    revision: None,
-                    pinned: false,
-                };
+                let e = Remembered::new(namespace, uid, false);
                 self.hold_revision(&e, Hold::Retain);
                 if let Some(s) = self.revisions.entries.get_mut(slot) {
                     *s = Some(e);
@@ -467,7 +443,7 @@ impl<
                 e
             }
         };
-        let old_hash = entry.revision.map(|(_, h)| h);
+        let old_hash = entry.revision().map(|(_, h)| h);
         self.set_remembered_revision(slot, Some((r.revision, hash_sym)));
         let mut change = if found.is_some() {
             Change::Updated
@@ -502,7 +478,7 @@ impl<
         let Some(Some(e)) = self.revisions.entries.get(i).copied() else {
             return;
         };
-        let new = Remembered { revision, ..e };
+        let new = e.with_revision(revision);
         self.hold_revision(&new, Hold::Retain);
         self.hold_revision(&e, Hold::Release);
         if let Some(slot) = self.revisions.entries.get_mut(i) {

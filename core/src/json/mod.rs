@@ -56,6 +56,11 @@ use crate::input::{
 };
 use de::{Bump, Ctx, Elements, Fields, ObjectSeed, Seg};
 
+/// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
+/// remembered highest ControllerRevision.
+pub const BYTES_PER_DAEMON_SET: usize =
+    core::mem::size_of::<Option<crate::revisions::Remembered>>();
+
 /// The kinds of object [`Engine::apply`](crate::Engine::apply) reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
