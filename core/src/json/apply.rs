@@ -213,6 +213,8 @@ impl<
         Ok(out)
     }
 
+    // Not inlined, nor is `decode`: their stack is not needed at once.
+    #[inline(never)]
     fn apply_object(&mut self, object: &Object<'_>, deleted: bool) -> Result<One> {
         match object {
             Object::Node(n) => {

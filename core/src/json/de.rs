@@ -14,8 +14,10 @@ use super::{Problem, ScratchPool};
 use crate::input::LabelInput;
 use crate::Timestamp;
 
-/// Deepest nesting of an unknown value that is skipped (each level costs stack).
-pub const SKIP_DEPTH: u8 = 24;
+/// Deepest nesting of objects and arrays in a document, counted from its top (an
+/// event's `{` is level 1): a skipped value deeper than this is refused, as each
+/// level of skipping costs stack.
+pub const MAX_DEPTH: usize = 32;
 
 /// Path segments kept for messages (the deepest field dsr reads is 12 down).
 pub(crate) const PATH_MAX: usize = 16;
@@ -228,7 +230,8 @@ impl<'a> Ctx<'a> {
 
     /// Skips a value dsr does not read.
     pub fn skip<M: MapAccess<'a>>(&mut self, map: &mut M) -> Result<(), M::Error> {
-        map.next_value_seed(Skip(SKIP_DEPTH))
+        let budget = MAX_DEPTH.saturating_sub(self.depth);
+        map.next_value_seed(Skip(u8::try_from(budget).unwrap_or(u8::MAX)))
     }
 
     /// A nested object, read by `fields` (`null` reads as absent: `Ok(false)`).

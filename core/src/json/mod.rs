@@ -4,7 +4,7 @@
 //! (`{"type": "ADDED", "object": {...}}`). See [`Engine::apply`](crate::Engine::apply).
 //!
 //! Decoding is `serde` over `serde-json-core`: no heap, no recursion beyond the
-//! fields dsr reads plus [`SKIP_DEPTH`] levels of a skipped value. Every list an
+//! fields dsr reads, and documents nested at most [`MAX_DEPTH`] deep. Every list an
 //! object holds (labels, taints, tolerations, requirements, ...) is carved from
 //! the caller's [`Scratch`], and strings are borrowed from the input unless they
 //! hold an escape, in which case they are unescaped into the scratch's text
@@ -47,7 +47,7 @@ use serde::de::{DeserializeSeed, MapAccess, SeqAccess};
 
 pub use crate::revisions::REVISION_ANNOTATION;
 pub use apply::{Applied, Change, Counts, ObjectId};
-pub use de::SKIP_DEPTH;
+pub use de::MAX_DEPTH;
 pub use meta::TEMPLATE_GENERATION_ANNOTATION;
 
 use crate::input::{
@@ -171,7 +171,7 @@ impl ScratchPool {
 pub enum Problem {
     /// The JSON does not parse, or a field has the wrong type.
     Syntax(serde_json_core::de::Error),
-    /// A skipped value is nested deeper than [`SKIP_DEPTH`].
+    /// The document is nested deeper than [`MAX_DEPTH`].
     TooDeep,
     /// A scratch array is too small for the object (nothing was cut short).
     ScratchFull {
@@ -261,7 +261,7 @@ impl fmt::Display for ApplyError {
         f.write_str(": ")?;
         match self.problem {
             Problem::Syntax(e) => write!(f, "invalid JSON: {e}"),
-            Problem::TooDeep => write!(f, "a value is nested deeper than {SKIP_DEPTH} levels"),
+            Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
             Problem::ScratchFull { pool, capacity } => write!(
                 f,
                 "does not fit the scratch's {} (capacity {capacity})",
@@ -544,6 +544,7 @@ impl<'a> Elements<'a> for Items<'a> {
 // The error is the message, copied so it outlives the input; there is no heap
 // to box it in.
 #[allow(clippy::result_large_err)]
+#[inline(never)]
 pub(crate) fn decode<
     'a,
     const OBJECTS: usize,
@@ -606,6 +607,8 @@ pub(crate) fn decode<
 }
 
 /// `metadata.name` of the object at `start`, as written, if it can be read.
+#[cold]
+#[inline(never)]
 fn name_at(json: &[u8], start: usize) -> Option<&str> {
     struct Outer<'a>(Option<&'a str>);
     struct Inner<'r, 'a>(&'r mut Option<&'a str>);
@@ -671,6 +674,7 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
     outer.0
 }
 
+#[inline(never)]
 fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_core::de::Error> {
     let json = ctx.json;
     let mut top = Top::default();
@@ -760,6 +764,8 @@ fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_c
 impl Ctx<'_> {
     /// The error for a failed read: the recorded problem (or the parser's), with
     /// the object, its name and the path where it happened.
+    #[cold]
+    #[inline(never)]
     fn error(&self, e: serde_json_core::de::Error) -> ApplyError {
         let problem = self.problem.unwrap_or(match e {
             serde_json_core::de::Error::CustomError => Problem::TooDeep,
