@@ -99,3 +99,14 @@ impl<const SETS: usize> Revisions<SETS> {
         self.entries.iter().flatten()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_costs_24_bytes() {
+        // The README and `json::BYTES_PER_DAEMON_SET` say so.
+        assert_eq!(core::mem::size_of::<Option<Remembered>>(), 24);
+    }
+}

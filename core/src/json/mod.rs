@@ -689,7 +689,10 @@ fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_c
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     }
-    if let (None, Some(type_), Some(object)) = (top.kind, top.type_, top.object) {
+    // `metav1.WatchEvent` has no `kind` of its own when streamed; accept one that
+    // says it is a WatchEvent.
+    let event_kind = matches!(top.kind, None | Some("WatchEvent"));
+    if let (true, Some(type_), Some(object)) = (event_kind, top.type_, top.object) {
         let event = match type_ {
             "ADDED" => EventType::Added,
             "MODIFIED" => EventType::Modified,
