@@ -366,7 +366,7 @@ fn deleted_bookmark_and_error_events() {
         assert_eq!(err.problem, Problem::Watch { code: 410 });
         assert_eq!(
             err.to_string(),
-            "object: object: watch error 410: too old resource version: 12746 (13001)"
+            "watch error 410: too old resource version: 12746 (13001)"
         );
         same(&answers(&e), &before, "after");
 
@@ -479,6 +479,10 @@ fn errors_name_the_object_and_the_path_and_change_nothing() {
         assert_eq!(err.name, "fluentd-elasticsearch");
         assert_eq!(err.path, "spec.template.spec.tolerations[0].operator");
         assert!(matches!(err.problem, Problem::Syntax(_)), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "DaemonSet \"fluentd-elasticsearch\": spec.template.spec.tolerations[0].operator: not the JSON type the API defines for this field"
+        );
 
         // An operator the API does not know: the engine refuses the selector.
         let mut ds = fluentd();

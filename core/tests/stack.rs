@@ -32,14 +32,16 @@ const LIMIT: usize = 4 << 10;
 /// The bound for unoptimized (debug) builds.
 const DEBUG_LIMIT: usize = 16 << 10;
 
-/// The bound `Engine::apply` (the `json` feature) is held to for now: over
-/// [`LIMIT`] (a pod event takes 4.7 KiB, a skipped value nested `MAX_DEPTH` deep
-/// 5.9 KiB; each nested object read is a serde visitor frame), so a regression
-/// guard until the decoder's frames are cut down.
-const APPLY_LIMIT: usize = 6 << 10;
+/// The bound `Engine::apply` (the `json` feature) of a document whose skipped
+/// value is nested `json::MAX_DEPTH` deep is held to: each level skipped is a
+/// serde frame (about 80 bytes), so this one call is over [`LIMIT`] (5.2 KiB).
+/// Real objects (every other `apply` here, the deepest 3.9 KiB) are held to
+/// [`LIMIT`].
+const DEEPEST_APPLY_LIMIT: usize = 6 << 10;
 
-/// [`APPLY_LIMIT`] for debug builds.
-const APPLY_DEBUG_LIMIT: usize = 32 << 10;
+/// The bound for every `apply` in debug builds, where each nested serde visitor
+/// keeps its temporaries apart (optimized builds hold real objects to [`LIMIT`]).
+const DEEPEST_APPLY_DEBUG_LIMIT: usize = 32 << 10;
 
 #[inline(never)]
 fn stack_pointer() -> usize {
@@ -371,22 +373,21 @@ fn every_call_stays_within_its_stack_bound() {
     } else {
         LIMIT
     };
-    let (apply_limit, limit_name) = if cfg!(debug_assertions) {
-        (APPLY_DEBUG_LIMIT, "debug")
+    let deepest_apply = if cfg!(debug_assertions) {
+        DEEPEST_APPLY_DEBUG_LIMIT
     } else {
-        (APPLY_LIMIT, "release")
+        DEEPEST_APPLY_LIMIT
     };
-    for (call, bytes) in results.iter().filter(|(c, _)| c.starts_with("apply")) {
-        println!("{call}: {bytes} bytes (limit {apply_limit})");
+    let deep = "apply (deepest skipped value)";
+    let apart = |c: &str| c == deep || (cfg!(debug_assertions) && c.starts_with("apply"));
+    for (call, bytes) in results.iter().filter(|(c, _)| apart(c)) {
+        println!("{call}: {bytes} bytes (limit {deepest_apply})");
         assert!(
-            *bytes <= apply_limit,
-            "{call}: {bytes} bytes ({limit_name} limit {apply_limit})"
+            *bytes <= deepest_apply,
+            "{call}: {bytes} bytes (limit {deepest_apply})"
         );
     }
-    let results: Vec<_> = results
-        .into_iter()
-        .filter(|(c, _)| !c.starts_with("apply"))
-        .collect();
+    let results: Vec<_> = results.into_iter().filter(|(c, _)| !apart(c)).collect();
     let deepest = results.iter().map(|&(_, b)| b).max().unwrap();
     println!("| Call | Stack (bytes) |");
     println!("|---|---|");

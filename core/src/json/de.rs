@@ -63,6 +63,19 @@ impl<'a, T> Bump<'a, T> {
         }
     }
 
+    /// The next entry's place, to fill in place; [`Bump::commit`] counts it.
+    pub fn next(&mut self) -> Result<&mut T, Problem> {
+        let (pool, capacity) = (self.pool, self.capacity);
+        self.rest
+            .get_mut(self.used)
+            .ok_or(Problem::ScratchFull { pool, capacity })
+    }
+
+    /// Counts the entry [`Bump::next`] gave.
+    pub fn commit(&mut self) {
+        self.used = (self.used + 1).min(self.rest.len());
+    }
+
     /// The entries pushed since the last `finish`.
     pub fn finish(&mut self) -> &'a [T] {
         let rest = core::mem::take(&mut self.rest);
@@ -77,7 +90,6 @@ impl<'a, T> Bump<'a, T> {
 /// Decoding state: the input, the scratch arrays, the path and the first problem.
 pub(crate) struct Ctx<'a> {
     pub json: &'a [u8],
-    pub objects: Bump<'a, super::Object<'a>>,
     pub labels: Bump<'a, LabelInput<'a>>,
     pub taints: Bump<'a, crate::input::TaintInput<'a>>,
     pub tolerations: Bump<'a, crate::input::TolerationInput<'a>>,

@@ -251,15 +251,28 @@ fn copy_cut<const N: usize>(out: &mut heapless::String<N>, s: &str) {
 
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.kind.name())?;
+        // `Kind "name": path: problem`, leaving out what is not known.
+        let mut sep = "";
+        if self.kind != Kind::Unknown {
+            f.write_str(self.kind.name())?;
+            sep = " ";
+        }
         if !self.name.is_empty() {
-            write!(f, " {:?}", self.name.as_str())?;
+            write!(f, "{sep}{:?}", self.name.as_str())?;
+            sep = " ";
+        }
+        if !sep.is_empty() {
+            f.write_str(":")?;
         }
         if !self.path.is_empty() {
-            write!(f, ": {}", self.path)?;
+            write!(f, "{sep}{}:", self.path)?;
+            sep = " ";
         }
-        f.write_str(": ")?;
+        f.write_str(sep)?;
         match self.problem {
+            Problem::Syntax(serde_json_core::de::Error::InvalidType) => {
+                f.write_str("not the JSON type the API defines for this field")
+            }
             Problem::Syntax(e) => write!(f, "invalid JSON: {e}"),
             Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
             Problem::ScratchFull { pool, capacity } => write!(
@@ -437,75 +450,48 @@ fn at<'a, S: DeserializeSeed<'a>>(
     seed.deserialize(&mut d)
 }
 
-impl<'a> Ctx<'a> {
-    /// Reads the object at `start` as `kind` into the object array.
-    fn read_object(&mut self, start: usize, kind: Kind) -> Result<(), serde_json_core::de::Error> {
-        let json = self.json;
-        self.start = Some(start);
-        let object = match kind {
-            Kind::Node => {
-                let mut n = node::Node::default();
-                at(
-                    json,
-                    start,
-                    ObjectSeed {
-                        ctx: self,
-                        fields: &mut n,
-                    },
-                )?;
-                Object::Node(n)
-            }
-            Kind::DaemonSet => {
-                let mut d = daemonset::DaemonSet::default();
-                at(
-                    json,
-                    start,
-                    ObjectSeed {
-                        ctx: self,
-                        fields: &mut d,
-                    },
-                )?;
-                Object::DaemonSet(d)
-            }
-            Kind::Pod => {
-                let mut p = pod::Pod::default();
-                at(
-                    json,
-                    start,
-                    ObjectSeed {
-                        ctx: self,
-                        fields: &mut p,
-                    },
-                )?;
-                Object::Pod(p)
-            }
-            Kind::ControllerRevision => {
-                let mut r = revision::Revision::default();
-                at(
-                    json,
-                    start,
-                    ObjectSeed {
-                        ctx: self,
-                        fields: &mut r,
-                    },
-                )?;
-                Object::Revision(r)
-            }
-            _ => Object::Other,
-        };
-        self.objects.push(object).map_err(|p| {
-            self.problem.get_or_insert(p);
-            serde_json_core::de::Error::CustomError
-        })
-    }
+/// Reads the object at `start` as `kind` into the object array, in place (an
+/// object is hundreds of bytes: not a stack temporary).
+fn read_object<'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &mut Bump<'a, Object<'a>>,
+    start: usize,
+    kind: Kind,
+) -> Result<(), serde_json_core::de::Error> {
+    let json = ctx.json;
+    ctx.start = Some(start);
+    let slot = match objects.next() {
+        Ok(slot) => slot,
+        Err(p) => {
+            ctx.problem.get_or_insert(p);
+            return Err(serde_json_core::de::Error::CustomError);
+        }
+    };
+    *slot = match kind {
+        Kind::Node => Object::Node(node::Node::default()),
+        Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
+        Kind::Pod => Object::Pod(pod::Pod::default()),
+        Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
+        _ => Object::Other,
+    };
+    match slot {
+        Object::Node(n) => at(json, start, ObjectSeed { ctx, fields: n }),
+        Object::DaemonSet(d) => at(json, start, ObjectSeed { ctx, fields: d }),
+        Object::Pod(p) => at(json, start, ObjectSeed { ctx, fields: p }),
+        Object::Revision(r) => at(json, start, ObjectSeed { ctx, fields: r }),
+        Object::Empty | Object::Other => Ok(true),
+    }?;
+    objects.commit();
+    Ok(())
 }
 
 /// The items of a `List`: each is found (its `kind` and where it starts), then read.
-struct Items<'a> {
+struct Items<'o, 'a> {
     default_kind: Option<&'a str>,
+    objects: &'o mut Bump<'a, Object<'a>>,
 }
 
-impl<'a> Elements<'a> for Items<'a> {
+impl<'a> Elements<'a> for Items<'_, 'a> {
     fn element<S: SeqAccess<'a>>(
         &mut self,
         ctx: &mut Ctx<'a>,
@@ -530,7 +516,7 @@ impl<'a> Elements<'a> for Items<'a> {
             (kind, Some(start)) => {
                 ctx.kind = kind;
                 ctx.name = "";
-                ctx.read_object(start, kind).map_err(|e| {
+                read_object(ctx, self.objects, start, kind).map_err(|e| {
                     ctx.note(e);
                     serde::de::Error::custom("")
                 })?;
@@ -566,9 +552,9 @@ pub(crate) fn decode<
         containers,
         text,
     } = scratch;
+    let mut objects = Bump::new(objects, ScratchPool::Objects);
     let mut ctx = Ctx {
         json,
-        objects: Bump::new(objects, ScratchPool::Objects),
         labels: Bump::new(labels, ScratchPool::Labels),
         taints: Bump::new(taints, ScratchPool::Taints),
         tolerations: Bump::new(tolerations, ScratchPool::Tolerations),
@@ -585,12 +571,12 @@ pub(crate) fn decode<
         name: "",
         start: None,
     };
-    let r = read(&mut ctx);
+    let r = read(&mut ctx, &mut objects);
     match r {
         Ok(d) => Ok(Decoded {
             event: d.0,
             kind: d.1,
-            objects: ctx.objects.finish(),
+            objects: objects.finish(),
         }),
         Err(e) => {
             let mut err = ctx.error(e);
@@ -644,7 +630,6 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
     }
     let mut ctx = Ctx {
         json,
-        objects: Bump::new(&mut [], ScratchPool::Objects),
         labels: Bump::new(&mut [], ScratchPool::Labels),
         taints: Bump::new(&mut [], ScratchPool::Taints),
         tolerations: Bump::new(&mut [], ScratchPool::Tolerations),
@@ -675,7 +660,10 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
 }
 
 #[inline(never)]
-fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_core::de::Error> {
+fn read<'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &mut Bump<'a, Object<'a>>,
+) -> Result<(Option<EventType>, Kind), serde_json_core::de::Error> {
     let json = ctx.json;
     let mut top = Top::default();
     let mut d = serde_json_core::de::Deserializer::new(json, None);
@@ -718,6 +706,8 @@ fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_c
         let kind = inner.kind.map_or(Kind::Unknown, Kind::of);
         match event {
             EventType::Error => {
+                // The status is the whole message: no path.
+                ctx.leave();
                 ctx.detail = inner.message;
                 ctx.problem = Some(Problem::Watch { code: inner.code });
                 return Err(serde_json_core::de::Error::CustomError);
@@ -730,7 +720,7 @@ fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_c
                     return Err(serde_json_core::de::Error::CustomError);
                 }
                 ctx.kind = kind;
-                ctx.read_object(object, kind)?;
+                read_object(ctx, objects, object, kind)?;
             }
         }
         ctx.leave();
@@ -746,6 +736,7 @@ fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_c
             ctx.enter(Seg::Key("items"));
             let mut each = Items {
                 default_kind: kind.strip_suffix("List").filter(|s| !s.is_empty()),
+                objects,
             };
             at(
                 json,
@@ -759,7 +750,7 @@ fn read<'a>(ctx: &mut Ctx<'a>) -> Result<(Option<EventType>, Kind), serde_json_c
         }
     } else {
         ctx.kind = k;
-        ctx.read_object(0, k)?;
+        read_object(ctx, objects, 0, k)?;
     }
     Ok((None, k))
 }
