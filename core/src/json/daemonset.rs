@@ -2,14 +2,17 @@
 
 use serde::de::MapAccess;
 
-use super::de::{Ctx, Fields};
+use super::de::{Ctx, Fields, Seg};
 use super::meta::Meta;
 use super::podspec::{requirements, PodSpec};
 use super::Problem;
+use crate::daemonset::label_selector_operator;
+use crate::error::{Error, Field};
 use crate::input::{
-    DaemonSetInput, IntOrStringInput, LabelInput, LabelSelectorInput, RollingUpdateInput,
-    UpdateStrategyInput,
+    DaemonSetInput, IntOrStringInput, LabelInput, LabelSelectorInput, RequirementInput,
+    RollingUpdateInput, UpdateStrategyInput,
 };
+use crate::selector::{validate_requirement, RequirementProblem};
 
 /// A DaemonSet as read.
 #[derive(Debug, Clone, Copy, Default)]
@@ -121,11 +124,42 @@ impl<'a> Fields<'a> for LabelSelectorInput<'a> {
     ) -> Result<(), M::Error> {
         match key {
             "matchLabels" => self.match_labels = ctx.labels(map)?.unwrap_or(&[]),
-            "matchExpressions" => self.match_expressions = requirements(ctx, map)?,
+            "matchExpressions" => {
+                self.match_expressions = requirements(ctx, map)?;
+                check_requirements(ctx, self.match_expressions)?;
+            }
             _ => ctx.skip(map)?,
         }
         Ok(())
     }
+}
+
+/// The engine refuses a DaemonSet whose selector has an invalid requirement,
+/// without saying which: the same checks here name it in the JSON.
+fn check_requirements<'a, E: serde::de::Error>(
+    ctx: &mut Ctx<'a>,
+    requirements: &[RequirementInput<'a>],
+) -> Result<(), E> {
+    for (i, r) in requirements.iter().enumerate() {
+        let problem = match label_selector_operator(r.operator) {
+            None => Err((true, RequirementProblem::UnknownOperator)),
+            Some(op) => {
+                validate_requirement(r.key, op, r.values.iter().copied()).map_err(|p| (false, p))
+            }
+        };
+        if let Err((operator, problem)) = problem {
+            ctx.enter(Seg::Index(u32::try_from(i).unwrap_or(u32::MAX)));
+            if operator {
+                ctx.enter(Seg::Key("operator"));
+                ctx.detail = r.operator;
+            }
+            return Err(ctx.fail(Problem::Engine(Error::Requirement {
+                field: Field::Selector,
+                problem,
+            })));
+        }
+    }
+    Ok(())
 }
 
 struct Template<'d, 'a>(&'d mut DaemonSet<'a>);

@@ -193,7 +193,8 @@ pub enum Problem {
         code: i64,
     },
     /// The engine refused the object (with the engine's [`crate::Error`], which
-    /// names the field).
+    /// names the field; the path is set when the decoder could tell where, as
+    /// for a selector requirement).
     Engine(crate::Error),
 }
 
@@ -287,6 +288,9 @@ impl fmt::Display for ApplyError {
             Problem::EventType => write!(f, "unknown watch event type {:?}", self.detail.as_str()),
             Problem::Watch { code } => {
                 write!(f, "watch error {code}: {}", self.detail.as_str())
+            }
+            Problem::Engine(e) if !self.detail.is_empty() => {
+                write!(f, "{e}: {:?}", self.detail.as_str())
             }
             Problem::Engine(e) => write!(f, "{e}"),
         }
