@@ -867,6 +867,11 @@ impl<
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         self.hold_set(&set, crate::holders::Hold::Release);
+        // Its remembered ControllerRevision goes with it.
+        #[cfg(feature = "json")]
+        if let Some((i, _)) = self.revisions.find(set.namespace, set.uid) {
+            self.forget_revision_entry(i);
+        }
         self.keys.stale = true;
         self.free_set_parts(&set);
         let Engine { sync, strings, .. } = self;

@@ -297,11 +297,8 @@ impl<
             let Some(id) = found else {
                 return Ok(One::IGNORED);
             };
-            let set = *self.daemon_set(id).ok_or(Error::LogicBug)?;
+            // Its remembered revision goes with it (see `remove_daemon_set`).
             self.remove_daemon_set(id)?;
-            if let Some((i, _)) = self.revisions.find(set.namespace, set.uid) {
-                self.forget_revision_entry(i);
-            }
             return Ok(One {
                 id: ObjectId::DaemonSet(id),
                 change: Change::Removed,
@@ -497,7 +494,7 @@ impl<
         Ok(())
     }
 
-    fn forget_revision_entry(&mut self, i: usize) {
+    pub(crate) fn forget_revision_entry(&mut self, i: usize) {
         if let Some(Some(e)) = self.revisions.entries.get(i).copied() {
             self.hold_revision(&e, Hold::Release);
         }
