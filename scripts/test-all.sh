@@ -81,7 +81,7 @@ features_step() {
     # Each optional feature of the core alone and all together, so a feature set
     # that does not build is caught (cargo-hack style, without the tool).
     local f
-    for f in "" defmt log serde "defmt serde" "log serde" compact; do
+    for f in "" defmt log serde "defmt serde" "log serde" compact json "json compact" "json defmt"; do
         echo "-- dsr-core features: ${f:-none}"
         cargo check -q -p dsr-core --no-default-features ${f:+--features "$f"}
     done
@@ -95,6 +95,9 @@ features_step() {
     # `compact` (the firmware build's) changes algorithms, never results: the
     # core's tests, plans included, pass with it too.
     cargo test -q -p dsr-core --features compact
+    # `json` adds Engine::apply; the core's tests pass with it (its own tests
+    # are in cli/tests/json_apply.rs, against the CLI's loader).
+    cargo test -q -p dsr-core --features "json compact"
 }
 
 step features "dsr-core with each feature set" \
@@ -103,8 +106,8 @@ step test "cargo test --workspace" \
     cargo test --workspace
 # The stack bound (4 KiB per call) holds for optimized builds, as firmware runs
 # them; `cargo test` above checks the debug build's looser bound.
-step stack "cargo test --release -p dsr-core --test stack: worst-case stack per call, optimized" \
-    cargo test --release -p dsr-core --test stack -- --nocapture
+step stack "cargo test --release -p dsr-core --features json --test stack: worst-case stack per call, optimized" \
+    cargo test --release -p dsr-core --features json --test stack -- --nocapture
 # The debug build that `cargo test` just made: the vectors take seconds there, and a
 # release build of the CLI would add minutes to a cold CI run.
 step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \

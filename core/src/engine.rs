@@ -202,6 +202,9 @@ pub struct Engine<
     /// The next [`Node::version`] or [`DaemonSet::version`] to give: never reset,
     /// so a stamp from before a removal, `clear()` or `restore()` matches nothing.
     pub(crate) next_version: NextVersion,
+    /// The highest ControllerRevision of each DaemonSet (see `Engine::apply`).
+    #[cfg(feature = "json")]
+    pub(crate) revisions: crate::revisions::Revisions<SETS>,
 }
 
 /// The next object version to give. History, not content: it does not show in
@@ -283,6 +286,8 @@ impl<
             sync: crate::sync::SyncState::new(),
             gates: crate::gates::FeatureGates::DEFAULT,
             next_version: NextVersion(1),
+            #[cfg(feature = "json")]
+            revisions: crate::revisions::Revisions::new(),
         }
     }
 
@@ -315,6 +320,8 @@ impl<
         self.node_columns.clear();
         self.pod_index.clear();
         self.sync.clear();
+        #[cfg(feature = "json")]
+        self.revisions.clear();
     }
 
     /// Rebuilds every index from the tables (after a snapshot was restored).
@@ -903,6 +910,11 @@ impl<
             .remove(id.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         self.hold_set(&set, crate::holders::Hold::Release);
+        // Its remembered ControllerRevision goes with it.
+        #[cfg(feature = "json")]
+        if let Some((i, _)) = self.revisions.find(set.namespace, set.uid) {
+            self.forget_revision_entry(i);
+        }
         self.keys.stale = true;
         self.free_set_parts(&set);
         let Engine { sync, strings, .. } = self;

@@ -68,6 +68,9 @@ pub enum Table {
     /// Failed-pod backoff entries (one per DaemonSet and node with a recently
     /// deleted failed pod; as many as there are pods).
     Backoff,
+    /// Remembered ControllerRevisions (one per DaemonSet, or per DaemonSet a
+    /// revision arrived before; as many as there are DaemonSets).
+    Revisions,
 }
 
 impl Table {
@@ -88,6 +91,7 @@ impl Table {
             Table::Fields => "field requirements",
             Table::Output => "output",
             Table::Backoff => "failed-pod backoff",
+            Table::Revisions => "controller revisions",
         }
     }
 }

@@ -119,7 +119,8 @@ pub struct Costs {
     /// the compact build). Plus one placement byte per
     /// DaemonSet (`SETS`), not counted here.
     pub per_node: usize,
-    /// A DaemonSet: its record, a free-slot entry and its expectations.
+    /// A DaemonSet: its record, a free-slot entry, its expectations and (with the
+    /// `json` feature) its remembered ControllerRevision.
     pub per_set: usize,
     /// A pod: its record, a free-slot entry, a name-index entry, its controller tag
     /// and node word, and the sync's claimed-pod entry.
@@ -275,6 +276,12 @@ const STRING_ENTRY: usize = 8;
 /// Bytes of a name-index entry.
 const NAME_ENTRY: usize = 2 * size_of::<u32>();
 
+/// A remembered ControllerRevision (the `json` feature's, one per DaemonSet).
+#[cfg(feature = "json")]
+const REVISION_ENTRY: usize = size_of::<Option<crate::revisions::Remembered>>();
+#[cfg(not(feature = "json"))]
+const REVISION_ENTRY: usize = 0;
+
 /// The bytes an engine of capacities `c` occupies: `size_of` of
 /// `Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>`.
 pub const fn footprint(c: &Capacities) -> usize {
@@ -328,7 +335,8 @@ pub const fn footprint(c: &Capacities) -> usize {
             + sync
             + size_of::<crate::gates::FeatureGates>()
             // The next object version.
-            + size_of::<u32>(),
+            + size_of::<u32>()
+            + c.sets * REVISION_ENTRY,
         align_of::<usize>(),
     )
 }
@@ -352,7 +360,10 @@ pub const COSTS: Costs = Costs {
         + size_of::<u32>()
         + NODE_SLOT
         + COLUMNS_PER_NODE,
-    per_set: size_of::<Option<DaemonSet>>() + size_of::<u32>() + size_of::<Option<Expectations>>(),
+    per_set: size_of::<Option<DaemonSet>>()
+        + size_of::<u32>()
+        + size_of::<Option<Expectations>>()
+        + REVISION_ENTRY,
     per_pod: size_of::<Option<Pod>>()
         + size_of::<u32>()
         + NAME_ENTRY

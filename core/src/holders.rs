@@ -125,6 +125,15 @@ impl SymFields for BackoffEntry {
     }
 }
 
+#[cfg(feature = "json")]
+impl SymFields for crate::revisions::Remembered {
+    fn each_sym(&mut self, f: &mut dyn FnMut(&mut Sym)) {
+        f(&mut self.namespace);
+        f(&mut self.uid);
+        f(&mut self.hash);
+    }
+}
+
 /// Whether a holder comes or goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hold {
@@ -330,6 +339,10 @@ impl<
         let Engine { sync, strings, .. } = self;
         for e in sync.backoff.entries() {
             syms_of(e, &mut |s| strings.retain(s));
+        }
+        #[cfg(feature = "json")]
+        for r in self.revisions.iter() {
+            syms_of(r, &mut |s| self.strings.retain(s));
         }
         // A handle to a free string would not be counted above: count the strings
         // that now have holders.

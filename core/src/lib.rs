@@ -63,11 +63,15 @@ pub mod gates;
 mod holders;
 pub mod input;
 pub mod intern;
+#[cfg(feature = "json")]
+pub mod json;
 pub mod keys;
 pub mod label;
 pub mod node;
 pub mod pod;
 pub mod query;
+#[cfg(feature = "json")]
+mod revisions;
 pub mod selector;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;

@@ -239,6 +239,30 @@ impl<
         Ok(())
     }
 
+    /// [`update_pod`](Self::update_pod), except that a pod whose compiled form
+    /// does not change is left alone: `Ok(false)`.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    pub(crate) fn update_pod_if_changed(
+        &mut self,
+        id: PodId,
+        input: &PodInput<'_>,
+    ) -> Result<bool> {
+        let old = *self.pods.get(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        let cp = self.checkpoint();
+        let new = self.atomically(|e| e.compile_pod(input))?;
+        let same = Pod {
+            labels: old.labels,
+            ..new
+        } == old
+            && self.labels.get(new.labels) == self.labels.get(old.labels);
+        self.rollback(cp);
+        if same {
+            return Ok(false);
+        }
+        self.update_pod(id, input)?;
+        Ok(true)
+    }
+
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
         let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;

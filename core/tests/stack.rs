@@ -32,6 +32,17 @@ const LIMIT: usize = 4 << 10;
 /// The bound for unoptimized (debug) builds.
 const DEBUG_LIMIT: usize = 16 << 10;
 
+/// The bound `Engine::apply` (the `json` feature) of a document whose skipped
+/// value is nested `json::MAX_DEPTH` deep is held to: each level skipped is a
+/// serde frame (about 80 bytes), so this one call is over [`LIMIT`] (5.2 KiB).
+/// Real objects (every other `apply` here, the deepest 3.9 KiB) are held to
+/// [`LIMIT`].
+const DEEPEST_APPLY_LIMIT: usize = 6 << 10;
+
+/// The bound for every `apply` in debug builds, where each nested serde visitor
+/// keeps its temporaries apart (optimized builds hold real objects to [`LIMIT`]).
+const DEEPEST_APPLY_DEBUG_LIMIT: usize = 32 << 10;
+
 #[inline(never)]
 fn stack_pointer() -> usize {
     let here = 0u8;
@@ -222,6 +233,8 @@ fn measure() -> Vec<(&'static str, usize)> {
             e.update_pod(first_pod, &p).unwrap();
         }),
     ));
+    #[cfg(feature = "json")]
+    apply(&mut e, &mut out);
     out.push((
         // With the firmware profile's per-call limits (16 requirements, 32 values).
         "selector_string_matches",
@@ -295,6 +308,61 @@ fn measure() -> Vec<(&'static str, usize)> {
     out
 }
 
+/// `Engine::apply` of real objects as watch events: the node and DaemonSet of
+/// `tests/data/manifests` and a pod and a ControllerRevision of the example
+/// cluster, renamed onto the engine's objects (the gateway has room for no more),
+/// and a node with an unknown field nested as deep as is skipped.
+#[cfg(feature = "json")]
+fn apply(e: &mut E, out: &mut Vec<(&'static str, usize)>) {
+    use dsr_core::json::Scratch;
+    use serde_json::{json, Value};
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let read = |p: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(format!("{root}/{p}")).unwrap()).unwrap()
+    };
+    let cluster = read("examples/cluster.json");
+    let first = |kind: &str| {
+        cluster["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["kind"] == kind)
+            .unwrap()
+            .clone()
+    };
+    let mut node = read("tests/data/manifests/nodes/edge-rpi4-01.json");
+    node["metadata"]["name"] = json!("edge-gw-01");
+    let ds = read("tests/data/manifests/daemonsets/kubernetes-website-fluentd-elasticsearch.json");
+    let mut pod = first("Pod");
+    pod["metadata"]["name"] = json!("fluentd-elasticsearch-00001");
+    pod["metadata"]["namespace"] = json!("kube-system");
+    let revision = first("ControllerRevision");
+    let mut deep = node.clone();
+    let mut nested = json!(1);
+    // The event, the object and `metadata` are three levels.
+    for _ in 0..dsr_core::json::MAX_DEPTH - 3 {
+        nested = json!([nested]);
+    }
+    deep["metadata"]["x-future"] = nested;
+    let event = |o: &Value| serde_json::to_vec(&json!({"type": "MODIFIED", "object": o})).unwrap();
+    for (name, object) in [
+        ("apply (node event)", &node),
+        ("apply (DaemonSet event)", &ds),
+        ("apply (pod event)", &pod),
+        ("apply (ControllerRevision event)", &revision),
+        ("apply (deepest skipped value)", &deep),
+    ] {
+        let bytes = event(object);
+        let mut scratch = Box::new(Scratch::<1, 64, 32, 256>::new());
+        out.push((
+            name,
+            high_water(|| {
+                black_box(e.apply(&bytes, &mut scratch).unwrap());
+            }),
+        ));
+    }
+}
+
 #[test]
 fn every_call_stays_within_its_stack_bound() {
     // A thread of its own, with room for the painted region.
@@ -309,6 +377,21 @@ fn every_call_stays_within_its_stack_bound() {
     } else {
         LIMIT
     };
+    let deepest_apply = if cfg!(debug_assertions) {
+        DEEPEST_APPLY_DEBUG_LIMIT
+    } else {
+        DEEPEST_APPLY_LIMIT
+    };
+    let deep = "apply (deepest skipped value)";
+    let apart = |c: &str| c == deep || (cfg!(debug_assertions) && c.starts_with("apply"));
+    for (call, bytes) in results.iter().filter(|(c, _)| apart(c)) {
+        println!("{call}: {bytes} bytes (limit {deepest_apply})");
+        assert!(
+            *bytes <= deepest_apply,
+            "{call}: {bytes} bytes (limit {deepest_apply})"
+        );
+    }
+    let results: Vec<_> = results.into_iter().filter(|(c, _)| !apart(c)).collect();
     let deepest = results.iter().map(|&(_, b)| b).max().unwrap();
     println!("| Call | Stack (bytes) |");
     println!("|---|---|");

@@ -102,6 +102,12 @@ pub extern "C" fn dsr_nostd_probe() -> u32 {
             out |= 1 << 10;
         }
     }
+    // A watch event as JSON (the `json` feature): serde-json-core, no heap.
+    let event = br#"{"type":"MODIFIED","object":{"kind":"Node","apiVersion":"v1","metadata":{"name":"edge-rpi4-01","labels":{"kubernetes.io/arch":"arm64"}}}}"#;
+    let mut scratch = dsr_core::json::Scratch::<1, 8, 4, 64>::new();
+    if engine.apply(event, &mut scratch).is_ok() {
+        out |= 1 << 11;
+    }
     let mut plan = dsr_core::sync::Plan::<4>::new();
     if engine
         .sync(set, dsr_core::Timestamp(1_764_000_000), &mut plan)

@@ -1,0 +1,553 @@
+//! [`Engine::apply`]: a decoded object, `List` or watch event into the engine.
+
+use super::daemonset::DaemonSet as DaemonSetJson;
+use super::revision::Revision;
+use super::{decode, engine_error, ApplyError, EventType, Kind, Object, Scratch};
+use crate::engine::{Engine, NodeId, SetId};
+use crate::error::{Error, Field, Result};
+use crate::holders::{syms_of, Hold};
+use crate::intern::Sym;
+use crate::pod::PodId;
+use crate::revisions::Remembered;
+
+/// Which object an [`Applied`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ObjectId {
+    /// None: a `List`, a bookmark, an ignored kind, or a deleted object that was
+    /// not in the engine.
+    None,
+    /// A node (its id before removal, for a `DELETED` one).
+    Node(NodeId),
+    /// A DaemonSet.
+    DaemonSet(SetId),
+    /// A pod.
+    Pod(PodId),
+    /// The DaemonSet a ControllerRevision belongs to, when it is in the engine.
+    Revision(Option<SetId>),
+}
+
+/// What applying an object did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Change {
+    /// The object is new.
+    Added,
+    /// The object changed something dsr reads.
+    Updated,
+    /// The object is gone.
+    Removed,
+    /// The object was there as it is (a re-list, a status heartbeat).
+    Unchanged,
+    /// Nothing to do: a bookmark, a kind dsr does not read, a deletion of an
+    /// object the engine does not hold, a revision older than one seen.
+    Ignored,
+}
+
+/// How many objects had each [`Change`] (one, for a single object or event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Counts {
+    /// [`Change::Added`].
+    pub added: u32,
+    /// [`Change::Updated`].
+    pub updated: u32,
+    /// [`Change::Removed`].
+    pub removed: u32,
+    /// [`Change::Unchanged`].
+    pub unchanged: u32,
+    /// [`Change::Ignored`].
+    pub ignored: u32,
+}
+
+impl Counts {
+    fn count(&mut self, c: Change) {
+        let n = match c {
+            Change::Added => &mut self.added,
+            Change::Updated => &mut self.updated,
+            Change::Removed => &mut self.removed,
+            Change::Unchanged => &mut self.unchanged,
+            Change::Ignored => &mut self.ignored,
+        };
+        *n = n.saturating_add(1);
+    }
+}
+
+/// What [`Engine::apply`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Applied {
+    /// The input's kind ([`Kind::List`] for a list; a watch event's object's kind).
+    pub kind: Kind,
+    /// The object (for a single object or event).
+    pub id: ObjectId,
+    /// What happened to it; for a `List`, [`Change::Updated`] when any item was
+    /// added, updated or removed, else [`Change::Unchanged`] (see `counts`).
+    pub change: Change,
+    /// Whether some DaemonSet should now run, or may keep running, on some node
+    /// where it did not (or the reverse).
+    pub placement_changed: bool,
+    /// Per-item changes.
+    pub counts: Counts,
+}
+
+/// One object's outcome.
+struct One {
+    id: ObjectId,
+    change: Change,
+    placement_changed: bool,
+}
+
+impl One {
+    const IGNORED: One = One {
+        id: ObjectId::None,
+        change: Change::Ignored,
+        placement_changed: false,
+    };
+}
+
+/// FNV-1a over the placement bits of some pairs.
+struct Digest(u64);
+
+impl Digest {
+    const fn new() -> Self {
+        Digest(0xcbf2_9ce4_8422_2325)
+    }
+    /// Adds a pair; pairs with no bit set add nothing, so a node or DaemonSet
+    /// that runs nowhere digests as one that is not there.
+    fn add(&mut self, slot: u32, bits: u8) {
+        if bits == 0 {
+            return;
+        }
+        for b in slot.to_le_bytes().into_iter().chain([bits]) {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Longest `controller-revision-hash` kept from a ControllerRevision: a label
+/// value's limit.
+const HASH_MAX: usize = 63;
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+{
+    /// Applies a Kubernetes object, a `List` of them, or a watch event, given as
+    /// JSON (the `json` feature; see [`json`](crate::json) for what is read):
+    ///
+    /// - a `v1 Node`, `apps/v1 DaemonSet` or `v1 Pod` is added, or replaces the
+    ///   one of the same kind, namespace and name (so `ADDED` and `MODIFIED` are
+    ///   alike, and applying a re-list again changes nothing);
+    /// - an `apps/v1 ControllerRevision` sets the current revision hash of the
+    ///   DaemonSet that controls it when its `.revision` is the highest seen for
+    ///   that DaemonSet, whether the DaemonSet is applied before or after it;
+    /// - a `DELETED` event removes the object (for a ControllerRevision, forgets
+    ///   its hash if it was the current one); a `BOOKMARK` does nothing; an
+    ///   `ERROR` event is an error with its `Status` message;
+    /// - other kinds are ignored.
+    ///
+    /// `scratch` holds what is read for the call (see [`json::Scratch`](crate::json::Scratch)).
+    ///
+    /// On error the engine is unchanged, except in a `List`: every item is read
+    /// before any is applied, so a JSON or scratch problem changes nothing, but
+    /// when the engine refuses an item (a table full, an invalid object), the
+    /// items before it stay applied and the error names the item.
+    // The error is the message, copied so it outlives the input; there is no
+    // heap to box it in.
+    #[allow(clippy::result_large_err)]
+    pub fn apply<
+        'a,
+        const OBJECTS: usize,
+        const SLABELS: usize,
+        const SRULES: usize,
+        const TEXT: usize,
+    >(
+        &mut self,
+        json: &'a [u8],
+        scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
+    ) -> core::result::Result<Applied, ApplyError> {
+        let decoded = decode(json, scratch)?;
+        let mut out = Applied {
+            kind: decoded.kind,
+            id: ObjectId::None,
+            change: Change::Ignored,
+            placement_changed: false,
+            counts: Counts::default(),
+        };
+        let deleted = match decoded.event {
+            Some(EventType::Bookmark) => {
+                out.counts.count(Change::Ignored);
+                return Ok(out);
+            }
+            Some(EventType::Deleted) => true,
+            _ => false,
+        };
+        for object in decoded.objects {
+            let one = self
+                .apply_object(object, deleted)
+                .map_err(|e| object_error(object, e))?;
+            out.counts.count(one.change);
+            out.placement_changed |= one.placement_changed;
+            out.id = one.id;
+            out.change = one.change;
+        }
+        if decoded.kind == Kind::List {
+            out.id = ObjectId::None;
+            let c = out.counts;
+            out.change = if c.added + c.updated + c.removed > 0 {
+                Change::Updated
+            } else {
+                Change::Unchanged
+            };
+        }
+        Ok(out)
+    }
+
+    // Not inlined, nor is `decode`: their stack is not needed at once.
+    #[inline(never)]
+    fn apply_object(&mut self, object: &Object<'_>, deleted: bool) -> Result<One> {
+        match object {
+            Object::Node(n) => {
+                let input = n.input();
+                let found = self.find_node(input.name);
+                let before = found.map(|id| self.node_placements(id.0));
+                match (found, deleted) {
+                    (None, true) => Ok(One::IGNORED),
+                    (Some(id), true) => {
+                        self.remove_node(id)?;
+                        Ok(One {
+                            id: ObjectId::Node(id),
+                            change: Change::Removed,
+                            placement_changed: before != Some(Digest::new().0),
+                        })
+                    }
+                    (Some(id), false) => {
+                        let version = self.node(id).map(|n| n.version);
+                        self.update_node(id, &input)?;
+                        let changed = self.node(id).map(|n| n.version) != version;
+                        Ok(One {
+                            id: ObjectId::Node(id),
+                            change: if changed {
+                                Change::Updated
+                            } else {
+                                Change::Unchanged
+                            },
+                            placement_changed: before != Some(self.node_placements(id.0)),
+                        })
+                    }
+                    (None, false) => {
+                        let id = self.add_node(&input)?;
+                        Ok(One {
+                            id: ObjectId::Node(id),
+                            change: Change::Added,
+                            placement_changed: self.node_placements(id.0) != Digest::new().0,
+                        })
+                    }
+                }
+            }
+            Object::DaemonSet(d) => self.apply_daemon_set(d, deleted),
+            Object::Pod(p) => {
+                let input = p.input();
+                let found = self.find_pod(input.namespace, input.name);
+                let (id, change) = match (found, deleted) {
+                    (None, true) => return Ok(One::IGNORED),
+                    (Some(id), true) => {
+                        self.remove_pod(id)?;
+                        (id, Change::Removed)
+                    }
+                    (Some(id), false) => {
+                        let changed = self.update_pod_if_changed(id, &input)?;
+                        (
+                            id,
+                            if changed {
+                                Change::Updated
+                            } else {
+                                Change::Unchanged
+                            },
+                        )
+                    }
+                    (None, false) => (self.add_pod(&input)?, Change::Added),
+                };
+                Ok(One {
+                    id: ObjectId::Pod(id),
+                    change,
+                    placement_changed: false,
+                })
+            }
+            Object::Revision(r) => self.apply_revision(r, deleted),
+            Object::Empty | Object::Other => Ok(One::IGNORED),
+        }
+    }
+
+    fn apply_daemon_set(&mut self, d: &DaemonSetJson<'_>, deleted: bool) -> Result<One> {
+        let (namespace, name) = (d.meta.namespace, d.meta.name);
+        let found = self.find_daemon_set(namespace, name);
+        let before = found.map(|id| self.set_placements(id.0));
+        if deleted {
+            let Some(id) = found else {
+                return Ok(One::IGNORED);
+            };
+            // Its remembered revision goes with it (see `remove_daemon_set`).
+            self.remove_daemon_set(id)?;
+            return Ok(One {
+                id: ObjectId::DaemonSet(id),
+                change: Change::Removed,
+                placement_changed: before != Some(Digest::new().0),
+            });
+        }
+        let pinned = d.meta.current_revision;
+        // The remembered hash, copied out of the engine for the input.
+        let mut hash_buf = [0u8; HASH_MAX];
+        let mut remembered = "";
+        let entry = match (self.strings.get(namespace), self.strings.get(d.meta.uid)) {
+            (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
+            _ => None,
+        };
+        if let Some((_, hash)) = entry.and_then(|(_, r)| r.revision()) {
+            let text = self.strings.resolve(hash).as_bytes();
+            if let Some(buf) = hash_buf.get_mut(..text.len()) {
+                buf.copy_from_slice(text);
+                remembered = core::str::from_utf8(buf).unwrap_or("");
+            }
+        }
+        // A pinned DaemonSet needs an entry to say so: make sure there is room
+        // before anything changes.
+        if pinned.is_some() && entry.is_none() {
+            self.revisions.free_slot()?;
+        }
+        let input = d.input(pinned.unwrap_or(remembered));
+        let (id, change) = match found {
+            Some(id) => {
+                let changed = self.update_daemon_set_if_changed(id, &input)?;
+                (
+                    id,
+                    if changed {
+                        Change::Updated
+                    } else {
+                        Change::Unchanged
+                    },
+                )
+            }
+            None => (self.add_daemon_set(&input)?, Change::Added),
+        };
+        let set = *self.daemon_set(id).ok_or(Error::LogicBug)?;
+        match entry {
+            Some((i, r)) => {
+                if let Some(Some(e)) = self.revisions.entries.get_mut(i) {
+                    e.pinned = pinned.is_some();
+                }
+                if r.revision().is_none() && pinned.is_none() {
+                    self.forget_revision_entry(i);
+                }
+            }
+            None if pinned.is_some() => {
+                let e = Remembered::new(set.namespace, set.uid, true);
+                self.put_revision_entry(e)?;
+            }
+            None => {}
+        }
+        Ok(One {
+            id: ObjectId::DaemonSet(id),
+            change,
+            placement_changed: before != Some(self.set_placements(id.0)),
+        })
+    }
+
+    fn apply_revision(&mut self, r: &Revision<'_>, deleted: bool) -> Result<One> {
+        // A revision no DaemonSet controls is no DaemonSet's.
+        let Some(owner) = r.meta.controller_uid.filter(|u| !u.is_empty()) else {
+            return Ok(One::IGNORED);
+        };
+        let hash = r.hash().unwrap_or("");
+        if hash.len() > HASH_MAX {
+            return Err(Error::TooLong {
+                field: Field::LabelValue,
+                max: HASH_MAX,
+            });
+        }
+        let set = self
+            .sets
+            .iter()
+            .find(|(_, s)| {
+                self.strings.resolve(s.namespace) == r.meta.namespace
+                    && self.strings.resolve(s.uid) == owner
+            })
+            .map(|(i, _)| SetId(i));
+        let found = match (self.strings.get(r.meta.namespace), self.strings.get(owner)) {
+            (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, e)| (i, *e)),
+            _ => None,
+        };
+        if deleted {
+            let Some((i, e)) = found else {
+                return Ok(One::IGNORED);
+            };
+            match e.revision() {
+                Some((n, _)) if n == r.revision => {}
+                _ => return Ok(One::IGNORED),
+            }
+            self.set_remembered_revision(i, None);
+            if let (Some(id), false) = (set, e.pinned) {
+                self.set_revision_hash(id, Sym::EMPTY);
+            }
+            if !e.pinned && set.is_none() {
+                self.forget_revision_entry(i);
+            }
+            return Ok(One {
+                id: ObjectId::Revision(set),
+                change: Change::Removed,
+                placement_changed: false,
+            });
+        }
+        if let Some((n, _)) = found.and_then(|(_, e)| e.revision()) {
+            if n > r.revision {
+                return Ok(One::IGNORED);
+            }
+        }
+        // Everything that can fail first: the strings and the entry's slot.
+        let hash_sym = self.intern(hash, Field::LabelValue)?;
+        let slot = match found {
+            Some((i, _)) => i,
+            None => match self.revisions.free_slot() {
+                Ok(i) => i,
+                Err(e) => {
+                    self.sweep_strings();
+                    return Err(e);
+                }
+            },
+        };
+        let entry = match found {
+            Some((_, e)) => e,
+            None => {
+                let ns = self.intern(r.meta.namespace, Field::Namespace);
+                let uid = self.intern(owner, Field::Uid);
+                let (Ok(namespace), Ok(uid)) = (ns, uid) else {
+                    self.sweep_strings();
+                    return Err(ns.and(uid).err().unwrap_or(Error::LogicBug));
+                };
+                let e = Remembered::new(namespace, uid, false);
+                self.hold_revision(&e, Hold::Retain);
+                if let Some(s) = self.revisions.entries.get_mut(slot) {
+                    *s = Some(e);
+                }
+                e
+            }
+        };
+        let old_hash = entry.revision().map(|(_, h)| h);
+        self.set_remembered_revision(slot, Some((r.revision, hash_sym)));
+        let mut change = if found.is_some() {
+            Change::Updated
+        } else {
+            Change::Added
+        };
+        if let (Some(id), false) = (set, entry.pinned) {
+            let current = self.daemon_set(id).map(|s| s.revision_hash);
+            if current == Some(hash_sym) {
+                change = Change::Unchanged;
+            }
+            self.set_revision_hash(id, hash_sym);
+        } else if old_hash == Some(hash_sym) {
+            change = Change::Unchanged;
+        }
+        self.sweep_strings();
+        Ok(One {
+            id: ObjectId::Revision(set),
+            change,
+            placement_changed: false,
+        })
+    }
+
+    /// Counts a remembered revision as a holder of its strings, or not any more.
+    fn hold_revision(&mut self, e: &Remembered, hold: Hold) {
+        let strings = &mut self.strings;
+        syms_of(e, &mut |s| hold.apply(strings, s));
+    }
+
+    /// Sets the remembered revision of entry `i`, moving the hash's hold.
+    fn set_remembered_revision(&mut self, i: usize, revision: Option<(i64, Sym)>) {
+        let Some(Some(e)) = self.revisions.entries.get(i).copied() else {
+            return;
+        };
+        let new = e.with_revision(revision);
+        self.hold_revision(&new, Hold::Retain);
+        self.hold_revision(&e, Hold::Release);
+        if let Some(slot) = self.revisions.entries.get_mut(i) {
+            *slot = Some(new);
+        }
+    }
+
+    fn put_revision_entry(&mut self, e: Remembered) -> Result<()> {
+        let i = self.revisions.free_slot()?;
+        self.hold_revision(&e, Hold::Retain);
+        if let Some(slot) = self.revisions.entries.get_mut(i) {
+            *slot = Some(e);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn forget_revision_entry(&mut self, i: usize) {
+        if let Some(Some(e)) = self.revisions.entries.get(i).copied() {
+            self.hold_revision(&e, Hold::Release);
+        }
+        if let Some(slot) = self.revisions.entries.get_mut(i) {
+            *slot = None;
+        }
+    }
+
+    /// Sets a DaemonSet's current revision hash to an interned string, moving the
+    /// hold. The hash decides which pods are up to date, not where pods run, so
+    /// placements and the DaemonSet's version stay.
+    fn set_revision_hash(&mut self, id: SetId, hash: Sym) {
+        let Some(old) = self.sets.get(id.0).map(|s| s.revision_hash) else {
+            return;
+        };
+        self.strings.retain(hash);
+        self.strings.release(old);
+        if let Some(s) = self.sets.get_mut(id.0) {
+            s.revision_hash = hash;
+        }
+    }
+
+    /// A digest of a node's placements under every DaemonSet.
+    fn node_placements(&self, node: u32) -> u64 {
+        let mut d = Digest::new();
+        if self.nodes.get(node).is_some() {
+            for (s, _) in self.sets.iter() {
+                d.add(s, self.placements.get(s, node));
+            }
+        }
+        d.0
+    }
+
+    /// A digest of a DaemonSet's placements on every node.
+    fn set_placements(&self, set: u32) -> u64 {
+        let mut d = Digest::new();
+        if self.sets.get(set).is_some() {
+            for (n, _) in self.nodes.iter() {
+                d.add(n, self.placements.get(set, n));
+            }
+        }
+        d.0
+    }
+}
+
+/// The error for an object the engine refused.
+fn object_error(object: &Object<'_>, e: Error) -> ApplyError {
+    let (kind, name) = match object {
+        Object::Node(n) => (Kind::Node, n.meta.name),
+        Object::DaemonSet(d) => (Kind::DaemonSet, d.meta.name),
+        Object::Pod(p) => (Kind::Pod, p.meta.name),
+        Object::Revision(r) => (Kind::ControllerRevision, r.meta.name),
+        Object::Empty | Object::Other => (Kind::Other, ""),
+    };
+    engine_error(kind, name, e)
+}

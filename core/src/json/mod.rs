@@ -1,0 +1,810 @@
+//! Kubernetes objects as JSON into the engine (the `json` feature): `v1 Node`,
+//! `apps/v1 DaemonSet`, `v1 Pod` and `apps/v1 ControllerRevision` as the API
+//! server and `kubectl get -o json` write them, a `List` of them, and watch events
+//! (`{"type": "ADDED", "object": {...}}`). See [`Engine::apply`](crate::Engine::apply).
+//!
+//! Decoding is `serde` over `serde-json-core`: no heap, no recursion beyond the
+//! fields dsr reads, and documents nested at most [`MAX_DEPTH`] deep. Every list an
+//! object holds (labels, taints, tolerations, requirements, ...) is carved from
+//! the caller's [`Scratch`], and strings are borrowed from the input unless they
+//! hold an escape, in which case they are unescaped into the scratch's text
+//! buffer. Nothing is cut short: a list or string that does not fit is an
+//! [`ApplyError`] naming the object, the JSON path and the scratch array to grow.
+//!
+//! The conversion rules are the ones `dsr` has always applied to dumps:
+//! - the controller of a pod or ControllerRevision is its first owner reference
+//!   with `controller: true`;
+//! - a pod's readiness is its first `Ready` condition, with its
+//!   `lastTransitionTime`;
+//! - times are RFC 3339, rounded down to whole seconds;
+//! - a DaemonSet's template generation is its
+//!   `deprecated.daemonset.template.generation` annotation;
+//! - its current revision hash is its `dsr.io/current-revision` annotation when
+//!   present, else the `controller-revision-hash` label of the ControllerRevision
+//!   with the highest `.revision` among those whose controller is the DaemonSet
+//!   (same namespace, controller uid = the DaemonSet's uid), else empty;
+//! - absent fields take the values the core documents for absent inputs (the
+//!   API server's defaults are applied by the engine); an absent `spec.selector`
+//!   reads as empty; a `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`
+//!   without terms is present with none.
+//!
+//! Unknown fields are skipped, nested objects and arrays included. Skipping
+//! scalars is lenient, as `serde-json-core` is: a skipped number or literal is
+//! read up to the next `,`, `}` or `]` without checking its spelling.
+
+mod apply;
+mod daemonset;
+pub(crate) mod de;
+mod meta;
+mod node;
+mod pod;
+mod podspec;
+mod revision;
+
+use core::fmt;
+
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess};
+
+pub use crate::revisions::REVISION_ANNOTATION;
+pub use apply::{Applied, Change, Counts, ObjectId};
+pub use de::MAX_DEPTH;
+pub use meta::TEMPLATE_GENERATION_ANNOTATION;
+
+use crate::input::{
+    ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TaintInput,
+    TolerationInput,
+};
+use de::{Bump, Ctx, Elements, Fields, ObjectSeed, Seg};
+
+/// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
+/// remembered highest ControllerRevision.
+pub const BYTES_PER_DAEMON_SET: usize =
+    core::mem::size_of::<Option<crate::revisions::Remembered>>();
+
+/// The kinds of object [`Engine::apply`](crate::Engine::apply) reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Kind {
+    /// `v1 Node`.
+    Node,
+    /// `apps/v1 DaemonSet`.
+    DaemonSet,
+    /// `v1 Pod`.
+    Pod,
+    /// `apps/v1 ControllerRevision`.
+    ControllerRevision,
+    /// A `List` (or `NodeList`, ...) of objects.
+    List,
+    /// Another kind (a Service, say): read past and ignored.
+    Other,
+    /// Not known yet (the error came before `kind`).
+    Unknown,
+}
+
+impl Kind {
+    fn of(kind: &str) -> Kind {
+        match kind {
+            "Node" => Kind::Node,
+            "DaemonSet" => Kind::DaemonSet,
+            "Pod" => Kind::Pod,
+            "ControllerRevision" => Kind::ControllerRevision,
+            k if k.ends_with("List") => Kind::List,
+            _ => Kind::Other,
+        }
+    }
+
+    /// The kind as Kubernetes spells it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Node => "Node",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::Pod => "Pod",
+            Kind::ControllerRevision => "ControllerRevision",
+            Kind::List => "List",
+            Kind::Other => "object",
+            Kind::Unknown => "object",
+        }
+    }
+}
+
+/// A watch event's `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum EventType {
+    /// `ADDED`.
+    Added,
+    /// `MODIFIED`.
+    Modified,
+    /// `DELETED`.
+    Deleted,
+    /// `BOOKMARK`: a resourceVersion marker, nothing to apply.
+    Bookmark,
+    /// `ERROR`: the object is a `Status`.
+    Error,
+}
+
+/// An array of a [`Scratch`], named when it is too small.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ScratchPool {
+    /// Objects (the items of a `List`): `OBJECTS`.
+    Objects,
+    /// Labels, `matchLabels` and `nodeSelector` entries: `LABELS`.
+    Labels,
+    /// Taints: `RULES`.
+    Taints,
+    /// Tolerations: `RULES`.
+    Tolerations,
+    /// Selector requirements: `RULES`.
+    Requirements,
+    /// Requirement values: `RULES`.
+    Values,
+    /// Node-affinity terms: `RULES`.
+    Terms,
+    /// Containers: `RULES`.
+    Containers,
+    /// Bytes of unescaped strings: `TEXT`.
+    Text,
+}
+
+impl ScratchPool {
+    /// The array's name in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ScratchPool::Objects => "objects",
+            ScratchPool::Labels => "labels",
+            ScratchPool::Taints => "taints",
+            ScratchPool::Tolerations => "tolerations",
+            ScratchPool::Requirements => "requirements",
+            ScratchPool::Values => "values",
+            ScratchPool::Terms => "terms",
+            ScratchPool::Containers => "containers",
+            ScratchPool::Text => "text bytes",
+        }
+    }
+}
+
+/// What is wrong with the input (see [`ApplyError`] for where).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The JSON does not parse, or a field has the wrong type.
+    Syntax(serde_json_core::de::Error),
+    /// The document is nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A scratch array is too small for the object (nothing was cut short).
+    ScratchFull {
+        /// The array.
+        pool: ScratchPool,
+        /// Its capacity.
+        capacity: usize,
+    },
+    /// A time that is not RFC 3339 (quoted in [`ApplyError::detail`]).
+    Time,
+    /// The input is not an object with a `kind`, a `List` or a watch event.
+    NotAnObject,
+    /// A watch event of an unknown `type` (quoted in [`ApplyError::detail`]).
+    EventType,
+    /// An `ERROR` watch event: the `Status`'s `code` (its `message` is in
+    /// [`ApplyError::detail`]).
+    Watch {
+        /// `code` (410 when the watch's resourceVersion is too old).
+        code: i64,
+    },
+    /// The engine refused the object (with the engine's [`crate::Error`], which
+    /// names the field; the path is set when the decoder could tell where, as
+    /// for a selector requirement).
+    Engine(crate::Error),
+}
+
+/// Longest object name kept in an [`ApplyError`].
+pub const ERROR_NAME_MAX: usize = 64;
+/// Longest JSON path kept in an [`ApplyError`].
+pub const ERROR_PATH_MAX: usize = 96;
+/// Longest detail kept in an [`ApplyError`].
+pub const ERROR_DETAIL_MAX: usize = 64;
+
+/// Why [`Engine::apply`](crate::Engine::apply) refused its input. The engine is
+/// as it was before the call.
+///
+/// The name, path and detail are copies (cut at their maximum length with `...`),
+/// so the error outlives the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplyError {
+    /// The kind of the object being read.
+    pub kind: Kind,
+    /// Its `metadata.name`, when read before the problem.
+    pub name: heapless::String<ERROR_NAME_MAX>,
+    /// The JSON path of the problem, e.g.
+    /// `spec.template.spec.tolerations[2].operator` (empty for a problem of the
+    /// whole object, or one the engine found: see [`Problem::Engine`]).
+    pub path: heapless::String<ERROR_PATH_MAX>,
+    /// What is wrong.
+    pub problem: Problem,
+    /// A value to quote: an invalid time, an unknown event type, an `ERROR`
+    /// event's message.
+    pub detail: heapless::String<ERROR_DETAIL_MAX>,
+}
+
+impl ApplyError {
+    fn new(kind: Kind, problem: Problem) -> Self {
+        ApplyError {
+            kind,
+            name: heapless::String::new(),
+            path: heapless::String::new(),
+            problem,
+            detail: heapless::String::new(),
+        }
+    }
+}
+
+/// Copies `s` into `out`, ending with `...` when it does not fit.
+fn copy_cut<const N: usize>(out: &mut heapless::String<N>, s: &str) {
+    for c in s.chars() {
+        if out.len() + c.len_utf8() > N.saturating_sub(3) {
+            let _ = out.push_str("...");
+            return;
+        }
+        let _ = out.push(c);
+    }
+}
+
+impl fmt::Display for ApplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `Kind "name": path: problem`, leaving out what is not known.
+        let mut sep = "";
+        if self.kind != Kind::Unknown {
+            f.write_str(self.kind.name())?;
+            sep = " ";
+        }
+        if !self.name.is_empty() {
+            write!(f, "{sep}{:?}", self.name.as_str())?;
+            sep = " ";
+        }
+        if !sep.is_empty() {
+            f.write_str(":")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, "{sep}{}:", self.path)?;
+            sep = " ";
+        }
+        f.write_str(sep)?;
+        match self.problem {
+            Problem::Syntax(serde_json_core::de::Error::InvalidType) => {
+                f.write_str("not the JSON type the API defines for this field")
+            }
+            Problem::Syntax(e) => write!(f, "invalid JSON: {e}"),
+            Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
+            Problem::ScratchFull { pool, capacity } => write!(
+                f,
+                "does not fit the scratch's {} (capacity {capacity})",
+                pool.name()
+            ),
+            Problem::Time => write!(f, "not an RFC 3339 time: {:?}", self.detail.as_str()),
+            Problem::NotAnObject => {
+                f.write_str("expected a Kubernetes object with `kind`, a List or a watch event")
+            }
+            Problem::EventType => write!(f, "unknown watch event type {:?}", self.detail.as_str()),
+            Problem::Watch { code } => {
+                write!(f, "watch error {code}: {}", self.detail.as_str())
+            }
+            Problem::Engine(e) if !self.detail.is_empty() => {
+                write!(f, "{e}: {:?}", self.detail.as_str())
+            }
+            Problem::Engine(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Working space for one [`Engine::apply`](crate::Engine::apply) call: the lists
+/// of the objects read (`OBJECTS` objects; `LABELS` labels; `RULES` each of taints,
+/// tolerations, requirements, values, terms and containers) and `TEXT` bytes for
+/// unescaped strings.
+///
+/// What is read borrows from it for the call, so a scratch serves one call: make
+/// a new one (`Scratch::new()` is `const` and only zeroes memory) for each.
+/// `OBJECTS` is the most items a `List` may have; a single object or event needs 1.
+#[derive(Debug)]
+pub struct Scratch<
+    'a,
+    const OBJECTS: usize = 1,
+    const LABELS: usize = 128,
+    const RULES: usize = 64,
+    const TEXT: usize = 1024,
+> {
+    objects: [Object<'a>; OBJECTS],
+    labels: [LabelInput<'a>; LABELS],
+    taints: [TaintInput<'a>; RULES],
+    tolerations: [TolerationInput<'a>; RULES],
+    requirements: [RequirementInput<'a>; RULES],
+    values: [&'a str; RULES],
+    terms: [NodeSelectorTermInput<'a>; RULES],
+    containers: [ContainerInput<'a>; RULES],
+    text: [u8; TEXT],
+}
+
+/// A scratch for a `List` of up to 256 objects (a dump of a small cluster).
+pub type ListScratch<'a> = Scratch<'a, 256, 8192, 2048, 8192>;
+
+const LABEL: LabelInput<'static> = LabelInput { key: "", value: "" };
+const TAINT: TaintInput<'static> = TaintInput {
+    key: "",
+    value: "",
+    effect: "",
+};
+const TOLERATION: TolerationInput<'static> = TolerationInput {
+    key: "",
+    operator: "",
+    value: "",
+    effect: "",
+    toleration_seconds: None,
+};
+const REQUIREMENT: RequirementInput<'static> = RequirementInput {
+    key: "",
+    operator: "",
+    values: &[],
+};
+const TERM: NodeSelectorTermInput<'static> = NodeSelectorTermInput {
+    match_expressions: &[],
+    match_fields: &[],
+};
+
+impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
+    Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
+{
+    /// An empty scratch.
+    pub const fn new() -> Self {
+        Scratch {
+            objects: [Object::Empty; OBJECTS],
+            labels: [LABEL; LABELS],
+            taints: [TAINT; RULES],
+            tolerations: [TOLERATION; RULES],
+            requirements: [REQUIREMENT; RULES],
+            values: [""; RULES],
+            terms: [TERM; RULES],
+            containers: [ContainerInput { name: "" }; RULES],
+            text: [0; TEXT],
+        }
+    }
+}
+
+impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize> Default
+    for Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// One decoded object.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Object<'a> {
+    Empty,
+    Node(node::Node<'a>),
+    DaemonSet(daemonset::DaemonSet<'a>),
+    Pod(pod::Pod<'a>),
+    Revision(revision::Revision<'a>),
+    /// Another kind, ignored.
+    Other,
+}
+
+/// What an input holds, decoded.
+pub(crate) struct Decoded<'a> {
+    /// The watch event's type; `None` for an object or a `List`.
+    pub event: Option<EventType>,
+    /// The input's own kind ([`Kind::List`] for a list).
+    pub kind: Kind,
+    pub objects: &'a [Object<'a>],
+}
+
+/// The top level of an object, a `List` or a watch event: where things are.
+#[derive(Default)]
+struct Top<'a> {
+    kind: Option<&'a str>,
+    type_: Option<&'a str>,
+    /// Where the value of `object` and `items` start.
+    object: Option<usize>,
+    items: Option<usize>,
+    /// Where this object starts (its `{`), from its first key.
+    start: Option<usize>,
+    /// A `Status`'s `message` and `code` (an `ERROR` event's object).
+    message: &'a str,
+    code: i64,
+}
+
+impl<'a> Fields<'a> for Top<'a> {
+    fn field<M: MapAccess<'a>>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        key: &'a str,
+        map: &mut M,
+    ) -> Result<(), M::Error> {
+        if self.start.is_none() {
+            self.start = ctx.object_start(key);
+        }
+        match key {
+            "kind" => self.kind = ctx.string(map)?,
+            "type" => self.type_ = ctx.string(map)?,
+            "message" => self.message = ctx.str_or_empty(map)?,
+            "code" => self.code = map.next_value::<Option<i64>>()?.unwrap_or(0),
+            "object" => {
+                self.object = ctx.value_start(key);
+                ctx.skip(map)?;
+            }
+            "items" => {
+                self.items = ctx.value_start(key);
+                ctx.skip(map)?;
+            }
+            _ => ctx.skip(map)?,
+        }
+        Ok(())
+    }
+}
+
+/// Runs `seed` over the JSON value at `at` in the input (trailing text after it
+/// is the enclosing document's).
+fn at<'a, S: DeserializeSeed<'a>>(
+    json: &'a [u8],
+    at: usize,
+    seed: S,
+) -> Result<S::Value, serde_json_core::de::Error> {
+    let slice = json.get(at..).unwrap_or(&[]);
+    let mut d = serde_json_core::de::Deserializer::new(slice, None);
+    seed.deserialize(&mut d)
+}
+
+/// Reads the object at `start` as `kind` into the object array, in place (an
+/// object is hundreds of bytes: not a stack temporary).
+fn read_object<'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &mut Bump<'a, Object<'a>>,
+    start: usize,
+    kind: Kind,
+) -> Result<(), serde_json_core::de::Error> {
+    let json = ctx.json;
+    ctx.start = Some(start);
+    let slot = match objects.next() {
+        Ok(slot) => slot,
+        Err(p) => {
+            ctx.problem.get_or_insert(p);
+            return Err(serde_json_core::de::Error::CustomError);
+        }
+    };
+    *slot = match kind {
+        Kind::Node => Object::Node(node::Node::default()),
+        Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
+        Kind::Pod => Object::Pod(pod::Pod::default()),
+        Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
+        _ => Object::Other,
+    };
+    match slot {
+        Object::Node(n) => at(json, start, ObjectSeed { ctx, fields: n }),
+        Object::DaemonSet(d) => at(json, start, ObjectSeed { ctx, fields: d }),
+        Object::Pod(p) => at(json, start, ObjectSeed { ctx, fields: p }),
+        Object::Revision(r) => at(json, start, ObjectSeed { ctx, fields: r }),
+        Object::Empty | Object::Other => Ok(true),
+    }?;
+    // A namespaced object written without a namespace is in `default`, as kubectl
+    // and the API server take it (the CLI's loader says the same).
+    match slot {
+        Object::DaemonSet(d) => d.meta.default_namespace(),
+        Object::Pod(p) => p.meta.default_namespace(),
+        Object::Revision(r) => r.meta.default_namespace(),
+        Object::Node(_) | Object::Empty | Object::Other => {}
+    }
+    objects.commit();
+    Ok(())
+}
+
+/// The items of a `List`: each is found (its `kind` and where it starts), then read.
+struct Items<'o, 'a> {
+    default_kind: Option<&'a str>,
+    objects: &'o mut Bump<'a, Object<'a>>,
+}
+
+impl<'a> Elements<'a> for Items<'_, 'a> {
+    fn element<S: SeqAccess<'a>>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        seq: &mut S,
+    ) -> Result<bool, S::Error> {
+        let mut top = Top::default();
+        if seq
+            .next_element_seed(ObjectSeed {
+                ctx,
+                fields: &mut top,
+            })?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        let kind = top
+            .kind
+            .or(self.default_kind)
+            .map_or(Kind::Unknown, Kind::of);
+        match (kind, top.start) {
+            (Kind::List | Kind::Unknown, _) | (_, None) => Err(ctx.fail(Problem::NotAnObject)),
+            (kind, Some(start)) => {
+                ctx.kind = kind;
+                ctx.name = "";
+                read_object(ctx, self.objects, start, kind).map_err(|e| {
+                    ctx.note(e);
+                    serde::de::Error::custom("")
+                })?;
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// Reads `json` into `scratch`.
+// The error is the message, copied so it outlives the input; there is no heap
+// to box it in.
+#[allow(clippy::result_large_err)]
+#[inline(never)]
+pub(crate) fn decode<
+    'a,
+    const OBJECTS: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TEXT: usize,
+>(
+    json: &'a [u8],
+    scratch: &'a mut Scratch<'a, OBJECTS, LABELS, RULES, TEXT>,
+) -> Result<Decoded<'a>, ApplyError> {
+    let Scratch {
+        objects,
+        labels,
+        taints,
+        tolerations,
+        requirements,
+        values,
+        terms,
+        containers,
+        text,
+    } = scratch;
+    let mut objects = Bump::new(objects, ScratchPool::Objects);
+    let mut ctx = Ctx {
+        json,
+        labels: Bump::new(labels, ScratchPool::Labels),
+        taints: Bump::new(taints, ScratchPool::Taints),
+        tolerations: Bump::new(tolerations, ScratchPool::Tolerations),
+        requirements: Bump::new(requirements, ScratchPool::Requirements),
+        values: Bump::new(values, ScratchPool::Values),
+        terms: Bump::new(terms, ScratchPool::Terms),
+        containers: Bump::new(containers, ScratchPool::Containers),
+        text: Bump::new(text, ScratchPool::Text),
+        path: [Seg::Index(0); de::PATH_MAX],
+        depth: 0,
+        problem: None,
+        detail: "",
+        kind: Kind::Unknown,
+        name: "",
+        start: None,
+    };
+    let r = read(&mut ctx, &mut objects);
+    match r {
+        Ok(d) => Ok(Decoded {
+            event: d.0,
+            kind: d.1,
+            objects: objects.finish(),
+        }),
+        Err(e) => {
+            let mut err = ctx.error(e);
+            if err.name.is_empty() {
+                // `kubectl` sorts keys, so `labels` comes before `name`: find the
+                // name for the message.
+                if let Some(name) = ctx.start.and_then(|s| name_at(json, s)) {
+                    copy_cut(&mut err.name, name);
+                }
+            }
+            Err(err)
+        }
+    }
+}
+
+/// `metadata.name` of the object at `start`, as written, if it can be read.
+#[cold]
+#[inline(never)]
+fn name_at(json: &[u8], start: usize) -> Option<&str> {
+    struct Outer<'a>(Option<&'a str>);
+    struct Inner<'r, 'a>(&'r mut Option<&'a str>);
+    impl<'a> Fields<'a> for Inner<'_, 'a> {
+        fn field<M: MapAccess<'a>>(
+            &mut self,
+            ctx: &mut Ctx<'a>,
+            key: &'a str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "name" => *self.0 = map.next_value()?,
+                _ => ctx.skip(map)?,
+            }
+            Ok(())
+        }
+    }
+    impl<'a> Fields<'a> for Outer<'a> {
+        fn field<M: MapAccess<'a>>(
+            &mut self,
+            ctx: &mut Ctx<'a>,
+            key: &'a str,
+            map: &mut M,
+        ) -> Result<(), M::Error> {
+            match key {
+                "metadata" => {
+                    ctx.object(map, &mut Inner(&mut self.0))?;
+                }
+                _ => ctx.skip(map)?,
+            }
+            Ok(())
+        }
+    }
+    let mut ctx = Ctx {
+        json,
+        labels: Bump::new(&mut [], ScratchPool::Labels),
+        taints: Bump::new(&mut [], ScratchPool::Taints),
+        tolerations: Bump::new(&mut [], ScratchPool::Tolerations),
+        requirements: Bump::new(&mut [], ScratchPool::Requirements),
+        values: Bump::new(&mut [], ScratchPool::Values),
+        terms: Bump::new(&mut [], ScratchPool::Terms),
+        containers: Bump::new(&mut [], ScratchPool::Containers),
+        text: Bump::new(&mut [], ScratchPool::Text),
+        path: [Seg::Index(0); de::PATH_MAX],
+        depth: 0,
+        problem: None,
+        detail: "",
+        kind: Kind::Unknown,
+        name: "",
+        start: None,
+    };
+    let mut outer = Outer(None);
+    at(
+        json,
+        start,
+        ObjectSeed {
+            ctx: &mut ctx,
+            fields: &mut outer,
+        },
+    )
+    .ok()?;
+    outer.0
+}
+
+#[inline(never)]
+fn read<'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &mut Bump<'a, Object<'a>>,
+) -> Result<(Option<EventType>, Kind), serde_json_core::de::Error> {
+    let json = ctx.json;
+    let mut top = Top::default();
+    let mut d = serde_json_core::de::Deserializer::new(json, None);
+    let is_object = ObjectSeed {
+        ctx: &mut *ctx,
+        fields: &mut top,
+    }
+    .deserialize(&mut d)?;
+    d.end()?;
+    if !is_object {
+        ctx.problem = Some(Problem::NotAnObject);
+        return Err(serde_json_core::de::Error::CustomError);
+    }
+    // `metav1.WatchEvent` has no `kind` of its own when streamed; accept one that
+    // says it is a WatchEvent.
+    let event_kind = matches!(top.kind, None | Some("WatchEvent"));
+    if let (true, Some(type_), Some(object)) = (event_kind, top.type_, top.object) {
+        let event = match type_ {
+            "ADDED" => EventType::Added,
+            "MODIFIED" => EventType::Modified,
+            "DELETED" => EventType::Deleted,
+            "BOOKMARK" => EventType::Bookmark,
+            "ERROR" => EventType::Error,
+            other => {
+                ctx.detail = other;
+                ctx.problem = Some(Problem::EventType);
+                return Err(serde_json_core::de::Error::CustomError);
+            }
+        };
+        ctx.enter(Seg::Key("object"));
+        let mut inner = Top::default();
+        at(
+            json,
+            object,
+            ObjectSeed {
+                ctx: &mut *ctx,
+                fields: &mut inner,
+            },
+        )?;
+        let kind = inner.kind.map_or(Kind::Unknown, Kind::of);
+        match event {
+            EventType::Error => {
+                // The status is the whole message: no path.
+                ctx.leave();
+                ctx.detail = inner.message;
+                ctx.problem = Some(Problem::Watch { code: inner.code });
+                return Err(serde_json_core::de::Error::CustomError);
+            }
+            // A bookmark's object carries only metadata.resourceVersion.
+            EventType::Bookmark => {}
+            _ => {
+                if matches!(kind, Kind::List | Kind::Unknown) {
+                    ctx.problem = Some(Problem::NotAnObject);
+                    return Err(serde_json_core::de::Error::CustomError);
+                }
+                ctx.kind = kind;
+                read_object(ctx, objects, object, kind)?;
+            }
+        }
+        ctx.leave();
+        return Ok((Some(event), kind));
+    }
+    let Some(kind) = top.kind else {
+        ctx.problem = Some(Problem::NotAnObject);
+        return Err(serde_json_core::de::Error::CustomError);
+    };
+    let k = Kind::of(kind);
+    if k == Kind::List {
+        if let Some(items) = top.items {
+            ctx.enter(Seg::Key("items"));
+            let mut each = Items {
+                default_kind: kind.strip_suffix("List").filter(|s| !s.is_empty()),
+                objects,
+            };
+            at(
+                json,
+                items,
+                de::ArraySeed {
+                    ctx: &mut *ctx,
+                    each: &mut each,
+                },
+            )?;
+            ctx.leave();
+        }
+    } else {
+        ctx.kind = k;
+        read_object(ctx, objects, 0, k)?;
+    }
+    Ok((None, k))
+}
+
+impl Ctx<'_> {
+    /// The error for a failed read: the recorded problem (or the parser's), with
+    /// the object, its name and the path where it happened.
+    #[cold]
+    #[inline(never)]
+    fn error(&self, e: serde_json_core::de::Error) -> ApplyError {
+        let problem = self.problem.unwrap_or(match e {
+            serde_json_core::de::Error::CustomError => Problem::TooDeep,
+            e => Problem::Syntax(e),
+        });
+        let mut err = ApplyError::new(self.kind, problem);
+        copy_cut(&mut err.name, self.name);
+        copy_cut(&mut err.detail, self.detail);
+        let mut path = heapless::String::<ERROR_PATH_MAX>::new();
+        for seg in self.path() {
+            let mut buf = heapless::String::<24>::new();
+            let piece = match *seg {
+                Seg::Key(k) => {
+                    if !path.is_empty() {
+                        copy_cut(&mut path, ".");
+                    }
+                    k
+                }
+                Seg::Index(i) => {
+                    let _ = fmt::Write::write_fmt(&mut buf, format_args!("[{i}]"));
+                    buf.as_str()
+                }
+            };
+            copy_cut(&mut path, piece);
+        }
+        err.path = path;
+        err
+    }
+}
+
+/// A problem the engine found in an object.
+pub(crate) fn engine_error(kind: Kind, name: &str, e: crate::Error) -> ApplyError {
+    let mut err = ApplyError::new(kind, Problem::Engine(e));
+    copy_cut(&mut err.name, name);
+    err
+}
