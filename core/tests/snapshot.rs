@@ -426,3 +426,31 @@ fn feature_gates_survive_a_snapshot() {
     assert!(back.fit(set, node).unwrap().should_run);
     assert!(back.should_run(set, node).unwrap().should_run);
 }
+
+/// The format, byte for byte: the snapshot of [`gateway`] is the one checked in
+/// (`core/tests/golden/gateway-v3.snap`). A change of any serialized type, of the
+/// order things are written in or of the strings section shows here, so a new
+/// field cannot change format 3 silently: bump `FORMAT_VERSION` and bless the new
+/// bytes with `DSR_BLESS=1 cargo test -p dsr-core --test snapshot`.
+#[test]
+fn format_3_is_pinned_byte_for_byte() {
+    let e = gateway();
+    let mut buf = vec![0u8; E::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/gateway-v3.snap");
+    if std::env::var_os("DSR_BLESS").is_some() {
+        std::fs::write(path, &buf[..n]).unwrap();
+    }
+    let golden = std::fs::read(path).expect("the golden snapshot (bless it with DSR_BLESS=1)");
+    assert_eq!(
+        buf[..n],
+        golden[..],
+        "the snapshot format changed: bump FORMAT_VERSION and bless"
+    );
+    // And the golden bytes restore to the same engine.
+    let mut back = Box::new(E::new());
+    back.restore(&golden).unwrap();
+    let mut again = vec![0u8; E::max_snapshot_size()];
+    let m = back.snapshot(&mut again).unwrap();
+    assert_eq!(again[..m], golden[..]);
+}
