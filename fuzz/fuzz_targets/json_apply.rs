@@ -24,7 +24,9 @@ type S<'a> = Scratch<'a, 4, 64, 32, 512>;
 const OBJECTS: [&[u8]; 6] = [
     include_bytes!("../../tests/data/manifests/nodes/edge-rpi4-01.json"),
     include_bytes!("../../tests/data/manifests/nodes/worker-notready.json"),
-    include_bytes!("../../tests/data/manifests/daemonsets/kubernetes-website-fluentd-elasticsearch.json"),
+    include_bytes!(
+        "../../tests/data/manifests/daemonsets/kubernetes-website-fluentd-elasticsearch.json"
+    ),
     include_bytes!("../../tests/data/manifests/daemonsets/kubeadm-kube-proxy.json"),
     include_bytes!("../seeds/json/pod.json"),
     include_bytes!("../seeds/json/controller-revision.json"),
@@ -35,7 +37,10 @@ const WRAPS: [(&[u8], &[u8]); 5] = [
     (b"{\"type\":\"ADDED\",\"object\":", b"}"),
     (b"{\"type\":\"MODIFIED\",\"object\":", b"}"),
     (b"{\"type\":\"DELETED\",\"object\":", b"}"),
-    (b"{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[", b"]}"),
+    (
+        b"{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[",
+        b"]}",
+    ),
 ];
 
 fn mutated(data: &[u8]) -> Vec<u8> {
