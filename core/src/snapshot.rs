@@ -25,9 +25,11 @@
 //! that any string can be found without decoding the others: a count `n`, the `n`
 //! symbols in increasing order, `n` offsets into the text, the text's length, the text
 //! (the strings in symbol order, back to back), then the `n` positions `0..n` in text
-//! order. Only strings that some object holds are written, and a restored engine
-//! numbers them `0..n` in the same order (every symbol of the payload is renumbered),
-//! so a snapshot's size depends on what is live, not on what came and went. Then come [postcard](https://docs.rs/postcard)
+//! order. Only strings that some object holds are written, numbered by their position
+//! among them: the writer gives every string handle of the payload its position, so
+//! the symbol list it writes is `0..n` and the bytes do not show where freed strings
+//! were (a reader takes any increasing list and renumbers by it). A snapshot's size
+//! and strings depend on what is live, not on what came and went. Then come [postcard](https://docs.rs/postcard)
 //! values: each pool (labels, taints, tolerations,
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
@@ -157,9 +159,36 @@ const COUNT_MAX: usize = 5;
 struct Writer<'a> {
     buf: &'a mut [u8],
     pos: usize,
+    /// Where the strings section lists the engine's symbols (in increasing
+    /// order, while the rest is written): a symbol is written as its position
+    /// there, so that a snapshot does not show where freed strings were.
+    symbols: core::ops::Range<usize>,
 }
 
 impl Writer<'_> {
+    /// `value` with each string handle replaced by its position among the
+    /// engine's symbols (0..n, as a restored engine numbers them).
+    fn renumbered<T: SymFields + Copy>(&self, value: &T) -> Result<T> {
+        let mut copy = *value;
+        let symbols = self.buf.get(self.symbols.clone()).unwrap_or(&[]);
+        let mut missing = false;
+        copy.each_sym(&mut |s| match position(symbols, *s) {
+            Some(p) => *s = p,
+            None => missing = true,
+        });
+        // Every handle names a held string (reclamation's invariant).
+        if missing {
+            return Err(Error::LogicBug);
+        }
+        Ok(copy)
+    }
+
+    /// Writes `value` renumbered.
+    fn put_syms<T: Serialize + SymFields + Copy>(&mut self, value: &T) -> Result<()> {
+        let copy = self.renumbered(value)?;
+        self.put(&copy)
+    }
+
     fn put<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         let rest = self
             .buf
@@ -170,6 +199,17 @@ impl Writer<'_> {
             .len();
         self.pos += used;
         Ok(())
+    }
+
+    /// An object slot, `None` when free, its handles written as positions.
+    fn put_slot<T: Serialize + SymFields + Copy>(&mut self, slot: Option<&T>) -> Result<()> {
+        match slot {
+            None => self.put(&None::<T>),
+            Some(x) => {
+                let copy = self.renumbered(x)?;
+                self.put(&Some(copy))
+            }
+        }
     }
 
     fn count(&mut self, n: usize) -> Result<()> {
@@ -557,6 +597,7 @@ impl<
         let mut w = Writer {
             buf: payload,
             pos: 0,
+            symbols: 0..0,
         };
         self.write_strings(&mut w)?;
         self.write_pool(&mut w, self.labels.all())?;
@@ -568,20 +609,25 @@ impl<
         self.write_pool(&mut w, self.fields.all())?;
         w.count(self.nodes.slot_count())?;
         for slot in self.nodes.slots() {
-            w.put(&slot)?;
+            w.put_slot(slot)?;
         }
         w.count(self.sets.slot_count())?;
         for slot in self.sets.slots() {
-            w.put(&slot)?;
+            w.put_slot(slot)?;
         }
         w.count(self.pods.slot_count())?;
         for slot in self.pods.slots() {
-            w.put(&slot)?;
+            w.put_slot(slot)?;
         }
         for e in &self.sync.expectations {
             w.put(e)?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
+        // Every handle is written as its position: the list becomes 0..n.
+        for k in 0..self.strings.len() {
+            let at = w.symbols.start + 4 * k;
+            put_u32(w.buf, at, u32::try_from(k).map_err(|_| Error::LogicBug)?);
+        }
         // Since version 3: the feature gates, last.
         w.put(&self.gates.bits())?;
         let payload_len = w.pos;
@@ -598,10 +644,14 @@ impl<
         Ok(HEADER_LEN + payload_len)
     }
 
-    fn write_pool<T: Serialize>(&self, w: &mut Writer<'_>, items: &[T]) -> Result<()> {
+    fn write_pool<T: Serialize + SymFields + Copy>(
+        &self,
+        w: &mut Writer<'_>,
+        items: &[T],
+    ) -> Result<()> {
         w.count(items.len())?;
         for item in items {
-            w.put(item)?;
+            w.put_syms(item)?;
         }
         Ok(())
     }
@@ -614,6 +664,7 @@ impl<
         for sym in strings.symbols() {
             w.raw_u32(sym.index() as usize)?;
         }
+        w.symbols = symbols_at..w.pos;
         let mut offset = 0usize;
         for sym in strings.symbols() {
             w.raw_u32(offset)?;
@@ -830,6 +881,25 @@ fn fill_header(
     }
     let len = u32::try_from(payload_len).map_err(|_| Error::LogicBug)?;
     put(LENGTH_AT, &len.to_le_bytes())
+}
+
+/// The position of `s` in a little-endian list of increasing symbols (the
+/// empty string is itself).
+fn position(symbols: &[u8], s: Sym) -> Option<Sym> {
+    if s.is_empty() {
+        return Some(s);
+    }
+    let (mut lo, mut hi) = (0usize, symbols.len() / 4);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let at = le_u32(symbols, 4 * mid).ok()?;
+        match at.cmp(&s.index()) {
+            core::cmp::Ordering::Equal => return u32::try_from(mid).ok().map(Sym),
+            core::cmp::Ordering::Less => lo = mid + 1,
+            core::cmp::Ordering::Greater => hi = mid,
+        }
+    }
+    None
 }
 
 /// Writes `v` little-endian at `at`, when it fits.
