@@ -136,6 +136,10 @@ fn add_pod<E: Load>(e: &mut E, name: &str, uid: &str, node: &str, app: &str) -> 
         uid,
         labels: &labels,
         controller_uid: Some(UID),
+        // Both DaemonSets of these tests share a uid: kind and name tell whose
+        // the pod is, as upstream's FilterPodsByOwner.
+        controller_kind: "DaemonSet",
+        controller_name: app,
         node_name: node,
         phase: "Running",
         ready: Some(PodConditionInput {
