@@ -10,6 +10,10 @@ use crate::label::Label;
 use crate::table::Span;
 use crate::taint::TaintEffect;
 
+/// Label maps of at most this many labels are stored without ever taking room
+/// for a repeated key (see [`Engine::push_labels`]).
+const FEW_LABELS: usize = 64;
+
 impl<
         const NODES: usize,
         const SETS: usize,
@@ -132,12 +136,16 @@ impl<
 
     /// Stores a label map sorted by key; a repeated key keeps its last value.
     ///
-    /// O(n log n) in the labels, whatever they hold: each label is pushed with
-    /// its position standing in for its value, the span is sorted by (key,
-    /// position), the last of each key is kept, and only then do the kept labels
-    /// get their values. (A map has no repeated keys; an input that repeats many
-    /// needs room for all of them while it is stored.)
+    /// O(n log n) in the labels, whatever they hold. Up to [`FEW_LABELS`] labels
+    /// (every real object) are checked against each other as they come, so a
+    /// repeated key never takes room. More are pushed with their position standing
+    /// in for their value, sorted by (key, position), the last of each key kept,
+    /// and only then given their values: an input that repeats keys then needs
+    /// room for every copy while it is stored (a Kubernetes map repeats none).
     pub(crate) fn push_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
+        if input.len() <= FEW_LABELS {
+            return self.push_few_labels(input);
+        }
         // No room check up front: the caller's rollback undoes a push that does
         // not fit.
         let mark = self.labels.mark();
@@ -176,6 +184,27 @@ impl<
         let kept = u32::try_from(kept).map_err(|_| Error::LogicBug)?;
         self.labels.truncate(span.start + kept);
         Ok(self.labels.since(mark))
+    }
+
+    /// [`push_labels`](Self::push_labels) of a few labels: a repeated key
+    /// replaces the value in place, taking no room (at most `FEW_LABELS`² key
+    /// comparisons).
+    fn push_few_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
+        let mark = self.labels.mark();
+        for l in input {
+            let key = self.intern(l.key, Field::LabelKey)?;
+            let value = self.intern(l.value, Field::LabelValue)?;
+            let span = self.labels.since(mark);
+            if let Some(existing) = self.labels.get_mut(span).iter_mut().find(|x| x.key == key) {
+                existing.value = value;
+            } else {
+                self.labels.push(Label { key, value })?;
+            }
+        }
+        let span = self.labels.since(mark);
+        // Keys are unique now, so any sort gives the same order.
+        crate::sort::sort_by_key(self.labels.get_mut(span), |l| l.key);
+        Ok(span)
     }
 
     fn push_taints(&mut self, input: &[TaintInput<'_>]) -> Result<Span> {
