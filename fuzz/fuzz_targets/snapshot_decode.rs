@@ -131,7 +131,37 @@ fn plans(e: &mut SyncEngine) -> Vec<String> {
             let mut plan: Box<Plan<16>> = Box::default();
             let r = e.sync(set, now, &mut plan);
             assert_ne!(r, Err(Error::LogicBug), "sync of a restored engine");
-            format!("{r:?} {plan:?}")
+            // By text: a restored engine numbers its strings anew, and which
+            // strings an engine freed before is history, not the plan.
+            let mut out = format!(
+                "{r:?} {:?} {:?} {:?} {:?} {:?} {:?} rev {:?} {:?} {:?}",
+                plan.set,
+                plan.outcome,
+                plan.status,
+                plan.requeue_after,
+                plan.rollout,
+                plan.template_generation,
+                e.text(plan.revision_hash),
+                plan.adoptions,
+                plan.releases
+            );
+            for c in &plan.creates {
+                out.push_str(&format!(" create {:?} {}", c.node, e.text(c.node_name)));
+                let _ = e.describe_create(c, &mut out);
+            }
+            for d in &plan.deletes {
+                out.push_str(&format!(
+                    " delete {:?} {} {}",
+                    d.pod,
+                    e.text(d.pod_name),
+                    e.text(d.node_name)
+                ));
+                let _ = e.describe_delete(set, d, &mut out);
+            }
+            for h in &plan.held_back {
+                out.push_str(&format!(" hold {}", e.text(h.node)));
+            }
+            out
         })
         .collect()
 }

@@ -910,15 +910,20 @@ pub fn pools_empty(u: &dsr_core::footprint::Usage) -> bool {
     u.nodes == 0 && u.sets == 0 && u.pods == 0 && u.labels == 0 && u.rules == [0; 6]
 }
 
-/// The answers of every (DaemonSet, node) pair as the engine gives them, by id:
-/// cheap to compare between states of one engine (symbols are never reissued).
-pub fn answers(e: &FuzzEngine) -> Vec<(SetId, NodeId, Placement, bool)> {
+/// The answers of every (DaemonSet, node) pair as the engine gives them, by id,
+/// with the reason in words: to compare states of one engine.
+pub fn answers(e: &FuzzEngine) -> Vec<(SetId, NodeId, bool, bool, String, bool)> {
     let mut out = Vec::new();
     for (sid, _) in e.daemon_sets() {
         for (nid, _) in e.nodes() {
             let p = e.should_run(sid, nid).expect("both ids exist");
+            // The reason in words: its strings are numbered anew when an object
+            // goes and comes back, and which versions answered is not the answer.
+            let mut why = String::new();
+            e.describe(sid, &p.reason, &mut why)
+                .expect("a String takes any text");
             let m = e.matches_node_affinity(sid, nid).expect("both ids exist");
-            out.push((sid, nid, p, m));
+            out.push((sid, nid, p.should_run, p.should_continue_running, why, m));
         }
     }
     out
