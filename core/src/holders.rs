@@ -294,12 +294,6 @@ impl<
         }
     }
 
-    /// Counts every holder of every string from scratch (after a snapshot was
-    /// restored, whose strings arrive with none), then frees what none holds.
-    pub(crate) fn recount_holders(&mut self) {
-        self.recount_holders_only();
-    }
-
     /// Checks that every string's holder count is the number of handles the live
     /// objects (and backoff keys) have to it, and that no handle names a free
     /// string: the invariant reclamation keeps. For tests and fuzzing; costs a
@@ -308,7 +302,7 @@ impl<
     pub fn check_holders(&self) -> core::result::Result<(), &'static str> {
         let mut fresh = self.clone();
         fresh.strings.forget_holders();
-        fresh.recount_holders_only();
+        fresh.recount_holders();
         for s in self.strings.symbols() {
             if self.strings.holders(s) != fresh.strings.holders(s) {
                 return Err("a string's holder count differs from its handles");
@@ -320,7 +314,10 @@ impl<
         Ok(())
     }
 
-    fn recount_holders_only(&mut self) {
+    /// Counts every holder of every string from scratch (after a snapshot was
+    /// restored, whose strings arrive with none; or on a copy with the counts
+    /// forgotten, to check them), then frees what none holds.
+    pub(crate) fn recount_holders(&mut self) {
         for i in 0..self.nodes.slot_count() as u32 {
             if let Some(&n) = self.nodes.get(i) {
                 self.hold_node(&n, Hold::Retain);
