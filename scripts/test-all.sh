@@ -21,6 +21,13 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
+# Disk: one run builds the workspace's tests several times (feature sets, release,
+# fuzz); with full debug info and incremental caches that reached 16 GB and filled
+# a CI disk. Line tables keep panics' locations; incremental caches never pay off
+# in a one-shot run. Either can be overridden from the environment.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-line-tables-only}"
+
 # >>> CONFORMANCE_DIRS: vector folders (or files) run by `dsr conformance`.
 # The whole tree: placement/ and controller/ (reconcile); conformance-next/ holds
 # the vectors published after it (toleration operators Gt/Lt, issue 13).
@@ -37,6 +44,7 @@ passed=()
 finish() {
     local rc=$?
     local total=$((SECONDS - start))
+    df -h "$root" | tail -n 1 | awk '{print "test-all: disk " $3 " used, " $4 " free"}'
     if [ "$rc" -eq 0 ]; then
         echo
         echo "test-all: PASSED all ${#passed[@]} steps (${passed[*]}) in ${total}s"
