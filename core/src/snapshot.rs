@@ -29,8 +29,9 @@
 //! among them: the writer gives every string handle of the payload its position, so
 //! the symbol list it writes is `0..n` and the bytes do not show where freed strings
 //! were (a reader takes any increasing list and renumbers by it). A snapshot's size
-//! and strings depend on what is live, not on what came and went. Then come [postcard](https://docs.rs/postcard)
-//! values: each pool (labels, taints, tolerations,
+//! and strings depend on what is live, not on what came and went. Then come values in
+//! [postcard](https://docs.rs/postcard)'s wire format (written and read by
+//! `codec.rs`, one field list per type): each pool (labels, taints, tolerations,
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
 //! `Option`), then the expectations of each DaemonSet slot (`SETS` values), the
