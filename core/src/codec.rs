@@ -295,9 +295,8 @@ impl Code for TaintEffect {
                 _ => TaintEffect::Other(Sym(0)),
             };
         }
-        match self {
-            TaintEffect::Other(s) => c.code(s),
-            _ => {}
+        if let TaintEffect::Other(s) = self {
+            c.code(s);
         }
     }
 }
@@ -341,9 +340,8 @@ impl Code for TolerationOperator {
                 _ => TolerationOperator::Other(Sym(0)),
             };
         }
-        match self {
-            TolerationOperator::Other(s) => c.code(s),
-            _ => {}
+        if let TolerationOperator::Other(s) = self {
+            c.code(s);
         }
     }
 }
@@ -522,15 +520,13 @@ impl Code for UpdateStrategy {
                 _ => UpdateStrategy::Other,
             };
         }
-        match self {
-            UpdateStrategy::RollingUpdate {
-                max_unavailable,
-                max_surge,
-            } => {
-                c.code(max_unavailable);
-                c.code(max_surge)
-            }
-            _ => {}
+        if let UpdateStrategy::RollingUpdate {
+            max_unavailable,
+            max_surge,
+        } = self
+        {
+            c.code(max_unavailable);
+            c.code(max_surge);
         }
     }
 }
