@@ -7,6 +7,7 @@
 #
 #   bash scripts/build-firmware.sh                 # host target
 #   bash scripts/build-firmware.sh --target thumbv7em-none-eabihf
+#   DSR_JSON=1 bash scripts/build-firmware.sh      # with Kubernetes JSON in
 #
 # writes target/firmware/[TRIPLE/]release/libdsr.a and
 # target/firmware/[TRIPLE/]include/dsr_config.h (DSR_ENGINE_SIZE, ...), and
@@ -18,7 +19,13 @@
 # environment (DSR_NODES=4 bash scripts/build-firmware.sh); ffi/README.md
 # lists what each one sizes.
 #
-# Environment: FIRMWARE_TARGET_DIR (default target/firmware), DSR_* (below).
+# DSR_JSON=1 adds dsr-ffi's `json` feature (the core's no_std JSON decoding of
+# Kubernetes objects and watch events, behind dsr_engine_apply): more code (the
+# budget is 128 KiB of .text with it, 96 KiB without), the same engine API
+# otherwise. Default 0.
+#
+# Environment: FIRMWARE_TARGET_DIR (default target/firmware), DSR_JSON (0 or 1),
+# DSR_* (below).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,12 +55,19 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 done
 out=$target_dir${triple:+/$triple}
 
+features=panic-handler,compact
+case "${DSR_JSON:-0}" in
+    0) ;;
+    1) features=$features,json ;;
+    *) echo "build-firmware: DSR_JSON must be 0 or 1, not '$DSR_JSON'" >&2; exit 2 ;;
+esac
+
 echo "build-firmware: DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS DSR_PODS=$DSR_PODS" \
     "DSR_STRINGS=$DSR_STRINGS DSR_STRING_BYTES=$DSR_STRING_BYTES DSR_LABELS=$DSR_LABELS" \
     "DSR_RULES=$DSR_RULES DSR_TAINTS=$DSR_TAINTS DSR_TERMS=$DSR_TERMS DSR_BACKOFF=$DSR_BACKOFF" \
-    "DSR_PLAN=$DSR_PLAN" >&2
+    "DSR_PLAN=$DSR_PLAN DSR_JSON=${DSR_JSON:-0}" >&2
 (cd "$root" && CARGO_TARGET_DIR=$target_dir cargo rustc -p dsr-ffi --lib --release \
-    --crate-type staticlib --no-default-features --features panic-handler,compact \
+    --crate-type staticlib --no-default-features --features "$features" \
     --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
     --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1' "$@")
 archive=$out/release/libdsr.a

@@ -49,7 +49,11 @@ tables() {
     echo
     echo "### Stack"
     echo
-    cargo test --release -q -p dsr-core --test stack -- --nocapture 2>/dev/null | grep -E '^\|'
+    # With `json`, so that Engine::apply of real watch events is measured too.
+    cargo test --release -q -p dsr-core --features json --test stack -- --nocapture 2>/dev/null >"$tmp/stack.log"
+    grep -E '^\|' "$tmp/stack.log"
+    echo
+    sed -n 's/^apply (deepest skipped value): \([0-9]*\) bytes (limit \([0-9]*\))$/apply of a node whose unknown field nests json::MAX_DEPTH deep (each level skipped is a serde frame): \1 bytes, held to \2./p' "$tmp/stack.log"
     echo
     echo "### Speed"
     echo
@@ -110,12 +114,17 @@ budget = grab(r"\(budget (\d+)\)")
 obj = grab(r"dsr object \.text: (\d+) bytes")
 engine = grab(r"firmware: engine (\d+) bytes")
 stack = grab(r"firmware: deepest stack (\d+) bytes")
+json_obj = grab(r"json build: dsr object \.text (\d+) bytes")
+json_program = grab(r"json build: .*firmware program \.text (\d+) bytes")
+json_budget = grab(r"json build: .*\(budget (\d+);")
 print("| What | Bytes |")
 print("|---|---|")
 print("| `.text` of tests/firmware/firmware.c linked with the firmware libdsr (budget {:,}) | {:,} ({:.1f} KiB) |".format(budget, program, program / 1024))
 print("| `.text` of the whole dsr object (every exported function) | {:,} |".format(obj))
 print("| engine of the firmware profile (scripts/build-firmware.sh) with 4 nodes, C API scratch included | {:,} |".format(engine))
 print("| deepest stack of a C API call, measured by firmware.c | {:,} |".format(stack))
+print("| the same program against the build with `json` (DSR_JSON=1), `.text` (budget {:,}; no JSON code is linked without a call to dsr_engine_apply) | {:,} |".format(json_budget, json_program))
+print("| `.text` of the whole dsr object with `json` | {:,} |".format(json_obj))
 '
 
 if $update_readme; then

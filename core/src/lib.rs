@@ -54,6 +54,8 @@
 pub mod affinity;
 pub mod block;
 mod cache;
+#[cfg(feature = "snapshot")]
+mod codec;
 pub mod daemonset;
 pub mod eligibility;
 pub mod engine;

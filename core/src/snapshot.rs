@@ -29,8 +29,9 @@
 //! among them: the writer gives every string handle of the payload its position, so
 //! the symbol list it writes is `0..n` and the bytes do not show where freed strings
 //! were (a reader takes any increasing list and renumbers by it). A snapshot's size
-//! and strings depend on what is live, not on what came and went. Then come [postcard](https://docs.rs/postcard)
-//! values: each pool (labels, taints, tolerations,
+//! and strings depend on what is live, not on what came and went. Then come values in
+//! [postcard](https://docs.rs/postcard)'s wire format (written and read by
+//! `codec.rs`, one field list per type): each pool (labels, taints, tolerations,
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
 //! `Option`), then the expectations of each DaemonSet slot (`SETS` values), the
@@ -43,9 +44,8 @@
 //! touches the engine: a snapshot that fails any check is rejected with its own
 //! [`SnapshotError`] and the engine is left exactly as it was.
 
-use serde::{de::DeserializeOwned, Serialize};
-
 use crate::affinity::{FieldRequirement, Term};
+use crate::codec::{Code, Codec};
 use crate::engine::{DaemonSet, Engine, Node, STRING_MAX};
 use crate::error::{Error, Result};
 use crate::holders::SymFields;
@@ -166,10 +166,11 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// `value` with each string handle replaced by its position among the
-    /// engine's symbols (0..n, as a restored engine numbers them).
-    fn renumbered<T: SymFields + Copy>(&self, value: &T) -> Result<T> {
-        let mut copy = *value;
+    /// Writes a copy of a stored value with each string handle replaced by its
+    /// position among the engine's symbols (0..n, as a restored engine numbers
+    /// them). One routine for every type, so it exists once in the code.
+    #[inline(never)]
+    fn put_stored(&mut self, copy: &mut dyn Stored) -> Result<()> {
         let symbols = self.buf.get(self.symbols.clone()).unwrap_or(&[]);
         let mut missing = false;
         copy.each_sym(&mut |s| match position(symbols, *s) {
@@ -180,41 +181,24 @@ impl Writer<'_> {
         if missing {
             return Err(Error::LogicBug);
         }
-        Ok(copy)
+        self.put(copy)
     }
 
-    /// Writes `value` renumbered.
-    fn put_syms<T: Serialize + SymFields + Copy>(&mut self, value: &T) -> Result<()> {
-        let copy = self.renumbered(value)?;
-        self.put(&copy)
-    }
-
-    fn put<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+    #[inline(never)]
+    fn put(&mut self, value: &mut dyn Code) -> Result<()> {
         let rest = self
             .buf
             .get_mut(self.pos..)
             .ok_or(Error::Snapshot(SnapshotError::BufferTooSmall))?;
-        let used = postcard::to_slice(value, rest)
-            .map_err(|_| Error::Snapshot(SnapshotError::BufferTooSmall))?
-            .len();
-        self.pos += used;
+        let mut c = Codec::writer(rest);
+        value.code(&mut c);
+        self.pos += c.finish()?;
         Ok(())
     }
 
-    /// An object slot, `None` when free, its handles written as positions.
-    fn put_slot<T: Serialize + SymFields + Copy>(&mut self, slot: Option<&T>) -> Result<()> {
-        match slot {
-            None => self.put(&None::<T>),
-            Some(x) => {
-                let copy = self.renumbered(x)?;
-                self.put(&Some(copy))
-            }
-        }
-    }
-
     fn count(&mut self, n: usize) -> Result<()> {
-        let n = u32::try_from(n).map_err(|_| Error::LogicBug)?;
-        self.put(&n)
+        let mut n = u32::try_from(n).map_err(|_| Error::LogicBug)?;
+        self.put(&mut n)
     }
 
     fn raw(&mut self, bytes: &[u8]) -> Result<()> {
@@ -329,11 +313,36 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take<T: DeserializeOwned>(&mut self) -> core::result::Result<T, SnapshotError> {
-        let (v, rest) =
-            postcard::take_from_bytes::<T>(self.rest).map_err(|_| SnapshotError::Corrupt)?;
-        self.rest = rest;
+    fn take<T: Code>(&mut self) -> core::result::Result<T, SnapshotError> {
+        let mut v = T::blank();
+        self.take_into(&mut v)?;
         Ok(v)
+    }
+
+    /// Reads into `v` (which starts as its type's blank value).
+    #[inline(never)]
+    fn take_into(&mut self, v: &mut dyn Code) -> core::result::Result<(), SnapshotError> {
+        let mut c = Codec::reader(self.rest);
+        v.code(&mut c);
+        let used = c.finish().map_err(|_| SnapshotError::Corrupt)?;
+        self.rest = self.rest.get(used..).ok_or(SnapshotError::Corrupt)?;
+        Ok(())
+    }
+
+    /// Reads a stored value into `v`, checks it against `bounds` and gives its
+    /// string handles their restored numbers: one routine for every type.
+    #[inline(never)]
+    fn take_stored(
+        &mut self,
+        v: &mut dyn Stored,
+        bounds: &Bounds<'_>,
+    ) -> core::result::Result<(), SnapshotError> {
+        self.take_into(v)?;
+        if !v.valid(bounds) {
+            return Err(SnapshotError::Corrupt);
+        }
+        bounds.renumber(v);
+        Ok(())
     }
 
     fn raw(&mut self, n: usize) -> core::result::Result<&'a [u8], SnapshotError> {
@@ -382,7 +391,7 @@ impl Bounds<'_> {
 
     /// Gives each string handle of `x` its restored number (handles were checked
     /// with [`sym`](Self::sym) first).
-    fn renumber(&self, x: &mut impl SymFields) {
+    fn renumber(&self, x: &mut dyn Stored) {
         x.each_sym(&mut |s| {
             if let Some(new) = self.strings.and_then(|t| t.renumber(*s)) {
                 *s = new;
@@ -405,6 +414,26 @@ impl Bounds<'_> {
 /// What each stored entry must satisfy to be restored.
 trait Valid {
     fn valid(&self, b: &Bounds<'_>) -> bool;
+}
+
+/// A value of the payload that holds strings and is checked on restore.
+trait Stored: Code + SymFields + Valid {}
+
+impl<T: Code + SymFields + Valid> Stored for T {}
+
+/// An object table's slot: `None` when free.
+impl<T: Valid> Valid for Option<T> {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
+        self.as_ref().is_none_or(|x| x.valid(b))
+    }
+}
+
+impl<T: SymFields> SymFields for Option<T> {
+    fn each_sym(&mut self, f: &mut dyn FnMut(&mut Sym)) {
+        if let Some(x) = self {
+            x.each_sym(f);
+        }
+    }
 }
 
 impl Valid for Sym {
@@ -517,7 +546,7 @@ impl Valid for Expectations {
 
 /// Decodes a pool (a count, then entries), checking each entry; `store` receives
 /// them when given.
-fn read_list<T: DeserializeOwned + Valid + SymFields>(
+fn read_list<T: Code + Valid + SymFields>(
     r: &mut Reader<'_>,
     capacity: usize,
     bounds: &Bounds<'_>,
@@ -525,12 +554,9 @@ fn read_list<T: DeserializeOwned + Valid + SymFields>(
 ) -> core::result::Result<u32, SnapshotError> {
     let n = r.count(capacity)?;
     for _ in 0..n {
-        let mut item: T = r.take()?;
-        if !item.valid(bounds) {
-            return Err(SnapshotError::Corrupt);
-        }
+        let mut item = T::blank();
+        r.take_stored(&mut item, bounds)?;
         if let Some(store) = store.as_mut() {
-            bounds.renumber(&mut item);
             store(item).map_err(|_| SnapshotError::Corrupt)?;
         }
     }
@@ -609,18 +635,18 @@ impl<
         self.write_pool(&mut w, self.fields.all())?;
         w.count(self.nodes.slot_count())?;
         for slot in self.nodes.slots() {
-            w.put_slot(slot)?;
+            w.put_stored(&mut slot.copied())?;
         }
         w.count(self.sets.slot_count())?;
         for slot in self.sets.slots() {
-            w.put_slot(slot)?;
+            w.put_stored(&mut slot.copied())?;
         }
         w.count(self.pods.slot_count())?;
         for slot in self.pods.slots() {
-            w.put_slot(slot)?;
+            w.put_stored(&mut slot.copied())?;
         }
         for e in &self.sync.expectations {
-            w.put(e)?;
+            w.put(&mut e.clone())?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
         // Every handle is written as its position: the list becomes 0..n.
@@ -629,7 +655,7 @@ impl<
             put_u32(w.buf, at, u32::try_from(k).map_err(|_| Error::LogicBug)?);
         }
         // Since version 3: the feature gates, last.
-        w.put(&self.gates.bits())?;
+        w.put(&mut self.gates.bits())?;
         let payload_len = w.pos;
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
@@ -644,14 +670,10 @@ impl<
         Ok(HEADER_LEN + payload_len)
     }
 
-    fn write_pool<T: Serialize + SymFields + Copy>(
-        &self,
-        w: &mut Writer<'_>,
-        items: &[T],
-    ) -> Result<()> {
+    fn write_pool<T: Stored + Copy>(&self, w: &mut Writer<'_>, items: &[T]) -> Result<()> {
         w.count(items.len())?;
         for item in items {
-            w.put_syms(item)?;
+            w.put_stored(&mut item.clone())?;
         }
         Ok(())
     }
@@ -784,13 +806,8 @@ impl<
             ($field:ident, $ty:ty, $cap:expr) => {{
                 let n = r.count($cap)?;
                 for _ in 0..n {
-                    let mut slot: Option<$ty> = r.take()?;
-                    if slot.as_ref().is_some_and(|x| !x.valid(&b)) {
-                        return Err(SnapshotError::Corrupt.into());
-                    }
-                    if let Some(x) = slot.as_mut() {
-                        b.renumber(x);
-                    }
+                    let mut slot: Option<$ty> = None;
+                    r.take_stored(&mut slot, &b)?;
                     if store {
                         self.$field.restore_slot(slot)?;
                     }

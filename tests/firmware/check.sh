@@ -18,12 +18,14 @@
 #      each call and prints what each used);
 #   5. report the sizes: the dsr object's text and .text, and the .text of
 #      the linked program, which must stay within FIRMWARE_TEXT_MAX bytes
-#      (default 114688, 112 KiB: the code-size budget of the firmware build;
-#      it was 96 KiB until string reclamation, feature gates with Gt/Lt and
-#      versioned C structs took the program from 95,902 to 106,856 bytes,
-#      and getting back under 96 KiB is open work: see the README);
+#      (default 98304, 96 KiB: the code-size budget of the firmware build);
 #      on x86-64, the largest stack frames of the exported functions;
-#   6. build it again with 64 nodes and run the same program: no call's stack
+#   6. build it again with the `json` feature (DSR_JSON=1), scan it the same
+#      way, run the same program linked against it and report the same sizes;
+#      the program's .text must stay within FIRMWARE_JSON_TEXT_MAX bytes
+#      (default 131072, 128 KiB). The program reaches the JSON code only
+#      through dsr_engine_apply: a build without that call links none of it;
+#   7. build it again with 64 nodes and run the same program: no call's stack
 #      may grow with the capacities past the same 4 KiB.
 #
 # What the no_std staticlib needs when linked on a hosted target: memcpy,
@@ -35,14 +37,15 @@
 # handler comes from the `panic-handler` feature.
 #
 # Environment: CC (default cc), NM (default nm), OBJDUMP (default objdump),
-# FIRMWARE_TEXT_MAX (default 114688).
+# FIRMWARE_TEXT_MAX (default 98304), FIRMWARE_JSON_TEXT_MAX (default 131072).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 CC=${CC:-cc}
 OBJDUMP=${OBJDUMP:-objdump}
-FIRMWARE_TEXT_MAX=${FIRMWARE_TEXT_MAX:-114688}
+FIRMWARE_TEXT_MAX=${FIRMWARE_TEXT_MAX:-98304}
+FIRMWARE_JSON_TEXT_MAX=${FIRMWARE_JSON_TEXT_MAX:-131072}
 target=$root/target/firmware
 archive=$target/release/libdsr.a
 
@@ -56,9 +59,10 @@ die() {
 export DSR_NODES=4
 
 # build_archive: the firmware build of libdsr.a (scripts/build-firmware.sh) for
-# the DSR_* capacities in the environment, and its dsr_config.h.
+# the DSR_* capacities and DSR_JSON in the environment, and its dsr_config.h.
+export DSR_JSON=0
 build_archive() {
-    echo "--- building $archive with scripts/build-firmware.sh (DSR_NODES=$DSR_NODES)"
+    echo "--- building $archive with scripts/build-firmware.sh (DSR_NODES=$DSR_NODES DSR_JSON=$DSR_JSON)"
     FIRMWARE_TARGET_DIR=$target bash "$root/scripts/build-firmware.sh" >/dev/null ||
         die "FAILED: dsr-ffi does not build as a no_std staticlib"
     [ -f "$archive" ] || die "the script finished but $archive does not exist"
@@ -133,6 +137,36 @@ echo "engine: $engine_size bytes ($(sed -n 's/^#define \(DSR_[A-Z_]*\) \([0-9]*\
 if [ "$program_text" -gt "$FIRMWARE_TEXT_MAX" ]; then
     die "FAILED: the firmware program's .text is $program_text bytes, over the budget of $FIRMWARE_TEXT_MAX"
 fi
+
+# The same with the `json` feature: heap-free too, the same program, and its own
+# budget. dsr_engine_apply is what links the JSON code into a program.
+echo "--- the build with the json feature (DSR_JSON=1)"
+export DSR_JSON=1
+build_archive
+bash "$root/tests/nostd-check/check.sh" --scan "$archive" dsr_engine_init
+mkdir "$tmp/json"
+json_member=$(ar t "$archive" | grep '^dsr-' | head -n 1)
+[ -n "$json_member" ] || die "no dsr object in $archive (json)"
+(cd "$tmp/json" && ar x "$archive" "$json_member")
+"$CC" -std=c11 -Os -Wall -Wextra -Wpedantic -Werror -I"$root/include" -I"$target/include" \
+    -o "$tmp/firmware-json" "$here/firmware.c" "$archive" -Wl,--gc-sections
+"$tmp/firmware-json" >"$tmp/out-json" || {
+    cat "$tmp/out-json"
+    die "FAILED: tests/firmware/firmware.c against the json build"
+}
+json_text=$(section_text "$tmp/firmware-json")
+if nm --plugin /dev/null "$tmp/json/$json_member" 2>/dev/null | grep -q ' T dsr_engine_apply$'; then
+    applies="dsr_engine_apply exported"
+else
+    applies="no dsr_engine_apply in this build, so no JSON code is linked"
+fi
+echo "json build: dsr object .text $(section_text "$tmp/json/$json_member") bytes;" \
+    "firmware program .text $json_text bytes (budget $FIRMWARE_JSON_TEXT_MAX; $applies)"
+grep -E '^firmware: (engine|deepest stack)' "$tmp/out-json" | sed 's/^firmware:/firmware (json):/'
+if [ "$json_text" -gt "$FIRMWARE_JSON_TEXT_MAX" ]; then
+    die "FAILED: the json build's firmware program .text is $json_text bytes, over the budget of $FIRMWARE_JSON_TEXT_MAX"
+fi
+export DSR_JSON=0
 
 # The stack of a call must not grow with the capacities: dsr_engine_init once
 # built per-node arrays on the stack (5.4 KB with 64 nodes). The same program
