@@ -359,7 +359,8 @@ impl<
         Ok(One {
             id: ObjectId::DaemonSet(id),
             change,
-            placement_changed: before != Some(self.set_placements(id.0)),
+            // A new DaemonSet that runs nowhere (no node yet) changed no placement.
+            placement_changed: before.unwrap_or(Digest::new().0) != self.set_placements(id.0),
         })
     }
 
