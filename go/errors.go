@@ -44,10 +44,10 @@ const (
 	// ErrFullRevisions: the table of remembered ControllerRevisions is full
 	// (DSR_DAEMON_SETS).
 	ErrFullRevisions Code = C.DSR_RESULT_FULL_REVISIONS
-	ErrCallLimit        Code = C.DSR_RESULT_CALL_LIMIT
+	ErrCallLimit     Code = C.DSR_RESULT_CALL_LIMIT
 	// ErrFullScratch: an object given to Apply does not fit libdsr's JSON
 	// scratch (the DSR_JSON_* build variables; Capacities.JSON*).
-	ErrFullScratch Code = C.DSR_RESULT_FULL_SCRATCH
+	ErrFullScratch      Code = C.DSR_RESULT_FULL_SCRATCH
 	ErrInvalid          Code = C.DSR_RESULT_INVALID
 	ErrTooLong          Code = C.DSR_RESULT_TOO_LONG
 	ErrInvalidLabelKey  Code = C.DSR_RESULT_INVALID_LABEL_KEY
