@@ -176,3 +176,16 @@ func (e *Engine) DaemonSetName(id SetID) (namespace, name string, err error) {
 	namespace, name, _ = strings.Cut(text, "/")
 	return namespace, name, err
 }
+
+// PodName is the name of pod id (ErrNotFound when there is none).
+func (e *Engine) PodName(id PodID) (string, error) {
+	var name string
+	err := e.shared("PodName", func(a *arena) error {
+		var err error
+		name, err = readText("PodName", 256, func(buf *C.char, n C.size_t, out *C.size_t) C.dsr_result {
+			return C.dsr_engine_pod_name(e.e, C.uint32_t(id), buf, n, out)
+		})
+		return err
+	})
+	return name, err
+}

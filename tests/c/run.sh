@@ -61,4 +61,10 @@ echo "--- examples/c/apply.c (ASan + UBSan)"
 diff -u "$root/examples/apply.expected" "$tmp/apply.out" ||
     { echo "c-tests: examples/c/apply.c printed something else than examples/apply.expected" >&2; exit 1; }
 
+# examples/agent/c/agent.c: replays tests/data/watch/agent-gateway.jsonl,
+# against examples/agent/expected.txt, and resumes from its snapshot.
+echo "--- examples/agent/c/agent.c (ASan + UBSan)"
+"$CC" "${cflags[@]}" -o "$tmp/agent" "$root/examples/agent/c/agent.c" "$lib" "${native_libs[@]}"
+bash "$root/tests/agent/check.sh" "$tmp/agent"
+
 echo "c-tests: passed"

@@ -50,7 +50,8 @@ go test -race -count=1 -run 'Apply' ./...
 # The examples module (examples/go.mod: examples/go/apply, examples/agent/go),
 # against this package: vet, then the apply example must print what the C one
 # does (examples/apply.expected, checked against dsr explain by
-# TestApplyExampleAgreesWithDsrExplain).
+# TestApplyExampleAgreesWithDsrExplain), and the agent its golden output
+# (tests/agent/check.sh, as for the C agent).
 (
     cd "$root/examples"
     unformatted=$(gofmt -l go agent)
@@ -61,6 +62,8 @@ go test -race -count=1 -run 'Apply' ./...
         tests/data/manifests/nodes/*.json) >"$tmp/apply.out"
     diff -u "$root/examples/apply.expected" "$tmp/apply.out" ||
         { echo "go-tests: examples/go/apply printed something else than examples/apply.expected" >&2; exit 1; }
+    go build -o "$tmp/agent" ./agent/go
+    bash "$root/tests/agent/check.sh" "$tmp/agent"
 )
 
 bash "$root/tests/go/outside.sh"

@@ -313,7 +313,14 @@ impl<
             (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
             _ => None,
         };
-        if let Some((_, hash)) = entry.and_then(|(_, r)| r.revision()) {
+        // With no revision remembered for it, a DaemonSet the engine holds keeps
+        // the hash it has: one a snapshot restored (snapshots do not carry the
+        // remembered revisions) or the typed API set.
+        let kept = match (entry, found) {
+            (None, Some(id)) => self.sets.get(id.0).map(|s| s.revision_hash),
+            _ => None,
+        };
+        if let Some(hash) = entry.and_then(|(_, r)| r.revision()).map(|(_, h)| h).or(kept) {
             let text = self.strings.resolve(hash).as_bytes();
             if let Some(buf) = hash_buf.get_mut(..text.len()) {
                 buf.copy_from_slice(text);
