@@ -4,7 +4,7 @@
 //!
 //! What is read for a call lives in the engine, not on the stack: the core's
 //! `json::Scratch` (several KB; ~21 KB with the defaults) is part of
-//! `dsr_engine`, sized by the `DSR_JSON_*` build variables, and made anew at
+//! `dsr_engine`, sized by the `DSR_JSON_*` build variables, and emptied at
 //! the start of every call. An object that does not fit is
 //! `DSR_RESULT_FULL_SCRATCH`, never cut short.
 
@@ -14,7 +14,6 @@ use dsr_core::{NodeId, SetId};
 
 use crate::engine::{dsr_engine, write_text};
 use crate::result::dsr_result;
-use crate::types::DSR_NONE;
 
 /// The kind of object `dsr_engine_apply()` read (`dsr_applied.kind`).
 #[repr(u32)]
@@ -200,10 +199,11 @@ pub use with_json::*;
 mod with_json {
     use dsr_core::json::{Applied, ApplyError, Change, Kind, ObjectId, Problem};
 
-    use super::{dsr_applied, dsr_change, dsr_object_kind, dsr_engine, DSR_NONE};
+    use super::{dsr_applied, dsr_change, dsr_engine, dsr_object_kind};
     use crate::capacities::build::{JSON_LABELS, JSON_OBJECTS, JSON_RULES, JSON_TEXT};
     use crate::engine::State;
     use crate::result::{dsr_result, Failure};
+    use crate::types::DSR_NONE;
 
     /// The scratch of one `dsr_engine_apply()`. (A macro, not a type alias:
     /// cbindgen would take an alias named after the core's `Scratch` for this
@@ -216,7 +216,7 @@ mod with_json {
 
     /// What an engine keeps for `dsr_engine_apply()`.
     pub(crate) struct JsonState {
-        /// Made anew at the start of each call (see [`State::apply_json`]); the
+        /// Reset at the start of each call (see [`State::apply_json`]); the
         /// lifetime is a placeholder, never relied on.
         scratch: json_scratch!('static),
         /// The last apply's error, while it is the engine's last failure:
@@ -266,23 +266,22 @@ mod with_json {
     }
 
     impl State {
-        /// Applies `json` with the engine's scratch, made anew; an error is kept
+        /// Applies `json` with the engine's scratch, emptied; an error is kept
         /// for `dsr_engine_last_error()`.
         fn apply_json(&mut self, json: &[u8]) -> Result<Applied, Failure> {
+            // What an earlier call left (references into its input, which may be
+            // gone) is overwritten, never read: `reset` fills each array in
+            // place (no temporary of the scratch's size on the stack), so every
+            // reference in the scratch is a valid `&'static` again.
+            self.json.scratch.reset();
             let slot: *mut json_scratch!('static) = &mut self.json.scratch;
             // SAFETY: `slot` points to the engine's scratch, a field of `self`
             // (borrowed mutably for this call) that nothing else refers to.
-            // `write` overwrites whatever an earlier call left (references into
-            // its input, which may be gone) without reading or dropping it (the
-            // type has no drop glue), so every reference in the scratch is now
-            // a valid `&'static`. `Scratch<'static>` and `Scratch<'j>` differ
-            // only in a lifetime; what the core stores in it during this call
-            // borrows from `json` and the scratch, which outlive the call, and
-            // is never read after it: the next call writes a new scratch first.
-            let scratch = unsafe {
-                slot.write(<json_scratch!('static)>::new());
-                &mut *slot.cast::<json_scratch!('_)>()
-            };
+            // `Scratch<'static>` and `Scratch<'j>` differ only in a lifetime;
+            // what the core stores in it during this call borrows from `json`
+            // and the scratch, which outlive the call, and is never read after
+            // it: the next call resets the scratch first.
+            let scratch = unsafe { &mut *slot.cast::<json_scratch!('_)>() };
             match self.core.apply(json, scratch) {
                 Ok(applied) => {
                     if applied.kind == Kind::DaemonSet && applied.change == Change::Removed {
