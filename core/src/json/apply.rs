@@ -600,7 +600,9 @@ mod tests {
     }
 
     fn hash(e: &GatewayEngine) -> std::string::String {
-        let id = e.find_daemon_set("kube-system", "fluentd-elasticsearch").unwrap();
+        let id = e
+            .find_daemon_set("kube-system", "fluentd-elasticsearch")
+            .unwrap();
         e.text(e.daemon_set(id).unwrap().revision_hash).into()
     }
 
