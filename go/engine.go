@@ -30,6 +30,8 @@ func GetCapacities() (Capacities, error) {
 		Plan: int(c.plan), CallContainers: int(c.call_containers),
 		SnapshotMaxSize: int(c.snapshot_max_size),
 		Taints:          int(c.taints), Terms: int(c.terms), Backoff: int(c.backoff),
+		JSONObjects: int(c.json_objects), JSONLabels: int(c.json_labels),
+		JSONRules: int(c.json_rules), JSONText: int(c.json_text),
 	}, nil
 }
 

@@ -55,6 +55,10 @@ pub(crate) struct State {
     /// [`State::with_scratch`]); the lifetime is a placeholder, never used as
     /// such.
     scratch: Scratch<'static>,
+    /// What `dsr_engine_apply()` reads, and its last error (see
+    /// [`crate::apply`]).
+    #[cfg(feature = "json")]
+    pub(crate) json: crate::apply::JsonState,
 }
 
 /// Checks an engine pointer: not NULL, aligned, set up by `dsr_engine_init()`.
@@ -173,6 +177,8 @@ impl Guard<'_> {
         let r = f(self.state);
         if let Err(failure) = r {
             self.state.last = Some(failure);
+            #[cfg(feature = "json")]
+            self.state.json.take_error();
         }
         r
     }
@@ -214,6 +220,8 @@ impl State {
         self.core.clear();
         self.epoch = self.epoch.wrapping_add(1);
         self.last = None;
+        #[cfg(feature = "json")]
+        self.json.forget_error();
     }
 }
 
@@ -348,6 +356,10 @@ pub fn capacities() -> dsr_capacities {
         backoff: build::BACKOFF,
         plan_size: core::mem::size_of::<crate::sync::dsr_plan>(),
         plan_align: core::mem::align_of::<crate::sync::dsr_plan>(),
+        json_objects: crate::apply::JSON_CAPACITIES[0],
+        json_labels: crate::apply::JSON_CAPACITIES[1],
+        json_rules: crate::apply::JSON_CAPACITIES[2],
+        json_text: crate::apply::JSON_CAPACITIES[3],
     }
 }
 
@@ -406,6 +418,8 @@ pub unsafe extern "C" fn dsr_engine_init(
                     last: None,
                     core: CoreEngine::new(),
                     scratch: Scratch::new(),
+                    #[cfg(feature = "json")]
+                    json: crate::apply::JsonState::new(),
                 }),
             });
         }
@@ -882,6 +896,11 @@ pub unsafe extern "C" fn dsr_engine_last_error(
             None => w.write_str("no error"),
             Some(f) => {
                 let text = f.code.text().to_str().unwrap_or("error");
+                #[cfg(feature = "json")]
+                if let Some(err) = e.json.error() {
+                    // The object, its JSON path and the problem.
+                    return write!(w, "{text}: {err}");
+                }
                 match f.core {
                     None => w.write_str(text),
                     Some(core) => {

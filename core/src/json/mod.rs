@@ -354,6 +354,9 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
     Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
 {
     /// An empty scratch.
+    // Inlined so that a scratch built into its place (an engine's memory, a
+    // static) is written there, not first on a stack that may be 4 KiB.
+    #[inline(always)]
     pub const fn new() -> Self {
         Scratch {
             objects: [Object::Empty; OBJECTS],
@@ -366,6 +369,25 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
             containers: [ContainerInput { name: "" }; RULES],
             text: [0; TEXT],
         }
+    }
+}
+
+impl<'a, const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
+    Scratch<'a, OBJECTS, LABELS, RULES, TEXT>
+{
+    /// Empties the scratch where it is, as [`Scratch::new`] makes it, without a
+    /// temporary of its size: for a scratch that lives in long-lived memory
+    /// and serves one call after another.
+    pub fn reset(&mut self) {
+        self.objects.fill(Object::Empty);
+        self.labels.fill(LABEL);
+        self.taints.fill(TAINT);
+        self.tolerations.fill(TOLERATION);
+        self.requirements.fill(REQUIREMENT);
+        self.values.fill("");
+        self.terms.fill(TERM);
+        self.containers.fill(ContainerInput { name: "" });
+        self.text.fill(0);
     }
 }
 
