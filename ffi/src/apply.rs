@@ -197,6 +197,8 @@ pub use with_json::*;
 
 #[cfg(feature = "json")]
 mod with_json {
+    use core::mem::MaybeUninit;
+
     use dsr_core::json::{Applied, ApplyError, Change, Kind, ObjectId, Problem};
 
     use super::{dsr_applied, dsr_change, dsr_engine, dsr_object_kind};
@@ -217,8 +219,12 @@ mod with_json {
     /// What an engine keeps for `dsr_engine_apply()`.
     pub(crate) struct JsonState {
         /// Reset at the start of each call (see [`State::apply_json`]); the
-        /// lifetime is a placeholder, never relied on.
-        scratch: json_scratch!('static),
+        /// lifetime is a placeholder, never relied on. Uninitialised until
+        /// [`JsonState::init_scratch`] builds it in place, which
+        /// `dsr_engine_init()` does right after writing the engine: built as
+        /// part of the engine's value, the scratch (~21 KB with the default
+        /// sizes) was assembled on the stack first (a 26 KB frame in `init`).
+        scratch: MaybeUninit<json_scratch!('static)>,
         /// The last apply's error, while it is the engine's last failure:
         /// `dsr_engine_last_error()` writes it (the object, the JSON path).
         error: Option<ApplyError>,
@@ -229,10 +235,29 @@ mod with_json {
     impl JsonState {
         pub(crate) const fn new() -> Self {
             JsonState {
-                scratch: <json_scratch!('static)>::new(),
+                scratch: MaybeUninit::uninit(),
                 error: None,
                 fresh: false,
             }
+        }
+
+        /// Builds the scratch in its place.
+        ///
+        /// # Safety
+        /// `state` must be valid for writes; it runs before anything reads the
+        /// scratch (`dsr_engine_init()`, once per engine).
+        pub(crate) unsafe fn init_scratch(state: *mut JsonState) {
+            // Not inlined, so the scratch is returned through a pointer to its
+            // slot (the optimiser's call-slot rule) instead of a stack
+            // temporary; the firmware check measures `init`'s stack.
+            #[inline(never)]
+            fn empty() -> json_scratch!('static) {
+                <json_scratch!('static)>::new()
+            }
+            // SAFETY: `state` is valid for writes (contract); the field's
+            // place is computed without creating a reference, and writing a
+            // `MaybeUninit` neither reads nor drops the old bytes.
+            unsafe { (*core::ptr::addr_of_mut!((*state).scratch)).write(empty()) };
         }
 
         /// A failure is recorded as the engine's last: the apply error stays
@@ -273,8 +298,11 @@ mod with_json {
             // gone) is overwritten, never read: `reset` fills each array in
             // place (no temporary of the scratch's size on the stack), so every
             // reference in the scratch is a valid `&'static` again.
-            self.json.scratch.reset();
-            let slot: *mut json_scratch!('static) = &mut self.json.scratch;
+            // SAFETY: `dsr_engine_init()` built the scratch (init_scratch)
+            // before handing out the engine; nothing uninitialises it again.
+            let scratch = unsafe { self.json.scratch.assume_init_mut() };
+            scratch.reset();
+            let slot: *mut json_scratch!('static) = scratch;
             // SAFETY: `slot` points to the engine's scratch, a field of `self`
             // (borrowed mutably for this call) that nothing else refers to.
             // `Scratch<'static>` and `Scratch<'j>` differ only in a lifetime;

@@ -422,6 +422,11 @@ pub unsafe extern "C" fn dsr_engine_init(
                     json: crate::apply::JsonState::new(),
                 }),
             });
+            // SAFETY: `p` was just written, and nothing has read it yet.
+            #[cfg(feature = "json")]
+            crate::apply::JsonState::init_scratch(core::ptr::addr_of_mut!(
+                (*(*p).state.get()).json
+            ));
         }
         out.set(p);
         Ok(())
