@@ -220,9 +220,8 @@ mod with_json {
     pub(crate) struct JsonState {
         /// Reset at the start of each call (see [`State::apply_json`]); the
         /// lifetime is a placeholder, never relied on. Uninitialised until
-        /// [`JsonState::init_scratch`] builds it in place, which
-        /// `dsr_engine_init()` does right after writing the engine: built as
-        /// part of the engine's value, the scratch (~21 KB with the default
+        /// [`JsonState::init`] builds it in place (`dsr_engine_init()`): built
+        /// as part of the engine's value, the scratch (~21 KB with the default
         /// sizes) was assembled on the stack first (a 26 KB frame in `init`).
         scratch: MaybeUninit<json_scratch!('static)>,
         /// The last apply's error, while it is the engine's last failure:
@@ -233,7 +232,7 @@ mod with_json {
     }
 
     impl JsonState {
-        pub(crate) const fn new() -> Self {
+        const fn new() -> Self {
             JsonState {
                 scratch: MaybeUninit::uninit(),
                 error: None,
@@ -241,23 +240,17 @@ mod with_json {
             }
         }
 
-        /// Builds the scratch in its place.
-        ///
-        /// # Safety
-        /// `state` must be valid for writes; it runs before anything reads the
-        /// scratch (`dsr_engine_init()`, once per engine).
-        pub(crate) unsafe fn init_scratch(state: *mut JsonState) {
+        /// Writes an empty state into `slot`, the scratch built in its place.
+        pub(crate) fn init(slot: &mut MaybeUninit<JsonState>) {
             // Not inlined, so the scratch is returned through a pointer to its
-            // slot (the optimiser's call-slot rule) instead of a stack
+            // place (the optimiser's call-slot rule) instead of a stack
             // temporary; the firmware check measures `init`'s stack.
             #[inline(never)]
-            fn empty() -> json_scratch!('static) {
-                <json_scratch!('static)>::new()
+            fn empty(scratch: &mut MaybeUninit<json_scratch!('static)>) {
+                scratch.write(<json_scratch!('static)>::new());
             }
-            // SAFETY: `state` is valid for writes (contract); the field's
-            // place is computed without creating a reference, and writing a
-            // `MaybeUninit` neither reads nor drops the old bytes.
-            unsafe { (*core::ptr::addr_of_mut!((*state).scratch)).write(empty()) };
+            let state = slot.write(JsonState::new());
+            empty(&mut state.scratch);
         }
 
         /// A failure is recorded as the engine's last: the apply error stays
@@ -298,7 +291,7 @@ mod with_json {
             // gone) is overwritten, never read: `reset` fills each array in
             // place (no temporary of the scratch's size on the stack), so every
             // reference in the scratch is a valid `&'static` again.
-            // SAFETY: `dsr_engine_init()` built the scratch (init_scratch)
+            // SAFETY: `dsr_engine_init()` built the scratch (JsonState::init)
             // before handing out the engine; nothing uninitialises it again.
             let scratch = unsafe { self.json.scratch.assume_init_mut() };
             scratch.reset();

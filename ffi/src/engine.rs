@@ -398,35 +398,29 @@ pub unsafe extern "C" fn dsr_engine_init(
             return Err(DSR_RESULT_BAD_LENGTH.into());
         }
         // SAFETY: non-NULL, aligned, `len` >= size_of::<dsr_engine>() writable
-        // bytes (checked and by contract). `write` does not read or drop the
-        // old contents.
-        //
-        // `CoreEngine::new()` is a const fn whose tables are empty heapless
-        // vectors (a length and uninitialised storage) and zeroed arrays; its
-        // constructors are inlined, so in release builds the optimiser writes
-        // them into `mem` instead of building them on the stack first (the
-        // firmware check holds this for 4 and 64 nodes), but that is not
-        // guaranteed (debug builds do use a stack temporary of the engine's
-        // size). A core `Engine::init_in_place(&mut MaybeUninit<Self>)` would
-        // make it so.
+        // bytes (checked above, and by contract). Each field
+        // is written in its place through raw pointers (no reference to the
+        // uninitialised engine is made), and nothing reads the engine before
+        // every field is written. Writing field by field keeps the largest
+        // values (the core engine, the JSON scratch) out of a stack
+        // temporary of the whole engine: `CoreEngine::new()` is a const fn of
+        // empty heapless vectors and zeroed arrays, written in place by the
+        // optimiser (the firmware check holds `init`'s stack to 4 KiB for 4
+        // and 64 nodes, with and without `json`); debug builds may still use
+        // a stack temporary of each field.
         unsafe {
-            p.write(dsr_engine {
-                magic: MAGIC,
-                busy: AtomicBool::new(false),
-                state: UnsafeCell::new(State {
-                    epoch: first_epoch(),
-                    last: None,
-                    core: CoreEngine::new(),
-                    scratch: Scratch::new(),
-                    #[cfg(feature = "json")]
-                    json: crate::apply::JsonState::new(),
-                }),
-            });
-            // SAFETY: `p` was just written, and nothing has read it yet.
+            core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
+            core::ptr::addr_of_mut!((*p).busy).write(AtomicBool::new(false));
+            let state = UnsafeCell::raw_get(core::ptr::addr_of!((*p).state));
+            core::ptr::addr_of_mut!((*state).epoch).write(first_epoch());
+            core::ptr::addr_of_mut!((*state).last).write(None);
+            core::ptr::addr_of_mut!((*state).core).write(CoreEngine::new());
+            core::ptr::addr_of_mut!((*state).scratch).write(Scratch::new());
             #[cfg(feature = "json")]
-            crate::apply::JsonState::init_scratch(core::ptr::addr_of_mut!(
-                (*(*p).state.get()).json
-            ));
+            crate::apply::JsonState::init(
+                &mut *core::ptr::addr_of_mut!((*state).json)
+                    .cast::<core::mem::MaybeUninit<crate::apply::JsonState>>(),
+            );
         }
         out.set(p);
         Ok(())
