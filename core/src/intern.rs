@@ -274,7 +274,7 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     /// The text of a symbol; the empty string for a symbol this table does not hold.
     pub fn resolve(&self, sym: Sym) -> &str {
         // Only whole `&str`s are ever written, and compaction moves whole strings,
-        // so this never fails; checked all the same, as the core has no `unsafe`.
+        // so this never fails; checked all the same: the core keeps `unsafe` out.
         core::str::from_utf8(self.bytes(sym)).unwrap_or("")
     }
 

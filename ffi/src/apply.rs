@@ -242,15 +242,10 @@ mod with_json {
 
         /// Writes an empty state into `slot`, the scratch built in its place.
         pub(crate) fn init(slot: &mut MaybeUninit<JsonState>) {
-            // Not inlined, so the scratch is returned through a pointer to its
-            // place (the optimiser's call-slot rule) instead of a stack
-            // temporary; the firmware check measures `init`'s stack.
-            #[inline(never)]
-            fn empty(scratch: &mut MaybeUninit<json_scratch!('static)>) {
-                scratch.write(<json_scratch!('static)>::new());
-            }
             let state = slot.write(JsonState::new());
-            empty(&mut state.scratch);
+            // Entry by entry: `write(Scratch::new())` put the whole scratch on
+            // the stack first (the firmware check measures `init`'s stack).
+            <json_scratch!('static)>::init_in_place(&mut state.scratch);
         }
 
         /// A failure is recorded as the engine's last: the apply error stays

@@ -607,6 +607,19 @@ mod tests {
     }
 
     #[test]
+    fn a_scratch_built_in_place_reads_as_a_new_one() {
+        let mut slot = core::mem::MaybeUninit::<Scratch<'_>>::uninit();
+        let in_place = Scratch::init_in_place(&mut slot);
+        let mut e = Box::new(GatewayEngine::new());
+        let json = daemon_set(1, "fluentd:1.20");
+        let a = e.apply(json.as_bytes(), in_place).unwrap();
+        let mut fresh = Box::new(GatewayEngine::new());
+        assert_eq!(a, apply(&mut fresh, &json));
+        assert_eq!(a.change, Change::Added);
+        assert_eq!(hash(&e), hash(&fresh));
+    }
+
+    #[test]
     fn a_daemon_set_added_before_any_node_changes_no_placement() {
         let mut e = Box::new(GatewayEngine::new());
         let a = apply(&mut e, &daemon_set(1, "fluentd:1.20"));

@@ -42,6 +42,8 @@ mod podspec;
 mod revision;
 
 use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess};
 
@@ -353,10 +355,8 @@ const TERM: NodeSelectorTermInput<'static> = NodeSelectorTermInput {
 impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
     Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
 {
-    /// An empty scratch.
-    // Inlined so that a scratch built into its place (an engine's memory, a
-    // static) is written there, not first on a stack that may be 4 KiB.
-    #[inline(always)]
+    /// An empty scratch (on the stack: see [`Scratch::init_in_place`] for one
+    /// kept elsewhere).
     pub const fn new() -> Self {
         Scratch {
             objects: [Object::Empty; OBJECTS],
@@ -388,6 +388,53 @@ impl<'a, const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TE
         self.terms.fill(TERM);
         self.containers.fill(ContainerInput { name: "" });
         self.text.fill(0);
+    }
+}
+
+impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
+    Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
+{
+    /// Builds an empty scratch in `slot`, entry by entry, and returns it.
+    ///
+    /// `slot.write(Scratch::new())` may assemble the whole scratch (~21 KB with
+    /// the default sizes) on the stack first and copy it; this never does, so
+    /// a scratch kept in an engine's memory or a static can be set up within
+    /// the 4 KiB stack bound.
+    // The core's one `unsafe`: safe Rust cannot reach the fields of an
+    // uninitialised struct, and the optimiser does not reliably build a value
+    // of this size in its final place.
+    #[allow(unsafe_code)]
+    pub fn init_in_place(slot: &mut MaybeUninit<Self>) -> &mut Self {
+        /// Writes `value` to each of the `N` entries at `array`.
+        ///
+        /// # Safety
+        /// `array` must be valid for writes of `[T; N]`.
+        unsafe fn fill<T: Copy, const N: usize>(array: *mut [T; N], value: T) {
+            let first = array.cast::<T>();
+            for i in 0..N {
+                // SAFETY: `i < N`, so `first + i` is inside the array, which
+                // is valid for writes (contract); `write` reads and drops
+                // nothing.
+                unsafe { first.add(i).write(value) };
+            }
+        }
+        let p = slot.as_mut_ptr();
+        // SAFETY: `p` points to `slot`, valid for writes of `Self`; `addr_of_mut!`
+        // reaches each field without making a reference to uninitialised memory.
+        // Every field is an array, and every entry of every array is written,
+        // so `Self` is fully initialised before `assume_init_mut`.
+        unsafe {
+            fill(addr_of_mut!((*p).objects), Object::Empty);
+            fill(addr_of_mut!((*p).labels), LABEL);
+            fill(addr_of_mut!((*p).taints), TAINT);
+            fill(addr_of_mut!((*p).tolerations), TOLERATION);
+            fill(addr_of_mut!((*p).requirements), REQUIREMENT);
+            fill(addr_of_mut!((*p).values), "");
+            fill(addr_of_mut!((*p).terms), TERM);
+            fill(addr_of_mut!((*p).containers), ContainerInput { name: "" });
+            fill(addr_of_mut!((*p).text), 0);
+            slot.assume_init_mut()
+        }
     }
 }
 
