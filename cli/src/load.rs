@@ -108,7 +108,7 @@ impl Objects {
 
 /// One object of a kind dsr reads, as JSON: its `kind` written out (a typed
 /// list's items may omit it), its namespace defaulted, and the fields the core's
-/// decoder never reads left out (see [`trim`]). What it means is the core's to
+/// decoder never reads left out (see `trim`). What it means is the core's to
 /// say: [`Loaded::json`] goes to `Engine::apply` as it is.
 #[derive(Debug, Clone)]
 pub struct Loaded {
