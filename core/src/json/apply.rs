@@ -176,7 +176,7 @@ impl<
         json: &'a [u8],
         scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
     ) -> core::result::Result<Applied, ApplyError> {
-        let decoded = decode(json, scratch)?;
+        let decoded = decode(json, scratch, true)?;
         let mut out = Applied {
             kind: decoded.kind,
             id: ObjectId::None,
@@ -211,6 +211,34 @@ impl<
             };
         }
         Ok(out)
+    }
+
+    /// Checks a DaemonSet given as JSON as the API server would accept it (see
+    /// [`Engine::validate_daemon_set`]), without applying it: `Ok` when valid, an
+    /// [`ApplyError`] with [`Problem::Engine`](super::Problem::Engine)`(`[`Error::Spec`]`)`
+    /// naming the problem when not. The object is read as written: a missing
+    /// namespace is not defaulted (the API server refuses a namespaced object
+    /// without one). The engine's tables do not change.
+    // The error is the message, copied; see `apply`.
+    #[allow(clippy::result_large_err)]
+    pub fn validate_daemon_set_json<
+        'a,
+        const OBJECTS: usize,
+        const SLABELS: usize,
+        const SRULES: usize,
+        const TEXT: usize,
+    >(
+        &mut self,
+        json: &'a [u8],
+        scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
+    ) -> core::result::Result<(), ApplyError> {
+        let decoded = decode(json, scratch, false)?;
+        let (None, [object @ Object::DaemonSet(d)]) = (decoded.event, decoded.objects) else {
+            return Err(super::not_a_daemon_set(decoded.kind));
+        };
+        let input = d.input(d.meta.current_revision.unwrap_or(""));
+        self.validate_daemon_set(&input)
+            .map_err(|e| object_error(object, e))
     }
 
     // Not inlined, nor is `decode`: their stack is not needed at once.

@@ -109,6 +109,9 @@ pub(crate) struct Ctx<'a> {
     pub name: &'a str,
     /// Where the object being read starts.
     pub start: Option<usize>,
+    /// Whether a namespaced object written without a namespace is read as in
+    /// `default` (applying does, as kubectl does; validating does not).
+    pub default_namespace: bool,
 }
 
 impl<'a> Ctx<'a> {

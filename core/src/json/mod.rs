@@ -480,6 +480,10 @@ struct Top<'a> {
     /// A `Status`'s `message` and `code` (an `ERROR` event's object).
     message: &'a str,
     code: i64,
+    /// Stop reading once `kind` is read (a watch event's object, whose fields
+    /// are read again as its kind's), and whether it stopped there.
+    stop_at_kind: bool,
+    stopped: bool,
 }
 
 impl<'a> Fields<'a> for Top<'a> {
@@ -493,7 +497,15 @@ impl<'a> Fields<'a> for Top<'a> {
             self.start = ctx.object_start(key);
         }
         match key {
-            "kind" => self.kind = ctx.string(map)?,
+            "kind" => {
+                self.kind = ctx.string(map)?;
+                if self.stop_at_kind {
+                    // Not an error: the caller sees `stopped`. Reading on would
+                    // only skip what the kind's own reading reads again.
+                    self.stopped = true;
+                    return Err(serde::de::Error::custom(""));
+                }
+            }
             "type" => self.type_ = ctx.string(map)?,
             "message" => self.message = ctx.str_or_empty(map)?,
             "code" => self.code = map.next_value::<Option<i64>>()?.unwrap_or(0),
@@ -555,8 +567,9 @@ fn read_object<'a>(
         Object::Empty | Object::Other => Ok(true),
     }?;
     // A namespaced object written without a namespace is in `default`, as kubectl
-    // and the API server take it (the CLI's loader says the same).
+    // and the API server take it.
     match slot {
+        _ if !ctx.default_namespace => {}
         Object::DaemonSet(d) => d.meta.default_namespace(),
         Object::Pod(p) => p.meta.default_namespace(),
         Object::Revision(r) => r.meta.default_namespace(),
@@ -621,6 +634,7 @@ pub(crate) fn decode<
 >(
     json: &'a [u8],
     scratch: &'a mut Scratch<'a, OBJECTS, LABELS, RULES, TEXT>,
+    default_namespace: bool,
 ) -> Result<Decoded<'a>, ApplyError> {
     let Scratch {
         objects,
@@ -651,6 +665,7 @@ pub(crate) fn decode<
         kind: Kind::Unknown,
         name: "",
         start: None,
+        default_namespace,
     };
     let r = read(&mut ctx, &mut objects);
     match r {
@@ -726,6 +741,7 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
         kind: Kind::Unknown,
         name: "",
         start: None,
+        default_namespace: false,
     };
     let mut outer = Outer(None);
     at(
@@ -775,15 +791,27 @@ fn read<'a>(
             }
         };
         ctx.enter(Seg::Key("object"));
-        let mut inner = Top::default();
-        at(
+        // The object's kind, read up to `kind` (API servers and kubectl write it
+        // first), except for an `ERROR` event's `Status`, whose message and code
+        // are wanted.
+        let mut inner = Top {
+            stop_at_kind: event != EventType::Error,
+            ..Top::default()
+        };
+        let depth = ctx.depth;
+        let found = at(
             json,
             object,
             ObjectSeed {
                 ctx: &mut *ctx,
                 fields: &mut inner,
             },
-        )?;
+        );
+        match found {
+            Err(_) if inner.stopped => ctx.depth = depth,
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
         let kind = inner.kind.map_or(Kind::Unknown, Kind::of);
         match event {
             EventType::Error => {
@@ -869,6 +897,11 @@ impl Ctx<'_> {
         err.path = path;
         err
     }
+}
+
+/// The error for an input that is not the one DaemonSet asked for.
+pub(crate) fn not_a_daemon_set(kind: Kind) -> ApplyError {
+    ApplyError::new(kind, Problem::NotAnObject)
 }
 
 /// A problem the engine found in an object.
