@@ -347,10 +347,11 @@ func (e *Engine) MatchesNodeAffinity(set SetID, node NodeID) (bool, error) {
 }
 
 // SelectorMatches says whether the DaemonSet's spec.selector selects an
-// object with these labels (a nil selector selects nothing).
+// object with these labels (a nil selector selects nothing). It takes the
+// shared lock: libdsr answers it from a const engine.
 func (e *Engine) SelectorMatches(set SetID, labels map[string]string) (bool, error) {
 	var m C.bool
-	err := e.call("SelectorMatches", func(a *arena) C.dsr_result {
+	err := e.query("SelectorMatches", func(a *arena) C.dsr_result {
 		l, n := a.labels(labels)
 		return C.dsr_engine_selector_matches(e.e, C.uint32_t(set), l, n, &m)
 	})
@@ -369,10 +370,10 @@ func (e *Engine) SelectorStringMatches(selector string, labels map[string]string
 }
 
 // Tolerates says whether the toleration tolerates the taint (upstream's
-// ToleratesTaint).
+// ToleratesTaint). It takes the shared lock, as SelectorMatches does.
 func (e *Engine) Tolerates(t Toleration, taint Taint) (bool, error) {
 	var m C.bool
-	err := e.call("Tolerates", func(a *arena) C.dsr_result {
+	err := e.query("Tolerates", func(a *arena) C.dsr_result {
 		ct := (*C.dsr_toleration)(a.alloc(unsafe.Sizeof(C.dsr_toleration{})))
 		*ct = a.toleration(t)
 		cx := (*C.dsr_taint)(a.alloc(unsafe.Sizeof(C.dsr_taint{})))

@@ -258,16 +258,21 @@ impl<
         }
         Ok(self.taints.since(mark))
     }
+}
 
-    pub(crate) fn effect(&mut self, s: &str, field: Field) -> Result<TaintEffect> {
-        let mut failure = None;
-        let effect = TaintEffect::classify(s, || match self.intern(s, field) {
-            Ok(sym) => Some(sym),
-            Err(e) => {
-                failure = Some(e);
-                None
-            }
-        });
-        effect.ok_or(failure.unwrap_or(Error::LogicBug))
-    }
+/// A taint effect, a non-standard one made a symbol by `sym`.
+pub(crate) fn effect_of<'a>(
+    s: &'a str,
+    field: Field,
+    sym: &mut impl FnMut(&'a str, Field) -> Result<Sym>,
+) -> Result<TaintEffect> {
+    let mut failure = None;
+    let effect = TaintEffect::classify(s, || match sym(s, field) {
+        Ok(sym) => Some(sym),
+        Err(e) => {
+            failure = Some(e);
+            None
+        }
+    });
+    effect.ok_or(failure.unwrap_or(Error::LogicBug))
 }
