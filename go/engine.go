@@ -218,8 +218,9 @@ func (e *Engine) RemoveNode(id NodeID) error {
 	return e.call("RemoveNode", func(*arena) C.dsr_result { return C.dsr_engine_remove_node(e.e, C.uint32_t(id)) })
 }
 
-// AddDaemonSet adds a DaemonSet; namespace/name is unique (ErrDuplicate). A
-// selector upstream rejects is ErrInvalidSelector.
+// AddDaemonSet adds a DaemonSet; namespace/name is unique (ErrDuplicate). An
+// empty name is ErrInvalidName. A selector upstream rejects is
+// ErrInvalidSelector.
 func (e *Engine) AddDaemonSet(d *DaemonSet) (SetID, error) {
 	if d == nil {
 		return 0, nilArgument("AddDaemonSet", "DaemonSet")
