@@ -3,7 +3,7 @@
 //! same functions the engine uses for stored objects. The questions about a
 //! stored selector and about taints and tolerations read the engine only
 //! (`&self`): text the engine holds is its symbol, and text it does not hold gets
-//! a symbol of the question's own ([`Local`]), which no stored object names, so
+//! a symbol of the question's own (`Local`), which no stored object names, so
 //! they never fail for want of room. The others store what they need and undo
 //! every change before returning, so the engine is left exactly as it was.
 
