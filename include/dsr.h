@@ -2225,7 +2225,10 @@ dsr_result dsr_engine_set_feature_gate(struct dsr_engine *engine, struct dsr_str
 /**
  * Adds a node and stores its id in `*out_id`. Node names are unique
  * (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
- * `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+ * `DSR_RESULT_INVALID_NAME`, and `dsr_engine_last_error()` names the field.
+ * An empty name (NULL or "") is taken: upstream decides on an unnamed node
+ * (it has no `metadata.name` field for node affinity), and conformance vectors
+ * pin the answers (names are not otherwise checked: upstream's
  * placement takes any, `dsr_validate_dns_subdomain()` is the API server's
  * rule). Ids of removed nodes are reused.
  *
@@ -2254,8 +2257,9 @@ dsr_result dsr_engine_remove_node(struct dsr_engine *engine, uint32_t id);
 
 /**
  * Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
- * `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
+ * (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+ * embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+ * (an empty namespace is taken, as upstream's tests leave it). A selector that
  * upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
  * term is stored and matches nothing, as upstream.
  *
@@ -2519,15 +2523,17 @@ const char *dsr_table_str(uint32_t table);
 
 /**
  * Whether DaemonSet `set_id`'s `spec.selector` selects an object with these
- * labels, into `*out`. A nil selector selects nothing; an empty one selects
- * everything.
+ * labels, into `*out` (a repeated key counts with its last value). A nil
+ * selector selects nothing; an empty one selects everything. Reads the
+ * engine only: it may run beside other calls taking a `const dsr_engine *`,
+ * and records no failure for `dsr_engine_last_error()`.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `labels` NULL
  * or valid for `labels_len` labels whose strings are valid; `out` NULL or
  * writable.
  */
-dsr_result dsr_engine_selector_matches(struct dsr_engine *engine, uint32_t set_id, const struct dsr_label *labels, size_t labels_len, bool *out);
+dsr_result dsr_engine_selector_matches(const struct dsr_engine *engine, uint32_t set_id, const struct dsr_label *labels, size_t labels_len, bool *out);
 
 /**
  * Whether a `kubectl -l` selector string (`tier in (edge,core),!gpu`)
@@ -2554,13 +2560,13 @@ dsr_result dsr_selector_canonical(struct dsr_str selector, char *buf, size_t buf
 
 /**
  * Whether `toleration` tolerates `taint` (upstream's `ToleratesTaint`), into
- * `*out`.
+ * `*out`. Reads the engine only (as `dsr_engine_selector_matches()`).
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `toleration`
  * and `taint` NULL or valid with valid strings; `out` NULL or writable.
  */
-dsr_result dsr_engine_tolerates(struct dsr_engine *engine, const struct dsr_toleration *toleration, const struct dsr_taint *taint, bool *out);
+dsr_result dsr_engine_tolerates(const struct dsr_engine *engine, const struct dsr_toleration *toleration, const struct dsr_taint *taint, bool *out);
 
 /**
  * Finds the first taint, among those whose effect is in `effects` (all
@@ -2669,8 +2675,10 @@ dsr_result dsr_plan_init(void *mem, size_t len, struct dsr_plan **out);
 
 /**
  * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
- * `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
+ * (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+ * embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+ * (an empty namespace is taken, as upstream's tests leave it). Ids of removed
+ * pods are reused.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or

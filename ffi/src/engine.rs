@@ -12,7 +12,8 @@ use core::ffi::{c_char, c_void};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use dsr_core::validation::validate_stored_name;
+use dsr_core::error::{Error, Field};
+use dsr_core::validation::{validate_stored_name, validate_stored_text};
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
 use crate::capacities::{build, CoreEngine};
@@ -24,9 +25,9 @@ use crate::types::{
 };
 
 use dsr_result::{
-    DSR_RESULT_BAD_LENGTH, DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_BUSY, DSR_RESULT_INVALID_NAME,
-    DSR_RESULT_MISALIGNED, DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_NULL_POINTER,
-    DSR_RESULT_STALE_REASON, DSR_RESULT_UNKNOWN_ENUM,
+    DSR_RESULT_BAD_LENGTH, DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_BUSY, DSR_RESULT_MISALIGNED,
+    DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_NULL_POINTER, DSR_RESULT_STALE_REASON,
+    DSR_RESULT_UNKNOWN_ENUM,
 };
 
 /// `"dsr_eng1"`: marks memory that `dsr_engine_init()` set up.
@@ -245,12 +246,21 @@ fn first_epoch() -> u64 {
     u64::from(n) << 32
 }
 
-/// Checks a name or namespace the engine is to store, as the core's
-/// validation decides (`validate_stored_name`: no embedded NUL).
-// Out of line: five exported functions call it, and firmware counts bytes.
+/// Checks the name of a DaemonSet or pod the engine is to store
+/// (`metadata.name`), as the core's validation decides
+/// (`validate_stored_name`: not empty, no embedded NUL); the failure names the
+/// field.
+// Out of line: four exported functions call it, and firmware counts bytes.
 #[inline(never)]
 pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
-    validate_stored_name(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
+    validate_stored_name(name).map_err(|reason| Error::invalid(Field::Name, reason).into())
+}
+
+/// Checks a node name (`field` `Name`) or a namespace (`Namespace`) the engine
+/// is to store: `validate_stored_text`, no embedded NUL (either may be empty).
+#[inline(never)]
+pub(crate) fn check_text(text: &str, field: Field) -> Result<(), Failure> {
+    validate_stored_text(text).map_err(|reason| Error::invalid(field, reason).into())
 }
 
 /// Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
@@ -470,7 +480,10 @@ pub unsafe extern "C" fn dsr_engine_set_feature_gate(
 
 /// Adds a node and stores its id in `*out_id`. Node names are unique
 /// (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
-/// `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+/// `DSR_RESULT_INVALID_NAME`, and `dsr_engine_last_error()` names the field.
+/// An empty name (NULL or "") is taken: upstream decides on an unnamed node
+/// (it has no `metadata.name` field for node affinity), and conformance vectors
+/// pin the answers (names are not otherwise checked: upstream's
 /// placement takes any, `dsr_validate_dns_subdomain()` is the API server's
 /// rule). Ids of removed nodes are reused.
 ///
@@ -489,7 +502,7 @@ pub unsafe extern "C" fn dsr_engine_add_node(
             let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
             let node: &dsr_node = try_struct!(node, slot);
             let out = try_out!(out_id);
-            check_name(try_str!(node.name))?;
+            check_text(try_str!(node.name), Field::Name)?;
             let id = e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.add_node(n)?)))?;
             out.set(id.0);
             Ok(())
@@ -511,7 +524,7 @@ pub unsafe extern "C" fn dsr_engine_update_node(
         try_engine_mut!(engine).run_unit(|e| {
             let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
             let node: &dsr_node = try_struct!(node, slot);
-            check_name(try_str!(node.name))?;
+            check_text(try_str!(node.name), Field::Name)?;
             e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.update_node(NodeId(id), n)?)))
         })
     })
@@ -527,8 +540,9 @@ pub unsafe extern "C" fn dsr_engine_remove_node(engine: *mut dsr_engine, id: u32
 }
 
 /// Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
-/// (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
-/// `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
+/// (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+/// embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+/// (an empty namespace is taken, as upstream's tests leave it). A selector that
 /// upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
 /// term is stored and matches nothing, as upstream.
 ///
@@ -548,7 +562,7 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
             let set: &dsr_daemon_set = try_struct!(set, slot);
             let out = try_out!(out_id);
             check_name(try_str!(set.name))?;
-            check_name(try_str!(set.ns))?;
+            check_text(try_str!(set.ns), Field::Namespace)?;
             let id =
                 e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.add_daemon_set(d)?)))?;
             out.set(id.0);
@@ -572,7 +586,7 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
             let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
             let set: &dsr_daemon_set = try_struct!(set, slot);
             check_name(try_str!(set.name))?;
-            check_name(try_str!(set.ns))?;
+            check_text(try_str!(set.ns), Field::Namespace)?;
             e.with_scratch(|c, s| {
                 with_daemon_set(s, set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
             })
