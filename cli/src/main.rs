@@ -209,9 +209,10 @@ struct WatchArgs {
     /// Stop after this many events.
     #[arg(long, value_name = "N")]
     max_events: Option<u64>,
-    /// The engine: small, medium, cluster-5k, cluster-10k (up to 10,240 nodes and
-    /// 64 DaemonSets) or largest (16,384 nodes, 256 DaemonSets).
-    #[arg(long, value_name = "SIZE", default_value = "cluster-10k", value_parser = parse_tier)]
+    /// The engine: small, medium, cluster-5k, cluster-10k or largest (16,384
+    /// nodes, 256 DaemonSets, 131,072 pods, 16 MiB of names and labels; only
+    /// what is used is resident).
+    #[arg(long, value_name = "SIZE", default_value = "largest", value_parser = parse_tier)]
     engine: Tier,
     /// Output format.
     #[arg(long, short, value_enum, default_value_t = Format::Text)]

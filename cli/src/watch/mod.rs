@@ -31,6 +31,7 @@ mod state;
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
@@ -313,30 +314,31 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     ) -> Result<bool> {
         let tick = Duration::from_secs(1);
         while *open > 0 {
-            match source::receive(rx, Some(tick)) {
-                Some(Message::Object { json }) => {
+            match source::receive(rx, tick) {
+                Ok(Message::Object { json }) => {
                     if self.event(&json)? {
                         return Ok(true);
                     }
                 }
-                Some(Message::Restarted { source }) => {
+                Ok(Message::Restarted { source }) => {
                     eprintln!(
                         "dsr: {} ended; started again (its re-list changes nothing it already said)",
                         names.get(source).map_or("an input", String::as_str)
                     );
                 }
-                Some(Message::Ended) => *open -= 1,
-                Some(Message::Failed { source, error }) => {
+                Ok(Message::Ended) => *open -= 1,
+                Ok(Message::Failed { source, error }) => {
                     bail!(
                         "{}: {error:#}",
                         names.get(source).map_or("an input", String::as_str)
                     )
                 }
-                None => {
+                Err(RecvTimeoutError::Timeout) => {
                     if self.tick()? {
                         return Ok(true);
                     }
                 }
+                Err(RecvTimeoutError::Disconnected) => break,
             }
         }
         Ok(false)

@@ -237,13 +237,8 @@ fn spawn(program: &PathBuf, args: &[String]) -> Result<Child> {
         .with_context(|| format!("cannot run {}", program.display()))
 }
 
-/// Waits up to `timeout` for a message; `None` when none came.
-pub fn receive(rx: &Receiver<Message>, timeout: Option<Duration>) -> Option<Message> {
-    match timeout {
-        Some(t) => match rx.recv_timeout(t) {
-            Ok(m) => Some(m),
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-        },
-        None => rx.recv().ok(),
-    }
+/// Waits up to `timeout` for a message: `Err(Timeout)` when none came,
+/// `Err(Disconnected)` when every input is gone.
+pub fn receive(rx: &Receiver<Message>, timeout: Duration) -> Result<Message, RecvTimeoutError> {
+    rx.recv_timeout(timeout)
 }
