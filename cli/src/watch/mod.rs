@@ -6,7 +6,7 @@
 //!
 //! Events go into the core with `Engine::apply`; each DaemonSet an event may
 //! affect is synced (`Engine::sync`) and the plan compared with the previous one
-//! ([`state`]). Which DaemonSets an event may affect: a node's, those whose
+//! (`state.rs`). Which DaemonSets an event may affect: a node's, those whose
 //! placement on the node changed (`should_run`, remembered per node) or that have
 //! pods on it; a pod's, its controller (every DaemonSet of its namespace for a pod
 //! without one, which may be adopted); a DaemonSet's or ControllerRevision's, that
