@@ -20,8 +20,9 @@ of its write in metadata.managedFields (as the API server records it), so
 - rollout.json: kube-system/fluentd-elasticsearch's template is updated
   (generation 3, a new ControllerRevision); the pods are replaced node by node
   in node-name order, each new pod becoming ready before the next old one goes.
-- pod-failure.json: calico-node's pod on worker-1 fails, is deleted, and is
-  recreated once its backoff has passed.
+- pod-failure.json: calico-node's pod on worker-1 fails and is deleted (which
+  starts the node's failed-pod backoff; as upstream, the replacement is created
+  by the sync after the failed pod is gone), then recreated and becomes ready.
 - owed.json: a node worker-2 joins; the controller creates the pods, except
   kube-proxy's (never created) and node-exporter's (created, stays Pending);
   kube-system/kured's spec changes and its status never catches up. Replayed
@@ -306,8 +307,8 @@ def pod_failure(s):
             c["lastTransitionTime"] = fmt(s.at(10))
     s.write("MODIFIED", pod, 10, "kubelet")
     s.delete_pod(pod, 11)
-    # Nothing happens to calico-node until its backoff has passed; the
-    # heartbeats only let time pass.
+    # The heartbeats only let time pass before the controller creates the
+    # replacement.
     s.heartbeat("worker-1", 12)
     s.heartbeat("cp-1", 30)
     s.start("calico-node", "worker-1", 31, tag="after-backoff")
