@@ -363,6 +363,17 @@ pub trait AnyEngine {
         now: Timestamp,
         w: &mut String,
     ) -> fmt::Result;
+    /// `Engine::apply` of one object or watch event, with a scratch on the stack
+    /// for the call.
+    #[allow(clippy::result_large_err)]
+    fn apply(&mut self, json: &[u8]) -> Result<Applied, ApplyError>;
+    fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId>;
+    fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId>;
+    fn node(&self, id: NodeId) -> Option<&dsr_core::Node>;
+    /// Every DaemonSet's id, in table order.
+    fn daemon_set_ids(&self) -> Vec<SetId>;
+    fn observe_creates(&mut self, set: SetId, n: u32) -> Result<(), Error>;
+    fn observe_deletes(&mut self, set: SetId, n: u32) -> Result<(), Error>;
 }
 
 impl<
@@ -483,6 +494,28 @@ impl<
         w: &mut String,
     ) -> fmt::Result {
         Engine::describe_hold(self, set, hold, now, w)
+    }
+    fn apply(&mut self, json: &[u8]) -> Result<Applied, ApplyError> {
+        let mut scratch = dsr_core::json::Scratch::<1>::new();
+        Engine::apply(self, json, &mut scratch)
+    }
+    fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
+        Engine::find_daemon_set(self, namespace, name)
+    }
+    fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
+        Engine::find_pod(self, namespace, name)
+    }
+    fn node(&self, id: NodeId) -> Option<&dsr_core::Node> {
+        Engine::node(self, id)
+    }
+    fn daemon_set_ids(&self) -> Vec<SetId> {
+        Engine::daemon_sets(self).map(|(id, _)| id).collect()
+    }
+    fn observe_creates(&mut self, set: SetId, n: u32) -> Result<(), Error> {
+        Engine::observe_creates(self, set, n)
+    }
+    fn observe_deletes(&mut self, set: SetId, n: u32) -> Result<(), Error> {
+        Engine::observe_deletes(self, set, n)
     }
 }
 

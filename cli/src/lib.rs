@@ -14,6 +14,7 @@ pub mod feed;
 pub mod load;
 pub mod plan;
 pub mod show;
+pub mod watch;
 
 use clap::Args;
 

@@ -134,6 +134,107 @@ enum Command {
     /// counted); 1 on an error.
     #[command(after_long_help = INPUT_HELP)]
     Capacity(capacity::CapacityArgs),
+    /// Follow a cluster's watch events: what the controller must do, and owes.
+    ///
+    /// Reads watch events as `kubectl get KIND -A --watch --output-watch-events
+    /// -o json` prints them, from FILEs or FIFOs (merged) or standard input (`-`),
+    /// or, with --kubectl, runs one such kubectl per kind (nodes, daemonsets,
+    /// controllerrevisions, pods), merges them and restarts one that ends (its
+    /// re-list changes nothing already said):
+    ///
+    ///   dsr watch --kubectl --owed-after 2m
+    ///
+    /// After each event that changes anything (or each --batch), it prints, per
+    /// DaemonSet affected: the creates (node, why) and deletes (pod, why) the
+    /// controller must now make, those no longer asked for (done, or no longer
+    /// needed), the status it would write, and a rollout's progress with the
+    /// nodes holding it back. Text lines start `#EVENT TIME NAMESPACE/NAME`; `-o
+    /// json` prints one object per line: event, events, time, type, kind,
+    /// namespace, name and changes [{daemonSet, creates, deletes, resolved,
+    /// status, rollout, owed, removed}].
+    ///
+    /// The initial lists (the ADDED events before any other, or before a second
+    /// without events when live) are applied first and reported at once (type
+    /// INITIAL). Each sync is the controller's with every earlier create and
+    /// delete observed; the failed-pod backoff is kept from sync to sync.
+    ///
+    /// --owed-after reports actions asked for that long and not done: a create
+    /// with no pod on the node since, a delete of a pod that still runs, a
+    /// created pod still Pending, a .status the DaemonSet object does not show,
+    /// each with its likely cause (OWED lines; JSON `owed`).
+    ///
+    /// Time is the clock, or with --replay the latest time each event's object
+    /// records (creation, deletion, managedFields, conditions), never going
+    /// back: a recorded stream gives the same output every time.
+    ///
+    /// Exit status: 0 at the end of the input; 4 when --exit-on-owed stopped
+    /// on an owed action; 1 on an error.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// Watch event streams: files, FIFOs, or `-` for standard input.
+    #[arg(required_unless_present = "kubectl", conflicts_with = "kubectl")]
+    inputs: Vec<PathBuf>,
+    /// Run `kubectl get KIND --watch --output-watch-events -o json` per kind
+    /// (the program named by $DSR_KUBECTL when set).
+    #[arg(long)]
+    kubectl: bool,
+    /// kubectl's --context.
+    #[arg(long, requires = "kubectl", value_name = "CONTEXT")]
+    context: Option<String>,
+    /// Only this namespace's DaemonSets, pods and ControllerRevisions (kubectl
+    /// -n; nodes are cluster-wide).
+    #[arg(long, short = 'n', requires = "kubectl", value_name = "NAMESPACE")]
+    namespace: Option<String>,
+    /// Take time from the events instead of the clock.
+    #[arg(long)]
+    replay: bool,
+    /// Report once per DURATION of events (100ms, 2s) instead of per event.
+    #[arg(long, value_name = "DURATION", value_parser = dsr_cli::watch::parse_duration)]
+    batch: Option<std::time::Duration>,
+    /// Only this DaemonSet: NAMESPACE/NAME, or NAME.
+    #[arg(long, value_name = "NS/NAME")]
+    daemonset: Option<String>,
+    /// Only changes on this node.
+    #[arg(long, value_name = "NAME")]
+    node: Option<String>,
+    /// Report actions owed for this long (2m, 30s, 1h).
+    #[arg(long, value_name = "DURATION", value_parser = dsr_cli::watch::parse_duration)]
+    owed_after: Option<std::time::Duration>,
+    /// Stop with exit status 4 once an action is owed.
+    #[arg(long, requires = "owed_after")]
+    exit_on_owed: bool,
+    /// Stop after this many events.
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
+    /// The engine: small, medium, cluster-5k, cluster-10k or largest (16,384
+    /// nodes, 256 DaemonSets, 131,072 pods, 16 MiB of names and labels; only
+    /// what is used is resident).
+    #[arg(long, value_name = "SIZE", default_value = "largest", value_parser = parse_tier)]
+    engine: Tier,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    output: Format,
+    /// Largest event, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+    max_bytes: usize,
+    /// Wait before restarting a kubectl that ended, in milliseconds.
+    #[arg(long, hide = true, default_value_t = 1000)]
+    restart_delay_ms: u64,
+    #[command(flatten)]
+    gates: GateArgs,
+}
+
+fn parse_tier(s: &str) -> Result<Tier, String> {
+    Tier::ALL
+        .into_iter()
+        .find(|t| t.name() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Tier::ALL.iter().map(|t| t.name()).collect();
+            format!("{s:?}: the engines are {}", names.join(", "))
+        })
 }
 
 /// The feature gates decisions are made under.
@@ -335,6 +436,40 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(2)
+            })
+        }
+        Command::Watch(args) => {
+            let kubectl = args.kubectl.then(|| dsr_cli::watch::Kubectl {
+                program: std::env::var_os("DSR_KUBECTL")
+                    .map_or_else(|| PathBuf::from("kubectl"), PathBuf::from),
+                context: args.context.clone(),
+                namespace: args.namespace.clone(),
+                restart_delay: std::time::Duration::from_millis(args.restart_delay_ms),
+            });
+            let options = dsr_cli::watch::Options {
+                inputs: args.inputs,
+                kubectl,
+                json: args.output == Format::Json,
+                replay: args.replay,
+                batch: args.batch,
+                daemon_set: args.daemonset,
+                node: args.node,
+                owed_after: args.owed_after,
+                exit_on_owed: args.exit_on_owed,
+                max_events: args.max_events,
+                tier: args.engine,
+                gates: args.gates.gates(),
+                max_bytes: args.max_bytes,
+            };
+            let outcome = engine::on_big_stack(args.engine.footprint(), || {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                dsr_cli::watch::run(&options, &mut out)
+            })??;
+            Ok(if outcome.owed && options.exit_on_owed {
+                ExitCode::from(4)
+            } else {
+                ExitCode::SUCCESS
             })
         }
         Command::Explain(args) => {

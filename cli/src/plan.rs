@@ -391,7 +391,7 @@ fn strategy(s: UpdateStrategy, min_ready_seconds: i32) -> Strategy {
     }
 }
 
-fn status(st: &DaemonSetStatus) -> Status {
+pub(crate) fn status(st: &DaemonSetStatus) -> Status {
     Status {
         desired_number_scheduled: st.desired_number_scheduled,
         current_number_scheduled: st.current_number_scheduled,

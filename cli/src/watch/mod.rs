@@ -1,0 +1,918 @@
+//! `dsr watch`: follows a cluster through `kubectl get --watch` events and says,
+//! after each event that changes anything, what the DaemonSet controller must now
+//! do (creates and deletes, with why), what it no longer needs to do, the status
+//! it would write and how a rollout goes, and, with `--owed-after`, what it
+//! should have done by now and has not.
+//!
+//! Events go into the core with `Engine::apply`; each DaemonSet an event may
+//! affect is synced (`Engine::sync`) and the plan compared with the previous one
+//! (`state.rs`). Which DaemonSets an event may affect: a node's, those whose
+//! placement on the node changed (`should_run`, remembered per node) or that have
+//! pods on it; a pod's, its controller (every DaemonSet of its namespace for a pod
+//! without one, which may be adopted); a DaemonSet's or ControllerRevision's, that
+//! DaemonSet. A sync that asks to run again later (`requeueAfter`: backoff,
+//! `minReadySeconds`) is run again once that time has come.
+//!
+//! The watch is of the cluster, not of a controller that acts on its plans: each
+//! sync is the one the controller would make with every earlier create and delete
+//! observed (no expectations pending), while the failed-pod backoff is kept from
+//! sync to sync as the controller keeps it.
+//!
+//! The initial lists (the `ADDED` events before the first other event, or before
+//! one second without events when reading live) are applied before any DaemonSet
+//! is synced, and reported at once.
+
+mod header;
+mod print;
+mod source;
+mod split;
+mod state;
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use dsr_core::json::{Change, ObjectId};
+use dsr_core::pod::PodPhase;
+use dsr_core::sync::Plan;
+use dsr_core::{NodeId, SetId, Timestamp};
+
+use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
+use crate::show::value;
+use header::Header;
+pub use print::duration_words;
+use source::{Inputs, Message};
+pub use source::{Kubectl, KINDS};
+use split::Splitter;
+use state::{PodsOn, Resolved, SetChange, SetState, Shown};
+
+/// What to watch and how to print it.
+#[derive(Debug)]
+pub struct Options {
+    /// Files, FIFOs or `-` (standard input).
+    pub inputs: Vec<PathBuf>,
+    /// Run kubectl instead.
+    pub kubectl: Option<Kubectl>,
+    /// One JSON object per line instead of text.
+    pub json: bool,
+    /// Take time from the events (`--replay`) instead of the clock.
+    pub replay: bool,
+    /// Report after each batch of this long instead of after each event.
+    pub batch: Option<Duration>,
+    /// Only this DaemonSet: `NAMESPACE/NAME` or `NAME`.
+    pub daemon_set: Option<String>,
+    /// Only changes on this node.
+    pub node: Option<String>,
+    /// Report actions owed this long.
+    pub owed_after: Option<Duration>,
+    /// Stop (exit status 4) once something is owed.
+    pub exit_on_owed: bool,
+    /// Stop after this many events.
+    pub max_events: Option<u64>,
+    /// The engine.
+    pub tier: Tier,
+    /// The controller's feature gates.
+    pub gates: dsr_core::gates::FeatureGates,
+    /// The largest object, in bytes.
+    pub max_bytes: usize,
+}
+
+/// How a watch ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Events read.
+    pub events: u64,
+    /// Some action was reported owed.
+    pub owed: bool,
+}
+
+/// Watches as `options` say, printing to `out`, until the inputs end (or
+/// `--max-events`, or `--exit-on-owed`).
+pub fn run(options: &Options, out: &mut dyn Write) -> Result<Outcome> {
+    let inputs = match &options.kubectl {
+        Some(k) => source::kubectl(k, options.max_bytes)?,
+        None => source::from_paths(options.inputs.clone(), options.max_bytes),
+    };
+    with_engine(
+        options.tier,
+        &mut Runner {
+            options,
+            out,
+            inputs: Some(inputs),
+        },
+    )
+}
+
+struct Runner<'a> {
+    options: &'a Options,
+    out: &'a mut dyn Write,
+    inputs: Option<Inputs>,
+}
+
+impl OnEngine for Runner<'_> {
+    type Output = Result<Outcome>;
+
+    fn run<E: AnyEngine, const PLAN: usize>(
+        &mut self,
+        engine: &mut E,
+        plan: &mut Plan<PLAN>,
+    ) -> Result<Outcome> {
+        engine.set_feature_gates(self.options.gates);
+        let inputs = self.inputs.take().ok_or_else(|| anyhow!("no inputs"))?;
+        let mut w = Watcher::new(engine, plan, self.options, &mut *self.out);
+        let stopped = match inputs {
+            Inputs::InTurn(paths) => w.in_turn(&paths)?,
+            Inputs::Merged {
+                receiver,
+                mut open,
+                names,
+                children,
+            } => {
+                let stopped = w.merged(&receiver, &mut open, &names);
+                children.stop();
+                stopped?
+            }
+        };
+        if !stopped {
+            w.finish()?;
+        }
+        w.out.flush()?;
+        Ok(Outcome {
+            events: w.event,
+            owed: w.owed_any,
+        })
+    }
+}
+
+/// The clock, in whole seconds.
+fn clock() -> Timestamp {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Timestamp(i64::try_from(s).unwrap_or(i64::MAX))
+}
+
+/// Where each pod is, by DaemonSet and node.
+#[derive(Default)]
+struct PodIndex {
+    pods: HashMap<u32, PodEntry>,
+    /// DaemonSet -> node -> pods.
+    on: HashMap<u32, HashMap<String, Vec<u32>>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PodEntry {
+    set: Option<u32>,
+    node: String,
+}
+
+impl PodIndex {
+    fn insert(&mut self, id: u32, entry: PodEntry) -> Option<PodEntry> {
+        let old = self.remove(id);
+        if let Some(set) = entry.set {
+            self.on
+                .entry(set)
+                .or_default()
+                .entry(entry.node.clone())
+                .or_default()
+                .push(id);
+        }
+        self.pods.insert(id, entry);
+        old
+    }
+
+    fn remove(&mut self, id: u32) -> Option<PodEntry> {
+        let old = self.pods.remove(&id)?;
+        if let Some(set) = old.set {
+            if let Some(nodes) = self.on.get_mut(&set) {
+                if let Some(v) = nodes.get_mut(&old.node) {
+                    v.retain(|&p| p != id);
+                    if v.is_empty() {
+                        nodes.remove(&old.node);
+                    }
+                }
+            }
+        }
+        Some(old)
+    }
+}
+
+/// [`PodsOn`] over the index and the engine (for names and phases).
+struct On<'x, E> {
+    index: &'x PodIndex,
+    engine: &'x E,
+}
+
+impl<E: AnyEngine> PodsOn for On<'_, E> {
+    fn pod_on(&self, set: SetId, node: &str) -> Option<(String, PodPhase)> {
+        let ids = self.index.on.get(&set.0)?.get(node)?;
+        ids.iter().find_map(|&id| {
+            let p = self.engine.pod(dsr_core::PodId(id))?;
+            Some((self.engine.text(p.name).to_owned(), p.phase))
+        })
+    }
+}
+
+/// A node: its name and, per DaemonSet slot, its placement bits (`should_run`,
+/// `should_continue_running`).
+#[derive(Default)]
+struct NodeEntry {
+    name: String,
+    bits: Vec<u8>,
+}
+
+/// The last event, for the report.
+#[derive(Default)]
+struct Last {
+    type_: String,
+    kind: String,
+    namespace: String,
+    name: String,
+}
+
+struct Watcher<'a, E, const N: usize> {
+    engine: &'a mut E,
+    plan: &'a mut Plan<N>,
+    options: &'a Options,
+    out: &'a mut dyn Write,
+    now: Timestamp,
+    /// Events read.
+    event: u64,
+    /// Still reading the initial lists.
+    initial: bool,
+    sets: HashMap<u32, SetState>,
+    index: PodIndex,
+    nodes: HashMap<u32, NodeEntry>,
+    /// DaemonSets to sync at the next report.
+    dirty: BTreeSet<u32>,
+    /// Changes of DaemonSets removed since the last report.
+    removed: Vec<SetChange>,
+    /// Events since the last report, and when the batch started.
+    batch_events: u64,
+    batch_start: Option<(i64, Instant)>,
+    last: Last,
+    owed_any: bool,
+    owed_after: Option<i64>,
+}
+
+impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
+    fn new(
+        engine: &'a mut E,
+        plan: &'a mut Plan<N>,
+        options: &'a Options,
+        out: &'a mut dyn Write,
+    ) -> Self {
+        Watcher {
+            engine,
+            plan,
+            options,
+            out,
+            now: Timestamp(0),
+            event: 0,
+            initial: true,
+            sets: HashMap::new(),
+            index: PodIndex::default(),
+            nodes: HashMap::new(),
+            dirty: BTreeSet::new(),
+            removed: Vec::new(),
+            batch_events: 0,
+            batch_start: None,
+            last: Last::default(),
+            owed_any: false,
+            owed_after: options
+                .owed_after
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        }
+    }
+
+    /// Reads `paths` one after another; true when stopped early.
+    fn in_turn(&mut self, paths: &[PathBuf]) -> Result<bool> {
+        for path in paths {
+            let reader = source::open(path)?;
+            let mut s = Splitter::new(reader, self.options.max_bytes);
+            while let Some(json) = s
+                .next_object()
+                .map_err(|e| anyhow!("{}: {e}", path.display()))?
+            {
+                if self.event(json)? {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Reads the merged inputs until every one ends; true when stopped early.
+    fn merged(
+        &mut self,
+        rx: &std::sync::mpsc::Receiver<Message>,
+        open: &mut usize,
+        names: &[String],
+    ) -> Result<bool> {
+        let tick = Duration::from_secs(1);
+        while *open > 0 {
+            match source::receive(rx, tick) {
+                Ok(Message::Object { json }) => {
+                    if self.event(&json)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(Message::Restarted { source }) => {
+                    eprintln!(
+                        "dsr: {} ended; started again (its re-list changes nothing it already said)",
+                        names.get(source).map_or("an input", String::as_str)
+                    );
+                }
+                Ok(Message::Ended) => *open -= 1,
+                Ok(Message::Failed { source, error }) => {
+                    bail!(
+                        "{}: {error:#}",
+                        names.get(source).map_or("an input", String::as_str)
+                    )
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if self.tick()? {
+                        return Ok(true);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        Ok(false)
+    }
+
+    /// A second without events (live mode): the initial lists are in; time
+    /// passes for requeues, batches and owed actions.
+    fn tick(&mut self) -> Result<bool> {
+        if self.event == 0 {
+            return Ok(false);
+        }
+        if !self.options.replay {
+            self.now = self.now.max(clock());
+        }
+        if self.initial {
+            return self.end_initial();
+        }
+        if self.options.batch.is_some() && !self.batch_due(self.now) {
+            return Ok(false);
+        }
+        self.requeue();
+        self.report()
+    }
+
+    /// The end of the input: what is left is reported.
+    fn finish(&mut self) -> Result<()> {
+        if self.initial {
+            self.end_initial()?;
+        } else if self.batch_events > 0 || !self.dirty.is_empty() || !self.removed.is_empty() {
+            self.report()?;
+        }
+        Ok(())
+    }
+
+    /// One event; true when the watch must stop.
+    fn event(&mut self, json: &[u8]) -> Result<bool> {
+        let header = match Header::read(json) {
+            Ok(h) => h,
+            Err(e) => {
+                self.event += 1;
+                eprintln!("dsr: warning: event {}: not a watch event: {e}", self.event);
+                return Ok(false);
+            }
+        };
+        // The initial lists end before this event.
+        if self.initial && header.type_ != "ADDED" && self.end_initial()? {
+            return Ok(true);
+        }
+        let time = if self.options.replay {
+            header.latest_time().map_or(self.now, |t| t.max(self.now))
+        } else {
+            clock().max(self.now)
+        };
+        // A batch that is over is reported before this event.
+        if !self.initial && self.batch_events > 0 && self.batch_due(time) && self.report()? {
+            return Ok(true);
+        }
+        self.event += 1;
+        self.now = time;
+        if !self.initial {
+            self.requeue();
+        }
+        match self.engine.apply(json) {
+            Ok(applied) => self.applied(
+                &header,
+                applied.id,
+                applied.change,
+                applied.placement_changed,
+            ),
+            Err(e) => eprintln!("dsr: warning: event {}: {e}", self.event),
+        }
+        self.last = Last {
+            type_: header.type_.into_owned(),
+            kind: header.kind.into_owned(),
+            namespace: header
+                .meta
+                .namespace
+                .clone()
+                .unwrap_or_default()
+                .into_owned(),
+            name: header.meta.name.clone().unwrap_or_default().into_owned(),
+        };
+        if self.batch_start.is_none() {
+            self.batch_start = Some((self.now.0, Instant::now()));
+        }
+        self.batch_events += 1;
+        if !self.initial && self.options.batch.is_none() && self.report()? {
+            return Ok(true);
+        }
+        Ok(self.options.max_events.is_some_and(|max| self.event >= max))
+    }
+
+    /// Whether the batch started is over at `time`.
+    fn batch_due(&self, time: Timestamp) -> bool {
+        let (Some(batch), Some((start, instant))) = (self.options.batch, self.batch_start) else {
+            return true;
+        };
+        if self.options.replay {
+            let ms = i128::from(time.0 - start) * 1000;
+            ms >= i128::try_from(batch.as_millis()).unwrap_or(i128::MAX)
+        } else {
+            instant.elapsed() >= batch
+        }
+    }
+
+    /// DaemonSets whose requeue time has come are synced at the next report.
+    fn requeue(&mut self) {
+        for (id, s) in &mut self.sets {
+            if s.requeue_at.is_some_and(|t| t <= self.now.0) {
+                s.requeue_at = None;
+                self.dirty.insert(*id);
+            }
+        }
+    }
+
+    fn applied(&mut self, header: &Header<'_>, id: ObjectId, change: Change, placement: bool) {
+        match id {
+            ObjectId::Node(node) => self.node_changed(node, change, placement),
+            ObjectId::DaemonSet(set) => self.set_changed(set, change, header),
+            ObjectId::Pod(pod) => self.pod_changed(pod.0, change),
+            ObjectId::Revision(Some(set))
+                if matches!(change, Change::Added | Change::Updated | Change::Removed) =>
+            {
+                self.dirty.insert(set.0);
+            }
+            _ => {}
+        }
+    }
+
+    /// The placement bits of every DaemonSet on `node`.
+    fn bits(&self, node: NodeId) -> Vec<u8> {
+        let ids = self.engine.daemon_set_ids();
+        let len = ids.iter().map(|s| s.0 as usize + 1).max().unwrap_or(0);
+        let mut bits = vec![0; len];
+        for set in ids {
+            bits[set.0 as usize] = self.placement_bits(set, node);
+        }
+        bits
+    }
+
+    fn placement_bits(&self, set: SetId, node: NodeId) -> u8 {
+        self.engine.should_run(set, node).map_or(0, |p| {
+            u8::from(p.should_run) | u8::from(p.should_continue_running) << 1
+        })
+    }
+
+    /// DaemonSets with pods on the node named `name`.
+    fn sets_with_pods_on(&self, name: &str) -> Vec<u32> {
+        self.index
+            .on
+            .iter()
+            .filter(|(_, nodes)| nodes.contains_key(name))
+            .map(|(set, _)| *set)
+            .collect()
+    }
+
+    fn node_changed(&mut self, node: NodeId, change: Change, placement: bool) {
+        match change {
+            Change::Removed => {
+                let Some(entry) = self.nodes.remove(&node.0) else {
+                    return;
+                };
+                if self.initial {
+                    return;
+                }
+                let with_pods = self.sets_with_pods_on(&entry.name);
+                self.dirty.extend(with_pods);
+                self.dirty.extend(
+                    entry
+                        .bits
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b != 0)
+                        .map(|(i, _)| i as u32),
+                );
+            }
+            Change::Added => {
+                let name = self
+                    .engine
+                    .node(node)
+                    .map(|n| self.engine.text(n.name).to_owned())
+                    .unwrap_or_default();
+                if self.initial {
+                    self.nodes.insert(
+                        node.0,
+                        NodeEntry {
+                            name,
+                            bits: Vec::new(),
+                        },
+                    );
+                    return;
+                }
+                let bits = self.bits(node);
+                let with_pods = self.sets_with_pods_on(&name);
+                self.dirty.extend(with_pods);
+                self.dirty.extend(
+                    bits.iter()
+                        .enumerate()
+                        .filter(|(_, b)| **b != 0)
+                        .map(|(i, _)| i as u32),
+                );
+                self.nodes.insert(node.0, NodeEntry { name, bits });
+            }
+            Change::Updated if placement && !self.initial => {
+                let bits = self.bits(node);
+                let Some(entry) = self.nodes.get_mut(&node.0) else {
+                    return;
+                };
+                let len = bits.len().max(entry.bits.len());
+                for i in 0..len {
+                    if bits.get(i).copied().unwrap_or(0) != entry.bits.get(i).copied().unwrap_or(0)
+                    {
+                        self.dirty.insert(i as u32);
+                    }
+                }
+                entry.bits = bits;
+            }
+            _ => {}
+        }
+    }
+
+    fn set_changed(&mut self, set: SetId, change: Change, header: &Header<'_>) {
+        if change == Change::Removed {
+            if let Some(state) = self.sets.remove(&set.0) {
+                let mut c = SetChange {
+                    daemon_set: state.name.clone(),
+                    removed: true,
+                    ..Default::default()
+                };
+                for (node, _) in state.creates {
+                    c.resolved.push(Resolved {
+                        action: "create",
+                        node,
+                        pod: None,
+                        outcome: "daemonSetGone",
+                    });
+                }
+                for (pod, p) in state.deletes {
+                    c.resolved.push(Resolved {
+                        action: "delete",
+                        node: p.node,
+                        pod: Some(pod),
+                        outcome: "daemonSetGone",
+                    });
+                }
+                self.removed.push(c);
+            }
+            self.dirty.remove(&set.0);
+            for entry in self.nodes.values_mut() {
+                if let Some(b) = entry.bits.get_mut(set.0 as usize) {
+                    *b = 0;
+                }
+            }
+            // Its pods are no one's until a DaemonSet takes the slot.
+            let ids: Vec<u32> = self
+                .index
+                .pods
+                .iter()
+                .filter(|(_, e)| e.set == Some(set.0))
+                .map(|(id, _)| *id)
+                .collect();
+            for id in ids {
+                if let Some(mut e) = self.index.remove(id) {
+                    e.set = None;
+                    self.index.insert(id, e);
+                }
+            }
+            return;
+        }
+        let meta = &header.meta;
+        let name = format!(
+            "{}/{}",
+            meta.namespace.as_deref().unwrap_or("default"),
+            meta.name.as_deref().unwrap_or("")
+        );
+        let status = header.status.as_ref();
+        let shown = Shown {
+            generation: meta.generation,
+            observed_generation: status.and_then(|s| s.observed_generation),
+            counts: status.and_then(|s| {
+                Some([
+                    s.desired_number_scheduled?,
+                    s.current_number_scheduled?,
+                    s.number_misscheduled.or(Some(0))?,
+                    s.number_ready?,
+                    s.updated_number_scheduled.or(Some(0))?,
+                    s.number_available.or(Some(0))?,
+                    s.number_unavailable.or(Some(0))?,
+                ])
+            }),
+        };
+        let state = self.sets.entry(set.0).or_default();
+        state.name = name;
+        state.shown = shown;
+        if self.initial {
+            return;
+        }
+        state.check_status(self.now);
+        if change == Change::Unchanged {
+            return;
+        }
+        self.dirty.insert(set.0);
+        let ids: Vec<u32> = self.nodes.keys().copied().collect();
+        for node in ids {
+            let b = self.placement_bits(set, NodeId(node));
+            if let Some(entry) = self.nodes.get_mut(&node) {
+                if entry.bits.len() <= set.0 as usize {
+                    entry.bits.resize(set.0 as usize + 1, 0);
+                }
+                entry.bits[set.0 as usize] = b;
+            }
+        }
+        if change == Change::Added {
+            self.resolve_pods(|e| e.set.is_none());
+        }
+    }
+
+    /// The DaemonSet of each pod `which` picks, from the engine.
+    fn resolve_pods(&mut self, which: impl Fn(&PodEntry) -> bool) {
+        let ids: Vec<u32> = self
+            .index
+            .pods
+            .iter()
+            .filter(|(_, e)| which(e))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let entry = self.pod_entry(id);
+            self.index.insert(id, entry);
+        }
+    }
+
+    /// A pod's DaemonSet (its controller) and node.
+    fn pod_entry(&self, id: u32) -> PodEntry {
+        let e = &*self.engine;
+        let Some(p) = e.pod(dsr_core::PodId(id)) else {
+            return PodEntry::default();
+        };
+        let set = if p.controller_is_daemon_set {
+            e.find_daemon_set(e.text(p.namespace), e.text(p.controller_name))
+                .map(|s| s.0)
+        } else {
+            None
+        };
+        PodEntry {
+            set,
+            node: p
+                .target_node
+                .map(|n| e.text(n).to_owned())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn pod_changed(&mut self, pod: u32, change: Change) {
+        match change {
+            Change::Removed => {
+                if let Some(set) = self.index.remove(pod).and_then(|e| e.set) {
+                    self.dirty.insert(set);
+                }
+            }
+            Change::Added | Change::Updated => {
+                if self.initial {
+                    self.index.insert(pod, PodEntry::default());
+                    return;
+                }
+                let entry = self.pod_entry(pod);
+                let new = entry.set;
+                if let Some(old) = self.index.insert(pod, entry).and_then(|e| e.set) {
+                    self.dirty.insert(old);
+                }
+                match new {
+                    Some(set) => {
+                        self.dirty.insert(set);
+                    }
+                    None => {
+                        // Without a controller it may be adopted by any
+                        // DaemonSet of its namespace.
+                        let ns = self
+                            .engine
+                            .pod(dsr_core::PodId(pod))
+                            .map(|p| format!("{}/", self.engine.text(p.namespace)))
+                            .unwrap_or_default();
+                        let sets = self
+                            .sets
+                            .iter()
+                            .filter(|(_, s)| s.name.starts_with(&ns))
+                            .map(|(id, _)| *id);
+                        self.dirty.extend(sets.collect::<Vec<_>>());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The initial lists are in: every DaemonSet is synced and reported.
+    fn end_initial(&mut self) -> Result<bool> {
+        self.initial = false;
+        self.resolve_pods(|_| true);
+        let ids: Vec<u32> = self.nodes.keys().copied().collect();
+        for node in ids {
+            let bits = self.bits(NodeId(node));
+            if let Some(entry) = self.nodes.get_mut(&node) {
+                entry.bits = bits;
+            }
+        }
+        for set in self.engine.daemon_set_ids() {
+            self.sets.entry(set.0).or_default();
+            self.dirty.insert(set.0);
+        }
+        self.last = Last {
+            type_: "INITIAL".to_owned(),
+            ..Default::default()
+        };
+        self.report()
+    }
+
+    /// Syncs the DaemonSets marked, finds what is owed, prints what changed.
+    /// True when the watch must stop (`--exit-on-owed`).
+    fn report(&mut self) -> Result<bool> {
+        let mut changes = std::mem::take(&mut self.removed);
+        let now = self.now;
+        for set in std::mem::take(&mut self.dirty) {
+            let id = SetId(set);
+            let Some(ds) = self.engine.daemon_set(id).copied() else {
+                continue;
+            };
+            if let Err(e) = self.engine.sync(id, now, self.plan) {
+                eprintln!(
+                    "dsr: warning: cannot sync {}/{}: {e}",
+                    value(self.engine.text(ds.namespace)),
+                    value(self.engine.text(ds.name))
+                );
+                continue;
+            }
+            // Each sync sees every earlier create and delete done: dsr watches
+            // the cluster, it does not wait for its own actions.
+            let _ = self.engine.observe_creates(id, u32::MAX);
+            let _ = self.engine.observe_deletes(id, u32::MAX);
+            let state = self.sets.entry(set).or_default();
+            if state.name.is_empty() {
+                state.name = format!(
+                    "{}/{}",
+                    self.engine.text(ds.namespace),
+                    self.engine.text(ds.name)
+                );
+            }
+            let on = On {
+                index: &self.index,
+                engine: &*self.engine,
+            };
+            let c = state.take(&*self.engine, self.plan, id, now, &on);
+            if !c.is_empty() {
+                changes.push(c);
+            }
+        }
+        if let Some(after) = self.owed_after {
+            let on = On {
+                index: &self.index,
+                engine: &*self.engine,
+            };
+            for (id, state) in &mut self.sets {
+                let owed = state.owed(now, after, &on, SetId(*id));
+                if owed.is_empty() {
+                    continue;
+                }
+                match changes.iter_mut().find(|c| c.daemon_set == state.name) {
+                    Some(c) => c.owed.extend(owed),
+                    None => changes.push(SetChange {
+                        daemon_set: state.name.clone(),
+                        owed,
+                        ..Default::default()
+                    }),
+                }
+            }
+        }
+        let events = std::mem::take(&mut self.batch_events);
+        self.batch_start = None;
+        self.filter(&mut changes);
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        changes.sort_by(|a, b| a.daemon_set.cmp(&b.daemon_set));
+        let owed = changes.iter().any(|c| !c.owed.is_empty());
+        let report = print::Report {
+            event: self.event,
+            events,
+            time: now.to_string(),
+            type_: &self.last.type_,
+            kind: &self.last.kind,
+            namespace: &self.last.namespace,
+            name: &self.last.name,
+            changes: &changes,
+        };
+        if self.options.json {
+            print::json(self.out, &report)?;
+        } else {
+            print::text(self.out, &report)?;
+        }
+        if !self.options.replay {
+            self.out.flush()?;
+        }
+        self.owed_any |= owed;
+        Ok(owed && self.options.exit_on_owed)
+    }
+
+    /// Keeps only what `--daemonset` and `--node` ask for.
+    fn filter(&self, changes: &mut Vec<SetChange>) {
+        if let Some(wanted) = &self.options.daemon_set {
+            changes.retain(|c| match wanted.split_once('/') {
+                Some(_) => &c.daemon_set == wanted,
+                None => c.daemon_set.split_once('/').map(|(_, n)| n) == Some(wanted.as_str()),
+            });
+        }
+        if let Some(node) = &self.options.node {
+            for c in changes.iter_mut() {
+                c.creates.retain(|x| &x.node == node);
+                c.deletes.retain(|x| &x.node == node);
+                c.resolved.retain(|x| &x.node == node);
+                c.owed.retain(|x| &x.node == node);
+                c.status = None;
+                if !c
+                    .rollout
+                    .as_ref()
+                    .is_some_and(|r| r.held_back_by.iter().any(|h| &h.node == node))
+                {
+                    c.rollout = None;
+                }
+                c.removed = false;
+            }
+            changes.retain(|c| !c.is_empty());
+        }
+    }
+}
+
+/// Reads a duration: `100ms`, `30s`, `2m`, `1h30m`, `1m30s`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let err = || format!("{s:?} is not a duration (like 100ms, 30s, 2m, 1h30m)");
+    let mut total = Duration::ZERO;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(err());
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).ok_or_else(err)?;
+        let n: u64 = rest[..digits].parse().map_err(|_| err())?;
+        rest = &rest[digits..];
+        let unit = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let d = match &rest[..unit] {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n.saturating_mul(60)),
+            "h" => Duration::from_secs(n.saturating_mul(3600)),
+            _ => return Err(err()),
+        };
+        total = total.saturating_add(d);
+        rest = &rest[unit..];
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_kubectl_writes_them() {
+        assert_eq!(parse_duration("100ms"), Ok(Duration::from_millis(100)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("2 minutes").is_err());
+        assert!(parse_duration("").is_err());
+        assert_eq!(duration_words(125), "2m5s");
+    }
+}
