@@ -369,11 +369,14 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     }
 
     /// Puts symbol `i` in bucket `b`, `d` from its home, where a probe for its
-    /// text stopped; the symbols it displaces move on, each taking the place of
-    /// the first symbol nearer its home than itself.
+    /// text stopped; the symbols from there to the first empty bucket move up
+    /// one, each one farther from its home.
     fn place(&mut self, mut b: usize, d: usize, i: u32) {
         // A run is in home order, so the symbols from `b` to the first empty
-        // bucket all move up one: as a block when they do not wrap around.
+        // bucket all move up one: as a block when they do not wrap around. The
+        // firmware build (`compact`) keeps only the loop below, which gives the
+        // same table.
+        #[cfg(not(feature = "compact"))]
         if let Some(run) = self.buckets.get_mut(b..) {
             if let Some(end) = run.iter().position(|&v| v == 0) {
                 if let Some(block) = run.get_mut(..=end) {
@@ -388,23 +391,20 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
                 }
             }
         }
-        let mut carried = (i + 1, d);
+        // Bucket by bucket, wrapping: each symbol takes the next bucket, one
+        // farther from its home (a distance past DIST_MAX stays recorded as
+        // DIST_MAX).
+        let mut carried = Self::bucket(i, d);
         for _ in 0..STRINGS {
-            let Some(&v) = self.buckets.get(b) else {
+            let Some(slot) = self.buckets.get_mut(b) else {
                 return;
             };
-            let dv = if v == 0 { 0 } else { self.distance(b, v) };
-            if v == 0 || dv < carried.1 {
-                if let Some(slot) = self.buckets.get_mut(b) {
-                    *slot = Self::bucket(carried.0 - 1, carried.1);
-                }
-                if v == 0 {
-                    return;
-                }
-                carried = (v & SYM_MASK, dv);
+            let v = core::mem::replace(slot, carried);
+            if v == 0 {
+                return;
             }
+            carried = v + (u32::from(v >> SYM_BITS < DIST_MAX) << SYM_BITS);
             b = Self::after(b);
-            carried.1 += 1;
         }
     }
 
@@ -584,7 +584,9 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     fn unlink(&mut self, mut hole: usize) {
         // The symbols after the hole up to an empty bucket or one at home move
         // back as a block when they do not wrap around and none is too far
-        // from home to record.
+        // from home to record (not in the firmware build, `compact`: the loop
+        // below gives the same table).
+        #[cfg(not(feature = "compact"))]
         if let Some(run) = self.buckets.get_mut(hole..) {
             if let Some(end) = run.iter().skip(1).position(|&v| v >> SYM_BITS == 0) {
                 if let Some(block) = run.get_mut(..=end) {

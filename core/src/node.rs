@@ -123,6 +123,11 @@ impl<
     /// text the old node already holds is found by comparing it with the old
     /// node's, at the cost of a comparison instead of a hash-table lookup.
     fn compile_node(&mut self, input: &NodeInput<'_>, like: Option<&Node>) -> Result<Node> {
+        // The firmware build (`compact`) compares no text with the old node's:
+        // interning it gives the same symbols, only slower, and the comparisons
+        // cost code size.
+        #[cfg(feature = "compact")]
+        let like: Option<&Node> = like.and(None);
         let name = match like {
             Some(old) if self.strings.bytes(old.name) == input.name.as_bytes() => old.name,
             _ => self.intern(input.name, Field::Name)?,
@@ -237,6 +242,7 @@ impl<
 
     /// The label among `like` whose key is `l`'s, looked for from position `from`
     /// on and then from the start, with its position.
+    #[cfg(not(feature = "compact"))]
     fn label_like(&self, like: Span, from: usize, l: &LabelInput<'_>) -> Option<(usize, Label)> {
         let hints = self.labels.get(like);
         let (before, after) = hints.split_at_checked(from).unwrap_or((hints, &[]));
@@ -247,6 +253,14 @@ impl<
         }
         let i = before.iter().position(found)?;
         before.get(i).map(|&h| (i, h))
+    }
+
+    /// The firmware build (`compact`) looks for no label among `like`: interning
+    /// text the old node holds gives the symbol it holds, so only the time
+    /// differs, and the comparisons cost code size.
+    #[cfg(feature = "compact")]
+    fn label_like(&self, _: Span, _: usize, _: &LabelInput<'_>) -> Option<(usize, Label)> {
+        None
     }
 
     fn push_taints(&mut self, input: &[TaintInput<'_>]) -> Result<Span> {

@@ -13,7 +13,7 @@ use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use dsr_core::error::{Error, Field};
-use dsr_core::validation::{validate_stored_name, validate_stored_text};
+use dsr_core::validation::{validate_stored_name, validate_stored_text, ValidationError};
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
 use crate::capacities::{build, CoreEngine};
@@ -253,14 +253,21 @@ fn first_epoch() -> u64 {
 // Out of line: four exported functions call it, and firmware counts bytes.
 #[inline(never)]
 pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
-    validate_stored_name(name).map_err(|reason| Error::invalid(Field::Name, reason).into())
+    invalid_if(validate_stored_name(name), Field::Name)
 }
 
 /// Checks a node name (`field` `Name`) or a namespace (`Namespace`) the engine
 /// is to store: `validate_stored_text`, no embedded NUL (either may be empty).
 #[inline(never)]
 pub(crate) fn check_text(text: &str, field: Field) -> Result<(), Failure> {
-    validate_stored_text(text).map_err(|reason| Error::invalid(field, reason).into())
+    invalid_if(validate_stored_text(text), field)
+}
+
+/// The failure of a check of `field`, naming it.
+// Out of line: one copy of the error's making for both checks.
+#[inline(never)]
+fn invalid_if(checked: Result<(), ValidationError>, field: Field) -> Result<(), Failure> {
+    checked.map_err(|reason| Error::invalid(field, reason).into())
 }
 
 /// Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
