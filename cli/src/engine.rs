@@ -363,10 +363,6 @@ pub trait AnyEngine {
         now: Timestamp,
         w: &mut String,
     ) -> fmt::Result;
-    /// `Engine::apply` of one object or watch event, with a scratch on the stack
-    /// for the call.
-    #[allow(clippy::result_large_err)]
-    fn apply(&mut self, json: &[u8]) -> Result<Applied, ApplyError>;
     fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId>;
     fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId>;
     fn node(&self, id: NodeId) -> Option<&dsr_core::Node>;
@@ -494,10 +490,6 @@ impl<
         w: &mut String,
     ) -> fmt::Result {
         Engine::describe_hold(self, set, hold, now, w)
-    }
-    fn apply(&mut self, json: &[u8]) -> Result<Applied, ApplyError> {
-        let mut scratch = dsr_core::json::Scratch::<1>::new();
-        Engine::apply(self, json, &mut scratch)
     }
     fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
         Engine::find_daemon_set(self, namespace, name)
