@@ -193,7 +193,8 @@ impl<'a> Ctx<'a> {
     /// escape.
     #[inline(never)]
     pub fn unescape(&mut self, s: &'a str) -> Read<&'a str> {
-        if !s.as_bytes().contains(&b'\\') {
+        // A loop rather than `contains`, which brings in `memchr`.
+        if !s.bytes().any(|b| b == b'\\') {
             return Ok(s);
         }
         for fragment in serde_json_core::str::EscapedStr(s).fragments() {
@@ -259,7 +260,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// Skips a value dsr does not read.
-    #[inline(always)]
+    #[inline(never)]
     pub fn skip(&mut self, src: &mut dyn Source<'a>) -> Read<()> {
         let budget = MAX_DEPTH.saturating_sub(self.depth);
         src.next(Want::Skip(u8::try_from(budget).unwrap_or(u8::MAX)))
@@ -267,13 +268,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// A nested object, read by `fields` (`null` reads as absent: `Ok(false)`).
-    #[inline(always)]
+    #[inline(never)]
     pub fn object(&mut self, src: &mut dyn Source<'a>, fields: &mut dyn Fields<'a>) -> Read<bool> {
         Ok(matches!(src.next(Want::Object(self, fields))?, Out::Done))
     }
 
     /// An array whose elements `each` reads (`null` reads as absent: `Ok(false)`).
-    #[inline(always)]
+    #[inline(never)]
     pub fn array(&mut self, src: &mut dyn Source<'a>, each: &mut dyn Elements<'a>) -> Read<bool> {
         Ok(matches!(src.next(Want::Array(self, each))?, Out::Done))
     }
@@ -523,7 +524,7 @@ pub(crate) fn read_value<'a>(json: &'a [u8], want: Want<'_, 'a>) -> Result<Out<'
 }
 
 /// An array element read by `fields`; `Ok(false)` at the end of the array.
-#[inline(always)]
+#[inline(never)]
 pub(crate) fn object_element<'a>(
     ctx: &mut Ctx<'a>,
     src: &mut dyn Source<'a>,

@@ -777,7 +777,7 @@ impl Ctx<'_> {
         copy_cut(&mut err.detail, self.detail);
         let mut path = heapless::String::<ERROR_PATH_MAX>::new();
         for seg in self.path() {
-            let mut buf = heapless::String::<24>::new();
+            let mut buf = [0u8; 12];
             let piece = match *seg {
                 Seg::Key(k) => {
                     if !path.is_empty() {
@@ -785,16 +785,35 @@ impl Ctx<'_> {
                     }
                     k
                 }
-                Seg::Index(i) => {
-                    let _ = fmt::Write::write_fmt(&mut buf, format_args!("[{i}]"));
-                    buf.as_str()
-                }
+                Seg::Index(i) => index_piece(&mut buf, i),
             };
             copy_cut(&mut path, piece);
         }
         err.path = path;
         err
     }
+}
+
+/// `[i]`, written at the end of `buf` (no `core::fmt` for one integer).
+fn index_piece(buf: &mut [u8; 12], mut i: u32) -> &str {
+    let mut at = buf.len();
+    let mut put = |at: &mut usize, b: u8| {
+        *at = at.saturating_sub(1);
+        if let Some(slot) = buf.get_mut(*at) {
+            *slot = b;
+        }
+    };
+    put(&mut at, b']');
+    loop {
+        // `i % 10` is below 10.
+        put(&mut at, b'0' + (i % 10) as u8);
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    put(&mut at, b'[');
+    core::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or("")
 }
 
 /// A problem the engine found in an object.
