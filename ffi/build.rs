@@ -21,10 +21,16 @@
 //! | `DSR_CALL_TERMS` | 16 | node-selector terms in one call |
 //! | `DSR_PLAN` | 256 | entries of each list of the engine's sync plan (creates, deletes, adoptions, releases) |
 //! | `DSR_CALL_CONTAINERS` | 16 | containers of a DaemonSet in one call |
+//! | `DSR_JSON_OBJECTS` | 1 | objects of one `dsr_engine_apply()` (the items of a `List`; an object or a watch event is 1) |
+//! | `DSR_JSON_LABELS` | 128 | labels, `matchLabels` and `nodeSelector` entries of one `dsr_engine_apply()` |
+//! | `DSR_JSON_RULES` | 64 | each of: taints, tolerations, requirements, requirement values, terms, containers of one `dsr_engine_apply()` |
+//! | `DSR_JSON_TEXT` | 1024 | bytes of the escaped strings of one `dsr_engine_apply()`, unescaped |
 //!
 //! The `DSR_CALL_*` limits size the scratch arrays that turn C arrays into
 //! the core's input slices (part of the engine, `convert::Scratch`, not of the
-//! stack); exceeding one is `DSR_RESULT_CALL_LIMIT`.
+//! stack); exceeding one is `DSR_RESULT_CALL_LIMIT`. The `DSR_JSON_*` limits
+//! size the scratch of `dsr_engine_apply()` (part of the engine too, in builds
+//! with the `json` feature); exceeding one is `DSR_RESULT_FULL_SCRATCH`.
 
 use std::env;
 use std::fmt::Write as _;
@@ -70,6 +76,12 @@ const KNOBS: &[(&str, &str, Fallback)] = &[
         "CALL_CONTAINERS",
         Fallback::Value(16),
     ),
+    // A node of a managed cluster carries 30 to 60 labels; 128 leaves room for
+    // a DaemonSet's selector, template labels and nodeSelector together.
+    ("DSR_JSON_OBJECTS", "JSON_OBJECTS", Fallback::Value(1)),
+    ("DSR_JSON_LABELS", "JSON_LABELS", Fallback::Value(128)),
+    ("DSR_JSON_RULES", "JSON_RULES", Fallback::Value(64)),
+    ("DSR_JSON_TEXT", "JSON_TEXT", Fallback::Value(1024)),
 ];
 
 fn main() {

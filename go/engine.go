@@ -30,6 +30,8 @@ func GetCapacities() (Capacities, error) {
 		Plan: int(c.plan), CallContainers: int(c.call_containers),
 		SnapshotMaxSize: int(c.snapshot_max_size),
 		Taints:          int(c.taints), Terms: int(c.terms), Backoff: int(c.backoff),
+		JSONObjects: int(c.json_objects), JSONLabels: int(c.json_labels),
+		JSONRules: int(c.json_rules), JSONText: int(c.json_text),
 	}, nil
 }
 
@@ -218,8 +220,9 @@ func (e *Engine) RemoveNode(id NodeID) error {
 	return e.call("RemoveNode", func(*arena) C.dsr_result { return C.dsr_engine_remove_node(e.e, C.uint32_t(id)) })
 }
 
-// AddDaemonSet adds a DaemonSet; namespace/name is unique (ErrDuplicate). A
-// selector upstream rejects is ErrInvalidSelector.
+// AddDaemonSet adds a DaemonSet; namespace/name is unique (ErrDuplicate). An
+// empty name is ErrInvalidName. A selector upstream rejects is
+// ErrInvalidSelector.
 func (e *Engine) AddDaemonSet(d *DaemonSet) (SetID, error) {
 	if d == nil {
 		return 0, nilArgument("AddDaemonSet", "DaemonSet")
@@ -347,10 +350,11 @@ func (e *Engine) MatchesNodeAffinity(set SetID, node NodeID) (bool, error) {
 }
 
 // SelectorMatches says whether the DaemonSet's spec.selector selects an
-// object with these labels (a nil selector selects nothing).
+// object with these labels (a nil selector selects nothing). It takes the
+// shared lock: libdsr answers it from a const engine.
 func (e *Engine) SelectorMatches(set SetID, labels map[string]string) (bool, error) {
 	var m C.bool
-	err := e.call("SelectorMatches", func(a *arena) C.dsr_result {
+	err := e.query("SelectorMatches", func(a *arena) C.dsr_result {
 		l, n := a.labels(labels)
 		return C.dsr_engine_selector_matches(e.e, C.uint32_t(set), l, n, &m)
 	})
@@ -369,10 +373,10 @@ func (e *Engine) SelectorStringMatches(selector string, labels map[string]string
 }
 
 // Tolerates says whether the toleration tolerates the taint (upstream's
-// ToleratesTaint).
+// ToleratesTaint). It takes the shared lock, as SelectorMatches does.
 func (e *Engine) Tolerates(t Toleration, taint Taint) (bool, error) {
 	var m C.bool
-	err := e.call("Tolerates", func(a *arena) C.dsr_result {
+	err := e.query("Tolerates", func(a *arena) C.dsr_result {
 		ct := (*C.dsr_toleration)(a.alloc(unsafe.Sizeof(C.dsr_toleration{})))
 		*ct = a.toleration(t)
 		cx := (*C.dsr_taint)(a.alloc(unsafe.Sizeof(C.dsr_taint{})))

@@ -18,6 +18,32 @@ func TestVersionAndCapacities(t *testing.T) {
 	}
 }
 
+// An unnamed DaemonSet or pod is a name never set: refused, the detail
+// naming the field. An unnamed node is one upstream decides on: taken.
+func TestEmptyNames(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if _, err := e.AddNode(&Node{Labels: map[string]string{"kubernetes.io/os": "linux"}}); err != nil {
+		t.Fatalf("AddNode without a name: %v", err)
+	}
+	_, err = e.AddDaemonSet(&DaemonSet{Namespace: "kube-system", Selector: &LabelSelector{MatchLabels: map[string]string{"app": "fluentd"}},
+		TemplateLabels: map[string]string{"app": "fluentd"}})
+	var de *Error
+	if !errors.Is(err, ErrInvalidName) || !errors.As(err, &de) || !strings.Contains(de.Detail, "metadata.name: must be non-empty") {
+		t.Fatalf("AddDaemonSet without a name: %v", err)
+	}
+	_, err = e.AddPod(&Pod{Namespace: "kube-system", NodeName: "edge-1", Phase: "Running"})
+	if !errors.Is(err, ErrInvalidName) {
+		t.Fatalf("AddPod without a name: %v", err)
+	}
+	if nodes, sets, err := e.Counts(); err != nil || nodes != 1 || sets != 0 {
+		t.Fatalf("Counts() = %d, %d, %v", nodes, sets, err)
+	}
+}
+
 func TestErrorsMatchTheirCode(t *testing.T) {
 	e, err := NewEngine()
 	if err != nil {

@@ -41,7 +41,13 @@ const (
 	ErrFullFields       Code = C.DSR_RESULT_FULL_FIELDS
 	ErrFullOutput       Code = C.DSR_RESULT_FULL_OUTPUT
 	ErrFullBackoff      Code = C.DSR_RESULT_FULL_BACKOFF
-	ErrCallLimit        Code = C.DSR_RESULT_CALL_LIMIT
+	// ErrFullRevisions: the table of remembered ControllerRevisions is full
+	// (DSR_DAEMON_SETS).
+	ErrFullRevisions Code = C.DSR_RESULT_FULL_REVISIONS
+	ErrCallLimit     Code = C.DSR_RESULT_CALL_LIMIT
+	// ErrFullScratch: an object given to Apply does not fit libdsr's JSON
+	// scratch (the DSR_JSON_* build variables; Capacities.JSON*).
+	ErrFullScratch      Code = C.DSR_RESULT_FULL_SCRATCH
 	ErrInvalid          Code = C.DSR_RESULT_INVALID
 	ErrTooLong          Code = C.DSR_RESULT_TOO_LONG
 	ErrInvalidLabelKey  Code = C.DSR_RESULT_INVALID_LABEL_KEY
@@ -55,6 +61,12 @@ const (
 	ErrInvalidDaemonSet Code = C.DSR_RESULT_INVALID_DAEMON_SET
 	// ErrUnknownFeatureGate: SetFeatureGate was given a gate libdsr does not know.
 	ErrUnknownFeatureGate Code = C.DSR_RESULT_UNKNOWN_FEATURE_GATE
+	// ErrInvalidJSON: Apply was given bytes that are not JSON, a field of
+	// the wrong type, or no Kubernetes object, List or watch event.
+	ErrInvalidJSON Code = C.DSR_RESULT_INVALID_JSON
+	// ErrWatchError: Apply was given an ERROR watch event (the error's text
+	// has its Status code and message).
+	ErrWatchError Code = C.DSR_RESULT_WATCH_ERROR
 
 	ErrSnapshot                   Code = C.DSR_RESULT_SNAPSHOT
 	ErrSnapshotTruncated          Code = C.DSR_RESULT_SNAPSHOT_TRUNCATED

@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// AddPod adds a pod; namespace/name is unique (ErrDuplicate).
+// AddPod adds a pod; namespace/name is unique (ErrDuplicate). An empty name
+// is ErrInvalidName.
 func (e *Engine) AddPod(p *Pod) (PodID, error) {
 	if p == nil {
 		return 0, nilArgument("AddPod", "pod")

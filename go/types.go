@@ -255,4 +255,8 @@ type Capacities struct {
 	CallValues, CallTerms                                     int
 	Plan, CallContainers, SnapshotMaxSize                     int
 	Taints, Terms, Backoff                                    int
+	// The scratch of one Apply (DSR_JSON_*): List items, labels, each kind
+	// of rule, bytes of unescaped strings. Zero when libdsr was built
+	// without Apply.
+	JSONObjects, JSONLabels, JSONRules, JSONText int
 }

@@ -207,11 +207,24 @@ enum dsr_result
    */
   DSR_RESULT_FULL_BACKOFF = 214,
   /**
+   * The table of remembered ControllerRevisions is full (one per DaemonSet:
+   * `DSR_DAEMON_SETS`; a revision that arrives before its DaemonSet takes
+   * one too).
+   */
+  DSR_RESULT_FULL_REVISIONS = 215,
+  /**
    * One call passes more items than the library's per-call limit (the
    * `call_*` fields of `dsr_capacities`, set by the `DSR_CALL_*` build
    * variables); nothing was stored.
    */
   DSR_RESULT_CALL_LIMIT = 250,
+  /**
+   * An object given to `dsr_engine_apply()` does not fit its scratch (the
+   * `json_*` fields of `dsr_capacities`, set by the `DSR_JSON_*` build
+   * variables): nothing is cut short, and nothing was stored;
+   * `dsr_engine_last_error()` names the object, the field and the array.
+   */
+  DSR_RESULT_FULL_SCRATCH = 251,
   /**
    * A value is invalid (a field without a code of its own).
    */
@@ -276,6 +289,20 @@ enum dsr_result
    * the name is matched exactly, as Kubernetes spells it).
    */
   DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
+  /**
+   * `dsr_engine_apply()`: the bytes are not JSON, a field is not of the type
+   * the Kubernetes API gives it, a time is not RFC 3339, the document is
+   * nested too deep, or it is not an object with a `kind`, a `List` or a
+   * watch event (of a known `type`); `dsr_engine_last_error()` names the
+   * object and the JSON path.
+   */
+  DSR_RESULT_INVALID_JSON = 313,
+  /**
+   * `dsr_engine_apply()` was given an `ERROR` watch event;
+   * `dsr_engine_last_error()` gives its `Status` code and message (410: the
+   * watch's resourceVersion is too old, list again).
+   */
+  DSR_RESULT_WATCH_ERROR = 314,
   /**
    * A snapshot is refused for a reason without a code of its own;
    * `dsr_engine_last_error()` says which.
@@ -970,6 +997,88 @@ typedef uint32_t dsr_table;
 #endif // __cplusplus
 
 /**
+ * The kind of object `dsr_engine_apply()` read (`dsr_applied.kind`).
+ */
+enum dsr_object_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A kind dsr does not read (a Service, say), or a `BOOKMARK` event's
+   * object: ignored.
+   */
+  DSR_OBJECT_KIND_OTHER = 0,
+  /**
+   * `v1 Node`.
+   */
+  DSR_OBJECT_KIND_NODE = 1,
+  /**
+   * `apps/v1 DaemonSet`.
+   */
+  DSR_OBJECT_KIND_DAEMON_SET = 2,
+  /**
+   * `v1 Pod`.
+   */
+  DSR_OBJECT_KIND_POD = 3,
+  /**
+   * `apps/v1 ControllerRevision`.
+   */
+  DSR_OBJECT_KIND_CONTROLLER_REVISION = 4,
+  /**
+   * A `List` (`NodeList`, `PodList`, ...) of such objects.
+   */
+  DSR_OBJECT_KIND_LIST = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_object_kind dsr_object_kind;
+#else
+typedef uint32_t dsr_object_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What `dsr_engine_apply()` did to the object (`dsr_applied.change`).
+ */
+enum dsr_change
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The object is new to the engine.
+   */
+  DSR_CHANGE_ADDED = 0,
+  /**
+   * The object changed something dsr reads (for a `List`: some item was
+   * added, updated or removed).
+   */
+  DSR_CHANGE_UPDATED = 1,
+  /**
+   * The object is gone (a `DELETED` event).
+   */
+  DSR_CHANGE_REMOVED = 2,
+  /**
+   * The engine held the object as it is (a re-list, a status heartbeat).
+   */
+  DSR_CHANGE_UNCHANGED = 3,
+  /**
+   * Nothing to do: a `BOOKMARK`, a kind dsr does not read, a deletion of an
+   * object the engine does not hold, a ControllerRevision older than one
+   * seen.
+   */
+  DSR_CHANGE_IGNORED = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum dsr_change dsr_change;
+#else
+typedef uint32_t dsr_change;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * An engine: every table, in memory the caller gave to `dsr_engine_init()`.
  * Opaque to C.
  */
@@ -1088,6 +1197,28 @@ typedef struct dsr_capacities {
    * Alignment that memory needs (`dsr_plan_align()`).
    */
   size_t plan_align;
+  /**
+   * Objects of one `dsr_engine_apply()`: the items of a `List`
+   * (`DSR_JSON_OBJECTS`). 0 in a build without `dsr_engine_apply()` (the
+   * `json` feature off), as are the three below.
+   */
+  size_t json_objects;
+  /**
+   * Labels, `matchLabels` and `nodeSelector` entries of one
+   * `dsr_engine_apply()` (`DSR_JSON_LABELS`).
+   */
+  size_t json_labels;
+  /**
+   * Each of taints, tolerations, requirements, requirement values,
+   * node-selector terms and containers of one `dsr_engine_apply()`
+   * (`DSR_JSON_RULES`).
+   */
+  size_t json_rules;
+  /**
+   * Bytes of the escaped strings of one `dsr_engine_apply()`, unescaped
+   * (`DSR_JSON_TEXT`); strings without escapes take none.
+   */
+  size_t json_text;
 } dsr_capacities;
 
 /**
@@ -1569,6 +1700,54 @@ typedef struct dsr_placement {
 } dsr_placement;
 
 /**
+ * What `dsr_engine_apply()` did. Fields are only ever appended.
+ */
+typedef struct dsr_applied {
+  /**
+   * A `dsr_object_kind`: the object's kind (a watch event's object's), or
+   * `DSR_OBJECT_KIND_LIST`.
+   */
+  uint32_t kind;
+  /**
+   * The object's id (`dsr_engine_find_node()` and friends give the same;
+   * for a removed object, the id it had), for a ControllerRevision the id
+   * of the DaemonSet it belongs to; `DSR_NONE` for a `List`, an ignored
+   * object, or a ControllerRevision whose DaemonSet is not in the engine.
+   */
+  uint32_t id;
+  /**
+   * A `dsr_change`.
+   */
+  uint32_t change;
+  /**
+   * Whether some DaemonSet should now run, or may now keep running, on some
+   * node where it did not, or the reverse: time to sync.
+   */
+  bool placement_changed;
+  /**
+   * How many objects were added (1 or 0 for an object or event; for a
+   * `List`, per item), as the four below.
+   */
+  uint32_t added;
+  /**
+   * How many were updated.
+   */
+  uint32_t updated;
+  /**
+   * How many were removed.
+   */
+  uint32_t removed;
+  /**
+   * How many were unchanged.
+   */
+  uint32_t unchanged;
+  /**
+   * How many were ignored.
+   */
+  uint32_t ignored;
+} dsr_applied;
+
+/**
  * Why a DaemonSet is invalid, as `dsr_engine_last_spec_problem()` gives it:
  * the first rule it breaks, in the order the API server checks them.
  */
@@ -2046,7 +2225,10 @@ dsr_result dsr_engine_set_feature_gate(struct dsr_engine *engine, struct dsr_str
 /**
  * Adds a node and stores its id in `*out_id`. Node names are unique
  * (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
- * `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+ * `DSR_RESULT_INVALID_NAME`, and `dsr_engine_last_error()` names the field.
+ * An empty name (NULL or "") is taken: upstream decides on an unnamed node
+ * (it has no `metadata.name` field for node affinity), and conformance vectors
+ * pin the answers (names are not otherwise checked: upstream's
  * placement takes any, `dsr_validate_dns_subdomain()` is the API server's
  * rule). Ids of removed nodes are reused.
  *
@@ -2075,8 +2257,9 @@ dsr_result dsr_engine_remove_node(struct dsr_engine *engine, uint32_t id);
 
 /**
  * Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
- * `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
+ * (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+ * embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+ * (an empty namespace is taken, as upstream's tests leave it). A selector that
  * upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
  * term is stored and matches nothing, as upstream.
  *
@@ -2213,6 +2396,80 @@ dsr_result dsr_engine_last_error(const struct dsr_engine *engine, char *buf, siz
 dsr_result dsr_engine_pod_name(const struct dsr_engine *engine, uint32_t pod_id, char *buf, size_t buf_len, size_t *out_len);
 
 /**
+ * `Node`, `DaemonSet`, `Pod`, `ControllerRevision`, `List` or `other` for a
+ * `dsr_object_kind` (`unknown` for a value that is no member). Static,
+ * NUL-terminated, never NULL.
+ */
+const char *dsr_object_kind_str(uint32_t kind);
+
+/**
+ * `added`, `updated`, `removed`, `unchanged` or `ignored` for a `dsr_change`
+ * (`unknown` for a value that is no member). Static, NUL-terminated, never
+ * NULL.
+ */
+const char *dsr_change_str(uint32_t change);
+
+/**
+ * The name of node `node_id` (`metadata.name`) into `buf`, as
+ * `dsr_engine_describe()` writes text: NUL-terminated, its length in
+ * `*out_len`, `DSR_RESULT_BUFFER_TOO_SMALL` with the needed length;
+ * `DSR_RESULT_NOT_FOUND` when there is no such node. For callers that hold
+ * ids from `dsr_engine_apply()` and not the objects.
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `buf` NULL or
+ * writable for `buf_len` bytes; `out_len` NULL or writable.
+ */
+dsr_result dsr_engine_node_name(const struct dsr_engine *engine, uint32_t node_id, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * The namespace and name of DaemonSet `set_id`, as `namespace/name`, into
+ * `buf` as `dsr_engine_node_name()` writes it.
+ *
+ * # Safety
+ * As `dsr_engine_node_name()`.
+ */
+dsr_result dsr_engine_daemon_set_name(const struct dsr_engine *engine, uint32_t set_id, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * Applies a Kubernetes object, a `List` of them or a watch event, given as
+ * `len` bytes of JSON at `json` (as the API server, `kubectl get -o json`
+ * and `kubectl get -w --output-watch-events -o json` write them), and
+ * writes what it did to `*out` (`out` may be NULL).
+ *
+ * - A `v1 Node`, `apps/v1 DaemonSet` or `v1 Pod` is added, or replaces the
+ *   one of the same kind, namespace and name (`ADDED` and `MODIFIED` alike,
+ *   so applying a re-list again changes nothing); a `DELETED` event removes
+ *   it (a DaemonSet removed makes plans made before stale).
+ * - An `apps/v1 ControllerRevision` sets the current revision hash of the
+ *   DaemonSet that controls it when its `.revision` is the highest seen,
+ *   whether the DaemonSet comes before or after it.
+ * - A `BOOKMARK` and other kinds are ignored; an `ERROR` event is
+ *   `DSR_RESULT_WATCH_ERROR`.
+ *
+ * Conversion (controller references, `Ready` condition, template
+ * generation, RFC 3339 times) is the core's, the same as `dsr explain`'s.
+ * Unknown fields are skipped. What is read goes into the engine's JSON
+ * scratch (`DSR_JSON_*`, in `dsr_capacities`): an object that does not fit
+ * is `DSR_RESULT_FULL_SCRATCH`, never cut short.
+ *
+ * On any error the engine is unchanged, except for a `List` (only with
+ * `DSR_JSON_OBJECTS` above 1) whose item the engine refuses: the items
+ * before it stay applied. `dsr_engine_last_error()` names the object, the
+ * JSON path and the problem, e.g. `invalid JSON or not a Kubernetes
+ * object: DaemonSet "fluentd-elasticsearch":
+ * spec.template.spec.tolerations[0].tolerationSeconds: not the JSON type
+ * the API defines for this field`. Bad JSON is `DSR_RESULT_INVALID_JSON`;
+ * an object the engine refuses has the code of the engine's rule
+ * (`DSR_RESULT_INVALID_DAEMON_SET`, `DSR_RESULT_FULL_NODES`, ...).
+ *
+ * # Safety
+ * `engine` must be NULL or an engine from `dsr_engine_init()`; `json` NULL
+ * (with `len` 0) or valid for reading `len` bytes; `out` NULL or writable.
+ */
+dsr_result dsr_engine_apply(struct dsr_engine *engine, const uint8_t *json, size_t len, struct dsr_applied *out);
+
+/**
  * `DSR_RESULT_OK` when `config_id` is this library's `DSR_CONFIG_ID`, i.e.
  * the `dsr_config.h` the caller was compiled with (and the sizes it declared
  * its memory with) describes the library it is linked with; otherwise
@@ -2266,15 +2523,17 @@ const char *dsr_table_str(uint32_t table);
 
 /**
  * Whether DaemonSet `set_id`'s `spec.selector` selects an object with these
- * labels, into `*out`. A nil selector selects nothing; an empty one selects
- * everything.
+ * labels, into `*out` (a repeated key counts with its last value). A nil
+ * selector selects nothing; an empty one selects everything. Reads the
+ * engine only: it may run beside other calls taking a `const dsr_engine *`,
+ * and records no failure for `dsr_engine_last_error()`.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `labels` NULL
  * or valid for `labels_len` labels whose strings are valid; `out` NULL or
  * writable.
  */
-dsr_result dsr_engine_selector_matches(struct dsr_engine *engine, uint32_t set_id, const struct dsr_label *labels, size_t labels_len, bool *out);
+dsr_result dsr_engine_selector_matches(const struct dsr_engine *engine, uint32_t set_id, const struct dsr_label *labels, size_t labels_len, bool *out);
 
 /**
  * Whether a `kubectl -l` selector string (`tier in (edge,core),!gpu`)
@@ -2301,13 +2560,13 @@ dsr_result dsr_selector_canonical(struct dsr_str selector, char *buf, size_t buf
 
 /**
  * Whether `toleration` tolerates `taint` (upstream's `ToleratesTaint`), into
- * `*out`.
+ * `*out`. Reads the engine only (as `dsr_engine_selector_matches()`).
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `toleration`
  * and `taint` NULL or valid with valid strings; `out` NULL or writable.
  */
-dsr_result dsr_engine_tolerates(struct dsr_engine *engine, const struct dsr_toleration *toleration, const struct dsr_taint *taint, bool *out);
+dsr_result dsr_engine_tolerates(const struct dsr_engine *engine, const struct dsr_toleration *toleration, const struct dsr_taint *taint, bool *out);
 
 /**
  * Finds the first taint, among those whose effect is in `effects` (all
@@ -2416,8 +2675,10 @@ dsr_result dsr_plan_init(void *mem, size_t len, struct dsr_plan **out);
 
 /**
  * Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
- * (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
- * `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
+ * (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+ * embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+ * (an empty namespace is taken, as upstream's tests leave it). Ids of removed
+ * pods are reused.
  *
  * # Safety
  * `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or

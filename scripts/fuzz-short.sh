@@ -6,7 +6,8 @@
 #   FUZZ_TARGETS   space-separated targets (default: all of `cargo fuzz list`)
 #
 # Needs the nightly toolchain and cargo-fuzz 0.13.2 (.ci/run installs it).
-# Targets are built once, without a sanitizer (the core has no unsafe code, and
+# Targets are built once, without a sanitizer (the core has one small unsafe
+# function, json::Scratch::init_in_place, and
 # AddressSanitizer would halve the executions) and without comparison tracing
 # (it took about 40% of the structured targets' time; their strings come from
 # dictionaries, so its hints matter little), but with debug assertions and

@@ -17,9 +17,9 @@ use clap::Args;
 use dsr_core::footprint::{footprint, Capacities, Usage};
 use dsr_core::sync::Plan;
 
-use crate::convert::{self, DaemonSetParts, NodeParts, PodParts};
 use crate::engine::{with_engine, AnyEngine, OnEngine};
-use crate::explain::{daemon_set_refusal, refusal, sized, warn_skipped, Attempt, Skipped};
+use crate::explain::{sized, warn_skipped, Attempt, Skipped};
+use crate::feed::feed;
 use crate::load::{self, Limits};
 use crate::show::value;
 
@@ -127,56 +127,7 @@ impl OnEngine for Load<'_> {
         engine: &mut E,
         _plan: &mut Plan<PLAN>,
     ) -> Result<Loaded> {
-        let objects = self.objects;
-        let mut skipped = Vec::new();
-        for node in &objects.nodes {
-            let parts = NodeParts::new(node);
-            let input = parts.input();
-            if let Err(e) = engine.add_node(&input) {
-                let (error, table_full) =
-                    refusal(engine, &e, "Node", &[("metadata.labels", input.labels)]);
-                skipped.push(Skipped {
-                    kind: "Node",
-                    name: parts.name().to_owned(),
-                    error,
-                    table_full,
-                });
-            }
-        }
-        for ds in &objects.daemon_sets {
-            let (hash, _) = convert::current_revision_hash(ds, &objects.controller_revisions);
-            let parts = DaemonSetParts::new(ds).with_revision_hash(hash);
-            if let Err((error, table_full)) = parts.with_input(|i| {
-                engine
-                    .add_daemon_set(i)
-                    .map(|_| ())
-                    .map_err(|e| daemon_set_refusal(engine, &e, i))
-            }) {
-                skipped.push(Skipped {
-                    kind: "DaemonSet",
-                    name: parts.display_name(),
-                    error,
-                    table_full,
-                });
-            }
-        }
-        for pod in &objects.pods {
-            let pod = pod.to_pod();
-            let parts = PodParts::new(&pod);
-            if let Err((error, table_full)) = parts.with_input(|i| {
-                engine
-                    .add_pod(i)
-                    .map(|_| ())
-                    .map_err(|e| refusal(engine, &e, "Pod", &[("metadata.labels", i.labels)]))
-            }) {
-                skipped.push(Skipped {
-                    kind: "Pod",
-                    name: parts.display_name(),
-                    error,
-                    table_full,
-                });
-            }
-        }
+        let skipped = feed(engine, self.objects, true)?.skipped;
         let usage = engine.usage();
         Ok(Loaded {
             usage,

@@ -1,8 +1,10 @@
 //! `dsr conformance PATH...`: runs `dsr-conformance/v1` vectors (see
 //! `shared/conformance/SCHEMA.md`) against the core.
 //!
-//! Each case's inputs are read into k8s-openapi types, converted to core inputs, and
-//! asked of a small engine that is cleared before every case, or, for a case too
+//! Each case's Kubernetes objects (nodes, DaemonSets, pods) go into the engine as
+//! JSON through `Engine::apply`, as every dump does; its other inputs (a label
+//! selector, a taint, a toleration, labels) are read into k8s-openapi types and
+//! mapped field by field to the core's inputs. Cases are asked of a small engine that is cleared before every case, or, for a case too
 //! big for it, of the smallest larger engine that holds it (`engine::case_tier`). A
 //! kind the runner does not know, or an input it cannot load, is a failed case,
 //! never a skipped one.
@@ -14,17 +16,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use dsr_core::gates::FeatureGates;
+use dsr_core::input::{
+    DaemonSetInput, LabelInput, LabelSelectorInput, RequirementInput, TaintInput, TolerationInput,
+};
+use dsr_core::json::{ApplyError, ObjectId, Problem};
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::sync::{DaemonSetStatus, Plan};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
 use dsr_core::{Error, Timestamp};
-use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{Node, Pod, Taint, Toleration};
+use dsr_core::{NodeId, SetId};
+use k8s_openapi::api::core::v1::{Taint, Toleration};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use crate::convert::{self, DaemonSetParts, NodeParts, PodParts, SelectorParts};
 use crate::engine::{case_tier, with_engine, AnyEngine, CaseEngine, OnEngine, Tier, HOST_PODS};
 use crate::load::{self, Limits};
 
@@ -296,14 +301,113 @@ fn core_error(what: &str, e: Error) -> Failure {
     format!("core refused the {what}: {e}")
 }
 
+/// Input `key` of a case as a Kubernetes object of `kind`, as JSON: the vectors
+/// leave `kind` out, the key says it.
+fn object_json(case: &Value, key: &str, kind: &str) -> Result<Vec<u8>, Failure> {
+    let v = case
+        .get(key)
+        .ok_or_else(|| format!("input `{key}` is missing"))?;
+    kinded(v, kind).map_err(|e| format!("input `{key}`: {e}"))
+}
+
+/// `v` with its `kind` set, as JSON.
+fn kinded(v: &Value, kind: &str) -> Result<Vec<u8>, Failure> {
+    let Value::Object(map) = v else {
+        return Err(format!("not an object: {v}"));
+    };
+    let mut map = map.clone();
+    map.insert("kind".into(), Value::String(kind.into()));
+    serde_json::to_vec(&map).map_err(|e| e.to_string())
+}
+
+fn apply_error(what: &str, e: ApplyError) -> Failure {
+    format!("core refused the {what}: {e}")
+}
+
+/// Applies a node; its id.
+fn apply_node<E: AnyEngine>(engine: &mut E, json: &[u8], what: &str) -> Result<NodeId, Failure> {
+    match engine.apply(json).map_err(|e| apply_error(what, e))?.id {
+        ObjectId::Node(id) => Ok(id),
+        other => Err(format!("core applied the {what} as {other:?}")),
+    }
+}
+
+/// Applies a DaemonSet; its id.
+fn apply_daemon_set<E: AnyEngine>(
+    engine: &mut E,
+    json: &[u8],
+    what: &str,
+) -> Result<SetId, Failure> {
+    match engine.apply(json).map_err(|e| apply_error(what, e))?.id {
+        ObjectId::DaemonSet(id) => Ok(id),
+        other => Err(format!("core applied the {what} as {other:?}")),
+    }
+}
+
+/// A label map as label inputs.
+fn labels(map: &BTreeMap<String, String>) -> Vec<LabelInput<'_>> {
+    map.iter()
+        .map(|(key, value)| LabelInput { key, value })
+        .collect()
+}
+
+fn taint(t: &Taint) -> TaintInput<'_> {
+    TaintInput {
+        key: &t.key,
+        value: t.value.as_deref().unwrap_or(""),
+        effect: &t.effect,
+    }
+}
+
+fn toleration(t: &Toleration) -> TolerationInput<'_> {
+    fn s(v: &Option<String>) -> &str {
+        v.as_deref().unwrap_or("")
+    }
+    TolerationInput {
+        key: s(&t.key),
+        operator: s(&t.operator),
+        value: s(&t.value),
+        effect: s(&t.effect),
+        toleration_seconds: t.toleration_seconds,
+    }
+}
+
 fn label_selector<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
     let selector: Option<LabelSelector> = optional(case, "selector")?;
-    let labels: BTreeMap<String, String> = optional(case, "labels")?.unwrap_or_default();
-    let labels = convert::labels(Some(&labels));
-    let parts = DaemonSetParts::default()
-        .with_name("conformance", "selector")
-        .with_selector(selector.as_ref().map(SelectorParts::new));
-    match parts.with_input(|i| engine.add_daemon_set(i)) {
+    let labels_map: BTreeMap<String, String> = optional(case, "labels")?.unwrap_or_default();
+    let labels = labels(&labels_map);
+    // A selector is not an object: it goes in as the selector of a DaemonSet
+    // that holds nothing else (`None`: a nil selector).
+    let match_labels: Vec<LabelInput<'_>> = selector
+        .as_ref()
+        .and_then(|s| s.match_labels.as_ref())
+        .map(labels_of)
+        .unwrap_or_default();
+    let values: Vec<Vec<&str>> = selector
+        .iter()
+        .flat_map(|s| s.match_expressions.iter().flatten())
+        .map(|r| r.values.iter().flatten().map(String::as_str).collect())
+        .collect();
+    let requirements: Vec<RequirementInput<'_>> = selector
+        .iter()
+        .flat_map(|s| s.match_expressions.iter().flatten())
+        .zip(&values)
+        .map(|(r, values)| RequirementInput {
+            key: &r.key,
+            operator: &r.operator,
+            values,
+        })
+        .collect();
+    let input = DaemonSetInput {
+        name: "selector",
+        namespace: "conformance",
+        selector: selector.as_ref().map(|_| LabelSelectorInput {
+            match_labels: &match_labels,
+            match_expressions: &requirements,
+        }),
+        ..Default::default()
+    };
+    match engine.add_daemon_set(&input) {
         Err(Error::Requirement { .. }) => Ok(json!({"error": true})),
         Err(e) => Err(core_error("selector", e)),
         Ok(set) => engine
@@ -311,6 +415,10 @@ fn label_selector<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, F
             .map(|m| json!({"matches": m}))
             .map_err(|e| core_error("labels", e)),
     }
+}
+
+fn labels_of(map: &BTreeMap<String, String>) -> Vec<LabelInput<'_>> {
+    labels(map)
 }
 
 /// Room for a selector string's requirements and values in the conformance runner.
@@ -331,7 +439,7 @@ fn selector_string<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, 
     let mut got = Map::new();
     got.insert("string".into(), Value::String(parsed.to_string()));
     if let Some(labels) = labels.as_ref() {
-        let labels = convert::labels(Some(labels));
+        let labels = self::labels(labels);
         let matches = engine
             .selector_string_matches::<STRING_REQUIREMENTS, STRING_VALUES>(&selector, &labels)
             .map_err(|e| core_error("selector", e))?;
@@ -341,15 +449,17 @@ fn selector_string<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, 
 }
 
 fn required_node_affinity<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
-    let pod: Pod = input(case, "pod")?;
-    let node: Node = input(case, "node")?;
-    let node_parts = NodeParts::new(&node);
-    let node_id = engine
-        .add_node(&node_parts.input())
-        .map_err(|e| core_error("node", e))?;
-    let set = DaemonSetParts::from_pod_spec(&pod.metadata, pod.spec.as_ref())
-        .with_input(|i| engine.add_daemon_set(i))
-        .map_err(|e| core_error("pod", e))?;
+    let pod = case
+        .get("pod")
+        .ok_or_else(|| "input `pod` is missing".to_owned())?;
+    let node_id = apply_node(engine, &object_json(case, "node", "Node")?, "node")?;
+    // The engine judges node affinity of a DaemonSet's pod template: the pod's
+    // spec goes in as one.
+    let template = json!({
+        "metadata": pod.get("metadata").cloned().unwrap_or(Value::Null),
+        "spec": {"template": {"spec": pod.get("spec").cloned().unwrap_or(Value::Null)}},
+    });
+    let set = apply_daemon_set(engine, &kinded(&template, "DaemonSet")?, "pod")?;
     engine
         .matches_node_affinity(set, node_id)
         .map(|m| json!({"matches": m}))
@@ -360,7 +470,7 @@ fn tolerates_taint<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, 
     let toleration: Toleration = input(case, "toleration")?;
     let taint: Taint = input(case, "taint")?;
     engine
-        .tolerates(&convert::toleration(&toleration), &convert::taint(&taint))
+        .tolerates(&self::toleration(&toleration), &self::taint(&taint))
         .map(|t| json!({"tolerates": t}))
         .map_err(|e| core_error("toleration or taint", e))
 }
@@ -378,8 +488,8 @@ fn untolerated_taint<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value
     let effects: Option<Vec<&str>> = effects
         .as_ref()
         .map(|e| e.iter().map(String::as_str).collect());
-    let taint_inputs: Vec<_> = taints.iter().map(convert::taint).collect();
-    let toleration_inputs: Vec<_> = tolerations.iter().map(convert::toleration).collect();
+    let taint_inputs: Vec<_> = taints.iter().map(taint).collect();
+    let toleration_inputs: Vec<_> = tolerations.iter().map(toleration).collect();
     let found = engine
         .find_untolerated_taint(&taint_inputs, &toleration_inputs, effects.as_deref())
         .map_err(|e| core_error("taints or tolerations", e))?;
@@ -424,11 +534,14 @@ fn validate<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure
             dsr_core::validation::validate_dns_subdomain(&v).is_ok()
         }
         "daemonSet" => {
-            let ds: DaemonSet = input(case, "value")?;
-            match DaemonSetParts::new(&ds).with_input(|i| engine.validate_daemon_set(i)) {
+            let ds = object_json(case, "value", "DaemonSet")?;
+            match engine.validate_daemon_set_json(&ds) {
                 Ok(()) => true,
-                Err(Error::Spec(_)) => false,
-                Err(e) => return Err(core_error("daemonSet", e)),
+                Err(ApplyError {
+                    problem: Problem::Engine(Error::Spec(_)),
+                    ..
+                }) => false,
+                Err(e) => return Err(apply_error("daemonSet", e)),
             }
         }
         other => return Err(format!("unknown validate target {other:?}")),
@@ -445,10 +558,11 @@ fn daemon_pod_tolerations<E: AnyEngine>(
     case: &Value,
     expect: &Map<String, Value>,
 ) -> Result<(), Failure> {
-    let ds: DaemonSet = input(case, "daemonSet")?;
-    let set = DaemonSetParts::new(&ds)
-        .with_input(|i| engine.add_daemon_set(i))
-        .map_err(|e| core_error("DaemonSet", e))?;
+    let set = apply_daemon_set(
+        engine,
+        &object_json(case, "daemonSet", "DaemonSet")?,
+        "DaemonSet",
+    )?;
     let stored = engine
         .daemon_set(set)
         .ok_or_else(|| "core lost the DaemonSet it just added".to_owned())?;
@@ -477,7 +591,7 @@ fn daemon_pod_tolerations<E: AnyEngine>(
     let mut want: Vec<TolerationKey> = expected
         .iter()
         .map(|t| {
-            let t = convert::toleration(t);
+            let t = toleration(t);
             (
                 t.key.to_owned(),
                 t.operator.to_owned(),
@@ -526,15 +640,12 @@ fn effect_text<E: AnyEngine>(engine: &E, effect: TaintEffect) -> &str {
 }
 
 fn should_run<E: AnyEngine>(engine: &mut E, case: &Value) -> Result<Value, Failure> {
-    let node: Node = input(case, "node")?;
-    let ds: DaemonSet = input(case, "daemonSet")?;
-    let node_parts = NodeParts::new(&node);
-    let node_id = engine
-        .add_node(&node_parts.input())
-        .map_err(|e| core_error("node", e))?;
-    let set = DaemonSetParts::new(&ds)
-        .with_input(|i| engine.add_daemon_set(i))
-        .map_err(|e| core_error("DaemonSet", e))?;
+    let node_id = apply_node(engine, &object_json(case, "node", "Node")?, "node")?;
+    let set = apply_daemon_set(
+        engine,
+        &object_json(case, "daemonSet", "DaemonSet")?,
+        "DaemonSet",
+    )?;
     let p = engine
         .should_run(set, node_id)
         .map_err(|e| core_error("query", e))?;
@@ -592,27 +703,27 @@ fn reconcile<E: AnyEngine>(
     case: &Value,
     expect: &Map<String, Value>,
 ) -> Result<(), Failure> {
-    let nodes: Vec<Node> = input(case, "nodes")?;
-    let ds: DaemonSet = input(case, "daemonSet")?;
-    let pods: Vec<Pod> = optional(case, "pods")?.unwrap_or_default();
+    let nodes: Vec<Value> = input(case, "nodes")?;
+    let pods: Vec<Value> = optional(case, "pods")?.unwrap_or_default();
     let now: Option<String> = optional(case, "now")?;
     let now = now.ok_or("input `now` is missing (a sync needs the time it runs at)")?;
     let now = Timestamp::parse_rfc3339(&now)
         .ok_or_else(|| format!("input `now` is not an RFC 3339 time: {now:?}"))?;
-    for node in &nodes {
-        let parts = NodeParts::new(node);
-        engine
-            .add_node(&parts.input())
-            .map_err(|e| core_error(&format!("node {:?}", parts.name()), e))?;
+    for (i, node) in nodes.iter().enumerate() {
+        apply_node(engine, &kinded(node, "Node")?, &format!("node #{i}"))?;
     }
-    let set = DaemonSetParts::new(&ds)
-        .with_input(|i| engine.add_daemon_set(i))
-        .map_err(|e| core_error("DaemonSet", e))?;
-    for pod in &pods {
-        let parts = PodParts::new(pod);
-        parts
-            .with_input(|i| engine.add_pod(i))
-            .map_err(|e| core_error(&format!("pod {}", parts.display_name()), e))?;
+    let set = apply_daemon_set(
+        engine,
+        &object_json(case, "daemonSet", "DaemonSet")?,
+        "DaemonSet",
+    )?;
+    for (i, pod) in pods.iter().enumerate() {
+        let applied = engine
+            .apply(&kinded(pod, "Pod")?)
+            .map_err(|e| apply_error(&format!("pod #{i}"), e))?;
+        if !matches!(applied.id, ObjectId::Pod(_)) {
+            return Err(format!("core applied pod #{i} as {:?}", applied.id));
+        }
     }
     // The plan holds a create per node and a delete per pod.
     let (creates, deletes, status, planned) = match nodes.len().max(pods.len()) {

@@ -21,6 +21,7 @@ use dsr_core::footprint::{Capacities, Usage};
 use dsr_core::input::{
     DaemonSetInput, LabelInput, NodeInput, PodInput, TaintInput, TolerationInput,
 };
+use dsr_core::json::{Applied, ApplyError};
 use dsr_core::sync::{Create, Delete, Plan};
 use dsr_core::taint::Tolerations;
 use dsr_core::{DaemonSet, Engine, Error, NodeId, Pod, PodId, SetId, Timestamp};
@@ -305,7 +306,14 @@ pub fn is_table_full(e: &Error, have: &Capacities) -> bool {
 /// What the commands ask of an engine, whatever its capacities: the methods of
 /// `dsr_core::Engine` they call, forwarded.
 #[allow(missing_docs)]
+// `ApplyError` is the core's message, copied (the core has no heap to box it in).
+#[allow(clippy::result_large_err)]
 pub trait AnyEngine {
+    /// `Engine::apply` with a scratch large enough for the object (see
+    /// [`crate::feed::apply`]).
+    fn apply(&mut self, json: &[u8]) -> Result<Applied, ApplyError>;
+    /// `Engine::validate_daemon_set_json`, with a scratch as for [`AnyEngine::apply`].
+    fn validate_daemon_set_json(&mut self, json: &[u8]) -> Result<(), ApplyError>;
     fn capacities(&self) -> Capacities;
     fn usage(&self) -> Usage;
     fn clear(&mut self);
@@ -371,6 +379,12 @@ impl<
     > AnyEngine
     for Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
 {
+    fn apply(&mut self, json: &[u8]) -> Result<Applied, ApplyError> {
+        crate::feed::apply(self, json)
+    }
+    fn validate_daemon_set_json(&mut self, json: &[u8]) -> Result<(), ApplyError> {
+        crate::feed::validate_daemon_set(self, json)
+    }
     fn capacities(&self) -> Capacities {
         Self::capacities()
     }
@@ -524,8 +538,9 @@ pub fn with_engine<W: OnEngine>(tier: Tier, work: &mut W) -> W::Output {
 }
 
 /// Stack left for everything but the engines: parsing results, formatting, the
-/// temporary `Engine::clear()` builds (accounted separately below).
-const STACK_MARGIN: usize = 8 << 20;
+/// temporary `Engine::clear()` builds (accounted separately below), and the
+/// scratch of `Engine::apply` for the largest objects ([`crate::feed::apply`]).
+const STACK_MARGIN: usize = (8 << 20) + crate::feed::LARGEST_SCRATCH_BYTES * 2;
 
 /// Runs `f` on a thread whose stack can hold `engine_bytes` of engine locals (twice
 /// over: `Engine::clear()` and `Engine::new()` may build a temporary in debug builds)

@@ -11,11 +11,11 @@ use std::path::Path;
 use anyhow::{anyhow, bail, Result};
 use dsr_core::input::LabelInput;
 use dsr_core::sync::Plan;
-use dsr_core::{Error, NodeId, SetId};
+use dsr_core::{Error, SetId};
 use serde::Serialize;
 
-use crate::convert::{DaemonSetParts, NodeParts};
 use crate::engine::{is_table_full, with_engine, AnyEngine, OnEngine, Tier};
+use crate::feed::feed;
 use crate::load::{self, Limits};
 use crate::show::{escape, value};
 use dsr_core::gates::FeatureGates;
@@ -263,23 +263,6 @@ fn label_at_fault(e: &Error, labels: &[(&str, &[LabelInput<'_>])]) -> Option<Str
     })
 }
 
-/// The warnings the API server (validation) and the controller give about a
-/// DaemonSet, in upstream's words.
-pub(crate) fn daemon_set_warnings<E: AnyEngine>(
-    engine: &mut E,
-    input: &dsr_core::input::DaemonSetInput<'_>,
-) -> Vec<String> {
-    use dsr_core::spec::SpecProblem;
-    match engine.validate_daemon_set(input) {
-        Err(Error::Spec(SpecProblem::SelectorEmpty)) => vec![
-            format!("the API server would reject it: {}", SpecProblem::SelectorEmpty),
-            "upstream's controller does nothing for it: \"This daemon set is selecting all pods. A non-empty selector is required.\"".to_owned(),
-        ],
-        Err(Error::Spec(p)) => vec![format!("the API server would reject it: {p}")],
-        _ => Vec::new(),
-    }
-}
-
 struct Explain<'a> {
     objects: &'a load::Objects,
     options: &'a Options,
@@ -304,48 +287,22 @@ pub fn build<E: AnyEngine>(
     options: &Options,
 ) -> Result<Report> {
     engine.set_feature_gates(options.gates);
-    let mut skipped = Vec::new();
-    let mut nodes: Vec<(NodeId, &str)> = Vec::new();
-    for node in &objects.nodes {
-        let parts = NodeParts::new(node);
-        let input = parts.input();
-        match engine.add_node(&input) {
-            Ok(id) => nodes.push((id, parts.name())),
-            Err(e) => {
-                let (error, table_full) =
-                    refusal(engine, &e, "Node", &[("metadata.labels", input.labels)]);
-                skipped.push(Skipped {
-                    kind: "Node",
-                    name: parts.name().to_owned(),
-                    error,
-                    table_full,
-                })
-            }
-        }
-    }
+    let fed = feed(engine, objects, false)?;
+    let skipped = fed.skipped;
+    let mut nodes = fed.nodes;
     nodes.sort_by(|a, b| a.1.cmp(b.1));
-    let mut sets: Vec<(SetId, &str, &str, Vec<String>)> = Vec::new();
-    for ds in &objects.daemon_sets {
-        let parts = DaemonSetParts::new(ds);
-        let namespace = ds.metadata.namespace.as_deref().unwrap_or("");
-        let name = ds.metadata.name.as_deref().unwrap_or("");
-        match parts.with_input(|i| {
-            engine
-                .add_daemon_set(i)
-                .map_err(|e| daemon_set_refusal(engine, &e, i))
-        }) {
-            Ok(id) => {
-                let warnings = parts.with_input(|i| daemon_set_warnings(engine, i));
-                sets.push((id, namespace, name, warnings))
-            }
-            Err((error, table_full)) => skipped.push(Skipped {
-                kind: "DaemonSet",
-                name: parts.display_name(),
-                error,
-                table_full,
-            }),
-        }
-    }
+    let mut sets: Vec<(SetId, &str, &str, Vec<String>)> = fed
+        .sets
+        .into_iter()
+        .map(|s| {
+            (
+                s.id,
+                s.object.namespace.as_str(),
+                s.object.name.as_str(),
+                s.warnings,
+            )
+        })
+        .collect();
     if let Some(wanted) = &options.daemon_set {
         let keys: Vec<(SetId, &str, &str)> = sets.iter().map(|s| (s.0, s.1, s.2)).collect();
         let keep = select_daemon_set(&keys, wanted)?;
@@ -394,25 +351,6 @@ pub fn build<E: AnyEngine>(
         skipped,
         node_count: engine.node_count(),
     })
-}
-
-/// A DaemonSet's refusal, its labels searched for the one at fault.
-pub(crate) fn daemon_set_refusal<E: AnyEngine>(
-    engine: &E,
-    e: &Error,
-    i: &dsr_core::input::DaemonSetInput<'_>,
-) -> (String, bool) {
-    let selector: &[LabelInput<'_>] = i.selector.as_ref().map_or(&[], |s| s.match_labels);
-    refusal(
-        engine,
-        e,
-        "DaemonSet",
-        &[
-            ("spec.selector.matchLabels", selector),
-            ("spec.template.metadata.labels", i.template_labels),
-            ("spec.template.spec.nodeSelector", i.node_selector),
-        ],
-    )
 }
 
 /// The DaemonSet `NAMESPACE/NAME`, or the only one called `NAME`.

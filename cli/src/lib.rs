@@ -8,9 +8,9 @@
 pub mod bench;
 pub mod capacity;
 pub mod conformance;
-pub mod convert;
 pub mod engine;
 pub mod explain;
+pub mod feed;
 pub mod load;
 pub mod plan;
 pub mod show;

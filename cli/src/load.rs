@@ -8,10 +8,15 @@
 //! input's size, its nesting depth and the number of objects, each with an error
 //! that names the cap and the flag that raises it.
 //!
+//! What is read is not interpreted here: each object dsr reads is kept as JSON
+//! ([`Loaded`]) for the core's `Engine::apply`, which alone decides what its
+//! fields mean. This module only finds the objects, checks that each has a name,
+//! and counts what they need of an engine ([`Need`]).
+//!
 //! Memory: JSON is read as a stream, one object at a time: each list item is
-//! parsed to a `serde_json::Value`, checked, converted to its k8s-openapi type and
-//! dropped, so what stays is the typed objects (about as large as their JSON) and
-//! one object's `Value`. YAML is read whole into memory first (its text, up to the
+//! parsed to a `serde_json::Value`, checked, trimmed to what the core reads and
+//! written back to JSON bytes, so what stays is those bytes and one object's
+//! `Value`. YAML is read whole into memory first (its text, up to the
 //! size cap), then decoded document by document the same way.
 
 use std::cell::Cell;
@@ -20,9 +25,6 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
-use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
-use k8s_openapi::api::core::v1::{Affinity, Node, Pod, PodCondition, PodSpec, PodStatus};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
@@ -62,19 +64,18 @@ impl Default for Limits {
     }
 }
 
-/// The objects of a file, by kind.
+/// The objects of a file, by kind, each as JSON for `Engine::apply`.
 #[derive(Debug, Default)]
 pub struct Objects {
-    /// `v1` Nodes (boxed: a list of large values would hold twice their size
-    /// while it grows).
-    pub nodes: Vec<Box<Node>>,
+    /// `v1` Nodes.
+    pub nodes: Vec<Loaded>,
     /// `apps/v1` DaemonSets.
-    pub daemon_sets: Vec<DaemonSet>,
-    /// `v1` Pods, as much of them as dsr reads (boxed, as nodes).
-    pub pods: Vec<Box<SlimPod>>,
-    /// `apps/v1` ControllerRevisions (a DaemonSet's current revision hash is read
-    /// from them).
-    pub controller_revisions: Vec<ControllerRevision>,
+    pub daemon_sets: Vec<Loaded>,
+    /// `v1` Pods.
+    pub pods: Vec<Loaded>,
+    /// `apps/v1` ControllerRevisions (the core reads a DaemonSet's current
+    /// revision hash from them).
+    pub controller_revisions: Vec<Loaded>,
     /// Kinds that were present but are not used, with how many of each.
     pub ignored: Vec<(String, usize)>,
     /// An upper bound of what loading the objects puts in each engine table.
@@ -94,9 +95,9 @@ impl Objects {
     fn push(&mut self, object: Object) {
         match object {
             Object::Node(n) => self.nodes.push(n),
-            Object::DaemonSet(d) => self.daemon_sets.push(*d),
+            Object::DaemonSet(d) => self.daemon_sets.push(d),
             Object::Pod(p) => self.pods.push(p),
-            Object::ControllerRevision(r) => self.controller_revisions.push(*r),
+            Object::ControllerRevision(r) => self.controller_revisions.push(r),
             Object::Other(kind) => match self.ignored.binary_search_by(|(k, _)| k.cmp(&kind)) {
                 Ok(i) => self.ignored[i].1 += 1,
                 Err(i) => self.ignored.insert(i, (kind, 1)),
@@ -105,71 +106,43 @@ impl Objects {
     }
 }
 
-/// A `v1` Pod as dsr keeps it: the fields `convert::PodParts` reads (metadata,
-/// `spec.nodeName`, `spec.affinity`, `status.phase`, `status.conditions`), in
-/// about a third of a k8s-openapi `Pod`'s 2.4 KiB. [`SlimPod::to_pod`] makes the
-/// full type when a pod is loaded into the engine.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct SlimPod {
-    /// `metadata`.
-    #[serde(default)]
-    pub metadata: ObjectMeta,
-    /// `spec`, what dsr reads of it.
-    #[serde(default)]
-    pub spec: Option<SlimPodSpec>,
-    /// `status`, what dsr reads of it.
-    #[serde(default)]
-    pub status: Option<SlimPodStatus>,
+/// One object of a kind dsr reads, as JSON: its `kind` written out (a typed
+/// list's items may omit it), its namespace defaulted, and the fields the core's
+/// decoder never reads left out (see `trim`). What it means is the core's to
+/// say: [`Loaded::json`] goes to `Engine::apply` as it is.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// `metadata.name` (never empty).
+    pub name: String,
+    /// `metadata.namespace` (`""` for a node).
+    pub namespace: String,
+    /// The object as JSON.
+    pub json: Vec<u8>,
 }
 
-/// What dsr reads of a pod's spec.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SlimPodSpec {
-    /// `nodeName`.
-    #[serde(default)]
-    pub node_name: Option<String>,
-    /// `affinity` (its node affinity).
-    #[serde(default)]
-    pub affinity: Option<Affinity>,
-}
-
-/// What dsr reads of a pod's status.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct SlimPodStatus {
-    /// `phase`.
-    #[serde(default)]
-    pub phase: Option<String>,
-    /// `conditions`.
-    #[serde(default)]
-    pub conditions: Option<Vec<PodCondition>>,
-}
-
-impl SlimPod {
-    /// The k8s-openapi `Pod` with these fields, every other one absent.
-    pub fn to_pod(&self) -> Pod {
-        Pod {
-            metadata: self.metadata.clone(),
-            spec: self.spec.as_ref().map(|s| PodSpec {
-                node_name: s.node_name.clone(),
-                affinity: s.affinity.clone(),
-                ..PodSpec::default()
-            }),
-            status: self.status.as_ref().map(|s| PodStatus {
-                phase: s.phase.clone(),
-                conditions: s.conditions.clone(),
-                ..PodStatus::default()
-            }),
+impl Loaded {
+    /// `namespace/name`, or `name` for an object without a namespace.
+    pub fn display_name(&self) -> String {
+        if self.namespace.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.namespace, self.name)
         }
+    }
+
+    /// The object as a JSON value (for messages and tests; the engine reads
+    /// [`Loaded::json`]).
+    pub fn value(&self) -> Value {
+        serde_json::from_slice(&self.json).unwrap_or(Value::Null)
     }
 }
 
-/// One object, typed.
+/// One object, sorted by kind.
 enum Object {
-    Node(Box<Node>),
-    DaemonSet(Box<DaemonSet>),
-    Pod(Box<SlimPod>),
-    ControllerRevision(Box<ControllerRevision>),
+    Node(Loaded),
+    DaemonSet(Loaded),
+    Pod(Loaded),
+    ControllerRevision(Loaded),
     Other(String),
 }
 
@@ -629,7 +602,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
 /// Reads the value of an object's field `key`, or skips it (`None`) when dsr
 /// never reads it: only `apiVersion`, `kind`, `metadata` (without
 /// `managedFields`), `spec` and `status` (of a node, neither: of a pod, what
-/// [`SlimPod`] keeps) and a ControllerRevision's `revision` are built, so that one
+/// [`trim`] keeps) and a ControllerRevision's `revision` are built, so that one
 /// object's unread fields never take memory. `kind`, once read, is kept in `kind`
 /// (kubectl writes it before `spec` and `status`).
 fn object_field<'de, A: MapAccess<'de>>(
@@ -799,32 +772,37 @@ fn object(kind: &str, mut v: Value, need: &mut Need) -> Result<Object, String> {
             meta.insert("namespace".into(), Value::String(DEFAULT_NAMESPACE.into()));
         }
     }
+    let namespace = meta
+        .get("namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    // A typed list's items may leave `kind` to the list.
+    map.insert("kind".into(), Value::String(kind.to_owned()));
     trim(kind, &mut v);
     need.add_object(kind, &v);
-    let what = || format!("{kind} {}", escape(&clip(&name)));
-    fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Result<T, String> {
-        serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner().to_string();
-            if path == "." {
-                clip_message(&inner)
-            } else {
-                format!("{}: {}", escape(&clip(&path)), clip_message(&inner))
-            }
-        })
-    }
-    let wrap = |e: String| format!("{} is not a valid {}: {e}", what(), api_kind(kind));
+    let json = serde_json::to_vec(&v).map_err(|e| e.to_string())?;
+    let loaded = Loaded {
+        name,
+        namespace: if namespaced(kind) {
+            namespace
+        } else {
+            String::new()
+        },
+        json,
+    };
     Ok(match kind {
-        "Node" => Object::Node(Box::new(typed(v).map_err(wrap)?)),
-        "DaemonSet" => Object::DaemonSet(Box::new(typed(v).map_err(wrap)?)),
-        "Pod" => Object::Pod(Box::new(typed(v).map_err(wrap)?)),
-        _ => Object::ControllerRevision(Box::new(typed(v).map_err(wrap)?)),
+        "Node" => Object::Node(loaded),
+        "DaemonSet" => Object::DaemonSet(loaded),
+        "Pod" => Object::Pod(loaded),
+        _ => Object::ControllerRevision(loaded),
     })
 }
 
-/// Drops what dsr never reads of an object before it is typed: a typed Pod is
-/// 2.4 KiB before its first string, and a kubectl dump's pods carry their whole
-/// spec, status and managed fields. What stays is what `convert` reads: a node's
+/// Drops what the core's JSON decoder never reads of an object before it is
+/// kept: a kubectl dump's pods carry their whole spec, status and managed
+/// fields. (Only memory is saved: the decoder skips these fields anyway.) What
+/// stays is more than the decoder reads: a node's
 /// labels, taints and `unschedulable`; a pod's metadata, `nodeName`, node affinity,
 /// phase and conditions; a ControllerRevision's metadata and revision; a
 /// DaemonSet whole (there are few).
@@ -861,15 +839,6 @@ fn trim(kind: &str, v: &mut Value) {
             map.remove("data");
         }
         _ => {}
-    }
-}
-
-fn api_kind(kind: &str) -> &'static str {
-    match kind {
-        "Node" => "v1 Node",
-        "Pod" => "v1 Pod",
-        "DaemonSet" => "apps/v1 DaemonSet",
-        _ => "apps/v1 ControllerRevision",
     }
 }
 
@@ -955,7 +924,7 @@ mod tests {
     fn a_single_json_object() {
         let o = objects(NODE).unwrap();
         assert_eq!(o.nodes.len(), 1);
-        assert_eq!(o.nodes[0].metadata.name.as_deref(), Some("n1"));
+        assert_eq!(o.nodes[0].name, "n1");
     }
 
     #[test]
@@ -968,13 +937,11 @@ mod tests {
         );
         let o = objects(&text).unwrap();
         assert_eq!((o.nodes.len(), o.daemon_sets.len()), (1, 1));
-        assert_eq!(o.controller_revisions[0].revision, Some(2));
+        assert_eq!(o.controller_revisions[0].value()["revision"], 2);
         assert_eq!(o.ignored, vec![("Service".to_owned(), 1)]);
         // A namespaced object without a namespace is in `default`, as kubectl has it.
-        assert_eq!(
-            o.daemon_sets[0].metadata.namespace.as_deref(),
-            Some("default")
-        );
+        assert_eq!(o.daemon_sets[0].namespace, "default");
+        assert_eq!(o.daemon_sets[0].value()["metadata"]["namespace"], "default");
     }
 
     #[test]
@@ -985,6 +952,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.nodes.len(), 2);
+        // The kind the list implies is written into each item, for the core.
+        assert_eq!(o.nodes[1].value()["kind"], "Node");
     }
 
     #[test]
@@ -1001,7 +970,7 @@ mod tests {
         let text = "apiVersion: v1\nkind: Node\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Node\nmetadata:\n  name: b\n  labels:\n    x: \"1\"\n";
         let o = objects(text).unwrap();
         assert_eq!(o.nodes.len(), 2);
-        assert_eq!(o.nodes[1].metadata.labels.as_ref().unwrap()["x"], "1");
+        assert_eq!(o.nodes[1].value()["metadata"]["labels"]["x"], "1");
     }
 
     #[test]

@@ -117,8 +117,8 @@ enum Command {
     /// FILE is a bench cluster ({"nodes": [...], "daemonSets": [...]}) or a kubectl
     /// dump. Prints eligibility per pair, one full sync, a node change, allocations
     /// and the engine's RAM; `--json` prints one object with exactly the keys
-    /// pairs, eligibility_ns_per_pair, full_sync_ns, node_change_ns, node_update_ns, allocations,
-    /// engine_bytes. `--runs` is from 1 to 10000.
+    /// pairs, eligibility_ns_per_pair, full_sync_ns, node_change_ns, node_update_ns,
+    /// apply_node_ns, apply_pod_ns, allocations, engine_bytes. `--runs` is from 1 to 10000.
     Bench(bench::BenchArgs),
     /// The smallest engine capacities that hold a cluster dump.
     ///

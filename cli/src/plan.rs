@@ -21,12 +21,12 @@ use dsr_core::sync::{
 use dsr_core::{PodId, SetId, Timestamp};
 use serde::Serialize;
 
-use crate::convert::{self, DaemonSetParts, NodeParts, PodParts, RevisionSource};
 use crate::engine::{with_engine, AnyEngine, OnEngine};
 use crate::explain::{
-    daemon_set_refusal, daemon_set_warnings, display_name, incomplete_line, refusal,
-    select_daemon_set, sized, warn_skipped, write_names, Attempt, Skipped,
+    display_name, incomplete_line, select_daemon_set, sized, warn_skipped, write_names, Attempt,
+    Skipped,
 };
+use crate::feed::{feed, RevisionSource};
 use crate::load::{self, Limits};
 use crate::show::{escape, value};
 
@@ -301,62 +301,15 @@ pub fn build<E: AnyEngine, const N: usize>(
     options: &Options,
 ) -> Result<Report> {
     engine.set_feature_gates(options.gates);
-    let mut skipped = Vec::new();
-    for node in &objects.nodes {
-        let parts = NodeParts::new(node);
-        let input = parts.input();
-        if let Err(e) = engine.add_node(&input) {
-            let (error, table_full) =
-                refusal(engine, &e, "Node", &[("metadata.labels", input.labels)]);
-            skipped.push(Skipped {
-                kind: "Node",
-                name: parts.name().to_owned(),
-                error,
-                table_full,
-            });
-        }
-    }
+    let fed = feed(engine, objects, true)?;
+    let skipped = fed.skipped;
     let mut sets: Vec<(SetId, &str, &str)> = Vec::new();
     let mut sources: BTreeMap<SetId, RevisionSource> = BTreeMap::new();
     let mut warnings: BTreeMap<SetId, Vec<String>> = BTreeMap::new();
-    for ds in &objects.daemon_sets {
-        let (hash, source) = convert::current_revision_hash(ds, &objects.controller_revisions);
-        let parts = DaemonSetParts::new(ds).with_revision_hash(hash);
-        let namespace = ds.metadata.namespace.as_deref().unwrap_or("");
-        let name = ds.metadata.name.as_deref().unwrap_or("");
-        match parts.with_input(|i| {
-            engine
-                .add_daemon_set(i)
-                .map_err(|e| daemon_set_refusal(engine, &e, i))
-        }) {
-            Ok(id) => {
-                sets.push((id, namespace, name));
-                sources.insert(id, source);
-                warnings.insert(id, parts.with_input(|i| daemon_set_warnings(engine, i)));
-            }
-            Err((error, table_full)) => skipped.push(Skipped {
-                kind: "DaemonSet",
-                name: parts.display_name(),
-                error,
-                table_full,
-            }),
-        }
-    }
-    for pod in &objects.pods {
-        let pod = pod.to_pod();
-        let parts = PodParts::new(&pod);
-        if let Err((error, table_full)) = parts.with_input(|i| {
-            engine
-                .add_pod(i)
-                .map_err(|e| refusal(engine, &e, "Pod", &[("metadata.labels", i.labels)]))
-        }) {
-            skipped.push(Skipped {
-                kind: "Pod",
-                name: parts.display_name(),
-                error,
-                table_full,
-            });
-        }
+    for s in fed.sets {
+        sets.push((s.id, &s.object.namespace, &s.object.name));
+        sources.insert(s.id, s.source);
+        warnings.insert(s.id, s.warnings);
     }
     if let Some(wanted) = &options.daemon_set {
         sets = select_daemon_set(&sets, wanted)?;
@@ -856,14 +809,23 @@ mod tests {
                         continue;
                     }
                     engine.clear();
-                    let objects = load::Objects {
-                        nodes: serde_json::from_value(case["nodes"].clone()).unwrap(),
-                        daemon_sets: vec![
-                            serde_json::from_value(case["daemonSet"].clone()).unwrap()
-                        ],
-                        pods: serde_json::from_value(case["pods"].clone()).unwrap(),
-                        ..Default::default()
+                    let mut items: Vec<Value> = Vec::new();
+                    let kinded = |kind: &str, o: &Value| {
+                        let mut o = o.clone();
+                        o["kind"] = Value::from(kind);
+                        o
                     };
+                    for n in case["nodes"].as_array().unwrap() {
+                        items.push(kinded("Node", n));
+                    }
+                    items.push(kinded("DaemonSet", &case["daemonSet"]));
+                    for p in case["pods"].as_array().into_iter().flatten() {
+                        items.push(kinded("Pod", p));
+                    }
+                    let list = serde_json::json!({"kind": "List", "items": items}).to_string();
+                    let objects =
+                        load::objects_from_bytes(list.as_bytes(), &load::Limits::default())
+                            .unwrap();
                     let options = Options {
                         daemon_set: None,
                         now: Timestamp::parse_rfc3339(case["now"].as_str().unwrap()).unwrap(),

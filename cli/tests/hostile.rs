@@ -186,7 +186,7 @@ fn errors_name_the_field_and_cut_long_values() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(
-        err.contains("Node n1 is not a valid v1 Node: metadata.labels.topology.kubernetes.io/zone: invalid type: sequence"),
+        err.contains("Node \"n1\": metadata.labels.topology.kubernetes.io/zone: not the JSON type the API defines for this field"),
         "{err}"
     );
     // A 1 MB label value: the key is named, the value is not echoed.

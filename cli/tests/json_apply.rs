@@ -1,16 +1,25 @@
-//! `Engine::apply` (the core's `json` feature) against the CLI's loader: every
-//! object of `tests/data/manifests` and `examples/cluster.json`, applied as JSON,
-//! gives the engine the same answers (every placement and its reason, every
-//! DaemonSet's sync plan) as loading it the way `dsr plan` does.
+//! `Engine::apply` (the core's `json` feature), the one way every `dsr` command
+//! loads objects, against the typed inputs: every object of `tests/data`
+//! (the manifests, the bench's small cluster, the conformance cases' nodes,
+//! DaemonSets and pods) and of `examples/cluster.json`, applied as JSON, gives
+//! the engine the same answers (every placement and its reason, every
+//! DaemonSet's tolerations and sync plan) as the same objects read into
+//! k8s-openapi types and mapped field by field to the core's inputs
+//! (`support/typed.rs`, written apart from the core's decoder).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use dsr_cli::convert::{current_revision_hash, DaemonSetParts, NodeParts, PodParts};
-use dsr_cli::load;
 use dsr_core::json::{Change, Kind, ObjectId, Problem, Scratch, ScratchPool};
 use dsr_core::{Plan, Timestamp};
+use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet};
+use k8s_openapi::api::core::v1::{Node, Pod};
 use serde_json::{json, Value};
+
+#[path = "support/typed.rs"]
+mod typed;
+
+use typed::{current_revision_hash, DaemonSetParts, NodeParts, PodParts};
 
 type E = dsr_core::Engine<32, 32, 512, 16384, { 1 << 20 }, 16384, 4096>;
 
@@ -38,31 +47,94 @@ fn files(dir: &str) -> Vec<PathBuf> {
     v
 }
 
-/// Loads files as `dsr plan` does: nodes, then DaemonSets with their current
-/// revision hash, then pods.
+/// Objects read into k8s-openapi types.
+#[derive(Default)]
+struct Typed {
+    nodes: Vec<Node>,
+    daemon_sets: Vec<DaemonSet>,
+    pods: Vec<Pod>,
+    revisions: Vec<ControllerRevision>,
+}
+
+impl Typed {
+    /// Adds one object of `kind` (a namespaced one without a namespace is in
+    /// `default`, as kubectl takes it).
+    fn push(&mut self, kind: &str, mut v: Value) {
+        if kind != "Node"
+            && v["metadata"]["namespace"]
+                .as_str()
+                .is_none_or(str::is_empty)
+        {
+            v["metadata"]["namespace"] = json!("default");
+        }
+        match kind {
+            "Node" => self.nodes.push(serde_json::from_value(v).unwrap()),
+            "DaemonSet" => self.daemon_sets.push(serde_json::from_value(v).unwrap()),
+            "Pod" => self.pods.push(serde_json::from_value(v).unwrap()),
+            "ControllerRevision" => self.revisions.push(serde_json::from_value(v).unwrap()),
+            _ => {}
+        }
+    }
+
+    /// Reads a file: one object, a `List`, or the bench format.
+    fn read(&mut self, path: &std::path::Path) {
+        let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        if let Some(items) = v["items"].as_array() {
+            for item in items {
+                self.push(item["kind"].as_str().unwrap(), item.clone());
+            }
+        } else if let Some(kind) = v["kind"].as_str() {
+            self.push(kind, v.clone());
+        } else {
+            for (field, kind) in [
+                ("nodes", "Node"),
+                ("daemonSets", "DaemonSet"),
+                ("pods", "Pod"),
+            ] {
+                for item in v[field].as_array().into_iter().flatten() {
+                    self.push(kind, item.clone());
+                }
+            }
+        }
+    }
+
+    /// Loads the typed inputs: nodes, then DaemonSets with their current
+    /// revision hash, then pods.
+    fn load<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+    >(
+        &self,
+        e: &mut dsr_core::Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+    ) {
+        for n in &self.nodes {
+            e.add_node(&NodeParts::new(n).input()).unwrap();
+        }
+        for ds in &self.daemon_sets {
+            let (hash, _) = current_revision_hash(ds, &self.revisions);
+            DaemonSetParts::new(ds)
+                .with_revision_hash(hash)
+                .with_input(|i| e.add_daemon_set(i))
+                .unwrap();
+        }
+        for p in &self.pods {
+            PodParts::new(p).with_input(|i| e.add_pod(i)).unwrap();
+        }
+    }
+}
+
+/// Loads files into the typed inputs.
 fn load_cli(e: &mut E, paths: &[PathBuf]) {
-    let mut all = load::Objects::default();
+    let mut all = Typed::default();
     for p in paths {
-        let o = load::read_objects(p, &load::Limits::default()).unwrap();
-        all.nodes.extend(o.nodes);
-        all.daemon_sets.extend(o.daemon_sets);
-        all.pods.extend(o.pods);
-        all.controller_revisions.extend(o.controller_revisions);
+        all.read(p);
     }
-    for n in &all.nodes {
-        e.add_node(&NodeParts::new(n).input()).unwrap();
-    }
-    for ds in &all.daemon_sets {
-        let (hash, _) = current_revision_hash(ds, &all.controller_revisions);
-        DaemonSetParts::new(ds)
-            .with_revision_hash(hash)
-            .with_input(|i| e.add_daemon_set(i))
-            .unwrap();
-    }
-    for p in &all.pods {
-        let pod = p.to_pod();
-        PodParts::new(&pod).with_input(|i| e.add_pod(i)).unwrap();
-    }
+    all.load(e);
 }
 
 fn apply_one(e: &mut E, json: &[u8]) -> dsr_core::json::Applied {
@@ -72,11 +144,34 @@ fn apply_one(e: &mut E, json: &[u8]) -> dsr_core::json::Applied {
 }
 
 /// Everything the engine answers, by name: each placement with its reason, and
-/// each DaemonSet's sync plan.
-fn answers(e: &E) -> String {
+/// each DaemonSet's tolerations and sync plan.
+fn answers<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+>(
+    e: &dsr_core::Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+) -> String {
     // A sync records what it expects: answer from a copy.
     let mut e = Box::new(e.clone());
-    let e = &mut *e;
+    answers_of(&mut e)
+}
+
+fn answers_of<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+>(
+    e: &mut dsr_core::Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES>,
+) -> String {
     let now = Timestamp::parse_rfc3339(NOW).unwrap();
     let mut out = String::new();
     let mut sets: Vec<_> = e
@@ -98,18 +193,36 @@ fn answers(e: &E) -> String {
             d.template_generation
         )
         .unwrap();
+        let mut tolerations: Vec<String> = e
+            .daemon_tolerations(&d)
+            .iter()
+            .map(|t| {
+                format!(
+                    "{:?}={:?}:{:?}:{:?} {:?}",
+                    e.text(t.key),
+                    strip_ids(&format!("{:?}", t.operator)),
+                    e.text(t.value),
+                    strip_ids(&format!("{:?}", t.effect)),
+                    t.toleration_seconds
+                )
+            })
+            .collect();
+        tolerations.sort();
+        writeln!(out, "  tolerations {tolerations:?}").unwrap();
         for (node_name, node) in &nodes {
             let p = e.should_run(*set, *node).unwrap();
             let mut why = String::new();
             e.describe(*set, &p.reason, &mut why).unwrap();
             writeln!(
                 out,
-                "  {node_name}: run {} continue {}: {why}",
-                p.should_run, p.should_continue_running
+                "  {node_name}: run {} continue {} affinity {:?}: {why}",
+                p.should_run,
+                p.should_continue_running,
+                e.matches_node_affinity(*set, *node).unwrap()
             )
             .unwrap();
         }
-        let mut plan = Box::new(Plan::<512>::new());
+        let mut plan = Box::new(Plan::<PODS>::new());
         e.sync(*set, now, &mut plan).unwrap();
         let pod = |id| e.text(e.pod(id).unwrap().name).to_owned();
         let mut creates: Vec<_> = plan
@@ -266,6 +379,168 @@ fn the_example_cluster_as_one_list_answers_as_the_cli_loads_it() {
         assert_eq!((c.unchanged + c.ignored) as usize, items, "{c:?}");
         assert!(!again.placement_changed);
         same(&answers(&applied), &want, "applied");
+    });
+}
+
+/// The engine for the bench's small cluster (1,000 nodes, 20 DaemonSets).
+type Bench = dsr_core::Engine<1024, 32, 1024, 65_536, { 4 << 20 }, 65_536, 4096>;
+
+#[test]
+fn the_bench_cluster_applied_answers_as_its_typed_inputs() {
+    on_big_stack(|| {
+        let path = data("tests/data/bench/cluster-1k.json");
+        let mut typed = Box::new(Bench::new());
+        let mut all = Typed::default();
+        all.read(&path);
+        all.load(&mut typed);
+        // Applied as `dsr bench` and `dsr plan` load it: each object as the
+        // CLI's loader writes it.
+        let objects =
+            dsr_cli::load::read_objects(&path, &dsr_cli::load::Limits::default()).unwrap();
+        let mut applied = Box::new(Bench::new());
+        for o in objects.nodes.iter().chain(&objects.daemon_sets) {
+            let mut s = One::new();
+            let a = applied.apply(&o.json, &mut s).unwrap();
+            assert_eq!(a.change, Change::Added, "{}", o.name);
+        }
+        assert_eq!(applied.node_count(), 1000);
+        assert_eq!(applied.daemon_set_count(), 20);
+        let want = answers(&*typed);
+        assert!(want.contains("run true") && want.contains("run false"));
+        same(&answers(&*applied), &want, "applied");
+        assert_eq!(applied.usage(), typed.usage());
+    });
+}
+
+/// A conformance case's objects, by the kind their key says (the vectors leave
+/// `kind` out).
+fn case_objects(case: &Value) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    let mut one = |kind: &'static str, v: &Value| {
+        if let Value::Object(m) = v {
+            let mut m = m.clone();
+            m.insert("kind".into(), json!(kind));
+            out.push((kind, Value::Object(m)));
+        }
+    };
+    for key in ["node", "nodes"] {
+        match &case[key] {
+            Value::Array(items) => items.iter().for_each(|n| one("Node", n)),
+            v => one("Node", v),
+        }
+    }
+    match case["kind"].as_str() {
+        Some("requiredNodeAffinity") => {
+            // The pod's spec, as the pod template of a DaemonSet (as the runner
+            // asks the engine).
+            let pod = &case["pod"];
+            one(
+                "DaemonSet",
+                &json!({"metadata": pod["metadata"], "spec": {"template": {"spec": pod["spec"]}}}),
+            );
+        }
+        _ => one("DaemonSet", &case["daemonSet"]),
+    }
+    for p in case["pods"].as_array().into_iter().flatten() {
+        one("Pod", p);
+    }
+    out
+}
+
+type CaseE = dsr_core::Engine<64, 4, 256, 4096, { 1 << 18 }, 4096, 4096>;
+
+#[test]
+fn every_conformance_case_object_applied_answers_as_its_typed_inputs() {
+    on_big_stack(|| {
+        let mut files = Vec::new();
+        for dir in ["tests/data/conformance", "tests/data/conformance-next"] {
+            let mut stack = vec![data(dir)];
+            while let Some(d) = stack.pop() {
+                for e in std::fs::read_dir(d).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "json") {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        files.sort();
+        let (mut compared, mut validated) = (0, 0);
+        let mut typed = Box::new(CaseE::new());
+        let mut applied = Box::new(CaseE::new());
+        for file in &files {
+            let doc: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+            for case in doc["cases"].as_array().into_iter().flatten() {
+                let what = format!("{}: {}", file.display(), case["name"]);
+                if case["kind"] == "validate" && case["what"] == "daemonSet" {
+                    // Validation reads the object as written: no default namespace.
+                    let v = &case["value"];
+                    let ds: DaemonSet = serde_json::from_value(v.clone()).unwrap();
+                    let want =
+                        DaemonSetParts::new(&ds).with_input(|i| typed.validate_daemon_set(i));
+                    let mut m = v.as_object().unwrap().clone();
+                    m.insert("kind".into(), json!("DaemonSet"));
+                    let json = serde_json::to_vec(&m).unwrap();
+                    let mut s = One::new();
+                    let got = applied
+                        .validate_daemon_set_json(&json, &mut s)
+                        .map_err(|e| e.problem);
+                    assert_eq!(got, want.map_err(Problem::Engine), "{what}");
+                    validated += 1;
+                    continue;
+                }
+                let objects = case_objects(case);
+                if objects.is_empty() {
+                    continue;
+                }
+                typed.clear();
+                applied.clear();
+                let mut t = Typed::default();
+                for (kind, v) in &objects {
+                    t.push(kind, v.clone());
+                }
+                if case["kind"] == "requiredNodeAffinity" {
+                    // The typed runner read the pod spec without a selector.
+                    for n in &t.nodes {
+                        typed.add_node(&NodeParts::new(n).input()).unwrap();
+                    }
+                    let pod: Pod = serde_json::from_value(case["pod"].clone()).unwrap();
+                    let mut meta = pod.metadata.clone();
+                    meta.namespace.get_or_insert_with(|| "default".into());
+                    DaemonSetParts::from_pod_spec(&meta, pod.spec.as_ref())
+                        .with_input(|i| typed.add_daemon_set(i))
+                        .unwrap();
+                } else {
+                    t.load(&mut *typed);
+                }
+                for (_, v) in &objects {
+                    let json = serde_json::to_vec(v).unwrap();
+                    let mut s = One::new();
+                    applied
+                        .apply(&json, &mut s)
+                        .unwrap_or_else(|e| panic!("{what}: {e}"));
+                }
+                if case["kind"] == "requiredNodeAffinity" {
+                    let (set, _) = applied.daemon_sets().next().unwrap();
+                    let (typed_set, _) = typed.daemon_sets().next().unwrap();
+                    let node = applied.nodes().next().unwrap().0;
+                    let typed_node = typed.nodes().next().unwrap().0;
+                    assert_eq!(
+                        applied.matches_node_affinity(set, node),
+                        typed.matches_node_affinity(typed_set, typed_node),
+                        "{what}"
+                    );
+                } else {
+                    same(&answers_of(&mut applied), &answers_of(&mut typed), &what);
+                }
+                compared += 1;
+            }
+        }
+        // shouldRun, reconcile, daemonPodTolerations and requiredNodeAffinity.
+        assert!(compared > 1800, "{compared} cases compared");
+        assert!(validated >= 10, "{validated} DaemonSets validated");
     });
 }
 

@@ -403,28 +403,36 @@ impl<
     }
 
     pub(crate) fn compile_toleration(&mut self, t: &TolerationInput<'_>) -> Result<Toleration> {
-        let key = self.intern(t.key, Field::Toleration)?;
-        let value = self.intern(t.value, Field::Toleration)?;
-        let effect = self.effect(t.effect, Field::Toleration)?;
-        let mut failure = None;
-        let operator = TolerationOperator::classify(t.operator, || {
-            match self.intern(t.operator, Field::Toleration) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    failure = Some(e);
-                    None
-                }
+        toleration_of(t, &mut |s, field| self.intern(s, field))
+    }
+}
+
+/// A toleration with its strings made symbols by `sym` (key, value, effect,
+/// then operator, in that order: the first that fails is the error).
+pub(crate) fn toleration_of<'a>(
+    t: &TolerationInput<'a>,
+    sym: &mut impl FnMut(&'a str, Field) -> Result<crate::intern::Sym>,
+) -> Result<Toleration> {
+    let key = sym(t.key, Field::Toleration)?;
+    let value = sym(t.value, Field::Toleration)?;
+    let effect = crate::node::effect_of(t.effect, Field::Toleration, sym)?;
+    let mut failure = None;
+    let operator =
+        TolerationOperator::classify(t.operator, || match sym(t.operator, Field::Toleration) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                failure = Some(e);
+                None
             }
         })
         .ok_or(failure.unwrap_or(Error::LogicBug))?;
-        Ok(Toleration {
-            key,
-            operator,
-            value,
-            effect,
-            toleration_seconds: t.toleration_seconds,
-        })
-    }
+    Ok(Toleration {
+        key,
+        operator,
+        value,
+        effect,
+        toleration_seconds: t.toleration_seconds,
+    })
 }
 
 /// `len` (a count or a position) in 16 bits, or [`Error::TooMany`] naming the list

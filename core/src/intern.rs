@@ -73,8 +73,14 @@ pub const TEXT_MAX: usize = (1 << LEN_BITS) - 1;
 /// table is cleared (no real cluster comes near: it is two million handles to one
 /// string).
 const REFS_MAX: u32 = u32::MAX >> LEN_BITS;
-/// Bits of a bucket holding a symbol (plus one); the rest hold hash bits.
+/// Bits of a bucket holding a symbol (plus one); the rest hold the symbol's
+/// distance from its home bucket.
 const SYM_BITS: u32 = 21;
+/// The low bits of a bucket: the symbol plus one.
+const SYM_MASK: u32 = (1 << SYM_BITS) - 1;
+/// The largest distance a bucket records; a symbol this far or farther from
+/// home has its distance computed from its text's hash.
+const DIST_MAX: u32 = u32::MAX >> SYM_BITS;
 /// The most strings a table holds: a symbol plus one fits in a bucket's 21 low bits.
 pub const STRINGS_MAX: usize = (1 << SYM_BITS) - 2;
 
@@ -113,10 +119,12 @@ impl Entry {
 /// A fixed-capacity string table: at most `STRINGS` distinct strings holding at most
 /// `BYTES` bytes together.
 ///
-/// Lookups hash the text into a table of `STRINGS` buckets (open addressing, linear
-/// probing; each bucket keeps hash bits beside the symbol, so a probe compares
-/// text only when those agree), so interning costs the same whatever came and
-/// went; interning the same string twice returns the same [`Sym`] and takes no
+/// Lookups hash the text into a table of `STRINGS` buckets (open addressing,
+/// linear probing kept in Robin Hood order: each bucket records how far its
+/// symbol sits from its home bucket, so a probe compares text only with symbols
+/// of the same home, stops as soon as it passes where the text would be, and a
+/// removal moves the rest of its run back without hashing anything), so interning
+/// costs the same whatever came and went, even in a nearly full table; interning the same string twice returns the same [`Sym`] and takes no
 /// space. A table holds at most [`STRINGS_MAX`] strings of at most [`TEXT_MAX`]
 /// bytes each.
 ///
@@ -137,7 +145,9 @@ pub struct Interner<const STRINGS: usize, const BYTES: usize> {
     text: Vec<u8, BYTES>,
     entries: Vec<Entry, STRINGS>,
     /// The hash table: 0 for an empty bucket, else the symbol plus one (low
-    /// [`SYM_BITS`] bits) and the high bits of its text's hash.
+    /// [`SYM_BITS`] bits) and its distance from its home bucket (the rest, up to
+    /// [`DIST_MAX`]). Along a run, no symbol is nearer its home than the one
+    /// before it is to its own, less one (Robin Hood order).
     buckets: [u32; STRINGS],
     /// First free slot ([`NIL`] when none): freed slots are reused first.
     free: u32,
@@ -151,6 +161,15 @@ pub struct Interner<const STRINGS: usize, const BYTES: usize> {
     high: (u32, u32),
     /// Strings freed since the table was made (wrapping).
     freed: u32,
+}
+
+/// Where a probe for a text ended.
+enum Probe {
+    /// In this bucket, holding the text's symbol.
+    Found(usize, u32),
+    /// Not held: the bucket where it would go, and its distance from home there
+    /// (`STRINGS` when the table has no room).
+    Vacant(usize, usize),
 }
 
 /// The strings held, by symbol: what the table means, not where free slots and
@@ -274,7 +293,7 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
     /// The text of a symbol; the empty string for a symbol this table does not hold.
     pub fn resolve(&self, sym: Sym) -> &str {
         // Only whole `&str`s are ever written, and compaction moves whole strings,
-        // so this never fails; checked all the same, as the core has no `unsafe`.
+        // so this never fails; checked all the same: the core keeps `unsafe` out.
         core::str::from_utf8(self.bytes(sym)).unwrap_or("")
     }
 
@@ -291,11 +310,6 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         (((h >> 32) * STRINGS as u64) >> 32) as usize
     }
 
-    /// The hash bits a bucket keeps beside its symbol.
-    fn tag(h: u64) -> u32 {
-        (h as u32) & !((1 << SYM_BITS) - 1)
-    }
-
     /// The bucket after `b`, wrapping.
     fn after(b: usize) -> usize {
         if b + 1 >= STRINGS {
@@ -305,27 +319,93 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         }
     }
 
-    /// The bucket holding `s`, or the empty bucket where it would go.
-    fn probe(&self, s: &[u8], h: u64) -> (usize, Option<u32>) {
+    /// How far the symbol in bucket `b` (whose value is `v`) is from its home.
+    #[inline]
+    fn distance(&self, b: usize, v: u32) -> usize {
+        let d = v >> SYM_BITS;
+        if d < DIST_MAX {
+            return d as usize;
+        }
+        // Too far to record: from the text.
+        let home = Self::home(hash(self.bytes(Sym((v & SYM_MASK) - 1))));
+        if b >= home {
+            b - home
+        } else {
+            b + STRINGS - home
+        }
+    }
+
+    /// A bucket's value: symbol `i` at `d` buckets from home.
+    fn bucket(i: u32, d: usize) -> u32 {
+        ((d as u32).min(DIST_MAX) << SYM_BITS) | (i + 1)
+    }
+
+    /// The bucket holding `s` (hashing to `h`), or where it would go and its
+    /// distance from home there.
+    fn probe(&self, s: &[u8], h: u64) -> Probe {
         let mut b = Self::home(h);
-        let tag = Self::tag(h);
         // At most every bucket once: a full table has no empty one to stop at.
-        for _ in 0..STRINGS {
+        for d in 0..STRINGS {
             let Some(&v) = self.buckets.get(b) else {
                 break;
             };
             if v == 0 {
-                return (b, None);
+                return Probe::Vacant(b, d);
             }
-            if v & !((1 << SYM_BITS) - 1) == tag {
-                let sym = (v & ((1 << SYM_BITS) - 1)) - 1;
+            let dv = self.distance(b, v);
+            // Robin Hood order: past every symbol of `s`'s home.
+            if dv < d {
+                return Probe::Vacant(b, d);
+            }
+            if dv == d {
+                let sym = (v & SYM_MASK) - 1;
                 if self.bytes(Sym(sym)) == s {
-                    return (b, Some(sym));
+                    return Probe::Found(b, sym);
                 }
             }
             b = Self::after(b);
         }
-        (STRINGS, None)
+        Probe::Vacant(STRINGS, STRINGS)
+    }
+
+    /// Puts symbol `i` in bucket `b`, `d` from its home, where a probe for its
+    /// text stopped; the symbols it displaces move on, each taking the place of
+    /// the first symbol nearer its home than itself.
+    fn place(&mut self, mut b: usize, d: usize, i: u32) {
+        // A run is in home order, so the symbols from `b` to the first empty
+        // bucket all move up one: as a block when they do not wrap around.
+        if let Some(run) = self.buckets.get_mut(b..) {
+            if let Some(end) = run.iter().position(|&v| v == 0) {
+                if let Some(block) = run.get_mut(..=end) {
+                    block.copy_within(..end, 1);
+                    if let Some((first, moved)) = block.split_first_mut() {
+                        for v in moved {
+                            *v += u32::from(*v >> SYM_BITS < DIST_MAX) << SYM_BITS;
+                        }
+                        *first = Self::bucket(i, d);
+                    }
+                    return;
+                }
+            }
+        }
+        let mut carried = (i + 1, d);
+        for _ in 0..STRINGS {
+            let Some(&v) = self.buckets.get(b) else {
+                return;
+            };
+            let dv = if v == 0 { 0 } else { self.distance(b, v) };
+            if v == 0 || dv < carried.1 {
+                if let Some(slot) = self.buckets.get_mut(b) {
+                    *slot = Self::bucket(carried.0 - 1, carried.1);
+                }
+                if v == 0 {
+                    return;
+                }
+                carried = (v & SYM_MASK, dv);
+            }
+            b = Self::after(b);
+            carried.1 += 1;
+        }
     }
 
     /// The symbol of `s` if it is held, without adding it.
@@ -333,7 +413,10 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         if s.is_empty() {
             return Some(Sym::EMPTY);
         }
-        self.probe(s.as_bytes(), hash(s.as_bytes())).1.map(Sym)
+        match self.probe(s.as_bytes(), hash(s.as_bytes())) {
+            Probe::Found(_, sym) => Some(Sym(sym)),
+            Probe::Vacant(..) => None,
+        }
     }
 
     /// The symbol of `s`, adding it when new. A new string has no holder until
@@ -348,10 +431,10 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         }
         let bytes = s.as_bytes();
         let h = hash(bytes);
-        let (mut bucket, found) = self.probe(bytes, h);
-        if let Some(i) = found {
-            return Ok(Sym(i));
-        }
+        let (mut bucket, mut distance) = match self.probe(bytes, h) {
+            Probe::Found(_, i) => return Ok(Sym(i)),
+            Probe::Vacant(b, d) => (b, d),
+        };
         if bytes.len() > TEXT_MAX || BYTES - (self.live_bytes as usize) < bytes.len() {
             return Err(Error::Full {
                 table: Table::StringBytes,
@@ -366,7 +449,9 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         }
         if BYTES - self.text.len() < bytes.len() {
             self.compact();
-            bucket = self.probe(bytes, h).0;
+            if let Probe::Vacant(b, d) = self.probe(bytes, h) {
+                (bucket, distance) = (b, d);
+            }
         }
         let start = u32::try_from(self.text.len()).map_err(|_| Error::LogicBug)?;
         self.text
@@ -387,9 +472,7 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
             self.entries.push(entry).map_err(|_| Error::LogicBug)?;
             id
         };
-        if let Some(slot) = self.buckets.get_mut(bucket) {
-            *slot = Self::tag(h) | (id + 1);
-        }
+        self.place(bucket, distance, id);
         self.live += 1;
         self.live_bytes += bytes.len() as u32;
         self.pending += 1;
@@ -473,9 +556,11 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         let Some(e) = self.entry(Sym(i)) else {
             return;
         };
-        let (bucket, found) = self.probe(self.bytes(Sym(i)), hash(self.bytes(Sym(i))));
-        if found == Some(i) {
-            self.unlink(bucket);
+        let text = self.bytes(Sym(i));
+        if let Probe::Found(bucket, found) = self.probe(text, hash(text)) {
+            if found == i {
+                self.unlink(bucket);
+            }
         }
         if e.start as usize + e.len() == self.text.len() {
             // The last text: its bytes come back at once.
@@ -493,32 +578,48 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         self.live_bytes = self.live_bytes.saturating_sub(e.len() as u32);
     }
 
-    /// Empties bucket `hole` and moves later buckets of the same run back, so
-    /// that every symbol stays reachable from its home bucket (no tombstones).
+    /// Empties bucket `hole` and moves the rest of its run back one bucket, each
+    /// symbol one nearer its home, up to an empty bucket or a symbol at home (no
+    /// tombstones, and no text hashed unless a distance is past [`DIST_MAX`]).
     fn unlink(&mut self, mut hole: usize) {
-        let mut b = hole;
+        // The symbols after the hole up to an empty bucket or one at home move
+        // back as a block when they do not wrap around and none is too far
+        // from home to record.
+        if let Some(run) = self.buckets.get_mut(hole..) {
+            if let Some(end) = run.iter().skip(1).position(|&v| v >> SYM_BITS == 0) {
+                if let Some(block) = run.get_mut(..=end) {
+                    let far = block
+                        .iter()
+                        .fold(false, |far, &v| far | (v >> SYM_BITS == DIST_MAX));
+                    if !far {
+                        block.copy_within(1.., 0);
+                        if let Some((last, moved)) = block.split_last_mut() {
+                            for v in moved {
+                                *v -= 1 << SYM_BITS;
+                            }
+                            *last = 0;
+                        }
+                        return;
+                    }
+                }
+            }
+        }
         for _ in 0..STRINGS {
-            b = Self::after(b);
+            let b = Self::after(hole);
             let Some(&v) = self.buckets.get(b) else {
                 break;
             };
             if v == 0 {
                 break;
             }
-            let sym = (v & ((1 << SYM_BITS) - 1)) - 1;
-            let home = Self::home(hash(self.bytes(Sym(sym))));
-            // `v` may fill the hole when its home is not cyclically in (hole, b].
-            let stays = if hole <= b {
-                hole < home && home <= b
-            } else {
-                hole < home || home <= b
-            };
-            if !stays {
-                if let Some(slot) = self.buckets.get_mut(hole) {
-                    *slot = v;
-                }
-                hole = b;
+            let d = self.distance(b, v);
+            if d == 0 {
+                break;
             }
+            if let Some(slot) = self.buckets.get_mut(hole) {
+                *slot = Self::bucket((v & SYM_MASK) - 1, d - 1);
+            }
+            hole = b;
         }
         if let Some(slot) = self.buckets.get_mut(hole) {
             *slot = 0;
@@ -569,17 +670,9 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
             if self.entry(Sym(i)).is_none() {
                 continue;
             }
-            let h = hash(self.bytes(Sym(i)));
-            let mut b = Self::home(h);
-            for _ in 0..STRINGS {
-                match self.buckets.get_mut(b) {
-                    Some(slot) if *slot == 0 => {
-                        *slot = Self::tag(h) | (i + 1);
-                        break;
-                    }
-                    Some(_) => b = Self::after(b),
-                    None => break,
-                }
+            let text = self.bytes(Sym(i));
+            if let Probe::Vacant(b, d) = self.probe(text, hash(text)) {
+                self.place(b, d, i);
             }
         }
     }
@@ -690,6 +783,56 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t.bytes_used(), "kube-system".len() + "fluentd-00000".len());
         assert_eq!(t.high_water(), (3, 11 + 2 * 13));
+    }
+
+    #[test]
+    fn a_full_table_churned_finds_every_string() {
+        // Pod names coming and going in a table kept nearly full: every held
+        // name is found, every given-back one is not, whatever runs the hash
+        // table's buckets form.
+        const N: usize = 97;
+        let mut t: Interner<N, 4096> = Interner::new();
+        let mut held: [Option<(u32, Sym)>; N] = [None; N];
+        let name = |n: u32| {
+            let mut s = heapless::String::<32>::new();
+            core::fmt::write(&mut s, format_args!("fluentd-{n:x}")).unwrap();
+            s
+        };
+        for (n, slot) in (1_000_000u32..).zip(held.iter_mut()) {
+            let sym = t.intern(&name(n)).unwrap();
+            t.retain(sym);
+            *slot = Some((n, sym));
+        }
+        let mut rng = 0x2545_f491_u32;
+        for step in 0..20_000u32 {
+            rng ^= rng << 13;
+            rng ^= rng >> 17;
+            rng ^= rng << 5;
+            let slot = (rng as usize) % N;
+            match held[slot] {
+                Some((_, sym)) if step % 8 == 0 => {
+                    t.release(sym);
+                    held[slot] = None;
+                }
+                Some(_) => {}
+                None => {
+                    let sym = t.intern(&name(step)).unwrap();
+                    t.retain(sym);
+                    held[slot] = Some((step, sym));
+                }
+            }
+            if step % 97 == 0 || step > 19_900 {
+                for &(n, sym) in held.iter().flatten() {
+                    assert_eq!(t.get(&name(n)), Some(sym), "step {step}");
+                    assert_eq!(t.resolve(sym), name(n).as_str());
+                }
+                assert_eq!(t.get(&name(step.wrapping_sub(1) | 1 << 31)), None);
+            }
+        }
+        let live = held.iter().flatten().count();
+        assert_eq!(t.len(), live);
+        assert!(live > N * 4 / 5, "the table was kept nearly full: {live}");
+        assert_eq!(t.high_water().0, N);
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl<
         }
         self.nodes.reserve()?;
         self.atomically(|e| {
-            let node = e.compile_node(input)?;
+            let node = e.compile_node(input, None)?;
             let id = e.nodes.insert(node)?;
             e.node_names.insert(node.name, id)?;
             e.hold_node(&node, Hold::Retain);
@@ -72,7 +72,7 @@ impl<
                 return Err(Error::Duplicate(Table::Nodes));
             }
         }
-        let mut new = self.atomically(|e| e.compile_node(input))?;
+        let mut new = self.atomically(|e| e.compile_node(input, Some(&old)))?;
         // Most updates of a Node object (status, heartbeats) change nothing dsr
         // reads: drop the copy, keep the version, and re-evaluate nothing.
         let unchanged = new.name == old.name
@@ -119,9 +119,20 @@ impl<
         Ok(())
     }
 
-    fn compile_node(&mut self, input: &NodeInput<'_>) -> Result<Node> {
-        let name = self.intern(input.name, Field::Name)?;
-        let labels = self.push_labels(input.labels)?;
+    /// Stores a node's parts. An update passes the node it replaces (`like`):
+    /// text the old node already holds is found by comparing it with the old
+    /// node's, at the cost of a comparison instead of a hash-table lookup.
+    fn compile_node(&mut self, input: &NodeInput<'_>, like: Option<&Node>) -> Result<Node> {
+        let name = match like {
+            Some(old) if self.strings.bytes(old.name) == input.name.as_bytes() => old.name,
+            _ => self.intern(input.name, Field::Name)?,
+        };
+        let labels = match like {
+            Some(old) if input.labels.len() <= FEW_LABELS => {
+                self.push_few_labels(input.labels, old.labels)?
+            }
+            _ => self.push_labels(input.labels)?,
+        };
         let taints = self.push_taints(input.taints)?;
         Ok(Node {
             name,
@@ -144,7 +155,7 @@ impl<
     /// room for every copy while it is stored (a Kubernetes map repeats none).
     pub(crate) fn push_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
         if input.len() <= FEW_LABELS {
-            return self.push_few_labels(input);
+            return self.push_few_labels(input, Span::EMPTY);
         }
         // No room check up front: the caller's rollback undoes a push that does
         // not fit.
@@ -188,12 +199,29 @@ impl<
 
     /// [`push_labels`](Self::push_labels) of a few labels: a repeated key
     /// replaces the value in place, taking no room (at most `FEW_LABELS`² key
-    /// comparisons).
-    fn push_few_labels(&mut self, input: &[LabelInput<'_>]) -> Result<Span> {
+    /// comparisons). A label whose key (and value) the labels at `like` hold
+    /// takes their symbols without interning: an update of an object mostly
+    /// repeats its labels, in the same order.
+    fn push_few_labels(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Span> {
         let mark = self.labels.mark();
+        // Where the next input label is looked for first among `like`.
+        let mut next = 0usize;
         for l in input {
-            let key = self.intern(l.key, Field::LabelKey)?;
-            let value = self.intern(l.value, Field::LabelValue)?;
+            let (key, value) = match self.label_like(like, next, l) {
+                Some((at, hint)) => {
+                    next = at + 1;
+                    let value = if self.strings.bytes(hint.value) == l.value.as_bytes() {
+                        hint.value
+                    } else {
+                        self.intern(l.value, Field::LabelValue)?
+                    };
+                    (hint.key, value)
+                }
+                None => (
+                    self.intern(l.key, Field::LabelKey)?,
+                    self.intern(l.value, Field::LabelValue)?,
+                ),
+            };
             let span = self.labels.since(mark);
             if let Some(existing) = self.labels.get_mut(span).iter_mut().find(|x| x.key == key) {
                 existing.value = value;
@@ -207,6 +235,20 @@ impl<
         Ok(span)
     }
 
+    /// The label among `like` whose key is `l`'s, looked for from position `from`
+    /// on and then from the start, with its position.
+    fn label_like(&self, like: Span, from: usize, l: &LabelInput<'_>) -> Option<(usize, Label)> {
+        let hints = self.labels.get(like);
+        let (before, after) = hints.split_at_checked(from).unwrap_or((hints, &[]));
+        let key = l.key.as_bytes();
+        let found = |h: &Label| self.strings.bytes(h.key) == key;
+        if let Some(i) = after.iter().position(found) {
+            return after.get(i).map(|&h| (from + i, h));
+        }
+        let i = before.iter().position(found)?;
+        before.get(i).map(|&h| (i, h))
+    }
+
     fn push_taints(&mut self, input: &[TaintInput<'_>]) -> Result<Span> {
         self.taints.reserve(input.len())?;
         let mark = self.taints.mark();
@@ -216,16 +258,21 @@ impl<
         }
         Ok(self.taints.since(mark))
     }
+}
 
-    pub(crate) fn effect(&mut self, s: &str, field: Field) -> Result<TaintEffect> {
-        let mut failure = None;
-        let effect = TaintEffect::classify(s, || match self.intern(s, field) {
-            Ok(sym) => Some(sym),
-            Err(e) => {
-                failure = Some(e);
-                None
-            }
-        });
-        effect.ok_or(failure.unwrap_or(Error::LogicBug))
-    }
+/// A taint effect, a non-standard one made a symbol by `sym`.
+pub(crate) fn effect_of<'a>(
+    s: &'a str,
+    field: Field,
+    sym: &mut impl FnMut(&'a str, Field) -> Result<Sym>,
+) -> Result<TaintEffect> {
+    let mut failure = None;
+    let effect = TaintEffect::classify(s, || match sym(s, field) {
+        Ok(sym) => Some(sym),
+        Err(e) => {
+            failure = Some(e);
+            None
+        }
+    });
+    effect.ok_or(failure.unwrap_or(Error::LogicBug))
 }

@@ -223,11 +223,20 @@ impl<
                 return Err(Error::Duplicate(Table::Pods));
             }
         }
-        let new = self.atomically(|e| e.compile_pod(input))?;
+        let mut new = self.atomically(|e| e.compile_pod(input))?;
         self.hold_pod(&new, crate::holders::Hold::Retain);
         self.hold_pod(&old, crate::holders::Hold::Release);
         self.sweep_strings();
-        // The new labels sit after the old ones, so freeing the old moves them down.
+        // The new labels sit at the end of the pool, after the old ones.
+        let same_size = new.labels.len == old.labels.len;
+        if same_size {
+            // As many labels as before (most updates of a pod are of its status):
+            // written over the old ones and the copy dropped, so no other
+            // object's span moves (freeing a span shifts every pod's: O(pods)).
+            self.labels.overwrite(old.labels, new.labels);
+            self.labels.truncate(new.labels.start);
+            new.labels = old.labels;
+        }
         let slot = self.pods.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
         if (new.name, new.namespace) != (old.name, old.namespace) {
@@ -235,7 +244,10 @@ impl<
             self.pod_names.insert(new.name, id.0)?;
         }
         self.index_pod(id.0);
-        self.free_labels(old.labels);
+        if !same_size {
+            // Freeing the old labels moves the new ones down with every other span.
+            self.free_labels(old.labels);
+        }
         Ok(())
     }
 

@@ -207,16 +207,32 @@ pub fn validate_dns_subdomain(name: &str) -> Result<(), ValidationError> {
     validate_dns_subdomain_bytes(name.as_bytes())
 }
 
-/// Checks a name an engine stores (a node's, DaemonSet's or pod's name or
-/// namespace): no NUL byte, which C callers cannot tell from the end of a
-/// string. Stored names are not held to DNS-1123: upstream's placement and
-/// sync accept any name, and its tests (and so the conformance vectors) use
-/// unnamed objects and names such as `node_2`; [`validate_dns_subdomain`] is
-/// the API server's rule.
+/// Checks the name of a DaemonSet or pod given to an engine through the C API
+/// (`metadata.name`): not empty, since every Kubernetes object has one and an
+/// empty one from C is a field never set, and no NUL byte
+/// ([`validate_stored_text`]). Names are not held to DNS-1123: upstream's
+/// placement and sync accept any name, and its tests (and so the conformance
+/// vectors) use names such as `node_2`; [`validate_dns_subdomain`] is the API
+/// server's rule. The engine itself takes any name, the empty one included, as
+/// upstream's controller code does (its unit tests build unnamed objects).
 pub fn validate_stored_name(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty() {
+        return Err(ValidationError::Empty);
+    }
+    validate_stored_text(name)
+}
+
+/// Checks a node name or a namespace given to an engine through the C API: no
+/// NUL byte, which C callers cannot tell from the end of a string. Both may be
+/// empty. An unnamed node is one upstream decides on: it has no
+/// `metadata.name` field for a node-affinity field selector, and conformance
+/// vectors pin what that gives (`metadata.name In (node-2)` matches it, for
+/// one). An empty namespace is what upstream's tests leave (the API server
+/// defaults it).
+pub fn validate_stored_text(text: &str) -> Result<(), ValidationError> {
     // A plain scan: `contains` brings a word-at-a-time search that costs
     // firmware code size for names of a few dozen bytes.
-    match name.bytes().any(|b| b == 0) {
+    match text.bytes().any(|b| b == 0) {
         true => Err(ValidationError::InvalidFormat),
         false => Ok(()),
     }
@@ -242,7 +258,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stored_names_refuse_only_nul() {
+    fn stored_names_refuse_only_nul_and_empty() {
         assert_eq!(
             validate_stored_name("edge\0rpi"),
             Err(ValidationError::InvalidFormat)
@@ -252,7 +268,12 @@ mod tests {
             Err(ValidationError::InvalidFormat)
         );
         assert_eq!(validate_stored_name("node_2"), Ok(()));
-        assert_eq!(validate_stored_name(""), Ok(()));
+        assert_eq!(validate_stored_name(""), Err(ValidationError::Empty));
+        assert_eq!(
+            validate_stored_text("kube\0system"),
+            Err(ValidationError::InvalidFormat)
+        );
+        assert_eq!(validate_stored_text(""), Ok(()));
     }
     use std::string::String;
     use std::vec;

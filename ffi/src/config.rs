@@ -64,6 +64,15 @@ const DEFINES: &[(&str, usize, &str)] = &[
     ("DSR_CALL_VALUES", build::CALL_VALUES, ""),
     ("DSR_CALL_TERMS", build::CALL_TERMS, ""),
     ("DSR_CALL_CONTAINERS", build::CALL_CONTAINERS, ""),
+    (
+        "DSR_JSON",
+        cfg!(feature = "json") as usize,
+        "1: dsr_engine_apply() is in this build (the json feature), its scratch:",
+    ),
+    ("DSR_JSON_OBJECTS", crate::apply::JSON_CAPACITIES[0], ""),
+    ("DSR_JSON_LABELS", crate::apply::JSON_CAPACITIES[1], ""),
+    ("DSR_JSON_RULES", crate::apply::JSON_CAPACITIES[2], ""),
+    ("DSR_JSON_TEXT", crate::apply::JSON_CAPACITIES[3], ""),
 ];
 
 /// FNV-1a over the version and every define: what `dsr_config_check()`

@@ -12,7 +12,8 @@ use core::ffi::{c_char, c_void};
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-use dsr_core::validation::validate_stored_name;
+use dsr_core::error::{Error, Field};
+use dsr_core::validation::{validate_stored_name, validate_stored_text};
 use dsr_core::{NodeId, Placement, Reason, SetId};
 
 use crate::capacities::{build, CoreEngine};
@@ -24,9 +25,9 @@ use crate::types::{
 };
 
 use dsr_result::{
-    DSR_RESULT_BAD_LENGTH, DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_BUSY, DSR_RESULT_INVALID_NAME,
-    DSR_RESULT_MISALIGNED, DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_NULL_POINTER,
-    DSR_RESULT_STALE_REASON, DSR_RESULT_UNKNOWN_ENUM,
+    DSR_RESULT_BAD_LENGTH, DSR_RESULT_BUFFER_TOO_SMALL, DSR_RESULT_BUSY, DSR_RESULT_MISALIGNED,
+    DSR_RESULT_NOT_AN_ENGINE, DSR_RESULT_NULL_POINTER, DSR_RESULT_STALE_REASON,
+    DSR_RESULT_UNKNOWN_ENUM,
 };
 
 /// `"dsr_eng1"`: marks memory that `dsr_engine_init()` set up.
@@ -55,6 +56,10 @@ pub(crate) struct State {
     /// [`State::with_scratch`]); the lifetime is a placeholder, never used as
     /// such.
     scratch: Scratch<'static>,
+    /// What `dsr_engine_apply()` reads, and its last error (see
+    /// [`crate::apply`]).
+    #[cfg(feature = "json")]
+    pub(crate) json: crate::apply::JsonState,
 }
 
 /// Checks an engine pointer: not NULL, aligned, set up by `dsr_engine_init()`.
@@ -173,6 +178,8 @@ impl Guard<'_> {
         let r = f(self.state);
         if let Err(failure) = r {
             self.state.last = Some(failure);
+            #[cfg(feature = "json")]
+            self.state.json.take_error();
         }
         r
     }
@@ -214,6 +221,8 @@ impl State {
         self.core.clear();
         self.epoch = self.epoch.wrapping_add(1);
         self.last = None;
+        #[cfg(feature = "json")]
+        self.json.forget_error();
     }
 }
 
@@ -237,12 +246,21 @@ fn first_epoch() -> u64 {
     u64::from(n) << 32
 }
 
-/// Checks a name or namespace the engine is to store, as the core's
-/// validation decides (`validate_stored_name`: no embedded NUL).
-// Out of line: five exported functions call it, and firmware counts bytes.
+/// Checks the name of a DaemonSet or pod the engine is to store
+/// (`metadata.name`), as the core's validation decides
+/// (`validate_stored_name`: not empty, no embedded NUL); the failure names the
+/// field.
+// Out of line: four exported functions call it, and firmware counts bytes.
 #[inline(never)]
 pub(crate) fn check_name(name: &str) -> Result<(), Failure> {
-    validate_stored_name(name).map_err(|_| DSR_RESULT_INVALID_NAME.into())
+    validate_stored_name(name).map_err(|reason| Error::invalid(Field::Name, reason).into())
+}
+
+/// Checks a node name (`field` `Name`) or a namespace (`Namespace`) the engine
+/// is to store: `validate_stored_text`, no embedded NUL (either may be empty).
+#[inline(never)]
+pub(crate) fn check_text(text: &str, field: Field) -> Result<(), Failure> {
+    validate_stored_text(text).map_err(|reason| Error::invalid(field, reason).into())
 }
 
 /// Bytes of memory an engine needs: `dsr_engine_init()`'s `len` must be at
@@ -348,6 +366,10 @@ pub fn capacities() -> dsr_capacities {
         backoff: build::BACKOFF,
         plan_size: core::mem::size_of::<crate::sync::dsr_plan>(),
         plan_align: core::mem::align_of::<crate::sync::dsr_plan>(),
+        json_objects: crate::apply::JSON_CAPACITIES[0],
+        json_labels: crate::apply::JSON_CAPACITIES[1],
+        json_rules: crate::apply::JSON_CAPACITIES[2],
+        json_text: crate::apply::JSON_CAPACITIES[3],
     }
 }
 
@@ -386,28 +408,29 @@ pub unsafe extern "C" fn dsr_engine_init(
             return Err(DSR_RESULT_BAD_LENGTH.into());
         }
         // SAFETY: non-NULL, aligned, `len` >= size_of::<dsr_engine>() writable
-        // bytes (checked and by contract). `write` does not read or drop the
-        // old contents.
-        //
-        // `CoreEngine::new()` is a const fn whose tables are empty heapless
-        // vectors (a length and uninitialised storage) and zeroed arrays; its
-        // constructors are inlined, so in release builds the optimiser writes
-        // them into `mem` instead of building them on the stack first (the
-        // firmware check holds this for 4 and 64 nodes), but that is not
-        // guaranteed (debug builds do use a stack temporary of the engine's
-        // size). A core `Engine::init_in_place(&mut MaybeUninit<Self>)` would
-        // make it so.
+        // bytes (checked above, and by contract). Each field
+        // is written in its place through raw pointers (no reference to the
+        // uninitialised engine is made), and nothing reads the engine before
+        // every field is written. Writing field by field keeps the largest
+        // values (the core engine, the JSON scratch) out of a stack
+        // temporary of the whole engine: `CoreEngine::new()` is a const fn of
+        // empty heapless vectors and zeroed arrays, written in place by the
+        // optimiser (the firmware check holds `init`'s stack to 4 KiB for 4
+        // and 64 nodes, with and without `json`); debug builds may still use
+        // a stack temporary of each field.
         unsafe {
-            p.write(dsr_engine {
-                magic: MAGIC,
-                busy: AtomicBool::new(false),
-                state: UnsafeCell::new(State {
-                    epoch: first_epoch(),
-                    last: None,
-                    core: CoreEngine::new(),
-                    scratch: Scratch::new(),
-                }),
-            });
+            core::ptr::addr_of_mut!((*p).magic).write(MAGIC);
+            core::ptr::addr_of_mut!((*p).busy).write(AtomicBool::new(false));
+            let state = UnsafeCell::raw_get(core::ptr::addr_of!((*p).state));
+            core::ptr::addr_of_mut!((*state).epoch).write(first_epoch());
+            core::ptr::addr_of_mut!((*state).last).write(None);
+            core::ptr::addr_of_mut!((*state).core).write(CoreEngine::new());
+            core::ptr::addr_of_mut!((*state).scratch).write(Scratch::new());
+            #[cfg(feature = "json")]
+            crate::apply::JsonState::init(
+                &mut *core::ptr::addr_of_mut!((*state).json)
+                    .cast::<core::mem::MaybeUninit<crate::apply::JsonState>>(),
+            );
         }
         out.set(p);
         Ok(())
@@ -457,7 +480,10 @@ pub unsafe extern "C" fn dsr_engine_set_feature_gate(
 
 /// Adds a node and stores its id in `*out_id`. Node names are unique
 /// (`DSR_RESULT_DUPLICATE`); a name with an embedded NUL is
-/// `DSR_RESULT_INVALID_NAME` (names are not otherwise checked: upstream's
+/// `DSR_RESULT_INVALID_NAME`, and `dsr_engine_last_error()` names the field.
+/// An empty name (NULL or "") is taken: upstream decides on an unnamed node
+/// (it has no `metadata.name` field for node affinity), and conformance vectors
+/// pin the answers (names are not otherwise checked: upstream's
 /// placement takes any, `dsr_validate_dns_subdomain()` is the API server's
 /// rule). Ids of removed nodes are reused.
 ///
@@ -476,7 +502,7 @@ pub unsafe extern "C" fn dsr_engine_add_node(
             let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
             let node: &dsr_node = try_struct!(node, slot);
             let out = try_out!(out_id);
-            check_name(try_str!(node.name))?;
+            check_text(try_str!(node.name), Field::Name)?;
             let id = e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.add_node(n)?)))?;
             out.set(id.0);
             Ok(())
@@ -498,7 +524,7 @@ pub unsafe extern "C" fn dsr_engine_update_node(
         try_engine_mut!(engine).run_unit(|e| {
             let mut slot = core::mem::MaybeUninit::<dsr_node>::uninit();
             let node: &dsr_node = try_struct!(node, slot);
-            check_name(try_str!(node.name))?;
+            check_text(try_str!(node.name), Field::Name)?;
             e.with_scratch(|c, s| with_node(s, node, |n| Ok(c.update_node(NodeId(id), n)?)))
         })
     })
@@ -514,8 +540,9 @@ pub unsafe extern "C" fn dsr_engine_remove_node(engine: *mut dsr_engine, id: u32
 }
 
 /// Adds a DaemonSet and stores its id in `*out_id`. `ns`/`name` is unique
-/// (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
-/// `DSR_RESULT_INVALID_NAME` (as for nodes). A selector that
+/// (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+/// embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+/// (an empty namespace is taken, as upstream's tests leave it). A selector that
 /// upstream rejects is `DSR_RESULT_INVALID_SELECTOR`; an invalid node-affinity
 /// term is stored and matches nothing, as upstream.
 ///
@@ -535,7 +562,7 @@ pub unsafe extern "C" fn dsr_engine_add_daemon_set(
             let set: &dsr_daemon_set = try_struct!(set, slot);
             let out = try_out!(out_id);
             check_name(try_str!(set.name))?;
-            check_name(try_str!(set.ns))?;
+            check_text(try_str!(set.ns), Field::Namespace)?;
             let id =
                 e.with_scratch(|c, s| with_daemon_set(s, set, |d| Ok(c.add_daemon_set(d)?)))?;
             out.set(id.0);
@@ -559,7 +586,7 @@ pub unsafe extern "C" fn dsr_engine_update_daemon_set(
             let mut slot = core::mem::MaybeUninit::<dsr_daemon_set>::uninit();
             let set: &dsr_daemon_set = try_struct!(set, slot);
             check_name(try_str!(set.name))?;
-            check_name(try_str!(set.ns))?;
+            check_text(try_str!(set.ns), Field::Namespace)?;
             e.with_scratch(|c, s| {
                 with_daemon_set(s, set, |d| Ok(c.update_daemon_set(SetId(id), d)?))
             })
@@ -882,6 +909,11 @@ pub unsafe extern "C" fn dsr_engine_last_error(
             None => w.write_str("no error"),
             Some(f) => {
                 let text = f.code.text().to_str().unwrap_or("error");
+                #[cfg(feature = "json")]
+                if let Some(err) = e.json.error() {
+                    // The object, its JSON path and the problem.
+                    return write!(w, "{text}: {err}");
+                }
                 match f.core {
                     None => w.write_str(text),
                     Some(core) => {

@@ -50,6 +50,7 @@ pub mod capacities;
 mod convert;
 #[macro_use]
 pub mod engine;
+pub mod apply;
 pub mod config;
 pub mod names;
 pub mod query;

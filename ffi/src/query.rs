@@ -1,17 +1,20 @@
 //! One-off questions about objects that are not stored: does this selector
 //! select these labels, does this toleration tolerate this taint. The engine is
-//! left exactly as it was (the core undoes its scratch work), but these take a
-//! `dsr_engine *` because they use its tables as scratch space (until the core
-//! answers them from a shared reference).
+//! left exactly as it was. `dsr_engine_selector_matches()` and
+//! `dsr_engine_tolerates()` take a `const dsr_engine *`: the core answers them
+//! from a shared reference, reading the C arrays in place. The others still
+//! take a `dsr_engine *`: they convert C arrays in the engine's scratch, or the
+//! core stores a selector while it answers.
 
 use core::ffi::c_char;
 
 use dsr_core::error::Error;
+use dsr_core::input::LabelInput;
 use dsr_core::selector::syntax::{ParseError, ParsedSelector};
 use dsr_core::SetId;
 
 use crate::capacities::build::{CALL_REQUIREMENTS, CALL_VALUES};
-use crate::convert::{with_labels, with_taints_and_tolerations};
+use crate::convert::{text, with_labels, with_taints_and_tolerations};
 use crate::engine::{dsr_engine, write_text};
 use crate::result::{dsr_result, Failure};
 use crate::types::{dsr_label, dsr_str, dsr_taint, dsr_toleration};
@@ -29,8 +32,10 @@ fn parse_failure(e: ParseError) -> Failure {
 }
 
 /// Whether DaemonSet `set_id`'s `spec.selector` selects an object with these
-/// labels, into `*out`. A nil selector selects nothing; an empty one selects
-/// everything.
+/// labels, into `*out` (a repeated key counts with its last value). A nil
+/// selector selects nothing; an empty one selects everything. Reads the
+/// engine only: it may run beside other calls taking a `const dsr_engine *`,
+/// and records no failure for `dsr_engine_last_error()`.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `labels` NULL
@@ -38,23 +43,29 @@ fn parse_failure(e: ParseError) -> Failure {
 /// writable.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_selector_matches(
-    engine: *mut dsr_engine,
+    engine: *const dsr_engine,
     set_id: u32,
     labels: *const dsr_label,
     labels_len: usize,
     out: *mut bool,
 ) -> dsr_result {
     boundary!({
-        try_engine_mut!(engine).run_unit(|e| {
-            let out = try_out!(out);
-            let m = e.with_scratch(|c, s| {
-                with_labels(s, labels, labels_len, |l| {
-                    Ok(c.selector_matches(SetId(set_id), l)?)
-                })
-            })?;
-            out.set(m);
-            Ok(())
-        })
+        let e = try_engine!(engine);
+        let out = try_out!(out);
+        let all = try_slice!(labels, labels_len);
+        // Every string checked once here, so the reads below cannot fail.
+        for l in all {
+            try_str!(l.key);
+            try_str!(l.value);
+        }
+        let labels = all.iter().filter_map(|l| {
+            // SAFETY: the exported function's contract; each string was read
+            // successfully above.
+            let (key, value) = unsafe { (text(&l.key).ok()?, text(&l.value).ok()?) };
+            Some(LabelInput { key, value })
+        });
+        out.set(e.core.selector_matches_in(SetId(set_id), labels)?);
+        Ok(())
     })
 }
 
@@ -121,26 +132,25 @@ pub unsafe extern "C" fn dsr_selector_canonical(
 }
 
 /// Whether `toleration` tolerates `taint` (upstream's `ToleratesTaint`), into
-/// `*out`.
+/// `*out`. Reads the engine only (as `dsr_engine_selector_matches()`).
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `toleration`
 /// and `taint` NULL or valid with valid strings; `out` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn dsr_engine_tolerates(
-    engine: *mut dsr_engine,
+    engine: *const dsr_engine,
     toleration: *const dsr_toleration,
     taint: *const dsr_taint,
     out: *mut bool,
 ) -> dsr_result {
     boundary!({
-        try_engine_mut!(engine).run_unit(|e| {
-            let tol = crate::convert::toleration(try_ref!(toleration))?;
-            let t = crate::convert::taint(try_ref!(taint))?;
-            let out = try_out!(out);
-            out.set(e.core.tolerates(&tol, &t)?);
-            Ok(())
-        })
+        let e = try_engine!(engine);
+        let tol = crate::convert::toleration(try_ref!(toleration))?;
+        let t = crate::convert::taint(try_ref!(taint))?;
+        let out = try_out!(out);
+        out.set(e.core.tolerates(&tol, &t)?);
+        Ok(())
     })
 }
 

@@ -91,10 +91,19 @@ pub enum dsr_result {
     DSR_RESULT_FULL_OUTPUT = 213,
     /// The failed-pod backoff table is full (`DSR_PODS`).
     DSR_RESULT_FULL_BACKOFF = 214,
+    /// The table of remembered ControllerRevisions is full (one per DaemonSet:
+    /// `DSR_DAEMON_SETS`; a revision that arrives before its DaemonSet takes
+    /// one too).
+    DSR_RESULT_FULL_REVISIONS = 215,
     /// One call passes more items than the library's per-call limit (the
     /// `call_*` fields of `dsr_capacities`, set by the `DSR_CALL_*` build
     /// variables); nothing was stored.
     DSR_RESULT_CALL_LIMIT = 250,
+    /// An object given to `dsr_engine_apply()` does not fit its scratch (the
+    /// `json_*` fields of `dsr_capacities`, set by the `DSR_JSON_*` build
+    /// variables): nothing is cut short, and nothing was stored;
+    /// `dsr_engine_last_error()` names the object, the field and the array.
+    DSR_RESULT_FULL_SCRATCH = 251,
 
     /// A value is invalid (a field without a code of its own).
     DSR_RESULT_INVALID = 300,
@@ -134,6 +143,16 @@ pub enum dsr_result {
     /// A feature gate this library does not know (`dsr_engine_set_feature_gate()`;
     /// the name is matched exactly, as Kubernetes spells it).
     DSR_RESULT_UNKNOWN_FEATURE_GATE = 312,
+    /// `dsr_engine_apply()`: the bytes are not JSON, a field is not of the type
+    /// the Kubernetes API gives it, a time is not RFC 3339, the document is
+    /// nested too deep, or it is not an object with a `kind`, a `List` or a
+    /// watch event (of a known `type`); `dsr_engine_last_error()` names the
+    /// object and the JSON path.
+    DSR_RESULT_INVALID_JSON = 313,
+    /// `dsr_engine_apply()` was given an `ERROR` watch event;
+    /// `dsr_engine_last_error()` gives its `Status` code and message (410: the
+    /// watch's resourceVersion is too old, list again).
+    DSR_RESULT_WATCH_ERROR = 314,
 
     /// A snapshot is refused for a reason without a code of its own;
     /// `dsr_engine_last_error()` says which.
@@ -197,7 +216,9 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_FULL_FIELDS,
         DSR_RESULT_FULL_OUTPUT,
         DSR_RESULT_FULL_BACKOFF,
+        DSR_RESULT_FULL_REVISIONS,
         DSR_RESULT_CALL_LIMIT,
+        DSR_RESULT_FULL_SCRATCH,
         DSR_RESULT_INVALID,
         DSR_RESULT_TOO_LONG,
         DSR_RESULT_INVALID_LABEL_KEY,
@@ -211,6 +232,8 @@ pub const ALL: &[dsr_result] = {
         DSR_RESULT_INVALID_DAEMON_SET,
         DSR_RESULT_STALE_PLAN,
         DSR_RESULT_UNKNOWN_FEATURE_GATE,
+        DSR_RESULT_INVALID_JSON,
+        DSR_RESULT_WATCH_ERROR,
         DSR_RESULT_SNAPSHOT,
         DSR_RESULT_SNAPSHOT_TRUNCATED,
         DSR_RESULT_SNAPSHOT_BAD_MAGIC,
@@ -263,7 +286,11 @@ impl dsr_result {
             DSR_RESULT_FULL_FIELDS => c"the matchFields table is full (DSR_RULES)",
             DSR_RESULT_FULL_OUTPUT => c"a fixed-size output is full",
             DSR_RESULT_FULL_BACKOFF => c"the failed-pod backoff table is full (DSR_PODS)",
+            DSR_RESULT_FULL_REVISIONS => {
+                c"the controller revision table is full (DSR_DAEMON_SETS)"
+            }
             DSR_RESULT_CALL_LIMIT => c"more items in one call than the per-call limit (DSR_CALL_*)",
+            DSR_RESULT_FULL_SCRATCH => c"the object does not fit the JSON scratch (DSR_JSON_*)",
             DSR_RESULT_INVALID => c"a value is invalid",
             DSR_RESULT_TOO_LONG => c"a string is too long",
             DSR_RESULT_INVALID_LABEL_KEY => c"invalid label key",
@@ -279,6 +306,8 @@ impl dsr_result {
                 c"the plan is stale (another engine's, from before a clear, restore, init or removal, or naming strings freed since)"
             }
             DSR_RESULT_UNKNOWN_FEATURE_GATE => c"unknown feature gate",
+            DSR_RESULT_INVALID_JSON => c"invalid JSON or not a Kubernetes object",
+            DSR_RESULT_WATCH_ERROR => c"an ERROR watch event",
             DSR_RESULT_SNAPSHOT => c"the snapshot is refused",
             DSR_RESULT_SNAPSHOT_TRUNCATED => c"the snapshot is truncated",
             DSR_RESULT_SNAPSHOT_BAD_MAGIC => c"not a dsr snapshot (bad magic)",
@@ -316,6 +345,7 @@ impl dsr_result {
             Table::Fields => DSR_RESULT_FULL_FIELDS,
             Table::Output => DSR_RESULT_FULL_OUTPUT,
             Table::Backoff => DSR_RESULT_FULL_BACKOFF,
+            Table::Revisions => DSR_RESULT_FULL_REVISIONS,
             _ => DSR_RESULT_FULL,
         }
     }
@@ -464,7 +494,9 @@ mod tests {
             (DSR_RESULT_FULL_FIELDS, 212),
             (DSR_RESULT_FULL_OUTPUT, 213),
             (DSR_RESULT_FULL_BACKOFF, 214),
+            (DSR_RESULT_FULL_REVISIONS, 215),
             (DSR_RESULT_CALL_LIMIT, 250),
+            (DSR_RESULT_FULL_SCRATCH, 251),
             (DSR_RESULT_INVALID, 300),
             (DSR_RESULT_TOO_LONG, 301),
             (DSR_RESULT_INVALID_LABEL_KEY, 302),
@@ -478,6 +510,8 @@ mod tests {
             (DSR_RESULT_INVALID_DAEMON_SET, 310),
             (DSR_RESULT_STALE_PLAN, 311),
             (DSR_RESULT_UNKNOWN_FEATURE_GATE, 312),
+            (DSR_RESULT_INVALID_JSON, 313),
+            (DSR_RESULT_WATCH_ERROR, 314),
             (DSR_RESULT_SNAPSHOT, 400),
             (DSR_RESULT_SNAPSHOT_TRUNCATED, 401),
             (DSR_RESULT_SNAPSHOT_BAD_MAGIC, 402),
@@ -539,6 +573,7 @@ mod tests {
             Table::Fields,
             Table::Output,
             Table::Backoff,
+            Table::Revisions,
         ] {
             assert_ne!(dsr_result::full(t), dsr_result::DSR_RESULT_FULL, "{t:?}");
         }

@@ -11,6 +11,7 @@
 
 use core::ffi::{c_char, c_void};
 
+use dsr_core::error::Field;
 use dsr_core::sync::{
     CreateReason, DeleteReason, HoldReason, Propagation, RolloutHalt, SyncOutcome, BURST_REPLICAS,
 };
@@ -18,7 +19,7 @@ use dsr_core::{PodId, Reason, SetId, Timestamp};
 
 use crate::capacities::{build, CoreEngine, CorePlan};
 use crate::convert::with_pod;
-use crate::engine::{check_name, dsr_engine, write_text, State};
+use crate::engine::{check_name, check_text, dsr_engine, write_text, State};
 use crate::result::dsr_result;
 use crate::types::{
     dsr_create_reason, dsr_daemon_set_status, dsr_delete_reason, dsr_expectations, dsr_hold_reason,
@@ -174,8 +175,10 @@ fn current<'p>(
 }
 
 /// Adds a pod and stores its id in `*out_id`. `ns`/`name` is unique
-/// (`DSR_RESULT_DUPLICATE`); a name or namespace with an embedded NUL is
-/// `DSR_RESULT_INVALID_NAME` (as for nodes). Ids of removed pods are reused.
+/// (`DSR_RESULT_DUPLICATE`); an empty name, or a name or namespace with an
+/// embedded NUL, is `DSR_RESULT_INVALID_NAME`, the last error naming the field
+/// (an empty namespace is taken, as upstream's tests leave it). Ids of removed
+/// pods are reused.
 ///
 /// # Safety
 /// `engine` must be NULL or an engine from `dsr_engine_init()`; `pod` NULL or
@@ -193,7 +196,7 @@ pub unsafe extern "C" fn dsr_engine_add_pod(
             let pod: &dsr_pod = try_struct!(pod, slot);
             let out = try_out!(out_id);
             check_name(try_str!(pod.name))?;
-            check_name(try_str!(pod.ns))?;
+            check_text(try_str!(pod.ns), Field::Namespace)?;
             let id = e.with_scratch(|c, s| with_pod(s, pod, |p| Ok(c.add_pod(p)?)))?;
             out.set(id.0);
             Ok(())
@@ -217,7 +220,7 @@ pub unsafe extern "C" fn dsr_engine_update_pod(
             let mut slot = core::mem::MaybeUninit::<dsr_pod>::uninit();
             let pod: &dsr_pod = try_struct!(pod, slot);
             check_name(try_str!(pod.name))?;
-            check_name(try_str!(pod.ns))?;
+            check_text(try_str!(pod.ns), Field::Namespace)?;
             e.with_scratch(|c, s| with_pod(s, pod, |p| Ok(c.update_pod(PodId(id), p)?)))
         })
     })

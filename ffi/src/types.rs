@@ -503,6 +503,20 @@ pub struct dsr_capacities {
     pub plan_size: usize,
     /// Alignment that memory needs (`dsr_plan_align()`).
     pub plan_align: usize,
+    /// Objects of one `dsr_engine_apply()`: the items of a `List`
+    /// (`DSR_JSON_OBJECTS`). 0 in a build without `dsr_engine_apply()` (the
+    /// `json` feature off), as are the three below.
+    pub json_objects: usize,
+    /// Labels, `matchLabels` and `nodeSelector` entries of one
+    /// `dsr_engine_apply()` (`DSR_JSON_LABELS`).
+    pub json_labels: usize,
+    /// Each of taints, tolerations, requirements, requirement values,
+    /// node-selector terms and containers of one `dsr_engine_apply()`
+    /// (`DSR_JSON_RULES`).
+    pub json_rules: usize,
+    /// Bytes of the escaped strings of one `dsr_engine_apply()`, unescaped
+    /// (`DSR_JSON_TEXT`); strings without escapes take none.
+    pub json_text: usize,
 }
 
 /// How far a sync went (`dsr_plan_info.outcome`).

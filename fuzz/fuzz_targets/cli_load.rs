@@ -7,7 +7,9 @@
 //! refused naming the cap. Time per byte is bounded by libFuzzer's `-timeout`.
 #![no_main]
 
-use dsr_cli::load::{objects_from_bytes, objects_from_json, objects_from_yaml, Limits, Objects};
+use dsr_cli::load::{
+    objects_from_bytes, objects_from_json, objects_from_yaml, Limits, Loaded, Objects,
+};
 use libfuzzer_sys::fuzz_target;
 
 const LIMITS: Limits = Limits {
@@ -20,19 +22,12 @@ fn check(data: &[u8], result: anyhow::Result<Objects>) {
         Ok(o) => {
             assert!(data.len() as u64 <= LIMITS.max_bytes);
             assert!(o.count() <= LIMITS.max_objects, "{} objects", o.count());
-            let named = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-                m.name.as_deref().is_some_and(|n| !n.is_empty())
-            };
-            let namespaced = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-                named(m) && m.namespace.as_deref().is_some_and(|n| !n.is_empty())
-            };
-            assert!(o.nodes.iter().all(|n| named(&n.metadata)));
-            assert!(o.pods.iter().all(|p| namespaced(&p.metadata)));
-            assert!(o.daemon_sets.iter().all(|d| namespaced(&d.metadata)));
-            assert!(o
-                .controller_revisions
-                .iter()
-                .all(|r| namespaced(&r.metadata)));
+            let named = |o: &Loaded| !o.name.is_empty();
+            let namespaced = |o: &Loaded| named(o) && !o.namespace.is_empty();
+            assert!(o.nodes.iter().all(named));
+            assert!(o.pods.iter().all(namespaced));
+            assert!(o.daemon_sets.iter().all(namespaced));
+            assert!(o.controller_revisions.iter().all(namespaced));
         }
         Err(e) => {
             let text = format!("{e:#}");

@@ -40,10 +40,31 @@ echo "--- tests/c/test_dsr.c (ASan + UBSan)"
 "$CC" "${cflags[@]}" -o "$tmp/test_dsr" "$here/test_dsr.c" "$lib" "${native_libs[@]}"
 "$tmp/test_dsr"
 
+echo "--- tests/c/test_apply.c (ASan + UBSan)"
+"$CC" "${cflags[@]}" -o "$tmp/test_apply" "$here/test_apply.c" "$lib" "${native_libs[@]}"
+"$tmp/test_apply" "$root/tests/data/manifests"
+
 echo "--- examples/c/placement.c (ASan + UBSan)"
 "$CC" "${cflags[@]}" -o "$tmp/placement" "$root/examples/c/placement.c" "$lib" "${native_libs[@]}"
 "$tmp/placement" >"$tmp/placement.out"
 cat "$tmp/placement.out"
 diff -u "$root/examples/c/placement.expected" "$tmp/placement.out" ||
     { echo "c-tests: examples/c/placement.c printed something else than placement.expected" >&2; exit 1; }
+# examples/c/apply.c: the fluentd-elasticsearch DaemonSet and the 17 manifest
+# nodes from their JSON files. examples/apply.expected is what the Go example
+# prints too (tests/go/run.sh), and agrees with `dsr explain`
+# (go/manifests_test.go: TestApplyExampleAgreesWithDsrExplain).
+echo "--- examples/c/apply.c (ASan + UBSan)"
+"$CC" "${cflags[@]}" -o "$tmp/apply" "$root/examples/c/apply.c" "$lib" "${native_libs[@]}"
+(cd "$root" && LC_ALL=C "$tmp/apply" tests/data/manifests/daemonsets/kubernetes-website-fluentd-elasticsearch.json \
+    tests/data/manifests/nodes/*.json) >"$tmp/apply.out"
+diff -u "$root/examples/apply.expected" "$tmp/apply.out" ||
+    { echo "c-tests: examples/c/apply.c printed something else than examples/apply.expected" >&2; exit 1; }
+
+# examples/agent/c/agent.c: replays tests/data/watch/agent-gateway.jsonl,
+# against examples/agent/expected.txt, and resumes from its snapshot.
+echo "--- examples/agent/c/agent.c (ASan + UBSan)"
+"$CC" "${cflags[@]}" -o "$tmp/agent" "$root/examples/agent/c/agent.c" "$lib" "${native_libs[@]}"
+bash "$root/tests/agent/check.sh" "$tmp/agent"
+
 echo "c-tests: passed"

@@ -207,10 +207,11 @@ static void test_result_str(void) {
         DSR_RESULT_FULL_PODS, DSR_RESULT_FULL_LABELS, DSR_RESULT_FULL_TAINTS,
         DSR_RESULT_FULL_TOLERATIONS, DSR_RESULT_FULL_REQUIREMENTS, DSR_RESULT_FULL_VALUES,
         DSR_RESULT_FULL_TERMS, DSR_RESULT_FULL_FIELDS, DSR_RESULT_FULL_OUTPUT, DSR_RESULT_FULL_BACKOFF,
-        DSR_RESULT_CALL_LIMIT, DSR_RESULT_INVALID, DSR_RESULT_TOO_LONG,
+        DSR_RESULT_FULL_REVISIONS, DSR_RESULT_CALL_LIMIT, DSR_RESULT_FULL_SCRATCH, DSR_RESULT_INVALID, DSR_RESULT_TOO_LONG,
         DSR_RESULT_INVALID_LABEL_KEY, DSR_RESULT_INVALID_LABEL_VALUE, DSR_RESULT_INVALID_NAME,
         DSR_RESULT_INVALID_SELECTOR, DSR_RESULT_SELECTOR_PARSE, DSR_RESULT_DUPLICATE,
-        DSR_RESULT_NOT_FOUND, DSR_RESULT_STALE_REASON, DSR_RESULT_INVALID_DAEMON_SET, DSR_RESULT_PANIC, DSR_RESULT_LOGIC_BUG,
+        DSR_RESULT_NOT_FOUND, DSR_RESULT_STALE_REASON, DSR_RESULT_INVALID_DAEMON_SET,
+        DSR_RESULT_INVALID_JSON, DSR_RESULT_WATCH_ERROR, DSR_RESULT_PANIC, DSR_RESULT_LOGIC_BUG,
         DSR_RESULT_UNMAPPED_ERROR,
     };
     size_t i, j;
@@ -347,19 +348,19 @@ static void test_nodes(void) {
         m.struct_size = sizeof m + 8;
         EXPECT(DSR_RESULT_BAD_STRUCT_SIZE, dsr_engine_add_node(e, &m, &id));
     }
-    /* A name with an embedded NUL is refused (and the failure is the
-     * engine's last error); a NULL pointer and the empty string are the same
-     * empty name, which upstream's placement accepts (unique, as any). */
+    /* A name with an embedded NUL is refused, the last error naming the
+     * field; a NULL pointer and the empty string are the same empty name,
+     * which upstream's placement accepts for a node (unique, as any). */
     {
         dsr_node m = N(NULL, NULL, 0, NULL, 0);
         uint32_t a = 0, b = 0;
-        char buf[128];
+        char buf[256];
         size_t len = 0;
         m.name.ptr = "edge\0rpi";
         m.name.len = 8;
         EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_node(e, &m, &id));
         EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
-        CHECK(strstr(buf, "invalid name") != NULL);
+        CHECK(strstr(buf, "invalid metadata.name") != NULL);
         m = N(NULL, NULL, 0, NULL, 0);
         EXPECT(DSR_RESULT_OK, dsr_engine_add_node(e, &m, &a));
         m.name.ptr = "";
@@ -1118,6 +1119,28 @@ static void test_pods(void) {
             q = daemon_pod("fluentd\0-2", "edge-1", app, 1);
             q.name.len = 10;
             EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
+            q = daemon_pod("fluentd-2", "edge-1", app, 1);
+            q.ns = S("kube\0system");
+            q.ns.len = 12;
+            EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
+            {
+                char text[256];
+                size_t tlen = 0;
+                EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, text, sizeof text, &tlen));
+                CHECK(strstr(text, "invalid metadata.namespace") != NULL);
+                /* An unnamed pod (or DaemonSet) is a name never set. */
+                q = daemon_pod("", "edge-1", app, 1);
+                EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_pod(e, &q, &other));
+                EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, text, sizeof text, &tlen));
+                CHECK(strstr(text, "invalid metadata.name: must be non-empty") != NULL);
+                {
+                    dsr_daemon_set unnamed = fluentd(NULL, 0);
+                    uint32_t sid = 77;
+                    unnamed.name = S("");
+                    EXPECT(DSR_RESULT_INVALID_NAME, dsr_engine_add_daemon_set(e, &unnamed, &sid));
+                    CHECK(sid == 77);
+                }
+            }
         }
         q = daemon_pod("fluentd-2", "edge-1", app, 1);
         q.has_ready = true;
@@ -1779,14 +1802,23 @@ static void test_every_failure_is_recorded(void) {
     RECORDED(dsr_engine_update_pod(e, pod, NULL));
     RECORDED(dsr_engine_sync(e, set, NOW, PLAN(e), NULL));
     RECORDED(dsr_engine_validate_daemon_set(e, NULL));
-    RECORDED(dsr_engine_selector_matches(e, set, app, 1, NULL));
     RECORDED(dsr_engine_selector_string_matches(e, S("name"), app, 1, NULL));
-    RECORDED(dsr_engine_tolerates(e, &tol, NULL, &b));
     RECORDED(dsr_engine_find_untolerated_taint(e, &taint, 1, &tol, 1, false, NULL, 0, &b, NULL));
     RECORDED(dsr_engine_restore(e, NULL, 5));
     RECORDED(dsr_engine_delete_daemon_set(e, set, DSR_PROPAGATION_ORPHAN, pods, 4, NULL));
     RECORDED(dsr_engine_delete_daemon_set(e, set, 7, pods, 4, &len));
 #undef RECORDED
+    /* Calls taking a const dsr_engine * record nothing: the last error stays
+     * the one before. */
+    {
+        char before[sizeof buf];
+        CHECK(dsr_engine_remove_node(e, 999) == DSR_RESULT_NOT_FOUND);
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, before, sizeof before, &len));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_selector_matches(e, set, app, 1, NULL));
+        EXPECT(DSR_RESULT_NULL_POINTER, dsr_engine_tolerates(e, &tol, NULL, &b));
+        EXPECT(DSR_RESULT_OK, dsr_engine_last_error(e, buf, sizeof buf, &len));
+        CHECK(strcmp(buf, before) == 0 && strstr(before, "no object") != NULL);
+    }
     for (k = 0; k + 1 < calls; k++) CHECK(got[k] == DSR_RESULT_NULL_POINTER);
     CHECK(got[calls - 1] == DSR_RESULT_UNKNOWN_ENUM);
     free(mem);

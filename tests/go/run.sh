@@ -23,6 +23,8 @@ if [ -z "${DSR_CLI:-}" ]; then
         fi
     done
 fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 cd "$root/go"
 
 # cgo does not track the content of libdsr.a; put its hash into the flags so
@@ -41,5 +43,27 @@ go version
 go vet ./...
 go test -count=1 ./...
 GOGC=1 go test -count=1 ./...
+
+# Apply and the engine's lock under the race detector.
+go test -race -count=1 -run 'Apply' ./...
+
+# The examples module (examples/go.mod: examples/go/apply, examples/agent/go),
+# against this package: vet, then the apply example must print what the C one
+# does (examples/apply.expected, checked against dsr explain by
+# TestApplyExampleAgreesWithDsrExplain), and the agent its golden output
+# (tests/agent/check.sh, as for the C agent).
+(
+    cd "$root/examples"
+    unformatted=$(gofmt -l go agent)
+    [ -z "$unformatted" ] || { echo "go-tests: not gofmt'ed: $unformatted" >&2; exit 1; }
+    go vet ./...
+    go build -o "$tmp/apply" ./go/apply
+    (cd "$root" && LC_ALL=C "$tmp/apply" tests/data/manifests/daemonsets/kubernetes-website-fluentd-elasticsearch.json \
+        tests/data/manifests/nodes/*.json) >"$tmp/apply.out"
+    diff -u "$root/examples/apply.expected" "$tmp/apply.out" ||
+        { echo "go-tests: examples/go/apply printed something else than examples/apply.expected" >&2; exit 1; }
+    go build -o "$tmp/agent" ./agent/go
+    bash "$root/tests/agent/check.sh" "$tmp/agent"
+)
 
 bash "$root/tests/go/outside.sh"

@@ -196,7 +196,7 @@ impl<
         json: &'a [u8],
         scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
     ) -> core::result::Result<Applied, Failed<'a>> {
-        let decoded = decode(json, scratch).map_err(Failed::Decode)?;
+        let decoded = decode(json, scratch, true).map_err(Failed::Decode)?;
         let mut out = Applied {
             kind: decoded.kind,
             id: ObjectId::None,
@@ -231,6 +231,34 @@ impl<
             };
         }
         Ok(out)
+    }
+
+    /// Checks a DaemonSet given as JSON as the API server would accept it (see
+    /// [`Engine::validate_daemon_set`]), without applying it: `Ok` when valid, an
+    /// [`ApplyError`] with [`Problem::Engine`](super::Problem::Engine)`(`[`Error::Spec`]`)`
+    /// naming the problem when not. The object is read as written: a missing
+    /// namespace is not defaulted (the API server refuses a namespaced object
+    /// without one). The engine's tables do not change.
+    // The error is the message, copied; see `apply`.
+    #[allow(clippy::result_large_err)]
+    pub fn validate_daemon_set_json<
+        'a,
+        const OBJECTS: usize,
+        const SLABELS: usize,
+        const SRULES: usize,
+        const TEXT: usize,
+    >(
+        &mut self,
+        json: &'a [u8],
+        scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
+    ) -> core::result::Result<(), ApplyError> {
+        let decoded = decode(json, scratch, false).map_err(failure)?;
+        let (None, [object @ Object::DaemonSet(d)]) = (decoded.event, decoded.objects) else {
+            return Err(super::not_a_daemon_set(decoded.kind));
+        };
+        let input = d.input(d.meta.current_revision.unwrap_or(""));
+        self.validate_daemon_set(&input)
+            .map_err(|e| object_error(object, e))
     }
 
     // Not inlined, nor is `decode`: their stack is not needed at once.
@@ -333,7 +361,18 @@ impl<
             (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
             _ => None,
         };
-        if let Some((_, hash)) = entry.and_then(|(_, r)| r.revision()) {
+        // With no revision remembered for it, a DaemonSet the engine holds keeps
+        // the hash it has: one a snapshot restored (snapshots do not carry the
+        // remembered revisions) or the typed API set.
+        let kept = match (entry, found) {
+            (None, Some(id)) => self.sets.get(id.0).map(|s| s.revision_hash),
+            _ => None,
+        };
+        if let Some(hash) = entry
+            .and_then(|(_, r)| r.revision())
+            .map(|(_, h)| h)
+            .or(kept)
+        {
             let text = self.strings.resolve(hash).as_bytes();
             if let Some(buf) = hash_buf.get_mut(..text.len()) {
                 buf.copy_from_slice(text);
@@ -379,7 +418,8 @@ impl<
         Ok(One {
             id: ObjectId::DaemonSet(id),
             change,
-            placement_changed: before != Some(self.set_placements(id.0)),
+            // A new DaemonSet that runs nowhere (no node yet) changed no placement.
+            placement_changed: before.unwrap_or(Digest::new().0) != self.set_placements(id.0),
         })
     }
 
@@ -580,4 +620,86 @@ fn object_error(object: &Object<'_>, e: Error) -> ApplyError {
         Object::Empty | Object::Other => (Kind::Other, ""),
     };
     engine_error(kind, name, e)
+}
+
+#[cfg(all(test, feature = "snapshot"))]
+mod tests {
+    extern crate std;
+    use std::boxed::Box;
+    use std::format;
+
+    use super::super::{Change, Scratch};
+    use crate::GatewayEngine;
+
+    const UID: &str = "3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10";
+
+    fn daemon_set(generation: u32, image: &str) -> std::string::String {
+        format!(
+            r#"{{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{{"name":"fluentd-elasticsearch",
+            "namespace":"kube-system","uid":"{UID}","generation":{generation},"annotations":
+            {{"deprecated.daemonset.template.generation":"{generation}"}}}},"spec":{{"selector":
+            {{"matchLabels":{{"name":"fluentd-elasticsearch"}}}},"template":{{"metadata":{{"labels":
+            {{"name":"fluentd-elasticsearch"}}}},"spec":{{"containers":[{{"name":"fluentd",
+            "image":"{image}"}}]}}}}}}}}"#
+        )
+    }
+
+    const REVISION: &str = r#"{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{
+        "name":"fluentd-elasticsearch-6d4b8c7f9","namespace":"kube-system","labels":{
+        "controller-revision-hash":"6d4b8c7f9"},"ownerReferences":[{"apiVersion":"apps/v1",
+        "kind":"DaemonSet","name":"fluentd-elasticsearch","uid":"3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10",
+        "controller":true}]},"revision":1}"#;
+
+    const NODE: &str = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"edge-1"}}"#;
+
+    fn apply(e: &mut GatewayEngine, json: &str) -> super::Applied {
+        let mut s: Scratch<'_> = Scratch::new();
+        e.apply(json.as_bytes(), &mut s).unwrap()
+    }
+
+    fn hash(e: &GatewayEngine) -> std::string::String {
+        let id = e
+            .find_daemon_set("kube-system", "fluentd-elasticsearch")
+            .unwrap();
+        e.text(e.daemon_set(id).unwrap().revision_hash).into()
+    }
+
+    #[test]
+    fn a_scratch_built_in_place_reads_as_a_new_one() {
+        let mut slot = core::mem::MaybeUninit::<Scratch<'_>>::uninit();
+        let in_place = Scratch::init_in_place(&mut slot);
+        let mut e = Box::new(GatewayEngine::new());
+        let json = daemon_set(1, "fluentd:1.20");
+        let a = e.apply(json.as_bytes(), in_place).unwrap();
+        let mut fresh = Box::new(GatewayEngine::new());
+        assert_eq!(a, apply(&mut fresh, &json));
+        assert_eq!(a.change, Change::Added);
+        assert_eq!(hash(&e), hash(&fresh));
+    }
+
+    #[test]
+    fn a_daemon_set_added_before_any_node_changes_no_placement() {
+        let mut e = Box::new(GatewayEngine::new());
+        let a = apply(&mut e, &daemon_set(1, "fluentd:1.20"));
+        assert_eq!(a.change, Change::Added);
+        assert!(!a.placement_changed);
+        assert!(apply(&mut e, NODE).placement_changed);
+    }
+
+    #[test]
+    fn a_restored_daemon_set_keeps_its_revision_hash_when_modified() {
+        let mut e = Box::new(GatewayEngine::new());
+        apply(&mut e, REVISION);
+        apply(&mut e, &daemon_set(1, "fluentd:1.20"));
+        assert_eq!(hash(&e), "6d4b8c7f9");
+        let mut buf = std::vec![0u8; GatewayEngine::max_snapshot_size()];
+        let n = e.snapshot(&mut buf).unwrap();
+        let mut restored = Box::new(GatewayEngine::new());
+        restored.restore(&buf[..n]).unwrap();
+        assert_eq!(hash(&restored), "6d4b8c7f9");
+        // The revisions seen are not in the snapshot; the hash is.
+        let a = apply(&mut restored, &daemon_set(2, "fluentd:1.21"));
+        assert_eq!(a.change, Change::Updated);
+        assert_eq!(hash(&restored), "6d4b8c7f9");
+    }
 }

@@ -111,6 +111,9 @@ pub(crate) struct Ctx<'a> {
     pub start: Option<usize>,
     /// The parser's error, when the read failed.
     pub error: Option<JsonError>,
+    /// Whether a namespaced object written without a namespace is read as in
+    /// `default` (applying does, as kubectl does; validating does not).
+    pub default_namespace: bool,
 }
 
 impl<'a> Ctx<'a> {

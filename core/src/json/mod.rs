@@ -42,6 +42,8 @@ mod podspec;
 mod revision;
 
 use core::fmt;
+use core::mem::MaybeUninit;
+use core::ptr::addr_of_mut;
 
 pub use crate::revisions::REVISION_ANNOTATION;
 pub use apply::{Applied, Change, Counts, ObjectId};
@@ -329,6 +331,11 @@ pub struct Scratch<
 /// the top level of the input and of a watch event's object.
 struct State<'a>(Option<Ctx<'a>>, [Top<'a>; 2]);
 
+impl State<'_> {
+    /// No call's state.
+    const EMPTY: Self = State(None, [Top::EMPTY; 2]);
+}
+
 impl fmt::Debug for State<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("State")
@@ -364,7 +371,8 @@ const TERM: NodeSelectorTermInput<'static> = NodeSelectorTermInput {
 impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
     Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
 {
-    /// An empty scratch.
+    /// An empty scratch (on the stack: see [`Scratch::init_in_place`] for one
+    /// kept elsewhere).
     pub const fn new() -> Self {
         Scratch {
             objects: [Object::Empty; OBJECTS],
@@ -376,7 +384,76 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
             terms: [TERM; RULES],
             containers: [ContainerInput { name: "" }; RULES],
             text: [0; TEXT],
-            state: State(None, [Top::EMPTY; 2]),
+            state: State::EMPTY,
+        }
+    }
+}
+
+impl<'a, const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
+    Scratch<'a, OBJECTS, LABELS, RULES, TEXT>
+{
+    /// Empties the scratch where it is, as [`Scratch::new`] makes it, without a
+    /// temporary of its size: for a scratch that lives in long-lived memory
+    /// and serves one call after another.
+    pub fn reset(&mut self) {
+        self.objects.fill(Object::Empty);
+        self.labels.fill(LABEL);
+        self.taints.fill(TAINT);
+        self.tolerations.fill(TOLERATION);
+        self.requirements.fill(REQUIREMENT);
+        self.values.fill("");
+        self.terms.fill(TERM);
+        self.containers.fill(ContainerInput { name: "" });
+        self.text.fill(0);
+        self.state = State::EMPTY;
+    }
+}
+
+impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: usize>
+    Scratch<'_, OBJECTS, LABELS, RULES, TEXT>
+{
+    /// Builds an empty scratch in `slot`, entry by entry, and returns it.
+    ///
+    /// `slot.write(Scratch::new())` may assemble the whole scratch (~21 KB with
+    /// the default sizes) on the stack first and copy it; this never does, so
+    /// a scratch kept in an engine's memory or a static can be set up within
+    /// the 4 KiB stack bound.
+    // The core's one `unsafe`: safe Rust cannot reach the fields of an
+    // uninitialised struct, and the optimiser does not reliably build a value
+    // of this size in its final place.
+    #[allow(unsafe_code)]
+    pub fn init_in_place(slot: &mut MaybeUninit<Self>) -> &mut Self {
+        /// Writes `value` to each of the `N` entries at `array`.
+        ///
+        /// # Safety
+        /// `array` must be valid for writes of `[T; N]`.
+        unsafe fn fill<T: Copy, const N: usize>(array: *mut [T; N], value: T) {
+            let first = array.cast::<T>();
+            for i in 0..N {
+                // SAFETY: `i < N`, so `first + i` is inside the array, which
+                // is valid for writes (contract); `write` reads and drops
+                // nothing.
+                unsafe { first.add(i).write(value) };
+            }
+        }
+        let p = slot.as_mut_ptr();
+        // SAFETY: `p` points to `slot`, valid for writes of `Self`; `addr_of_mut!`
+        // reaches each field without making a reference to uninitialised memory.
+        // Every field but the decoding state is an array, and every entry of
+        // every array is written, as is the state (a small value, written
+        // whole), so `Self` is fully initialised before `assume_init_mut`.
+        unsafe {
+            fill(addr_of_mut!((*p).objects), Object::Empty);
+            fill(addr_of_mut!((*p).labels), LABEL);
+            fill(addr_of_mut!((*p).taints), TAINT);
+            fill(addr_of_mut!((*p).tolerations), TOLERATION);
+            fill(addr_of_mut!((*p).requirements), REQUIREMENT);
+            fill(addr_of_mut!((*p).values), "");
+            fill(addr_of_mut!((*p).terms), TERM);
+            fill(addr_of_mut!((*p).containers), ContainerInput { name: "" });
+            fill(addr_of_mut!((*p).text), 0);
+            addr_of_mut!((*p).state).write(State::EMPTY);
+            slot.assume_init_mut()
         }
     }
 }
@@ -423,6 +500,10 @@ struct Top<'a> {
     /// A `Status`'s `message` and `code` (an `ERROR` event's object).
     message: &'a str,
     code: i64,
+    /// Stop reading once `kind` is read (a watch event's object, whose fields
+    /// are read again as its kind's), and whether it stopped there.
+    stop_at_kind: bool,
+    stopped: bool,
 }
 
 impl Top<'_> {
@@ -434,6 +515,8 @@ impl Top<'_> {
         start: None,
         message: "",
         code: 0,
+        stop_at_kind: false,
+        stopped: false,
     };
 }
 
@@ -443,7 +526,15 @@ impl<'a> Fields<'a> for Top<'a> {
             self.start = ctx.object_start(key);
         }
         match key {
-            "kind" => self.kind = ctx.string(src)?,
+            "kind" => {
+                self.kind = ctx.string(src)?;
+                if self.stop_at_kind {
+                    // Not an error: the caller sees `stopped`. Reading on would
+                    // only skip what the kind's own reading reads again.
+                    self.stopped = true;
+                    return Err(Stop);
+                }
+            }
             "type" => self.type_ = ctx.string(src)?,
             "message" => self.message = ctx.str_or_empty(src)?,
             "code" => self.code = int(src)?.unwrap_or(0),
@@ -507,8 +598,9 @@ fn read_object<'a>(
         at(json, start, Want::Object(ctx, fields))?;
     }
     // A namespaced object written without a namespace is in `default`, as kubectl
-    // and the API server take it (the CLI's loader says the same).
+    // and the API server take it.
     match slot {
+        _ if !ctx.default_namespace => {}
         Object::DaemonSet(d) => d.meta.default_namespace(),
         Object::Pod(p) => p.meta.default_namespace(),
         Object::Revision(r) => r.meta.default_namespace(),
@@ -561,6 +653,7 @@ pub(crate) fn decode<
 >(
     json: &'a [u8],
     scratch: &'a mut Scratch<'a, OBJECTS, LABELS, RULES, TEXT>,
+    default_namespace: bool,
 ) -> Result<Decoded<'a>, &'a Ctx<'a>> {
     let Scratch {
         objects,
@@ -594,8 +687,9 @@ pub(crate) fn decode<
         name: "",
         start: None,
         error: None,
+        default_namespace,
     });
-    *tops = [Top::default(); 2];
+    *tops = [Top::EMPTY; 2];
     let r = read(ctx, &mut objects, tops).and_then(|(event, kind, object)| {
         if let Some(start) = object {
             read_object(ctx, &mut objects, start, kind)?;
@@ -674,6 +768,7 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
         name: "",
         start: None,
         error: None,
+        default_namespace: false,
     };
     let mut outer = Outer(None);
     at(json, start, Want::Object(&mut ctx, &mut outer)).ok()?;
@@ -716,7 +811,19 @@ fn read<'a>(
             }
         };
         ctx.enter(Seg::Key("object"));
-        at(json, object, Want::Object(ctx, inner))?;
+        // The object's kind, read up to `kind` (API servers and kubectl write it
+        // first), except for an `ERROR` event's `Status`, whose message and code
+        // are wanted.
+        *inner = Top {
+            stop_at_kind: event != EventType::Error,
+            ..Top::EMPTY
+        };
+        let depth = ctx.depth;
+        match at(json, object, Want::Object(ctx, &mut *inner)) {
+            Err(_) if inner.stopped => ctx.depth = depth,
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
         let kind = inner.kind.map_or(Kind::Unknown, Kind::of);
         match event {
             EventType::Error => {
@@ -814,6 +921,11 @@ fn index_piece(buf: &mut [u8; 12], mut i: u32) -> &str {
     }
     put(&mut at, b'[');
     core::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or("")
+}
+
+/// The error for an input that is not the one DaemonSet asked for.
+pub(crate) fn not_a_daemon_set(kind: Kind) -> ApplyError {
+    ApplyError::new(kind, Problem::NotAnObject)
 }
 
 /// A problem the engine found in an object.

@@ -1,4 +1,8 @@
-//! Kubernetes objects (k8s-openapi types) → the core's borrowed inputs.
+//! The test oracle: Kubernetes objects as k8s-openapi types → the core's typed
+//! inputs, field by field, written independently of the core's JSON decoder
+//! (this was the CLI's loader before every command loaded through
+//! `Engine::apply`). `cli/tests/json_apply.rs` checks that both give the engine
+//! the same answers.
 //!
 //! The core's inputs hold slices (`&[LabelInput]`, `&[RequirementInput]` whose
 //! values are `&[&str]`, …), so the lists they point into must live somewhere. A
@@ -6,6 +10,8 @@
 //! flat lists; `input()` (or `with_input()`, for inputs nested two slices deep)
 //! lends a core input built over them. Nothing here decides anything: absent
 //! fields become `""`, `None` or empty slices, exactly as the core documents.
+
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 
