@@ -745,6 +745,18 @@ fn errors_name_the_object_and_the_path_and_change_nothing() {
         assert_eq!(err.kind, Kind::DaemonSet);
         assert_eq!(err.name, "fluentd-elasticsearch");
         assert_eq!(err.path, "spec.template.spec.tolerations[0].operator");
+        // An index of two digits, as the API server writes it.
+        let mut many = fluentd();
+        let tolerations = many["spec"]["template"]["spec"]["tolerations"]
+            .as_array_mut()
+            .unwrap();
+        let first = tolerations[0].clone();
+        while tolerations.len() < 13 {
+            tolerations.push(first.clone());
+        }
+        tolerations[12]["effect"] = json!(["NoSchedule"]);
+        let err12 = refused(&mut e, &serde_json::to_vec(&many).unwrap());
+        assert_eq!(err12.path, "spec.template.spec.tolerations[12].effect");
         assert!(matches!(err.problem, Problem::Syntax(_)), "{err}");
         assert_eq!(
             err.to_string(),

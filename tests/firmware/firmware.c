@@ -10,6 +10,12 @@
  * a pattern; after it, stack_note() finds the deepest byte the call changed.
  * The deepest call is printed ("firmware: deepest stack ...") and checked
  * against STACK_LIMIT (4 KiB, issue 6's bound).
+ *
+ * In a build with the json feature (DSR_JSON 1 in dsr_config.h) it also applies
+ * a watch event as JSON through dsr_engine_apply(), so that the JSON decoder is
+ * linked, sized and its stack measured: a node ADDED event is applied, and a
+ * MODIFIED event with a malformed field is refused and leaves the engine as it
+ * was (its snapshot unchanged).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +41,10 @@ static _Alignas(DSR_ENGINE_ALIGN) unsigned char engine_memory[DSR_ENGINE_SIZE];
 static _Alignas(DSR_ENGINE_ALIGN) unsigned char rebooted_memory[DSR_ENGINE_SIZE];
 static _Alignas(DSR_PLAN_ALIGN) unsigned char plan_memory[DSR_PLAN_SIZE];
 static unsigned char flash[DSR_SNAPSHOT_MAX_SIZE];
+#if DSR_JSON
+/* The engine's snapshot after a refused dsr_engine_apply(), to compare. */
+static unsigned char flash_after[DSR_SNAPSHOT_MAX_SIZE];
+#endif
 
 static int passed, failed;
 
@@ -201,6 +211,35 @@ int main(void) {
         CHECK(dsr_engine_find_node(rebooted, (dsr_str)DSR_STR_LIT("edge-rpi4-01"), &id) == DSR_RESULT_OK);
         printf("firmware: snapshot %zu bytes (at most %zu)\n", written, dsr_engine_snapshot_max_size());
     }
+#if DSR_JSON
+    /* A second arm64 node arrives as a watch event: the agent should run there.
+     * Then a MODIFIED event that would make it amd64 has a boolean written as a
+     * string further on: refused as a whole, the engine as it was. */
+    {
+        static const char added[] =
+            "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Node\",\"apiVersion\":\"v1\","
+            "\"metadata\":{\"name\":\"edge-rpi4-02\",\"uid\":\"9a7c1e44-2b3f-4d6a-8e15-c0f2d9b7a361\","
+            "\"labels\":{\"kubernetes.io/arch\":\"arm64\",\"kubernetes.io/hostname\":\"edge-rpi4-02\"}},"
+            "\"spec\":{\"podCIDR\":\"10.244.3.0/24\"},\"status\":{\"conditions\":[{\"type\":\"Ready\","
+            "\"status\":\"True\"}]}}}";
+        static const char refused[] =
+            "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Node\",\"apiVersion\":\"v1\","
+            "\"metadata\":{\"name\":\"edge-rpi4-02\",\"labels\":{\"kubernetes.io/arch\":\"amd64\"}},"
+            "\"spec\":{\"unschedulable\":\"yes\"}}}";
+        dsr_applied a;
+        uint32_t id = 0;
+        size_t before = 0, after = 0;
+        CHECK(MEASURED("apply", dsr_engine_apply(engine, (const uint8_t *)added, sizeof added - 1, &a) == DSR_RESULT_OK));
+        CHECK(a.kind == DSR_OBJECT_KIND_NODE && a.change == DSR_CHANGE_ADDED && a.placement_changed);
+        CHECK(dsr_engine_find_node(engine, (dsr_str)DSR_STR_LIT("edge-rpi4-02"), &id) == DSR_RESULT_OK && id == a.id);
+        CHECK(dsr_engine_should_run(engine, set, id, &p) == DSR_RESULT_OK && p.should_run);
+        CHECK(dsr_engine_snapshot(engine, flash, sizeof flash, &before) == DSR_RESULT_OK);
+        CHECK(MEASURED("apply", dsr_engine_apply(engine, (const uint8_t *)refused, sizeof refused - 1, &a) == DSR_RESULT_INVALID_JSON));
+        CHECK(dsr_engine_snapshot(engine, flash_after, sizeof flash_after, &after) == DSR_RESULT_OK);
+        CHECK(before == after && memcmp(flash, flash_after, before) == 0);
+        CHECK(dsr_engine_should_run(engine, set, id, &p) == DSR_RESULT_OK && p.should_run);
+    }
+#endif
     printf("firmware: engine %zu bytes (%zu nodes, %zu DaemonSets); cp-1: %s\n",
            dsr_engine_size(), caps.nodes, caps.daemon_sets, why);
     printf("firmware: stack per call (bytes): %s\n", stack_report);

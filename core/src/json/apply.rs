@@ -2,7 +2,7 @@
 
 use super::daemonset::DaemonSet as DaemonSetJson;
 use super::revision::Revision;
-use super::{decode, engine_error, ApplyError, EventType, Kind, Object, Scratch};
+use super::{decode, engine_error, failure, ApplyError, EventType, Kind, Object, Scratch};
 use crate::engine::{Engine, NodeId, SetId};
 use crate::error::{Error, Field, Result};
 use crate::holders::{syms_of, Hold};
@@ -176,7 +176,27 @@ impl<
         json: &'a [u8],
         scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
     ) -> core::result::Result<Applied, ApplyError> {
-        let decoded = decode(json, scratch, true)?;
+        // The error is made once the call is over, out of line: the message
+        // is hundreds of bytes, and not on the stack while decoding.
+        self.apply_decoded(json, scratch).map_err(|f| match f {
+            Failed::Decode(ctx) => failure(ctx),
+            Failed::Object(object, e) => object_error(object, e),
+        })
+    }
+
+    #[inline(never)]
+    fn apply_decoded<
+        'a,
+        const OBJECTS: usize,
+        const SLABELS: usize,
+        const SRULES: usize,
+        const TEXT: usize,
+    >(
+        &mut self,
+        json: &'a [u8],
+        scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
+    ) -> core::result::Result<Applied, Failed<'a>> {
+        let decoded = decode(json, scratch, true).map_err(Failed::Decode)?;
         let mut out = Applied {
             kind: decoded.kind,
             id: ObjectId::None,
@@ -195,7 +215,7 @@ impl<
         for object in decoded.objects {
             let one = self
                 .apply_object(object, deleted)
-                .map_err(|e| object_error(object, e))?;
+                .map_err(|e| Failed::Object(object, e))?;
             out.counts.count(one.change);
             out.placement_changed |= one.placement_changed;
             out.id = one.id;
@@ -232,7 +252,7 @@ impl<
         json: &'a [u8],
         scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
     ) -> core::result::Result<(), ApplyError> {
-        let decoded = decode(json, scratch, false)?;
+        let decoded = decode(json, scratch, false).map_err(failure)?;
         let (None, [object @ Object::DaemonSet(d)]) = (decoded.event, decoded.objects) else {
             return Err(super::not_a_daemon_set(decoded.kind));
         };
@@ -580,7 +600,17 @@ impl<
     }
 }
 
+/// Why [`Engine::apply`] failed, until its error is made.
+enum Failed<'a> {
+    /// Decoding (see [`failure`]).
+    Decode(&'a super::de::Ctx<'a>),
+    /// The engine refused an object.
+    Object(&'a Object<'a>, Error),
+}
+
 /// The error for an object the engine refused.
+#[cold]
+#[inline(never)]
 fn object_error(object: &Object<'_>, e: Error) -> ApplyError {
     let (kind, name) = match object {
         Object::Node(n) => (Kind::Node, n.meta.name),

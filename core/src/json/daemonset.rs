@@ -1,8 +1,6 @@
 //! `apps/v1 DaemonSet`: selector, pod template, update strategy, status.
 
-use serde::de::MapAccess;
-
-use super::de::{Ctx, Fields, Seg};
+use super::de::{int, Ctx, Fields, Read, Seg, Source};
 use super::meta::Meta;
 use super::podspec::{requirements, PodSpec};
 use super::Problem;
@@ -61,25 +59,20 @@ impl<'a> DaemonSet<'a> {
 }
 
 impl<'a> Fields<'a> for DaemonSet<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "metadata" => {
-                ctx.object(map, &mut self.meta)?;
+                ctx.object(src, &mut self.meta)?;
             }
             "spec" => {
                 let mut s = Spec(self);
-                ctx.object(map, &mut s)?;
+                ctx.object(src, &mut s)?;
             }
             "status" => {
                 let mut s = Status(&mut self.observed_generation);
-                ctx.object(map, &mut s)?;
+                ctx.object(src, &mut s)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -88,47 +81,35 @@ impl<'a> Fields<'a> for DaemonSet<'a> {
 struct Spec<'d, 'a>(&'d mut DaemonSet<'a>);
 
 impl<'a> Fields<'a> for Spec<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "selector" => {
-                ctx.object(map, &mut self.0.selector)?;
+                ctx.object(src, &mut self.0.selector)?;
             }
             "template" => {
                 let mut t = Template(self.0);
-                ctx.object(map, &mut t)?;
+                ctx.object(src, &mut t)?;
             }
             "updateStrategy" => {
-                ctx.object(map, &mut self.0.update_strategy)?;
+                ctx.object(src, &mut self.0.update_strategy)?;
             }
-            "minReadySeconds" => {
-                self.0.min_ready_seconds = map.next_value::<Option<i32>>()?.unwrap_or(0)
-            }
-            "revisionHistoryLimit" => self.0.revision_history_limit = map.next_value()?,
-            _ => ctx.skip(map)?,
+            "minReadySeconds" => self.0.min_ready_seconds = ctx.int32(src)?.unwrap_or(0),
+            "revisionHistoryLimit" => self.0.revision_history_limit = ctx.int32(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
 impl<'a> Fields<'a> for LabelSelectorInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "matchLabels" => self.match_labels = ctx.labels(map)?.unwrap_or(&[]),
+            "matchLabels" => self.match_labels = ctx.labels(src)?.unwrap_or(&[]),
             "matchExpressions" => {
-                self.match_expressions = requirements(ctx, map)?;
+                self.match_expressions = requirements(ctx, src)?;
                 check_requirements(ctx, self.match_expressions)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -136,10 +117,7 @@ impl<'a> Fields<'a> for LabelSelectorInput<'a> {
 
 /// The engine refuses a DaemonSet whose selector has an invalid requirement,
 /// without saying which: the same checks here name it in the JSON.
-fn check_requirements<'a, E: serde::de::Error>(
-    ctx: &mut Ctx<'a>,
-    requirements: &[RequirementInput<'a>],
-) -> Result<(), E> {
+fn check_requirements<'a>(ctx: &mut Ctx<'a>, requirements: &[RequirementInput<'a>]) -> Read<()> {
     for (i, r) in requirements.iter().enumerate() {
         let problem = match label_selector_operator(r.operator) {
             None => Err((true, RequirementProblem::UnknownOperator)),
@@ -165,21 +143,16 @@ fn check_requirements<'a, E: serde::de::Error>(
 struct Template<'d, 'a>(&'d mut DaemonSet<'a>);
 
 impl<'a> Fields<'a> for Template<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "metadata" => {
                 let mut m = TemplateMeta(&mut self.0.template_labels);
-                ctx.object(map, &mut m)?;
+                ctx.object(src, &mut m)?;
             }
             "spec" => {
-                ctx.object(map, &mut self.0.spec)?;
+                ctx.object(src, &mut self.0.spec)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -188,68 +161,53 @@ impl<'a> Fields<'a> for Template<'_, 'a> {
 struct TemplateMeta<'d, 'a>(&'d mut &'a [LabelInput<'a>]);
 
 impl<'a> Fields<'a> for TemplateMeta<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "labels" => *self.0 = ctx.labels(map)?.unwrap_or(&[]),
-            _ => ctx.skip(map)?,
+            "labels" => *self.0 = ctx.labels(src)?.unwrap_or(&[]),
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
 impl<'a> Fields<'a> for UpdateStrategyInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "type" => self.type_ = ctx.str_or_empty(map)?,
+            "type" => self.type_ = ctx.str_or_empty(src)?,
             "rollingUpdate" => {
                 let mut r = RollingUpdateInput::default();
-                if ctx.object(map, &mut r)? {
+                if ctx.object(src, &mut r)? {
                     self.rolling_update = Some(r);
                 }
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
 impl<'a> Fields<'a> for RollingUpdateInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         let slot = match key {
             "maxUnavailable" => &mut self.max_unavailable,
             "maxSurge" => &mut self.max_surge,
-            _ => return ctx.skip(map),
+            _ => return ctx.skip(src),
         };
-        *slot = int_or_string(ctx, key, map)?;
+        *slot = int_or_string(ctx, key, src)?;
         Ok(())
     }
 }
 
 /// An `intstr.IntOrString`: the value's first byte tells which (`serde-json-core`
 /// has no `deserialize_any`).
-fn int_or_string<'a, M: MapAccess<'a>>(
+fn int_or_string<'a>(
     ctx: &mut Ctx<'a>,
     key: &'a str,
-    map: &mut M,
-) -> Result<Option<IntOrStringInput<'a>>, M::Error> {
+    src: &mut dyn Source<'a>,
+) -> Read<Option<IntOrStringInput<'a>>> {
     match ctx.peek_value(key) {
-        Some(b'"') | Some(b'n') => Ok(ctx.string(map)?.map(IntOrStringInput::String)),
-        Some(b'-' | b'0'..=b'9') => Ok(Some(IntOrStringInput::Int(map.next_value()?))),
+        Some(b'"') | Some(b'n') => Ok(ctx.string(src)?.map(IntOrStringInput::String)),
+        Some(b'-' | b'0'..=b'9') => Ok(ctx.int32(src)?.map(IntOrStringInput::Int)),
         _ => Err(ctx.fail(Problem::Syntax(serde_json_core::de::Error::InvalidType))),
     }
 }
@@ -257,15 +215,10 @@ fn int_or_string<'a, M: MapAccess<'a>>(
 struct Status<'d>(&'d mut i64);
 
 impl<'a> Fields<'a> for Status<'_> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "observedGeneration" => *self.0 = map.next_value::<Option<i64>>()?.unwrap_or(0),
-            _ => ctx.skip(map)?,
+            "observedGeneration" => *self.0 = int(src)?.unwrap_or(0),
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }

@@ -7,7 +7,7 @@
 //! unescaped into the scratch's text buffer. Object keys are compared as written
 //! (the API server and `kubectl` never escape a field name).
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json_core::de::Error as JsonError;
 
 use super::{Problem, ScratchPool};
@@ -109,6 +109,8 @@ pub(crate) struct Ctx<'a> {
     pub name: &'a str,
     /// Where the object being read starts.
     pub start: Option<usize>,
+    /// The parser's error, when the read failed.
+    pub error: Option<JsonError>,
     /// Whether a namespaced object written without a namespace is read as in
     /// `default` (applying does, as kubectl does; validating does not).
     pub default_namespace: bool,
@@ -131,12 +133,13 @@ impl<'a> Ctx<'a> {
         self.path.get(..self.depth.min(PATH_MAX)).unwrap_or(&[])
     }
 
-    /// Records `p` (the first one wins) and gives the serde error that carries it out.
-    pub fn fail<E: de::Error>(&mut self, p: Problem) -> E {
+    /// Records `p` (the first one wins) and stops the read.
+    #[inline(never)]
+    pub fn fail(&mut self, p: Problem) -> Stop {
         if self.problem.is_none() {
             self.problem = Some(p);
         }
-        E::custom("")
+        Stop
     }
 
     /// Records a parser error as the problem, unless one was recorded.
@@ -191,8 +194,10 @@ impl<'a> Ctx<'a> {
 
     /// `s` as written in the input, unescaped into the text buffer if it holds an
     /// escape.
-    pub fn unescape<E: de::Error>(&mut self, s: &'a str) -> Result<&'a str, E> {
-        if !s.as_bytes().contains(&b'\\') {
+    #[inline(never)]
+    pub fn unescape(&mut self, s: &'a str) -> Read<&'a str> {
+        // A loop rather than `contains`, which brings in `memchr`.
+        if !s.bytes().any(|b| b == b'\\') {
             return Ok(s);
         }
         for fragment in serde_json_core::str::EscapedStr(s).fragments() {
@@ -216,22 +221,36 @@ impl<'a> Ctx<'a> {
     }
 
     /// A string value (`None` for `null`).
-    pub fn string<M: MapAccess<'a>>(&mut self, map: &mut M) -> Result<Option<&'a str>, M::Error> {
-        let raw: Option<&'a str> = map.next_value()?;
-        match raw {
+    #[inline(never)]
+    pub fn string(&mut self, src: &mut dyn Source<'a>) -> Read<Option<&'a str>> {
+        match raw_str(src)? {
             Some(s) => self.unescape(s).map(Some),
             None => Ok(None),
         }
     }
 
     /// A string value, `""` for `null`.
-    pub fn str_or_empty<M: MapAccess<'a>>(&mut self, map: &mut M) -> Result<&'a str, M::Error> {
-        Ok(self.string(map)?.unwrap_or(""))
+    #[inline(never)]
+    pub fn str_or_empty(&mut self, src: &mut dyn Source<'a>) -> Read<&'a str> {
+        Ok(self.string(src)?.unwrap_or(""))
+    }
+
+    /// An `int32` value (`None` for `null`); out of range is an invalid number,
+    /// as the parser says of one out of `i64`'s.
+    #[inline(never)]
+    pub fn int32(&mut self, src: &mut dyn Source<'a>) -> Read<Option<i32>> {
+        match int(src)? {
+            Some(i) => i32::try_from(i)
+                .map(Some)
+                .map_err(|_| self.fail(Problem::Syntax(JsonError::InvalidNumber))),
+            None => Ok(None),
+        }
     }
 
     /// An RFC 3339 time (`None` for `null`).
-    pub fn time<M: MapAccess<'a>>(&mut self, map: &mut M) -> Result<Option<Timestamp>, M::Error> {
-        match self.string(map)? {
+    #[inline(never)]
+    pub fn time(&mut self, src: &mut dyn Source<'a>) -> Read<Option<Timestamp>> {
+        match self.string(src)? {
             None => Ok(None),
             Some(s) => match Timestamp::parse_rfc3339(s) {
                 Some(t) => Ok(Some(t)),
@@ -244,158 +263,285 @@ impl<'a> Ctx<'a> {
     }
 
     /// Skips a value dsr does not read.
-    pub fn skip<M: MapAccess<'a>>(&mut self, map: &mut M) -> Result<(), M::Error> {
+    #[inline(never)]
+    pub fn skip(&mut self, src: &mut dyn Source<'a>) -> Read<()> {
         let budget = MAX_DEPTH.saturating_sub(self.depth);
-        map.next_value_seed(Skip(u8::try_from(budget).unwrap_or(u8::MAX)))
+        src.next(Want::Skip(u8::try_from(budget).unwrap_or(u8::MAX)))
+            .map(drop)
     }
 
     /// A nested object, read by `fields` (`null` reads as absent: `Ok(false)`).
-    pub fn object<M: MapAccess<'a>, F: Fields<'a>>(
-        &mut self,
-        map: &mut M,
-        fields: &mut F,
-    ) -> Result<bool, M::Error> {
-        map.next_value_seed(ObjectSeed { ctx: self, fields })
+    #[inline(never)]
+    pub fn object(&mut self, src: &mut dyn Source<'a>, fields: &mut dyn Fields<'a>) -> Read<bool> {
+        Ok(matches!(src.next(Want::Object(self, fields))?, Out::Done))
     }
 
     /// An array whose elements `each` reads (`null` reads as absent: `Ok(false)`).
-    pub fn array<M: MapAccess<'a>, F: Elements<'a>>(
-        &mut self,
-        map: &mut M,
-        each: &mut F,
-    ) -> Result<bool, M::Error> {
-        map.next_value_seed(ArraySeed { ctx: self, each })
+    #[inline(never)]
+    pub fn array(&mut self, src: &mut dyn Source<'a>, each: &mut dyn Elements<'a>) -> Read<bool> {
+        Ok(matches!(src.next(Want::Array(self, each))?, Out::Done))
     }
 
     /// A `map[string]string` as labels, in the label array (`None` for `null`).
-    pub fn labels<M: MapAccess<'a>>(
-        &mut self,
-        map: &mut M,
-    ) -> Result<Option<&'a [LabelInput<'a>]>, M::Error> {
-        let present = self.object(map, &mut LabelMap)?;
+    #[inline(never)]
+    pub fn labels(&mut self, src: &mut dyn Source<'a>) -> Read<Option<&'a [LabelInput<'a>]>> {
+        let present = self.object(src, &mut LabelMap)?;
         let done = self.labels.finish();
         Ok(present.then_some(done))
     }
 
     /// An array of strings, in the value array.
-    pub fn strings<M: MapAccess<'a>>(&mut self, map: &mut M) -> Result<&'a [&'a str], M::Error> {
-        self.array(map, &mut StringArray)?;
+    #[inline(never)]
+    pub fn strings(&mut self, src: &mut dyn Source<'a>) -> Read<&'a [&'a str]> {
+        self.array(src, &mut StringArray)?;
         Ok(self.values.finish())
     }
+}
+
+/// A read stopped: the problem is the one recorded in [`Ctx::problem`], or the
+/// parser's error, which travels up beside (see [`MapSource`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stop;
+
+/// What reading a part of a document gives.
+pub(crate) type Read<T> = Result<T, Stop>;
+
+/// Where the next value comes from: the object being read (the value of the key
+/// just read) or the array being read (its next element).
+pub(crate) trait Source<'a> {
+    /// Reads the next value as `want` says; [`Out::End`] at the end of an array.
+    fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>>;
+}
+
+/// A string as written (`None` for `null`), not unescaped.
+#[inline(never)]
+pub(crate) fn raw_str<'a>(src: &mut dyn Source<'a>) -> Read<Option<&'a str>> {
+    Ok(match src.next(Want::Str)? {
+        Out::Str(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// An `int64` value (`None` for `null`).
+#[inline(never)]
+pub(crate) fn int<'a>(src: &mut dyn Source<'a>) -> Read<Option<i64>> {
+    Ok(match src.next(Want::Int)? {
+        Out::Int(i) => Some(i),
+        _ => None,
+    })
+}
+
+/// A `bool` value, `false` for `null`.
+#[inline(never)]
+pub(crate) fn boolean<'a>(src: &mut dyn Source<'a>) -> Read<bool> {
+    Ok(matches!(src.next(Want::Bool)?, Out::Bool(true)))
 }
 
 /// Reads the fields of one JSON object.
 pub(crate) trait Fields<'a> {
     /// Reads the value of `key` (every key must consume its value: `ctx.skip`
     /// for those not read).
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error>;
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()>;
 }
 
 /// Reads the elements of one JSON array.
 pub(crate) trait Elements<'a> {
     /// Reads the next element; `Ok(false)` at the end.
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error>;
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool>;
 }
 
-pub(crate) struct ObjectSeed<'c, 'a, F> {
-    pub ctx: &'c mut Ctx<'a>,
-    pub fields: &'c mut F,
+/// What to read next. One seed and visitor type for every value, so that the
+/// parser's generic code is made once rather than once per kind of value.
+pub(crate) enum Want<'c, 'a> {
+    /// An object key.
+    Key,
+    /// `string` or `null`.
+    Str,
+    /// An integer or `null`.
+    Int,
+    /// `true`, `false` or `null`.
+    Bool,
+    /// An object (or `null`), its fields read by the reader.
+    Object(&'c mut Ctx<'a>, &'c mut dyn Fields<'a>),
+    /// An array (or `null`), its elements read by the reader.
+    Array(&'c mut Ctx<'a>, &'c mut dyn Elements<'a>),
+    /// Any value, skipped, nested at most this deep (serde's `IgnoredAny` has
+    /// no bound, and a deep enough input would exhaust the stack).
+    Skip(u8),
 }
 
-impl<'a, F: Fields<'a>> DeserializeSeed<'a> for ObjectSeed<'_, 'a, F> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_option(self)
-    }
+/// A value read.
+pub(crate) enum Out<'a> {
+    /// `null`.
+    Null,
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    /// An object or array read, or a value skipped.
+    Done,
+    /// The end of the array.
+    End,
 }
 
-impl<'a, F: Fields<'a>> Visitor<'a> for ObjectSeed<'_, 'a, F> {
-    type Value = bool;
-    fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str("an object")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
-    }
-    fn visit_some<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-    fn visit_map<M: MapAccess<'a>>(self, mut map: M) -> Result<bool, M::Error> {
-        while let Some(key) = map.next_key::<&'a str>()? {
-            self.ctx.enter(Seg::Key(key));
-            self.fields.field(self.ctx, key, &mut map)?;
-            self.ctx.leave();
+impl<'a> DeserializeSeed<'a> for Want<'_, 'a> {
+    type Value = Out<'a>;
+    #[inline(always)]
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<Out<'a>, D::Error> {
+        match self {
+            Want::Key => d.deserialize_str(self),
+            Want::Skip(depth) => d.deserialize_ignored_any(Skip(depth)).map(|()| Out::Done),
+            _ => d.deserialize_option(self),
         }
-        Ok(true)
     }
 }
 
-pub(crate) struct ArraySeed<'c, 'a, F> {
-    pub ctx: &'c mut Ctx<'a>,
-    pub each: &'c mut F,
-}
-
-impl<'a, F: Elements<'a>> DeserializeSeed<'a> for ArraySeed<'_, 'a, F> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_option(self)
-    }
-}
-
-impl<'a, F: Elements<'a>> Visitor<'a> for ArraySeed<'_, 'a, F> {
-    type Value = bool;
+impl<'a> Visitor<'a> for Want<'_, 'a> {
+    type Value = Out<'a>;
     fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-        f.write_str("an array")
+        f.write_str("a value")
     }
-    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
-        Ok(false)
+    fn visit_none<E: de::Error>(self) -> Result<Out<'a>, E> {
+        Ok(Out::Null)
     }
-    fn visit_some<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_seq(self)
+    #[inline(always)]
+    fn visit_some<D: Deserializer<'a>>(self, d: D) -> Result<Out<'a>, D::Error> {
+        match self {
+            Want::Int => d.deserialize_i64(self),
+            Want::Bool => d.deserialize_bool(self),
+            Want::Object(..) => d.deserialize_map(self),
+            Want::Array(..) => d.deserialize_seq(self),
+            // Keys and skipped values are not read as options.
+            Want::Str | Want::Key | Want::Skip(_) => d.deserialize_str(self),
+        }
     }
-    fn visit_seq<S: SeqAccess<'a>>(self, mut seq: S) -> Result<bool, S::Error> {
-        let mut i = 0u32;
-        loop {
-            self.ctx.enter(Seg::Index(i));
-            if !self.each.element(self.ctx, &mut seq)? {
-                self.ctx.leave();
-                return Ok(true);
+    fn visit_unit<E: de::Error>(self) -> Result<Out<'a>, E> {
+        Ok(Out::Done)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'a str) -> Result<Out<'a>, E> {
+        Ok(Out::Str(s))
+    }
+    fn visit_i64<E: de::Error>(self, i: i64) -> Result<Out<'a>, E> {
+        Ok(Out::Int(i))
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Out<'a>, E> {
+        Ok(Out::Bool(b))
+    }
+    #[inline(always)]
+    fn visit_map<M: MapAccess<'a>>(self, mut map: M) -> Result<Out<'a>, M::Error> {
+        match self {
+            Want::Object(ctx, fields) => read_fields(ctx, fields, &mut map),
+            _ => Err(M::Error::custom("")),
+        }
+    }
+    #[inline(always)]
+    fn visit_seq<S: SeqAccess<'a>>(self, mut seq: S) -> Result<Out<'a>, S::Error> {
+        match self {
+            Want::Array(ctx, each) => read_elements(ctx, each, &mut seq),
+            _ => Err(S::Error::custom("")),
+        }
+    }
+}
+
+/// The fields of an object, each read by `fields`.
+#[inline(always)]
+fn read_fields<'a, M: MapAccess<'a>>(
+    ctx: &mut Ctx<'a>,
+    fields: &mut dyn Fields<'a>,
+    map: &mut M,
+) -> Result<Out<'a>, M::Error> {
+    while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
+        ctx.enter(Seg::Key(key));
+        let mut src = MapSource { map, err: None };
+        if fields.field(ctx, key, &mut src).is_err() {
+            return Err(src.err.unwrap_or_else(|| M::Error::custom("")));
+        }
+        ctx.leave();
+    }
+    Ok(Out::Done)
+}
+
+/// The elements of an array, each read by `each`.
+#[inline(always)]
+fn read_elements<'a, S: SeqAccess<'a>>(
+    ctx: &mut Ctx<'a>,
+    each: &mut dyn Elements<'a>,
+    seq: &mut S,
+) -> Result<Out<'a>, S::Error> {
+    let mut i = 0u32;
+    loop {
+        ctx.enter(Seg::Index(i));
+        let mut src = SeqSource { seq, err: None };
+        match each.element(ctx, &mut src) {
+            Ok(true) => {}
+            Ok(false) => {
+                ctx.leave();
+                return Ok(Out::Done);
             }
-            self.ctx.leave();
-            i = i.saturating_add(1);
+            Err(Stop) => return Err(src.err.unwrap_or_else(|| S::Error::custom(""))),
+        }
+        ctx.leave();
+        i = i.saturating_add(1);
+    }
+}
+
+/// The object being read, at a key: its value is the next one. A parser error
+/// is kept here while the readers return [`Stop`], and handed back to the
+/// parser by the visitor.
+struct MapSource<'m, M, E> {
+    map: &'m mut M,
+    err: Option<E>,
+}
+
+impl<'a, M: MapAccess<'a>> Source<'a> for MapSource<'_, M, M::Error> {
+    fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>> {
+        self.map.next_value_seed(want).map_err(|e| {
+            self.err = Some(e);
+            Stop
+        })
+    }
+}
+
+/// The array being read: its next element is the next value.
+struct SeqSource<'m, S, E> {
+    seq: &'m mut S,
+    err: Option<E>,
+}
+
+impl<'a, S: SeqAccess<'a>> Source<'a> for SeqSource<'_, S, S::Error> {
+    fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>> {
+        match self.seq.next_element_seed(want) {
+            Ok(v) => Ok(v.unwrap_or(Out::End)),
+            Err(e) => {
+                self.err = Some(e);
+                Err(Stop)
+            }
         }
     }
+}
+
+/// Runs `want` over the JSON value at the start of `json` (trailing text after
+/// it is not looked at).
+pub(crate) fn read_value<'a>(json: &'a [u8], want: Want<'_, 'a>) -> Result<Out<'a>, JsonError> {
+    let mut d = serde_json_core::de::Deserializer::new(json, None);
+    want.deserialize(&mut d)
 }
 
 /// An array element read by `fields`; `Ok(false)` at the end of the array.
-pub(crate) fn object_element<'a, S: SeqAccess<'a>, F: Fields<'a>>(
+#[inline(never)]
+pub(crate) fn object_element<'a>(
     ctx: &mut Ctx<'a>,
-    seq: &mut S,
-    fields: &mut F,
-) -> Result<bool, S::Error> {
-    Ok(seq.next_element_seed(ObjectSeed { ctx, fields })?.is_some())
+    src: &mut dyn Source<'a>,
+    fields: &mut dyn Fields<'a>,
+) -> Read<bool> {
+    Ok(!matches!(src.next(Want::Object(ctx, fields))?, Out::End))
 }
 
 struct LabelMap;
 
 impl<'a> Fields<'a> for LabelMap {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         let key = ctx.unescape(key)?;
-        let value = ctx.str_or_empty(map)?;
+        let value = ctx.str_or_empty(src)?;
         ctx.labels
             .push(LabelInput { key, value })
             .map_err(|p| ctx.fail(p))
@@ -405,17 +551,11 @@ impl<'a> Fields<'a> for LabelMap {
 struct StringArray;
 
 impl<'a> Elements<'a> for StringArray {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
-        let Some(raw) = seq.next_element::<Option<&'a str>>()? else {
-            return Ok(false);
-        };
-        let v = match raw {
-            Some(s) => ctx.unescape(s)?,
-            None => "",
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
+        let v = match src.next(Want::Str)? {
+            Out::End => return Ok(false),
+            Out::Str(s) => ctx.unescape(s)?,
+            _ => "",
         };
         ctx.values.push(v).map_err(|p| ctx.fail(p))?;
         Ok(true)
@@ -423,9 +563,10 @@ impl<'a> Elements<'a> for StringArray {
 }
 
 /// Skips any value, to a nesting depth (serde's `IgnoredAny` has no bound, and a
-/// deep enough input would exhaust the stack).
+/// deep enough input would exhaust the stack). A type of its own, apart from
+/// [`Want`], so that each level of skipping costs only its small frames.
 #[derive(Clone, Copy)]
-pub(crate) struct Skip(pub u8);
+struct Skip(u8);
 
 impl<'a> DeserializeSeed<'a> for Skip {
     type Value = ();
@@ -443,9 +584,6 @@ impl<'a> Visitor<'a> for Skip {
         Ok(())
     }
     fn visit_borrowed_str<E: de::Error>(self, _: &'a str) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
         Ok(())
     }
     fn visit_seq<S: SeqAccess<'a>>(self, mut seq: S) -> Result<(), S::Error> {

@@ -1,8 +1,6 @@
 //! `metadata` (`metav1.ObjectMeta`): what dsr reads of it for every kind.
 
-use serde::de::{MapAccess, SeqAccess};
-
-use super::de::{object_element, Ctx, Elements, Fields};
+use super::de::{boolean, int, object_element, Ctx, Elements, Fields, Read, Source};
 use crate::input::LabelInput;
 use crate::revisions::REVISION_ANNOTATION;
 use crate::Timestamp;
@@ -42,38 +40,33 @@ impl Meta<'_> {
 }
 
 impl<'a> Fields<'a> for Meta<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "name" => {
-                self.name = ctx.str_or_empty(map)?;
+                self.name = ctx.str_or_empty(src)?;
                 ctx.name = self.name;
             }
-            "namespace" => self.namespace = ctx.str_or_empty(map)?,
-            "uid" => self.uid = ctx.str_or_empty(map)?,
-            "generation" => self.generation = map.next_value::<Option<i64>>()?.unwrap_or(0),
-            "labels" => self.labels = ctx.labels(map)?.unwrap_or(&[]),
+            "namespace" => self.namespace = ctx.str_or_empty(src)?,
+            "uid" => self.uid = ctx.str_or_empty(src)?,
+            "generation" => self.generation = int(src)?.unwrap_or(0),
+            "labels" => self.labels = ctx.labels(src)?.unwrap_or(&[]),
             "annotations" => {
                 let mut a = Annotations(self);
-                ctx.object(map, &mut a)?;
+                ctx.object(src, &mut a)?;
             }
             "ownerReferences" => {
                 let mut controller = None;
                 let mut owners = Owners(&mut controller);
-                ctx.array(map, &mut owners)?;
+                ctx.array(src, &mut owners)?;
                 if let Some(c) = controller {
                     self.controller_uid = Some(c.uid);
                     self.controller_kind = c.kind;
                     self.controller_name = c.name;
                 }
             }
-            "deletionTimestamp" => self.deleting = ctx.time(map)?.is_some(),
-            "creationTimestamp" => self.creation_timestamp = ctx.time(map)?,
-            _ => ctx.skip(map)?,
+            "deletionTimestamp" => self.deleting = ctx.time(src)?.is_some(),
+            "creationTimestamp" => self.creation_timestamp = ctx.time(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -82,16 +75,11 @@ impl<'a> Fields<'a> for Meta<'a> {
 struct Annotations<'m, 'a>(&'m mut Meta<'a>);
 
 impl<'a> Fields<'a> for Annotations<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            TEMPLATE_GENERATION_ANNOTATION => self.0.template_generation = ctx.string(map)?,
-            REVISION_ANNOTATION => self.0.current_revision = ctx.string(map)?,
-            _ => ctx.skip(map)?,
+            TEMPLATE_GENERATION_ANNOTATION => self.0.template_generation = ctx.string(src)?,
+            REVISION_ANNOTATION => self.0.current_revision = ctx.string(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -108,31 +96,22 @@ struct Owner<'a> {
 }
 
 impl<'a> Fields<'a> for Owner<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "uid" => self.uid = ctx.str_or_empty(map)?,
-            "kind" => self.kind = ctx.str_or_empty(map)?,
-            "name" => self.name = ctx.str_or_empty(map)?,
-            "controller" => self.controller = map.next_value::<Option<bool>>()?.unwrap_or(false),
-            _ => ctx.skip(map)?,
+            "uid" => self.uid = ctx.str_or_empty(src)?,
+            "kind" => self.kind = ctx.str_or_empty(src)?,
+            "name" => self.name = ctx.str_or_empty(src)?,
+            "controller" => self.controller = boolean(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
 impl<'a> Elements<'a> for Owners<'_, 'a> {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut owner = Owner::default();
-        if !object_element(ctx, seq, &mut owner)? {
+        if !object_element(ctx, src, &mut owner)? {
             return Ok(false);
         }
         // The first controller reference is the controller, as upstream's

@@ -45,8 +45,6 @@ use core::fmt;
 use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
 
-use serde::de::{DeserializeSeed, MapAccess, SeqAccess};
-
 pub use crate::revisions::REVISION_ANNOTATION;
 pub use apply::{Applied, Change, Counts, ObjectId};
 pub use de::MAX_DEPTH;
@@ -56,7 +54,7 @@ use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TaintInput,
     TolerationInput,
 };
-use de::{Bump, Ctx, Elements, Fields, ObjectSeed, Seg};
+use de::{int, read_value, Bump, Ctx, Elements, Fields, Out, Read, Seg, Source, Stop, Want};
 
 /// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
 /// remembered highest ControllerRevision.
@@ -324,6 +322,24 @@ pub struct Scratch<
     terms: [NodeSelectorTermInput<'a>; RULES],
     containers: [ContainerInput<'a>; RULES],
     text: [u8; TEXT],
+    /// The decoding state of the call, here rather than on the stack (it is
+    /// most of a kilobyte, and the stack bound is 4 KiB).
+    state: State<'a>,
+}
+
+/// Where a [`Scratch`] keeps the decoding state of its call: the context, and
+/// the top level of the input and of a watch event's object.
+struct State<'a>(Option<Ctx<'a>>, [Top<'a>; 2]);
+
+impl State<'_> {
+    /// No call's state.
+    const EMPTY: Self = State(None, [Top::EMPTY; 2]);
+}
+
+impl fmt::Debug for State<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("State")
+    }
 }
 
 /// A scratch for a `List` of up to 256 objects (a dump of a small cluster).
@@ -368,6 +384,7 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
             terms: [TERM; RULES],
             containers: [ContainerInput { name: "" }; RULES],
             text: [0; TEXT],
+            state: State::EMPTY,
         }
     }
 }
@@ -388,6 +405,7 @@ impl<'a, const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TE
         self.terms.fill(TERM);
         self.containers.fill(ContainerInput { name: "" });
         self.text.fill(0);
+        self.state = State::EMPTY;
     }
 }
 
@@ -421,8 +439,9 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
         let p = slot.as_mut_ptr();
         // SAFETY: `p` points to `slot`, valid for writes of `Self`; `addr_of_mut!`
         // reaches each field without making a reference to uninitialised memory.
-        // Every field is an array, and every entry of every array is written,
-        // so `Self` is fully initialised before `assume_init_mut`.
+        // Every field but the decoding state is an array, and every entry of
+        // every array is written, as is the state (a small value, written
+        // whole), so `Self` is fully initialised before `assume_init_mut`.
         unsafe {
             fill(addr_of_mut!((*p).objects), Object::Empty);
             fill(addr_of_mut!((*p).labels), LABEL);
@@ -433,6 +452,7 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
             fill(addr_of_mut!((*p).terms), TERM);
             fill(addr_of_mut!((*p).containers), ContainerInput { name: "" });
             fill(addr_of_mut!((*p).text), 0);
+            addr_of_mut!((*p).state).write(State::EMPTY);
             slot.assume_init_mut()
         }
     }
@@ -468,7 +488,7 @@ pub(crate) struct Decoded<'a> {
 }
 
 /// The top level of an object, a `List` or a watch event: where things are.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Top<'a> {
     kind: Option<&'a str>,
     type_: Option<&'a str>,
@@ -486,57 +506,65 @@ struct Top<'a> {
     stopped: bool,
 }
 
+impl Top<'_> {
+    const EMPTY: Top<'static> = Top {
+        kind: None,
+        type_: None,
+        object: None,
+        items: None,
+        start: None,
+        message: "",
+        code: 0,
+        stop_at_kind: false,
+        stopped: false,
+    };
+}
+
 impl<'a> Fields<'a> for Top<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         if self.start.is_none() {
             self.start = ctx.object_start(key);
         }
         match key {
             "kind" => {
-                self.kind = ctx.string(map)?;
+                self.kind = ctx.string(src)?;
                 if self.stop_at_kind {
                     // Not an error: the caller sees `stopped`. Reading on would
                     // only skip what the kind's own reading reads again.
                     self.stopped = true;
-                    return Err(serde::de::Error::custom(""));
+                    return Err(Stop);
                 }
             }
-            "type" => self.type_ = ctx.string(map)?,
-            "message" => self.message = ctx.str_or_empty(map)?,
-            "code" => self.code = map.next_value::<Option<i64>>()?.unwrap_or(0),
+            "type" => self.type_ = ctx.string(src)?,
+            "message" => self.message = ctx.str_or_empty(src)?,
+            "code" => self.code = int(src)?.unwrap_or(0),
             "object" => {
                 self.object = ctx.value_start(key);
-                ctx.skip(map)?;
+                ctx.skip(src)?;
             }
             "items" => {
                 self.items = ctx.value_start(key);
-                ctx.skip(map)?;
+                ctx.skip(src)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
-/// Runs `seed` over the JSON value at `at` in the input (trailing text after it
+/// Runs `want` over the JSON value at `at` in the input (trailing text after it
 /// is the enclosing document's).
-fn at<'a, S: DeserializeSeed<'a>>(
+fn at<'a>(
     json: &'a [u8],
     at: usize,
-    seed: S,
-) -> Result<S::Value, serde_json_core::de::Error> {
-    let slice = json.get(at..).unwrap_or(&[]);
-    let mut d = serde_json_core::de::Deserializer::new(slice, None);
-    seed.deserialize(&mut d)
+    want: Want<'_, 'a>,
+) -> Result<Out<'a>, serde_json_core::de::Error> {
+    read_value(json.get(at..).unwrap_or(&[]), want)
 }
 
 /// Reads the object at `start` as `kind` into the object array, in place (an
 /// object is hundreds of bytes: not a stack temporary).
+#[inline(never)]
 fn read_object<'a>(
     ctx: &mut Ctx<'a>,
     objects: &mut Bump<'a, Object<'a>>,
@@ -559,13 +587,16 @@ fn read_object<'a>(
         Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
         _ => Object::Other,
     };
-    match slot {
-        Object::Node(n) => at(json, start, ObjectSeed { ctx, fields: n }),
-        Object::DaemonSet(d) => at(json, start, ObjectSeed { ctx, fields: d }),
-        Object::Pod(p) => at(json, start, ObjectSeed { ctx, fields: p }),
-        Object::Revision(r) => at(json, start, ObjectSeed { ctx, fields: r }),
-        Object::Empty | Object::Other => Ok(true),
-    }?;
+    let fields: Option<&mut dyn Fields<'a>> = match slot {
+        Object::Node(n) => Some(n),
+        Object::DaemonSet(d) => Some(d),
+        Object::Pod(p) => Some(p),
+        Object::Revision(r) => Some(r),
+        Object::Empty | Object::Other => None,
+    };
+    if let Some(fields) = fields {
+        at(json, start, Want::Object(ctx, fields))?;
+    }
     // A namespaced object written without a namespace is in `default`, as kubectl
     // and the API server take it.
     match slot {
@@ -586,19 +617,9 @@ struct Items<'o, 'a> {
 }
 
 impl<'a> Elements<'a> for Items<'_, 'a> {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut top = Top::default();
-        if seq
-            .next_element_seed(ObjectSeed {
-                ctx,
-                fields: &mut top,
-            })?
-            .is_none()
-        {
+        if let Out::End = src.next(Want::Object(ctx, &mut top))? {
             return Ok(false);
         }
         let kind = top
@@ -612,7 +633,7 @@ impl<'a> Elements<'a> for Items<'_, 'a> {
                 ctx.name = "";
                 read_object(ctx, self.objects, start, kind).map_err(|e| {
                     ctx.note(e);
-                    serde::de::Error::custom("")
+                    Stop
                 })?;
                 Ok(true)
             }
@@ -620,10 +641,8 @@ impl<'a> Elements<'a> for Items<'_, 'a> {
     }
 }
 
-/// Reads `json` into `scratch`.
-// The error is the message, copied so it outlives the input; there is no heap
-// to box it in.
-#[allow(clippy::result_large_err)]
+/// Reads `json` into `scratch`; on error, the context to name it from (see
+/// [`failure`]), so that the caller's frame holds no error while decoding.
 #[inline(never)]
 pub(crate) fn decode<
     'a,
@@ -635,7 +654,7 @@ pub(crate) fn decode<
     json: &'a [u8],
     scratch: &'a mut Scratch<'a, OBJECTS, LABELS, RULES, TEXT>,
     default_namespace: bool,
-) -> Result<Decoded<'a>, ApplyError> {
+) -> Result<Decoded<'a>, &'a Ctx<'a>> {
     let Scratch {
         objects,
         labels,
@@ -646,9 +665,11 @@ pub(crate) fn decode<
         terms,
         containers,
         text,
+        state,
     } = scratch;
     let mut objects = Bump::new(objects, ScratchPool::Objects);
-    let mut ctx = Ctx {
+    let State(slot, tops) = state;
+    let ctx = slot.insert(Ctx {
         json,
         labels: Bump::new(labels, ScratchPool::Labels),
         taints: Bump::new(taints, ScratchPool::Taints),
@@ -665,9 +686,16 @@ pub(crate) fn decode<
         kind: Kind::Unknown,
         name: "",
         start: None,
+        error: None,
         default_namespace,
-    };
-    let r = read(&mut ctx, &mut objects);
+    });
+    *tops = [Top::EMPTY; 2];
+    let r = read(ctx, &mut objects, tops).and_then(|(event, kind, object)| {
+        if let Some(start) = object {
+            read_object(ctx, &mut objects, start, kind)?;
+        }
+        Ok((event, kind))
+    });
     match r {
         Ok(d) => Ok(Decoded {
             event: d.0,
@@ -675,17 +703,25 @@ pub(crate) fn decode<
             objects: objects.finish(),
         }),
         Err(e) => {
-            let mut err = ctx.error(e);
-            if err.name.is_empty() {
-                // `kubectl` sorts keys, so `labels` comes before `name`: find the
-                // name for the message.
-                if let Some(name) = ctx.start.and_then(|s| name_at(json, s)) {
-                    copy_cut(&mut err.name, name);
-                }
-            }
-            Err(err)
+            ctx.error = Some(e);
+            Err(ctx)
         }
     }
+}
+
+/// The error of a failed [`decode`], named.
+#[cold]
+#[inline(never)]
+pub(crate) fn failure(ctx: &Ctx<'_>) -> ApplyError {
+    let mut err = ctx.error(ctx.error.unwrap_or(serde_json_core::de::Error::CustomError));
+    if err.name.is_empty() {
+        // `kubectl` sorts keys, so `labels` comes before `name`: find the
+        // name for the message.
+        if let Some(name) = ctx.start.and_then(|s| name_at(ctx.json, s)) {
+            copy_cut(&mut err.name, name);
+        }
+    }
+    err
 }
 
 /// `metadata.name` of the object at `start`, as written, if it can be read.
@@ -695,31 +731,21 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
     struct Outer<'a>(Option<&'a str>);
     struct Inner<'r, 'a>(&'r mut Option<&'a str>);
     impl<'a> Fields<'a> for Inner<'_, 'a> {
-        fn field<M: MapAccess<'a>>(
-            &mut self,
-            ctx: &mut Ctx<'a>,
-            key: &'a str,
-            map: &mut M,
-        ) -> Result<(), M::Error> {
+        fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
             match key {
-                "name" => *self.0 = map.next_value()?,
-                _ => ctx.skip(map)?,
+                "name" => *self.0 = de::raw_str(src)?,
+                _ => ctx.skip(src)?,
             }
             Ok(())
         }
     }
     impl<'a> Fields<'a> for Outer<'a> {
-        fn field<M: MapAccess<'a>>(
-            &mut self,
-            ctx: &mut Ctx<'a>,
-            key: &'a str,
-            map: &mut M,
-        ) -> Result<(), M::Error> {
+        fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
             match key {
                 "metadata" => {
-                    ctx.object(map, &mut Inner(&mut self.0))?;
+                    ctx.object(src, &mut Inner(&mut self.0))?;
                 }
-                _ => ctx.skip(map)?,
+                _ => ctx.skip(src)?,
             }
             Ok(())
         }
@@ -741,36 +767,30 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
         kind: Kind::Unknown,
         name: "",
         start: None,
+        error: None,
         default_namespace: false,
     };
     let mut outer = Outer(None);
-    at(
-        json,
-        start,
-        ObjectSeed {
-            ctx: &mut ctx,
-            fields: &mut outer,
-        },
-    )
-    .ok()?;
+    at(json, start, Want::Object(&mut ctx, &mut outer)).ok()?;
     outer.0
 }
 
+/// What [`read`] found: the event type, the kind, and where the object to read
+/// starts (the path is already in a watch event's `object`).
+type Found = (Option<EventType>, Kind, Option<usize>);
+
+/// Reads the top level of the input, and a `List`'s items.
 #[inline(never)]
 fn read<'a>(
     ctx: &mut Ctx<'a>,
     objects: &mut Bump<'a, Object<'a>>,
-) -> Result<(Option<EventType>, Kind), serde_json_core::de::Error> {
+    [top, inner]: &mut [Top<'a>; 2],
+) -> Result<Found, serde_json_core::de::Error> {
     let json = ctx.json;
-    let mut top = Top::default();
     let mut d = serde_json_core::de::Deserializer::new(json, None);
-    let is_object = ObjectSeed {
-        ctx: &mut *ctx,
-        fields: &mut top,
-    }
-    .deserialize(&mut d)?;
+    let is_object = serde::de::DeserializeSeed::deserialize(Want::Object(ctx, top), &mut d)?;
     d.end()?;
-    if !is_object {
+    if !matches!(is_object, Out::Done) {
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     }
@@ -794,20 +814,12 @@ fn read<'a>(
         // The object's kind, read up to `kind` (API servers and kubectl write it
         // first), except for an `ERROR` event's `Status`, whose message and code
         // are wanted.
-        let mut inner = Top {
+        *inner = Top {
             stop_at_kind: event != EventType::Error,
-            ..Top::default()
+            ..Top::EMPTY
         };
         let depth = ctx.depth;
-        let found = at(
-            json,
-            object,
-            ObjectSeed {
-                ctx: &mut *ctx,
-                fields: &mut inner,
-            },
-        );
-        match found {
+        match at(json, object, Want::Object(ctx, &mut *inner)) {
             Err(_) if inner.stopped => ctx.depth = depth,
             Err(e) => return Err(e),
             Ok(_) => {}
@@ -828,12 +840,13 @@ fn read<'a>(
                     ctx.problem = Some(Problem::NotAnObject);
                     return Err(serde_json_core::de::Error::CustomError);
                 }
+                // Read by the caller, with this frame gone.
                 ctx.kind = kind;
-                read_object(ctx, objects, object, kind)?;
+                return Ok((Some(event), kind, Some(object)));
             }
         }
         ctx.leave();
-        return Ok((Some(event), kind));
+        return Ok((Some(event), kind, None));
     }
     let Some(kind) = top.kind else {
         ctx.problem = Some(Problem::NotAnObject);
@@ -847,21 +860,13 @@ fn read<'a>(
                 default_kind: kind.strip_suffix("List").filter(|s| !s.is_empty()),
                 objects,
             };
-            at(
-                json,
-                items,
-                de::ArraySeed {
-                    ctx: &mut *ctx,
-                    each: &mut each,
-                },
-            )?;
+            at(json, items, Want::Array(ctx, &mut each))?;
             ctx.leave();
         }
-    } else {
-        ctx.kind = k;
-        read_object(ctx, objects, 0, k)?;
+        return Ok((None, k, None));
     }
-    Ok((None, k))
+    ctx.kind = k;
+    Ok((None, k, Some(0)))
 }
 
 impl Ctx<'_> {
@@ -879,7 +884,7 @@ impl Ctx<'_> {
         copy_cut(&mut err.detail, self.detail);
         let mut path = heapless::String::<ERROR_PATH_MAX>::new();
         for seg in self.path() {
-            let mut buf = heapless::String::<24>::new();
+            let mut buf = [0u8; 12];
             let piece = match *seg {
                 Seg::Key(k) => {
                     if !path.is_empty() {
@@ -887,16 +892,35 @@ impl Ctx<'_> {
                     }
                     k
                 }
-                Seg::Index(i) => {
-                    let _ = fmt::Write::write_fmt(&mut buf, format_args!("[{i}]"));
-                    buf.as_str()
-                }
+                Seg::Index(i) => index_piece(&mut buf, i),
             };
             copy_cut(&mut path, piece);
         }
         err.path = path;
         err
     }
+}
+
+/// `[i]`, written at the end of `buf` (no `core::fmt` for one integer).
+fn index_piece(buf: &mut [u8; 12], mut i: u32) -> &str {
+    let mut at = buf.len();
+    let mut put = |at: &mut usize, b: u8| {
+        *at = at.saturating_sub(1);
+        if let Some(slot) = buf.get_mut(*at) {
+            *slot = b;
+        }
+    };
+    put(&mut at, b']');
+    loop {
+        // `i % 10` is below 10.
+        put(&mut at, b'0' + (i % 10) as u8);
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    put(&mut at, b'[');
+    core::str::from_utf8(buf.get(at..).unwrap_or(&[])).unwrap_or("")
 }
 
 /// The error for an input that is not the one DaemonSet asked for.

@@ -1,8 +1,6 @@
 //! `v1 Node`: name, labels, taints, `spec.unschedulable`.
 
-use serde::de::{MapAccess, SeqAccess};
-
-use super::de::{object_element, Ctx, Elements, Fields};
+use super::de::{boolean, object_element, Ctx, Elements, Fields, Read, Source};
 use super::meta::Meta;
 use crate::input::{NodeInput, TaintInput};
 
@@ -26,21 +24,16 @@ impl<'a> Node<'a> {
 }
 
 impl<'a> Fields<'a> for Node<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "metadata" => {
-                ctx.object(map, &mut self.meta)?;
+                ctx.object(src, &mut self.meta)?;
             }
             "spec" => {
                 let mut spec = Spec(self);
-                ctx.object(map, &mut spec)?;
+                ctx.object(src, &mut spec)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -49,21 +42,14 @@ impl<'a> Fields<'a> for Node<'a> {
 struct Spec<'n, 'a>(&'n mut Node<'a>);
 
 impl<'a> Fields<'a> for Spec<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "taints" => {
-                ctx.array(map, &mut Taints)?;
+                ctx.array(src, &mut Taints)?;
                 self.0.taints = ctx.taints.finish();
             }
-            "unschedulable" => {
-                self.0.unschedulable = map.next_value::<Option<bool>>()?.unwrap_or(false)
-            }
-            _ => ctx.skip(map)?,
+            "unschedulable" => self.0.unschedulable = boolean(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -72,13 +58,9 @@ impl<'a> Fields<'a> for Spec<'_, 'a> {
 struct Taints;
 
 impl<'a> Elements<'a> for Taints {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut t = TaintInput::default();
-        if !object_element(ctx, seq, &mut t)? {
+        if !object_element(ctx, src, &mut t)? {
             return Ok(false);
         }
         ctx.taints.push(t).map_err(|p| ctx.fail(p))?;
@@ -87,17 +69,12 @@ impl<'a> Elements<'a> for Taints {
 }
 
 impl<'a> Fields<'a> for TaintInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "key" => self.key = ctx.str_or_empty(map)?,
-            "value" => self.value = ctx.str_or_empty(map)?,
-            "effect" => self.effect = ctx.str_or_empty(map)?,
-            _ => ctx.skip(map)?,
+            "key" => self.key = ctx.str_or_empty(src)?,
+            "value" => self.value = ctx.str_or_empty(src)?,
+            "effect" => self.effect = ctx.str_or_empty(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }

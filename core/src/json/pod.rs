@@ -1,8 +1,6 @@
 //! `v1 Pod`: what the DaemonSet controller reads of it.
 
-use serde::de::{MapAccess, SeqAccess};
-
-use super::de::{object_element, Ctx, Elements, Fields};
+use super::de::{object_element, Ctx, Elements, Fields, Read, Source};
 use super::meta::Meta;
 use super::podspec::PodSpec;
 use crate::input::{PodConditionInput, PodInput};
@@ -39,24 +37,19 @@ impl<'a> Pod<'a> {
 }
 
 impl<'a> Fields<'a> for Pod<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "metadata" => {
-                ctx.object(map, &mut self.meta)?;
+                ctx.object(src, &mut self.meta)?;
             }
             "spec" => {
-                ctx.object(map, &mut self.spec)?;
+                ctx.object(src, &mut self.spec)?;
             }
             "status" => {
                 let mut s = Status(self);
-                ctx.object(map, &mut s)?;
+                ctx.object(src, &mut s)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -65,19 +58,14 @@ impl<'a> Fields<'a> for Pod<'a> {
 struct Status<'p, 'a>(&'p mut Pod<'a>);
 
 impl<'a> Fields<'a> for Status<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "phase" => self.0.phase = ctx.str_or_empty(map)?,
+            "phase" => self.0.phase = ctx.str_or_empty(src)?,
             "conditions" => {
                 let mut c = Conditions(&mut self.0.ready);
-                ctx.array(map, &mut c)?;
+                ctx.array(src, &mut c)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -93,30 +81,21 @@ struct Condition<'a> {
 }
 
 impl<'a> Fields<'a> for Condition<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "type" => self.type_ = ctx.str_or_empty(map)?,
-            "status" => self.status = ctx.str_or_empty(map)?,
-            "lastTransitionTime" => self.last_transition_time = ctx.time(map)?,
-            _ => ctx.skip(map)?,
+            "type" => self.type_ = ctx.str_or_empty(src)?,
+            "status" => self.status = ctx.str_or_empty(src)?,
+            "lastTransitionTime" => self.last_transition_time = ctx.time(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
 impl<'a> Elements<'a> for Conditions<'_, 'a> {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut c = Condition::default();
-        if !object_element(ctx, seq, &mut c)? {
+        if !object_element(ctx, src, &mut c)? {
             return Ok(false);
         }
         if c.type_ == "Ready" && self.0.is_none() {

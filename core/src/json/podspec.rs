@@ -1,9 +1,7 @@
 //! A pod spec (`v1.PodSpec`): the placement fields a DaemonSet's template and a
 //! pod share.
 
-use serde::de::{MapAccess, SeqAccess};
-
-use super::de::{object_element, Ctx, Elements, Fields};
+use super::de::{boolean, int, object_element, Ctx, Elements, Fields, Read, Source};
 use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TolerationInput,
 };
@@ -24,31 +22,26 @@ pub(crate) struct PodSpec<'a> {
 }
 
 impl<'a> Fields<'a> for PodSpec<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "nodeSelector" => self.node_selector = ctx.labels(map)?.unwrap_or(&[]),
+            "nodeSelector" => self.node_selector = ctx.labels(src)?.unwrap_or(&[]),
             "affinity" => {
                 let mut a = Affinity(&mut self.required_node_affinity);
-                ctx.object(map, &mut a)?;
+                ctx.object(src, &mut a)?;
             }
             "tolerations" => {
-                ctx.array(map, &mut Tolerations)?;
+                ctx.array(src, &mut Tolerations)?;
                 self.tolerations = ctx.tolerations.finish();
             }
-            "nodeName" => self.node_name = ctx.str_or_empty(map)?,
-            "hostNetwork" => self.host_network = map.next_value::<Option<bool>>()?.unwrap_or(false),
-            "restartPolicy" => self.restart_policy = ctx.str_or_empty(map)?,
-            "activeDeadlineSeconds" => self.active_deadline_seconds = map.next_value()?,
+            "nodeName" => self.node_name = ctx.str_or_empty(src)?,
+            "hostNetwork" => self.host_network = boolean(src)?,
+            "restartPolicy" => self.restart_policy = ctx.str_or_empty(src)?,
+            "activeDeadlineSeconds" => self.active_deadline_seconds = int(src)?,
             "containers" => {
-                ctx.array(map, &mut Containers)?;
+                ctx.array(src, &mut Containers)?;
                 self.containers = ctx.containers.finish();
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -58,18 +51,13 @@ impl<'a> Fields<'a> for PodSpec<'a> {
 struct Affinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
 
 impl<'a> Fields<'a> for Affinity<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "nodeAffinity" => {
                 let mut n = NodeAffinity(self.0);
-                ctx.object(map, &mut n)?;
+                ctx.object(src, &mut n)?;
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -78,20 +66,15 @@ impl<'a> Fields<'a> for Affinity<'_, 'a> {
 struct NodeAffinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
 
 impl<'a> Fields<'a> for NodeAffinity<'_, 'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "requiredDuringSchedulingIgnoredDuringExecution" => {
                 let mut s = NodeSelector::default();
-                if ctx.object(map, &mut s)? {
+                if ctx.object(src, &mut s)? {
                     *self.0 = Some(s.terms);
                 }
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -103,18 +86,13 @@ struct NodeSelector<'a> {
 }
 
 impl<'a> Fields<'a> for NodeSelector<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "nodeSelectorTerms" => {
-                ctx.array(map, &mut Terms)?;
+                ctx.array(src, &mut Terms)?;
                 self.terms = ctx.terms.finish();
             }
-            _ => ctx.skip(map)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -123,13 +101,9 @@ impl<'a> Fields<'a> for NodeSelector<'a> {
 struct Terms;
 
 impl<'a> Elements<'a> for Terms {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut t = NodeSelectorTermInput::default();
-        if !object_element(ctx, seq, &mut t)? {
+        if !object_element(ctx, src, &mut t)? {
             return Ok(false);
         }
         ctx.terms.push(t).map_err(|p| ctx.fail(p))?;
@@ -138,40 +112,31 @@ impl<'a> Elements<'a> for Terms {
 }
 
 impl<'a> Fields<'a> for NodeSelectorTermInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "matchExpressions" => self.match_expressions = requirements(ctx, map)?,
-            "matchFields" => self.match_fields = requirements(ctx, map)?,
-            _ => ctx.skip(map)?,
+            "matchExpressions" => self.match_expressions = requirements(ctx, src)?,
+            "matchFields" => self.match_fields = requirements(ctx, src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
 }
 
 /// A list of selector requirements (`matchExpressions`, `matchFields`).
-pub(crate) fn requirements<'a, M: MapAccess<'a>>(
+pub(crate) fn requirements<'a>(
     ctx: &mut Ctx<'a>,
-    map: &mut M,
-) -> Result<&'a [RequirementInput<'a>], M::Error> {
-    ctx.array(map, &mut Requirements)?;
+    src: &mut dyn Source<'a>,
+) -> Read<&'a [RequirementInput<'a>]> {
+    ctx.array(src, &mut Requirements)?;
     Ok(ctx.requirements.finish())
 }
 
 struct Requirements;
 
 impl<'a> Elements<'a> for Requirements {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut r = RequirementInput::default();
-        if !object_element(ctx, seq, &mut r)? {
+        if !object_element(ctx, src, &mut r)? {
             return Ok(false);
         }
         ctx.requirements.push(r).map_err(|p| ctx.fail(p))?;
@@ -180,17 +145,12 @@ impl<'a> Elements<'a> for Requirements {
 }
 
 impl<'a> Fields<'a> for RequirementInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "key" => self.key = ctx.str_or_empty(map)?,
-            "operator" => self.operator = ctx.str_or_empty(map)?,
-            "values" => self.values = ctx.strings(map)?,
-            _ => ctx.skip(map)?,
+            "key" => self.key = ctx.str_or_empty(src)?,
+            "operator" => self.operator = ctx.str_or_empty(src)?,
+            "values" => self.values = ctx.strings(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -199,13 +159,9 @@ impl<'a> Fields<'a> for RequirementInput<'a> {
 struct Tolerations;
 
 impl<'a> Elements<'a> for Tolerations {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut t = TolerationInput::default();
-        if !object_element(ctx, seq, &mut t)? {
+        if !object_element(ctx, src, &mut t)? {
             return Ok(false);
         }
         ctx.tolerations.push(t).map_err(|p| ctx.fail(p))?;
@@ -214,19 +170,14 @@ impl<'a> Elements<'a> for Tolerations {
 }
 
 impl<'a> Fields<'a> for TolerationInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "key" => self.key = ctx.str_or_empty(map)?,
-            "operator" => self.operator = ctx.str_or_empty(map)?,
-            "value" => self.value = ctx.str_or_empty(map)?,
-            "effect" => self.effect = ctx.str_or_empty(map)?,
-            "tolerationSeconds" => self.toleration_seconds = map.next_value()?,
-            _ => ctx.skip(map)?,
+            "key" => self.key = ctx.str_or_empty(src)?,
+            "operator" => self.operator = ctx.str_or_empty(src)?,
+            "value" => self.value = ctx.str_or_empty(src)?,
+            "effect" => self.effect = ctx.str_or_empty(src)?,
+            "tolerationSeconds" => self.toleration_seconds = int(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
@@ -235,13 +186,9 @@ impl<'a> Fields<'a> for TolerationInput<'a> {
 struct Containers;
 
 impl<'a> Elements<'a> for Containers {
-    fn element<S: SeqAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        seq: &mut S,
-    ) -> Result<bool, S::Error> {
+    fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut c = ContainerInput::default();
-        if !object_element(ctx, seq, &mut c)? {
+        if !object_element(ctx, src, &mut c)? {
             return Ok(false);
         }
         ctx.containers.push(c).map_err(|p| ctx.fail(p))?;
@@ -250,15 +197,10 @@ impl<'a> Elements<'a> for Containers {
 }
 
 impl<'a> Fields<'a> for ContainerInput<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
-            "name" => self.name = ctx.str_or_empty(map)?,
-            _ => ctx.skip(map)?,
+            "name" => self.name = ctx.str_or_empty(src)?,
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }

@@ -1,8 +1,6 @@
 //! `apps/v1 ControllerRevision`: its controller, `.revision` and hash label.
 
-use serde::de::MapAccess;
-
-use super::de::{Ctx, Fields};
+use super::de::{int, Ctx, Fields, Read, Source};
 use super::meta::{label, Meta};
 use crate::pod::REVISION_HASH_LABEL;
 
@@ -21,18 +19,13 @@ impl<'a> Revision<'a> {
 }
 
 impl<'a> Fields<'a> for Revision<'a> {
-    fn field<M: MapAccess<'a>>(
-        &mut self,
-        ctx: &mut Ctx<'a>,
-        key: &'a str,
-        map: &mut M,
-    ) -> Result<(), M::Error> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match key {
             "metadata" => {
-                ctx.object(map, &mut self.meta)?;
+                ctx.object(src, &mut self.meta)?;
             }
-            "revision" => self.revision = map.next_value::<Option<i64>>()?.unwrap_or(0),
-            _ => ctx.skip(map)?,
+            "revision" => self.revision = int(src)?.unwrap_or(0),
+            _ => ctx.skip(src)?,
         }
         Ok(())
     }
