@@ -303,7 +303,9 @@ impl fmt::Display for ApplyError {
 /// unescaped strings.
 ///
 /// What is read borrows from it for the call, so a scratch serves one call: make
-/// a new one (`Scratch::new()` is `const` and only zeroes memory) for each.
+/// a new one for each (`Scratch::new()` is `const` and fills placeholder entries;
+/// [`Scratch::init_in_place`] builds one where it is kept, without a stack
+/// temporary of its size).
 /// `OBJECTS` is the most items a `List` may have; a single object or event needs 1.
 #[derive(Debug)]
 pub struct Scratch<
