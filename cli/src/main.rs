@@ -139,8 +139,8 @@ enum Command {
     /// Reads watch events as `kubectl get KIND -A --watch --output-watch-events
     /// -o json` prints them, from FILEs or FIFOs (merged) or standard input (`-`),
     /// or, with --kubectl, runs one such kubectl per kind (nodes, daemonsets,
-    /// controllerrevisions, pods), merges them and restarts one that ends (its
-    /// re-list changes nothing already said):
+    /// controllerrevisions, pods), merges them and restarts one that ends (a
+    /// node, DaemonSet or pod its re-list no longer names is taken as deleted):
     ///
     ///   dsr watch --kubectl --owed-after 2m
     ///

@@ -3,8 +3,10 @@
 //! text and JSON. `DSR_BLESS=1 cargo test -p dsr-cli --test watch` rewrites the
 //! goldens after a change that is meant.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/watch")
@@ -317,4 +319,139 @@ fn kubectl_mode_merges_one_kubectl_per_kind_and_restarts_one_that_ends() {
         7,
         "{stdout}"
     );
+}
+
+#[test]
+fn a_node_deleted_while_its_stream_was_down_is_removed_once_the_re_list_is_complete() {
+    let dir = std::env::temp_dir().join(format!("dsr-fake-kubectl-relist-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let initial = by_kind("initial.json");
+    for (kind, text) in &initial {
+        std::fs::write(dir.join(format!("{kind}.1.json")), text).unwrap();
+        if *kind != "nodes" {
+            std::fs::write(dir.join(format!("{kind}.1.wait")), "").unwrap();
+        }
+    }
+    // worker-1 was deleted while the nodes' watch was down: the re-list has
+    // every node but it, and then the stream stays quiet.
+    let nodes: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&initial["nodes"])
+        .into_iter::<serde_json::Value>()
+        .map(Result::unwrap)
+        .collect();
+    let relist: Vec<&serde_json::Value> = nodes
+        .iter()
+        .filter(|e| e["object"]["metadata"]["name"] != "worker-1")
+        .collect();
+    assert_eq!(relist.len() + 1, nodes.len());
+    let second: String = relist
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect();
+    std::fs::write(dir.join("nodes.2.json"), second).unwrap();
+    std::fs::write(dir.join("nodes.2.wait"), "").unwrap();
+    let total: usize = initial
+        .values()
+        .map(|s| {
+            serde_json::Deserializer::from_str(s)
+                .into_iter::<serde_json::Value>()
+                .count()
+        })
+        .sum();
+    // The initial lists, the re-list, and the DELETED it implies.
+    let max = (total + relist.len() + 1).to_string();
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dsr"));
+    command
+        .args([
+            "watch",
+            "--kubectl",
+            "--max-events",
+            &max,
+            "--restart-delay-ms",
+            "1500",
+        ])
+        .env(
+            "DSR_KUBECTL",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/watch/fake-kubectl.sh"),
+        )
+        .env("FAKE_KUBECTL_DIR", &dir);
+    // Without the DELETED the watch would wait for more events: it is stopped
+    // after 30 seconds, and fails.
+    let (status, stdout, stderr) = output_within(&mut command, Duration::from_secs(30));
+    let calls = std::fs::read_to_string(dir.join("calls")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "{status:?}\n{stderr}\n{stdout}"
+    );
+    assert_eq!(calls.matches("get nodes").count(), 2, "{calls}");
+
+    // What a real DELETED of worker-1 after the same initial lists reports.
+    let deleted = by_kind("node-deleted.json")["nodes"].clone();
+    let event = serde_json::Deserializer::from_str(&deleted)
+        .into_iter::<serde_json::Value>()
+        .map(Result::unwrap)
+        .find(|e| e["type"] == "DELETED")
+        .unwrap();
+    assert_eq!(event["object"]["metadata"]["name"], "worker-1");
+    let file = dir.with_extension("deleted.json");
+    std::fs::write(&file, serde_json::to_string(&event).unwrap()).unwrap();
+    let want = dsr(&[
+        "--replay",
+        data().join("initial.json").to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_file(&file);
+    let want = String::from_utf8(want.stdout).unwrap();
+    let strip = |l: &str| l.splitn(3, ' ').nth(2).unwrap_or("").to_owned();
+    let report = |s: &str| -> Vec<String> {
+        s.lines()
+            .skip_while(|l| !l.contains(" DELETED Node worker-1"))
+            .map(strip)
+            .collect()
+    };
+    let (got, want) = (report(&stdout), report(&want));
+    // The node's removal, and what it changes for the DaemonSets: kube-proxy's
+    // create on worker-1 is no longer needed.
+    assert!(
+        want.contains(&"kube-system/kube-proxy create on worker-1: no longer needed".to_owned()),
+        "{want:?}"
+    );
+    assert_eq!(got, want, "{stdout}");
+}
+
+/// Runs `command` to its end, or kills it after `limit`: its exit status (none
+/// when killed), standard output and error.
+fn output_within(
+    command: &mut Command,
+    limit: Duration,
+) -> (Option<std::process::ExitStatus>, String, String) {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            r.read_to_string(&mut s).unwrap();
+            s
+        })
+    };
+    let out = read(Box::new(child.stdout.take().unwrap()));
+    let err = read(Box::new(child.stderr.take().unwrap()));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (status, out.join().unwrap(), err.join().unwrap())
 }

@@ -21,6 +21,12 @@
 //! The initial lists (the `ADDED` events before the first other event, or before
 //! one second without events when reading live) are applied before any DaemonSet
 //! is synced, and reported at once.
+//!
+//! A kubectl stream that ends is started again and lists its kind again; the
+//! re-list ends by the same rule (the first event of that stream that is not
+//! `ADDED`, or a second without events from it once it has named an object).
+//! Then every node, DaemonSet or pod it did not name is removed as by a
+//! `DELETED` event, reported as one: it was deleted while the stream was down.
 
 mod header;
 mod print;
@@ -28,7 +34,7 @@ mod source;
 mod split;
 mod state;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
@@ -224,6 +230,31 @@ struct NodeEntry {
     bits: Vec<u8>,
 }
 
+/// A re-list under way: the objects it named (namespace, name), and when its
+/// stream last sent one.
+struct Relist {
+    /// The kind, as an object says it (`Node`, `DaemonSet`, `Pod`).
+    kind: &'static str,
+    named: HashSet<(String, String)>,
+    last: Option<Instant>,
+}
+
+/// The kind of the objects of [`KINDS`]`[source]` whose re-list is swept:
+/// ControllerRevisions are not (the core keeps only the current hash of each
+/// DaemonSet, not the revisions by name).
+fn swept_kind(source: usize) -> Option<&'static str> {
+    match KINDS.get(source).copied()? {
+        "nodes" => Some("Node"),
+        "daemonsets" => Some("DaemonSet"),
+        "pods" => Some("Pod"),
+        _ => None,
+    }
+}
+
+/// How long a re-list's stream is quiet before its list is taken as complete
+/// (the rule that ends the initial lists when reading live).
+const LIST_QUIET: Duration = Duration::from_secs(1);
+
 /// The last event, for the report.
 #[derive(Default)]
 struct Last {
@@ -256,6 +287,8 @@ struct Watcher<'a, E, const N: usize> {
     last: Last,
     owed_any: bool,
     owed_after: Option<i64>,
+    /// Re-lists under way, by input.
+    relists: HashMap<usize, Relist>,
 }
 
 impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
@@ -285,6 +318,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             owed_after: options
                 .owed_after
                 .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+            relists: HashMap::new(),
         }
     }
 
@@ -314,17 +348,38 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     ) -> Result<bool> {
         let tick = Duration::from_secs(1);
         while *open > 0 {
-            match source::receive(rx, tick) {
-                Ok(Message::Object { json }) => {
-                    if self.event(&json)? {
+            let message = source::receive(rx, tick);
+            if self.quiet_relists()? {
+                return Ok(true);
+            }
+            match message {
+                Ok(Message::Object { source, json }) => {
+                    if self.relisted(source, &json)? || self.event(&json)? {
                         return Ok(true);
                     }
                 }
                 Ok(Message::Restarted { source }) => {
                     eprintln!(
-                        "dsr: {} ended; started again (its re-list changes nothing it already said)",
+                        "dsr: {} ended; started again (what its re-list does not name is taken as deleted)",
                         names.get(source).map_or("an input", String::as_str)
                     );
+                    // A re-list cut short by another restart is not known
+                    // complete: it is dropped, not swept.
+                    match swept_kind(source) {
+                        Some(kind) => {
+                            self.relists.insert(
+                                source,
+                                Relist {
+                                    kind,
+                                    named: HashSet::new(),
+                                    last: None,
+                                },
+                            );
+                        }
+                        None => {
+                            self.relists.remove(&source);
+                        }
+                    }
                 }
                 Ok(Message::Ended) => *open -= 1,
                 Ok(Message::Failed { source, error }) => {
@@ -339,6 +394,101 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        Ok(false)
+    }
+
+    /// An event of input `source` during its re-list: an `ADDED` one is named
+    /// in it; another ends it (swept before the event is applied). True when
+    /// the watch must stop.
+    fn relisted(&mut self, source: usize, json: &[u8]) -> Result<bool> {
+        let Some(relist) = self.relists.get_mut(&source) else {
+            return Ok(false);
+        };
+        match Header::read(json) {
+            Ok(h) if h.type_ == "ADDED" => {
+                relist.named.insert((
+                    h.meta.namespace.unwrap_or_default().into_owned(),
+                    h.meta.name.unwrap_or_default().into_owned(),
+                ));
+                relist.last = Some(Instant::now());
+                Ok(false)
+            }
+            _ => self.sweep(source),
+        }
+    }
+
+    /// Sweeps the re-lists whose stream has been quiet for [`LIST_QUIET`] after
+    /// naming an object; true when the watch must stop.
+    fn quiet_relists(&mut self) -> Result<bool> {
+        let mut done: Vec<usize> = self
+            .relists
+            .iter()
+            .filter(|(_, r)| r.last.is_some_and(|t| t.elapsed() >= LIST_QUIET))
+            .map(|(source, _)| *source)
+            .collect();
+        done.sort_unstable();
+        for source in done {
+            if self.sweep(source)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The re-list of input `source` is complete: each object of its kind it
+    /// did not name was deleted while the stream was down, and is removed as a
+    /// `DELETED` event would remove it (and reported as one). True when the
+    /// watch must stop.
+    fn sweep(&mut self, source: usize) -> Result<bool> {
+        let Some(relist) = self.relists.remove(&source) else {
+            return Ok(false);
+        };
+        let e = &*self.engine;
+        let mut gone: Vec<(String, String)> = match relist.kind {
+            "Node" => self
+                .nodes
+                .keys()
+                .filter_map(|&id| e.node(NodeId(id)))
+                .map(|n| (String::new(), e.text(n.name).to_owned()))
+                .collect(),
+            "DaemonSet" => e
+                .daemon_set_ids()
+                .into_iter()
+                .filter_map(|id| e.daemon_set(id))
+                .map(|d| (e.text(d.namespace).to_owned(), e.text(d.name).to_owned()))
+                .collect(),
+            _ => self
+                .index
+                .pods
+                .keys()
+                .filter_map(|&id| e.pod(dsr_core::PodId(id)))
+                .map(|p| (e.text(p.namespace).to_owned(), e.text(p.name).to_owned()))
+                .collect(),
+        };
+        gone.retain(|key| !relist.named.contains(key));
+        gone.sort();
+        for (namespace, name) in gone {
+            let api_version = if relist.kind == "DaemonSet" {
+                "apps/v1"
+            } else {
+                "v1"
+            };
+            let mut metadata = serde_json::json!({ "name": name });
+            if !namespace.is_empty() {
+                metadata["namespace"] = namespace.into();
+            }
+            let deleted = serde_json::json!({
+                "type": "DELETED",
+                "object": {
+                    "kind": relist.kind,
+                    "apiVersion": api_version,
+                    "metadata": metadata,
+                },
+            });
+            if self.event(&serde_json::to_vec(&deleted)?)? {
+                return Ok(true);
             }
         }
         Ok(false)

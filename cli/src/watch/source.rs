@@ -53,10 +53,10 @@ impl Kubectl {
 
 /// What the reader threads send.
 pub enum Message {
-    /// An object (a watch event).
-    Object { json: Vec<u8> },
+    /// An object (a watch event) of input `source`.
+    Object { source: usize, json: Vec<u8> },
     /// Input `source` was restarted (kubectl ended and runs again): a re-list
-    /// follows.
+    /// of its kind ([`KINDS`]`[source]`) follows.
     Restarted { source: usize },
     /// An input ended (files, FIFOs, standard input).
     Ended,
@@ -143,7 +143,7 @@ pub fn from_paths(paths: Vec<PathBuf>, max_bytes: usize) -> Inputs {
     for (source, path) in paths.into_iter().enumerate() {
         let tx = tx.clone();
         thread::spawn(move || {
-            let result = open(&path).and_then(|r| pump(r, max_bytes, &tx));
+            let result = open(&path).and_then(|r| pump(r, source, max_bytes, &tx));
             let _ = tx.send(match result {
                 Ok(()) => Message::Ended,
                 Err(error) => Message::Failed { source, error },
@@ -158,11 +158,12 @@ pub fn from_paths(paths: Vec<PathBuf>, max_bytes: usize) -> Inputs {
     }
 }
 
-/// Sends every object of `reader` as a [`Message::Object`].
-fn pump(reader: impl Read, max_bytes: usize, tx: &Sender<Message>) -> Result<()> {
+/// Sends every object of `reader` as a [`Message::Object`] of `source`.
+fn pump(reader: impl Read, source: usize, max_bytes: usize, tx: &Sender<Message>) -> Result<()> {
     let mut s = Splitter::new(reader, max_bytes);
     while let Some(json) = s.next_object()? {
         let msg = Message::Object {
+            source,
             json: json.to_vec(),
         };
         if tx.send(msg).is_err() {
@@ -190,7 +191,7 @@ pub fn kubectl(k: &Kubectl, max_bytes: usize) -> Result<Inputs> {
             let result = out
                 .take()
                 .ok_or_else(|| anyhow!("no output"))
-                .and_then(|out| pump(out, max_bytes, &tx));
+                .and_then(|out| pump(out, source, max_bytes, &tx));
             if let Err(e) = result {
                 eprintln!("dsr: warning: kubectl get {kind}: {e:#}");
             }
