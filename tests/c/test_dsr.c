@@ -1539,7 +1539,7 @@ static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char 
     return ~crc;
 }
 
-/* Snapshot format version 3: a 56-byte header (magic, version, reserved, ten
+/* Snapshot format versions 3 and 4: a 56-byte header (magic, version, reserved, ten
  * capacities, payload length) whose last 4 bytes are the CRC of the 52 before
  * them and of the payload. */
 #define SNAP_HEADER 56

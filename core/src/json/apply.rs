@@ -362,8 +362,8 @@ impl<
             _ => None,
         };
         // With no revision remembered for it, a DaemonSet the engine holds keeps
-        // the hash it has: one a snapshot restored (snapshots do not carry the
-        // remembered revisions) or the typed API set.
+        // the hash it has: one the typed API set, or a snapshot restored into
+        // an engine that was written without the `json` feature.
         let kept = match (entry, found) {
             (None, Some(id)) => self.sets.get(id.0).map(|s| s.revision_hash),
             _ => None,
@@ -697,7 +697,7 @@ mod tests {
         let mut restored = Box::new(GatewayEngine::new());
         restored.restore(&buf[..n]).unwrap();
         assert_eq!(hash(&restored), "6d4b8c7f9");
-        // The revisions seen are not in the snapshot; the hash is.
+        // The hash stays: the revision seen came back with the snapshot.
         let a = apply(&mut restored, &daemon_set(2, "fluentd:1.21"));
         assert_eq!(a.change, Change::Updated);
         assert_eq!(hash(&restored), "6d4b8c7f9");
