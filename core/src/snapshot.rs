@@ -723,11 +723,6 @@ impl<
             w.put(&mut e.clone())?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
-        // Every handle is written as its position: the list becomes 0..n.
-        for k in 0..self.strings.len() {
-            let at = w.symbols.start + 4 * k;
-            put_u32(w.buf, at, u32::try_from(k).map_err(|_| Error::LogicBug)?);
-        }
         // Since version 3: the feature gates.
         w.put(&mut self.gates.bits())?;
         // Since version 4: the remembered ControllerRevisions, last.
@@ -740,6 +735,12 @@ impl<
         }
         #[cfg(not(feature = "json"))]
         w.count(0)?;
+        // Every handle is written as its position (found in the list of
+        // symbols): now the list becomes 0..n.
+        for k in 0..self.strings.len() {
+            let at = w.symbols.start + 4 * k;
+            put_u32(w.buf, at, u32::try_from(k).map_err(|_| Error::LogicBug)?);
+        }
         let payload_len = w.pos;
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
