@@ -35,6 +35,8 @@ fn list(items: &[String]) -> String {
     )
 }
 
+// The error is `Engine::apply`'s, as it gives it.
+#[allow(clippy::result_large_err)]
 fn apply<const N: usize, const S: usize, const P: usize>(
     e: &mut Engine<N, S, P, 128, 4096, 128, 64>,
     json: &str,
@@ -53,33 +55,42 @@ fn state<const N: usize, const S: usize, const P: usize>(
     buf
 }
 
+/// Applies a `List` the engine must refuse whole: the error, with no item
+/// applied (the engine's snapshot is as before; nor is the DaemonSet there).
+fn refused_whole(e: &mut E, list: &str) -> ApplyError {
+    let before = state(e);
+    let err = apply(e, list).unwrap_err();
+    assert_eq!(state(e), before, "no item of the list is applied: {err}");
+    assert!(e
+        .find_daemon_set("kube-system", "fluentd-elasticsearch")
+        .is_none());
+    err
+}
+
 #[test]
 fn an_invalid_last_item_leaves_the_earlier_ones_unapplied() {
     let mut e = Box::new(E::new());
     apply(&mut e, &node("edge-rpi4-01")).unwrap();
-    let before = state(&e);
     // A label value longer than the engine stores (the decoder reads it whole),
     // in the last item.
-    let key = format!("\"example.com/ssh-host-key\": \"{}\", ", "AAAAC3NzaC1lZDI1NTE5".repeat(60));
+    let key = format!(
+        "\"example.com/ssh-host-key\": \"{}\", ",
+        "AAAAC3NzaC1lZDI1NTE5".repeat(60)
+    );
     let bad = node("cp-1").replacen("\"labels\": {", &format!("\"labels\": {{{key}"), 1);
     assert_ne!(bad, node("cp-1"));
-    let err = apply(&mut e, &list(&[node("worker-1"), fluentd(), bad])).unwrap_err();
+    let err = refused_whole(&mut e, &list(&[node("worker-1"), fluentd(), bad]));
     assert!(
         matches!(err.problem, Problem::Engine(Error::TooLong { .. })),
         "{err}"
     );
     assert_eq!(err.name.as_str(), "cp-1");
-    assert_eq!(state(&e), before, "no item of the list is applied");
     assert!(e.find_node("worker-1").is_none());
-    assert!(e
-        .find_daemon_set("kube-system", "fluentd-elasticsearch")
-        .is_none());
 }
 
 #[test]
 fn a_revision_with_an_overlong_hash_refuses_the_whole_list() {
     let mut e = Box::new(E::new());
-    let before = state(&e);
     let hash = "6d4b8c7f9".repeat(8);
     let revision = format!(
         r#"{{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{{
@@ -88,15 +99,12 @@ fn a_revision_with_an_overlong_hash_refuses_the_whole_list() {
         "kind":"DaemonSet","name":"fluentd-elasticsearch",
         "uid":"3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10","controller":true}}]}},"revision":1}}"#
     );
-    let err = apply(&mut e, &list(&[fluentd(), node("worker-1"), revision])).unwrap_err();
+    let err = refused_whole(&mut e, &list(&[fluentd(), node("worker-1"), revision]));
     assert!(
         matches!(err.problem, Problem::Engine(Error::TooLong { .. })),
         "{err}"
     );
-    assert_eq!(state(&e), before);
-    assert!(e
-        .find_daemon_set("kube-system", "fluentd-elasticsearch")
-        .is_none());
+    assert_eq!(err.kind, dsr_core::json::Kind::ControllerRevision);
 }
 
 #[test]

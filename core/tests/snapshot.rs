@@ -597,7 +597,10 @@ mod remembered_revisions {
         let (hash, plan) = answers(&mut never);
         assert_eq!(hash, "84f5b9c6d");
         // The pod of revision 1 is replaced.
-        assert!(plan.contains("delete fluentd-elasticsearch-x7k2p"), "{plan}");
+        assert!(
+            plan.contains("delete fluentd-elasticsearch-x7k2p"),
+            "{plan}"
+        );
         assert_eq!(answers(&mut resumed), (hash, plan));
     }
 
