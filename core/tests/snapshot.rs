@@ -479,6 +479,35 @@ fn a_version_3_snapshot_is_refused_as_another_version() {
     assert_eq!(format!("{e:?}"), before);
 }
 
+/// A gateway's snapshot with remembered ControllerRevisions (written by a build
+/// with the `json` feature).
+const REVISIONS_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/gateway-v4-revisions.snap"
+);
+
+/// An engine built without the `json` feature restores a snapshot that holds
+/// remembered ControllerRevisions: it keeps the DaemonSet's current hash, and
+/// (applying no revisions) none of them.
+#[cfg(not(feature = "json"))]
+#[test]
+fn a_build_without_json_restores_remembered_revisions_and_keeps_the_hash() {
+    use dsr_core::GatewayEngine;
+    let golden = std::fs::read(REVISIONS_GOLDEN).unwrap();
+    let mut e = Box::new(GatewayEngine::new());
+    e.restore(&golden).unwrap();
+    let id = e
+        .find_daemon_set("kube-system", "fluentd-elasticsearch")
+        .unwrap();
+    assert_eq!(e.text(e.daemon_set(id).unwrap().revision_hash), "84f5b9c6d");
+    // What it writes back has no revisions, and restores.
+    let mut buf = vec![0u8; GatewayEngine::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    assert!(n < golden.len());
+    let mut again = Box::new(GatewayEngine::new());
+    again.restore(&buf[..n]).unwrap();
+}
+
 /// The ControllerRevisions `apply` remembered come back with a snapshot: an agent
 /// that resumes from one judges a revision the same as one that never stopped.
 #[cfg(feature = "json")]
@@ -622,5 +651,32 @@ mod remembered_revisions {
         let old = revision(1, "6d4b8c7f9");
         assert_eq!(apply(&mut again, &old), apply(&mut never, &old));
         assert_eq!(answers(&mut again).0, "84f5b9c6d");
+    }
+
+    /// The remembered ControllerRevisions' bytes are pinned too: the snapshot of
+    /// this engine is `core/tests/golden/gateway-v4-revisions.snap` (blessed as
+    /// the other golden snapshot), and restores to the same bytes.
+    #[test]
+    fn remembered_revisions_are_pinned_byte_for_byte() {
+        let mut e = Box::new(GatewayEngine::new());
+        for json in [
+            NODE.to_string(),
+            daemon_set(),
+            pod(),
+            revision(1, "6d4b8c7f9"),
+            revision(2, "84f5b9c6d"),
+        ] {
+            apply(&mut e, &json);
+        }
+        let mut buf = vec![0u8; GatewayEngine::max_snapshot_size()];
+        let n = e.snapshot(&mut buf).unwrap();
+        let path = super::REVISIONS_GOLDEN;
+        if std::env::var_os("DSR_BLESS").is_some() {
+            std::fs::write(path, &buf[..n]).unwrap();
+        }
+        let golden = std::fs::read(path).expect("the golden snapshot (bless it with DSR_BLESS=1)");
+        assert_eq!(buf[..n], golden[..], "the snapshot format changed");
+        assert_eq!(restarted(&e).snapshot(&mut buf).unwrap(), n);
+        assert_eq!(buf[..n], golden[..]);
     }
 }
