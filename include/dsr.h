@@ -2455,8 +2455,9 @@ dsr_result dsr_engine_daemon_set_name(const struct dsr_engine *engine, uint32_t 
  *
  * On any error the engine is unchanged, except for a `List` (only with
  * `DSR_JSON_OBJECTS` above 1) that does not fit. Every item of a `List` is
- * read and checked by the engine's rules before any is applied, so bad
- * JSON or an invalid item anywhere changes nothing. Whether the items fit
+ * read and checked by the engine's rules (stored and undone: the tables'
+ * `high_water` in `dsr_engine_usage()` may show it) before any is applied,
+ * so bad JSON or an invalid item anywhere changes nothing. Whether the items fit
  * is known only by applying them in order: when a table fills up part-way
  * (`DSR_RESULT_FULL_*`), the items before the refused one stay applied and
  * the rest are not, `*out` is not written (as on every error), and

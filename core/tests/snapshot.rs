@@ -567,6 +567,8 @@ mod remembered_revisions {
         let n = e.snapshot(&mut buf).unwrap();
         let mut back = Box::new(GatewayEngine::new());
         back.restore(&buf[..n]).unwrap();
+        // The revisions' strings are held as in an engine that applied them.
+        back.check_holders().unwrap();
         back
     }
 

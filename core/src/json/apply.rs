@@ -160,7 +160,8 @@ impl<
     ///
     /// On error the engine is unchanged, except in a `List` that does not fit.
     /// Every item of a `List` is read, then checked by the engine's own rules
-    /// (stored and undone), before any is applied: a JSON or scratch problem, or
+    /// (stored and undone; the tables' high-water marks may show it), before
+    /// any is applied: a JSON or scratch problem, or
     /// an item the engine refuses as invalid, changes nothing. Whether the items
     /// fit is known only by applying them, in order: when a table is full
     /// ([`Error::Full`]) part-way, the items before the refused one stay
@@ -406,8 +407,8 @@ impl<
             _ => None,
         };
         // With no revision remembered for it, a DaemonSet the engine holds keeps
-        // the hash it has: one the typed API set, or a snapshot restored into
-        // an engine that was written without the `json` feature.
+        // the hash it has: one the typed API set, or one restored from a
+        // snapshot that a build without the `json` feature wrote.
         let kept = match (entry, found) {
             (None, Some(id)) => self.sets.get(id.0).map(|s| s.revision_hash),
             _ => None,
