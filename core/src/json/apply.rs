@@ -221,9 +221,8 @@ impl<
             _ => false,
         };
         if decoded.objects.len() > 1 {
-            for object in decoded.objects {
-                self.check_object(object)
-                    .map_err(|e| Failed::Object(object, e))?;
+            if let Some(object) = self.check_list(decoded.objects) {
+                return Err(self.refusal(object));
             }
         }
         for object in decoded.objects {
@@ -349,6 +348,23 @@ impl<
             Object::Revision(r) => self.apply_revision(r, deleted),
             Object::Empty | Object::Other => Ok(One::IGNORED),
         }
+    }
+
+    /// Checks every item of a `List` (see [`check_object`](Self::check_object)):
+    /// the first one the engine refuses. No error is returned from here, so
+    /// that the caller's frame, which every single object's apply is under,
+    /// keeps no room for one ([`refusal`](Self::refusal) makes it).
+    #[inline(never)]
+    fn check_list<'o>(&mut self, objects: &'o [Object<'o>]) -> Option<&'o Object<'o>> {
+        objects.iter().find(|o| self.check_object(o).is_err())
+    }
+
+    /// Why [`check_list`](Self::check_list) found `object` refused.
+    #[cold]
+    #[inline(never)]
+    fn refusal<'o>(&mut self, object: &'o Object<'o>) -> Failed<'o> {
+        let e = self.check_object(object).err().unwrap_or(Error::LogicBug);
+        Failed::Object(object, e)
     }
 
     /// Checks an item of a `List` as applying it would, keeping nothing: the
