@@ -55,10 +55,10 @@ fn benches(c: &mut Criterion) {
         .max()
         .map(|(_, i)| (sets[i], i))
         .expect("sets");
-    cluster::with_set_at(&data.sets[roll_index], "rev-2", "2", |d| {
-        engine.update_daemon_set(roll, d)
-    })
-    .expect("update");
+    let rolled = cluster::set_at(&data.sets[roll_index], "rev-2", 2);
+    engine
+        .apply(&cluster::json(&rolled), &mut cluster::scratch())
+        .expect("update");
     let mut group = c.benchmark_group("sync/cluster-5k.json");
     group.bench_function("rolling one DaemonSet to a new revision", |b| {
         b.iter(|| {
@@ -73,10 +73,10 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
-    cluster::with_set(&data.sets[roll_index], |d| {
-        engine.update_daemon_set(roll, d)
-    })
-    .expect("update");
+    let back = cluster::set_object(&data.sets[roll_index]);
+    engine
+        .apply(&cluster::json(&back), &mut cluster::scratch())
+        .expect("update");
 
     // One node's labels change (a value flips, as a zone or tier relabel does).
     let node = NodeId(2500);

@@ -8,7 +8,7 @@
 //! into the snapshot calls, which made the snapshot code a quarter of the
 //! firmware build's `.text`. Here each type lists its fields once, for writing
 //! and reading alike, and the integer encodings exist once. The bytes are
-//! postcard's, as snapshot format 3 defines them (the tests compare both on
+//! postcard's, as the snapshot format defines them (the tests compare both on
 //! every type, and the golden snapshot pins them).
 
 use crate::affinity::{FieldRequirement, Term, TermProblem};

@@ -181,7 +181,7 @@ impl<
             })
     }
 
-    fn compile_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<DaemonSet> {
+    pub(crate) fn compile_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<DaemonSet> {
         let name = self.intern(input.name, Field::Name)?;
         let namespace = self.intern(input.namespace, Field::Namespace)?;
         let uid = self.intern(input.uid, Field::Uid)?;

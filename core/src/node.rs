@@ -122,7 +122,11 @@ impl<
     /// Stores a node's parts. An update passes the node it replaces (`like`):
     /// text the old node already holds is found by comparing it with the old
     /// node's, at the cost of a comparison instead of a hash-table lookup.
-    fn compile_node(&mut self, input: &NodeInput<'_>, like: Option<&Node>) -> Result<Node> {
+    pub(crate) fn compile_node(
+        &mut self,
+        input: &NodeInput<'_>,
+        like: Option<&Node>,
+    ) -> Result<Node> {
         // The firmware build (`compact`) compares no text with the old node's:
         // interning it gives the same symbols, only slower, and the comparisons
         // cost code size.

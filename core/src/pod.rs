@@ -314,7 +314,7 @@ impl<
         self.labels.get(pod.labels)
     }
 
-    fn compile_pod(&mut self, input: &PodInput<'_>) -> Result<Pod> {
+    pub(crate) fn compile_pod(&mut self, input: &PodInput<'_>) -> Result<Pod> {
         let name = self.intern(input.name, Field::Name)?;
         let namespace = self.intern(input.namespace, Field::Namespace)?;
         let uid = self.intern(input.uid, Field::Uid)?;

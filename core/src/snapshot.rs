@@ -2,14 +2,14 @@
 //! and backoff) as bytes in a caller buffer, and back, so a gateway that loses power
 //! comes back with the same view of its DaemonSets.
 //!
-//! # Format (version 3)
+//! # Format (version 4)
 //!
 //! All integers of the header are little-endian.
 //!
 //! | offset | size | field |
 //! |---|---|---|
 //! | 0 | 4 | magic `DSRS` |
-//! | 4 | 2 | format version (3) |
+//! | 4 | 2 | format version (4) |
 //! | 6 | 2 | reserved, 0 |
 //! | 8 | 40 | capacities: nodes, DaemonSets, pods, strings, string bytes, labels, rules, taints, terms, backoff (`u32` each, in the order of the engine's const generics) |
 //! | 48 | 4 | payload length in bytes |
@@ -18,8 +18,9 @@
 //!
 //! Version 1 had a 44-byte header naming only the first seven capacities; version 2
 //! wrote every string slot ever used and no symbol list, nor feature gates,
-//! `Gt`/`Lt` toleration operators and pods' controller names. This build refuses
-//! both ([`SnapshotError::UnsupportedVersion`]).
+//! `Gt`/`Lt` toleration operators and pods' controller names; version 3 had no
+//! remembered ControllerRevisions. This build refuses all three
+//! ([`SnapshotError::UnsupportedVersion`]).
 //!
 //! The payload starts with the strings held, as fixed-width little-endian `u32`s so
 //! that any string can be found without decoding the others: a count `n`, the `n`
@@ -35,8 +36,13 @@
 //! requirements, values, terms, field requirements: a count, then each entry), then
 //! each object table (nodes, DaemonSets, pods: a slot count, then each slot as an
 //! `Option`), then the expectations of each DaemonSet slot (`SETS` values), the
-//! backoff entries (a count, then each entry) and the feature gates (a `u32`, see
-//! [`FeatureGates::bits`](crate::gates::FeatureGates::bits)).
+//! backoff entries (a count, then each entry), the feature gates (a `u32`, see
+//! [`FeatureGates::bits`](crate::gates::FeatureGates::bits)) and the remembered
+//! ControllerRevisions of `Engine::apply` (a count of at most `SETS`, then each:
+//! the DaemonSet's namespace and uid, whether it pins its hash, and the highest
+//! `.revision` seen with its hash, as an `Option`). An engine built without the
+//! `json` feature writes none, and reads and checks them but keeps none (it
+//! cannot apply a ControllerRevision).
 //!
 //! Restoring checks the header, the length and the checksum, then decodes and checks
 //! the whole payload (every count within its capacity, every symbol issued, every span
@@ -62,7 +68,7 @@ use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
 pub const MAGIC: [u8; 4] = *b"DSRS";
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 
 /// How many capacities the header names.
 pub const HEADER_CAPACITIES: usize = 10;
@@ -538,6 +544,73 @@ impl Valid for BackoffEntry {
     }
 }
 
+/// A remembered ControllerRevision as the payload holds it (since version 4):
+/// the same in every build, with or without the `json` feature that keeps them.
+#[derive(Clone, Copy)]
+struct RevisionEntry {
+    namespace: Sym,
+    uid: Sym,
+    pinned: bool,
+    /// The highest `.revision` seen, and its `controller-revision-hash`.
+    revision: Option<(i64, Sym)>,
+}
+
+impl Code for RevisionEntry {
+    fn blank() -> Self {
+        RevisionEntry {
+            namespace: Sym::EMPTY,
+            uid: Sym::EMPTY,
+            pinned: false,
+            revision: None,
+        }
+    }
+    fn code(&mut self, c: &mut Codec<'_>) {
+        c.code(&mut self.namespace);
+        c.code(&mut self.uid);
+        c.bool(&mut self.pinned);
+        let mut some = self.revision.is_some();
+        c.bool(&mut some);
+        let (mut n, mut hash) = self.revision.unwrap_or((0, Sym::EMPTY));
+        if some {
+            c.code(&mut n);
+            c.code(&mut hash);
+        }
+        self.revision = some.then_some((n, hash));
+    }
+}
+
+impl SymFields for RevisionEntry {
+    fn each_sym(&mut self, f: &mut dyn FnMut(&mut Sym)) {
+        f(&mut self.namespace);
+        f(&mut self.uid);
+        if let Some((_, hash)) = &mut self.revision {
+            f(hash);
+        }
+    }
+}
+
+impl Valid for RevisionEntry {
+    fn valid(&self, b: &Bounds<'_>) -> bool {
+        // A revision is remembered for the DaemonSet its controller reference names.
+        !self.uid.is_empty()
+            && b.sym(self.namespace)
+            && b.sym(self.uid)
+            && self.revision.is_none_or(|(_, hash)| b.sym(hash))
+    }
+}
+
+#[cfg(feature = "json")]
+impl From<&crate::revisions::Remembered> for RevisionEntry {
+    fn from(r: &crate::revisions::Remembered) -> Self {
+        RevisionEntry {
+            namespace: r.namespace,
+            uid: r.uid,
+            pinned: r.pinned,
+            revision: r.revision(),
+        }
+    }
+}
+
 impl Valid for Expectations {
     fn valid(&self, _: &Bounds<'_>) -> bool {
         true
@@ -599,6 +672,7 @@ impl<
             + SETS * item_max::<Option<Expectations>>()
             + COUNT_MAX + BACKOFF * item_max::<BackoffEntry>()
             + item_max::<u32>()
+            + COUNT_MAX + SETS * item_max::<RevisionEntry>()
     }
 
     /// Writes the engine's whole state into `buf` and returns the bytes written.
@@ -649,13 +723,24 @@ impl<
             w.put(&mut e.clone())?;
         }
         self.write_pool(&mut w, self.sync.backoff.entries())?;
-        // Every handle is written as its position: the list becomes 0..n.
+        // Since version 3: the feature gates.
+        w.put(&mut self.gates.bits())?;
+        // Since version 4: the remembered ControllerRevisions, last.
+        #[cfg(feature = "json")]
+        {
+            w.count(self.revisions.iter().count())?;
+            for r in self.revisions.iter() {
+                w.put_stored(&mut RevisionEntry::from(r))?;
+            }
+        }
+        #[cfg(not(feature = "json"))]
+        w.count(0)?;
+        // Every handle is written as its position (found in the list of
+        // symbols): now the list becomes 0..n.
         for k in 0..self.strings.len() {
             let at = w.symbols.start + 4 * k;
             put_u32(w.buf, at, u32::try_from(k).map_err(|_| Error::LogicBug)?);
         }
-        // Since version 3: the feature gates, last.
-        w.put(&mut self.gates.bits())?;
         let payload_len = w.pos;
         let mut head = [0u8; HEADER_LEN];
         fill_header(&mut head, &Self::CAPACITIES, payload_len)?;
@@ -841,6 +926,25 @@ impl<
         if store {
             self.gates = gates;
         }
+        // Since version 4: the remembered ControllerRevisions (kept with `json`).
+        #[cfg(feature = "json")]
+        {
+            let mut slots = self.revisions.entries.iter_mut();
+            let mut push = |e: RevisionEntry| -> Result<()> {
+                let slot = slots.next().ok_or(Error::LogicBug)?;
+                let r = crate::revisions::Remembered::new(e.namespace, e.uid, e.pinned);
+                *slot = Some(r.with_revision(e.revision));
+                Ok(())
+            };
+            read_list::<RevisionEntry>(
+                &mut r,
+                SETS,
+                &b,
+                store.then_some(&mut push as &mut dyn FnMut(RevisionEntry) -> Result<()>),
+            )?;
+        }
+        #[cfg(not(feature = "json"))]
+        read_list::<RevisionEntry>(&mut r, SETS, &b, None)?;
         if !r.rest.is_empty() {
             return Err(SnapshotError::Corrupt.into());
         }

@@ -1,6 +1,8 @@
 //! Evaluation allocates nothing: a counting global allocator watches eligibility
 //! of every (node, DaemonSet) pair of the 1k benchmark cluster, the reasons in
-//! words, and the one-off queries.
+//! words, and the one-off queries. The cluster is loaded through `Engine::apply`
+//! (the `json` feature).
+#![cfg(feature = "json")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

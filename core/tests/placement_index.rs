@@ -14,6 +14,7 @@
 use dsr_core::taint::TaintEffect;
 use dsr_core::{Engine, Node, Reason};
 
+#[cfg(feature = "json")]
 #[path = "support/cluster.rs"]
 mod cluster;
 
@@ -83,6 +84,7 @@ fn check_every_pair<
     (pairs, runs)
 }
 
+#[cfg(feature = "json")]
 #[test]
 fn bench_clusters() {
     for (file, pairs) in [("cluster-1k.json", 20_000), ("cluster-5k.json", 250_000)] {
@@ -97,33 +99,21 @@ fn bench_clusters() {
     }
 }
 
+#[cfg(feature = "json")]
 #[test]
 fn manifests() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/manifests");
-    let read = |sub: &str| -> Vec<serde_json::Value> {
-        let mut files: Vec<_> = std::fs::read_dir(dir.join(sub))
-            .expect("manifests")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|f| {
-                serde_json::from_str(&std::fs::read_to_string(f).expect("read")).expect("JSON")
-            })
-            .collect()
-    };
     let mut e: Box<dsr_core::SmallClusterEngine> = Box::default();
-    for n in read("nodes") {
-        let node = cluster::parse_node(&n);
-        cluster::with_node(&node, |i| e.add_node(i)).expect("node");
+    for (_, n) in cluster::manifests("nodes") {
+        e.apply(&cluster::json(&n), &mut cluster::scratch())
+            .expect("node");
     }
-    for d in read("daemonsets") {
-        let mut set = cluster::parse_set(&d);
-        if set.namespace.is_empty() {
-            set.namespace = "default".into();
-        }
-        cluster::with_set(&set, |i| e.add_daemon_set(i)).expect("daemon set");
+    for (_, d) in cluster::manifests("daemonsets") {
+        let set = cluster::set(d, "default");
+        e.apply(
+            &cluster::json(&cluster::set_object(&set)),
+            &mut cluster::scratch(),
+        )
+        .expect("daemon set");
     }
     let (pairs, runs) = check_every_pair(&*e);
     assert_eq!(pairs, 17 * 18);

@@ -275,19 +275,19 @@ fn crc32(parts: &[&[u8]]) -> u32 {
     !crc
 }
 
-/// The version 3 header: 56 bytes, all ten capacities in const-generic order, then
+/// The header (unchanged since version 3): 56 bytes, all ten capacities in const-generic order, then
 /// the payload length and the CRC of the header's first 52 bytes and the payload.
 #[test]
 fn the_header_names_all_ten_capacities() {
     use dsr_core::snapshot::{FORMAT_VERSION, HEADER_LEN};
     type Odd = Engine<3, 2, 5, 40, 900, 30, 20, 7, 6, 4>;
-    assert_eq!((FORMAT_VERSION, HEADER_LEN), (3, 56));
+    assert_eq!((FORMAT_VERSION, HEADER_LEN), (4, 56));
     let e: Box<Odd> = Box::default();
     let mut buf = vec![0u8; Odd::max_snapshot_size()];
     let n = e.snapshot(&mut buf).unwrap();
     let u32_at = |at: usize| u32::from_le_bytes(buf[at..at + 4].try_into().unwrap());
     assert_eq!(&buf[..4], b"DSRS");
-    assert_eq!(&buf[4..8], &[3, 0, 0, 0]);
+    assert_eq!(&buf[4..8], &[4, 0, 0, 0]);
     let caps: Vec<u32> = (0..10).map(|i| u32_at(8 + 4 * i)).collect();
     assert_eq!(caps, [3, 2, 5, 40, 900, 30, 20, 7, 6, 4]);
     assert_eq!(u32_at(48) as usize, n - 56);
@@ -428,16 +428,16 @@ fn feature_gates_survive_a_snapshot() {
 }
 
 /// The format, byte for byte: the snapshot of [`gateway`] is the one checked in
-/// (`core/tests/golden/gateway-v3.snap`). A change of any serialized type, of the
+/// (`core/tests/golden/gateway-v4.snap`). A change of any serialized type, of the
 /// order things are written in or of the strings section shows here, so a new
-/// field cannot change format 3 silently: bump `FORMAT_VERSION` and bless the new
+/// field cannot change format 4 silently: bump `FORMAT_VERSION` and bless the new
 /// bytes with `DSR_BLESS=1 cargo test -p dsr-core --test snapshot`.
 #[test]
-fn format_3_is_pinned_byte_for_byte() {
+fn format_4_is_pinned_byte_for_byte() {
     let e = gateway();
     let mut buf = vec![0u8; E::max_snapshot_size()];
     let n = e.snapshot(&mut buf).unwrap();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/gateway-v3.snap");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/gateway-v4.snap");
     if std::env::var_os("DSR_BLESS").is_some() {
         std::fs::write(path, &buf[..n]).unwrap();
     }
@@ -453,4 +453,232 @@ fn format_3_is_pinned_byte_for_byte() {
     let mut again = vec![0u8; E::max_snapshot_size()];
     let m = back.snapshot(&mut again).unwrap();
     assert_eq!(again[..m], golden[..]);
+}
+
+/// A version 3 snapshot (the golden one of that format, without the remembered
+/// ControllerRevisions) is refused as another version, with the engine unchanged:
+/// an agent resuming from it starts from a fresh list instead.
+#[test]
+fn a_version_3_snapshot_is_refused_as_another_version() {
+    let v3 = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/gateway-v3.snap"
+    ))
+    .unwrap();
+    let mut e = gateway();
+    let before = format!("{e:?}");
+    let err = e.restore(&v3).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Snapshot(SnapshotError::UnsupportedVersion { found: 3 })
+    );
+    assert_eq!(
+        err.to_string(),
+        "snapshot: snapshot format version 3 is not supported (this build reads 4)"
+    );
+    assert_eq!(format!("{e:?}"), before);
+}
+
+/// A gateway's snapshot with remembered ControllerRevisions (written by a build
+/// with the `json` feature).
+const REVISIONS_GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/golden/gateway-v4-revisions.snap"
+);
+
+/// An engine built without the `json` feature restores a snapshot that holds
+/// remembered ControllerRevisions: it keeps the DaemonSet's current hash, and
+/// (applying no revisions) none of them.
+#[cfg(not(feature = "json"))]
+#[test]
+fn a_build_without_json_restores_remembered_revisions_and_keeps_the_hash() {
+    use dsr_core::GatewayEngine;
+    let golden = std::fs::read(REVISIONS_GOLDEN).unwrap();
+    let mut e = Box::new(GatewayEngine::new());
+    e.restore(&golden).unwrap();
+    let id = e
+        .find_daemon_set("kube-system", "fluentd-elasticsearch")
+        .unwrap();
+    assert_eq!(e.text(e.daemon_set(id).unwrap().revision_hash), "84f5b9c6d");
+    // What it writes back has no revisions, and restores.
+    let mut buf = vec![0u8; GatewayEngine::max_snapshot_size()];
+    let n = e.snapshot(&mut buf).unwrap();
+    assert!(n < golden.len());
+    let mut again = Box::new(GatewayEngine::new());
+    again.restore(&buf[..n]).unwrap();
+}
+
+/// The ControllerRevisions `apply` remembered come back with a snapshot: an agent
+/// that resumes from one judges a revision the same as one that never stopped.
+#[cfg(feature = "json")]
+mod remembered_revisions {
+    use dsr_core::json::{Applied, Scratch};
+    use dsr_core::sync::Plan;
+    use dsr_core::GatewayEngine;
+
+    const UID: &str = "8a6c2f4e-1b7d-4c3a-9e5f-0d2b6a8c4e1f";
+
+    const NODE: &str = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"edge-rpi4-01",
+        "labels":{"kubernetes.io/os":"linux","kubernetes.io/arch":"arm64"}},"spec":{}}"#;
+
+    fn daemon_set() -> String {
+        format!(
+            r#"{{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{{"name":"fluentd-elasticsearch",
+            "namespace":"kube-system","uid":"{UID}","generation":2,"annotations":
+            {{"deprecated.daemonset.template.generation":"2"}}}},"spec":{{"selector":
+            {{"matchLabels":{{"name":"fluentd-elasticsearch"}}}},"template":{{"metadata":{{"labels":
+            {{"name":"fluentd-elasticsearch"}}}},"spec":{{"containers":[{{"name":"fluentd-elasticsearch",
+            "image":"quay.io/fluentd_elasticsearch/fluentd:v2.5.2"}}]}}}}}},"status":
+            {{"observedGeneration":2}}}}"#
+        )
+    }
+
+    fn revision(n: i64, hash: &str) -> String {
+        format!(
+            r#"{{"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{{
+            "name":"fluentd-elasticsearch-{hash}","namespace":"kube-system","labels":{{
+            "controller-revision-hash":"{hash}","name":"fluentd-elasticsearch"}},"ownerReferences":[{{
+            "apiVersion":"apps/v1","kind":"DaemonSet","name":"fluentd-elasticsearch","uid":"{UID}",
+            "controller":true,"blockOwnerDeletion":true}}]}},"revision":{n}}}"#
+        )
+    }
+
+    /// The running pod, of the first revision.
+    fn pod() -> String {
+        format!(
+            r#"{{"apiVersion":"v1","kind":"Pod","metadata":{{"name":"fluentd-elasticsearch-x7k2p",
+            "namespace":"kube-system","creationTimestamp":"2026-11-28T09:00:00Z","labels":{{
+            "name":"fluentd-elasticsearch","controller-revision-hash":"6d4b8c7f9",
+            "pod-template-generation":"1"}},"ownerReferences":[{{"apiVersion":"apps/v1",
+            "kind":"DaemonSet","name":"fluentd-elasticsearch","uid":"{UID}","controller":true}}]}},
+            "spec":{{"nodeName":"edge-rpi4-01","containers":[{{"name":"fluentd-elasticsearch"}}]}},
+            "status":{{"phase":"Running","conditions":[{{"type":"Ready","status":"True",
+            "lastTransitionTime":"2026-11-28T09:00:30Z"}}]}}}}"#
+        )
+    }
+
+    fn apply(e: &mut GatewayEngine, json: &str) -> Applied {
+        let mut s: Scratch<'_> = Scratch::new();
+        e.apply(json.as_bytes(), &mut s).unwrap()
+    }
+
+    fn restarted(e: &GatewayEngine) -> Box<GatewayEngine> {
+        let mut buf = vec![0u8; GatewayEngine::max_snapshot_size()];
+        let n = e.snapshot(&mut buf).unwrap();
+        let mut back = Box::new(GatewayEngine::new());
+        back.restore(&buf[..n]).unwrap();
+        // The revisions' strings are held as in an engine that applied them.
+        back.check_holders().unwrap();
+        back
+    }
+
+    /// The DaemonSet's current revision hash and what a sync plans, by name.
+    fn answers(e: &mut GatewayEngine) -> (String, String) {
+        let id = e
+            .find_daemon_set("kube-system", "fluentd-elasticsearch")
+            .unwrap();
+        let hash = e.text(e.daemon_set(id).unwrap().revision_hash).to_string();
+        let mut plan: Plan<8> = Plan::new();
+        let now = dsr_core::Timestamp::parse_rfc3339("2026-11-28T10:00:00Z").unwrap();
+        e.sync(id, now, &mut plan).unwrap();
+        let creates: Vec<_> = plan
+            .creates
+            .iter()
+            .map(|c| format!("create on {} ({:?})", e.text(c.node_name), c.reason))
+            .collect();
+        let deletes: Vec<_> = plan
+            .deletes
+            .iter()
+            .map(|d| format!("delete {} ({:?})", e.text(d.pod_name), d.reason))
+            .collect();
+        let plan = format!(
+            "{creates:?} {deletes:?} {:?} hash {}",
+            plan.status,
+            e.text(plan.revision_hash)
+        );
+        (hash, plan)
+    }
+
+    /// A pod that comes and goes first, so the strings interned after it are
+    /// not numbered from 0 when the snapshot is taken.
+    const GONE: &str = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"debugger-7tq2x",
+        "namespace":"default","uid":"0f5e2d7c-93a1-4b6e-8c2d-5a7f1e9b3c40"},"spec":{
+        "nodeName":"edge-rpi4-01","containers":[{"name":"debugger"}]},"status":{"phase":"Succeeded"}}"#;
+
+    #[test]
+    fn an_older_revision_after_a_restart_is_ignored_as_before() {
+        let mut never = Box::new(GatewayEngine::new());
+        for json in [
+            GONE.to_string(),
+            NODE.to_string(),
+            daemon_set(),
+            pod(),
+            revision(1, "6d4b8c7f9"),
+            revision(2, "84f5b9c6d"),
+            format!(r#"{{"type":"DELETED","object":{GONE}}}"#),
+        ] {
+            apply(&mut never, &json);
+        }
+        let mut resumed = restarted(&never);
+        // A re-list after the restart names the first revision again.
+        let old = revision(1, "6d4b8c7f9");
+        let a = apply(&mut never, &old);
+        let b = apply(&mut resumed, &old);
+        assert_eq!(a, b);
+        let (hash, plan) = answers(&mut never);
+        assert_eq!(hash, "84f5b9c6d");
+        // The pod of revision 1 is replaced.
+        assert!(
+            plan.contains("delete fluentd-elasticsearch-x7k2p"),
+            "{plan}"
+        );
+        assert_eq!(answers(&mut resumed), (hash, plan));
+    }
+
+    #[test]
+    fn a_revision_waiting_for_its_daemon_set_survives_a_restart() {
+        let mut never = Box::new(GatewayEngine::new());
+        for json in [NODE.to_string(), pod(), revision(2, "84f5b9c6d")] {
+            apply(&mut never, &json);
+        }
+        let mut resumed = restarted(&never);
+        let a = apply(&mut never, &daemon_set());
+        let b = apply(&mut resumed, &daemon_set());
+        assert_eq!(a, b);
+        let (hash, plan) = answers(&mut never);
+        assert_eq!(hash, "84f5b9c6d");
+        assert_eq!(answers(&mut resumed), (hash, plan));
+        // And a second restart keeps what the DaemonSet now remembers.
+        let mut again = restarted(&resumed);
+        let old = revision(1, "6d4b8c7f9");
+        assert_eq!(apply(&mut again, &old), apply(&mut never, &old));
+        assert_eq!(answers(&mut again).0, "84f5b9c6d");
+    }
+
+    /// The remembered ControllerRevisions' bytes are pinned too: the snapshot of
+    /// this engine is `core/tests/golden/gateway-v4-revisions.snap` (blessed as
+    /// the other golden snapshot), and restores to the same bytes.
+    #[test]
+    fn remembered_revisions_are_pinned_byte_for_byte() {
+        let mut e = Box::new(GatewayEngine::new());
+        for json in [
+            NODE.to_string(),
+            daemon_set(),
+            pod(),
+            revision(1, "6d4b8c7f9"),
+            revision(2, "84f5b9c6d"),
+        ] {
+            apply(&mut e, &json);
+        }
+        let mut buf = vec![0u8; GatewayEngine::max_snapshot_size()];
+        let n = e.snapshot(&mut buf).unwrap();
+        let path = super::REVISIONS_GOLDEN;
+        if std::env::var_os("DSR_BLESS").is_some() {
+            std::fs::write(path, &buf[..n]).unwrap();
+        }
+        let golden = std::fs::read(path).expect("the golden snapshot (bless it with DSR_BLESS=1)");
+        assert_eq!(buf[..n], golden[..], "the snapshot format changed");
+        assert_eq!(restarted(&e).snapshot(&mut buf).unwrap(), n);
+        assert_eq!(buf[..n], golden[..]);
+    }
 }

@@ -44,6 +44,26 @@ echo "--- tests/c/test_apply.c (ASan + UBSan)"
 "$CC" "${cflags[@]}" -o "$tmp/test_apply" "$here/test_apply.c" "$lib" "${native_libs[@]}"
 "$tmp/test_apply" "$root/tests/data/manifests"
 
+# A `List` of several objects needs a scratch for them (DSR_JSON_OBJECTS, 1
+# by default): the List tests again against a library that reads four objects
+# per call and holds three nodes (a List checked whole before any item is
+# applied; one that runs out of room part-way), built in its own target dir
+# (so the libdsr.a above stays as it is), also with --no-build.
+echo "--- tests/c/test_apply.c lists (DSR_JSON_OBJECTS=4 DSR_NODES=3; ASan + UBSan)"
+lists_target=$target/c-lists
+(cd "$root" && DSR_JSON_OBJECTS=4 DSR_NODES=3 CARGO_TARGET_DIR=$lists_target \
+    cargo build -p dsr-ffi --release --lib)
+mkdir -p "$tmp/lists/include"
+bash "$root/scripts/dsr-config-h.sh" "$lists_target/release/libdsr.a" "$tmp/lists/include/dsr_config.h"
+lists_cflags=()
+for f in "${cflags[@]}"; do
+    [ "$f" = "-I$tmp/include" ] && f=-I$tmp/lists/include
+    lists_cflags+=("$f")
+done
+"$CC" "${lists_cflags[@]}" -o "$tmp/test_apply_lists" "$here/test_apply.c" \
+    "$lists_target/release/libdsr.a" "${native_libs[@]}"
+"$tmp/test_apply_lists" "$root/tests/data/manifests" lists
+
 echo "--- examples/c/placement.c (ASan + UBSan)"
 "$CC" "${cflags[@]}" -o "$tmp/placement" "$root/examples/c/placement.c" "$lib" "${native_libs[@]}"
 "$tmp/placement" >"$tmp/placement.out"

@@ -5,7 +5,10 @@
  * engine as it was (its table usage and its snapshot, byte for byte).
  *
  * Built by tests/c/run.sh with -Werror and -fsanitize=address,undefined.
- *   test_apply MANIFESTS_DIR     (tests/data/manifests)
+ *   test_apply MANIFESTS_DIR        (tests/data/manifests)
+ *   test_apply MANIFESTS_DIR lists  only the `List` tests (run.sh runs them
+ *                                   against a build with DSR_JSON_OBJECTS=4
+ *                                   and DSR_NODES=3 too)
  * Ends with "N passed, M failed".
  */
 #include <stdbool.h>
@@ -148,7 +151,9 @@ static void observe(const dsr_engine *e, state *s) {
     }
 }
 
-static bool same(const dsr_engine *e, const state *before) {
+/* `high_water`: the tables' high-water marks must be the same too (a List's
+ * items are checked by storing each and undoing it, which may raise them). */
+static bool same_as(const dsr_engine *e, const state *before, bool high_water) {
     state now;
     bool eq;
     size_t i;
@@ -157,15 +162,18 @@ static bool same(const dsr_engine *e, const state *before) {
     for (i = 0; i < DSR_TABLE_BACKOFF + 1; i++) {
         eq = eq && now.usage[i].table == before->usage[i].table &&
              now.usage[i].used == before->usage[i].used &&
-             now.usage[i].high_water == before->usage[i].high_water;
+             (!high_water || now.usage[i].high_water == before->usage[i].high_water);
     }
     free(now.snapshot);
     return eq;
 }
 
+static bool same(const dsr_engine *e, const state *before) { return same_as(e, before, true); }
+
 /* Applies `json`, which must fail with `code`, leave the engine as it was,
  * leave `out` alone, and name `needle` in the last error. */
-static void refused(dsr_engine *e, const char *json, size_t len, dsr_result code, const char *needle) {
+static void refused_as(dsr_engine *e, const char *json, size_t len, dsr_result code, const char *needle,
+                       bool high_water) {
     state before;
     dsr_applied out;
     dsr_result r;
@@ -174,7 +182,7 @@ static void refused(dsr_engine *e, const char *json, size_t len, dsr_result code
     r = dsr_engine_apply(e, (const uint8_t *)json, len, &out);
     EXPECT(code, r);
     CHECK(out.kind == 0xabababab && out.id == 0xabababab);
-    CHECK(same(e, &before));
+    CHECK(same_as(e, &before, high_water));
     if (needle && !strstr(last_error(e), needle)) {
         failed++;
         fprintf(stderr, "last error \"%s\" does not name \"%s\"\n", last_error(e), needle);
@@ -182,6 +190,10 @@ static void refused(dsr_engine *e, const char *json, size_t len, dsr_result code
         passed++;
     }
     free(before.snapshot);
+}
+
+static void refused(dsr_engine *e, const char *json, size_t len, dsr_result code, const char *needle) {
+    refused_as(e, json, len, code, needle, true);
 }
 
 static dsr_applied apply(dsr_engine *e, const char *json, size_t len) {
@@ -453,17 +465,122 @@ static void test_refused(void) {
     free(mem);
 }
 
+/* `{"apiVersion": "v1", "kind": "List", "items": [...]}` of `n` objects
+ * (malloc'ed), as kubectl get -o json writes it. */
+static char *list_of(char *const *items, size_t n, size_t *len) {
+    size_t cap = 128, i, at;
+    char *buf;
+    for (i = 0; i < n; i++) cap += strlen(items[i]) + 1;
+    buf = malloc(cap);
+    if (!buf) exit(2);
+    at = (size_t)snprintf(buf, cap, "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[");
+    for (i = 0; i < n; i++) at += (size_t)snprintf(buf + at, cap - at, "%s%s", i ? "," : "", items[i]);
+    at += (size_t)snprintf(buf + at, cap - at, "]}");
+    *len = at;
+    return buf;
+}
+
+static bool has_node(const dsr_engine *e, const char *name) {
+    uint32_t id;
+    return dsr_engine_find_node(e, (dsr_str){name, strlen(name)}, &id) == DSR_RESULT_OK;
+}
+
+/* A List is read and checked whole before any item is applied; one that runs
+ * out of room part-way keeps the items before the refused one, and applying it
+ * again once there is room completes it. */
+static void test_lists(void) {
+    void *mem;
+    dsr_engine *e = new_engine(&mem);
+    size_t len, n;
+    char *items[3], *list, *first = node_json("edge-rpi4-01", &len);
+    apply(e, first, len);
+    free(first);
+#if DSR_JSON_OBJECTS < 3
+    /* The scratch reads fewer objects than the List has: nothing is applied. */
+    items[0] = node_json("worker-1", &len);
+    items[1] = node_json("cp-1", &len);
+    items[2] = node_json("k3s-server-1", &len);
+    list = list_of(items, 3, &len);
+    refused(e, list, len, DSR_RESULT_FULL_SCRATCH, "objects");
+    CHECK(!has_node(e, "worker-1") && has_node(e, "edge-rpi4-01"));
+    free(list);
+    for (n = 0; n < 3; n++) free(items[n]);
+#else
+    {
+        /* An item the engine refuses (a label value longer than it stores),
+         * last: the items before it are not applied either. */
+        char value[1300], key[1400];
+        size_t i;
+        for (i = 0; i + 1 < sizeof value; i++) value[i] = "AAAAC3NzaC1lZDI1NTE5"[i % 20];
+        value[sizeof value - 1] = '\0';
+        snprintf(key, sizeof key, "\"labels\": {\"example.com/ssh-host-key\": \"%s\", ", value);
+        items[0] = node_json("worker-1", &len);
+        items[1] = fluentd_json(&len);
+        {
+            char *cp1 = node_json("cp-1", &len);
+            items[2] = replace(cp1, "\"labels\": {", key, &len);
+            free(cp1);
+        }
+        list = list_of(items, 3, &len);
+        refused_as(e, list, len, DSR_RESULT_TOO_LONG, "Node \"cp-1\"", false);
+        CHECK(!has_node(e, "worker-1"));
+        free(list);
+        for (n = 0; n < 3; n++) free(items[n]);
+    }
+#if DSR_NODES == 3
+    {
+        /* Room for two more nodes, a List of three: the first two stay applied,
+         * `out` is not written, the error names the third. */
+        dsr_applied a;
+        char *old, *deleted;
+        dsr_result r;
+        items[0] = node_json("worker-1", &len);
+        items[1] = node_json("cp-1", &len);
+        items[2] = node_json("k3s-server-1", &len);
+        list = list_of(items, 3, &len);
+        memset(&a, 0xab, sizeof a);
+        r = dsr_engine_apply(e, (const uint8_t *)list, len, &a);
+        EXPECT(DSR_RESULT_FULL_NODES, r);
+        CHECK(a.kind == 0xabababab && a.added == 0xabababab);
+        CHECK(strstr(last_error(e), "Node \"k3s-server-1\"") != NULL);
+        CHECK(has_node(e, "worker-1") && has_node(e, "cp-1") && !has_node(e, "k3s-server-1"));
+        /* Room again: the same List completes, the two applied are unchanged. */
+        old = node_json("edge-rpi4-01", &n);
+        deleted = event("DELETED", old, &n);
+        a = apply(e, deleted, n);
+        CHECK(a.change == DSR_CHANGE_REMOVED);
+        a = apply(e, list, len);
+        CHECK(a.kind == DSR_OBJECT_KIND_LIST && a.change == DSR_CHANGE_UPDATED);
+        CHECK(a.added == 1 && a.unchanged == 2 && has_node(e, "k3s-server-1"));
+        a = apply(e, list, len);
+        CHECK(a.change == DSR_CHANGE_UNCHANGED && a.unchanged == 3);
+        free(deleted);
+        free(old);
+        free(list);
+        for (n = 0; n < 3; n++) free(items[n]);
+    }
+#endif
+#endif
+    free(mem);
+}
+
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: test_apply MANIFESTS_DIR\n");
+    if (argc != 2 && !(argc == 3 && strcmp(argv[2], "lists") == 0)) {
+        fprintf(stderr, "usage: test_apply MANIFESTS_DIR [lists]\n");
         return 2;
     }
     manifests = argv[1];
+    if (argc == 3) {
+        test_lists();
+        printf("%d passed, %d failed\n", passed, failed);
+        return failed == 0 ? 0 : 1;
+    }
     test_names_and_capacities();
     test_manifests();
     test_watch_events();
     test_pods_and_revisions();
     test_refused();
+    test_lists();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -1539,7 +1539,7 @@ static uint32_t crc32_of(const unsigned char *a, size_t na, const unsigned char 
     return ~crc;
 }
 
-/* Snapshot format version 3: a 56-byte header (magic, version, reserved, ten
+/* Snapshot format version 4: a 56-byte header (magic, version, reserved, ten
  * capacities, payload length) whose last 4 bytes are the CRC of the 52 before
  * them and of the payload. */
 #define SNAP_HEADER 56
@@ -1626,7 +1626,7 @@ static void test_snapshots(void) {
 
     /* The snapshot, and one taken again, are the same bytes. */
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, snap, max, &n));
-    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 3 && snap[5] == 0);
+    CHECK(n > SNAP_HEADER && n <= max && memcmp(snap, "DSRS", 4) == 0 && snap[4] == 4 && snap[5] == 0);
     EXPECT(DSR_RESULT_OK, dsr_engine_snapshot(e, again, n, &m));
     CHECK(m == n && memcmp(snap, again, n) == 0);
     /* A buffer of exactly the size suffices; one byte less does not. */

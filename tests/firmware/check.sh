@@ -161,7 +161,9 @@ json_member=$(ar t "$archive" | grep '^dsr-' | head -n 1)
     die "FAILED: tests/firmware/firmware.c against the json build"
 }
 json_text=$(section_text "$tmp/firmware-json")
-if nm "$tmp/firmware-json" 2>/dev/null | grep -q ' [Tt] dsr_engine_apply$'; then
+# grep reads all of nm's output (no -q): under pipefail, nm cut short by a grep
+# that stopped at the first match would fail the test.
+if nm "$tmp/firmware-json" 2>/dev/null | grep ' [Tt] dsr_engine_apply$' >/dev/null; then
     applies="dsr_engine_apply linked; target 131072, not yet met"
 else
     die "FAILED: the program linked against the json build has no dsr_engine_apply (is DSR_JSON in dsr_config.h?)"

@@ -158,10 +158,18 @@ impl<
     ///
     /// `scratch` holds what is read for the call (see [`json::Scratch`](crate::json::Scratch)).
     ///
-    /// On error the engine is unchanged, except in a `List`: every item is read
-    /// before any is applied, so a JSON or scratch problem changes nothing, but
-    /// when the engine refuses an item (a table full, an invalid object), the
-    /// items before it stay applied and the error names the item.
+    /// On error the engine is unchanged, except in a `List` that does not fit.
+    /// Every item of a `List` is read, then checked by the engine's own rules
+    /// (stored and undone; the tables' high-water marks may show it), before
+    /// any is applied: a JSON or scratch problem, or
+    /// an item the engine refuses as invalid, changes nothing. Whether the items
+    /// fit is known only by applying them, in order: when a table is full
+    /// ([`Error::Full`]) part-way, the items before the refused one stay
+    /// applied, the rest are not, and the error names the refused item.
+    /// Applying the same `List` again once there is room completes it (the
+    /// items already applied are [`Change::Unchanged`]). An item whose check
+    /// itself found a table full is checked when applied, so if it is also
+    /// invalid, the items before it stay applied in the same way.
     // The error is the message, copied so it outlives the input; there is no
     // heap to box it in.
     #[allow(clippy::result_large_err)]
@@ -212,6 +220,11 @@ impl<
             Some(EventType::Deleted) => true,
             _ => false,
         };
+        if decoded.objects.len() > 1 {
+            if let Some(object) = self.check_list(decoded.objects) {
+                return Err(self.refusal(object));
+            }
+        }
         for object in decoded.objects {
             let one = self
                 .apply_object(object, deleted)
@@ -337,6 +350,54 @@ impl<
         }
     }
 
+    /// Checks every item of a `List` (see [`check_object`](Self::check_object)):
+    /// the first one the engine refuses. No error is returned from here, so
+    /// that the caller's frame, which every single object's apply is under,
+    /// keeps no room for one ([`refusal`](Self::refusal) makes it).
+    #[inline(never)]
+    fn check_list<'o>(&mut self, objects: &'o [Object<'o>]) -> Option<&'o Object<'o>> {
+        objects.iter().find(|o| self.check_object(o).is_err())
+    }
+
+    /// Why [`check_list`](Self::check_list) found `object` refused.
+    #[cold]
+    #[inline(never)]
+    fn refusal<'o>(&mut self, object: &'o Object<'o>) -> Failed<'o> {
+        let e = self.check_object(object).err().unwrap_or(Error::LogicBug);
+        Failed::Object(object, e)
+    }
+
+    /// Checks an item of a `List` as applying it would, keeping nothing: the
+    /// object is stored and undone. A table found full says nothing of whether
+    /// the item fits once the items before it are applied (an update may free
+    /// room): that is `Ok`, and applying decides.
+    #[inline(never)]
+    fn check_object(&mut self, object: &Object<'_>) -> Result<()> {
+        let cp = self.checkpoint();
+        let checked = match object {
+            Object::Node(n) => self.compile_node(&n.input(), None).map(drop),
+            Object::DaemonSet(d) => {
+                let input = d.input(d.meta.current_revision.unwrap_or(""));
+                self.compile_daemon_set(&input).map(drop)
+            }
+            Object::Pod(p) => self.compile_pod(&p.input()).map(drop),
+            Object::Revision(r) => match r.meta.controller_uid.filter(|u| !u.is_empty()) {
+                Some(owner) => revision_hash(r).and_then(|hash| {
+                    self.intern(r.meta.namespace, Field::Namespace)?;
+                    self.intern(owner, Field::Uid)?;
+                    self.intern(hash, Field::LabelValue).map(drop)
+                }),
+                None => Ok(()),
+            },
+            Object::Empty | Object::Other => Ok(()),
+        };
+        self.rollback(cp);
+        match checked {
+            Err(Error::Full { .. }) => Ok(()),
+            other => other,
+        }
+    }
+
     fn apply_daemon_set(&mut self, d: &DaemonSetJson<'_>, deleted: bool) -> Result<One> {
         let (namespace, name) = (d.meta.namespace, d.meta.name);
         let found = self.find_daemon_set(namespace, name);
@@ -362,8 +423,8 @@ impl<
             _ => None,
         };
         // With no revision remembered for it, a DaemonSet the engine holds keeps
-        // the hash it has: one a snapshot restored (snapshots do not carry the
-        // remembered revisions) or the typed API set.
+        // the hash it has: one the typed API set, or one restored from a
+        // snapshot that a build without the `json` feature wrote.
         let kept = match (entry, found) {
             (None, Some(id)) => self.sets.get(id.0).map(|s| s.revision_hash),
             _ => None,
@@ -428,13 +489,7 @@ impl<
         let Some(owner) = r.meta.controller_uid.filter(|u| !u.is_empty()) else {
             return Ok(One::IGNORED);
         };
-        let hash = r.hash().unwrap_or("");
-        if hash.len() > HASH_MAX {
-            return Err(Error::TooLong {
-                field: Field::LabelValue,
-                max: HASH_MAX,
-            });
-        }
+        let hash = revision_hash(r)?;
         let set = self
             .sets
             .iter()
@@ -600,6 +655,19 @@ impl<
     }
 }
 
+/// A ControllerRevision's `controller-revision-hash` (empty without one), which
+/// dsr keeps only up to a label value's length.
+fn revision_hash<'r>(r: &Revision<'r>) -> Result<&'r str> {
+    let hash = r.hash().unwrap_or("");
+    if hash.len() > HASH_MAX {
+        return Err(Error::TooLong {
+            field: Field::LabelValue,
+            max: HASH_MAX,
+        });
+    }
+    Ok(hash)
+}
+
 /// Why [`Engine::apply`] failed, until its error is made.
 enum Failed<'a> {
     /// Decoding (see [`failure`]).
@@ -697,7 +765,7 @@ mod tests {
         let mut restored = Box::new(GatewayEngine::new());
         restored.restore(&buf[..n]).unwrap();
         assert_eq!(hash(&restored), "6d4b8c7f9");
-        // The revisions seen are not in the snapshot; the hash is.
+        // The hash stays: the revision seen came back with the snapshot.
         let a = apply(&mut restored, &daemon_set(2, "fluentd:1.21"));
         assert_eq!(a.change, Change::Updated);
         assert_eq!(hash(&restored), "6d4b8c7f9");

@@ -1,263 +1,143 @@
-//! Test and benchmark support: loads a benchmark cluster (`{"nodes": [...],
-//! "daemonSets": [...]}` as made by `tests/data/bench/gen_cluster.py`) into core
-//! inputs. Host-only and deliberately narrow: the CLI owns the full Kubernetes loader.
+//! Test and benchmark support: a benchmark cluster (`{"nodes": [...],
+//! "daemonSets": [...]}` as made by `tests/data/bench/gen_cluster.py`) or the
+//! manifests of `tests/data`, loaded through `Engine::apply` (the `json`
+//! feature): the one place Kubernetes objects become the engine's, as for the
+//! CLI. What the objects lack for a sync (a uid, a current revision, a
+//! generation) is written into them first, as the API server would have.
 
 #![allow(dead_code)]
 
-use dsr_core::input::{
-    DaemonSetInput, LabelInput, LabelSelectorInput, NodeInput, NodeSelectorTermInput,
-    RequirementInput, TaintInput, TolerationInput,
-};
-use serde_json::Value;
+use dsr_core::json::Scratch;
+use serde_json::{json, Value};
 
-/// Owned strings of one cluster, from which borrowed inputs are made.
+/// One cluster's objects.
 pub struct Cluster {
-    pub nodes: Vec<OwnedNode>,
-    pub sets: Vec<OwnedSet>,
+    pub nodes: Vec<Node>,
+    pub sets: Vec<Set>,
 }
 
-pub struct OwnedNode {
+/// A `v1` Node, with its name and labels at hand.
+pub struct Node {
     pub name: String,
     pub labels: Vec<(String, String)>,
-    pub taints: Vec<(String, String, String)>,
+    pub object: Value,
 }
 
-pub struct OwnedReq {
-    pub key: String,
-    pub operator: String,
-    pub values: Vec<String>,
-}
-
-pub struct OwnedSet {
+/// An `apps/v1` DaemonSet, with what tests look up at hand.
+pub struct Set {
     pub name: String,
     pub namespace: String,
-    pub match_labels: Vec<(String, String)>,
     pub template_labels: Vec<(String, String)>,
-    pub node_selector: Vec<(String, String)>,
-    pub terms: Option<Vec<(Vec<OwnedReq>, Vec<OwnedReq>)>>,
-    pub tolerations: Vec<(String, String, String, String, Option<i64>)>,
-    pub host_network: bool,
-}
-
-fn s(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_string()
+    pub object: Value,
 }
 
 fn map(v: &Value) -> Vec<(String, String)> {
     v.as_object()
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), s(v))).collect())
-        .unwrap_or_default()
-}
-
-fn reqs(v: &Value) -> Vec<OwnedReq> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|r| OwnedReq {
-                    key: s(&r["key"]),
-                    operator: s(&r["operator"]),
-                    values: r["values"]
-                        .as_array()
-                        .map(|v| v.iter().map(s).collect())
-                        .unwrap_or_default(),
-                })
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
                 .collect()
         })
         .unwrap_or_default()
 }
 
 /// A `v1` Node object.
-pub fn parse_node(n: &Value) -> OwnedNode {
-    OwnedNode {
-        name: s(&n["metadata"]["name"]),
+pub fn node(n: Value) -> Node {
+    Node {
+        name: n["metadata"]["name"].as_str().unwrap_or("").to_string(),
         labels: map(&n["metadata"]["labels"]),
-        taints: n["spec"]["taints"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|t| (s(&t["key"]), s(&t["value"]), s(&t["effect"])))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        object: n,
     }
 }
 
-/// An `apps/v1` DaemonSet object.
-pub fn parse_set(d: &Value) -> OwnedSet {
-    let spec = &d["spec"]["template"]["spec"];
-    let required =
-        &spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"];
-    OwnedSet {
-        name: s(&d["metadata"]["name"]),
-        namespace: s(&d["metadata"]["namespace"]),
-        match_labels: map(&d["spec"]["selector"]["matchLabels"]),
+/// An `apps/v1` DaemonSet object; `namespace` when it names none.
+pub fn set(mut d: Value, namespace: &str) -> Set {
+    if d["metadata"]["namespace"].as_str().unwrap_or("").is_empty() {
+        d["metadata"]["namespace"] = json!(namespace);
+    }
+    Set {
+        name: d["metadata"]["name"].as_str().unwrap_or("").to_string(),
+        namespace: d["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("")
+            .to_string(),
         template_labels: map(&d["spec"]["template"]["metadata"]["labels"]),
-        node_selector: map(&spec["nodeSelector"]),
-        terms: required.is_object().then(|| {
-            required["nodeSelectorTerms"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|t| (reqs(&t["matchExpressions"]), reqs(&t["matchFields"])))
-                        .collect()
-                })
-                .unwrap_or_default()
-        }),
-        tolerations: spec["tolerations"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|t| {
-                        (
-                            s(&t["key"]),
-                            s(&t["operator"]),
-                            s(&t["value"]),
-                            s(&t["effect"]),
-                            t["tolerationSeconds"].as_i64(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        host_network: spec["hostNetwork"].as_bool().unwrap_or(false),
+        object: d,
     }
 }
 
 /// Reads a benchmark cluster file.
 pub fn load(path: &std::path::Path) -> Cluster {
     let text = std::fs::read_to_string(path).expect("cluster file");
-    let v: Value = serde_json::from_str(&text).expect("cluster JSON");
-    let nodes = v["nodes"]
-        .as_array()
-        .expect("nodes")
-        .iter()
-        .map(parse_node)
-        .collect();
-    let sets = v["daemonSets"]
-        .as_array()
-        .expect("daemonSets")
-        .iter()
-        .map(parse_set)
-        .collect();
+    let mut v: Value = serde_json::from_str(&text).expect("cluster JSON");
+    let nodes = match v["nodes"].take() {
+        Value::Array(a) => a.into_iter().map(node).collect(),
+        _ => panic!("nodes"),
+    };
+    let sets = match v["daemonSets"].take() {
+        Value::Array(a) => a.into_iter().map(|d| set(d, "default")).collect(),
+        _ => panic!("daemonSets"),
+    };
     Cluster { nodes, sets }
 }
 
-fn labels(v: &[(String, String)]) -> Vec<LabelInput<'_>> {
-    v.iter()
-        .map(|(k, v)| LabelInput { key: k, value: v })
+/// A file of `tests/data/manifests` (`nodes/...`, `daemonsets/...`).
+pub fn manifest(path: &str) -> Value {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/manifests")
+        .join(path);
+    serde_json::from_str(&std::fs::read_to_string(&file).expect("manifest")).expect("JSON")
+}
+
+/// Every file of a `tests/data/manifests` directory, in name order.
+pub fn manifests(dir: &str) -> Vec<(String, Value)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/manifests")
+        .join(dir);
+    let mut files: Vec<String> = std::fs::read_dir(path)
+        .expect("manifests")
+        .map(|e| e.expect("entry").file_name().into_string().expect("name"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let v = manifest(&format!("{dir}/{f}"));
+            (f, v)
+        })
         .collect()
 }
 
-/// Calls `f` with the node's input.
-pub fn with_node<R>(n: &OwnedNode, f: impl FnOnce(&NodeInput<'_>) -> R) -> R {
-    let l = labels(&n.labels);
-    let t: Vec<TaintInput<'_>> = n
-        .taints
-        .iter()
-        .map(|(k, v, e)| TaintInput {
-            key: k,
-            value: v,
-            effect: e,
-        })
-        .collect();
-    f(&NodeInput {
-        name: &n.name,
-        labels: &l,
-        taints: &t,
-        unschedulable: false,
-    })
+/// An object as the JSON `Engine::apply` reads:
+/// `engine.apply(&cluster::json(&object), &mut cluster::scratch())`.
+pub fn json(object: &Value) -> Vec<u8> {
+    serde_json::to_vec(object).expect("JSON")
 }
 
-/// Calls `f` with the DaemonSet's input.
-// Fields the bench clusters do not set keep their defaults as the input grows.
-#[allow(clippy::needless_update)]
-pub fn with_set<R>(d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R {
-    with_set_at(d, REVISION, "1", f)
+/// A scratch for one `Engine::apply` of one object, on the heap.
+pub fn scratch<'a>() -> Box<Scratch<'a>> {
+    Box::new(Scratch::new())
 }
 
-/// Calls `f` with the DaemonSet's input at a revision (hash and template
-/// generation).
-// Fields the bench clusters do not set keep their defaults as the input grows.
-#[allow(clippy::needless_update)]
-pub fn with_set_at<R>(
-    d: &OwnedSet,
-    revision: &str,
-    generation: &str,
-    f: impl FnOnce(&DaemonSetInput<'_>) -> R,
-) -> R {
-    let ml = labels(&d.match_labels);
-    let tl = labels(&d.template_labels);
-    let ns = labels(&d.node_selector);
-    let values: Vec<Vec<Vec<&str>>> = d
-        .terms
-        .iter()
-        .flatten()
-        .map(|(e, f)| {
-            e.iter()
-                .chain(f.iter())
-                .map(|r| r.values.iter().map(String::as_str).collect())
-                .collect()
-        })
-        .collect();
-    let req_inputs: Vec<(Vec<RequirementInput<'_>>, Vec<RequirementInput<'_>>)> = d
-        .terms
-        .iter()
-        .flatten()
-        .zip(values.iter())
-        .map(|((e, f), vals)| {
-            let mut inputs =
-                e.iter()
-                    .chain(f.iter())
-                    .zip(vals.iter())
-                    .map(|(r, v)| RequirementInput {
-                        key: &r.key,
-                        operator: &r.operator,
-                        values: v.as_slice(),
-                    });
-            let e: Vec<_> = inputs.by_ref().take(e.len()).collect();
-            let f: Vec<_> = inputs.collect();
-            (e, f)
-        })
-        .collect();
-    let terms: Vec<NodeSelectorTermInput<'_>> = req_inputs
-        .iter()
-        .map(|(e, f)| NodeSelectorTermInput {
-            match_expressions: e,
-            match_fields: f,
-        })
-        .collect();
-    let tols: Vec<TolerationInput<'_>> = d
-        .tolerations
-        .iter()
-        .map(|(k, o, v, e, secs)| TolerationInput {
-            key: k,
-            operator: o,
-            value: v,
-            effect: e,
-            toleration_seconds: *secs,
-        })
-        .collect();
-    let uid = set_uid(d);
-    f(&DaemonSetInput {
-        name: &d.name,
-        namespace: &d.namespace,
-        uid: &uid,
-        selector: Some(LabelSelectorInput {
-            match_labels: &ml,
-            match_expressions: &[],
-        }),
-        template_labels: &tl,
-        node_selector: &ns,
-        required_node_affinity: d.terms.as_ref().map(|_| terms.as_slice()),
-        tolerations: &tols,
-        node_name: "",
-        host_network: d.host_network,
-        generation: 1,
-        observed_generation: 1,
-        revision_hash: revision,
-        template_generation: Some(generation),
-        ..Default::default()
-    })
+/// The DaemonSet at a revision (its current hash, `dsr.io/current-revision`,
+/// and template generation), with a uid and as observed at that generation.
+pub fn set_at(d: &Set, revision: &str, generation: i64) -> Value {
+    let mut o = d.object.clone();
+    let meta = &mut o["metadata"];
+    meta["uid"] = json!(set_uid(d));
+    meta["generation"] = json!(generation);
+    if !meta["annotations"].is_object() {
+        meta["annotations"] = json!({});
+    }
+    meta["annotations"]["deprecated.daemonset.template.generation"] = json!(generation.to_string());
+    meta["annotations"][dsr_core::json::REVISION_ANNOTATION] = json!(revision);
+    o["status"] = json!({ "observedGeneration": generation });
+    o
+}
+
+/// The DaemonSet at [`REVISION`], generation 1.
+pub fn set_object(d: &Set) -> Value {
+    set_at(d, REVISION, 1)
 }
 
 /// The revision every bench DaemonSet is at.
@@ -265,7 +145,7 @@ pub const REVISION: &str = "rev-1";
 
 /// A DaemonSet's uid in the bench clusters: 36 characters like a real one, derived
 /// from its namespace and name.
-pub fn set_uid(d: &OwnedSet) -> String {
+pub fn set_uid(d: &Set) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in d.namespace.bytes().chain([b'/']).chain(d.name.bytes()) {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -278,6 +158,41 @@ pub fn set_uid(d: &OwnedSet) -> String {
         (h >> 20) & 0xfff,
         h.rotate_left(17) & 0xffff_ffff_ffff
     )
+}
+
+/// A running pod of the DaemonSet on a node, of a revision, ready since
+/// [`STEADY_SINCE`] (pods carry no uid: dsr does not use it).
+pub fn pod(d: &Set, name: &str, node_name: &str, revision: &str) -> Value {
+    let mut labels: serde_json::Map<String, Value> = d
+        .template_labels
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    labels.insert("controller-revision-hash".into(), json!(revision));
+    let since = "2024-03-01T11:00:00Z";
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": name,
+            "namespace": d.namespace,
+            "creationTimestamp": since,
+            "labels": labels,
+            "ownerReferences": [{
+                "apiVersion": "apps/v1",
+                "kind": "DaemonSet",
+                "name": d.name,
+                "uid": set_uid(d),
+                "controller": true,
+                "blockOwnerDeletion": true
+            }]
+        },
+        "spec": { "nodeName": node_name },
+        "status": {
+            "phase": "Running",
+            "conditions": [{ "type": "Ready", "status": "True", "lastTransitionTime": since }]
+        }
+    })
 }
 
 /// Path of a benchmark cluster in the repository's data copies.
@@ -302,7 +217,7 @@ pub fn on_big_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -
         .expect("join")
 }
 
-/// Loads a cluster into an engine; panics on any core error (test data is valid).
+/// Loads a cluster into an engine; panics on any error (test data is valid).
 pub fn fill<
     const NODES: usize,
     const SETS: usize,
@@ -330,14 +245,19 @@ pub fn fill<
     c: &Cluster,
 ) {
     for n in &c.nodes {
-        with_node(n, |i| engine.add_node(i)).expect("node");
+        engine
+            .apply(&json(&n.object), &mut scratch())
+            .expect("node");
     }
     for d in &c.sets {
-        with_set(d, |i| engine.add_daemon_set(i)).expect("daemon set");
+        engine
+            .apply(&json(&set_object(d)), &mut scratch())
+            .expect("daemon set");
     }
 }
 
-/// When the steady-state pods were created and turned ready.
+/// When the steady-state pods were created and turned ready
+/// (2024-03-01T11:00:00Z).
 pub const STEADY_SINCE: dsr_core::Timestamp = dsr_core::Timestamp(1_709_290_800);
 
 /// Gives every node that should run a DaemonSet's pod a running, ready pod of the
@@ -369,17 +289,11 @@ pub fn steady_state<
     >,
     c: &Cluster,
 ) -> usize {
-    use dsr_core::input::{PodConditionInput, PodInput};
     let mut added = 0;
     for d in &c.sets {
         let set = engine
             .find_daemon_set(&d.namespace, &d.name)
             .expect("daemon set loaded");
-        let uid = set_uid(d);
-        let mut labels: Vec<(String, String)> = d.template_labels.clone();
-        labels.push(("controller-revision-hash".into(), REVISION.into()));
-        labels.push(("pod-template-generation".into(), "1".into()));
-        let labels = self::labels(&labels);
         let nodes: Vec<(String, dsr_core::NodeId)> = engine
             .nodes()
             .map(|(id, n)| (engine.text(n.name).to_string(), id))
@@ -389,24 +303,9 @@ pub fn steady_state<
                 continue;
             }
             let name = format!("{}-{}", d.name, node_name);
-            engine
-                .add_pod(&PodInput {
-                    name: &name,
-                    namespace: &d.namespace,
-                    labels: &labels,
-                    controller_uid: Some(&uid),
-                    controller_kind: "DaemonSet",
-                    controller_name: &d.name,
-                    node_name: &node_name,
-                    phase: "Running",
-                    ready: Some(PodConditionInput {
-                        status: "True",
-                        last_transition_time: Some(STEADY_SINCE),
-                    }),
-                    creation_timestamp: STEADY_SINCE,
-                    ..Default::default()
-                })
-                .expect("pod");
+            let mut p = pod(d, &name, &node_name, REVISION);
+            p["metadata"]["labels"]["pod-template-generation"] = json!("1");
+            engine.apply(&json(&p), &mut scratch()).expect("pod");
             added += 1;
         }
     }
