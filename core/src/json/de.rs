@@ -277,15 +277,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// A nested object, read by `fields` (`null` reads as absent: `Ok(false)`).
-    // Inlined: a frame less for each level of nesting (the stack bound).
-    #[inline(always)]
+    // Inlined, but in the firmware build (`compact`, where code size decides):
+    // a frame less for each level of nesting (the stack bound).
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn object(&mut self, src: &mut dyn Source<'a>, fields: &mut dyn Fields<'a>) -> Read<bool> {
         Ok(matches!(src.next(Want::Object(self, fields))?, Out::Done))
     }
 
     /// An array whose elements `each` reads (`null` reads as absent: `Ok(false)`).
-    // Inlined: a frame less for each level of nesting (the stack bound).
-    #[inline(always)]
+    // Inlined, but in the firmware build (`compact`, where code size decides):
+    // a frame less for each level of nesting (the stack bound).
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn array(&mut self, src: &mut dyn Source<'a>, each: &mut dyn Elements<'a>) -> Read<bool> {
         Ok(matches!(src.next(Want::Array(self, each))?, Out::Done))
     }
@@ -559,7 +563,10 @@ pub(crate) fn read_whole<'a>(json: &'a [u8], want: Want<'_, 'a>) -> Result<Out<'
 }
 
 /// An array element read by `fields`; `Ok(false)` at the end of the array.
-#[inline(always)]
+// Inlined, but in the firmware build (`compact`, where code size decides):
+// a frame less for each level of nesting (the stack bound).
+#[cfg_attr(not(feature = "compact"), inline(always))]
+#[cfg_attr(feature = "compact", inline(never))]
 pub(crate) fn object_element<'a>(
     ctx: &mut Ctx<'a>,
     src: &mut dyn Source<'a>,

@@ -643,7 +643,8 @@ fn read_done(ctx: &Ctx<'_>, object: &mut Object<'_>) {
 }
 
 /// Reads the whole input, an object of `kind`, into the object array, in place
-/// (an object is hundreds of bytes: not a stack temporary).
+/// (an object is hundreds of bytes: not a stack temporary); for a kind dsr does
+/// not read, an ignored object.
 #[inline(never)]
 fn read_document<'a>(
     ctx: &mut Ctx<'a>,
@@ -917,9 +918,10 @@ impl<'a> Document<'_, '_, 'a> {
 
 /// Reads `json` into `scratch`; on error, the context to name it from (see
 /// [`failure`]), so that the caller's frame holds no error while decoding.
-/// Inlined, as is [`read`]: one frame for the levels above the document's
-/// (the stack bound).
-#[inline(always)]
+// Inlined, as is `read`, but in the firmware build (`compact`, where code size
+// decides): one frame for the levels above the document's (the stack bound).
+#[cfg_attr(not(feature = "compact"), inline(always))]
+#[cfg_attr(feature = "compact", inline(never))]
 pub(crate) fn decode<
     'a,
     const OBJECTS: usize,
@@ -966,9 +968,9 @@ pub(crate) fn decode<
         default_namespace,
     });
     *tops = [Top::EMPTY; 2];
-    let r = read(ctx, &mut objects, tops).and_then(|(event, kind, object)| {
-        if let Some(start) = object {
-            read_object(ctx, &mut objects, start, kind)?;
+    let r = read(ctx, &mut objects, tops).and_then(|(event, kind, again)| {
+        if again {
+            read_document(ctx, &mut objects, kind)?;
         }
         Ok((event, kind))
     });
@@ -983,33 +985,6 @@ pub(crate) fn decode<
             Err(ctx)
         }
     }
-}
-
-/// Reads the object at `start` as `kind` into the object array, in place: an
-/// object whose kind came after other fields, read again.
-#[inline(never)]
-fn read_object<'a>(
-    ctx: &mut Ctx<'a>,
-    objects: &mut Bump<'a, Object<'a>>,
-    start: usize,
-    kind: Kind,
-) -> Result<(), serde_json_core::de::Error> {
-    let json = ctx.json;
-    ctx.start = Some(start);
-    let slot = match objects.next() {
-        Ok(slot) => slot,
-        Err(p) => {
-            ctx.problem.get_or_insert(p);
-            return Err(serde_json_core::de::Error::CustomError);
-        }
-    };
-    *slot = empty_object(kind);
-    if let Some(fields) = fields_of(slot) {
-        at(json, start, Want::Object(ctx, fields))?;
-    }
-    read_done(ctx, slot);
-    objects.commit();
-    Ok(())
 }
 
 /// The error of a failed [`decode`], named.
@@ -1078,13 +1053,14 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
     outer.0
 }
 
-/// What [`read`] found: the event type, the kind, and where the object to read
-/// again starts (one whose kind came after other fields).
-type Found = (Option<EventType>, Kind, Option<usize>);
+/// What [`read`] found: the event type, the kind, and whether the input is an
+/// object to read again as its kind (one whose kind came after other fields).
+type Found = (Option<EventType>, Kind, bool);
 
 /// Reads the input: a peek at its first fields says what it is, then it is read
 /// once as that (see [`Document`]).
-#[inline(always)]
+#[cfg_attr(not(feature = "compact"), inline(always))]
+#[cfg_attr(feature = "compact", inline(never))]
 fn read<'a>(
     ctx: &mut Ctx<'a>,
     objects: &mut Bump<'a, Object<'a>>,
@@ -1137,7 +1113,7 @@ fn first<'a>(
         (_, Some(kind)) if is_object_kind(kind) => {
             ctx.kind = kind;
             read_document(ctx, objects, kind)?;
-            Ok(First::Read((None, kind, None)))
+            Ok(First::Read((None, kind, false)))
         }
         (Some(kind), Some(Kind::List)) => Ok(First::List(Some(
             kind.strip_suffix("List").filter(|s| !s.is_empty()),
@@ -1180,13 +1156,13 @@ fn found<'a>(
                 ctx.problem = Some(Problem::Watch { code: inner.code });
                 Err(serde_json_core::de::Error::CustomError)
             }
-            EventType::Bookmark => Ok((Some(event), kind, None)),
+            EventType::Bookmark => Ok((Some(event), kind, false)),
             _ if matches!(kind, Kind::List | Kind::Unknown) => {
                 ctx.enter(Seg::Key("object"));
                 ctx.problem = Some(Problem::NotAnObject);
                 Err(serde_json_core::de::Error::CustomError)
             }
-            _ => Ok((Some(event), kind, None)),
+            _ => Ok((Some(event), kind, false)),
         };
     }
     // Not an event after all: what was read as its object is not one.
@@ -1206,10 +1182,10 @@ fn found<'a>(
             at(json, items, Want::Array(ctx, &mut each))?;
             ctx.leave();
         }
-        return Ok((None, k, None));
+        return Ok((None, k, false));
     }
     ctx.kind = k;
-    Ok((None, k, Some(0)))
+    Ok((None, k, true))
 }
 
 impl Ctx<'_> {
