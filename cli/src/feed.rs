@@ -21,7 +21,11 @@ use crate::show::escape;
 /// vectors' convention), as the core reads it.
 pub const REVISION_ANNOTATION: &str = dsr_core::json::REVISION_ANNOTATION;
 
-/// The scratch of most objects: a real node, DaemonSet or pod fits.
+/// The scratch of most objects (a real node, DaemonSet or pod), the first
+/// tried: every entry of a scratch is written before it is used, so the one of
+/// each event is kept small (about 13 KB).
+type TinyScratch<'a> = Scratch<'a, 1, 128, 32, 2048>;
+/// The scratch of an object that does not fit [`TinyScratch`].
 type SmallScratch<'a> = Scratch<'a, 1, 256, 128, 8192>;
 /// The scratch of an object that does not fit [`SmallScratch`].
 type MediumScratch<'a> = Scratch<'a, 1, 8192, 2048, { 1 << 16 }>;
@@ -70,6 +74,38 @@ macro_rules! engine_generics {
             // Each size in a frame of its own, so that a small object never
             // touches the large scratch's stack.
             #[inline(never)]
+            fn tiny<
+                const NODES: usize,
+                const SETS: usize,
+                const PODS: usize,
+                const STRINGS: usize,
+                const BYTES: usize,
+                const LABELS: usize,
+                const RULES: usize,
+                const TAINTS: usize,
+                const TERMS: usize,
+                const BACKOFF: usize,
+            >(
+                engine: &mut Engine<
+                    NODES,
+                    SETS,
+                    PODS,
+                    STRINGS,
+                    BYTES,
+                    LABELS,
+                    RULES,
+                    TAINTS,
+                    TERMS,
+                    BACKOFF,
+                >,
+                json: &[u8],
+            ) -> Result<$ok, ApplyError> {
+                // Built where it lives: `new()` would fill a temporary and
+                // copy it (tens of kilobytes per event).
+                let mut slot = core::mem::MaybeUninit::<TinyScratch<'_>>::uninit();
+                engine.$call(json, TinyScratch::init_in_place(&mut slot))
+            }
+            #[inline(never)]
             fn small<
                 const NODES: usize,
                 const SETS: usize,
@@ -96,7 +132,10 @@ macro_rules! engine_generics {
                 >,
                 json: &[u8],
             ) -> Result<$ok, ApplyError> {
-                engine.$call(json, &mut SmallScratch::new())
+                // Built where it lives: `new()` would fill a temporary and
+                // copy it (tens of kilobytes per event).
+                let mut slot = core::mem::MaybeUninit::<SmallScratch<'_>>::uninit();
+                engine.$call(json, SmallScratch::init_in_place(&mut slot))
             }
             #[inline(never)]
             fn medium<
@@ -125,7 +164,10 @@ macro_rules! engine_generics {
                 >,
                 json: &[u8],
             ) -> Result<$ok, ApplyError> {
-                engine.$call(json, &mut MediumScratch::new())
+                // Built where it lives: `new()` would fill a temporary and
+                // copy it (tens of kilobytes per event).
+                let mut slot = core::mem::MaybeUninit::<MediumScratch<'_>>::uninit();
+                engine.$call(json, MediumScratch::init_in_place(&mut slot))
             }
             #[inline(never)]
             fn large<
@@ -154,11 +196,17 @@ macro_rules! engine_generics {
                 >,
                 json: &[u8],
             ) -> Result<$ok, ApplyError> {
-                engine.$call(json, &mut LargeScratch::new())
+                // Built where it lives: `new()` would fill a temporary and
+                // copy it (tens of kilobytes per event).
+                let mut slot = core::mem::MaybeUninit::<LargeScratch<'_>>::uninit();
+                engine.$call(json, LargeScratch::init_in_place(&mut slot))
             }
-            match small(engine, json) {
-                Err(e) if scratch_full(&e) => match medium(engine, json) {
-                    Err(e) if scratch_full(&e) => large(engine, json),
+            match tiny(engine, json) {
+                Err(e) if scratch_full(&e) => match small(engine, json) {
+                    Err(e) if scratch_full(&e) => match medium(engine, json) {
+                        Err(e) if scratch_full(&e) => large(engine, json),
+                        r => r,
+                    },
                     r => r,
                 },
                 r => r,
@@ -169,7 +217,7 @@ macro_rules! engine_generics {
 
 engine_generics!(
     apply,
-    "`Engine::apply` of one object or event, in the smallest of three scratch \
+    "`Engine::apply` of one object or event, in the smallest of four scratch \
      sizes it fits (a larger one is tried when the core says a scratch array was \
      full; nothing was applied then).",
     apply,

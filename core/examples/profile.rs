@@ -1,8 +1,10 @@
 //! Profiling driver (not a benchmark): loads a bench cluster, builds the steady
 //! state, and runs one phase many times, for `valgrind --tool=callgrind` or `perf`.
 //!
-//! usage: profile FILE PHASE ROUNDS   (PHASE: load | eligibility | by-node |
-//! placement | sync; eligibility is `Engine::evaluate_fit`, placement adds reasons)
+//! usage: profile FILE PHASE ROUNDS [EVENT...]   (PHASE: load | eligibility |
+//! by-node | placement | sync | apply; eligibility is `Engine::evaluate_fit`,
+//! placement adds reasons; apply, with `--features json`, applies the watch
+//! events in the EVENT files in turn to the steady state, a fresh scratch each)
 
 #[path = "../tests/support/cluster.rs"]
 mod cluster;
@@ -64,6 +66,13 @@ fn main() {
     let file = args.get(1).map(String::as_str).unwrap_or("cluster-5k.json");
     let phase = args.get(2).cloned().unwrap_or_else(|| "eligibility".into());
     let rounds: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1);
+    // Watch events for `apply` (the `json` feature), each a file.
+    #[cfg(feature = "json")]
+    let events: Vec<Vec<u8>> = args
+        .iter()
+        .skip(4)
+        .map(|f| std::fs::read(f).expect("event"))
+        .collect();
     let data = cluster::load(&cluster::bench_path(file));
     cluster::on_big_stack(move || {
         let mut engine: Box<BenchEngine> = Box::new(BenchEngine::new());
@@ -71,6 +80,25 @@ fn main() {
         cluster::fill(&mut engine, &data);
         eprintln!("load: {:?}", t.elapsed());
         if phase == "load" {
+            return;
+        }
+        #[cfg(feature = "json")]
+        if phase == "apply" {
+            cluster::steady_state(&mut engine, &data);
+            let t = Instant::now();
+            for r in 0..rounds {
+                let mut scratch = dsr_core::json::Scratch::<1, 128, 64, 1024>::new();
+                let ev = &events[r % events.len()];
+                std::hint::black_box(
+                    engine
+                        .apply(std::hint::black_box(ev), &mut scratch)
+                        .expect("apply"),
+                );
+            }
+            eprintln!(
+                "apply: {:.0} ns each",
+                t.elapsed().as_nanos() as f64 / rounds as f64
+            );
             return;
         }
         if phase == "eligibility" || phase == "by-node" || phase == "placement" {

@@ -3,8 +3,8 @@
 //! `kubectl get --watch --output-watch-events -o json` prints one pretty-printed
 //! object per event, one after another, with no separator a line reader could
 //! rely on. The scanner here only tracks strings (and their escapes) and brace
-//! depth, so it finds where each object ends without parsing it; the core's
-//! decoder reads the object itself.
+//! depth, so it finds where each object ends without parsing it (jumping over
+//! the text of strings); the core's decoder reads the object itself.
 
 use std::io::{self, Read};
 
@@ -75,11 +75,16 @@ impl<R: Read> Splitter<R> {
                         self.escaped = true;
                     } else if b == b'"' {
                         self.in_string = false;
+                    } else {
+                        self.skip_string_text();
                     }
                     continue;
                 }
                 match b {
-                    b'"' => self.in_string = true,
+                    b'"' => {
+                        self.in_string = true;
+                        self.skip_string_text();
+                    }
                     b'{' | b'[' => self.depth += 1,
                     b'}' | b']' => {
                         self.depth -= 1;
@@ -129,6 +134,16 @@ impl<R: Read> Splitter<R> {
                 return Ok(None);
             }
         }
+    }
+}
+
+impl<R> Splitter<R> {
+    /// Moves past the text of the string being scanned up to its next quote
+    /// or backslash (or the end of what is read): most of an object's bytes
+    /// are in strings, and `memchr2` looks at many at a time.
+    fn skip_string_text(&mut self) {
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        self.pos += memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
     }
 }
 

@@ -76,6 +76,11 @@ impl<'a, T> Bump<'a, T> {
         self.used = (self.used + 1).min(self.rest.len());
     }
 
+    /// Forgets the entries pushed since the last `finish`.
+    pub fn clear(&mut self) {
+        self.used = 0;
+    }
+
     /// The entries pushed since the last `finish`.
     pub fn finish(&mut self) -> &'a [T] {
         let rest = core::mem::take(&mut self.rest);
@@ -196,8 +201,9 @@ impl<'a> Ctx<'a> {
     /// escape.
     #[inline(never)]
     pub fn unescape(&mut self, s: &'a str) -> Read<&'a str> {
-        // A loop rather than `contains`, which brings in `memchr`.
-        if !s.bytes().any(|b| b == b'\\') {
+        // `contains` looks a word at a time (serde-json-core's own unescaping
+        // brings its `memchr` in already).
+        if !s.as_bytes().contains(&b'\\') {
             return Ok(s);
         }
         for fragment in serde_json_core::str::EscapedStr(s).fragments() {
@@ -271,13 +277,19 @@ impl<'a> Ctx<'a> {
     }
 
     /// A nested object, read by `fields` (`null` reads as absent: `Ok(false)`).
-    #[inline(never)]
+    // Inlined, but in the firmware build (`compact`, where code size decides):
+    // a frame less for each level of nesting (the stack bound).
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn object(&mut self, src: &mut dyn Source<'a>, fields: &mut dyn Fields<'a>) -> Read<bool> {
         Ok(matches!(src.next(Want::Object(self, fields))?, Out::Done))
     }
 
     /// An array whose elements `each` reads (`null` reads as absent: `Ok(false)`).
-    #[inline(never)]
+    // Inlined, but in the firmware build (`compact`, where code size decides):
+    // a frame less for each level of nesting (the stack bound).
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn array(&mut self, src: &mut dyn Source<'a>, each: &mut dyn Elements<'a>) -> Read<bool> {
         Ok(matches!(src.next(Want::Array(self, each))?, Out::Done))
     }
@@ -484,6 +496,20 @@ fn read_elements<'a, S: SeqAccess<'a>>(
     }
 }
 
+/// Reads the value of `key`, in the object `map` is visiting, by `fields`.
+pub(crate) fn field_of<'a, M: MapAccess<'a>>(
+    ctx: &mut Ctx<'a>,
+    fields: &mut dyn Fields<'a>,
+    key: &'a str,
+    map: &mut M,
+) -> Result<(), M::Error> {
+    let mut src = MapSource { map, err: None };
+    match fields.field(ctx, key, &mut src) {
+        Ok(()) => Ok(()),
+        Err(Stop) => Err(src.err.unwrap_or_else(|| M::Error::custom(""))),
+    }
+}
+
 /// The object being read, at a key: its value is the next one. A parser error
 /// is kept here while the readers return [`Stop`], and handed back to the
 /// parser by the visitor.
@@ -526,8 +552,21 @@ pub(crate) fn read_value<'a>(json: &'a [u8], want: Want<'_, 'a>) -> Result<Out<'
     want.deserialize(&mut d)
 }
 
-/// An array element read by `fields`; `Ok(false)` at the end of the array.
+/// Runs `want` over the whole of `json`: one JSON value, nothing after it but
+/// whitespace.
 #[inline(never)]
+pub(crate) fn read_whole<'a>(json: &'a [u8], want: Want<'_, 'a>) -> Result<Out<'a>, JsonError> {
+    let mut d = serde_json_core::de::Deserializer::new(json, None);
+    let out = want.deserialize(&mut d)?;
+    d.end()?;
+    Ok(out)
+}
+
+/// An array element read by `fields`; `Ok(false)` at the end of the array.
+// Inlined, but in the firmware build (`compact`, where code size decides):
+// a frame less for each level of nesting (the stack bound).
+#[cfg_attr(not(feature = "compact"), inline(always))]
+#[cfg_attr(feature = "compact", inline(never))]
 pub(crate) fn object_element<'a>(
     ctx: &mut Ctx<'a>,
     src: &mut dyn Source<'a>,

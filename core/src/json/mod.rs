@@ -43,7 +43,9 @@ mod revision;
 
 use core::fmt;
 use core::mem::MaybeUninit;
+
 use core::ptr::addr_of_mut;
+use serde::de::{DeserializeSeed, Deserializer, Error as _, MapAccess, Visitor};
 
 pub use crate::revisions::REVISION_ANNOTATION;
 pub use apply::{Applied, Change, Counts, ObjectId};
@@ -54,7 +56,10 @@ use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TaintInput,
     TolerationInput,
 };
-use de::{int, read_value, Bump, Ctx, Elements, Fields, Out, Read, Seg, Source, Stop, Want};
+use de::{
+    field_of, int, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg, Source,
+    Stop, Want,
+};
 
 /// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
 /// remembered highest ControllerRevision.
@@ -502,10 +507,22 @@ struct Top<'a> {
     /// A `Status`'s `message` and `code` (an `ERROR` event's object).
     message: &'a str,
     code: i64,
-    /// Stop reading once `kind` is read (a watch event's object, whose fields
-    /// are read again as its kind's), and whether it stopped there.
-    stop_at_kind: bool,
+    /// Where to stop reading, and whether it stopped there.
+    stop: StopAt,
     stopped: bool,
+}
+
+/// Where a [`Top`] stops reading: a peek at what a document is, before it is
+/// read once as that.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum StopAt {
+    /// Reads the whole object.
+    #[default]
+    End,
+    /// Once `kind` is read (a watch event's object).
+    Kind,
+    /// Once `kind` is read, or before `object` or `items` (the document).
+    First,
 }
 
 impl Top<'_> {
@@ -517,9 +534,20 @@ impl Top<'_> {
         start: None,
         message: "",
         code: 0,
-        stop_at_kind: false,
+        stop: StopAt::End,
         stopped: false,
     };
+
+    /// A `Top` that stops at `stop`.
+    const fn peek(stop: StopAt) -> Self {
+        Top { stop, ..Top::EMPTY }
+    }
+
+    /// Stops the read here (not an error: the caller sees `stopped`).
+    fn stop(&mut self) -> Read<()> {
+        self.stopped = true;
+        Err(Stop)
+    }
 }
 
 impl<'a> Fields<'a> for Top<'a> {
@@ -530,13 +558,11 @@ impl<'a> Fields<'a> for Top<'a> {
         match key {
             "kind" => {
                 self.kind = ctx.string(src)?;
-                if self.stop_at_kind {
-                    // Not an error: the caller sees `stopped`. Reading on would
-                    // only skip what the kind's own reading reads again.
-                    self.stopped = true;
-                    return Err(Stop);
+                if self.stop != StopAt::End {
+                    return self.stop();
                 }
             }
+            "object" | "items" if self.stop == StopAt::First => return self.stop(),
             "type" => self.type_ = ctx.string(src)?,
             "message" => self.message = ctx.str_or_empty(src)?,
             "code" => self.code = int(src)?.unwrap_or(0),
@@ -564,17 +590,69 @@ fn at<'a>(
     read_value(json.get(at..).unwrap_or(&[]), want)
 }
 
-/// Reads the object at `start` as `kind` into the object array, in place (an
-/// object is hundreds of bytes: not a stack temporary).
+/// Reads the beginning of the object at `start` with `top` (a peek: see
+/// [`StopAt`]); `Ok(false)` for `null`.
+fn peek<'a>(
+    ctx: &mut Ctx<'a>,
+    start: usize,
+    top: &mut Top<'a>,
+) -> Result<bool, serde_json_core::de::Error> {
+    let depth = ctx.depth;
+    match at(ctx.json, start, Want::Object(ctx, &mut *top)) {
+        Err(_) if top.stopped => {
+            ctx.depth = depth;
+            Ok(true)
+        }
+        Err(e) => Err(e),
+        Ok(out) => Ok(matches!(out, Out::Done)),
+    }
+}
+
+/// An object of `kind`, empty, to read into.
+fn empty_object<'a>(kind: Kind) -> Object<'a> {
+    match kind {
+        Kind::Node => Object::Node(node::Node::default()),
+        Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
+        Kind::Pod => Object::Pod(pod::Pod::default()),
+        Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
+        _ => Object::Other,
+    }
+}
+
+/// The reader of an object's fields (`None` for a kind dsr does not read).
+fn fields_of<'o, 'a>(object: &'o mut Object<'a>) -> Option<&'o mut dyn Fields<'a>> {
+    match object {
+        Object::Node(n) => Some(n),
+        Object::DaemonSet(d) => Some(d),
+        Object::Pod(p) => Some(p),
+        Object::Revision(r) => Some(r),
+        Object::Empty | Object::Other => None,
+    }
+}
+
+/// What follows reading an object: a namespaced object written without a
+/// namespace is in `default`, as kubectl and the API server take it.
+fn read_done(ctx: &Ctx<'_>, object: &mut Object<'_>) {
+    match object {
+        _ if !ctx.default_namespace => {}
+        Object::DaemonSet(d) => d.meta.default_namespace(),
+        Object::Pod(p) => p.meta.default_namespace(),
+        Object::Revision(r) => r.meta.default_namespace(),
+        Object::Node(_) | Object::Empty | Object::Other => {}
+    }
+}
+
+/// Reads the whole input, an object of `kind`, into the object array, in place
+/// (an object is hundreds of bytes: not a stack temporary); for a kind dsr does
+/// not read, an ignored object.
 #[inline(never)]
-fn read_object<'a>(
+fn read_document<'a>(
     ctx: &mut Ctx<'a>,
     objects: &mut Bump<'a, Object<'a>>,
-    start: usize,
     kind: Kind,
 ) -> Result<(), serde_json_core::de::Error> {
     let json = ctx.json;
-    ctx.start = Some(start);
+    ctx.start = Some(0);
     let slot = match objects.next() {
         Ok(slot) => slot,
         Err(p) => {
@@ -582,37 +660,24 @@ fn read_object<'a>(
             return Err(serde_json_core::de::Error::CustomError);
         }
     };
-    *slot = match kind {
-        Kind::Node => Object::Node(node::Node::default()),
-        Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
-        Kind::Pod => Object::Pod(pod::Pod::default()),
-        Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
-        _ => Object::Other,
-    };
-    let fields: Option<&mut dyn Fields<'a>> = match slot {
-        Object::Node(n) => Some(n),
-        Object::DaemonSet(d) => Some(d),
-        Object::Pod(p) => Some(p),
-        Object::Revision(r) => Some(r),
-        Object::Empty | Object::Other => None,
-    };
-    if let Some(fields) = fields {
-        at(json, start, Want::Object(ctx, fields))?;
+    *slot = empty_object(kind);
+    if let Some(fields) = fields_of(slot) {
+        read_whole(json, Want::Object(ctx, fields))?;
     }
-    // A namespaced object written without a namespace is in `default`, as kubectl
-    // and the API server take it.
-    match slot {
-        _ if !ctx.default_namespace => {}
-        Object::DaemonSet(d) => d.meta.default_namespace(),
-        Object::Pod(p) => p.meta.default_namespace(),
-        Object::Revision(r) => r.meta.default_namespace(),
-        Object::Node(_) | Object::Empty | Object::Other => {}
-    }
+    read_done(ctx, slot);
     objects.commit();
     Ok(())
 }
 
-/// The items of a `List`: each is found (its `kind` and where it starts), then read.
+/// A kind whose objects dsr reads.
+fn is_object_kind(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Node | Kind::DaemonSet | Kind::Pod | Kind::ControllerRevision
+    )
+}
+
+/// The items of a `List`, each read in place (see [`Item`]).
 struct Items<'o, 'a> {
     default_kind: Option<&'a str>,
     objects: &'o mut Bump<'a, Object<'a>>,
@@ -620,32 +685,243 @@ struct Items<'o, 'a> {
 
 impl<'a> Elements<'a> for Items<'_, 'a> {
     fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
-        let mut top = Top::default();
-        if let Out::End = src.next(Want::Object(ctx, &mut top))? {
+        let mut item = Item {
+            default_kind: self.default_kind,
+            objects: self.objects,
+            kind: None,
+        };
+        if let Out::End = src.next(Want::Object(ctx, &mut item))? {
             return Ok(false);
         }
-        let kind = top
-            .kind
-            .or(self.default_kind)
-            .map_or(Kind::Unknown, Kind::of);
-        match (kind, top.start) {
-            (Kind::List | Kind::Unknown, _) | (_, None) => Err(ctx.fail(Problem::NotAnObject)),
-            (kind, Some(start)) => {
-                ctx.kind = kind;
-                ctx.name = "";
-                read_object(ctx, self.objects, start, kind).map_err(|e| {
-                    ctx.note(e);
-                    Stop
-                })?;
-                Ok(true)
-            }
+        if item.kind.is_none() {
+            return Err(ctx.fail(Problem::NotAnObject));
         }
+        let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
+        read_done(ctx, slot);
+        self.objects.commit();
+        Ok(true)
+    }
+}
+
+/// One item of a `List`: at its first key, where it starts tells its kind (a
+/// peek up to `kind`); then every field is its kind's.
+struct Item<'o, 'a> {
+    default_kind: Option<&'a str>,
+    objects: &'o mut Bump<'a, Object<'a>>,
+    kind: Option<Kind>,
+}
+
+impl<'a> Fields<'a> for Item<'_, 'a> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
+        if self.kind.is_none() {
+            let Some(start) = ctx.object_start(key) else {
+                return Err(ctx.fail(Problem::NotAnObject));
+            };
+            // The peek reads from the item's start: its path is the item's.
+            ctx.leave();
+            let mut top = Top::peek(StopAt::Kind);
+            peek(ctx, start, &mut top).map_err(|e| {
+                ctx.note(e);
+                Stop
+            })?;
+            ctx.enter(Seg::Key(key));
+            let kind = top
+                .kind
+                .or(self.default_kind)
+                .map_or(Kind::Unknown, Kind::of);
+            if matches!(kind, Kind::List | Kind::Unknown) {
+                return Err(ctx.fail(Problem::NotAnObject));
+            }
+            ctx.kind = kind;
+            ctx.name = "";
+            ctx.start = Some(start);
+            *self.objects.next().map_err(|p| ctx.fail(p))? = empty_object(kind);
+            self.kind = Some(kind);
+        }
+        let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
+        match fields_of(slot) {
+            Some(fields) => fields.field(ctx, key, src),
+            None => ctx.skip(src),
+        }
+    }
+}
+
+/// The top level of the input, read once: a watch event's object and a
+/// `List`'s items (when its kind came first) are read where they are.
+struct Document<'t, 'o, 'a> {
+    top: &'t mut Top<'a>,
+    /// A watch event's object, when it is not of a kind dsr reads (a `Status`).
+    inner: &'t mut Top<'a>,
+    objects: &'o mut Bump<'a, Object<'a>>,
+    /// A `List`'s default item kind, when its `kind` was seen first.
+    list: Option<Option<&'a str>>,
+    /// The kind of the event's object, when read.
+    object_kind: Option<Kind>,
+    /// Whether `items` were read.
+    items_read: bool,
+}
+
+impl<'a> Fields<'a> for Document<'_, '_, 'a> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
+        match key {
+            // A watch event's object that is not read as its kind (see
+            // `DocumentVisitor`, which found where it is and what).
+            "object" if matches!(self.top.kind, None | Some("WatchEvent")) => {
+                match self.top.type_ {
+                    Some("BOOKMARK") => ctx.skip(src),
+                    _ => self.read_status(ctx, src),
+                }
+            }
+            "items" if self.list.is_some() => {
+                if self.top.start.is_none() {
+                    self.top.start = ctx.object_start(key);
+                }
+                self.top.items = ctx.value_start(key);
+                let default_kind = self.list.flatten();
+                let mut each = Items {
+                    default_kind,
+                    objects: self.objects,
+                };
+                ctx.array(src, &mut each)?;
+                self.items_read = true;
+                Ok(())
+            }
+            _ => self.top.field(ctx, key, src),
+        }
+    }
+}
+
+/// Reads the input as a [`Document`], but a watch event's object of a kind dsr
+/// reads by that kind's reader directly, where it is: the object's levels are
+/// nested in this one frame rather than in the document's field reading (the
+/// stack bound).
+struct DocumentVisitor<'c, 'd, 't, 'o, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    doc: &'d mut Document<'t, 'o, 'a>,
+}
+
+impl<'a> Visitor<'a> for DocumentVisitor<'_, '_, '_, '_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<M: MapAccess<'a>>(self, mut map: M) -> Result<(), M::Error> {
+        let DocumentVisitor { ctx, doc } = self;
+        while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
+            ctx.enter(Seg::Key(key));
+            let in_place = match key {
+                "object" if matches!(doc.top.kind, None | Some("WatchEvent")) => doc
+                    .event_object(ctx, key)
+                    .map_err(|_| M::Error::custom(""))?,
+                _ => None,
+            };
+            match in_place {
+                Some((start, kind)) => map.next_value_seed(InPlace {
+                    ctx: &mut *ctx,
+                    objects: &mut *doc.objects,
+                    start,
+                    kind,
+                })?,
+                None => field_of(ctx, &mut *doc, key, &mut map)?,
+            }
+            ctx.leave();
+        }
+        Ok(())
+    }
+}
+
+/// A watch event's object of `kind`, read into the object array in place (an
+/// object is hundreds of bytes: not a stack temporary); `start` is where it
+/// starts, for messages.
+struct InPlace<'c, 'o, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    objects: &'o mut Bump<'a, Object<'a>>,
+    start: usize,
+    kind: Kind,
+}
+
+impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
+    type Value = ();
+    // In the visitor's frame: the object's levels nest below it.
+    #[inline(always)]
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<(), D::Error> {
+        let InPlace {
+            ctx,
+            objects,
+            start,
+            kind,
+        } = self;
+        ctx.kind = kind;
+        ctx.name = "";
+        ctx.start = Some(start);
+        let slot = match objects.next() {
+            Ok(slot) => slot,
+            Err(p) => {
+                ctx.fail(p);
+                return Err(D::Error::custom(""));
+            }
+        };
+        *slot = empty_object(kind);
+        if let Some(fields) = fields_of(slot) {
+            Want::Object(ctx, fields).deserialize(d)?;
+        }
+        read_done(ctx, slot);
+        objects.commit();
+        Ok(())
+    }
+}
+
+impl<'a> Document<'_, '_, 'a> {
+    /// Where a watch event's object (the value of `key`) starts and its kind,
+    /// when it is to be read as that kind; `None` when not (a bookmark's, an
+    /// `ERROR` event's `Status`, a kind dsr does not read). Apart from the
+    /// field's reading so that the object's own reading, nested in it, does
+    /// not carry this frame (the stack bound).
+    #[inline(never)]
+    fn event_object(&mut self, ctx: &mut Ctx<'a>, key: &'a str) -> Read<Option<(usize, Kind)>> {
+        if self.top.start.is_none() {
+            self.top.start = ctx.object_start(key);
+        }
+        self.object_kind = Some(Kind::Unknown);
+        let Some(start) = ctx.value_start(key) else {
+            return Ok(None);
+        };
+        self.top.object = Some(start);
+        *self.inner = Top::peek(StopAt::Kind);
+        if !peek(ctx, start, self.inner).map_err(|e| {
+            ctx.note(e);
+            Stop
+        })? {
+            // `null`: not an object (see `read`).
+            return Ok(None);
+        }
+        let kind = self.inner.kind.map_or(Kind::Unknown, Kind::of);
+        self.object_kind = Some(kind);
+        Ok(match self.top.type_ {
+            // A bookmark's object carries only metadata.resourceVersion; an
+            // `ERROR` event's is a `Status`, read for its message.
+            Some("BOOKMARK" | "ERROR") => None,
+            _ if is_object_kind(kind) => Some((start, kind)),
+            _ => None,
+        })
+    }
+
+    /// A watch event's object that is not of a kind dsr reads: its `message`
+    /// and `code`, and an ignored object.
+    #[inline(never)]
+    fn read_status(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<()> {
+        *self.inner = Top::EMPTY;
+        ctx.object(src, self.inner)?;
+        self.objects.push(Object::Other).map_err(|p| ctx.fail(p))
     }
 }
 
 /// Reads `json` into `scratch`; on error, the context to name it from (see
 /// [`failure`]), so that the caller's frame holds no error while decoding.
-#[inline(never)]
+// Inlined, as is `read`, but in the firmware build (`compact`, where code size
+// decides): one frame for the levels above the document's (the stack bound).
+#[cfg_attr(not(feature = "compact"), inline(always))]
+#[cfg_attr(feature = "compact", inline(never))]
 pub(crate) fn decode<
     'a,
     const OBJECTS: usize,
@@ -692,9 +968,9 @@ pub(crate) fn decode<
         default_namespace,
     });
     *tops = [Top::EMPTY; 2];
-    let r = read(ctx, &mut objects, tops).and_then(|(event, kind, object)| {
-        if let Some(start) = object {
-            read_object(ctx, &mut objects, start, kind)?;
+    let r = read(ctx, &mut objects, tops).and_then(|(event, kind, again)| {
+        if again {
+            read_document(ctx, &mut objects, kind)?;
         }
         Ok((event, kind))
     });
@@ -777,29 +1053,89 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
     outer.0
 }
 
-/// What [`read`] found: the event type, the kind, and where the object to read
-/// starts (the path is already in a watch event's `object`).
-type Found = (Option<EventType>, Kind, Option<usize>);
+/// What [`read`] found: the event type, the kind, and whether the input is an
+/// object to read again as its kind (one whose kind came after other fields).
+type Found = (Option<EventType>, Kind, bool);
 
-/// Reads the top level of the input, and a `List`'s items.
-#[inline(never)]
+/// Reads the input: a peek at its first fields says what it is, then it is read
+/// once as that (see [`Document`]).
+#[cfg_attr(not(feature = "compact"), inline(always))]
+#[cfg_attr(feature = "compact", inline(never))]
 fn read<'a>(
     ctx: &mut Ctx<'a>,
     objects: &mut Bump<'a, Object<'a>>,
-    [top, inner]: &mut [Top<'a>; 2],
+    tops: &mut [Top<'a>; 2],
 ) -> Result<Found, serde_json_core::de::Error> {
-    let json = ctx.json;
-    let mut d = serde_json_core::de::Deserializer::new(json, None);
-    let is_object = serde::de::DeserializeSeed::deserialize(Want::Object(ctx, top), &mut d)?;
+    let list = match first(ctx, objects, tops)? {
+        First::Read(found) => return Ok(found),
+        First::List(list) => list,
+    };
+    let [top, inner] = tops;
+    let mut doc = Document {
+        top,
+        inner,
+        objects,
+        list,
+        object_kind: None,
+        items_read: false,
+    };
+    let mut d = serde_json_core::de::Deserializer::new(ctx.json, None);
+    serde::Deserializer::deserialize_map(&mut d, DocumentVisitor { ctx, doc: &mut doc })?;
     d.end()?;
-    if !matches!(is_object, Out::Done) {
+    let (object_kind, items_read) = (doc.object_kind, doc.items_read);
+    found(ctx, objects, tops, object_kind, items_read)
+}
+
+/// What the peek at the input's first fields found.
+enum First<'a> {
+    /// The input was an object of a kind dsr reads, and is read.
+    Read(Found),
+    /// The input is to be read as a [`Document`], with this `list`.
+    List(Option<Option<&'a str>>),
+}
+
+/// Peeks at the input's first fields; reads an object of a kind dsr reads
+/// whose kind comes first (as the API server and kubectl write them).
+#[inline(never)]
+fn first<'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &mut Bump<'a, Object<'a>>,
+    [top, _]: &mut [Top<'a>; 2],
+) -> Result<First<'a>, serde_json_core::de::Error> {
+    *top = Top::peek(StopAt::First);
+    if !peek(ctx, 0, top)? {
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     }
+    let peeked = top.kind;
+    *top = Top::EMPTY;
+    match (peeked, peeked.map(Kind::of)) {
+        (_, Some(kind)) if is_object_kind(kind) => {
+            ctx.kind = kind;
+            read_document(ctx, objects, kind)?;
+            Ok(First::Read((None, kind, false)))
+        }
+        (Some(kind), Some(Kind::List)) => Ok(First::List(Some(
+            kind.strip_suffix("List").filter(|s| !s.is_empty()),
+        ))),
+        _ => Ok(First::List(None)),
+    }
+}
+
+/// What a [`Document`] read was: a watch event, a `List`, another object.
+#[inline(never)]
+fn found<'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &mut Bump<'a, Object<'a>>,
+    [top, inner]: &mut [Top<'a>; 2],
+    object_kind: Option<Kind>,
+    items_read: bool,
+) -> Result<Found, serde_json_core::de::Error> {
+    let json = ctx.json;
     // `metav1.WatchEvent` has no `kind` of its own when streamed; accept one that
     // says it is a WatchEvent.
     let event_kind = matches!(top.kind, None | Some("WatchEvent"));
-    if let (true, Some(type_), Some(object)) = (event_kind, top.type_, top.object) {
+    if let (true, Some(type_), Some(_)) = (event_kind, top.type_, top.object) {
         let event = match type_ {
             "ADDED" => EventType::Added,
             "MODIFIED" => EventType::Modified,
@@ -812,51 +1148,32 @@ fn read<'a>(
                 return Err(serde_json_core::de::Error::CustomError);
             }
         };
-        ctx.enter(Seg::Key("object"));
-        // The object's kind, read up to `kind` (API servers and kubectl write it
-        // first), except for an `ERROR` event's `Status`, whose message and code
-        // are wanted.
-        *inner = Top {
-            stop_at_kind: event != EventType::Error,
-            ..Top::EMPTY
-        };
-        let depth = ctx.depth;
-        match at(json, object, Want::Object(ctx, &mut *inner)) {
-            Err(_) if inner.stopped => ctx.depth = depth,
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-        let kind = inner.kind.map_or(Kind::Unknown, Kind::of);
-        match event {
+        let kind = object_kind.unwrap_or(Kind::Unknown);
+        return match event {
             EventType::Error => {
                 // The status is the whole message: no path.
-                ctx.leave();
                 ctx.detail = inner.message;
                 ctx.problem = Some(Problem::Watch { code: inner.code });
-                return Err(serde_json_core::de::Error::CustomError);
+                Err(serde_json_core::de::Error::CustomError)
             }
-            // A bookmark's object carries only metadata.resourceVersion.
-            EventType::Bookmark => {}
-            _ => {
-                if matches!(kind, Kind::List | Kind::Unknown) {
-                    ctx.problem = Some(Problem::NotAnObject);
-                    return Err(serde_json_core::de::Error::CustomError);
-                }
-                // Read by the caller, with this frame gone.
-                ctx.kind = kind;
-                return Ok((Some(event), kind, Some(object)));
+            EventType::Bookmark => Ok((Some(event), kind, false)),
+            _ if matches!(kind, Kind::List | Kind::Unknown) => {
+                ctx.enter(Seg::Key("object"));
+                ctx.problem = Some(Problem::NotAnObject);
+                Err(serde_json_core::de::Error::CustomError)
             }
-        }
-        ctx.leave();
-        return Ok((Some(event), kind, None));
+            _ => Ok((Some(event), kind, false)),
+        };
     }
+    // Not an event after all: what was read as its object is not one.
+    objects.clear();
     let Some(kind) = top.kind else {
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     };
     let k = Kind::of(kind);
     if k == Kind::List {
-        if let Some(items) = top.items {
+        if let (false, Some(items)) = (items_read, top.items) {
             ctx.enter(Seg::Key("items"));
             let mut each = Items {
                 default_kind: kind.strip_suffix("List").filter(|s| !s.is_empty()),
@@ -865,10 +1182,10 @@ fn read<'a>(
             at(json, items, Want::Array(ctx, &mut each))?;
             ctx.leave();
         }
-        return Ok((None, k, None));
+        return Ok((None, k, false));
     }
     ctx.kind = k;
-    Ok((None, k, Some(0)))
+    Ok((None, k, true))
 }
 
 impl Ctx<'_> {
