@@ -229,6 +229,7 @@ impl Entry for FieldRequirement {
 
 /// A stored value's own spans (not those of the entries they span), each with
 /// the pool it indexes: what a snapshot renumbers.
+#[cfg_attr(not(feature = "snapshot"), allow(dead_code))]
 pub(crate) trait SpanFields {
     /// Calls `f` on every span of the value, in the order
     /// [`Engine::each_held`] visits them.
@@ -498,6 +499,7 @@ impl<
     /// order a snapshot writes the holders: nodes, DaemonSets (each as
     /// [`SpanFields`] lists its spans), pods; the entries of one pool (terms,
     /// requirements) in the order they are written.
+    #[cfg_attr(not(feature = "snapshot"), allow(dead_code))]
     pub(crate) fn each_held(&self, table: Table, f: &mut dyn FnMut(Span)) {
         let sets = || self.sets.iter().map(|(_, d)| d);
         match table {
