@@ -61,7 +61,7 @@ impl<
             return Err(Error::Duplicate(Table::DaemonSets));
         }
         self.sets.reserve()?;
-        self.with_room(|e| {
+        self.with_room(&mut |e| {
             e.atomically(|e| {
                 let set = e.compile_daemon_set(input)?;
                 let id = e.sets.insert(set).map(SetId)?;
@@ -78,7 +78,7 @@ impl<
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
-        self.with_room(|e| e.update_daemon_set_once(id, input))
+        self.with_room(&mut |e| e.update_daemon_set_once(id, input))
     }
 
     fn update_daemon_set_once(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
@@ -113,7 +113,7 @@ impl<
         id: SetId,
         input: &DaemonSetInput<'_>,
     ) -> Result<bool> {
-        self.with_room(|e| e.update_daemon_set_if_changed_once(id, input))
+        self.with_room(&mut |e| e.update_daemon_set_if_changed_once(id, input))
     }
 
     fn update_daemon_set_if_changed_once(

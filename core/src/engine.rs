@@ -899,8 +899,8 @@ impl<
     }
 
     pub(crate) fn remove_node_parts(&mut self, node: &Node) {
-        self.labels.free(node.labels);
-        self.taints.free(node.taints);
+        self.free_labels(node.labels);
+        self.free_taints(node.taints);
     }
 
     /// Removes a DaemonSet, freeing everything it holds.
@@ -926,32 +926,103 @@ impl<
         if let Some(sel) = set.selector {
             self.free_requirements(sel);
         }
-        self.labels.free(set.node_selector);
-        self.labels.free(set.template_labels);
+        // `set` is a copy, whose spans the compact build does not move as it
+        // frees: the label span pushed last goes first, so the earlier one is
+        // still where the copy says; each term is read again after the frees
+        // before it.
+        self.free_labels(set.node_selector);
+        self.free_labels(set.template_labels);
         if let Some(terms) = set.affinity {
             for i in 0..terms.len() {
                 let Some(&t) = self.terms.get(terms).get(i) else {
                     break;
                 };
-                self.fields.free(t.fields);
+                self.free_fields(t.fields);
                 self.free_requirements(t.expressions);
             }
-            self.terms.free(terms);
+            self.free_terms(terms);
         }
-        self.tolerations.free(set.tolerations);
+        self.free_tolerations(set.tolerations);
     }
 
     /// Frees requirements and their values.
     fn free_requirements(&mut self, span: Span) {
-        let Engine {
-            requirements,
-            values,
-            ..
-        } = self;
-        for r in requirements.get(span) {
-            values.free(r.values);
+        for i in 0..span.len() {
+            // Read again: freeing values moves later ones in the compact build.
+            let Some(&r) = self.requirements.get(span).get(i) else {
+                break;
+            };
+            self.values.free(r.values);
+            #[cfg(feature = "compact")]
+            self.requirements
+                .live_mut()
+                .for_each(|x| x.values.shift_after(r.values));
         }
-        requirements.free(span);
+        self.requirements.free(span);
+        #[cfg(feature = "compact")]
+        {
+            for (_, d) in self.sets.iter_mut() {
+                if let Some(s) = d.selector.as_mut() {
+                    s.shift_after(span);
+                }
+            }
+            self.terms
+                .live_mut()
+                .for_each(|t| t.expressions.shift_after(span));
+        }
+    }
+
+    /// Frees labels (see [`Pool::free`]).
+    pub(crate) fn free_labels(&mut self, span: Span) {
+        self.labels.free(span);
+        #[cfg(feature = "compact")]
+        {
+            self.nodes
+                .iter_mut()
+                .for_each(|(_, n)| n.labels.shift_after(span));
+            self.pods
+                .iter_mut()
+                .for_each(|(_, p)| p.labels.shift_after(span));
+            for (_, d) in self.sets.iter_mut() {
+                d.template_labels.shift_after(span);
+                d.node_selector.shift_after(span);
+            }
+        }
+    }
+
+    /// Frees taints.
+    pub(crate) fn free_taints(&mut self, span: Span) {
+        self.taints.free(span);
+        #[cfg(feature = "compact")]
+        self.nodes
+            .iter_mut()
+            .for_each(|(_, n)| n.taints.shift_after(span));
+    }
+
+    fn free_tolerations(&mut self, span: Span) {
+        self.tolerations.free(span);
+        #[cfg(feature = "compact")]
+        self.sets
+            .iter_mut()
+            .for_each(|(_, d)| d.tolerations.shift_after(span));
+    }
+
+    fn free_fields(&mut self, span: Span) {
+        self.fields.free(span);
+        #[cfg(feature = "compact")]
+        self.terms
+            .live_mut()
+            .for_each(|t| t.fields.shift_after(span));
+    }
+
+    fn free_terms(&mut self, span: Span) {
+        self.terms.free(span);
+        #[cfg(feature = "compact")]
+        for (_, d) in self.sets.iter_mut() {
+            if let Some(s) = d.affinity.as_mut() {
+                s.shift_after(span);
+            }
+        }
     }
 }
 

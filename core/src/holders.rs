@@ -8,7 +8,9 @@
 
 use crate::affinity::{FieldRequirement, Term};
 use crate::engine::{DaemonSet, Engine, Node};
-use crate::error::{Error, Result, Table};
+#[cfg(not(feature = "compact"))]
+use crate::error::Error;
+use crate::error::{Result, Table};
 use crate::intern::{Interner, Sym};
 use crate::label::Label;
 use crate::pod::Pod;
@@ -229,7 +231,7 @@ impl Entry for FieldRequirement {
 
 /// A stored value's own spans (not those of the entries they span), each with
 /// the pool it indexes: what a snapshot renumbers.
-#[cfg_attr(not(feature = "snapshot"), allow(dead_code))]
+#[cfg_attr(any(not(feature = "snapshot"), feature = "compact"), allow(dead_code))]
 pub(crate) trait SpanFields {
     /// Calls `f` on every span of the value, in the order
     /// [`Engine::each_held`] visits them.
@@ -499,7 +501,7 @@ impl<
     /// order a snapshot writes the holders: nodes, DaemonSets (each as
     /// [`SpanFields`] lists its spans), pods; the entries of one pool (terms,
     /// requirements) in the order they are written.
-    #[cfg_attr(not(feature = "snapshot"), allow(dead_code))]
+    #[cfg_attr(any(not(feature = "snapshot"), feature = "compact"), allow(dead_code))]
     pub(crate) fn each_held(&self, table: Table, f: &mut dyn FnMut(Span)) {
         let sets = || self.sets.iter().map(|(_, d)| d);
         match table {
@@ -534,6 +536,7 @@ impl<
 
     /// Squeezes the holes out of every pool that has some, moving each span
     /// that points past a hole: O(entries + holes × holders) for a pool.
+    #[cfg(not(feature = "compact"))]
     pub(crate) fn compact_pools(&mut self) {
         let Engine {
             labels,
@@ -613,7 +616,9 @@ impl<
     /// fails because a pool's end is reached while holes are left in it, the
     /// pools are compacted and `f` runs once more. Compacting changes no
     /// answer, so it stays done when `f` fails again.
-    pub(crate) fn with_room<T>(&mut self, mut f: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+    // One body for the two runs: `f` is not inlined twice.
+    #[cfg(not(feature = "compact"))]
+    pub(crate) fn with_room<T>(&mut self, f: &mut dyn FnMut(&mut Self) -> Result<T>) -> Result<T> {
         match f(self) {
             Err(Error::Full { table, .. }) if self.pool_vacant(table) > 0 => {
                 self.compact_pools();
@@ -623,7 +628,15 @@ impl<
         }
     }
 
+    /// The compact build's pools have no holes: `f` runs once.
+    #[cfg(feature = "compact")]
+    #[inline(always)]
+    pub(crate) fn with_room<T>(&mut self, f: &mut dyn FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        f(self)
+    }
+
     /// Vacant entries of pool `table` (0 for a table that is not a pool).
+    #[cfg(not(feature = "compact"))]
     fn pool_vacant(&self, table: Table) -> usize {
         match table {
             Table::Labels => self.labels.vacant(),

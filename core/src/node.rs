@@ -48,7 +48,7 @@ impl<
             return Err(Error::Duplicate(Table::Nodes));
         }
         self.nodes.reserve()?;
-        let id = self.with_room(|e| {
+        let id = self.with_room(&mut |e| {
             e.atomically(|e| {
                 let node = e.compile_node(input, None)?;
                 let id = e.nodes.insert(node)?;
@@ -66,8 +66,16 @@ impl<
     }
 
     /// Moves a node's parts, just stored at the end of their pools, into the
-    /// holes freed last where they fit (a replaced node's, usually).
+    /// holes freed last where they fit (a replaced node's, usually). The
+    /// compact build's pools have no holes.
+    #[cfg_attr(feature = "compact", allow(unused_variables))]
     fn place_node_parts(&mut self, id: u32) {
+        #[cfg(not(feature = "compact"))]
+        self.place_node_parts_in_holes(id);
+    }
+
+    #[cfg(not(feature = "compact"))]
+    fn place_node_parts_in_holes(&mut self, id: u32) {
         let Some(&n) = self.nodes.get(id) else {
             return;
         };
@@ -82,7 +90,7 @@ impl<
     /// Replaces a node's labels, taints and flags, keeping its id. On error the old
     /// node is kept unchanged.
     pub fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {
-        self.with_room(|e| e.update_node_once(id, input))
+        self.with_room(&mut |e| e.update_node_once(id, input))
     }
 
     fn update_node_once(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {

@@ -202,7 +202,7 @@ impl<
             return Err(Error::Duplicate(Table::Pods));
         }
         self.pods.reserve()?;
-        let id = self.with_room(|e| {
+        let id = self.with_room(&mut |e| {
             e.atomically(|e| {
                 let pod = e.compile_pod(input)?;
                 let id = e.pods.insert(pod)?;
@@ -218,8 +218,16 @@ impl<
     }
 
     /// Moves a pod's labels, just stored at the end of the pool, into the hole
-    /// freed last when they fit (a replaced pod's, usually).
+    /// freed last when they fit (a replaced pod's, usually). The compact build's
+    /// pools have no holes.
+    #[cfg_attr(feature = "compact", allow(unused_variables))]
     fn place_pod_labels(&mut self, id: u32) {
+        #[cfg(not(feature = "compact"))]
+        self.place_pod_labels_in_hole(id);
+    }
+
+    #[cfg(not(feature = "compact"))]
+    fn place_pod_labels_in_hole(&mut self, id: u32) {
         let Some(span) = self.pods.get(id).map(|p| p.labels) else {
             return;
         };
@@ -231,7 +239,7 @@ impl<
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
     pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
-        self.with_room(|e| e.update_pod_once(id, input))
+        self.with_room(&mut |e| e.update_pod_once(id, input))
     }
 
     fn update_pod_once(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
@@ -263,7 +271,7 @@ impl<
         self.index_pod(id.0);
         if !same_size {
             // The old labels become a hole, which the new ones take when they fit.
-            self.labels.free(old.labels);
+            self.free_labels(old.labels);
             self.place_pod_labels(id.0);
         }
         Ok(())
@@ -277,7 +285,7 @@ impl<
         id: PodId,
         input: &PodInput<'_>,
     ) -> Result<bool> {
-        self.with_room(|e| e.update_pod_if_changed_once(id, input))
+        self.with_room(&mut |e| e.update_pod_if_changed_once(id, input))
     }
 
     fn update_pod_if_changed_once(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
@@ -303,7 +311,7 @@ impl<
         self.hold_pod(&pod, crate::holders::Hold::Release);
         self.pod_names.remove(pod.name, id.0);
         self.pod_index.remove(id.0);
-        self.labels.free(pod.labels);
+        self.free_labels(pod.labels);
         Ok(())
     }
 

@@ -182,7 +182,7 @@ impl<
         selector: &LabelSelectorInput<'_>,
         labels: &[LabelInput<'_>],
     ) -> Result<bool> {
-        self.with_room(|e| {
+        self.with_room(&mut |e| {
             e.scratch(|e| {
                 let selector = e.compile_label_selector(selector)?;
                 let span = e.push_labels(labels)?;
@@ -210,7 +210,7 @@ impl<
     ) -> Result<bool> {
         let mut parsed = ParsedSelector::<REQS, VALUES>::new();
         parsed.parse_into(selector)?;
-        self.with_room(|e| {
+        self.with_room(&mut |e| {
             e.scratch(|e| {
                 let mark = e.requirements.mark();
                 for (key, op, values) in parsed.requirements() {

@@ -56,7 +56,9 @@ use crate::pod::Pod;
 use crate::selector::Requirement;
 use crate::sync::backoff::BackoffEntry;
 use crate::sync::expectations::Expectations;
-use crate::table::{Entry, Pool, Span};
+use crate::table::Span;
+#[cfg(not(feature = "compact"))]
+use crate::table::{Entry, Pool};
 use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
 
 /// The first four bytes of every snapshot.
@@ -166,11 +168,14 @@ struct Writer<'a> {
     symbols: core::ops::Range<usize>,
     /// Where the next span of each pool starts: a pool is written in the order
     /// its holders come ([`Engine::each_held`]), without holes, so each span
-    /// written takes the next entries.
+    /// written takes the next entries. (The compact build's pools have no
+    /// holes: they are written as they are.)
+    #[cfg(not(feature = "compact"))]
     spans: [u32; 8],
 }
 
 /// Which of [`Writer::spans`] counts the entries of pool `t`.
+#[cfg(not(feature = "compact"))]
 fn span_counter(t: Table) -> usize {
     match t {
         Table::Labels => 0,
@@ -190,13 +195,16 @@ impl Writer<'_> {
     /// them). One routine for every type, so it exists once in the code.
     #[inline(never)]
     fn put_stored(&mut self, copy: &mut dyn Stored) -> Result<()> {
-        let spans = &mut self.spans;
-        copy.each_span(&mut |t, s| {
-            if let Some(next) = spans.get_mut(span_counter(t)) {
-                s.start = *next;
-                *next = next.saturating_add(s.len);
-            }
-        });
+        #[cfg(not(feature = "compact"))]
+        {
+            let spans = &mut self.spans;
+            copy.each_span(&mut |t, s| {
+                if let Some(next) = spans.get_mut(span_counter(t)) {
+                    s.start = *next;
+                    *next = next.saturating_add(s.len);
+                }
+            });
+        }
         let symbols = self.buf.get(self.symbols.clone()).unwrap_or(&[]);
         let mut missing = false;
         copy.each_sym(&mut |s| match position(symbols, *s) {
@@ -658,16 +666,30 @@ impl<
             buf: payload,
             pos: 0,
             symbols: 0..0,
+            #[cfg(not(feature = "compact"))]
             spans: [0; 8],
         };
         self.write_strings(&mut w)?;
-        self.write_held(&mut w, &self.labels)?;
-        self.write_held(&mut w, &self.taints)?;
-        self.write_held(&mut w, &self.tolerations)?;
-        self.write_held(&mut w, &self.requirements)?;
-        self.write_held(&mut w, &self.values)?;
-        self.write_held(&mut w, &self.terms)?;
-        self.write_held(&mut w, &self.fields)?;
+        #[cfg(not(feature = "compact"))]
+        {
+            self.write_held(&mut w, &self.labels)?;
+            self.write_held(&mut w, &self.taints)?;
+            self.write_held(&mut w, &self.tolerations)?;
+            self.write_held(&mut w, &self.requirements)?;
+            self.write_held(&mut w, &self.values)?;
+            self.write_held(&mut w, &self.terms)?;
+            self.write_held(&mut w, &self.fields)?;
+        }
+        #[cfg(feature = "compact")]
+        {
+            self.write_pool(&mut w, self.labels.all())?;
+            self.write_pool(&mut w, self.taints.all())?;
+            self.write_pool(&mut w, self.tolerations.all())?;
+            self.write_pool(&mut w, self.requirements.all())?;
+            self.write_pool(&mut w, self.values.all())?;
+            self.write_pool(&mut w, self.terms.all())?;
+            self.write_pool(&mut w, self.fields.all())?;
+        }
         w.count(self.nodes.slot_count())?;
         for slot in self.nodes.slots() {
             w.put_stored(&mut slot.copied())?;
@@ -715,6 +737,7 @@ impl<
 
     /// Writes the live entries of a pool in the order of their holders (see
     /// [`Writer::spans`]): what is live, wherever holes left it.
+    #[cfg(not(feature = "compact"))]
     fn write_held<T: Stored + Entry, const M: usize>(
         &self,
         w: &mut Writer<'_>,

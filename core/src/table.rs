@@ -203,9 +203,12 @@ impl<T: Entry, const N: usize> Pool<T, N> {
 
     /// Drops every entry from `mark` on: undoes pushes of an operation that failed.
     pub fn truncate(&mut self, mark: u32) {
-        let gone = self.items.get(mark as usize..).unwrap_or(&[]);
-        let vacant = gone.iter().filter(|e| e.is_vacant()).count() as u32;
-        self.vacant = self.vacant.saturating_sub(vacant);
+        #[cfg(not(feature = "compact"))]
+        {
+            let gone = self.items.get(mark as usize..).unwrap_or(&[]);
+            let vacant = gone.iter().filter(|e| e.is_vacant()).count() as u32;
+            self.vacant = self.vacant.saturating_sub(vacant);
+        }
         self.items.truncate(mark as usize);
     }
 
@@ -217,6 +220,7 @@ impl<T: Entry, const N: usize> Pool<T, N> {
     }
 
     /// Drops the vacant entries at the end, so the end is a live entry's.
+    #[cfg(not(feature = "compact"))]
     fn trim(&mut self) {
         while self.items.last().is_some_and(Entry::is_vacant) {
             self.items.pop();
@@ -237,6 +241,7 @@ impl<T: Entry, const N: usize> Pool<T, N> {
 
     /// Frees a span: its entries become vacant, and no other span moves. A span
     /// at the end is dropped instead.
+    #[cfg(not(feature = "compact"))]
     pub fn free(&mut self, span: Span) {
         let start = span.start as usize;
         let Some(run) = self.items.get_mut(start..start + span.len()) else {
@@ -250,8 +255,28 @@ impl<T: Entry, const N: usize> Pool<T, N> {
         self.trim();
     }
 
+    /// The compact build's [`free`](Self::free): the span is cut out and later
+    /// entries move down, so the pool never has holes (less code, and a free
+    /// costs the pool's length). Spans that pointed after it must then be moved
+    /// with `Span::shift_after`.
+    #[cfg(feature = "compact")]
+    pub fn free(&mut self, span: Span) {
+        let start = span.start as usize;
+        let end = start + span.len();
+        if span.is_empty() || end > self.items.len() {
+            return;
+        }
+        // Rotate the removed run to the end, then drop it: no allocation, no panic.
+        if let Some(tail) = self.items.get_mut(start..) {
+            tail.rotate_left(span.len());
+        }
+        let keep = self.items.len() - span.len();
+        self.items.truncate(keep);
+    }
+
     /// Moves `span`, the last entries of the pool (an object just stored), into
     /// the hole freed last when it fits there, and returns where it is now.
+    #[cfg(not(feature = "compact"))]
     pub fn place(&mut self, span: Span) -> Span {
         let (at, len) = (self.hint as usize, span.len());
         let fits = !span.is_empty()
@@ -281,6 +306,7 @@ impl<T: Entry, const N: usize> Pool<T, N> {
     /// Squeezes the holes out: live entries move down, in order. `shift` is
     /// called with each hole (highest first, in the positions before any
     /// moved) to move the spans after it: `Span::shift_after`.
+    #[cfg(not(feature = "compact"))]
     pub fn compact(&mut self, shift: &mut dyn FnMut(Span)) {
         let mut end = self.items.len();
         while let Some(hole) = self.hole_below(end) {
@@ -305,6 +331,7 @@ impl<T: Entry, const N: usize> Pool<T, N> {
     }
 
     /// The highest run of vacant entries that ends at or before `end`.
+    #[cfg(not(feature = "compact"))]
     fn hole_below(&self, end: usize) -> Option<Span> {
         let below = self.items.get(..end)?;
         let last = below.iter().rposition(Entry::is_vacant)?;
@@ -579,6 +606,7 @@ mod tests {
         p.since(m)
     }
 
+    #[cfg(not(feature = "compact"))]
     #[test]
     fn a_freed_span_is_a_hole_and_no_other_span_moves() {
         let mut p: Pool<crate::label::Label, 8> = Pool::new();
@@ -594,6 +622,7 @@ mod tests {
         assert_eq!((p.len(), p.vacant(), p.room()), (0, 0, 8));
     }
 
+    #[cfg(not(feature = "compact"))]
     #[test]
     fn a_span_stored_last_takes_the_hole_freed_last_when_it_fits() {
         let mut p: Pool<crate::label::Label, 16> = Pool::new();
@@ -614,6 +643,7 @@ mod tests {
         assert_eq!((p.len(), p.vacant(), p.mark()), (8, 0, 8));
     }
 
+    #[cfg(not(feature = "compact"))]
     #[test]
     fn compacting_moves_live_entries_down_in_order_and_tells_each_hole() {
         let mut p: Pool<crate::label::Label, 8> = Pool::new();
@@ -641,6 +671,7 @@ mod tests {
         assert_eq!((p.len(), p.vacant(), p.mark()), (3, 0, 3));
     }
 
+    #[cfg(not(feature = "compact"))]
     #[test]
     fn truncating_past_a_hole_forgets_it() {
         let mut p: Pool<crate::label::Label, 8> = Pool::new();
@@ -650,6 +681,17 @@ mod tests {
         p.free(a);
         p.truncate(m);
         assert_eq!((p.len(), p.vacant(), p.room()), (0, 0, 8));
+    }
+
+    #[cfg(feature = "compact")]
+    #[test]
+    fn the_compact_build_cuts_a_freed_span_out() {
+        let mut p: Pool<crate::label::Label, 8> = Pool::new();
+        let a = stored(&mut p, &[1, 2]);
+        let mut b = stored(&mut p, &[3]);
+        p.free(a);
+        b.shift_after(a);
+        assert_eq!((keys(&p, b), p.len(), p.room()), (vec![3], 1, 7));
     }
 
     #[test]
