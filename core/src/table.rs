@@ -247,6 +247,9 @@ impl<T: Entry, const N: usize> Pool<T, N> {
         let Some(run) = self.items.get_mut(start..start + span.len()) else {
             return;
         };
+        if run.is_empty() {
+            return;
+        }
         for e in run.iter_mut().filter(|e| !e.is_vacant()) {
             *e = T::VACANT;
             self.vacant += 1;
