@@ -139,7 +139,8 @@ impl<
             self.node_named(id.0);
         }
         if !same_size {
-            // The old parts become holes, which the new ones take when they fit.
+            // The old parts become holes, which the new ones take when they fit
+            // (the compact build cuts them out, moving the new ones down).
             self.remove_node_parts(&old);
             self.place_node_parts(id.0);
         }

@@ -270,7 +270,8 @@ impl<
         }
         self.index_pod(id.0);
         if !same_size {
-            // The old labels become a hole, which the new ones take when they fit.
+            // The old labels become a hole, which the new ones take when they fit
+            // (the compact build cuts them out, moving the new ones down).
             self.free_labels(old.labels);
             self.place_pod_labels(id.0);
         }
