@@ -148,6 +148,15 @@ impl Entry for Label {
     fn is_vacant(&self) -> bool {
         self.key == Sym::VACANT
     }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Label {
+            key: Sym(a),
+            value: Sym(b),
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.value.0)
+    }
 }
 
 impl Entry for Taint {
@@ -159,6 +168,16 @@ impl Entry for Taint {
     };
     fn is_vacant(&self) -> bool {
         self.key == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Taint {
+            key: Sym(a),
+            value: Sym(b),
+            effect: TaintEffect::Unset,
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.value.0)
     }
 }
 
@@ -174,6 +193,16 @@ impl Entry for Toleration {
     fn is_vacant(&self) -> bool {
         self.key == Sym::VACANT
     }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Toleration {
+            key: Sym(a),
+            value: Sym(b),
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.value.0)
+    }
 }
 
 impl Entry for Requirement {
@@ -186,6 +215,16 @@ impl Entry for Requirement {
     };
     fn is_vacant(&self) -> bool {
         self.key == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Requirement {
+            key: Sym(a),
+            values: Span { start: b, len: 0 },
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.values.start)
     }
 }
 
@@ -214,6 +253,15 @@ impl Entry for Term {
     fn is_vacant(&self) -> bool {
         self.expressions.start == VACANT_TERM
     }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Term {
+            expressions: Span { start: a, len: b },
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.expressions.start, self.expressions.len)
+    }
 }
 
 impl Entry for FieldRequirement {
@@ -226,6 +274,16 @@ impl Entry for FieldRequirement {
     };
     fn is_vacant(&self) -> bool {
         self.field == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(FieldRequirement {
+            field: Sym(a),
+            value: Sym(b),
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.field.0, self.value.0)
     }
 }
 
@@ -535,7 +593,9 @@ impl<
     }
 
     /// Squeezes the holes out of every pool that has some, moving each span
-    /// that points past a hole: O(entries + holes × holders) for a pool.
+    /// that points past a hole: O(entries + holders × log holes) for a pool
+    /// (O(entries + holes × holders) for the values, too small to hold the
+    /// records that takes).
     #[cfg(not(feature = "compact"))]
     pub(crate) fn compact_pools(&mut self) {
         let Engine {
@@ -551,63 +611,56 @@ impl<
             pods,
             ..
         } = self;
+        // Each span's start goes where `at` says its position went.
+        let fix = |s: &mut Span, at: &crate::table::Moved<'_>| s.start = at(s.start);
         if labels.vacant() > 0 {
-            labels.compact(&mut |hole| {
-                nodes
-                    .iter_mut()
-                    .for_each(|(_, n)| n.labels.shift_after(hole));
-                pods.iter_mut()
-                    .for_each(|(_, p)| p.labels.shift_after(hole));
+            labels.compact(&mut |at| {
+                nodes.iter_mut().for_each(|(_, n)| fix(&mut n.labels, at));
+                pods.iter_mut().for_each(|(_, p)| fix(&mut p.labels, at));
                 for (_, d) in sets.iter_mut() {
-                    d.template_labels.shift_after(hole);
-                    d.node_selector.shift_after(hole);
+                    fix(&mut d.template_labels, at);
+                    fix(&mut d.node_selector, at);
                 }
             });
         }
         if taints.vacant() > 0 {
-            taints.compact(&mut |hole| {
-                nodes
-                    .iter_mut()
-                    .for_each(|(_, n)| n.taints.shift_after(hole));
+            taints.compact(&mut |at| {
+                nodes.iter_mut().for_each(|(_, n)| fix(&mut n.taints, at));
             });
         }
         if tolerations.vacant() > 0 {
-            tolerations.compact(&mut |hole| {
+            tolerations.compact(&mut |at| {
                 sets.iter_mut()
-                    .for_each(|(_, d)| d.tolerations.shift_after(hole));
+                    .for_each(|(_, d)| fix(&mut d.tolerations, at));
             });
         }
         if requirements.vacant() > 0 {
-            requirements.compact(&mut |hole| {
+            requirements.compact(&mut |at| {
                 for (_, d) in sets.iter_mut() {
                     if let Some(s) = &mut d.selector {
-                        s.shift_after(hole);
+                        fix(s, at);
                     }
                 }
-                terms
-                    .live_mut()
-                    .for_each(|t| t.expressions.shift_after(hole));
+                terms.live_mut().for_each(|t| fix(&mut t.expressions, at));
             });
         }
         if values.vacant() > 0 {
-            values.compact(&mut |hole| {
-                requirements
-                    .live_mut()
-                    .for_each(|r| r.values.shift_after(hole));
+            values.compact(&mut |at| {
+                requirements.live_mut().for_each(|r| fix(&mut r.values, at));
             });
         }
         if terms.vacant() > 0 {
-            terms.compact(&mut |hole| {
+            terms.compact(&mut |at| {
                 for (_, d) in sets.iter_mut() {
                     if let Some(s) = &mut d.affinity {
-                        s.shift_after(hole);
+                        fix(s, at);
                     }
                 }
             });
         }
         if fields.vacant() > 0 {
-            fields.compact(&mut |hole| {
-                terms.live_mut().for_each(|t| t.fields.shift_after(hole));
+            fields.compact(&mut |at| {
+                terms.live_mut().for_each(|t| fix(&mut t.fields, at));
             });
         }
     }

@@ -32,7 +32,9 @@ impl Span {
         self.len == 0
     }
 
-    /// Moves this span down after `removed` was cut out of the same pool.
+    /// Moves this span down after `removed` was cut out of the same pool (the
+    /// compact build's pools).
+    #[cfg(feature = "compact")]
     pub(crate) fn shift_after(&mut self, removed: Span) {
         if removed.len > 0 && self.start >= removed.start + removed.len {
             self.start -= removed.len;
@@ -50,7 +52,20 @@ pub trait Entry: Copy {
     const VACANT: Self;
     /// True for a freed entry.
     fn is_vacant(&self) -> bool;
+    /// An entry holding two numbers, written where entries are free while a
+    /// pool is compacted; `None` for a type too small to hold them.
+    fn record(_a: u32, _b: u32) -> Option<Self> {
+        None
+    }
+    /// The two numbers of an entry made by [`record`](Self::record).
+    fn read_record(&self) -> (u32, u32) {
+        (0, 0)
+    }
 }
+
+/// Where each position of a pool went when it was compacted: a span starting
+/// at `p` now starts at `moved(p)`.
+pub type Moved<'a> = dyn Fn(u32) -> u32 + 'a;
 
 /// A fixed-capacity list of `T` holding the variable-length parts of many objects
 /// (all the labels of all the nodes, say), each object owning one [`Span`].
@@ -306,16 +321,78 @@ impl<T: Entry, const N: usize> Pool<T, N> {
         }
     }
 
-    /// Squeezes the holes out: live entries move down, in order. `shift` is
-    /// called with each hole (highest first, in the positions before any
-    /// moved) to move the spans after it: `Span::shift_after`.
+    /// Squeezes the holes out: live entries move down, in order. `fix` is given
+    /// where each position below the end goes, and moves the spans (their
+    /// starts) with it: once, for every span at once, in
+    /// O(entries + holders × log holes); for entries too small to hold a record
+    /// ([`Entry::record`]), once per hole, highest first, each in the positions
+    /// before any moved.
     #[cfg(not(feature = "compact"))]
-    pub fn compact(&mut self, shift: &mut dyn FnMut(Span)) {
-        let mut end = self.items.len();
-        while let Some(hole) = self.hole_below(end) {
-            shift(hole);
-            end = hole.start as usize;
+    pub fn compact(&mut self, fix: &mut dyn FnMut(&Moved<'_>)) {
+        if T::record(0, 0).is_none() {
+            let mut end = self.items.len();
+            while let Some(hole) = self.hole_below(end) {
+                let after = hole.start + hole.len;
+                fix(&|s| if s >= after { s - hole.len } else { s });
+                end = hole.start as usize;
+            }
+            self.slide();
+            return;
         }
+        // Live entries move down; behind them, in the room the holes leave,
+        // goes a record per hole: where it ends and how many vacant entries
+        // come before that. The records sit at the front of that room, so
+        // each live entry moved pushes the first record to the back.
+        let (mut kept, mut records, mut vacant) = (0usize, 0usize, 0u32);
+        for i in 0..self.items.len() {
+            let Some(e) = self.items.get(i).copied() else {
+                break;
+            };
+            if e.is_vacant() {
+                vacant += 1;
+                let ends = self.items.get(i + 1).is_none_or(|n| !n.is_vacant());
+                if ends {
+                    // The room is `vacant` entries, more than the records.
+                    let r = T::record(i as u32 + 1, vacant);
+                    if let (Some(slot), Some(r)) = (self.items.get_mut(kept + records), r) {
+                        *slot = r;
+                    }
+                    records += 1;
+                }
+                continue;
+            }
+            if records > 0 {
+                let first = self.items.get(kept).copied();
+                if let (Some(slot), Some(first)) = (self.items.get_mut(kept + records), first) {
+                    *slot = first;
+                }
+            }
+            if let Some(slot) = self.items.get_mut(kept) {
+                *slot = e;
+            }
+            kept += 1;
+        }
+        let end = kept + records;
+        if let Some(dir) = self.items.get_mut(kept..end) {
+            dir.sort_unstable_by_key(|r| r.read_record().0);
+        }
+        let dir = self.items.get(kept..end).unwrap_or(&[]);
+        fix(&|s| {
+            // The last hole ending at or before `s`.
+            let i = dir.partition_point(|r| r.read_record().0 <= s);
+            match i.checked_sub(1).and_then(|i| dir.get(i)) {
+                Some(r) => s.saturating_sub(r.read_record().1),
+                None => s,
+            }
+        });
+        self.items.truncate(kept);
+        self.vacant = 0;
+        self.hint = 0;
+    }
+
+    /// Moves the live entries down over the vacant ones, in order.
+    #[cfg(not(feature = "compact"))]
+    fn slide(&mut self) {
         let mut kept = 0;
         for i in 0..self.items.len() {
             match self.items.get(i).copied() {
@@ -648,7 +725,7 @@ mod tests {
 
     #[cfg(not(feature = "compact"))]
     #[test]
-    fn compacting_moves_live_entries_down_in_order_and_tells_each_hole() {
+    fn compacting_moves_live_entries_down_in_order_and_maps_each_position() {
         let mut p: Pool<crate::label::Label, 8> = Pool::new();
         let a = stored(&mut p, &[1]);
         let b = stored(&mut p, &[2, 3]);
@@ -658,20 +735,40 @@ mod tests {
         p.free(a);
         p.free(c);
         p.free(d);
-        let mut holes = std::vec::Vec::new();
         let (mut b2, mut e2) = (b, e);
-        p.compact(&mut |hole| {
-            holes.push(hole);
-            b2.shift_after(hole);
-            e2.shift_after(hole);
+        let mut calls = 0;
+        p.compact(&mut |at| {
+            calls += 1;
+            b2.start = at(b.start);
+            e2.start = at(e.start);
         });
-        // Highest first; the two adjacent holes are one.
-        assert_eq!(
-            holes,
-            vec![Span { start: 3, len: 3 }, Span { start: 0, len: 1 }]
-        );
+        assert_eq!(calls, 1);
+        assert_eq!((b2.start, e2.start), (0, 2));
         assert_eq!((keys(&p, b2), keys(&p, e2)), (vec![2, 3], vec![7]));
         assert_eq!((p.len(), p.vacant(), p.mark()), (3, 0, 3));
+    }
+
+    #[cfg(not(feature = "compact"))]
+    #[test]
+    fn compacting_entries_too_small_for_records_goes_hole_by_hole() {
+        let mut p: Pool<Sym, 8> = Pool::new();
+        let mut spans = std::vec::Vec::new();
+        for k in 1..=5 {
+            let m = p.mark();
+            p.push(Sym(k)).unwrap();
+            spans.push(p.since(m));
+        }
+        p.free(spans[0]);
+        p.free(spans[2]);
+        let mut holes = 0;
+        let mut live = [spans[1], spans[3], spans[4]];
+        p.compact(&mut |at| {
+            holes += 1;
+            live.iter_mut().for_each(|s| s.start = at(s.start));
+        });
+        assert_eq!(holes, 2);
+        let got: std::vec::Vec<_> = live.iter().map(|&s| p.get(s)[0].0).collect();
+        assert_eq!((got, live.map(|s| s.start)), (vec![2, 4, 5], [0, 1, 2]));
     }
 
     #[cfg(not(feature = "compact"))]
