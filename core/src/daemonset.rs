@@ -61,11 +61,13 @@ impl<
             return Err(Error::Duplicate(Table::DaemonSets));
         }
         self.sets.reserve()?;
-        self.atomically(|e| {
-            let set = e.compile_daemon_set(input)?;
-            let id = e.sets.insert(set).map(SetId)?;
-            e.hold_set(&set, crate::holders::Hold::Retain);
-            Ok(id)
+        self.with_room(&mut |e| {
+            e.atomically(|e| {
+                let set = e.compile_daemon_set(input)?;
+                let id = e.sets.insert(set).map(SetId)?;
+                e.hold_set(&set, crate::holders::Hold::Retain);
+                Ok(id)
+            })
         })
         .inspect(|&id| {
             self.sweep_strings();
@@ -76,6 +78,10 @@ impl<
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
+        self.with_room(&mut |e| e.update_daemon_set_once(id, input))
+    }
+
+    fn update_daemon_set_once(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
         let old = *self
             .sets
             .get(id.0)
@@ -103,6 +109,14 @@ impl<
     /// the placements answered from it, stay): `Ok(false)`.
     #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) fn update_daemon_set_if_changed(
+        &mut self,
+        id: SetId,
+        input: &DaemonSetInput<'_>,
+    ) -> Result<bool> {
+        self.with_room(&mut |e| e.update_daemon_set_if_changed_once(id, input))
+    }
+
+    fn update_daemon_set_if_changed_once(
         &mut self,
         id: SetId,
         input: &DaemonSetInput<'_>,

@@ -258,13 +258,13 @@ impl<
     pub const fn new() -> Self {
         Engine {
             strings: Interner::new(),
-            labels: Pool::new(Table::Labels),
-            taints: Pool::new(Table::Taints),
-            tolerations: Pool::new(Table::Tolerations),
-            requirements: Pool::new(Table::Requirements),
-            values: Pool::new(Table::Values),
-            terms: Pool::new(Table::Terms),
-            fields: Pool::new(Table::Fields),
+            labels: Pool::new(),
+            taints: Pool::new(),
+            tolerations: Pool::new(),
+            requirements: Pool::new(),
+            values: Pool::new(),
+            terms: Pool::new(),
+            fields: Pool::new(),
             nodes: Slots::new(Table::Nodes),
             sets: Slots::new(Table::DaemonSets),
             pods: Slots::new(Table::Pods),
@@ -304,13 +304,13 @@ impl<
         // Field by field: building a whole new engine would put a temporary of the
         // engine's full size on the stack.
         self.strings.clear();
-        self.labels.truncate(0);
-        self.taints.truncate(0);
-        self.tolerations.truncate(0);
-        self.requirements.truncate(0);
-        self.values.truncate(0);
-        self.terms.truncate(0);
-        self.fields.truncate(0);
+        self.labels.clear();
+        self.taints.clear();
+        self.tolerations.clear();
+        self.requirements.clear();
+        self.values.clear();
+        self.terms.clear();
+        self.fields.clear();
         self.nodes.clear();
         self.sets.clear();
         self.pods.clear();
@@ -926,16 +926,16 @@ impl<
         if let Some(sel) = set.selector {
             self.free_requirements(sel);
         }
-        // `set` is a copy whose spans are not shifted as we free: free the label span
-        // pushed last first, so the earlier one is still where the copy says.
+        // `set` is a copy, whose spans the compact build does not move as it
+        // frees: the label span pushed last goes first, so the earlier one is
+        // still where the copy says; each term is read again after the frees
+        // before it.
         self.free_labels(set.node_selector);
         self.free_labels(set.template_labels);
         if let Some(terms) = set.affinity {
-            // Free from the last term back so earlier spans stay valid as we go.
-            let n = terms.len();
-            for i in (0..n).rev() {
+            for i in 0..terms.len() {
                 let Some(&t) = self.terms.get(terms).get(i) else {
-                    continue;
+                    break;
                 };
                 self.free_fields(t.fields);
                 self.free_requirements(t.expressions);
@@ -945,79 +945,79 @@ impl<
         self.free_tolerations(set.tolerations);
     }
 
-    pub(crate) fn free_labels(&mut self, span: Span) {
-        self.labels.remove(span);
-        for (_, n) in self.nodes.iter_mut() {
-            n.labels.shift_after(span);
+    /// Frees requirements and their values.
+    fn free_requirements(&mut self, span: Span) {
+        for i in 0..span.len() {
+            // Read again: freeing values moves later ones in the compact build.
+            let Some(&r) = self.requirements.get(span).get(i) else {
+                break;
+            };
+            self.values.free(r.values);
+            #[cfg(feature = "compact")]
+            self.requirements
+                .live_mut()
+                .for_each(|x| x.values.shift_after(r.values));
         }
-        for (_, p) in self.pods.iter_mut() {
-            p.labels.shift_after(span);
-        }
-        for (_, d) in self.sets.iter_mut() {
-            d.template_labels.shift_after(span);
-            d.node_selector.shift_after(span);
+        self.requirements.free(span);
+        #[cfg(feature = "compact")]
+        {
+            for (_, d) in self.sets.iter_mut() {
+                if let Some(s) = d.selector.as_mut() {
+                    s.shift_after(span);
+                }
+            }
+            self.terms
+                .live_mut()
+                .for_each(|t| t.expressions.shift_after(span));
         }
     }
 
-    fn free_taints(&mut self, span: Span) {
-        self.taints.remove(span);
-        for (_, n) in self.nodes.iter_mut() {
-            n.taints.shift_after(span);
+    /// Frees labels (see [`Pool::free`]).
+    pub(crate) fn free_labels(&mut self, span: Span) {
+        self.labels.free(span);
+        #[cfg(feature = "compact")]
+        {
+            self.nodes
+                .iter_mut()
+                .for_each(|(_, n)| n.labels.shift_after(span));
+            self.pods
+                .iter_mut()
+                .for_each(|(_, p)| p.labels.shift_after(span));
+            for (_, d) in self.sets.iter_mut() {
+                d.template_labels.shift_after(span);
+                d.node_selector.shift_after(span);
+            }
         }
+    }
+
+    /// Frees taints.
+    pub(crate) fn free_taints(&mut self, span: Span) {
+        self.taints.free(span);
+        #[cfg(feature = "compact")]
+        self.nodes
+            .iter_mut()
+            .for_each(|(_, n)| n.taints.shift_after(span));
     }
 
     fn free_tolerations(&mut self, span: Span) {
-        self.tolerations.remove(span);
-        for (_, d) in self.sets.iter_mut() {
-            d.tolerations.shift_after(span);
-        }
-    }
-
-    fn free_requirements(&mut self, span: Span) {
-        // Values first: a span of requirements owns one contiguous run of values.
-        let reqs = self.requirements.get(span);
-        let start = reqs.iter().map(|r| r.values.start).min();
-        let end = reqs.iter().map(|r| r.values.start + r.values.len).max();
-        if let (Some(start), Some(end)) = (start, end) {
-            let values = Span {
-                start,
-                len: end.saturating_sub(start),
-            };
-            self.values.remove(values);
-            for r in self.all_requirements_mut() {
-                r.values.shift_after(values);
-            }
-        }
-        self.requirements.remove(span);
-        for (_, d) in self.sets.iter_mut() {
-            if let Some(s) = d.selector.as_mut() {
-                s.shift_after(span);
-            }
-        }
-        for t in self.all_terms_mut() {
-            t.expressions.shift_after(span);
-        }
-    }
-
-    fn all_requirements_mut(&mut self) -> &mut [Requirement] {
-        let len = self.requirements.len() as u32;
-        self.requirements.get_mut(Span { start: 0, len })
-    }
-
-    fn all_terms_mut(&mut self) -> &mut [Term] {
-        let len = self.terms.len() as u32;
-        self.terms.get_mut(Span { start: 0, len })
+        self.tolerations.free(span);
+        #[cfg(feature = "compact")]
+        self.sets
+            .iter_mut()
+            .for_each(|(_, d)| d.tolerations.shift_after(span));
     }
 
     fn free_fields(&mut self, span: Span) {
-        self.fields.remove(span);
-        for t in self.all_terms_mut() {
-            t.fields.shift_after(span);
-        }
+        self.fields.free(span);
+        #[cfg(feature = "compact")]
+        self.terms
+            .live_mut()
+            .for_each(|t| t.fields.shift_after(span));
     }
 
     fn free_terms(&mut self, span: Span) {
-        self.terms.remove(span);
+        self.terms.free(span);
+        #[cfg(feature = "compact")]
         for (_, d) in self.sets.iter_mut() {
             if let Some(s) = d.affinity.as_mut() {
                 s.shift_after(span);

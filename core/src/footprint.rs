@@ -251,12 +251,11 @@ const fn round(n: usize, align: usize) -> usize {
     n.div_ceil(align) * align
 }
 
-/// A `Pool<T, n>`: its vector and the byte naming its table.
+/// A `Pool<T, n>`: its entries with a `u32` length, then three `u32`s (vacant
+/// entries, high-water mark, the hole freed last).
 const fn pool<T>(n: usize) -> usize {
-    round(
-        vec::<T>(n) + 1 + 4,
-        max(align_of::<T>(), align_of::<usize>()),
-    )
+    let align = max(align_of::<T>(), align_of::<u32>());
+    round(round(4 + n * size_of::<T>(), align) + 3 * 4, align)
 }
 
 /// A `Slots<T, n>`: the slots, the free-index heap, the count and the table byte.

@@ -8,11 +8,15 @@
 
 use crate::affinity::{FieldRequirement, Term};
 use crate::engine::{DaemonSet, Engine, Node};
+#[cfg(not(feature = "compact"))]
+use crate::error::Error;
+use crate::error::{Result, Table};
 use crate::intern::{Interner, Sym};
 use crate::label::Label;
 use crate::pod::Pod;
 use crate::selector::Requirement;
 use crate::sync::backoff::BackoffEntry;
+use crate::table::{Entry, Span};
 use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator, DAEMON_TOLERATIONS};
 
 /// A stored value's own string handles (not those of the pool entries it spans).
@@ -131,6 +135,211 @@ impl SymFields for crate::revisions::Remembered {
         f(&mut self.namespace);
         f(&mut self.uid);
         f(&mut self.hash);
+    }
+}
+
+// What a freed pool entry holds: a key (or first span) no stored entry has.
+impl Entry for Label {
+    const TABLE: Table = Table::Labels;
+    const VACANT: Self = Label {
+        key: Sym::VACANT,
+        value: Sym::VACANT,
+    };
+    fn is_vacant(&self) -> bool {
+        self.key == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Label {
+            key: Sym(a),
+            value: Sym(b),
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.value.0)
+    }
+}
+
+impl Entry for Taint {
+    const TABLE: Table = Table::Taints;
+    const VACANT: Self = Taint {
+        key: Sym::VACANT,
+        value: Sym::VACANT,
+        effect: TaintEffect::Unset,
+    };
+    fn is_vacant(&self) -> bool {
+        self.key == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Taint {
+            key: Sym(a),
+            value: Sym(b),
+            effect: TaintEffect::Unset,
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.value.0)
+    }
+}
+
+impl Entry for Toleration {
+    const TABLE: Table = Table::Tolerations;
+    const VACANT: Self = Toleration {
+        key: Sym::VACANT,
+        operator: TolerationOperator::Exists,
+        value: Sym::VACANT,
+        effect: TaintEffect::Unset,
+        toleration_seconds: None,
+    };
+    fn is_vacant(&self) -> bool {
+        self.key == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Toleration {
+            key: Sym(a),
+            value: Sym(b),
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.value.0)
+    }
+}
+
+impl Entry for Requirement {
+    const TABLE: Table = Table::Requirements;
+    const VACANT: Self = Requirement {
+        key: Sym::VACANT,
+        operator: crate::selector::Operator::Exists,
+        values: Span::EMPTY,
+        slot: crate::keys::KeySlot(crate::keys::NO_SLOT),
+    };
+    fn is_vacant(&self) -> bool {
+        self.key == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Requirement {
+            key: Sym(a),
+            values: Span { start: b, len: 0 },
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.key.0, self.values.start)
+    }
+}
+
+impl Entry for Sym {
+    const TABLE: Table = Table::Values;
+    const VACANT: Self = Sym::VACANT;
+    fn is_vacant(&self) -> bool {
+        *self == Sym::VACANT
+    }
+}
+
+/// A vacant term's expressions start past any pool.
+const VACANT_TERM: u32 = u32::MAX;
+
+impl Entry for Term {
+    const TABLE: Table = Table::Terms;
+    const VACANT: Self = Term {
+        index: 0,
+        expressions: Span {
+            start: VACANT_TERM,
+            len: 0,
+        },
+        fields: Span::EMPTY,
+        problem: None,
+    };
+    fn is_vacant(&self) -> bool {
+        self.expressions.start == VACANT_TERM
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(Term {
+            expressions: Span { start: a, len: b },
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.expressions.start, self.expressions.len)
+    }
+}
+
+impl Entry for FieldRequirement {
+    const TABLE: Table = Table::Fields;
+    const VACANT: Self = FieldRequirement {
+        field: Sym::VACANT,
+        is_name: false,
+        equal: false,
+        value: Sym::VACANT,
+    };
+    fn is_vacant(&self) -> bool {
+        self.field == Sym::VACANT
+    }
+    fn record(a: u32, b: u32) -> Option<Self> {
+        Some(FieldRequirement {
+            field: Sym(a),
+            value: Sym(b),
+            ..Self::VACANT
+        })
+    }
+    fn read_record(&self) -> (u32, u32) {
+        (self.field.0, self.value.0)
+    }
+}
+
+/// A stored value's own spans (not those of the entries they span), each with
+/// the pool it indexes: what a snapshot renumbers.
+#[cfg_attr(any(not(feature = "snapshot"), feature = "compact"), allow(dead_code))]
+pub(crate) trait SpanFields {
+    /// Calls `f` on every span of the value, in the order
+    /// [`Engine::each_held`] visits them.
+    fn each_span(&mut self, _f: &mut dyn FnMut(Table, &mut Span)) {}
+}
+
+impl SpanFields for Sym {}
+impl SpanFields for Label {}
+impl SpanFields for Taint {}
+impl SpanFields for Toleration {}
+impl SpanFields for FieldRequirement {}
+impl SpanFields for BackoffEntry {}
+
+impl SpanFields for Requirement {
+    fn each_span(&mut self, f: &mut dyn FnMut(Table, &mut Span)) {
+        f(Table::Values, &mut self.values);
+    }
+}
+
+impl SpanFields for Term {
+    fn each_span(&mut self, f: &mut dyn FnMut(Table, &mut Span)) {
+        f(Table::Requirements, &mut self.expressions);
+        f(Table::Fields, &mut self.fields);
+    }
+}
+
+impl SpanFields for Node {
+    fn each_span(&mut self, f: &mut dyn FnMut(Table, &mut Span)) {
+        f(Table::Labels, &mut self.labels);
+        f(Table::Taints, &mut self.taints);
+    }
+}
+
+impl SpanFields for DaemonSet {
+    fn each_span(&mut self, f: &mut dyn FnMut(Table, &mut Span)) {
+        if let Some(s) = &mut self.selector {
+            f(Table::Requirements, s);
+        }
+        f(Table::Labels, &mut self.template_labels);
+        f(Table::Labels, &mut self.node_selector);
+        if let Some(s) = &mut self.affinity {
+            f(Table::Terms, s);
+        }
+        f(Table::Tolerations, &mut self.tolerations);
+    }
+}
+
+impl SpanFields for Pod {
+    fn each_span(&mut self, f: &mut dyn FnMut(Table, &mut Span)) {
+        f(Table::Labels, &mut self.labels);
     }
 }
 
@@ -344,6 +553,154 @@ impl<
         // A handle to a free string would not be counted above: count the strings
         // that now have holders.
         self.strings.sweep_unheld();
+    }
+
+    /// Calls `f` with every span of pool `table` that an object holds, in the
+    /// order a snapshot writes the holders: nodes, DaemonSets (each as
+    /// [`SpanFields`] lists its spans), pods; the entries of one pool (terms,
+    /// requirements) in the order they are written.
+    #[cfg_attr(any(not(feature = "snapshot"), feature = "compact"), allow(dead_code))]
+    pub(crate) fn each_held(&self, table: Table, f: &mut dyn FnMut(Span)) {
+        let sets = || self.sets.iter().map(|(_, d)| d);
+        match table {
+            Table::Labels => {
+                self.nodes.iter().for_each(|(_, n)| f(n.labels));
+                for d in sets() {
+                    f(d.template_labels);
+                    f(d.node_selector);
+                }
+                self.pods.iter().for_each(|(_, p)| f(p.labels));
+            }
+            Table::Taints => self.nodes.iter().for_each(|(_, n)| f(n.taints)),
+            Table::Tolerations => sets().for_each(|d| f(d.tolerations)),
+            Table::Terms => sets().filter_map(|d| d.affinity).for_each(f),
+            // The terms' expressions (written with the terms), then the selectors
+            // (written with the DaemonSets).
+            Table::Requirements => {
+                self.each_held(Table::Terms, &mut |s| {
+                    self.terms.get(s).iter().for_each(|t| f(t.expressions))
+                });
+                sets().filter_map(|d| d.selector).for_each(f);
+            }
+            Table::Values => self.each_held(Table::Requirements, &mut |s| {
+                self.requirements.get(s).iter().for_each(|r| f(r.values))
+            }),
+            Table::Fields => self.each_held(Table::Terms, &mut |s| {
+                self.terms.get(s).iter().for_each(|t| f(t.fields))
+            }),
+            _ => {}
+        }
+    }
+
+    /// Squeezes the holes out of every pool that has some, moving each span
+    /// that points past a hole: O(entries + holders × log holes) for a pool
+    /// (O(entries + holes × holders) for the values, too small to hold the
+    /// records that takes).
+    #[cfg(not(feature = "compact"))]
+    pub(crate) fn compact_pools(&mut self) {
+        let Engine {
+            labels,
+            taints,
+            tolerations,
+            requirements,
+            values,
+            terms,
+            fields,
+            nodes,
+            sets,
+            pods,
+            ..
+        } = self;
+        // Each span's start goes where `at` says its position went.
+        let fix = |s: &mut Span, at: &crate::table::Moved<'_>| s.start = at(s.start);
+        if labels.vacant() > 0 {
+            labels.compact(&mut |at| {
+                nodes.iter_mut().for_each(|(_, n)| fix(&mut n.labels, at));
+                pods.iter_mut().for_each(|(_, p)| fix(&mut p.labels, at));
+                for (_, d) in sets.iter_mut() {
+                    fix(&mut d.template_labels, at);
+                    fix(&mut d.node_selector, at);
+                }
+            });
+        }
+        if taints.vacant() > 0 {
+            taints.compact(&mut |at| {
+                nodes.iter_mut().for_each(|(_, n)| fix(&mut n.taints, at));
+            });
+        }
+        if tolerations.vacant() > 0 {
+            tolerations.compact(&mut |at| {
+                sets.iter_mut()
+                    .for_each(|(_, d)| fix(&mut d.tolerations, at));
+            });
+        }
+        if requirements.vacant() > 0 {
+            requirements.compact(&mut |at| {
+                for (_, d) in sets.iter_mut() {
+                    if let Some(s) = &mut d.selector {
+                        fix(s, at);
+                    }
+                }
+                terms.live_mut().for_each(|t| fix(&mut t.expressions, at));
+            });
+        }
+        if values.vacant() > 0 {
+            values.compact(&mut |at| {
+                requirements.live_mut().for_each(|r| fix(&mut r.values, at));
+            });
+        }
+        if terms.vacant() > 0 {
+            terms.compact(&mut |at| {
+                for (_, d) in sets.iter_mut() {
+                    if let Some(s) = &mut d.affinity {
+                        fix(s, at);
+                    }
+                }
+            });
+        }
+        if fields.vacant() > 0 {
+            fields.compact(&mut |at| {
+                terms.live_mut().for_each(|t| fix(&mut t.fields, at));
+            });
+        }
+    }
+
+    /// Runs `f`, an operation that changes nothing when it fails; when it
+    /// fails because a pool's end is reached while holes are left in it, the
+    /// pools are compacted and `f` runs once more. Compacting changes no
+    /// answer, so it stays done when `f` fails again.
+    // One body for the two runs: `f` is not inlined twice.
+    #[cfg(not(feature = "compact"))]
+    pub(crate) fn with_room<T>(&mut self, f: &mut dyn FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        match f(self) {
+            Err(Error::Full { table, .. }) if self.pool_vacant(table) > 0 => {
+                self.compact_pools();
+                f(self)
+            }
+            r => r,
+        }
+    }
+
+    /// The compact build's pools have no holes: `f` runs once.
+    #[cfg(feature = "compact")]
+    #[inline(always)]
+    pub(crate) fn with_room<T>(&mut self, f: &mut dyn FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        f(self)
+    }
+
+    /// Vacant entries of pool `table` (0 for a table that is not a pool).
+    #[cfg(not(feature = "compact"))]
+    fn pool_vacant(&self, table: Table) -> usize {
+        match table {
+            Table::Labels => self.labels.vacant(),
+            Table::Taints => self.taints.vacant(),
+            Table::Tolerations => self.tolerations.vacant(),
+            Table::Requirements => self.requirements.vacant(),
+            Table::Values => self.values.vacant(),
+            Table::Terms => self.terms.vacant(),
+            Table::Fields => self.fields.vacant(),
+            _ => 0,
+        }
     }
 
     /// Frees the strings that the operation under way interned and no object took.

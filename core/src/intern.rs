@@ -27,6 +27,10 @@ impl Sym {
     /// The empty string. It is never stored, so it is always available.
     pub const EMPTY: Sym = Sym(u32::MAX);
 
+    /// What a freed pool entry holds where a symbol would be: never interned
+    /// (as `keys`' markers just below `EMPTY`).
+    pub(crate) const VACANT: Sym = Sym(u32::MAX - 3);
+
     /// The symbol's index in its interner ([`u32::MAX`] for [`Sym::EMPTY`]).
     pub const fn index(self) -> u32 {
         self.0

@@ -48,24 +48,52 @@ impl<
             return Err(Error::Duplicate(Table::Nodes));
         }
         self.nodes.reserve()?;
-        self.atomically(|e| {
-            let node = e.compile_node(input, None)?;
-            let id = e.nodes.insert(node)?;
-            e.node_names.insert(node.name, id)?;
-            e.hold_node(&node, Hold::Retain);
-            Ok(NodeId(id))
-        })
-        .inspect(|id| {
-            self.sweep_strings();
-            self.node_named(id.0);
-            self.copy_node_column(id.0);
-            self.refresh_node_fits(id.0);
-        })
+        let id = self.with_room(&mut |e| {
+            e.atomically(|e| {
+                let node = e.compile_node(input, None)?;
+                let id = e.nodes.insert(node)?;
+                e.node_names.insert(node.name, id)?;
+                e.hold_node(&node, Hold::Retain);
+                Ok(NodeId(id))
+            })
+        })?;
+        self.sweep_strings();
+        self.place_node_parts(id.0);
+        self.node_named(id.0);
+        self.copy_node_column(id.0);
+        self.refresh_node_fits(id.0);
+        Ok(id)
+    }
+
+    /// Moves a node's parts, just stored at the end of their pools, into the
+    /// holes freed last where they fit (a replaced node's, usually). The
+    /// compact build's pools have no holes.
+    #[cfg_attr(feature = "compact", allow(unused_variables))]
+    fn place_node_parts(&mut self, id: u32) {
+        #[cfg(not(feature = "compact"))]
+        self.place_node_parts_in_holes(id);
+    }
+
+    #[cfg(not(feature = "compact"))]
+    fn place_node_parts_in_holes(&mut self, id: u32) {
+        let Some(&n) = self.nodes.get(id) else {
+            return;
+        };
+        let labels = self.labels.place(n.labels);
+        let taints = self.taints.place(n.taints);
+        if let Some(n) = self.nodes.get_mut(id) {
+            n.labels = labels;
+            n.taints = taints;
+        }
     }
 
     /// Replaces a node's labels, taints and flags, keeping its id. On error the old
     /// node is kept unchanged.
     pub fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {
+        self.with_room(&mut |e| e.update_node_once(id, input))
+    }
+
+    fn update_node_once(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {
         let old = *self.nodes.get(id.0).ok_or(Error::NotFound(Table::Nodes))?;
         if let Some(other) = self.find_node(input.name) {
             if other != id {
@@ -89,12 +117,11 @@ impl<
         // so what both hold stays.
         self.hold_node_change(&old, &new);
         self.sweep_strings();
-        // The new parts sit at the end of their pools, after the old ones.
+        // The new parts sit at the end of their pools.
         let same_size = new.labels.len == old.labels.len && new.taints.len == old.taints.len;
         if same_size {
             // As many labels and taints as before (a label's value changed, say):
-            // write them over the old ones and drop the copies at the end, so no
-            // other object's span moves.
+            // write them over the old ones and drop the copies at the end.
             self.labels.overwrite(old.labels, new.labels);
             self.labels.truncate(new.labels.start);
             self.taints.overwrite(old.taints, new.taints);
@@ -112,8 +139,10 @@ impl<
             self.node_named(id.0);
         }
         if !same_size {
-            // Freeing the old parts moves the new ones down with every other span.
+            // The old parts become holes, which the new ones take when they fit
+            // (the compact build cuts them out, moving the new ones down).
             self.remove_node_parts(&old);
+            self.place_node_parts(id.0);
         }
         self.refresh_node_fits(id.0);
         Ok(())

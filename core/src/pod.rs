@@ -202,21 +202,47 @@ impl<
             return Err(Error::Duplicate(Table::Pods));
         }
         self.pods.reserve()?;
-        self.atomically(|e| {
-            let pod = e.compile_pod(input)?;
-            let id = e.pods.insert(pod)?;
-            e.pod_names.insert(pod.name, id)?;
-            e.hold_pod(&pod, crate::holders::Hold::Retain);
-            Ok(PodId(id))
-        })
-        .inspect(|id| {
-            self.sweep_strings();
-            self.index_pod(id.0);
-        })
+        let id = self.with_room(&mut |e| {
+            e.atomically(|e| {
+                let pod = e.compile_pod(input)?;
+                let id = e.pods.insert(pod)?;
+                e.pod_names.insert(pod.name, id)?;
+                e.hold_pod(&pod, crate::holders::Hold::Retain);
+                Ok(PodId(id))
+            })
+        })?;
+        self.sweep_strings();
+        self.place_pod_labels(id.0);
+        self.index_pod(id.0);
+        Ok(id)
+    }
+
+    /// Moves a pod's labels, just stored at the end of the pool, into the hole
+    /// freed last when they fit (a replaced pod's, usually). The compact build's
+    /// pools have no holes.
+    #[cfg_attr(feature = "compact", allow(unused_variables))]
+    fn place_pod_labels(&mut self, id: u32) {
+        #[cfg(not(feature = "compact"))]
+        self.place_pod_labels_in_hole(id);
+    }
+
+    #[cfg(not(feature = "compact"))]
+    fn place_pod_labels_in_hole(&mut self, id: u32) {
+        let Some(span) = self.pods.get(id).map(|p| p.labels) else {
+            return;
+        };
+        let span = self.labels.place(span);
+        if let Some(p) = self.pods.get_mut(id) {
+            p.labels = span;
+        }
     }
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
     pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
+        self.with_room(&mut |e| e.update_pod_once(id, input))
+    }
+
+    fn update_pod_once(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
         let old = *self.pods.get(id.0).ok_or(Error::NotFound(Table::Pods))?;
         if let Some(other) = self.find_pod(input.namespace, input.name) {
             if other != id {
@@ -227,12 +253,11 @@ impl<
         self.hold_pod(&new, crate::holders::Hold::Retain);
         self.hold_pod(&old, crate::holders::Hold::Release);
         self.sweep_strings();
-        // The new labels sit at the end of the pool, after the old ones.
+        // The new labels sit at the end of the pool.
         let same_size = new.labels.len == old.labels.len;
         if same_size {
             // As many labels as before (most updates of a pod are of its status):
-            // written over the old ones and the copy dropped, so no other
-            // object's span moves (freeing a span shifts every pod's: O(pods)).
+            // written over the old ones and the copy dropped.
             self.labels.overwrite(old.labels, new.labels);
             self.labels.truncate(new.labels.start);
             new.labels = old.labels;
@@ -245,8 +270,10 @@ impl<
         }
         self.index_pod(id.0);
         if !same_size {
-            // Freeing the old labels moves the new ones down with every other span.
+            // The old labels become a hole, which the new ones take when they fit
+            // (the compact build cuts them out, moving the new ones down).
             self.free_labels(old.labels);
+            self.place_pod_labels(id.0);
         }
         Ok(())
     }
@@ -259,6 +286,10 @@ impl<
         id: PodId,
         input: &PodInput<'_>,
     ) -> Result<bool> {
+        self.with_room(&mut |e| e.update_pod_if_changed_once(id, input))
+    }
+
+    fn update_pod_if_changed_once(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
         let old = *self.pods.get(id.0).ok_or(Error::NotFound(Table::Pods))?;
         let cp = self.checkpoint();
         let new = self.atomically(|e| e.compile_pod(input))?;

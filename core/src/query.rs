@@ -182,11 +182,13 @@ impl<
         selector: &LabelSelectorInput<'_>,
         labels: &[LabelInput<'_>],
     ) -> Result<bool> {
-        self.scratch(|e| {
-            let selector = e.compile_label_selector(selector)?;
-            let span = e.push_labels(labels)?;
-            let labels = Labels::sorted(e.labels.get(span));
-            Ok(e.selector_span_matches(selector, labels))
+        self.with_room(&mut |e| {
+            e.scratch(|e| {
+                let selector = e.compile_label_selector(selector)?;
+                let span = e.push_labels(labels)?;
+                let labels = Labels::sorted(e.labels.get(span));
+                Ok(e.selector_span_matches(selector, labels))
+            })
         })
     }
 
@@ -208,15 +210,17 @@ impl<
     ) -> Result<bool> {
         let mut parsed = ParsedSelector::<REQS, VALUES>::new();
         parsed.parse_into(selector)?;
-        self.scratch(|e| {
-            let mark = e.requirements.mark();
-            for (key, op, values) in parsed.requirements() {
-                e.push_requirement(key, op, values)?;
-            }
-            let selector = e.requirements.since(mark);
-            let span = e.push_labels(labels)?;
-            let labels = Labels::sorted(e.labels.get(span));
-            Ok(e.selector_span_matches(selector, labels))
+        self.with_room(&mut |e| {
+            e.scratch(|e| {
+                let mark = e.requirements.mark();
+                for (key, op, values) in parsed.requirements() {
+                    e.push_requirement(key, op, values)?;
+                }
+                let selector = e.requirements.since(mark);
+                let span = e.push_labels(labels)?;
+                let labels = Labels::sorted(e.labels.get(span));
+                Ok(e.selector_span_matches(selector, labels))
+            })
         })
     }
 

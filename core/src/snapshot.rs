@@ -53,8 +53,9 @@
 use crate::affinity::{FieldRequirement, Term};
 use crate::codec::{Code, Codec};
 use crate::engine::{DaemonSet, Engine, Node, STRING_MAX};
+use crate::error::Table;
 use crate::error::{Error, Result};
-use crate::holders::SymFields;
+use crate::holders::{SpanFields, SymFields};
 use crate::intern::Sym;
 use crate::label::Label;
 use crate::pod::Pod;
@@ -62,6 +63,8 @@ use crate::selector::Requirement;
 use crate::sync::backoff::BackoffEntry;
 use crate::sync::expectations::Expectations;
 use crate::table::Span;
+#[cfg(not(feature = "compact"))]
+use crate::table::{Entry, Pool};
 use crate::taint::{Taint, TaintEffect, Toleration, TolerationOperator};
 
 /// The first four bytes of every snapshot.
@@ -169,6 +172,27 @@ struct Writer<'a> {
     /// order, while the rest is written): a symbol is written as its position
     /// there, so that a snapshot does not show where freed strings were.
     symbols: core::ops::Range<usize>,
+    /// Where the next span of each pool starts: a pool is written in the order
+    /// its holders come ([`Engine::each_held`]), without holes, so each span
+    /// written takes the next entries. (The compact build's pools have no
+    /// holes: they are written as they are.)
+    #[cfg(not(feature = "compact"))]
+    spans: [u32; 8],
+}
+
+/// Which of [`Writer::spans`] counts the entries of pool `t`.
+#[cfg(not(feature = "compact"))]
+fn span_counter(t: Table) -> usize {
+    match t {
+        Table::Labels => 0,
+        Table::Taints => 1,
+        Table::Tolerations => 2,
+        Table::Requirements => 3,
+        Table::Values => 4,
+        Table::Terms => 5,
+        Table::Fields => 6,
+        _ => 7,
+    }
 }
 
 impl Writer<'_> {
@@ -177,6 +201,16 @@ impl Writer<'_> {
     /// them). One routine for every type, so it exists once in the code.
     #[inline(never)]
     fn put_stored(&mut self, copy: &mut dyn Stored) -> Result<()> {
+        #[cfg(not(feature = "compact"))]
+        {
+            let spans = &mut self.spans;
+            copy.each_span(&mut |t, s| {
+                if let Some(next) = spans.get_mut(span_counter(t)) {
+                    s.start = *next;
+                    *next = next.saturating_add(s.len);
+                }
+            });
+        }
         let symbols = self.buf.get(self.symbols.clone()).unwrap_or(&[]);
         let mut missing = false;
         copy.each_sym(&mut |s| match position(symbols, *s) {
@@ -423,14 +457,22 @@ trait Valid {
 }
 
 /// A value of the payload that holds strings and is checked on restore.
-trait Stored: Code + SymFields + Valid {}
+trait Stored: Code + SymFields + SpanFields + Valid {}
 
-impl<T: Code + SymFields + Valid> Stored for T {}
+impl<T: Code + SymFields + SpanFields + Valid> Stored for T {}
 
 /// An object table's slot: `None` when free.
 impl<T: Valid> Valid for Option<T> {
     fn valid(&self, b: &Bounds<'_>) -> bool {
         self.as_ref().is_none_or(|x| x.valid(b))
+    }
+}
+
+impl<T: SpanFields> SpanFields for Option<T> {
+    fn each_span(&mut self, f: &mut dyn FnMut(Table, &mut Span)) {
+        if let Some(x) = self {
+            x.each_span(f);
+        }
     }
 }
 
@@ -619,7 +661,7 @@ impl Valid for Expectations {
 
 /// Decodes a pool (a count, then entries), checking each entry; `store` receives
 /// them when given.
-fn read_list<T: Code + Valid + SymFields>(
+fn read_list<T: Code + Valid + SymFields + SpanFields>(
     r: &mut Reader<'_>,
     capacity: usize,
     bounds: &Bounds<'_>,
@@ -698,15 +740,30 @@ impl<
             buf: payload,
             pos: 0,
             symbols: 0..0,
+            #[cfg(not(feature = "compact"))]
+            spans: [0; 8],
         };
         self.write_strings(&mut w)?;
-        self.write_pool(&mut w, self.labels.all())?;
-        self.write_pool(&mut w, self.taints.all())?;
-        self.write_pool(&mut w, self.tolerations.all())?;
-        self.write_pool(&mut w, self.requirements.all())?;
-        self.write_pool(&mut w, self.values.all())?;
-        self.write_pool(&mut w, self.terms.all())?;
-        self.write_pool(&mut w, self.fields.all())?;
+        #[cfg(not(feature = "compact"))]
+        {
+            self.write_held(&mut w, &self.labels)?;
+            self.write_held(&mut w, &self.taints)?;
+            self.write_held(&mut w, &self.tolerations)?;
+            self.write_held(&mut w, &self.requirements)?;
+            self.write_held(&mut w, &self.values)?;
+            self.write_held(&mut w, &self.terms)?;
+            self.write_held(&mut w, &self.fields)?;
+        }
+        #[cfg(feature = "compact")]
+        {
+            self.write_pool(&mut w, self.labels.all())?;
+            self.write_pool(&mut w, self.taints.all())?;
+            self.write_pool(&mut w, self.tolerations.all())?;
+            self.write_pool(&mut w, self.requirements.all())?;
+            self.write_pool(&mut w, self.values.all())?;
+            self.write_pool(&mut w, self.terms.all())?;
+            self.write_pool(&mut w, self.fields.all())?;
+        }
         w.count(self.nodes.slot_count())?;
         for slot in self.nodes.slots() {
             w.put_stored(&mut slot.copied())?;
@@ -761,6 +818,32 @@ impl<
             w.put_stored(&mut item.clone())?;
         }
         Ok(())
+    }
+
+    /// Writes the live entries of a pool in the order of their holders (see
+    /// [`Writer::spans`]): what is live, wherever holes left it.
+    #[cfg(not(feature = "compact"))]
+    fn write_held<T: Stored + Entry, const M: usize>(
+        &self,
+        w: &mut Writer<'_>,
+        pool: &Pool<T, M>,
+    ) -> Result<()> {
+        let mut n = 0;
+        self.each_held(T::TABLE, &mut |s| n += s.len());
+        // Every live entry has its holder (what freeing keeps true).
+        if n != pool.len() {
+            return Err(Error::LogicBug);
+        }
+        w.count(n)?;
+        let mut written = Ok(());
+        self.each_held(T::TABLE, &mut |s| {
+            for item in pool.get(s) {
+                if written.is_ok() {
+                    written = w.put_stored(&mut item.clone());
+                }
+            }
+        });
+        written
     }
 
     fn write_strings(&self, w: &mut Writer<'_>) -> Result<()> {

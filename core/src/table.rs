@@ -32,7 +32,9 @@ impl Span {
         self.len == 0
     }
 
-    /// Moves this span down after `removed` was cut out of the same pool.
+    /// Moves this span down after `removed` was cut out of the same pool (the
+    /// compact build's pools).
+    #[cfg(feature = "compact")]
     pub(crate) fn shift_after(&mut self, removed: Span) {
         if removed.len > 0 && self.start >= removed.start + removed.len {
             self.start -= removed.len;
@@ -40,59 +42,125 @@ impl Span {
     }
 }
 
-/// A fixed-capacity list of `T` holding the variable-length parts of many objects
-/// (all the labels of all the nodes, say), each object owning one [`Span`].
-#[derive(Clone)]
-pub struct Pool<T, const N: usize> {
-    items: Vec<T, N>,
-    table: Table,
-    /// The most entries held at once.
-    high: u32,
+/// An entry of a [`Pool`]: the table it fills, and what a freed entry holds.
+///
+/// Each pool's entries are of their own type, so the type names the table.
+pub trait Entry: Copy {
+    /// The table a full pool of these reports.
+    const TABLE: Table;
+    /// A freed entry, equal to no stored one.
+    const VACANT: Self;
+    /// True for a freed entry.
+    fn is_vacant(&self) -> bool;
+    /// An entry holding two numbers, written where entries are free while a
+    /// pool is compacted; `None` for a type too small to hold them.
+    fn record(_a: u32, _b: u32) -> Option<Self> {
+        None
+    }
+    /// The two numbers of an entry made by [`record`](Self::record).
+    fn read_record(&self) -> (u32, u32) {
+        (0, 0)
+    }
 }
 
-// The high-water mark is history, not content: equal pools print alike.
-impl<T: core::fmt::Debug, const N: usize> core::fmt::Debug for Pool<T, N> {
+/// Where each position of a pool went when it was compacted: a span starting
+/// at `p` now starts at `moved(p)`.
+pub type Moved<'a> = dyn Fn(u32) -> u32 + 'a;
+
+/// A fixed-capacity list of `T` holding the variable-length parts of many objects
+/// (all the labels of all the nodes, say), each object owning one [`Span`].
+///
+/// Entries are appended at the end. A freed span is left where it is, its
+/// entries [vacant](Entry::VACANT) (a hole), so no other object's span moves:
+/// freeing costs the span's length. A hole is taken again by
+/// [`place`](Self::place), and holes are squeezed out by
+/// [`compact`](Self::compact) when the end reaches the capacity.
+#[derive(Clone)]
+pub struct Pool<T, const N: usize> {
+    /// Live and vacant entries up to the end.
+    items: Vec<T, N, u32>,
+    /// Vacant entries among `items`.
+    vacant: u32,
+    /// The most live entries held at once.
+    high: u32,
+    /// Where the hole freed last starts: the first one [`place`](Self::place)
+    /// tries.
+    hint: u32,
+}
+
+// Holes and the high-water mark are history, not content: pools of the same
+// live entries in the same order print alike.
+impl<T: Entry + core::fmt::Debug, const N: usize> core::fmt::Debug for Pool<T, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Pool")
-            .field("items", &self.items)
-            .field("table", &self.table)
+            .field("items", &Live(&self.items))
+            .field("table", &T::TABLE)
             .finish()
     }
 }
 
-impl<T: Copy, const N: usize> Pool<T, N> {
-    /// An empty pool reporting `table` when it is full.
+impl<T: Entry, const N: usize> Default for Pool<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The live entries of a pool, for `Debug`.
+struct Live<'a, T>(&'a [T]);
+
+impl<T: Entry + core::fmt::Debug> core::fmt::Debug for Live<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().filter(|e| !e.is_vacant()))
+            .finish()
+    }
+}
+
+impl<T: Entry, const N: usize> Pool<T, N> {
+    /// An empty pool.
     #[cfg_attr(not(debug_assertions), inline(always))]
-    pub const fn new(table: Table) -> Self {
+    pub const fn new() -> Self {
         Pool {
             items: Vec::new(),
-            table,
+            vacant: 0,
             high: 0,
+            hint: 0,
         }
     }
 
-    /// Entries in use.
+    /// Live entries: what the objects hold.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() - self.vacant as usize
     }
 
-    /// True when no entry is in use.
+    /// True when no entry is live.
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
-    /// Free entries.
+    /// Entries free at the end: what pushes can take before the pool is
+    /// compacted.
     pub fn room(&self) -> usize {
         N - self.items.len()
     }
 
-    /// The error this pool reports when `needed` more entries do not fit, or `Ok`.
+    /// Vacant entries below the end: what [`compact`](Self::compact) gives back.
+    pub fn vacant(&self) -> usize {
+        self.vacant as usize
+    }
+
+    fn full() -> Error {
+        Error::Full {
+            table: T::TABLE,
+            capacity: N,
+        }
+    }
+
+    /// The error this pool reports when `needed` more entries do not fit at the
+    /// end, or `Ok`.
     pub fn reserve(&self, needed: usize) -> Result<()> {
         if self.room() < needed {
-            Err(Error::Full {
-                table: self.table,
-                capacity: N,
-            })
+            Err(Self::full())
         } else {
             Ok(())
         }
@@ -105,9 +173,14 @@ impl<T: Copy, const N: usize> Pool<T, N> {
         self.items.get(start..start + span.len()).unwrap_or(&[])
     }
 
-    /// Every entry in use.
+    /// Every entry up to the end, vacant ones included: what spans index.
     pub fn all(&self) -> &[T] {
         &self.items
+    }
+
+    /// The live entries, mutably.
+    pub(crate) fn live_mut(&mut self) -> impl Iterator<Item = &mut T> + '_ {
+        self.items.iter_mut().filter(|e| !e.is_vacant())
     }
 
     /// The entries of a span, mutably.
@@ -125,15 +198,12 @@ impl<T: Copy, const N: usize> Pool<T, N> {
 
     /// Appends one entry.
     pub fn push(&mut self, item: T) -> Result<()> {
-        self.items.push(item).map_err(|_| Error::Full {
-            table: self.table,
-            capacity: N,
-        })?;
-        self.high = self.high.max(self.items.len() as u32);
+        self.items.push(item).map_err(|_| Self::full())?;
+        self.high = self.high.max(self.len() as u32);
         Ok(())
     }
 
-    /// The most entries held at once since the pool was made.
+    /// The most live entries held at once since the pool was made.
     pub fn high_water(&self) -> usize {
         self.high as usize
     }
@@ -148,7 +218,29 @@ impl<T: Copy, const N: usize> Pool<T, N> {
 
     /// Drops every entry from `mark` on: undoes pushes of an operation that failed.
     pub fn truncate(&mut self, mark: u32) {
+        #[cfg(not(feature = "compact"))]
+        {
+            let gone = self.items.get(mark as usize..).unwrap_or(&[]);
+            let vacant = gone.iter().filter(|e| e.is_vacant()).count() as u32;
+            self.vacant = self.vacant.saturating_sub(vacant);
+        }
         self.items.truncate(mark as usize);
+    }
+
+    /// Drops every entry.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.vacant = 0;
+        self.hint = 0;
+    }
+
+    /// Drops the vacant entries at the end, so the end is a live entry's.
+    #[cfg(not(feature = "compact"))]
+    fn trim(&mut self) {
+        while self.items.last().is_some_and(Entry::is_vacant) {
+            self.items.pop();
+            self.vacant = self.vacant.saturating_sub(1);
+        }
     }
 
     /// Copies the entries of `src` over those of `dst`, of the same length.
@@ -162,9 +254,31 @@ impl<T: Copy, const N: usize> Pool<T, N> {
             .copy_within(src.start as usize..end, dst.start as usize);
     }
 
-    /// Cuts a span out, moving later entries down. Spans that pointed after it must
-    /// then be moved with `Span::shift_after`.
-    pub fn remove(&mut self, span: Span) {
+    /// Frees a span: its entries become vacant, and no other span moves. A span
+    /// at the end is dropped instead.
+    #[cfg(not(feature = "compact"))]
+    pub fn free(&mut self, span: Span) {
+        let start = span.start as usize;
+        let Some(run) = self.items.get_mut(start..start + span.len()) else {
+            return;
+        };
+        if run.is_empty() {
+            return;
+        }
+        for e in run.iter_mut().filter(|e| !e.is_vacant()) {
+            *e = T::VACANT;
+            self.vacant += 1;
+        }
+        self.hint = span.start;
+        self.trim();
+    }
+
+    /// The compact build's [`free`](Self::free): the span is cut out and later
+    /// entries move down, so the pool never has holes (less code, and a free
+    /// costs the pool's length). Spans that pointed after it must then be moved
+    /// with `Span::shift_after`.
+    #[cfg(feature = "compact")]
+    pub fn free(&mut self, span: Span) {
         let start = span.start as usize;
         let end = start + span.len();
         if span.is_empty() || end > self.items.len() {
@@ -176,6 +290,140 @@ impl<T: Copy, const N: usize> Pool<T, N> {
         }
         let keep = self.items.len() - span.len();
         self.items.truncate(keep);
+    }
+
+    /// Moves `span`, the last entries of the pool (an object just stored), into
+    /// the hole freed last when it fits there, and returns where it is now.
+    #[cfg(not(feature = "compact"))]
+    pub fn place(&mut self, span: Span) -> Span {
+        let (at, len) = (self.hint as usize, span.len());
+        let fits = !span.is_empty()
+            && span.start as usize + len == self.items.len()
+            && at + len <= span.start as usize
+            && self
+                .items
+                .get(at..at + len)
+                .is_some_and(|hole| hole.iter().all(Entry::is_vacant));
+        if !fits {
+            return span;
+        }
+        let end = self.items.len();
+        self.items.copy_within(span.start as usize..end, at);
+        // The copies were vacant, the originals are gone: as many vacant
+        // entries as before less the hole's.
+        self.items.truncate(span.start as usize);
+        self.vacant = self.vacant.saturating_sub(span.len);
+        self.hint = at as u32 + span.len;
+        self.trim();
+        Span {
+            start: at as u32,
+            len: span.len,
+        }
+    }
+
+    /// Squeezes the holes out: live entries move down, in order. `fix` is given
+    /// where each position below the end goes, and moves the spans (their
+    /// starts) with it: once, for every span at once, in
+    /// O(entries + holders × log holes); for entries too small to hold a record
+    /// ([`Entry::record`]), once per hole, highest first, each in the positions
+    /// before any moved.
+    #[cfg(not(feature = "compact"))]
+    pub fn compact(&mut self, fix: &mut dyn FnMut(&Moved<'_>)) {
+        if T::record(0, 0).is_none() {
+            let mut end = self.items.len();
+            while let Some(hole) = self.hole_below(end) {
+                let after = hole.start + hole.len;
+                fix(&|s| if s >= after { s - hole.len } else { s });
+                end = hole.start as usize;
+            }
+            self.slide();
+            return;
+        }
+        // Live entries move down; behind them, in the room the holes leave,
+        // goes a record per hole: where it ends and how many vacant entries
+        // come before that. The records sit at the front of that room, so
+        // each live entry moved pushes the first record to the back.
+        let (mut kept, mut records, mut vacant) = (0usize, 0usize, 0u32);
+        for i in 0..self.items.len() {
+            let Some(e) = self.items.get(i).copied() else {
+                break;
+            };
+            if e.is_vacant() {
+                vacant += 1;
+                let ends = self.items.get(i + 1).is_none_or(|n| !n.is_vacant());
+                if ends {
+                    // The room is `vacant` entries, more than the records.
+                    let r = T::record(i as u32 + 1, vacant);
+                    if let (Some(slot), Some(r)) = (self.items.get_mut(kept + records), r) {
+                        *slot = r;
+                    }
+                    records += 1;
+                }
+                continue;
+            }
+            if records > 0 {
+                let first = self.items.get(kept).copied();
+                if let (Some(slot), Some(first)) = (self.items.get_mut(kept + records), first) {
+                    *slot = first;
+                }
+            }
+            if let Some(slot) = self.items.get_mut(kept) {
+                *slot = e;
+            }
+            kept += 1;
+        }
+        let end = kept + records;
+        if let Some(dir) = self.items.get_mut(kept..end) {
+            dir.sort_unstable_by_key(|r| r.read_record().0);
+        }
+        let dir = self.items.get(kept..end).unwrap_or(&[]);
+        fix(&|s| {
+            // The last hole ending at or before `s`.
+            let i = dir.partition_point(|r| r.read_record().0 <= s);
+            match i.checked_sub(1).and_then(|i| dir.get(i)) {
+                Some(r) => s.saturating_sub(r.read_record().1),
+                None => s,
+            }
+        });
+        self.items.truncate(kept);
+        self.vacant = 0;
+        self.hint = 0;
+    }
+
+    /// Moves the live entries down over the vacant ones, in order.
+    #[cfg(not(feature = "compact"))]
+    fn slide(&mut self) {
+        let mut kept = 0;
+        for i in 0..self.items.len() {
+            match self.items.get(i).copied() {
+                Some(e) if !e.is_vacant() => {
+                    if let Some(slot) = self.items.get_mut(kept) {
+                        *slot = e;
+                    }
+                    kept += 1;
+                }
+                _ => {}
+            }
+        }
+        self.items.truncate(kept);
+        self.vacant = 0;
+        self.hint = 0;
+    }
+
+    /// The highest run of vacant entries that ends at or before `end`.
+    #[cfg(not(feature = "compact"))]
+    fn hole_below(&self, end: usize) -> Option<Span> {
+        let below = self.items.get(..end)?;
+        let last = below.iter().rposition(Entry::is_vacant)?;
+        let first = below
+            .get(..last)?
+            .iter()
+            .rposition(|e| !e.is_vacant())
+            .map_or(0, |i| i + 1);
+        Some(Span {
+            start: first as u32,
+            len: (last + 1 - first) as u32,
+        })
     }
 }
 
@@ -416,32 +664,144 @@ impl<const N: usize> NameIndex<N> {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::vec;
 
+    fn label(k: u32) -> crate::label::Label {
+        crate::label::Label {
+            key: Sym(k),
+            value: Sym(k),
+        }
+    }
+
+    fn keys<const N: usize>(p: &Pool<crate::label::Label, N>, span: Span) -> std::vec::Vec<u32> {
+        p.get(span).iter().map(|l| l.key.0).collect()
+    }
+
+    /// Pushes labels `keys` and returns their span.
+    fn stored<const N: usize>(p: &mut Pool<crate::label::Label, N>, keys: &[u32]) -> Span {
+        let m = p.mark();
+        keys.iter().for_each(|&k| p.push(label(k)).unwrap());
+        p.since(m)
+    }
+
+    #[cfg(not(feature = "compact"))]
     #[test]
-    fn pool_remove_moves_later_spans_down() {
-        let mut p: Pool<u8, 8> = Pool::new(Table::Labels);
+    fn a_freed_span_is_a_hole_and_no_other_span_moves() {
+        let mut p: Pool<crate::label::Label, 8> = Pool::new();
+        let a = stored(&mut p, &[1, 2]);
+        let b = stored(&mut p, &[3]);
+        p.free(a);
+        assert_eq!(
+            (keys(&p, b), p.len(), p.vacant(), p.room()),
+            (vec![3], 1, 2, 5)
+        );
+        // A span freed at the end is dropped, with the holes just below it.
+        p.free(b);
+        assert_eq!((p.len(), p.vacant(), p.room()), (0, 0, 8));
+    }
+
+    #[cfg(not(feature = "compact"))]
+    #[test]
+    fn a_span_stored_last_takes_the_hole_freed_last_when_it_fits() {
+        let mut p: Pool<crate::label::Label, 16> = Pool::new();
+        let a = stored(&mut p, &[1, 2, 3]);
+        let b = stored(&mut p, &[4]);
+        p.free(a);
+        // Too long for the hole: it stays at the end.
+        let c = stored(&mut p, &[5, 6, 7, 8]);
+        assert_eq!(p.place(c), c);
+        let d = stored(&mut p, &[9, 10]);
+        assert_eq!(p.place(d), Span { start: 0, len: 2 });
+        assert_eq!(keys(&p, Span { start: 0, len: 2 }), vec![9, 10]);
+        assert_eq!((p.len(), p.vacant(), p.mark()), (7, 1, 8));
+        assert_eq!((keys(&p, b), keys(&p, c)), (vec![4], vec![5, 6, 7, 8]));
+        // The rest of the hole is taken next.
+        let e = stored(&mut p, &[11]);
+        assert_eq!(p.place(e), Span { start: 2, len: 1 });
+        assert_eq!((p.len(), p.vacant(), p.mark()), (8, 0, 8));
+    }
+
+    #[cfg(not(feature = "compact"))]
+    #[test]
+    fn compacting_moves_live_entries_down_in_order_and_maps_each_position() {
+        let mut p: Pool<crate::label::Label, 8> = Pool::new();
+        let a = stored(&mut p, &[1]);
+        let b = stored(&mut p, &[2, 3]);
+        let c = stored(&mut p, &[4]);
+        let d = stored(&mut p, &[5, 6]);
+        let e = stored(&mut p, &[7]);
+        p.free(a);
+        p.free(c);
+        p.free(d);
+        let (mut b2, mut e2) = (b, e);
+        let mut calls = 0;
+        p.compact(&mut |at| {
+            calls += 1;
+            b2.start = at(b.start);
+            e2.start = at(e.start);
+        });
+        assert_eq!(calls, 1);
+        assert_eq!((b2.start, e2.start), (0, 2));
+        assert_eq!((keys(&p, b2), keys(&p, e2)), (vec![2, 3], vec![7]));
+        assert_eq!((p.len(), p.vacant(), p.mark()), (3, 0, 3));
+    }
+
+    #[cfg(not(feature = "compact"))]
+    #[test]
+    fn compacting_entries_too_small_for_records_goes_hole_by_hole() {
+        let mut p: Pool<Sym, 8> = Pool::new();
+        let mut spans = std::vec::Vec::new();
+        for k in 1..=5 {
+            let m = p.mark();
+            p.push(Sym(k)).unwrap();
+            spans.push(p.since(m));
+        }
+        p.free(spans[0]);
+        p.free(spans[2]);
+        let mut holes = 0;
+        let mut live = [spans[1], spans[3], spans[4]];
+        p.compact(&mut |at| {
+            holes += 1;
+            live.iter_mut().for_each(|s| s.start = at(s.start));
+        });
+        assert_eq!(holes, 2);
+        let got: std::vec::Vec<_> = live.iter().map(|&s| p.get(s)[0].0).collect();
+        assert_eq!((got, live.map(|s| s.start)), (vec![2, 4, 5], [0, 1, 2]));
+    }
+
+    #[cfg(not(feature = "compact"))]
+    #[test]
+    fn truncating_past_a_hole_forgets_it() {
+        let mut p: Pool<crate::label::Label, 8> = Pool::new();
         let m = p.mark();
-        p.push(1).unwrap();
-        p.push(2).unwrap();
-        let a = p.since(m);
-        let m = p.mark();
-        p.push(3).unwrap();
-        let mut b = p.since(m);
-        p.remove(a);
+        let a = stored(&mut p, &[1, 2]);
+        stored(&mut p, &[3]);
+        p.free(a);
+        p.truncate(m);
+        assert_eq!((p.len(), p.vacant(), p.room()), (0, 0, 8));
+    }
+
+    #[cfg(feature = "compact")]
+    #[test]
+    fn the_compact_build_cuts_a_freed_span_out() {
+        let mut p: Pool<crate::label::Label, 8> = Pool::new();
+        let a = stored(&mut p, &[1, 2]);
+        let mut b = stored(&mut p, &[3]);
+        p.free(a);
         b.shift_after(a);
-        assert_eq!(p.get(b), &[3]);
-        assert_eq!(p.len(), 1);
+        assert_eq!((keys(&p, b), p.len(), p.room()), (vec![3], 1, 7));
     }
 
     #[test]
     fn full_pool_reports_its_table_and_capacity() {
-        let mut p: Pool<u8, 1> = Pool::new(Table::Taints);
-        p.push(1).unwrap();
+        let mut p: Pool<Sym, 1> = Pool::new();
+        p.push(Sym(1)).unwrap();
         assert_eq!(
-            p.push(2),
+            p.push(Sym(2)),
             Err(Error::Full {
-                table: Table::Taints,
+                table: Table::Values,
                 capacity: 1
             })
         );
