@@ -621,6 +621,9 @@ impl Code for RevisionEntry {
     }
 }
 
+// A remembered revision spans no pool.
+impl SpanFields for RevisionEntry {}
+
 impl SymFields for RevisionEntry {
     fn each_sym(&mut self, f: &mut dyn FnMut(&mut Sym)) {
         f(&mut self.namespace);

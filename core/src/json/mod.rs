@@ -1165,13 +1165,17 @@ fn found<'a>(
             _ => Ok((Some(event), kind, false)),
         };
     }
-    // Not an event after all: what was read as its object is not one.
-    objects.clear();
     let Some(kind) = top.kind else {
+        objects.clear();
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     };
     let k = Kind::of(kind);
+    // A `List` whose items were read as they came holds them; otherwise, not
+    // an event after all: what was read as its object is not one.
+    if !(k == Kind::List && items_read) {
+        objects.clear();
+    }
     if k == Kind::List {
         if let (false, Some(items)) = (items_read, top.items) {
             ctx.enter(Seg::Key("items"));
