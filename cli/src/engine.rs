@@ -22,9 +22,9 @@ use dsr_core::input::{
     DaemonSetInput, LabelInput, NodeInput, PodInput, TaintInput, TolerationInput,
 };
 use dsr_core::json::{Applied, ApplyError};
-use dsr_core::sync::{Create, Delete, Plan};
+use dsr_core::sync::{Create, Delete, NodeChange, Plan};
 use dsr_core::taint::Tolerations;
-use dsr_core::{DaemonSet, Engine, Error, NodeId, Pod, PodId, SetId, Timestamp};
+use dsr_core::{DaemonSet, Engine, Error, Fit, NodeId, Pod, PodId, SetId, Timestamp};
 
 /// Nodes the host engine holds.
 pub const HOST_NODES: usize = 16_384;
@@ -327,6 +327,14 @@ pub trait AnyEngine {
     fn daemon_set(&self, id: SetId) -> Option<&DaemonSet>;
     fn pod(&self, id: PodId) -> Option<&Pod>;
     fn should_run(&self, set: SetId, node: NodeId) -> Result<Placement, Error>;
+    fn fit(&self, set: SetId, node: NodeId) -> Result<Fit, Error>;
+    fn sync_node<const N: usize>(
+        &mut self,
+        set: SetId,
+        change: &NodeChange<'_>,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error>;
     fn describe(&self, set: SetId, reason: &Reason, w: &mut String) -> fmt::Result;
     fn sync<const N: usize>(
         &mut self,
@@ -430,6 +438,18 @@ impl<
     }
     fn should_run(&self, set: SetId, node: NodeId) -> Result<Placement, Error> {
         Engine::should_run(self, set, node)
+    }
+    fn fit(&self, set: SetId, node: NodeId) -> Result<Fit, Error> {
+        Engine::fit(self, set, node)
+    }
+    fn sync_node<const N: usize>(
+        &mut self,
+        set: SetId,
+        change: &NodeChange<'_>,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error> {
+        Engine::sync_node(self, set, change, now, plan)
     }
     fn describe(&self, set: SetId, reason: &Reason, w: &mut String) -> fmt::Result {
         Engine::describe(self, set, reason, w)

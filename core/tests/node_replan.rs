@@ -20,7 +20,7 @@ use dsr_core::input::{
     DaemonSetInput, IntOrStringInput, LabelInput, PodConditionInput, PodInput, RollingUpdateInput,
     UpdateStrategyInput,
 };
-use dsr_core::sync::{NodeChange, Plan};
+use dsr_core::sync::{NodeChange, NodePart, Plan};
 use dsr_core::{Engine, Fit, NodeId, PodId, SetId, Timestamp};
 
 type E = Engine<256, 32, 8192, 16384, { 1 << 19 }, { 1 << 16 }, 2048>;
@@ -43,6 +43,19 @@ impl Rng {
     fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
+}
+
+/// What an event touched.
+enum Touched {
+    /// A node (its labels or taints).
+    Node(usize),
+    /// A pod of a DaemonSet on a node, with the node's part before.
+    Pod {
+        set: usize,
+        node: usize,
+        part: Option<NodePart>,
+    },
+    Nothing,
 }
 
 /// A pod as the test keeps it.
@@ -189,8 +202,39 @@ impl World {
         pod_input(&self.sets, &p, |input| e.update_pod(p.id, input)).expect("pod");
     }
 
-    /// One random event; the node it touched, if it was a node's.
-    fn event(&mut self, r: &mut Rng) -> Option<usize> {
+    /// The DaemonSet's pods on a node.
+    fn pods_on(&self, set: usize, node: usize) -> Vec<PodId> {
+        self.pods
+            .iter()
+            .filter(|p| p.set == set && p.node == self.nodes[node].name)
+            .map(|p| p.id)
+            .collect()
+    }
+
+    /// The part of a DaemonSet's plan a node makes, before a pod there changes.
+    fn before_pod(&self, set: usize, node: usize) -> Touched {
+        let part = self
+            .e
+            .node_part(
+                self.set_ids[set],
+                self.node_ids[node],
+                &self.pods_on(set, node),
+                self.now,
+            )
+            .expect("ids");
+        Touched::Pod { set, node, part }
+    }
+
+    fn node_of(&self, pod: usize) -> usize {
+        let name = &self.pods[pod].node;
+        self.nodes
+            .iter()
+            .position(|n| n.name == *name)
+            .expect("node")
+    }
+
+    /// One random event: what it touched.
+    fn event(&mut self, r: &mut Rng) -> Touched {
         match r.below(100) {
             0..=29 => {
                 // A label some DaemonSet places by: moved to another node's value,
@@ -216,7 +260,7 @@ impl World {
                     labels.push(kv);
                 }
                 self.touch_node(n);
-                Some(n)
+                Touched::Node(n)
             }
             30..=44 => {
                 // A taint comes or goes.
@@ -235,7 +279,7 @@ impl World {
                     taints.push((k.into(), v.into(), e.into()));
                 }
                 self.touch_node(n);
-                Some(n)
+                Touched::Node(n)
             }
             45..=49 => {
                 // Nothing placement-wise: a label no DaemonSet reads.
@@ -245,42 +289,65 @@ impl World {
                 labels.retain(|(k, _)| k != "example.com/heartbeat");
                 labels.push(("example.com/heartbeat".into(), v));
                 self.touch_node(n);
-                Some(n)
+                Touched::Node(n)
             }
             50..=64 if !self.pods.is_empty() => {
                 let i = r.below(self.pods.len());
+                let touched = self.before_pod(self.pods[i].set, self.node_of(i));
                 self.pods[i].ready = !self.pods[i].ready;
                 self.pods[i].since = self.now;
                 self.update_pod(i);
-                None
+                touched
             }
             65..=69 if !self.pods.is_empty() => {
                 let i = r.below(self.pods.len());
+                let touched = self.before_pod(self.pods[i].set, self.node_of(i));
                 self.pods[i].phase = if r.chance(70) { "Failed" } else { "Succeeded" };
                 self.pods[i].ready = false;
                 self.update_pod(i);
-                None
+                touched
             }
             70..=79 if !self.pods.is_empty() => {
                 let i = r.below(self.pods.len());
+                let touched = self.before_pod(self.pods[i].set, self.node_of(i));
                 let p = self.pods.swap_remove(i);
                 self.e.remove_pod(p.id).expect("pod");
-                None
+                touched
             }
             80..=89 => {
                 // A pod where one is missing (as the controller would), or
                 // anywhere (a duplicate, or on a node it may not stay on).
                 let s = r.below(self.sets.len());
-                let n = r.below(self.nodes.len());
+                let n = if r.chance(50) {
+                    // Where the plan creates one, when it does.
+                    let set = self.set_ids[s];
+                    let missing = self.node_ids.iter().position(|&id| {
+                        self.e.fit(set, id).expect("ids").should_run
+                            && !self.pods.iter().any(|p| {
+                                p.set == s && self.node_ids[self.node_of_name(&p.node)] == id
+                            })
+                    });
+                    missing.unwrap_or_else(|| r.below(self.nodes.len()))
+                } else {
+                    r.below(self.nodes.len())
+                };
+                let touched = self.before_pod(s, n);
                 let phase = if r.chance(20) { "Pending" } else { "Running" };
                 self.add_pod(s, n, phase, phase == "Running" && r.chance(80));
-                None
+                touched
             }
             _ => {
                 self.now = self.now.plus(r.below(400) as i64);
-                None
+                Touched::Nothing
             }
         }
+    }
+
+    fn node_of_name(&self, name: &str) -> usize {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .expect("node")
     }
 
     fn touch_node(&mut self, n: usize) {
@@ -305,6 +372,7 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
         plans.push(p);
     }
     let (mut tried, mut replanned, mut changed) = (0, 0, 0);
+    let (mut tried_pods, mut replanned_pods) = (0, 0);
     for step in 0..events {
         // Placements before the event, for the node it may touch.
         let before: Vec<Vec<Fit>> = sets
@@ -319,14 +387,27 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
         let touched = w.event(&mut r);
         for (k, &set) in sets.iter().enumerate() {
             let mut replan = plans[k].clone();
-            let done = match touched {
-                Some(n) => {
-                    let pods: Vec<PodId> = w
-                        .pods
-                        .iter()
-                        .filter(|p| p.set == k && p.node == w.nodes[n].name)
-                        .map(|p| p.id)
-                        .collect();
+            let done = match &touched {
+                Touched::Pod { set: s, node, part } if *s == k => {
+                    tried_pods += 1;
+                    let done = match part {
+                        Some(part) => {
+                            let pods = w.pods_on(k, *node);
+                            w.e.sync_node_pods(set, part, &pods, w.now, &mut replan)
+                                .expect("ids")
+                        }
+                        None => false,
+                    };
+                    if done {
+                        replanned_pods += 1;
+                    } else {
+                        assert_eq!(replan, plans[k], "seed {seed} step {step}: untouched");
+                    }
+                    done
+                }
+                Touched::Node(n) => {
+                    let n = *n;
+                    let pods = w.pods_on(k, n);
                     let change = NodeChange {
                         node: w.node_ids[n],
                         was: before[k][n],
@@ -345,7 +426,7 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
                     }
                     done
                 }
-                None => false,
+                _ => false,
             };
             let expected = w.e.expectations(set);
             w.e.observe_creates(set, u32::MAX).expect("set");
@@ -366,6 +447,13 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
             plans[k] = full;
         }
     }
+    eprintln!("seed {seed}: {replanned_pods} of {tried_pods} pod re-plans applied");
+    // Pod events re-plan by node too, when the pod stays its DaemonSet's and
+    // does not fail.
+    assert!(
+        replanned_pods * 3 > tried_pods,
+        "seed {seed}: only {replanned_pods} of {tried_pods} pod re-plans applied"
+    );
     (tried, replanned, changed)
 }
 

@@ -34,7 +34,7 @@ mod source;
 mod split;
 mod state;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
@@ -43,8 +43,9 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Result};
 use dsr_core::json::{Change, ObjectId};
 use dsr_core::pod::PodPhase;
+use dsr_core::sync::NodeChange;
 use dsr_core::sync::Plan;
-use dsr_core::{NodeId, SetId, Timestamp};
+use dsr_core::{Fit, NodeId, PodId, SetId, Timestamp};
 
 use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
 use crate::show::value;
@@ -255,6 +256,11 @@ fn swept_kind(source: usize) -> Option<&'static str> {
 /// (the rule that ends the initial lists when reading live).
 const LIST_QUIET: Duration = Duration::from_secs(1);
 
+/// Entries of each list of a kept plan: a steady DaemonSet's plan has few
+/// creates, deletes and holds (the burst limit is 250 each); a larger plan is
+/// not kept and its DaemonSet is always synced in full.
+const KEPT: usize = 512;
+
 /// The last event, for the report.
 #[derive(Default)]
 struct Last {
@@ -277,8 +283,15 @@ struct Watcher<'a, E, const N: usize> {
     sets: HashMap<u32, SetState>,
     index: PodIndex,
     nodes: HashMap<u32, NodeEntry>,
-    /// DaemonSets to sync at the next report.
+    /// DaemonSets to sync in full at the next report.
     dirty: BTreeSet<u32>,
+    /// DaemonSets to re-plan at the next report because only nodes' placements
+    /// changed: each node with its placement bits when the DaemonSet's kept plan
+    /// was made.
+    moved: BTreeMap<u32, Vec<(u32, u8)>>,
+    /// Each DaemonSet's last plan, when it fits in a [`Kept`] plan: what
+    /// `Engine::sync_node` re-plans from.
+    kept: HashMap<u32, Box<Plan<KEPT>>>,
     /// Changes of DaemonSets removed since the last report.
     removed: Vec<SetChange>,
     /// Events since the last report, and when the batch started.
@@ -310,6 +323,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             index: PodIndex::default(),
             nodes: HashMap::new(),
             dirty: BTreeSet::new(),
+            moved: BTreeMap::new(),
+            kept: HashMap::new(),
             removed: Vec::new(),
             batch_events: 0,
             batch_start: None,
@@ -517,7 +532,11 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     fn finish(&mut self) -> Result<()> {
         if self.initial {
             self.end_initial()?;
-        } else if self.batch_events > 0 || !self.dirty.is_empty() || !self.removed.is_empty() {
+        } else if self.batch_events > 0
+            || !self.dirty.is_empty()
+            || !self.moved.is_empty()
+            || !self.removed.is_empty()
+        {
             self.report()?;
         }
         Ok(())
@@ -630,9 +649,40 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     }
 
     fn placement_bits(&self, set: SetId, node: NodeId) -> u8 {
-        self.engine.should_run(set, node).map_or(0, |p| {
+        self.engine.fit(set, node).map_or(0, |p| {
             u8::from(p.should_run) | u8::from(p.should_continue_running) << 1
         })
+    }
+
+    /// Re-plans `set`'s kept plan for the nodes whose placement moved
+    /// (`Engine::sync_node`); false when the core cannot, and then the
+    /// DaemonSet is synced in full.
+    fn replan(&mut self, set: SetId, nodes: &[(u32, u8)], now: Timestamp) -> bool {
+        let Some(plan) = self.kept.get_mut(&set.0) else {
+            return false;
+        };
+        let on = self.index.on.get(&set.0);
+        for &(node, bits) in nodes {
+            let Some(entry) = self.nodes.get(&node) else {
+                return false;
+            };
+            let pods: Vec<PodId> = on
+                .and_then(|m| m.get(&entry.name))
+                .map(|ids| ids.iter().map(|&i| PodId(i)).collect())
+                .unwrap_or_default();
+            let change = NodeChange {
+                node: NodeId(node),
+                was: Fit {
+                    should_run: bits & 1 != 0,
+                    should_continue_running: bits & 2 != 0,
+                },
+                pods: &pods,
+            };
+            if !matches!(self.engine.sync_node(set, &change, now, plan), Ok(true)) {
+                return false;
+            }
+        }
+        true
     }
 
     /// DaemonSets with pods on the node named `name`.
@@ -699,9 +749,14 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 };
                 let len = bits.len().max(entry.bits.len());
                 for i in 0..len {
-                    if bits.get(i).copied().unwrap_or(0) != entry.bits.get(i).copied().unwrap_or(0)
-                    {
-                        self.dirty.insert(i as u32);
+                    let was = entry.bits.get(i).copied().unwrap_or(0);
+                    if bits.get(i).copied().unwrap_or(0) != was {
+                        // The placement when the plan was made: the first
+                        // change since the last report.
+                        let nodes = self.moved.entry(i as u32).or_default();
+                        if !nodes.iter().any(|(n, _)| *n == node.0) {
+                            nodes.push((node.0, was));
+                        }
                     }
                 }
                 entry.bits = bits;
@@ -737,6 +792,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 self.removed.push(c);
             }
             self.dirty.remove(&set.0);
+            self.moved.remove(&set.0);
+            self.kept.remove(&set.0);
             for entry in self.nodes.values_mut() {
                 if let Some(b) = entry.bits.get_mut(set.0 as usize) {
                     *b = 0;
@@ -911,18 +968,38 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     fn report(&mut self) -> Result<bool> {
         let mut changes = std::mem::take(&mut self.removed);
         let now = self.now;
-        for set in std::mem::take(&mut self.dirty) {
+        let full = std::mem::take(&mut self.dirty);
+        let moved = std::mem::take(&mut self.moved);
+        let sets: BTreeSet<u32> = full.iter().chain(moved.keys()).copied().collect();
+        for set in sets {
             let id = SetId(set);
             let Some(ds) = self.engine.daemon_set(id).copied() else {
                 continue;
             };
-            if let Err(e) = self.engine.sync(id, now, self.plan) {
-                eprintln!(
-                    "dsr: warning: cannot sync {}/{}: {e}",
-                    value(self.engine.text(ds.namespace)),
-                    value(self.engine.text(ds.name))
-                );
-                continue;
+            let replanned = !full.contains(&set)
+                && moved
+                    .get(&set)
+                    .is_some_and(|nodes| self.replan(id, nodes, now));
+            if std::env::var_os("DSR_DEBUG_REPLAN").is_some() {
+                eprintln!("replan {} {} {}", set, replanned, full.contains(&set));
+            }
+            if !replanned {
+                if let Err(e) = self.engine.sync(id, now, self.plan) {
+                    self.kept.remove(&set);
+                    eprintln!(
+                        "dsr: warning: cannot sync {}/{}: {e}",
+                        value(self.engine.text(ds.namespace)),
+                        value(self.engine.text(ds.name))
+                    );
+                    continue;
+                }
+                let kept = self
+                    .kept
+                    .entry(set)
+                    .or_insert_with(|| Box::new(Plan::new()));
+                if kept.copy_from(self.plan).is_err() {
+                    self.kept.remove(&set);
+                }
             }
             // Each sync sees every earlier create and delete done: dsr watches
             // the cluster, it does not wait for its own actions.
@@ -940,7 +1017,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 index: &self.index,
                 engine: &*self.engine,
             };
-            let c = state.take(&*self.engine, self.plan, id, now, &on);
+            let c = match self.kept.get(&set).filter(|_| replanned) {
+                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on),
+                None => state.take(&*self.engine, self.plan, id, now, &on),
+            };
             if !c.is_empty() {
                 changes.push(c);
             }

@@ -45,8 +45,16 @@ pub struct NodeChange<'a> {
     pub pods: &'a [PodId],
 }
 
+/// One node's part of a DaemonSet's plan, as [`Engine::node_part`] works it
+/// out before a pod on the node changes, for [`Engine::sync_node_pods`].
+#[derive(Debug, Clone, Default)]
+pub struct NodePart {
+    node: u32,
+    part: Part,
+}
+
 /// One node's part of a plan.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct Part {
     creates: Vec<Create, 2>,
     deletes: Vec<Delete, NODE_PODS>,
@@ -104,41 +112,9 @@ impl<
         if !self.replans_by_node(set, &s, now, plan) {
             return Ok(false);
         }
-        // The node's pods as the sync claims them, oldest first.
-        let mut claimed: Vec<Claimed, NODE_PODS> = Vec::new();
-        for &id in change.pods {
-            let Some(p) = self.pods.get(id.0) else {
-                continue;
-            };
-            if p.namespace != s.namespace || self.pod_index.node(id.0) != change.node.0 {
-                continue;
-            }
-            match self.claim_of(&s, p) {
-                Claim::Ignore => continue,
-                Claim::Keep => {}
-                Claim::Release | Claim::Adopt => return Ok(false),
-            }
-            if !walked(p) {
-                continue;
-            }
-            let c = Claimed {
-                key: 0,
-                pod: id.0,
-                flags: PodFlags::of(p, &s, now),
-            };
-            if claimed.iter().any(|x| x.pod == id.0) {
-                continue;
-            }
-            if claimed.push(c).is_err() {
-                return Ok(false);
-            }
-        }
-        crate::sort::sort_by(&mut claimed, |a, b| {
-            match (self.pods.get(a.pod), self.pods.get(b.pod)) {
-                (Some(pa), Some(pb)) => by_age(pa, pb, |x| self.strings.resolve(x)),
-                _ => a.pod.cmp(&b.pod),
-            }
-        });
+        let Some(claimed) = self.claimed_on(&s, change.node, change.pods, now) else {
+            return Ok(false);
+        };
         let was = u8::from(change.was.should_run) * crate::cache::RUN
             | u8::from(change.was.should_continue_running) * crate::cache::CONTINUE;
         let before = NodeSlot {
@@ -146,17 +122,145 @@ impl<
             name,
             fit: was,
         };
-        let after = NodeSlot {
-            fit: self.placements.get(set.0, change.node.0),
-            ..before
-        };
-        let (Some(old), Some(new)) = (
-            self.node_part(set, &s, &before, &claimed, now)?,
-            self.node_part(set, &s, &after, &claimed, now)?,
-        ) else {
+        let Some(old) = self.node_part_of(set, &s, &before, &claimed, now)? else {
             return Ok(false);
         };
-        if !self.splice(plan, change.node, name, &old, &new, s.update_strategy) {
+        self.replan_node(set, &s, change.node, &old, &claimed, now, plan)
+    }
+
+    /// The part of DaemonSet `set`'s plan that node `node` makes now, with the
+    /// DaemonSet's pods `pods` on it (as for [`NodeChange::pods`]); `None` when
+    /// [`sync_node_pods`](Self::sync_node_pods) could not re-plan from it.
+    pub fn node_part(
+        &self,
+        set: SetId,
+        node: NodeId,
+        pods: &[PodId],
+        now: Timestamp,
+    ) -> Result<Option<NodePart>> {
+        let s = self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        let name = self
+            .nodes
+            .get(node.0)
+            .ok_or(Error::NotFound(Table::Nodes))?
+            .name;
+        let Some(claimed) = self.claimed_on(s, node, pods, now) else {
+            return Ok(None);
+        };
+        let slot = NodeSlot {
+            id: node.0,
+            name,
+            fit: self.placements.get(set.0, node.0),
+        };
+        Ok(self
+            .node_part_of(set, s, &slot, &claimed, now)?
+            .map(|part| NodePart { node: node.0, part }))
+    }
+
+    /// Re-plans a DaemonSet after pods on one node changed (were added,
+    /// removed or updated, staying on the node and the DaemonSet's): `before`
+    /// is the node's part from [`node_part`](Self::node_part) before the
+    /// change, `pods` the DaemonSet's pods on the node now. Otherwise as
+    /// [`sync_node`](Self::sync_node), and `Ok(false)` also when `before` is
+    /// not of `node`.
+    pub fn sync_node_pods<const N: usize>(
+        &mut self,
+        set: SetId,
+        before: &NodePart,
+        pods: &[PodId],
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool> {
+        let s = *self
+            .sets
+            .get(set.0)
+            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        let node = NodeId(before.node);
+        self.nodes
+            .get(node.0)
+            .ok_or(Error::NotFound(Table::Nodes))?;
+        if !self.replans_by_node(set, &s, now, plan) {
+            return Ok(false);
+        }
+        let Some(claimed) = self.claimed_on(&s, node, pods, now) else {
+            return Ok(false);
+        };
+        self.replan_node(set, &s, node, &before.part, &claimed, now, plan)
+    }
+
+    /// The DaemonSet's pods of `pods` on `node` that a sync claims and walks,
+    /// oldest first; `None` when one would be adopted or released, or there
+    /// are too many.
+    fn claimed_on(
+        &self,
+        s: &DaemonSet,
+        node: NodeId,
+        pods: &[PodId],
+        now: Timestamp,
+    ) -> Option<Vec<Claimed, NODE_PODS>> {
+        let mut claimed: Vec<Claimed, NODE_PODS> = Vec::new();
+        for &id in pods {
+            let Some(p) = self.pods.get(id.0) else {
+                continue;
+            };
+            if p.namespace != s.namespace || self.pod_index.node(id.0) != node.0 {
+                continue;
+            }
+            match self.claim_of(s, p) {
+                Claim::Ignore => continue,
+                Claim::Keep => {}
+                Claim::Release | Claim::Adopt => return None,
+            }
+            if !walked(p) || claimed.iter().any(|x| x.pod == id.0) {
+                continue;
+            }
+            let c = Claimed {
+                key: 0,
+                pod: id.0,
+                flags: PodFlags::of(p, s, now),
+            };
+            claimed.push(c).ok()?;
+        }
+        crate::sort::sort_by(&mut claimed, |a, b| {
+            match (self.pods.get(a.pod), self.pods.get(b.pod)) {
+                (Some(pa), Some(pb)) => by_age(pa, pb, |x| self.strings.resolve(x)),
+                _ => a.pod.cmp(&b.pod),
+            }
+        });
+        Some(claimed)
+    }
+
+    /// Puts the part node `node` makes now (its pods `claimed`, its placement
+    /// from the engine) in place of `old` in `plan`.
+    #[allow(clippy::too_many_arguments)]
+    fn replan_node<const N: usize>(
+        &mut self,
+        set: SetId,
+        s: &DaemonSet,
+        node: NodeId,
+        old: &Part,
+        claimed: &[Claimed],
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool> {
+        let name = self
+            .nodes
+            .get(node.0)
+            .ok_or(Error::NotFound(Table::Nodes))?
+            .name;
+        let after = NodeSlot {
+            id: node.0,
+            name,
+            fit: self.placements.get(set.0, node.0),
+        };
+        let Some(new) = self.node_part_of(set, s, &after, claimed, now)? else {
+            return Ok(false);
+        };
+        let (old, new) = (old, &new);
+        if !self.splice(plan, node, name, old, new, s.update_strategy) {
             return Ok(false);
         }
         if let Some(st) = plan.status.as_mut() {
@@ -202,7 +306,7 @@ impl<
         plan.manage_creates = plan.creates.len();
         plan.manage_deletes = plan.deletes.len();
         plan.strings_freed = self.strings.freed();
-        self.commit(set, &s, now, plan)?;
+        self.commit(set, s, now, plan)?;
         Ok(true)
     }
 
@@ -263,7 +367,7 @@ impl<
     /// pods `pods` makes, by the passes' own per-node functions; `None` when
     /// the node's part could reach beyond it (a requeue, a failed pod's delete
     /// and backoff, a pod of an old revision).
-    fn node_part(
+    fn node_part_of(
         &self,
         set: SetId,
         s: &DaemonSet,
