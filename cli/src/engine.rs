@@ -22,7 +22,7 @@ use dsr_core::input::{
     DaemonSetInput, LabelInput, NodeInput, PodInput, TaintInput, TolerationInput,
 };
 use dsr_core::json::{Applied, ApplyError};
-use dsr_core::sync::{Create, Delete, NodeChange, Plan};
+use dsr_core::sync::{Create, Delete, NodeChange, NodePart, Plan};
 use dsr_core::taint::Tolerations;
 use dsr_core::{DaemonSet, Engine, Error, Fit, NodeId, Pod, PodId, SetId, Timestamp};
 
@@ -373,6 +373,22 @@ pub trait AnyEngine {
     ) -> fmt::Result;
     fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId>;
     fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId>;
+    fn find_node(&self, name: &str) -> Option<NodeId>;
+    fn node_part(
+        &self,
+        set: SetId,
+        node: NodeId,
+        pods: &[PodId],
+        now: Timestamp,
+    ) -> Result<Option<NodePart>, Error>;
+    fn sync_node_pods<const N: usize>(
+        &mut self,
+        set: SetId,
+        before: &NodePart,
+        pods: &[PodId],
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error>;
     fn node(&self, id: NodeId) -> Option<&dsr_core::Node>;
     /// Every DaemonSet's id, in table order.
     fn daemon_set_ids(&self) -> Vec<SetId>;
@@ -513,6 +529,28 @@ impl<
     }
     fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
         Engine::find_daemon_set(self, namespace, name)
+    }
+    fn find_node(&self, name: &str) -> Option<NodeId> {
+        Engine::find_node(self, name)
+    }
+    fn node_part(
+        &self,
+        set: SetId,
+        node: NodeId,
+        pods: &[PodId],
+        now: Timestamp,
+    ) -> Result<Option<NodePart>, Error> {
+        Engine::node_part(self, set, node, pods, now)
+    }
+    fn sync_node_pods<const N: usize>(
+        &mut self,
+        set: SetId,
+        before: &NodePart,
+        pods: &[PodId],
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error> {
+        Engine::sync_node_pods(self, set, before, pods, now, plan)
     }
     fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
         Engine::find_pod(self, namespace, name)

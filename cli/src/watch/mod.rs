@@ -43,8 +43,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Result};
 use dsr_core::json::{Change, ObjectId};
 use dsr_core::pod::PodPhase;
-use dsr_core::sync::NodeChange;
 use dsr_core::sync::Plan;
+use dsr_core::sync::{NodeChange, NodePart};
 use dsr_core::{Fit, NodeId, PodId, SetId, Timestamp};
 
 use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
@@ -261,6 +261,14 @@ const LIST_QUIET: Duration = Duration::from_secs(1);
 /// not kept and its DaemonSet is always synced in full.
 const KEPT: usize = 512;
 
+/// A pod about to change, whose DaemonSet may be re-planned by its node.
+struct PodBefore {
+    pod: u32,
+    set: u32,
+    node: u32,
+    part: Option<NodePart>,
+}
+
 /// The last event, for the report.
 #[derive(Default)]
 struct Last {
@@ -292,6 +300,13 @@ struct Watcher<'a, E, const N: usize> {
     /// Each DaemonSet's last plan, when it fits in a [`Kept`] plan: what
     /// `Engine::sync_node` re-plans from.
     kept: HashMap<u32, Box<Plan<KEPT>>>,
+    /// DaemonSets to re-plan at the next report because pods on one node
+    /// changed: the node, and its part of the kept plan before
+    /// (`Engine::node_part`; `None` when the core cannot re-plan from it).
+    pods_moved: HashMap<u32, (u32, Option<NodePart>)>,
+    /// The pod of the event being applied, its DaemonSet and node, and the
+    /// node's part before the event.
+    pod_before: Option<PodBefore>,
     /// Changes of DaemonSets removed since the last report.
     removed: Vec<SetChange>,
     /// Events since the last report, and when the batch started.
@@ -325,6 +340,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             dirty: BTreeSet::new(),
             moved: BTreeMap::new(),
             kept: HashMap::new(),
+            pods_moved: HashMap::new(),
+            pod_before: None,
             removed: Vec::new(),
             batch_events: 0,
             batch_start: None,
@@ -535,6 +552,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         } else if self.batch_events > 0
             || !self.dirty.is_empty()
             || !self.moved.is_empty()
+            || !self.pods_moved.is_empty()
             || !self.removed.is_empty()
         {
             self.report()?;
@@ -570,6 +588,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         if !self.initial {
             self.requeue();
         }
+        self.pod_before = match header.kind.as_ref() {
+            "Pod" if !self.initial => self.pod_before(&header),
+            _ => None,
+        };
         match self.engine.apply(json) {
             Ok(applied) => self.applied(
                 &header,
@@ -652,6 +674,82 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         self.engine.fit(set, node).map_or(0, |p| {
             u8::from(p.should_run) | u8::from(p.should_continue_running) << 1
         })
+    }
+
+    /// Whether a DaemonSet has a kept plan and nothing to sync yet: then a pod
+    /// event may re-plan it by the pod's node.
+    fn untouched(&self, set: u32) -> bool {
+        self.kept.contains_key(&set)
+            && !self.dirty.contains(&set)
+            && !self.moved.contains_key(&set)
+            && !self.pods_moved.contains_key(&set)
+    }
+
+    /// The pods of a DaemonSet on the node named `node`, as indexed.
+    fn pods_of(&self, set: u32, node: &str) -> Vec<PodId> {
+        self.index
+            .on
+            .get(&set)
+            .and_then(|m| m.get(node))
+            .map(|ids| ids.iter().map(|&i| PodId(i)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The node's part of the plan of a pod's DaemonSet, before an event
+    /// changes the (existing) pod.
+    fn pod_before(&self, header: &Header<'_>) -> Option<PodBefore> {
+        let namespace = header.meta.namespace.as_deref()?;
+        let name = header.meta.name.as_deref()?;
+        let pod = self.engine.find_pod(namespace, name)?.0;
+        let entry = self.index.pods.get(&pod)?;
+        let set = entry.set.filter(|&s| self.untouched(s))?;
+        self.part_before(pod, set, &entry.node, None)
+    }
+
+    /// A node's part of a DaemonSet's kept plan now, leaving out pod `leave_out`.
+    fn part_before(
+        &self,
+        pod: u32,
+        set: u32,
+        node: &str,
+        leave_out: Option<u32>,
+    ) -> Option<PodBefore> {
+        let id = self.engine.find_node(node)?;
+        let mut pods = self.pods_of(set, node);
+        pods.retain(|p| Some(p.0) != leave_out);
+        let part = self
+            .engine
+            .node_part(SetId(set), id, &pods, self.now)
+            .ok()
+            .flatten();
+        Some(PodBefore {
+            pod,
+            set,
+            node: id.0,
+            part,
+        })
+    }
+
+    /// Re-plans `set`'s kept plan after pods on one node changed
+    /// (`Engine::sync_node_pods`); false when the core cannot.
+    fn replan_pods(
+        &mut self,
+        set: SetId,
+        node: u32,
+        part: Option<&NodePart>,
+        now: Timestamp,
+    ) -> bool {
+        let (Some(part), Some(entry)) = (part, self.nodes.get(&node)) else {
+            return false;
+        };
+        let pods = self.pods_of(set.0, &entry.name);
+        let Some(plan) = self.kept.get_mut(&set.0) else {
+            return false;
+        };
+        matches!(
+            self.engine.sync_node_pods(set, part, &pods, now, plan),
+            Ok(true)
+        )
     }
 
     /// Re-plans `set`'s kept plan for the nodes whose placement moved
@@ -753,6 +851,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                     if bits.get(i).copied().unwrap_or(0) != was {
                         // The placement when the plan was made: the first
                         // change since the last report.
+                        if self.pods_moved.contains_key(&(i as u32)) {
+                            // Pods and placement both moved: a full sync.
+                            self.dirty.insert(i as u32);
+                        }
                         let nodes = self.moved.entry(i as u32).or_default();
                         if !nodes.iter().any(|(n, _)| *n == node.0) {
                             nodes.push((node.0, was));
@@ -794,6 +896,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             self.dirty.remove(&set.0);
             self.moved.remove(&set.0);
             self.kept.remove(&set.0);
+            self.pods_moved.remove(&set.0);
             for entry in self.nodes.values_mut() {
                 if let Some(b) = entry.bits.get_mut(set.0 as usize) {
                     *b = 0;
@@ -902,8 +1005,16 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     fn pod_changed(&mut self, pod: u32, change: Change) {
         match change {
             Change::Removed => {
+                let before = self.pod_before.take();
                 if let Some(set) = self.index.remove(pod).and_then(|e| e.set) {
-                    self.dirty.insert(set);
+                    match before {
+                        Some(b) if b.pod == pod && b.set == set => {
+                            self.pods_moved.insert(set, (b.node, b.part));
+                        }
+                        _ => {
+                            self.dirty.insert(set);
+                        }
+                    }
                 }
             }
             Change::Added | Change::Updated => {
@@ -913,7 +1024,27 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 }
                 let entry = self.pod_entry(pod);
                 let new = entry.set;
-                if let Some(old) = self.index.insert(pod, entry).and_then(|e| e.set) {
+                // A pod new to the index: the node's part before is the part
+                // without it.
+                let before = match self.pod_before.take() {
+                    Some(b) => Some(b),
+                    None if !self.index.pods.contains_key(&pod) => new
+                        .filter(|&s| self.untouched(s))
+                        .and_then(|s| self.part_before(pod, s, &entry.node, Some(pod))),
+                    None => None,
+                };
+                let node = self.engine.find_node(&entry.node).map(|n| n.0);
+                let old = self.index.insert(pod, entry).map(|e| e.set);
+                if let Some(b) = before.filter(|b| {
+                    b.pod == pod
+                        && new == Some(b.set)
+                        && old.is_none_or(|o| o == Some(b.set))
+                        && node == Some(b.node)
+                }) {
+                    self.pods_moved.insert(b.set, (b.node, b.part));
+                    return;
+                }
+                if let Some(old) = old.flatten() {
                     self.dirty.insert(old);
                 }
                 match new {
@@ -970,19 +1101,24 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let now = self.now;
         let full = std::mem::take(&mut self.dirty);
         let moved = std::mem::take(&mut self.moved);
-        let sets: BTreeSet<u32> = full.iter().chain(moved.keys()).copied().collect();
+        let pods_moved = std::mem::take(&mut self.pods_moved);
+        let sets: BTreeSet<u32> = full
+            .iter()
+            .chain(moved.keys())
+            .chain(pods_moved.keys())
+            .copied()
+            .collect();
         for set in sets {
             let id = SetId(set);
             let Some(ds) = self.engine.daemon_set(id).copied() else {
                 continue;
             };
             let replanned = !full.contains(&set)
-                && moved
-                    .get(&set)
-                    .is_some_and(|nodes| self.replan(id, nodes, now));
-            if std::env::var_os("DSR_DEBUG_REPLAN").is_some() {
-                eprintln!("replan {} {} {}", set, replanned, full.contains(&set));
-            }
+                && match (moved.get(&set), pods_moved.get(&set)) {
+                    (Some(nodes), None) => self.replan(id, nodes, now),
+                    (None, Some((node, part))) => self.replan_pods(id, *node, part.as_ref(), now),
+                    _ => false,
+                };
             if !replanned {
                 if let Err(e) = self.engine.sync(id, now, self.plan) {
                     self.kept.remove(&set);
