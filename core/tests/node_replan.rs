@@ -53,7 +53,7 @@ enum Touched {
     Pod {
         set: usize,
         node: usize,
-        part: Option<NodePart>,
+        part: Option<Box<NodePart>>,
     },
     Nothing,
 }
@@ -222,7 +222,11 @@ impl World {
                 self.now,
             )
             .expect("ids");
-        Touched::Pod { set, node, part }
+        Touched::Pod {
+            set,
+            node,
+            part: part.map(Box::new),
+        }
     }
 
     fn node_of(&self, pod: usize) -> usize {

@@ -115,12 +115,20 @@ impl<
         let Some(claimed) = self.claimed_on(&s, change.node, change.pods, now) else {
             return Ok(false);
         };
-        let was = u8::from(change.was.should_run) * crate::cache::RUN
-            | u8::from(change.was.should_continue_running) * crate::cache::CONTINUE;
+        let run = if change.was.should_run {
+            crate::cache::RUN
+        } else {
+            0
+        };
+        let stay = if change.was.should_continue_running {
+            crate::cache::CONTINUE
+        } else {
+            0
+        };
         let before = NodeSlot {
             id: change.node.0,
             name,
-            fit: was,
+            fit: run | stay,
         };
         let Some(old) = self.node_part_of(set, &s, &before, &claimed, now)? else {
             return Ok(false);
