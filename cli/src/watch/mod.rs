@@ -779,6 +779,11 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             if !matches!(self.engine.sync_node(set, &change, now, plan), Ok(true)) {
                 return false;
             }
+            // Each re-plan is a sync: its creates and deletes are taken as
+            // done, as after any sync here, before the next node's (or a full
+            // sync, should the next one fail).
+            let _ = self.engine.observe_creates(set, u32::MAX);
+            let _ = self.engine.observe_deletes(set, u32::MAX);
         }
         true
     }
