@@ -256,10 +256,11 @@ fn swept_kind(source: usize) -> Option<&'static str> {
 /// (the rule that ends the initial lists when reading live).
 const LIST_QUIET: Duration = Duration::from_secs(1);
 
-/// Entries of each list of a kept plan: a steady DaemonSet's plan has few
-/// creates, deletes and holds (the burst limit is 250 each); a larger plan is
-/// not kept and its DaemonSet is always synced in full.
-const KEPT: usize = 512;
+/// Entries of each list of a kept plan: creates and deletes are at most 250
+/// (the burst limit), holds one per node that should run the pod and has none
+/// yet (or not available); a plan with more is not kept and its DaemonSet is
+/// synced in full.
+const KEPT: usize = 4096;
 
 /// A pod about to change, whose DaemonSet may be re-planned by its node.
 struct PodBefore {

@@ -89,7 +89,8 @@ impl<
     /// that cannot be done for sure: the plan was not a full sync's, or lists
     /// adoptions or releases; a rollout is under way (a pod of an old revision,
     /// surge, an invalid budget); the plan asks to sync again later (backoff,
-    /// `minReadySeconds` set), deletes a failed pod, or reaches the burst limit;
+    /// `minReadySeconds` set) or deletes a failed pod; the node's creates or
+    /// deletes meet the burst limit;
     /// expectations are pending; the node has more than 8 pods of the DaemonSet,
     /// one it would adopt or release, or a failed one. The caller then syncs in
     /// full.
@@ -363,8 +364,8 @@ impl<
             && plan.requeue_after.is_none()
             && plan.manage_creates == plan.creates.len()
             && plan.manage_deletes == plan.deletes.len()
-            && plan.creates.len() < BURST_REPLICAS
-            && plan.deletes.len() < BURST_REPLICAS
+            && plan.creates.len() <= BURST_REPLICAS
+            && plan.deletes.len() <= BURST_REPLICAS
             && !plan
                 .deletes
                 .iter()
@@ -444,6 +445,16 @@ impl<
         strategy: UpdateStrategy,
     ) -> bool {
         let text = |x: Sym| self.strings.resolve(x);
+        // A list at the burst limit may have left creates or deletes out: it
+        // stays as it is when the node has none either way (the passes want
+        // the same), and otherwise the node's may be among those left out.
+        let full =
+            |len: usize, old: usize, new: usize| len >= BURST_REPLICAS && (old > 0 || new > 0);
+        if full(plan.creates.len(), old.creates.len(), new.creates.len())
+            || full(plan.deletes.len(), old.deletes.len(), new.deletes.len())
+        {
+            return false;
+        }
         // The old part must be what the plan holds for the node.
         let creates_here = plan.creates.iter().filter(|c| c.node == node).count();
         let deletes_found = old
