@@ -22,9 +22,9 @@ use dsr_core::input::{
     DaemonSetInput, LabelInput, NodeInput, PodInput, TaintInput, TolerationInput,
 };
 use dsr_core::json::{Applied, ApplyError};
-use dsr_core::sync::{Create, Delete, Plan};
+use dsr_core::sync::{Create, Delete, NodeChange, NodePart, Plan};
 use dsr_core::taint::Tolerations;
-use dsr_core::{DaemonSet, Engine, Error, NodeId, Pod, PodId, SetId, Timestamp};
+use dsr_core::{DaemonSet, Engine, Error, Fit, NodeId, Pod, PodId, SetId, Timestamp};
 
 /// Nodes the host engine holds.
 pub const HOST_NODES: usize = 16_384;
@@ -327,6 +327,14 @@ pub trait AnyEngine {
     fn daemon_set(&self, id: SetId) -> Option<&DaemonSet>;
     fn pod(&self, id: PodId) -> Option<&Pod>;
     fn should_run(&self, set: SetId, node: NodeId) -> Result<Placement, Error>;
+    fn fit(&self, set: SetId, node: NodeId) -> Result<Fit, Error>;
+    fn sync_node<const N: usize>(
+        &mut self,
+        set: SetId,
+        change: &NodeChange<'_>,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error>;
     fn describe(&self, set: SetId, reason: &Reason, w: &mut String) -> fmt::Result;
     fn sync<const N: usize>(
         &mut self,
@@ -365,6 +373,22 @@ pub trait AnyEngine {
     ) -> fmt::Result;
     fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId>;
     fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId>;
+    fn find_node(&self, name: &str) -> Option<NodeId>;
+    fn node_part(
+        &self,
+        set: SetId,
+        node: NodeId,
+        pods: &[PodId],
+        now: Timestamp,
+    ) -> Result<Option<NodePart>, Error>;
+    fn sync_node_pods<const N: usize>(
+        &mut self,
+        set: SetId,
+        before: &NodePart,
+        pods: &[PodId],
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error>;
     fn node(&self, id: NodeId) -> Option<&dsr_core::Node>;
     /// Every DaemonSet's id, in table order.
     fn daemon_set_ids(&self) -> Vec<SetId>;
@@ -431,6 +455,18 @@ impl<
     fn should_run(&self, set: SetId, node: NodeId) -> Result<Placement, Error> {
         Engine::should_run(self, set, node)
     }
+    fn fit(&self, set: SetId, node: NodeId) -> Result<Fit, Error> {
+        Engine::fit(self, set, node)
+    }
+    fn sync_node<const N: usize>(
+        &mut self,
+        set: SetId,
+        change: &NodeChange<'_>,
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error> {
+        Engine::sync_node(self, set, change, now, plan)
+    }
     fn describe(&self, set: SetId, reason: &Reason, w: &mut String) -> fmt::Result {
         Engine::describe(self, set, reason, w)
     }
@@ -493,6 +529,28 @@ impl<
     }
     fn find_daemon_set(&self, namespace: &str, name: &str) -> Option<SetId> {
         Engine::find_daemon_set(self, namespace, name)
+    }
+    fn find_node(&self, name: &str) -> Option<NodeId> {
+        Engine::find_node(self, name)
+    }
+    fn node_part(
+        &self,
+        set: SetId,
+        node: NodeId,
+        pods: &[PodId],
+        now: Timestamp,
+    ) -> Result<Option<NodePart>, Error> {
+        Engine::node_part(self, set, node, pods, now)
+    }
+    fn sync_node_pods<const N: usize>(
+        &mut self,
+        set: SetId,
+        before: &NodePart,
+        pods: &[PodId],
+        now: Timestamp,
+        plan: &mut Plan<N>,
+    ) -> Result<bool, Error> {
+        Engine::sync_node_pods(self, set, before, pods, now, plan)
     }
     fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {
         Engine::find_pod(self, namespace, name)

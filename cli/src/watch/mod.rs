@@ -34,7 +34,7 @@ mod source;
 mod split;
 mod state;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::RecvTimeoutError;
@@ -44,7 +44,8 @@ use anyhow::{anyhow, bail, Result};
 use dsr_core::json::{Change, ObjectId};
 use dsr_core::pod::PodPhase;
 use dsr_core::sync::Plan;
-use dsr_core::{NodeId, SetId, Timestamp};
+use dsr_core::sync::{NodeChange, NodePart};
+use dsr_core::{Fit, NodeId, PodId, SetId, Timestamp};
 
 use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
 use crate::show::value;
@@ -255,6 +256,20 @@ fn swept_kind(source: usize) -> Option<&'static str> {
 /// (the rule that ends the initial lists when reading live).
 const LIST_QUIET: Duration = Duration::from_secs(1);
 
+/// Entries of each list of a kept plan: creates and deletes are at most 250
+/// (the burst limit), holds one per node that should run the pod and has none
+/// yet (or not available); a plan with more is not kept and its DaemonSet is
+/// synced in full.
+const KEPT: usize = 4096;
+
+/// A pod about to change, whose DaemonSet may be re-planned by its node.
+struct PodBefore {
+    pod: u32,
+    set: u32,
+    node: u32,
+    part: Option<NodePart>,
+}
+
 /// The last event, for the report.
 #[derive(Default)]
 struct Last {
@@ -277,8 +292,22 @@ struct Watcher<'a, E, const N: usize> {
     sets: HashMap<u32, SetState>,
     index: PodIndex,
     nodes: HashMap<u32, NodeEntry>,
-    /// DaemonSets to sync at the next report.
+    /// DaemonSets to sync in full at the next report.
     dirty: BTreeSet<u32>,
+    /// DaemonSets to re-plan at the next report because only nodes' placements
+    /// changed: each node with its placement bits when the DaemonSet's kept plan
+    /// was made.
+    moved: BTreeMap<u32, Vec<(u32, u8)>>,
+    /// Each DaemonSet's last plan, when it fits in a [`Kept`] plan: what
+    /// `Engine::sync_node` re-plans from.
+    kept: HashMap<u32, Box<Plan<KEPT>>>,
+    /// DaemonSets to re-plan at the next report because pods on one node
+    /// changed: the node, and its part of the kept plan before
+    /// (`Engine::node_part`; `None` when the core cannot re-plan from it).
+    pods_moved: HashMap<u32, (u32, Option<NodePart>)>,
+    /// The pod of the event being applied, its DaemonSet and node, and the
+    /// node's part before the event.
+    pod_before: Option<PodBefore>,
     /// Changes of DaemonSets removed since the last report.
     removed: Vec<SetChange>,
     /// Events since the last report, and when the batch started.
@@ -310,6 +339,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             index: PodIndex::default(),
             nodes: HashMap::new(),
             dirty: BTreeSet::new(),
+            moved: BTreeMap::new(),
+            kept: HashMap::new(),
+            pods_moved: HashMap::new(),
+            pod_before: None,
             removed: Vec::new(),
             batch_events: 0,
             batch_start: None,
@@ -517,7 +550,12 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     fn finish(&mut self) -> Result<()> {
         if self.initial {
             self.end_initial()?;
-        } else if self.batch_events > 0 || !self.dirty.is_empty() || !self.removed.is_empty() {
+        } else if self.batch_events > 0
+            || !self.dirty.is_empty()
+            || !self.moved.is_empty()
+            || !self.pods_moved.is_empty()
+            || !self.removed.is_empty()
+        {
             self.report()?;
         }
         Ok(())
@@ -551,6 +589,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         if !self.initial {
             self.requeue();
         }
+        self.pod_before = match header.kind.as_ref() {
+            "Pod" if !self.initial => self.pod_before(&header),
+            _ => None,
+        };
         match self.engine.apply(json) {
             Ok(applied) => self.applied(
                 &header,
@@ -630,9 +672,121 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     }
 
     fn placement_bits(&self, set: SetId, node: NodeId) -> u8 {
-        self.engine.should_run(set, node).map_or(0, |p| {
+        self.engine.fit(set, node).map_or(0, |p| {
             u8::from(p.should_run) | u8::from(p.should_continue_running) << 1
         })
+    }
+
+    /// Whether a DaemonSet has a kept plan and nothing to sync yet: then a pod
+    /// event may re-plan it by the pod's node.
+    fn untouched(&self, set: u32) -> bool {
+        self.kept.contains_key(&set)
+            && !self.dirty.contains(&set)
+            && !self.moved.contains_key(&set)
+            && !self.pods_moved.contains_key(&set)
+    }
+
+    /// The pods of a DaemonSet on the node named `node`, as indexed.
+    fn pods_of(&self, set: u32, node: &str) -> Vec<PodId> {
+        self.index
+            .on
+            .get(&set)
+            .and_then(|m| m.get(node))
+            .map(|ids| ids.iter().map(|&i| PodId(i)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The node's part of the plan of a pod's DaemonSet, before an event
+    /// changes the (existing) pod.
+    fn pod_before(&self, header: &Header<'_>) -> Option<PodBefore> {
+        let namespace = header.meta.namespace.as_deref()?;
+        let name = header.meta.name.as_deref()?;
+        let pod = self.engine.find_pod(namespace, name)?.0;
+        let entry = self.index.pods.get(&pod)?;
+        let set = entry.set.filter(|&s| self.untouched(s))?;
+        self.part_before(pod, set, &entry.node, None)
+    }
+
+    /// A node's part of a DaemonSet's kept plan now, leaving out pod `leave_out`.
+    fn part_before(
+        &self,
+        pod: u32,
+        set: u32,
+        node: &str,
+        leave_out: Option<u32>,
+    ) -> Option<PodBefore> {
+        let id = self.engine.find_node(node)?;
+        let mut pods = self.pods_of(set, node);
+        pods.retain(|p| Some(p.0) != leave_out);
+        let part = self
+            .engine
+            .node_part(SetId(set), id, &pods, self.now)
+            .ok()
+            .flatten();
+        Some(PodBefore {
+            pod,
+            set,
+            node: id.0,
+            part,
+        })
+    }
+
+    /// Re-plans `set`'s kept plan after pods on one node changed
+    /// (`Engine::sync_node_pods`); false when the core cannot.
+    fn replan_pods(
+        &mut self,
+        set: SetId,
+        node: u32,
+        part: Option<&NodePart>,
+        now: Timestamp,
+    ) -> bool {
+        let (Some(part), Some(entry)) = (part, self.nodes.get(&node)) else {
+            return false;
+        };
+        let pods = self.pods_of(set.0, &entry.name);
+        let Some(plan) = self.kept.get_mut(&set.0) else {
+            return false;
+        };
+        matches!(
+            self.engine.sync_node_pods(set, part, &pods, now, plan),
+            Ok(true)
+        )
+    }
+
+    /// Re-plans `set`'s kept plan for the nodes whose placement moved
+    /// (`Engine::sync_node`); false when the core cannot, and then the
+    /// DaemonSet is synced in full.
+    fn replan(&mut self, set: SetId, nodes: &[(u32, u8)], now: Timestamp) -> bool {
+        let Some(plan) = self.kept.get_mut(&set.0) else {
+            return false;
+        };
+        let on = self.index.on.get(&set.0);
+        for &(node, bits) in nodes {
+            let Some(entry) = self.nodes.get(&node) else {
+                return false;
+            };
+            let pods: Vec<PodId> = on
+                .and_then(|m| m.get(&entry.name))
+                .map(|ids| ids.iter().map(|&i| PodId(i)).collect())
+                .unwrap_or_default();
+            let change = NodeChange {
+                node: NodeId(node),
+                was: Fit {
+                    should_run: bits & 1 != 0,
+                    should_continue_running: bits & 2 != 0,
+                },
+                pods: &pods,
+            };
+            if !matches!(self.engine.sync_node(set, &change, now, plan), Ok(true)) {
+                return false;
+            }
+            // Each re-plan is a sync: its creates and deletes are taken as
+            // done, as after any sync here, before the next node's (or a full
+            // sync, should the next one fail).
+            let _ = self.engine.observe_creates(set, u32::MAX);
+            let _ = self.engine.observe_deletes(set, u32::MAX);
+        }
+        true
     }
 
     /// DaemonSets with pods on the node named `name`.
@@ -699,9 +853,18 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 };
                 let len = bits.len().max(entry.bits.len());
                 for i in 0..len {
-                    if bits.get(i).copied().unwrap_or(0) != entry.bits.get(i).copied().unwrap_or(0)
-                    {
-                        self.dirty.insert(i as u32);
+                    let was = entry.bits.get(i).copied().unwrap_or(0);
+                    if bits.get(i).copied().unwrap_or(0) != was {
+                        // The placement when the plan was made: the first
+                        // change since the last report.
+                        if self.pods_moved.contains_key(&(i as u32)) {
+                            // Pods and placement both moved: a full sync.
+                            self.dirty.insert(i as u32);
+                        }
+                        let nodes = self.moved.entry(i as u32).or_default();
+                        if !nodes.iter().any(|(n, _)| *n == node.0) {
+                            nodes.push((node.0, was));
+                        }
                     }
                 }
                 entry.bits = bits;
@@ -737,6 +900,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 self.removed.push(c);
             }
             self.dirty.remove(&set.0);
+            self.moved.remove(&set.0);
+            self.kept.remove(&set.0);
+            self.pods_moved.remove(&set.0);
             for entry in self.nodes.values_mut() {
                 if let Some(b) = entry.bits.get_mut(set.0 as usize) {
                     *b = 0;
@@ -845,8 +1011,16 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     fn pod_changed(&mut self, pod: u32, change: Change) {
         match change {
             Change::Removed => {
+                let before = self.pod_before.take();
                 if let Some(set) = self.index.remove(pod).and_then(|e| e.set) {
-                    self.dirty.insert(set);
+                    match before {
+                        Some(b) if b.pod == pod && b.set == set => {
+                            self.pods_moved.insert(set, (b.node, b.part));
+                        }
+                        _ => {
+                            self.dirty.insert(set);
+                        }
+                    }
                 }
             }
             Change::Added | Change::Updated => {
@@ -856,7 +1030,27 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 }
                 let entry = self.pod_entry(pod);
                 let new = entry.set;
-                if let Some(old) = self.index.insert(pod, entry).and_then(|e| e.set) {
+                // A pod new to the index: the node's part before is the part
+                // without it.
+                let before = match self.pod_before.take() {
+                    Some(b) => Some(b),
+                    None if !self.index.pods.contains_key(&pod) => new
+                        .filter(|&s| self.untouched(s))
+                        .and_then(|s| self.part_before(pod, s, &entry.node, Some(pod))),
+                    None => None,
+                };
+                let node = self.engine.find_node(&entry.node).map(|n| n.0);
+                let old = self.index.insert(pod, entry).map(|e| e.set);
+                if let Some(b) = before.filter(|b| {
+                    b.pod == pod
+                        && new == Some(b.set)
+                        && old.is_none_or(|o| o == Some(b.set))
+                        && node == Some(b.node)
+                }) {
+                    self.pods_moved.insert(b.set, (b.node, b.part));
+                    return;
+                }
+                if let Some(old) = old.flatten() {
                     self.dirty.insert(old);
                 }
                 match new {
@@ -911,18 +1105,43 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     fn report(&mut self) -> Result<bool> {
         let mut changes = std::mem::take(&mut self.removed);
         let now = self.now;
-        for set in std::mem::take(&mut self.dirty) {
+        let full = std::mem::take(&mut self.dirty);
+        let moved = std::mem::take(&mut self.moved);
+        let pods_moved = std::mem::take(&mut self.pods_moved);
+        let sets: BTreeSet<u32> = full
+            .iter()
+            .chain(moved.keys())
+            .chain(pods_moved.keys())
+            .copied()
+            .collect();
+        for set in sets {
             let id = SetId(set);
             let Some(ds) = self.engine.daemon_set(id).copied() else {
                 continue;
             };
-            if let Err(e) = self.engine.sync(id, now, self.plan) {
-                eprintln!(
-                    "dsr: warning: cannot sync {}/{}: {e}",
-                    value(self.engine.text(ds.namespace)),
-                    value(self.engine.text(ds.name))
-                );
-                continue;
+            let replanned = !full.contains(&set)
+                && match (moved.get(&set), pods_moved.get(&set)) {
+                    (Some(nodes), None) => self.replan(id, nodes, now),
+                    (None, Some((node, part))) => self.replan_pods(id, *node, part.as_ref(), now),
+                    _ => false,
+                };
+            if !replanned {
+                if let Err(e) = self.engine.sync(id, now, self.plan) {
+                    self.kept.remove(&set);
+                    eprintln!(
+                        "dsr: warning: cannot sync {}/{}: {e}",
+                        value(self.engine.text(ds.namespace)),
+                        value(self.engine.text(ds.name))
+                    );
+                    continue;
+                }
+                let kept = self
+                    .kept
+                    .entry(set)
+                    .or_insert_with(|| Box::new(Plan::new()));
+                if kept.copy_from(self.plan).is_err() {
+                    self.kept.remove(&set);
+                }
             }
             // Each sync sees every earlier create and delete done: dsr watches
             // the cluster, it does not wait for its own actions.
@@ -940,7 +1159,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 index: &self.index,
                 engine: &*self.engine,
             };
-            let c = state.take(&*self.engine, self.plan, id, now, &on);
+            let c = match self.kept.get(&set).filter(|_| replanned) {
+                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on),
+                None => state.take(&*self.engine, self.plan, id, now, &on),
+            };
             if !c.is_empty() {
                 changes.push(c);
             }

@@ -86,7 +86,7 @@ impl<
 
     /// Upstream's `podsShouldBeOnNode` for one node.
     #[allow(clippy::too_many_arguments)]
-    fn manage_node<const N: usize>(
+    pub(crate) fn manage_node<const N: usize>(
         &self,
         set: SetId,
         s: &DaemonSet,

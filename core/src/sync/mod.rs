@@ -13,6 +13,7 @@ pub mod expectations;
 pub mod intorstr;
 mod manage;
 mod names;
+mod node;
 pub mod owner;
 pub mod plan;
 mod rolling;
@@ -34,6 +35,7 @@ use crate::selector::parse_i64;
 pub use backoff::{Backoff, BackoffEntry};
 pub use expectations::Expectations;
 pub use intorstr::IntOrPercent;
+pub use node::{NodeChange, NodePart};
 pub use owner::Propagation;
 pub use plan::{
     slow_start_batches, Create, CreateReason, DaemonSetStatus, Delete, DeleteReason, Hold,
@@ -411,6 +413,27 @@ impl Iterator for Members<'_, '_> {
     }
 }
 
+/// What a sync does with a pod of its DaemonSet's namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Claim {
+    /// Another's, or an orphan the selector does not match (or being deleted).
+    Ignore,
+    /// The DaemonSet's, and its selector matches.
+    Keep,
+    /// The DaemonSet's, and its selector no longer matches.
+    Release,
+    /// An orphan the selector matches.
+    Adopt,
+}
+
+/// A claimed pod the passes walk: terminal pods being deleted are left to the
+/// kubelet and the pod GC, as upstream's getNodesToDaemonPods does; pods naming
+/// no node are ignored.
+#[inline]
+pub(crate) fn walked(p: &Pod) -> bool {
+    p.target_node.is_some() && !(p.deleting && p.phase.is_terminal())
+}
+
 /// Upstream's `IsPodUpdated` on a stored pod.
 #[inline]
 pub(crate) fn is_updated(p: &Pod, set: &DaemonSet) -> bool {
@@ -654,6 +677,22 @@ impl<
         Ok(())
     }
 
+    /// What [`claim`](Self::claim) does with a pod of the DaemonSet's namespace.
+    pub(crate) fn claim_of(&self, s: &DaemonSet, p: &Pod) -> Claim {
+        let matches = || {
+            s.selector.is_some_and(|sel| {
+                self.selector_span_matches(sel, Labels::sorted(self.labels.get(p.labels)))
+            })
+        };
+        match p.controller_uid {
+            Some(_) if !self.controls(s, p) => Claim::Ignore,
+            Some(_) if matches() => Claim::Keep,
+            Some(_) => Claim::Release,
+            None if !p.deleting && matches() => Claim::Adopt,
+            None => Claim::Ignore,
+        }
+    }
+
     /// [`claim`](Self::claim) for one pod that is this DaemonSet's or nobody's.
     fn claim_pod<const N: usize>(
         &mut self,
@@ -668,28 +707,19 @@ impl<
         if p.namespace != s.namespace {
             return Ok(());
         }
-        let matches = s.selector.is_some_and(|sel| {
-            self.selector_span_matches(sel, Labels::sorted(self.labels.get(p.labels)))
-        });
-        let claimed = match p.controller_uid {
-            Some(_) if !self.controls(s, p) => false,
-            Some(_) => {
-                if !matches {
-                    plan::push(&mut plan.releases, PodId(i))?;
-                }
-                matches
+        let claimed = match self.claim_of(s, p) {
+            Claim::Ignore => false,
+            Claim::Keep => true,
+            Claim::Release => {
+                plan::push(&mut plan.releases, PodId(i))?;
+                false
             }
-            None => {
-                let adopt = matches && !p.deleting;
-                if adopt {
-                    plan::push(&mut plan.adoptions, PodId(i))?;
-                }
-                adopt
+            Claim::Adopt => {
+                plan::push(&mut plan.adoptions, PodId(i))?;
+                true
             }
         };
-        // Terminal pods being deleted are left to the kubelet and the pod GC, as
-        // upstream's getNodesToDaemonPods does; pods naming no node are ignored.
-        if claimed && p.target_node.is_some() && !(p.deleting && p.phase.is_terminal()) {
+        if claimed && walked(p) {
             let claimed = Claimed {
                 key: 0,
                 pod: i,

@@ -318,6 +318,43 @@ impl<const N: usize> Plan<N> {
         self.manage_deletes = 0;
     }
 
+    /// Makes this plan a copy of `other`, a plan of any size (to keep a plan in
+    /// less room than a sync needs, for [`Engine::sync_node`](crate::Engine::sync_node)).
+    /// A list that does not fit is an error, and leaves this plan as it was.
+    pub fn copy_from<const M: usize>(&mut self, other: &Plan<M>) -> Result<()> {
+        let longest = other
+            .creates
+            .len()
+            .max(other.deletes.len())
+            .max(other.adoptions.len())
+            .max(other.releases.len())
+            .max(other.held_back.len());
+        if longest > N {
+            return Err(Error::Full {
+                table: Table::Output,
+                capacity: N,
+            });
+        }
+        self.clear();
+        // Room was checked, so these cannot fail.
+        let _ = self.creates.extend_from_slice(&other.creates);
+        let _ = self.deletes.extend_from_slice(&other.deletes);
+        let _ = self.adoptions.extend_from_slice(&other.adoptions);
+        let _ = self.releases.extend_from_slice(&other.releases);
+        let _ = self.held_back.extend_from_slice(&other.held_back);
+        self.set = other.set;
+        self.outcome = other.outcome;
+        self.status = other.status;
+        self.requeue_after = other.requeue_after;
+        self.rollout = other.rollout;
+        self.revision_hash = other.revision_hash;
+        self.template_generation = other.template_generation;
+        self.strings_freed = other.strings_freed;
+        self.manage_creates = other.manage_creates;
+        self.manage_deletes = other.manage_deletes;
+        Ok(())
+    }
+
     /// True when the plan asks for no change to any pod.
     pub fn is_noop(&self) -> bool {
         self.creates.is_empty()

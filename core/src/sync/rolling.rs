@@ -13,11 +13,11 @@ use crate::sync::plan::{
     push, Create, CreateReason, DeleteReason, Plan, RolloutBudget, RolloutHalt, BURST_REPLICAS,
 };
 use crate::sync::plan::{Hold, HoldReason};
-use crate::sync::{Group, Member};
+use crate::sync::{Group, Member, UpdateStrategy};
 
 /// What the rolling update sees on one node.
 #[derive(Clone, Copy)]
-enum Entry {
+pub(crate) enum Entry {
     /// More than one old or more than one new pod: left to the manage pass.
     Excess,
     /// At most one of each.
@@ -51,7 +51,7 @@ fn pod_of(m: &Member) -> Option<PodId> {
 
 /// Why an entry uses budget, by the same rules the passes count with.
 #[inline(always)]
-fn hold_of(entry: &Entry, surging: bool) -> Option<HoldReason> {
+pub(crate) fn hold_of(entry: &Entry, surging: bool) -> Option<HoldReason> {
     let Entry::Pods { new, old } = entry else {
         return Some(HoldReason::Excess);
     };
@@ -79,6 +79,62 @@ fn group_node(g: &Group<'_>, e_pods: impl Fn(u32) -> Option<Sym>) -> Sym {
         .map(|n| n.name)
         .or_else(|| g.pods.first().and_then(|c| e_pods(c.pod)))
         .unwrap_or(Sym::EMPTY)
+}
+
+/// The budgets of a rolling update over `desired` nodes, `(maxUnavailable,
+/// maxSurge)` scaled; `None` when one is invalid.
+pub(crate) fn budgets(strategy: UpdateStrategy, desired: i64) -> Option<(i64, i64)> {
+    let max_unavailable = strategy.unavailable_count(desired);
+    let max_surge = strategy.surge_count(desired)?;
+    let max_unavailable = max_unavailable?;
+    // Neither budget would let the update progress: upstream accepts one
+    // unavailable pod.
+    if desired > 0 && max_unavailable == 0 && max_surge == 0 {
+        return Some((1, 0));
+    }
+    Some((max_unavailable, max_surge))
+}
+
+/// What the rolling update without surge counts over the nodes' entries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Unsurged {
+    /// Nodes counted unavailable.
+    pub unavailable: i64,
+    /// Nodes whose old pod is not available.
+    pub replacements: i64,
+    /// Nodes whose old pod is available.
+    pub candidates: i64,
+    /// Nodes with an old pod.
+    pub outdated: i64,
+}
+
+impl Unsurged {
+    /// Counts one node's entry.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, entry: &Entry) {
+        if matches!(entry, Entry::Pods { old: Some(_), .. }) {
+            self.outdated += 1;
+        }
+        match entry {
+            Entry::Excess => self.unavailable += 1,
+            Entry::Pods { new, old } => match (new, old) {
+                (None, None) | (Some(_), Some(_)) => self.unavailable += 1,
+                (Some(new), None) => {
+                    if !new.available() {
+                        self.unavailable += 1;
+                    }
+                }
+                (None, Some(old)) => {
+                    if old.available() {
+                        self.candidates += 1;
+                    } else {
+                        self.replacements += 1;
+                        self.unavailable += 1;
+                    }
+                }
+            },
+        }
+    }
 }
 
 /// Nodes that should run the daemon pod, as this sync sees them.
@@ -148,7 +204,12 @@ impl<
     /// The node's entry in upstream's node-to-pods map after the manage pass, or
     /// `None` when the map has no entry for it.
     #[inline(always)]
-    fn entry<const N: usize>(&self, g: Group<'_>, s: &DaemonSet, plan: &Plan<N>) -> Option<Entry> {
+    pub(crate) fn entry<const N: usize>(
+        &self,
+        g: Group<'_>,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+    ) -> Option<Entry> {
         let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
         let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
         let wanted = g.node.is_some_and(|n| n.should_run());
@@ -194,11 +255,7 @@ impl<
     ) -> Result<()> {
         let desired = plan_desired(self);
         // An invalid budget stops the rolling update, as upstream's error does.
-        let budgets = (
-            s.update_strategy.unavailable_count(desired),
-            s.update_strategy.surge_count(desired),
-        );
-        let (Some(mut max_unavailable), Some(max_surge)) = budgets else {
+        let Some((max_unavailable, max_surge)) = budgets(s.update_strategy, desired) else {
             // Still counted, so that a halted rollout with old pods reads as
             // unfinished rather than idle.
             let mut outdated = 0i64;
@@ -216,11 +273,6 @@ impl<
             });
             return Ok(());
         };
-        // Neither budget would let the update progress: upstream accepts one
-        // unavailable pod.
-        if desired > 0 && max_unavailable == 0 && max_surge == 0 {
-            max_unavailable = 1;
-        }
         if max_surge == 0 {
             self.roll_without_surge(s, plan, max_unavailable)
         } else {
@@ -235,40 +287,22 @@ impl<
         plan: &mut Plan<N>,
         max_unavailable: i64,
     ) -> Result<()> {
-        let mut unavailable = 0i64;
-        let mut replacements = 0i64;
-        let mut candidates = 0i64;
-        let mut outdated = 0i64;
+        let mut count = Unsurged::default();
         // One walk counts the budget and lists the nodes that use it.
         self.each_group(|g| {
             let Some(entry) = self.entry(g, s, plan) else {
                 return Ok(());
             };
-            if matches!(entry, Entry::Pods { old: Some(_), .. }) {
-                outdated += 1;
-            }
             self.record_hold(&g, &entry, false, plan)?;
-            match entry {
-                Entry::Excess => unavailable += 1,
-                Entry::Pods { new, old } => match (new, old) {
-                    (None, None) | (Some(_), Some(_)) => unavailable += 1,
-                    (Some(new), None) => {
-                        if !new.available() {
-                            unavailable += 1;
-                        }
-                    }
-                    (None, Some(old)) => {
-                        if old.available() {
-                            candidates += 1;
-                        } else {
-                            replacements += 1;
-                            unavailable += 1;
-                        }
-                    }
-                },
-            }
+            count.add(&entry);
             Ok(())
         })?;
+        let Unsurged {
+            unavailable,
+            replacements,
+            candidates,
+            outdated,
+        } = count;
         let chosen = clamp(max_unavailable - unavailable, candidates);
         plan.rollout = Some(RolloutBudget {
             desired: plan_desired(self),

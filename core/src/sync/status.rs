@@ -3,7 +3,7 @@
 use crate::engine::{DaemonSet, Engine};
 use crate::error::Result;
 use crate::sync::plan::{DaemonSetStatus, Plan};
-use crate::sync::Member;
+use crate::sync::{Member, NodeSlot};
 
 impl<
         const NODES: usize,
@@ -31,7 +31,6 @@ impl<
             observed_generation,
             ..DaemonSetStatus::default()
         };
-        let inc = |n: &mut i32| *n = n.saturating_add(1);
         // Only nodes count (pods of missing nodes do not), and without creates or
         // deletes a node's oldest member is its first pod.
         let unchanged = plan.deletes.is_empty() && plan.creates.is_empty();
@@ -41,29 +40,42 @@ impl<
             } else {
                 self.members(g, &plan.deletes, &plan.creates).next()
             };
-            if !node.should_run() {
-                if oldest.is_some() {
-                    inc(&mut st.number_misscheduled);
-                }
-                return Ok(());
-            }
-            inc(&mut st.desired_number_scheduled);
-            let Some(pod) = oldest else { return Ok(()) };
-            inc(&mut st.current_number_scheduled);
-            if pod.ready() {
-                inc(&mut st.number_ready);
-                if pod.available() {
-                    inc(&mut st.number_available);
-                }
-            }
-            if pod.updated(s) {
-                inc(&mut st.updated_number_scheduled);
-            }
+            count_node(&mut st, s, node, oldest);
             Ok(())
         })?;
         st.number_unavailable = st
             .desired_number_scheduled
             .saturating_sub(st.number_available);
         Ok(st)
+    }
+}
+
+/// Counts one node into `st`, by its placement and its oldest pod as the plan
+/// leaves it.
+#[inline(always)]
+pub(crate) fn count_node(
+    st: &mut DaemonSetStatus,
+    s: &DaemonSet,
+    node: &NodeSlot,
+    oldest: Option<Member>,
+) {
+    let inc = |n: &mut i32| *n = n.saturating_add(1);
+    if !node.should_run() {
+        if oldest.is_some() {
+            inc(&mut st.number_misscheduled);
+        }
+        return;
+    }
+    inc(&mut st.desired_number_scheduled);
+    let Some(pod) = oldest else { return };
+    inc(&mut st.current_number_scheduled);
+    if pod.ready() {
+        inc(&mut st.number_ready);
+        if pod.available() {
+            inc(&mut st.number_available);
+        }
+    }
+    if pod.updated(s) {
+        inc(&mut st.updated_number_scheduled);
     }
 }
