@@ -11,17 +11,17 @@
 //!
 //! A seeded xorshift generator keeps runs reproducible (`DSR_NODE_REPLAN_SEEDS`
 //! sets how many sequences run).
+#![cfg(feature = "json")]
 
 #[path = "support/cluster.rs"]
 mod cluster;
 
-use cluster::{OwnedNode, OwnedSet, REVISION, STEADY_SINCE};
-use dsr_core::input::{
-    DaemonSetInput, IntOrStringInput, LabelInput, PodConditionInput, PodInput, RollingUpdateInput,
-    UpdateStrategyInput,
-};
+use cluster::{Set, REVISION, STEADY_SINCE};
+use dsr_core::input::{LabelInput, NodeInput, PodConditionInput, PodInput, TaintInput};
+use dsr_core::json::ObjectId;
 use dsr_core::sync::{NodeChange, NodePart, Plan};
 use dsr_core::{Engine, Fit, NodeId, PodId, SetId, Timestamp};
+use serde_json::json;
 
 type E = Engine<256, 32, 8192, 16384, { 1 << 19 }, { 1 << 16 }, 2048>;
 
@@ -73,47 +73,111 @@ struct TestPod {
 
 struct World {
     e: Box<E>,
-    nodes: Vec<OwnedNode>,
+    nodes: Vec<TestNode>,
     node_ids: Vec<NodeId>,
-    sets: Vec<OwnedSet>,
+    sets: Vec<Set>,
     set_ids: Vec<SetId>,
     pods: Vec<TestPod>,
     serial: usize,
     now: Timestamp,
 }
 
-/// How the test varies the bench DaemonSets, by index.
-fn with_set<R>(i: usize, d: &OwnedSet, f: impl FnOnce(&DaemonSetInput<'_>) -> R) -> R {
-    cluster::with_set(d, |input| {
-        let mut input = *input;
-        match i % 7 {
-            1 => input.update_strategy.type_ = "OnDelete",
-            2 => {
-                input.update_strategy = UpdateStrategyInput {
-                    type_: "RollingUpdate",
-                    rolling_update: Some(RollingUpdateInput {
-                        max_unavailable: Some(IntOrStringInput::String("10%")),
-                        max_surge: None,
-                    }),
-                }
-            }
-            3 if i == 3 => input.min_ready_seconds = 30,
-            5 if i == 5 => {
-                input.update_strategy = UpdateStrategyInput {
-                    type_: "RollingUpdate",
-                    rolling_update: Some(RollingUpdateInput {
-                        max_unavailable: Some(IntOrStringInput::Int(0)),
-                        max_surge: Some(IntOrStringInput::Int(1)),
-                    }),
-                }
-            }
-            _ => {}
-        }
-        f(&input)
-    })
+/// A node as the test changes it (its updates go through the typed API).
+struct TestNode {
+    name: String,
+    labels: Vec<(String, String)>,
+    taints: Vec<(String, String, String)>,
 }
 
-fn pod_input<R>(sets: &[OwnedSet], p: &TestPod, f: impl FnOnce(&PodInput<'_>) -> R) -> R {
+impl TestNode {
+    fn of(n: &cluster::Node) -> TestNode {
+        let taints = n.object["spec"]["taints"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|t| {
+                        let s = |f: &str| t[f].as_str().unwrap_or("").to_string();
+                        (s("key"), s("value"), s("effect"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        TestNode {
+            name: n.name.clone(),
+            labels: n.labels.clone(),
+            taints,
+        }
+    }
+
+    fn with_input<R>(&self, f: impl FnOnce(&NodeInput<'_>) -> R) -> R {
+        let labels: Vec<LabelInput<'_>> = self
+            .labels
+            .iter()
+            .map(|(k, v)| LabelInput { key: k, value: v })
+            .collect();
+        let taints: Vec<TaintInput<'_>> = self
+            .taints
+            .iter()
+            .map(|(k, v, e)| TaintInput {
+                key: k,
+                value: v,
+                effect: e,
+            })
+            .collect();
+        f(&NodeInput {
+            name: &self.name,
+            labels: &labels,
+            taints: &taints,
+            unschedulable: false,
+        })
+    }
+}
+
+/// A bench DaemonSet as the test varies it, by index: some OnDelete, one with
+/// a percentage budget, one with `minReadySeconds`, one surging.
+fn set_object(i: usize, d: &Set) -> serde_json::Value {
+    let mut v = cluster::set_object(d);
+    let spec = &mut v["spec"];
+    match i % 7 {
+        1 => spec["updateStrategy"] = json!({"type": "OnDelete"}),
+        2 => {
+            spec["updateStrategy"] =
+                json!({"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}})
+        }
+        3 if i == 3 => spec["minReadySeconds"] = json!(30),
+        5 if i == 5 => {
+            spec["updateStrategy"] = json!({"type": "RollingUpdate",
+                "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}})
+        }
+        _ => {}
+    }
+    v
+}
+
+/// The label keys a DaemonSet places by: its nodeSelector's and its required
+/// node affinity's expressions'.
+fn placement_keys(d: &serde_json::Value) -> Vec<String> {
+    let pod = &d["spec"]["template"]["spec"];
+    let selector = pod["nodeSelector"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys().cloned());
+    let terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        ["nodeSelectorTerms"]
+        .as_array()
+        .into_iter()
+        .flatten();
+    let expressions = terms.flat_map(|t| {
+        t["matchExpressions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|q| q["key"].as_str().map(str::to_string))
+    });
+    selector.chain(expressions).collect()
+}
+
+fn pod_input<R>(sets: &[Set], p: &TestPod, f: impl FnOnce(&PodInput<'_>) -> R) -> R {
     let d = &sets[p.set];
     let uid = cluster::set_uid(d);
     let mut labels: Vec<(String, String)> = d.template_labels.clone();
@@ -146,16 +210,22 @@ impl World {
     fn new() -> World {
         let c = cluster::load(&cluster::bench_path("cluster-1k.json"));
         let mut e: Box<E> = Box::default();
-        let nodes: Vec<OwnedNode> = c.nodes.into_iter().take(NODES).collect();
+        let nodes: Vec<TestNode> = c.nodes.iter().take(NODES).map(TestNode::of).collect();
         let node_ids = nodes
             .iter()
-            .map(|n| cluster::with_node(n, |i| e.add_node(i)).expect("node"))
+            .map(|n| n.with_input(|i| e.add_node(i)).expect("node"))
             .collect();
         let set_ids = c
             .sets
             .iter()
             .enumerate()
-            .map(|(i, d)| with_set(i, d, |input| e.add_daemon_set(input)).expect("set"))
+            .map(|(i, d)| {
+                let json = cluster::json(&set_object(i, d));
+                match e.apply(&json, &mut cluster::scratch()).expect("set").id {
+                    ObjectId::DaemonSet(id) => id,
+                    other => panic!("not a DaemonSet: {other:?}"),
+                }
+            })
             .collect();
         let mut w = World {
             e,
@@ -247,13 +317,7 @@ impl World {
                 let keys: Vec<String> = self
                     .sets
                     .iter()
-                    .flat_map(|d| d.node_selector.iter().map(|(k, _)| k.clone()))
-                    .chain(self.sets.iter().flat_map(|d| {
-                        d.terms
-                            .iter()
-                            .flatten()
-                            .flat_map(|(e, _)| e.iter().map(|q| q.key.clone()))
-                    }))
+                    .flat_map(|d| placement_keys(&d.object))
                     .collect();
                 let key = keys[r.below(keys.len())].clone();
                 let other = &self.nodes[r.below(self.nodes.len())];
@@ -357,7 +421,9 @@ impl World {
     fn touch_node(&mut self, n: usize) {
         let id = self.node_ids[n];
         let e = &mut self.e;
-        cluster::with_node(&self.nodes[n], |i| e.update_node(id, i)).expect("node");
+        self.nodes[n]
+            .with_input(|i| e.update_node(id, i))
+            .expect("node");
     }
 }
 

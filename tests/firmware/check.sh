@@ -27,9 +27,10 @@
 #      JSON decoder is linked and its stack measured) and report the same
 #      sizes; the program's .text must stay within FIRMWARE_JSON_TEXT_MAX
 #      bytes. The target is 128 KiB (131072) and is NOT yet met: the program
-#      measured 145817 bytes (x86-64, after main's load and abi branches were
-#      merged into the smaller decoder), so the default budget is that rounded
-#      up to the next KiB plus 1 KiB, 147456 (144 KiB), to catch growth;
+#      measured 149034 bytes (x86-64, after snapshot format 4 carried the
+#      remembered ControllerRevisions, +2.1 KB, and a watch event came to be
+#      read once, in place, +3 KB), so the default budget is that rounded up to
+#      the next KiB plus 1 KiB, 150528 (147 KiB), to catch growth;
 #   7. build it again with 64 nodes and run the same program: no call's stack
 #      may grow with the capacities past the same 4 KiB.
 #
@@ -42,7 +43,7 @@
 # handler comes from the `panic-handler` feature.
 #
 # Environment: CC (default cc), NM (default nm), OBJDUMP (default objdump),
-# FIRMWARE_TEXT_MAX (default 98304), FIRMWARE_JSON_TEXT_MAX (default 147456;
+# FIRMWARE_TEXT_MAX (default 98304), FIRMWARE_JSON_TEXT_MAX (default 150528;
 # the target, 131072, is not yet met: see 6.).
 set -euo pipefail
 
@@ -51,7 +52,7 @@ root=$(cd "$here/../.." && pwd)
 CC=${CC:-cc}
 OBJDUMP=${OBJDUMP:-objdump}
 FIRMWARE_TEXT_MAX=${FIRMWARE_TEXT_MAX:-98304}
-FIRMWARE_JSON_TEXT_MAX=${FIRMWARE_JSON_TEXT_MAX:-147456}
+FIRMWARE_JSON_TEXT_MAX=${FIRMWARE_JSON_TEXT_MAX:-150528}
 target=$root/target/firmware
 archive=$target/release/libdsr.a
 
