@@ -40,6 +40,45 @@ fn scratch_full(e: &ApplyError) -> bool {
     matches!(e.problem, Problem::ScratchFull { .. })
 }
 
+/// `$tier`: `engine.$call` with a `$scratch`, for [`engine_generics`]. Each
+/// size is a frame of its own, so that a small object never touches a larger
+/// scratch's stack, and its scratch is built where it lives (`new()` would fill
+/// a temporary and copy it: tens of kilobytes per event).
+macro_rules! scratch_tier {
+    ($tier:ident, $scratch:ident, $call:ident, $ok:ty) => {
+        #[inline(never)]
+        fn $tier<
+            const NODES: usize,
+            const SETS: usize,
+            const PODS: usize,
+            const STRINGS: usize,
+            const BYTES: usize,
+            const LABELS: usize,
+            const RULES: usize,
+            const TAINTS: usize,
+            const TERMS: usize,
+            const BACKOFF: usize,
+        >(
+            engine: &mut Engine<
+                NODES,
+                SETS,
+                PODS,
+                STRINGS,
+                BYTES,
+                LABELS,
+                RULES,
+                TAINTS,
+                TERMS,
+                BACKOFF,
+            >,
+            json: &[u8],
+        ) -> Result<$ok, ApplyError> {
+            let mut slot = core::mem::MaybeUninit::<$scratch<'_>>::uninit();
+            engine.$call(json, $scratch::init_in_place(&mut slot))
+        }
+    };
+}
+
 macro_rules! engine_generics {
     ($name:ident, $doc:literal, $call:ident, $ok:ty) => {
         #[doc = $doc]
@@ -71,136 +110,10 @@ macro_rules! engine_generics {
             >,
             json: &[u8],
         ) -> Result<$ok, ApplyError> {
-            // Each size in a frame of its own, so that a small object never
-            // touches the large scratch's stack.
-            #[inline(never)]
-            fn tiny<
-                const NODES: usize,
-                const SETS: usize,
-                const PODS: usize,
-                const STRINGS: usize,
-                const BYTES: usize,
-                const LABELS: usize,
-                const RULES: usize,
-                const TAINTS: usize,
-                const TERMS: usize,
-                const BACKOFF: usize,
-            >(
-                engine: &mut Engine<
-                    NODES,
-                    SETS,
-                    PODS,
-                    STRINGS,
-                    BYTES,
-                    LABELS,
-                    RULES,
-                    TAINTS,
-                    TERMS,
-                    BACKOFF,
-                >,
-                json: &[u8],
-            ) -> Result<$ok, ApplyError> {
-                // Built where it lives: `new()` would fill a temporary and
-                // copy it (tens of kilobytes per event).
-                let mut slot = core::mem::MaybeUninit::<TinyScratch<'_>>::uninit();
-                engine.$call(json, TinyScratch::init_in_place(&mut slot))
-            }
-            #[inline(never)]
-            fn small<
-                const NODES: usize,
-                const SETS: usize,
-                const PODS: usize,
-                const STRINGS: usize,
-                const BYTES: usize,
-                const LABELS: usize,
-                const RULES: usize,
-                const TAINTS: usize,
-                const TERMS: usize,
-                const BACKOFF: usize,
-            >(
-                engine: &mut Engine<
-                    NODES,
-                    SETS,
-                    PODS,
-                    STRINGS,
-                    BYTES,
-                    LABELS,
-                    RULES,
-                    TAINTS,
-                    TERMS,
-                    BACKOFF,
-                >,
-                json: &[u8],
-            ) -> Result<$ok, ApplyError> {
-                // Built where it lives: `new()` would fill a temporary and
-                // copy it (tens of kilobytes per event).
-                let mut slot = core::mem::MaybeUninit::<SmallScratch<'_>>::uninit();
-                engine.$call(json, SmallScratch::init_in_place(&mut slot))
-            }
-            #[inline(never)]
-            fn medium<
-                const NODES: usize,
-                const SETS: usize,
-                const PODS: usize,
-                const STRINGS: usize,
-                const BYTES: usize,
-                const LABELS: usize,
-                const RULES: usize,
-                const TAINTS: usize,
-                const TERMS: usize,
-                const BACKOFF: usize,
-            >(
-                engine: &mut Engine<
-                    NODES,
-                    SETS,
-                    PODS,
-                    STRINGS,
-                    BYTES,
-                    LABELS,
-                    RULES,
-                    TAINTS,
-                    TERMS,
-                    BACKOFF,
-                >,
-                json: &[u8],
-            ) -> Result<$ok, ApplyError> {
-                // Built where it lives: `new()` would fill a temporary and
-                // copy it (tens of kilobytes per event).
-                let mut slot = core::mem::MaybeUninit::<MediumScratch<'_>>::uninit();
-                engine.$call(json, MediumScratch::init_in_place(&mut slot))
-            }
-            #[inline(never)]
-            fn large<
-                const NODES: usize,
-                const SETS: usize,
-                const PODS: usize,
-                const STRINGS: usize,
-                const BYTES: usize,
-                const LABELS: usize,
-                const RULES: usize,
-                const TAINTS: usize,
-                const TERMS: usize,
-                const BACKOFF: usize,
-            >(
-                engine: &mut Engine<
-                    NODES,
-                    SETS,
-                    PODS,
-                    STRINGS,
-                    BYTES,
-                    LABELS,
-                    RULES,
-                    TAINTS,
-                    TERMS,
-                    BACKOFF,
-                >,
-                json: &[u8],
-            ) -> Result<$ok, ApplyError> {
-                // Built where it lives: `new()` would fill a temporary and
-                // copy it (tens of kilobytes per event).
-                let mut slot = core::mem::MaybeUninit::<LargeScratch<'_>>::uninit();
-                engine.$call(json, LargeScratch::init_in_place(&mut slot))
-            }
+            scratch_tier!(tiny, TinyScratch, $call, $ok);
+            scratch_tier!(small, SmallScratch, $call, $ok);
+            scratch_tier!(medium, MediumScratch, $call, $ok);
+            scratch_tier!(large, LargeScratch, $call, $ok);
             match tiny(engine, json) {
                 Err(e) if scratch_full(&e) => match small(engine, json) {
                     Err(e) if scratch_full(&e) => match medium(engine, json) {
