@@ -122,6 +122,8 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    // Out of line in the firmware build (`compact`), where size decides.
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn enter(&mut self, seg: Seg<'a>) {
         if let Some(s) = self.path.get_mut(self.depth) {
             *s = seg;
@@ -129,6 +131,7 @@ impl<'a> Ctx<'a> {
         self.depth += 1;
     }
 
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
