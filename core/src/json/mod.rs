@@ -245,9 +245,11 @@ impl ApplyError {
 }
 
 /// Copies `s` into `out`, ending with `...` when it does not fit.
-fn copy_cut<const N: usize>(out: &mut heapless::String<N>, s: &str) {
+// One copy for every string size (a view, not a const generic).
+fn copy_cut(out: &mut heapless::string::StringView, s: &str) {
+    let max = out.capacity().saturating_sub(3);
     for c in s.chars() {
-        if out.len() + c.len_utf8() > N.saturating_sub(3) {
+        if out.len() + c.len_utf8() > max {
             let _ = out.push_str("...");
             return;
         }
@@ -996,7 +998,7 @@ pub(crate) fn failure(ctx: &Ctx<'_>) -> ApplyError {
         // `kubectl` sorts keys, so `labels` comes before `name`: find the
         // name for the message.
         if let Some(name) = ctx.start.and_then(|s| name_at(ctx.json, s)) {
-            copy_cut(&mut err.name, name);
+            copy_cut(err.name.as_mut_view(), name);
         }
     }
     err
@@ -1203,21 +1205,21 @@ impl Ctx<'_> {
             e => Problem::Syntax(e),
         });
         let mut err = ApplyError::new(self.kind, problem);
-        copy_cut(&mut err.name, self.name);
-        copy_cut(&mut err.detail, self.detail);
+        copy_cut(err.name.as_mut_view(), self.name);
+        copy_cut(err.detail.as_mut_view(), self.detail);
         let mut path = heapless::String::<ERROR_PATH_MAX>::new();
         for seg in self.path() {
             let mut buf = [0u8; 12];
             let piece = match *seg {
                 Seg::Key(k) => {
                     if !path.is_empty() {
-                        copy_cut(&mut path, ".");
+                        copy_cut(path.as_mut_view(), ".");
                     }
                     k
                 }
                 Seg::Index(i) => index_piece(&mut buf, i),
             };
-            copy_cut(&mut path, piece);
+            copy_cut(path.as_mut_view(), piece);
         }
         err.path = path;
         err
@@ -1254,6 +1256,6 @@ pub(crate) fn not_a_daemon_set(kind: Kind) -> ApplyError {
 /// A problem the engine found in an object.
 pub(crate) fn engine_error(kind: Kind, name: &str, e: crate::Error) -> ApplyError {
     let mut err = ApplyError::new(kind, Problem::Engine(e));
-    copy_cut(&mut err.name, name);
+    copy_cut(err.name.as_mut_view(), name);
     err
 }
