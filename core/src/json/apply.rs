@@ -220,7 +220,9 @@ impl<
             Some(EventType::Deleted) => true,
             _ => false,
         };
-        if decoded.objects.len() > 1 {
+        // `OBJECTS > 1` first: with a scratch of one object (the firmware's),
+        // the check of a `List`'s items is not built in at all.
+        if OBJECTS > 1 && decoded.objects.len() > 1 {
             if let Some(object) = self.check_list(decoded.objects) {
                 return Err(self.refusal(object));
             }
