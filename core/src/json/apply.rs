@@ -748,6 +748,27 @@ mod tests {
     }
 
     #[test]
+    fn an_error_cuts_a_long_name_at_a_character_boundary() {
+        // 60 ASCII bytes, then two-byte characters: the kept name (64 bytes at
+        // most, `...` included) cannot end inside one.
+        let name = format!("{}{}", "a".repeat(60), "é".repeat(4));
+        let json = format!(
+            r#"{{"apiVersion":"v1","kind":"Node","metadata":{{"name":"{name}"}},
+            "spec":{{"taints":[{{"key":"edge","effect":7}}]}}}}"#
+        );
+        let mut e = Box::new(GatewayEngine::new());
+        let mut s: Scratch<'_> = Scratch::new();
+        let err = e.apply(json.as_bytes(), &mut s).unwrap_err();
+        assert_eq!(err.name.as_str(), format!("{}...", "a".repeat(60)));
+        assert_eq!(err.path.as_str(), "spec.taints[0].effect");
+        // A name that fits is kept whole.
+        let json = json.replace(&name, "edge-1");
+        let mut s: Scratch<'_> = Scratch::new();
+        let err = e.apply(json.as_bytes(), &mut s).unwrap_err();
+        assert_eq!(err.name.as_str(), "edge-1");
+    }
+
+    #[test]
     fn a_daemon_set_added_before_any_node_changes_no_placement() {
         let mut e = Box::new(GatewayEngine::new());
         let a = apply(&mut e, &daemon_set(1, "fluentd:1.20"));
