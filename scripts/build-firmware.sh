@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # The firmware build of libdsr: dsr-ffi as a no_std staticlib (no `std`
-# feature, panic = "abort", opt-level "z", LTO, one codegen unit; features
-# `panic-handler` and `compact`), in its own target directory so that it never
-# overwrites the hosted target/release/libdsr.a, and the build's dsr_config.h
-# beside it.
+# feature, panic = "abort", opt-level "z", LTO, one codegen unit, LLVM's
+# machine outliner on; features `panic-handler` and `compact`), in its own
+# target directory so that it never overwrites the hosted
+# target/release/libdsr.a, and the build's dsr_config.h beside it.
+#
+# The outliner (`-C llvm-args=-enable-machine-outliner=always`, given to the
+# final crate, where LTO generates all the code) moves instruction sequences
+# repeated across functions into shared ones: 1.5 KB less .text of the json
+# firmware program on x86-64 (0.3 KB without json), a few bytes more stack.
 #
 #   bash scripts/build-firmware.sh                 # host target
 #   bash scripts/build-firmware.sh --target thumbv7em-none-eabihf
@@ -11,7 +16,8 @@
 #
 # writes target/firmware/[TRIPLE/]release/libdsr.a and
 # target/firmware/[TRIPLE/]include/dsr_config.h (DSR_ENGINE_SIZE, ...), and
-# prints both paths. Arguments are passed to cargo (--target, -v, ...).
+# prints both paths. Arguments are passed to cargo (--target, -v, ...; cargo
+# options only: the rustc flags above come after them).
 #
 # The capacities are the DSR_* variables below: the gateway sizing of the core's
 # `GatewayEngine` (one node, 16 DaemonSets, 32 pods; an engine under 16 KiB of
@@ -69,7 +75,8 @@ echo "build-firmware: DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS DSR_
 (cd "$root" && CARGO_TARGET_DIR=$target_dir cargo rustc -p dsr-ffi --lib --release \
     --crate-type staticlib --no-default-features --features "$features" \
     --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
-    --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1' "$@")
+    --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1' "$@" \
+    -- -C llvm-args=-enable-machine-outliner=always)
 archive=$out/release/libdsr.a
 [ -f "$archive" ] || { echo "build-firmware: cargo finished but $archive does not exist" >&2; exit 1; }
 bash "$root/scripts/dsr-config-h.sh" "$archive" "$out/include/dsr_config.h" >&2

@@ -78,48 +78,18 @@ impl<
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
-        self.with_room(&mut |e| e.update_daemon_set_once(id, input))
+        self.with_room(&mut |e| e.replace_daemon_set(id, input, false))
+            .map(drop)
     }
 
-    fn update_daemon_set_once(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
-        let old = *self
-            .sets
-            .get(id.0)
-            .ok_or(Error::NotFound(Table::DaemonSets))?;
-        if let Some(other) = self.find_daemon_set(input.namespace, input.name) {
-            if other != id {
-                return Err(Error::Duplicate(Table::DaemonSets));
-            }
-        }
-        let new = self.atomically(|e| e.compile_daemon_set(input))?;
-        self.hold_set(&new, crate::holders::Hold::Retain);
-        self.hold_set(&old, crate::holders::Hold::Release);
-        self.sweep_strings();
-        let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
-        *slot = new;
-        self.free_set_parts(&old);
-        self.keys.stale = true;
-        self.slot_set_keys(id);
-        self.refresh_set_fits(id.0);
-        Ok(())
-    }
-
-    /// [`update_daemon_set`](Self::update_daemon_set), except that a DaemonSet
-    /// whose compiled form does not change is left alone (its version, and so
-    /// the placements answered from it, stay): `Ok(false)`.
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
-    pub(crate) fn update_daemon_set_if_changed(
+    /// Replaces a DaemonSet's spec, keeping its id; with `only_if_changed`, one
+    /// whose compiled form does not change is left alone (`Ok(false)`). One
+    /// body for both, so that the DaemonSet is compiled once either way.
+    fn replace_daemon_set(
         &mut self,
         id: SetId,
         input: &DaemonSetInput<'_>,
-    ) -> Result<bool> {
-        self.with_room(&mut |e| e.update_daemon_set_if_changed_once(id, input))
-    }
-
-    fn update_daemon_set_if_changed_once(
-        &mut self,
-        id: SetId,
-        input: &DaemonSetInput<'_>,
+        only_if_changed: bool,
     ) -> Result<bool> {
         let old = *self
             .sets
@@ -132,13 +102,32 @@ impl<
         }
         let cp = self.checkpoint();
         let new = self.atomically(|e| e.compile_daemon_set(input))?;
-        if self.same_set(&old, &new) {
+        if only_if_changed && self.same_set(&old, &new) {
             self.rollback(cp);
             return Ok(false);
         }
-        self.rollback(cp);
-        self.update_daemon_set(id, input)?;
+        self.hold_set(&new, crate::holders::Hold::Retain);
+        self.hold_set(&old, crate::holders::Hold::Release);
+        self.sweep_strings();
+        let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
+        *slot = new;
+        self.free_set_parts(&old);
+        self.keys.stale = true;
+        self.slot_set_keys(id);
+        self.refresh_set_fits(id.0);
         Ok(true)
+    }
+
+    /// [`update_daemon_set`](Self::update_daemon_set), except that a DaemonSet
+    /// whose compiled form does not change is left alone (its version, and so
+    /// the placements answered from it, stay): `Ok(false)`.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    pub(crate) fn update_daemon_set_if_changed(
+        &mut self,
+        id: SetId,
+        input: &DaemonSetInput<'_>,
+    ) -> Result<bool> {
+        self.with_room(&mut |e| e.replace_daemon_set(id, input, true))
     }
 
     /// Whether two compiled DaemonSets say the same (their versions and where

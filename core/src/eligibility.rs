@@ -323,7 +323,10 @@ impl<
     }
 
     /// The taint that keeps the DaemonSet's pod off the node, if one does.
-    #[inline(always)]
+    // Inlined, but in the firmware build (`compact`, where code size decides):
+    // one copy for its two callers.
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     fn blocking_taint<'a>(&'a self, set: &DaemonSet, node: &Node) -> Option<&'a Taint> {
         let taints = self.taints.get(node.taints);
         let tolerations = self.daemon_tolerations(set);

@@ -496,6 +496,9 @@ impl<
         &self.strings
     }
 
+    // Out of line in the firmware build (`compact`): inlined into each of
+    // its callers, it cost more than the call.
+    #[cfg_attr(feature = "compact", inline(never))]
     pub(crate) fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
             labels: self.labels.mark(),
@@ -510,6 +513,7 @@ impl<
 
     /// Undoes every pool push since `cp`, and frees the strings interned since that
     /// no object holds.
+    #[cfg_attr(feature = "compact", inline(never))]
     pub(crate) fn rollback(&mut self, cp: Checkpoint) {
         self.strings.sweep();
         self.labels.truncate(cp.labels);

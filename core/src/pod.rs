@@ -239,17 +239,37 @@ impl<
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
     pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
-        self.with_room(&mut |e| e.update_pod_once(id, input))
+        self.with_room(&mut |e| e.replace_pod(id, input, false))
+            .map(drop)
     }
 
-    fn update_pod_once(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
+    /// Replaces a pod's fields, keeping its id; with `only_if_changed`, a pod
+    /// whose compiled form does not change is left alone (`Ok(false)`). One
+    /// body for both, so that the pod is compiled once either way.
+    fn replace_pod(
+        &mut self,
+        id: PodId,
+        input: &PodInput<'_>,
+        only_if_changed: bool,
+    ) -> Result<bool> {
         let old = *self.pods.get(id.0).ok_or(Error::NotFound(Table::Pods))?;
         if let Some(other) = self.find_pod(input.namespace, input.name) {
             if other != id {
                 return Err(Error::Duplicate(Table::Pods));
             }
         }
+        let cp = self.checkpoint();
         let mut new = self.atomically(|e| e.compile_pod(input))?;
+        let same = only_if_changed
+            && Pod {
+                labels: old.labels,
+                ..new
+            } == old
+            && self.labels.get(new.labels) == self.labels.get(old.labels);
+        if same {
+            self.rollback(cp);
+            return Ok(false);
+        }
         self.hold_pod(&new, crate::holders::Hold::Retain);
         self.hold_pod(&old, crate::holders::Hold::Release);
         self.sweep_strings();
@@ -275,7 +295,7 @@ impl<
             self.free_labels(old.labels);
             self.place_pod_labels(id.0);
         }
-        Ok(())
+        Ok(true)
     }
 
     /// [`update_pod`](Self::update_pod), except that a pod whose compiled form
@@ -286,24 +306,7 @@ impl<
         id: PodId,
         input: &PodInput<'_>,
     ) -> Result<bool> {
-        self.with_room(&mut |e| e.update_pod_if_changed_once(id, input))
-    }
-
-    fn update_pod_if_changed_once(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
-        let old = *self.pods.get(id.0).ok_or(Error::NotFound(Table::Pods))?;
-        let cp = self.checkpoint();
-        let new = self.atomically(|e| e.compile_pod(input))?;
-        let same = Pod {
-            labels: old.labels,
-            ..new
-        } == old
-            && self.labels.get(new.labels) == self.labels.get(old.labels);
-        self.rollback(cp);
-        if same {
-            return Ok(false);
-        }
-        self.update_pod(id, input)?;
-        Ok(true)
+        self.with_room(&mut |e| e.replace_pod(id, input, true))
     }
 
     /// Removes a pod, freeing its labels.

@@ -167,7 +167,10 @@ impl<T: Entry, const N: usize> Pool<T, N> {
     }
 
     /// The entries of a span; empty for a span that is out of range.
-    #[inline]
+    // Out of line in the firmware build (`compact`): it is called from dozens
+    // of places, and each inlined copy costs more than the call.
+    #[cfg_attr(not(feature = "compact"), inline)]
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn get(&self, span: Span) -> &[T] {
         let start = span.start as usize;
         self.items.get(start..start + span.len()).unwrap_or(&[])
@@ -284,12 +287,11 @@ impl<T: Entry, const N: usize> Pool<T, N> {
         if span.is_empty() || end > self.items.len() {
             return;
         }
-        // Rotate the removed run to the end, then drop it: no allocation, no panic.
-        if let Some(tail) = self.items.get_mut(start..) {
-            tail.rotate_left(span.len());
-        }
-        let keep = self.items.len() - span.len();
-        self.items.truncate(keep);
+        // Move the entries after the run down over it (one memmove; entries
+        // are `Copy`), then drop the copies left at the end.
+        let len = self.items.len();
+        self.items.copy_within(end..len, start);
+        self.items.truncate(len - span.len());
     }
 
     /// Moves `span`, the last entries of the pool (an object just stored), into
@@ -533,11 +535,14 @@ impl<T, const N: usize> Slots<T, N> {
     }
 
     /// The object at an index.
+    // Out of line in the firmware build (`compact`): see `Pool::get`.
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn get(&self, index: u32) -> Option<&T> {
         self.slots.get(index as usize).and_then(Option::as_ref)
     }
 
     /// The object at an index, mutably.
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn get_mut(&mut self, index: u32) -> Option<&mut T> {
         self.slots.get_mut(index as usize).and_then(Option::as_mut)
     }

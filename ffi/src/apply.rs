@@ -283,13 +283,11 @@ mod with_json {
         /// for `dsr_engine_last_error()`.
         fn apply_json(&mut self, json: &[u8]) -> Result<Applied, Failure> {
             // What an earlier call left (references into its input, which may be
-            // gone) is overwritten, never read: `reset` fills each array in
-            // place (no temporary of the scratch's size on the stack), so every
-            // reference in the scratch is a valid `&'static` again.
-            // SAFETY: `dsr_engine_init()` built the scratch (JsonState::init)
-            // before handing out the engine; nothing uninitialises it again.
-            let scratch = unsafe { self.json.scratch.assume_init_mut() };
-            scratch.reset();
+            // gone) is overwritten, never read: the scratch is built again in
+            // place, as `dsr_engine_init()` built it (no temporary of its size
+            // on the stack, and the same code: the firmware build counts its
+            // bytes), so every reference in it is a valid `&'static` again.
+            let scratch = <json_scratch!('static)>::init_in_place(&mut self.json.scratch);
             let slot: *mut json_scratch!('static) = scratch;
             // SAFETY: `slot` points to the engine's scratch, a field of `self`
             // (borrowed mutably for this call) that nothing else refers to.

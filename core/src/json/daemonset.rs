@@ -1,6 +1,6 @@
 //! `apps/v1 DaemonSet`: selector, pod template, update strategy, status.
 
-use super::de::{int, Ctx, Fields, Read, Seg, Source};
+use super::de::{int, match_key, Ctx, Fields, Read, Seg, Source};
 use super::meta::Meta;
 use super::podspec::{requirements, PodSpec};
 use super::Problem;
@@ -60,20 +60,20 @@ impl<'a> DaemonSet<'a> {
 
 impl<'a> Fields<'a> for DaemonSet<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "metadata" => {
                 ctx.object(src, &mut self.meta)?;
-            }
+            },
             "spec" => {
                 let mut s = Spec(self);
                 ctx.object(src, &mut s)?;
-            }
+            },
             "status" => {
                 let mut s = Status(&mut self.observed_generation);
                 ctx.object(src, &mut s)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -82,35 +82,35 @@ struct Spec<'d, 'a>(&'d mut DaemonSet<'a>);
 
 impl<'a> Fields<'a> for Spec<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "selector" => {
                 ctx.object(src, &mut self.0.selector)?;
-            }
+            },
             "template" => {
                 let mut t = Template(self.0);
                 ctx.object(src, &mut t)?;
-            }
+            },
             "updateStrategy" => {
                 ctx.object(src, &mut self.0.update_strategy)?;
-            }
+            },
             "minReadySeconds" => self.0.min_ready_seconds = ctx.int32(src)?.unwrap_or(0),
             "revisionHistoryLimit" => self.0.revision_history_limit = ctx.int32(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
 
 impl<'a> Fields<'a> for LabelSelectorInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "matchLabels" => self.match_labels = ctx.labels(src)?.unwrap_or(&[]),
             "matchExpressions" => {
                 self.match_expressions = requirements(ctx, src)?;
                 check_requirements(ctx, self.match_expressions)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -144,16 +144,16 @@ struct Template<'d, 'a>(&'d mut DaemonSet<'a>);
 
 impl<'a> Fields<'a> for Template<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "metadata" => {
                 let mut m = TemplateMeta(&mut self.0.template_labels);
                 ctx.object(src, &mut m)?;
-            }
+            },
             "spec" => {
                 ctx.object(src, &mut self.0.spec)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -162,26 +162,26 @@ struct TemplateMeta<'d, 'a>(&'d mut &'a [LabelInput<'a>]);
 
 impl<'a> Fields<'a> for TemplateMeta<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "labels" => *self.0 = ctx.labels(src)?.unwrap_or(&[]),
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
 
 impl<'a> Fields<'a> for UpdateStrategyInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "type" => self.type_ = ctx.str_or_empty(src)?,
             "rollingUpdate" => {
                 let mut r = RollingUpdateInput::default();
                 if ctx.object(src, &mut r)? {
                     self.rolling_update = Some(r);
                 }
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -216,10 +216,10 @@ struct Status<'d>(&'d mut i64);
 
 impl<'a> Fields<'a> for Status<'_> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "observedGeneration" => *self.0 = int(src)?.unwrap_or(0),
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }

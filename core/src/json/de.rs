@@ -122,6 +122,8 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    // Out of line in the firmware build (`compact`), where size decides.
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn enter(&mut self, seg: Seg<'a>) {
         if let Some(s) = self.path.get_mut(self.depth) {
             *s = seg;
@@ -129,6 +131,7 @@ impl<'a> Ctx<'a> {
         self.depth += 1;
     }
 
+    #[cfg_attr(feature = "compact", inline(never))]
     pub fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
@@ -347,6 +350,45 @@ pub(crate) fn int<'a>(src: &mut dyn Source<'a>) -> Read<Option<i64>> {
 #[inline(never)]
 pub(crate) fn boolean<'a>(src: &mut dyn Source<'a>) -> Read<bool> {
     Ok(matches!(src.next(Want::Bool)?, Out::Bool(true)))
+}
+
+/// `match key { "a" => x, "b" | "c" => y, _ => z }` over an object's field
+/// names (no name in two arms). The firmware build (`compact`, where code size
+/// decides) looks `key` up in a table of the names, in [`key_index`], and picks
+/// the arm by position: one loop of comparisons for every reader instead of a
+/// compiled comparison per name (about 20 bytes each).
+macro_rules! match_key {
+    ($key:expr; $($($k:literal)|+ => $arm:expr,)* _ => $default:expr $(,)?) => {{
+        #[cfg(not(feature = "compact"))]
+        let picked = match $key {
+            $($($k)|+ => $arm,)*
+            _ => $default,
+        };
+        #[cfg(feature = "compact")]
+        let picked = 'arm: {
+            let i = $crate::json::de::key_index($key, &[$($($k),+),*]);
+            let mut n = 0usize;
+            $(
+                let first = n;
+                $(n += 1; let _ = $k;)+
+                if first <= i && i < n {
+                    break 'arm ($arm);
+                }
+            )*
+            let _ = n;
+            $default
+        };
+        picked
+    }};
+}
+pub(crate) use match_key;
+
+/// The position of `key` among `keys` (`keys.len()` when it is not there): the
+/// comparisons of [`match_key!`] in the firmware build.
+#[cfg(feature = "compact")]
+#[inline(never)]
+pub(crate) fn key_index(key: &str, keys: &[&str]) -> usize {
+    keys.iter().position(|k| *k == key).unwrap_or(keys.len())
 }
 
 /// Reads the fields of one JSON object.

@@ -1,6 +1,6 @@
 //! `metadata` (`metav1.ObjectMeta`): what dsr reads of it for every kind.
 
-use super::de::{boolean, int, object_element, Ctx, Elements, Fields, Read, Source};
+use super::de::{boolean, int, match_key, object_element, Ctx, Elements, Fields, Read, Source};
 use crate::input::LabelInput;
 use crate::revisions::REVISION_ANNOTATION;
 use crate::Timestamp;
@@ -41,11 +41,11 @@ impl Meta<'_> {
 
 impl<'a> Fields<'a> for Meta<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "name" => {
                 self.name = ctx.str_or_empty(src)?;
                 ctx.name = self.name;
-            }
+            },
             "namespace" => self.namespace = ctx.str_or_empty(src)?,
             "uid" => self.uid = ctx.str_or_empty(src)?,
             "generation" => self.generation = int(src)?.unwrap_or(0),
@@ -53,7 +53,7 @@ impl<'a> Fields<'a> for Meta<'a> {
             "annotations" => {
                 let mut a = Annotations(self);
                 ctx.object(src, &mut a)?;
-            }
+            },
             "ownerReferences" => {
                 let mut controller = None;
                 let mut owners = Owners(&mut controller);
@@ -63,11 +63,11 @@ impl<'a> Fields<'a> for Meta<'a> {
                     self.controller_kind = c.kind;
                     self.controller_name = c.name;
                 }
-            }
+            },
             "deletionTimestamp" => self.deleting = ctx.time(src)?.is_some(),
             "creationTimestamp" => self.creation_timestamp = ctx.time(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -97,13 +97,13 @@ struct Owner<'a> {
 
 impl<'a> Fields<'a> for Owner<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "uid" => self.uid = ctx.str_or_empty(src)?,
             "kind" => self.kind = ctx.str_or_empty(src)?,
             "name" => self.name = ctx.str_or_empty(src)?,
             "controller" => self.controller = boolean(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }

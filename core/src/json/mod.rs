@@ -57,8 +57,8 @@ use crate::input::{
     TolerationInput,
 };
 use de::{
-    field_of, int, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg, Source,
-    Stop, Want,
+    field_of, int, match_key, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg,
+    Source, Stop, Want,
 };
 
 /// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
@@ -244,15 +244,22 @@ impl ApplyError {
     }
 }
 
-/// Copies `s` into `out`, ending with `...` when it does not fit.
-fn copy_cut<const N: usize>(out: &mut heapless::String<N>, s: &str) {
-    for c in s.chars() {
-        if out.len() + c.len_utf8() > N.saturating_sub(3) {
-            let _ = out.push_str("...");
-            return;
-        }
-        let _ = out.push(c);
+/// Copies `s` into `out`, ending with `...` when it does not fit (cut at a
+/// character boundary, with room kept for the `...`).
+// One copy for every string size (a view, not a const generic), and one
+// `push_str` rather than a push per character.
+fn copy_cut(out: &mut heapless::string::StringView, s: &str) {
+    let room = out.capacity().saturating_sub(3).saturating_sub(out.len());
+    if s.len() <= room {
+        let _ = out.push_str(s);
+        return;
     }
+    let mut end = room;
+    while !s.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    let _ = out.push_str(s.get(..end).unwrap_or(""));
+    let _ = out.push_str("...");
 }
 
 impl fmt::Display for ApplyError {
@@ -555,27 +562,32 @@ impl<'a> Fields<'a> for Top<'a> {
         if self.start.is_none() {
             self.start = ctx.object_start(key);
         }
-        match key {
+        match_key! { key;
             "kind" => {
                 self.kind = ctx.string(src)?;
                 if self.stop != StopAt::End {
                     return self.stop();
                 }
-            }
-            "object" | "items" if self.stop == StopAt::First => return self.stop(),
+            },
             "type" => self.type_ = ctx.string(src)?,
             "message" => self.message = ctx.str_or_empty(src)?,
             "code" => self.code = int(src)?.unwrap_or(0),
             "object" => {
+                if self.stop == StopAt::First {
+                    return self.stop();
+                }
                 self.object = ctx.value_start(key);
                 ctx.skip(src)?;
-            }
+            },
             "items" => {
+                if self.stop == StopAt::First {
+                    return self.stop();
+                }
                 self.items = ctx.value_start(key);
                 ctx.skip(src)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -996,7 +1008,7 @@ pub(crate) fn failure(ctx: &Ctx<'_>) -> ApplyError {
         // `kubectl` sorts keys, so `labels` comes before `name`: find the
         // name for the message.
         if let Some(name) = ctx.start.and_then(|s| name_at(ctx.json, s)) {
-            copy_cut(&mut err.name, name);
+            copy_cut(err.name.as_mut_view(), name);
         }
     }
     err
@@ -1010,21 +1022,21 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
     struct Inner<'r, 'a>(&'r mut Option<&'a str>);
     impl<'a> Fields<'a> for Inner<'_, 'a> {
         fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-            match key {
+            match_key! { key;
                 "name" => *self.0 = de::raw_str(src)?,
                 _ => ctx.skip(src)?,
-            }
+            };
             Ok(())
         }
     }
     impl<'a> Fields<'a> for Outer<'a> {
         fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-            match key {
+            match_key! { key;
                 "metadata" => {
                     ctx.object(src, &mut Inner(&mut self.0))?;
-                }
+                },
                 _ => ctx.skip(src)?,
-            }
+            };
             Ok(())
         }
     }
@@ -1203,21 +1215,21 @@ impl Ctx<'_> {
             e => Problem::Syntax(e),
         });
         let mut err = ApplyError::new(self.kind, problem);
-        copy_cut(&mut err.name, self.name);
-        copy_cut(&mut err.detail, self.detail);
+        copy_cut(err.name.as_mut_view(), self.name);
+        copy_cut(err.detail.as_mut_view(), self.detail);
         let mut path = heapless::String::<ERROR_PATH_MAX>::new();
         for seg in self.path() {
             let mut buf = [0u8; 12];
             let piece = match *seg {
                 Seg::Key(k) => {
                     if !path.is_empty() {
-                        copy_cut(&mut path, ".");
+                        copy_cut(path.as_mut_view(), ".");
                     }
                     k
                 }
                 Seg::Index(i) => index_piece(&mut buf, i),
             };
-            copy_cut(&mut path, piece);
+            copy_cut(path.as_mut_view(), piece);
         }
         err.path = path;
         err
@@ -1254,6 +1266,6 @@ pub(crate) fn not_a_daemon_set(kind: Kind) -> ApplyError {
 /// A problem the engine found in an object.
 pub(crate) fn engine_error(kind: Kind, name: &str, e: crate::Error) -> ApplyError {
     let mut err = ApplyError::new(kind, Problem::Engine(e));
-    copy_cut(&mut err.name, name);
+    copy_cut(err.name.as_mut_view(), name);
     err
 }

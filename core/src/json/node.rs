@@ -1,6 +1,6 @@
 //! `v1 Node`: name, labels, taints, `spec.unschedulable`.
 
-use super::de::{boolean, object_element, Ctx, Elements, Fields, Read, Source};
+use super::de::{boolean, match_key, object_element, Ctx, Elements, Fields, Read, Source};
 use super::meta::Meta;
 use crate::input::{NodeInput, TaintInput};
 
@@ -25,16 +25,16 @@ impl<'a> Node<'a> {
 
 impl<'a> Fields<'a> for Node<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "metadata" => {
                 ctx.object(src, &mut self.meta)?;
-            }
+            },
             "spec" => {
                 let mut spec = Spec(self);
                 ctx.object(src, &mut spec)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -43,14 +43,14 @@ struct Spec<'n, 'a>(&'n mut Node<'a>);
 
 impl<'a> Fields<'a> for Spec<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "taints" => {
                 ctx.array(src, &mut Taints)?;
                 self.0.taints = ctx.taints.finish();
-            }
+            },
             "unschedulable" => self.0.unschedulable = boolean(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -70,12 +70,12 @@ impl<'a> Elements<'a> for Taints {
 
 impl<'a> Fields<'a> for TaintInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "key" => self.key = ctx.str_or_empty(src)?,
             "value" => self.value = ctx.str_or_empty(src)?,
             "effect" => self.effect = ctx.str_or_empty(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! `v1 Pod`: what the DaemonSet controller reads of it.
 
-use super::de::{object_element, Ctx, Elements, Fields, Read, Source};
+use super::de::{match_key, object_element, Ctx, Elements, Fields, Read, Source};
 use super::meta::Meta;
 use super::podspec::PodSpec;
 use crate::input::{PodConditionInput, PodInput};
@@ -38,19 +38,19 @@ impl<'a> Pod<'a> {
 
 impl<'a> Fields<'a> for Pod<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "metadata" => {
                 ctx.object(src, &mut self.meta)?;
-            }
+            },
             "spec" => {
                 ctx.object(src, &mut self.spec)?;
-            }
+            },
             "status" => {
                 let mut s = Status(self);
                 ctx.object(src, &mut s)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -59,14 +59,14 @@ struct Status<'p, 'a>(&'p mut Pod<'a>);
 
 impl<'a> Fields<'a> for Status<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "phase" => self.0.phase = ctx.str_or_empty(src)?,
             "conditions" => {
                 let mut c = Conditions(&mut self.0.ready);
                 ctx.array(src, &mut c)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -82,12 +82,12 @@ struct Condition<'a> {
 
 impl<'a> Fields<'a> for Condition<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "type" => self.type_ = ctx.str_or_empty(src)?,
             "status" => self.status = ctx.str_or_empty(src)?,
             "lastTransitionTime" => self.last_transition_time = ctx.time(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }

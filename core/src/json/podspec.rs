@@ -1,7 +1,7 @@
 //! A pod spec (`v1.PodSpec`): the placement fields a DaemonSet's template and a
 //! pod share.
 
-use super::de::{boolean, int, object_element, Ctx, Elements, Fields, Read, Source};
+use super::de::{boolean, int, match_key, object_element, Ctx, Elements, Fields, Read, Source};
 use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TolerationInput,
 };
@@ -23,16 +23,16 @@ pub(crate) struct PodSpec<'a> {
 
 impl<'a> Fields<'a> for PodSpec<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "nodeSelector" => self.node_selector = ctx.labels(src)?.unwrap_or(&[]),
             "affinity" => {
                 let mut a = Affinity(&mut self.required_node_affinity);
                 ctx.object(src, &mut a)?;
-            }
+            },
             "tolerations" => {
                 ctx.array(src, &mut Tolerations)?;
                 self.tolerations = ctx.tolerations.finish();
-            }
+            },
             "nodeName" => self.node_name = ctx.str_or_empty(src)?,
             "hostNetwork" => self.host_network = boolean(src)?,
             "restartPolicy" => self.restart_policy = ctx.str_or_empty(src)?,
@@ -40,9 +40,9 @@ impl<'a> Fields<'a> for PodSpec<'a> {
             "containers" => {
                 ctx.array(src, &mut Containers)?;
                 self.containers = ctx.containers.finish();
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -52,13 +52,13 @@ struct Affinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
 
 impl<'a> Fields<'a> for Affinity<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "nodeAffinity" => {
                 let mut n = NodeAffinity(self.0);
                 ctx.object(src, &mut n)?;
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -67,15 +67,15 @@ struct NodeAffinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
 
 impl<'a> Fields<'a> for NodeAffinity<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "requiredDuringSchedulingIgnoredDuringExecution" => {
                 let mut s = NodeSelector::default();
                 if ctx.object(src, &mut s)? {
                     *self.0 = Some(s.terms);
                 }
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -87,13 +87,13 @@ struct NodeSelector<'a> {
 
 impl<'a> Fields<'a> for NodeSelector<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "nodeSelectorTerms" => {
                 ctx.array(src, &mut Terms)?;
                 self.terms = ctx.terms.finish();
-            }
+            },
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -113,11 +113,11 @@ impl<'a> Elements<'a> for Terms {
 
 impl<'a> Fields<'a> for NodeSelectorTermInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "matchExpressions" => self.match_expressions = requirements(ctx, src)?,
             "matchFields" => self.match_fields = requirements(ctx, src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -146,12 +146,12 @@ impl<'a> Elements<'a> for Requirements {
 
 impl<'a> Fields<'a> for RequirementInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "key" => self.key = ctx.str_or_empty(src)?,
             "operator" => self.operator = ctx.str_or_empty(src)?,
             "values" => self.values = ctx.strings(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -171,14 +171,14 @@ impl<'a> Elements<'a> for Tolerations {
 
 impl<'a> Fields<'a> for TolerationInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "key" => self.key = ctx.str_or_empty(src)?,
             "operator" => self.operator = ctx.str_or_empty(src)?,
             "value" => self.value = ctx.str_or_empty(src)?,
             "effect" => self.effect = ctx.str_or_empty(src)?,
             "tolerationSeconds" => self.toleration_seconds = int(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
@@ -198,10 +198,10 @@ impl<'a> Elements<'a> for Containers {
 
 impl<'a> Fields<'a> for ContainerInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "name" => self.name = ctx.str_or_empty(src)?,
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! `apps/v1 ControllerRevision`: its controller, `.revision` and hash label.
 
-use super::de::{int, Ctx, Fields, Read, Source};
+use super::de::{int, match_key, Ctx, Fields, Read, Source};
 use super::meta::{label, Meta};
 use crate::pod::REVISION_HASH_LABEL;
 
@@ -20,13 +20,13 @@ impl<'a> Revision<'a> {
 
 impl<'a> Fields<'a> for Revision<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
+        match_key! { key;
             "metadata" => {
                 ctx.object(src, &mut self.meta)?;
-            }
+            },
             "revision" => self.revision = int(src)?.unwrap_or(0),
             _ => ctx.skip(src)?,
-        }
+        };
         Ok(())
     }
 }
