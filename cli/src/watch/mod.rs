@@ -318,6 +318,8 @@ struct Watcher<'a, E, const N: usize> {
     owed_after: Option<i64>,
     /// Re-lists under way, by input.
     relists: HashMap<usize, Relist>,
+    /// The nodes a DaemonSet was re-planned by (kept for its allocation).
+    replanned: Vec<NodeId>,
 }
 
 impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
@@ -352,6 +354,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 .owed_after
                 .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
             relists: HashMap::new(),
+            replanned: Vec::new(),
         }
     }
 
@@ -881,7 +884,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                     removed: true,
                     ..Default::default()
                 };
-                for (node, _) in state.creates {
+                let mut creates: Vec<String> = state.creates.into_keys().collect();
+                creates.sort_unstable();
+                for node in creates {
                     c.resolved.push(Resolved {
                         action: "create",
                         node,
@@ -889,7 +894,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                         outcome: "daemonSetGone",
                     });
                 }
-                for (pod, p) in state.deletes {
+                let mut deletes: Vec<_> = state.deletes.into_iter().collect();
+                deletes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                for (pod, p) in deletes {
                     c.resolved.push(Resolved {
                         action: "delete",
                         node: p.node,
@@ -1119,10 +1126,18 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             let Some(ds) = self.engine.daemon_set(id).copied() else {
                 continue;
             };
+            let mut nodes = std::mem::take(&mut self.replanned);
+            nodes.clear();
             let replanned = !full.contains(&set)
                 && match (moved.get(&set), pods_moved.get(&set)) {
-                    (Some(nodes), None) => self.replan(id, nodes, now),
-                    (None, Some((node, part))) => self.replan_pods(id, *node, part.as_ref(), now),
+                    (Some(moved), None) => {
+                        nodes.extend(moved.iter().map(|&(n, _)| NodeId(n)));
+                        self.replan(id, moved, now)
+                    }
+                    (None, Some((node, part))) => {
+                        nodes.push(NodeId(*node));
+                        self.replan_pods(id, *node, part.as_ref(), now)
+                    }
                     _ => false,
                 };
             if !replanned {
@@ -1159,13 +1174,15 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 index: &self.index,
                 engine: &*self.engine,
             };
-            let c = match self.kept.get(&set).filter(|_| replanned) {
-                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on),
-                None => state.take(&*self.engine, self.plan, id, now, &on),
+            let mut c = match self.kept.get(&set).filter(|_| replanned) {
+                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on, Some(&nodes)),
+                None => state.take(&*self.engine, self.plan, id, now, &on, None),
             };
             if !c.is_empty() {
+                c.daemon_set.clone_from(&state.name);
                 changes.push(c);
             }
+            self.replanned = nodes;
         }
         if let Some(after) = self.owed_after {
             let on = On {
