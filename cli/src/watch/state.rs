@@ -282,9 +282,8 @@ impl SetState {
             self.take_create(engine, c, now, change);
         }
         let mark = self.mark;
-        let mut gone: Vec<String> = self
-            .creates
-            .extract_if(|_, p| p.seen != mark)
+        let mut gone: Vec<String> = take_out(&mut self.creates, |p| p.seen != mark)
+            .into_iter()
             .map(|(node, _)| node)
             .collect();
         gone.sort_unstable();
@@ -299,7 +298,7 @@ impl SetState {
         for d in &plan.deletes {
             self.take_delete(engine, set, d, now, change);
         }
-        let gone: Vec<(String, Pending)> = self.deletes.extract_if(|_, p| p.seen != mark).collect();
+        let gone: Vec<(String, Pending)> = take_out(&mut self.deletes, |p| p.seen != mark);
         self.resolve_deletes(engine, gone, change);
     }
 
@@ -353,10 +352,9 @@ impl SetState {
             .map(|(_, name)| self.deletes_on.get(*name).copied().unwrap_or(0))
             .sum();
         if remembered > taken || self.irregular {
-            let gone: Vec<(String, Pending)> = self
-                .deletes
-                .extract_if(|_, p| p.seen != mark && names.iter().any(|(_, name)| p.node == *name))
-                .collect();
+            let gone = take_out(&mut self.deletes, |p| {
+                p.seen != mark && names.iter().any(|(_, name)| p.node == *name)
+            });
             self.resolve_deletes(engine, gone, change);
         }
     }
@@ -695,6 +693,21 @@ impl SetState {
             .unwrap_or(i64::MAX);
         owed
     }
+}
+
+/// Takes the entries `gone` picks out of `map`.
+fn take_out(
+    map: &mut HashMap<String, Pending>,
+    gone: impl Fn(&Pending) -> bool,
+) -> Vec<(String, Pending)> {
+    let keys: Vec<String> = map
+        .iter()
+        .filter(|(_, p)| gone(p))
+        .map(|(k, _)| k.clone())
+        .collect();
+    keys.into_iter()
+        .filter_map(|k| map.remove_entry(&k))
+        .collect()
 }
 
 /// Whether `plan`'s holds are those printed: the same nodes, described the
