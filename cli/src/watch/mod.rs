@@ -167,7 +167,7 @@ fn clock() -> Timestamp {
 struct PodIndex {
     pods: HashMap<u32, PodEntry>,
     /// DaemonSet -> node -> pods.
-    on: HashMap<u32, HashMap<String, Vec<u32>>>,
+    on: HashMap<u32, HashMap<String, Vec<PodId>>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -180,12 +180,13 @@ impl PodIndex {
     fn insert(&mut self, id: u32, entry: PodEntry) -> Option<PodEntry> {
         let old = self.remove(id);
         if let Some(set) = entry.set {
-            self.on
-                .entry(set)
-                .or_default()
-                .entry(entry.node.clone())
-                .or_default()
-                .push(id);
+            let nodes = self.on.entry(set).or_default();
+            match nodes.get_mut(&entry.node) {
+                Some(pods) => pods.push(PodId(id)),
+                None => {
+                    nodes.insert(entry.node.clone(), vec![PodId(id)]);
+                }
+            }
         }
         self.pods.insert(id, entry);
         old
@@ -196,7 +197,7 @@ impl PodIndex {
         if let Some(set) = old.set {
             if let Some(nodes) = self.on.get_mut(&set) {
                 if let Some(v) = nodes.get_mut(&old.node) {
-                    v.retain(|&p| p != id);
+                    v.retain(|p| p.0 != id);
                     if v.is_empty() {
                         nodes.remove(&old.node);
                     }
@@ -205,6 +206,23 @@ impl PodIndex {
         }
         Some(old)
     }
+}
+
+/// A DaemonSet's placement bits on a node (`should_run`,
+/// `should_continue_running`).
+fn placement_bits<E: AnyEngine>(engine: &E, set: SetId, node: NodeId) -> u8 {
+    engine.fit(set, node).map_or(0, |p| {
+        u8::from(p.should_run) | u8::from(p.should_continue_running) << 1
+    })
+}
+
+/// The pods of a DaemonSet on the node named `node`, as indexed.
+fn pods_of<'i>(index: &'i PodIndex, set: u32, node: &str) -> &'i [PodId] {
+    index
+        .on
+        .get(&set)
+        .and_then(|m| m.get(node))
+        .map_or(&[], Vec::as_slice)
 }
 
 /// [`PodsOn`] over the index and the engine (for names and phases).
@@ -217,7 +235,7 @@ impl<E: AnyEngine> PodsOn for On<'_, E> {
     fn pod_on(&self, set: SetId, node: &str) -> Option<(String, PodPhase)> {
         let ids = self.index.on.get(&set.0)?.get(node)?;
         ids.iter().find_map(|&id| {
-            let p = self.engine.pod(dsr_core::PodId(id))?;
+            let p = self.engine.pod(id)?;
             Some((self.engine.text(p.name).to_owned(), p.phase))
         })
     }
@@ -318,6 +336,14 @@ struct Watcher<'a, E, const N: usize> {
     owed_after: Option<i64>,
     /// Re-lists under way, by input.
     relists: HashMap<usize, Relist>,
+    /// The nodes a DaemonSet was re-planned by (kept for its allocation).
+    replanned: Vec<NodeId>,
+    /// The DaemonSets, once asked for since the last DaemonSet event.
+    set_ids: Option<Vec<SetId>>,
+    /// A node's placement bits, as [`Watcher::fill_bits`] works them out.
+    bits: Vec<u8>,
+    /// The DaemonSets a report syncs (kept for its allocation).
+    report_sets: Vec<u32>,
 }
 
 impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
@@ -352,6 +378,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 .owed_after
                 .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
             relists: HashMap::new(),
+            replanned: Vec::new(),
+            set_ids: None,
+            bits: Vec::new(),
+            report_sets: Vec::new(),
         }
     }
 
@@ -602,17 +632,20 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             ),
             Err(e) => eprintln!("dsr: warning: event {}: {e}", self.event),
         }
-        self.last = Last {
-            type_: header.type_.into_owned(),
-            kind: header.kind.into_owned(),
-            namespace: header
-                .meta
-                .namespace
-                .clone()
-                .unwrap_or_default()
-                .into_owned(),
-            name: header.meta.name.clone().unwrap_or_default().into_owned(),
-        };
+        // Kept in the strings of the last event: no allocation per event.
+        let last = &mut self.last;
+        for (to, from) in [
+            (&mut last.type_, &*header.type_),
+            (&mut last.kind, &*header.kind),
+            (
+                &mut last.namespace,
+                header.meta.namespace.as_deref().unwrap_or(""),
+            ),
+            (&mut last.name, header.meta.name.as_deref().unwrap_or("")),
+        ] {
+            to.clear();
+            to.push_str(from);
+        }
         if self.batch_start.is_none() {
             self.batch_start = Some((self.now.0, Instant::now()));
         }
@@ -661,20 +694,29 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     }
 
     /// The placement bits of every DaemonSet on `node`.
-    fn bits(&self, node: NodeId) -> Vec<u8> {
-        let ids = self.engine.daemon_set_ids();
-        let len = ids.iter().map(|s| s.0 as usize + 1).max().unwrap_or(0);
-        let mut bits = vec![0; len];
-        for set in ids {
-            bits[set.0 as usize] = self.placement_bits(set, node);
+    fn bits(&mut self, node: NodeId) -> Vec<u8> {
+        self.fill_bits(node);
+        self.bits.clone()
+    }
+
+    /// The placement bits of every DaemonSet on `node`, into `self.bits`.
+    fn fill_bits(&mut self, node: NodeId) {
+        if self.set_ids.is_none() {
+            self.set_ids = Some(self.engine.daemon_set_ids());
         }
-        bits
+        let ids = self.set_ids.as_deref().unwrap_or_default();
+        let len = ids.iter().map(|s| s.0 as usize + 1).max().unwrap_or(0);
+        self.bits.clear();
+        self.bits.resize(len, 0);
+        for &set in ids {
+            if let Some(b) = self.bits.get_mut(set.0 as usize) {
+                *b = placement_bits(&*self.engine, set, node);
+            }
+        }
     }
 
     fn placement_bits(&self, set: SetId, node: NodeId) -> u8 {
-        self.engine.fit(set, node).map_or(0, |p| {
-            u8::from(p.should_run) | u8::from(p.should_continue_running) << 1
-        })
+        placement_bits(&*self.engine, set, node)
     }
 
     /// Whether a DaemonSet has a kept plan and nothing to sync yet: then a pod
@@ -687,13 +729,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     }
 
     /// The pods of a DaemonSet on the node named `node`, as indexed.
-    fn pods_of(&self, set: u32, node: &str) -> Vec<PodId> {
-        self.index
-            .on
-            .get(&set)
-            .and_then(|m| m.get(node))
-            .map(|ids| ids.iter().map(|&i| PodId(i)).collect())
-            .unwrap_or_default()
+    fn pods_of(&self, set: u32, node: &str) -> &[PodId] {
+        pods_of(&self.index, set, node)
     }
 
     /// The node's part of the plan of a pod's DaemonSet, before an event
@@ -716,11 +753,19 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         leave_out: Option<u32>,
     ) -> Option<PodBefore> {
         let id = self.engine.find_node(node)?;
-        let mut pods = self.pods_of(set, node);
-        pods.retain(|p| Some(p.0) != leave_out);
+        let all = self.pods_of(set, node);
+        // Copied only when the pod left out is among them.
+        let without: Vec<PodId>;
+        let pods = match leave_out {
+            Some(out) if all.iter().any(|p| p.0 == out) => {
+                without = all.iter().copied().filter(|p| p.0 != out).collect();
+                &without[..]
+            }
+            _ => all,
+        };
         let part = self
             .engine
-            .node_part(SetId(set), id, &pods, self.now)
+            .node_part(SetId(set), id, pods, self.now)
             .ok()
             .flatten();
         Some(PodBefore {
@@ -743,12 +788,12 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let (Some(part), Some(entry)) = (part, self.nodes.get(&node)) else {
             return false;
         };
-        let pods = self.pods_of(set.0, &entry.name);
+        let pods = pods_of(&self.index, set.0, &entry.name);
         let Some(plan) = self.kept.get_mut(&set.0) else {
             return false;
         };
         matches!(
-            self.engine.sync_node_pods(set, part, &pods, now, plan),
+            self.engine.sync_node_pods(set, part, pods, now, plan),
             Ok(true)
         )
     }
@@ -760,22 +805,17 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let Some(plan) = self.kept.get_mut(&set.0) else {
             return false;
         };
-        let on = self.index.on.get(&set.0);
         for &(node, bits) in nodes {
             let Some(entry) = self.nodes.get(&node) else {
                 return false;
             };
-            let pods: Vec<PodId> = on
-                .and_then(|m| m.get(&entry.name))
-                .map(|ids| ids.iter().map(|&i| PodId(i)).collect())
-                .unwrap_or_default();
             let change = NodeChange {
                 node: NodeId(node),
                 was: Fit {
                     should_run: bits & 1 != 0,
                     should_continue_running: bits & 2 != 0,
                 },
-                pods: &pods,
+                pods: pods_of(&self.index, set.0, &entry.name),
             };
             if !matches!(self.engine.sync_node(set, &change, now, plan), Ok(true)) {
                 return false;
@@ -847,7 +887,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 self.nodes.insert(node.0, NodeEntry { name, bits });
             }
             Change::Updated if placement && !self.initial => {
-                let bits = self.bits(node);
+                self.fill_bits(node);
+                let bits = &self.bits;
                 let Some(entry) = self.nodes.get_mut(&node.0) else {
                     return;
                 };
@@ -867,13 +908,15 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                         }
                     }
                 }
-                entry.bits = bits;
+                entry.bits.clone_from(bits);
             }
             _ => {}
         }
     }
 
     fn set_changed(&mut self, set: SetId, change: Change, header: &Header<'_>) {
+        // DaemonSets may have come or gone.
+        self.set_ids = None;
         if change == Change::Removed {
             if let Some(state) = self.sets.remove(&set.0) {
                 let mut c = SetChange {
@@ -881,7 +924,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                     removed: true,
                     ..Default::default()
                 };
-                for (node, _) in state.creates {
+                let mut creates: Vec<String> = state.creates.into_keys().collect();
+                creates.sort_unstable();
+                for node in creates {
                     c.resolved.push(Resolved {
                         action: "create",
                         node,
@@ -889,7 +934,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                         outcome: "daemonSetGone",
                     });
                 }
-                for (pod, p) in state.deletes {
+                let mut deletes: Vec<_> = state.deletes.into_iter().collect();
+                deletes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                for (pod, p) in deletes {
                     c.resolved.push(Resolved {
                         action: "delete",
                         node: p.node,
@@ -1108,21 +1155,28 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let full = std::mem::take(&mut self.dirty);
         let moved = std::mem::take(&mut self.moved);
         let pods_moved = std::mem::take(&mut self.pods_moved);
-        let sets: BTreeSet<u32> = full
-            .iter()
-            .chain(moved.keys())
-            .chain(pods_moved.keys())
-            .copied()
-            .collect();
-        for set in sets {
+        let mut sets = std::mem::take(&mut self.report_sets);
+        sets.clear();
+        sets.extend(full.iter().chain(moved.keys()).chain(pods_moved.keys()));
+        sets.sort_unstable();
+        sets.dedup();
+        for &set in &sets {
             let id = SetId(set);
             let Some(ds) = self.engine.daemon_set(id).copied() else {
                 continue;
             };
+            let mut nodes = std::mem::take(&mut self.replanned);
+            nodes.clear();
             let replanned = !full.contains(&set)
                 && match (moved.get(&set), pods_moved.get(&set)) {
-                    (Some(nodes), None) => self.replan(id, nodes, now),
-                    (None, Some((node, part))) => self.replan_pods(id, *node, part.as_ref(), now),
+                    (Some(moved), None) => {
+                        nodes.extend(moved.iter().map(|&(n, _)| NodeId(n)));
+                        self.replan(id, moved, now)
+                    }
+                    (None, Some((node, part))) => {
+                        nodes.push(NodeId(*node));
+                        self.replan_pods(id, *node, part.as_ref(), now)
+                    }
                     _ => false,
                 };
             if !replanned {
@@ -1159,14 +1213,17 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 index: &self.index,
                 engine: &*self.engine,
             };
-            let c = match self.kept.get(&set).filter(|_| replanned) {
-                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on),
-                None => state.take(&*self.engine, self.plan, id, now, &on),
+            let mut c = match self.kept.get(&set).filter(|_| replanned) {
+                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on, Some(&nodes)),
+                None => state.take(&*self.engine, self.plan, id, now, &on, None),
             };
             if !c.is_empty() {
+                c.daemon_set.clone_from(&state.name);
                 changes.push(c);
             }
+            self.replanned = nodes;
         }
+        self.report_sets = sets;
         if let Some(after) = self.owed_after {
             let on = On {
                 index: &self.index,
