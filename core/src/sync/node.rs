@@ -518,6 +518,16 @@ impl<
         if wanted < len || listed > old || (wanted > len && len != BURST_REPLICAS) {
             return None;
         }
+        if old == 0 && new == 0 && listed == 0 {
+            // The node has none either way: the list stays.
+            return Some(Cut {
+                listed,
+                take: 0,
+                drop: 0,
+                last: None,
+                wanted: after_change,
+            });
+        }
         if wanted == len && listed == old {
             // Nothing was left out.
             let n = (len - old).checked_add(new)?;
@@ -644,15 +654,25 @@ impl<
             return Ok(None);
         }
         // The DaemonSet's pods there: the caller named only the re-planned
-        // node's, so the pod index is scanned (still far less than a sync).
+        // node's, so the pod index is scanned (still far less than a sync), a
+        // block at a time (the test of a block vectorizes).
+        const BLOCK: usize = 64;
         let tag = crate::cache::owner_tag(s.uid);
         let mut pods: Vec<PodId, { 2 * NODE_PODS }> = Vec::new();
+        let slots = self.pods.slot_count();
+        let nodes = self.pod_index.nodes().get(..slots).unwrap_or(&[]);
         let owners = self.pod_index.owners();
-        for (i, &o) in owners.iter().enumerate().take(self.pods.slot_count()) {
-            let mine = (o == tag || o == crate::cache::NO_CONTROLLER)
-                && self.pod_index.node(i as u32) == id;
-            if mine && pods.push(PodId(i as u32)).is_err() {
-                return Ok(None);
+        for (b, block) in nodes.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |hit, &n| hit | (n == id)) {
+                continue;
+            }
+            for (j, &n) in block.iter().enumerate() {
+                let i = b * BLOCK + j;
+                let o = owners.get(i).copied();
+                let mine = n == id && (o == Some(tag) || o == Some(crate::cache::NO_CONTROLLER));
+                if mine && pods.push(PodId(i as u32)).is_err() {
+                    return Ok(None);
+                }
             }
         }
         let Some(claimed) = self.claimed_on(s, NodeId(id), &pods, now) else {
