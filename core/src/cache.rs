@@ -123,6 +123,11 @@ impl<const PODS: usize> PodIndex<PODS> {
         &self.owner
     }
 
+    /// Every slot's node slot, for scans.
+    pub fn nodes(&self) -> &[u32] {
+        &self.node
+    }
+
     /// A pod's node slot ([`NO_NODE`] or [`NO_TARGET`] when it has none).
     #[inline]
     pub fn node(&self, pod: u32) -> u32 {

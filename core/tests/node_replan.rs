@@ -9,6 +9,11 @@
 //! budget, requeue, everything) and the expectations it left must be the full
 //! sync's, and it must have said so often.
 //!
+//! A second run starts from a stalled controller's cluster (pods missing on
+//! many nodes and left on many nodes they must leave, on 600 nodes), so that
+//! more creates and deletes are wanted than the burst limit lets into a plan:
+//! re-plans there must still be the full sync's, and often succeed.
+//!
 //! A seeded xorshift generator keeps runs reproducible (`DSR_NODE_REPLAN_SEEDS`
 //! sets how many sequences run).
 #![cfg(feature = "json")]
@@ -23,10 +28,40 @@ use dsr_core::sync::{NodeChange, NodePart, Plan};
 use dsr_core::{Engine, Fit, NodeId, PodId, SetId, Timestamp};
 use serde_json::json;
 
-type E = Engine<256, 32, 8192, 16384, { 1 << 19 }, { 1 << 16 }, 2048>;
+type E = Engine<640, 32, 8192, 16384, { 1 << 19 }, { 1 << 16 }, 2048>;
 
-/// Nodes of the bench cluster used.
-const NODES: usize = 120;
+/// The slice of the bench cluster a run uses, and how its pods start.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Nodes of the bench cluster used.
+    nodes: usize,
+    /// Its DaemonSets used (all when empty).
+    sets: &'static [usize],
+    /// Of each 10 nodes that should run a DaemonSet's pod, how many run one,
+    /// and of each 10 that should not, how many run one all the same.
+    running: (usize, usize),
+    /// Of each 100 events, how many are sure to change a label or taint that
+    /// places the DaemonSets (the others are drawn from every kind).
+    placing: usize,
+}
+
+/// The steady state on 120 nodes.
+const STEADY: Shape = Shape {
+    nodes: 120,
+    sets: &[],
+    running: (10, 0),
+    placing: 0,
+};
+
+/// A stalled controller's cluster on 600 nodes: the DaemonSets that run on
+/// most nodes, or on few, lack pods where they should run and keep them
+/// where they must not, more than the burst limit of 250 each way.
+const STALLED: Shape = Shape {
+    nodes: 600,
+    sets: &[0, 8, 11, 17],
+    running: (3, 8),
+    placing: 60,
+};
 
 struct Rng(u64);
 
@@ -80,6 +115,7 @@ struct World {
     pods: Vec<TestPod>,
     serial: usize,
     now: Timestamp,
+    placing: usize,
 }
 
 /// A node as the test changes it (its updates go through the typed API).
@@ -207,18 +243,20 @@ fn pod_input<R>(sets: &[Set], p: &TestPod, f: impl FnOnce(&PodInput<'_>) -> R) -
 }
 
 impl World {
-    fn new() -> World {
+    fn new(shape: Shape, r: &mut Rng) -> World {
         let c = cluster::load(&cluster::bench_path("cluster-1k.json"));
         let mut e: Box<E> = Box::default();
-        let nodes: Vec<TestNode> = c.nodes.iter().take(NODES).map(TestNode::of).collect();
+        let nodes: Vec<TestNode> = c.nodes.iter().take(shape.nodes).map(TestNode::of).collect();
         let node_ids = nodes
             .iter()
             .map(|n| n.with_input(|i| e.add_node(i)).expect("node"))
             .collect();
+        let chosen = |i: usize| shape.sets.is_empty() || shape.sets.contains(&i);
         let set_ids = c
             .sets
             .iter()
             .enumerate()
+            .filter(|(i, _)| chosen(*i))
             .map(|(i, d)| {
                 let json = cluster::json(&set_object(i, d));
                 match e.apply(&json, &mut cluster::scratch()).expect("set").id {
@@ -227,21 +265,36 @@ impl World {
                 }
             })
             .collect();
+        let sets = c
+            .sets
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| chosen(*i))
+            .map(|(_, d)| d)
+            .collect();
         let mut w = World {
             e,
             nodes,
             node_ids,
-            sets: c.sets,
+            sets,
             set_ids,
             pods: Vec::new(),
             serial: 0,
             now: STEADY_SINCE.plus(60),
+            placing: shape.placing,
         };
-        // The steady state: a ready pod wherever one should run.
+        // A ready pod wherever one should run (in the steady state), or on
+        // some of those nodes and some others (stalled).
+        let (run, stray) = shape.running;
         for s in 0..w.sets.len() {
             for n in 0..w.nodes.len() {
                 let fit = w.e.fit(w.set_ids[s], w.node_ids[n]).expect("ids");
-                if fit.should_run {
+                let on = match if fit.should_run { run } else { stray } {
+                    0 => false,
+                    10 => true,
+                    odds => r.below(10) < odds,
+                };
+                if on {
                     w.add_pod(s, n, "Running", true);
                 }
             }
@@ -309,7 +362,12 @@ impl World {
 
     /// One random event: what it touched.
     fn event(&mut self, r: &mut Rng) -> Touched {
-        match r.below(100) {
+        let kind = if self.placing > 0 && r.below(100) < self.placing {
+            r.below(45)
+        } else {
+            r.below(100)
+        };
+        match kind {
             0..=29 => {
                 // A label some DaemonSet places by: moved to another node's value,
                 // or removed.
@@ -389,11 +447,15 @@ impl World {
                 let n = if r.chance(50) {
                     // Where the plan creates one, when it does.
                     let set = self.set_ids[s];
-                    let missing = self.node_ids.iter().position(|&id| {
-                        self.e.fit(set, id).expect("ids").should_run
-                            && !self.pods.iter().any(|p| {
-                                p.set == s && self.node_ids[self.node_of_name(&p.node)] == id
-                            })
+                    let with_pods: std::collections::HashSet<&str> = self
+                        .pods
+                        .iter()
+                        .filter(|p| p.set == s)
+                        .map(|p| p.node.as_str())
+                        .collect();
+                    let missing = (0..self.nodes.len()).position(|n| {
+                        self.e.fit(set, self.node_ids[n]).expect("ids").should_run
+                            && !with_pods.contains(self.nodes[n].name.as_str())
                     });
                     missing.unwrap_or_else(|| r.below(self.nodes.len()))
                 } else {
@@ -411,13 +473,6 @@ impl World {
         }
     }
 
-    fn node_of_name(&self, name: &str) -> usize {
-        self.nodes
-            .iter()
-            .position(|n| n.name == name)
-            .expect("node")
-    }
-
     fn touch_node(&mut self, n: usize) {
         let id = self.node_ids[n];
         let e = &mut self.e;
@@ -427,11 +482,48 @@ impl World {
     }
 }
 
-/// Node re-plans tried, applied, and applied that moved a placement and
-/// changed the plan.
-fn run(seed: u64, events: usize) -> (usize, usize, usize) {
+/// What a run saw.
+#[derive(Default)]
+struct Stats {
+    /// Node re-plans tried, applied, and applied that moved a placement and
+    /// changed the plan.
+    tried: usize,
+    replanned: usize,
+    changed: usize,
+    /// Pod re-plans tried and applied.
+    tried_pods: usize,
+    replanned_pods: usize,
+    /// Re-plans (node or pod) from a plan whose creates or deletes were cut
+    /// by the burst limit: tried, applied, and applied that changed a cut
+    /// list (what it lists, or how many were wanted).
+    tried_cut: usize,
+    replanned_cut: usize,
+    changed_cut: usize,
+    /// Of those, re-plans in which another node's create or delete left the
+    /// list, to make room for the touched node's.
+    pushed_cut: usize,
+}
+
+impl Stats {
+    fn add(&mut self, o: &Stats) {
+        self.tried += o.tried;
+        self.replanned += o.replanned;
+        self.changed += o.changed;
+        self.tried_pods += o.tried_pods;
+        self.replanned_pods += o.replanned_pods;
+        self.tried_cut += o.tried_cut;
+        self.replanned_cut += o.replanned_cut;
+        self.changed_cut += o.changed_cut;
+        self.pushed_cut += o.pushed_cut;
+    }
+}
+
+/// `events` random events on a cluster of `shape`; after each, every
+/// DaemonSet re-planned by node where the event allows and compared with a
+/// full sync.
+fn run(seed: u64, shape: Shape, events: usize) -> Stats {
     let mut r = Rng(seed);
-    let mut w = World::new();
+    let mut w = World::new(shape, &mut r);
     let sets = w.set_ids.clone();
     let mut plans: Vec<Plan<512>> = Vec::new();
     for &set in &sets {
@@ -441,8 +533,7 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
         w.e.observe_deletes(set, u32::MAX).expect("set");
         plans.push(p);
     }
-    let (mut tried, mut replanned, mut changed) = (0, 0, 0);
-    let (mut tried_pods, mut replanned_pods) = (0, 0);
+    let mut st = Stats::default();
     for step in 0..events {
         // Placements before the event, for the node it may touch.
         let before: Vec<Vec<Fit>> = sets
@@ -457,9 +548,15 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
         let touched = w.event(&mut r);
         for (k, &set) in sets.iter().enumerate() {
             let mut replan = plans[k].clone();
+            let cut = cut_by_burst(&plans[k]);
+            let tried = match &touched {
+                Touched::Pod { set: s, .. } => *s == k,
+                Touched::Node(_) => true,
+                Touched::Nothing => false,
+            };
             let done = match &touched {
                 Touched::Pod { set: s, node, part } if *s == k => {
-                    tried_pods += 1;
+                    st.tried_pods += 1;
                     let done = match part {
                         Some(part) => {
                             let pods = w.pods_on(k, *node);
@@ -469,7 +566,7 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
                         None => false,
                     };
                     if done {
-                        replanned_pods += 1;
+                        st.replanned_pods += 1;
                     } else {
                         assert_eq!(replan, plans[k], "seed {seed} step {step}: untouched");
                     }
@@ -483,13 +580,13 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
                         was: before[k][n],
                         pods: &pods,
                     };
-                    tried += 1;
+                    st.tried += 1;
                     let done =
                         w.e.sync_node(set, &change, w.now, &mut replan)
                             .expect("ids");
                     let moved = before[k][n] != w.e.fit(set, w.node_ids[n]).expect("ids");
                     if done && moved && replan != plans[k] {
-                        changed += 1;
+                        st.changed += 1;
                     }
                     if !done {
                         assert_eq!(replan, plans[k], "seed {seed} step {step}: untouched");
@@ -498,13 +595,32 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
                 }
                 _ => false,
             };
+            if tried && cut {
+                st.tried_cut += 1;
+                if done {
+                    st.replanned_cut += 1;
+                    let p = &plans[k];
+                    let creates_cut = p.creates_wanted as usize > p.creates.len();
+                    let deletes_cut = p.deletes_wanted as usize > p.deletes.len();
+                    let creates_moved =
+                        replan.creates != p.creates || replan.creates_wanted != p.creates_wanted;
+                    let deletes_moved =
+                        replan.deletes != p.deletes || replan.deletes_wanted != p.deletes_wanted;
+                    if (creates_cut && creates_moved) || (deletes_cut && deletes_moved) {
+                        st.changed_cut += 1;
+                    }
+                    if pushed(&w, &touched, p, &replan) {
+                        st.pushed_cut += 1;
+                    }
+                }
+            }
             let expected = w.e.expectations(set);
             w.e.observe_creates(set, u32::MAX).expect("set");
             w.e.observe_deletes(set, u32::MAX).expect("set");
             let mut full = Plan::new();
             w.e.sync(set, w.now, &mut full).expect("sync");
             if done {
-                replanned += 1;
+                st.replanned += 1;
                 assert_eq!(
                     replan, full,
                     "seed {seed} step {step}: {} re-planned by node",
@@ -517,39 +633,96 @@ fn run(seed: u64, events: usize) -> (usize, usize, usize) {
             plans[k] = full;
         }
     }
-    eprintln!("seed {seed}: {replanned_pods} of {tried_pods} pod re-plans applied");
+    eprintln!(
+        "seed {seed}: {} of {} pod re-plans applied",
+        st.replanned_pods, st.tried_pods
+    );
     // Pod events re-plan by node too, when the pod stays its DaemonSet's and
     // does not fail.
     assert!(
-        replanned_pods * 3 > tried_pods,
-        "seed {seed}: only {replanned_pods} of {tried_pods} pod re-plans applied"
+        st.replanned_pods * 3 > st.tried_pods,
+        "seed {seed}: only {} of {} pod re-plans applied",
+        st.replanned_pods,
+        st.tried_pods
     );
-    (tried, replanned, changed)
+    st
+}
+
+/// Whether a create or delete of a node other than the one `touched` left
+/// `was` in `is`.
+fn pushed(w: &World, touched: &Touched, was: &Plan<512>, is: &Plan<512>) -> bool {
+    let node = match touched {
+        Touched::Node(n) => *n,
+        Touched::Pod { node, .. } => *node,
+        Touched::Nothing => return false,
+    };
+    let creates = was
+        .creates
+        .iter()
+        .any(|c| c.node != w.node_ids[node] && !is.creates.contains(c));
+    let deletes = was.deletes.iter().any(|d| {
+        !is.deletes.iter().any(|x| x.pod == d.pod)
+            && w.pods
+                .iter()
+                .any(|p| p.id == d.pod && p.node != w.nodes[node].name)
+    });
+    creates || deletes
+}
+
+/// The burst limit left creates or deletes out of the plan.
+fn cut_by_burst(p: &Plan<512>) -> bool {
+    p.creates_wanted as usize > p.creates.len() || p.deletes_wanted as usize > p.deletes.len()
+}
+
+/// `seeds` runs (`DSR_NODE_REPLAN_SEEDS` when set) of `events` events each.
+fn runs(shape: Shape, seeds: u64, events: usize) -> Stats {
+    let seeds: u64 = std::env::var("DSR_NODE_REPLAN_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(seeds);
+    let mut all = Stats::default();
+    for seed in 1..=seeds {
+        let st = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || run(0x9e37_79b9_7f4a_7c15 ^ seed, shape, events))
+            .expect("thread")
+            .join()
+            .expect("run");
+        all.add(&st);
+    }
+    all
 }
 
 #[test]
 fn a_node_replanned_alone_plans_as_a_full_sync() {
-    let seeds: u64 = std::env::var("DSR_NODE_REPLAN_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let (mut tried, mut replanned, mut changed) = (0, 0, 0);
-    for seed in 1..=seeds {
-        let (t, r, c) = std::thread::Builder::new()
-            .stack_size(64 << 20)
-            .spawn(move || run(0x9e37_79b9_7f4a_7c15 ^ seed, 300))
-            .expect("thread")
-            .join()
-            .expect("run");
-        tried += t;
-        replanned += r;
-        changed += c;
-    }
+    let st = runs(STEADY, 3, 300);
+    let (tried, replanned, changed) = (st.tried, st.replanned, st.changed);
     eprintln!("{replanned} of {tried} node re-plans applied, {changed} changing the plan");
     // Most node events re-plan by node (the rest fall back to a full sync),
     // and many of those change the plan.
     assert!(
         replanned * 2 > tried && changed * 100 > replanned,
         "only {replanned} of {tried} node re-plans applied, {changed} changing the plan"
+    );
+}
+
+#[test]
+fn a_node_replanned_past_the_burst_limit_plans_as_a_full_sync() {
+    let st = runs(STALLED, 2, 150);
+    let (tried, replanned, changed) = (st.tried_cut, st.replanned_cut, st.changed_cut);
+    eprintln!(
+        "{replanned} of {tried} re-plans of plans cut by the burst limit applied, \
+         {changed} changing a cut list, {} pushing another node's entry out",
+        st.pushed_cut
+    );
+    // The stalled cluster keeps the plans cut all along, and most re-plans
+    // there still work, many of them changing a cut list.
+    assert!(
+        tried > 100 && replanned * 3 > tried * 2 && changed * 60 > replanned,
+        "only {replanned} of {tried} re-plans of cut plans applied, {changed} changing the plan"
+    );
+    assert!(
+        st.pushed_cut > 0,
+        "no re-plan pushed an entry out of a full list"
     );
 }

@@ -17,6 +17,12 @@ pub(crate) struct Burst {
 }
 
 impl Burst {
+    /// Records in `plan` how many creates and deletes were wanted.
+    fn record<const N: usize>(&self, plan: &mut Plan<N>) {
+        plan.creates_wanted = u32::try_from(self.creates).unwrap_or(u32::MAX);
+        plan.deletes_wanted = u32::try_from(self.deletes).unwrap_or(u32::MAX);
+    }
+
     pub fn create<const N: usize>(&mut self, plan: &mut Plan<N>, c: Create) -> Result<()> {
         self.creates += 1;
         if self.creates <= BURST_REPLICAS {
@@ -71,7 +77,7 @@ impl<
             self.manage_node(set, s, node, g, surge, now, plan, &mut burst)
         })?;
         // Nobody else deletes a pod that never got scheduled to a node that is gone.
-        self.each_missing_group(|g| {
+        let missing = self.each_missing_group(|g| {
             for c in g.pods {
                 let Some(p) = self.pods.get(c.pod) else {
                     continue;
@@ -81,7 +87,9 @@ impl<
                 }
             }
             Ok(())
-        })
+        });
+        burst.record(plan);
+        missing
     }
 
     /// Upstream's `podsShouldBeOnNode` for one node.

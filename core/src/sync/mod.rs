@@ -97,7 +97,7 @@ pub(crate) struct Rollout {
 
 /// A node as one sync sees it, with the DaemonSet's placement bits
 /// ([`cache::RUN`](crate::cache::RUN), [`cache::CONTINUE`](crate::cache::CONTINUE)).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct NodeSlot {
     pub id: u32,
     pub name: Sym,
@@ -576,8 +576,8 @@ impl<
             return Ok(());
         }
         self.manage(set, &s, now, plan)?;
-        plan.manage_creates = plan.creates.len();
-        plan.manage_deletes = plan.deletes.len();
+        plan.manage_creates = plan.creates.len() as u32;
+        plan.manage_deletes = plan.deletes.len() as u32;
         sort_by_ids(plan);
         if matches!(s.update_strategy, UpdateStrategy::RollingUpdate { .. }) {
             self.rolling_update(&s, plan)?;

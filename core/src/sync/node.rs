@@ -6,6 +6,11 @@
 //! placement and puts in the part they make with the new one, by the same
 //! functions a full sync calls per node, when nothing else of the plan can
 //! depend on the node; otherwise it says so and the caller syncs in full.
+//!
+//! When the burst limit cut the plan's creates or deletes, the node's entries
+//! may sit inside the cut, beyond it, or move it: the last node inside then
+//! gives up entries, and its part is worked out again too (its pods found by
+//! the pod index, as the caller named only the re-planned node's).
 
 use core::cmp::Ordering;
 
@@ -53,15 +58,59 @@ pub struct NodePart {
     part: Part,
 }
 
-/// One node's part of a plan.
+/// One node's part of a plan: its placement and the DaemonSet's pods on it
+/// when the part was made, and the creates and deletes the manage pass wants
+/// there, in the order it asks for them. The burst limit lets a prefix of them
+/// into the plan; what the node then adds to the status and the rolling update
+/// ([`Effect`]) follows from that prefix.
 #[derive(Debug, Clone, Default)]
 struct Part {
+    slot: NodeSlot,
+    pods: Vec<Claimed, NODE_PODS>,
     creates: Vec<Create, 2>,
     deletes: Vec<Delete, NODE_PODS>,
-    hold: Option<Hold>,
+}
+
+impl Part {
+    /// 1 when the node should run the pod (it counts in the rollout's base).
+    fn run(&self) -> i64 {
+        i64::from(self.slot.should_run())
+    }
+}
+
+/// What a node adds to a plan besides its creates and deletes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Effect {
     status: DaemonSetStatus,
+    hold: Option<Hold>,
     budget: Unsurged,
-    run: i64,
+}
+
+/// Where a node's creates (or deletes) go in a plan's list, which the burst
+/// limit cuts: the list takes the first [`BURST_REPLICAS`] wanted, nodes in name
+/// order.
+#[derive(Debug, Clone, Copy)]
+struct Cut {
+    /// The node's wanted entries the list holds now (the first ones).
+    listed: usize,
+    /// Of its entries after the change, how many the list takes.
+    take: usize,
+    /// How many entries of the last node the list holds leave it, to make
+    /// room (its last ones), and that node's name and its count in the list.
+    drop: usize,
+    last: Option<(Sym, usize)>,
+    /// What the manage pass wants in all after the change.
+    wanted: u32,
+}
+
+/// A node whose part changes, apart from the one re-planned: the last node of
+/// a list at the burst limit, which gives up entries.
+struct Shifted {
+    part: Part,
+    was: Effect,
+    is: Effect,
+    deletes_listed: usize,
+    deletes_dropped: usize,
 }
 
 impl<
@@ -89,11 +138,19 @@ impl<
     /// that cannot be done for sure: the plan was not a full sync's, or lists
     /// adoptions or releases; a rollout is under way (a pod of an old revision,
     /// surge, an invalid budget); the plan asks to sync again later (backoff,
-    /// `minReadySeconds` set) or deletes a failed pod; the node's creates or
-    /// deletes meet the burst limit;
-    /// expectations are pending; the node has more than 8 pods of the DaemonSet,
-    /// one it would adopt or release, or a failed one. The caller then syncs in
-    /// full.
+    /// `minReadySeconds` set) or deletes a failed pod; the burst limit
+    /// ([`BURST_REPLICAS`]) left creates (or deletes) out of the plan and the
+    /// node gives up listed ones, which the next left out would have to
+    /// replace (the plan does not name them), or the plan lists deletes of pods
+    /// of missing nodes; expectations are pending; the node has more than 8
+    /// pods of the DaemonSet, one it would adopt or release, or a failed one.
+    /// The caller then syncs in full.
+    ///
+    /// At the burst limit the plan lists the first creates and deletes in
+    /// node-name order, as a full sync: the node's new ones take their place in
+    /// that order, pushing the last node's out of the list (and that node's
+    /// status counts and rollout hold change with it), or wait beyond the
+    /// limit, counted in [`Plan::creates_wanted`] and [`Plan::deletes_wanted`].
     pub fn sync_node<const N: usize>(
         &mut self,
         set: SetId,
@@ -268,55 +325,386 @@ impl<
         let Some(new) = self.node_part_of(set, s, &after, claimed, now)? else {
             return Ok(false);
         };
-        let (old, new) = (old, &new);
-        if !self.splice(plan, node, name, old, new, s.update_strategy) {
+        // Where the node's creates and deletes fall in the lists the burst
+        // limit cuts, before and after.
+        let listed_creates = plan.creates.iter().filter(|c| c.node == node).count();
+        let Some(cc) = self.cut(
+            plan.creates.iter().map(|c| (c.node_name, false)),
+            plan.creates.len(),
+            plan.creates_wanted,
+            name,
+            (old.creates.len(), new.creates.len()),
+            listed_creates,
+        ) else {
+            return Ok(false);
+        };
+        // The plan holds the first of the node's deletes, in the pass's order.
+        let in_plan = |d: &Delete| plan.deletes.iter().any(|x| x.pod == d.pod);
+        let listed_deletes = old.deletes.iter().take_while(|d| in_plan(d)).count();
+        if old.deletes.iter().skip(listed_deletes).any(in_plan) {
             return Ok(false);
         }
-        if let Some(st) = plan.status.as_mut() {
-            let f = |total: i32, was: i32, is: i32| total.saturating_sub(was).saturating_add(is);
-            let (o, n) = (&old.status, &new.status);
-            st.desired_number_scheduled = f(
-                st.desired_number_scheduled,
-                o.desired_number_scheduled,
-                n.desired_number_scheduled,
-            );
-            st.current_number_scheduled = f(
-                st.current_number_scheduled,
-                o.current_number_scheduled,
-                n.current_number_scheduled,
-            );
-            st.number_misscheduled = f(
-                st.number_misscheduled,
-                o.number_misscheduled,
-                n.number_misscheduled,
-            );
-            st.number_ready = f(st.number_ready, o.number_ready, n.number_ready);
-            st.updated_number_scheduled = f(
-                st.updated_number_scheduled,
-                o.updated_number_scheduled,
-                n.updated_number_scheduled,
-            );
-            st.number_available = f(st.number_available, o.number_available, n.number_available);
-            st.number_unavailable = st
-                .desired_number_scheduled
-                .saturating_sub(st.number_available);
+        let Some(dc) = self.cut(
+            plan.deletes
+                .iter()
+                .map(|d| (d.node_name, d.reason == DeleteReason::NodeMissing)),
+            plan.deletes.len(),
+            plan.deletes_wanted,
+            name,
+            (old.deletes.len(), new.deletes.len()),
+            listed_deletes,
+        ) else {
+            return Ok(false);
+        };
+        let (Some(was), Some(is)) = (
+            self.effect(s, old, cc.listed, dc.listed)?,
+            self.effect(s, &new, cc.take, dc.take)?,
+        ) else {
+            return Ok(false);
+        };
+        // The last node of a list at the limit gives up what the node takes.
+        let creates_shift = match cc.last {
+            Some((last, _)) => match self.shift_creates(set, s, plan, last, now)? {
+                Some(x) => Some(x),
+                None => return Ok(false),
+            },
+            None => None,
+        };
+        let deletes_shift = match dc.last {
+            Some((last, listed)) => {
+                match self.shift_deletes(set, s, plan, last, listed, dc.drop, now)? {
+                    Some(x) => Some(x),
+                    None => return Ok(false),
+                }
+            }
+            None => None,
+        };
+        if let (Some(a), Some(b)) = (&creates_shift, &deletes_shift) {
+            if a.part.slot.id == b.part.slot.id {
+                return Ok(false);
+            }
+        }
+        let changes = [
+            Some((name, &was, &is)),
+            creates_shift
+                .as_ref()
+                .map(|x| (x.part.slot.name, &x.was, &x.is)),
+            deletes_shift
+                .as_ref()
+                .map(|x| (x.part.slot.name, &x.was, &x.is)),
+        ];
+        let changes = changes.iter().flatten();
+        // Check everything before changing anything.
+        let text = |x: Sym| self.strings.resolve(x);
+        let held =
+            |holds: &[Hold], node: Sym| holds.binary_search_by(|h| text(h.node).cmp(text(node)));
+        let mut holds = plan.held_back.len();
+        for &(node, was, is) in changes.clone() {
+            let matches = match (held(&plan.held_back, node), &was.hold) {
+                (Ok(i), Some(h)) => plan.held_back.get(i) == Some(h),
+                (Err(_), None) => true,
+                _ => false,
+            };
+            if !matches {
+                return Ok(false);
+            }
+            holds = holds.saturating_sub(usize::from(was.hold.is_some()))
+                + usize::from(is.hold.is_some());
+        }
+        let creates = plan.creates.len() - cc.listed + cc.take - cc.drop;
+        let deletes = plan.deletes.len() - dc.listed + dc.take - dc.drop;
+        if creates > BURST_REPLICAS.min(N) || deletes > BURST_REPLICAS.min(N) || holds > N {
+            return Ok(false);
+        }
+        let desired = plan
+            .rollout
+            .map(|b| b.desired - old.run() + new.run())
+            .unwrap_or(0);
+        let max_unavailable = match (plan.rollout, budgets(s.update_strategy, desired)) {
+            (None, _) => 0,
+            // The budgets scale with the nodes that should run the pod.
+            (Some(_), Some((max_unavailable, 0))) => max_unavailable,
+            (Some(_), _) => return Ok(false),
+        };
+
+        plan.creates.retain(|c| c.node != node);
+        if let Some(x) = &creates_shift {
+            plan.creates.retain(|c| c.node.0 != x.part.slot.id);
+        }
+        let listed = old.deletes.get(..dc.listed).unwrap_or(&[]);
+        plan.deletes
+            .retain(|x| !listed.iter().any(|d| d.pod == x.pod));
+        if let Some(x) = &deletes_shift {
+            let gone = x
+                .part
+                .deletes
+                .get(x.deletes_listed - x.deletes_dropped..x.deletes_listed)
+                .unwrap_or(&[]);
+            plan.deletes
+                .retain(|x| !gone.iter().any(|d| d.pod == x.pod));
+        }
+        // Room was checked, so the inserts cannot fail.
+        for c in new.creates.iter().take(cc.take) {
+            let at = plan.creates.partition_point(|x| {
+                text(x.node_name)
+                    .cmp(text(c.node_name))
+                    .then(x.node.cmp(&c.node))
+                    == Ordering::Less
+            });
+            let _ = plan.creates.insert(at, *c);
+        }
+        for d in new.deletes.iter().take(dc.take) {
+            let at = plan.deletes.partition_point(|x| {
+                text(x.pod_name)
+                    .cmp(text(d.pod_name))
+                    .then(x.pod.cmp(&d.pod))
+                    == Ordering::Less
+            });
+            let _ = plan.deletes.insert(at, *d);
+        }
+        let mut in_use = 0i64;
+        for &(node, was, is) in changes {
+            if let (Ok(i), Some(_)) = (held(&plan.held_back, node), &was.hold) {
+                plan.held_back.remove(i);
+            }
+            if let Some(h) = is.hold {
+                let at = plan
+                    .held_back
+                    .partition_point(|x| text(x.node) < text(h.node));
+                let _ = plan.held_back.insert(at, h);
+            }
+            if let Some(st) = plan.status.as_mut() {
+                recount(st, &was.status, &is.status);
+            }
+            in_use = in_use
+                .saturating_sub(was.budget.unavailable)
+                .saturating_add(is.budget.unavailable);
         }
         if let Some(b) = plan.rollout.as_mut() {
-            let desired = b.desired - old.run + new.run;
-            // Checked by `splice` before anything changed.
-            let (max_unavailable, _) = budgets(s.update_strategy, desired).unwrap_or((0, 0));
             *b = RolloutBudget {
                 desired,
                 max_unavailable,
-                in_use: b.in_use - old.budget.unavailable + new.budget.unavailable,
+                in_use: b.in_use.saturating_add(in_use),
                 ..*b
             };
         }
-        plan.manage_creates = plan.creates.len();
-        plan.manage_deletes = plan.deletes.len();
+        plan.creates_wanted = cc.wanted;
+        plan.deletes_wanted = dc.wanted;
+        plan.manage_creates = plan.creates.len() as u32;
+        plan.manage_deletes = plan.deletes.len() as u32;
         plan.strings_freed = self.strings.freed();
         self.commit(set, s, now, plan)?;
         Ok(true)
+    }
+
+    /// Where a node named `name`, with `counts.0` wanted entries before the
+    /// change and `counts.1` after, of which the list (`len` long, with the
+    /// node names of its entries in `names`, each with whether it is of a
+    /// missing node) holds the first `listed`, goes in the list; `None` when
+    /// that is not known from the plan. `wanted` is what the pass wanted in all.
+    fn cut(
+        &self,
+        names: impl Iterator<Item = (Sym, bool)>,
+        len: usize,
+        wanted: u32,
+        name: Sym,
+        counts: (usize, usize),
+        listed: usize,
+    ) -> Option<Cut> {
+        let (old, new) = counts;
+        let wanted = wanted as usize;
+        let after_change = wanted.checked_sub(old)?.checked_add(new)?;
+        let after_change = u32::try_from(after_change).ok()?;
+        if wanted < len || listed > old || (wanted > len && len != BURST_REPLICAS) {
+            return None;
+        }
+        if old == 0 && new == 0 && listed == 0 {
+            // The node has none either way: the list stays.
+            return Some(Cut {
+                listed,
+                take: 0,
+                drop: 0,
+                last: None,
+                wanted: after_change,
+            });
+        }
+        if wanted == len && listed == old {
+            // Nothing was left out.
+            let n = (len - old).checked_add(new)?;
+            if n <= BURST_REPLICAS {
+                return Some(Cut {
+                    listed,
+                    take: new,
+                    drop: 0,
+                    last: None,
+                    wanted: after_change,
+                });
+            }
+        }
+        // The list is at the limit: it takes the first entries in node-name
+        // order, the pods of missing nodes after every node's.
+        let text = |x: Sym| self.strings.resolve(x);
+        let (mut before, mut here, mut after) = (0usize, 0usize, 0usize);
+        let mut last: Option<(Sym, usize)> = None;
+        for (n, missing) in names {
+            if missing {
+                return None;
+            }
+            match text(n).cmp(text(name)) {
+                Ordering::Less => before += 1,
+                Ordering::Equal => here += 1,
+                Ordering::Greater => {
+                    after += 1;
+                    last = match last {
+                        Some((l, k)) => match text(n).cmp(text(l)) {
+                            Ordering::Less => Some((l, k)),
+                            Ordering::Equal => Some((l, k + 1)),
+                            Ordering::Greater => Some((n, 1)),
+                        },
+                        None => Some((n, 1)),
+                    };
+                }
+            }
+        }
+        // The node's first entries are listed, and only when it is cut are
+        // later nodes' not.
+        let cut_here = listed < old;
+        if here != listed || (cut_here && (after > 0 || before + listed != BURST_REPLICAS)) {
+            return None;
+        }
+        let room = BURST_REPLICAS.checked_sub(before)?;
+        let take = new.min(room);
+        let unlisted = wanted.checked_sub(before.checked_add(old)?.checked_add(after)?)?;
+        let after_now = after.checked_add(unlisted)?.min(room - take);
+        // More after the node would need entries the plan does not name.
+        if after_now > after {
+            return None;
+        }
+        let drop = after - after_now;
+        let last = match last {
+            Some((l, k)) if drop > 0 && drop <= k => Some((l, k)),
+            _ if drop > 0 => return None,
+            _ => None,
+        };
+        Some(Cut {
+            listed,
+            take,
+            drop,
+            last,
+            wanted: after_change,
+        })
+    }
+
+    /// The node named `last`, whose create (the last listed) leaves `plan`'s
+    /// full list: its part with the create and without.
+    fn shift_creates<const N: usize>(
+        &self,
+        set: SetId,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        last: Sym,
+        now: Timestamp,
+    ) -> Result<Option<Shifted>> {
+        let Some(c) = plan.creates.iter().find(|c| c.node_name == last) else {
+            return Ok(None);
+        };
+        let slot = NodeSlot {
+            id: c.node.0,
+            name: last,
+            fit: self.placements.get(set.0, c.node.0),
+        };
+        // A node the plan creates a pod on has none of the DaemonSet's.
+        let Some(part) = self.node_part_of(set, s, &slot, &[], now)? else {
+            return Ok(None);
+        };
+        if part.creates.as_slice() != [*c] {
+            return Ok(None);
+        }
+        let (Some(was), Some(is)) = (self.effect(s, &part, 1, 0)?, self.effect(s, &part, 0, 0)?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Shifted {
+            part,
+            was,
+            is,
+            deletes_listed: 0,
+            deletes_dropped: 0,
+        }))
+    }
+
+    /// The node named `last`, whose last `drop` of its `listed` deletes leave
+    /// `plan`'s full list: its part with them and without.
+    #[allow(clippy::too_many_arguments)]
+    fn shift_deletes<const N: usize>(
+        &self,
+        set: SetId,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        last: Sym,
+        listed: usize,
+        drop: usize,
+        now: Timestamp,
+    ) -> Result<Option<Shifted>> {
+        let Some(d) = plan.deletes.iter().find(|d| d.node_name == last) else {
+            return Ok(None);
+        };
+        let id = self.pod_index.node(d.pod.0);
+        if self.nodes.get(id).map(|n| n.name) != Some(last) {
+            return Ok(None);
+        }
+        // The DaemonSet's pods there: the caller named only the re-planned
+        // node's, so the pod index is scanned (still far less than a sync), a
+        // block at a time (the test of a block vectorizes).
+        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let mut pods: Vec<PodId, { 2 * NODE_PODS }> = Vec::new();
+        let slots = self.pods.slot_count();
+        let nodes = self.pod_index.nodes().get(..slots).unwrap_or(&[]);
+        let owners = self.pod_index.owners();
+        for (b, block) in nodes.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |hit, &n| hit | (n == id)) {
+                continue;
+            }
+            for (j, &n) in block.iter().enumerate() {
+                let i = b * BLOCK + j;
+                let o = owners.get(i).copied();
+                let mine = n == id && (o == Some(tag) || o == Some(crate::cache::NO_CONTROLLER));
+                if mine && pods.push(PodId(i as u32)).is_err() {
+                    return Ok(None);
+                }
+            }
+        }
+        let Some(claimed) = self.claimed_on(s, NodeId(id), &pods, now) else {
+            return Ok(None);
+        };
+        let slot = NodeSlot {
+            id,
+            name: last,
+            fit: self.placements.get(set.0, id),
+        };
+        let Some(part) = self.node_part_of(set, s, &slot, &claimed, now)? else {
+            return Ok(None);
+        };
+        // The plan must hold the first `listed` of them and no other.
+        let in_plan = |d: &Delete| plan.deletes.iter().any(|x| x.pod == d.pod);
+        let first = part.deletes.iter().take_while(|d| in_plan(d)).count();
+        if !part.creates.is_empty() || first != listed || drop > listed {
+            return Ok(None);
+        }
+        let (Some(was), Some(is)) = (
+            self.effect(s, &part, 0, listed)?,
+            self.effect(s, &part, 0, listed - drop)?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Shifted {
+            part,
+            was,
+            is,
+            deletes_listed: listed,
+            deletes_dropped: drop,
+        }))
     }
 
     /// Whether `plan`, the last of DaemonSet `set`, changes only node by node
@@ -362,8 +750,8 @@ impl<
             && plan.adoptions.is_empty()
             && plan.releases.is_empty()
             && plan.requeue_after.is_none()
-            && plan.manage_creates == plan.creates.len()
-            && plan.manage_deletes == plan.deletes.len()
+            && plan.manage_creates as usize == plan.creates.len()
+            && plan.manage_deletes as usize == plan.deletes.len()
             && plan.creates.len() <= BURST_REPLICAS
             && plan.deletes.len() <= BURST_REPLICAS
             && !plan
@@ -373,9 +761,9 @@ impl<
     }
 
     /// The part of the plan that a node with placement `slot` and the claimed
-    /// pods `pods` makes, by the passes' own per-node functions; `None` when
-    /// the node's part could reach beyond it (a requeue, a failed pod's delete
-    /// and backoff, a pod of an old revision).
+    /// pods `pods` makes, by the manage pass's own per-node function; `None`
+    /// when the node's part could reach beyond it (a requeue, a failed pod's
+    /// delete and backoff).
     fn node_part_of(
         &self,
         set: SetId,
@@ -384,12 +772,14 @@ impl<
         pods: &[Claimed],
         now: Timestamp,
     ) -> Result<Option<Part>> {
-        let mut part = Part::default();
+        let mut part = Part {
+            slot: *slot,
+            ..Part::default()
+        };
         // A node that should not run the pod and has none is no pass's.
         if !slot.should_run() && pods.is_empty() {
             return Ok(Some(part));
         }
-        part.run = i64::from(slot.should_run());
         let g = Group {
             node: Some(slot),
             pods,
@@ -406,117 +796,98 @@ impl<
         if p.requeue_after.is_some() || failed {
             return Ok(None);
         }
-        p.manage_creates = p.creates.len();
-        p.manage_deletes = p.deletes.len();
-        sort_by_ids(&mut p);
-        if matches!(s.update_strategy, UpdateStrategy::RollingUpdate { .. }) {
-            if let Some(entry) = self.entry(g, s, &p) {
-                if matches!(entry, Entry::Pods { old: Some(_), .. }) {
-                    return Ok(None);
-                }
-                part.budget.add(&entry);
-                part.hold = hold_of(&entry, false).map(|reason| Hold {
-                    node: slot.name,
-                    reason,
-                });
-            }
-        }
-        let oldest = self.members(g, &p.deletes, &p.creates).next();
-        count_node(&mut part.status, s, slot, oldest);
         for c in &p.creates {
             part.creates.push(*c).map_err(|_| Error::LogicBug)?;
         }
         for d in &p.deletes {
             part.deletes.push(*d).map_err(|_| Error::LogicBug)?;
         }
+        for c in pods {
+            part.pods.push(*c).map_err(|_| Error::LogicBug)?;
+        }
         Ok(Some(part))
     }
 
-    /// Takes `old`, the node's part, out of `plan` and puts `new` in its place,
-    /// in the plan's orders. False, with the plan unchanged, when `old` is not
-    /// what the plan holds for the node or the result would not be a sync's.
-    fn splice<const N: usize>(
+    /// What `part`'s node adds to the plan when the plan holds its first
+    /// `creates` creates and first `deletes` deletes, by the passes' own
+    /// per-node functions; `None` when a pod of an old revision would be left
+    /// there (the rollout would not be idle).
+    fn effect(
         &self,
-        plan: &mut Plan<N>,
-        node: NodeId,
-        name: Sym,
-        old: &Part,
-        new: &Part,
-        strategy: UpdateStrategy,
-    ) -> bool {
-        let text = |x: Sym| self.strings.resolve(x);
-        // A list at the burst limit may have left creates or deletes out: it
-        // stays as it is when the node has none either way (the passes want
-        // the same), and otherwise the node's may be among those left out.
-        let full =
-            |len: usize, old: usize, new: usize| len >= BURST_REPLICAS && (old > 0 || new > 0);
-        if full(plan.creates.len(), old.creates.len(), new.creates.len())
-            || full(plan.deletes.len(), old.deletes.len(), new.deletes.len())
-        {
-            return false;
+        s: &DaemonSet,
+        part: &Part,
+        creates: usize,
+        deletes: usize,
+    ) -> Result<Option<Effect>> {
+        let mut e = Effect::default();
+        let slot = &part.slot;
+        if !slot.should_run() && part.pods.is_empty() {
+            return Ok(Some(e));
         }
-        // The old part must be what the plan holds for the node.
-        let creates_here = plan.creates.iter().filter(|c| c.node == node).count();
-        let deletes_found = old
-            .deletes
-            .iter()
-            .all(|d| plan.deletes.iter().any(|x| x.pod == d.pod));
-        let held = plan
-            .held_back
-            .binary_search_by(|h| text(h.node).cmp(text(name)));
-        let hold_matches = match (held, &old.hold) {
-            (Ok(i), Some(h)) => plan.held_back.get(i) == Some(h),
-            (Err(_), None) => true,
-            _ => false,
+        let g = Group {
+            node: Some(slot),
+            pods: &part.pods,
         };
-        if creates_here != old.creates.len() || !deletes_found || !hold_matches {
-            return false;
+        let mut p: Plan<NODE_PODS> = Plan::new();
+        for c in part.creates.iter().take(creates) {
+            p.creates.push(*c).map_err(|_| Error::LogicBug)?;
         }
-        let creates = plan.creates.len() - old.creates.len() + new.creates.len();
-        let deletes = plan.deletes.len() - old.deletes.len() + new.deletes.len();
-        let holds = plan.held_back.len() - usize::from(old.hold.is_some())
-            + usize::from(new.hold.is_some());
-        if creates > BURST_REPLICAS.min(N) || deletes > BURST_REPLICAS.min(N) || holds > N {
-            return false;
+        for d in part.deletes.iter().take(deletes) {
+            p.deletes.push(*d).map_err(|_| Error::LogicBug)?;
         }
-        if let Some(b) = plan.rollout {
-            // The budgets scale with the nodes that should run the pod.
-            let desired = b.desired - old.run + new.run;
-            if !matches!(budgets(strategy, desired), Some((_, 0))) {
-                return false;
+        p.manage_creates = p.creates.len() as u32;
+        p.manage_deletes = p.deletes.len() as u32;
+        sort_by_ids(&mut p);
+        if matches!(s.update_strategy, UpdateStrategy::RollingUpdate { .. }) {
+            if let Some(entry) = self.entry(g, s, &p) {
+                if matches!(entry, Entry::Pods { old: Some(_), .. }) {
+                    return Ok(None);
+                }
+                e.budget.add(&entry);
+                e.hold = hold_of(&entry, false).map(|reason| Hold {
+                    node: slot.name,
+                    reason,
+                });
             }
         }
-        plan.creates.retain(|c| c.node != node);
-        plan.deletes
-            .retain(|x| !old.deletes.iter().any(|d| d.pod == x.pod));
-        if let (Ok(i), Some(_)) = (held, &old.hold) {
-            plan.held_back.remove(i);
-        }
-        // Room was checked, so the inserts cannot fail.
-        for c in &new.creates {
-            let at = plan.creates.partition_point(|x| {
-                text(x.node_name)
-                    .cmp(text(c.node_name))
-                    .then(x.node.cmp(&c.node))
-                    == Ordering::Less
-            });
-            let _ = plan.creates.insert(at, *c);
-        }
-        for d in &new.deletes {
-            let at = plan.deletes.partition_point(|x| {
-                text(x.pod_name)
-                    .cmp(text(d.pod_name))
-                    .then(x.pod.cmp(&d.pod))
-                    == Ordering::Less
-            });
-            let _ = plan.deletes.insert(at, *d);
-        }
-        if let Some(h) = new.hold {
-            let at = plan
-                .held_back
-                .partition_point(|x| text(x.node) < text(h.node));
-            let _ = plan.held_back.insert(at, h);
-        }
-        true
+        let oldest = self.members(g, &p.deletes, &p.creates).next();
+        count_node(&mut e.status, s, slot, oldest);
+        Ok(Some(e))
     }
+}
+
+/// Takes a node's counts `was` out of the status `st` and puts `is` in.
+fn recount(st: &mut DaemonSetStatus, was: &DaemonSetStatus, is: &DaemonSetStatus) {
+    let f = |total: &mut i32, was: i32, is: i32| {
+        *total = total.saturating_sub(was).saturating_add(is);
+    };
+    f(
+        &mut st.desired_number_scheduled,
+        was.desired_number_scheduled,
+        is.desired_number_scheduled,
+    );
+    f(
+        &mut st.current_number_scheduled,
+        was.current_number_scheduled,
+        is.current_number_scheduled,
+    );
+    f(
+        &mut st.number_misscheduled,
+        was.number_misscheduled,
+        is.number_misscheduled,
+    );
+    f(&mut st.number_ready, was.number_ready, is.number_ready);
+    f(
+        &mut st.updated_number_scheduled,
+        was.updated_number_scheduled,
+        is.updated_number_scheduled,
+    );
+    f(
+        &mut st.number_available,
+        was.number_available,
+        is.number_available,
+    );
+    st.number_unavailable = st
+        .desired_number_scheduled
+        .saturating_sub(st.number_available);
 }

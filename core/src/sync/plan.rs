@@ -231,8 +231,16 @@ pub struct Plan<const N: usize> {
     pub outcome: SyncOutcome,
     /// Pods to create, at most [`BURST_REPLICAS`] per pass.
     pub creates: Vec<Create, N>,
+    /// How many creates the manage pass wanted, those the burst limit left out
+    /// of [`creates`](Self::creates) included: the limit takes the first in
+    /// node-name order, and the rest wait for a later sync.
+    pub creates_wanted: u32,
     /// Pods to delete, at most [`BURST_REPLICAS`] per pass.
     pub deletes: Vec<Delete, N>,
+    /// How many deletes the manage pass wanted, those the burst limit left out
+    /// of [`deletes`](Self::deletes) included: the limit takes them in the
+    /// order of their nodes' names (pods of nodes that do not exist last).
+    pub deletes_wanted: u32,
     /// Pods with no controller that the selector matches: the caller sets their
     /// controller reference to the DaemonSet.
     pub adoptions: Vec<PodId, N>,
@@ -260,8 +268,8 @@ pub struct Plan<const N: usize> {
     /// (see [`Engine::plan_is_current`](crate::Engine::plan_is_current)).
     pub strings_freed: u32,
     /// Creates and deletes of the manage pass, before the rolling update's.
-    pub(crate) manage_creates: usize,
-    pub(crate) manage_deletes: usize,
+    pub(crate) manage_creates: u32,
+    pub(crate) manage_deletes: u32,
 }
 
 impl<const N: usize> Default for Plan<N> {
@@ -285,7 +293,9 @@ impl<const N: usize> Plan<N> {
             set: None,
             outcome: SyncOutcome::Empty,
             creates: Vec::new(),
+            creates_wanted: 0,
             deletes: Vec::new(),
+            deletes_wanted: 0,
             adoptions: Vec::new(),
             releases: Vec::new(),
             status: None,
@@ -305,7 +315,9 @@ impl<const N: usize> Plan<N> {
         self.set = None;
         self.outcome = SyncOutcome::Empty;
         self.creates.clear();
+        self.creates_wanted = 0;
         self.deletes.clear();
+        self.deletes_wanted = 0;
         self.adoptions.clear();
         self.releases.clear();
         self.status = None;
@@ -350,6 +362,8 @@ impl<const N: usize> Plan<N> {
         self.revision_hash = other.revision_hash;
         self.template_generation = other.template_generation;
         self.strings_freed = other.strings_freed;
+        self.creates_wanted = other.creates_wanted;
+        self.deletes_wanted = other.deletes_wanted;
         self.manage_creates = other.manage_creates;
         self.manage_deletes = other.manage_deletes;
         Ok(())

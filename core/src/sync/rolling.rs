@@ -210,8 +210,14 @@ impl<
         s: &DaemonSet,
         plan: &Plan<N>,
     ) -> Option<Entry> {
-        let deletes = plan.deletes.get(..plan.manage_deletes).unwrap_or(&[]);
-        let creates = plan.creates.get(..plan.manage_creates).unwrap_or(&[]);
+        let deletes = plan
+            .deletes
+            .get(..plan.manage_deletes as usize)
+            .unwrap_or(&[]);
+        let creates = plan
+            .creates
+            .get(..plan.manage_creates as usize)
+            .unwrap_or(&[]);
         let wanted = g.node.is_some_and(|n| n.should_run());
         if deletes.is_empty() && creates.is_empty() {
             // The manage pass changed nothing: the members are the group's pods.
