@@ -758,7 +758,7 @@ impl<
                 });
             }
             crate::sort::sort_by(&mut sync.nodes, |a, b| {
-                strings.resolve(a.name).cmp(strings.resolve(b.name))
+                strings.bytes(a.name).cmp(strings.bytes(b.name))
             });
             for (rank, slot) in sync.nodes.iter().enumerate() {
                 if let Some(r) = sync.rank_of.get_mut(slot.id as usize) {
@@ -778,11 +778,8 @@ impl<
                         .get(c.pod)
                         .and_then(|p| p.target_node)
                         .unwrap_or(Sym::EMPTY);
-                    let text = strings.resolve(target);
-                    2 * sync
-                        .nodes
-                        .partition_point(|n| strings.resolve(n.name) < text)
-                        as u32
+                    let text = strings.bytes(target);
+                    2 * sync.nodes.partition_point(|n| strings.bytes(n.name) < text) as u32
                 }
             };
         }
@@ -804,9 +801,9 @@ impl<
                             let by_node = if ta == tb {
                                 Ordering::Equal
                             } else {
-                                strings.resolve(ta).cmp(strings.resolve(tb))
+                                strings.bytes(ta).cmp(strings.bytes(tb))
                             };
-                            by_node.then_with(|| by_age(pa, pb, |x| strings.resolve(x)))
+                            by_node.then_with(|| by_age(pa, pb, |x| strings.bytes(x)))
                         }
                         _ => a.pod.cmp(&b.pod),
                     })
@@ -1101,7 +1098,8 @@ impl<
 
     /// Orders every list of the plan by name, for output.
     fn sort_plan<const N: usize>(&self, plan: &mut Plan<N>) {
-        let text = |s: Sym| self.strings.resolve(s);
+        // Bytes order as `str` does, without a UTF-8 check per compare.
+        let text = |s: Sym| self.strings.bytes(s);
         crate::sort::sort_by(&mut plan.creates, |a, b| {
             text(a.node_name)
                 .cmp(text(b.node_name))
@@ -1112,7 +1110,7 @@ impl<
                 .cmp(text(b.pod_name))
                 .then(a.pod.cmp(&b.pod))
         });
-        let pod_name = |p: &PodId| self.pods.get(p.0).map(|p| text(p.name)).unwrap_or("");
+        let pod_name = |p: &PodId| self.pods.get(p.0).map(|p| text(p.name)).unwrap_or(b"");
         crate::sort::sort_by(&mut plan.adoptions, |a, b| {
             pod_name(a).cmp(pod_name(b)).then(a.cmp(b))
         });
@@ -1130,7 +1128,7 @@ fn sort_by_ids<const N: usize>(plan: &mut Plan<N>) {
 
 /// Upstream's `podByCreationTimestampAndPhase`: scheduled pods first, then oldest,
 /// then by name.
-pub(crate) fn by_age<'s>(a: &Pod, b: &Pod, text: impl Fn(Sym) -> &'s str) -> Ordering {
+pub(crate) fn by_age<'s>(a: &Pod, b: &Pod, text: impl Fn(Sym) -> &'s [u8]) -> Ordering {
     b.is_scheduled()
         .cmp(&a.is_scheduled())
         .then(a.created.cmp(&b.created))

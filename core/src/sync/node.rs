@@ -292,7 +292,7 @@ impl<
         }
         crate::sort::sort_by(&mut claimed, |a, b| {
             match (self.pods.get(a.pod), self.pods.get(b.pod)) {
-                (Some(pa), Some(pb)) => by_age(pa, pb, |x| self.strings.resolve(x)),
+                (Some(pa), Some(pb)) => by_age(pa, pb, |x| self.strings.bytes(x)),
                 _ => a.pod.cmp(&b.pod),
             }
         });
@@ -395,7 +395,7 @@ impl<
         ];
         let changes = changes.iter().flatten();
         // Check everything before changing anything.
-        let text = |x: Sym| self.strings.resolve(x);
+        let text = |x: Sym| self.strings.bytes(x);
         let held =
             |holds: &[Hold], node: Sym| holds.binary_search_by(|h| text(h.node).cmp(text(node)));
         let mut holds = plan.held_back.len();
@@ -543,7 +543,7 @@ impl<
         }
         // The list is at the limit: it takes the first entries in node-name
         // order, the pods of missing nodes after every node's.
-        let text = |x: Sym| self.strings.resolve(x);
+        let text = |x: Sym| self.strings.bytes(x);
         let (mut before, mut here, mut after) = (0usize, 0usize, 0usize);
         let mut last: Option<(Sym, usize)> = None;
         for (n, missing) in names {
