@@ -199,13 +199,20 @@ impl<'a> Ctx<'a> {
 
     /// `s` as written in the input, unescaped into the text buffer if it holds an
     /// escape.
-    #[inline(never)]
+    #[inline]
     pub fn unescape(&mut self, s: &'a str) -> Read<&'a str> {
         // `contains` looks a word at a time (serde-json-core's own unescaping
-        // brings its `memchr` in already).
+        // brings its `memchr` in already); inline, as most strings hold no
+        // escape.
         if !s.as_bytes().contains(&b'\\') {
             return Ok(s);
         }
+        self.unescape_into_text(s)
+    }
+
+    /// [`Ctx::unescape`] of a string that holds an escape.
+    #[inline(never)]
+    fn unescape_into_text(&mut self, s: &'a str) -> Read<&'a str> {
         for fragment in serde_json_core::str::EscapedStr(s).fragments() {
             let mut buf = [0u8; 4];
             let bytes = match fragment {
