@@ -246,6 +246,9 @@ impl<
     /// key looked for among those stored (O(n²)), so that a repeated key still
     /// takes no room.
     fn push_few_labels(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Span> {
+        if let Some(span) = self.push_labels_like(input, like)? {
+            return Ok(span);
+        }
         let mark = self.labels.mark();
         let mut next = 0usize;
         let mut fits = true;
@@ -281,6 +284,70 @@ impl<
         // Keys are unique now, so any sort gives the same order.
         crate::sort::sort_by_key(self.labels.get_mut(span), |l| l.key);
         Ok(span)
+    }
+
+    /// The labels of an update that keeps the keys of the labels at `like`
+    /// (each once, in any order; most updates do), stored in `like`'s order,
+    /// which is already sorted by key: `None`, with nothing stored, for an
+    /// input that does not.
+    #[cfg(not(feature = "compact"))]
+    fn push_labels_like(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Option<Span>> {
+        if like.len() != input.len() || input.is_empty() || input.len() > u64::BITS as usize {
+            return Ok(None);
+        }
+        let mark = self.labels.mark();
+        for i in like.start..like.start + like.len {
+            let copy = self.labels.get(Span { start: i, len: 1 }).first().copied();
+            let Some(copy) = copy else {
+                return Err(Error::LogicBug);
+            };
+            if self.labels.push(copy).is_err() {
+                self.labels.truncate(mark);
+                return Ok(None);
+            }
+        }
+        // Which of `like`'s keys the input gave, a bit each.
+        let mut seen = 0u64;
+        let mut next = 0usize;
+        for l in input {
+            let Some((at, hint)) = self.label_like(like, next, l) else {
+                self.labels.truncate(mark);
+                return Ok(None);
+            };
+            let bit = 1u64.checked_shl(at as u32).unwrap_or(0);
+            if seen & bit != 0 || bit == 0 {
+                self.labels.truncate(mark);
+                return Ok(None);
+            }
+            seen |= bit;
+            next = at + 1;
+            let value = if self.strings.bytes(hint.value) == l.value.as_bytes() {
+                hint.value
+            } else {
+                match self.intern(l.value, Field::LabelValue) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.labels.truncate(mark);
+                        return Err(e);
+                    }
+                }
+            };
+            let span = Span {
+                start: mark + at as u32,
+                len: 1,
+            };
+            if let Some(slot) = self.labels.get_mut(span).first_mut() {
+                slot.value = value;
+            }
+        }
+        Ok(Some(self.labels.since(mark)))
+    }
+
+    /// The firmware build (`compact`) looks for no label among `like` (see
+    /// [`label_like`](Self::label_like)).
+    #[cfg(feature = "compact")]
+    fn push_labels_like(&mut self, _: &[LabelInput<'_>], _: Span) -> Result<Option<Span>> {
+        Ok(None)
     }
 
     /// The symbols of a label's key and value: those of the label among `like`
