@@ -240,36 +240,21 @@ impl<
     /// value) the labels at `like` hold takes their symbols without interning:
     /// an update of an object mostly repeats its labels, in the same order.
     ///
-    /// The labels are pushed as they come and sorted, and neighbours compared:
-    /// O(n log n). Only an input that repeats a key (no Kubernetes map does), or
-    /// one that does not fit as it comes, is stored again the slow way, each
-    /// key looked for among those stored (O(n²)), so that a repeated key still
-    /// takes no room.
+    /// An update that keeps the old labels' keys is written in their order
+    /// (O(n), see [`push_labels_like`](Self::push_labels_like)); other labels
+    /// are pushed as they come, sorted and neighbours compared (O(n log n)).
+    /// Only an input that repeats a key (no Kubernetes map does), or one that
+    /// does not fit as it comes, is stored the slow way, each key looked for
+    /// among those stored (O(n²)), so that a repeated key still takes no room
+    /// (and the firmware build, `compact`, stores every map that way).
     fn push_few_labels(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Span> {
         if let Some(span) = self.push_labels_like(input, like)? {
             return Ok(span);
         }
+        if let Some(span) = self.push_labels_unique(input, like)? {
+            return Ok(span);
+        }
         let mark = self.labels.mark();
-        let mut next = 0usize;
-        let mut fits = true;
-        for l in input {
-            let (key, value) = self.label_syms(like, &mut next, l)?;
-            if self.labels.push(Label { key, value }).is_err() {
-                fits = false;
-                break;
-            }
-        }
-        if fits {
-            let stored = self.labels.get_mut(self.labels.since(mark));
-            crate::sort::sort_by_key(stored, |l| l.key);
-            if !stored
-                .windows(2)
-                .any(|w| matches!(w, [a, b] if a.key == b.key))
-            {
-                return Ok(self.labels.since(mark));
-            }
-        }
-        self.labels.truncate(mark);
         let mut next = 0usize;
         for l in input {
             let (key, value) = self.label_syms(like, &mut next, l)?;
@@ -284,6 +269,39 @@ impl<
         // Keys are unique now, so any sort gives the same order.
         crate::sort::sort_by_key(self.labels.get_mut(span), |l| l.key);
         Ok(span)
+    }
+
+    /// The labels pushed as they come, sorted, and neighbours compared:
+    /// `None`, with nothing stored, for an input that repeats a key or does
+    /// not fit as it comes.
+    #[cfg(not(feature = "compact"))]
+    fn push_labels_unique(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Option<Span>> {
+        let mark = self.labels.mark();
+        let mut next = 0usize;
+        for l in input {
+            let (key, value) = self.label_syms(like, &mut next, l)?;
+            if self.labels.push(Label { key, value }).is_err() {
+                self.labels.truncate(mark);
+                return Ok(None);
+            }
+        }
+        let stored = self.labels.get_mut(self.labels.since(mark));
+        crate::sort::sort_by_key(stored, |l| l.key);
+        if stored
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.key == b.key))
+        {
+            self.labels.truncate(mark);
+            return Ok(None);
+        }
+        Ok(Some(self.labels.since(mark)))
+    }
+
+    /// The firmware build (`compact`) stores every label map the one way,
+    /// each key looked for among those stored: the other ways cost code size.
+    #[cfg(feature = "compact")]
+    fn push_labels_unique(&mut self, _: &[LabelInput<'_>], _: Span) -> Result<Option<Span>> {
+        Ok(None)
     }
 
     /// The labels of an update that keeps the keys of the labels at `like`
