@@ -248,11 +248,14 @@ impl<
     /// among those stored (O(n²)), so that a repeated key still takes no room
     /// (and the firmware build, `compact`, stores every map that way).
     fn push_few_labels(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Span> {
-        if let Some(span) = self.push_labels_like(input, like)? {
-            return Ok(span);
-        }
-        if let Some(span) = self.push_labels_unique(input, like)? {
-            return Ok(span);
+        #[cfg(not(feature = "compact"))]
+        {
+            if let Some(span) = self.push_labels_like(input, like)? {
+                return Ok(span);
+            }
+            if let Some(span) = self.push_labels_unique(input, like)? {
+                return Ok(span);
+            }
         }
         let mark = self.labels.mark();
         let mut next = 0usize;
@@ -295,13 +298,6 @@ impl<
             return Ok(None);
         }
         Ok(Some(self.labels.since(mark)))
-    }
-
-    /// The firmware build (`compact`) stores every label map the one way,
-    /// each key looked for among those stored: the other ways cost code size.
-    #[cfg(feature = "compact")]
-    fn push_labels_unique(&mut self, _: &[LabelInput<'_>], _: Span) -> Result<Option<Span>> {
-        Ok(None)
     }
 
     /// The labels of an update that keeps the keys of the labels at `like`
@@ -359,13 +355,6 @@ impl<
             }
         }
         Ok(Some(self.labels.since(mark)))
-    }
-
-    /// The firmware build (`compact`) looks for no label among `like` (see
-    /// [`label_like`](Self::label_like)).
-    #[cfg(feature = "compact")]
-    fn push_labels_like(&mut self, _: &[LabelInput<'_>], _: Span) -> Result<Option<Span>> {
-        Ok(None)
     }
 
     /// The symbols of a label's key and value: those of the label among `like`
