@@ -4,7 +4,8 @@
 //! usage: profile FILE PHASE ROUNDS [EVENT...]   (PHASE: load | eligibility |
 //! by-node | placement | sync | apply; eligibility is `Engine::evaluate_fit`,
 //! placement adds reasons; apply, with `--features json`, applies the watch
-//! events in the EVENT files in turn to the steady state, a fresh scratch each)
+//! events in the EVENT files in turn to the steady state, a fresh scratch each;
+//! `--toggle-collect=*timed_apply*` counts only those)
 
 #[path = "../tests/support/cluster.rs"]
 mod cluster;
@@ -13,6 +14,21 @@ use std::time::Instant;
 
 use cluster::BenchEngine;
 use dsr_core::sync::Plan;
+
+/// One apply as `dsr bench` times it: a scratch built in place, then the
+/// event applied (a function of its own, for `--toggle-collect=*timed_apply*`).
+#[cfg(feature = "json")]
+#[inline(never)]
+fn timed_apply(engine: &mut BenchEngine, event: &[u8]) {
+    use dsr_core::json::Scratch;
+    let mut slot = std::mem::MaybeUninit::<Scratch<'_, 1, 128, 64, 1024>>::uninit();
+    let scratch = Scratch::init_in_place(&mut slot);
+    std::hint::black_box(
+        engine
+            .apply(std::hint::black_box(event), scratch)
+            .expect("apply"),
+    );
+}
 
 #[inline(never)]
 fn eligibility_pass(engine: &BenchEngine) -> usize {
@@ -87,13 +103,7 @@ fn main() {
             cluster::steady_state(&mut engine, &data);
             let t = Instant::now();
             for r in 0..rounds {
-                let mut scratch = dsr_core::json::Scratch::<1, 128, 64, 1024>::new();
-                let ev = &events[r % events.len()];
-                std::hint::black_box(
-                    engine
-                        .apply(std::hint::black_box(ev), &mut scratch)
-                        .expect("apply"),
-                );
+                timed_apply(&mut engine, &events[r % events.len()]);
             }
             eprintln!(
                 "apply: {:.0} ns each",

@@ -236,30 +236,31 @@ impl<
     }
 
     /// [`push_labels`](Self::push_labels) of a few labels: a repeated key
-    /// replaces the value in place, taking no room (at most `FEW_LABELS`² key
-    /// comparisons). A label whose key (and value) the labels at `like` hold
-    /// takes their symbols without interning: an update of an object mostly
-    /// repeats its labels, in the same order.
+    /// replaces the value in place, taking no room. A label whose key (and
+    /// value) the labels at `like` hold takes their symbols without interning:
+    /// an update of an object mostly repeats its labels, in the same order.
+    ///
+    /// An update that keeps the old labels' keys is written in their order
+    /// (O(n), see [`push_labels_like`](Self::push_labels_like)); other labels
+    /// are pushed as they come, sorted and neighbours compared (O(n log n)).
+    /// Only an input that repeats a key (no Kubernetes map does), or one that
+    /// does not fit as it comes, is stored the slow way, each key looked for
+    /// among those stored (O(n²)), so that a repeated key still takes no room
+    /// (and the firmware build, `compact`, stores every map that way).
     fn push_few_labels(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Span> {
+        #[cfg(not(feature = "compact"))]
+        {
+            if let Some(span) = self.push_labels_like(input, like)? {
+                return Ok(span);
+            }
+            if let Some(span) = self.push_labels_unique(input, like)? {
+                return Ok(span);
+            }
+        }
         let mark = self.labels.mark();
-        // Where the next input label is looked for first among `like`.
         let mut next = 0usize;
         for l in input {
-            let (key, value) = match self.label_like(like, next, l) {
-                Some((at, hint)) => {
-                    next = at + 1;
-                    let value = if self.strings.bytes(hint.value) == l.value.as_bytes() {
-                        hint.value
-                    } else {
-                        self.intern(l.value, Field::LabelValue)?
-                    };
-                    (hint.key, value)
-                }
-                None => (
-                    self.intern(l.key, Field::LabelKey)?,
-                    self.intern(l.value, Field::LabelValue)?,
-                ),
-            };
+            let (key, value) = self.label_syms(like, &mut next, l)?;
             let span = self.labels.since(mark);
             if let Some(existing) = self.labels.get_mut(span).iter_mut().find(|x| x.key == key) {
                 existing.value = value;
@@ -273,19 +274,132 @@ impl<
         Ok(span)
     }
 
-    /// The label among `like` whose key is `l`'s, looked for from position `from`
-    /// on and then from the start, with its position.
+    /// The labels pushed as they come, sorted, and neighbours compared:
+    /// `None`, with nothing stored, for an input that repeats a key or does
+    /// not fit as it comes.
+    #[cfg(not(feature = "compact"))]
+    fn push_labels_unique(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Option<Span>> {
+        let mark = self.labels.mark();
+        let mut next = 0usize;
+        for l in input {
+            let (key, value) = self.label_syms(like, &mut next, l)?;
+            if self.labels.push(Label { key, value }).is_err() {
+                self.labels.truncate(mark);
+                return Ok(None);
+            }
+        }
+        let stored = self.labels.get_mut(self.labels.since(mark));
+        crate::sort::sort_by_key(stored, |l| l.key);
+        if stored
+            .windows(2)
+            .any(|w| matches!(w, [a, b] if a.key == b.key))
+        {
+            self.labels.truncate(mark);
+            return Ok(None);
+        }
+        Ok(Some(self.labels.since(mark)))
+    }
+
+    /// The labels of an update that keeps the keys of the labels at `like`
+    /// (each once, in any order; most updates do), stored in `like`'s order,
+    /// which is already sorted by key: `None`, with nothing stored, for an
+    /// input that does not.
+    #[cfg(not(feature = "compact"))]
+    fn push_labels_like(&mut self, input: &[LabelInput<'_>], like: Span) -> Result<Option<Span>> {
+        if like.len() != input.len() || input.is_empty() || input.len() > u64::BITS as usize {
+            return Ok(None);
+        }
+        let mark = self.labels.mark();
+        for i in like.start..like.start + like.len {
+            let copy = self.labels.get(Span { start: i, len: 1 }).first().copied();
+            let Some(copy) = copy else {
+                return Err(Error::LogicBug);
+            };
+            if self.labels.push(copy).is_err() {
+                self.labels.truncate(mark);
+                return Ok(None);
+            }
+        }
+        // Which of `like`'s keys the input gave, a bit each.
+        let mut seen = 0u64;
+        let mut next = 0usize;
+        for l in input {
+            let Some((at, hint)) = self.label_like(like, next, l) else {
+                self.labels.truncate(mark);
+                return Ok(None);
+            };
+            let bit = 1u64.checked_shl(at as u32).unwrap_or(0);
+            if seen & bit != 0 || bit == 0 {
+                self.labels.truncate(mark);
+                return Ok(None);
+            }
+            seen |= bit;
+            next = at + 1;
+            let value = if self.strings.bytes(hint.value) == l.value.as_bytes() {
+                hint.value
+            } else {
+                match self.intern(l.value, Field::LabelValue) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.labels.truncate(mark);
+                        return Err(e);
+                    }
+                }
+            };
+            let span = Span {
+                start: mark + at as u32,
+                len: 1,
+            };
+            if let Some(slot) = self.labels.get_mut(span).first_mut() {
+                slot.value = value;
+            }
+        }
+        Ok(Some(self.labels.since(mark)))
+    }
+
+    /// The symbols of a label's key and value: those of the label among `like`
+    /// with its key when there is one (looked for from `next` on, which moves
+    /// past it), else interned.
+    fn label_syms(
+        &mut self,
+        like: Span,
+        next: &mut usize,
+        l: &LabelInput<'_>,
+    ) -> Result<(Sym, Sym)> {
+        Ok(match self.label_like(like, *next, l) {
+            Some((at, hint)) => {
+                *next = at + 1;
+                let value = if self.strings.bytes(hint.value) == l.value.as_bytes() {
+                    hint.value
+                } else {
+                    self.intern(l.value, Field::LabelValue)?
+                };
+                (hint.key, value)
+            }
+            None => (
+                self.intern(l.key, Field::LabelKey)?,
+                self.intern(l.value, Field::LabelValue)?,
+            ),
+        })
+    }
+
+    /// The label among `like` whose key is `l`'s, with its position: the one at
+    /// `from` when it is (an update that repeats its labels in their order),
+    /// else found by the key's symbol (`like` is sorted by it).
     #[cfg(not(feature = "compact"))]
     fn label_like(&self, like: Span, from: usize, l: &LabelInput<'_>) -> Option<(usize, Label)> {
         let hints = self.labels.get(like);
-        let (before, after) = hints.split_at_checked(from).unwrap_or((hints, &[]));
-        let key = l.key.as_bytes();
-        let found = |h: &Label| self.strings.bytes(h.key) == key;
-        if let Some(i) = after.iter().position(found) {
-            return after.get(i).map(|&h| (from + i, h));
+        if let Some(&h) = hints.get(from) {
+            if self.strings.bytes(h.key) == l.key.as_bytes() {
+                return Some((from, h));
+            }
         }
-        let i = before.iter().position(found)?;
-        before.get(i).map(|&h| (i, h))
+        if hints.is_empty() {
+            return None;
+        }
+        let key = self.strings.get(l.key)?;
+        let at = hints.binary_search_by_key(&key, |h| h.key).ok()?;
+        hints.get(at).map(|&h| (at, h))
     }
 
     /// The firmware build (`compact`) looks for no label among `like`: interning

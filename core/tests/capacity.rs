@@ -404,6 +404,54 @@ fn a_repeated_label_key_keeps_its_last_value_and_takes_no_room() {
 }
 
 #[test]
+fn an_update_that_repeats_a_label_key_keeps_its_last_value() {
+    // The update has as many labels as the node had, but one key twice and
+    // one of the old keys not at all: the last value of the repeated key wins
+    // and the dropped key is gone.
+    let mut e: Engine<2, 1, 1, 64, 2048, 8, 8> = Engine::new();
+    let label = |key, value| LabelInput { key, value };
+    let id = e
+        .add_node(&NodeInput {
+            name: "worker-1",
+            labels: &[
+                label("kubernetes.io/arch", "amd64"),
+                label("kubernetes.io/os", "linux"),
+                label("node.kubernetes.io/instance-type", "m5.large"),
+            ],
+            ..Default::default()
+        })
+        .unwrap();
+    e.update_node(
+        id,
+        &NodeInput {
+            name: "worker-1",
+            labels: &[
+                label("kubernetes.io/os", "windows"),
+                label("kubernetes.io/arch", "arm64"),
+                label("kubernetes.io/os", "linux"),
+            ],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let stored: Vec<(String, String)> = e
+        .node_labels(e.node(id).unwrap())
+        .iter()
+        .map(|l| (e.text(l.key).to_owned(), e.text(l.value).to_owned()))
+        .collect();
+    let mut stored = stored;
+    stored.sort();
+    assert_eq!(
+        stored,
+        [
+            ("kubernetes.io/arch".to_owned(), "arm64".to_owned()),
+            ("kubernetes.io/os".to_owned(), "linux".to_owned()),
+        ]
+    );
+    assert_eq!(e.usage().labels, 2);
+}
+
+#[test]
 fn the_node_selector_reason_does_not_depend_on_intern_order() {
     // The same objects, the strings interned in two orders: the reason names the
     // same (first by key) unmet nodeSelector entry.
