@@ -180,8 +180,8 @@ struct Writer<'a> {
     spans: [u32; 8],
 }
 
-/// Which of [`Writer::spans`] counts the entries of pool `t`.
-#[cfg(not(feature = "compact"))]
+/// Which of [`Writer::spans`] (and [`Reader::held`]) counts the entries of
+/// pool `t`.
 fn span_counter(t: Table) -> usize {
     match t {
         Table::Labels => 0,
@@ -350,6 +350,11 @@ impl<'a> Strings<'a> {
 /// Reads values one after another from a payload.
 struct Reader<'a> {
     rest: &'a [u8],
+    /// How many entries of each pool the spans read so far hold (indexed as
+    /// [`span_counter`]): every entry of a pool has exactly one holder, so a
+    /// payload whose spans hold more or fewer entries than its pools have is
+    /// corrupt.
+    held: [u64; 8],
 }
 
 impl<'a> Reader<'a> {
@@ -381,6 +386,12 @@ impl<'a> Reader<'a> {
         if !v.valid(bounds) {
             return Err(SnapshotError::Corrupt);
         }
+        let held = &mut self.held;
+        v.each_span(&mut |t, s| {
+            if let Some(n) = held.get_mut(span_counter(t)) {
+                *n += u64::from(s.len);
+            }
+        });
         bounds.renumber(v);
         Ok(())
     }
@@ -916,7 +927,10 @@ impl<
     }
 
     fn read_payload(&mut self, payload: &[u8], store: bool) -> Result<()> {
-        let mut r = Reader { rest: payload };
+        let mut r = Reader {
+            rest: payload,
+            held: [0; 8],
+        };
         let strings = Strings::read(&mut r, STRINGS, BYTES)?;
         let mut b = Bounds {
             strings: Some(&strings),
@@ -988,6 +1002,15 @@ impl<
         slots!(nodes, Node, NODES);
         slots!(sets, DaemonSet, SETS);
         slots!(pods, Pod, PODS);
+        // Each entry of every pool is held once: the spans read hold as many
+        // entries as the pools have (the order of `lens` is `span_counter`'s).
+        if r.held
+            .iter()
+            .zip(lens)
+            .any(|(&held, len)| held != u64::from(len))
+        {
+            return Err(SnapshotError::Corrupt.into());
+        }
         for i in 0..SETS {
             let e: Option<Expectations> = r.take()?;
             if store {
@@ -1045,7 +1068,7 @@ fn pool_lengths(
     rest: &[u8],
     capacities: [usize; 7],
 ) -> core::result::Result<[u32; 7], SnapshotError> {
-    let mut r = Reader { rest };
+    let mut r = Reader { rest, held: [0; 8] };
     let mut lens = [0u32; 7];
     macro_rules! skip {
         ($i:expr, $ty:ty) => {{
