@@ -370,15 +370,8 @@ impl SetState {
         let node = engine.text(c.node_name);
         let reason = c.reason.as_str();
         let mark = self.mark;
-        match self.creates.get_mut(node) {
-            Some(p) if p.seen != mark => {
-                p.reason = reason;
-                p.seen = mark;
-                return;
-            }
-            // A node named twice: the second create is new each time.
-            Some(_) => self.irregular = true,
-            None => {}
+        if remembered(&mut self.creates, node, reason, mark, &mut self.irregular).is_some() {
+            return;
         }
         let mut message = String::new();
         let _ = engine.describe_create(c, &mut message);
@@ -436,18 +429,11 @@ impl SetState {
         let pod = engine.text(d.pod_name);
         let reason = d.reason.as_str();
         let mark = self.mark;
-        match self.deletes.get_mut(pod) {
-            Some(p) if p.seen != mark => {
-                p.reason = reason;
-                p.seen = mark;
-                if p.node != engine.text(d.node_name) {
-                    self.irregular = true;
-                }
-                return;
+        if let Some(p) = remembered(&mut self.deletes, pod, reason, mark, &mut self.irregular) {
+            if p.node != engine.text(d.node_name) {
+                self.irregular = true;
             }
-            // A pod named twice: the second delete is new each time.
-            Some(_) => self.irregular = true,
-            None => {}
+            return;
         }
         let mut message = String::new();
         let _ = engine.describe_delete(set, d, &mut message);
@@ -743,5 +729,30 @@ fn entry(
         since: since.to_string(),
         seconds: now.0.saturating_sub(since.0),
         cause,
+    }
+}
+
+/// The entry `key` remembered and not yet seen in this take (mark `mark`),
+/// now seen with `reason`; `None` for a key new to `map`. A key seen twice in
+/// one take (a node or pod the plan names twice) is new each time, and sets
+/// `irregular`.
+fn remembered<'m>(
+    map: &'m mut HashMap<String, Pending>,
+    key: &str,
+    reason: &'static str,
+    mark: u64,
+    irregular: &mut bool,
+) -> Option<&'m mut Pending> {
+    match map.get_mut(key) {
+        Some(p) if p.seen != mark => {
+            p.reason = reason;
+            p.seen = mark;
+            Some(p)
+        }
+        Some(_) => {
+            *irregular = true;
+            None
+        }
+        None => None,
     }
 }
