@@ -94,7 +94,10 @@ func (a Applied) Pod() (PodID, bool) {
 // (ADDED and MODIFIED alike); a DELETED event removes it; an apps/v1
 // ControllerRevision sets its DaemonSet's current revision hash (the
 // highest .revision wins, in any order); a BOOKMARK and other kinds are
-// ignored. The conversion rules are libdsr's, the same as dsr explain's.
+// ignored. The conversion rules are libdsr's, the same as dsr explain's. A
+// pod controlled by a DaemonSet that is added, deleted or becomes
+// terminating observes one of its creates or deletes (see ObserveCreates),
+// as the controller's pod event handlers do.
 //
 // On error the engine is unchanged, and the error matches ErrInvalidJSON
 // (not JSON, a field of the wrong type, not a Kubernetes object),

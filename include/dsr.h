@@ -2444,6 +2444,10 @@ dsr_result dsr_engine_daemon_set_name(const struct dsr_engine *engine, uint32_t 
  * - An `apps/v1 ControllerRevision` sets the current revision hash of the
  *   DaemonSet that controls it when its `.revision` is the highest seen,
  *   whether the DaemonSet comes before or after it.
+ * - A pod that appears controlled by a DaemonSet observes one of its
+ *   creates, one that goes (or becomes terminating) one of its deletes, as
+ *   the controller's pod event handlers do: an engine fed the cluster's
+ *   pods needs no `dsr_engine_observe_creates()` / `_deletes()`.
  * - A `BOOKMARK` and other kinds are ignored; an `ERROR` event is
  *   `DSR_RESULT_WATCH_ERROR`.
  *

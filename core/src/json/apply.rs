@@ -154,6 +154,10 @@ impl<
     /// - an `apps/v1 ControllerRevision` sets the current revision hash of the
     ///   DaemonSet that controls it when its `.revision` is the highest seen for
     ///   that DaemonSet, whether the DaemonSet is applied before or after it;
+    /// - a pod controlled by a DaemonSet that is added, removed or becomes
+    ///   terminating observes one of its creates or deletes
+    ///   ([`Engine::observe_pod`]), as the controller's pod event handlers do,
+    ///   so a sync does not wait five minutes for pods the caller applies;
     /// - a `DELETED` event removes the object (for a ControllerRevision, forgets
     ///   its hash if it was the current one); a `BOOKMARK` does nothing; an
     ///   `ERROR` event is an error with its `Status` message;
@@ -328,11 +332,24 @@ impl<
                 let (id, change) = match (found, deleted) {
                     (None, true) => return Ok(One::IGNORED),
                     (Some(id), true) => {
+                        // Observed while its controller reference is still known.
+                        let set = self.controller_of(id);
                         self.remove_pod(id)?;
+                        if let Some(set) = set {
+                            let _ = self.observe_deletes(set, 1);
+                        }
                         (id, Change::Removed)
                     }
                     (Some(id), false) => {
+                        let terminating = self.pods.get(id.0).is_some_and(|p| p.deleting);
                         let changed = self.update_pod_if_changed(id, &input)?;
+                        // A pod becoming terminating is the delete observed
+                        // (upstream observes one again on each later update of
+                        // it, which only matters to counts below 0, which dsr
+                        // does not keep).
+                        if changed && input.deleting && !terminating {
+                            self.observe_pod(id);
+                        }
                         (
                             id,
                             if changed {
@@ -342,7 +359,11 @@ impl<
                             },
                         )
                     }
-                    (None, false) => (self.add_pod(&input)?, Change::Added),
+                    (None, false) => {
+                        let id = self.add_pod(&input)?;
+                        self.observe_pod(id);
+                        (id, Change::Added)
+                    }
                 };
                 Ok(One {
                     id: ObjectId::Pod(id),
@@ -769,6 +790,52 @@ mod tests {
         let mut s: Scratch<'_> = Scratch::new();
         let err = e.apply(json.as_bytes(), &mut s).unwrap_err();
         assert_eq!(err.name.as_str(), "edge-1");
+    }
+
+    fn pod(event: &str, phase: &str) -> std::string::String {
+        format!(
+            r#"{{"type":"{event}","object":{{"apiVersion":"v1","kind":"Pod","metadata":{{
+            "name":"fluentd-elasticsearch-x7k2p","namespace":"kube-system","uid":"9d0c",
+            "labels":{{"name":"fluentd-elasticsearch"}},"ownerReferences":[{{"apiVersion":
+            "apps/v1","kind":"DaemonSet","name":"fluentd-elasticsearch","uid":"{UID}",
+            "controller":true}}]}},"spec":{{"nodeName":"edge-1"}},"status":{{"phase":"{phase}"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn pods_applied_observe_the_creates_and_deletes_a_sync_waits_for() {
+        use crate::sync::Plan;
+        use crate::Timestamp;
+        let mut e = Box::new(GatewayEngine::new());
+        apply(&mut e, NODE);
+        apply(&mut e, &daemon_set(1, "fluentd:1.20"));
+        let set = e
+            .find_daemon_set("kube-system", "fluentd-elasticsearch")
+            .unwrap();
+        let mut plan: Box<Plan<8>> = Box::default();
+        let now = Timestamp(1_700_000_000);
+        e.sync(set, now, &mut plan).unwrap();
+        assert_eq!(plan.creates.len(), 1);
+        assert_eq!(e.expectations(set).map(|x| x.creates), Some(1));
+        // The pod the controller created appears in the watch: the create is
+        // observed, and the next sync manages the set again (it would wait five
+        // minutes otherwise).
+        apply(&mut e, &pod("ADDED", "Running"));
+        assert!(e.expectations(set).is_some_and(|x| x.fulfilled()));
+        // It fails: the sync deletes it and waits for the delete.
+        apply(&mut e, &pod("MODIFIED", "Failed"));
+        e.sync(set, now, &mut plan).unwrap();
+        assert_eq!(plan.deletes.len(), 1);
+        assert_eq!(e.expectations(set).map(|x| x.deletes), Some(1));
+        apply(&mut e, &pod("DELETED", "Failed"));
+        assert!(e.expectations(set).is_some_and(|x| x.fulfilled()));
+        // An orphan observes nothing.
+        e.sync(set, now, &mut plan).unwrap();
+        assert_eq!(e.expectations(set).map(|x| x.creates), Some(1));
+        let orphan =
+            pod("ADDED", "Running").replace(r#""controller":true"#, r#""controller":false"#);
+        apply(&mut e, &orphan);
+        assert_eq!(e.expectations(set).map(|x| x.creates), Some(1));
     }
 
     #[test]

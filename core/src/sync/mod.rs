@@ -627,6 +627,31 @@ impl<
         Ok(())
     }
 
+    /// What the controller's pod event handlers do with expectations when a
+    /// pod appears or becomes terminating: a pod controlled by a DaemonSet
+    /// observes one of its creates, or, when it is terminating, one of its
+    /// deletes. Orphans observe nothing (no sync waits for them). A pod that
+    /// goes observes a delete of its controller
+    /// ([`controller_of`](Self::controller_of), then
+    /// [`observe_deletes`](Self::observe_deletes)).
+    ///
+    /// `apply` (feature `json`) observes in this way every pod it adds or
+    /// removes, and a pod when it becomes terminating, so a caller that feeds
+    /// the engine the cluster's pods need not report its own creates and
+    /// deletes.
+    pub fn observe_pod(&mut self, pod: PodId) {
+        let Some(set) = self.controller_of(pod) else {
+            return;
+        };
+        let observed = if self.pods.get(pod.0).is_some_and(|p| p.deleting) {
+            self.observe_deletes(set, 1)
+        } else {
+            self.observe_creates(set, 1)
+        };
+        // `controller_of` found the set, so observing cannot fail.
+        debug_assert!(observed.is_ok());
+    }
+
     /// The creates and deletes a DaemonSet still waits to see, if any were planned.
     pub fn expectations(&self, set: SetId) -> Option<Expectations> {
         self.sync

@@ -103,6 +103,21 @@ impl<
         Ok(())
     }
 
+    /// The DaemonSet that controls `pod`: the one its controller reference names
+    /// by kind, namespace, name and uid, as upstream's `resolveControllerRef`
+    /// (`None` for an orphan, or a reference to a DaemonSet the engine does not
+    /// hold, or to an earlier one of the same name).
+    pub fn controller_of(&self, pod: PodId) -> Option<SetId> {
+        let p = self.pods.get(pod.0)?;
+        if !p.controller_is_daemon_set {
+            return None;
+        }
+        self.sets
+            .iter()
+            .find(|(_, s)| self.controls(s, p))
+            .map(|(i, _)| SetId(i))
+    }
+
     /// Records a pod's new controller: the DaemonSet after the caller adopted it,
     /// `None` after the caller released it (the plan's `adoptions` and `releases`).
     pub fn set_pod_controller(&mut self, pod: PodId, controller: Option<SetId>) -> Result<()> {
