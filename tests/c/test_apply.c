@@ -405,6 +405,97 @@ static void test_pods_and_revisions(void) {
     free(mem);
 }
 
+/* A controller loop fed only by apply: each sync's creates come back as pods
+ * ADDED (labelled as dsr_engine_new_pod_labels() says), its deletes as
+ * DELETED, while a NoExecute taint comes and goes on edge-rpi4-01. Applying
+ * the pods observes the sync's expectations, so every taint change is acted
+ * on at once (no five-minute wait), and the tables do not grow. */
+static void test_controller_loop(void) {
+    enum { STEPS = 2000 };
+    void *mem, *plan_mem;
+    dsr_engine *e = new_engine(&mem);
+    dsr_plan *plan;
+    size_t len, n, usage_len;
+    char *ds = fluentd_json(&len), *with_uid, *tainted, *untainted, *ev;
+    dsr_plan_info info;
+    dsr_table_usage before[32], after[32];
+    uint32_t set;
+    unsigned creates = 0, deletes = 0, serial = 0;
+    size_t align = dsr_plan_align(), size = (dsr_plan_size() + align - 1) / align * align;
+    plan_mem = aligned_alloc(align, size);
+    EXPECT(DSR_RESULT_OK, dsr_plan_init(plan_mem, size, &plan));
+    with_uid = replace(ds, "\"namespace\": \"kube-system\",",
+                       "\"namespace\": \"kube-system\", \"uid\": \"3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10\","
+                       " \"generation\": 1, \"annotations\": "
+                       "{\"deprecated.daemonset.template.generation\": \"1\"},",
+                       &len);
+    set = apply(e, with_uid, len).id;
+    for (size_t i = 0; i < NODE_COUNT; i++) {
+        char *node = node_json(NODES[i], &len);
+        apply(e, node, len);
+        free(node);
+    }
+    untainted = node_json("edge-rpi4-01", &len);
+    tainted = replace(untainted, "\"spec\": {}",
+                      "\"spec\": {\"taints\": [{\"key\": \"dsr.example/drain\", \"effect\": \"NoExecute\"}]}",
+                      &len);
+    for (unsigned t = 0; t < STEPS; t++) {
+        EXPECT(DSR_RESULT_OK, dsr_engine_sync(e, set, 1717232400 + (int64_t)t, plan, &info));
+        for (size_t i = 0; i < info.creates_len; i++) {
+            dsr_plan_create c;
+            dsr_label l[16];
+            char labels[1024], pod[2048];
+            size_t at = 0;
+            EXPECT(DSR_RESULT_OK, dsr_engine_plan_create(e, plan, i, &c));
+            EXPECT(DSR_RESULT_OK, dsr_engine_new_pod_labels(e, set, l, 16, &n));
+            for (size_t j = 0; j < n && j < 16; j++)
+                at += (size_t)snprintf(labels + at, sizeof labels - at, "%s\"%.*s\":\"%.*s\"", j ? "," : "",
+                                       (int)l[j].key.len, l[j].key.ptr, (int)l[j].value.len, l[j].value.ptr);
+            serial++;
+            len = (size_t)snprintf(
+                pod, sizeof pod,
+                "{\"type\":\"ADDED\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{"
+                "\"name\":\"fluentd-elasticsearch-%05u\",\"namespace\":\"kube-system\",\"uid\":\"p-%u\","
+                "\"creationTimestamp\":\"2024-06-01T09:00:00Z\",\"labels\":{%s},\"ownerReferences\":[{"
+                "\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"name\":\"fluentd-elasticsearch\","
+                "\"uid\":\"3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10\",\"controller\":true}]},\"spec\":{"
+                "\"nodeName\":\"%.*s\"},\"status\":{\"phase\":\"Running\"}}}",
+                serial, serial, labels, (int)c.node_name.len, c.node_name.ptr);
+            CHECK(apply(e, pod, len).change == DSR_CHANGE_ADDED);
+            creates++;
+        }
+        for (size_t i = 0; i < info.deletes_len; i++) {
+            dsr_plan_delete d;
+            char pod[512];
+            EXPECT(DSR_RESULT_OK, dsr_engine_plan_delete(e, plan, i, &d));
+            len = (size_t)snprintf(pod, sizeof pod,
+                                   "{\"type\":\"DELETED\",\"object\":{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+                                   "\"metadata\":{\"name\":\"%.*s\",\"namespace\":\"kube-system\"}}}",
+                                   (int)d.pod_name.len, d.pod_name.ptr);
+            CHECK(apply(e, pod, len).change == DSR_CHANGE_REMOVED);
+            deletes++;
+        }
+        ev = event("MODIFIED", t % 2 ? untainted : tainted, &len);
+        apply(e, ev, len);
+        free(ev);
+        /* The same point of the cycle as the last step. */
+        if (t == 11) EXPECT(DSR_RESULT_OK, dsr_engine_usage(e, before, 32, &usage_len));
+    }
+    /* The first sync creates on every eligible node; then each taint removes
+     * edge-rpi4-01's pod and each untaint brings one back. */
+    CHECK(deletes == STEPS / 2);
+    CHECK(creates > deletes && creates - deletes < NODE_COUNT);
+    EXPECT(DSR_RESULT_OK, dsr_engine_usage(e, after, 32, &n));
+    CHECK(n == usage_len);
+    for (size_t i = 0; i < n && i < 32; i++) CHECK(after[i].used == before[i].used);
+    free(tainted);
+    free(untainted);
+    free(with_uid);
+    free(ds);
+    free(plan_mem);
+    free(mem);
+}
+
 /* Garbage and broken objects: the code, the path, and nothing changed. */
 static void test_refused(void) {
     void *mem;
@@ -579,6 +670,7 @@ int main(int argc, char **argv) {
     test_manifests();
     test_watch_events();
     test_pods_and_revisions();
+    test_controller_loop();
     test_refused();
     test_lists();
     printf("%d passed, %d failed\n", passed, failed);
