@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func readFile(t *testing.T, path string) []byte {
@@ -240,6 +241,41 @@ func TestApplyObject(t *testing.T) {
 	n.typeMeta = typeMeta{}
 	if _, err := e.ApplyObject(n); !errors.Is(err, ErrInvalidJSON) || !strings.HasPrefix(err.Error(), "dsr: ApplyObject: ") {
 		t.Errorf("without kind: %v", err)
+	}
+}
+
+// Pods applied back after a sync are what the controller's pod informer
+// sees: they observe the creates the sync waits for, so the next sync acts at
+// once (it would wait five minutes otherwise).
+func TestApplyPodsObserveTheSyncsCreates(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ds := bytes.Replace(readFile(t, fluentdPath), []byte(`"namespace": "kube-system",`),
+		[]byte(`"namespace": "kube-system", "uid": "3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10",`), 1)
+	set, _ := mustApply(t, e, ds).DaemonSet()
+	for _, f := range nodeFiles(t) {
+		mustApply(t, e, readFile(t, f))
+	}
+	now := time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)
+	plan, err := e.Sync(set, now)
+	if err != nil || len(plan.Creates) == 0 {
+		t.Fatalf("first sync: %+v, %v", plan, err)
+	}
+	for i, c := range plan.Creates {
+		pod := fmt.Sprintf(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"fluentd-elasticsearch-%05d",
+			"namespace":"kube-system","ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet",
+			"name":"fluentd-elasticsearch","uid":"3b1f7c2e-8f5a-4d0e-9c61-2a7d5e4b9f10","controller":true}]},
+			"spec":{"nodeName":%q},"status":{"phase":"Running"}}`, i, c.NodeName)
+		if x, _ := e.Expectations(set); x.Creates != int64(len(plan.Creates)-i) {
+			t.Fatalf("before pod %d: %+v", i, x)
+		}
+		mustApply(t, e, watchEvent("ADDED", []byte(pod)))
+	}
+	if x, _ := e.Expectations(set); x.Creates != 0 {
+		t.Errorf("every create observed, still expected: %+v", x)
 	}
 }
 
