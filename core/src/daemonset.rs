@@ -78,14 +78,16 @@ impl<
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
-        self.with_room(&mut |e| e.replace_daemon_set(id, input, false))
+        self.with_room(&mut |e| e.replace_daemon_set::<false>(id, input, false))
             .map(drop)
     }
 
     /// Replaces a DaemonSet's spec, keeping its id; with `only_if_changed`, one
     /// whose compiled form does not change is left alone (`Ok(false)`). One
-    /// body for both, so that the DaemonSet is compiled once either way.
-    fn replace_daemon_set(
+    /// body for both, so that the DaemonSet is compiled once either way. With
+    /// `KEEP` (a [`Stage`](crate::stage::Stage)), the old DaemonSet's parts and
+    /// string holds are kept for the caller, who gives them back or puts it back.
+    pub(crate) fn replace_daemon_set<const KEEP: bool>(
         &mut self,
         id: SetId,
         input: &DaemonSetInput<'_>,
@@ -107,11 +109,15 @@ impl<
             return Ok(false);
         }
         self.hold_set(&new, crate::holders::Hold::Retain);
-        self.hold_set(&old, crate::holders::Hold::Release);
+        if !KEEP {
+            self.hold_set(&old, crate::holders::Hold::Release);
+        }
         self.sweep_strings();
         let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
-        self.free_set_parts(&old);
+        if !KEEP {
+            self.free_set_parts(&old);
+        }
         self.keys.stale = true;
         self.slot_set_keys(id);
         self.refresh_set_fits(id.0);
@@ -127,7 +133,7 @@ impl<
         id: SetId,
         input: &DaemonSetInput<'_>,
     ) -> Result<bool> {
-        self.with_room(&mut |e| e.replace_daemon_set(id, input, true))
+        self.with_room(&mut |e| e.replace_daemon_set::<false>(id, input, true))
     }
 
     /// Whether two compiled DaemonSets say the same (their versions and where
