@@ -136,7 +136,8 @@ pub struct Stage<
     const TERMS: usize,
     const BACKOFF: usize,
 > {
-    engine: &'s mut Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    engine:
+        &'s mut Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
     steps: &'s mut [Step],
     len: usize,
 }
@@ -273,10 +274,15 @@ impl<
     /// that did not is left as it is, and takes no entry of the log).
     pub fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<bool> {
         self.room()?;
-        let old = *self.engine.node(id).ok_or(Error::NotFound(Table::Nodes))?;
-        let changed = self.with_room(&mut |e| e.update_node_once::<true>(id, input))?;
+        // Read where the attempt that succeeds starts: a compaction before
+        // it moves the old one's parts.
+        let mut old = None;
+        let changed = self.with_room(&mut |e| {
+            old = e.node(id).copied();
+            e.update_node_once::<true>(id, input)
+        })?;
         if changed {
-            self.push(Was::Node(id, Some(old), false));
+            self.push(Was::Node(id, old, false));
         }
         Ok(changed)
     }
@@ -294,14 +300,15 @@ impl<
     /// it changed (one that did not is left as it is, its version too).
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<bool> {
         self.room()?;
-        let old = *self
-            .engine
-            .daemon_set(id)
-            .ok_or(Error::NotFound(Table::DaemonSets))?;
-        let changed =
-            self.with_room(&mut |e| e.replace_daemon_set::<true>(id, input, true))?;
+        // Read where the attempt that succeeds starts: a compaction before
+        // it moves the old one's parts.
+        let mut old = None;
+        let changed = self.with_room(&mut |e| {
+            old = e.daemon_set(id).copied();
+            e.replace_daemon_set::<true>(id, input, true)
+        })?;
         if changed {
-            self.push(Was::Set(id, Some(old), false));
+            self.push(Was::Set(id, old, false));
         }
         Ok(changed)
     }
@@ -319,10 +326,15 @@ impl<
     /// that did not is left as it is).
     pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
         self.room()?;
-        let old = *self.engine.pod(id).ok_or(Error::NotFound(Table::Pods))?;
-        let changed = self.with_room(&mut |e| e.replace_pod::<true>(id, input, true))?;
+        // Read where the attempt that succeeds starts: a compaction before
+        // it moves the old one's parts.
+        let mut old = None;
+        let changed = self.with_room(&mut |e| {
+            old = e.pod(id).copied();
+            e.replace_pod::<true>(id, input, true)
+        })?;
         if changed {
-            self.push(Was::Pod(id, Some(old), false));
+            self.push(Was::Pod(id, old, false));
         }
         Ok(changed)
     }
@@ -333,8 +345,7 @@ impl<
         // it, those the log still holds included.
         while let Some(i) = self.len.checked_sub(1) {
             self.len = i;
-            #[cfg_attr(not(feature = "compact"), allow(unused_mut))]
-            let Some(mut step) = self.steps.get(i).copied() else {
+            let Some(step) = self.steps.get(i).copied() else {
                 break;
             };
             #[cfg(feature = "json")]
@@ -344,6 +355,18 @@ impl<
                 }
                 if let Some((_, hash)) = step.hash {
                     self.engine.strings.release(hash);
+                }
+            }
+            // The compact build cuts the freed parts out, moving down the
+            // parts after them: those the log still holds are moved first,
+            // by what goes before each.
+            #[cfg(feature = "compact")]
+            {
+                let (rest, e) = (self.steps.get_mut(..i).unwrap_or(&mut []), &*self.engine);
+                for s in rest.iter_mut() {
+                    s.each_span(&mut |t, span| {
+                        span.start -= e.freed_before(&step.object, t, span.start);
+                    });
                 }
             }
             let e = &mut *self.engine;
@@ -361,19 +384,6 @@ impl<
                     e.free_labels(p.labels);
                 }
                 _ => {}
-            }
-            #[cfg(feature = "compact")]
-            {
-                let rest = self.steps.get_mut(..i).unwrap_or(&mut []);
-                step.each_span(&mut |table, gone| {
-                    for s in rest.iter_mut() {
-                        s.each_span(&mut |t, span| {
-                            if t == table {
-                                span.shift_after(*gone);
-                            }
-                        });
-                    }
-                });
             }
         }
         self.close();
@@ -495,6 +505,57 @@ impl<
                 e.free_labels(now.labels);
             }
         }
+    }
+}
+
+#[cfg(feature = "compact")]
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+{
+    /// Entries of pool `table` before `at` that freeing the parts of `was`
+    /// cuts out: where a span the log holds at `at` moves down by. Only the
+    /// pools of the spans a log holds itself count (the others' spans are in
+    /// pool entries, which the engine moves).
+    fn freed_before(&self, was: &Was, table: Table, at: u32) -> u32 {
+        let mut n = 0;
+        let mut count = |t: Table, s: crate::table::Span| {
+            if t == table && s.start < at {
+                n += s.len;
+            }
+        };
+        match was {
+            Was::Node(_, Some(node), _) => {
+                count(Table::Labels, node.labels);
+                count(Table::Taints, node.taints);
+            }
+            Was::Pod(_, Some(p), _) => count(Table::Labels, p.labels),
+            Was::Set(_, Some(d), _) => {
+                if let Some(s) = d.selector {
+                    count(Table::Requirements, s);
+                }
+                count(Table::Labels, d.node_selector);
+                count(Table::Labels, d.template_labels);
+                if let Some(terms) = d.affinity {
+                    count(Table::Terms, terms);
+                    for t in self.terms.get(terms) {
+                        count(Table::Requirements, t.expressions);
+                    }
+                }
+                count(Table::Tolerations, d.tolerations);
+            }
+            _ => {}
+        }
+        n
     }
 }
 

@@ -6,9 +6,9 @@ use super::{decode, engine_error, failure, ApplyError, EventType, Kind, Object, 
 use crate::engine::{Engine, NodeId, SetId};
 use crate::error::{Error, Field, Result};
 use crate::holders::{syms_of, Hold};
+use crate::input::{DaemonSetInput, NodeInput, PodInput};
 use crate::intern::Sym;
 use crate::pod::PodId;
-use crate::input::{DaemonSetInput, NodeInput, PodInput};
 use crate::revisions::Remembered;
 use crate::stage::Stage;
 
@@ -311,7 +311,9 @@ impl<
 
     // Not inlined, nor is `decode`: their stack is not needed at once.
     #[inline(never)]
-    fn apply_object<S: Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>>(
+    fn apply_object<
+        S: Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    >(
         s: &mut S,
         object: &Object<'_>,
         deleted: bool,
@@ -349,8 +351,7 @@ impl<
                         Ok(One {
                             id: ObjectId::Node(id),
                             change: Change::Added,
-                            placement_changed: s.engine().node_placements(id.0)
-                                != Digest::new().0,
+                            placement_changed: s.engine().node_placements(id.0) != Digest::new().0,
                         })
                     }
                 }
@@ -482,8 +483,7 @@ impl<
             id: ObjectId::DaemonSet(id),
             change,
             // A new DaemonSet that runs nowhere (no node yet) changed no placement.
-            placement_changed: before.unwrap_or(Digest::new().0)
-                != s.engine().set_placements(id.0),
+            placement_changed: before.unwrap_or(Digest::new().0) != s.engine().set_placements(id.0),
         })
     }
 

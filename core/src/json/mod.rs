@@ -52,11 +52,11 @@ pub use apply::{Applied, Change, Counts, ObjectId};
 pub use de::MAX_DEPTH;
 pub use meta::TEMPLATE_GENERATION_ANNOTATION;
 
-use crate::stage::{Step, Undo};
 use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TaintInput,
     TolerationInput,
 };
+use crate::stage::{Step, Undo};
 use de::{
     field_of, int, match_key, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg,
     Source, Stop, Want,
