@@ -173,18 +173,18 @@ impl<
     ///
     /// `scratch` holds what is read for the call (see [`json::Scratch`](crate::json::Scratch)).
     ///
-    /// On error the engine is unchanged, except in a `List` that does not fit.
-    /// Every item of a `List` is read, then checked by the engine's own rules
-    /// (stored and undone; the tables' high-water marks may show it), before
-    /// any is applied: a JSON or scratch problem, or
-    /// an item the engine refuses as invalid, changes nothing. Whether the items
-    /// fit is known only by applying them, in order: when a table is full
-    /// ([`Error::Full`]) part-way, the items before the refused one stay
-    /// applied, the rest are not, and the error names the refused item.
-    /// Applying the same `List` again once there is room completes it (the
-    /// items already applied are [`Change::Unchanged`]). An item whose check
-    /// itself found a table full is checked when applied, so if it is also
-    /// invalid, the items before it stay applied in the same way.
+    /// On error the engine is unchanged: the same answers, and the same
+    /// [`snapshot`](Engine::snapshot) bytes. The items of a `List` are applied
+    /// in order under a [`Stage`](crate::stage::Stage), whose undo log is in
+    /// the scratch (one entry per item): when an item is refused, as invalid or
+    /// because a table is full ([`Error::Full`]), the items before it are
+    /// undone and the error names the refused item. Under the stage, the old
+    /// form of each object the `List` changes is kept until the `List` is
+    /// applied, so a `List` is also refused with [`Error::Full`] where the
+    /// tables cannot hold, at once, what the engine held before it and the new
+    /// form of every object it adds or changes (objects it leaves as they are,
+    /// a re-list's, take no room); applied one by one, each freeing what it
+    /// replaces, its items may fit (see [`stage`](crate::stage)).
     // The error is the message, copied so it outlives the input; there is no
     // heap to box it in.
     #[allow(clippy::result_large_err)]
