@@ -5,9 +5,8 @@
 //! engine, one after another (each sees the ones before, and every query of
 //! [`Stage::engine`] answers as if they were applied); [`Stage::commit`] keeps
 //! them, and [`Stage::rollback`] (or dropping the stage) puts the engine back as
-//! it was before the stage: the same answers and the same
-//! [`snapshot`](Engine::snapshot) bytes. [`Engine::apply`] applies a `List`
-//! through a stage.
+//! it was before the stage: the same answers and the same snapshot bytes.
+//! `Engine::apply` (the `json` feature) applies a `List` through a stage.
 //!
 //! ```
 //! use dsr_core::input::{LabelInput, NodeInput};
@@ -97,7 +96,8 @@ impl Step {
 /// The undo log of a [`Stage`]: room for `N` changes (an add, or an update
 /// that changed something; with the `json` feature, a ControllerRevision's
 /// too), 160 bytes each (208 with the `json` feature; x86-64).
-/// [`Engine::apply`] keeps one in its scratch, one entry per item.
+/// `Engine::apply` (the `json` feature) keeps one in its scratch, one entry
+/// per item.
 #[derive(Debug, Clone)]
 pub struct Undo<const N: usize> {
     pub(crate) steps: [Step; N],

@@ -175,7 +175,7 @@ impl<
     ///
     /// On error the engine is unchanged: the same answers, and the same
     /// [`snapshot`](Engine::snapshot) bytes. The items of a `List` are applied
-    /// in order under a [`Stage`](crate::stage::Stage), whose undo log is in
+    /// in order under a [`Stage`], whose undo log is in
     /// the scratch (one entry per item): when an item is refused, as invalid or
     /// because a table is full ([`Error::Full`]), the items before it are
     /// undone and the error names the refused item. Under the stage, the old
