@@ -57,11 +57,21 @@ impl<
     /// `LabelSelectorAsSelector` rejects is an error; an invalid node-affinity term is
     /// stored and matches nothing, as upstream.
     pub fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId> {
+        self.add_daemon_set_in::<true>(input)
+    }
+
+    /// [`add_daemon_set`](Self::add_daemon_set); without `ROOM`, the pools
+    /// are not compacted when one fills up (a [`Stage`](crate::stage::Stage)
+    /// does that itself).
+    pub(crate) fn add_daemon_set_in<const ROOM: bool>(
+        &mut self,
+        input: &DaemonSetInput<'_>,
+    ) -> Result<SetId> {
         if self.find_daemon_set(input.namespace, input.name).is_some() {
             return Err(Error::Duplicate(Table::DaemonSets));
         }
         self.sets.reserve()?;
-        self.with_room(&mut |e| {
+        self.with_room_if::<ROOM, _>(&mut |e| {
             e.atomically(|e| {
                 let set = e.compile_daemon_set(input)?;
                 let id = e.sets.insert(set).map(SetId)?;

@@ -205,11 +205,6 @@ pub struct Engine<
     /// The highest ControllerRevision of each DaemonSet (see `Engine::apply`).
     #[cfg(feature = "json")]
     pub(crate) revisions: crate::revisions::Revisions<SETS>,
-    /// A [`Stage`](crate::stage::Stage) is open: pools are not compacted
-    /// under it (it keeps spans the engine does not know of), it does so
-    /// itself.
-    #[cfg(not(feature = "compact"))]
-    pub(crate) staging: bool,
 }
 
 /// The next object version to give. History, not content: it does not show in
@@ -293,8 +288,6 @@ impl<
             next_version: NextVersion(1),
             #[cfg(feature = "json")]
             revisions: crate::revisions::Revisions::new(),
-            #[cfg(not(feature = "compact"))]
-            staging: false,
         }
     }
 

@@ -691,7 +691,7 @@ impl<
     #[cfg(not(feature = "compact"))]
     pub(crate) fn with_room<T>(&mut self, f: &mut dyn FnMut(&mut Self) -> Result<T>) -> Result<T> {
         match f(self) {
-            Err(Error::Full { table, .. }) if !self.staging && self.pool_vacant(table) > 0 => {
+            Err(Error::Full { table, .. }) if self.pool_vacant(table) > 0 => {
                 self.compact_pools();
                 f(self)
             }
@@ -704,6 +704,19 @@ impl<
     #[inline(always)]
     pub(crate) fn with_room<T>(&mut self, f: &mut dyn FnMut(&mut Self) -> Result<T>) -> Result<T> {
         f(self)
+    }
+
+    /// [`with_room`](Self::with_room) with `ROOM`, else `f` once.
+    #[inline(always)]
+    pub(crate) fn with_room_if<const ROOM: bool, T>(
+        &mut self,
+        f: &mut dyn FnMut(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        if ROOM {
+            self.with_room(f)
+        } else {
+            f(self)
+        }
     }
 
     /// Vacant entries of pool `table` (0 for a table that is not a pool).

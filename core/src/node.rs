@@ -44,11 +44,21 @@ impl<
     /// assert_eq!(engine.find_node("edge-rpi4-01"), Some(id));
     /// ```
     pub fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
+        self.add_node_in::<true>(input)
+    }
+
+    /// [`add_node`](Self::add_node); without `ROOM`, the pools are not
+    /// compacted when one fills up (a [`Stage`](crate::stage::Stage) does
+    /// that itself).
+    pub(crate) fn add_node_in<const ROOM: bool>(
+        &mut self,
+        input: &NodeInput<'_>,
+    ) -> Result<NodeId> {
         if self.find_node(input.name).is_some() {
             return Err(Error::Duplicate(Table::Nodes));
         }
         self.nodes.reserve()?;
-        let id = self.with_room(&mut |e| {
+        let id = self.with_room_if::<ROOM, _>(&mut |e| {
             e.atomically(|e| {
                 let node = e.compile_node(input, None)?;
                 let id = e.nodes.insert(node)?;

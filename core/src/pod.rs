@@ -198,11 +198,18 @@ impl<
     /// assert_eq!(engine.find_pod("kube-system", "fluentd-elasticsearch-x7k2p"), Some(id));
     /// ```
     pub fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId> {
+        self.add_pod_in::<true>(input)
+    }
+
+    /// [`add_pod`](Self::add_pod); without `ROOM`, the pools are not
+    /// compacted when one fills up (a [`Stage`](crate::stage::Stage) does
+    /// that itself).
+    pub(crate) fn add_pod_in<const ROOM: bool>(&mut self, input: &PodInput<'_>) -> Result<PodId> {
         if self.find_pod(input.namespace, input.name).is_some() {
             return Err(Error::Duplicate(Table::Pods));
         }
         self.pods.reserve()?;
-        let id = self.with_room(&mut |e| {
+        let id = self.with_room_if::<ROOM, _>(&mut |e| {
             e.atomically(|e| {
                 let pod = e.compile_pod(input)?;
                 let id = e.pods.insert(pod)?;

@@ -50,7 +50,7 @@ use crate::revisions::Remembered;
 
 /// What one change through a [`Stage`] replaced (see the [module](self)).
 #[derive(Debug, Clone, Copy)]
-pub struct Step {
+pub(crate) struct Step {
     object: Was,
     /// A remembered ControllerRevision entry (its index) as it was, its
     /// strings held by the log.
@@ -169,10 +169,6 @@ impl<
         &'s mut self,
         steps: &'s mut [Step],
     ) -> Stage<'s, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF> {
-        #[cfg(not(feature = "compact"))]
-        {
-            self.staging = true;
-        }
         Stage {
             engine: self,
             steps,
@@ -266,7 +262,7 @@ impl<
     pub fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
         self.room()?;
         let appended = self.engine.nodes.appends();
-        let id = self.with_room(&mut |e| e.add_node(input))?;
+        let id = self.with_room(&mut |e| e.add_node_in::<false>(input))?;
         self.push(Was::Node(id, None, appended));
         Ok(id)
     }
@@ -292,7 +288,7 @@ impl<
     pub fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId> {
         self.room()?;
         let appended = self.engine.sets.appends();
-        let id = self.with_room(&mut |e| e.add_daemon_set(input))?;
+        let id = self.with_room(&mut |e| e.add_daemon_set_in::<false>(input))?;
         self.push(Was::Set(id, None, appended));
         Ok(id)
     }
@@ -318,7 +314,7 @@ impl<
     pub fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId> {
         self.room()?;
         let appended = self.engine.pods.appends();
-        let id = self.with_room(&mut |e| e.add_pod(input))?;
+        let id = self.with_room(&mut |e| e.add_pod_in::<false>(input))?;
         self.push(Was::Pod(id, None, appended));
         Ok(id)
     }
@@ -387,7 +383,6 @@ impl<
                 _ => {}
             }
         }
-        self.close();
     }
 
     /// Undoes every change, last first: the engine is as before the stage.
@@ -401,14 +396,6 @@ impl<
             if let Some(step) = self.steps.get(i).copied() {
                 self.undo(step);
             }
-        }
-        self.close();
-    }
-
-    fn close(&mut self) {
-        #[cfg(not(feature = "compact"))]
-        {
-            self.engine.staging = false;
         }
     }
 

@@ -443,13 +443,27 @@ fn random_item(r: &mut Rng) -> String {
     match r.below(6) {
         0 => node(node_name),
         1 => relabelled(node_name, "example.com/rack", &format!("r{}", r.below(4))),
-        2 => fluentd_at(
-            1 + r.below(3) as u32,
-            [
-                r#"{"kubernetes.io/os": "linux"}"#,
-                r#"{"kubernetes.io/arch": "arm64"}"#,
-            ][r.below(2)],
-        ),
+        2 => {
+            let set = fluentd_at(
+                1 + r.below(3) as u32,
+                [
+                    r#"{"kubernetes.io/os": "linux"}"#,
+                    r#"{"kubernetes.io/arch": "arm64"}"#,
+                ][r.below(2)],
+            );
+            // Some pin their revision hash (the conformance vectors' way).
+            match r.below(3) {
+                0 => set.replacen(
+                    "\"annotations\": {",
+                    &format!(
+                        "\"annotations\": {{\"dsr.io/current-revision\": \"{}\", ",
+                        HASHES[r.below(3)]
+                    ),
+                    1,
+                ),
+                _ => set,
+            }
+        }
         3 => {
             let n = r.below(3);
             revision(1 + n as i64, HASHES[n])
