@@ -174,11 +174,11 @@ impl<
     /// `scratch` holds what is read for the call (see [`json::Scratch`](crate::json::Scratch)).
     ///
     /// On error the engine is unchanged: the same answers, and the same
-    /// [`snapshot`](Engine::snapshot) bytes. The items of a `List` are applied
-    /// in order under a [`Stage`], whose undo log is in
-    /// the scratch (one entry per item): when an item is refused, as invalid or
-    /// because a table is full ([`Error::Full`]), the items before it are
-    /// undone and the error names the refused item. Under the stage, the old
+    /// snapshot bytes. The items of a `List` are applied in order under a
+    /// [`Stage`], whose undo log is in the scratch (one entry per item): when
+    /// an item is refused, as invalid or because a table is full
+    /// ([`Error::Full`]), the items before it are undone and the error names
+    /// the refused item. Under the stage, the old
     /// form of each object the `List` changes is kept until the `List` is
     /// applied, so a `List` is also refused with [`Error::Full`] where the
     /// tables cannot hold, at once, what the engine held before it and the new
