@@ -922,8 +922,8 @@ impl<
 
     /// [`remove_daemon_set`](Self::remove_daemon_set); with `UNDO`, undoing an
     /// add: the slot is taken back when the add `appended` it (see
-    /// `Slots::take_back`), and the
-    /// remembered ControllerRevision stays (the stage puts it back as it was).
+    /// `Slots::take_back`), and the remembered ControllerRevision stays (the
+    /// stage puts it back as it was).
     pub(crate) fn remove_daemon_set_from<const UNDO: bool>(
         &mut self,
         id: SetId,
