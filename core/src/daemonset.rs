@@ -57,11 +57,21 @@ impl<
     /// `LabelSelectorAsSelector` rejects is an error; an invalid node-affinity term is
     /// stored and matches nothing, as upstream.
     pub fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId> {
+        self.add_daemon_set_in::<true>(input)
+    }
+
+    /// [`add_daemon_set`](Self::add_daemon_set); without `ROOM`, the pools
+    /// are not compacted when one fills up (a [`Stage`](crate::stage::Stage)
+    /// does that itself).
+    pub(crate) fn add_daemon_set_in<const ROOM: bool>(
+        &mut self,
+        input: &DaemonSetInput<'_>,
+    ) -> Result<SetId> {
         if self.find_daemon_set(input.namespace, input.name).is_some() {
             return Err(Error::Duplicate(Table::DaemonSets));
         }
         self.sets.reserve()?;
-        self.with_room(&mut |e| {
+        self.with_room_if::<ROOM, _>(&mut |e| {
             e.atomically(|e| {
                 let set = e.compile_daemon_set(input)?;
                 let id = e.sets.insert(set).map(SetId)?;
@@ -78,14 +88,16 @@ impl<
 
     /// Replaces a DaemonSet's spec, keeping its id. On error the old one is kept.
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<()> {
-        self.with_room(&mut |e| e.replace_daemon_set(id, input, false))
+        self.with_room(&mut |e| e.replace_daemon_set::<false>(id, input, false))
             .map(drop)
     }
 
     /// Replaces a DaemonSet's spec, keeping its id; with `only_if_changed`, one
     /// whose compiled form does not change is left alone (`Ok(false)`). One
-    /// body for both, so that the DaemonSet is compiled once either way.
-    fn replace_daemon_set(
+    /// body for both, so that the DaemonSet is compiled once either way. With
+    /// `KEEP` (a [`Stage`](crate::stage::Stage)), the old DaemonSet's parts and
+    /// string holds are kept for the caller, who gives them back or puts it back.
+    pub(crate) fn replace_daemon_set<const KEEP: bool>(
         &mut self,
         id: SetId,
         input: &DaemonSetInput<'_>,
@@ -107,11 +119,15 @@ impl<
             return Ok(false);
         }
         self.hold_set(&new, crate::holders::Hold::Retain);
-        self.hold_set(&old, crate::holders::Hold::Release);
+        if !KEEP {
+            self.hold_set(&old, crate::holders::Hold::Release);
+        }
         self.sweep_strings();
         let slot = self.sets.get_mut(id.0).ok_or(Error::LogicBug)?;
         *slot = new;
-        self.free_set_parts(&old);
+        if !KEEP {
+            self.free_set_parts(&old);
+        }
         self.keys.stale = true;
         self.slot_set_keys(id);
         self.refresh_set_fits(id.0);
@@ -127,7 +143,7 @@ impl<
         id: SetId,
         input: &DaemonSetInput<'_>,
     ) -> Result<bool> {
-        self.with_room(&mut |e| e.replace_daemon_set(id, input, true))
+        self.with_room(&mut |e| e.replace_daemon_set::<false>(id, input, true))
     }
 
     /// Whether two compiled DaemonSets say the same (their versions and where

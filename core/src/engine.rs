@@ -890,10 +890,18 @@ impl<
 
     /// Removes a node, freeing its labels and taints.
     pub fn remove_node(&mut self, id: NodeId) -> Result<()> {
-        let node = self
-            .nodes
-            .remove(id.0)
-            .ok_or(Error::NotFound(Table::Nodes))?;
+        self.remove_node_from::<false>(id)
+    }
+
+    /// [`remove_node`](Self::remove_node); with `TAKE_BACK`, undoing an add
+    /// that appended the node's slot (see `Slots::take_back`).
+    pub(crate) fn remove_node_from<const TAKE_BACK: bool>(&mut self, id: NodeId) -> Result<()> {
+        let node = if TAKE_BACK {
+            self.nodes.take_back(id.0)
+        } else {
+            self.nodes.remove(id.0)
+        }
+        .ok_or(Error::NotFound(Table::Nodes))?;
         self.hold_node(&node, crate::holders::Hold::Release);
         self.node_names.remove(node.name, id.0);
         self.node_columns.vacate(id.0);
@@ -909,14 +917,28 @@ impl<
 
     /// Removes a DaemonSet, freeing everything it holds.
     pub fn remove_daemon_set(&mut self, id: SetId) -> Result<()> {
-        let set = self
-            .sets
-            .remove(id.0)
-            .ok_or(Error::NotFound(Table::DaemonSets))?;
+        self.remove_daemon_set_from::<false>(id, false)
+    }
+
+    /// [`remove_daemon_set`](Self::remove_daemon_set); with `UNDO`, undoing an
+    /// add: the slot is taken back when the add `appended` it (see
+    /// `Slots::take_back`), and the remembered ControllerRevision stays (the
+    /// stage puts it back as it was).
+    pub(crate) fn remove_daemon_set_from<const UNDO: bool>(
+        &mut self,
+        id: SetId,
+        appended: bool,
+    ) -> Result<()> {
+        let set = if UNDO && appended {
+            self.sets.take_back(id.0)
+        } else {
+            self.sets.remove(id.0)
+        }
+        .ok_or(Error::NotFound(Table::DaemonSets))?;
         self.hold_set(&set, crate::holders::Hold::Release);
         // Its remembered ControllerRevision goes with it.
         #[cfg(feature = "json")]
-        if let Some((i, _)) = self.revisions.find(set.namespace, set.uid) {
+        if let (false, Some((i, _))) = (UNDO, self.revisions.find(set.namespace, set.uid)) {
             self.forget_revision_entry(i);
         }
         self.keys.stale = true;

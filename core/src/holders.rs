@@ -598,6 +598,17 @@ impl<
     /// records that takes).
     #[cfg(not(feature = "compact"))]
     pub(crate) fn compact_pools(&mut self) {
+        self.compact_pools_with(&mut |_, _| {});
+    }
+
+    /// [`compact_pools`](Self::compact_pools), moving also the spans `more`
+    /// moves when it is called with a pool and where its positions went (the
+    /// parts a [`Stage`](crate::stage::Stage) keeps).
+    #[cfg(not(feature = "compact"))]
+    pub(crate) fn compact_pools_with(
+        &mut self,
+        more: &mut dyn FnMut(Table, &crate::table::Moved<'_>),
+    ) {
         let Engine {
             labels,
             taints,
@@ -615,6 +626,7 @@ impl<
         let fix = |s: &mut Span, at: &crate::table::Moved<'_>| s.start = at(s.start);
         if labels.vacant() > 0 {
             labels.compact(&mut |at| {
+                more(Table::Labels, at);
                 nodes.iter_mut().for_each(|(_, n)| fix(&mut n.labels, at));
                 pods.iter_mut().for_each(|(_, p)| fix(&mut p.labels, at));
                 for (_, d) in sets.iter_mut() {
@@ -625,17 +637,20 @@ impl<
         }
         if taints.vacant() > 0 {
             taints.compact(&mut |at| {
+                more(Table::Taints, at);
                 nodes.iter_mut().for_each(|(_, n)| fix(&mut n.taints, at));
             });
         }
         if tolerations.vacant() > 0 {
             tolerations.compact(&mut |at| {
+                more(Table::Tolerations, at);
                 sets.iter_mut()
                     .for_each(|(_, d)| fix(&mut d.tolerations, at));
             });
         }
         if requirements.vacant() > 0 {
             requirements.compact(&mut |at| {
+                more(Table::Requirements, at);
                 for (_, d) in sets.iter_mut() {
                     if let Some(s) = &mut d.selector {
                         fix(s, at);
@@ -646,11 +661,13 @@ impl<
         }
         if values.vacant() > 0 {
             values.compact(&mut |at| {
+                more(Table::Values, at);
                 requirements.live_mut().for_each(|r| fix(&mut r.values, at));
             });
         }
         if terms.vacant() > 0 {
             terms.compact(&mut |at| {
+                more(Table::Terms, at);
                 for (_, d) in sets.iter_mut() {
                     if let Some(s) = &mut d.affinity {
                         fix(s, at);
@@ -660,6 +677,7 @@ impl<
         }
         if fields.vacant() > 0 {
             fields.compact(&mut |at| {
+                more(Table::Fields, at);
                 terms.live_mut().for_each(|t| fix(&mut t.fields, at));
             });
         }
@@ -688,9 +706,22 @@ impl<
         f(self)
     }
 
+    /// [`with_room`](Self::with_room) with `ROOM`, else `f` once.
+    #[inline(always)]
+    pub(crate) fn with_room_if<const ROOM: bool, T>(
+        &mut self,
+        f: &mut dyn FnMut(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        if ROOM {
+            self.with_room(f)
+        } else {
+            f(self)
+        }
+    }
+
     /// Vacant entries of pool `table` (0 for a table that is not a pool).
     #[cfg(not(feature = "compact"))]
-    fn pool_vacant(&self, table: Table) -> usize {
+    pub(crate) fn pool_vacant(&self, table: Table) -> usize {
         match table {
             Table::Labels => self.labels.vacant(),
             Table::Taints => self.taints.vacant(),

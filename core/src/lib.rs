@@ -79,6 +79,7 @@ pub mod selector;
 pub mod snapshot;
 mod sort;
 pub mod spec;
+pub mod stage;
 pub mod sync;
 pub mod table;
 pub mod taint;

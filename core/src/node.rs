@@ -44,11 +44,21 @@ impl<
     /// assert_eq!(engine.find_node("edge-rpi4-01"), Some(id));
     /// ```
     pub fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
+        self.add_node_in::<true>(input)
+    }
+
+    /// [`add_node`](Self::add_node); without `ROOM`, the pools are not
+    /// compacted when one fills up (a [`Stage`](crate::stage::Stage) does
+    /// that itself).
+    pub(crate) fn add_node_in<const ROOM: bool>(
+        &mut self,
+        input: &NodeInput<'_>,
+    ) -> Result<NodeId> {
         if self.find_node(input.name).is_some() {
             return Err(Error::Duplicate(Table::Nodes));
         }
         self.nodes.reserve()?;
-        let id = self.with_room(&mut |e| {
+        let id = self.with_room_if::<ROOM, _>(&mut |e| {
             e.atomically(|e| {
                 let node = e.compile_node(input, None)?;
                 let id = e.nodes.insert(node)?;
@@ -90,10 +100,19 @@ impl<
     /// Replaces a node's labels, taints and flags, keeping its id. On error the old
     /// node is kept unchanged.
     pub fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {
-        self.with_room(&mut |e| e.update_node_once(id, input))
+        self.with_room(&mut |e| e.update_node_once::<false>(id, input))
+            .map(drop)
     }
 
-    fn update_node_once(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<()> {
+    /// [`update_node`](Self::update_node) without the retry after compaction:
+    /// whether the node changed. With `KEEP` (a [`Stage`](crate::stage::Stage)),
+    /// the old node's parts and string holds are kept for the caller, who
+    /// gives them back or puts the old node back: the new parts go elsewhere.
+    pub(crate) fn update_node_once<const KEEP: bool>(
+        &mut self,
+        id: NodeId,
+        input: &NodeInput<'_>,
+    ) -> Result<bool> {
         let old = *self.nodes.get(id.0).ok_or(Error::NotFound(Table::Nodes))?;
         if let Some(other) = self.find_node(input.name) {
             if other != id {
@@ -111,14 +130,19 @@ impl<
             self.labels.truncate(new.labels.start);
             self.taints.truncate(new.taints.start);
             self.sweep_strings();
-            return Ok(());
+            return Ok(false);
         }
         // The new node's strings are counted before the old one's are given back,
         // so what both hold stays.
-        self.hold_node_change(&old, &new);
+        if KEEP {
+            self.hold_node(&new, Hold::Retain);
+        } else {
+            self.hold_node_change(&old, &new);
+        }
         self.sweep_strings();
         // The new parts sit at the end of their pools.
-        let same_size = new.labels.len == old.labels.len && new.taints.len == old.taints.len;
+        let same_size =
+            !KEEP && new.labels.len == old.labels.len && new.taints.len == old.taints.len;
         if same_size {
             // As many labels and taints as before (a label's value changed, say):
             // write them over the old ones and drop the copies at the end.
@@ -141,11 +165,13 @@ impl<
         if !same_size {
             // The old parts become holes, which the new ones take when they fit
             // (the compact build cuts them out, moving the new ones down).
-            self.remove_node_parts(&old);
+            if !KEEP {
+                self.remove_node_parts(&old);
+            }
             self.place_node_parts(id.0);
         }
         self.refresh_node_fits(id.0);
-        Ok(())
+        Ok(true)
     }
 
     /// Stores a node's parts. An update passes the node it replaces (`like`):

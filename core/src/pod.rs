@@ -198,11 +198,18 @@ impl<
     /// assert_eq!(engine.find_pod("kube-system", "fluentd-elasticsearch-x7k2p"), Some(id));
     /// ```
     pub fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId> {
+        self.add_pod_in::<true>(input)
+    }
+
+    /// [`add_pod`](Self::add_pod); without `ROOM`, the pools are not
+    /// compacted when one fills up (a [`Stage`](crate::stage::Stage) does
+    /// that itself).
+    pub(crate) fn add_pod_in<const ROOM: bool>(&mut self, input: &PodInput<'_>) -> Result<PodId> {
         if self.find_pod(input.namespace, input.name).is_some() {
             return Err(Error::Duplicate(Table::Pods));
         }
         self.pods.reserve()?;
-        let id = self.with_room(&mut |e| {
+        let id = self.with_room_if::<ROOM, _>(&mut |e| {
             e.atomically(|e| {
                 let pod = e.compile_pod(input)?;
                 let id = e.pods.insert(pod)?;
@@ -239,14 +246,16 @@ impl<
 
     /// Replaces a pod's fields, keeping its id. On error the old pod is kept.
     pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<()> {
-        self.with_room(&mut |e| e.replace_pod(id, input, false))
+        self.with_room(&mut |e| e.replace_pod::<false>(id, input, false))
             .map(drop)
     }
 
     /// Replaces a pod's fields, keeping its id; with `only_if_changed`, a pod
     /// whose compiled form does not change is left alone (`Ok(false)`). One
-    /// body for both, so that the pod is compiled once either way.
-    fn replace_pod(
+    /// body for both, so that the pod is compiled once either way. With `KEEP`
+    /// (a [`Stage`](crate::stage::Stage)), the old pod's labels and string
+    /// holds are kept for the caller, who gives them back or puts it back.
+    pub(crate) fn replace_pod<const KEEP: bool>(
         &mut self,
         id: PodId,
         input: &PodInput<'_>,
@@ -271,10 +280,12 @@ impl<
             return Ok(false);
         }
         self.hold_pod(&new, crate::holders::Hold::Retain);
-        self.hold_pod(&old, crate::holders::Hold::Release);
+        if !KEEP {
+            self.hold_pod(&old, crate::holders::Hold::Release);
+        }
         self.sweep_strings();
         // The new labels sit at the end of the pool.
-        let same_size = new.labels.len == old.labels.len;
+        let same_size = !KEEP && new.labels.len == old.labels.len;
         if same_size {
             // As many labels as before (most updates of a pod are of its status):
             // written over the old ones and the copy dropped.
@@ -292,7 +303,9 @@ impl<
         if !same_size {
             // The old labels become a hole, which the new ones take when they fit
             // (the compact build cuts them out, moving the new ones down).
-            self.free_labels(old.labels);
+            if !KEEP {
+                self.free_labels(old.labels);
+            }
             self.place_pod_labels(id.0);
         }
         Ok(true)
@@ -306,12 +319,23 @@ impl<
         id: PodId,
         input: &PodInput<'_>,
     ) -> Result<bool> {
-        self.with_room(&mut |e| e.replace_pod(id, input, true))
+        self.with_room(&mut |e| e.replace_pod::<false>(id, input, true))
     }
 
     /// Removes a pod, freeing its labels.
     pub fn remove_pod(&mut self, id: PodId) -> Result<()> {
-        let pod = self.pods.remove(id.0).ok_or(Error::NotFound(Table::Pods))?;
+        self.remove_pod_from::<false>(id)
+    }
+
+    /// [`remove_pod`](Self::remove_pod); with `TAKE_BACK`, undoing an add
+    /// that appended the pod's slot (see `Slots::take_back`).
+    pub(crate) fn remove_pod_from<const TAKE_BACK: bool>(&mut self, id: PodId) -> Result<()> {
+        let pod = if TAKE_BACK {
+            self.pods.take_back(id.0)
+        } else {
+            self.pods.remove(id.0)
+        }
+        .ok_or(Error::NotFound(Table::Pods))?;
         self.hold_pod(&pod, crate::holders::Hold::Release);
         self.pod_names.remove(pod.name, id.0);
         self.pod_index.remove(id.0);

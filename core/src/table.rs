@@ -558,6 +558,26 @@ impl<T, const N: usize> Slots<T, N> {
         taken
     }
 
+    /// Takes back the object an insert that appended a slot stored (the last
+    /// slot, when nothing came after): the slot goes too, so the table is as
+    /// before the insert. Any other index is freed as [`remove`](Self::remove)
+    /// frees it.
+    pub(crate) fn take_back(&mut self, index: u32) -> Option<T> {
+        if index as usize + 1 != self.slots.len() {
+            return self.remove(index);
+        }
+        let taken = self.slots.pop().flatten();
+        if taken.is_some() {
+            self.used -= 1;
+        }
+        taken
+    }
+
+    /// Whether the next insert appends a slot (no freed slot waits).
+    pub(crate) fn appends(&self) -> bool {
+        self.free.is_empty()
+    }
+
     /// Slots in use or freed, up to the highest index ever used.
     pub fn slot_count(&self) -> usize {
         self.slots.len()

@@ -377,20 +377,17 @@ mod with_json {
     /// scratch (`DSR_JSON_*`, in `dsr_capacities`): an object that does not fit
     /// is `DSR_RESULT_FULL_SCRATCH`, never cut short.
     ///
-    /// On any error the engine is unchanged, except for a `List` (only with
-    /// `DSR_JSON_OBJECTS` above 1) that does not fit. Every item of a `List` is
-    /// read and checked by the engine's rules (stored and undone: the tables'
-    /// `high_water` in `dsr_engine_usage()` may show it) before any is applied,
-    /// so bad JSON or an invalid item anywhere changes nothing. Whether the items fit
-    /// is known only by applying them in order: when a table fills up part-way
-    /// (`DSR_RESULT_FULL_*`), the items before the refused one stay applied and
-    /// the rest are not, `*out` is not written (as on every error), and
-    /// `dsr_engine_last_error()` names the refused item. Applying the same
-    /// `List` again once there is room (objects deleted, or a library built
-    /// with larger `DSR_*`) completes it: the items already applied count as
-    /// `unchanged`. (An item whose check found a table already full is checked
-    /// when applied: if it is also invalid, the items before it stay applied
-    /// in the same way.) `dsr_engine_last_error()` names the object, the
+    /// On any error the engine is unchanged (the same answers, the same
+    /// `dsr_engine_snapshot()` bytes), a `List` included: its items are applied
+    /// in order and, when one is refused (invalid, or a table full part-way:
+    /// `DSR_RESULT_FULL_*`), the items before it are undone, `*out` is not
+    /// written (as on every error), and `dsr_engine_last_error()` names the
+    /// refused item. A `List` keeps the old form of each object it changes
+    /// until all its items are applied, so it needs room for what the engine
+    /// held before it plus the new form of every object it adds or changes
+    /// (unchanged items take none): near a capacity, a `List` may be refused
+    /// whose items, applied one by one, would fit. `dsr_engine_last_error()`
+    /// names the object, the
     /// JSON path and the problem, e.g. `invalid JSON or not a Kubernetes
     /// object: DaemonSet "fluentd-elasticsearch":
     /// spec.template.spec.tolerations[0].tolerationSeconds: not the JSON type

@@ -31,7 +31,7 @@
 #      measures 138660 bytes (x86-64; 148970 before the size work of
 #      issue 12 item 6: Pool::free without rotate_left, small helpers out of
 #      line in `compact`, one compile per DaemonSet or pod update, field
-#      names looked up in a table, no List check with a one-object scratch,
+#      names looked up in a table, no List stage with a one-object scratch,
 #      LLVM's machine outliner). What json adds is the JSON reading itself
 #      (about 22 KB: serde-json-core, the readers of each kind, the document
 #      and event logic), apply (about 6 KB) and the update and removal paths

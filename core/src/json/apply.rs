@@ -6,9 +6,11 @@ use super::{decode, engine_error, failure, ApplyError, EventType, Kind, Object, 
 use crate::engine::{Engine, NodeId, SetId};
 use crate::error::{Error, Field, Result};
 use crate::holders::{syms_of, Hold};
+use crate::input::{DaemonSetInput, NodeInput, PodInput};
 use crate::intern::Sym;
 use crate::pod::PodId;
 use crate::revisions::Remembered;
+use crate::stage::Stage;
 
 /// Which object an [`Applied`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +93,16 @@ pub struct Applied {
     pub counts: Counts,
 }
 
+impl Applied {
+    /// Counts one object's outcome; it is the outcome (for a single object).
+    fn add(&mut self, one: &One) {
+        self.counts.count(one.change);
+        self.placement_changed |= one.placement_changed;
+        self.id = one.id;
+        self.change = one.change;
+    }
+}
+
 /// One object's outcome.
 struct One {
     id: ObjectId,
@@ -165,18 +177,18 @@ impl<
     ///
     /// `scratch` holds what is read for the call (see [`json::Scratch`](crate::json::Scratch)).
     ///
-    /// On error the engine is unchanged, except in a `List` that does not fit.
-    /// Every item of a `List` is read, then checked by the engine's own rules
-    /// (stored and undone; the tables' high-water marks may show it), before
-    /// any is applied: a JSON or scratch problem, or
-    /// an item the engine refuses as invalid, changes nothing. Whether the items
-    /// fit is known only by applying them, in order: when a table is full
-    /// ([`Error::Full`]) part-way, the items before the refused one stay
-    /// applied, the rest are not, and the error names the refused item.
-    /// Applying the same `List` again once there is room completes it (the
-    /// items already applied are [`Change::Unchanged`]). An item whose check
-    /// itself found a table full is checked when applied, so if it is also
-    /// invalid, the items before it stay applied in the same way.
+    /// On error the engine is unchanged: the same answers, and the same
+    /// snapshot bytes. The items of a `List` are applied in order under a
+    /// [`Stage`], whose undo log is in the scratch (one entry per item): when
+    /// an item is refused, as invalid or because a table is full
+    /// ([`Error::Full`]), the items before it are undone and the error names
+    /// the refused item. Under the stage, the old
+    /// form of each object the `List` changes is kept until the `List` is
+    /// applied, so a `List` is also refused with [`Error::Full`] where the
+    /// tables cannot hold, at once, what the engine held before it and the new
+    /// form of every object it adds or changes (objects it leaves as they are,
+    /// a re-list's, take no room); applied one by one, each freeing what it
+    /// replaces, its items may fit (see [`stage`](crate::stage)).
     // The error is the message, copied so it outlives the input; there is no
     // heap to box it in.
     #[allow(clippy::result_large_err)]
@@ -228,20 +240,15 @@ impl<
             _ => false,
         };
         // `OBJECTS > 1` first: with a scratch of one object (the firmware's),
-        // the check of a `List`'s items is not built in at all.
-        if OBJECTS > 1 && decoded.objects.len() > 1 {
-            if let Some(object) = self.check_list(decoded.objects) {
-                return Err(self.refusal(object));
+        // the stage is not built in at all. A `List` holds no deletions.
+        if OBJECTS > 1 && decoded.objects.len() > 1 && !deleted {
+            self.apply_staged(decoded.objects, decoded.undo, &mut out)?;
+        } else {
+            for object in decoded.objects {
+                let one = Self::apply_object(self, object, deleted)
+                    .map_err(|e| Failed::Object(object, e))?;
+                out.add(&one);
             }
-        }
-        for object in decoded.objects {
-            let one = self
-                .apply_object(object, deleted)
-                .map_err(|e| Failed::Object(object, e))?;
-            out.counts.count(one.change);
-            out.placement_changed |= one.placement_changed;
-            out.id = one.id;
-            out.change = one.change;
         }
         if decoded.kind == Kind::List {
             out.id = ObjectId::None;
@@ -253,6 +260,31 @@ impl<
             };
         }
         Ok(out)
+    }
+
+    /// Applies the items of a `List` in order under a stage: all of them, or
+    /// (on the first error) none.
+    #[inline(never)]
+    fn apply_staged<'o>(
+        &mut self,
+        objects: &'o [Object<'o>],
+        undo: &mut [crate::stage::Step],
+        out: &mut Applied,
+    ) -> core::result::Result<(), Failed<'o>> {
+        let mut stage = self.stage_in(undo);
+        for object in objects {
+            match Self::apply_object(&mut stage, object, false) {
+                Ok(one) => out.add(&one),
+                Err(e) => {
+                    stage.rollback();
+                    return Err(Failed::Object(object, e));
+                }
+            }
+        }
+        // Nothing fails from here.
+        stage.observe_pods();
+        stage.commit();
+        Ok(())
     }
 
     /// Checks a DaemonSet given as JSON as the API server would accept it (see
@@ -285,16 +317,23 @@ impl<
 
     // Not inlined, nor is `decode`: their stack is not needed at once.
     #[inline(never)]
-    fn apply_object(&mut self, object: &Object<'_>, deleted: bool) -> Result<One> {
+    fn apply_object<
+        S: Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    >(
+        s: &mut S,
+        object: &Object<'_>,
+        deleted: bool,
+    ) -> Result<One> {
         match object {
             Object::Node(n) => {
                 let input = n.input();
-                let found = self.find_node(input.name);
-                let before = found.map(|id| self.node_placements(id.0));
+                let e = s.engine();
+                let found = e.find_node(input.name);
+                let before = found.map(|id| e.node_placements(id.0));
                 match (found, deleted) {
                     (None, true) => Ok(One::IGNORED),
                     (Some(id), true) => {
-                        self.remove_node(id)?;
+                        s.remove_node(id)?;
                         Ok(One {
                             id: ObjectId::Node(id),
                             change: Change::Removed,
@@ -302,9 +341,7 @@ impl<
                         })
                     }
                     (Some(id), false) => {
-                        let version = self.node(id).map(|n| n.version);
-                        self.update_node(id, &input)?;
-                        let changed = self.node(id).map(|n| n.version) != version;
+                        let changed = s.update_node(id, &input)?;
                         Ok(One {
                             id: ObjectId::Node(id),
                             change: if changed {
@@ -312,43 +349,43 @@ impl<
                             } else {
                                 Change::Unchanged
                             },
-                            placement_changed: before != Some(self.node_placements(id.0)),
+                            placement_changed: before != Some(s.engine().node_placements(id.0)),
                         })
                     }
                     (None, false) => {
-                        let id = self.add_node(&input)?;
+                        let id = s.add_node(&input)?;
                         Ok(One {
                             id: ObjectId::Node(id),
                             change: Change::Added,
-                            placement_changed: self.node_placements(id.0) != Digest::new().0,
+                            placement_changed: s.engine().node_placements(id.0) != Digest::new().0,
                         })
                     }
                 }
             }
-            Object::DaemonSet(d) => self.apply_daemon_set(d, deleted),
+            Object::DaemonSet(d) => Self::apply_daemon_set(s, d, deleted),
             Object::Pod(p) => {
                 let input = p.input();
-                let found = self.find_pod(input.namespace, input.name);
+                let found = s.engine().find_pod(input.namespace, input.name);
                 let (id, change) = match (found, deleted) {
                     (None, true) => return Ok(One::IGNORED),
                     (Some(id), true) => {
                         // Observed while its controller reference is still known.
-                        let set = self.controller_of(id);
-                        self.remove_pod(id)?;
+                        let set = s.engine().controller_of(id);
+                        s.remove_pod(id)?;
                         if let Some(set) = set {
-                            let _ = self.observe_deletes(set, 1);
+                            let _ = s.engine().observe_deletes(set, 1);
                         }
                         (id, Change::Removed)
                     }
                     (Some(id), false) => {
-                        let terminating = self.pods.get(id.0).is_some_and(|p| p.deleting);
-                        let changed = self.update_pod_if_changed(id, &input)?;
+                        let terminating = s.engine().pods.get(id.0).is_some_and(|p| p.deleting);
+                        let changed = s.update_pod(id, &input)?;
                         // A pod becoming terminating is the delete observed
                         // (upstream observes one again on each later update of
                         // it, which only matters to counts below 0, which dsr
                         // does not keep).
                         if changed && input.deleting && !terminating {
-                            self.observe_pod(id);
+                            s.observe_pod(id);
                         }
                         (
                             id,
@@ -360,8 +397,8 @@ impl<
                         )
                     }
                     (None, false) => {
-                        let id = self.add_pod(&input)?;
-                        self.observe_pod(id);
+                        let id = s.add_pod(&input)?;
+                        s.observe_pod(id);
                         (id, Change::Added)
                     }
                 };
@@ -371,69 +408,28 @@ impl<
                     placement_changed: false,
                 })
             }
-            Object::Revision(r) => self.apply_revision(r, deleted),
+            Object::Revision(r) => Self::apply_revision(s, r, deleted),
             Object::Empty | Object::Other => Ok(One::IGNORED),
         }
     }
 
-    /// Checks every item of a `List` (see [`check_object`](Self::check_object)):
-    /// the first one the engine refuses. No error is returned from here, so
-    /// that the caller's frame, which every single object's apply is under,
-    /// keeps no room for one ([`refusal`](Self::refusal) makes it).
-    #[inline(never)]
-    fn check_list<'o>(&mut self, objects: &'o [Object<'o>]) -> Option<&'o Object<'o>> {
-        objects.iter().find(|o| self.check_object(o).is_err())
-    }
-
-    /// Why [`check_list`](Self::check_list) found `object` refused.
-    #[cold]
-    #[inline(never)]
-    fn refusal<'o>(&mut self, object: &'o Object<'o>) -> Failed<'o> {
-        let e = self.check_object(object).err().unwrap_or(Error::LogicBug);
-        Failed::Object(object, e)
-    }
-
-    /// Checks an item of a `List` as applying it would, keeping nothing: the
-    /// object is stored and undone. A table found full says nothing of whether
-    /// the item fits once the items before it are applied (an update may free
-    /// room): that is `Ok`, and applying decides.
-    #[inline(never)]
-    fn check_object(&mut self, object: &Object<'_>) -> Result<()> {
-        let cp = self.checkpoint();
-        let checked = match object {
-            Object::Node(n) => self.compile_node(&n.input(), None).map(drop),
-            Object::DaemonSet(d) => {
-                let input = d.input(d.meta.current_revision.unwrap_or(""));
-                self.compile_daemon_set(&input).map(drop)
-            }
-            Object::Pod(p) => self.compile_pod(&p.input()).map(drop),
-            Object::Revision(r) => match r.meta.controller_uid.filter(|u| !u.is_empty()) {
-                Some(owner) => revision_hash(r).and_then(|hash| {
-                    self.intern(r.meta.namespace, Field::Namespace)?;
-                    self.intern(owner, Field::Uid)?;
-                    self.intern(hash, Field::LabelValue).map(drop)
-                }),
-                None => Ok(()),
-            },
-            Object::Empty | Object::Other => Ok(()),
-        };
-        self.rollback(cp);
-        match checked {
-            Err(Error::Full { .. }) => Ok(()),
-            other => other,
-        }
-    }
-
-    fn apply_daemon_set(&mut self, d: &DaemonSetJson<'_>, deleted: bool) -> Result<One> {
+    fn apply_daemon_set<
+        S: Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    >(
+        s: &mut S,
+        d: &DaemonSetJson<'_>,
+        deleted: bool,
+    ) -> Result<One> {
         let (namespace, name) = (d.meta.namespace, d.meta.name);
-        let found = self.find_daemon_set(namespace, name);
-        let before = found.map(|id| self.set_placements(id.0));
+        let e = s.engine();
+        let found = e.find_daemon_set(namespace, name);
+        let before = found.map(|id| e.set_placements(id.0));
         if deleted {
             let Some(id) = found else {
                 return Ok(One::IGNORED);
             };
             // Its remembered revision goes with it (see `remove_daemon_set`).
-            self.remove_daemon_set(id)?;
+            s.remove_daemon_set(id)?;
             return Ok(One {
                 id: ObjectId::DaemonSet(id),
                 change: Change::Removed,
@@ -444,15 +440,15 @@ impl<
         // The remembered hash, copied out of the engine for the input.
         let mut hash_buf = [0u8; HASH_MAX];
         let mut remembered = "";
-        let entry = match (self.strings.get(namespace), self.strings.get(d.meta.uid)) {
-            (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
+        let entry = match (e.strings.get(namespace), e.strings.get(d.meta.uid)) {
+            (Some(ns), Some(uid)) => e.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
             _ => None,
         };
         // With no revision remembered for it, a DaemonSet the engine holds keeps
         // the hash it has: one the typed API set, or one restored from a
         // snapshot that a build without the `json` feature wrote.
         let kept = match (entry, found) {
-            (None, Some(id)) => self.sets.get(id.0).map(|s| s.revision_hash),
+            (None, Some(id)) => e.sets.get(id.0).map(|s| s.revision_hash),
             _ => None,
         };
         if let Some(hash) = entry
@@ -460,7 +456,7 @@ impl<
             .map(|(_, h)| h)
             .or(kept)
         {
-            let text = self.strings.resolve(hash).as_bytes();
+            let text = e.strings.resolve(hash).as_bytes();
             if let Some(buf) = hash_buf.get_mut(..text.len()) {
                 buf.copy_from_slice(text);
                 remembered = core::str::from_utf8(buf).unwrap_or("");
@@ -468,13 +464,14 @@ impl<
         }
         // A pinned DaemonSet needs an entry to say so: make sure there is room
         // before anything changes.
-        if pinned.is_some() && entry.is_none() {
-            self.revisions.free_slot()?;
-        }
+        let free = match (pinned, entry) {
+            (Some(_), None) => Some(e.revisions.free_slot()?),
+            _ => None,
+        };
         let input = d.input(pinned.unwrap_or(remembered));
         let (id, change) = match found {
             Some(id) => {
-                let changed = self.update_daemon_set_if_changed(id, &input)?;
+                let changed = s.update_daemon_set(id, &input)?;
                 (
                     id,
                     if changed {
@@ -484,64 +481,76 @@ impl<
                     },
                 )
             }
-            None => (self.add_daemon_set(&input)?, Change::Added),
+            None => (s.add_daemon_set(&input)?, Change::Added),
         };
-        let set = *self.daemon_set(id).ok_or(Error::LogicBug)?;
-        match entry {
-            Some((i, r)) => {
-                if let Some(Some(e)) = self.revisions.entries.get_mut(i) {
-                    e.pinned = pinned.is_some();
+        let set = *s.engine().daemon_set(id).ok_or(Error::LogicBug)?;
+        match (entry, free) {
+            (Some((i, r)), _) => {
+                s.note_entry(i)?;
+                let e = s.engine();
+                if let Some(Some(x)) = e.revisions.entries.get_mut(i) {
+                    x.pinned = pinned.is_some();
                 }
                 if r.revision().is_none() && pinned.is_none() {
-                    self.forget_revision_entry(i);
+                    e.forget_revision_entry(i);
                 }
             }
-            None if pinned.is_some() => {
-                let e = Remembered::new(set.namespace, set.uid, true);
-                self.put_revision_entry(e)?;
+            (None, Some(i)) => {
+                s.note_entry(i)?;
+                let r = Remembered::new(set.namespace, set.uid, true);
+                s.engine().put_revision_entry(r)?;
             }
-            None => {}
+            (None, None) => {}
         }
         Ok(One {
             id: ObjectId::DaemonSet(id),
             change,
             // A new DaemonSet that runs nowhere (no node yet) changed no placement.
-            placement_changed: before.unwrap_or(Digest::new().0) != self.set_placements(id.0),
+            placement_changed: before.unwrap_or(Digest::new().0) != s.engine().set_placements(id.0),
         })
     }
 
-    fn apply_revision(&mut self, r: &Revision<'_>, deleted: bool) -> Result<One> {
+    fn apply_revision<
+        S: Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+    >(
+        s: &mut S,
+        r: &Revision<'_>,
+        deleted: bool,
+    ) -> Result<One> {
         // A revision no DaemonSet controls is no DaemonSet's.
         let Some(owner) = r.meta.controller_uid.filter(|u| !u.is_empty()) else {
             return Ok(One::IGNORED);
         };
         let hash = revision_hash(r)?;
-        let set = self
+        let e = s.engine();
+        let set = e
             .sets
             .iter()
             .find(|(_, s)| {
-                self.strings.resolve(s.namespace) == r.meta.namespace
-                    && self.strings.resolve(s.uid) == owner
+                e.strings.resolve(s.namespace) == r.meta.namespace
+                    && e.strings.resolve(s.uid) == owner
             })
             .map(|(i, _)| SetId(i));
-        let found = match (self.strings.get(r.meta.namespace), self.strings.get(owner)) {
-            (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, e)| (i, *e)),
+        let found = match (e.strings.get(r.meta.namespace), e.strings.get(owner)) {
+            (Some(ns), Some(uid)) => e.revisions.find(ns, uid).map(|(i, e)| (i, *e)),
             _ => None,
         };
         if deleted {
-            let Some((i, e)) = found else {
+            let Some((i, entry)) = found else {
                 return Ok(One::IGNORED);
             };
-            match e.revision() {
+            match entry.revision() {
                 Some((n, _)) if n == r.revision => {}
                 _ => return Ok(One::IGNORED),
             }
-            self.set_remembered_revision(i, None);
-            if let (Some(id), false) = (set, e.pinned) {
-                self.set_revision_hash(id, Sym::EMPTY);
+            s.note_entry(i)?;
+            s.engine().set_remembered_revision(i, None);
+            if let (Some(id), false) = (set, entry.pinned) {
+                s.note_hash(id)?;
+                s.engine().set_revision_hash(id, Sym::EMPTY);
             }
-            if !e.pinned && set.is_none() {
-                self.forget_revision_entry(i);
+            if !entry.pinned && set.is_none() {
+                s.engine().forget_revision_entry(i);
             }
             return Ok(One {
                 id: ObjectId::Revision(set),
@@ -554,52 +563,57 @@ impl<
                 return Ok(One::IGNORED);
             }
         }
-        // Everything that can fail first: the strings and the entry's slot.
-        let hash_sym = self.intern(hash, Field::LabelValue)?;
+        // Everything that can fail first: the strings, the entry's slot, and
+        // (under a stage) the room to note the change.
+        let hash_sym = e.intern(hash, Field::LabelValue)?;
         let slot = match found {
-            Some((i, _)) => i,
-            None => match self.revisions.free_slot() {
-                Ok(i) => i,
-                Err(e) => {
-                    self.sweep_strings();
-                    return Err(e);
-                }
-            },
+            Some((i, _)) => Ok(i),
+            None => e.revisions.free_slot(),
         };
+        let slot = match slot.and_then(|i| s.note_entry(i).map(|()| i)) {
+            Ok(i) => i,
+            Err(err) => {
+                s.engine().sweep_strings();
+                return Err(err);
+            }
+        };
+        let e = s.engine();
         let entry = match found {
-            Some((_, e)) => e,
+            Some((_, entry)) => entry,
             None => {
-                let ns = self.intern(r.meta.namespace, Field::Namespace);
-                let uid = self.intern(owner, Field::Uid);
+                let ns = e.intern(r.meta.namespace, Field::Namespace);
+                let uid = e.intern(owner, Field::Uid);
                 let (Ok(namespace), Ok(uid)) = (ns, uid) else {
-                    self.sweep_strings();
+                    e.sweep_strings();
                     return Err(ns.and(uid).err().unwrap_or(Error::LogicBug));
                 };
-                let e = Remembered::new(namespace, uid, false);
-                self.hold_revision(&e, Hold::Retain);
-                if let Some(s) = self.revisions.entries.get_mut(slot) {
-                    *s = Some(e);
+                let entry = Remembered::new(namespace, uid, false);
+                e.hold_revision(&entry, Hold::Retain);
+                if let Some(x) = e.revisions.entries.get_mut(slot) {
+                    *x = Some(entry);
                 }
-                e
+                entry
             }
         };
         let old_hash = entry.revision().map(|(_, h)| h);
-        self.set_remembered_revision(slot, Some((r.revision, hash_sym)));
+        e.set_remembered_revision(slot, Some((r.revision, hash_sym)));
         let mut change = if found.is_some() {
             Change::Updated
         } else {
             Change::Added
         };
         if let (Some(id), false) = (set, entry.pinned) {
-            let current = self.daemon_set(id).map(|s| s.revision_hash);
+            let current = s.engine().daemon_set(id).map(|s| s.revision_hash);
             if current == Some(hash_sym) {
                 change = Change::Unchanged;
+            } else {
+                s.note_hash(id)?;
             }
-            self.set_revision_hash(id, hash_sym);
+            s.engine().set_revision_hash(id, hash_sym);
         } else if old_hash == Some(hash_sym) {
             change = Change::Unchanged;
         }
-        self.sweep_strings();
+        s.engine().sweep_strings();
         Ok(One {
             id: ObjectId::Revision(set),
             change,
@@ -608,13 +622,13 @@ impl<
     }
 
     /// Counts a remembered revision as a holder of its strings, or not any more.
-    fn hold_revision(&mut self, e: &Remembered, hold: Hold) {
+    pub(crate) fn hold_revision(&mut self, e: &Remembered, hold: Hold) {
         let strings = &mut self.strings;
         syms_of(e, &mut |s| hold.apply(strings, s));
     }
 
     /// Sets the remembered revision of entry `i`, moving the hash's hold.
-    fn set_remembered_revision(&mut self, i: usize, revision: Option<(i64, Sym)>) {
+    pub(crate) fn set_remembered_revision(&mut self, i: usize, revision: Option<(i64, Sym)>) {
         let Some(Some(e)) = self.revisions.entries.get(i).copied() else {
             return;
         };
@@ -626,7 +640,7 @@ impl<
         }
     }
 
-    fn put_revision_entry(&mut self, e: Remembered) -> Result<()> {
+    pub(crate) fn put_revision_entry(&mut self, e: Remembered) -> Result<()> {
         let i = self.revisions.free_slot()?;
         self.hold_revision(&e, Hold::Retain);
         if let Some(slot) = self.revisions.entries.get_mut(i) {
@@ -647,7 +661,7 @@ impl<
     /// Sets a DaemonSet's current revision hash to an interned string, moving the
     /// hold. The hash decides which pods are up to date, not where pods run, so
     /// placements and the DaemonSet's version stay.
-    fn set_revision_hash(&mut self, id: SetId, hash: Sym) {
+    pub(crate) fn set_revision_hash(&mut self, id: SetId, hash: Sym) {
         let Some(old) = self.sets.get(id.0).map(|s| s.revision_hash) else {
             return;
         };
@@ -659,7 +673,7 @@ impl<
     }
 
     /// A digest of a node's placements under every DaemonSet.
-    fn node_placements(&self, node: u32) -> u64 {
+    pub(crate) fn node_placements(&self, node: u32) -> u64 {
         let mut d = Digest::new();
         if self.nodes.get(node).is_some() {
             for (s, _) in self.sets.iter() {
@@ -670,7 +684,7 @@ impl<
     }
 
     /// A digest of a DaemonSet's placements on every node.
-    fn set_placements(&self, set: u32) -> u64 {
+    pub(crate) fn set_placements(&self, set: u32) -> u64 {
         let mut d = Digest::new();
         if self.sets.get(set).is_some() {
             for (n, _) in self.nodes.iter() {
@@ -678,6 +692,175 @@ impl<
             }
         }
         d.0
+    }
+}
+
+/// Where [`Engine::apply`] puts objects: the engine itself (a single object,
+/// each operation changing nothing when it fails), or a [`Stage`] (the items
+/// of a `List`, kept whole or not at all). The changes to remembered
+/// ControllerRevisions are noted first, for the stage to undo.
+pub(crate) trait Store<
+    const NODES: usize,
+    const SETS: usize,
+    const PODS: usize,
+    const STRINGS: usize,
+    const BYTES: usize,
+    const LABELS: usize,
+    const RULES: usize,
+    const TAINTS: usize,
+    const TERMS: usize,
+    const BACKOFF: usize,
+>
+{
+    fn engine(
+        &mut self,
+    ) -> &mut Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>;
+    fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId>;
+    /// Whether the node changed.
+    fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<bool>;
+    fn remove_node(&mut self, id: NodeId) -> Result<()>;
+    fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId>;
+    /// Whether the DaemonSet changed (one that did not is left alone).
+    fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<bool>;
+    fn remove_daemon_set(&mut self, id: SetId) -> Result<()>;
+    fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId>;
+    /// Whether the pod changed (one that did not is left alone).
+    fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool>;
+    fn remove_pod(&mut self, id: PodId) -> Result<()>;
+    /// A pod added or become terminating observes its controller's
+    /// expectations ([`Engine::observe_pod`]); a stage leaves it to
+    /// [`Stage::observe_pods`], just before its commit.
+    fn observe_pod(&mut self, pod: PodId);
+    /// Before remembered revision entry `i` changes.
+    fn note_entry(&mut self, i: usize) -> Result<()>;
+    /// Before a DaemonSet's revision hash changes.
+    fn note_hash(&mut self, set: SetId) -> Result<()>;
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+    for Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+{
+    #[inline(always)]
+    fn engine(&mut self) -> &mut Self {
+        self
+    }
+    #[inline(always)]
+    fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
+        Engine::add_node(self, input)
+    }
+    #[inline(always)]
+    fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<bool> {
+        self.with_room(&mut |e| e.update_node_once::<false>(id, input))
+    }
+    #[inline(always)]
+    fn remove_node(&mut self, id: NodeId) -> Result<()> {
+        Engine::remove_node(self, id)
+    }
+    #[inline(always)]
+    fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId> {
+        Engine::add_daemon_set(self, input)
+    }
+    #[inline(always)]
+    fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<bool> {
+        self.update_daemon_set_if_changed(id, input)
+    }
+    #[inline(always)]
+    fn remove_daemon_set(&mut self, id: SetId) -> Result<()> {
+        Engine::remove_daemon_set(self, id)
+    }
+    #[inline(always)]
+    fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId> {
+        Engine::add_pod(self, input)
+    }
+    #[inline(always)]
+    fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
+        self.update_pod_if_changed(id, input)
+    }
+    #[inline(always)]
+    fn remove_pod(&mut self, id: PodId) -> Result<()> {
+        Engine::remove_pod(self, id)
+    }
+    #[inline(always)]
+    fn observe_pod(&mut self, pod: PodId) {
+        Engine::observe_pod(self, pod)
+    }
+    #[inline(always)]
+    fn note_entry(&mut self, _: usize) -> Result<()> {
+        Ok(())
+    }
+    #[inline(always)]
+    fn note_hash(&mut self, _: SetId) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<
+        const NODES: usize,
+        const SETS: usize,
+        const PODS: usize,
+        const STRINGS: usize,
+        const BYTES: usize,
+        const LABELS: usize,
+        const RULES: usize,
+        const TAINTS: usize,
+        const TERMS: usize,
+        const BACKOFF: usize,
+    > Store<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+    for Stage<'_, NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>
+{
+    fn engine(
+        &mut self,
+    ) -> &mut Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF> {
+        self.engine_mut()
+    }
+    fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
+        Stage::add_node(self, input)
+    }
+    fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<bool> {
+        Stage::update_node(self, id, input)
+    }
+    fn add_daemon_set(&mut self, input: &DaemonSetInput<'_>) -> Result<SetId> {
+        Stage::add_daemon_set(self, input)
+    }
+    fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<bool> {
+        Stage::update_daemon_set(self, id, input)
+    }
+    fn add_pod(&mut self, input: &PodInput<'_>) -> Result<PodId> {
+        Stage::add_pod(self, input)
+    }
+    fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
+        Stage::update_pod(self, id, input)
+    }
+    // Removals are not staged; a `List`, the one input applied under a
+    // stage, holds none.
+    fn remove_node(&mut self, _: NodeId) -> Result<()> {
+        Err(Error::LogicBug)
+    }
+    fn remove_daemon_set(&mut self, _: SetId) -> Result<()> {
+        Err(Error::LogicBug)
+    }
+    fn remove_pod(&mut self, _: PodId) -> Result<()> {
+        Err(Error::LogicBug)
+    }
+    // Expectations are not in the log: observed only once every item is
+    // applied (`Stage::observe_pods`).
+    fn observe_pod(&mut self, _: PodId) {}
+    fn note_entry(&mut self, i: usize) -> Result<()> {
+        Stage::note_entry(self, i)
+    }
+    fn note_hash(&mut self, set: SetId) -> Result<()> {
+        Stage::note_hash(self, set)
     }
 }
 
@@ -836,6 +1019,35 @@ mod tests {
             pod("ADDED", "Running").replace(r#""controller":true"#, r#""controller":false"#);
         apply(&mut e, &orphan);
         assert_eq!(e.expectations(set).map(|x| x.creates), Some(1));
+    }
+
+    #[test]
+    fn pods_of_a_list_observe_the_creates_once_the_list_is_applied() {
+        use crate::sync::Plan;
+        use crate::Timestamp;
+        let mut e = Box::new(GatewayEngine::new());
+        apply(&mut e, NODE);
+        apply(&mut e, &daemon_set(1, "fluentd:1.20"));
+        let set = e
+            .find_daemon_set("kube-system", "fluentd-elasticsearch")
+            .unwrap();
+        let mut plan: Box<Plan<8>> = Box::default();
+        e.sync(set, Timestamp(1_700_000_000), &mut plan).unwrap();
+        assert_eq!(e.expectations(set).map(|x| x.creates), Some(1));
+        let pod = pod("ADDED", "Running");
+        let pod = &pod[pod.find(r#""object":"#).unwrap() + 9..pod.len() - 1];
+        let list = format!(r#"{{"apiVersion":"v1","kind":"List","items":[{NODE},{pod}]}}"#);
+        // Refused (the node's name is not valid): nothing is observed.
+        let bad = list.replace(r#""name":"edge-1""#, r#""name":"Edge_1""#);
+        // A scratch of a few objects, small enough for a test thread's stack.
+        type Small<'a> = Scratch<'a, 4, 64, 64, 1024>;
+        let mut s: Small<'_> = Scratch::new();
+        assert!(e.apply(bad.as_bytes(), &mut s).is_err());
+        assert_eq!(e.expectations(set).map(|x| x.creates), Some(1));
+        let mut s: Small<'_> = Scratch::new();
+        let a = e.apply(list.as_bytes(), &mut s).unwrap();
+        assert_eq!((a.counts.added, a.counts.unchanged), (1, 1));
+        assert!(e.expectations(set).is_some_and(|x| x.fulfilled()));
     }
 
     #[test]

@@ -56,6 +56,7 @@ use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TaintInput,
     TolerationInput,
 };
+use crate::stage::{Step, Undo};
 use de::{
     field_of, int, match_key, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg,
     Source, Stop, Want,
@@ -312,7 +313,9 @@ impl fmt::Display for ApplyError {
 /// Working space for one [`Engine::apply`](crate::Engine::apply) call: the lists
 /// of the objects read (`OBJECTS` objects; `LABELS` labels; `RULES` each of taints,
 /// tolerations, requirements, values, terms and containers) and `TEXT` bytes for
-/// unescaped strings.
+/// unescaped strings; and an undo log of `OBJECTS` entries (208 bytes each on
+/// x86-64; see [`stage`](crate::stage)), under which a `List` is applied whole
+/// or not at all.
 ///
 /// What is read borrows from it for the call, so a scratch serves one call: make
 /// a new one for each (`Scratch::new()` is `const` and fills placeholder entries;
@@ -339,6 +342,8 @@ pub struct Scratch<
     /// The decoding state of the call, here rather than on the stack (it is
     /// most of a kilobyte, and the stack bound is 4 KiB).
     state: State<'a>,
+    /// The undo log a `List` is applied under (one entry per item).
+    undo: Undo<OBJECTS>,
 }
 
 /// Where a [`Scratch`] keeps the decoding state of its call: the context, and
@@ -399,6 +404,7 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
             containers: [ContainerInput { name: "" }; RULES],
             text: [0; TEXT],
             state: State::EMPTY,
+            undo: Undo::new(),
         }
     }
 }
@@ -420,6 +426,7 @@ impl<'a, const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TE
         self.containers.fill(ContainerInput { name: "" });
         self.text.fill(0);
         self.state = State::EMPTY;
+        self.undo.steps.fill(Step::EMPTY);
     }
 }
 
@@ -453,9 +460,10 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
         let p = slot.as_mut_ptr();
         // SAFETY: `p` points to `slot`, valid for writes of `Self`; `addr_of_mut!`
         // reaches each field without making a reference to uninitialised memory.
-        // Every field but the decoding state is an array, and every entry of
-        // every array is written, as is the state (a small value, written
-        // whole), so `Self` is fully initialised before `assume_init_mut`.
+        // Every field but the decoding state and the undo log is an array, and
+        // every entry of every array is written, as is the state (a small
+        // value, written whole) and the log's one field, an array, so `Self`
+        // is fully initialised before `assume_init_mut`.
         unsafe {
             fill(addr_of_mut!((*p).objects), Object::Empty);
             fill(addr_of_mut!((*p).labels), LABEL);
@@ -467,6 +475,7 @@ impl<const OBJECTS: usize, const LABELS: usize, const RULES: usize, const TEXT: 
             fill(addr_of_mut!((*p).containers), ContainerInput { name: "" });
             fill(addr_of_mut!((*p).text), 0);
             addr_of_mut!((*p).state).write(State::EMPTY);
+            fill(addr_of_mut!((*p).undo.steps), Step::EMPTY);
             slot.assume_init_mut()
         }
     }
@@ -499,6 +508,8 @@ pub(crate) struct Decoded<'a> {
     /// The input's own kind ([`Kind::List`] for a list).
     pub kind: Kind,
     pub objects: &'a [Object<'a>],
+    /// The scratch's undo log.
+    pub undo: &'a mut [Step],
 }
 
 /// The top level of an object, a `List` or a watch event: where things are.
@@ -956,6 +967,7 @@ pub(crate) fn decode<
         containers,
         text,
         state,
+        undo,
     } = scratch;
     let mut objects = Bump::new(objects, ScratchPool::Objects);
     let State(slot, tops) = state;
@@ -991,6 +1003,7 @@ pub(crate) fn decode<
             event: d.0,
             kind: d.1,
             objects: objects.finish(),
+            undo: &mut undo.steps,
         }),
         Err(e) => {
             ctx.error = Some(e);
