@@ -676,7 +676,7 @@ fn revision_hash<'r>(r: &Revision<'r>) -> Result<&'r str> {
 /// Why [`Engine::apply`] failed, until its error is made.
 enum Failed<'a> {
     /// Decoding (see [`failure`]).
-    Decode(&'a super::de::Ctx<'a>),
+    Decode(&'a mut super::de::Ctx<'a>),
     /// The engine refused an object.
     Object(&'a Object<'a>, Error),
 }

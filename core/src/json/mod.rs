@@ -944,7 +944,7 @@ pub(crate) fn decode<
     json: &'a [u8],
     scratch: &'a mut Scratch<'a, OBJECTS, LABELS, RULES, TEXT>,
     default_namespace: bool,
-) -> Result<Decoded<'a>, &'a Ctx<'a>> {
+) -> Result<Decoded<'a>, &'a mut Ctx<'a>> {
     let Scratch {
         objects,
         labels,
@@ -1002,22 +1002,24 @@ pub(crate) fn decode<
 /// The error of a failed [`decode`], named.
 #[cold]
 #[inline(never)]
-pub(crate) fn failure(ctx: &Ctx<'_>) -> ApplyError {
+pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
     let mut err = ctx.error(ctx.error.unwrap_or(serde_json_core::de::Error::CustomError));
     if err.name.is_empty() {
         // `kubectl` sorts keys, so `labels` comes before `name`: find the
         // name for the message.
-        if let Some(name) = ctx.start.and_then(|s| name_at(ctx.json, s)) {
+        if let Some(name) = ctx.start.and_then(|s| name_at(ctx, s)) {
             copy_cut(err.name.as_mut_view(), name);
         }
     }
     err
 }
 
-/// `metadata.name` of the object at `start`, as written, if it can be read.
+/// `metadata.name` of the object at `start`, as written, if it can be read;
+/// read with `ctx`, whose error is made already (its path and problem are
+/// started again).
 #[cold]
 #[inline(never)]
-fn name_at(json: &[u8], start: usize) -> Option<&str> {
+fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
     struct Outer<'a>(Option<&'a str>);
     struct Inner<'r, 'a>(&'r mut Option<&'a str>);
     impl<'a> Fields<'a> for Inner<'_, 'a> {
@@ -1040,28 +1042,13 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
             Ok(())
         }
     }
-    let mut ctx = Ctx {
-        json,
-        labels: Bump::new(&mut [], ScratchPool::Labels),
-        taints: Bump::new(&mut [], ScratchPool::Taints),
-        tolerations: Bump::new(&mut [], ScratchPool::Tolerations),
-        requirements: Bump::new(&mut [], ScratchPool::Requirements),
-        values: Bump::new(&mut [], ScratchPool::Values),
-        terms: Bump::new(&mut [], ScratchPool::Terms),
-        containers: Bump::new(&mut [], ScratchPool::Containers),
-        text: Bump::new(&mut [], ScratchPool::Text),
-        path: [Seg::Index(0); de::PATH_MAX],
-        depth: 0,
-        problem: None,
-        detail: "",
-        kind: Kind::Unknown,
-        name: "",
-        start: None,
-        error: None,
-        default_namespace: false,
-    };
+    // Neither reader unescapes nor keeps anything: only the path, the depth
+    // (what may be skipped below it) and the problem are the read's.
+    ctx.depth = 0;
+    ctx.problem = None;
+    let json = ctx.json;
     let mut outer = Outer(None);
-    at(json, start, Want::Object(&mut ctx, &mut outer)).ok()?;
+    at(json, start, Want::Object(ctx, &mut outer)).ok()?;
     outer.0
 }
 
