@@ -89,13 +89,18 @@ pub enum Kind {
 
 impl Kind {
     fn of(kind: &str) -> Kind {
-        match kind {
+        match_key! { kind;
             "Node" => Kind::Node,
             "DaemonSet" => Kind::DaemonSet,
             "Pod" => Kind::Pod,
             "ControllerRevision" => Kind::ControllerRevision,
-            k if k.ends_with("List") => Kind::List,
-            _ => Kind::Other,
+            _ => {
+                if kind.ends_with("List") {
+                    Kind::List
+                } else {
+                    Kind::Other
+                }
+            },
         }
     }
 
@@ -1135,17 +1140,17 @@ fn found<'a>(
     // says it is a WatchEvent.
     let event_kind = matches!(top.kind, None | Some("WatchEvent"));
     if let (true, Some(type_), Some(_)) = (event_kind, top.type_, top.object) {
-        let event = match type_ {
+        let event = match_key! { type_;
             "ADDED" => EventType::Added,
             "MODIFIED" => EventType::Modified,
             "DELETED" => EventType::Deleted,
             "BOOKMARK" => EventType::Bookmark,
             "ERROR" => EventType::Error,
-            other => {
-                ctx.detail = other;
+            _ => {
+                ctx.detail = type_;
                 ctx.problem = Some(Problem::EventType);
                 return Err(serde_json_core::de::Error::CustomError);
-            }
+            },
         };
         let kind = object_kind.unwrap_or(Kind::Unknown);
         return match event {
