@@ -1209,21 +1209,20 @@ impl Ctx<'_> {
         let mut err = ApplyError::new(self.kind, problem);
         copy_cut(err.name.as_mut_view(), self.name);
         copy_cut(err.detail.as_mut_view(), self.detail);
-        let mut path = heapless::String::<ERROR_PATH_MAX>::new();
+        let path = err.path.as_mut_view();
         for seg in self.path() {
             let mut buf = [0u8; 12];
             let piece = match *seg {
                 Seg::Key(k) => {
                     if !path.is_empty() {
-                        copy_cut(path.as_mut_view(), ".");
+                        copy_cut(path, ".");
                     }
                     k
                 }
                 Seg::Index(i) => index_piece(&mut buf, i),
             };
-            copy_cut(path.as_mut_view(), piece);
+            copy_cut(path, piece);
         }
-        err.path = path;
         err
     }
 }
