@@ -625,15 +625,19 @@ fn peek<'a>(
     }
 }
 
-/// An object of `kind`, empty, to read into.
-fn empty_object<'a>(kind: Kind) -> Object<'a> {
-    match kind {
+/// Makes `slot` an object of `kind`, empty, to read into.
+// Written where it goes: returned, it was built in a stack temporary (an
+// object is hundreds of bytes: 400 bytes more stack under a watch event's
+// apply) and copied.
+#[inline(never)]
+fn empty_object(slot: &mut Object<'_>, kind: Kind) {
+    *slot = match kind {
         Kind::Node => Object::Node(node::Node::default()),
         Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
         Kind::Pod => Object::Pod(pod::Pod::default()),
         Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
         _ => Object::Other,
-    }
+    };
 }
 
 /// The reader of an object's fields (`None` for a kind dsr does not read).
@@ -677,7 +681,7 @@ fn read_document<'a>(
             return Err(serde_json_core::de::Error::CustomError);
         }
     };
-    *slot = empty_object(kind);
+    empty_object(slot, kind);
     if let Some(fields) = fields_of(slot) {
         read_whole(json, Want::Object(ctx, fields))?;
     }
@@ -752,7 +756,7 @@ impl<'a> Fields<'a> for Item<'_, 'a> {
             ctx.kind = kind;
             ctx.name = "";
             ctx.start = Some(start);
-            *self.objects.next().map_err(|p| ctx.fail(p))? = empty_object(kind);
+            empty_object(self.objects.next().map_err(|p| ctx.fail(p))?, kind);
             self.kind = Some(kind);
         }
         let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
@@ -878,7 +882,7 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
                 return Err(D::Error::custom(""));
             }
         };
-        *slot = empty_object(kind);
+        empty_object(slot, kind);
         if let Some(fields) = fields_of(slot) {
             Want::Object(ctx, fields).deserialize(d)?;
         }
