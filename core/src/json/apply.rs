@@ -423,10 +423,7 @@ impl<
         // The remembered hash, copied out of the engine for the input.
         let mut hash_buf = [0u8; HASH_MAX];
         let mut remembered = "";
-        let entry = match (self.strings.get(namespace), self.strings.get(d.meta.uid)) {
-            (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
-            _ => None,
-        };
+        let entry = self.remembered(namespace, d.meta.uid);
         // With no revision remembered for it, a DaemonSet the engine holds keeps
         // the hash it has: one the typed API set, or one restored from a
         // snapshot that a build without the `json` feature wrote.
@@ -503,10 +500,7 @@ impl<
                     && self.strings.resolve(s.uid) == owner
             })
             .map(|(i, _)| SetId(i));
-        let found = match (self.strings.get(r.meta.namespace), self.strings.get(owner)) {
-            (Some(ns), Some(uid)) => self.revisions.find(ns, uid).map(|(i, e)| (i, *e)),
-            _ => None,
-        };
+        let found = self.remembered(r.meta.namespace, owner);
         if deleted {
             let Some((i, e)) = found else {
                 return Ok(One::IGNORED);
@@ -584,6 +578,14 @@ impl<
             change,
             placement_changed: false,
         })
+    }
+
+    /// The revision remembered for the DaemonSet of `namespace` and `uid`, and
+    /// its entry's index.
+    #[inline(never)]
+    fn remembered(&self, namespace: &str, uid: &str) -> Option<(usize, Remembered)> {
+        let (ns, uid) = (self.strings.get(namespace)?, self.strings.get(uid)?);
+        self.revisions.find(ns, uid).map(|(i, r)| (i, *r))
     }
 
     /// Counts a remembered revision as a holder of its strings, or not any more.
