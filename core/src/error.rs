@@ -326,3 +326,20 @@ impl defmt::Format for Error {
 
 /// Result with the core's [`Error`].
 pub type Result<T> = core::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_fits_in_two_registers() {
+        // Every fallible call returns a `Result<_, Error>` and every `?` moves
+        // one: at 16 bytes it travels in two registers on 64-bit targets (at 40
+        // it went through memory: 3.3 KB more .text in the json firmware
+        // program, 2.3 KB without json). A wider payload in a variant (a
+        // `usize` where a `u32` or `u16` holds every value) grows it back.
+        assert!(core::mem::size_of::<Error>() <= 16);
+        assert!(core::mem::size_of::<Result<()>>() <= 16);
+        assert!(core::mem::size_of::<Result<crate::intern::Sym>>() <= 16);
+    }
+}
