@@ -669,7 +669,7 @@ fn revision_hash<'r>(r: &Revision<'r>) -> Result<&'r str> {
     if hash.len() > HASH_MAX {
         return Err(Error::TooLong {
             field: Field::LabelValue,
-            max: HASH_MAX,
+            max: crate::error::saturating_u32(HASH_MAX),
         });
     }
     Ok(hash)
