@@ -492,14 +492,17 @@ impl<
             return Ok(One::IGNORED);
         };
         let hash = revision_hash(r)?;
-        let set = self
-            .sets
-            .iter()
-            .find(|(_, s)| {
-                self.strings.resolve(s.namespace) == r.meta.namespace
-                    && self.strings.resolve(s.uid) == owner
-            })
-            .map(|(i, _)| SetId(i));
+        // Text not interned is no DaemonSet's and no remembered revision's.
+        let syms = self
+            .strings
+            .get(r.meta.namespace)
+            .zip(self.strings.get(owner));
+        let set = syms.and_then(|(ns, uid)| {
+            self.sets
+                .iter()
+                .find(|(_, s)| s.namespace == ns && s.uid == uid)
+                .map(|(i, _)| SetId(i))
+        });
         let found = self.remembered(r.meta.namespace, owner);
         if deleted {
             let Some((i, e)) = found else {
