@@ -555,6 +555,13 @@ impl Top<'_> {
         Top { stop, ..Top::EMPTY }
     }
 
+    /// Makes this `Top` one that stops at `stop`, where it is (one body for
+    /// the readers that start one again).
+    #[inline(never)]
+    fn restart(&mut self, stop: StopAt) {
+        *self = Top::peek(stop);
+    }
+
     /// Stops the read here (not an error: the caller sees `stopped`).
     fn stop(&mut self) -> Read<()> {
         self.stopped = true;
@@ -787,12 +794,10 @@ impl<'a> Fields<'a> for Document<'_, '_, 'a> {
         match key {
             // A watch event's object that is not read as its kind (see
             // `DocumentVisitor`, which found where it is and what).
-            "object" if matches!(self.top.kind, None | Some("WatchEvent")) => {
-                match self.top.type_ {
-                    Some("BOOKMARK") => ctx.skip(src),
-                    _ => self.read_status(ctx, src),
-                }
-            }
+            "object" if is_event(self.top.kind) => match self.top.type_ {
+                Some("BOOKMARK") => ctx.skip(src),
+                _ => self.read_status(ctx, src),
+            },
             "items" if self.list.is_some() => {
                 if self.top.start.is_none() {
                     self.top.start = ctx.object_start(key);
@@ -831,7 +836,7 @@ impl<'a> Visitor<'a> for DocumentVisitor<'_, '_, '_, '_, 'a> {
         while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
             ctx.enter(Seg::Key(key));
             let in_place = match key {
-                "object" if matches!(doc.top.kind, None | Some("WatchEvent")) => doc
+                "object" if is_event(doc.top.kind) => doc
                     .event_object(ctx, key)
                     .map_err(|_| M::Error::custom(""))?,
                 _ => None,
@@ -908,7 +913,7 @@ impl<'a> Document<'_, '_, 'a> {
             return Ok(None);
         };
         self.top.object = Some(start);
-        *self.inner = Top::peek(StopAt::Kind);
+        self.inner.restart(StopAt::Kind);
         if !peek(ctx, start, self.inner).map_err(|e| {
             ctx.note(e);
             Stop
@@ -931,7 +936,7 @@ impl<'a> Document<'_, '_, 'a> {
     /// and `code`, and an ignored object.
     #[inline(never)]
     fn read_status(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<()> {
-        *self.inner = Top::EMPTY;
+        self.inner.restart(StopAt::End);
         ctx.object(src, self.inner)?;
         self.objects.push(Object::Other).map_err(|p| ctx.fail(p))
     }
@@ -1110,24 +1115,35 @@ fn first<'a>(
     objects: &mut Bump<'a, Object<'a>>,
     [top, _]: &mut [Top<'a>; 2],
 ) -> Result<First<'a>, serde_json_core::de::Error> {
-    *top = Top::peek(StopAt::First);
+    top.restart(StopAt::First);
     if !peek(ctx, 0, top)? {
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     }
     let peeked = top.kind;
-    *top = Top::EMPTY;
+    top.restart(StopAt::End);
     match (peeked, peeked.map(Kind::of)) {
         (_, Some(kind)) if is_object_kind(kind) => {
             ctx.kind = kind;
             read_document(ctx, objects, kind)?;
             Ok(First::Read((None, kind, false)))
         }
-        (Some(kind), Some(Kind::List)) => Ok(First::List(Some(
-            kind.strip_suffix("List").filter(|s| !s.is_empty()),
-        ))),
+        (Some(kind), Some(Kind::List)) => Ok(First::List(Some(item_kind(kind)))),
         _ => Ok(First::List(None)),
     }
+}
+
+/// Whether a document of `kind` is a watch event: `metav1.WatchEvent` has no
+/// `kind` of its own when streamed; one that says it is a WatchEvent is one too.
+#[inline(never)]
+fn is_event(kind: Option<&str>) -> bool {
+    matches!(kind, None | Some("WatchEvent"))
+}
+
+/// The kind of a `List`'s items its kind names (`Node` for `NodeList`; none
+/// for `List`).
+fn item_kind(list: &str) -> Option<&str> {
+    list.strip_suffix("List").filter(|s| !s.is_empty())
 }
 
 /// What a [`Document`] read was: a watch event, a `List`, another object.
@@ -1140,9 +1156,7 @@ fn found<'a>(
     items_read: bool,
 ) -> Result<Found, serde_json_core::de::Error> {
     let json = ctx.json;
-    // `metav1.WatchEvent` has no `kind` of its own when streamed; accept one that
-    // says it is a WatchEvent.
-    let event_kind = matches!(top.kind, None | Some("WatchEvent"));
+    let event_kind = is_event(top.kind);
     if let (true, Some(type_), Some(_)) = (event_kind, top.type_, top.object) {
         let event = match_key! { type_;
             "ADDED" => EventType::Added,
@@ -1188,7 +1202,7 @@ fn found<'a>(
         if let (false, Some(items)) = (items_read, top.items) {
             ctx.enter(Seg::Key("items"));
             let mut each = Items {
-                default_kind: kind.strip_suffix("List").filter(|s| !s.is_empty()),
+                default_kind: item_kind(kind),
                 objects,
             };
             at(json, items, Want::Array(ctx, &mut each))?;
