@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The firmware build of libdsr: dsr-ffi as a no_std staticlib (no `std`
 # feature, panic = "abort", opt-level "z", LTO, one codegen unit, LLVM's
-# machine outliner on; features `panic-handler` and `compact`), in its own
-# target directory so that it never overwrites the hosted
-# target/release/libdsr.a, and the build's dsr_config.h beside it.
+# machine outliner on, inline threshold 20; features `panic-handler` and
+# `compact`), in its own target directory so that it never overwrites the
+# hosted target/release/libdsr.a, and the build's dsr_config.h beside it.
 #
 # The outliner (`-C llvm-args=-enable-machine-outliner=always`, given to the
 # final crate, where LTO generates all the code) moves instruction sequences
 # repeated across functions into shared ones: 1.5 KB less .text of the json
 # firmware program on x86-64 (0.3 KB without json), a few bytes more stack.
+# The inliner's threshold is 20 (`-C llvm-args=-inline-threshold=20`; opt-level
+# "z" leaves LLVM's own for minimum size): 1.9 KB less with json, 2.1 KB less
+# without, and less stack (functions called from several places stay out of
+# line). The size moves in steps with it (16 to 20 measured the same; 10, 25
+# and 30 gave 0.6 to 2 KB more).
 #
 #   bash scripts/build-firmware.sh                 # host target
 #   bash scripts/build-firmware.sh --target thumbv7em-none-eabihf
@@ -76,7 +81,7 @@ echo "build-firmware: DSR_NODES=$DSR_NODES DSR_DAEMON_SETS=$DSR_DAEMON_SETS DSR_
     --crate-type staticlib --no-default-features --features "$features" \
     --config 'profile.release.panic="abort"' --config 'profile.release.opt-level="z"' \
     --config 'profile.release.lto=true' --config 'profile.release.codegen-units=1' "$@" \
-    -- -C llvm-args=-enable-machine-outliner=always)
+    -- -C llvm-args=-enable-machine-outliner=always -C llvm-args=-inline-threshold=20)
 archive=$out/release/libdsr.a
 [ -f "$archive" ] || { echo "build-firmware: cargo finished but $archive does not exist" >&2; exit 1; }
 bash "$root/scripts/dsr-config-h.sh" "$archive" "$out/include/dsr_config.h" >&2

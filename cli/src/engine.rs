@@ -300,7 +300,7 @@ pub fn is_table_full(e: &Error, have: &Capacities) -> bool {
         Table::Backoff => have.backoff,
         _ => return false,
     };
-    capacity == table_capacity
+    usize::try_from(capacity).is_ok_and(|c| c == table_capacity)
 }
 
 /// What the commands ask of an engine, whatever its capacities: the methods of
@@ -693,7 +693,10 @@ mod tests {
         let full = |table, capacity| Error::Full { table, capacity };
         assert!(is_table_full(&full(Table::Nodes, 64), &c));
         assert!(!is_table_full(
-            &full(Table::Tolerations, dsr_core::daemonset::TOLERATIONS_MAX),
+            &full(
+                Table::Tolerations,
+                dsr_core::daemonset::TOLERATIONS_MAX as u32
+            ),
             &c
         ));
     }

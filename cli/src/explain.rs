@@ -241,11 +241,11 @@ fn label_at_fault(e: &Error, labels: &[(&str, &[LabelInput<'_>])]) -> Option<Str
         Error::TooLong {
             field: Field::LabelKey,
             max,
-        } => &move |l| l.key.len() > max,
+        } => &move |l| u32::try_from(l.key.len()).map_or(true, |n| n > max),
         Error::TooLong {
             field: Field::LabelValue,
             max,
-        } => &move |l| l.value.len() > max,
+        } => &move |l| u32::try_from(l.value.len()).map_or(true, |n| n > max),
         Error::Invalid {
             field: Field::LabelKey,
             ..

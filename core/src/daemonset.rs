@@ -388,7 +388,7 @@ impl<
     ) -> Result<(Span, u8)> {
         let too_many = Error::Full {
             table: Table::Tolerations,
-            capacity: TOLERATIONS_MAX,
+            capacity: crate::error::saturating_u32(TOLERATIONS_MAX),
         };
         let mark = self.tolerations.mark();
         for (n, t) in input.iter().enumerate() {
@@ -459,7 +459,7 @@ pub(crate) fn toleration_of<'a>(
 fn positions(len: usize, field: Field) -> Result<u16> {
     u16::try_from(len).map_err(|_| Error::TooMany {
         field,
-        max: POSITIONS_MAX,
+        max: crate::error::saturating_u32(POSITIONS_MAX),
     })
 }
 

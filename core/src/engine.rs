@@ -540,7 +540,7 @@ impl<
         if s.len() > STRING_MAX {
             return Err(Error::TooLong {
                 field,
-                max: STRING_MAX,
+                max: crate::error::saturating_u32(STRING_MAX),
             });
         }
         self.strings.intern(s)

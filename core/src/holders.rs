@@ -411,6 +411,7 @@ impl<
     /// then what `old` held is given back. Labels at the same place in both (the
     /// usual update: a value changed, or nothing dsr reads) are skipped, so an
     /// update costs what it changes.
+    #[cfg(not(feature = "compact"))]
     pub(crate) fn hold_node_change(&mut self, old: &Node, new: &Node) {
         let Engine {
             strings,
@@ -436,6 +437,15 @@ impl<
                 syms_of(t, f);
             }
         }
+    }
+
+    /// The firmware build (`compact`, where code size decides) counts every
+    /// string of `new` and gives back every one of `old`: the same counts, by
+    /// the code that adds and removes nodes.
+    #[cfg(feature = "compact")]
+    pub(crate) fn hold_node_change(&mut self, old: &Node, new: &Node) {
+        self.hold_node(new, Hold::Retain);
+        self.hold_node(old, Hold::Release);
     }
 
     /// Counts a pod as a holder of its strings, or not any more.

@@ -442,13 +442,13 @@ impl<const STRINGS: usize, const BYTES: usize> Interner<STRINGS, BYTES> {
         if bytes.len() > TEXT_MAX || BYTES - (self.live_bytes as usize) < bytes.len() {
             return Err(Error::Full {
                 table: Table::StringBytes,
-                capacity: BYTES,
+                capacity: crate::error::saturating_u32(BYTES),
             });
         }
         if self.live as usize >= STRINGS || bucket >= STRINGS {
             return Err(Error::Full {
                 table: Table::Strings,
-                capacity: STRINGS,
+                capacity: crate::error::saturating_u32(STRINGS),
             });
         }
         if BYTES - self.text.len() < bytes.len() {

@@ -79,7 +79,7 @@ fn too_long(s: &str, field: Field) -> Result<()> {
     if s.len() > STRING_MAX {
         return Err(Error::TooLong {
             field,
-            max: STRING_MAX,
+            max: crate::error::saturating_u32(STRING_MAX),
         });
     }
     Ok(())

@@ -91,7 +91,7 @@ impl<const SETS: usize> Revisions<SETS> {
             .position(Option::is_none)
             .ok_or(Error::Full {
                 table: Table::Revisions,
-                capacity: SETS,
+                capacity: crate::error::saturating_u32(SETS),
             })
     }
 

@@ -214,7 +214,7 @@ impl<
         } else {
             Err(Error::Full {
                 table: Table::Output,
-                capacity: self.steps.len(),
+                capacity: crate::error::saturating_u32(self.steps.len()),
             })
         }
     }

@@ -152,7 +152,7 @@ impl<T: Entry, const N: usize> Pool<T, N> {
     fn full() -> Error {
         Error::Full {
             table: T::TABLE,
-            capacity: N,
+            capacity: crate::error::saturating_u32(N),
         }
     }
 
@@ -506,7 +506,7 @@ impl<T, const N: usize> Slots<T, N> {
         if self.is_full() {
             Err(Error::Full {
                 table: self.table,
-                capacity: N,
+                capacity: crate::error::saturating_u32(N),
             })
         } else {
             Ok(())
@@ -527,7 +527,7 @@ impl<T, const N: usize> Slots<T, N> {
         let i = self.slots.len() as u32;
         self.slots.push(Some(item)).map_err(|_| Error::Full {
             table: self.table,
-            capacity: N,
+            capacity: crate::error::saturating_u32(N),
         })?;
         self.used += 1;
         self.note_high();
@@ -602,7 +602,7 @@ impl<T, const N: usize> Slots<T, N> {
         let index = self.slots.len() as u32;
         self.slots.push(slot).map_err(|_| Error::Full {
             table: self.table,
-            capacity: N,
+            capacity: crate::error::saturating_u32(N),
         })?;
         if used {
             self.used += 1;

@@ -35,7 +35,7 @@ pub enum ValidationError {
     /// The string (or, for a label key, its name part) is longer than `max` bytes.
     TooLong {
         /// The maximum allowed length in bytes.
-        max: usize,
+        max: u16,
     },
     /// The string (or, for a label key, its name part) contains a character
     /// that is not allowed, or starts or ends with one that may only appear inside.
@@ -47,7 +47,7 @@ pub enum ValidationError {
     /// A label key's prefix is longer than `max` bytes.
     PrefixTooLong {
         /// The maximum allowed prefix length in bytes.
-        max: usize,
+        max: u16,
     },
     /// A label key's prefix is not a lowercase DNS-1123 subdomain.
     InvalidPrefix,
@@ -160,7 +160,7 @@ pub fn validate_label_key(key: &str) -> Result<(), ValidationError> {
     }
     if name.len() > QUALIFIED_NAME_MAX {
         return Err(ValidationError::TooLong {
-            max: QUALIFIED_NAME_MAX,
+            max: QUALIFIED_NAME_MAX as u16,
         });
     }
     if !is_name_format(name) {
@@ -177,7 +177,7 @@ pub fn validate_label_value(value: &str) -> Result<(), ValidationError> {
     let bytes = value.as_bytes();
     if bytes.len() > LABEL_VALUE_MAX {
         return Err(ValidationError::TooLong {
-            max: LABEL_VALUE_MAX,
+            max: LABEL_VALUE_MAX as u16,
         });
     }
     if !bytes.is_empty() && !is_name_format(bytes) {
@@ -189,7 +189,7 @@ pub fn validate_label_value(value: &str) -> Result<(), ValidationError> {
 fn validate_dns_subdomain_bytes(name: &[u8]) -> Result<(), ValidationError> {
     if name.len() > DNS_SUBDOMAIN_MAX {
         return Err(ValidationError::TooLong {
-            max: DNS_SUBDOMAIN_MAX,
+            max: DNS_SUBDOMAIN_MAX as u16,
         });
     }
     if !is_dns_subdomain_format(name) {
@@ -244,7 +244,9 @@ pub fn validate_stored_text(text: &str) -> Result<(), ValidationError> {
 pub fn validate_dns_label(name: &str) -> Result<(), ValidationError> {
     let bytes = name.as_bytes();
     if bytes.len() > DNS_LABEL_MAX {
-        return Err(ValidationError::TooLong { max: DNS_LABEL_MAX });
+        return Err(ValidationError::TooLong {
+            max: DNS_LABEL_MAX as u16,
+        });
     }
     if !is_dns_label_format(bytes) {
         return Err(ValidationError::InvalidFormat);
@@ -300,7 +302,7 @@ mod tests {
         }
         assert_eq!(
             validate(&rep('a', max + 1)),
-            Err(ValidationError::TooLong { max })
+            Err(ValidationError::TooLong { max: max as u16 })
         );
     }
 

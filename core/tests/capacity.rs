@@ -51,7 +51,10 @@ fn assert_full<E: std::fmt::Debug>(
     let before = format!("{engine:?}");
     assert_eq!(
         insert(engine),
-        Err(Error::Full { table, capacity }),
+        Err(Error::Full {
+            table,
+            capacity: capacity as u32
+        }),
         "{table:?}"
     );
     assert_eq!(format!("{engine:?}"), before, "{table:?}: engine changed");
@@ -296,7 +299,7 @@ fn over_long_strings_and_invalid_values_change_nothing() {
         }),
         Err(Error::TooLong {
             field: Field::Name,
-            max: dsr_core::engine::STRING_MAX
+            max: dsr_core::engine::STRING_MAX as u32
         })
     );
     assert_eq!(format!("{e:?}"), before);

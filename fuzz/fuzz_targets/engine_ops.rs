@@ -195,7 +195,7 @@ fn step_with(e: &mut FuzzEngine, m: &mut Model, op: &Op, before: &Before) -> boo
             } else if m.nodes.len() >= NODES {
                 Some(Error::Full {
                     table: Table::Nodes,
-                    capacity: NODES,
+                    capacity: NODES as u32,
                 })
             } else {
                 None
@@ -250,7 +250,7 @@ fn step_with(e: &mut FuzzEngine, m: &mut Model, op: &Op, before: &Before) -> boo
             } else if m.sets.len() >= SETS {
                 Some(Error::Full {
                     table: Table::DaemonSets,
-                    capacity: SETS,
+                    capacity: SETS as u32,
                 })
             } else {
                 None

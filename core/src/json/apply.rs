@@ -373,7 +373,7 @@ impl<
                         let set = s.engine().controller_of(id);
                         s.remove_pod(id)?;
                         if let Some(set) = set {
-                            let _ = s.engine().observe_deletes(set, 1);
+                            let _ = s.engine().observe(set, 1, true);
                         }
                         (id, Change::Removed)
                     }
@@ -440,10 +440,7 @@ impl<
         // The remembered hash, copied out of the engine for the input.
         let mut hash_buf = [0u8; HASH_MAX];
         let mut remembered = "";
-        let entry = match (e.strings.get(namespace), e.strings.get(d.meta.uid)) {
-            (Some(ns), Some(uid)) => e.revisions.find(ns, uid).map(|(i, r)| (i, *r)),
-            _ => None,
-        };
+        let entry = e.remembered(namespace, d.meta.uid);
         // With no revision remembered for it, a DaemonSet the engine holds keeps
         // the hash it has: one the typed API set, or one restored from a
         // snapshot that a build without the `json` feature wrote.
@@ -523,18 +520,15 @@ impl<
         };
         let hash = revision_hash(r)?;
         let e = s.engine();
-        let set = e
-            .sets
-            .iter()
-            .find(|(_, s)| {
-                e.strings.resolve(s.namespace) == r.meta.namespace
-                    && e.strings.resolve(s.uid) == owner
-            })
-            .map(|(i, _)| SetId(i));
-        let found = match (e.strings.get(r.meta.namespace), e.strings.get(owner)) {
-            (Some(ns), Some(uid)) => e.revisions.find(ns, uid).map(|(i, e)| (i, *e)),
-            _ => None,
-        };
+        // Text not interned is no DaemonSet's and no remembered revision's.
+        let syms = e.strings.get(r.meta.namespace).zip(e.strings.get(owner));
+        let set = syms.and_then(|(ns, uid)| {
+            e.sets
+                .iter()
+                .find(|(_, s)| s.namespace == ns && s.uid == uid)
+                .map(|(i, _)| SetId(i))
+        });
+        let found = e.remembered(r.meta.namespace, owner);
         if deleted {
             let Some((i, entry)) = found else {
                 return Ok(One::IGNORED);
@@ -619,6 +613,14 @@ impl<
             change,
             placement_changed: false,
         })
+    }
+
+    /// The revision remembered for the DaemonSet of `namespace` and `uid`, and
+    /// its entry's index.
+    #[inline(never)]
+    fn remembered(&self, namespace: &str, uid: &str) -> Option<(usize, Remembered)> {
+        let (ns, uid) = (self.strings.get(namespace)?, self.strings.get(uid)?);
+        self.revisions.find(ns, uid).map(|(i, r)| (i, *r))
     }
 
     /// Counts a remembered revision as a holder of its strings, or not any more.
@@ -871,7 +873,7 @@ fn revision_hash<'r>(r: &Revision<'r>) -> Result<&'r str> {
     if hash.len() > HASH_MAX {
         return Err(Error::TooLong {
             field: Field::LabelValue,
-            max: HASH_MAX,
+            max: crate::error::saturating_u32(HASH_MAX),
         });
     }
     Ok(hash)
@@ -880,7 +882,7 @@ fn revision_hash<'r>(r: &Revision<'r>) -> Result<&'r str> {
 /// Why [`Engine::apply`] failed, until its error is made.
 enum Failed<'a> {
     /// Decoding (see [`failure`]).
-    Decode(&'a super::de::Ctx<'a>),
+    Decode(&'a mut super::de::Ctx<'a>),
     /// The engine refused an object.
     Object(&'a Object<'a>, Error),
 }

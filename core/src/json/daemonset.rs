@@ -188,7 +188,7 @@ impl<'a> Fields<'a> for UpdateStrategyInput<'a> {
 
 impl<'a> Fields<'a> for RollingUpdateInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        let slot = match key {
+        let slot = match_key! { key;
             "maxUnavailable" => &mut self.max_unavailable,
             "maxSurge" => &mut self.max_surge,
             _ => return ctx.skip(src),

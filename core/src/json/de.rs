@@ -446,7 +446,11 @@ pub(crate) enum Out<'a> {
 
 impl<'a> DeserializeSeed<'a> for Want<'_, 'a> {
     type Value = Out<'a>;
-    #[inline(always)]
+    // Out of line in the firmware build (`compact`, where size decides): one
+    // body for the sources, the documents and the event's object, at the cost
+    // of a small frame for each level of nesting.
+    #[cfg_attr(not(feature = "compact"), inline(always))]
+    #[cfg_attr(feature = "compact", inline(never))]
     fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<Out<'a>, D::Error> {
         match self {
             Want::Key => d.deserialize_str(self),

@@ -76,11 +76,22 @@ struct Annotations<'m, 'a>(&'m mut Meta<'a>);
 
 impl<'a> Fields<'a> for Annotations<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match key {
-            TEMPLATE_GENERATION_ANNOTATION => self.0.template_generation = ctx.string(src)?,
-            REVISION_ANNOTATION => self.0.current_revision = ctx.string(src)?,
-            _ => ctx.skip(src)?,
-        }
+        #[cfg(not(feature = "compact"))]
+        let slot = match key {
+            TEMPLATE_GENERATION_ANNOTATION => &mut self.0.template_generation,
+            REVISION_ANNOTATION => &mut self.0.current_revision,
+            _ => return ctx.skip(src),
+        };
+        // As `match_key!` does in the firmware build.
+        #[cfg(feature = "compact")]
+        let slot =
+            match super::de::key_index(key, &[TEMPLATE_GENERATION_ANNOTATION, REVISION_ANNOTATION])
+            {
+                0 => &mut self.0.template_generation,
+                1 => &mut self.0.current_revision,
+                _ => return ctx.skip(src),
+            };
+        *slot = ctx.string(src)?;
         Ok(())
     }
 }

@@ -90,13 +90,18 @@ pub enum Kind {
 
 impl Kind {
     fn of(kind: &str) -> Kind {
-        match kind {
+        match_key! { kind;
             "Node" => Kind::Node,
             "DaemonSet" => Kind::DaemonSet,
             "Pod" => Kind::Pod,
             "ControllerRevision" => Kind::ControllerRevision,
-            k if k.ends_with("List") => Kind::List,
-            _ => Kind::Other,
+            _ => {
+                if kind.ends_with("List") {
+                    Kind::List
+                } else {
+                    Kind::Other
+                }
+            },
         }
     }
 
@@ -561,6 +566,13 @@ impl Top<'_> {
         Top { stop, ..Top::EMPTY }
     }
 
+    /// Makes this `Top` one that stops at `stop`, where it is (one body for
+    /// the readers that start one again).
+    #[inline(never)]
+    fn restart(&mut self, stop: StopAt) {
+        *self = Top::peek(stop);
+    }
+
     /// Stops the read here (not an error: the caller sees `stopped`).
     fn stop(&mut self) -> Read<()> {
         self.stopped = true;
@@ -631,15 +643,19 @@ fn peek<'a>(
     }
 }
 
-/// An object of `kind`, empty, to read into.
-fn empty_object<'a>(kind: Kind) -> Object<'a> {
-    match kind {
+/// Makes `slot` an object of `kind`, empty, to read into.
+// Written where it goes: returned, it was built in a stack temporary (an
+// object is hundreds of bytes: 400 bytes more stack under a watch event's
+// apply) and copied.
+#[inline(never)]
+fn empty_object(slot: &mut Object<'_>, kind: Kind) {
+    *slot = match kind {
         Kind::Node => Object::Node(node::Node::default()),
         Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
         Kind::Pod => Object::Pod(pod::Pod::default()),
         Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
         _ => Object::Other,
-    }
+    };
 }
 
 /// The reader of an object's fields (`None` for a kind dsr does not read).
@@ -683,7 +699,7 @@ fn read_document<'a>(
             return Err(serde_json_core::de::Error::CustomError);
         }
     };
-    *slot = empty_object(kind);
+    empty_object(slot, kind);
     if let Some(fields) = fields_of(slot) {
         read_whole(json, Want::Object(ctx, fields))?;
     }
@@ -758,7 +774,7 @@ impl<'a> Fields<'a> for Item<'_, 'a> {
             ctx.kind = kind;
             ctx.name = "";
             ctx.start = Some(start);
-            *self.objects.next().map_err(|p| ctx.fail(p))? = empty_object(kind);
+            empty_object(self.objects.next().map_err(|p| ctx.fail(p))?, kind);
             self.kind = Some(kind);
         }
         let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
@@ -789,12 +805,10 @@ impl<'a> Fields<'a> for Document<'_, '_, 'a> {
         match key {
             // A watch event's object that is not read as its kind (see
             // `DocumentVisitor`, which found where it is and what).
-            "object" if matches!(self.top.kind, None | Some("WatchEvent")) => {
-                match self.top.type_ {
-                    Some("BOOKMARK") => ctx.skip(src),
-                    _ => self.read_status(ctx, src),
-                }
-            }
+            "object" if is_event(self.top.kind) => match self.top.type_ {
+                Some("BOOKMARK") => ctx.skip(src),
+                _ => self.read_status(ctx, src),
+            },
             "items" if self.list.is_some() => {
                 if self.top.start.is_none() {
                     self.top.start = ctx.object_start(key);
@@ -833,7 +847,7 @@ impl<'a> Visitor<'a> for DocumentVisitor<'_, '_, '_, '_, 'a> {
         while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
             ctx.enter(Seg::Key(key));
             let in_place = match key {
-                "object" if matches!(doc.top.kind, None | Some("WatchEvent")) => doc
+                "object" if is_event(doc.top.kind) => doc
                     .event_object(ctx, key)
                     .map_err(|_| M::Error::custom(""))?,
                 _ => None,
@@ -884,7 +898,7 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
                 return Err(D::Error::custom(""));
             }
         };
-        *slot = empty_object(kind);
+        empty_object(slot, kind);
         if let Some(fields) = fields_of(slot) {
             Want::Object(ctx, fields).deserialize(d)?;
         }
@@ -910,7 +924,7 @@ impl<'a> Document<'_, '_, 'a> {
             return Ok(None);
         };
         self.top.object = Some(start);
-        *self.inner = Top::peek(StopAt::Kind);
+        self.inner.restart(StopAt::Kind);
         if !peek(ctx, start, self.inner).map_err(|e| {
             ctx.note(e);
             Stop
@@ -933,7 +947,7 @@ impl<'a> Document<'_, '_, 'a> {
     /// and `code`, and an ignored object.
     #[inline(never)]
     fn read_status(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<()> {
-        *self.inner = Top::EMPTY;
+        self.inner.restart(StopAt::End);
         ctx.object(src, self.inner)?;
         self.objects.push(Object::Other).map_err(|p| ctx.fail(p))
     }
@@ -955,7 +969,7 @@ pub(crate) fn decode<
     json: &'a [u8],
     scratch: &'a mut Scratch<'a, OBJECTS, LABELS, RULES, TEXT>,
     default_namespace: bool,
-) -> Result<Decoded<'a>, &'a Ctx<'a>> {
+) -> Result<Decoded<'a>, &'a mut Ctx<'a>> {
     let Scratch {
         objects,
         labels,
@@ -1015,22 +1029,24 @@ pub(crate) fn decode<
 /// The error of a failed [`decode`], named.
 #[cold]
 #[inline(never)]
-pub(crate) fn failure(ctx: &Ctx<'_>) -> ApplyError {
+pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
     let mut err = ctx.error(ctx.error.unwrap_or(serde_json_core::de::Error::CustomError));
     if err.name.is_empty() {
         // `kubectl` sorts keys, so `labels` comes before `name`: find the
         // name for the message.
-        if let Some(name) = ctx.start.and_then(|s| name_at(ctx.json, s)) {
+        if let Some(name) = ctx.start.and_then(|s| name_at(ctx, s)) {
             copy_cut(err.name.as_mut_view(), name);
         }
     }
     err
 }
 
-/// `metadata.name` of the object at `start`, as written, if it can be read.
+/// `metadata.name` of the object at `start`, as written, if it can be read;
+/// read with `ctx`, whose error is made already (its path and problem are
+/// started again).
 #[cold]
 #[inline(never)]
-fn name_at(json: &[u8], start: usize) -> Option<&str> {
+fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
     struct Outer<'a>(Option<&'a str>);
     struct Inner<'r, 'a>(&'r mut Option<&'a str>);
     impl<'a> Fields<'a> for Inner<'_, 'a> {
@@ -1053,28 +1069,13 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
             Ok(())
         }
     }
-    let mut ctx = Ctx {
-        json,
-        labels: Bump::new(&mut [], ScratchPool::Labels),
-        taints: Bump::new(&mut [], ScratchPool::Taints),
-        tolerations: Bump::new(&mut [], ScratchPool::Tolerations),
-        requirements: Bump::new(&mut [], ScratchPool::Requirements),
-        values: Bump::new(&mut [], ScratchPool::Values),
-        terms: Bump::new(&mut [], ScratchPool::Terms),
-        containers: Bump::new(&mut [], ScratchPool::Containers),
-        text: Bump::new(&mut [], ScratchPool::Text),
-        path: [Seg::Index(0); de::PATH_MAX],
-        depth: 0,
-        problem: None,
-        detail: "",
-        kind: Kind::Unknown,
-        name: "",
-        start: None,
-        error: None,
-        default_namespace: false,
-    };
+    // Neither reader unescapes nor keeps anything: only the path, the depth
+    // (what may be skipped below it) and the problem are the read's.
+    ctx.depth = 0;
+    ctx.problem = None;
+    let json = ctx.json;
     let mut outer = Outer(None);
-    at(json, start, Want::Object(&mut ctx, &mut outer)).ok()?;
+    at(json, start, Want::Object(ctx, &mut outer)).ok()?;
     outer.0
 }
 
@@ -1127,24 +1128,35 @@ fn first<'a>(
     objects: &mut Bump<'a, Object<'a>>,
     [top, _]: &mut [Top<'a>; 2],
 ) -> Result<First<'a>, serde_json_core::de::Error> {
-    *top = Top::peek(StopAt::First);
+    top.restart(StopAt::First);
     if !peek(ctx, 0, top)? {
         ctx.problem = Some(Problem::NotAnObject);
         return Err(serde_json_core::de::Error::CustomError);
     }
     let peeked = top.kind;
-    *top = Top::EMPTY;
+    top.restart(StopAt::End);
     match (peeked, peeked.map(Kind::of)) {
         (_, Some(kind)) if is_object_kind(kind) => {
             ctx.kind = kind;
             read_document(ctx, objects, kind)?;
             Ok(First::Read((None, kind, false)))
         }
-        (Some(kind), Some(Kind::List)) => Ok(First::List(Some(
-            kind.strip_suffix("List").filter(|s| !s.is_empty()),
-        ))),
+        (Some(kind), Some(Kind::List)) => Ok(First::List(Some(item_kind(kind)))),
         _ => Ok(First::List(None)),
     }
+}
+
+/// Whether a document of `kind` is a watch event: `metav1.WatchEvent` has no
+/// `kind` of its own when streamed; one that says it is a WatchEvent is one too.
+#[inline(never)]
+fn is_event(kind: Option<&str>) -> bool {
+    matches!(kind, None | Some("WatchEvent"))
+}
+
+/// The kind of a `List`'s items its kind names (`Node` for `NodeList`; none
+/// for `List`).
+fn item_kind(list: &str) -> Option<&str> {
+    list.strip_suffix("List").filter(|s| !s.is_empty())
 }
 
 /// What a [`Document`] read was: a watch event, a `List`, another object.
@@ -1157,21 +1169,19 @@ fn found<'a>(
     items_read: bool,
 ) -> Result<Found, serde_json_core::de::Error> {
     let json = ctx.json;
-    // `metav1.WatchEvent` has no `kind` of its own when streamed; accept one that
-    // says it is a WatchEvent.
-    let event_kind = matches!(top.kind, None | Some("WatchEvent"));
+    let event_kind = is_event(top.kind);
     if let (true, Some(type_), Some(_)) = (event_kind, top.type_, top.object) {
-        let event = match type_ {
+        let event = match_key! { type_;
             "ADDED" => EventType::Added,
             "MODIFIED" => EventType::Modified,
             "DELETED" => EventType::Deleted,
             "BOOKMARK" => EventType::Bookmark,
             "ERROR" => EventType::Error,
-            other => {
-                ctx.detail = other;
+            _ => {
+                ctx.detail = type_;
                 ctx.problem = Some(Problem::EventType);
                 return Err(serde_json_core::de::Error::CustomError);
-            }
+            },
         };
         let kind = object_kind.unwrap_or(Kind::Unknown);
         return match event {
@@ -1205,7 +1215,7 @@ fn found<'a>(
         if let (false, Some(items)) = (items_read, top.items) {
             ctx.enter(Seg::Key("items"));
             let mut each = Items {
-                default_kind: kind.strip_suffix("List").filter(|s| !s.is_empty()),
+                default_kind: item_kind(kind),
                 objects,
             };
             at(json, items, Want::Array(ctx, &mut each))?;
@@ -1230,21 +1240,20 @@ impl Ctx<'_> {
         let mut err = ApplyError::new(self.kind, problem);
         copy_cut(err.name.as_mut_view(), self.name);
         copy_cut(err.detail.as_mut_view(), self.detail);
-        let mut path = heapless::String::<ERROR_PATH_MAX>::new();
+        let path = err.path.as_mut_view();
         for seg in self.path() {
             let mut buf = [0u8; 12];
             let piece = match *seg {
                 Seg::Key(k) => {
                     if !path.is_empty() {
-                        copy_cut(path.as_mut_view(), ".");
+                        copy_cut(path, ".");
                     }
                     k
                 }
                 Seg::Index(i) => index_piece(&mut buf, i),
             };
-            copy_cut(path.as_mut_view(), piece);
+            copy_cut(path, piece);
         }
-        err.path = path;
         err
     }
 }

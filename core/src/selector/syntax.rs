@@ -51,7 +51,7 @@ pub enum ParseError {
     /// input's length when the input ended too early).
     Syntax {
         /// Byte offset into the input.
-        position: usize,
+        position: u32,
     },
     /// A key is not a valid label key.
     InvalidKey(ValidationError),
@@ -64,13 +64,23 @@ pub enum ParseError {
     /// The selector has more requirements than the buffer holds.
     TooManyRequirements {
         /// The requirement buffer's capacity.
-        capacity: usize,
+        capacity: u32,
     },
     /// The selector has more (distinct per requirement) values than the buffer holds.
     TooManyValues {
         /// The value buffer's capacity.
-        capacity: usize,
+        capacity: u32,
     },
+}
+
+/// `n` as the `u32` a [`ParseError`] carries (`u32::MAX` for more: a selector
+/// of over four billion bytes).
+const fn saturating_u32(n: usize) -> u32 {
+    if n > u32::MAX as usize {
+        u32::MAX
+    } else {
+        n as u32
+    }
 }
 
 impl crate::text::Piece for ParseError {
@@ -447,14 +457,24 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
                             // A trailing or doubled comma is an error.
                             let next = self.lookahead();
                             if !matches!(next.kind.in_values(), Tok::Identifier | Tok::Bang) {
-                                return Err(ParseError::Syntax { position: next.pos });
+                                return Err(ParseError::Syntax {
+                                    position: saturating_u32(next.pos),
+                                });
                             }
                         }
-                        _ => return Err(ParseError::Syntax { position: sep.pos }),
+                        _ => {
+                            return Err(ParseError::Syntax {
+                                position: saturating_u32(sep.pos),
+                            })
+                        }
                     }
                 }
                 Tok::End => return Ok(()),
-                _ => return Err(ParseError::Syntax { position: t.pos }),
+                _ => {
+                    return Err(ParseError::Syntax {
+                        position: saturating_u32(t.pos),
+                    })
+                }
             }
         }
     }
@@ -467,7 +487,9 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
             t = self.consume();
         }
         if t.kind.in_values() != Tok::Identifier {
-            return Err(ParseError::Syntax { position: t.pos });
+            return Err(ParseError::Syntax {
+                position: saturating_u32(t.pos),
+            });
         }
         let key = t.text;
         validate_label_key(key).map_err(ParseError::InvalidKey)?;
@@ -501,7 +523,9 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
                 values_start,
                 values_len,
             })
-            .map_err(|_| ParseError::TooManyRequirements { capacity: REQS })
+            .map_err(|_| ParseError::TooManyRequirements {
+                capacity: saturating_u32(REQS),
+            })
     }
 
     fn parse_operator(&mut self) -> Result<Operator, ParseError> {
@@ -514,7 +538,11 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
             Tok::Less => Operator::LessThan,
             Tok::NotIn => Operator::NotIn,
             Tok::NotEquals => Operator::NotEquals,
-            _ => return Err(ParseError::Syntax { position: t.pos }),
+            _ => {
+                return Err(ParseError::Syntax {
+                    position: saturating_u32(t.pos),
+                })
+            }
         })
     }
 
@@ -527,13 +555,17 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
         self.out
             .values
             .push(value)
-            .map_err(|_| ParseError::TooManyValues { capacity: VALUES })
+            .map_err(|_| ParseError::TooManyValues {
+                capacity: saturating_u32(VALUES),
+            })
     }
 
     fn parse_value_list(&mut self) -> Result<(), ParseError> {
         let open = self.consume();
         if open.kind.in_values() != Tok::OpenPar {
-            return Err(ParseError::Syntax { position: open.pos });
+            return Err(ParseError::Syntax {
+                position: saturating_u32(open.pos),
+            });
         }
         let start = self.out.values.len();
         let t = self.lookahead();
@@ -543,7 +575,7 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
                 let close = self.consume();
                 if close.kind.in_values() != Tok::ClosePar {
                     return Err(ParseError::Syntax {
-                        position: close.pos,
+                        position: saturating_u32(close.pos),
                     });
                 }
                 Ok(())
@@ -553,7 +585,9 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
                 self.consume();
                 self.insert_value(start, "")
             }
-            _ => Err(ParseError::Syntax { position: t.pos }),
+            _ => Err(ParseError::Syntax {
+                position: saturating_u32(t.pos),
+            }),
         }
     }
 
@@ -569,7 +603,11 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
                     match next.kind.in_values() {
                         Tok::Comma => {}
                         Tok::ClosePar => return Ok(()),
-                        _ => return Err(ParseError::Syntax { position: next.pos }),
+                        _ => {
+                            return Err(ParseError::Syntax {
+                                position: saturating_u32(next.pos),
+                            })
+                        }
                     }
                 }
                 Tok::Comma => {
@@ -588,7 +626,11 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
                         _ => {}
                     }
                 }
-                _ => return Err(ParseError::Syntax { position: t.pos }),
+                _ => {
+                    return Err(ParseError::Syntax {
+                        position: saturating_u32(t.pos),
+                    })
+                }
             }
         }
     }
@@ -602,7 +644,9 @@ impl<'a, const REQS: usize, const VALUES: usize> Parser<'a, '_, REQS, VALUES> {
         if t.kind.in_values() == Tok::Identifier {
             self.insert_value(start, t.text)
         } else {
-            Err(ParseError::Syntax { position: t.pos })
+            Err(ParseError::Syntax {
+                position: saturating_u32(t.pos),
+            })
         }
     }
 }

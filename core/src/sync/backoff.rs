@@ -101,7 +101,7 @@ impl<const N: usize> Backoff<N> {
     pub(crate) fn restore_push(&mut self, e: BackoffEntry) -> Result<()> {
         self.entries.push(e).map_err(|_| Error::Full {
             table: Table::Backoff,
-            capacity: N,
+            capacity: crate::error::saturating_u32(N),
         })?;
         self.high = self.high.max(self.entries.len() as u32);
         Ok(())
@@ -147,7 +147,7 @@ impl<const N: usize> Backoff<N> {
         if N - self.entries.len() < new_keys {
             return Err(Error::Full {
                 table: Table::Backoff,
-                capacity: N,
+                capacity: crate::error::saturating_u32(N),
             });
         }
         Ok(())

@@ -603,26 +603,26 @@ impl<
     /// failed or were skipped: upstream's `CreationObserved`. More than are pending
     /// leaves none pending (the count stops at 0).
     pub fn observe_creates(&mut self, set: SetId, n: u32) -> Result<()> {
-        self.sets
-            .get(set.0)
-            .ok_or(Error::NotFound(Table::DaemonSets))?;
-        if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
-            // More than are pending (a caller's miscount, or `u32::MAX`) leaves
-            // none pending rather than a debt that later syncs would not see.
-            e.creates = e.creates.saturating_sub(i64::from(n)).max(0);
-        }
-        Ok(())
+        self.observe(set, n, false)
     }
 
     /// Reports that `n` planned deletes of a DaemonSet happened (the pod is gone) or
     /// failed: upstream's `DeletionObserved`. More than are pending leaves none
     /// pending (the count stops at 0).
     pub fn observe_deletes(&mut self, set: SetId, n: u32) -> Result<()> {
+        self.observe(set, n, true)
+    }
+
+    /// Lowers a DaemonSet's expected creates (or deletes) by `n`. More than
+    /// are pending (a caller's miscount, or `u32::MAX`) leaves none pending
+    /// rather than a debt that later syncs would not see.
+    pub(crate) fn observe(&mut self, set: SetId, n: u32, deletes: bool) -> Result<()> {
         self.sets
             .get(set.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
-            e.deletes = e.deletes.saturating_sub(i64::from(n)).max(0);
+            let count = if deletes { &mut e.deletes } else { &mut e.creates };
+            *count = count.saturating_sub(i64::from(n)).max(0);
         }
         Ok(())
     }
@@ -643,13 +643,9 @@ impl<
         let Some(set) = self.controller_of(pod) else {
             return;
         };
-        let observed = if self.pods.get(pod.0).is_some_and(|p| p.deleting) {
-            self.observe_deletes(set, 1)
-        } else {
-            self.observe_creates(set, 1)
-        };
+        let deleting = self.pods.get(pod.0).is_some_and(|p| p.deleting);
         // `controller_of` found the set, so observing cannot fail.
-        debug_assert!(observed.is_ok());
+        let _ = self.observe(set, 1, deleting);
     }
 
     /// The creates and deletes a DaemonSet still waits to see, if any were planned.

@@ -57,7 +57,7 @@ impl<
             if self.controls(&s, p) {
                 pods.push(PodId(i)).map_err(|_| Error::Full {
                     table: Table::Output,
-                    capacity: N,
+                    capacity: crate::error::saturating_u32(N),
                 })?;
             }
         }

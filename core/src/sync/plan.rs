@@ -281,7 +281,7 @@ impl<const N: usize> Default for Plan<N> {
 pub(crate) fn push<T, const N: usize>(v: &mut Vec<T, N>, item: T) -> Result<()> {
     v.push(item).map_err(|_| Error::Full {
         table: Table::Output,
-        capacity: N,
+        capacity: crate::error::saturating_u32(N),
     })
 }
 
@@ -344,7 +344,7 @@ impl<const N: usize> Plan<N> {
         if longest > N {
             return Err(Error::Full {
                 table: Table::Output,
-                capacity: N,
+                capacity: crate::error::saturating_u32(N),
             });
         }
         self.clear();
