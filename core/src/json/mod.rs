@@ -40,6 +40,8 @@ mod node;
 mod pod;
 mod podspec;
 mod revision;
+#[cfg(not(feature = "compact"))]
+mod skip;
 
 use core::fmt;
 use core::mem::MaybeUninit;
@@ -674,7 +676,17 @@ fn read_document<'a>(
     };
     *slot = empty_object(kind);
     if let Some(fields) = fields_of(slot) {
-        read_whole(json, Want::Object(ctx, fields))?;
+        let depth = ctx.depth;
+        ctx.set_tail(de::Tail::Document);
+        let read = read_whole(json, Want::Object(ctx, fields));
+        ctx.set_tail(de::Tail::Unknown);
+        match read {
+            // The reader ended the read early (see `Ctx::can_finish`).
+            Err(_) if ctx.finished() => ctx.depth = depth,
+            read => {
+                read?;
+            }
+        }
     }
     read_done(ctx, slot);
     objects.commit();
@@ -875,7 +887,19 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
         };
         *slot = empty_object(kind);
         if let Some(fields) = fields_of(slot) {
-            Want::Object(ctx, fields).deserialize(d)?;
+            ctx.set_tail(de::Tail::Event);
+            let read = Want::Object(ctx, fields).deserialize(d);
+            ctx.set_tail(de::Tail::Unknown);
+            if let Err(e) = read {
+                if !ctx.finished() {
+                    return Err(e);
+                }
+                // Read all the same: the error unwinds the event's read, which
+                // `read` ends there.
+                read_done(ctx, slot);
+                objects.commit();
+                return Err(e);
+            }
         }
         read_done(ctx, slot);
         objects.commit();
@@ -978,6 +1002,10 @@ pub(crate) fn decode<
         start: None,
         error: None,
         default_namespace,
+        #[cfg(not(feature = "compact"))]
+        tail: de::Tail::Unknown,
+        #[cfg(not(feature = "compact"))]
+        finished: None,
     });
     *tops = [Top::EMPTY; 2];
     let r = read(ctx, &mut objects, tops).and_then(|(event, kind, again)| {
@@ -1059,6 +1087,10 @@ fn name_at(json: &[u8], start: usize) -> Option<&str> {
         start: None,
         error: None,
         default_namespace: false,
+        #[cfg(not(feature = "compact"))]
+        tail: de::Tail::Unknown,
+        #[cfg(not(feature = "compact"))]
+        finished: None,
     };
     let mut outer = Outer(None);
     at(json, start, Want::Object(&mut ctx, &mut outer)).ok()?;
@@ -1092,8 +1124,21 @@ fn read<'a>(
         items_read: false,
     };
     let mut d = serde_json_core::de::Deserializer::new(ctx.json, None);
-    serde::Deserializer::deserialize_map(&mut d, DocumentVisitor { ctx, doc: &mut doc })?;
-    d.end()?;
+    let depth = ctx.depth;
+    match serde::Deserializer::deserialize_map(&mut d, DocumentVisitor { ctx, doc: &mut doc }) {
+        // The event's object ended the read early: what followed it is known
+        // (see `Ctx::can_finish`).
+        Err(_) if ctx.finished() => {
+            ctx.depth = depth;
+            if let Some(t) = ctx.finished_event_type() {
+                doc.top.type_ = Some(t);
+            }
+        }
+        read => {
+            read?;
+            d.end()?;
+        }
+    }
     let (object_kind, items_read) = (doc.object_kind, doc.items_read);
     found(ctx, objects, tops, object_kind, items_read)
 }
