@@ -31,6 +31,14 @@
 //! Unknown fields are skipped, nested objects and arrays included. Skipping
 //! scalars is lenient, as `serde-json-core` is: a skipped number or literal is
 //! read up to the next `,`, `}` or `]` without checking its spelling.
+//!
+//! A node's read ends at its `status`, and a pod's once its status's `phase`
+//! and `conditions` are read, when nothing read follows them (the API server
+//! writes `status` last): the rest of the document is then only checked to be
+//! JSON that `serde-json-core` would accept, by a skipper much faster than
+//! parsing it (not in the firmware build, `compact`). In any other order, or
+//! when that check fails, the whole document is read, so the answers and the
+//! errors never depend on the order of the keys.
 
 mod apply;
 mod daemonset;
