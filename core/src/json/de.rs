@@ -10,6 +10,8 @@
 use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json_core::de::Error as JsonError;
 
+#[cfg(not(feature = "compact"))]
+use super::skip::{self, Level, Rest};
 use super::{Problem, ScratchPool};
 use crate::input::LabelInput;
 use crate::Timestamp;
@@ -119,6 +121,25 @@ pub(crate) struct Ctx<'a> {
     /// Whether a namespaced object written without a namespace is read as in
     /// `default` (applying does, as kubectl does; validating does not).
     pub default_namespace: bool,
+    /// Where the object being read lies (see [`Ctx::can_finish`]).
+    #[cfg(not(feature = "compact"))]
+    pub tail: Tail,
+    /// What followed the object when a reader ended the read early (see
+    /// [`Ctx::can_finish`]).
+    #[cfg(not(feature = "compact"))]
+    pub finished: Option<Rest<'a>>,
+}
+
+/// Where the object being read lies in the document: what may follow it (see
+/// [`Ctx::can_finish`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// Somewhere a read does not end early (an item of a `List`, say).
+    Unknown,
+    /// The object is the document.
+    Document,
+    /// The object is a watch event's `object`.
+    Event,
 }
 
 impl<'a> Ctx<'a> {
@@ -236,6 +257,33 @@ impl<'a> Ctx<'a> {
             .map_err(|_| self.fail(Problem::Syntax(JsonError::InvalidUnicodeCodePoint)))
     }
 
+    /// Says where the object being read lies, for [`Ctx::can_finish`] (nothing
+    /// in the firmware build, which reads every document to its end).
+    pub fn set_tail(&mut self, tail: Tail) {
+        #[cfg(not(feature = "compact"))]
+        {
+            self.tail = tail;
+        }
+        let _ = tail;
+    }
+
+    /// Whether a reader ended the read early, as [`Ctx::can_finish`] allowed
+    /// (the read's error is then not one).
+    pub fn finished(&self) -> bool {
+        #[cfg(not(feature = "compact"))]
+        return self.finished.is_some();
+        #[cfg(feature = "compact")]
+        false
+    }
+
+    /// The watch event's `type` found after the object by an early end.
+    pub fn finished_event_type(&self) -> Option<&'a str> {
+        #[cfg(not(feature = "compact"))]
+        return self.finished.as_ref().and_then(|r| r.event_type);
+        #[cfg(feature = "compact")]
+        None
+    }
+
     /// A string value (`None` for `null`).
     #[inline(never)]
     pub fn string(&mut self, src: &mut dyn Source<'a>) -> Read<Option<&'a str>> {
@@ -317,6 +365,47 @@ impl<'a> Ctx<'a> {
     pub fn strings(&mut self, src: &mut dyn Source<'a>) -> Read<&'a [&'a str]> {
         self.array(src, &mut StringArray)?;
         Ok(self.values.finish())
+    }
+}
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Ctx<'a> {
+    /// Whether the read of the object may end after the value of `key`, a key
+    /// `levels.len()` objects down in it (the object's own keys are one down):
+    /// the rest of the document after that value is valid JSON that
+    /// `serde-json-core` would accept, whose further keys are none that a
+    /// reader reads. `levels` says which keys may follow in each object, from
+    /// `key`'s out to the object's; after the object come the ends of the
+    /// document (and, in a watch event, its `type`). Then the rest need not be
+    /// parsed (see `skip`): a Node's `status`, say, is most of a node event.
+    ///
+    /// Otherwise (keys in another order, a document not as written by the API
+    /// server, a rest that is not valid), `None`, and the read goes on as
+    /// always, to the same answer or the same error.
+    #[inline(never)]
+    pub fn can_finish(&self, key: &'a str, levels: &[Level]) -> Option<Rest<'a>> {
+        let (outer, after) = match self.tail {
+            Tail::Unknown => return None,
+            Tail::Document => (0, None),
+            Tail::Event => (1, Some(Level::Event)),
+        };
+        if self.depth != outer + levels.len() {
+            return None;
+        }
+        let at = self.value_start(key)?;
+        skip::rest(
+            self.json,
+            at,
+            self.depth,
+            levels.iter().copied().chain(after),
+        )
+    }
+
+    /// Ends the read here, as [`Ctx::can_finish`] allowed: the [`Stop`] is not
+    /// an error (see [`Ctx::finished`]).
+    pub fn finish(&mut self, rest: Rest<'a>) -> Stop {
+        self.finished = Some(rest);
+        Stop
     }
 }
 

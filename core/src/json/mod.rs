@@ -31,6 +31,14 @@
 //! Unknown fields are skipped, nested objects and arrays included. Skipping
 //! scalars is lenient, as `serde-json-core` is: a skipped number or literal is
 //! read up to the next `,`, `}` or `]` without checking its spelling.
+//!
+//! A node's read ends at its `status`, and a pod's once its status's `phase`
+//! and `conditions` are read, when nothing read follows them (the API server
+//! writes `status` last): the rest of the document is then only checked to be
+//! JSON that `serde-json-core` would accept, by a skipper much faster than
+//! parsing it (not in the firmware build, `compact`). In any other order, or
+//! when that check fails, the whole document is read, so the answers and the
+//! errors never depend on the order of the keys.
 
 mod apply;
 mod daemonset;
@@ -40,6 +48,8 @@ mod node;
 mod pod;
 mod podspec;
 mod revision;
+#[cfg(not(feature = "compact"))]
+mod skip;
 
 use core::fmt;
 use core::mem::MaybeUninit;
@@ -701,7 +711,17 @@ fn read_document<'a>(
     };
     empty_object(slot, kind);
     if let Some(fields) = fields_of(slot) {
-        read_whole(json, Want::Object(ctx, fields))?;
+        let depth = ctx.depth;
+        ctx.set_tail(de::Tail::Document);
+        let read = read_whole(json, Want::Object(ctx, fields));
+        ctx.set_tail(de::Tail::Unknown);
+        match read {
+            // The reader ended the read early (see `Ctx::can_finish`).
+            Err(_) if ctx.finished() => ctx.depth = depth,
+            read => {
+                read?;
+            }
+        }
     }
     read_done(ctx, slot);
     objects.commit();
@@ -900,7 +920,19 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
         };
         empty_object(slot, kind);
         if let Some(fields) = fields_of(slot) {
-            Want::Object(ctx, fields).deserialize(d)?;
+            ctx.set_tail(de::Tail::Event);
+            let read = Want::Object(ctx, fields).deserialize(d);
+            ctx.set_tail(de::Tail::Unknown);
+            if let Err(e) = read {
+                if !ctx.finished() {
+                    return Err(e);
+                }
+                // Read all the same: the error unwinds the event's read, which
+                // `read` ends there.
+                read_done(ctx, slot);
+                objects.commit();
+                return Err(e);
+            }
         }
         read_done(ctx, slot);
         objects.commit();
@@ -1004,6 +1036,10 @@ pub(crate) fn decode<
         start: None,
         error: None,
         default_namespace,
+        #[cfg(not(feature = "compact"))]
+        tail: de::Tail::Unknown,
+        #[cfg(not(feature = "compact"))]
+        finished: None,
     });
     *tops = [Top::EMPTY; 2];
     let r = read(ctx, &mut objects, tops).and_then(|(event, kind, again)| {
@@ -1070,9 +1106,15 @@ fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
         }
     }
     // Neither reader unescapes nor keeps anything: only the path, the depth
-    // (what may be skipped below it) and the problem are the read's.
+    // (what may be skipped below it) and the problem are the read's; nor
+    // does it end early (a name is read from the start of the object).
     ctx.depth = 0;
     ctx.problem = None;
+    #[cfg(not(feature = "compact"))]
+    {
+        ctx.tail = de::Tail::Unknown;
+        ctx.finished = None;
+    }
     let json = ctx.json;
     let mut outer = Outer(None);
     at(json, start, Want::Object(ctx, &mut outer)).ok()?;
@@ -1106,8 +1148,21 @@ fn read<'a>(
         items_read: false,
     };
     let mut d = serde_json_core::de::Deserializer::new(ctx.json, None);
-    serde::Deserializer::deserialize_map(&mut d, DocumentVisitor { ctx, doc: &mut doc })?;
-    d.end()?;
+    let depth = ctx.depth;
+    match serde::Deserializer::deserialize_map(&mut d, DocumentVisitor { ctx, doc: &mut doc }) {
+        // The event's object ended the read early: what followed it is known
+        // (see `Ctx::can_finish`).
+        Err(_) if ctx.finished() => {
+            ctx.depth = depth;
+            if let Some(t) = ctx.finished_event_type() {
+                doc.top.type_ = Some(t);
+            }
+        }
+        read => {
+            read?;
+            d.end()?;
+        }
+    }
     let (object_kind, items_read) = (doc.object_kind, doc.items_read);
     found(ctx, objects, tops, object_kind, items_read)
 }

@@ -2,6 +2,8 @@
 
 use super::de::{boolean, match_key, object_element, Ctx, Elements, Fields, Read, Source};
 use super::meta::Meta;
+#[cfg(not(feature = "compact"))]
+use super::skip::Level;
 use crate::input::{NodeInput, TaintInput};
 
 /// A Node as read.
@@ -33,7 +35,17 @@ impl<'a> Fields<'a> for Node<'a> {
                 let mut spec = Spec(self);
                 ctx.object(src, &mut spec)?;
             },
-            _ => ctx.skip(src)?,
+            _ => {
+                // Nothing of a node's `status` (most of a node event) is
+                // read: when nothing that is read follows it, the read ends.
+                #[cfg(not(feature = "compact"))]
+                if key == "status" {
+                    if let Some(rest) = ctx.can_finish(key, &[Level::Closed]) {
+                        return Err(ctx.finish(rest));
+                    }
+                }
+                ctx.skip(src)?
+            },
         };
         Ok(())
     }

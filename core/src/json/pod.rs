@@ -3,6 +3,8 @@
 use super::de::{match_key, object_element, Ctx, Elements, Fields, Read, Source};
 use super::meta::Meta;
 use super::podspec::PodSpec;
+#[cfg(not(feature = "compact"))]
+use super::skip::Level;
 use crate::input::{PodConditionInput, PodInput};
 use crate::Timestamp;
 
@@ -46,7 +48,11 @@ impl<'a> Fields<'a> for Pod<'a> {
                 ctx.object(src, &mut self.spec)?;
             },
             "status" => {
-                let mut s = Status(self);
+                let mut s = Status {
+                    pod: self,
+                    #[cfg(not(feature = "compact"))]
+                    read: [false; 2],
+                };
                 ctx.object(src, &mut s)?;
             },
             _ => ctx.skip(src)?,
@@ -55,19 +61,51 @@ impl<'a> Fields<'a> for Pod<'a> {
     }
 }
 
-struct Status<'p, 'a>(&'p mut Pod<'a>);
+struct Status<'p, 'a> {
+    pod: &'p mut Pod<'a>,
+    /// Whether `phase` and `conditions` were read (see [`Status::read`]).
+    #[cfg(not(feature = "compact"))]
+    read: [bool; 2],
+}
 
 impl<'a> Fields<'a> for Status<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
-            "phase" => self.0.phase = ctx.str_or_empty(src)?,
+            "phase" => {
+                self.pod.phase = ctx.str_or_empty(src)?;
+                #[cfg(not(feature = "compact"))]
+                return self.read(ctx, key, 0);
+            },
             "conditions" => {
-                let mut c = Conditions(&mut self.0.ready);
+                let mut c = Conditions(&mut self.pod.ready);
                 ctx.array(src, &mut c)?;
+                #[cfg(not(feature = "compact"))]
+                return self.read(ctx, key, 1);
             },
             _ => ctx.skip(src)?,
         };
         Ok(())
+    }
+}
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Status<'_, 'a> {
+    /// Notes that `phase` (`0`) or `conditions` (`1`), the value of `key`, was
+    /// read; once both are, and nothing that is read follows (the container
+    /// statuses, say, are not), the read ends.
+    #[inline(never)]
+    fn read(&mut self, ctx: &mut Ctx<'a>, key: &'a str, which: usize) -> Read<()> {
+        if let Some(r) = self.read.get_mut(which) {
+            *r = true;
+        }
+        if self.read != [true, true] {
+            return Ok(());
+        }
+        let levels = [Level::Without(&["phase", "conditions"]), Level::Closed];
+        match ctx.can_finish(key, &levels) {
+            Some(rest) => Err(ctx.finish(rest)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -621,7 +621,11 @@ impl<
             .get(set.0)
             .ok_or(Error::NotFound(Table::DaemonSets))?;
         if let Some(Some(e)) = self.sync.expectations.get_mut(set.0 as usize) {
-            let count = if deletes { &mut e.deletes } else { &mut e.creates };
+            let count = if deletes {
+                &mut e.deletes
+            } else {
+                &mut e.creates
+            };
             *count = count.saturating_sub(i64::from(n)).max(0);
         }
         Ok(())
