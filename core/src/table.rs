@@ -615,10 +615,21 @@ impl<T, const N: usize> Slots<T, N> {
 /// interned name (the highest symbol yet) at the end, so adding objects with new
 /// names appends. Objects of one name in several namespaces sit side by side; the
 /// caller tells which is wanted.
+///
+/// A removed object's entry stays, marked [`GONE`], until an insert next to it
+/// takes its place or the index needs the room: removing from the middle of a
+/// sorted list would move every later entry (a pod deleted in a 65k-pod
+/// cluster moved half a megabyte). The compact build (`compact`) removes at once.
 #[derive(Debug, Clone)]
 pub struct NameIndex<const N: usize> {
     entries: Vec<(Sym, u32), N>,
+    /// Entries marked [`GONE`].
+    gone: u32,
 }
+
+/// The bit of a [`NameIndex`] entry's index that says its object was removed
+/// (indices are table slots, far below it).
+const GONE: u32 = 1 << 31;
 
 impl<const N: usize> Default for NameIndex<N> {
     fn default() -> Self {
@@ -632,7 +643,14 @@ impl<const N: usize> NameIndex<N> {
     pub const fn new() -> Self {
         NameIndex {
             entries: Vec::new(),
+            gone: 0,
         }
+    }
+
+    /// Where `(name, index)` goes: after every entry before it, gone or not.
+    fn position(&self, name: Sym, index: u32) -> usize {
+        self.entries
+            .partition_point(|&(n, i)| (n, i & !GONE) < (name, index))
     }
 
     /// The lowest index of an object called `name` for which `wanted` holds.
@@ -643,12 +661,34 @@ impl<const N: usize> NameIndex<N> {
             .iter()
             .take_while(|&&(n, _)| n == name)
             .map(|&(_, i)| i)
+            .filter(|&i| i & GONE == 0)
             .find(|&i| wanted(i))
     }
 
     /// Records an object.
     pub fn insert(&mut self, name: Sym, index: u32) -> Result<()> {
-        let at = self.entries.partition_point(|&e| e < (name, index));
+        if index & GONE != 0 {
+            return Err(Error::LogicBug);
+        }
+        let mut at = self.position(name, index);
+        // A gone entry beside the place takes the object: the order holds
+        // and nothing moves.
+        let gone_at = |i: usize| self.entries.get(i).is_some_and(|&(_, x)| x & GONE != 0);
+        let free = match at.checked_sub(1) {
+            _ if cfg!(feature = "compact") => None,
+            Some(before) if gone_at(before) => Some(before),
+            _ if gone_at(at) => Some(at),
+            _ => None,
+        };
+        if let Some(slot) = free.and_then(|i| self.entries.get_mut(i)) {
+            *slot = (name, index);
+            self.gone = self.gone.saturating_sub(1);
+            return Ok(());
+        }
+        if self.entries.is_full() && self.gone > 0 {
+            self.compact();
+            at = self.position(name, index);
+        }
         self.entries
             .insert(at, (name, index))
             .map_err(|_| Error::LogicBug)
@@ -656,14 +696,41 @@ impl<const N: usize> NameIndex<N> {
 
     /// Forgets an object.
     pub fn remove(&mut self, name: Sym, index: u32) {
-        if let Ok(at) = self.entries.binary_search(&(name, index)) {
+        let Ok(at) = self
+            .entries
+            .binary_search_by(|&(n, i)| (n, i & !GONE).cmp(&(name, index)))
+        else {
+            return;
+        };
+        if cfg!(feature = "compact") || at + 1 == self.entries.len() {
+            if let Some(&(_, i)) = self.entries.get(at) {
+                self.gone = self.gone.saturating_sub(u32::from(i & GONE != 0));
+            }
             self.entries.remove(at);
+            return;
         }
+        if let Some(entry) = self.entries.get_mut(at) {
+            if entry.1 & GONE == 0 {
+                entry.1 |= GONE;
+                self.gone += 1;
+            }
+        }
+        // Mostly gone entries: they cost the lookups more than a compaction.
+        if self.gone as usize > self.entries.len() / 2 {
+            self.compact();
+        }
+    }
+
+    /// Drops the gone entries.
+    fn compact(&mut self) {
+        self.entries.retain(|&(_, i)| i & GONE == 0);
+        self.gone = 0;
     }
 
     /// Forgets every object.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.gone = 0;
     }
 }
 
@@ -854,5 +921,33 @@ mod tests {
         assert_eq!(x.find(Sym(4), |_| true), None);
         x.remove(Sym(5), 0);
         assert_eq!(x.find(Sym(5), |_| true), Some(1));
+    }
+
+    #[test]
+    fn name_index_removals_in_the_middle_free_room_for_later_inserts() {
+        let mut x: NameIndex<4> = NameIndex::new();
+        for (name, i) in [(1, 0), (2, 1), (3, 2), (4, 3)] {
+            x.insert(Sym(name), i).unwrap();
+        }
+        // Full: removing from the middle, then adding a new name at the end.
+        x.remove(Sym(2), 1);
+        assert_eq!(x.find(Sym(2), |_| true), None);
+        x.insert(Sym(9), 1).unwrap();
+        assert_eq!(x.find(Sym(9), |_| true), Some(1));
+        assert!(x.insert(Sym(10), 4).is_err(), "four objects fill it");
+        // The same name again, in another slot, and a removed one back.
+        x.remove(Sym(3), 2);
+        x.remove(Sym(1), 0);
+        x.insert(Sym(3), 5).unwrap();
+        x.insert(Sym(1), 0).unwrap();
+        assert_eq!(x.find(Sym(3), |_| true), Some(5));
+        assert_eq!(x.find(Sym(1), |_| true), Some(0));
+        assert_eq!(x.find(Sym(4), |_| true), Some(3));
+        for name in [1, 3, 4, 9] {
+            x.remove(Sym(name), x.find(Sym(name), |_| true).unwrap());
+        }
+        assert_eq!(x.find(Sym(4), |_| true), None);
+        x.insert(Sym(4), 3).unwrap();
+        assert_eq!(x.find(Sym(4), |_| true), Some(3));
     }
 }
