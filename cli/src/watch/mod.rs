@@ -41,11 +41,10 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
-use dsr_core::intern::Sym;
 use dsr_core::json::{Change, ObjectId};
 use dsr_core::pod::PodPhase;
+use dsr_core::sync::Plan;
 use dsr_core::sync::{NodeChange, NodePart};
-use dsr_core::sync::{Plan, BURST_REPLICAS};
 use dsr_core::{Fit, NodeId, PodId, SetId, Timestamp};
 
 use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
@@ -339,8 +338,6 @@ struct Watcher<'a, E, const N: usize> {
     relists: HashMap<usize, Relist>,
     /// The nodes a DaemonSet was re-planned by (kept for its allocation).
     replanned: Vec<NodeId>,
-    /// A cut plan's entries before a re-plan (kept for its allocation).
-    listed: Vec<(bool, u32, Sym)>,
     /// The DaemonSets, once asked for since the last DaemonSet event.
     set_ids: Option<Vec<SetId>>,
     /// A node's placement bits, as [`Watcher::fill_bits`] works them out.
@@ -382,7 +379,6 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
             relists: HashMap::new(),
             replanned: Vec::new(),
-            listed: Vec::new(),
             set_ids: None,
             bits: Vec::new(),
             report_sets: Vec::new(),
@@ -781,13 +777,15 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
     }
 
     /// Re-plans `set`'s kept plan after pods on one node changed
-    /// (`Engine::sync_node_pods`); false when the core cannot.
+    /// (`Engine::sync_node_pods`), adding the nodes whose entries changed to
+    /// `changed`; false when the core cannot.
     fn replan_pods(
         &mut self,
         set: SetId,
         node: u32,
         part: Option<&NodePart>,
         now: Timestamp,
+        changed: &mut Vec<NodeId>,
     ) -> bool {
         let (Some(part), Some(entry)) = (part, self.nodes.get(&node)) else {
             return false;
@@ -796,16 +794,27 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let Some(plan) = self.kept.get_mut(&set.0) else {
             return false;
         };
-        matches!(
-            self.engine.sync_node_pods(set, part, pods, now, plan),
-            Ok(true)
-        )
+        match self.engine.sync_node_pods(set, part, pods, now, plan) {
+            Ok(Some(r)) => {
+                changed.push(NodeId(node));
+                changed.extend(r.shifted());
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Re-plans `set`'s kept plan for the nodes whose placement moved
-    /// (`Engine::sync_node`); false when the core cannot, and then the
-    /// DaemonSet is synced in full.
-    fn replan(&mut self, set: SetId, nodes: &[(u32, u8)], now: Timestamp) -> bool {
+    /// (`Engine::sync_node`), adding the nodes whose entries changed to
+    /// `changed`; false when the core cannot, and then the DaemonSet is
+    /// synced in full.
+    fn replan(
+        &mut self,
+        set: SetId,
+        nodes: &[(u32, u8)],
+        now: Timestamp,
+        changed: &mut Vec<NodeId>,
+    ) -> bool {
         let Some(plan) = self.kept.get_mut(&set.0) else {
             return false;
         };
@@ -821,9 +830,11 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 },
                 pods: pods_of(&self.index, set.0, &entry.name),
             };
-            if !matches!(self.engine.sync_node(set, &change, now, plan), Ok(true)) {
+            let Ok(Some(r)) = self.engine.sync_node(set, &change, now, plan) else {
                 return false;
-            }
+            };
+            changed.push(NodeId(node));
+            changed.extend(r.shifted());
             // Each re-plan is a sync: its creates and deletes are taken as
             // done, as after any sync here, before the next node's (or a full
             // sync, should the next one fail).
@@ -1171,43 +1182,16 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             };
             let mut nodes = std::mem::take(&mut self.replanned);
             nodes.clear();
-            let mut listed = std::mem::take(&mut self.listed);
-            listed.clear();
-            let cut = !full.contains(&set) && self.kept.get(&set).is_some_and(|p| at_limit(p));
-            if cut {
-                entries(self.kept.get(&set).map(|p| &**p), &mut listed);
-            }
+            // The core names the nodes whose entries a re-plan changed (at the
+            // burst limit, another node's may be pushed out of the lists).
             let replanned = !full.contains(&set)
                 && match (moved.get(&set), pods_moved.get(&set)) {
-                    (Some(moved), None) => {
-                        nodes.extend(moved.iter().map(|&(n, _)| NodeId(n)));
-                        self.replan(id, moved, now)
-                    }
+                    (Some(moved), None) => self.replan(id, moved, now, &mut nodes),
                     (None, Some((node, part))) => {
-                        nodes.push(NodeId(*node));
-                        self.replan_pods(id, *node, part.as_ref(), now)
+                        self.replan_pods(id, *node, part.as_ref(), now, &mut nodes)
                     }
                     _ => false,
                 };
-            let mut whole = false;
-            if replanned && cut {
-                // At the burst limit a node's re-plan may push another node's
-                // entries out of the lists: those nodes are compared too.
-                let before = listed.len();
-                entries(self.kept.get(&set).map(|p| &**p), &mut listed);
-                let (old, new) = listed.split_at_mut(before);
-                for moved in moved_entries(old, new) {
-                    let node =
-                        moved.or_else(|sym| self.engine.find_node(self.engine.text(sym)).ok_or(()));
-                    match node {
-                        Ok(n) if !nodes.contains(&n) => nodes.push(n),
-                        Ok(_) => {}
-                        // A node no longer there: compare everything.
-                        Err(()) => whole = true,
-                    }
-                }
-            }
-            self.listed = listed;
             if !replanned {
                 if let Err(e) = self.engine.sync(id, now, self.plan) {
                     self.kept.remove(&set);
@@ -1243,10 +1227,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 engine: &*self.engine,
             };
             let mut c = match self.kept.get(&set).filter(|_| replanned) {
-                Some(plan) => {
-                    let nodes = (!whole).then_some(&nodes[..]);
-                    state.take(&*self.engine, &**plan, id, now, &on, nodes)
-                }
+                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on, Some(&nodes)),
                 None => state.take(&*self.engine, self.plan, id, now, &on, None),
             };
             if !c.is_empty() {
@@ -1333,53 +1314,6 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             changes.retain(|c| !c.is_empty());
         }
     }
-}
-
-/// Whether a plan's creates or deletes are cut at the burst limit, or fill it.
-fn at_limit<const N: usize>(plan: &Plan<N>) -> bool {
-    plan.creates.len() >= BURST_REPLICAS
-        || plan.deletes.len() >= BURST_REPLICAS
-        || plan.creates_wanted as usize > plan.creates.len()
-        || plan.deletes_wanted as usize > plan.deletes.len()
-}
-
-/// Appends a plan's creates (`true`, node, its name) and deletes (`false`,
-/// pod, its node's name) to `out`.
-fn entries<const N: usize>(plan: Option<&Plan<N>>, out: &mut Vec<(bool, u32, Sym)>) {
-    let Some(plan) = plan else {
-        return;
-    };
-    out.extend(plan.creates.iter().map(|c| (true, c.node.0, c.node_name)));
-    out.extend(plan.deletes.iter().map(|d| (false, d.pod.0, d.node_name)));
-}
-
-/// The entries in one of `old` and `new` (sorted here) but not both: a
-/// create's node, or a delete's node name symbol as `Err`.
-fn moved_entries(
-    old: &mut [(bool, u32, Sym)],
-    new: &mut [(bool, u32, Sym)],
-) -> Vec<Result<NodeId, Sym>> {
-    old.sort_unstable();
-    new.sort_unstable();
-    let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
-    let mut moved = Vec::new();
-    loop {
-        let e = match (a.peek(), b.peek()) {
-            (None, None) => break,
-            (Some(x), Some(y)) if x == y => {
-                a.next();
-                b.next();
-                continue;
-            }
-            (Some(x), Some(y)) if x < y => a.next(),
-            (Some(_), None) => a.next(),
-            _ => b.next(),
-        };
-        if let Some(&(create, id, node)) = e {
-            moved.push(if create { Ok(NodeId(id)) } else { Err(node) });
-        }
-    }
-    moved
 }
 
 /// Reads a duration: `100ms`, `30s`, `2m`, `1h30m`, `1m30s`.
