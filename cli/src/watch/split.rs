@@ -99,6 +99,13 @@ impl<R: Read> Splitter<R> {
                         if self.after_scalar() {
                             self.keep(b);
                         }
+                        // Indentation comes in runs: the rest of this one goes
+                        // at once.
+                        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+                        self.pos += rest
+                            .iter()
+                            .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+                            .unwrap_or(rest.len());
                     }
                     b'"' => {
                         self.keep(b);
