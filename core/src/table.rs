@@ -616,15 +616,14 @@ impl<T, const N: usize> Slots<T, N> {
 /// names appends. Objects of one name in several namespaces sit side by side; the
 /// caller tells which is wanted.
 ///
-/// A removed object's entry stays, marked [`GONE`], until an insert next to it
-/// takes its place or the index needs the room: removing from the middle of a
-/// sorted list would move every later entry (a pod deleted in a 65k-pod
-/// cluster moved half a megabyte). The compact build (`compact`) removes at once.
+/// A removed object's entry stays, marked gone (a high bit in its index),
+/// until an insert next to it takes its place or a full index needs the room:
+/// removing from the middle of a sorted list would move every later entry (a
+/// pod deleted in a 65k-pod cluster moved half a megabyte). Lookups stay binary
+/// searches. The compact build (`compact`) removes at once.
 #[derive(Debug, Clone)]
 pub struct NameIndex<const N: usize> {
     entries: Vec<(Sym, u32), N>,
-    /// Entries marked [`GONE`].
-    gone: u32,
 }
 
 /// The bit of a [`NameIndex`] entry's index that says its object was removed
@@ -643,7 +642,6 @@ impl<const N: usize> NameIndex<N> {
     pub const fn new() -> Self {
         NameIndex {
             entries: Vec::new(),
-            gone: 0,
         }
     }
 
@@ -661,7 +659,7 @@ impl<const N: usize> NameIndex<N> {
             .iter()
             .take_while(|&&(n, _)| n == name)
             .map(|&(_, i)| i)
-            .filter(|&i| i & GONE == 0)
+            .filter(|&i| cfg!(feature = "compact") || i & GONE == 0)
             .find(|&i| wanted(i))
     }
 
@@ -672,21 +670,22 @@ impl<const N: usize> NameIndex<N> {
         }
         let mut at = self.position(name, index);
         // A gone entry beside the place takes the object: the order holds
-        // and nothing moves.
+        // and nothing moves. The one at the place first, as it may be the
+        // object's own entry (the same name and slot again).
         let gone_at = |i: usize| self.entries.get(i).is_some_and(|&(_, x)| x & GONE != 0);
         let free = match at.checked_sub(1) {
             _ if cfg!(feature = "compact") => None,
-            Some(before) if gone_at(before) => Some(before),
             _ if gone_at(at) => Some(at),
+            Some(before) if gone_at(before) => Some(before),
             _ => None,
         };
         if let Some(slot) = free.and_then(|i| self.entries.get_mut(i)) {
             *slot = (name, index);
-            self.gone = self.gone.saturating_sub(1);
             return Ok(());
         }
-        if self.entries.is_full() && self.gone > 0 {
-            self.compact();
+        if !cfg!(feature = "compact") && self.entries.is_full() {
+            // Gone entries make the room (the objects are not changed).
+            self.entries.retain(|&(_, i)| i & GONE == 0);
             at = self.position(name, index);
         }
         self.entries
@@ -703,34 +702,15 @@ impl<const N: usize> NameIndex<N> {
             return;
         };
         if cfg!(feature = "compact") || at + 1 == self.entries.len() {
-            if let Some(&(_, i)) = self.entries.get(at) {
-                self.gone = self.gone.saturating_sub(u32::from(i & GONE != 0));
-            }
             self.entries.remove(at);
-            return;
+        } else if let Some(entry) = self.entries.get_mut(at) {
+            entry.1 |= GONE;
         }
-        if let Some(entry) = self.entries.get_mut(at) {
-            if entry.1 & GONE == 0 {
-                entry.1 |= GONE;
-                self.gone += 1;
-            }
-        }
-        // Mostly gone entries: they cost the lookups more than a compaction.
-        if self.gone as usize > self.entries.len() / 2 {
-            self.compact();
-        }
-    }
-
-    /// Drops the gone entries.
-    fn compact(&mut self) {
-        self.entries.retain(|&(_, i)| i & GONE == 0);
-        self.gone = 0;
     }
 
     /// Forgets every object.
     pub fn clear(&mut self) {
         self.entries.clear();
-        self.gone = 0;
     }
 }
 
@@ -947,7 +927,10 @@ mod tests {
             x.remove(Sym(name), x.find(Sym(name), |_| true).unwrap());
         }
         assert_eq!(x.find(Sym(4), |_| true), None);
+        // Back in its old slot, then removed again: it is gone.
         x.insert(Sym(4), 3).unwrap();
         assert_eq!(x.find(Sym(4), |_| true), Some(3));
+        x.remove(Sym(4), 3);
+        assert_eq!(x.find(Sym(4), |_| true), None);
     }
 }
