@@ -22,7 +22,7 @@ use dsr_core::input::{
     DaemonSetInput, LabelInput, NodeInput, PodInput, TaintInput, TolerationInput,
 };
 use dsr_core::json::{Applied, ApplyError};
-use dsr_core::sync::{Create, Delete, NodeChange, NodePart, Plan};
+use dsr_core::sync::{Create, Delete, NodeChange, NodePart, Plan, Replanned};
 use dsr_core::taint::Tolerations;
 use dsr_core::{DaemonSet, Engine, Error, Fit, NodeId, Pod, PodId, SetId, Timestamp};
 
@@ -334,7 +334,7 @@ pub trait AnyEngine {
         change: &NodeChange<'_>,
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool, Error>;
+    ) -> Result<Option<Replanned>, Error>;
     fn describe(&self, set: SetId, reason: &Reason, w: &mut String) -> fmt::Result;
     fn sync<const N: usize>(
         &mut self,
@@ -388,7 +388,7 @@ pub trait AnyEngine {
         pods: &[PodId],
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool, Error>;
+    ) -> Result<Option<Replanned>, Error>;
     fn node(&self, id: NodeId) -> Option<&dsr_core::Node>;
     /// Every DaemonSet's id, in table order.
     fn daemon_set_ids(&self) -> Vec<SetId>;
@@ -464,7 +464,7 @@ impl<
         change: &NodeChange<'_>,
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<Replanned>, Error> {
         Engine::sync_node(self, set, change, now, plan)
     }
     fn describe(&self, set: SetId, reason: &Reason, w: &mut String) -> fmt::Result {
@@ -549,7 +549,7 @@ impl<
         pods: &[PodId],
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<Replanned>, Error> {
         Engine::sync_node_pods(self, set, before, pods, now, plan)
     }
     fn find_pod(&self, namespace: &str, name: &str) -> Option<PodId> {

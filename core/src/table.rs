@@ -635,10 +635,20 @@ impl<T, const N: usize> Slots<T, N> {
 /// interned name (the highest symbol yet) at the end, so adding objects with new
 /// names appends. Objects of one name in several namespaces sit side by side; the
 /// caller tells which is wanted.
+///
+/// A removed object's entry stays, marked gone (a high bit in its index),
+/// until an insert next to it takes its place or a full index needs the room:
+/// removing from the middle of a sorted list would move every later entry (a
+/// pod deleted in a 65k-pod cluster moved half a megabyte). Lookups stay binary
+/// searches. The compact build (`compact`) removes at once.
 #[derive(Debug, Clone)]
 pub struct NameIndex<const N: usize> {
     entries: Vec<(Sym, u32), N>,
 }
+
+/// The bit of a [`NameIndex`] entry's index that says its object was removed
+/// (indices are table slots, far below it).
+const GONE: u32 = 1 << 31;
 
 impl<const N: usize> Default for NameIndex<N> {
     fn default() -> Self {
@@ -655,6 +665,12 @@ impl<const N: usize> NameIndex<N> {
         }
     }
 
+    /// Where `(name, index)` goes: after every entry before it, gone or not.
+    fn position(&self, name: Sym, index: u32) -> usize {
+        self.entries
+            .partition_point(|&(n, i)| (n, i & !GONE) < (name, index))
+    }
+
     /// The lowest index of an object called `name` for which `wanted` holds.
     pub fn find(&self, name: Sym, wanted: impl Fn(u32) -> bool) -> Option<u32> {
         let from = self.entries.partition_point(|&(n, _)| n < name);
@@ -663,12 +679,35 @@ impl<const N: usize> NameIndex<N> {
             .iter()
             .take_while(|&&(n, _)| n == name)
             .map(|&(_, i)| i)
+            .filter(|&i| cfg!(feature = "compact") || i & GONE == 0)
             .find(|&i| wanted(i))
     }
 
     /// Records an object.
     pub fn insert(&mut self, name: Sym, index: u32) -> Result<()> {
-        let at = self.entries.partition_point(|&e| e < (name, index));
+        if index & GONE != 0 {
+            return Err(Error::LogicBug);
+        }
+        let mut at = self.position(name, index);
+        // A gone entry beside the place takes the object: the order holds
+        // and nothing moves. The one at the place first, as it may be the
+        // object's own entry (the same name and slot again).
+        let gone_at = |i: usize| self.entries.get(i).is_some_and(|&(_, x)| x & GONE != 0);
+        let free = match at.checked_sub(1) {
+            _ if cfg!(feature = "compact") => None,
+            _ if gone_at(at) => Some(at),
+            Some(before) if gone_at(before) => Some(before),
+            _ => None,
+        };
+        if let Some(slot) = free.and_then(|i| self.entries.get_mut(i)) {
+            *slot = (name, index);
+            return Ok(());
+        }
+        if !cfg!(feature = "compact") && self.entries.is_full() {
+            // Gone entries make the room (the objects are not changed).
+            self.entries.retain(|&(_, i)| i & GONE == 0);
+            at = self.position(name, index);
+        }
         self.entries
             .insert(at, (name, index))
             .map_err(|_| Error::LogicBug)
@@ -676,8 +715,16 @@ impl<const N: usize> NameIndex<N> {
 
     /// Forgets an object.
     pub fn remove(&mut self, name: Sym, index: u32) {
-        if let Ok(at) = self.entries.binary_search(&(name, index)) {
+        let Ok(at) = self
+            .entries
+            .binary_search_by(|&(n, i)| (n, i & !GONE).cmp(&(name, index)))
+        else {
+            return;
+        };
+        if cfg!(feature = "compact") || at + 1 == self.entries.len() {
             self.entries.remove(at);
+        } else if let Some(entry) = self.entries.get_mut(at) {
+            entry.1 |= GONE;
         }
     }
 
@@ -874,5 +921,36 @@ mod tests {
         assert_eq!(x.find(Sym(4), |_| true), None);
         x.remove(Sym(5), 0);
         assert_eq!(x.find(Sym(5), |_| true), Some(1));
+    }
+
+    #[test]
+    fn name_index_removals_in_the_middle_free_room_for_later_inserts() {
+        let mut x: NameIndex<4> = NameIndex::new();
+        for (name, i) in [(1, 0), (2, 1), (3, 2), (4, 3)] {
+            x.insert(Sym(name), i).unwrap();
+        }
+        // Full: removing from the middle, then adding a new name at the end.
+        x.remove(Sym(2), 1);
+        assert_eq!(x.find(Sym(2), |_| true), None);
+        x.insert(Sym(9), 1).unwrap();
+        assert_eq!(x.find(Sym(9), |_| true), Some(1));
+        assert!(x.insert(Sym(10), 4).is_err(), "four objects fill it");
+        // The same name again, in another slot, and a removed one back.
+        x.remove(Sym(3), 2);
+        x.remove(Sym(1), 0);
+        x.insert(Sym(3), 5).unwrap();
+        x.insert(Sym(1), 0).unwrap();
+        assert_eq!(x.find(Sym(3), |_| true), Some(5));
+        assert_eq!(x.find(Sym(1), |_| true), Some(0));
+        assert_eq!(x.find(Sym(4), |_| true), Some(3));
+        for name in [1, 3, 4, 9] {
+            x.remove(Sym(name), x.find(Sym(name), |_| true).unwrap());
+        }
+        assert_eq!(x.find(Sym(4), |_| true), None);
+        // Back in its old slot, then removed again: it is gone.
+        x.insert(Sym(4), 3).unwrap();
+        assert_eq!(x.find(Sym(4), |_| true), Some(3));
+        x.remove(Sym(4), 3);
+        assert_eq!(x.find(Sym(4), |_| true), None);
     }
 }

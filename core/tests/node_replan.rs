@@ -554,14 +554,20 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
                 Touched::Node(_) => true,
                 Touched::Nothing => false,
             };
+            // The re-planned node and the others the re-plan says it changed.
+            let mut changed_nodes = Vec::new();
             let done = match &touched {
                 Touched::Pod { set: s, node, part } if *s == k => {
                     st.tried_pods += 1;
                     let done = match part {
                         Some(part) => {
                             let pods = w.pods_on(k, *node);
-                            w.e.sync_node_pods(set, part, &pods, w.now, &mut replan)
-                                .expect("ids")
+                            let r =
+                                w.e.sync_node_pods(set, part, &pods, w.now, &mut replan)
+                                    .expect("ids");
+                            changed_nodes.push(w.node_ids[*node]);
+                            changed_nodes.extend(r.iter().flat_map(|r| r.shifted()));
+                            r.is_some()
                         }
                         None => false,
                     };
@@ -581,9 +587,12 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
                         pods: &pods,
                     };
                     st.tried += 1;
-                    let done =
+                    let r =
                         w.e.sync_node(set, &change, w.now, &mut replan)
                             .expect("ids");
+                    changed_nodes.push(w.node_ids[n]);
+                    changed_nodes.extend(r.iter().flat_map(|r| r.shifted()));
+                    let done = r.is_some();
                     let moved = before[k][n] != w.e.fit(set, w.node_ids[n]).expect("ids");
                     if done && moved && replan != plans[k] {
                         st.changed += 1;
@@ -612,6 +621,26 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
                     if pushed(&w, &touched, p, &replan) {
                         st.pushed_cut += 1;
                     }
+                    // Entries of nodes the re-plan does not name stay as they were.
+                    let others = |q: &Plan<512>| {
+                        let creates: Vec<_> = (q.creates.iter())
+                            .filter(|c| !changed_nodes.contains(&c.node))
+                            .copied()
+                            .collect();
+                        let deletes: Vec<_> = (q.deletes.iter())
+                            .filter(|d| {
+                                w.e.find_node(w.e.text(d.node_name))
+                                    .is_none_or(|n| !changed_nodes.contains(&n))
+                            })
+                            .copied()
+                            .collect();
+                        (creates, deletes)
+                    };
+                    assert_eq!(
+                        others(p),
+                        others(&replan),
+                        "seed {seed} step {step}: entries of nodes the re-plan did not name"
+                    );
                 }
             }
             let expected = w.e.expectations(set);

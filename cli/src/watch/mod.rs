@@ -41,11 +41,10 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
-use dsr_core::intern::Sym;
 use dsr_core::json::{Change, ObjectId};
 use dsr_core::pod::PodPhase;
+use dsr_core::sync::Plan;
 use dsr_core::sync::{NodeChange, NodePart};
-use dsr_core::sync::{Plan, BURST_REPLICAS};
 use dsr_core::{Fit, NodeId, PodId, SetId, Timestamp};
 
 use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
@@ -320,10 +319,11 @@ struct Watcher<'a, E, const N: usize> {
     /// Each DaemonSet's last plan, when it fits in a [`Kept`] plan: what
     /// `Engine::sync_node` re-plans from.
     kept: HashMap<u32, Box<Plan<KEPT>>>,
-    /// DaemonSets to re-plan at the next report because pods on one node
-    /// changed: the node, and its part of the kept plan before
-    /// (`Engine::node_part`; `None` when the core cannot re-plan from it).
-    pods_moved: HashMap<u32, (u32, Option<NodePart>)>,
+    /// DaemonSets to re-plan at the next report because pods on some nodes
+    /// changed: each node, and its part of the kept plan before its first
+    /// change (`Engine::node_part`; `None` when the core cannot re-plan from
+    /// it). The nodes are re-planned in turn.
+    pods_moved: HashMap<u32, Vec<(u32, Option<NodePart>)>>,
     /// The pod of the event being applied, its DaemonSet and node, and the
     /// node's part before the event.
     pod_before: Option<PodBefore>,
@@ -339,8 +339,6 @@ struct Watcher<'a, E, const N: usize> {
     relists: HashMap<usize, Relist>,
     /// The nodes a DaemonSet was re-planned by (kept for its allocation).
     replanned: Vec<NodeId>,
-    /// A cut plan's entries before a re-plan (kept for its allocation).
-    listed: Vec<(bool, u32, Sym)>,
     /// The DaemonSets, once asked for since the last DaemonSet event.
     set_ids: Option<Vec<SetId>>,
     /// A node's placement bits, as [`Watcher::fill_bits`] works them out.
@@ -382,7 +380,6 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
             relists: HashMap::new(),
             replanned: Vec::new(),
-            listed: Vec::new(),
             set_ids: None,
             bits: Vec::new(),
             report_sets: Vec::new(),
@@ -723,13 +720,26 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         placement_bits(&*self.engine, set, node)
     }
 
-    /// Whether a DaemonSet has a kept plan and nothing to sync yet: then a pod
-    /// event may re-plan it by the pod's node.
-    fn untouched(&self, set: u32) -> bool {
+    /// Whether a DaemonSet has a kept plan, is not to be synced in full and
+    /// `node`'s placement for it has not moved since: then a pod event on the
+    /// node may re-plan it by the node.
+    fn untouched(&self, set: u32, node: u32) -> bool {
         self.kept.contains_key(&set)
             && !self.dirty.contains(&set)
-            && !self.moved.contains_key(&set)
-            && !self.pods_moved.contains_key(&set)
+            && !self
+                .moved
+                .get(&set)
+                .is_some_and(|nodes| nodes.iter().any(|(n, _)| *n == node))
+    }
+
+    /// Pods of `set` on `node` changed: the node is re-planned at the next
+    /// report from `part`, unless it already is from its part before an
+    /// earlier change.
+    fn pod_moved(&mut self, set: u32, node: u32, part: Option<NodePart>) {
+        let nodes = self.pods_moved.entry(set).or_default();
+        if !nodes.iter().any(|(n, _)| *n == node) {
+            nodes.push((node, part));
+        }
     }
 
     /// The pods of a DaemonSet on the node named `node`, as indexed.
@@ -744,11 +754,13 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let name = header.meta.name.as_deref()?;
         let pod = self.engine.find_pod(namespace, name)?.0;
         let entry = self.index.pods.get(&pod)?;
-        let set = entry.set.filter(|&s| self.untouched(s))?;
+        let set = entry.set?;
         self.part_before(pod, set, &entry.node, None)
     }
 
-    /// A node's part of a DaemonSet's kept plan now, leaving out pod `leave_out`.
+    /// A node's part of a DaemonSet's kept plan now, leaving out pod
+    /// `leave_out`; `None` when the DaemonSet cannot be re-planned by the node
+    /// ([`Watcher::untouched`]).
     fn part_before(
         &self,
         pod: u32,
@@ -757,6 +769,22 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         leave_out: Option<u32>,
     ) -> Option<PodBefore> {
         let id = self.engine.find_node(node)?;
+        if !self.untouched(set, id.0) {
+            return None;
+        }
+        let known = self
+            .pods_moved
+            .get(&set)
+            .is_some_and(|nodes| nodes.iter().any(|(n, _)| *n == id.0));
+        if known {
+            // The part before the batch's first change there is kept.
+            return Some(PodBefore {
+                pod,
+                set,
+                node: id.0,
+                part: None,
+            });
+        }
         let all = self.pods_of(set, node);
         // Copied only when the pod left out is among them.
         let without: Vec<PodId>;
@@ -780,32 +808,47 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         })
     }
 
-    /// Re-plans `set`'s kept plan after pods on one node changed
-    /// (`Engine::sync_node_pods`); false when the core cannot.
+    /// Re-plans `set`'s kept plan after pods on some nodes changed
+    /// (`Engine::sync_node_pods`, a node at a time), adding the nodes whose
+    /// entries changed to `changed`; false when the core cannot.
     fn replan_pods(
         &mut self,
         set: SetId,
-        node: u32,
-        part: Option<&NodePart>,
+        nodes: &[(u32, Option<NodePart>)],
         now: Timestamp,
+        changed: &mut Vec<NodeId>,
     ) -> bool {
-        let (Some(part), Some(entry)) = (part, self.nodes.get(&node)) else {
-            return false;
-        };
-        let pods = pods_of(&self.index, set.0, &entry.name);
         let Some(plan) = self.kept.get_mut(&set.0) else {
             return false;
         };
-        matches!(
-            self.engine.sync_node_pods(set, part, pods, now, plan),
-            Ok(true)
-        )
+        for (node, part) in nodes {
+            let (Some(part), Some(entry)) = (part, self.nodes.get(node)) else {
+                return false;
+            };
+            let pods = pods_of(&self.index, set.0, &entry.name);
+            let Ok(Some(r)) = self.engine.sync_node_pods(set, part, pods, now, plan) else {
+                return false;
+            };
+            changed.push(NodeId(*node));
+            changed.extend(r.shifted());
+            // As after each re-plan by placement (see `replan`).
+            let _ = self.engine.observe_creates(set, u32::MAX);
+            let _ = self.engine.observe_deletes(set, u32::MAX);
+        }
+        true
     }
 
     /// Re-plans `set`'s kept plan for the nodes whose placement moved
-    /// (`Engine::sync_node`); false when the core cannot, and then the
-    /// DaemonSet is synced in full.
-    fn replan(&mut self, set: SetId, nodes: &[(u32, u8)], now: Timestamp) -> bool {
+    /// (`Engine::sync_node`), adding the nodes whose entries changed to
+    /// `changed`; false when the core cannot, and then the DaemonSet is
+    /// synced in full.
+    fn replan(
+        &mut self,
+        set: SetId,
+        nodes: &[(u32, u8)],
+        now: Timestamp,
+        changed: &mut Vec<NodeId>,
+    ) -> bool {
         let Some(plan) = self.kept.get_mut(&set.0) else {
             return false;
         };
@@ -821,9 +864,11 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 },
                 pods: pods_of(&self.index, set.0, &entry.name),
             };
-            if !matches!(self.engine.sync_node(set, &change, now, plan), Ok(true)) {
+            let Ok(Some(r)) = self.engine.sync_node(set, &change, now, plan) else {
                 return false;
-            }
+            };
+            changed.push(NodeId(node));
+            changed.extend(r.shifted());
             // Each re-plan is a sync: its creates and deletes are taken as
             // done, as after any sync here, before the next node's (or a full
             // sync, should the next one fail).
@@ -902,8 +947,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                     if bits.get(i).copied().unwrap_or(0) != was {
                         // The placement when the plan was made: the first
                         // change since the last report.
-                        if self.pods_moved.contains_key(&(i as u32)) {
-                            // Pods and placement both moved: a full sync.
+                        let pods_moved = self.pods_moved.get(&(i as u32));
+                        if pods_moved.is_some_and(|v| v.iter().any(|(n, _)| *n == node.0)) {
+                            // Pods and placement both moved on the node: a
+                            // full sync.
                             self.dirty.insert(i as u32);
                         }
                         let nodes = self.moved.entry(i as u32).or_default();
@@ -1066,7 +1113,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 if let Some(set) = self.index.remove(pod).and_then(|e| e.set) {
                     match before {
                         Some(b) if b.pod == pod && b.set == set => {
-                            self.pods_moved.insert(set, (b.node, b.part));
+                            self.pod_moved(set, b.node, b.part);
                         }
                         _ => {
                             self.dirty.insert(set);
@@ -1085,9 +1132,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 // without it.
                 let before = match self.pod_before.take() {
                     Some(b) => Some(b),
-                    None if !self.index.pods.contains_key(&pod) => new
-                        .filter(|&s| self.untouched(s))
-                        .and_then(|s| self.part_before(pod, s, &entry.node, Some(pod))),
+                    None if !self.index.pods.contains_key(&pod) => {
+                        new.and_then(|s| self.part_before(pod, s, &entry.node, Some(pod)))
+                    }
                     None => None,
                 };
                 let node = self.engine.find_node(&entry.node).map(|n| n.0);
@@ -1098,7 +1145,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                         && old.is_none_or(|o| o == Some(b.set))
                         && node == Some(b.node)
                 }) {
-                    self.pods_moved.insert(b.set, (b.node, b.part));
+                    self.pod_moved(b.set, b.node, b.part);
                     return;
                 }
                 if let Some(old) = old.flatten() {
@@ -1171,43 +1218,20 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             };
             let mut nodes = std::mem::take(&mut self.replanned);
             nodes.clear();
-            let mut listed = std::mem::take(&mut self.listed);
-            listed.clear();
-            let cut = !full.contains(&set) && self.kept.get(&set).is_some_and(|p| at_limit(p));
-            if cut {
-                entries(self.kept.get(&set).map(|p| &**p), &mut listed);
-            }
+            // The core names the nodes whose entries a re-plan changed (at the
+            // burst limit, another node's may be pushed out of the lists).
             let replanned = !full.contains(&set)
                 && match (moved.get(&set), pods_moved.get(&set)) {
-                    (Some(moved), None) => {
-                        nodes.extend(moved.iter().map(|&(n, _)| NodeId(n)));
-                        self.replan(id, moved, now)
+                    (Some(moved), None) => self.replan(id, moved, now, &mut nodes),
+                    (None, Some(pods)) => self.replan_pods(id, pods, now, &mut nodes),
+                    // On different nodes (the same node's both are synced in
+                    // full), each re-planned from its part before.
+                    (Some(moved), Some(pods)) => {
+                        self.replan(id, moved, now, &mut nodes)
+                            && self.replan_pods(id, pods, now, &mut nodes)
                     }
-                    (None, Some((node, part))) => {
-                        nodes.push(NodeId(*node));
-                        self.replan_pods(id, *node, part.as_ref(), now)
-                    }
-                    _ => false,
+                    (None, None) => false,
                 };
-            let mut whole = false;
-            if replanned && cut {
-                // At the burst limit a node's re-plan may push another node's
-                // entries out of the lists: those nodes are compared too.
-                let before = listed.len();
-                entries(self.kept.get(&set).map(|p| &**p), &mut listed);
-                let (old, new) = listed.split_at_mut(before);
-                for moved in moved_entries(old, new) {
-                    let node =
-                        moved.or_else(|sym| self.engine.find_node(self.engine.text(sym)).ok_or(()));
-                    match node {
-                        Ok(n) if !nodes.contains(&n) => nodes.push(n),
-                        Ok(_) => {}
-                        // A node no longer there: compare everything.
-                        Err(()) => whole = true,
-                    }
-                }
-            }
-            self.listed = listed;
             if !replanned {
                 if let Err(e) = self.engine.sync(id, now, self.plan) {
                     self.kept.remove(&set);
@@ -1243,10 +1267,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
                 engine: &*self.engine,
             };
             let mut c = match self.kept.get(&set).filter(|_| replanned) {
-                Some(plan) => {
-                    let nodes = (!whole).then_some(&nodes[..]);
-                    state.take(&*self.engine, &**plan, id, now, &on, nodes)
-                }
+                Some(plan) => state.take(&*self.engine, &**plan, id, now, &on, Some(&nodes)),
                 None => state.take(&*self.engine, self.plan, id, now, &on, None),
             };
             if !c.is_empty() {
@@ -1333,53 +1354,6 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             changes.retain(|c| !c.is_empty());
         }
     }
-}
-
-/// Whether a plan's creates or deletes are cut at the burst limit, or fill it.
-fn at_limit<const N: usize>(plan: &Plan<N>) -> bool {
-    plan.creates.len() >= BURST_REPLICAS
-        || plan.deletes.len() >= BURST_REPLICAS
-        || plan.creates_wanted as usize > plan.creates.len()
-        || plan.deletes_wanted as usize > plan.deletes.len()
-}
-
-/// Appends a plan's creates (`true`, node, its name) and deletes (`false`,
-/// pod, its node's name) to `out`.
-fn entries<const N: usize>(plan: Option<&Plan<N>>, out: &mut Vec<(bool, u32, Sym)>) {
-    let Some(plan) = plan else {
-        return;
-    };
-    out.extend(plan.creates.iter().map(|c| (true, c.node.0, c.node_name)));
-    out.extend(plan.deletes.iter().map(|d| (false, d.pod.0, d.node_name)));
-}
-
-/// The entries in one of `old` and `new` (sorted here) but not both: a
-/// create's node, or a delete's node name symbol as `Err`.
-fn moved_entries(
-    old: &mut [(bool, u32, Sym)],
-    new: &mut [(bool, u32, Sym)],
-) -> Vec<Result<NodeId, Sym>> {
-    old.sort_unstable();
-    new.sort_unstable();
-    let (mut a, mut b) = (old.iter().peekable(), new.iter().peekable());
-    let mut moved = Vec::new();
-    loop {
-        let e = match (a.peek(), b.peek()) {
-            (None, None) => break,
-            (Some(x), Some(y)) if x == y => {
-                a.next();
-                b.next();
-                continue;
-            }
-            (Some(x), Some(y)) if x < y => a.next(),
-            (Some(_), None) => a.next(),
-            _ => b.next(),
-        };
-        if let Some(&(create, id, node)) = e {
-            moved.push(if create { Ok(NodeId(id)) } else { Err(node) });
-        }
-    }
-    moved
 }
 
 /// Reads a duration: `100ms`, `30s`, `2m`, `1h30m`, `1m30s`.

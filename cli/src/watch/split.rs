@@ -5,6 +5,11 @@
 //! rely on. The scanner here only tracks strings (and their escapes) and brace
 //! depth, so it finds where each object ends without parsing it (jumping over
 //! the text of strings); the core's decoder reads the object itself.
+//!
+//! While it scans, it drops the whitespace between tokens, in place: kubectl's
+//! indentation is more than half of a pretty-printed event's bytes, and every
+//! reader after this one (the core's decoder, the watch's header) would step
+//! over each of those bytes again. Strings are kept byte for byte.
 
 use std::io::{self, Read};
 
@@ -19,6 +24,10 @@ pub struct Splitter<R> {
     start: usize,
     /// The next byte to scan.
     pos: usize,
+    /// Where the next byte kept of the object being scanned goes: the object
+    /// so far, without its whitespace between tokens, is `buf[start..kept]`
+    /// (`kept <= pos`).
+    kept: usize,
     depth: u32,
     in_string: bool,
     escaped: bool,
@@ -36,6 +45,7 @@ impl<R: Read> Splitter<R> {
             buf: Vec::with_capacity(CHUNK),
             start: 0,
             pos: 0,
+            kept: 0,
             depth: 0,
             in_string: false,
             escaped: false,
@@ -44,9 +54,9 @@ impl<R: Read> Splitter<R> {
         }
     }
 
-    /// The next object, `None` at the end of the stream. Whitespace between
-    /// objects is skipped; anything else outside an object is an error, as is
-    /// a stream that ends inside one.
+    /// The next object, without whitespace between its tokens; `None` at the
+    /// end of the stream. Whitespace between objects is skipped; anything else
+    /// outside an object is an error, as is a stream that ends inside one.
     pub fn next_object(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
             while let Some(&b) = self.buf.get(self.pos) {
@@ -56,6 +66,7 @@ impl<R: Read> Splitter<R> {
                         b' ' | b'\n' | b'\r' | b'\t' => self.start = self.pos,
                         b'{' => {
                             self.start = self.pos - 1;
+                            self.kept = self.pos;
                             self.depth = 1;
                         }
                         _ => {
@@ -69,6 +80,7 @@ impl<R: Read> Splitter<R> {
                     continue;
                 }
                 if self.in_string {
+                    self.keep(b);
                     if self.escaped {
                         self.escaped = false;
                     } else if b == b'\\' {
@@ -76,25 +88,44 @@ impl<R: Read> Splitter<R> {
                     } else if b == b'"' {
                         self.in_string = false;
                     } else {
-                        self.skip_string_text();
+                        self.keep_string_text();
                     }
                     continue;
                 }
                 match b {
-                    b'"' => {
-                        self.in_string = true;
-                        self.skip_string_text();
+                    // One blank after a number or literal stays, so that
+                    // `1 2` does not become `12`.
+                    b' ' | b'\n' | b'\r' | b'\t' => {
+                        if self.after_scalar() {
+                            self.keep(b);
+                        }
+                        // Indentation comes in runs: the rest of this one goes
+                        // at once.
+                        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+                        self.pos += rest
+                            .iter()
+                            .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+                            .unwrap_or(rest.len());
                     }
-                    b'{' | b'[' => self.depth += 1,
+                    b'"' => {
+                        self.keep(b);
+                        self.in_string = true;
+                        self.keep_string_text();
+                    }
+                    b'{' | b'[' => {
+                        self.keep(b);
+                        self.depth += 1;
+                    }
                     b'}' | b']' => {
+                        self.keep(b);
                         self.depth -= 1;
                         if self.depth == 0 {
-                            let object = self.start..self.pos;
+                            let object = self.start..self.kept;
                             self.start = self.pos;
                             return Ok(self.buf.get(object));
                         }
                     }
-                    _ => {}
+                    _ => self.keep(b),
                 }
             }
             if self.pos - self.start > self.max_bytes {
@@ -107,6 +138,7 @@ impl<R: Read> Splitter<R> {
             self.buf.drain(..self.start);
             self.dropped += self.start as u64;
             self.pos -= self.start;
+            self.kept = self.kept.saturating_sub(self.start);
             self.start = 0;
             let len = self.buf.len();
             self.buf.resize(len + CHUNK, 0);
@@ -138,12 +170,36 @@ impl<R: Read> Splitter<R> {
 }
 
 impl<R> Splitter<R> {
+    /// Keeps byte `b`, the one just scanned, in the object.
+    fn keep(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.kept) {
+            *slot = b;
+        }
+        self.kept += 1;
+    }
+
+    /// Whether the last byte kept is part of a number or literal.
+    fn after_scalar(&self) -> bool {
+        let last = self.kept.checked_sub(1).and_then(|i| self.buf.get(i));
+        !matches!(
+            last,
+            None | Some(
+                b'{' | b'[' | b',' | b':' | b'"' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'
+            )
+        )
+    }
+
     /// Moves past the text of the string being scanned up to its next quote
-    /// or backslash (or the end of what is read): most of an object's bytes
-    /// are in strings, and `memchr2` looks at many at a time.
-    fn skip_string_text(&mut self) {
+    /// or backslash (or the end of what is read), keeping it: most of an
+    /// object's bytes are in strings, and `memchr2` looks at many at a time.
+    fn keep_string_text(&mut self) {
         let rest = self.buf.get(self.pos..).unwrap_or(&[]);
-        self.pos += memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        let n = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+        if self.kept != self.pos {
+            self.buf.copy_within(self.pos..self.pos + n, self.kept);
+        }
+        self.pos += n;
+        self.kept += n;
     }
 }
 
@@ -169,7 +225,10 @@ mod tests {
         let input = "{\n    \"type\": \"ADDED\",\n    \"object\": {\"metadata\": {\"annotations\": {\"a\": \"}{\\\"\"}}}\n}\n{\"type\":\"DELETED\",\"object\":{\"items\":[{}]}}  \n";
         let objects = split(input).unwrap();
         assert_eq!(objects.len(), 2);
-        assert!(objects[0].ends_with("}}}\n}"));
+        assert_eq!(
+            objects[0],
+            "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"annotations\":{\"a\":\"}{\\\"\"}}}}"
+        );
         assert_eq!(
             objects[1],
             "{\"type\":\"DELETED\",\"object\":{\"items\":[{}]}}"
@@ -185,8 +244,22 @@ mod tests {
 
     #[test]
     fn objects_larger_than_a_read_are_joined() {
-        let big = format!("{{\"a\": \"{}\"}}", "x".repeat(3 * CHUNK));
-        let objects = split(&format!("{big}{big}")).unwrap();
-        assert_eq!(objects, vec![big.clone(), big]);
+        let text = "x ".repeat(3 * CHUNK / 2);
+        let big = format!("{{\"a\": \"{text}\"}}");
+        let objects = split(&format!("{big}\n{big}")).unwrap();
+        let compact = format!("{{\"a\":\"{text}\"}}");
+        assert_eq!(objects, vec![compact.clone(), compact]);
+    }
+
+    #[test]
+    fn whitespace_between_tokens_is_dropped_and_kept_in_strings() {
+        let input = "{\n  \"type\" : \"MODIFIED\",\r\n\t\"object\": {\"metadata\": {\"annotations\": {\n    \"note\": \" a\\\"  b \\\\\",\n    \"list\": [ 1 , true , null ]\n}}}\n}";
+        let objects = split(input).unwrap();
+        assert_eq!(
+            objects,
+            vec!["{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{\"annotations\":{\"note\":\" a\\\"  b \\\\\",\"list\":[1 ,true ,null ]}}}}"]
+        );
+        // Two numbers are not joined into one: the object stays invalid.
+        assert_eq!(split("{\"a\": [1  \n 2]}").unwrap(), vec!["{\"a\":[1 2]}"]);
     }
 }

@@ -35,7 +35,7 @@ use crate::selector::parse_i64;
 pub use backoff::{Backoff, BackoffEntry};
 pub use expectations::Expectations;
 pub use intorstr::IntOrPercent;
-pub use node::{NodeChange, NodePart};
+pub use node::{NodeChange, NodePart, Replanned};
 pub use owner::Propagation;
 pub use plan::{
     slow_start_batches, Create, CreateReason, DaemonSetStatus, Delete, DeleteReason, Hold,

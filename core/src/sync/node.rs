@@ -78,6 +78,23 @@ impl Part {
     }
 }
 
+/// What a re-plan by node ([`Engine::sync_node`], [`Engine::sync_node_pods`])
+/// changed in the plan besides the re-planned node's part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Replanned {
+    /// The other nodes whose creates or deletes the plan lists changed: at the
+    /// burst limit, the last node a full list holds gives up entries to the
+    /// re-planned node's (one for the creates, one for the deletes).
+    pub shifted: [Option<NodeId>; 2],
+}
+
+impl Replanned {
+    /// The nodes of [`shifted`](Self::shifted).
+    pub fn shifted(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.shifted.iter().flatten().copied()
+    }
+}
+
 /// What a node adds to a plan besides its creates and deletes.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Effect {
@@ -134,8 +151,9 @@ impl<
     /// exactly what [`sync`](Self::sync) at `now` would give, in the time of the
     /// node's pods rather than the cluster's.
     ///
-    /// Returns `Ok(false)`, and leaves `plan` and the engine as they were, when
-    /// that cannot be done for sure: the plan was not a full sync's, or lists
+    /// Returns what the re-plan changed besides the node's part
+    /// ([`Replanned`]); `Ok(None)`, leaving `plan` and the engine as they were,
+    /// when that cannot be done for sure: the plan was not a full sync's, or lists
     /// adoptions or releases; a rollout is under way (a pod of an old revision,
     /// surge, an invalid budget); the plan asks to sync again later (backoff,
     /// `minReadySeconds` set) or deletes a failed pod; the burst limit
@@ -157,7 +175,7 @@ impl<
         change: &NodeChange<'_>,
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Replanned>> {
         let s = *self
             .sets
             .get(set.0)
@@ -168,10 +186,10 @@ impl<
             .ok_or(Error::NotFound(Table::Nodes))?
             .name;
         if !self.replans_by_node(set, &s, now, plan) {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(claimed) = self.claimed_on(&s, change.node, change.pods, now) else {
-            return Ok(false);
+            return Ok(None);
         };
         let run = if change.was.should_run {
             crate::cache::RUN
@@ -189,7 +207,7 @@ impl<
             fit: run | stay,
         };
         let Some(old) = self.node_part_of(set, &s, &before, &claimed, now)? else {
-            return Ok(false);
+            return Ok(None);
         };
         self.replan_node(set, &s, change.node, &old, &claimed, now, plan)
     }
@@ -230,7 +248,7 @@ impl<
     /// removed or updated, staying on the node and the DaemonSet's): `before`
     /// is the node's part from [`node_part`](Self::node_part) before the
     /// change, `pods` the DaemonSet's pods on the node now. Otherwise as
-    /// [`sync_node`](Self::sync_node), and `Ok(false)` also when `before` is
+    /// [`sync_node`](Self::sync_node), and `Ok(None)` also when `before` is
     /// not of `node`.
     pub fn sync_node_pods<const N: usize>(
         &mut self,
@@ -239,7 +257,7 @@ impl<
         pods: &[PodId],
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Replanned>> {
         let s = *self
             .sets
             .get(set.0)
@@ -249,10 +267,10 @@ impl<
             .get(node.0)
             .ok_or(Error::NotFound(Table::Nodes))?;
         if !self.replans_by_node(set, &s, now, plan) {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(claimed) = self.claimed_on(&s, node, pods, now) else {
-            return Ok(false);
+            return Ok(None);
         };
         self.replan_node(set, &s, node, &before.part, &claimed, now, plan)
     }
@@ -311,7 +329,7 @@ impl<
         claimed: &[Claimed],
         now: Timestamp,
         plan: &mut Plan<N>,
-    ) -> Result<bool> {
+    ) -> Result<Option<Replanned>> {
         let name = self
             .nodes
             .get(node.0)
@@ -323,7 +341,7 @@ impl<
             fit: self.placements.get(set.0, node.0),
         };
         let Some(new) = self.node_part_of(set, s, &after, claimed, now)? else {
-            return Ok(false);
+            return Ok(None);
         };
         // Where the node's creates and deletes fall in the lists the burst
         // limit cuts, before and after.
@@ -336,13 +354,13 @@ impl<
             (old.creates.len(), new.creates.len()),
             listed_creates,
         ) else {
-            return Ok(false);
+            return Ok(None);
         };
         // The plan holds the first of the node's deletes, in the pass's order.
         let in_plan = |d: &Delete| plan.deletes.iter().any(|x| x.pod == d.pod);
         let listed_deletes = old.deletes.iter().take_while(|d| in_plan(d)).count();
         if old.deletes.iter().skip(listed_deletes).any(in_plan) {
-            return Ok(false);
+            return Ok(None);
         }
         let Some(dc) = self.cut(
             plan.deletes
@@ -354,19 +372,19 @@ impl<
             (old.deletes.len(), new.deletes.len()),
             listed_deletes,
         ) else {
-            return Ok(false);
+            return Ok(None);
         };
         let (Some(was), Some(is)) = (
             self.effect(s, old, cc.listed, dc.listed)?,
             self.effect(s, &new, cc.take, dc.take)?,
         ) else {
-            return Ok(false);
+            return Ok(None);
         };
         // The last node of a list at the limit gives up what the node takes.
         let creates_shift = match cc.last {
             Some((last, _)) => match self.shift_creates(set, s, plan, last, now)? {
                 Some(x) => Some(x),
-                None => return Ok(false),
+                None => return Ok(None),
             },
             None => None,
         };
@@ -374,14 +392,14 @@ impl<
             Some((last, listed)) => {
                 match self.shift_deletes(set, s, plan, last, listed, dc.drop, now)? {
                     Some(x) => Some(x),
-                    None => return Ok(false),
+                    None => return Ok(None),
                 }
             }
             None => None,
         };
         if let (Some(a), Some(b)) = (&creates_shift, &deletes_shift) {
             if a.part.slot.id == b.part.slot.id {
-                return Ok(false);
+                return Ok(None);
             }
         }
         let changes = [
@@ -406,7 +424,7 @@ impl<
                 _ => false,
             };
             if !matches {
-                return Ok(false);
+                return Ok(None);
             }
             holds = holds.saturating_sub(usize::from(was.hold.is_some()))
                 + usize::from(is.hold.is_some());
@@ -414,7 +432,7 @@ impl<
         let creates = plan.creates.len() - cc.listed + cc.take - cc.drop;
         let deletes = plan.deletes.len() - dc.listed + dc.take - dc.drop;
         if creates > BURST_REPLICAS.min(N) || deletes > BURST_REPLICAS.min(N) || holds > N {
-            return Ok(false);
+            return Ok(None);
         }
         let desired = plan
             .rollout
@@ -424,7 +442,7 @@ impl<
             (None, _) => 0,
             // The budgets scale with the nodes that should run the pod.
             (Some(_), Some((max_unavailable, 0))) => max_unavailable,
-            (Some(_), _) => return Ok(false),
+            (Some(_), _) => return Ok(None),
         };
 
         plan.creates.retain(|c| c.node != node);
@@ -494,7 +512,12 @@ impl<
         plan.manage_deletes = plan.deletes.len() as u32;
         plan.strings_freed = self.strings.freed();
         self.commit(set, s, now, plan)?;
-        Ok(true)
+        Ok(Some(Replanned {
+            shifted: [
+                creates_shift.map(|x| NodeId(x.part.slot.id)),
+                deletes_shift.map(|x| NodeId(x.part.slot.id)),
+            ],
+        }))
     }
 
     /// Where a node named `name`, with `counts.0` wanted entries before the
