@@ -353,7 +353,7 @@ impl<
             };
             let now_deleting = self.engine.pods.get(id.0).is_some_and(|p| p.deleting);
             if was.is_none_or(|old| !old.deleting && now_deleting) {
-                self.engine.observe_pod(id);
+                self.engine.observe_pod(id, false);
             }
         }
     }

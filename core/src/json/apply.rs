@@ -369,12 +369,11 @@ impl<
                 let (id, change) = match (found, deleted) {
                     (None, true) => return Ok(One::IGNORED),
                     (Some(id), true) => {
-                        // Observed while its controller reference is still known.
-                        let set = s.engine().controller_of(id);
+                        // Observed while its controller reference is known:
+                        // before the removal, which cannot fail for a pod
+                        // just found.
+                        s.observe_pod(id, true);
                         s.remove_pod(id)?;
-                        if let Some(set) = set {
-                            let _ = s.engine().observe(set, 1, true);
-                        }
                         (id, Change::Removed)
                     }
                     (Some(id), false) => {
@@ -385,7 +384,7 @@ impl<
                         // it, which only matters to counts below 0, which dsr
                         // does not keep).
                         if changed && input.deleting && !terminating {
-                            s.observe_pod(id);
+                            s.observe_pod(id, false);
                         }
                         (
                             id,
@@ -398,7 +397,7 @@ impl<
                     }
                     (None, false) => {
                         let id = s.add_pod(&input)?;
-                        s.observe_pod(id);
+                        s.observe_pod(id, false);
                         (id, Change::Added)
                     }
                 };
@@ -732,7 +731,7 @@ pub(crate) trait Store<
     /// A pod added or become terminating observes its controller's
     /// expectations ([`Engine::observe_pod`]); a stage leaves it to
     /// [`Stage::observe_pods`], just before its commit.
-    fn observe_pod(&mut self, pod: PodId);
+    fn observe_pod(&mut self, pod: PodId, gone: bool);
     /// Before remembered revision entry `i` changes.
     fn note_entry(&mut self, i: usize) -> Result<()>;
     /// Before a DaemonSet's revision hash changes.
@@ -794,8 +793,8 @@ impl<
         Engine::remove_pod(self, id)
     }
     #[inline(always)]
-    fn observe_pod(&mut self, pod: PodId) {
-        Engine::observe_pod(self, pod)
+    fn observe_pod(&mut self, pod: PodId, gone: bool) {
+        Engine::observe_pod(self, pod, gone)
     }
     #[inline(always)]
     fn note_entry(&mut self, _: usize) -> Result<()> {
@@ -857,7 +856,7 @@ impl<
     }
     // Expectations are not in the log: observed only once every item is
     // applied (`Stage::observe_pods`).
-    fn observe_pod(&mut self, _: PodId) {}
+    fn observe_pod(&mut self, _: PodId, _: bool) {}
     fn note_entry(&mut self, i: usize) -> Result<()> {
         Stage::note_entry(self, i)
     }

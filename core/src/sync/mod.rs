@@ -632,24 +632,22 @@ impl<
     }
 
     /// What the controller's pod event handlers do with expectations when a
-    /// pod appears or becomes terminating: a pod controlled by a DaemonSet
-    /// observes one of its creates, or, when it is terminating, one of its
-    /// deletes. Orphans observe nothing (no sync waits for them). A pod that
-    /// goes observes a delete of its controller
-    /// ([`controller_of`](Self::controller_of), then
-    /// [`observe_deletes`](Self::observe_deletes)).
+    /// pod appears, becomes terminating, or goes (`gone`: call it just before
+    /// removing the pod, while its controller reference is known): a pod
+    /// controlled by a DaemonSet ([`controller_of`](Self::controller_of))
+    /// observes one of its creates, or, when it is terminating or gone, one of
+    /// its deletes. Orphans observe nothing (no sync waits for them).
     ///
     /// `apply` (feature `json`) observes in this way every pod it adds or
     /// removes, and a pod when it becomes terminating, so a caller that feeds
     /// the engine the cluster's pods need not report its own creates and
     /// deletes.
-    pub fn observe_pod(&mut self, pod: PodId) {
-        let Some(set) = self.controller_of(pod) else {
-            return;
-        };
-        let deleting = self.pods.get(pod.0).is_some_and(|p| p.deleting);
-        // `controller_of` found the set, so observing cannot fail.
-        let _ = self.observe(set, 1, deleting);
+    pub fn observe_pod(&mut self, pod: PodId, gone: bool) {
+        let deletes = gone || self.pods.get(pod.0).is_some_and(|p| p.deleting);
+        if let Some(set) = self.controller_of(pod) {
+            // `controller_of` found the set, so observing cannot fail.
+            let _ = self.observe(set, 1, deletes);
+        }
     }
 
     /// The creates and deletes a DaemonSet still waits to see, if any were planned.
