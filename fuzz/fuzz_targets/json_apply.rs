@@ -101,7 +101,9 @@ fuzz_target!(|data: &[u8]| {
 /// The engine's snapshot.
 fn state(e: &E) -> Vec<u8> {
     let mut buf = vec![0u8; E::max_snapshot_size()];
-    let n = e.snapshot(&mut buf).expect("a snapshot fits its maximum size");
+    let n = e
+        .snapshot(&mut buf)
+        .expect("a snapshot fits its maximum size");
     buf.truncate(n);
     buf
 }
