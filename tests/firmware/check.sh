@@ -44,7 +44,7 @@
 #      looked up in a table; and everywhere, DaemonSet and pod updates
 #      compile the object once, an empty object is written in its slot (no
 #      350-byte temporary), an error's name is read again with the decode's
-#      own context, a one-object scratch leaves the `List` item check out.
+#      own context, a one-object scratch leaves the `List` stage out.
 #      What json adds (38.8 KB) is the JSON reading itself (about 21 KB:
 #      serde-json-core, the readers of each kind, the document and event
 #      logic), apply (about 6 KB, the C entry point included) and the update
