@@ -258,6 +258,30 @@ impl<
         r
     }
 
+    /// An update through the log: `was` reads the object as it is where the
+    /// attempt that succeeds starts (a compaction before it moves the old
+    /// one's parts), `update` replaces it; a change is logged.
+    fn update_logged(
+        &mut self,
+        was: &mut dyn FnMut(
+            &Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+        ) -> Was,
+        update: &mut dyn FnMut(
+            &mut Engine<NODES, SETS, PODS, STRINGS, BYTES, LABELS, RULES, TAINTS, TERMS, BACKOFF>,
+        ) -> Result<bool>,
+    ) -> Result<bool> {
+        self.room()?;
+        let mut old = Was::Nothing;
+        let changed = self.with_room(&mut |e| {
+            old = was(e);
+            update(e)
+        })?;
+        if changed {
+            self.push(old);
+        }
+        Ok(changed)
+    }
+
     /// Adds a node (see [`Engine::add_node`]).
     pub fn add_node(&mut self, input: &NodeInput<'_>) -> Result<NodeId> {
         self.room()?;
@@ -270,18 +294,10 @@ impl<
     /// Replaces a node (see [`Engine::update_node`]); whether it changed (a node
     /// that did not is left as it is, and takes no entry of the log).
     pub fn update_node(&mut self, id: NodeId, input: &NodeInput<'_>) -> Result<bool> {
-        self.room()?;
-        // Read where the attempt that succeeds starts: a compaction before
-        // it moves the old one's parts.
-        let mut old = None;
-        let changed = self.with_room(&mut |e| {
-            old = e.node(id).copied();
-            e.update_node_once::<true>(id, input)
-        })?;
-        if changed {
-            self.push(Was::Node(id, old, false));
-        }
-        Ok(changed)
+        self.update_logged(
+            &mut |e| Was::Node(id, e.node(id).copied(), false),
+            &mut |e| e.update_node_once::<true>(id, input),
+        )
     }
 
     /// Adds a DaemonSet (see [`Engine::add_daemon_set`]).
@@ -296,18 +312,10 @@ impl<
     /// Replaces a DaemonSet's spec (see [`Engine::update_daemon_set`]); whether
     /// it changed (one that did not is left as it is, its version too).
     pub fn update_daemon_set(&mut self, id: SetId, input: &DaemonSetInput<'_>) -> Result<bool> {
-        self.room()?;
-        // Read where the attempt that succeeds starts: a compaction before
-        // it moves the old one's parts.
-        let mut old = None;
-        let changed = self.with_room(&mut |e| {
-            old = e.daemon_set(id).copied();
-            e.replace_daemon_set::<true>(id, input, true)
-        })?;
-        if changed {
-            self.push(Was::Set(id, old, false));
-        }
-        Ok(changed)
+        self.update_logged(
+            &mut |e| Was::Set(id, e.daemon_set(id).copied(), false),
+            &mut |e| e.replace_daemon_set::<true>(id, input, true),
+        )
     }
 
     /// Adds a pod (see [`Engine::add_pod`]).
@@ -322,18 +330,9 @@ impl<
     /// Replaces a pod (see [`Engine::update_pod`]); whether it changed (one
     /// that did not is left as it is).
     pub fn update_pod(&mut self, id: PodId, input: &PodInput<'_>) -> Result<bool> {
-        self.room()?;
-        // Read where the attempt that succeeds starts: a compaction before
-        // it moves the old one's parts.
-        let mut old = None;
-        let changed = self.with_room(&mut |e| {
-            old = e.pod(id).copied();
+        self.update_logged(&mut |e| Was::Pod(id, e.pod(id).copied(), false), &mut |e| {
             e.replace_pod::<true>(id, input, true)
-        })?;
-        if changed {
-            self.push(Was::Pod(id, old, false));
-        }
-        Ok(changed)
+        })
     }
 
     /// What applying a `List` does last before its commit (nothing can fail
