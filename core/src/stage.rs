@@ -350,8 +350,8 @@ impl<
             else {
                 continue;
             };
-            let now_deleting = self.engine.pods.get(id.0).is_some_and(|p| p.deleting);
-            if was.is_none_or(|old| !old.deleting && now_deleting) {
+            let deleting = self.engine.pods.get(id.0).is_some_and(|p| p.deleting);
+            if crate::sync::pod_event_observes(was.map(|old| old.deleting), deleting) {
                 self.engine.observe_pod(id, false);
             }
         }

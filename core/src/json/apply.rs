@@ -377,13 +377,9 @@ impl<
                         (id, Change::Removed)
                     }
                     (Some(id), false) => {
-                        let terminating = s.engine().pods.get(id.0).is_some_and(|p| p.deleting);
+                        let was = s.engine().pods.get(id.0).is_some_and(|p| p.deleting);
                         let changed = s.update_pod(id, &input)?;
-                        // A pod becoming terminating is the delete observed
-                        // (upstream observes one again on each later update of
-                        // it, which only matters to counts below 0, which dsr
-                        // does not keep).
-                        if changed && input.deleting && !terminating {
+                        if crate::sync::pod_event_observes(Some(was), input.deleting) {
                             s.observe_pod(id, false);
                         }
                         (

@@ -1158,5 +1158,14 @@ pub(crate) fn by_age<'s>(a: &Pod, b: &Pod, text: impl Fn(Sym) -> &'s [u8]) -> Or
         .then_with(|| text(a.name).cmp(text(b.name)))
 }
 
+/// Whether a pod event observes expectations (see [`Engine::observe_pod`]): the
+/// pod is new (`was_deleting` is `None`) or has just become terminating.
+/// (Upstream observes a delete again on each later update of a terminating pod,
+/// which only matters to counts below 0, which dsr does not keep.)
+#[cfg(feature = "json")]
+pub(crate) fn pod_event_observes(was_deleting: Option<bool>, deleting: bool) -> bool {
+    was_deleting.is_none_or(|was| !was && deleting)
+}
+
 #[cfg(test)]
 mod tests;
