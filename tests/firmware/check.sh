@@ -27,12 +27,12 @@
 #      dsr_engine_apply and checks that a refused one changes nothing, so the
 #      JSON decoder is linked and its stack measured) and report the same
 #      sizes; the program's .text must stay within FIRMWARE_JSON_TEXT_MAX
-#      bytes. The target is 128 KiB (131072) and is NOT met by 437 bytes:
-#      the program measures 131509 bytes (x86-64; 148970 before the size
+#      bytes. The target is 128 KiB (131072) and is NOT met by 444 bytes:
+#      the program measures 131516 bytes (x86-64; 148970 before the size
 #      work of issue 12, 138660 before its second round, which reached
 #      131062 alone; the all-or-nothing `List` stage and apply observing
 #      the expectations of the pods it adds and removes, merged beside it,
-#      add 447), so the default is 129 KiB (132096) until room is made.
+#      add 454), so the default is 129 KiB (132096) until room is made.
 #      What made the room: the core's `Error` is 12 bytes
 #      (was 40: `ValidationError`'s maxima are u16, `ParseError`'s positions
 #      and the error's capacities u32), so a `Result` travels in registers
