@@ -1,8 +1,10 @@
 //! Issue 14 item 1: every input path is O(n log n) in the size of an object. A
-//! node with many labels is loaded at two sizes, 10,000 and 100,000 labels, and
-//! the larger must cost less than 40 times the smaller: O(n log n) costs about 12
-//! times, a linear search per label (O(n²)) about 100 times. Each size is timed
-//! as the best of three runs, so a busy machine slows both rather than one; no
+//! node with many labels is loaded at two sizes, 2,000 and 100,000 labels, and
+//! the larger must cost less than 400 times the smaller: O(n log n) costs about
+//! 76 times, a linear search per label (O(n²)) about 2,500 times, so a busy
+//! machine would have to slow one size five times more than the other to fail
+//! it (with 10,000 and 100,000 the margins were 3× and 2.5×, and a loaded CI
+//! machine once crossed them). Each size is timed as the best of five runs; no
 //! time is compared with a fixed budget. (`scripts/hostile-input.sh` times the
 //! 250,000-label case in a release build.)
 
@@ -12,8 +14,11 @@ use dsr_cli::engine::{on_big_stack, HostEngine};
 use dsr_cli::load::{objects_from_bytes, Limits};
 use dsr_core::input::{LabelInput, NodeInput};
 
+/// The smaller size, in labels; the larger is 100,000.
+const SMALL: usize = 2_000;
+
 /// The most the larger size may cost, as a multiple of the smaller.
-const MAX_RATIO: f64 = 40.0;
+const MAX_RATIO: f64 = 400.0;
 
 fn node_json(labels: usize) -> String {
     let mut s =
@@ -28,8 +33,8 @@ fn node_json(labels: usize) -> String {
     s
 }
 
-fn best_of_three(mut f: impl FnMut()) -> Duration {
-    (0..3)
+fn best_of_five(mut f: impl FnMut()) -> Duration {
+    (0..5)
         .map(|_| {
             let t = Instant::now();
             f();
@@ -45,17 +50,17 @@ fn ratio(small: Duration, large: Duration) -> f64 {
 
 #[test]
 fn the_loader_is_n_log_n_in_the_labels_of_a_node() {
-    let (small, large) = (node_json(10_000), node_json(100_000));
+    let (small, large) = (node_json(SMALL), node_json(100_000));
     let limits = Limits::default();
     let load = |text: &str| {
         let o = objects_from_bytes(text.as_bytes(), &limits).unwrap();
         assert_eq!(o.nodes.len(), 1);
     };
-    let t_small = best_of_three(|| load(&small));
-    let t_large = best_of_three(|| load(&large));
+    let t_small = best_of_five(|| load(&small));
+    let t_large = best_of_five(|| load(&large));
     let r = ratio(t_small, t_large);
-    println!("loader: 10k labels {t_small:?}, 100k labels {t_large:?}: ×{r:.1}");
-    assert!(r < MAX_RATIO, "100k labels cost ×{r:.1} of 10k");
+    println!("loader: {SMALL} labels {t_small:?}, 100k labels {t_large:?}: ×{r:.1}");
+    assert!(r < MAX_RATIO, "100k labels cost ×{r:.1} of {SMALL}");
 }
 
 fn labels(n: usize) -> Vec<String> {
@@ -80,16 +85,16 @@ fn the_engine_is_n_log_n_in_the_labels_of_a_node() {
                 labels: &labels,
                 ..Default::default()
             };
-            best_of_three(|| {
+            best_of_five(|| {
                 engine.clear();
                 engine.add_node(&input).unwrap();
             })
         };
-        let t_small = time(&labels(10_000));
+        let t_small = time(&labels(SMALL));
         let t_large = time(&labels(100_000));
-        println!("engine: 10k labels {t_small:?}, 100k labels {t_large:?}");
+        println!("engine: {SMALL} labels {t_small:?}, 100k labels {t_large:?}");
         ratio(t_small, t_large)
     })
     .unwrap();
-    assert!(r < MAX_RATIO, "100k labels cost ×{r:.1} of 10k");
+    assert!(r < MAX_RATIO, "100k labels cost ×{r:.1} of {SMALL}");
 }
