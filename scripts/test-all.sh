@@ -4,8 +4,8 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, features, test (cargo test --workspace, once), stack
 #   (the stack-painting test, optimized: every call within 4 KiB), conformance
-#   (the test step's debug dsr CLI over CONFORMANCE_DIRS), nostd (self-test, then the
-#   no_std / no-alloc symbol check), header (include/dsr.h fresh and
+#   (the test step's debug dsr CLI over CONFORMANCE_DIRS), nostd (self-test,
+#   then the no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
 #   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
 #   link examples/c with the documented flags, shared and static), firmware
