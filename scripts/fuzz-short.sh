@@ -2,7 +2,7 @@
 # Runs every cargo-fuzz target in fuzz/ for a short time, starting from its
 # committed seeds in fuzz/corpus/<target>/; fails at the first crash.
 #
-#   FUZZ_SECONDS   seconds per target (default 20); 0 only replays the seeds
+#   FUZZ_SECONDS   seconds per target (default 12); 0 only replays the seeds
 #   FUZZ_TARGETS   space-separated targets (default: all of `cargo fuzz list`)
 #
 # Needs the nightly toolchain and cargo-fuzz 0.13.2 (.ci/run installs it).
@@ -18,7 +18,12 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-seconds=${FUZZ_SECONDS:-20}
+# 12 s, not 20: this run replays the seeds and catches what a few seconds find;
+# finding deep bugs is the long runs' job (fuzz/README.md). Measured with a fixed
+# seed over the executions a 20 s CI run makes, the first 60% of them (12 s)
+# reached 95-97% of the edges (c_api 3693 of 3851, churn 2679 of 2753, cli_load
+# 6642 of 6977); the 8 s saved per target are 72 s of a CI run.
+seconds=${FUZZ_SECONDS:-12}
 flags=(--sanitizer none --no-trace-compares)
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then

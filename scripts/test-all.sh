@@ -4,8 +4,8 @@
 # Steps, in order, stopping at the first failure:
 #   fmt, clippy, doc, features, test (cargo test --workspace, once), stack
 #   (the stack-painting test, optimized: every call within 4 KiB), conformance
-#   (the dsr CLI over CONFORMANCE_DIRS), nostd (self-test, then the
-#   no_std / no-alloc symbol check), header (include/dsr.h fresh and
+#   (the test step's debug dsr CLI over CONFORMANCE_DIRS), nostd (self-test,
+#   then the no_std / no-alloc symbol check), header (include/dsr.h fresh and
 #   standalone), libdsr (one release build of libdsr.a/.so, reused by the next
 #   steps), c-tests (tests/c under ASan+UBSan), pkgconfig (install, then
 #   link examples/c with the documented flags, shared and static), firmware
@@ -13,7 +13,7 @@
 #   (go vet, go test, go test with GOGC=1; then a module outside the
 #   repository against an installed libdsr), docs (every C and Go block of
 #   README.md and ffi/README.md built and run), fuzz (each cargo-fuzz target for
-#   FUZZ_SECONDS, default 20, from its seeds: scripts/fuzz-short.sh),
+#   FUZZ_SECONDS, default 12, from its seeds: scripts/fuzz-short.sh),
 #   shared-data (tests/data vs ../shared).
 # Ends with one summary line: "test-all: PASSED ..." or "test-all: FAILED ...".
 set -euo pipefail
@@ -116,10 +116,17 @@ step test "cargo test --workspace" \
 # them; `cargo test` above checks the debug build's looser bound.
 step stack "cargo test --release -p dsr-core --features json --test stack: worst-case stack per call, optimized" \
     cargo test --release -p dsr-core --features json --test stack -- --nocapture
-# The debug build that `cargo test` just made: the vectors take seconds there, and a
-# release build of the CLI would add minutes to a cold CI run.
-step conformance "dsr conformance ${CONFORMANCE_DIRS[*]}" \
-    cargo run -q -p dsr-cli -- conformance "${CONFORMANCE_DIRS[@]}"
+# The debug binary that `cargo test --workspace` just built for the CLI's tests: the
+# vectors take seconds there. Not `cargo run -p dsr-cli`: alone, the CLI unifies
+# other features of dsr-core, serde and serde_json than the workspace's tests do, so
+# it rebuilt them and the CLI (35 s of a cold run); a release build would add minutes.
+conformance_step() {
+    local dsr="${CARGO_TARGET_DIR:-target}/debug/dsr"
+    [ -x "$dsr" ] || { echo "no $dsr: the test step builds it" >&2; return 1; }
+    "$dsr" conformance "${CONFORMANCE_DIRS[@]}"
+}
+step conformance "dsr conformance ${CONFORMANCE_DIRS[*]} (the test step's debug build)" \
+    conformance_step
 step nostd "tests/nostd-check/check.sh --self-test, then the check" \
     nostd_step
 step header "tests/header/check.sh: include/dsr.h regenerated and diffed, compiled alone as C99/C++" \
@@ -136,7 +143,7 @@ step go "tests/go/run.sh: gofmt, go vet, go test and GOGC=1 go test of go/; test
     bash tests/go/run.sh
 step docs "tests/docs/check.sh: the C and Go blocks of README.md and ffi/README.md build and run" \
     bash tests/docs/check.sh
-step fuzz "fuzz (short runs): scripts/fuzz-short.sh, ${FUZZ_SECONDS:-20}s per target" \
+step fuzz "fuzz (short runs): scripts/fuzz-short.sh, ${FUZZ_SECONDS:-12}s per target" \
     bash scripts/fuzz-short.sh
 step shared-data "scripts/sync-shared-data.sh --check" \
     bash scripts/sync-shared-data.sh --check

@@ -3,11 +3,12 @@
 //!
 //! Each case's Kubernetes objects (nodes, DaemonSets, pods) go into the engine as
 //! JSON through `Engine::apply`, as every dump does; its other inputs (a label
-//! selector, a taint, a toleration, labels) are read into k8s-openapi types and
-//! mapped field by field to the core's inputs. Cases are asked of a small engine that is cleared before every case, or, for a case too
-//! big for it, of the smallest larger engine that holds it (`engine::case_tier`). A
-//! kind the runner does not know, or an input it cannot load, is a failed case,
-//! never a skipped one.
+//! selector, a taint, a toleration, labels) are read into the API's types
+//! ([`inputs`]) and mapped field by field to the core's inputs. Cases are asked of
+//! a small engine that is cleared before every case, or, for a case too big for
+//! it, of the smallest larger engine that holds it (`engine::case_tier`). A kind
+//! the runner does not know, or an input it cannot load, is a failed case, never
+//! a skipped one.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -25,13 +26,14 @@ use dsr_core::sync::{DaemonSetStatus, Plan};
 use dsr_core::taint::{TaintEffect, TolerationOperator};
 use dsr_core::{Error, Timestamp};
 use dsr_core::{NodeId, SetId};
-use k8s_openapi::api::core::v1::{Taint, Toleration};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
+use self::inputs::{LabelSelector, Taint, Toleration};
 use crate::engine::{case_tier, with_engine, AnyEngine, CaseEngine, OnEngine, Tier, HOST_PODS};
 use crate::load::{self, Limits};
+
+pub mod inputs;
 
 /// The format these vectors are written in.
 pub const SCHEMA: &str = "dsr-conformance/v1";

@@ -377,3 +377,168 @@ fn feature_gates_per_case_and_unknown_gates_fail() {
     let names: Vec<String> = failures(&out).into_iter().map(|f| f.1).collect();
     assert_eq!(names, ["gate-default", "gate-unknown"], "{out}");
 }
+
+/// Every taint, toleration and label selector the vectors give as plain inputs
+/// (and the edge cases below) reads the same into the runner's own types as into
+/// k8s-openapi's, the API's.
+#[test]
+fn the_runners_input_types_read_like_the_apis() {
+    use dsr_cli::conformance::inputs;
+    use k8s_openapi::api::core::v1 as api;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1 as meta;
+    use serde_json::{json, Value};
+
+    type Fields = Vec<Option<String>>;
+    type Requirements = Vec<(String, String, Option<Vec<String>>)>;
+    fn read<T: serde::de::DeserializeOwned>(v: &Value) -> Option<T> {
+        serde_json::from_value(v.clone()).ok()
+    }
+    fn taint(v: &Value) -> (Option<Fields>, Option<Fields>) {
+        let f = |key: String, value: Option<String>, effect: String, added: bool| {
+            vec![Some(key), value, Some(effect), added.then(String::new)]
+        };
+        (
+            read::<inputs::Taint>(v).map(|t| f(t.key, t.value, t.effect, t.time_added.is_some())),
+            read::<api::Taint>(v).map(|t| f(t.key, t.value, t.effect, t.time_added.is_some())),
+        )
+    }
+    fn toleration(v: &Value) -> (Option<Fields>, Option<Fields>) {
+        let secs = |s: Option<i64>| s.map(|s| s.to_string());
+        (
+            read::<inputs::Toleration>(v).map(|t| {
+                vec![
+                    t.key,
+                    t.operator,
+                    t.value,
+                    t.effect,
+                    secs(t.toleration_seconds),
+                ]
+            }),
+            read::<api::Toleration>(v).map(|t| {
+                vec![
+                    t.key,
+                    t.operator,
+                    t.value,
+                    t.effect,
+                    secs(t.toleration_seconds),
+                ]
+            }),
+        )
+    }
+    fn selector(v: &Value) -> (Option<Fields>, Option<Fields>) {
+        let f = |labels: Option<std::collections::BTreeMap<String, String>>,
+                 reqs: Option<Requirements>| {
+            vec![Some(format!("{labels:?}")), Some(format!("{reqs:?}"))]
+        };
+        (
+            read::<inputs::LabelSelector>(v).map(|s| {
+                let reqs = s.match_expressions.map(|r| {
+                    r.into_iter()
+                        .map(|r| (r.key, r.operator, r.values))
+                        .collect()
+                });
+                f(s.match_labels, reqs)
+            }),
+            read::<meta::LabelSelector>(v).map(|s| {
+                let reqs = s.match_expressions.map(|r| {
+                    r.into_iter()
+                        .map(|r| (r.key, r.operator, r.values))
+                        .collect()
+                });
+                f(s.match_labels, reqs)
+            }),
+        )
+    }
+    type Reader = fn(&Value) -> (Option<Fields>, Option<Fields>);
+    let mut seen: Vec<(Reader, Value)> = Vec::new();
+    fn list(seen: &mut Vec<(Reader, Value)>, read: Reader, v: Option<&Value>) {
+        match v {
+            Some(Value::Array(items)) => seen.extend(items.iter().map(|i| (read, i.clone()))),
+            Some(v) if !v.is_null() => seen.push((read, v.clone())),
+            _ => {}
+        }
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.join("conformance"), root.join("conformance-next")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                files.push(path);
+            }
+        }
+    }
+    for file in &files {
+        let doc: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        for case in doc["cases"].as_array().into_iter().flatten() {
+            list(&mut seen, taint, case.get("taint"));
+            list(&mut seen, taint, case.get("taints"));
+            list(&mut seen, taint, case["expect"].get("untolerated"));
+            list(&mut seen, toleration, case.get("toleration"));
+            list(&mut seen, toleration, case.get("tolerations"));
+            list(&mut seen, toleration, case["expect"].get("tolerations"));
+            if case["kind"] == "labelSelector" {
+                list(&mut seen, selector, case.get("selector"));
+            }
+        }
+    }
+    let from_vectors = seen.len();
+    assert!(from_vectors > 3000, "{from_vectors} inputs in {files:?}");
+    // Absent, null and unknown fields, wrong types, arrays for objects.
+    for v in [
+        json!({}),
+        json!({"key": null, "value": null, "effect": null, "timeAdded": null}),
+        json!({"key": "k", "effect": "NoSchedule", "unknown": [1, 2]}),
+        json!({"key": 5}),
+        json!({"effect": false}),
+        json!(["k", "v", "NoSchedule"]),
+        json!("k=v:NoSchedule"),
+        json!(null),
+        json!({"key": "k", "timeAdded": "2024-01-02T03:04:05Z"}),
+        json!({"key": "k", "timeAdded": "yesterday"}),
+        json!({"key": "k", "timeAdded": 1704164645}),
+    ] {
+        seen.push((taint, v));
+    }
+    for v in [
+        json!({"tolerationSeconds": null, "operator": "Exists"}),
+        json!({"tolerationSeconds": -5}),
+        json!({"tolerationSeconds": 1.5}),
+        json!({"tolerationSeconds": "30"}),
+        json!({"tolerationSeconds": 9223372036854775807_i64}),
+        json!({"tolerationSeconds": 9223372036854775808_u64}),
+        json!({"key": ["k"]}),
+        json!([null, "Exists"]),
+        json!(5),
+    ] {
+        seen.push((toleration, v));
+    }
+    for v in [
+        json!({}),
+        json!({"matchLabels": null, "matchExpressions": null}),
+        json!({"matchLabels": {"a": "b"}, "matchExpressions": []}),
+        json!({"matchExpressions": [{"key": "k", "operator": "Exists"}]}),
+        json!({"matchExpressions": [{"key": "k", "operator": "In", "values": null}]}),
+        json!({"matchExpressions": [{"operator": "In", "values": ["a"], "extra": 1}]}),
+        json!({"matchExpressions": [["k", "Exists"]]}),
+        json!({"matchExpressions": [{"key": "k", "operator": "In", "values": "a"}]}),
+        json!({"matchLabels": {"a": 1}}),
+        json!({"matchLabels": ["a"]}),
+        json!([]),
+    ] {
+        seen.push((selector, v));
+    }
+    let mut errors = Vec::new();
+    for (read, v) in &seen {
+        let (ours, api) = read(v);
+        assert_eq!(ours, api, "{v}");
+        if ours.is_none() {
+            errors.push(v);
+        }
+    }
+    // The edge cases above hold errors for both; the vectors, none.
+    assert_eq!(errors.len(), 18, "{errors:?}");
+}
