@@ -101,11 +101,7 @@ impl<R: Read> Splitter<R> {
                         }
                         // Indentation comes in runs: the rest of this one goes
                         // at once.
-                        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
-                        self.pos += rest
-                            .iter()
-                            .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
-                            .unwrap_or(rest.len());
+                        self.pos += blank_run(self.buf.get(self.pos..).unwrap_or(&[]));
                     }
                     b'"' => {
                         self.keep(b);
@@ -203,6 +199,26 @@ impl<R> Splitter<R> {
     }
 }
 
+/// How many bytes of whitespace `text` starts with. Pretty-printed events are
+/// indented by runs of spaces: eight are looked at at once while they last.
+fn blank_run(text: &[u8]) -> usize {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let mut n = 0;
+    while let Some(word) = text.get(n..n + 8) {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        if u64::from_ne_bytes(w) != SPACES {
+            break;
+        }
+        n += 8;
+    }
+    let rest = text.get(n..).unwrap_or(&[]);
+    n + rest
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\n' | b'\r' | b'\t'))
+        .unwrap_or(rest.len())
+}
+
 fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg)
 }
@@ -261,5 +277,22 @@ mod tests {
         );
         // Two numbers are not joined into one: the object stays invalid.
         assert_eq!(split("{\"a\": [1  \n 2]}").unwrap(), vec!["{\"a\":[1 2]}"]);
+    }
+
+    #[test]
+    fn deep_indentation_and_strings_with_escapes_are_kept_right() {
+        let value = format!("{}\\\"}}{}", "v".repeat(30), "w".repeat(5));
+        let input = format!(
+            "{{\n{}\"labels\":{{\n{} \t\"a-long-label-key-of-more-than-24\": \"{value}\"}}\n{}}}",
+            " ".repeat(24),
+            " ".repeat(17),
+            " ".repeat(9)
+        );
+        assert_eq!(
+            split(&input).unwrap(),
+            vec![format!(
+                "{{\"labels\":{{\"a-long-label-key-of-more-than-24\":\"{value}\"}}}}"
+            )]
+        );
     }
 }
