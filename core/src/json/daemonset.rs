@@ -1,7 +1,8 @@
 //! `apps/v1 DaemonSet`: selector, pod template, update strategy, status.
 
-use super::de::{int, match_key, Ctx, Fields, Read, Seg, Source};
+use super::de::{match_key, Ctx, Fields, Read, Seg, Source};
 use super::meta::Meta;
+use super::one::{One, Value};
 use super::podspec::{requirements, PodSpec};
 use super::Problem;
 use crate::daemonset::label_selector_operator;
@@ -69,8 +70,8 @@ impl<'a> Fields<'a> for DaemonSet<'a> {
                 ctx.object(src, &mut s)?;
             },
             "status" => {
-                let mut s = Status(&mut self.observed_generation);
-                ctx.object(src, &mut s)?;
+                let generation = Value::Int(&mut self.observed_generation);
+                ctx.object(src, &mut One::new("observedGeneration", generation))?;
             },
             _ => ctx.skip(src)?,
         };
@@ -146,24 +147,12 @@ impl<'a> Fields<'a> for Template<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
             "metadata" => {
-                let mut m = TemplateMeta(&mut self.0.template_labels);
-                ctx.object(src, &mut m)?;
+                let labels = Value::Labels(&mut self.0.template_labels);
+                ctx.object(src, &mut One::new("labels", labels))?;
             },
             "spec" => {
                 ctx.object(src, &mut self.0.spec)?;
             },
-            _ => ctx.skip(src)?,
-        };
-        Ok(())
-    }
-}
-
-struct TemplateMeta<'d, 'a>(&'d mut &'a [LabelInput<'a>]);
-
-impl<'a> Fields<'a> for TemplateMeta<'_, 'a> {
-    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match_key! { key;
-            "labels" => *self.0 = ctx.labels(src)?.unwrap_or(&[]),
             _ => ctx.skip(src)?,
         };
         Ok(())
@@ -209,17 +198,5 @@ fn int_or_string<'a>(
         Some(b'"') | Some(b'n') => Ok(ctx.string(src)?.map(IntOrStringInput::String)),
         Some(b'-' | b'0'..=b'9') => Ok(ctx.int32(src)?.map(IntOrStringInput::Int)),
         _ => Err(ctx.fail(Problem::Syntax(serde_json_core::de::Error::InvalidType))),
-    }
-}
-
-struct Status<'d>(&'d mut i64);
-
-impl<'a> Fields<'a> for Status<'_> {
-    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match_key! { key;
-            "observedGeneration" => *self.0 = int(src)?.unwrap_or(0),
-            _ => ctx.skip(src)?,
-        };
-        Ok(())
     }
 }

@@ -45,6 +45,7 @@ mod daemonset;
 pub(crate) mod de;
 mod meta;
 mod node;
+mod one;
 mod pod;
 mod podspec;
 mod revision;
@@ -71,6 +72,7 @@ use de::{
     field_of, int, match_key, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg,
     Source, Stop, Want,
 };
+use one::{One, Value};
 
 /// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
 /// remembered highest ControllerRevision.
@@ -1083,28 +1085,6 @@ pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
 #[cold]
 #[inline(never)]
 fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
-    struct Outer<'a>(Option<&'a str>);
-    struct Inner<'r, 'a>(&'r mut Option<&'a str>);
-    impl<'a> Fields<'a> for Inner<'_, 'a> {
-        fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-            match_key! { key;
-                "name" => *self.0 = de::raw_str(src)?,
-                _ => ctx.skip(src)?,
-            };
-            Ok(())
-        }
-    }
-    impl<'a> Fields<'a> for Outer<'a> {
-        fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-            match_key! { key;
-                "metadata" => {
-                    ctx.object(src, &mut Inner(&mut self.0))?;
-                },
-                _ => ctx.skip(src)?,
-            };
-            Ok(())
-        }
-    }
     // Neither reader unescapes nor keeps anything: only the path, the depth
     // (what may be skipped below it) and the problem are the read's; nor
     // does it end early (a name is read from the start of the object).
@@ -1116,9 +1096,11 @@ fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
         ctx.finished = None;
     }
     let json = ctx.json;
-    let mut outer = Outer(None);
+    let mut name = None;
+    let mut meta = One::new("name", Value::RawStr(&mut name));
+    let mut outer = One::new("metadata", Value::Object(&mut meta));
     at(json, start, Want::Object(ctx, &mut outer)).ok()?;
-    outer.0
+    name
 }
 
 /// What [`read`] found: the event type, the kind, and whether the input is an

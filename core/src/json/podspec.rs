@@ -2,6 +2,7 @@
 //! pod share.
 
 use super::de::{boolean, int, match_key, object_element, Ctx, Elements, Fields, Read, Source};
+use super::one::{One, Value};
 use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TolerationInput,
 };
@@ -26,8 +27,10 @@ impl<'a> Fields<'a> for PodSpec<'a> {
         match_key! { key;
             "nodeSelector" => self.node_selector = ctx.labels(src)?.unwrap_or(&[]),
             "affinity" => {
-                let mut a = Affinity(&mut self.required_node_affinity);
-                ctx.object(src, &mut a)?;
+                // Only `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+                let required = Value::NodeSelector(&mut self.required_node_affinity);
+                let mut node = One::new("requiredDuringSchedulingIgnoredDuringExecution", required);
+                ctx.object(src, &mut One::new("nodeAffinity", Value::Object(&mut node)))?;
             },
             "tolerations" => {
                 ctx.array(src, &mut Tolerations)?;
@@ -47,58 +50,7 @@ impl<'a> Fields<'a> for PodSpec<'a> {
     }
 }
 
-/// `affinity`: only `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
-struct Affinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
-
-impl<'a> Fields<'a> for Affinity<'_, 'a> {
-    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match_key! { key;
-            "nodeAffinity" => {
-                let mut n = NodeAffinity(self.0);
-                ctx.object(src, &mut n)?;
-            },
-            _ => ctx.skip(src)?,
-        };
-        Ok(())
-    }
-}
-
-struct NodeAffinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
-
-impl<'a> Fields<'a> for NodeAffinity<'_, 'a> {
-    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match_key! { key;
-            "requiredDuringSchedulingIgnoredDuringExecution" => {
-                let mut s = NodeSelector::default();
-                if ctx.object(src, &mut s)? {
-                    *self.0 = Some(s.terms);
-                }
-            },
-            _ => ctx.skip(src)?,
-        };
-        Ok(())
-    }
-}
-
-#[derive(Default)]
-struct NodeSelector<'a> {
-    terms: &'a [NodeSelectorTermInput<'a>],
-}
-
-impl<'a> Fields<'a> for NodeSelector<'a> {
-    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match_key! { key;
-            "nodeSelectorTerms" => {
-                ctx.array(src, &mut Terms)?;
-                self.terms = ctx.terms.finish();
-            },
-            _ => ctx.skip(src)?,
-        };
-        Ok(())
-    }
-}
-
-struct Terms;
+pub(crate) struct Terms;
 
 impl<'a> Elements<'a> for Terms {
     fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
@@ -188,20 +140,10 @@ struct Containers;
 impl<'a> Elements<'a> for Containers {
     fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut c = ContainerInput::default();
-        if !object_element(ctx, src, &mut c)? {
+        if !object_element(ctx, src, &mut One::new("name", Value::Str(&mut c.name)))? {
             return Ok(false);
         }
         ctx.containers.push(c).map_err(|p| ctx.fail(p))?;
         Ok(true)
-    }
-}
-
-impl<'a> Fields<'a> for ContainerInput<'a> {
-    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-        match_key! { key;
-            "name" => self.name = ctx.str_or_empty(src)?,
-            _ => ctx.skip(src)?,
-        };
-        Ok(())
     }
 }
