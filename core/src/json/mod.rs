@@ -260,6 +260,16 @@ impl ApplyError {
             detail: heapless::String::new(),
         }
     }
+
+    /// Makes this error `kind`'s `problem`, with no name, path or detail,
+    /// where it is.
+    fn reset(&mut self, kind: Kind, problem: Problem) {
+        self.kind = kind;
+        self.problem = problem;
+        self.name.clear();
+        self.path.clear();
+        self.detail.clear();
+    }
 }
 
 /// Copies `s` into `out`, ending with `...` when it does not fit (cut at a
@@ -1065,10 +1075,21 @@ pub(crate) fn decode<
 }
 
 /// The error of a failed [`decode`], named.
+pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
+    let mut err = ApplyError::new(Kind::Unknown, Problem::NotAnObject);
+    failure_in(ctx, &mut err);
+    err
+}
+
+/// [`failure`], written to `err` (where the caller keeps it: not made on the
+/// stack and copied).
 #[cold]
 #[inline(never)]
-pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
-    let mut err = ctx.error(ctx.error.unwrap_or(serde_json_core::de::Error::CustomError));
+pub(crate) fn failure_in(ctx: &mut Ctx<'_>, err: &mut ApplyError) {
+    ctx.error_in(
+        ctx.error.unwrap_or(serde_json_core::de::Error::CustomError),
+        err,
+    );
     if err.name.is_empty() {
         // `kubectl` sorts keys, so `labels` comes before `name`: find the
         // name for the message.
@@ -1076,7 +1097,6 @@ pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
             copy_cut(err.name.as_mut_view(), name);
         }
     }
-    err
 }
 
 /// `metadata.name` of the object at `start`, as written, if it can be read;
@@ -1265,16 +1285,17 @@ fn found<'a>(
 }
 
 impl Ctx<'_> {
-    /// The error for a failed read: the recorded problem (or the parser's), with
-    /// the object, its name and the path where it happened.
+    /// The error for a failed read, written to `err`: the recorded problem
+    /// (or the parser's), with the object, its name and the path where it
+    /// happened.
     #[cold]
     #[inline(never)]
-    fn error(&self, e: serde_json_core::de::Error) -> ApplyError {
+    fn error_in(&self, e: serde_json_core::de::Error, err: &mut ApplyError) {
         let problem = self.problem.unwrap_or(match e {
             serde_json_core::de::Error::CustomError => Problem::TooDeep,
             e => Problem::Syntax(e),
         });
-        let mut err = ApplyError::new(self.kind, problem);
+        err.reset(self.kind, problem);
         copy_cut(err.name.as_mut_view(), self.name);
         copy_cut(err.detail.as_mut_view(), self.detail);
         let path = err.path.as_mut_view();
@@ -1291,7 +1312,6 @@ impl Ctx<'_> {
             };
             copy_cut(path, piece);
         }
-        err
     }
 }
 
@@ -1322,9 +1342,8 @@ pub(crate) fn not_a_daemon_set(kind: Kind) -> ApplyError {
     ApplyError::new(kind, Problem::NotAnObject)
 }
 
-/// A problem the engine found in an object.
-pub(crate) fn engine_error(kind: Kind, name: &str, e: crate::Error) -> ApplyError {
-    let mut err = ApplyError::new(kind, Problem::Engine(e));
+/// A problem the engine found in an object, written to `err`.
+pub(crate) fn engine_error_in(kind: Kind, name: &str, e: crate::Error, err: &mut ApplyError) {
+    err.reset(kind, Problem::Engine(e));
     copy_cut(err.name.as_mut_view(), name);
-    err
 }
