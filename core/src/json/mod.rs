@@ -665,12 +665,24 @@ fn peek<'a>(
     }
 }
 
-/// Makes `slot` an object of `kind`, empty, to read into.
+/// The next slot of the object array, made an empty object of `kind` to read
+/// into where it is: the object being read, which starts at `start` (its
+/// kind and start are the context's, for messages). [`close_object`] counts
+/// it.
 // Written where it goes: returned, it was built in a stack temporary (an
 // object is hundreds of bytes: 400 bytes more stack under a watch event's
 // apply) and copied.
 #[inline(never)]
-fn empty_object(slot: &mut Object<'_>, kind: Kind) {
+fn open_object<'o, 'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &'o mut Bump<'a, Object<'a>>,
+    kind: Kind,
+    start: usize,
+) -> Read<&'o mut Object<'a>> {
+    ctx.kind = kind;
+    ctx.name = "";
+    ctx.start = Some(start);
+    let slot = objects.next().map_err(|p| ctx.fail(p))?;
     *slot = match kind {
         Kind::Node => Object::Node(node::Node::default()),
         Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
@@ -678,6 +690,17 @@ fn empty_object(slot: &mut Object<'_>, kind: Kind) {
         Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
         _ => Object::Other,
     };
+    Ok(slot)
+}
+
+/// Counts the object read into the slot [`open_object`] gave, once
+/// [`read_done`].
+#[inline(never)]
+fn close_object(ctx: &Ctx<'_>, objects: &mut Bump<'_, Object<'_>>) {
+    if let Ok(slot) = objects.next() {
+        read_done(ctx, slot);
+    }
+    objects.commit();
 }
 
 /// The reader of an object's fields (`None` for a kind dsr does not read).
@@ -713,15 +736,8 @@ fn read_document<'a>(
     kind: Kind,
 ) -> Result<(), serde_json_core::de::Error> {
     let json = ctx.json;
-    ctx.start = Some(0);
-    let slot = match objects.next() {
-        Ok(slot) => slot,
-        Err(p) => {
-            ctx.problem.get_or_insert(p);
-            return Err(serde_json_core::de::Error::CustomError);
-        }
-    };
-    empty_object(slot, kind);
+    let slot = open_object(ctx, objects, kind, 0)
+        .map_err(|Stop| serde_json_core::de::Error::CustomError)?;
     if let Some(fields) = fields_of(slot) {
         let depth = ctx.depth;
         ctx.set_tail(de::Tail::Document);
@@ -735,8 +751,7 @@ fn read_document<'a>(
             }
         }
     }
-    read_done(ctx, slot);
-    objects.commit();
+    close_object(ctx, objects);
     Ok(())
 }
 
@@ -767,9 +782,8 @@ impl<'a> Elements<'a> for Items<'_, 'a> {
         if item.kind.is_none() {
             return Err(ctx.fail(Problem::NotAnObject));
         }
-        let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
-        read_done(ctx, slot);
-        self.objects.commit();
+        // Its first field opened its slot.
+        close_object(ctx, self.objects);
         Ok(true)
     }
 }
@@ -803,10 +817,7 @@ impl<'a> Fields<'a> for Item<'_, 'a> {
             if matches!(kind, Kind::List | Kind::Unknown) {
                 return Err(ctx.fail(Problem::NotAnObject));
             }
-            ctx.kind = kind;
-            ctx.name = "";
-            ctx.start = Some(start);
-            empty_object(self.objects.next().map_err(|p| ctx.fail(p))?, kind);
+            open_object(ctx, self.objects, kind, start)?;
             self.kind = Some(kind);
         }
         let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
@@ -920,17 +931,9 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
             start,
             kind,
         } = self;
-        ctx.kind = kind;
-        ctx.name = "";
-        ctx.start = Some(start);
-        let slot = match objects.next() {
-            Ok(slot) => slot,
-            Err(p) => {
-                ctx.fail(p);
-                return Err(D::Error::custom(""));
-            }
+        let Ok(slot) = open_object(ctx, objects, kind, start) else {
+            return Err(D::Error::custom(""));
         };
-        empty_object(slot, kind);
         if let Some(fields) = fields_of(slot) {
             ctx.set_tail(de::Tail::Event);
             let read = Want::Object(ctx, fields).deserialize(d);
@@ -941,13 +944,11 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
                 }
                 // Read all the same: the error unwinds the event's read, which
                 // `read` ends there.
-                read_done(ctx, slot);
-                objects.commit();
+                close_object(ctx, objects);
                 return Err(e);
             }
         }
-        read_done(ctx, slot);
-        objects.commit();
+        close_object(ctx, objects);
         Ok(())
     }
 }
