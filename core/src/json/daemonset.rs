@@ -1,7 +1,10 @@
 //! `apps/v1 DaemonSet`: selector, pod template, update strategy, status.
 
+#[cfg(not(feature = "compact"))]
+use super::de::int;
 use super::de::{match_key, Ctx, Fields, Read, Seg, Source};
 use super::meta::Meta;
+#[cfg(feature = "compact")]
 use super::one::{One, Value};
 use super::podspec::{requirements, PodSpec};
 use super::Problem;
@@ -70,8 +73,11 @@ impl<'a> Fields<'a> for DaemonSet<'a> {
                 ctx.object(src, &mut s)?;
             },
             "status" => {
-                let generation = Value::Int(&mut self.observed_generation);
-                ctx.object(src, &mut One::new("observedGeneration", generation))?;
+                #[cfg(feature = "compact")]
+                let mut s = One::new("observedGeneration", Value::Int(&mut self.observed_generation));
+                #[cfg(not(feature = "compact"))]
+                let mut s = Status(&mut self.observed_generation);
+                ctx.object(src, &mut s)?;
             },
             _ => ctx.skip(src)?,
         };
@@ -147,12 +153,31 @@ impl<'a> Fields<'a> for Template<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
             "metadata" => {
-                let labels = Value::Labels(&mut self.0.template_labels);
-                ctx.object(src, &mut One::new("labels", labels))?;
+                #[cfg(feature = "compact")]
+                let mut m = One::new("labels", Value::Labels(&mut self.0.template_labels));
+                #[cfg(not(feature = "compact"))]
+                let mut m = TemplateMeta(&mut self.0.template_labels);
+                ctx.object(src, &mut m)?;
             },
             "spec" => {
                 ctx.object(src, &mut self.0.spec)?;
             },
+            _ => ctx.skip(src)?,
+        };
+        Ok(())
+    }
+}
+
+// Hosted builds: a reader of their own for each object (the firmware build
+// reads them with `One`: less code, larger frames).
+#[cfg(not(feature = "compact"))]
+struct TemplateMeta<'d, 'a>(&'d mut &'a [LabelInput<'a>]);
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Fields<'a> for TemplateMeta<'_, 'a> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
+        match_key! { key;
+            "labels" => *self.0 = ctx.labels(src)?.unwrap_or(&[]),
             _ => ctx.skip(src)?,
         };
         Ok(())
@@ -198,5 +223,19 @@ fn int_or_string<'a>(
         Some(b'"') | Some(b'n') => Ok(ctx.string(src)?.map(IntOrStringInput::String)),
         Some(b'-' | b'0'..=b'9') => Ok(ctx.int32(src)?.map(IntOrStringInput::Int)),
         _ => Err(ctx.fail(Problem::Syntax(serde_json_core::de::Error::InvalidType))),
+    }
+}
+
+#[cfg(not(feature = "compact"))]
+struct Status<'d>(&'d mut i64);
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Fields<'a> for Status<'_> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
+        match_key! { key;
+            "observedGeneration" => *self.0 = int(src)?.unwrap_or(0),
+            _ => ctx.skip(src)?,
+        };
+        Ok(())
     }
 }

@@ -45,6 +45,7 @@ mod daemonset;
 pub(crate) mod de;
 mod meta;
 mod node;
+#[cfg(feature = "compact")]
 mod one;
 mod pod;
 mod podspec;
@@ -72,6 +73,7 @@ use de::{
     field_of, int, match_key, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg,
     Source, Stop, Want,
 };
+#[cfg(feature = "compact")]
 use one::{One, Value};
 
 /// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
@@ -1118,10 +1120,46 @@ fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
     }
     let json = ctx.json;
     let mut name = None;
+    #[cfg(feature = "compact")]
     let mut meta = One::new("name", Value::RawStr(&mut name));
+    #[cfg(feature = "compact")]
     let mut outer = One::new("metadata", Value::Object(&mut meta));
+    #[cfg(not(feature = "compact"))]
+    let mut outer = NameAt(&mut name);
     at(json, start, Want::Object(ctx, &mut outer)).ok()?;
     name
+}
+
+/// [`name_at`]'s reader in hosted builds (the firmware build's is `One`).
+#[cfg(not(feature = "compact"))]
+struct NameAt<'r, 'a>(&'r mut Option<&'a str>);
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Fields<'a> for NameAt<'_, 'a> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
+        struct Inner<'r, 'a>(&'r mut Option<&'a str>);
+        impl<'a> Fields<'a> for Inner<'_, 'a> {
+            fn field(
+                &mut self,
+                ctx: &mut Ctx<'a>,
+                key: &'a str,
+                src: &mut dyn Source<'a>,
+            ) -> Read<()> {
+                match_key! { key;
+                    "name" => *self.0 = de::raw_str(src)?,
+                    _ => ctx.skip(src)?,
+                };
+                Ok(())
+            }
+        }
+        match_key! { key;
+            "metadata" => {
+                ctx.object(src, &mut Inner(self.0))?;
+            },
+            _ => ctx.skip(src)?,
+        };
+        Ok(())
+    }
 }
 
 /// What [`read`] found: the event type, the kind, and whether the input is an
