@@ -319,7 +319,7 @@ impl<
 
     /// Checks a DaemonSet given as JSON as the API server would accept it (see
     /// [`Engine::validate_daemon_set`]), without applying it: `Ok` when valid, an
-    /// [`ApplyError`] with [`Problem::Engine`](super::Problem::Engine)`(`[`Error::Spec`]`)`
+    /// [`ApplyError`] with [`Problem::Engine`]`(`[`Error::Spec`]`)`
     /// naming the problem when not. The object is read as written: a missing
     /// namespace is not defaulted (the API server refuses a namespaced object
     /// without one). The engine's tables do not change.
