@@ -203,6 +203,7 @@ mod with_json {
 
     use super::{dsr_applied, dsr_change, dsr_engine, dsr_object_kind};
     use crate::capacities::build::{JSON_LABELS, JSON_OBJECTS, JSON_RULES, JSON_TEXT};
+    use crate::convert::Out;
     use crate::engine::State;
     use crate::result::{dsr_result, Failure};
     use crate::types::DSR_NONE;
@@ -279,9 +280,14 @@ mod with_json {
     }
 
     impl State {
-        /// Applies `json` with the engine's scratch, emptied; an error is kept
-        /// for `dsr_engine_last_error()`.
-        fn apply_json(&mut self, json: &[u8]) -> Result<Applied, Failure> {
+        /// Applies `json` with the engine's scratch, emptied, and writes what
+        /// it did to `out` when given; an error is kept for
+        /// `dsr_engine_last_error()`.
+        fn apply_json(
+            &mut self,
+            json: &[u8],
+            out: Option<Out<dsr_applied>>,
+        ) -> Result<(), Failure> {
             // What an earlier call left (references into its input, which may be
             // gone) is overwritten, never read: the scratch is built again in
             // place, as `dsr_engine_init()` built it (no temporary of its size
@@ -296,21 +302,26 @@ mod with_json {
             // and the scratch, which outlive the call, and is never read after
             // it: the next call resets the scratch first.
             let scratch = unsafe { &mut *slot.cast::<json_scratch!('_)>() };
-            match self.core.apply(json, scratch) {
-                Ok(applied) => {
-                    if applied.kind == Kind::DaemonSet && applied.change == Change::Removed {
-                        // As dsr_engine_remove_daemon_set: plans made before are stale.
-                        self.epoch = self.epoch.wrapping_add(1);
-                    }
-                    Ok(applied)
-                }
-                Err(e) => {
-                    let f = failure(&e);
-                    self.json.error = Some(e);
-                    self.json.fresh = true;
-                    Err(f)
-                }
+            // The error is written where the engine keeps it.
+            let Some(applied) = self
+                .core
+                .apply_keeping_error(json, scratch, &mut self.json.error)
+            else {
+                self.json.fresh = true;
+                return Err(self
+                    .json
+                    .error
+                    .as_ref()
+                    .map_or(dsr_result::DSR_RESULT_INVALID_JSON.into(), failure));
+            };
+            if applied.kind == Kind::DaemonSet && applied.change == Change::Removed {
+                // As dsr_engine_remove_daemon_set: plans made before are stale.
+                self.epoch = self.epoch.wrapping_add(1);
             }
+            if let Some(out) = out {
+                out.set(applied_to_c(&applied));
+            }
+            Ok(())
         }
     }
 
@@ -413,11 +424,7 @@ mod with_json {
                 } else {
                     Some(try_out!(out))
                 };
-                let applied = e.apply_json(json)?;
-                if let Some(out) = out {
-                    out.set(applied_to_c(&applied));
-                }
-                Ok(())
+                e.apply_json(json, out)
             })
         })
     }

@@ -2,7 +2,10 @@
 
 use super::daemonset::DaemonSet as DaemonSetJson;
 use super::revision::Revision;
-use super::{decode, engine_error, failure, ApplyError, EventType, Kind, Object, Scratch};
+use super::{
+    decode, engine_error_in, failure, failure_in, ApplyError, EventType, Kind, Object, Problem,
+    Scratch,
+};
 use crate::engine::{Engine, NodeId, SetId};
 use crate::error::{Error, Field, Result};
 use crate::holders::{syms_of, Hold};
@@ -205,10 +208,37 @@ impl<
     ) -> core::result::Result<Applied, ApplyError> {
         // The error is made once the call is over, out of line: the message
         // is hundreds of bytes, and not on the stack while decoding.
-        self.apply_decoded(json, scratch).map_err(|f| match f {
-            Failed::Decode(ctx) => failure(ctx),
-            Failed::Object(object, e) => object_error(object, e),
+        self.apply_decoded(json, scratch).map_err(|f| {
+            let mut err = ApplyError::new(Kind::Unknown, Problem::NotAnObject);
+            f.name(&mut err);
+            err
         })
+    }
+
+    /// [`Engine::apply`], for a caller that keeps the error of its last call
+    /// (the C library, for `dsr_engine_last_error()`): on error, `None`, and
+    /// the error is written to `error`, made where it is kept rather than on
+    /// the stack and copied there (it is hundreds of bytes); on success,
+    /// `error` is left as it was.
+    pub fn apply_keeping_error<
+        'a,
+        const OBJECTS: usize,
+        const SLABELS: usize,
+        const SRULES: usize,
+        const TEXT: usize,
+    >(
+        &mut self,
+        json: &'a [u8],
+        scratch: &'a mut Scratch<'a, OBJECTS, SLABELS, SRULES, TEXT>,
+        error: &mut Option<ApplyError>,
+    ) -> Option<Applied> {
+        match self.apply_decoded(json, scratch) {
+            Ok(applied) => Some(applied),
+            Err(f) => {
+                f.name(error.insert(ApplyError::new(Kind::Unknown, Problem::NotAnObject)));
+                None
+            }
+        }
     }
 
     #[inline(never)]
@@ -289,7 +319,7 @@ impl<
 
     /// Checks a DaemonSet given as JSON as the API server would accept it (see
     /// [`Engine::validate_daemon_set`]), without applying it: `Ok` when valid, an
-    /// [`ApplyError`] with [`Problem::Engine`](super::Problem::Engine)`(`[`Error::Spec`]`)`
+    /// [`ApplyError`] with [`Problem::Engine`]`(`[`Error::Spec`]`)`
     /// naming the problem when not. The object is read as written: a missing
     /// namespace is not defaulted (the API server refuses a namespaced object
     /// without one). The engine's tables do not change.
@@ -882,10 +912,27 @@ enum Failed<'a> {
     Object(&'a Object<'a>, Error),
 }
 
+impl Failed<'_> {
+    /// Writes the error to `err`.
+    #[cold]
+    #[inline(never)]
+    fn name(self, err: &mut ApplyError) {
+        match self {
+            Failed::Decode(ctx) => failure_in(ctx, err),
+            Failed::Object(object, e) => object_error_in(object, e, err),
+        }
+    }
+}
+
 /// The error for an object the engine refused.
-#[cold]
-#[inline(never)]
 fn object_error(object: &Object<'_>, e: Error) -> ApplyError {
+    let mut err = ApplyError::new(Kind::Unknown, Problem::NotAnObject);
+    object_error_in(object, e, &mut err);
+    err
+}
+
+/// [`object_error`], written to `err`.
+fn object_error_in(object: &Object<'_>, e: Error, err: &mut ApplyError) {
     let (kind, name) = match object {
         Object::Node(n) => (Kind::Node, n.meta.name),
         Object::DaemonSet(d) => (Kind::DaemonSet, d.meta.name),
@@ -893,7 +940,7 @@ fn object_error(object: &Object<'_>, e: Error) -> ApplyError {
         Object::Revision(r) => (Kind::ControllerRevision, r.meta.name),
         Object::Empty | Object::Other => (Kind::Other, ""),
     };
-    engine_error(kind, name, e)
+    engine_error_in(kind, name, e, err);
 }
 
 #[cfg(all(test, feature = "snapshot"))]
@@ -970,6 +1017,39 @@ mod tests {
         let mut s: Scratch<'_> = Scratch::new();
         let err = e.apply(json.as_bytes(), &mut s).unwrap_err();
         assert_eq!(err.name.as_str(), "edge-1");
+    }
+
+    #[test]
+    fn apply_keeping_error_keeps_the_error_apply_returns_until_the_next_one() {
+        let bad = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"edge-1"},
+            "spec":{"taints":[{"key":"edge","effect":7}]}}"#;
+        let mut e = Box::new(GatewayEngine::new());
+        let mut s: Scratch<'_> = Scratch::new();
+        let returned = e.apply(bad.as_bytes(), &mut s).unwrap_err();
+        let mut kept = None;
+        let mut s: Scratch<'_> = Scratch::new();
+        assert_eq!(
+            e.apply_keeping_error(bad.as_bytes(), &mut s, &mut kept),
+            None
+        );
+        assert_eq!(kept.as_ref(), Some(&returned));
+        assert_eq!(returned.path.as_str(), "spec.taints[0].effect");
+        // A success leaves the kept error as it was.
+        let mut s: Scratch<'_> = Scratch::new();
+        let applied = e.apply_keeping_error(NODE.as_bytes(), &mut s, &mut kept);
+        assert_eq!(applied.map(|a| a.change), Some(Change::Added));
+        assert_eq!(kept, Some(returned));
+        // A refused object: the engine's error, the object named.
+        let invalid = NODE.replace("edge-1", "Edge_1");
+        let mut s: Scratch<'_> = Scratch::new();
+        assert_eq!(
+            e.apply_keeping_error(invalid.as_bytes(), &mut s, &mut kept),
+            None
+        );
+        let kept = kept.unwrap();
+        assert!(matches!(kept.problem, super::super::Problem::Engine(_)));
+        assert_eq!(kept.name.as_str(), "Edge_1");
+        assert!(kept.path.is_empty());
     }
 
     fn pod(event: &str, phase: &str) -> std::string::String {

@@ -1,7 +1,11 @@
 //! `apps/v1 DaemonSet`: selector, pod template, update strategy, status.
 
-use super::de::{int, match_key, Ctx, Fields, Read, Seg, Source};
+#[cfg(not(feature = "compact"))]
+use super::de::int;
+use super::de::{match_key, Ctx, Fields, Read, Seg, Source};
 use super::meta::Meta;
+#[cfg(feature = "compact")]
+use super::one::{One, Value};
 use super::podspec::{requirements, PodSpec};
 use super::Problem;
 use crate::daemonset::label_selector_operator;
@@ -69,6 +73,9 @@ impl<'a> Fields<'a> for DaemonSet<'a> {
                 ctx.object(src, &mut s)?;
             },
             "status" => {
+                #[cfg(feature = "compact")]
+                let mut s = One::new("observedGeneration", Value::Int(&mut self.observed_generation));
+                #[cfg(not(feature = "compact"))]
                 let mut s = Status(&mut self.observed_generation);
                 ctx.object(src, &mut s)?;
             },
@@ -146,6 +153,9 @@ impl<'a> Fields<'a> for Template<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
             "metadata" => {
+                #[cfg(feature = "compact")]
+                let mut m = One::new("labels", Value::Labels(&mut self.0.template_labels));
+                #[cfg(not(feature = "compact"))]
                 let mut m = TemplateMeta(&mut self.0.template_labels);
                 ctx.object(src, &mut m)?;
             },
@@ -158,8 +168,12 @@ impl<'a> Fields<'a> for Template<'_, 'a> {
     }
 }
 
+// Hosted builds: a reader of their own for each object (the firmware build
+// reads them with `One`: less code, larger frames).
+#[cfg(not(feature = "compact"))]
 struct TemplateMeta<'d, 'a>(&'d mut &'a [LabelInput<'a>]);
 
+#[cfg(not(feature = "compact"))]
 impl<'a> Fields<'a> for TemplateMeta<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
@@ -212,8 +226,10 @@ fn int_or_string<'a>(
     }
 }
 
+#[cfg(not(feature = "compact"))]
 struct Status<'d>(&'d mut i64);
 
+#[cfg(not(feature = "compact"))]
 impl<'a> Fields<'a> for Status<'_> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;

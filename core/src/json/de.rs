@@ -7,6 +7,9 @@
 //! unescaped into the scratch's text buffer. Object keys are compared as written
 //! (the API server and `kubectl` never escape a field name).
 
+#[cfg(feature = "compact")]
+use core::cell::Cell;
+
 use serde::de::{self, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json_core::de::Error as JsonError;
 
@@ -542,8 +545,19 @@ impl<'a> DeserializeSeed<'a> for Want<'_, 'a> {
     #[cfg_attr(feature = "compact", inline(never))]
     fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<Out<'a>, D::Error> {
         match self {
+            #[cfg(not(feature = "compact"))]
             Want::Key => d.deserialize_str(self),
-            Want::Skip(depth) => d.deserialize_ignored_any(Skip(depth)).map(|()| Out::Done),
+            #[cfg(feature = "compact")]
+            Want::Key => string(d),
+            #[cfg(not(feature = "compact"))]
+            Want::Skip(depth) => d
+                .deserialize_ignored_any(Skip(depth, Nowhere))
+                .map(|()| Out::Done),
+            // The visitor that reads strings (see `Keep`).
+            #[cfg(feature = "compact")]
+            Want::Skip(depth) => d
+                .deserialize_ignored_any(Skip(depth, &Cell::new("")))
+                .map(|()| Out::Done),
             _ => d.deserialize_option(self),
         }
     }
@@ -564,8 +578,14 @@ impl<'a> Visitor<'a> for Want<'_, 'a> {
             Want::Bool => d.deserialize_bool(self),
             Want::Object(..) => d.deserialize_map(self),
             Want::Array(..) => d.deserialize_seq(self),
+            #[cfg(feature = "compact")]
+            Want::Str => string(d),
             // Keys and skipped values are not read as options.
+            #[cfg(not(feature = "compact"))]
             Want::Str | Want::Key | Want::Skip(_) => d.deserialize_str(self),
+            // (Nor read with this visitor: see `Keep`.)
+            #[cfg(feature = "compact")]
+            Want::Key | Want::Skip(_) => Err(D::Error::custom("")),
         }
     }
     fn visit_unit<E: de::Error>(self) -> Result<Out<'a>, E> {
@@ -745,18 +765,46 @@ impl<'a> Elements<'a> for StringArray {
 
 /// Skips any value, to a nesting depth (serde's `IgnoredAny` has no bound, and a
 /// deep enough input would exhaust the stack). A type of its own, apart from
-/// [`Want`], so that each level of skipping costs only its small frames.
+/// [`Want`], so that each level of skipping costs only its small frames. A
+/// string it meets goes where `K` says.
 #[derive(Clone, Copy)]
-struct Skip(u8);
+struct Skip<K>(u8, K);
 
-impl<'a> DeserializeSeed<'a> for Skip {
+/// Where [`Skip`] puts a string: nowhere (hosted builds), or in a cell (the
+/// firmware build, `compact`, where [`Want`] reads keys and strings with
+/// [`Skip`]'s visitor too: the parser's string reading, which includes
+/// unescaping into a buffer dsr never gives it, is then made once rather than
+/// once for each visitor, 270 bytes less code; a level of skipping takes 16
+/// bytes more stack).
+trait Keep<'a>: Copy {
+    fn keep(self, s: &'a str);
+}
+
+/// Keeps nothing.
+#[cfg(not(feature = "compact"))]
+#[derive(Clone, Copy)]
+struct Nowhere;
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Keep<'a> for Nowhere {
+    fn keep(self, _: &'a str) {}
+}
+
+#[cfg(feature = "compact")]
+impl<'a> Keep<'a> for &Cell<&'a str> {
+    fn keep(self, s: &'a str) {
+        self.set(s);
+    }
+}
+
+impl<'a, K: Keep<'a>> DeserializeSeed<'a> for Skip<K> {
     type Value = ();
     fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_ignored_any(self)
     }
 }
 
-impl<'a> Visitor<'a> for Skip {
+impl<'a, K: Keep<'a>> Visitor<'a> for Skip<K> {
     type Value = ();
     fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
         f.write_str("any value")
@@ -764,21 +812,38 @@ impl<'a> Visitor<'a> for Skip {
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
         Ok(())
     }
-    fn visit_borrowed_str<E: de::Error>(self, _: &'a str) -> Result<(), E> {
+    fn visit_borrowed_str<E: de::Error>(self, s: &'a str) -> Result<(), E> {
+        self.1.keep(s);
         Ok(())
     }
     fn visit_seq<S: SeqAccess<'a>>(self, mut seq: S) -> Result<(), S::Error> {
-        let inner = Skip(self.0.checked_sub(1).ok_or_else(too_deep::<S::Error>)?);
+        let inner = Skip(
+            self.0.checked_sub(1).ok_or_else(too_deep::<S::Error>)?,
+            self.1,
+        );
         while seq.next_element_seed(inner)?.is_some() {}
         Ok(())
     }
     fn visit_map<M: MapAccess<'a>>(self, mut map: M) -> Result<(), M::Error> {
-        let inner = Skip(self.0.checked_sub(1).ok_or_else(too_deep::<M::Error>)?);
+        let inner = Skip(
+            self.0.checked_sub(1).ok_or_else(too_deep::<M::Error>)?,
+            self.1,
+        );
         while map.next_key_seed(inner)?.is_some() {
             map.next_value_seed(inner)?;
         }
         Ok(())
     }
+}
+
+/// A key or a string value (`Want::Key`, `Want::Str`) in the firmware build,
+/// read with [`Skip`]'s visitor (see [`Keep`]).
+#[cfg(feature = "compact")]
+#[inline(always)]
+fn string<'a, D: Deserializer<'a>>(d: D) -> Result<Out<'a>, D::Error> {
+    let s = Cell::new("");
+    d.deserialize_str(Skip(0, &s))?;
+    Ok(Out::Str(s.get()))
 }
 
 /// The error a too-deep skipped value gives: a message-less custom error with no

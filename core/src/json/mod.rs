@@ -45,6 +45,8 @@ mod daemonset;
 pub(crate) mod de;
 mod meta;
 mod node;
+#[cfg(feature = "compact")]
+mod one;
 mod pod;
 mod podspec;
 mod revision;
@@ -71,6 +73,8 @@ use de::{
     field_of, int, match_key, read_value, read_whole, Bump, Ctx, Elements, Fields, Out, Read, Seg,
     Source, Stop, Want,
 };
+#[cfg(feature = "compact")]
+use one::{One, Value};
 
 /// Bytes the `json` feature adds to an engine per DaemonSet (`SETS`): the
 /// remembered highest ControllerRevision.
@@ -257,6 +261,16 @@ impl ApplyError {
             problem,
             detail: heapless::String::new(),
         }
+    }
+
+    /// Makes this error `kind`'s `problem`, with no name, path or detail,
+    /// where it is.
+    fn reset(&mut self, kind: Kind, problem: Problem) {
+        self.kind = kind;
+        self.problem = problem;
+        self.name.clear();
+        self.path.clear();
+        self.detail.clear();
     }
 }
 
@@ -653,12 +667,24 @@ fn peek<'a>(
     }
 }
 
-/// Makes `slot` an object of `kind`, empty, to read into.
+/// The next slot of the object array, made an empty object of `kind` to read
+/// into where it is: the object being read, which starts at `start` (its
+/// kind and start are the context's, for messages). [`close_object`] counts
+/// it.
 // Written where it goes: returned, it was built in a stack temporary (an
 // object is hundreds of bytes: 400 bytes more stack under a watch event's
 // apply) and copied.
 #[inline(never)]
-fn empty_object(slot: &mut Object<'_>, kind: Kind) {
+fn open_object<'o, 'a>(
+    ctx: &mut Ctx<'a>,
+    objects: &'o mut Bump<'a, Object<'a>>,
+    kind: Kind,
+    start: usize,
+) -> Read<&'o mut Object<'a>> {
+    ctx.kind = kind;
+    ctx.name = "";
+    ctx.start = Some(start);
+    let slot = objects.next().map_err(|p| ctx.fail(p))?;
     *slot = match kind {
         Kind::Node => Object::Node(node::Node::default()),
         Kind::DaemonSet => Object::DaemonSet(daemonset::DaemonSet::default()),
@@ -666,6 +692,17 @@ fn empty_object(slot: &mut Object<'_>, kind: Kind) {
         Kind::ControllerRevision => Object::Revision(revision::Revision::default()),
         _ => Object::Other,
     };
+    Ok(slot)
+}
+
+/// Counts the object read into the slot [`open_object`] gave, once
+/// [`read_done`].
+#[inline(never)]
+fn close_object(ctx: &Ctx<'_>, objects: &mut Bump<'_, Object<'_>>) {
+    if let Ok(slot) = objects.next() {
+        read_done(ctx, slot);
+    }
+    objects.commit();
 }
 
 /// The reader of an object's fields (`None` for a kind dsr does not read).
@@ -701,15 +738,8 @@ fn read_document<'a>(
     kind: Kind,
 ) -> Result<(), serde_json_core::de::Error> {
     let json = ctx.json;
-    ctx.start = Some(0);
-    let slot = match objects.next() {
-        Ok(slot) => slot,
-        Err(p) => {
-            ctx.problem.get_or_insert(p);
-            return Err(serde_json_core::de::Error::CustomError);
-        }
-    };
-    empty_object(slot, kind);
+    let slot = open_object(ctx, objects, kind, 0)
+        .map_err(|Stop| serde_json_core::de::Error::CustomError)?;
     if let Some(fields) = fields_of(slot) {
         let depth = ctx.depth;
         ctx.set_tail(de::Tail::Document);
@@ -723,8 +753,7 @@ fn read_document<'a>(
             }
         }
     }
-    read_done(ctx, slot);
-    objects.commit();
+    close_object(ctx, objects);
     Ok(())
 }
 
@@ -755,9 +784,8 @@ impl<'a> Elements<'a> for Items<'_, 'a> {
         if item.kind.is_none() {
             return Err(ctx.fail(Problem::NotAnObject));
         }
-        let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
-        read_done(ctx, slot);
-        self.objects.commit();
+        // Its first field opened its slot.
+        close_object(ctx, self.objects);
         Ok(true)
     }
 }
@@ -791,10 +819,7 @@ impl<'a> Fields<'a> for Item<'_, 'a> {
             if matches!(kind, Kind::List | Kind::Unknown) {
                 return Err(ctx.fail(Problem::NotAnObject));
             }
-            ctx.kind = kind;
-            ctx.name = "";
-            ctx.start = Some(start);
-            empty_object(self.objects.next().map_err(|p| ctx.fail(p))?, kind);
+            open_object(ctx, self.objects, kind, start)?;
             self.kind = Some(kind);
         }
         let slot = self.objects.next().map_err(|p| ctx.fail(p))?;
@@ -908,17 +933,9 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
             start,
             kind,
         } = self;
-        ctx.kind = kind;
-        ctx.name = "";
-        ctx.start = Some(start);
-        let slot = match objects.next() {
-            Ok(slot) => slot,
-            Err(p) => {
-                ctx.fail(p);
-                return Err(D::Error::custom(""));
-            }
+        let Ok(slot) = open_object(ctx, objects, kind, start) else {
+            return Err(D::Error::custom(""));
         };
-        empty_object(slot, kind);
         if let Some(fields) = fields_of(slot) {
             ctx.set_tail(de::Tail::Event);
             let read = Want::Object(ctx, fields).deserialize(d);
@@ -929,13 +946,11 @@ impl<'a> DeserializeSeed<'a> for InPlace<'_, '_, 'a> {
                 }
                 // Read all the same: the error unwinds the event's read, which
                 // `read` ends there.
-                read_done(ctx, slot);
-                objects.commit();
+                close_object(ctx, objects);
                 return Err(e);
             }
         }
-        read_done(ctx, slot);
-        objects.commit();
+        close_object(ctx, objects);
         Ok(())
     }
 }
@@ -1063,10 +1078,21 @@ pub(crate) fn decode<
 }
 
 /// The error of a failed [`decode`], named.
+pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
+    let mut err = ApplyError::new(Kind::Unknown, Problem::NotAnObject);
+    failure_in(ctx, &mut err);
+    err
+}
+
+/// [`failure`], written to `err` (where the caller keeps it: not made on the
+/// stack and copied).
 #[cold]
 #[inline(never)]
-pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
-    let mut err = ctx.error(ctx.error.unwrap_or(serde_json_core::de::Error::CustomError));
+pub(crate) fn failure_in(ctx: &mut Ctx<'_>, err: &mut ApplyError) {
+    ctx.error_in(
+        ctx.error.unwrap_or(serde_json_core::de::Error::CustomError),
+        err,
+    );
     if err.name.is_empty() {
         // `kubectl` sorts keys, so `labels` comes before `name`: find the
         // name for the message.
@@ -1074,7 +1100,6 @@ pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
             copy_cut(err.name.as_mut_view(), name);
         }
     }
-    err
 }
 
 /// `metadata.name` of the object at `start`, as written, if it can be read;
@@ -1083,28 +1108,6 @@ pub(crate) fn failure(ctx: &mut Ctx<'_>) -> ApplyError {
 #[cold]
 #[inline(never)]
 fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
-    struct Outer<'a>(Option<&'a str>);
-    struct Inner<'r, 'a>(&'r mut Option<&'a str>);
-    impl<'a> Fields<'a> for Inner<'_, 'a> {
-        fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-            match_key! { key;
-                "name" => *self.0 = de::raw_str(src)?,
-                _ => ctx.skip(src)?,
-            };
-            Ok(())
-        }
-    }
-    impl<'a> Fields<'a> for Outer<'a> {
-        fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
-            match_key! { key;
-                "metadata" => {
-                    ctx.object(src, &mut Inner(&mut self.0))?;
-                },
-                _ => ctx.skip(src)?,
-            };
-            Ok(())
-        }
-    }
     // Neither reader unescapes nor keeps anything: only the path, the depth
     // (what may be skipped below it) and the problem are the read's; nor
     // does it end early (a name is read from the start of the object).
@@ -1116,9 +1119,47 @@ fn name_at<'a>(ctx: &mut Ctx<'a>, start: usize) -> Option<&'a str> {
         ctx.finished = None;
     }
     let json = ctx.json;
-    let mut outer = Outer(None);
+    let mut name = None;
+    #[cfg(feature = "compact")]
+    let mut meta = One::new("name", Value::RawStr(&mut name));
+    #[cfg(feature = "compact")]
+    let mut outer = One::new("metadata", Value::Object(&mut meta));
+    #[cfg(not(feature = "compact"))]
+    let mut outer = NameAt(&mut name);
     at(json, start, Want::Object(ctx, &mut outer)).ok()?;
-    outer.0
+    name
+}
+
+/// [`name_at`]'s reader in hosted builds (the firmware build's is `One`).
+#[cfg(not(feature = "compact"))]
+struct NameAt<'r, 'a>(&'r mut Option<&'a str>);
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Fields<'a> for NameAt<'_, 'a> {
+    fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
+        struct Inner<'r, 'a>(&'r mut Option<&'a str>);
+        impl<'a> Fields<'a> for Inner<'_, 'a> {
+            fn field(
+                &mut self,
+                ctx: &mut Ctx<'a>,
+                key: &'a str,
+                src: &mut dyn Source<'a>,
+            ) -> Read<()> {
+                match_key! { key;
+                    "name" => *self.0 = de::raw_str(src)?,
+                    _ => ctx.skip(src)?,
+                };
+                Ok(())
+            }
+        }
+        match_key! { key;
+            "metadata" => {
+                ctx.object(src, &mut Inner(self.0))?;
+            },
+            _ => ctx.skip(src)?,
+        };
+        Ok(())
+    }
 }
 
 /// What [`read`] found: the event type, the kind, and whether the input is an
@@ -1283,16 +1324,17 @@ fn found<'a>(
 }
 
 impl Ctx<'_> {
-    /// The error for a failed read: the recorded problem (or the parser's), with
-    /// the object, its name and the path where it happened.
+    /// The error for a failed read, written to `err`: the recorded problem
+    /// (or the parser's), with the object, its name and the path where it
+    /// happened.
     #[cold]
     #[inline(never)]
-    fn error(&self, e: serde_json_core::de::Error) -> ApplyError {
+    fn error_in(&self, e: serde_json_core::de::Error, err: &mut ApplyError) {
         let problem = self.problem.unwrap_or(match e {
             serde_json_core::de::Error::CustomError => Problem::TooDeep,
             e => Problem::Syntax(e),
         });
-        let mut err = ApplyError::new(self.kind, problem);
+        err.reset(self.kind, problem);
         copy_cut(err.name.as_mut_view(), self.name);
         copy_cut(err.detail.as_mut_view(), self.detail);
         let path = err.path.as_mut_view();
@@ -1309,7 +1351,6 @@ impl Ctx<'_> {
             };
             copy_cut(path, piece);
         }
-        err
     }
 }
 
@@ -1340,9 +1381,8 @@ pub(crate) fn not_a_daemon_set(kind: Kind) -> ApplyError {
     ApplyError::new(kind, Problem::NotAnObject)
 }
 
-/// A problem the engine found in an object.
-pub(crate) fn engine_error(kind: Kind, name: &str, e: crate::Error) -> ApplyError {
-    let mut err = ApplyError::new(kind, Problem::Engine(e));
+/// A problem the engine found in an object, written to `err`.
+pub(crate) fn engine_error_in(kind: Kind, name: &str, e: crate::Error, err: &mut ApplyError) {
+    err.reset(kind, Problem::Engine(e));
     copy_cut(err.name.as_mut_view(), name);
-    err
 }

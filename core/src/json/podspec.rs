@@ -2,6 +2,8 @@
 //! pod share.
 
 use super::de::{boolean, int, match_key, object_element, Ctx, Elements, Fields, Read, Source};
+#[cfg(feature = "compact")]
+use super::one::{One, Value};
 use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TolerationInput,
 };
@@ -26,8 +28,17 @@ impl<'a> Fields<'a> for PodSpec<'a> {
         match_key! { key;
             "nodeSelector" => self.node_selector = ctx.labels(src)?.unwrap_or(&[]),
             "affinity" => {
-                let mut a = Affinity(&mut self.required_node_affinity);
-                ctx.object(src, &mut a)?;
+                // Only `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`:
+                // in the firmware build (`compact`), each level read by `One`.
+                #[cfg(feature = "compact")]
+                {
+                    let required = Value::NodeSelector(&mut self.required_node_affinity);
+                    let mut node =
+                        One::new("requiredDuringSchedulingIgnoredDuringExecution", required);
+                    ctx.object(src, &mut One::new("nodeAffinity", Value::Object(&mut node)))?;
+                }
+                #[cfg(not(feature = "compact"))]
+                ctx.object(src, &mut Affinity(&mut self.required_node_affinity))?;
             },
             "tolerations" => {
                 ctx.array(src, &mut Tolerations)?;
@@ -48,8 +59,10 @@ impl<'a> Fields<'a> for PodSpec<'a> {
 }
 
 /// `affinity`: only `nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution`.
+#[cfg(not(feature = "compact"))]
 struct Affinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
 
+#[cfg(not(feature = "compact"))]
 impl<'a> Fields<'a> for Affinity<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
@@ -63,8 +76,10 @@ impl<'a> Fields<'a> for Affinity<'_, 'a> {
     }
 }
 
+#[cfg(not(feature = "compact"))]
 struct NodeAffinity<'m, 'a>(&'m mut Option<&'a [NodeSelectorTermInput<'a>]>);
 
+#[cfg(not(feature = "compact"))]
 impl<'a> Fields<'a> for NodeAffinity<'_, 'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
@@ -80,11 +95,13 @@ impl<'a> Fields<'a> for NodeAffinity<'_, 'a> {
     }
 }
 
+#[cfg(not(feature = "compact"))]
 #[derive(Default)]
 struct NodeSelector<'a> {
     terms: &'a [NodeSelectorTermInput<'a>],
 }
 
+#[cfg(not(feature = "compact"))]
 impl<'a> Fields<'a> for NodeSelector<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
@@ -98,7 +115,7 @@ impl<'a> Fields<'a> for NodeSelector<'a> {
     }
 }
 
-struct Terms;
+pub(crate) struct Terms;
 
 impl<'a> Elements<'a> for Terms {
     fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
@@ -188,7 +205,11 @@ struct Containers;
 impl<'a> Elements<'a> for Containers {
     fn element(&mut self, ctx: &mut Ctx<'a>, src: &mut dyn Source<'a>) -> Read<bool> {
         let mut c = ContainerInput::default();
-        if !object_element(ctx, src, &mut c)? {
+        #[cfg(feature = "compact")]
+        let read = object_element(ctx, src, &mut One::new("name", Value::Str(&mut c.name)))?;
+        #[cfg(not(feature = "compact"))]
+        let read = object_element(ctx, src, &mut c)?;
+        if !read {
             return Ok(false);
         }
         ctx.containers.push(c).map_err(|p| ctx.fail(p))?;
@@ -196,6 +217,9 @@ impl<'a> Elements<'a> for Containers {
     }
 }
 
+// Hosted builds: a reader of their own for each object (the firmware build
+// reads them with `One`: less code, larger frames).
+#[cfg(not(feature = "compact"))]
 impl<'a> Fields<'a> for ContainerInput<'a> {
     fn field(&mut self, ctx: &mut Ctx<'a>, key: &'a str, src: &mut dyn Source<'a>) -> Read<()> {
         match_key! { key;
