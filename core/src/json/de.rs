@@ -355,6 +355,12 @@ impl<'a> Ctx<'a> {
     /// A `map[string]string` as labels, in the label array (`None` for `null`).
     #[inline(never)]
     pub fn labels(&mut self, src: &mut dyn Source<'a>) -> Read<Option<&'a [LabelInput<'a>]>> {
+        // The labels are most of what a node event reads: read by a loop of
+        // their own over the parser's map (see `Source::labels`), but in the
+        // firmware build (`compact`, where code size decides).
+        #[cfg(not(feature = "compact"))]
+        let present = src.labels(self)?;
+        #[cfg(feature = "compact")]
         let present = self.object(src, &mut LabelMap)?;
         let done = self.labels.finish();
         Ok(present.then_some(done))
@@ -422,6 +428,16 @@ pub(crate) type Read<T> = Result<T, Stop>;
 pub(crate) trait Source<'a> {
     /// Reads the next value as `want` says; [`Out::End`] at the end of an array.
     fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>>;
+
+    /// Reads the next value, a `map[string]string` or `null`, into the label
+    /// array: whether it was a map.
+    #[cfg(not(feature = "compact"))]
+    fn labels(&mut self, ctx: &mut Ctx<'a>) -> Read<bool> {
+        Ok(matches!(
+            self.next(Want::Object(ctx, &mut LabelMap))?,
+            Out::Done
+        ))
+    }
 }
 
 /// A string as written (`None` for `null`), not unescaped.
@@ -614,6 +630,63 @@ fn read_fields<'a, M: MapAccess<'a>>(
     Ok(Out::Done)
 }
 
+/// A `map[string]string` (or `null`) read into the label array by
+/// [`read_labels`]: whether it was a map.
+#[cfg(not(feature = "compact"))]
+struct Labels<'c, 'a>(&'c mut Ctx<'a>);
+
+#[cfg(not(feature = "compact"))]
+impl<'a> DeserializeSeed<'a> for Labels<'_, 'a> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Visitor<'a> for Labels<'_, 'a> {
+    type Value = bool;
+    fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str("labels")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<M: MapAccess<'a>>(self, mut map: M) -> Result<bool, M::Error> {
+        read_labels(self.0, &mut map).map(|_| true)
+    }
+}
+
+/// The entries of a `map[string]string` as labels: what [`read_fields`] with
+/// [`LabelMap`] does (the same path and the same errors), without calls
+/// through the readers for each entry: the labels are most of what a node
+/// event reads.
+#[cfg(not(feature = "compact"))]
+fn read_labels<'a, M: MapAccess<'a>>(ctx: &mut Ctx<'a>, map: &mut M) -> Result<Out<'a>, M::Error> {
+    while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
+        ctx.enter(Seg::Key(key));
+        let Ok(key) = ctx.unescape(key) else {
+            return Err(M::Error::custom(""));
+        };
+        let value = match map.next_value_seed(Want::Str)? {
+            Out::Str(s) => match ctx.unescape(s) {
+                Ok(s) => s,
+                Err(Stop) => return Err(M::Error::custom("")),
+            },
+            _ => "",
+        };
+        if let Err(p) = ctx.labels.push(LabelInput { key, value }) {
+            ctx.fail(p);
+            return Err(M::Error::custom(""));
+        }
+        ctx.leave();
+    }
+    Ok(Out::Done)
+}
+
 /// The elements of an array, each read by `each`.
 #[inline(always)]
 fn read_elements<'a, S: SeqAccess<'a>>(
@@ -663,6 +736,17 @@ struct MapSource<'m, M, E> {
 impl<'a, M: MapAccess<'a>> Source<'a> for MapSource<'_, M, M::Error> {
     fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>> {
         self.map.next_value_seed(want).map_err(|e| {
+            self.err = Some(e);
+            Stop
+        })
+    }
+
+    // A seed of its own (not a `Want`), so that the parser's functions it
+    // goes through are made apart from those every other value goes through,
+    // whose frames nest once per level of the document (the stack bound).
+    #[cfg(not(feature = "compact"))]
+    fn labels(&mut self, ctx: &mut Ctx<'a>) -> Read<bool> {
+        self.map.next_value_seed(Labels(ctx)).map_err(|e| {
             self.err = Some(e);
             Stop
         })
