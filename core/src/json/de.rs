@@ -225,10 +225,15 @@ impl<'a> Ctx<'a> {
     /// escape.
     #[inline(never)]
     pub fn unescape(&mut self, s: &'a str) -> Read<&'a str> {
+        // Not inlined into the readers: that costs the pod event's apply 16
+        // bytes of stack (the 4 KiB bound).
+        #[cfg(not(feature = "compact"))]
+        let escaped = has_backslash(s.as_bytes());
         // `contains` looks a word at a time (serde-json-core's own unescaping
-        // brings its `memchr` in already). Not inlined into the readers: that
-        // costs the pod event's apply 16 bytes of stack (the 4 KiB bound).
-        if !s.as_bytes().contains(&b'\\') {
+        // brings its `memchr` in already).
+        #[cfg(feature = "compact")]
+        let escaped = s.as_bytes().contains(&b'\\');
+        if !escaped {
             return Ok(s);
         }
         self.unescape_into_text(s)
@@ -413,6 +418,27 @@ impl<'a> Ctx<'a> {
         self.finished = Some(rest);
         Stop
     }
+}
+
+/// Whether `s` holds a backslash, looked for a word at a time, in line: the
+/// strings of an object are short (a label value is a few bytes), and a call
+/// of `memchr` for each costs more than looking.
+#[cfg(not(feature = "compact"))]
+#[inline(always)]
+fn has_backslash(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let mut words = s.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_ne_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8])) ^ BACKSLASHES;
+        // A zero byte of `w` (a backslash of `s`) sets its high bit here, and
+        // only then.
+        if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'\\')
 }
 
 /// A read stopped: the problem is the one recorded in [`Ctx::problem`], or the
