@@ -425,6 +425,9 @@ impl<'a> Ctx<'a> {
 /// of `memchr` for each costs more than looking.
 #[cfg(not(feature = "compact"))]
 #[inline(always)]
+// The last bytes by a loop, not `contains`: a call of `memchr` for at most
+// seven bytes.
+#[allow(clippy::manual_contains)]
 fn has_backslash(s: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
