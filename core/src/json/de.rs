@@ -228,10 +228,15 @@ impl<'a> Ctx<'a> {
     /// escape.
     #[inline(never)]
     pub fn unescape(&mut self, s: &'a str) -> Read<&'a str> {
+        // Not inlined into the readers: that costs the pod event's apply 16
+        // bytes of stack (the 4 KiB bound).
+        #[cfg(not(feature = "compact"))]
+        let escaped = has_backslash(s.as_bytes());
         // `contains` looks a word at a time (serde-json-core's own unescaping
-        // brings its `memchr` in already). Not inlined into the readers: that
-        // costs the pod event's apply 16 bytes of stack (the 4 KiB bound).
-        if !s.as_bytes().contains(&b'\\') {
+        // brings its `memchr` in already).
+        #[cfg(feature = "compact")]
+        let escaped = s.as_bytes().contains(&b'\\');
+        if !escaped {
             return Ok(s);
         }
         self.unescape_into_text(s)
@@ -358,6 +363,12 @@ impl<'a> Ctx<'a> {
     /// A `map[string]string` as labels, in the label array (`None` for `null`).
     #[inline(never)]
     pub fn labels(&mut self, src: &mut dyn Source<'a>) -> Read<Option<&'a [LabelInput<'a>]>> {
+        // The labels are most of what a node event reads: read by a loop of
+        // their own over the parser's map (see `Source::labels`), but in the
+        // firmware build (`compact`, where code size decides).
+        #[cfg(not(feature = "compact"))]
+        let present = src.labels(self)?;
+        #[cfg(feature = "compact")]
         let present = self.object(src, &mut LabelMap)?;
         let done = self.labels.finish();
         Ok(present.then_some(done))
@@ -412,6 +423,30 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Whether `s` holds a backslash, looked for a word at a time, in line: the
+/// strings of an object are short (a label value is a few bytes), and a call
+/// of `memchr` for each costs more than looking.
+#[cfg(not(feature = "compact"))]
+#[inline(always)]
+// The last bytes by a loop, not `contains`: a call of `memchr` for at most
+// seven bytes.
+#[allow(clippy::manual_contains)]
+fn has_backslash(s: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const BACKSLASHES: u64 = u64::from_ne_bytes([b'\\'; 8]);
+    let mut words = s.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_ne_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8])) ^ BACKSLASHES;
+        // A zero byte of `w` (a backslash of `s`) sets its high bit here, and
+        // only then.
+        if w.wrapping_sub(ONES) & !w & HIGHS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b == b'\\')
+}
+
 /// A read stopped: the problem is the one recorded in [`Ctx::problem`], or the
 /// parser's error, which travels up beside (see [`MapSource`]).
 #[derive(Debug, Clone, Copy)]
@@ -425,6 +460,16 @@ pub(crate) type Read<T> = Result<T, Stop>;
 pub(crate) trait Source<'a> {
     /// Reads the next value as `want` says; [`Out::End`] at the end of an array.
     fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>>;
+
+    /// Reads the next value, a `map[string]string` or `null`, into the label
+    /// array: whether it was a map.
+    #[cfg(not(feature = "compact"))]
+    fn labels(&mut self, ctx: &mut Ctx<'a>) -> Read<bool> {
+        Ok(matches!(
+            self.next(Want::Object(ctx, &mut LabelMap))?,
+            Out::Done
+        ))
+    }
 }
 
 /// A string as written (`None` for `null`), not unescaped.
@@ -634,6 +679,63 @@ fn read_fields<'a, M: MapAccess<'a>>(
     Ok(Out::Done)
 }
 
+/// A `map[string]string` (or `null`) read into the label array by
+/// [`read_labels`]: whether it was a map.
+#[cfg(not(feature = "compact"))]
+struct Labels<'c, 'a>(&'c mut Ctx<'a>);
+
+#[cfg(not(feature = "compact"))]
+impl<'a> DeserializeSeed<'a> for Labels<'_, 'a> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+#[cfg(not(feature = "compact"))]
+impl<'a> Visitor<'a> for Labels<'_, 'a> {
+    type Value = bool;
+    fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+        f.write_str("labels")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_some<D: Deserializer<'a>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+    fn visit_map<M: MapAccess<'a>>(self, mut map: M) -> Result<bool, M::Error> {
+        read_labels(self.0, &mut map).map(|_| true)
+    }
+}
+
+/// The entries of a `map[string]string` as labels: what [`read_fields`] with
+/// [`LabelMap`] does (the same path and the same errors), without calls
+/// through the readers for each entry: the labels are most of what a node
+/// event reads.
+#[cfg(not(feature = "compact"))]
+fn read_labels<'a, M: MapAccess<'a>>(ctx: &mut Ctx<'a>, map: &mut M) -> Result<Out<'a>, M::Error> {
+    while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
+        ctx.enter(Seg::Key(key));
+        let Ok(key) = ctx.unescape(key) else {
+            return Err(M::Error::custom(""));
+        };
+        let value = match map.next_value_seed(Want::Str)? {
+            Out::Str(s) => match ctx.unescape(s) {
+                Ok(s) => s,
+                Err(Stop) => return Err(M::Error::custom("")),
+            },
+            _ => "",
+        };
+        if let Err(p) = ctx.labels.push(LabelInput { key, value }) {
+            ctx.fail(p);
+            return Err(M::Error::custom(""));
+        }
+        ctx.leave();
+    }
+    Ok(Out::Done)
+}
+
 /// The elements of an array, each read by `each`.
 #[inline(always)]
 fn read_elements<'a, S: SeqAccess<'a>>(
@@ -683,6 +785,17 @@ struct MapSource<'m, M, E> {
 impl<'a, M: MapAccess<'a>> Source<'a> for MapSource<'_, M, M::Error> {
     fn next(&mut self, want: Want<'_, 'a>) -> Read<Out<'a>> {
         self.map.next_value_seed(want).map_err(|e| {
+            self.err = Some(e);
+            Stop
+        })
+    }
+
+    // A seed of its own (not a `Want`), so that the parser's functions it
+    // goes through are made apart from those every other value goes through,
+    // whose frames nest once per level of the document (the stack bound).
+    #[cfg(not(feature = "compact"))]
+    fn labels(&mut self, ctx: &mut Ctx<'a>) -> Read<bool> {
+        self.map.next_value_seed(Labels(ctx)).map_err(|e| {
             self.err = Some(e);
             Stop
         })
