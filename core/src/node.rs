@@ -336,21 +336,25 @@ impl<
             return Ok(None);
         }
         let mark = self.labels.mark();
-        for i in like.start..like.start + like.len {
-            let copy = self.labels.get(Span { start: i, len: 1 }).first().copied();
-            let Some(copy) = copy else {
-                return Err(Error::LogicBug);
-            };
-            if self.labels.push(copy).is_err() {
-                self.labels.truncate(mark);
-                return Ok(None);
-            }
+        if !self.labels.push_copy(like) {
+            return Ok(None);
         }
         // Which of `like`'s keys the input gave, a bit each.
         let mut seen = 0u64;
         let mut next = 0usize;
         for l in input {
-            let Some((at, hint)) = self.label_like(like, next, l) else {
+            // The copy's label at `next` first, without a call: an update
+            // mostly repeats its labels in their order.
+            let copied = self
+                .labels
+                .all()
+                .get(mark as usize + next)
+                .copied()
+                .filter(|h| self.strings.bytes(h.key) == l.key.as_bytes());
+            let Some((at, hint)) = copied
+                .map(|h| (next, h))
+                .or_else(|| self.label_like(like, next, l))
+            else {
                 self.labels.truncate(mark);
                 return Ok(None);
             };

@@ -206,6 +206,21 @@ impl<T: Entry, const N: usize> Pool<T, N> {
         Ok(())
     }
 
+    /// Appends a copy of the entries of `span`, all or (when they do not fit,
+    /// or `span` is out of range) none: whether they were.
+    #[cfg(not(feature = "compact"))]
+    pub fn push_copy(&mut self, span: Span) -> bool {
+        let at = self.items.len();
+        let start = span.start as usize;
+        let end = start + span.len();
+        if end > at || self.items.resize(at + span.len(), T::VACANT).is_err() {
+            return false;
+        }
+        self.items.copy_within(start..end, at);
+        self.high = self.high.max(self.len() as u32);
+        true
+    }
+
     /// The most live entries held at once since the pool was made.
     pub fn high_water(&self) -> usize {
         self.high as usize
