@@ -343,18 +343,7 @@ impl<
         let mut seen = 0u64;
         let mut next = 0usize;
         for l in input {
-            // The copy's label at `next` first, without a call: an update
-            // mostly repeats its labels in their order.
-            let copied = self
-                .labels
-                .all()
-                .get(mark as usize + next)
-                .copied()
-                .filter(|h| self.strings.bytes(h.key) == l.key.as_bytes());
-            let Some((at, hint)) = copied
-                .map(|h| (next, h))
-                .or_else(|| self.label_like(like, next, l))
-            else {
+            let Some((at, hint)) = self.label_like(like, next, l) else {
                 self.labels.truncate(mark);
                 return Ok(None);
             };
@@ -416,7 +405,10 @@ impl<
     /// The label among `like` whose key is `l`'s, with its position: the one at
     /// `from` when it is (an update that repeats its labels in their order),
     /// else found by the key's symbol (`like` is sorted by it).
+    // In line: most calls end at the first check, and a call for each label
+    // costs more than it.
     #[cfg(not(feature = "compact"))]
+    #[inline(always)]
     fn label_like(&self, like: Span, from: usize, l: &LabelInput<'_>) -> Option<(usize, Label)> {
         let hints = self.labels.get(like);
         if let Some(&h) = hints.get(from) {
@@ -424,6 +416,13 @@ impl<
                 return Some((from, h));
             }
         }
+        self.label_by_key(hints, l)
+    }
+
+    /// The label among `hints` (sorted by key symbol) whose key is `l`'s.
+    #[cfg(not(feature = "compact"))]
+    #[inline(never)]
+    fn label_by_key(&self, hints: &[Label], l: &LabelInput<'_>) -> Option<(usize, Label)> {
         if hints.is_empty() {
             return None;
         }
