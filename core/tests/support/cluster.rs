@@ -4,6 +4,8 @@
 //! feature): the one place Kubernetes objects become the engine's, as for the
 //! CLI. What the objects lack for a sync (a uid, a current revision, a
 //! generation) is written into them first, as the API server would have.
+//! Included by `#[path]` in the core's tests and examples and in the benches of
+//! `core-bench/`.
 
 #![allow(dead_code)]
 

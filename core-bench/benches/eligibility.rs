@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-#[path = "../tests/support/cluster.rs"]
+#[path = "../../core/tests/support/cluster.rs"]
 mod cluster;
 
 use cluster::{BenchEngine, Cluster};

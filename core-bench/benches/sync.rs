@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
-#[path = "../tests/support/cluster.rs"]
+#[path = "../../core/tests/support/cluster.rs"]
 mod cluster;
 
 use cluster::BenchEngine;
