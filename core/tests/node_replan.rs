@@ -502,6 +502,9 @@ struct Stats {
     /// Of those, re-plans in which another node's create or delete left the
     /// list, to make room for the touched node's.
     pushed_cut: usize,
+    /// And those in which another node's delete joined the list, taking the
+    /// room the touched node left.
+    pulled_cut: usize,
 }
 
 impl Stats {
@@ -515,6 +518,7 @@ impl Stats {
         self.replanned_cut += o.replanned_cut;
         self.changed_cut += o.changed_cut;
         self.pushed_cut += o.pushed_cut;
+        self.pulled_cut += o.pulled_cut;
     }
 }
 
@@ -621,6 +625,9 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
                     if pushed(&w, &touched, p, &replan) {
                         st.pushed_cut += 1;
                     }
+                    if pushed(&w, &touched, &replan, p) {
+                        st.pulled_cut += 1;
+                    }
                     // Entries of nodes the re-plan does not name stay as they were.
                     let others = |q: &Plan<512>| {
                         let creates: Vec<_> = (q.creates.iter())
@@ -678,7 +685,7 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
 }
 
 /// Whether a create or delete of a node other than the one `touched` left
-/// `was` in `is`.
+/// `was` in `is` (or, the plans swapped, joined the list).
 fn pushed(w: &World, touched: &Touched, was: &Plan<512>, is: &Plan<512>) -> bool {
     let node = match touched {
         Touched::Node(n) => *n,
@@ -741,8 +748,9 @@ fn a_node_replanned_past_the_burst_limit_plans_as_a_full_sync() {
     let (tried, replanned, changed) = (st.tried_cut, st.replanned_cut, st.changed_cut);
     eprintln!(
         "{replanned} of {tried} re-plans of plans cut by the burst limit applied, \
-         {changed} changing a cut list, {} pushing another node's entry out",
-        st.pushed_cut
+         {changed} changing a cut list, {} pushing another node's entry out, \
+         {} letting another node's entry in",
+        st.pushed_cut, st.pulled_cut
     );
     // The stalled cluster keeps the plans cut all along, and most re-plans
     // there still work, many of them changing a cut list.
@@ -753,5 +761,11 @@ fn a_node_replanned_past_the_burst_limit_plans_as_a_full_sync() {
     assert!(
         st.pushed_cut > 0,
         "no re-plan pushed an entry out of a full list"
+    );
+    // A node giving up listed deletes lets the next ones past the cut in,
+    // without a full sync.
+    assert!(
+        st.pulled_cut > 0,
+        "no re-plan let an entry past the cut into a full list"
     );
 }
