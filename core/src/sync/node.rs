@@ -9,9 +9,9 @@
 //!
 //! When the burst limit cut the plan's creates or deletes, the node's entries
 //! may sit inside the cut, beyond it, or move it: the last node inside then
-//! gives up entries, or, when the node gives up listed deletes, the next
-//! deletes past the cut take their place (the last node's next ones, then
-//! those of the next nodes in name order, found by a scan of the pod index),
+//! gives up entries, or, when the node gives up listed ones, the next past
+//! the cut take their place (the last node's next ones, then those of the
+//! next nodes in name order, found by a scan of the pod index),
 //! and those nodes' parts are worked out again too (their pods found by the
 //! pod index, as the caller named only the re-planned node's).
 
@@ -82,8 +82,9 @@ impl Part {
 }
 
 /// Most nodes besides the re-planned one whose listed creates or deletes a
-/// re-plan by node changes: the last node of the creates' list, the last of
-/// the deletes' list, and nodes past the deletes' cut that join it.
+/// re-plan by node changes: the last node of the creates' list or the next
+/// past its cut, the last of the deletes' list, and nodes past the deletes'
+/// cut that join it.
 const SHIFTS: usize = 6;
 
 /// Most nodes past the cut of the deletes' list that join it in one re-plan.
@@ -95,8 +96,8 @@ const PULLED: usize = SHIFTS - 2;
 pub struct Replanned {
     /// The other nodes whose creates or deletes the plan lists changed: at the
     /// burst limit, the last node a full list holds gives up entries to the
-    /// re-planned node's, or, when the node gives up listed deletes, the
-    /// nodes next in name order take their place.
+    /// re-planned node's, or, when the node gives up listed ones, the nodes
+    /// next in name order take their place.
     pub shifted: [Option<NodeId>; SHIFTS],
 }
 
@@ -182,11 +183,10 @@ impl<
     /// adoptions or releases; a rollout is under way (a pod of an old revision,
     /// surge, an invalid budget); the plan asks to sync again later (backoff,
     /// `minReadySeconds` set) or deletes a failed pod; the burst limit
-    /// ([`BURST_REPLICAS`]) left creates out of the plan and the node gives up
-    /// listed ones, which the next left out would have to replace (the plan
-    /// does not name them), or left deletes out and those that would replace
-    /// the node's are not found for sure (of pods of missing nodes, of more
-    /// than 4 nodes, or on a node with a failed pod), or the plan lists deletes
+    /// ([`BURST_REPLICAS`]) left creates or deletes out of the plan and the
+    /// node gives up listed ones, and those that would replace them are not
+    /// found for sure (deletes of pods of missing nodes or of more than 4
+    /// nodes, a node with a failed pod, none in the next 4,096 nodes), or the plan lists deletes
     /// of pods of missing nodes; expectations are pending; the node has more
     /// than 8 pods of the DaemonSet, one it would adopt or release, or a
     /// failed one. The caller then syncs in full.
@@ -196,7 +196,7 @@ impl<
     /// that order, pushing the last node's out of the list (and that node's
     /// status counts and rollout hold change with it), or wait beyond the
     /// limit, counted in [`Plan::creates_wanted`] and [`Plan::deletes_wanted`].
-    /// Deletes the node gives up make room for the next ones past the cut, in
+    /// Entries the node gives up make room for the next ones past the cut, in
     /// the same order: their nodes are found by a scan of the pod index (the
     /// cost of a few lookups per pod of the DaemonSet, far less than a sync).
     pub fn sync_node<const N: usize>(
@@ -412,9 +412,12 @@ impl<
         };
         let mut shifts: Vec<Shifted, SHIFTS> = Vec::new();
         // The last node of a list at the limit gives up what the node takes.
+        // Or the next past the cut takes the room the node leaves.
         if cc.gain > 0 {
-            // (The next node wanting a create past the cut is not looked for.)
-            return Ok(None);
+            match self.pull_create(set, s, plan, node, &cc, now)? {
+                Some(x) => push_shift(&mut shifts, x)?,
+                None => return Ok(None),
+            }
         }
         if let (Some((last, _)), true) = (cc.last, cc.drop > 0) {
             match self.shift_creates(set, s, plan, last, now)? {
@@ -810,6 +813,137 @@ impl<
             from = r + 1;
         }
         Ok(true)
+    }
+
+    /// The node past the cut of `plan`'s full list of creates whose create
+    /// takes the room node `node` leaves there (a node wants one create at
+    /// most): the first after the last listed in name order that should run
+    /// the pod and has none; `None` when it is not found for sure.
+    fn pull_create<const N: usize>(
+        &self,
+        set: SetId,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        node: NodeId,
+        cut: &Cut,
+        now: Timestamp,
+    ) -> Result<Option<Shifted>> {
+        if !self.sync.order_valid || cut.gain != 1 {
+            return Ok(None);
+        }
+        let after = match cut.last {
+            Some((last, _)) => match plan.creates.iter().find(|c| c.node_name == last) {
+                Some(c) => c.node,
+                None => return Ok(None),
+            },
+            None => node,
+        };
+        let Some(&from) = self.sync.rank_of.get(after.0 as usize) else {
+            return Ok(None);
+        };
+        let Some(r) = self.next_creating(set, s, from as usize + 1)? else {
+            return Ok(None);
+        };
+        let Some(id) = self.sync.nodes.get(r).map(|n| n.id) else {
+            return Ok(None);
+        };
+        let Some(name) = self.nodes.get(id).map(|n| n.name) else {
+            return Ok(None);
+        };
+        let slot = NodeSlot {
+            id,
+            name,
+            fit: self.placements.get(set.0, id),
+        };
+        let Some(part) = self.node_part_of(set, s, &slot, &[], now)? else {
+            return Ok(None);
+        };
+        // Past the cut, its create is not listed.
+        if part.creates.len() != 1
+            || !part.deletes.is_empty()
+            || plan.creates.iter().any(|c| c.node.0 == id)
+        {
+            return Ok(None);
+        }
+        let (Some(was), Some(is)) = (self.effect(s, &part, 0, 0)?, self.effect(s, &part, 1, 0)?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Shifted {
+            part,
+            was,
+            is,
+            creates: Listed {
+                listed: 0,
+                after: 1,
+            },
+            deletes: Listed::default(),
+        }))
+    }
+
+    /// The rank in the full sync's name order of the first node from rank
+    /// `from` on that should run DaemonSet `s`'s pod and has none, a window of
+    /// ranks at a time (the pod index scanned for the window's pods); `None`
+    /// when there is none, or it is not known (a pod the sync would adopt or
+    /// release, or none in the first windows).
+    fn next_creating(&self, set: SetId, s: &DaemonSet, from: usize) -> Result<Option<usize>> {
+        const WINDOW: usize = 1024;
+        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
+        let slots = self.pods.slot_count();
+        let owners = self.pod_index.owners().get(..slots).unwrap_or(&[]);
+        let nodes = self.sync.nodes.as_slice();
+        let mut from = from;
+        for _ in 0..4 {
+            let end = nodes.len().min(from + WINDOW);
+            if from >= end {
+                return Ok(None);
+            }
+            // The window's nodes with a pod of the DaemonSet.
+            let mut has = [0u64; WINDOW / 64];
+            for (b, block) in owners.chunks(BLOCK).enumerate() {
+                if !block.iter().fold(false, |hit, &o| hit | candidate(o)) {
+                    continue;
+                }
+                for (j, &o) in block.iter().enumerate() {
+                    if !candidate(o) {
+                        continue;
+                    }
+                    let i = (b * BLOCK + j) as u32;
+                    let node = self.pod_index.node(i);
+                    let Some(r) = self.sync.rank_of.get(node as usize).map(|&r| r as usize) else {
+                        continue;
+                    };
+                    if r < from || r >= end {
+                        continue;
+                    }
+                    let Some(p) = self.pods.get(i) else {
+                        continue;
+                    };
+                    if p.namespace != s.namespace || !walked(p) {
+                        continue;
+                    }
+                    match self.claim_of(s, p) {
+                        Claim::Ignore => continue,
+                        Claim::Keep => {}
+                        Claim::Release | Claim::Adopt => return Ok(None),
+                    }
+                    if let Some(word) = has.get_mut((r - from) / 64) {
+                        *word |= 1u64 << ((r - from) % 64);
+                    }
+                }
+            }
+            for (k, slot) in nodes.get(from..end).unwrap_or(&[]).iter().enumerate() {
+                let run = self.placements.get(set.0, slot.id) & crate::cache::RUN != 0;
+                let bare = has.get(k / 64).is_some_and(|w| w & (1u64 << (k % 64)) == 0);
+                if run && bare {
+                    return Ok(Some(from + k));
+                }
+            }
+            from = end;
+        }
+        Ok(None)
     }
 
     /// A node of `plan`'s deletes whose list holds its first `listed` deletes
