@@ -375,12 +375,22 @@ impl<
         };
         // Where the node's creates and deletes fall in the lists the burst
         // limit cuts, before and after.
+        // (At the limit, entries are placed by their node's rank in the full
+        // sync's name order: integers compared, not names.)
+        let rank = |id: u32| {
+            let r = self
+                .sync
+                .rank_of
+                .get(id as usize)
+                .filter(|_| self.sync.order_valid);
+            r.map(|&r| r as usize)
+        };
         let listed_creates = plan.creates.iter().filter(|c| c.node == node).count();
         let Some(cc) = self.cut(
-            plan.creates.iter().map(|c| (c.node_name, false)),
+            plan.creates.iter().map(|c| rank(c.node.0)),
             plan.creates.len(),
             plan.creates_wanted,
-            name,
+            rank(node.0),
             (old.creates.len(), new.creates.len()),
             listed_creates,
         ) else {
@@ -392,13 +402,18 @@ impl<
         if old.deletes.iter().skip(listed_deletes).any(in_plan) {
             return Ok(None);
         }
+        // Pods of missing nodes have no rank: those deletes come after every
+        // node's.
+        let delete_rank = |d: &Delete| {
+            let id = self.pod_index.node(d.pod.0);
+            let on = self.nodes.get(id).is_some_and(|n| n.name == d.node_name);
+            rank(id).filter(|_| on && d.reason != DeleteReason::NodeMissing)
+        };
         let Some(dc) = self.cut(
-            plan.deletes
-                .iter()
-                .map(|d| (d.node_name, d.reason == DeleteReason::NodeMissing)),
+            plan.deletes.iter().map(delete_rank),
             plan.deletes.len(),
             plan.deletes_wanted,
-            name,
+            rank(node.0),
             (old.deletes.len(), new.deletes.len()),
             listed_deletes,
         ) else {
@@ -484,24 +499,33 @@ impl<
             (Some(_), _) => return Ok(None),
         };
 
-        plan.creates.retain(|c| c.node != node);
+        // (Each retain walks a whole list: only where entries leave.)
+        if cc.listed > 0 {
+            plan.creates.retain(|c| c.node != node);
+        }
         let listed = old.deletes.get(..dc.listed).unwrap_or(&[]);
-        plan.deletes
-            .retain(|x| !listed.iter().any(|d| d.pod == x.pod));
+        if !listed.is_empty() {
+            plan.deletes
+                .retain(|x| !listed.iter().any(|d| d.pod == x.pod));
+        }
         for x in &shifts {
             let gone = x
                 .part
                 .creates
                 .get(x.creates.after..x.creates.listed)
                 .unwrap_or(&[]);
-            plan.creates.retain(|c| !gone.contains(c));
+            if !gone.is_empty() {
+                plan.creates.retain(|c| !gone.contains(c));
+            }
             let gone = x
                 .part
                 .deletes
                 .get(x.deletes.after..x.deletes.listed)
                 .unwrap_or(&[]);
-            plan.deletes
-                .retain(|d| !gone.iter().any(|g| g.pod == d.pod));
+            if !gone.is_empty() {
+                plan.deletes
+                    .retain(|d| !gone.iter().any(|g| g.pod == d.pod));
+            }
         }
         fn joining(x: &Shifted) -> (&[Create], &[Delete]) {
             let creates = x.part.creates.get(x.creates.listed..x.creates.after);
@@ -571,17 +595,18 @@ impl<
         Ok(Some(Replanned { shifted }))
     }
 
-    /// Where a node named `name`, with `counts.0` wanted entries before the
-    /// change and `counts.1` after, of which the list (`len` long, with the
-    /// node names of its entries in `names`, each with whether it is of a
-    /// missing node) holds the first `listed`, goes in the list; `None` when
-    /// that is not known from the plan. `wanted` is what the pass wanted in all.
+    /// Where a node of rank `rank` in the full sync's name order, with
+    /// `counts.0` wanted entries before the change and `counts.1` after, of
+    /// which the list (`len` long, with the ranks of its entries' nodes in
+    /// `ranks`, `None` for a missing node or when unknown) holds the first
+    /// `listed`, goes in the list; `None` when that is not known from the
+    /// plan. `wanted` is what the pass wanted in all.
     fn cut(
         &self,
-        names: impl Iterator<Item = (Sym, bool)>,
+        ranks: impl Iterator<Item = Option<usize>>,
         len: usize,
         wanted: u32,
-        name: Sym,
+        rank: Option<usize>,
         counts: (usize, usize),
         listed: usize,
     ) -> Option<Cut> {
@@ -619,29 +644,31 @@ impl<
         }
         // The list is at the limit: it takes the first entries in node-name
         // order, the pods of missing nodes after every node's.
-        let text = |x: Sym| self.strings.bytes(x);
+        let name_rank = rank?;
         let (mut before, mut here, mut after) = (0usize, 0usize, 0usize);
-        let mut last: Option<(Sym, usize)> = None;
-        for (n, missing) in names {
-            if missing {
-                return None;
-            }
-            match text(n).cmp(text(name)) {
+        let mut last: Option<(usize, usize)> = None;
+        for r in ranks {
+            let r = r?;
+            match r.cmp(&name_rank) {
                 Ordering::Less => before += 1,
                 Ordering::Equal => here += 1,
                 Ordering::Greater => {
                     after += 1;
                     last = match last {
-                        Some((l, k)) => match text(n).cmp(text(l)) {
-                            Ordering::Less => Some((l, k)),
-                            Ordering::Equal => Some((l, k + 1)),
-                            Ordering::Greater => Some((n, 1)),
-                        },
-                        None => Some((n, 1)),
+                        Some((l, k)) if r < l => Some((l, k)),
+                        Some((l, k)) if r == l => Some((l, k + 1)),
+                        _ => Some((r, 1)),
                     };
                 }
             }
         }
+        let last = match last {
+            Some((r, k)) => {
+                let id = self.sync.nodes.get(r)?.id;
+                Some((self.nodes.get(id)?.name, k))
+            }
+            None => None,
+        };
         // The node's first entries are listed, and only when it is cut are
         // later nodes' not.
         let cut_here = listed < old;
