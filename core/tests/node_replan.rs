@@ -502,6 +502,10 @@ struct Stats {
     /// Of those, re-plans in which another node's create or delete left the
     /// list, to make room for the touched node's.
     pushed_cut: usize,
+    /// And those in which another node's create (or delete) joined the
+    /// list, taking the room the touched node left.
+    pulled_creates_cut: usize,
+    pulled_deletes_cut: usize,
 }
 
 impl Stats {
@@ -515,6 +519,8 @@ impl Stats {
         self.replanned_cut += o.replanned_cut;
         self.changed_cut += o.changed_cut;
         self.pushed_cut += o.pushed_cut;
+        self.pulled_creates_cut += o.pulled_creates_cut;
+        self.pulled_deletes_cut += o.pulled_deletes_cut;
     }
 }
 
@@ -618,9 +624,14 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
                     if (creates_cut && creates_moved) || (deletes_cut && deletes_moved) {
                         st.changed_cut += 1;
                     }
-                    if pushed(&w, &touched, p, &replan) {
+                    let (creates, deletes) = left(&w, &touched, p, &replan);
+                    if creates || deletes {
                         st.pushed_cut += 1;
                     }
+                    // Those that left the new plan's lists joined them.
+                    let (creates, deletes) = left(&w, &touched, &replan, p);
+                    st.pulled_creates_cut += usize::from(creates);
+                    st.pulled_deletes_cut += usize::from(deletes);
                     // Entries of nodes the re-plan does not name stay as they were.
                     let others = |q: &Plan<512>| {
                         let creates: Vec<_> = (q.creates.iter())
@@ -677,13 +688,13 @@ fn run(seed: u64, shape: Shape, events: usize) -> Stats {
     st
 }
 
-/// Whether a create or delete of a node other than the one `touched` left
-/// `was` in `is`.
-fn pushed(w: &World, touched: &Touched, was: &Plan<512>, is: &Plan<512>) -> bool {
+/// Whether a create, and whether a delete, of a node other than the one
+/// `touched` left the lists of `was` in `is`.
+fn left(w: &World, touched: &Touched, was: &Plan<512>, is: &Plan<512>) -> (bool, bool) {
     let node = match touched {
         Touched::Node(n) => *n,
         Touched::Pod { node, .. } => *node,
-        Touched::Nothing => return false,
+        Touched::Nothing => return (false, false),
     };
     let creates = was
         .creates
@@ -695,7 +706,7 @@ fn pushed(w: &World, touched: &Touched, was: &Plan<512>, is: &Plan<512>) -> bool
                 .iter()
                 .any(|p| p.id == d.pod && p.node != w.nodes[node].name)
     });
-    creates || deletes
+    (creates, deletes)
 }
 
 /// The burst limit left creates or deletes out of the plan.
@@ -741,8 +752,9 @@ fn a_node_replanned_past_the_burst_limit_plans_as_a_full_sync() {
     let (tried, replanned, changed) = (st.tried_cut, st.replanned_cut, st.changed_cut);
     eprintln!(
         "{replanned} of {tried} re-plans of plans cut by the burst limit applied, \
-         {changed} changing a cut list, {} pushing another node's entry out",
-        st.pushed_cut
+         {changed} changing a cut list, {} pushing another node's entry out, \
+         {} and {} letting another node's create and delete in",
+        st.pushed_cut, st.pulled_creates_cut, st.pulled_deletes_cut
     );
     // The stalled cluster keeps the plans cut all along, and most re-plans
     // there still work, many of them changing a cut list.
@@ -753,5 +765,13 @@ fn a_node_replanned_past_the_burst_limit_plans_as_a_full_sync() {
     assert!(
         st.pushed_cut > 0,
         "no re-plan pushed an entry out of a full list"
+    );
+    // A node giving up a listed create or delete lets the next past the
+    // cut in, without a full sync.
+    assert!(
+        st.pulled_creates_cut > 0 && st.pulled_deletes_cut > 0,
+        "re-plans let {} creates and {} deletes past the cut into a full list",
+        st.pulled_creates_cut,
+        st.pulled_deletes_cut
     );
 }

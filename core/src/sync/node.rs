@@ -9,8 +9,11 @@
 //!
 //! When the burst limit cut the plan's creates or deletes, the node's entries
 //! may sit inside the cut, beyond it, or move it: the last node inside then
-//! gives up entries, and its part is worked out again too (its pods found by
-//! the pod index, as the caller named only the re-planned node's).
+//! gives up entries, or, when the node gives up listed ones, the next past
+//! the cut take their place (the last node's next ones, then those of the
+//! next nodes in name order, found by a scan of the pod index),
+//! and those nodes' parts are worked out again too (their pods found by the
+//! pod index, as the caller named only the re-planned node's).
 
 use core::cmp::Ordering;
 
@@ -78,14 +81,24 @@ impl Part {
     }
 }
 
+/// Most nodes besides the re-planned one whose listed creates or deletes a
+/// re-plan by node changes: the last node of the creates' list or the next
+/// past its cut, the last of the deletes' list, and nodes past the deletes'
+/// cut that join it.
+const SHIFTS: usize = 6;
+
+/// Most nodes past the cut of the deletes' list that join it in one re-plan.
+const PULLED: usize = SHIFTS - 2;
+
 /// What a re-plan by node ([`Engine::sync_node`], [`Engine::sync_node_pods`])
 /// changed in the plan besides the re-planned node's part.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Replanned {
     /// The other nodes whose creates or deletes the plan lists changed: at the
     /// burst limit, the last node a full list holds gives up entries to the
-    /// re-planned node's (one for the creates, one for the deletes).
-    pub shifted: [Option<NodeId>; 2],
+    /// re-planned node's, or, when the node gives up listed ones, the nodes
+    /// next in name order take their place.
+    pub shifted: [Option<NodeId>; SHIFTS],
 }
 
 impl Replanned {
@@ -113,21 +126,34 @@ struct Cut {
     /// Of its entries after the change, how many the list takes.
     take: usize,
     /// How many entries of the last node the list holds leave it, to make
-    /// room (its last ones), and that node's name and its count in the list.
+    /// room (its last ones), or how many entries past the cut join it, for
+    /// the room the node leaves (the last node's next ones, then the next
+    /// nodes' in name order).
     drop: usize,
+    gain: usize,
+    /// The last node the list holds after the node, and its count there.
     last: Option<(Sym, usize)>,
     /// What the manage pass wants in all after the change.
     wanted: u32,
 }
 
 /// A node whose part changes, apart from the one re-planned: the last node of
-/// a list at the burst limit, which gives up entries.
+/// a list at the burst limit, which gives up entries, or a node past the cut
+/// whose entries join the list. The list holds the first `listed` of its
+/// creates and deletes before, and the first `after` after.
 struct Shifted {
     part: Part,
     was: Effect,
     is: Effect,
-    deletes_listed: usize,
-    deletes_dropped: usize,
+    creates: Listed,
+    deletes: Listed,
+}
+
+/// How many of a node's entries a list holds before and after a re-plan.
+#[derive(Debug, Clone, Copy, Default)]
+struct Listed {
+    listed: usize,
+    after: usize,
 }
 
 impl<
@@ -157,18 +183,22 @@ impl<
     /// adoptions or releases; a rollout is under way (a pod of an old revision,
     /// surge, an invalid budget); the plan asks to sync again later (backoff,
     /// `minReadySeconds` set) or deletes a failed pod; the burst limit
-    /// ([`BURST_REPLICAS`]) left creates (or deletes) out of the plan and the
-    /// node gives up listed ones, which the next left out would have to
-    /// replace (the plan does not name them), or the plan lists deletes of pods
-    /// of missing nodes; expectations are pending; the node has more than 8
-    /// pods of the DaemonSet, one it would adopt or release, or a failed one.
-    /// The caller then syncs in full.
+    /// ([`BURST_REPLICAS`]) left creates or deletes out of the plan and the
+    /// node gives up listed ones, and those that would replace them are not
+    /// found for sure (deletes of pods of missing nodes or of more than 4
+    /// nodes, a node with a failed pod, none in the next 4,096 nodes), or the plan lists deletes
+    /// of pods of missing nodes; expectations are pending; the node has more
+    /// than 8 pods of the DaemonSet, one it would adopt or release, or a
+    /// failed one. The caller then syncs in full.
     ///
     /// At the burst limit the plan lists the first creates and deletes in
     /// node-name order, as a full sync: the node's new ones take their place in
     /// that order, pushing the last node's out of the list (and that node's
     /// status counts and rollout hold change with it), or wait beyond the
     /// limit, counted in [`Plan::creates_wanted`] and [`Plan::deletes_wanted`].
+    /// Entries the node gives up make room for the next ones past the cut, in
+    /// the same order: their nodes are found by a scan of the pod index (the
+    /// cost of a few lookups per pod of the DaemonSet, far less than a sync).
     pub fn sync_node<const N: usize>(
         &mut self,
         set: SetId,
@@ -345,12 +375,22 @@ impl<
         };
         // Where the node's creates and deletes fall in the lists the burst
         // limit cuts, before and after.
+        // (At the limit, entries are placed by their node's rank in the full
+        // sync's name order: integers compared, not names.)
+        let rank = |id: u32| {
+            let r = self
+                .sync
+                .rank_of
+                .get(id as usize)
+                .filter(|_| self.sync.order_valid);
+            r.map(|&r| r as usize)
+        };
         let listed_creates = plan.creates.iter().filter(|c| c.node == node).count();
         let Some(cc) = self.cut(
-            plan.creates.iter().map(|c| (c.node_name, false)),
+            plan.creates.iter().map(|c| rank(c.node.0)),
             plan.creates.len(),
             plan.creates_wanted,
-            name,
+            rank(node.0),
             (old.creates.len(), new.creates.len()),
             listed_creates,
         ) else {
@@ -362,13 +402,18 @@ impl<
         if old.deletes.iter().skip(listed_deletes).any(in_plan) {
             return Ok(None);
         }
+        // Pods of missing nodes have no rank: those deletes come after every
+        // node's.
+        let delete_rank = |d: &Delete| {
+            let id = self.pod_index.node(d.pod.0);
+            let on = self.nodes.get(id).is_some_and(|n| n.name == d.node_name);
+            rank(id).filter(|_| on && d.reason != DeleteReason::NodeMissing)
+        };
         let Some(dc) = self.cut(
-            plan.deletes
-                .iter()
-                .map(|d| (d.node_name, d.reason == DeleteReason::NodeMissing)),
+            plan.deletes.iter().map(delete_rank),
             plan.deletes.len(),
             plan.deletes_wanted,
-            name,
+            rank(node.0),
             (old.deletes.len(), new.deletes.len()),
             listed_deletes,
         ) else {
@@ -380,44 +425,53 @@ impl<
         ) else {
             return Ok(None);
         };
+        let mut shifts: Vec<Shifted, SHIFTS> = Vec::new();
         // The last node of a list at the limit gives up what the node takes.
-        let creates_shift = match cc.last {
-            Some((last, _)) => match self.shift_creates(set, s, plan, last, now)? {
-                Some(x) => Some(x),
+        // Or the next past the cut takes the room the node leaves.
+        if cc.gain > 0 {
+            match self.pull_create(set, s, plan, node, &cc, now)? {
+                Some(x) => push_shift(&mut shifts, x)?,
                 None => return Ok(None),
-            },
-            None => None,
-        };
-        let deletes_shift = match dc.last {
-            Some((last, listed)) => {
-                match self.shift_deletes(set, s, plan, last, listed, dc.drop, now)? {
-                    Some(x) => Some(x),
-                    None => return Ok(None),
-                }
             }
-            None => None,
-        };
-        if let (Some(a), Some(b)) = (&creates_shift, &deletes_shift) {
-            if a.part.slot.id == b.part.slot.id {
+        }
+        if let (Some((last, _)), true) = (cc.last, cc.drop > 0) {
+            match self.shift_creates(set, s, plan, last, now)? {
+                Some(x) => push_shift(&mut shifts, x)?,
+                None => return Ok(None),
+            }
+        }
+        if let (Some((last, listed)), true) = (dc.last, dc.drop > 0) {
+            match self.shift_deletes(set, s, plan, last, listed, dc.drop, now)? {
+                Some(x) => push_shift(&mut shifts, x)?,
+                None => return Ok(None),
+            }
+        }
+        // Or the entries next past the cut take the room the node leaves.
+        if dc.gain > 0 && !self.pull_deletes(set, s, plan, node, &dc, now, &mut shifts)? {
+            return Ok(None);
+        }
+        // Each node's part changes once.
+        for (i, x) in shifts.iter().enumerate() {
+            let id = x.part.slot.id;
+            if id == node.0 || shifts.iter().skip(i + 1).any(|y| y.part.slot.id == id) {
                 return Ok(None);
             }
         }
-        let changes = [
-            Some((name, &was, &is)),
-            creates_shift
-                .as_ref()
-                .map(|x| (x.part.slot.name, &x.was, &x.is)),
-            deletes_shift
-                .as_ref()
-                .map(|x| (x.part.slot.name, &x.was, &x.is)),
-        ];
-        let changes = changes.iter().flatten();
+        let mut changes: Vec<(Sym, &Effect, &Effect), { SHIFTS + 1 }> = Vec::new();
+        changes
+            .push((name, &was, &is))
+            .map_err(|_| Error::LogicBug)?;
+        for x in &shifts {
+            changes
+                .push((x.part.slot.name, &x.was, &x.is))
+                .map_err(|_| Error::LogicBug)?;
+        }
         // Check everything before changing anything.
         let text = |x: Sym| self.strings.bytes(x);
         let held =
             |holds: &[Hold], node: Sym| holds.binary_search_by(|h| text(h.node).cmp(text(node)));
         let mut holds = plan.held_back.len();
-        for &(node, was, is) in changes.clone() {
+        for &(node, was, is) in &changes {
             let matches = match (held(&plan.held_back, node), &was.hold) {
                 (Ok(i), Some(h)) => plan.held_back.get(i) == Some(h),
                 (Err(_), None) => true,
@@ -430,7 +484,7 @@ impl<
                 + usize::from(is.hold.is_some());
         }
         let creates = plan.creates.len() - cc.listed + cc.take - cc.drop;
-        let deletes = plan.deletes.len() - dc.listed + dc.take - dc.drop;
+        let deletes = plan.deletes.len() - dc.listed + dc.take - dc.drop + dc.gain;
         if creates > BURST_REPLICAS.min(N) || deletes > BURST_REPLICAS.min(N) || holds > N {
             return Ok(None);
         }
@@ -445,43 +499,65 @@ impl<
             (Some(_), _) => return Ok(None),
         };
 
-        plan.creates.retain(|c| c.node != node);
-        if let Some(x) = &creates_shift {
-            plan.creates.retain(|c| c.node.0 != x.part.slot.id);
+        // (Each retain walks a whole list: only where entries leave.)
+        if cc.listed > 0 {
+            plan.creates.retain(|c| c.node != node);
         }
         let listed = old.deletes.get(..dc.listed).unwrap_or(&[]);
-        plan.deletes
-            .retain(|x| !listed.iter().any(|d| d.pod == x.pod));
-        if let Some(x) = &deletes_shift {
+        if !listed.is_empty() {
+            plan.deletes
+                .retain(|x| !listed.iter().any(|d| d.pod == x.pod));
+        }
+        for x in &shifts {
+            let gone = x
+                .part
+                .creates
+                .get(x.creates.after..x.creates.listed)
+                .unwrap_or(&[]);
+            if !gone.is_empty() {
+                plan.creates.retain(|c| !gone.contains(c));
+            }
             let gone = x
                 .part
                 .deletes
-                .get(x.deletes_listed - x.deletes_dropped..x.deletes_listed)
+                .get(x.deletes.after..x.deletes.listed)
                 .unwrap_or(&[]);
-            plan.deletes
-                .retain(|x| !gone.iter().any(|d| d.pod == x.pod));
+            if !gone.is_empty() {
+                plan.deletes
+                    .retain(|d| !gone.iter().any(|g| g.pod == d.pod));
+            }
         }
+        fn joining(x: &Shifted) -> (&[Create], &[Delete]) {
+            let creates = x.part.creates.get(x.creates.listed..x.creates.after);
+            let deletes = x.part.deletes.get(x.deletes.listed..x.deletes.after);
+            (creates.unwrap_or(&[]), deletes.unwrap_or(&[]))
+        }
+        let new_creates = new.creates.get(..cc.take).unwrap_or(&[]);
+        let new_deletes = new.deletes.get(..dc.take).unwrap_or(&[]);
+        let joined = core::iter::once((new_creates, new_deletes)).chain(shifts.iter().map(joining));
         // Room was checked, so the inserts cannot fail.
-        for c in new.creates.iter().take(cc.take) {
-            let at = plan.creates.partition_point(|x| {
-                text(x.node_name)
-                    .cmp(text(c.node_name))
-                    .then(x.node.cmp(&c.node))
-                    == Ordering::Less
-            });
-            let _ = plan.creates.insert(at, *c);
-        }
-        for d in new.deletes.iter().take(dc.take) {
-            let at = plan.deletes.partition_point(|x| {
-                text(x.pod_name)
-                    .cmp(text(d.pod_name))
-                    .then(x.pod.cmp(&d.pod))
-                    == Ordering::Less
-            });
-            let _ = plan.deletes.insert(at, *d);
+        for (creates, deletes) in joined {
+            for c in creates {
+                let at = plan.creates.partition_point(|x| {
+                    text(x.node_name)
+                        .cmp(text(c.node_name))
+                        .then(x.node.cmp(&c.node))
+                        == Ordering::Less
+                });
+                let _ = plan.creates.insert(at, *c);
+            }
+            for d in deletes {
+                let at = plan.deletes.partition_point(|x| {
+                    text(x.pod_name)
+                        .cmp(text(d.pod_name))
+                        .then(x.pod.cmp(&d.pod))
+                        == Ordering::Less
+                });
+                let _ = plan.deletes.insert(at, *d);
+            }
         }
         let mut in_use = 0i64;
-        for &(node, was, is) in changes {
+        for &(node, was, is) in &changes {
             if let (Ok(i), Some(_)) = (held(&plan.held_back, node), &was.hold) {
                 plan.held_back.remove(i);
             }
@@ -512,25 +588,25 @@ impl<
         plan.manage_deletes = plan.deletes.len() as u32;
         plan.strings_freed = self.strings.freed();
         self.commit(set, s, now, plan)?;
-        Ok(Some(Replanned {
-            shifted: [
-                creates_shift.map(|x| NodeId(x.part.slot.id)),
-                deletes_shift.map(|x| NodeId(x.part.slot.id)),
-            ],
-        }))
+        let mut shifted = [None; SHIFTS];
+        for (to, x) in shifted.iter_mut().zip(&shifts) {
+            *to = Some(NodeId(x.part.slot.id));
+        }
+        Ok(Some(Replanned { shifted }))
     }
 
-    /// Where a node named `name`, with `counts.0` wanted entries before the
-    /// change and `counts.1` after, of which the list (`len` long, with the
-    /// node names of its entries in `names`, each with whether it is of a
-    /// missing node) holds the first `listed`, goes in the list; `None` when
-    /// that is not known from the plan. `wanted` is what the pass wanted in all.
+    /// Where a node of rank `rank` in the full sync's name order, with
+    /// `counts.0` wanted entries before the change and `counts.1` after, of
+    /// which the list (`len` long, with the ranks of its entries' nodes in
+    /// `ranks`, `None` for a missing node or when unknown) holds the first
+    /// `listed`, goes in the list; `None` when that is not known from the
+    /// plan. `wanted` is what the pass wanted in all.
     fn cut(
         &self,
-        names: impl Iterator<Item = (Sym, bool)>,
+        ranks: impl Iterator<Item = Option<usize>>,
         len: usize,
         wanted: u32,
-        name: Sym,
+        rank: Option<usize>,
         counts: (usize, usize),
         listed: usize,
     ) -> Option<Cut> {
@@ -547,6 +623,7 @@ impl<
                 listed,
                 take: 0,
                 drop: 0,
+                gain: 0,
                 last: None,
                 wanted: after_change,
             });
@@ -559,6 +636,7 @@ impl<
                     listed,
                     take: new,
                     drop: 0,
+                    gain: 0,
                     last: None,
                     wanted: after_change,
                 });
@@ -566,29 +644,31 @@ impl<
         }
         // The list is at the limit: it takes the first entries in node-name
         // order, the pods of missing nodes after every node's.
-        let text = |x: Sym| self.strings.bytes(x);
+        let name_rank = rank?;
         let (mut before, mut here, mut after) = (0usize, 0usize, 0usize);
-        let mut last: Option<(Sym, usize)> = None;
-        for (n, missing) in names {
-            if missing {
-                return None;
-            }
-            match text(n).cmp(text(name)) {
+        let mut last: Option<(usize, usize)> = None;
+        for r in ranks {
+            let r = r?;
+            match r.cmp(&name_rank) {
                 Ordering::Less => before += 1,
                 Ordering::Equal => here += 1,
                 Ordering::Greater => {
                     after += 1;
                     last = match last {
-                        Some((l, k)) => match text(n).cmp(text(l)) {
-                            Ordering::Less => Some((l, k)),
-                            Ordering::Equal => Some((l, k + 1)),
-                            Ordering::Greater => Some((n, 1)),
-                        },
-                        None => Some((n, 1)),
+                        Some((l, k)) if r < l => Some((l, k)),
+                        Some((l, k)) if r == l => Some((l, k + 1)),
+                        _ => Some((r, 1)),
                     };
                 }
             }
         }
+        let last = match last {
+            Some((r, k)) => {
+                let id = self.sync.nodes.get(r)?.id;
+                Some((self.nodes.get(id)?.name, k))
+            }
+            None => None,
+        };
         // The node's first entries are listed, and only when it is cut are
         // later nodes' not.
         let cut_here = listed < old;
@@ -599,20 +679,18 @@ impl<
         let take = new.min(room);
         let unlisted = wanted.checked_sub(before.checked_add(old)?.checked_add(after)?)?;
         let after_now = after.checked_add(unlisted)?.min(room - take);
-        // More after the node would need entries the plan does not name.
-        if after_now > after {
+        // Fewer after the node: the last node's last ones leave; more: the
+        // first past the cut join (found by the caller).
+        let drop = after.saturating_sub(after_now);
+        let gain = after_now.saturating_sub(after);
+        if drop > 0 && last.is_none_or(|(_, k)| drop > k) {
             return None;
         }
-        let drop = after - after_now;
-        let last = match last {
-            Some((l, k)) if drop > 0 && drop <= k => Some((l, k)),
-            _ if drop > 0 => return None,
-            _ => None,
-        };
         Some(Cut {
             listed,
             take,
             drop,
+            gain,
             last,
             wanted: after_change,
         })
@@ -651,8 +729,11 @@ impl<
             part,
             was,
             is,
-            deletes_listed: 0,
-            deletes_dropped: 0,
+            creates: Listed {
+                listed: 1,
+                after: 0,
+            },
+            deletes: Listed::default(),
         }))
     }
 
@@ -669,16 +750,293 @@ impl<
         drop: usize,
         now: Timestamp,
     ) -> Result<Option<Shifted>> {
-        let Some(d) = plan.deletes.iter().find(|d| d.node_name == last) else {
+        let Some((part, first)) = self.listed_part(set, s, plan, last, now)? else {
+            return Ok(None);
+        };
+        if first != listed || drop > listed {
+            return Ok(None);
+        }
+        self.shifted(s, part, listed, listed - drop)
+    }
+
+    /// Finds the deletes past the cut of `plan`'s full list that take the
+    /// room node `node` leaves there (`cut.gain` of them): the last listed
+    /// node's next ones, then those of the next nodes in name order that
+    /// want deletes, and adds their nodes to `shifts`; false when they are
+    /// not found for sure (more than [`PULLED`] nodes, pods of missing nodes,
+    /// a node whose part could reach beyond it).
+    #[allow(clippy::too_many_arguments)]
+    fn pull_deletes<const N: usize>(
+        &self,
+        set: SetId,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        node: NodeId,
+        cut: &Cut,
+        now: Timestamp,
+        shifts: &mut Vec<Shifted, SHIFTS>,
+    ) -> Result<bool> {
+        // The walk goes by the full sync's name order of the nodes.
+        if !self.sync.order_valid {
+            return Ok(false);
+        }
+        let rank = |id: u32| self.sync.rank_of.get(id as usize).map(|&r| r as usize);
+        let mut gain = cut.gain;
+        let mut from = match cut.last {
+            Some((last, listed)) => {
+                let Some((part, first)) = self.listed_part(set, s, plan, last, now)? else {
+                    return Ok(false);
+                };
+                let Some(r) = rank(part.slot.id) else {
+                    return Ok(false);
+                };
+                if first != listed {
+                    return Ok(false);
+                }
+                let more = (part.deletes.len() - listed).min(gain);
+                if more > 0 {
+                    gain -= more;
+                    match self.shifted(s, part, listed, listed + more)? {
+                        Some(x) => push_shift(shifts, x)?,
+                        None => return Ok(false),
+                    }
+                }
+                r + 1
+            }
+            None => match rank(node.0) {
+                Some(r) => r + 1,
+                None => return Ok(false),
+            },
+        };
+        let in_plan = |d: &Delete| plan.deletes.iter().any(|x| x.pod == d.pod);
+        let mut pulled = 0;
+        while gain > 0 {
+            pulled += 1;
+            if pulled > PULLED {
+                return Ok(false);
+            }
+            let Some(r) = self.next_deleting(set, s, from)? else {
+                return Ok(false);
+            };
+            let Some(slot) = self.sync.nodes.get(r) else {
+                return Ok(false);
+            };
+            let Some(part) = self.part_on(set, s, slot.id, now)? else {
+                return Ok(false);
+            };
+            // Past the cut, none of its deletes is listed.
+            if part.deletes.is_empty()
+                || !part.creates.is_empty()
+                || part.deletes.iter().any(in_plan)
+            {
+                return Ok(false);
+            }
+            let more = part.deletes.len().min(gain);
+            gain -= more;
+            match self.shifted(s, part, 0, more)? {
+                Some(x) => push_shift(shifts, x)?,
+                None => return Ok(false),
+            }
+            from = r + 1;
+        }
+        Ok(true)
+    }
+
+    /// The node past the cut of `plan`'s full list of creates whose create
+    /// takes the room node `node` leaves there (a node wants one create at
+    /// most): the first after the last listed in name order that should run
+    /// the pod and has none; `None` when it is not found for sure.
+    fn pull_create<const N: usize>(
+        &self,
+        set: SetId,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        node: NodeId,
+        cut: &Cut,
+        now: Timestamp,
+    ) -> Result<Option<Shifted>> {
+        if !self.sync.order_valid || cut.gain != 1 {
+            return Ok(None);
+        }
+        let after = match cut.last {
+            Some((last, _)) => match plan.creates.iter().find(|c| c.node_name == last) {
+                Some(c) => c.node,
+                None => return Ok(None),
+            },
+            None => node,
+        };
+        let Some(&from) = self.sync.rank_of.get(after.0 as usize) else {
+            return Ok(None);
+        };
+        let Some(r) = self.next_creating(set, s, from as usize + 1)? else {
+            return Ok(None);
+        };
+        let Some(id) = self.sync.nodes.get(r).map(|n| n.id) else {
+            return Ok(None);
+        };
+        let Some(name) = self.nodes.get(id).map(|n| n.name) else {
+            return Ok(None);
+        };
+        let slot = NodeSlot {
+            id,
+            name,
+            fit: self.placements.get(set.0, id),
+        };
+        let Some(part) = self.node_part_of(set, s, &slot, &[], now)? else {
+            return Ok(None);
+        };
+        // Past the cut, its create is not listed.
+        if part.creates.len() != 1
+            || !part.deletes.is_empty()
+            || plan.creates.iter().any(|c| c.node.0 == id)
+        {
+            return Ok(None);
+        }
+        let (Some(was), Some(is)) = (self.effect(s, &part, 0, 0)?, self.effect(s, &part, 1, 0)?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Shifted {
+            part,
+            was,
+            is,
+            creates: Listed {
+                listed: 0,
+                after: 1,
+            },
+            deletes: Listed::default(),
+        }))
+    }
+
+    /// The rank in the full sync's name order of the first node from rank
+    /// `from` on that should run DaemonSet `s`'s pod and has none, a window of
+    /// ranks at a time (the pod index scanned for the window's pods); `None`
+    /// when there is none, or it is not known (a pod the sync would adopt or
+    /// release, or none in the first windows).
+    fn next_creating(&self, set: SetId, s: &DaemonSet, from: usize) -> Result<Option<usize>> {
+        const WINDOW: usize = 1024;
+        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
+        let slots = self.pods.slot_count();
+        let owners = self.pod_index.owners().get(..slots).unwrap_or(&[]);
+        let nodes = self.sync.nodes.as_slice();
+        let mut from = from;
+        for _ in 0..4 {
+            let end = nodes.len().min(from + WINDOW);
+            if from >= end {
+                return Ok(None);
+            }
+            // The window's nodes with a pod of the DaemonSet.
+            let mut has = [0u64; WINDOW / 64];
+            for (b, block) in owners.chunks(BLOCK).enumerate() {
+                if !block.iter().fold(false, |hit, &o| hit | candidate(o)) {
+                    continue;
+                }
+                for (j, &o) in block.iter().enumerate() {
+                    if !candidate(o) {
+                        continue;
+                    }
+                    let i = (b * BLOCK + j) as u32;
+                    let node = self.pod_index.node(i);
+                    let Some(r) = self.sync.rank_of.get(node as usize).map(|&r| r as usize) else {
+                        continue;
+                    };
+                    if r < from || r >= end {
+                        continue;
+                    }
+                    let Some(p) = self.pods.get(i) else {
+                        continue;
+                    };
+                    if p.namespace != s.namespace || !walked(p) {
+                        continue;
+                    }
+                    match self.claim_of(s, p) {
+                        Claim::Ignore => continue,
+                        Claim::Keep => {}
+                        Claim::Release | Claim::Adopt => return Ok(None),
+                    }
+                    if let Some(word) = has.get_mut((r - from) / 64) {
+                        *word |= 1u64 << ((r - from) % 64);
+                    }
+                }
+            }
+            for (k, slot) in nodes.get(from..end).unwrap_or(&[]).iter().enumerate() {
+                let run = self.placements.get(set.0, slot.id) & crate::cache::RUN != 0;
+                let bare = has.get(k / 64).is_some_and(|w| w & (1u64 << (k % 64)) == 0);
+                if run && bare {
+                    return Ok(Some(from + k));
+                }
+            }
+            from = end;
+        }
+        Ok(None)
+    }
+
+    /// A node of `plan`'s deletes whose list holds its first `listed` deletes
+    /// and will hold its first `after`: its part both ways.
+    fn shifted(
+        &self,
+        s: &DaemonSet,
+        part: Part,
+        listed: usize,
+        after: usize,
+    ) -> Result<Option<Shifted>> {
+        if listed.max(after) > part.deletes.len() {
+            return Ok(None);
+        }
+        let (Some(was), Some(is)) = (
+            self.effect(s, &part, 0, listed)?,
+            self.effect(s, &part, 0, after)?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Shifted {
+            part,
+            was,
+            is,
+            creates: Listed::default(),
+            deletes: Listed { listed, after },
+        }))
+    }
+
+    /// The part of the node named `name`, which has deletes in `plan`, and how
+    /// many of its first deletes the plan lists; `None` when it lists others,
+    /// or the part is not known.
+    fn listed_part<const N: usize>(
+        &self,
+        set: SetId,
+        s: &DaemonSet,
+        plan: &Plan<N>,
+        name: Sym,
+        now: Timestamp,
+    ) -> Result<Option<(Part, usize)>> {
+        let Some(d) = plan.deletes.iter().find(|d| d.node_name == name) else {
             return Ok(None);
         };
         let id = self.pod_index.node(d.pod.0);
-        if self.nodes.get(id).map(|n| n.name) != Some(last) {
+        if self.nodes.get(id).map(|n| n.name) != Some(name) {
             return Ok(None);
         }
-        // The DaemonSet's pods there: the caller named only the re-planned
-        // node's, so the pod index is scanned (still far less than a sync), a
-        // block at a time (the test of a block vectorizes).
+        let Some(part) = self.part_on(set, s, id, now)? else {
+            return Ok(None);
+        };
+        if !part.creates.is_empty() {
+            return Ok(None);
+        }
+        let in_plan = |d: &Delete| plan.deletes.iter().any(|x| x.pod == d.pod);
+        let first = part.deletes.iter().take_while(|d| in_plan(d)).count();
+        Ok(Some((part, first)))
+    }
+
+    /// The part of the plan that node `id` makes now, its pods found by the
+    /// pod index (the caller named only the re-planned node's).
+    fn part_on(&self, set: SetId, s: &DaemonSet, id: u32, now: Timestamp) -> Result<Option<Part>> {
+        let Some(name) = self.nodes.get(id).map(|n| n.name) else {
+            return Ok(None);
+        };
+        // The pod index is scanned (still far less than a sync), a block at a
+        // time (the test of a block vectorizes).
         const BLOCK: usize = 64;
         let tag = crate::cache::owner_tag(s.uid);
         let mut pods: Vec<PodId, { 2 * NODE_PODS }> = Vec::new();
@@ -703,31 +1061,89 @@ impl<
         };
         let slot = NodeSlot {
             id,
-            name: last,
+            name,
             fit: self.placements.get(set.0, id),
         };
-        let Some(part) = self.node_part_of(set, s, &slot, &claimed, now)? else {
-            return Ok(None);
-        };
-        // The plan must hold the first `listed` of them and no other.
-        let in_plan = |d: &Delete| plan.deletes.iter().any(|x| x.pod == d.pod);
-        let first = part.deletes.iter().take_while(|d| in_plan(d)).count();
-        if !part.creates.is_empty() || first != listed || drop > listed {
-            return Ok(None);
+        self.node_part_of(set, s, &slot, &claimed, now)
+    }
+
+    /// The rank in the full sync's name order of the first node from rank
+    /// `from` on whose part for DaemonSet `s` has deletes (or may have: a
+    /// terminal pod), by one scan of the pod index; `None` when none is, or
+    /// it is not known (a pod the sync would adopt or release, or duplicates
+    /// too far on to look for).
+    fn next_deleting(&self, set: SetId, s: &DaemonSet, from: usize) -> Result<Option<usize>> {
+        // A node that may run the pod wants deletes when it has two running
+        // pods: a bit per rank of a window tells the first from the second.
+        const WINDOW: usize = 1024;
+        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
+        let slots = self.pods.slot_count();
+        let owners = self.pod_index.owners().get(..slots).unwrap_or(&[]);
+        let mut from = from;
+        for _ in 0..4 {
+            if from >= self.sync.nodes.len() {
+                return Ok(None);
+            }
+            let mut best = usize::MAX;
+            let mut seen = [0u64; WINDOW / 64];
+            let mut beyond = false;
+            for (b, block) in owners.chunks(BLOCK).enumerate() {
+                if !block.iter().fold(false, |hit, &o| hit | candidate(o)) {
+                    continue;
+                }
+                for (j, &o) in block.iter().enumerate() {
+                    if !candidate(o) {
+                        continue;
+                    }
+                    let i = (b * BLOCK + j) as u32;
+                    let node = self.pod_index.node(i);
+                    let Some(r) = self.sync.rank_of.get(node as usize).map(|&r| r as usize) else {
+                        continue;
+                    };
+                    if r < from || r >= best {
+                        continue;
+                    }
+                    let Some(p) = self.pods.get(i) else {
+                        continue;
+                    };
+                    if p.namespace != s.namespace || !walked(p) || p.deleting {
+                        continue;
+                    }
+                    let stays = self.placements.get(set.0, node) & crate::cache::CONTINUE != 0;
+                    let window = r - from < WINDOW;
+                    if stays && !p.phase.is_terminal() && !window {
+                        beyond = true;
+                        continue;
+                    }
+                    match self.claim_of(s, p) {
+                        Claim::Ignore => continue,
+                        Claim::Keep => {}
+                        Claim::Release | Claim::Adopt => return Ok(None),
+                    }
+                    if stays && !p.phase.is_terminal() {
+                        let (w, bit) = ((r - from) / 64, 1u64 << ((r - from) % 64));
+                        let Some(word) = seen.get_mut(w) else {
+                            return Ok(None);
+                        };
+                        if *word & bit == 0 {
+                            *word |= bit;
+                            continue;
+                        }
+                    }
+                    best = r;
+                }
+            }
+            if best < from + WINDOW || (best != usize::MAX && !beyond) {
+                return Ok(Some(best));
+            }
+            if !beyond {
+                return Ok(None);
+            }
+            from += WINDOW;
         }
-        let (Some(was), Some(is)) = (
-            self.effect(s, &part, 0, listed)?,
-            self.effect(s, &part, 0, listed - drop)?,
-        ) else {
-            return Ok(None);
-        };
-        Ok(Some(Shifted {
-            part,
-            was,
-            is,
-            deletes_listed: listed,
-            deletes_dropped: drop,
-        }))
+        Ok(None)
     }
 
     /// Whether `plan`, the last of DaemonSet `set`, changes only node by node
@@ -877,6 +1293,11 @@ impl<
         count_node(&mut e.status, s, slot, oldest);
         Ok(Some(e))
     }
+}
+
+/// Adds `x` to `shifts`; full is a bug (the callers push at most [`SHIFTS`]).
+fn push_shift(shifts: &mut Vec<Shifted, SHIFTS>, x: Shifted) -> Result<()> {
+    shifts.push(x).map_err(|_| Error::LogicBug)
 }
 
 /// Takes a node's counts `was` out of the status `st` and puts `is` in.
