@@ -56,15 +56,49 @@ const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// Where in `w` (eight bytes of a string, first byte lowest) the first `"`
+/// Where in `w` (eight bytes of a string, first byte lowest) the first `b`
 /// is, or 8 if there is none. (The usual bit trick: `x - 0x01` sets the high
 /// bit of a zero byte of `x`; a borrow can only mark bytes above the first
 /// one marked.)
-fn quote_in(w: u64) -> usize {
-    let x = w ^ splat(b'"');
+#[inline(always)]
+fn byte_in(w: u64, b: u8) -> usize {
+    let x = w ^ splat(b);
     let found = x.wrapping_sub(splat(1)) & !x & splat(0x80);
     // At most 64: the byte count is at most 8.
     (found.trailing_zeros() / 8) as usize
+}
+
+/// Where the first `"` in `w` is (see [`byte_in`]).
+fn quote_in(w: u64) -> usize {
+    byte_in(w, b'"')
+}
+
+/// How far from `from` on `json[from..to]` holds no backslash, a multiple of
+/// 16 bytes from `from` or `to` (if the range is not in `json`, `from`): looked
+/// for sixteen bytes at a time, without finding where in them a backslash is.
+pub(crate) fn no_backslash(json: &[u8], from: usize, to: usize) -> usize {
+    let Some(span) = json.get(from..to) else {
+        return from;
+    };
+    // Whether `w` holds a backslash, by the trick of `byte_in`, without where.
+    let has = |w: &[u8]| {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ splat(b'\\');
+        x.wrapping_sub(splat(1)) & !x & splat(0x80)
+    };
+    let mut blocks = span.chunks_exact(16);
+    let mut i = from;
+    for b in &mut blocks {
+        let (lo, hi) = b.split_at(8);
+        if has(lo) | has(hi) != 0 {
+            return i;
+        }
+        i += 16;
+    }
+    if blocks.remainder().contains(&b'\\') {
+        i
+    } else {
+        to
+    }
 }
 
 /// Where the string whose opening quote is at `at` ends (past its closing
@@ -336,6 +370,29 @@ mod tests {
         ] {
             assert_eq!(end(v, 8), Some(v.len()), "{v}");
         }
+    }
+
+    #[test]
+    fn no_backslash_stops_at_or_before_the_first() {
+        let text = "a".repeat(70);
+        for at in [0, 1, 15, 16, 17, 31, 32, 60, 69] {
+            let mut s = text.clone().into_bytes();
+            s[at] = b'\\';
+            for from in [0, 1, 3, 16] {
+                let end = no_backslash(&s, from, s.len());
+                if from > at {
+                    assert_eq!(end, s.len(), "{at} {from}");
+                } else {
+                    assert!(from <= end && end <= at, "{at} {from}: {end}");
+                    // Within a block of it.
+                    assert!(at - end < 16, "{at} {from}: {end}");
+                }
+                // The range's end bounds the look.
+                assert_eq!(no_backslash(&s, from, from.max(at)), from.max(at));
+            }
+        }
+        assert_eq!(no_backslash(text.as_bytes(), 0, 70), 70);
+        assert_eq!(no_backslash(text.as_bytes(), 5, 80), 5);
     }
 
     #[test]
