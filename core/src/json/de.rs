@@ -776,8 +776,10 @@ impl Plain {
         if end > json.len() {
             return false;
         }
-        // A new stretch from `s` on, at least to its end.
-        let to = end.max(at.saturating_add(Self::AHEAD)).min(json.len());
+        // A new stretch from `s` on, at least to its end, in whole steps of
+        // the look (see `no_backslash`) but at the end of the input.
+        let ahead = s.len().max(Self::AHEAD).next_multiple_of(16);
+        let to = at.saturating_add(ahead).min(json.len());
         self.from = at;
         self.to = skip::no_backslash(json, at, to);
         end <= self.to

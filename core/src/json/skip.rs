@@ -56,21 +56,30 @@ const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// Where in `w` (eight bytes of a string, first byte lowest) the first `b`
-/// is, or 8 if there is none. (The usual bit trick: `x - 0x01` sets the high
-/// bit of a zero byte of `x`; a borrow can only mark bytes above the first
-/// one marked.)
+/// The high bit of each byte of `w` (eight bytes of a string, first byte
+/// lowest) that is `b`, and of no byte before the first one. (The usual bit
+/// trick: `x - 0x01` sets the high bit of a zero byte of `x`; a borrow can
+/// only mark bytes above the first one marked.)
 #[inline(always)]
-fn byte_in(w: u64, b: u8) -> usize {
-    let x = w ^ splat(b);
-    let found = x.wrapping_sub(splat(1)) & !x & splat(0x80);
-    // At most 64: the byte count is at most 8.
-    (found.trailing_zeros() / 8) as usize
+fn marks(w: &[u8], b: u8) -> u64 {
+    let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ splat(b);
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
 }
 
-/// Where the first `"` in `w` is (see [`byte_in`]).
-fn quote_in(w: u64) -> usize {
-    byte_in(w, b'"')
+/// Where in `block` (sixteen bytes of a string) the first `"` is, or 16 if
+/// there is none: sixteen bytes a step (most strings end within the first),
+/// as two words.
+#[inline(always)]
+fn quote_in(block: &[u8; 16]) -> usize {
+    let (lo, hi) = block.split_at(8);
+    let (lo, hi) = (marks(lo, b'"'), marks(hi, b'"'));
+    let bit = if lo != 0 {
+        lo.trailing_zeros()
+    } else {
+        // At most 128: 16 once divided.
+        64 + hi.trailing_zeros()
+    };
+    (bit / 8) as usize
 }
 
 /// How far from `from` on `json[from..to]` holds no backslash, a multiple of
@@ -80,7 +89,8 @@ pub(crate) fn no_backslash(json: &[u8], from: usize, to: usize) -> usize {
     let Some(span) = json.get(from..to) else {
         return from;
     };
-    // Whether `w` holds a backslash, by the trick of `byte_in`, without where.
+    // Whether `w` holds a backslash, without where (the trick of `marks`,
+    // written so that the compiler checks both words at once).
     let has = |w: &[u8]| {
         let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ splat(b'\\');
         x.wrapping_sub(splat(1)) & !x & splat(0x80)
@@ -106,19 +116,22 @@ pub(crate) fn no_backslash(json: &[u8], from: usize, to: usize) -> usize {
 /// an even number of backslashes, as `serde-json-core` finds it, which does
 /// not judge escapes in what it skips (nor does this). Its UTF-8 is checked by
 /// [`rest`], once for the whole rest of the document.
+// Inlined: most of what is skipped is strings, and a call for each costs
+// more than its body.
+#[inline(always)]
 pub(crate) fn string(json: &[u8], at: usize) -> Option<usize> {
     if json.get(at) != Some(&b'"') {
         return None;
     }
     let mut i = at + 1;
     loop {
-        // The next quote, a word at a time.
+        // The next quote, sixteen bytes at a time.
         loop {
-            match json.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                Some(word) => {
-                    let n = quote_in(u64::from_le_bytes(*word));
+            match json.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+                Some(block) => {
+                    let n = quote_in(block);
                     i += n;
-                    if n < 8 {
+                    if n < 16 {
                         break;
                     }
                 }
@@ -369,6 +382,21 @@ mod tests {
             r#""\\\\""#,
         ] {
             assert_eq!(end(v, 8), Some(v.len()), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_string_ends_at_its_closing_quote_wherever_it_falls() {
+        for n in 0..40 {
+            let tail = "\"x\":\"y\"".repeat(3);
+            let plain = format!("\"{}\"{tail}", "a".repeat(n));
+            assert_eq!(string(plain.as_bytes(), 0), Some(n + 2), "{plain}");
+            // An escaped quote first, then `m` bytes more.
+            let m = n % 19;
+            let escaped = format!("\"{}\\\"{}\"{tail}", "a".repeat(n), "b".repeat(m));
+            assert_eq!(string(escaped.as_bytes(), 0), Some(n + m + 4), "{escaped}");
+            // Cut before the closing quote: no end.
+            assert_eq!(string(&plain.as_bytes()[..n + 1], 0), None, "{plain}");
         }
     }
 
