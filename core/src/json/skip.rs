@@ -276,6 +276,17 @@ fn key(json: &[u8], at: usize) -> Option<usize> {
     (json.get(i) == Some(&b':')).then(|| ws(json, i + 1))
 }
 
+/// Whether every byte of `s` is ASCII: its words' high bits all looked at
+/// together, with no stop before the end (which the compiler does sixteen
+/// bytes or more a step).
+fn ascii(s: &[u8]) -> bool {
+    let mut words = s.chunks_exact(8);
+    let all = (&mut words).fold(0u64, |all, w| {
+        all | u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))
+    });
+    all & splat(0x80) == 0 && words.remainder().is_ascii()
+}
+
 /// Whether the rest of `json`, from the value at `at` (the value of a key
 /// `depth` levels down, as [`Ctx::depth`](super::de::Ctx) counts) on, is that
 /// value, then the ends of the enclosing objects as `levels` allow (innermost
@@ -289,8 +300,12 @@ pub(crate) fn rest<'a>(
 ) -> Option<Rest<'a>> {
     // Strings are UTF-8 as `serde-json-core` requires iff the rest is: the
     // bytes between strings are ASCII in valid JSON, and no character of
-    // UTF-8 holds an ASCII byte. `from_utf8` goes a word at a time over ASCII.
-    core::str::from_utf8(json.get(at..)?).ok()?;
+    // UTF-8 holds an ASCII byte. Most documents are ASCII, which a look at
+    // all of it at once tells (`from_utf8` stops at each word to check it).
+    let tail = json.get(at..)?;
+    if !ascii(tail) {
+        core::str::from_utf8(tail).ok()?;
+    }
     let budget = |depth: usize| MAX_DEPTH.saturating_sub(depth);
     let mut i = value(json, at, budget(depth))?;
     let mut found = Rest { event_type: None };
@@ -451,6 +466,18 @@ mod tests {
             "}",
         ] {
             assert_eq!(end(s, 8), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_is_told_wherever_a_byte_above_it_falls() {
+        let text = "a".repeat(70);
+        assert!(ascii(text.as_bytes()));
+        assert!(ascii(b""));
+        for at in [0, 7, 8, 15, 16, 63, 64, 69] {
+            let mut s = text.clone().into_bytes();
+            s[at] = 0x80;
+            assert!(!ascii(&s), "{at}");
         }
     }
 
