@@ -2,7 +2,8 @@
 //! keys. A node's read ends at its `status` and a pod's once its status's
 //! `phase` and `conditions` are read, when nothing read follows (as the API
 //! server writes them); in any other order, or with a rest that is not valid,
-//! the whole document is read as before.
+//! the whole document is read as before. A node's labels are read as written
+//! but where an escape is, wherever it falls.
 #![cfg(feature = "json")]
 
 use dsr_core::json::{Applied, ApplyError, Scratch};
@@ -239,6 +240,48 @@ fn a_pod_reads_the_same_whatever_its_order() {
             for (input, reference) in events(&input, &reference) {
                 same(&input, &reference);
             }
+        }
+    }
+}
+
+/// A node's labels as the engine holds them, sorted.
+fn labels_of(e: &E, name: &str) -> Vec<(String, String)> {
+    let n = e.node(e.find_node(name).unwrap()).unwrap();
+    let mut got: Vec<(String, String)> = e
+        .node_labels(n)
+        .iter()
+        .map(|l| (e.text(l.key).to_owned(), e.text(l.value).to_owned()))
+        .collect();
+    got.sort();
+    got
+}
+
+/// Escapes in a long label map, in a key or a value, first, last or anywhere
+/// between, are unescaped; the labels around them are read as written.
+#[test]
+fn escapes_anywhere_in_a_long_label_map_are_unescaped() {
+    for at in [0, 1, 7, 8, 15, 16, 23, 38, 39] {
+        for in_key in [false, true] {
+            let mut n = data("nodes/edge-rpi4-01.json");
+            let name = n["metadata"]["name"].as_str().unwrap().to_owned();
+            let mut want = Vec::new();
+            let labels = n["metadata"]["labels"].as_object_mut().unwrap();
+            labels.clear();
+            for i in 0..40 {
+                let mut key = format!("feature.node.kubernetes.io/cpu-cpuid.F{i:02}");
+                let mut value = "true".to_owned();
+                if i == at && in_key {
+                    key.push_str("\\x\"");
+                } else if i == at {
+                    value = "say \"hi\" \\ \u{e9}".to_owned();
+                }
+                labels.insert(key.clone(), json!(value));
+                want.push((key, value));
+            }
+            want.sort();
+            let mut e = engine();
+            apply(&mut e, &n.to_string()).unwrap();
+            assert_eq!(labels_of(&e, &name), want, "label {at}, in key {in_key}");
         }
     }
 }

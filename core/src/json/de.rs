@@ -715,12 +715,19 @@ impl<'a> Visitor<'a> for Labels<'_, 'a> {
 /// event reads.
 #[cfg(not(feature = "compact"))]
 fn read_labels<'a, M: MapAccess<'a>>(ctx: &mut Ctx<'a>, map: &mut M) -> Result<Out<'a>, M::Error> {
+    let mut plain = Plain { from: 0, to: 0 };
     while let Some(Out::Str(key)) = map.next_key_seed(Want::Key)? {
         ctx.enter(Seg::Key(key));
-        let Ok(key) = ctx.unescape(key) else {
-            return Err(M::Error::custom(""));
+        let key = if plain.holds(ctx.json, key) {
+            key
+        } else {
+            match ctx.unescape(key) {
+                Ok(s) => s,
+                Err(Stop) => return Err(M::Error::custom("")),
+            }
         };
         let value = match map.next_value_seed(Want::Str)? {
+            Out::Str(s) if plain.holds(ctx.json, s) => s,
             Out::Str(s) => match ctx.unescape(s) {
                 Ok(s) => s,
                 Err(Stop) => return Err(M::Error::custom("")),
@@ -734,6 +741,49 @@ fn read_labels<'a, M: MapAccess<'a>>(ctx: &mut Ctx<'a>, map: &mut M) -> Result<O
         ctx.leave();
     }
     Ok(Out::Done)
+}
+
+/// A stretch `from..to` of the input known to hold no backslash, so that the
+/// strings in it are as written: [`read_labels`] looks for backslashes once
+/// over the stretch instead of in each key and value (a call and a look at
+/// the last bytes each), a stretch at a time.
+#[cfg(not(feature = "compact"))]
+struct Plain {
+    from: usize,
+    to: usize,
+}
+
+#[cfg(not(feature = "compact"))]
+impl Plain {
+    /// How far past a string a stretch is looked at: the rest of a label map,
+    /// about, not the rest of the document.
+    const AHEAD: usize = 256;
+
+    /// Whether `s`, a string of `json` (borrowed from it), holds no backslash;
+    /// `false` when it may hold one (or is not in `json`): then
+    /// [`Ctx::unescape`] decides.
+    #[inline(always)]
+    fn holds(&mut self, json: &[u8], s: &str) -> bool {
+        let Some(at) = (s.as_ptr() as usize).checked_sub(json.as_ptr() as usize) else {
+            return false;
+        };
+        let Some(end) = at.checked_add(s.len()) else {
+            return false;
+        };
+        if self.from <= at && end <= self.to {
+            return true;
+        }
+        if end > json.len() {
+            return false;
+        }
+        // A new stretch from `s` on, at least to its end, in whole steps of
+        // the look (see `no_backslash`) but at the end of the input.
+        let ahead = s.len().max(Self::AHEAD).next_multiple_of(16);
+        let to = at.saturating_add(ahead).min(json.len());
+        self.from = at;
+        self.to = skip::no_backslash(json, at, to);
+        end <= self.to
+    }
 }
 
 /// The elements of an array, each read by `each`.

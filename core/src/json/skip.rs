@@ -56,15 +56,59 @@ const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// Where in `w` (eight bytes of a string, first byte lowest) the first `"`
-/// is, or 8 if there is none. (The usual bit trick: `x - 0x01` sets the high
-/// bit of a zero byte of `x`; a borrow can only mark bytes above the first
-/// one marked.)
-fn quote_in(w: u64) -> usize {
-    let x = w ^ splat(b'"');
-    let found = x.wrapping_sub(splat(1)) & !x & splat(0x80);
-    // At most 64: the byte count is at most 8.
-    (found.trailing_zeros() / 8) as usize
+/// The high bit of each byte of `w` (eight bytes of a string, first byte
+/// lowest) that is `b`, and of no byte before the first one. (The usual bit
+/// trick: `x - 0x01` sets the high bit of a zero byte of `x`; a borrow can
+/// only mark bytes above the first one marked.)
+#[inline(always)]
+fn marks(w: &[u8], b: u8) -> u64 {
+    let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ splat(b);
+    x.wrapping_sub(splat(1)) & !x & splat(0x80)
+}
+
+/// Where in `block` (sixteen bytes of a string) the first `"` is, or 16 if
+/// there is none: sixteen bytes a step (most strings end within the first),
+/// as two words.
+#[inline(always)]
+fn quote_in(block: &[u8; 16]) -> usize {
+    let (lo, hi) = block.split_at(8);
+    let (lo, hi) = (marks(lo, b'"'), marks(hi, b'"'));
+    let bit = if lo != 0 {
+        lo.trailing_zeros()
+    } else {
+        // At most 128: 16 once divided.
+        64 + hi.trailing_zeros()
+    };
+    (bit / 8) as usize
+}
+
+/// How far from `from` on `json[from..to]` holds no backslash, a multiple of
+/// 16 bytes from `from` or `to` (if the range is not in `json`, `from`): looked
+/// for sixteen bytes at a time, without finding where in them a backslash is.
+pub(crate) fn no_backslash(json: &[u8], from: usize, to: usize) -> usize {
+    let Some(span) = json.get(from..to) else {
+        return from;
+    };
+    // Whether `w` holds a backslash, without where (the trick of `marks`,
+    // written so that the compiler checks both words at once).
+    let has = |w: &[u8]| {
+        let x = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ splat(b'\\');
+        x.wrapping_sub(splat(1)) & !x & splat(0x80)
+    };
+    let mut blocks = span.chunks_exact(16);
+    let mut i = from;
+    for b in &mut blocks {
+        let (lo, hi) = b.split_at(8);
+        if has(lo) | has(hi) != 0 {
+            return i;
+        }
+        i += 16;
+    }
+    if blocks.remainder().contains(&b'\\') {
+        i
+    } else {
+        to
+    }
 }
 
 /// Where the string whose opening quote is at `at` ends (past its closing
@@ -72,19 +116,22 @@ fn quote_in(w: u64) -> usize {
 /// an even number of backslashes, as `serde-json-core` finds it, which does
 /// not judge escapes in what it skips (nor does this). Its UTF-8 is checked by
 /// [`rest`], once for the whole rest of the document.
+// Inlined: most of what is skipped is strings, and a call for each costs
+// more than its body.
+#[inline(always)]
 pub(crate) fn string(json: &[u8], at: usize) -> Option<usize> {
     if json.get(at) != Some(&b'"') {
         return None;
     }
     let mut i = at + 1;
     loop {
-        // The next quote, a word at a time.
+        // The next quote, sixteen bytes at a time.
         loop {
-            match json.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                Some(word) => {
-                    let n = quote_in(u64::from_le_bytes(*word));
+            match json.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+                Some(block) => {
+                    let n = quote_in(block);
                     i += n;
-                    if n < 8 {
+                    if n < 16 {
                         break;
                     }
                 }
@@ -229,6 +276,17 @@ fn key(json: &[u8], at: usize) -> Option<usize> {
     (json.get(i) == Some(&b':')).then(|| ws(json, i + 1))
 }
 
+/// Whether every byte of `s` is ASCII: its words' high bits all looked at
+/// together, with no stop before the end (which the compiler does sixteen
+/// bytes or more a step).
+fn ascii(s: &[u8]) -> bool {
+    let mut words = s.chunks_exact(8);
+    let all = (&mut words).fold(0u64, |all, w| {
+        all | u64::from_le_bytes(w.try_into().unwrap_or([0; 8]))
+    });
+    all & splat(0x80) == 0 && words.remainder().is_ascii()
+}
+
 /// Whether the rest of `json`, from the value at `at` (the value of a key
 /// `depth` levels down, as [`Ctx::depth`](super::de::Ctx) counts) on, is that
 /// value, then the ends of the enclosing objects as `levels` allow (innermost
@@ -242,8 +300,12 @@ pub(crate) fn rest<'a>(
 ) -> Option<Rest<'a>> {
     // Strings are UTF-8 as `serde-json-core` requires iff the rest is: the
     // bytes between strings are ASCII in valid JSON, and no character of
-    // UTF-8 holds an ASCII byte. `from_utf8` goes a word at a time over ASCII.
-    core::str::from_utf8(json.get(at..)?).ok()?;
+    // UTF-8 holds an ASCII byte. Most documents are ASCII, which a look at
+    // all of it at once tells (`from_utf8` stops at each word to check it).
+    let tail = json.get(at..)?;
+    if !ascii(tail) {
+        core::str::from_utf8(tail).ok()?;
+    }
     let budget = |depth: usize| MAX_DEPTH.saturating_sub(depth);
     let mut i = value(json, at, budget(depth))?;
     let mut found = Rest { event_type: None };
@@ -339,6 +401,44 @@ mod tests {
     }
 
     #[test]
+    fn a_string_ends_at_its_closing_quote_wherever_it_falls() {
+        for n in 0..40 {
+            let tail = "\"x\":\"y\"".repeat(3);
+            let plain = format!("\"{}\"{tail}", "a".repeat(n));
+            assert_eq!(string(plain.as_bytes(), 0), Some(n + 2), "{plain}");
+            // An escaped quote first, then `m` bytes more.
+            let m = n % 19;
+            let escaped = format!("\"{}\\\"{}\"{tail}", "a".repeat(n), "b".repeat(m));
+            assert_eq!(string(escaped.as_bytes(), 0), Some(n + m + 4), "{escaped}");
+            // Cut before the closing quote: no end.
+            assert_eq!(string(&plain.as_bytes()[..n + 1], 0), None, "{plain}");
+        }
+    }
+
+    #[test]
+    fn no_backslash_stops_at_or_before_the_first() {
+        let text = "a".repeat(70);
+        for at in [0, 1, 15, 16, 17, 31, 32, 60, 69] {
+            let mut s = text.clone().into_bytes();
+            s[at] = b'\\';
+            for from in [0, 1, 3, 16] {
+                let end = no_backslash(&s, from, s.len());
+                if from > at {
+                    assert_eq!(end, s.len(), "{at} {from}");
+                } else {
+                    assert!(from <= end && end <= at, "{at} {from}: {end}");
+                    // Within a block of it.
+                    assert!(at - end < 16, "{at} {from}: {end}");
+                }
+                // The range's end bounds the look.
+                assert_eq!(no_backslash(&s, from, from.max(at)), from.max(at));
+            }
+        }
+        assert_eq!(no_backslash(text.as_bytes(), 0, 70), 70);
+        assert_eq!(no_backslash(text.as_bytes(), 5, 80), 5);
+    }
+
+    #[test]
     fn invalid_values_are_refused() {
         for s in [
             "",
@@ -366,6 +466,18 @@ mod tests {
             "}",
         ] {
             assert_eq!(end(s, 8), None, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_is_told_wherever_a_byte_above_it_falls() {
+        let text = "a".repeat(70);
+        assert!(ascii(text.as_bytes()));
+        assert!(ascii(b""));
+        for at in [0, 7, 8, 15, 16, 63, 64, 69] {
+            let mut s = text.clone().into_bytes();
+            s[at] = 0x80;
+            assert!(!ascii(&s), "{at}");
         }
     }
 
