@@ -8,7 +8,7 @@
 //!
 //! While it scans, it drops the whitespace between tokens, in place: kubectl's
 //! indentation is more than half of a pretty-printed event's bytes, and every
-//! reader after this one (the core's decoder, the watch's header) would step
+//! reader after this one (the core's peek and decoder) would step
 //! over each of those bytes again. Strings are kept byte for byte.
 
 use std::io::{self, Read};
