@@ -352,6 +352,8 @@ struct Watcher<'a, E, const N: usize> {
     bits: Vec<u8>,
     /// The DaemonSets a report syncs (kept for its allocation).
     report_sets: Vec<u32>,
+    /// A report's line of JSON (kept for its allocation).
+    line: Vec<u8>,
 }
 
 impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
@@ -390,6 +392,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             set_ids: None,
             bits: Vec::new(),
             report_sets: Vec::new(),
+            line: Vec::new(),
         }
     }
 
@@ -1322,7 +1325,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             changes: &changes,
         };
         if self.options.json {
-            print::json(self.out, &report)?;
+            print::json(self.out, &report, &mut self.line)?;
         } else {
             print::text(self.out, &report)?;
         }
