@@ -19,7 +19,10 @@ const CHUNK: usize = 64 << 10;
 /// Reads top-level JSON objects from `R`.
 pub struct Splitter<R> {
     reader: R,
+    /// What is read is `buf[..filled]`; the rest is room for the next read,
+    /// kept from one read to the next (growing it zeroes it: 64 KiB a read).
     buf: Vec<u8>,
+    filled: usize,
     /// Where the object being scanned starts.
     start: usize,
     /// The next byte to scan.
@@ -43,6 +46,7 @@ impl<R: Read> Splitter<R> {
         Splitter {
             reader,
             buf: Vec::with_capacity(CHUNK),
+            filled: 0,
             start: 0,
             pos: 0,
             kept: 0,
@@ -59,7 +63,7 @@ impl<R: Read> Splitter<R> {
     /// outside an object is an error, as is a stream that ends inside one.
     pub fn next_object(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
-            while let Some(&b) = self.buf.get(self.pos) {
+            while let Some(&b) = self.buf.get(self.pos).filter(|_| self.pos < self.filled) {
                 self.pos += 1;
                 if self.depth == 0 {
                     match b {
@@ -101,7 +105,7 @@ impl<R: Read> Splitter<R> {
                         }
                         // Indentation comes in runs: the rest of this one goes
                         // at once.
-                        self.pos += blank_run(self.buf.get(self.pos..).unwrap_or(&[]));
+                        self.pos += blank_run(self.buf.get(self.pos..self.filled).unwrap_or(&[]));
                     }
                     b'"' => {
                         self.keep(b);
@@ -131,27 +135,26 @@ impl<R: Read> Splitter<R> {
                 )));
             }
             // Keep only the object being scanned, then read more.
-            self.buf.drain(..self.start);
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.filled, 0);
+                self.filled -= self.start;
+            }
             self.dropped += self.start as u64;
             self.pos -= self.start;
             self.kept = self.kept.saturating_sub(self.start);
             self.start = 0;
-            let len = self.buf.len();
-            self.buf.resize(len + CHUNK, 0);
+            let len = self.filled;
+            if self.buf.len() < len + CHUNK {
+                self.buf.resize(len + CHUNK, 0);
+            }
             let n = loop {
                 match self.reader.read(&mut self.buf[len..]) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     other => break other,
                 }
             };
-            let n = match n {
-                Ok(n) => n,
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
-            };
-            self.buf.truncate(len + n);
+            let n = n?;
+            self.filled = len + n;
             if n == 0 {
                 if self.depth > 0 {
                     return Err(invalid(format!(
@@ -189,7 +192,7 @@ impl<R> Splitter<R> {
     /// or backslash (or the end of what is read), keeping it: most of an
     /// object's bytes are in strings, and `memchr2` looks at many at a time.
     fn keep_string_text(&mut self) {
-        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        let rest = self.buf.get(self.pos..self.filled).unwrap_or(&[]);
         let n = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
         if self.kept != self.pos {
             self.buf.copy_within(self.pos..self.pos + n, self.kept);
@@ -265,6 +268,38 @@ mod tests {
         let objects = split(&format!("{big}\n{big}")).unwrap();
         let compact = format!("{{\"a\":\"{text}\"}}");
         assert_eq!(objects, vec![compact.clone(), compact]);
+    }
+
+    /// Gives its bytes `.1` at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_stream_read_a_few_bytes_at_a_time_splits_as_when_read_whole() {
+        // The large object first: what the reads after it fill is less than
+        // the buffer it leaves behind.
+        let big = format!("{{\"a\": \"{}\"}}", "x ".repeat(CHUNK));
+        let input = format!(
+            "{big}\n{{\n    \"type\": \"ADDED\",\n    \"object\": {{\"kind\": \"Node\"}}\n}}\n  {{\"b\": [1 ,  2]}}\n"
+        );
+        let whole = split(&input).unwrap();
+        assert_eq!(whole.len(), 3);
+        for step in [1, 7, 4096, CHUNK + 3] {
+            let mut s = Splitter::new(Trickle(input.as_bytes(), step), 1 << 20);
+            let mut objects = Vec::new();
+            while let Some(o) = s.next_object().unwrap() {
+                objects.push(String::from_utf8(o.to_vec()).unwrap());
+            }
+            assert_eq!(objects, whole, "{step} bytes a read");
+        }
     }
 
     #[test]
