@@ -90,7 +90,7 @@ impl<'a> Peek<'a> {
                 capacity: text.len(),
                 rest: text,
             },
-            path: [""; PATH],
+            path: [&[]; PATH],
             depth: 0,
         };
         walk.document().map_err(|f| f.error(&walk))
@@ -115,6 +115,13 @@ impl Fail {
             if i > 0 {
                 copy_cut(path, ".");
             }
+            // A key that is not UTF-8 is named by its first part that is.
+            let key = match core::str::from_utf8(key) {
+                Ok(k) => k,
+                Err(e) => {
+                    core::str::from_utf8(key.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or("")
+                }
+            };
             copy_cut(path, key);
         }
         err
@@ -143,8 +150,9 @@ struct Part<'a> {
 struct Walk<'a> {
     json: &'a [u8],
     text: Text<'a>,
-    /// The keys down to the value being read (the first [`PATH`]), for errors.
-    path: [&'a str; PATH],
+    /// The keys down to the value being read (the first [`PATH`], as
+    /// written), for errors.
+    path: [&'a [u8]; PATH],
     /// How many objects and arrays hold the value being read.
     depth: usize,
 }
@@ -267,13 +275,7 @@ impl<'a> Walk<'a> {
                 return Err(self.invalid_container(at));
             }
             if let Some(slot) = self.path.get_mut(self.depth - 1) {
-                // Keys are compared as written; one that is not UTF-8 is
-                // named by its first part that is.
-                *slot = match core::str::from_utf8(key) {
-                    Ok(k) => k,
-                    Err(e) => core::str::from_utf8(key.get(..e.valid_up_to()).unwrap_or(&[]))
-                        .unwrap_or(""),
-                };
+                *slot = key;
             }
             i = member(self, key, ws(json, i + 1))?;
             i = ws(json, i);
