@@ -8,7 +8,7 @@
 //!
 //! While it scans, it drops the whitespace between tokens, in place: kubectl's
 //! indentation is more than half of a pretty-printed event's bytes, and every
-//! reader after this one (the core's peek and decoder) would step
+//! reader after this one (the core's decoder, the watch's header) would step
 //! over each of those bytes again. Strings are kept byte for byte.
 
 use std::io::{self, Read};
@@ -19,10 +19,11 @@ const CHUNK: usize = 64 << 10;
 /// Reads top-level JSON objects from `R`.
 pub struct Splitter<R> {
     reader: R,
-    /// What is read is `buf[..filled]`; the rest is room for the next read,
-    /// kept from one read to the next (growing it zeroes it: 64 KiB a read).
     buf: Vec<u8>,
-    filled: usize,
+    /// Where each read goes before it is appended to `buf`: reading into
+    /// `buf` itself would zero its room for the read first (64 KiB a read,
+    /// more than the copy of what was read).
+    chunk: Box<[u8]>,
     /// Where the object being scanned starts.
     start: usize,
     /// The next byte to scan.
@@ -46,7 +47,7 @@ impl<R: Read> Splitter<R> {
         Splitter {
             reader,
             buf: Vec::with_capacity(CHUNK),
-            filled: 0,
+            chunk: vec![0; CHUNK].into_boxed_slice(),
             start: 0,
             pos: 0,
             kept: 0,
@@ -63,7 +64,7 @@ impl<R: Read> Splitter<R> {
     /// outside an object is an error, as is a stream that ends inside one.
     pub fn next_object(&mut self) -> io::Result<Option<&[u8]>> {
         loop {
-            while let Some(&b) = self.buf.get(self.pos).filter(|_| self.pos < self.filled) {
+            while let Some(&b) = self.buf.get(self.pos) {
                 self.pos += 1;
                 if self.depth == 0 {
                     match b {
@@ -105,7 +106,7 @@ impl<R: Read> Splitter<R> {
                         }
                         // Indentation comes in runs: the rest of this one goes
                         // at once.
-                        self.pos += blank_run(self.buf.get(self.pos..self.filled).unwrap_or(&[]));
+                        self.pos += blank_run(self.buf.get(self.pos..).unwrap_or(&[]));
                     }
                     b'"' => {
                         self.keep(b);
@@ -135,26 +136,19 @@ impl<R: Read> Splitter<R> {
                 )));
             }
             // Keep only the object being scanned, then read more.
-            if self.start > 0 {
-                self.buf.copy_within(self.start..self.filled, 0);
-                self.filled -= self.start;
-            }
+            self.buf.drain(..self.start);
             self.dropped += self.start as u64;
             self.pos -= self.start;
             self.kept = self.kept.saturating_sub(self.start);
             self.start = 0;
-            let len = self.filled;
-            if self.buf.len() < len + CHUNK {
-                self.buf.resize(len + CHUNK, 0);
-            }
             let n = loop {
-                match self.reader.read(&mut self.buf[len..]) {
+                match self.reader.read(&mut self.chunk) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     other => break other,
                 }
-            };
-            let n = n?;
-            self.filled = len + n;
+            }?;
+            self.buf
+                .extend_from_slice(self.chunk.get(..n).unwrap_or(&[]));
             if n == 0 {
                 if self.depth > 0 {
                     return Err(invalid(format!(
@@ -192,7 +186,7 @@ impl<R> Splitter<R> {
     /// or backslash (or the end of what is read), keeping it: most of an
     /// object's bytes are in strings, and `memchr2` looks at many at a time.
     fn keep_string_text(&mut self) {
-        let rest = self.buf.get(self.pos..self.filled).unwrap_or(&[]);
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
         let n = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
         if self.kept != self.pos {
             self.buf.copy_within(self.pos..self.pos + n, self.kept);
@@ -284,8 +278,8 @@ mod tests {
 
     #[test]
     fn a_stream_read_a_few_bytes_at_a_time_splits_as_when_read_whole() {
-        // The large object first: what the reads after it fill is less than
-        // the buffer it leaves behind.
+        // A large object first: the buffer it leaves is larger than what
+        // the reads after it bring.
         let big = format!("{{\"a\": \"{}\"}}", "x ".repeat(CHUNK));
         let input = format!(
             "{big}\n{{\n    \"type\": \"ADDED\",\n    \"object\": {{\"kind\": \"Node\"}}\n}}\n  {{\"b\": [1 ,  2]}}\n"
