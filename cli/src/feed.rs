@@ -22,8 +22,11 @@ use crate::show::escape;
 pub const REVISION_ANNOTATION: &str = dsr_core::json::REVISION_ANNOTATION;
 
 /// The scratch of most objects (a real node, DaemonSet or pod), the first
-/// tried: every entry of a scratch is written before it is used, so the one of
-/// each event is kept small (about 13 KB).
+/// tried: every entry of a scratch is written before it is used, once per
+/// object or event, so the first is kept small (64 labels, 16 of each rule:
+/// a DaemonSet pod's 7 default tolerations and its node-affinity term fit).
+type MicroScratch<'a> = Scratch<'a, 1, 64, 16, 512>;
+/// The scratch of an object that does not fit [`MicroScratch`] (about 13 KB).
 type TinyScratch<'a> = Scratch<'a, 1, 128, 32, 2048>;
 /// The scratch of an object that does not fit [`TinyScratch`].
 type SmallScratch<'a> = Scratch<'a, 1, 256, 128, 8192>;
@@ -110,14 +113,18 @@ macro_rules! engine_generics {
             >,
             json: &[u8],
         ) -> Result<$ok, ApplyError> {
+            scratch_tier!(micro, MicroScratch, $call, $ok);
             scratch_tier!(tiny, TinyScratch, $call, $ok);
             scratch_tier!(small, SmallScratch, $call, $ok);
             scratch_tier!(medium, MediumScratch, $call, $ok);
             scratch_tier!(large, LargeScratch, $call, $ok);
-            match tiny(engine, json) {
-                Err(e) if scratch_full(&e) => match small(engine, json) {
-                    Err(e) if scratch_full(&e) => match medium(engine, json) {
-                        Err(e) if scratch_full(&e) => large(engine, json),
+            match micro(engine, json) {
+                Err(e) if scratch_full(&e) => match tiny(engine, json) {
+                    Err(e) if scratch_full(&e) => match small(engine, json) {
+                        Err(e) if scratch_full(&e) => match medium(engine, json) {
+                            Err(e) if scratch_full(&e) => large(engine, json),
+                            r => r,
+                        },
                         r => r,
                     },
                     r => r,
@@ -130,7 +137,7 @@ macro_rules! engine_generics {
 
 engine_generics!(
     apply,
-    "`Engine::apply` of one object or event, in the smallest of four scratch \
+    "`Engine::apply` of one object or event, in the smallest of five scratch \
      sizes it fits (a larger one is tried when the core says a scratch array was \
      full; nothing was applied then).",
     apply,

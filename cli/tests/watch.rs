@@ -174,6 +174,48 @@ fn owed_actions_name_their_likely_cause_and_exit_on_owed_stops_at_the_first_with
 }
 
 #[test]
+fn malformed_events_are_skipped_with_a_warning_that_says_where() {
+    let stream = std::fs::read_to_string(data().join("taint-noexecute.json")).unwrap();
+    let events = serde_json::Deserializer::from_str(&stream)
+        .into_iter::<serde_json::Value>()
+        .count();
+    let bad = [
+        // Not JSON inside a value dsr does not read.
+        r#"{"type": "MODIFIED", "object": {"kind": "Node", "metadata": {"name": "worker-1"}, "spec": {"taints": [1 2]}}}"#,
+        // A name that is not a string.
+        r#"{"type": "MODIFIED", "object": {"kind": "Pod", "metadata": {"namespace": "kube-system", "name": 7}}}"#,
+        // Read as an event, refused by the engine's decoder.
+        r#"{"type": "MODIFIED", "object": {"kind": "Node", "metadata": {"name": "worker-1"}, "spec": {"taints": [{"key": "a", "effect": 5}]}}}"#,
+    ];
+    let file = std::env::temp_dir().join(format!("dsr-watch-bad-{}.json", std::process::id()));
+    std::fs::write(&file, format!("{stream}\n{}\n", bad.join("\n"))).unwrap();
+    let out = dsr(&["--replay", file.to_str().unwrap()]);
+    std::fs::remove_file(&file).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{stderr}");
+    // What the good events report is unchanged.
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        replay("taint-noexecute", &[], false)
+    );
+    let want = [
+        format!(
+            "dsr: warning: event {}: not a watch event: object.spec: invalid JSON: Invalid number.",
+            events + 1
+        ),
+        format!(
+            "dsr: warning: event {}: not a watch event: object.metadata.name: not the JSON type the API defines for this field",
+            events + 2
+        ),
+        format!(
+            "dsr: warning: event {}: Node \"worker-1\": object.spec.taints[0].effect: not the JSON type the API defines for this field",
+            events + 3
+        ),
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), want, "{stderr}");
+}
+
+#[test]
 fn a_batch_reports_once_for_many_events() {
     let per_event = replay("rollout", &["-o", "json"], false);
     let batched = replay("rollout", &["-o", "json", "--batch", "30s"], false);

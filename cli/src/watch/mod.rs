@@ -28,7 +28,6 @@
 //! Then every node, DaemonSet or pod it did not name is removed as by a
 //! `DELETED` event, reported as one: it was deleted while the stream was down.
 
-mod header;
 mod print;
 mod source;
 mod split;
@@ -41,7 +40,7 @@ use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
-use dsr_core::json::{Change, ObjectId};
+use dsr_core::json::{Change, ObjectId, Peek};
 use dsr_core::pod::PodPhase;
 use dsr_core::sync::Plan;
 use dsr_core::sync::{NodeChange, NodePart};
@@ -49,7 +48,6 @@ use dsr_core::{Fit, NodeId, PodId, SetId, Timestamp};
 
 use crate::engine::{with_engine, AnyEngine, OnEngine, Tier};
 use crate::show::value;
-use header::Header;
 pub use print::duration_words;
 use source::{Inputs, Message};
 pub use source::{Kubectl, KINDS};
@@ -288,6 +286,15 @@ struct PodBefore {
     part: Option<NodePart>,
 }
 
+/// Bytes for the strings of an event's [`Peek`] that hold an escape (names
+/// are at most 253 bytes).
+const PEEK_TEXT: usize = 1024;
+
+/// An event's `type`; a bare object reads as `ADDED`.
+fn event_type<'a>(peek: &Peek<'a>) -> &'a str {
+    peek.event_type.unwrap_or("ADDED")
+}
+
 /// The last event, for the report.
 #[derive(Default)]
 struct Last {
@@ -345,6 +352,8 @@ struct Watcher<'a, E, const N: usize> {
     bits: Vec<u8>,
     /// The DaemonSets a report syncs (kept for its allocation).
     report_sets: Vec<u32>,
+    /// A report's line of JSON (kept for its allocation).
+    line: Vec<u8>,
 }
 
 impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
@@ -383,6 +392,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             set_ids: None,
             bits: Vec::new(),
             report_sets: Vec::new(),
+            line: Vec::new(),
         }
     }
 
@@ -470,11 +480,12 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         let Some(relist) = self.relists.get_mut(&source) else {
             return Ok(false);
         };
-        match Header::read(json) {
-            Ok(h) if h.type_ == "ADDED" => {
+        let mut text = [0; PEEK_TEXT];
+        match Peek::read(json, &mut text) {
+            Ok(h) if event_type(&h) == "ADDED" => {
                 relist.named.insert((
-                    h.meta.namespace.unwrap_or_default().into_owned(),
-                    h.meta.name.unwrap_or_default().into_owned(),
+                    h.namespace.unwrap_or_default().to_owned(),
+                    h.name.unwrap_or_default().to_owned(),
                 ));
                 relist.last = Some(Instant::now());
                 Ok(false)
@@ -594,7 +605,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
 
     /// One event; true when the watch must stop.
     fn event(&mut self, json: &[u8]) -> Result<bool> {
-        let header = match Header::read(json) {
+        let mut text = [0; PEEK_TEXT];
+        let header = match Peek::read(json, &mut text) {
             Ok(h) => h,
             Err(e) => {
                 self.event += 1;
@@ -603,11 +615,12 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             }
         };
         // The initial lists end before this event.
-        if self.initial && header.type_ != "ADDED" && self.end_initial()? {
+        let type_ = event_type(&header);
+        if self.initial && type_ != "ADDED" && self.end_initial()? {
             return Ok(true);
         }
         let time = if self.options.replay {
-            header.latest_time().map_or(self.now, |t| t.max(self.now))
+            header.latest_time.map_or(self.now, |t| t.max(self.now))
         } else {
             clock().max(self.now)
         };
@@ -620,8 +633,8 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         if !self.initial {
             self.requeue();
         }
-        self.pod_before = match header.kind.as_ref() {
-            "Pod" if !self.initial => self.pod_before(&header),
+        self.pod_before = match header.kind {
+            Some("Pod") if !self.initial => self.pod_before(&header),
             _ => None,
         };
         match self.engine.apply(json) {
@@ -636,13 +649,10 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         // Kept in the strings of the last event: no allocation per event.
         let last = &mut self.last;
         for (to, from) in [
-            (&mut last.type_, &*header.type_),
-            (&mut last.kind, &*header.kind),
-            (
-                &mut last.namespace,
-                header.meta.namespace.as_deref().unwrap_or(""),
-            ),
-            (&mut last.name, header.meta.name.as_deref().unwrap_or("")),
+            (&mut last.type_, type_),
+            (&mut last.kind, header.kind.unwrap_or("")),
+            (&mut last.namespace, header.namespace.unwrap_or("")),
+            (&mut last.name, header.name.unwrap_or("")),
         ] {
             to.clear();
             to.push_str(from);
@@ -680,7 +690,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         }
     }
 
-    fn applied(&mut self, header: &Header<'_>, id: ObjectId, change: Change, placement: bool) {
+    fn applied(&mut self, header: &Peek<'_>, id: ObjectId, change: Change, placement: bool) {
         match id {
             ObjectId::Node(node) => self.node_changed(node, change, placement),
             ObjectId::DaemonSet(set) => self.set_changed(set, change, header),
@@ -749,9 +759,9 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
 
     /// The node's part of the plan of a pod's DaemonSet, before an event
     /// changes the (existing) pod.
-    fn pod_before(&self, header: &Header<'_>) -> Option<PodBefore> {
-        let namespace = header.meta.namespace.as_deref()?;
-        let name = header.meta.name.as_deref()?;
+    fn pod_before(&self, header: &Peek<'_>) -> Option<PodBefore> {
+        let namespace = header.namespace?;
+        let name = header.name?;
         let pod = self.engine.find_pod(namespace, name)?.0;
         let entry = self.index.pods.get(&pod)?;
         let set = entry.set?;
@@ -965,7 +975,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
         }
     }
 
-    fn set_changed(&mut self, set: SetId, change: Change, header: &Header<'_>) {
+    fn set_changed(&mut self, set: SetId, change: Change, header: &Peek<'_>) {
         // DaemonSets may have come or gone.
         self.set_ids = None;
         if change == Change::Removed {
@@ -1022,27 +1032,26 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             }
             return;
         }
-        let meta = &header.meta;
         let name = format!(
             "{}/{}",
-            meta.namespace.as_deref().unwrap_or("default"),
-            meta.name.as_deref().unwrap_or("")
+            header.namespace.unwrap_or("default"),
+            header.name.unwrap_or("")
         );
-        let status = header.status.as_ref();
+        let s = &header.status;
         let shown = Shown {
-            generation: meta.generation,
-            observed_generation: status.and_then(|s| s.observed_generation),
-            counts: status.and_then(|s| {
+            generation: header.generation,
+            observed_generation: s.observed_generation,
+            counts: (|| {
                 Some([
                     s.desired_number_scheduled?,
                     s.current_number_scheduled?,
-                    s.number_misscheduled.or(Some(0))?,
+                    s.number_misscheduled.unwrap_or(0),
                     s.number_ready?,
-                    s.updated_number_scheduled.or(Some(0))?,
-                    s.number_available.or(Some(0))?,
-                    s.number_unavailable.or(Some(0))?,
+                    s.updated_number_scheduled.unwrap_or(0),
+                    s.number_available.unwrap_or(0),
+                    s.number_unavailable.unwrap_or(0),
                 ])
-            }),
+            })(),
         };
         let state = self.sets.entry(set.0).or_default();
         state.name = name;
@@ -1316,7 +1325,7 @@ impl<'a, E: AnyEngine, const N: usize> Watcher<'a, E, N> {
             changes: &changes,
         };
         if self.options.json {
-            print::json(self.out, &report)?;
+            print::json(self.out, &report, &mut self.line)?;
         } else {
             print::text(self.out, &report)?;
         }

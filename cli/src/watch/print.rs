@@ -30,10 +30,14 @@ pub struct Report<'a> {
     pub changes: &'a [SetChange],
 }
 
-/// Writes `report` as one line of JSON.
-pub fn json(out: &mut dyn Write, report: &Report<'_>) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, report)?;
-    out.write_all(b"\n")
+/// Writes `report` as one line of JSON, made in `line` (kept by the caller
+/// for its allocation): serialised into a `Vec`, its many small pieces are
+/// copies, not writes through `out`.
+pub fn json(out: &mut dyn Write, report: &Report<'_>, line: &mut Vec<u8>) -> io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, report)?;
+    line.push(b'\n');
+    out.write_all(line)
 }
 
 /// Writes `report` as lines of text, each starting `#EVENT TIME DAEMONSET`.

@@ -20,6 +20,10 @@ const CHUNK: usize = 64 << 10;
 pub struct Splitter<R> {
     reader: R,
     buf: Vec<u8>,
+    /// Where each read goes before it is appended to `buf`: reading into
+    /// `buf` itself would zero its room for the read first (64 KiB a read,
+    /// more than the copy of what was read).
+    chunk: Box<[u8]>,
     /// Where the object being scanned starts.
     start: usize,
     /// The next byte to scan.
@@ -43,6 +47,7 @@ impl<R: Read> Splitter<R> {
         Splitter {
             reader,
             buf: Vec::with_capacity(CHUNK),
+            chunk: vec![0; CHUNK].into_boxed_slice(),
             start: 0,
             pos: 0,
             kept: 0,
@@ -136,22 +141,14 @@ impl<R: Read> Splitter<R> {
             self.pos -= self.start;
             self.kept = self.kept.saturating_sub(self.start);
             self.start = 0;
-            let len = self.buf.len();
-            self.buf.resize(len + CHUNK, 0);
             let n = loop {
-                match self.reader.read(&mut self.buf[len..]) {
+                match self.reader.read(&mut self.chunk) {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     other => break other,
                 }
-            };
-            let n = match n {
-                Ok(n) => n,
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
-            };
-            self.buf.truncate(len + n);
+            }?;
+            self.buf
+                .extend_from_slice(self.chunk.get(..n).unwrap_or(&[]));
             if n == 0 {
                 if self.depth > 0 {
                     return Err(invalid(format!(
@@ -265,6 +262,38 @@ mod tests {
         let objects = split(&format!("{big}\n{big}")).unwrap();
         let compact = format!("{{\"a\":\"{text}\"}}");
         assert_eq!(objects, vec![compact.clone(), compact]);
+    }
+
+    /// Gives its bytes `.1` at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_stream_read_a_few_bytes_at_a_time_splits_as_when_read_whole() {
+        // A large object first: the buffer it leaves is larger than what
+        // the reads after it bring.
+        let big = format!("{{\"a\": \"{}\"}}", "x ".repeat(CHUNK));
+        let input = format!(
+            "{big}\n{{\n    \"type\": \"ADDED\",\n    \"object\": {{\"kind\": \"Node\"}}\n}}\n  {{\"b\": [1 ,  2]}}\n"
+        );
+        let whole = split(&input).unwrap();
+        assert_eq!(whole.len(), 3);
+        for step in [1, 7, 4096, CHUNK + 3] {
+            let mut s = Splitter::new(Trickle(input.as_bytes(), step), 1 << 20);
+            let mut objects = Vec::new();
+            while let Some(o) = s.next_object().unwrap() {
+                objects.push(String::from_utf8(o.to_vec()).unwrap());
+            }
+            assert_eq!(objects, whole, "{step} bytes a read");
+        }
     }
 
     #[test]

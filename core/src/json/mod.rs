@@ -47,6 +47,8 @@ mod meta;
 mod node;
 #[cfg(feature = "compact")]
 mod one;
+#[cfg(not(feature = "compact"))]
+mod peek;
 mod pod;
 mod podspec;
 mod revision;
@@ -63,6 +65,8 @@ pub use crate::revisions::REVISION_ANNOTATION;
 pub use apply::{Applied, Change, Counts, ObjectId};
 pub use de::MAX_DEPTH;
 pub use meta::TEMPLATE_GENERATION_ANNOTATION;
+#[cfg(not(feature = "compact"))]
+pub use peek::{Peek, StatusCounts};
 
 use crate::input::{
     ContainerInput, LabelInput, NodeSelectorTermInput, RequirementInput, TaintInput,
