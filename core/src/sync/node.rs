@@ -16,6 +16,7 @@
 //! pod index, as the caller named only the re-planned node's).
 
 use core::cmp::Ordering;
+use core::ops::ControlFlow;
 
 use heapless::Vec;
 
@@ -23,7 +24,7 @@ use crate::eligibility::Fit;
 use crate::engine::{DaemonSet, Engine, NodeId, SetId};
 use crate::error::{Error, Result, Table};
 use crate::intern::Sym;
-use crate::pod::PodId;
+use crate::pod::{Pod, PodId};
 use crate::sync::manage::Burst;
 use crate::sync::plan::{
     Create, DaemonSetStatus, Delete, DeleteReason, Hold, Plan, RolloutBudget, SyncOutcome,
@@ -915,11 +916,6 @@ impl<
     /// release, or none in the first windows).
     fn next_creating(&self, set: SetId, s: &DaemonSet, from: usize) -> Result<Option<usize>> {
         const WINDOW: usize = 1024;
-        const BLOCK: usize = 64;
-        let tag = crate::cache::owner_tag(s.uid);
-        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
-        let slots = self.pods.slot_count();
-        let owners = self.pod_index.owners().get(..slots).unwrap_or(&[]);
         let nodes = self.sync.nodes.as_slice();
         let mut from = from;
         for _ in 0..4 {
@@ -929,37 +925,22 @@ impl<
             }
             // The window's nodes with a pod of the DaemonSet.
             let mut has = [0u64; WINDOW / 64];
-            for (b, block) in owners.chunks(BLOCK).enumerate() {
-                if !block.iter().fold(false, |hit, &o| hit | candidate(o)) {
-                    continue;
+            let scan = self.each_candidate_pod(s, |r, _, p| {
+                if r < from || r >= end {
+                    return ControlFlow::Continue(());
                 }
-                for (j, &o) in block.iter().enumerate() {
-                    if !candidate(o) {
-                        continue;
-                    }
-                    let i = (b * BLOCK + j) as u32;
-                    let node = self.pod_index.node(i);
-                    let Some(r) = self.sync.rank_of.get(node as usize).map(|&r| r as usize) else {
-                        continue;
-                    };
-                    if r < from || r >= end {
-                        continue;
-                    }
-                    let Some(p) = self.pods.get(i) else {
-                        continue;
-                    };
-                    if p.namespace != s.namespace || !walked(p) {
-                        continue;
-                    }
-                    match self.claim_of(s, p) {
-                        Claim::Ignore => continue,
-                        Claim::Keep => {}
-                        Claim::Release | Claim::Adopt => return Ok(None),
-                    }
-                    if let Some(word) = has.get_mut((r - from) / 64) {
-                        *word |= 1u64 << ((r - from) % 64);
-                    }
+                match self.claim_of(s, p) {
+                    Claim::Ignore => return ControlFlow::Continue(()),
+                    Claim::Keep => {}
+                    Claim::Release | Claim::Adopt => return ControlFlow::Break(()),
                 }
+                if let Some(word) = has.get_mut((r - from) / 64) {
+                    *word |= 1u64 << ((r - from) % 64);
+                }
+                ControlFlow::Continue(())
+            });
+            if scan.is_break() {
+                return Ok(None);
             }
             for (k, slot) in nodes.get(from..end).unwrap_or(&[]).iter().enumerate() {
                 let run = self.placements.get(set.0, slot.id) & crate::cache::RUN != 0;
@@ -971,6 +952,46 @@ impl<
             from = end;
         }
         Ok(None)
+    }
+
+    /// Calls `visit` with the rank (in the full sync's name order), node and
+    /// pod of each pod DaemonSet `s` may claim: controlled by it or by
+    /// nothing, in its namespace, one a sync walks; in slot order, until
+    /// `visit` breaks. The pod index is scanned a block at a time (the test of
+    /// a block vectorizes).
+    fn each_candidate_pod(
+        &self,
+        s: &DaemonSet,
+        mut visit: impl FnMut(usize, u32, &Pod) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        const BLOCK: usize = 64;
+        let tag = crate::cache::owner_tag(s.uid);
+        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
+        let slots = self.pods.slot_count();
+        let owners = self.pod_index.owners().get(..slots).unwrap_or(&[]);
+        for (b, block) in owners.chunks(BLOCK).enumerate() {
+            if !block.iter().fold(false, |hit, &o| hit | candidate(o)) {
+                continue;
+            }
+            for (j, &o) in block.iter().enumerate() {
+                if !candidate(o) {
+                    continue;
+                }
+                let i = (b * BLOCK + j) as u32;
+                let node = self.pod_index.node(i);
+                let Some(r) = self.sync.rank_of.get(node as usize).map(|&r| r as usize) else {
+                    continue;
+                };
+                let Some(p) = self.pods.get(i) else {
+                    continue;
+                };
+                if p.namespace != s.namespace || !walked(p) {
+                    continue;
+                }
+                visit(r, node, p)?;
+            }
+        }
+        ControlFlow::Continue(())
     }
 
     /// A node of `plan`'s deletes whose list holds its first `listed` deletes
@@ -1076,11 +1097,6 @@ impl<
         // A node that may run the pod wants deletes when it has two running
         // pods: a bit per rank of a window tells the first from the second.
         const WINDOW: usize = 1024;
-        const BLOCK: usize = 64;
-        let tag = crate::cache::owner_tag(s.uid);
-        let candidate = |o: u8| (o == tag) | (o == crate::cache::NO_CONTROLLER);
-        let slots = self.pods.slot_count();
-        let owners = self.pod_index.owners().get(..slots).unwrap_or(&[]);
         let mut from = from;
         for _ in 0..4 {
             if from >= self.sync.nodes.len() {
@@ -1089,51 +1105,36 @@ impl<
             let mut best = usize::MAX;
             let mut seen = [0u64; WINDOW / 64];
             let mut beyond = false;
-            for (b, block) in owners.chunks(BLOCK).enumerate() {
-                if !block.iter().fold(false, |hit, &o| hit | candidate(o)) {
-                    continue;
+            let scan = self.each_candidate_pod(s, |r, node, p| {
+                if r < from || r >= best || p.deleting {
+                    return ControlFlow::Continue(());
                 }
-                for (j, &o) in block.iter().enumerate() {
-                    if !candidate(o) {
-                        continue;
-                    }
-                    let i = (b * BLOCK + j) as u32;
-                    let node = self.pod_index.node(i);
-                    let Some(r) = self.sync.rank_of.get(node as usize).map(|&r| r as usize) else {
-                        continue;
-                    };
-                    if r < from || r >= best {
-                        continue;
-                    }
-                    let Some(p) = self.pods.get(i) else {
-                        continue;
-                    };
-                    if p.namespace != s.namespace || !walked(p) || p.deleting {
-                        continue;
-                    }
-                    let stays = self.placements.get(set.0, node) & crate::cache::CONTINUE != 0;
-                    let window = r - from < WINDOW;
-                    if stays && !p.phase.is_terminal() && !window {
-                        beyond = true;
-                        continue;
-                    }
-                    match self.claim_of(s, p) {
-                        Claim::Ignore => continue,
-                        Claim::Keep => {}
-                        Claim::Release | Claim::Adopt => return Ok(None),
-                    }
-                    if stays && !p.phase.is_terminal() {
-                        let (w, bit) = ((r - from) / 64, 1u64 << ((r - from) % 64));
-                        let Some(word) = seen.get_mut(w) else {
-                            return Ok(None);
-                        };
-                        if *word & bit == 0 {
-                            *word |= bit;
-                            continue;
-                        }
-                    }
-                    best = r;
+                let stays = self.placements.get(set.0, node) & crate::cache::CONTINUE != 0;
+                let window = r - from < WINDOW;
+                if stays && !p.phase.is_terminal() && !window {
+                    beyond = true;
+                    return ControlFlow::Continue(());
                 }
+                match self.claim_of(s, p) {
+                    Claim::Ignore => return ControlFlow::Continue(()),
+                    Claim::Keep => {}
+                    Claim::Release | Claim::Adopt => return ControlFlow::Break(()),
+                }
+                if stays && !p.phase.is_terminal() {
+                    let (w, bit) = ((r - from) / 64, 1u64 << ((r - from) % 64));
+                    let Some(word) = seen.get_mut(w) else {
+                        return ControlFlow::Break(());
+                    };
+                    if *word & bit == 0 {
+                        *word |= bit;
+                        return ControlFlow::Continue(());
+                    }
+                }
+                best = r;
+                ControlFlow::Continue(())
+            });
+            if scan.is_break() {
+                return Ok(None);
             }
             if best < from + WINDOW || (best != usize::MAX && !beyond) {
                 return Ok(Some(best));
