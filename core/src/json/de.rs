@@ -97,6 +97,27 @@ impl<'a, T> Bump<'a, T> {
     }
 }
 
+/// `s`, a JSON string's text as written (escapes and all), unescaped into
+/// `text` and handed out for the scratch's lifetime: the one place escapes are
+/// undone (by `serde-json-core`'s own rules).
+pub(crate) fn unescape_into<'a>(s: &str, text: &mut Bump<'a, u8>) -> Result<&'a str, Problem> {
+    for fragment in serde_json_core::str::EscapedStr(s).fragments() {
+        let mut buf = [0u8; 4];
+        let bytes = match fragment {
+            Ok(serde_json_core::str::EscapedStringFragment::NotEscaped(f)) => f.as_bytes(),
+            Ok(serde_json_core::str::EscapedStringFragment::Escaped(c)) => {
+                c.encode_utf8(&mut buf).as_bytes()
+            }
+            Err(_) => return Err(Problem::Syntax(JsonError::InvalidEscapeSequence)),
+        };
+        for &b in bytes {
+            text.push(b)?;
+        }
+    }
+    core::str::from_utf8(text.finish())
+        .map_err(|_| Problem::Syntax(JsonError::InvalidUnicodeCodePoint))
+}
+
 /// Decoding state: the input, the scratch arrays, the path and the first problem.
 pub(crate) struct Ctx<'a> {
     pub json: &'a [u8],
@@ -245,24 +266,7 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::unescape`] of a string that holds an escape.
     #[inline(never)]
     fn unescape_into_text(&mut self, s: &'a str) -> Read<&'a str> {
-        for fragment in serde_json_core::str::EscapedStr(s).fragments() {
-            let mut buf = [0u8; 4];
-            let bytes = match fragment {
-                Ok(serde_json_core::str::EscapedStringFragment::NotEscaped(f)) => f.as_bytes(),
-                Ok(serde_json_core::str::EscapedStringFragment::Escaped(c)) => {
-                    c.encode_utf8(&mut buf).as_bytes()
-                }
-                Err(_) => return Err(self.fail(Problem::Syntax(JsonError::InvalidEscapeSequence))),
-            };
-            for &b in bytes {
-                if let Err(p) = self.text.push(b) {
-                    return Err(self.fail(p));
-                }
-            }
-        }
-        let done = self.text.finish();
-        core::str::from_utf8(done)
-            .map_err(|_| self.fail(Problem::Syntax(JsonError::InvalidUnicodeCodePoint)))
+        unescape_into(s, &mut self.text).map_err(|p| self.fail(p))
     }
 
     /// Says where the object being read lies, for [`Ctx::can_finish`] (nothing

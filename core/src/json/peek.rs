@@ -21,7 +21,7 @@
 //!
 //! Not in the firmware build (`compact`), which has no skipper.
 
-use super::de::{read_value, Want, MAX_DEPTH};
+use super::de::{read_value, unescape_into, Bump, Want, MAX_DEPTH};
 use super::{copy_cut, skip, ApplyError, Kind, Problem, ScratchPool};
 use crate::Timestamp;
 use serde_json_core::de::Error as JsonError;
@@ -86,10 +86,7 @@ impl<'a> Peek<'a> {
     pub fn read(json: &'a [u8], text: &'a mut [u8]) -> Result<Peek<'a>, ApplyError> {
         let mut walk = Walk {
             json,
-            text: Text {
-                capacity: text.len(),
-                rest: text,
-            },
+            text: Bump::new(text, ScratchPool::Text),
             path: [&[]; PATH],
             depth: 0,
         };
@@ -128,12 +125,6 @@ impl Fail {
     }
 }
 
-/// The unescaped strings' buffer, taken from the front as they are read.
-struct Text<'a> {
-    rest: &'a mut [u8],
-    capacity: usize,
-}
-
 /// One object's members as the peek reads them (the event's, or its
 /// object's).
 #[derive(Default)]
@@ -149,7 +140,7 @@ struct Part<'a> {
 /// The walk over the document: where it is and what it keeps.
 struct Walk<'a> {
     json: &'a [u8],
-    text: Text<'a>,
+    text: Bump<'a, u8>,
     /// The keys down to the value being read (the first [`PATH`], as
     /// written), for errors.
     path: [&'a [u8]; PATH],
@@ -349,29 +340,7 @@ impl<'a> Walk<'a> {
     /// `s` (as written, with an escape) unescaped into the text buffer.
     #[cold]
     fn unescape(&mut self, s: &str) -> Step<&'a str> {
-        let mut len = 0;
-        for fragment in serde_json_core::str::EscapedStr(s).fragments() {
-            let mut buf = [0u8; 4];
-            let bytes = match fragment {
-                Ok(serde_json_core::str::EscapedStringFragment::NotEscaped(f)) => f.as_bytes(),
-                Ok(serde_json_core::str::EscapedStringFragment::Escaped(c)) => {
-                    c.encode_utf8(&mut buf).as_bytes()
-                }
-                Err(_) => return Err(self.fail(Problem::Syntax(JsonError::InvalidEscapeSequence))),
-            };
-            let Some(to) = self.text.rest.get_mut(len..len + bytes.len()) else {
-                return Err(self.fail(Problem::ScratchFull {
-                    pool: ScratchPool::Text,
-                    capacity: self.text.capacity,
-                }));
-            };
-            to.copy_from_slice(bytes);
-            len += bytes.len();
-        }
-        let (done, rest) = core::mem::take(&mut self.text.rest).split_at_mut(len);
-        self.text.rest = rest;
-        core::str::from_utf8(done)
-            .map_err(|_| self.fail(Problem::Syntax(JsonError::InvalidUnicodeCodePoint)))
+        unescape_into(s, &mut self.text).map_err(|p| self.fail(p))
     }
 
     /// An integer (or `null`) at `at`, read by `serde-json-core`, and where it
