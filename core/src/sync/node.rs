@@ -722,20 +722,11 @@ impl<
         if part.creates.as_slice() != [*c] {
             return Ok(None);
         }
-        let (Some(was), Some(is)) = (self.effect(s, &part, 1, 0)?, self.effect(s, &part, 0, 0)?)
-        else {
-            return Ok(None);
+        let creates = Listed {
+            listed: 1,
+            after: 0,
         };
-        Ok(Some(Shifted {
-            part,
-            was,
-            is,
-            creates: Listed {
-                listed: 1,
-                after: 0,
-            },
-            deletes: Listed::default(),
-        }))
+        self.shifted(s, part, creates, Listed::default())
     }
 
     /// The node named `last`, whose last `drop` of its `listed` deletes leave
@@ -757,7 +748,15 @@ impl<
         if first != listed || drop > listed {
             return Ok(None);
         }
-        self.shifted(s, part, listed, listed - drop)
+        self.shifted(
+            s,
+            part,
+            Listed::default(),
+            Listed {
+                listed,
+                after: listed - drop,
+            },
+        )
     }
 
     /// Finds the deletes past the cut of `plan`'s full list that take the
@@ -797,7 +796,15 @@ impl<
                 let more = (part.deletes.len() - listed).min(gain);
                 if more > 0 {
                     gain -= more;
-                    match self.shifted(s, part, listed, listed + more)? {
+                    match self.shifted(
+                        s,
+                        part,
+                        Listed::default(),
+                        Listed {
+                            listed,
+                            after: listed + more,
+                        },
+                    )? {
                         Some(x) => push_shift(shifts, x)?,
                         None => return Ok(false),
                     }
@@ -834,7 +841,15 @@ impl<
             }
             let more = part.deletes.len().min(gain);
             gain -= more;
-            match self.shifted(s, part, 0, more)? {
+            match self.shifted(
+                s,
+                part,
+                Listed::default(),
+                Listed {
+                    listed: 0,
+                    after: more,
+                },
+            )? {
                 Some(x) => push_shift(shifts, x)?,
                 None => return Ok(false),
             }
@@ -893,20 +908,11 @@ impl<
         {
             return Ok(None);
         }
-        let (Some(was), Some(is)) = (self.effect(s, &part, 0, 0)?, self.effect(s, &part, 1, 0)?)
-        else {
-            return Ok(None);
+        let creates = Listed {
+            listed: 0,
+            after: 1,
         };
-        Ok(Some(Shifted {
-            part,
-            was,
-            is,
-            creates: Listed {
-                listed: 0,
-                after: 1,
-            },
-            deletes: Listed::default(),
-        }))
+        self.shifted(s, part, creates, Listed::default())
     }
 
     /// The rank in the full sync's name order of the first node from rank
@@ -994,21 +1000,25 @@ impl<
         ControlFlow::Continue(())
     }
 
-    /// A node of `plan`'s deletes whose list holds its first `listed` deletes
-    /// and will hold its first `after`: its part both ways.
+    /// A node whose part gives up or gains entries of the lists the burst
+    /// limit cuts: of its creates the list holds its first `creates.listed`
+    /// and will hold its first `creates.after`, the same for its deletes; its
+    /// part both ways.
     fn shifted(
         &self,
         s: &DaemonSet,
         part: Part,
-        listed: usize,
-        after: usize,
+        creates: Listed,
+        deletes: Listed,
     ) -> Result<Option<Shifted>> {
-        if listed.max(after) > part.deletes.len() {
+        if creates.listed.max(creates.after) > part.creates.len()
+            || deletes.listed.max(deletes.after) > part.deletes.len()
+        {
             return Ok(None);
         }
         let (Some(was), Some(is)) = (
-            self.effect(s, &part, 0, listed)?,
-            self.effect(s, &part, 0, after)?,
+            self.effect(s, &part, creates.listed, deletes.listed)?,
+            self.effect(s, &part, creates.after, deletes.after)?,
         ) else {
             return Ok(None);
         };
@@ -1016,8 +1026,8 @@ impl<
             part,
             was,
             is,
-            creates: Listed::default(),
-            deletes: Listed { listed, after },
+            creates,
+            deletes,
         }))
     }
 
