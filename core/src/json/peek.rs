@@ -22,6 +22,7 @@
 //! Not in the firmware build (`compact`), which has no skipper.
 
 use super::de::{read_value, unescape_into, Bump, Want, MAX_DEPTH};
+use super::skip::ws;
 use super::{copy_cut, skip, ApplyError, Kind, Problem, ScratchPool};
 use crate::Timestamp;
 use serde_json_core::de::Error as JsonError;
@@ -146,14 +147,6 @@ struct Walk<'a> {
     path: [&'a [u8]; PATH],
     /// How many objects and arrays hold the value being read.
     depth: usize,
-}
-
-/// Past the whitespace at `i`.
-fn ws(json: &[u8], mut i: usize) -> usize {
-    while matches!(json.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        i += 1;
-    }
-    i
 }
 
 type Step<T> = Result<T, Fail>;

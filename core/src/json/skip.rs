@@ -44,7 +44,7 @@ fn is_ws(b: u8) -> bool {
 }
 
 /// Past the whitespace at `i`.
-fn ws(json: &[u8], mut i: usize) -> usize {
+pub(super) fn ws(json: &[u8], mut i: usize) -> usize {
     while json.get(i).copied().is_some_and(is_ws) {
         i += 1;
     }
